@@ -1,0 +1,81 @@
+"""Command line: ``python -m mnist_compare run | report | demo | bench``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _command_run(args) -> int:
+    from . import config, tables
+    from .experiments import run_grid
+
+    models = tuple(name.strip() for name in args.models.split(",") if name.strip())
+    results = run_grid(seed_count=args.seeds, fast=args.fast or None, data_path=args.data,
+                       model_names=models, show_progress=not args.no_progress)
+    path = config.output_paths(results["fast"]).results
+    print(f"Wrote {path}")
+    print(tables.results_markdown(results))
+    if not results["fast"] and not args.no_readme and tables.update_readme(results):
+        print("Updated the results table in README.md")
+    return 0
+
+
+def _not_yet(name: str):
+    def command(args) -> int:
+        print(f"`{name}` is not available in this version yet.", file=sys.stderr)
+        return 2
+
+    return command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m mnist_compare",
+        description="MLP vs CNN on MNIST: experiments, report, drawing demo, benchmark.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="train and evaluate the experiment grid -> reports/results.json")
+    run.add_argument("--seeds", type=int, default=None, metavar="N",
+                     help="seeds per (model, epochs) setting (default: 5; 1 in fast mode)")
+    run.add_argument("--fast", action="store_true",
+                     help="small subset and 1 epoch, outputs marked FAST (also MNIST_COMPARE_FAST=1)")
+    run.add_argument("--data", default=None, metavar="NPZ",
+                     help="MNIST npz in Keras's format (default: $MNIST_NPZ, else Keras download)")
+    run.add_argument("--models", default="mlp,cnn", metavar="NAMES",
+                     help="comma-separated models to run (default: mlp,cnn)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--no-readme", action="store_true", help="do not update README.md's results table")
+    run.set_defaults(handler=_command_run)
+
+    for name, text in (
+        ("report", "execute the notebooks and export the report to HTML and PDF"),
+        ("demo", "launch the drawing demo (both models side by side)"),
+        ("bench", "measure training and prediction speed -> reports/benchmark.json"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.set_defaults(handler=_not_yet(name))
+    return parser
+
+
+def main(argv=None) -> int:
+    from .data import DataUnavailableError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (DataUnavailableError, ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted. Finished runs are saved; run the same command again to resume.",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""The experiment grid -> ``reports/results.json``.
+
+MLP and CNN, each for N seeds, evaluated after 5 and 10 epochs (one 10-epoch
+run with an epoch-5 snapshot). Finished runs are reused, so an interrupted
+grid resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+
+import numpy as np
+
+from . import config, metrics, storage
+from .training import RunSpec, predictions_path, train_run
+
+MODEL_NAMES = ("mlp", "cnn")
+SUMMARY_METRICS = {
+    "train_accuracy": ("train", "accuracy"),
+    "test_accuracy": ("test", "accuracy"),
+    "val_accuracy": ("val", "accuracy"),
+    "train_loss": ("train", "loss"),
+    "test_loss": ("test", "loss"),
+    "val_loss": ("val", "loss"),
+    "accuracy_gap": ("gap", "accuracy_gap"),
+    "loss_gap": ("gap", "loss_gap"),
+}
+PACKAGES = ("tensorflow", "keras", "numpy", "scipy", "scikit-learn", "matplotlib", "pillow", "gradio")
+
+
+def package_versions() -> dict:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_state() -> dict:
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], cwd=config.PROJECT_ROOT, capture_output=True, text=True, timeout=10
+        )
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        status = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    if commit.returncode != 0:
+        return {"commit": None, "dirty": None}
+    return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+def provenance(splits) -> dict:
+    return {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": package_versions(),
+        "git": git_state(),
+        "data": splits.info,
+        "split_sizes": splits.sizes(),
+        "machine": {"platform": platform.platform(), "processor": platform.machine(),
+                    "cpu_count": os.cpu_count()},
+        "command": " ".join(sys.argv),
+    }
+
+
+def seeds_for(count: int) -> list[int]:
+    if count < 1:
+        raise ValueError(f"The number of seeds must be at least 1, not {count}.")
+    return [config.FIRST_SEED + i for i in range(count)]
+
+
+def run_grid(
+    *,
+    seed_count: int | None = None,
+    fast: bool | None = None,
+    model_names=MODEL_NAMES,
+    data_path=None,
+    show_progress: bool = True,
+) -> dict:
+    """Train (or reuse) every run of the grid and write results.json. Returns the results."""
+    from tqdm.auto import tqdm
+
+    from .data import prepare_splits
+
+    fast = config.fast_mode(fast)
+    unknown = sorted(set(model_names) - set(MODEL_NAMES))
+    if unknown or not model_names:
+        raise ValueError(f"Unknown model(s) {unknown}; choose from {list(MODEL_NAMES)}.")
+    paths = config.output_paths(fast).make()
+    seeds = seeds_for(seed_count if seed_count is not None else config.default_seed_count(fast))
+    snapshot_epochs = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
+    splits = prepare_splits(data_path, fast=fast)
+
+    specs = [
+        RunSpec(model=name, seed=seed, snapshot_epochs=tuple(snapshot_epochs),
+                batch_size=config.BATCH_SIZE, data_sha256=splits.info.get("sha256"),
+                train_size=len(splits.y_train), fast=fast)
+        for name in model_names
+        for seed in seeds
+    ]
+    started = time.perf_counter()
+    records = []
+    with tqdm(total=sum(spec.epochs for spec in specs), unit="epoch", disable=not show_progress,
+              dynamic_ncols=True) as progress:
+        for spec in specs:
+            records.append(train_run(spec, splits, paths.models / spec.run_id, progress=progress))
+    results = build_results(records, specs, splits, paths, fast=fast)
+    results["wall_seconds_this_invocation"] = time.perf_counter() - started
+    storage.write_json(paths.results, results)
+    return results
+
+
+def _run_summary(record: dict) -> dict:
+    """A run record without the bulky parts (confusion matrices stay; they are small)."""
+    return {
+        "run_id": record["run_id"],
+        "model": record["spec"]["model"],
+        "seed": record["spec"]["seed"],
+        "parameters": record["parameters"],
+        "compile_options": record.get("compile_options", {}),
+        "epoch_seconds": record["epoch_seconds"],
+        "train_seconds": record["train_seconds"],
+        "wall_seconds": record["wall_seconds"],
+        "history": record["history"],
+        "snapshots": record["snapshots"],
+        "reused_from_disk": bool(record.get("resumed")),
+    }
+
+
+def build_results(records, specs, splits, paths, *, fast: bool) -> dict:
+    runs = [_run_summary(record) for record in records]
+    epochs_list = [str(e) for e in specs[0].snapshot_epochs]
+    model_names = list(dict.fromkeys(spec.model for spec in specs))
+    seeds = sorted({spec.seed for spec in specs})
+
+    summary: dict = {}
+    for name in model_names:
+        model_runs = [run for run in runs if run["model"] == name]
+        summary[name] = {"parameters": model_runs[0]["parameters"],
+                         "seconds_per_epoch": metrics.summarize(
+                             [float(np.median(run["epoch_seconds"])) for run in model_runs])}
+        for epochs in epochs_list:
+            summary[name][epochs] = {
+                key: metrics.summarize([run["snapshots"][epochs][part][field] for run in model_runs])
+                for key, (part, field) in SUMMARY_METRICS.items()
+            }
+
+    comparisons = []
+    if "mlp" in model_names and "cnn" in model_names:
+        by_key = {(run["model"], run["seed"]): run for run in runs}
+        for epochs in epochs_list:
+            per_seed = []
+            for seed in seeds:
+                predicted = {
+                    name: np.argmax(
+                        np.load(predictions_path(paths.models / f"{name}_seed{seed}", int(epochs)))[
+                            "probabilities"
+                        ],
+                        axis=1,
+                    )
+                    for name in ("mlp", "cnn")
+                }
+                test = metrics.mcnemar_exact(splits.y_test, predicted["mlp"], predicted["cnn"])
+                test["seed"] = seed
+                per_seed.append(test)
+            differences = {
+                key: metrics.summarize(
+                    metrics.paired_differences(
+                        [by_key[("mlp", s)]["snapshots"][epochs][part][field] for s in seeds],
+                        [by_key[("cnn", s)]["snapshots"][epochs][part][field] for s in seeds],
+                    )
+                )
+                for key, (part, field) in SUMMARY_METRICS.items()
+            }
+            comparisons.append({"epochs": int(epochs), "a": "mlp", "b": "cnn",
+                                "mlp_minus_cnn": differences, "mcnemar": per_seed})
+
+    return {
+        "schema_version": 1,
+        "fast": fast,
+        "label": config.FAST_LABEL if fast else "full MNIST",
+        "config": {
+            "models": model_names,
+            "seeds": seeds,
+            "snapshot_epochs": [int(e) for e in epochs_list],
+            "batch_size": specs[0].batch_size,
+            "learning_rate": config.LEARNING_RATE,
+            "optimizer": "Adam",
+            "validation_size": len(splits.y_val),
+        },
+        "provenance": provenance(splits),
+        "summary": summary,
+        "comparisons": comparisons,
+        "runs": runs,
+    }
+
+
+def load_results(fast: bool | None = None) -> dict:
+    """Read results.json of a real (or fast) run, with a clear message if it is missing."""
+    path = config.output_paths(fast).results
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No results at {path}. Run `python -m mnist_compare run{' --fast' if config.fast_mode(fast) else ''}` first."
+        )
+    return storage.read_json(path)

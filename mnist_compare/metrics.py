@@ -1,0 +1,136 @@
+"""Pure functions over labels, probabilities and numbers: no Keras, no files.
+
+Accuracy and loss are measured on the data with the final weights (not the
+epoch-averaged numbers of the training history).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import numpy as np
+
+#: Keras clips probabilities to [eps, 1 - eps] before taking the log.
+EPSILON = 1e-7
+
+
+def accuracy(labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """Share of rows whose arg-max equals the label."""
+    labels = np.asarray(labels)
+    predicted = np.argmax(probabilities, axis=-1)
+    if len(labels) == 0:
+        raise ValueError("Cannot measure accuracy on an empty set.")
+    return float(np.mean(predicted == labels))
+
+
+def cross_entropy(labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """Mean sparse categorical cross-entropy, as Keras computes it from softmax outputs."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    probabilities = probabilities / probabilities.sum(axis=-1, keepdims=True)
+    picked = probabilities[np.arange(len(labels)), np.asarray(labels)]
+    return float(-np.mean(np.log(np.clip(picked, EPSILON, 1.0 - EPSILON))))
+
+
+def accuracy_and_loss(labels: np.ndarray, probabilities: np.ndarray) -> dict:
+    return {"accuracy": accuracy(labels, probabilities), "loss": cross_entropy(labels, probabilities)}
+
+
+def overfitting_gap(train: dict, test: dict) -> dict:
+    """Train accuracy minus test accuracy, and test loss minus train loss.
+
+    Both are positive when the model does better on the data it was trained on.
+    """
+    return {
+        "accuracy_gap": float(train["accuracy"] - test["accuracy"]),
+        "loss_gap": float(test["loss"] - train["loss"]),
+    }
+
+
+def confusion(labels: np.ndarray, predicted: np.ndarray, num_classes: int = 10) -> np.ndarray:
+    """Rows are true classes, columns predicted classes."""
+    from sklearn.metrics import confusion_matrix
+
+    return confusion_matrix(labels, predicted, labels=np.arange(num_classes))
+
+
+def per_class_scores(labels: np.ndarray, predicted: np.ndarray, num_classes: int = 10) -> dict:
+    """Precision, recall, F1 and support per class (lists indexed by digit)."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    precision, recall, f1, support = precision_recall_fscore_support(
+        labels, predicted, labels=np.arange(num_classes), zero_division=0
+    )
+    return {
+        "precision": precision.tolist(),
+        "recall": recall.tolist(),
+        "f1": f1.tolist(),
+        "support": support.astype(int).tolist(),
+    }
+
+
+def most_confused_pairs(matrix: np.ndarray, top: int = 5) -> list[dict]:
+    """The off-diagonal cells of a confusion matrix with the most errors."""
+    matrix = np.asarray(matrix)
+    off = matrix.copy()
+    np.fill_diagonal(off, 0)
+    order = np.argsort(off, axis=None)[::-1][:top]
+    pairs = []
+    for flat in order:
+        true, predicted = np.unravel_index(flat, off.shape)
+        if off[true, predicted] == 0:
+            break
+        pairs.append({"true": int(true), "predicted": int(predicted), "count": int(off[true, predicted])})
+    return pairs
+
+
+def summarize(values: Iterable[float], confidence: float = 0.95) -> dict:
+    """Mean, sample standard deviation and a t-based confidence interval of the mean.
+
+    With one value the spread is unknown: ``std`` and the interval are ``None``.
+    """
+    from scipy import stats
+
+    array = np.asarray(list(values), dtype=np.float64)
+    if array.size == 0:
+        raise ValueError("Cannot summarize an empty list of values.")
+    mean = float(array.mean())
+    if array.size == 1:
+        return {"n": 1, "mean": mean, "std": None, "ci_low": None, "ci_high": None}
+    std = float(array.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, df=array.size - 1) * std / math.sqrt(array.size))
+    return {"n": int(array.size), "mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def mcnemar_exact(labels: np.ndarray, predicted_a: np.ndarray, predicted_b: np.ndarray) -> dict:
+    """McNemar's exact test on two classifiers' predictions for the same items.
+
+    ``a_only``: items A gets right and B wrong; ``b_only``: the reverse. Under the
+    null hypothesis (equal error rates) ``a_only ~ Binomial(a_only + b_only, 1/2)``.
+    """
+    from scipy.stats import binomtest
+
+    labels = np.asarray(labels)
+    correct_a = np.asarray(predicted_a) == labels
+    correct_b = np.asarray(predicted_b) == labels
+    a_only = int(np.sum(correct_a & ~correct_b))
+    b_only = int(np.sum(~correct_a & correct_b))
+    discordant = a_only + b_only
+    p_value = 1.0 if discordant == 0 else float(binomtest(a_only, discordant, 0.5).pvalue)
+    return {"a_only": a_only, "b_only": b_only, "both_right": int(np.sum(correct_a & correct_b)),
+            "both_wrong": int(np.sum(~correct_a & ~correct_b)), "p_value": p_value}
+
+
+def format_mean_std(summary: dict, *, percent: bool = False, digits: int = 2) -> str:
+    """'97.79 ± 0.08' (or just the mean when there is one value)."""
+    scale = 100.0 if percent else 1.0
+    mean = summary["mean"] * scale
+    if summary.get("std") is None:
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {summary['std'] * scale:.{digits}f}"
+
+
+def paired_differences(a: Sequence[float], b: Sequence[float]) -> list[float]:
+    if len(a) != len(b):
+        raise ValueError("Paired differences need two lists of the same length.")
+    return [float(x - y) for x, y in zip(a, b)]
