@@ -1,0 +1,45 @@
+# mnist-compare: `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+SEEDS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup setup-dev run report test demo bench clean-fast
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(STAMP) ## create .venv and install requirements.txt
+
+setup-dev: $(DEV_STAMP) ## also install the test tools
+
+run: $(STAMP) ## train and evaluate the grid -> reports/results.json (SEEDS=N to change)
+	$(PY) -m mnist_compare run $(if $(SEEDS),--seeds $(SEEDS))
+
+report: run ## the whole job: experiments (resumable), then the report
+	$(PY) -m mnist_compare report
+
+test: $(DEV_STAMP) ## run the test suite
+	$(PY) -m pytest
+
+demo: $(STAMP) ## launch the drawing demo
+	$(PY) -m mnist_compare demo
+
+bench: $(STAMP) ## measure training and prediction speed -> reports/benchmark.json
+	$(PY) -m mnist_compare bench
+
+clean-fast: ## remove fast-mode outputs (build/fast)
+	rm -rf build/fast

@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+
+from mnist_compare import data, storage, training
+
+
+@pytest.fixture(scope="module")
+def splits():
+    return data.prepare_splits(data.resolve_source(
+        __import__("tests.conftest", fromlist=["SMALL_MNIST"]).SMALL_MNIST), fast=False, validation_size=200)
+
+
+def spec(model, snapshot_epochs, seed=3, splits=None):
+    return training.RunSpec(model=model, seed=seed, snapshot_epochs=tuple(snapshot_epochs), batch_size=32,
+                            data_sha256=splits.info["sha256"], train_size=len(splits.y_train), fast=False)
+
+
+def weights(path):
+    return training.load_snapshot(path.parent, int(path.stem[5:7])).get_weights()
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_epoch_snapshot_equals_a_shorter_run_of_the_same_seed(model, splits, tmp_path):
+    long_run = training.train_run(spec(model, (1, 2), splits=splits), splits, tmp_path / "long")
+    short_run = training.train_run(spec(model, (1,), splits=splits), splits, tmp_path / "short")
+    snapshot = training.load_snapshot(tmp_path / "long", 1).get_weights()
+    separate = training.load_snapshot(tmp_path / "short", 1).get_weights()
+    assert len(snapshot) == len(separate)
+    for a, b in zip(snapshot, separate):
+        np.testing.assert_array_equal(a, b)
+    assert long_run["snapshots"]["1"]["test"] == short_run["snapshots"]["1"]["test"]
+    # and the second epoch really changed the weights
+    final = training.load_snapshot(tmp_path / "long", 2).get_weights()
+    assert any(not np.array_equal(a, b) for a, b in zip(snapshot, final))
+
+
+def test_finished_runs_are_reused_and_changed_specs_retrained(splits, tmp_path):
+    run_spec = spec("mlp", (1,), splits=splits)
+    first = training.train_run(run_spec, splits, tmp_path / "run")
+    assert first["resumed"] is False
+    again = training.train_run(run_spec, splits, tmp_path / "run")
+    assert again["resumed"] is True and again["finished_at"] == first["finished_at"]
+    other_seed = training.train_run(spec("mlp", (1,), seed=4, splits=splits), splits, tmp_path / "run")
+    assert other_seed["resumed"] is False and other_seed["spec"]["seed"] == 4
+
+
+def test_incomplete_run_is_retrained_and_stale_temporaries_removed(splits, tmp_path):
+    run_dir = tmp_path / "run"
+    run_spec = spec("mlp", (1,), splits=splits)
+    training.train_run(run_spec, splits, run_dir)
+    training.snapshot_path(run_dir, 1).unlink()  # as if killed before the snapshot was renamed
+    (run_dir / ".epoch01.abc.tmp.keras").write_bytes(b"half a model")
+    record = training.train_run(run_spec, splits, run_dir)
+    assert record["resumed"] is False
+    assert not list(run_dir.glob(".*.tmp*"))
+    assert training.load_snapshot(run_dir, 1).count_params() == 101_770
+
+
+def test_record_contents(splits, tmp_path):
+    record = training.train_run(spec("mlp", (1,), splits=splits), splits, tmp_path / "run")
+    snap = record["snapshots"]["1"]
+    for part in ("train", "val", "test"):
+        assert 0.0 <= snap[part]["accuracy"] <= 1.0 and snap[part]["loss"] > 0
+    assert snap["gap"]["accuracy_gap"] == pytest.approx(snap["train"]["accuracy"] - snap["test"]["accuracy"])
+    assert np.sum(snap["confusion"]) == len(splits.y_test)
+    assert len(record["epoch_seconds"]) == 1 and record["parameters"] == 101_770
+    probabilities = np.load(training.predictions_path(tmp_path / "run", 1))["probabilities"]
+    assert probabilities.shape == (len(splits.y_test), 10)
+    assert np.mean(np.argmax(probabilities, 1) == splits.y_test) == pytest.approx(snap["test"]["accuracy"])
+
+
+def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
+    target = tmp_path / "results.json"
+    storage.write_json(target, {"a": 1})
+    with pytest.raises(RuntimeError):
+        with storage.atomic_path(target) as tmp:
+            tmp.write_text("{ half")
+            raise RuntimeError("killed")
+    assert storage.read_json(target) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_training_order_changes_every_epoch_and_is_reproducible():
+    images = np.arange(12, dtype=np.float32).reshape(12, 1)
+    labels = np.arange(12)
+
+    def epochs(seed, count=3):
+        dataset = training.training_dataset(images, labels, batch_size=4, seed=seed)
+        return [np.concatenate([batch_labels.numpy() for _, batch_labels in dataset]).tolist()
+                for _ in range(count)]
+
+    first = epochs(seed=5)
+    assert all(sorted(order) == list(range(12)) for order in first)
+    assert len({tuple(order) for order in first}) == 3
+    assert epochs(seed=5) == first
+    assert epochs(seed=6) != first
