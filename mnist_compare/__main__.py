@@ -24,6 +24,16 @@ def _command_run(args) -> int:
     return 0
 
 
+def _command_demo(args) -> int:
+    from . import demo
+
+    auth = demo.parse_auth(args.auth or os.environ.get("MNIST_COMPARE_AUTH"))
+    reader = demo.DigitReader.from_saved(epochs=args.epochs, seed=args.seed, fast=args.fast or None)
+    app = demo.build_demo(reader)
+    demo.launch_demo(app, share=args.share, port=args.port, auth=auth, host=args.host)
+    return 0
+
+
 def _not_yet(name: str):
     def command(args) -> int:
         print(f"`{name}` is not available in this version yet.", file=sys.stderr)
@@ -52,9 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-readme", action="store_true", help="do not update README.md's results table")
     run.set_defaults(handler=_command_run)
 
+    demo = commands.add_parser("demo", help="launch the drawing demo (both models side by side)")
+    demo.add_argument("--share", action="store_true", help="also open a public Gradio share link")
+    demo.add_argument("--port", type=int, default=None, help="local port (default: first free from 7860)")
+    demo.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    demo.add_argument("--auth", default=None, metavar="USER:PASSWORD",
+                      help="protect the app with a login (also MNIST_COMPARE_AUTH)")
+    demo.add_argument("--epochs", type=int, default=None, help="which snapshot to load (default: the last)")
+    demo.add_argument("--seed", type=int, default=0, help="which seed's models to load (default: 0)")
+    demo.add_argument("--fast", action="store_true", help="use the fast-mode models")
+    demo.set_defaults(handler=_command_demo)
+
     for name, text in (
         ("report", "execute the notebooks and export the report to HTML and PDF"),
-        ("demo", "launch the drawing demo (both models side by side)"),
         ("bench", "measure training and prediction speed -> reports/benchmark.json"),
     ):
         sub = commands.add_parser(name, help=text)

@@ -1,0 +1,297 @@
+"""The drawing demo: one canvas, the MLP and the CNN side by side.
+
+``build_demo(reader) -> gr.Blocks`` never launches anything; ``launch_demo`` does.
+The models are loaded once from the saved ``.keras`` files (safe mode) and called
+through one compiled function (no ``model.predict``, which costs ~50 ms a call).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from . import config, preprocessing
+from .preprocessing import CanvasError, METHOD_LABELS, METHODS
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+MODEL_NAMES = ("mlp", "cnn")
+MODEL_TITLES = {"mlp": "MLP", "cnn": "CNN"}
+API_NAME = "predict"
+EMPTY_MESSAGE = "Draw a digit on the canvas, then press **Read digit**."
+DEFAULT_METHOD = "bbox"
+#: Gradio 6's Sketchpad starts with no tool selected ("select the draw tool to start");
+#: this picks the brush once the canvas is on the page, so the first stroke draws.
+ACTIVATE_BRUSH_JS = """
+() => {
+  const pick = (tries) => {
+    const button = document.querySelector('#canvas button[aria-label="Brush"]');
+    if (button) { button.click(); return; }
+    if (tries > 0) setTimeout(() => pick(tries - 1), 200);
+  };
+  pick(50);
+}
+"""
+
+
+class ModelsMissingError(FileNotFoundError):
+    """The saved models the demo needs are not there yet."""
+
+
+class DigitReader:
+    """Both models behind one compiled, thread-safe call."""
+
+    def __init__(self, models: dict):
+        import tensorflow as tf
+
+        self.names = tuple(models)
+        self._models = models
+        signature = [tf.TensorSpec(shape=(None, 28, 28, 1), dtype=tf.float32)]
+
+        @tf.function(input_signature=signature, reduce_retracing=True)
+        def forward(batch):
+            return [model(batch, training=False) for model in models.values()]
+
+        self._forward = forward
+        self._lock = threading.Lock()
+        self.predict(np.zeros((1, 28, 28, 1), dtype=np.float32))  # trace once, now
+
+    @classmethod
+    def from_saved(cls, *, epochs: int | None = None, seed: int = config.FIRST_SEED,
+                   fast: bool | None = None) -> "DigitReader":
+        """Load ``models/<name>_seed<seed>/epochNN.keras`` for both models (safe mode)."""
+        import keras
+
+        from .training import snapshot_path
+
+        paths = config.output_paths(fast)
+        if epochs is None:
+            epochs = max(config.FAST_SNAPSHOT_EPOCHS if paths.fast else config.SNAPSHOT_EPOCHS)
+        models = {}
+        for name in MODEL_NAMES:
+            path = snapshot_path(paths.models / f"{name}_seed{seed}", epochs)
+            if not path.is_file():
+                raise ModelsMissingError(
+                    f"No saved {MODEL_TITLES[name]} at {path}. Train the models first: "
+                    f"python -m mnist_compare run{' --fast' if paths.fast else ''}"
+                )
+            models[name] = keras.models.load_model(path, safe_mode=True)
+        return cls(models)
+
+    def predict(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        """Probabilities of every model for a (N, 28, 28, 1) float32 batch."""
+        with self._lock:
+            outputs = self._forward(np.asarray(batch, dtype=np.float32))
+        return {name: np.asarray(output) for name, output in zip(self.names, outputs)}
+
+
+@dataclass
+class Reading:
+    """What the interface shows for one drawing."""
+
+    message: str
+    probabilities: dict  # name -> (10,) array; empty when nothing could be read
+    steps_image: np.ndarray | None = None
+    ok: bool = True
+
+
+def _panel(image: np.ndarray, title: str, side: int = 140) -> Image.Image:
+    """One titled square panel for the steps strip."""
+    array = np.clip(np.asarray(image, dtype=np.float32), 0, 1)
+    pil = Image.fromarray((array * 255).astype(np.uint8))
+    pil.thumbnail((side, side), Image.Resampling.NEAREST if max(array.shape[:2]) <= 56
+                  else Image.Resampling.BILINEAR)
+    if max(pil.size) < side:  # small images are enlarged with visible pixels
+        scale = side / max(pil.size)
+        pil = pil.resize((max(1, round(pil.size[0] * scale)), max(1, round(pil.size[1] * scale))),
+                         Image.Resampling.NEAREST)
+    canvas = Image.new("RGB", (side + 10, side + 28), "white")
+    canvas.paste(pil.convert("RGB"), (5 + (side - pil.size[0]) // 2, 23 + (side - pil.size[1]) // 2))
+    ImageDraw.Draw(canvas).text((5, 5), title, fill="black")
+    return canvas
+
+
+def steps_strip(result: preprocessing.PreprocessResult) -> np.ndarray:
+    """drawing -> inverted gray -> cropped + 20% padding -> 28x28 input, as one RGB image."""
+    wanted = [("drawing", "drawing"), ("inverted", "inverted gray")]
+    if "padded" in result.steps:
+        wanted.append(("padded", "crop + 20% pad"))
+    wanted.append(("input", "28x28 input"))
+    panels = [_panel(result.steps[key], title) for key, title in wanted]
+    strip = Image.new("RGB", (sum(p.size[0] for p in panels), panels[0].size[1]), "white")
+    x = 0
+    for panel in panels:
+        strip.paste(panel, (x, 0))
+        x += panel.size[0]
+    return np.asarray(strip)
+
+
+def read_drawing(reader: DigitReader, value, method: str = DEFAULT_METHOD) -> Reading:
+    """Preprocess and classify one drawing; bad input becomes a message, never an exception."""
+    if method not in METHODS:
+        return Reading(f"Unknown preprocessing {method!r}; choose one of {', '.join(METHODS)}.", {}, ok=False)
+    try:
+        result = preprocessing.preprocess(value, method)
+    except CanvasError as error:
+        return Reading(str(error), {}, ok=False)
+    probabilities = reader.predict(result.batch())
+    probabilities = {name: p[0] for name, p in probabilities.items()}
+    if not all(np.all(np.isfinite(p)) for p in probabilities.values()):
+        return Reading("The models could not read this drawing; try drawing it again.", {}, ok=False)
+    parts = [f"{MODEL_TITLES[name]} reads **{int(np.argmax(p))}** ({100 * float(np.max(p)):.1f}%)"
+             for name, p in probabilities.items()]
+    message = " · ".join(parts) + f" — preprocessing: {METHOD_LABELS[method]}"
+    return Reading(message, probabilities, steps_strip(result))
+
+
+def _label_value(probabilities) -> dict | None:
+    if probabilities is None:
+        return None
+    return {str(digit): float(p) for digit, p in enumerate(probabilities)}
+
+
+def _bar_value(probabilities):
+    import pandas as pd
+
+    values = np.zeros(10) if probabilities is None else np.asarray(probabilities, dtype=float) * 100
+    return pd.DataFrame({"digit": [str(d) for d in range(10)], "probability (%)": values})
+
+
+def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs CNN, draw a digit"):
+    """The Gradio app (not launched). ``reader`` defaults to the saved models."""
+    import gradio as gr
+
+    reader = reader or DigitReader.from_saved()
+
+    def respond(value, method):
+        reading = read_drawing(reader, value, method)
+        if not reading.ok:
+            if value is not None:
+                gr.Warning(reading.message)
+            outputs = [reading.message, None]
+            for _ in reader.names:
+                outputs += [None, _bar_value(None)]
+            return outputs
+        outputs = [reading.message, reading.steps_image]
+        for name in reader.names:
+            probabilities = reading.probabilities[name]
+            outputs += [_label_value(probabilities), _bar_value(probabilities)]
+        return outputs
+
+    with gr.Blocks(title=title) as demo:
+        gr.Markdown(f"## {title}\nDraw one digit (0-9) large in the middle of the canvas. "
+                    "Both models read the same 28x28 input.")
+        with gr.Row():
+            with gr.Column(scale=1):
+                canvas = gr.Sketchpad(
+                    label="Canvas", type="numpy", image_mode="RGBA", canvas_size=(400, 400),
+                    brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"),
+                    layers=False, elem_id="canvas",
+                )
+                method = gr.Radio(
+                    choices=[(METHOD_LABELS[m], m) for m in METHODS], value=DEFAULT_METHOD,
+                    label="Preprocessing", elem_id="method",
+                )
+                with gr.Row():
+                    read = gr.Button("Read digit", variant="primary", elem_id="read")
+                    clear = gr.ClearButton([canvas], value="Clear", elem_id="clear")
+            with gr.Column(scale=2):
+                status = gr.Markdown(EMPTY_MESSAGE, elem_id="status")
+                steps = gr.Image(label="Preprocessing steps", show_label=False, type="numpy", interactive=False,
+                                 elem_id="steps")
+                outputs = [status, steps]
+                with gr.Row():
+                    for name in reader.names:
+                        with gr.Column():
+                            label = gr.Label(num_top_classes=3, label=f"{MODEL_TITLES[name]} prediction",
+                                             elem_id=f"{name}-label")
+                            bars = gr.BarPlot(_bar_value(None), x="digit", y="probability (%)",
+                                              y_lim=[0, 100], label=f"{MODEL_TITLES[name]} probabilities",
+                                              elem_id=f"{name}-bars")
+                            outputs += [label, bars]
+        read.click(respond, inputs=[canvas, method], outputs=outputs, api_name=API_NAME,
+                   concurrency_limit=4)
+        method.change(respond, inputs=[canvas, method], outputs=outputs, api_name=False,
+                      concurrency_limit=4)
+        clear.click(lambda: [EMPTY_MESSAGE, None] + [None, _bar_value(None)] * len(reader.names),
+                    outputs=outputs, api_name=False)
+        demo.load(None, js=ACTIVATE_BRUSH_JS)
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo
+
+
+def open_share_link(demo) -> str | None:
+    """Open Gradio's share tunnel for a running demo; one line and ``None`` if it cannot."""
+    from gradio import networking
+
+    try:
+        url = networking.setup_tunnel(
+            local_host=demo.server_name, local_port=demo.server_port, share_token=demo.share_token,
+            share_server_address=demo.share_server_address,
+            share_server_tls_certificate=getattr(demo, "share_server_tls_certificate", None),
+        )
+    except Exception as error:  # offline: DNS, download of the tunnel binary, timeouts
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"Share link unavailable ({reason[:120]}); serving locally only.")
+        return None
+    demo.share_url = url
+    demo.share = True
+    return url
+
+
+def parse_auth(text: str | None) -> tuple[str, str] | None:
+    """'user:password' -> ('user', 'password'); ``None`` stays ``None``."""
+    if not text:
+        return None
+    user, sep, password = text.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("--auth must look like user:password (both parts non-empty).")
+    return user, password
+
+
+def launch_demo(demo, *, share: bool = False, port: int | None = None, auth=None,
+                host: str = "127.0.0.1", block: bool = True):
+    """Serve ``demo`` locally (and through a share link if asked and possible)."""
+    demo.launch(
+        server_name=host, server_port=port, share=False, auth=auth, show_error=False,
+        max_file_size="5mb", prevent_thread_lock=True, quiet=True, ssr_mode=False,
+    )
+    print(f"Demo running at {demo.local_url}")
+    if share:
+        url = open_share_link(demo)
+        if url:
+            print(f"Share link: {url}" + ("" if auth else " (anyone with the link can use it; "
+                                                         "consider --auth user:password)"))
+    if block:
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            demo.close()
+    return demo
+
+
+def sample_canvas(digit_image: np.ndarray, *, size: int = 400, scale: float = 0.6) -> dict:
+    """A Sketchpad-like value (black ink on white) made from an MNIST-style 28x28 image."""
+    ink = np.asarray(digit_image, dtype=np.float32)
+    ink = ink / 255.0 if ink.max() > 1 else ink
+    side = int(size * scale)
+    big = np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize((side, side), Image.Resampling.BILINEAR))
+    canvas = np.full((size, size, 4), 255, dtype=np.uint8)
+    top = (size - side) // 2
+    gray = 255 - big
+    canvas[top:top + side, top:top + side, :3] = gray[..., None]
+    return {"background": None, "layers": [], "composite": canvas}
+
+
+def model_paths(epochs: int, seed: int = config.FIRST_SEED, fast: bool | None = None) -> list[Path]:
+    from .training import snapshot_path
+
+    paths = config.output_paths(fast)
+    return [snapshot_path(paths.models / f"{name}_seed{seed}", epochs) for name in MODEL_NAMES]

@@ -1,0 +1,146 @@
+"""One function per figure; each returns a matplotlib Figure and never calls ``plt.show()``.
+
+``save_figure(fig, name)`` writes ``<figures>/<name>.png`` (``figures/`` for real
+runs, ``build/fast/figures/`` in fast mode).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import config, storage
+
+MODEL_COLOURS = {"mlp": "tab:blue", "cnn": "tab:orange"}
+MODEL_LABELS = {"mlp": "MLP", "cnn": "CNN"}
+
+
+def _title(text: str, results: dict | None = None, fast: bool | None = None) -> str:
+    is_fast = results.get("fast") if results is not None else config.fast_mode(fast)
+    return f"{text} [{config.FAST_LABEL}]" if is_fast else text
+
+
+def save_figure(fig, name: str, *, fast: bool | None = None, dpi: int = 150) -> Path:
+    """Write ``fig`` as ``<figures>/<name>.png`` atomically and return the path."""
+    folder = config.output_paths(fast).figures
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    with storage.atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
+    return path
+
+
+def _band(ax, epochs, values, colour, label, linestyle="-"):
+    values = np.asarray(values)
+    mean = values.mean(axis=0)
+    ax.plot(epochs, mean, color=colour, linestyle=linestyle, label=label)
+    if len(values) > 1:
+        ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.15)
+
+
+def plot_learning_curves(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
+    """Accuracy and loss per epoch on training (epoch average) and validation data.
+
+    Lines are means over seeds; bands span the lowest to highest seed.
+    """
+    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 4))
+    for name in models:
+        runs = [run for run in results["runs"] if run["model"] == name]
+        if not runs:
+            continue
+        epochs = np.arange(1, len(runs[0]["history"]["accuracy"]) + 1)
+        colour, label = MODEL_COLOURS[name], MODEL_LABELS[name]
+        for key, ax in (("accuracy", ax_acc), ("loss", ax_loss)):
+            _band(ax, epochs, [run["history"][key] for run in runs], colour, f"{label} train")
+            _band(ax, epochs, [run["history"][f"val_{key}"] for run in runs], colour, f"{label} validation",
+                  linestyle="--")
+    for ax, key in ((ax_acc, "Accuracy"), (ax_loss, "Loss")):
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel(key)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    seeds = len(results["config"]["seeds"])
+    fig.suptitle(_title(f"Learning curves (mean over {seeds} seed{'s' * (seeds != 1)}, band = min-max)",
+                        results))
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrices(results: dict, epochs: int, *, models=("mlp", "cnn")) -> plt.Figure:
+    """Test-set confusion matrices summed over seeds, with the diagonal left blank for contrast."""
+    fig, axes = plt.subplots(1, len(models), figsize=(5.2 * len(models), 4.6))
+    axes = np.atleast_1d(axes)
+    for ax, name in zip(axes, models):
+        runs = [run for run in results["runs"] if run["model"] == name]
+        matrix = np.sum([run["snapshots"][str(epochs)]["confusion"] for run in runs], axis=0)
+        errors = matrix.astype(float)
+        np.fill_diagonal(errors, np.nan)
+        image = ax.imshow(errors, cmap="Reds")
+        for true in range(10):
+            for predicted in range(10):
+                value = matrix[true, predicted]
+                if true != predicted and value:
+                    ax.text(predicted, true, str(value), ha="center", va="center", fontsize=7)
+        ax.set_xticks(range(10))
+        ax.set_yticks(range(10))
+        ax.set_xlabel("Predicted digit")
+        ax.set_ylabel("True digit")
+        wrong = int(matrix.sum() - np.trace(matrix))
+        ax.set_title(f"{MODEL_LABELS[name]}: {wrong} errors over {len(runs)} seed(s)")
+        fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.suptitle(_title(f"Test confusion matrices after {epochs} epochs (off-diagonal)", results))
+    fig.tight_layout()
+    return fig
+
+
+STEP_TITLES = {
+    "drawing": "drawing",
+    "inverted": "inverted gray",
+    "cropped": "bounding box",
+    "padded": "+ 20% padding",
+    "resized": "28x28",
+    "input": "model input 28x28",
+}
+
+
+def plot_preprocessing_steps(result, *, title: str | None = None) -> plt.Figure:
+    """The intermediate images of ``preprocessing.preprocess(..., )``, left to right."""
+    steps = list(result.steps.items())
+    fig, axes = plt.subplots(1, len(steps), figsize=(2.4 * len(steps), 2.6))
+    for ax, (name, image) in zip(np.atleast_1d(axes), steps):
+        ax.imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(STEP_TITLES.get(name, name), fontsize=9)
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_probabilities(probabilities, *, ax=None, title: str = "Predicted probabilities") -> plt.Figure:
+    """Bar chart of the ten class probabilities, the arg-max highlighted."""
+    probabilities = np.asarray(probabilities, dtype=float)
+    fig = ax.figure if ax is not None else plt.figure(figsize=(5, 3))
+    ax = ax or fig.add_subplot()
+    colours = ["tab:blue"] * 10
+    colours[int(np.argmax(probabilities))] = "tab:orange"
+    ax.bar(range(10), probabilities * 100, color=colours)
+    ax.set_xticks(range(10))
+    ax.set_ylim(0, 105)
+    ax.set_xlabel("Digit")
+    ax.set_ylabel("Probability (%)")
+    ax.set_title(title)
+    return fig
+
+
+def plot_sample_grid(images, labels, *, rows: int = 3, cols: int = 9, title: str = "MNIST samples") -> plt.Figure:
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1, rows * 1.25))
+    for ax, image, label in zip(axes.flat, images, labels):
+        ax.imshow(np.squeeze(image), cmap="gray_r")
+        ax.set_title(str(int(label)), fontsize=9)
+        ax.axis("off")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

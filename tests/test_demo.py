@@ -1,0 +1,216 @@
+"""The drawing demo at three levels: the function, the running server, a real browser."""
+
+import concurrent.futures
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnist_compare import data, demo, training
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory):
+    """Both models trained for 3 epochs on the shipped 1,200-image subset."""
+    from tests.conftest import SMALL_MNIST
+
+    splits = data.prepare_splits(SMALL_MNIST, fast=False, validation_size=200)
+    root = tmp_path_factory.mktemp("demo_models")
+    models = {}
+    for name in demo.MODEL_NAMES:
+        spec = training.RunSpec(model=name, seed=0, snapshot_epochs=(3,), batch_size=32,
+                                data_sha256=splits.info["sha256"], train_size=len(splits.y_train), fast=True)
+        training.train_run(spec, splits, root / name)
+        models[name] = training.load_snapshot(root / name, 3)
+    return demo.DigitReader(models)
+
+
+@pytest.fixture(scope="module")
+def test_digits():
+    from tests.conftest import SMALL_MNIST
+
+    (_, _), (x_test, y_test) = data.load_mnist(SMALL_MNIST)
+    return x_test, y_test
+
+
+def rectangle_rgba(on_transparent: bool):
+    image = np.zeros((200, 200, 4), dtype=np.uint8)
+    if not on_transparent:
+        image[...] = 255
+    image[40:160, 90:110] = [0, 0, 0, 255]  # a "1"
+    return image
+
+
+BAD_INPUTS = {
+    "None": None,
+    "cleared Sketchpad": {"background": None, "layers": [], "composite": None},
+    "empty white canvas": {"background": None, "layers": [], "composite": np.full((400, 400, 4), 255, np.uint8)},
+    "all black": np.zeros((400, 400, 3), dtype=np.uint8),
+    "fully transparent RGBA": np.zeros((400, 400, 4), dtype=np.uint8),
+    "one-pixel dot": np.where(np.arange(400 * 400).reshape(400, 400) == 200 * 400 + 200, 0, 255).astype(np.uint8),
+    "4000x4000": np.pad(np.zeros((2000, 300), np.uint8), ((1000, 1000), (1850, 1850)), constant_values=255),
+    "1x1": np.zeros((1, 1), dtype=np.uint8),
+    "2-D gray": np.pad(np.zeros((120, 20), np.uint8), 40, constant_values=255),
+    "float in [0, 1]": np.pad(np.zeros((120, 20)), 40, constant_values=1.0),
+    "NaN": np.full((50, 50), np.nan),
+    "inf": np.full((50, 50), np.inf),
+    "bool": np.pad(np.ones((120, 20), bool), 40),
+    "dict with unknown keys": {"image": "x", "mask": None},
+    "a string": "not an image",
+    "layers only": {"background": None, "layers": [rectangle_rgba(True)], "composite": None},
+    "5-D array": np.zeros((1, 1, 5, 5, 3)),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_bad_input_matrix_gives_a_message_or_a_valid_prediction(reader, name):
+    reading = demo.read_drawing(reader, BAD_INPUTS[name], "bbox")
+    assert isinstance(reading.message, str) and reading.message
+    assert "Traceback" not in reading.message
+    if reading.ok:
+        for probabilities in reading.probabilities.values():
+            assert probabilities.shape == (10,) and np.all(np.isfinite(probabilities))
+            assert probabilities.sum() == pytest.approx(1.0, abs=1e-4)
+        assert reading.steps_image.ndim == 3
+    else:
+        assert reading.probabilities == {}
+
+
+def test_bad_input_matrix_is_big_enough():
+    assert len(BAD_INPUTS) >= 15
+
+
+def test_black_on_transparent_and_on_white_read_the_same(reader):
+    a = demo.read_drawing(reader, rectangle_rgba(True))
+    b = demo.read_drawing(reader, rectangle_rgba(False))
+    assert a.ok and b.ok
+    for name in demo.MODEL_NAMES:
+        np.testing.assert_allclose(a.probabilities[name], b.probabilities[name], atol=1e-6)
+
+
+def test_unknown_method_is_a_message(reader):
+    reading = demo.read_drawing(reader, rectangle_rgba(False), "sideways")
+    assert not reading.ok and "Unknown preprocessing" in reading.message
+
+
+def test_reads_mnist_digits_drawn_on_a_canvas(reader, test_digits):
+    x_test, y_test = test_digits
+    correct = {name: 0 for name in demo.MODEL_NAMES}
+    for image, label in zip(x_test[:40], y_test[:40]):
+        reading = demo.read_drawing(reader, demo.sample_canvas(image))
+        for name in demo.MODEL_NAMES:
+            correct[name] += int(np.argmax(reading.probabilities[name]) == label)
+    # small models (1,000 images, 3 epochs) through the whole canvas path: 5x chance (4 of 40) at least
+    assert all(count >= 20 for count in correct.values()), correct
+
+
+def test_auth_parsing():
+    assert demo.parse_auth("ann:secret") == ("ann", "secret")
+    assert demo.parse_auth(None) is None
+    for bad in ("ann", "ann:", ":pw"):
+        with pytest.raises(ValueError, match="user:password"):
+            demo.parse_auth(bad)
+
+
+@pytest.fixture(scope="module")
+def server(reader):
+    app = demo.build_demo(reader)
+    demo.launch_demo(app, port=None, block=False)
+    yield app
+    app.close()
+
+
+def canvas_file(tmp_path, image, name="digit.png"):
+    from PIL import Image
+
+    path = tmp_path / name
+    Image.fromarray(image).save(path)
+    return str(path)
+
+
+def test_server_answers_gradio_client_and_50_concurrent_requests(server, reader, test_digits, tmp_path):
+    from gradio_client import Client, handle_file
+
+    x_test, _ = test_digits
+    files = [canvas_file(tmp_path, demo.sample_canvas(x_test[i])["composite"], f"d{i}.png") for i in range(10)]
+    client = Client(server.local_url, verbose=False)
+    assert "/predict" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+
+    def ask(path):
+        result = client.predict({"background": None, "layers": [], "composite": handle_file(path)}, "bbox",
+                                 api_name="/predict")
+        return result[0], result[2]["label"], result[4]["label"]
+
+    serial = [ask(path) for path in files]
+    for message, mlp_label, cnn_label in serial:
+        assert "MLP reads" in message and mlp_label in "0123456789" and cnn_label in "0123456789"
+    jobs = [files[i % 10] for i in range(50)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(ask, jobs))
+    assert answers == [serial[i % 10] for i in range(50)]
+
+
+def test_server_turns_an_empty_canvas_into_a_message(server, tmp_path):
+    from gradio_client import Client, handle_file
+
+    client = Client(server.local_url, verbose=False)
+    path = canvas_file(tmp_path, np.full((100, 100, 4), 255, np.uint8))
+    result = client.predict({"background": None, "layers": [], "composite": handle_file(path)}, "bbox",
+                            api_name="/predict")
+    assert result[0].startswith("Draw a digit first")
+
+
+def test_share_link_offline_is_one_line_and_keeps_serving(server, capsys, monkeypatch):
+    from gradio import networking
+
+    def no_network(**kwargs):
+        raise ConnectionError("Could not get share link from Gradio API Server.\nmore detail")
+
+    monkeypatch.setattr(networking, "setup_tunnel", no_network)
+    assert demo.open_share_link(server) is None
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == ["Share link unavailable (Could not get share link from Gradio API Server.); serving locally only."]
+    import urllib.request
+
+    assert urllib.request.urlopen(server.local_url, timeout=10).status == 200
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_BROWSER_TEST"),
+                    reason="Debian chromium is not installed (.ci/run installs it and requires this test)")
+def test_browser_draws_a_one_and_reads_it(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server.local_url, wait_until="networkidle")
+        canvas = page.locator("#canvas canvas").first
+        canvas.wait_for(state="visible", timeout=30_000)
+        box = canvas.bounding_box()
+        x = box["x"] + box["width"] * 0.5
+        page.mouse.move(x, box["y"] + box["height"] * 0.2)
+        page.mouse.down()
+        for step in range(1, 21):
+            page.mouse.move(x, box["y"] + box["height"] * (0.2 + 0.6 * step / 20))
+        page.mouse.up()
+        page.wait_for_timeout(300)
+        page.locator("#read").click()
+        page.wait_for_function(
+            "() => document.querySelector('#status') && document.querySelector('#status').innerText.includes('reads')",
+            timeout=30_000)
+        status = page.locator("#status").inner_text()
+        screenshot = Path(os.environ.get("DEMO_SCREENSHOT", tmp_path / "demo.png"))
+        page.screenshot(path=str(screenshot), full_page=True)
+        browser.close()
+    assert screenshot.stat().st_size > 10_000
+    assert re.search(r"MLP reads \*{0,2}1\b", status), status
+    assert re.search(r"CNN reads \*{0,2}1\b", status), status
