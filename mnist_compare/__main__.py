@@ -9,6 +9,29 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def save_run_figures(results: dict) -> list:
+    """The learning curves and confusion matrices of a run, as PNG files."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plots
+
+    fast = results["fast"]
+    written = []
+    if not results["comparisons"]:
+        return written
+    figure = plots.plot_learning_curves(results)
+    written.append(plots.save_figure(figure, "learning_curves", fast=fast))
+    plt.close(figure)
+    last = max(results["config"]["snapshot_epochs"])
+    figure = plots.plot_confusion_matrices(results, last)
+    written.append(plots.save_figure(figure, f"confusion_matrices_epoch{last:02d}", fast=fast))
+    plt.close(figure)
+    return written
+
+
 def _command_run(args) -> int:
     from . import config, tables
     from .experiments import run_grid
@@ -19,6 +42,8 @@ def _command_run(args) -> int:
     path = config.output_paths(results["fast"]).results
     print(f"Wrote {path}")
     print(tables.results_markdown(results))
+    for path in save_run_figures(results):
+        print(f"Wrote {path}")
     if not results["fast"] and not args.no_readme and tables.update_readme(results):
         print("Updated the results table in README.md")
     return 0
@@ -30,7 +55,28 @@ def _command_demo(args) -> int:
     auth = demo.parse_auth(args.auth or os.environ.get("MNIST_COMPARE_AUTH"))
     reader = demo.DigitReader.from_saved(epochs=args.epochs, seed=args.seed, fast=args.fast or None)
     app = demo.build_demo(reader)
+    if args.screenshot:
+        from . import browser
+
+        demo.launch_demo(app, port=args.port, host=args.host, block=False)
+        try:
+            status = browser.draw_and_read(app.local_url, browser.DIGIT_STROKES[7], screenshot=args.screenshot)
+        finally:
+            app.close()
+        print(f"Drew a 7 in Chromium: {status}\nScreenshot: {args.screenshot}")
+        return 0
     demo.launch_demo(app, share=args.share, port=args.port, auth=auth, host=args.host)
+    return 0
+
+
+def _command_bench(args) -> int:
+    import json
+
+    from .bench import run_benchmarks
+
+    results = run_benchmarks(fast=args.fast or None)
+    print(json.dumps(results["demo_latency"], indent=2))
+    print(f"Wrote {results['path']}")
     return 0
 
 
@@ -71,11 +117,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--epochs", type=int, default=None, help="which snapshot to load (default: the last)")
     demo.add_argument("--seed", type=int, default=0, help="which seed's models to load (default: 0)")
     demo.add_argument("--fast", action="store_true", help="use the fast-mode models")
+    demo.add_argument("--screenshot", default=None, metavar="PNG",
+                      help="draw a 7 in headless Chromium, save a screenshot and exit")
     demo.set_defaults(handler=_command_demo)
+
+    bench = commands.add_parser("bench", help="measure prediction latency -> reports/benchmark.json")
+    bench.add_argument("--fast", action="store_true", help="use the fast-mode models")
+    bench.set_defaults(handler=_command_bench)
 
     for name, text in (
         ("report", "execute the notebooks and export the report to HTML and PDF"),
-        ("bench", "measure training and prediction speed -> reports/benchmark.json"),
     ):
         sub = commands.add_parser(name, help=text)
         sub.set_defaults(handler=_not_yet(name))

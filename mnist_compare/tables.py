@@ -51,6 +51,8 @@ def seeds_phrase(results: dict) -> str:
 def results_markdown(results: dict) -> str:
     """The README's results section: one table per snapshot epoch, plus provenance."""
     parts = []
+    if not results.get("comparisons"):
+        return "Results need both models (MLP and CNN) for the comparison table."
     if results.get("fast"):
         parts.append(f"**{config.FAST_LABEL}**\n")
     for epochs in results["config"]["snapshot_epochs"]:

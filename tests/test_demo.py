@@ -3,15 +3,12 @@
 import concurrent.futures
 import os
 import re
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mnist_compare import data, demo, training
+from mnist_compare import browser, data, demo, training
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -180,37 +177,11 @@ def test_share_link_offline_is_one_line_and_keeps_serving(server, capsys, monkey
     assert urllib.request.urlopen(server.local_url, timeout=10).status == 200
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_BROWSER_TEST"),
+@pytest.mark.skipif(not browser.chromium_path() and not os.environ.get("REQUIRE_BROWSER_TEST"),
                     reason="Debian chromium is not installed (.ci/run installs it and requires this test)")
 def test_browser_draws_a_one_and_reads_it(server, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server.local_url, wait_until="networkidle")
-        canvas = page.locator("#canvas canvas").first
-        canvas.wait_for(state="visible", timeout=30_000)
-        box = canvas.bounding_box()
-        x = box["x"] + box["width"] * 0.5
-        page.mouse.move(x, box["y"] + box["height"] * 0.2)
-        page.mouse.down()
-        for step in range(1, 21):
-            page.mouse.move(x, box["y"] + box["height"] * (0.2 + 0.6 * step / 20))
-        page.mouse.up()
-        page.wait_for_timeout(300)
-        page.locator("#read").click()
-        page.wait_for_function(
-            "() => document.querySelector('#status') && document.querySelector('#status').innerText.includes('reads')",
-            timeout=30_000)
-        status = page.locator("#status").inner_text()
-        screenshot = Path(os.environ.get("DEMO_SCREENSHOT", tmp_path / "demo.png"))
-        page.screenshot(path=str(screenshot), full_page=True)
-        browser.close()
+    screenshot = tmp_path / "demo.png"
+    status = browser.draw_and_read(server.local_url, browser.DIGIT_STROKES[1], screenshot=screenshot)
     assert screenshot.stat().st_size > 10_000
     assert re.search(r"MLP reads \*{0,2}1\b", status), status
     assert re.search(r"CNN reads \*{0,2}1\b", status), status

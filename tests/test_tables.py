@@ -1,0 +1,53 @@
+import copy
+import json
+
+import pytest
+
+from mnist_compare import config, tables
+
+RESULTS = config.REPORTS_DIR / "results.json"
+
+
+def fake_results():
+    def s(mean, std):
+        return {"n": 2, "mean": mean, "std": std, "ci_low": mean - std, "ci_high": mean + std}
+
+    block = {key: s(0.9, 0.01) for key in ("train_accuracy", "test_accuracy", "val_accuracy", "train_loss",
+                                            "test_loss", "val_loss", "accuracy_gap", "loss_gap")}
+    mlp, cnn = copy.deepcopy(block), copy.deepcopy(block)
+    mlp["test_accuracy"], cnn["test_accuracy"] = s(0.9779, 0.0012), s(0.9871, 0.0005)
+    diff = copy.deepcopy(block)
+    diff["test_accuracy"] = s(-0.0092, 0.0011)
+    return {
+        "fast": False,
+        "config": {"seeds": [0, 1], "snapshot_epochs": [5]},
+        "summary": {"mlp": {"parameters": 101770, "5": mlp}, "cnn": {"parameters": 542230, "5": cnn}},
+        "comparisons": [{"epochs": 5, "mlp_minus_cnn": diff}],
+        "provenance": {"split_sizes": {"train": 54000, "validation": 6000, "test": 10000},
+                       "git": {"commit": "abcdef1234567"}, "created": "2026-11-22T10:00:00"},
+    }
+
+
+def test_comparison_rows_render_means_and_spreads():
+    rows = tables.comparison_rows(fake_results(), 5)
+    test_row = next(row for row in rows if row[0] == "Test accuracy (%)")
+    assert test_row == ["Test accuracy (%)", "97.79 ± 0.12", "98.71 ± 0.05", "-0.92 ± 0.11"]
+    text = tables.results_markdown(fake_results())
+    assert "over 2 seeds" in text and "101,770" in text and "`abcdef1234`" in text
+
+
+def test_update_readme_replaces_only_the_block(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{tables.README_START}\nold\n{tables.README_END}\noutro\n")
+    assert tables.update_readme(fake_results(), readme)
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("outro\n") and "old" not in text
+    assert "97.79 ± 0.12" in text
+
+
+@pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
+def test_committed_readme_table_matches_committed_results():
+    results = json.loads(RESULTS.read_text())
+    readme = (config.PROJECT_ROOT / "README.md").read_text()
+    assert tables.results_markdown(results) in readme
+    assert results["fast"] is False
