@@ -2,12 +2,12 @@ import numpy as np
 import pytest
 
 from mnist_compare import data, storage, training
+from tests.conftest import SMALL_MNIST
 
 
 @pytest.fixture(scope="module")
 def splits():
-    return data.prepare_splits(data.resolve_source(
-        __import__("tests.conftest", fromlist=["SMALL_MNIST"]).SMALL_MNIST), fast=False, validation_size=200)
+    return data.prepare_splits(SMALL_MNIST, fast=False, validation_size=200)
 
 
 def spec(model, snapshot_epochs, seed=3, splits=None):
