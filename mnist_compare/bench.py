@@ -6,7 +6,6 @@ whole request through the running app on loopback, preprocessing included).
 
 from __future__ import annotations
 
-import platform
 import statistics
 import tempfile
 import time
@@ -23,7 +22,7 @@ def _summary(seconds: list[float]) -> dict:
             "p95_ms": ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))], "min_ms": ms[0]}
 
 
-def demo_latency(reader, digit_images, *, requests: int = 200, fast: bool | None = None) -> dict:
+def demo_latency(reader, digit_images, *, requests: int = 200) -> dict:
     """Median and p95 of: one model call (both models), one read_drawing, one HTTP request."""
     from gradio_client import Client, handle_file
     from PIL import Image
@@ -77,13 +76,14 @@ def demo_latency(reader, digit_images, *, requests: int = 200, fast: bool | None
 def run_benchmarks(*, fast: bool | None = None) -> dict:
     from .data import load_mnist
     from .demo import DigitReader
+    from .experiments import machine_info
 
     reader = DigitReader.from_saved(fast=fast)
     (_, _), (x_test, _) = load_mnist()
     results = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"platform": platform.platform(), "cpu_count": __import__("os").cpu_count()},
-        "demo_latency": demo_latency(reader, x_test[:50], fast=fast),
+        "machine": machine_info(),
+        "demo_latency": demo_latency(reader, x_test[:50]),
     }
     path = config.output_paths(fast).benchmark
     storage.write_json(path, results)

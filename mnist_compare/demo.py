@@ -11,7 +11,6 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -289,9 +288,3 @@ def sample_canvas(digit_image: np.ndarray, *, size: int = 400, scale: float = 0.
     canvas[top:top + side, top:top + side, :3] = gray[..., None]
     return {"background": None, "layers": [], "composite": canvas}
 
-
-def model_paths(epochs: int, seed: int = config.FIRST_SEED, fast: bool | None = None) -> list[Path]:
-    from .training import snapshot_path
-
-    paths = config.output_paths(fast)
-    return [snapshot_path(paths.models / f"{name}_seed{seed}", epochs) for name in MODEL_NAMES]

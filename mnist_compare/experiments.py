@@ -59,6 +59,10 @@ def git_state() -> dict:
     return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
+def machine_info() -> dict:
+    return {"platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count()}
+
+
 def provenance(splits) -> dict:
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -66,8 +70,7 @@ def provenance(splits) -> dict:
         "git": git_state(),
         "data": splits.info,
         "split_sizes": splits.sizes(),
-        "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                    "cpu_count": os.cpu_count()},
+        "machine": machine_info(),
         "command": " ".join(sys.argv),
     }
 

@@ -211,7 +211,7 @@ def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, compile_op
         "spec": spec.as_dict(),
         "run_id": spec.run_id,
         "parameters": int(model.count_params()),
-        "compile_options": {k: v for k, v in options.items()},
+        "compile_options": dict(options),
         "history": {key: [float(v) for v in values] for key, values in history.history.items()},
         "epoch_seconds": [float(s) for s in epoch_seconds],
         "train_seconds": float(train_seconds),
