@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 SEEDS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev run report test demo bench clean-fast
+.PHONY: help setup setup-dev run report report-no-code test demo bench clean-fast
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,8 +29,11 @@ setup-dev: $(DEV_STAMP) ## also install the test tools
 run: $(STAMP) ## train and evaluate the grid -> reports/results.json (SEEDS=N to change)
 	$(PY) -m mnist_compare run $(if $(SEEDS),--seeds $(SEEDS))
 
-report: run ## the whole job: experiments (resumable) -> reports/results.json, figures/, README table
-	@echo "Results: reports/results.json; figures: figures/"
+report: $(STAMP) ## the whole job: missing experiments -> notebooks -> reports/mnist_mlp_vs_cnn.html and .pdf
+	$(PY) -m mnist_compare report $(if $(SEEDS),--seeds $(SEEDS))
+
+report-no-code: $(STAMP) ## the report without code cells -> reports/mnist_mlp_vs_cnn_no_code.html and .pdf
+	$(PY) -m mnist_compare report --no-code --no-execute
 
 test: $(DEV_STAMP) ## run the test suite
 	$(PY) -m pytest

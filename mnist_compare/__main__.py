@@ -23,11 +23,11 @@ def save_run_figures(results: dict) -> list:
     if not results["comparisons"]:
         return written
     figure = plots.plot_learning_curves(results)
-    written.append(plots.save_figure(figure, "learning_curves", fast=fast))
+    written.append(plots.save_figure(figure, "04_learning_curves", fast=fast))
     plt.close(figure)
     last = max(results["config"]["snapshot_epochs"])
     figure = plots.plot_confusion_matrices(results, last)
-    written.append(plots.save_figure(figure, f"confusion_matrices_epoch{last:02d}", fast=fast))
+    written.append(plots.save_figure(figure, f"04_confusion_matrices_epoch{last:02d}", fast=fast))
     plt.close(figure)
     return written
 
@@ -80,12 +80,22 @@ def _command_bench(args) -> int:
     return 0
 
 
-def _not_yet(name: str):
-    def command(args) -> int:
-        print(f"`{name}` is not available in this version yet.", file=sys.stderr)
-        return 2
+def _command_report(args) -> int:
+    from . import tables
+    from .report import build_report
 
-    return command
+    outcome = build_report(fast=args.fast or None, include_code=not args.no_code, execute=not args.no_execute,
+                           seed_count=args.seeds, pdf=not args.no_pdf, timeout=args.timeout)
+    for item in outcome["notebooks"]:
+        print(f"  {item['name']}: {item['seconds']:.1f} s")
+    from .experiments import load_results
+
+    results = load_results(args.fast or None)
+    if not results["fast"] and tables.update_readme(results):
+        print("README.md's results table matches reports/results.json")
+    print(f"Report done in {outcome['seconds']:.0f} s: {outcome['html']}"
+          + (f" and {outcome['pdf']} ({outcome['pages']} pages)" if "pdf" in outcome else ""))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,21 +135,29 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--fast", action="store_true", help="use the fast-mode models")
     bench.set_defaults(handler=_command_bench)
 
-    for name, text in (
-        ("report", "execute the notebooks and export the report to HTML and PDF"),
-    ):
-        sub = commands.add_parser(name, help=text)
-        sub.set_defaults(handler=_not_yet(name))
+    report = commands.add_parser("report", help="run missing experiments, execute the notebooks, "
+                                                 "export reports/mnist_mlp_vs_cnn.html and .pdf")
+    report.add_argument("--fast", action="store_true", help="fast mode (subset, 1 epoch, labelled FAST)")
+    report.add_argument("--no-code", action="store_true",
+                        help="leave the code cells out (writes mnist_mlp_vs_cnn_no_code.html/.pdf)")
+    report.add_argument("--seeds", type=int, default=None, metavar="N", help="seeds per setting (default: 5)")
+    report.add_argument("--no-execute", action="store_true",
+                        help="export the notebooks as last executed, without running them again")
+    report.add_argument("--no-pdf", action="store_true", help="write only the HTML")
+    report.add_argument("--timeout", type=int, default=1800, metavar="S",
+                        help="seconds one notebook cell may take (default: 1800)")
+    report.set_defaults(handler=_command_report)
     return parser
 
 
 def main(argv=None) -> int:
     from .data import DataUnavailableError
+    from .report import ReportError
 
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (DataUnavailableError, ValueError, FileNotFoundError) as error:
+    except (DataUnavailableError, ReportError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

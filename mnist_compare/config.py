@@ -13,6 +13,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Where the project lives; the notebooks' Setup cell clones it from here in Colab.
+REPOSITORY_URL = "https://github.com/mnist-compare/mnist-compare"
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 FIGURES_DIR = PROJECT_ROOT / "figures"

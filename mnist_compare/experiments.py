@@ -81,6 +81,14 @@ def seeds_for(count: int) -> list[int]:
     return [config.FIRST_SEED + i for i in range(count)]
 
 
+def run_spec(name: str, seed: int, splits, *, fast: bool) -> RunSpec:
+    """The specification of one run of the grid (same data, same settings, one seed)."""
+    snapshot_epochs = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
+    return RunSpec(model=name, seed=seed, snapshot_epochs=tuple(snapshot_epochs),
+                   batch_size=config.BATCH_SIZE, data_sha256=splits.info.get("sha256"),
+                   train_size=len(splits.y_train), fast=fast)
+
+
 def run_grid(
     *,
     seed_count: int | None = None,
@@ -100,16 +108,9 @@ def run_grid(
         raise ValueError(f"Unknown model(s) {unknown}; choose from {list(MODEL_NAMES)}.")
     paths = config.output_paths(fast).make()
     seeds = seeds_for(seed_count if seed_count is not None else config.default_seed_count(fast))
-    snapshot_epochs = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
     splits = prepare_splits(data_path, fast=fast)
 
-    specs = [
-        RunSpec(model=name, seed=seed, snapshot_epochs=tuple(snapshot_epochs),
-                batch_size=config.BATCH_SIZE, data_sha256=splits.info.get("sha256"),
-                train_size=len(splits.y_train), fast=fast)
-        for name in model_names
-        for seed in seeds
-    ]
+    specs = [run_spec(name, seed, splits, fast=fast) for name in model_names for seed in seeds]
     started = time.perf_counter()
     records = []
     with tqdm(total=sum(spec.epochs for spec in specs), unit="epoch", disable=not show_progress,
@@ -215,3 +216,29 @@ def load_results(fast: bool | None = None) -> dict:
             f"No results at {path}. Run `python -m mnist_compare run{' --fast' if config.fast_mode(fast) else ''}` first."
         )
     return storage.read_json(path)
+
+
+def results_complete(results: dict, *, fast: bool, seeds: list[int], model_names=MODEL_NAMES) -> bool:
+    """Whether ``results`` holds every run of this grid (same mode, seeds and models)."""
+    return (results.get("fast") == fast and results["config"]["seeds"] == list(seeds)
+            and set(model_names) <= set(results["config"]["models"]) and bool(results.get("comparisons")))
+
+
+def ensure_results(*, seed_count: int | None = None, fast: bool | None = None, show_progress: bool = True,
+                   log=print) -> dict:
+    """The grid's results: read ``results.json`` when it is complete, else train what is missing.
+
+    Reading leaves ``results.json`` untouched; training reuses every finished run on disk.
+    """
+    fast = config.fast_mode(fast)
+    paths = config.output_paths(fast)
+    seeds = seeds_for(seed_count if seed_count is not None else config.default_seed_count(fast))
+    if paths.results.is_file():
+        results = storage.read_json(paths.results)
+        if results_complete(results, fast=fast, seeds=seeds):
+            log(f"Read {paths.results.name}: {len(seeds)} seed(s) x {len(MODEL_NAMES)} models, "
+                f"created {results['provenance']['created'][:10]}; nothing to train.")
+            return results
+    log(f"Training the runs that are not on disk yet ({len(seeds)} seed(s) x {len(MODEL_NAMES)} models); "
+        "finished runs are reused.")
+    return run_grid(seed_count=len(seeds), fast=fast, show_progress=show_progress)

@@ -83,3 +83,28 @@ def compile_model(
         jit_compile=jit_compile,
     )
     return model
+
+
+def layer_rows(model: keras.Model) -> list[list[str]]:
+    """[layer, type, output shape, parameters] for every layer (a stable, printable summary)."""
+    rows = []
+    for layer in model.layers:
+        shape = tuple(layer.output.shape)
+        rows.append([layer.name, type(layer).__name__, str((None,) + shape[1:]), f"{layer.count_params():,}"])
+    return rows
+
+
+def summary_text(model: keras.Model) -> str:
+    """A plain-text layer table with the parameter total; the same on every machine."""
+    rows = [["Layer", "Type", "Output shape", "Parameters"]] + layer_rows(model)
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(width) if i < 3 else cell.rjust(width)
+                       for i, (cell, width) in enumerate(zip(row, widths))) for row in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.append(f"Total parameters of {model.name}: {model.count_params():,}")
+    return "\n".join(lines)
+
+
+def parameter_counts(names=("mlp", "cnn")) -> dict[str, int]:
+    """Parameters of each named architecture (built, not trained)."""
+    return {name: build_model(name).count_params() for name in names}

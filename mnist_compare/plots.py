@@ -144,3 +144,102 @@ def plot_sample_grid(images, labels, *, rows: int = 3, cols: int = 9, title: str
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_class_balance(y_train, y_test) -> plt.Figure:
+    """Images per digit in the training and test sets."""
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    digits = np.arange(10)
+    for offset, labels, name, colour in ((-0.2, y_train, "training", "tab:blue"), (0.2, y_test, "test", "tab:green")):
+        counts = np.bincount(np.asarray(labels), minlength=10)
+        ax.bar(digits + offset, counts, width=0.4, label=f"{name} ({len(labels):,})", color=colour)
+    ax.set_xticks(digits)
+    ax.set_xlabel("Digit")
+    ax.set_ylabel("Images")
+    ax.set_title("Class balance of MNIST")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_math_primer(image) -> plt.Figure:
+    """ReLU, softmax of example scores, a 3x3 convolution of a digit, and the cross-entropy loss."""
+    from scipy.signal import correlate2d
+    from scipy.special import softmax
+
+    fig, axes = plt.subplots(1, 5, figsize=(16, 3.2))
+    x = np.linspace(-5, 5, 401)
+    axes[0].plot(x, np.maximum(0, x))
+    axes[0].set_title("ReLU: max(0, x)")
+    axes[0].grid(True, alpha=0.3)
+    scores = np.array([1.0, 0.2, -0.5, 3.1, 0.0, 1.5, -1.0, 0.3, 2.2, -0.2])
+    axes[1].bar(range(10), softmax(scores))
+    axes[1].set_xticks(range(10))
+    axes[1].set_title("softmax of 10 scores (sum = 1)")
+    image = np.squeeze(np.asarray(image, dtype=np.float32))
+    image = image / 255.0 if image.max() > 1 else image
+    kernel = np.array([[-1, -1, -1], [0, 0, 0], [1, 1, 1]], dtype=np.float32)  # horizontal edges
+    feature_map = np.maximum(0, correlate2d(image, kernel, mode="valid"))
+    axes[2].imshow(image, cmap="gray_r")
+    axes[2].set_title("input I (28x28)")
+    axes[3].imshow(feature_map, cmap="magma")
+    axes[3].set_title("ReLU(I * K), 26x26, K = edge filter")
+    for ax in axes[2:4]:
+        ax.axis("off")
+    p = np.linspace(0.01, 1, 200)
+    axes[4].plot(p, -np.log(p))
+    axes[4].set_xlabel("probability of the true class")
+    axes[4].set_title("cross-entropy: -log p")
+    axes[4].grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "Test images") -> plt.Figure:
+    """Each image with every model's predicted digit and confidence; wrong answers in red."""
+    count = len(images)
+    fig, axes = plt.subplots(1, count, figsize=(1.45 * count, 2.3))
+    for index, ax in enumerate(np.atleast_1d(axes)):
+        ax.imshow(np.squeeze(images[index]), cmap="gray_r")
+        ax.axis("off")
+        lines = [f"true {int(labels[index])}"]
+        wrong = False
+        for name, probs in probabilities.items():
+            guess = int(np.argmax(probs[index]))
+            wrong |= guess != int(labels[index])
+            lines.append(f"{MODEL_LABELS.get(name, name)} {guess} ({100 * float(np.max(probs[index])):.0f}%)")
+        ax.set_title("\n".join(lines), fontsize=8, color="tab:red" if wrong else "black")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox"), title: str | None = None,
+                          per_row: int = 2) -> plt.Figure:
+    """User-like drawings and, per preprocessing method, the 28x28 input the models read and their answers."""
+    from .preprocessing import METHOD_LABELS, preprocess
+
+    group = 1 + len(methods)
+    rows = -(-len(canvases) // per_row)
+    fig, axes = plt.subplots(rows, group * per_row, figsize=(2.2 * group * per_row, 2.45 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for index, (canvas, label) in enumerate(zip(canvases, labels)):
+        row, start = divmod(index, per_row)
+        cells = axes[row, start * group:(start + 1) * group]
+        cells[0].imshow(canvas["composite"][..., :3])
+        cells[0].set_title(f"drawing of a {int(label)}", fontsize=9)
+        for ax, method in zip(cells[1:], methods):
+            result = preprocess(canvas, method)
+            probabilities = reader.predict(result.batch())
+            ax.imshow(np.squeeze(result.model_input), cmap="gray", vmin=0, vmax=1)
+            reads = []
+            for name, probs in probabilities.items():
+                guess = int(np.argmax(probs[0]))
+                reads.append(f"{MODEL_LABELS.get(name, name)} {guess} ({100 * float(np.max(probs[0])):.0f}%)"
+                             + (" ✓" if guess == int(label) else " ✗"))
+            ax.set_title(f"{METHOD_LABELS[method]}\n" + ", ".join(reads), fontsize=7.5)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,73 @@
+"""User-like drawings: MNIST test digits rendered the way people draw on a canvas.
+
+A person draws black ink on a large white canvas, anywhere on it, at any size,
+with the brush width of the app. ``user_like_canvas`` turns a 28x28 MNIST digit
+into such a canvas value (the same dict ``gr.Sketchpad`` returns), so that the
+demo's preprocessing can be measured on thousands of "drawings" with known labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+CANVAS_SIDE = 400
+#: Digit height as a fraction of the canvas side, and the stroke change in canvas pixels
+#: (negative = thinner by erosion, positive = thicker by dilation).
+SCALE_RANGE = (0.2, 0.8)
+STROKE_RANGE = (-2, 8)
+
+
+@dataclass(frozen=True)
+class DrawingStyle:
+    """Where and how big the digit is drawn, and how thick the stroke is."""
+
+    scale: float
+    top: int
+    left: int
+    stroke: int
+
+
+def random_style(rng: np.random.Generator, *, canvas_side: int = CANVAS_SIDE,
+                 scale_range=SCALE_RANGE, stroke_range=STROKE_RANGE) -> DrawingStyle:
+    scale = float(rng.uniform(*scale_range))
+    side = max(8, int(round(canvas_side * scale)))
+    top, left = (int(v) for v in rng.integers(0, canvas_side - side + 1, size=2))
+    stroke = int(rng.integers(stroke_range[0], stroke_range[1] + 1))
+    return DrawingStyle(scale, top, left, stroke)
+
+
+def render(digit: np.ndarray, style: DrawingStyle, *, canvas_side: int = CANVAS_SIDE) -> dict:
+    """Black ink on a white ``canvas_side`` square canvas, as a Sketchpad value."""
+    ink = np.asarray(digit, dtype=np.float32)
+    ink = np.squeeze(ink)
+    if ink.max() > 1.0:
+        ink = ink / 255.0
+    side = max(8, int(round(canvas_side * style.scale)))
+    big = Image.fromarray((ink * 255).astype(np.uint8)).resize((side, side), Image.Resampling.BILINEAR)
+    big = np.asarray(big, dtype=np.float32) / 255.0
+    if style.stroke > 0:
+        big = ndimage.grey_dilation(big, size=(style.stroke + 1, style.stroke + 1))
+    elif style.stroke < 0:
+        big = ndimage.grey_erosion(big, size=(1 - style.stroke, 1 - style.stroke))
+    canvas = np.ones((canvas_side, canvas_side), dtype=np.float32)
+    canvas[style.top:style.top + side, style.left:style.left + side] = 1.0 - big
+    rgb = np.round(canvas * 255).astype(np.uint8)
+    rgba = np.dstack([rgb, rgb, rgb, np.full_like(rgb, 255)])
+    return {"background": None, "layers": [], "composite": rgba}
+
+
+def user_like_canvas(digit: np.ndarray, rng: np.random.Generator, *, canvas_side: int = CANVAS_SIDE,
+                     scale_range=SCALE_RANGE, stroke_range=STROKE_RANGE) -> dict:
+    """One MNIST digit drawn at a random place, size and stroke width on a white canvas."""
+    style = random_style(rng, canvas_side=canvas_side, scale_range=scale_range, stroke_range=stroke_range)
+    return render(digit, style, canvas_side=canvas_side)
+
+
+def user_like_canvases(digits, *, seed: int, canvas_side: int = CANVAS_SIDE, **ranges) -> list[dict]:
+    """Seeded user-like canvases, one per digit (same seed, same drawings)."""
+    rng = np.random.default_rng(seed)
+    return [user_like_canvas(digit, rng, canvas_side=canvas_side, **ranges) for digit in digits]

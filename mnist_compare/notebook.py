@@ -1,0 +1,172 @@
+"""What the notebooks call, so that the notebooks themselves only narrate.
+
+``setup()`` starts every notebook; ``ensure_results()`` reads ``results.json`` or
+trains what is missing; ``load_models()`` returns saved models (training a run
+only when it is missing); ``show()`` and ``save_and_show()`` display Markdown and
+figures. Environment switches: ``MNIST_COMPARE_FAST=1`` (small subset, 1 epoch,
+outputs labelled FAST) and ``MNIST_COMPARE_HEADLESS=1`` (set by the report runner
+and the notebook tests: live demos are launched, checked and closed).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from . import config  # noqa: E402
+
+ENV_HEADLESS = "MNIST_COMPARE_HEADLESS"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a notebook needs to know about this session."""
+
+    fast: bool
+    paths: config.OutputPaths
+
+    @property
+    def label(self) -> str:
+        return config.FAST_LABEL if self.fast else "full MNIST"
+
+
+def headless() -> bool:
+    """True when notebooks run unattended (report export, tests): no live widgets are left open."""
+    return config._truthy(os.environ.get(ENV_HEADLESS))
+
+
+def show(markdown: str) -> None:
+    """Display Markdown (tables and sentences rendered from results)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(markdown))
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(config.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _quiet_import_tensorflow() -> None:
+    """Import TensorFlow with its C++ start-up chatter (CUDA probing, absl) kept out of the notebook."""
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import keras  # noqa: F401
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def setup() -> Context:
+    """Matplotlib defaults, output folders, and a one-line banner saying which mode is on."""
+    import matplotlib.pyplot as plt
+
+    _quiet_import_tensorflow()
+    plt.rcParams.update({"figure.dpi": 100, "axes.titlesize": 11, "figure.max_open_warning": 0})
+    fast = config.fast_mode()
+    paths = config.output_paths(fast).make()
+    context = Context(fast, paths)
+    if fast:
+        show(f"**{config.FAST_LABEL}.** `MNIST_COMPARE_FAST=1`: a {config.FAST_TRAIN_SIZE:,}-image "
+             f"training subset and {config.FAST_EPOCHS} epoch, so the numbers below only check that "
+             f"everything runs. Outputs go to `{_relative(paths.root)}`.")
+    else:
+        show(f"Mode: full MNIST. Results are read from `{_relative(paths.results)}` and saved models "
+             f"from `{_relative(paths.models)}`; anything missing is trained first.")
+    return context
+
+
+def versions_markdown() -> str:
+    """The libraries this notebook runs with, as a Markdown table."""
+    from .experiments import package_versions
+    from .tables import markdown_table
+
+    rows = [[name, version or "not installed"] for name, version in package_versions().items()]
+    return markdown_table(["Library", "Version"], rows)
+
+
+def ensure_results(*, seed_count: int | None = None) -> dict:
+    """``results.json`` if it holds the whole grid; otherwise train the missing runs and write it."""
+    from .experiments import ensure_results as ensure
+
+    return ensure(seed_count=seed_count, fast=config.fast_mode(), show_progress=not headless())
+
+
+def load_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = config.FIRST_SEED) -> dict:
+    """Saved models of one seed at one snapshot; a missing run is trained first (with progress)."""
+    from tqdm.auto import tqdm
+
+    from .data import prepare_splits
+    from .experiments import run_spec
+    from .training import load_snapshot, snapshot_path, train_run
+
+    fast = config.fast_mode()
+    paths = config.output_paths(fast).make()
+    snapshots = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
+    epochs = epochs or max(snapshots)
+    splits = None
+    models = {}
+    for name in names:
+        run_dir = paths.models / f"{name}_seed{seed}"
+        if not snapshot_path(run_dir, epochs).is_file():
+            splits = splits or prepare_splits(fast=fast)
+            spec = run_spec(name, seed, splits, fast=fast)
+            print(f"No saved {name.upper()} for seed {seed}; training it now.")
+            with tqdm(total=spec.epochs, unit="epoch", disable=headless()) as progress:
+                train_run(spec, splits, run_dir, progress=progress)
+        models[name] = load_snapshot(run_dir, epochs)
+    return models
+
+
+def save_and_show(fig, name: str) -> None:
+    """Write the figure to ``figures/<name>.png`` (FAST outputs elsewhere); Jupyter shows it."""
+    from .plots import save_figure
+
+    save_figure(fig, name, fast=config.fast_mode())
+
+
+def test_images(count: int = 10):
+    """The first ``count`` images and labels of the MNIST test set (uint8, as published)."""
+    from .data import load_mnist
+
+    _, (x_test, y_test) = load_mnist()
+    return x_test[:count], y_test[:count]
+
+
+def show_demo(app, *, share: bool = False, screenshot: Path | None = None) -> None:
+    """Embed the live demo in the notebook without blocking the kernel.
+
+    Headless (report export, tests): launch it, check that it answers, close it,
+    and show ``screenshot`` (a static image of the demo) instead.
+    """
+    from IPython.display import Image, display
+
+    from . import demo
+
+    if not headless():
+        demo.launch_demo(app, share=share, block=False)
+        return
+    import urllib.request
+
+    app.launch(prevent_thread_lock=True, quiet=True, ssr_mode=False, inline=False, show_error=False)
+    try:
+        with urllib.request.urlopen(app.local_url, timeout=30) as response:
+            status = response.status
+    finally:
+        app.close()
+    print(f"Headless run: the demo started, answered HTTP {status}, and was closed. "
+          "Run this notebook in Jupyter or Colab to draw in it.")
+    if screenshot is not None and Path(screenshot).is_file():
+        display(Image(filename=str(screenshot)))

@@ -1,0 +1,294 @@
+"""The whole report in one command: experiments -> executed notebooks -> HTML and PDF.
+
+``build_report()`` (``python -m mnist_compare report``):
+
+1. runs the experiments that are missing (finished runs are reused);
+2. executes ``notebooks/NN_*.ipynb`` top to bottom in fresh kernels (headless: live
+   demos are started, checked and closed). A full run writes the executed notebooks
+   back to ``notebooks/``; fast mode writes them under ``build/fast/notebooks/``;
+3. joins them into one document with a title page and a table of contents and
+   exports ``reports/mnist_mlp_vs_cnn.html`` (figures embedded, MathJax inlined, no
+   remote scripts) and ``reports/mnist_mlp_vs_cnn.pdf`` (printed by Chromium).
+   ``include_code=False`` writes ``mnist_mlp_vs_cnn_no_code.*`` without code cells.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import os
+import re
+import time
+from importlib import resources
+from pathlib import Path
+
+from . import config, storage
+
+REPORT_STEM = "mnist_mlp_vs_cnn"
+REPORT_TITLE = "MLP vs CNN on MNIST"
+REPORT_SUBTITLE = "A multilayer perceptron and a convolutional network compared over seeds, with statistics, " \
+                  "and read on user drawings"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+MATHJAX_PLACEHOLDER = "<!-- mathjax-inline -->"
+MATHJAX_CONFIG = """window.MathJax = {
+  tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']],
+        processEscapes: true},
+  svg: {fontCache: 'global'},
+  options: {enableMenu: false}
+};"""
+HEADING = re.compile(r"^(#{1,2})\s+(.+?)\s*$", re.M)
+
+
+class ReportError(RuntimeError):
+    """Something the report needs is missing or failed; the message says what to do."""
+
+
+def notebook_paths(folder: Path | None = None) -> list[Path]:
+    """The ordered notebooks ``NN_name.ipynb``."""
+    folder = folder or config.NOTEBOOKS_DIR
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if not paths:
+        raise ReportError(f"No notebooks (NN_name.ipynb) in {folder}.")
+    return paths
+
+
+def executed_dir(fast: bool) -> Path:
+    """Where executed notebooks go: ``notebooks/`` for a full run, the fast output folder otherwise."""
+    return config.output_paths(fast).root / "notebooks" if fast else config.NOTEBOOKS_DIR
+
+
+def report_paths(fast: bool, include_code: bool = True) -> tuple[Path, Path]:
+    stem = REPORT_STEM if include_code else f"{REPORT_STEM}_no_code"
+    folder = config.output_paths(fast).reports
+    return folder / f"{stem}.html", folder / f"{stem}.pdf"
+
+
+def clean_notebook(nb):
+    """Drop what changes on every run but says nothing (timings, widget state) for clean diffs."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.metadata.pop("collapsed", None)
+    return nb
+
+
+def execute_notebooks(paths, *, fast: bool, timeout: int = 1800, log=print) -> list[dict]:
+    """Run each notebook top to bottom in a fresh kernel; return [{path, seconds}]."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    env = dict(os.environ)
+    env.update({config.ENV_FAST: "1" if fast else "0", "MNIST_COMPARE_HEADLESS": "1"})
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    target = executed_dir(fast)
+    target.mkdir(parents=True, exist_ok=True)
+    done = []
+    for path in paths:
+        started = time.perf_counter()
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(path.parent)}})
+        try:
+            client.execute(env=env)
+        except CellExecutionError as error:
+            first = str(error).strip().splitlines()
+            detail = next((line for line in reversed(first) if line.strip()), "cell failed")
+            raise ReportError(f"{path.name} failed: {detail[:300]}") from None
+        clean_notebook(nb)
+        destination = target / path.name
+        storage.write_text(destination, nbformat.writes(nb) + "\n")
+        seconds = time.perf_counter() - started
+        log(f"Executed {path.name} in {seconds:.1f} s -> {destination}")
+        done.append({"path": destination, "seconds": seconds})
+    return done
+
+
+def _anchor_headings(source: str, prefix: str, toc: list, *, first: bool) -> str:
+    """Put an anchor before each '#'/'##' heading and collect the entries for the contents."""
+    out = []
+    position = 0
+    for number, match in enumerate(HEADING.finditer(source)):
+        level, text = len(match.group(1)), match.group(2)
+        anchor = f"{prefix}-{number}"
+        if text.strip().lower() != "setup":
+            toc.append((level, text, anchor))
+        css = ' class="report-section-start"' if first and number == 0 and level == 1 else ""
+        out.append(source[position:match.start()])
+        out.append(f'<div id="{anchor}"{css}></div>\n\n{match.group(0)}')
+        position = match.end()
+    out.append(source[position:])
+    return "".join(out)
+
+
+def title_page(results: dict) -> str:
+    provenance = results.get("provenance", {})
+    commit = (provenance.get("git", {}).get("commit") or "unknown")[:10]
+    seeds = len(results["config"]["seeds"])
+    sizes = provenance.get("split_sizes", {})
+    fast = f"<p><strong>{html.escape(config.FAST_LABEL)}</strong></p>" if results.get("fast") else ""
+    return (
+        f'<div class="title-page">\n<h1>{REPORT_TITLE}</h1>\n<p>{REPORT_SUBTITLE}</p>\n{fast}'
+        f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model; "
+        f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
+        f"{sizes.get('test', 0):,} test images.</p>\n"
+        f"<p>Results: <code>reports/results.json</code>, created {provenance.get('created', '?')[:10]} "
+        f"at commit <code>{commit}</code>. Report exported {time.strftime('%Y-%m-%d')}.</p>\n</div>"
+    )
+
+
+def combine(notebooks, results: dict, *, include_code: bool = True):
+    """One notebook: title page, contents, then every notebook's cells in order."""
+    import nbformat
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    toc: list = []
+    cells = []
+    for index, nb in enumerate(notebooks, start=1):
+        first_markdown = True
+        for cell in nb.cells:
+            cell = copy.deepcopy(cell)
+            if cell.cell_type == "markdown":
+                if cell.source.strip().lower() == "## setup" and not include_code:
+                    continue
+                cell.source = _anchor_headings(cell.source, f"s{index}", toc, first=first_markdown)
+                first_markdown = False
+            elif cell.cell_type == "code":
+                cell.source = "\n".join(line for line in cell.source.splitlines()
+                                        if not line.startswith("# NBVAL_"))
+            cells.append(cell)
+    items = "\n".join(
+        f'<li style="margin-left: {1.5 * (level - 1)}em"><a href="#{anchor}">{html.escape(text)}</a></li>'
+        for level, text, anchor in toc
+    )
+    contents = f'<div class="report-toc">\n<h2>Contents</h2>\n<ul>\n{items}\n</ul>\n</div>'
+    combined = new_notebook(cells=[new_markdown_cell(title_page(results)), new_markdown_cell(contents)] + cells)
+    combined.metadata = copy.deepcopy(notebooks[0].metadata)
+    combined.metadata["title"] = REPORT_TITLE
+    for number, cell in enumerate(combined.cells):
+        cell["id"] = f"report-{number:03d}"
+    nbformat.validate(combined)
+    return combined
+
+
+def mathjax_script() -> str:
+    """MathJax 3 (SVG output, a single file) from the installed ``django-static-mathjax`` package."""
+    try:
+        source = resources.files("mathjax") / "static" / "mathjax" / "es5" / "tex-svg.js"
+        code = source.read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        raise ReportError("MathJax is not installed; run `pip install django-static-mathjax` "
+                          "(it is in requirements.txt).") from None
+    return f"<script>\n{MATHJAX_CONFIG}\n</script>\n<script>\n{code}\n</script>"
+
+
+def export_html(nb, path: Path, *, include_code: bool = True) -> Path:
+    """Self-contained HTML: embedded figures, MathJax inlined, no remote scripts."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
+                            embed_images=True, exclude_input=not include_code,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": REPORT_TITLE}})
+    if MATHJAX_PLACEHOLDER not in body:
+        raise ReportError("The report template did not leave room for MathJax; is the template installed?")
+    body = body.replace(MATHJAX_PLACEHOLDER, mathjax_script(), 1)
+    storage.write_text(path, body)
+    return path
+
+
+FOOTER = ('<div style="font-size: 8px; width: 100%; text-align: center; color: #555;">'
+          '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+
+
+def export_pdf(html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000) -> dict:
+    """Print the HTML with Chromium (Debian's /usr/bin/chromium, else Playwright's own).
+
+    Every request that is not a local file is blocked and counted, so the PDF shows
+    what an offline reader sees.
+    """
+    from .browser import CHROMIUM_ARGS, chromium_path
+
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise ReportError("The PDF needs Playwright: pip install playwright (and a Chromium, "
+                          "e.g. apt-get install chromium).") from None
+    blocked: list[str] = []
+
+    def route(route_):
+        url = route_.request.url
+        if url.startswith(("file:", "data:", "blob:", "about:")):
+            route_.continue_()
+        else:
+            blocked.append(url)
+            route_.abort()
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.route("**/*", route)
+                page.goto(Path(html_path).resolve().as_uri(), wait_until="load", timeout=timeout_ms)
+                page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                                       timeout=timeout_ms)
+                page.evaluate("() => MathJax.startup.promise")
+                rendered = page.evaluate("() => document.querySelectorAll('mjx-container').length")
+                page.emulate_media(media="print")
+                with storage.atomic_path(pdf_path) as tmp:
+                    page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
+                             display_header_footer=True, header_template="<span></span>", footer_template=FOOTER,
+                             margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+            finally:
+                browser.close()
+    except PlaywrightError as error:
+        line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ReportError(f"Chromium could not print the PDF ({line[:200]}). Install a Chromium "
+                          "(apt-get install chromium, or `playwright install chromium`).") from None
+    return {"pdf": pdf_path, "equations": rendered, "blocked_requests": blocked, "pages": pdf_page_count(pdf_path)}
+
+
+def pdf_page_count(path: Path) -> int:
+    """Pages of a PDF written by Chromium (counts its /Type /Page objects)."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", Path(path).read_bytes()))
+
+
+def build_report(*, fast: bool | None = None, include_code: bool = True, execute: bool = True,
+                 seed_count: int | None = None, timeout: int = 1800, pdf: bool = True, log=print) -> dict:
+    """Experiments (only the missing ones), notebooks, HTML and PDF. Returns paths and timings."""
+    import nbformat
+
+    from .experiments import ensure_results
+
+    fast = config.fast_mode(fast)
+    started = time.perf_counter()
+    results = ensure_results(seed_count=seed_count, fast=fast, log=log)
+    experiments_seconds = time.perf_counter() - started
+    sources = notebook_paths()
+    if execute:
+        executed = execute_notebooks(sources, fast=fast, timeout=timeout, log=log)
+        paths = [item["path"] for item in executed]
+    else:
+        executed = []
+        paths = [executed_dir(fast) / p.name for p in sources]
+        missing = [p for p in paths if not p.is_file()]
+        if missing:
+            raise ReportError(f"{missing[0]} has not been executed yet; run without --no-execute.")
+    notebooks = [nbformat.read(p, as_version=4) for p in paths]
+    html_path, pdf_path = report_paths(fast, include_code)
+    export_html(combine(notebooks, results, include_code=include_code), html_path, include_code=include_code)
+    log(f"Wrote {html_path} ({html_path.stat().st_size / 1e6:.1f} MB)")
+    outcome = {"html": html_path, "experiments_seconds": experiments_seconds,
+               "notebooks": [{"name": Path(item["path"]).name, "seconds": item["seconds"]} for item in executed]}
+    if pdf:
+        printed = export_pdf(html_path, pdf_path)
+        if printed["blocked_requests"]:
+            log(f"Note: the page asked for {len(printed['blocked_requests'])} remote resource(s), which were "
+                f"blocked: {printed['blocked_requests'][:3]}")
+        log(f"Wrote {pdf_path} ({printed['pages']} pages, {printed['equations']} equations rendered)")
+        outcome.update(printed)
+    outcome["seconds"] = time.perf_counter() - started
+    return outcome
