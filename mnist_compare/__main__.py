@@ -38,7 +38,7 @@ def _command_run(args) -> int:
 
     models = tuple(name.strip() for name in args.models.split(",") if name.strip())
     results = run_grid(seed_count=args.seeds, fast=args.fast or None, data_path=args.data,
-                       model_names=models, show_progress=not args.no_progress)
+                       model_names=models, show_progress=not args.no_progress, research=not args.no_research)
     path = config.output_paths(results["fast"]).results
     print(f"Wrote {path}")
     print(tables.results_markdown(results))
@@ -70,12 +70,14 @@ def _command_demo(args) -> int:
 
 
 def _command_bench(args) -> int:
-    import json
-
+    from . import tables
     from .bench import run_benchmarks
 
-    results = run_benchmarks(fast=args.fast or None)
-    print(json.dumps(results["demo_latency"], indent=2))
+    results = run_benchmarks(fast=args.fast or None, training=not args.no_training)
+    print(tables.benchmark_markdown(results))
+    if not (args.fast or results.get("fast")) and tables.update_readme_block("benchmark-table",
+                                                                             tables.benchmark_markdown(results)):
+        print("Updated the benchmark table in README.md")
     print(f"Wrote {results['path']}")
     return 0
 
@@ -115,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--models", default="mlp,cnn", metavar="NAMES",
                      help="comma-separated models to run (default: mlp,cnn)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--no-research", action="store_true",
+                     help="skip the research experiments (robustness, drawings, controls); faster")
     run.add_argument("--no-readme", action="store_true", help="do not update README.md's results table")
     run.set_defaults(handler=_command_run)
 
@@ -131,8 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="draw a 7 in headless Chromium, save a screenshot and exit")
     demo.set_defaults(handler=_command_demo)
 
-    bench = commands.add_parser("bench", help="measure prediction latency -> reports/benchmark.json")
-    bench.add_argument("--fast", action="store_true", help="use the fast-mode models")
+    bench = commands.add_parser("bench", help="measure training speed and prediction latency -> "
+                                              "reports/benchmark.json")
+    bench.add_argument("--fast", action="store_true", help="use the fast-mode models and data subset")
+    bench.add_argument("--no-training", action="store_true", help="measure only the prediction latency")
     bench.set_defaults(handler=_command_bench)
 
     report = commands.add_parser("report", help="run missing experiments, execute the notebooks, "

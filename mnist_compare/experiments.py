@@ -96,8 +96,9 @@ def run_grid(
     model_names=MODEL_NAMES,
     data_path=None,
     show_progress: bool = True,
+    research: bool = True,
 ) -> dict:
-    """Train (or reuse) every run of the grid and write results.json. Returns the results."""
+    """Train (or reuse) every run of the grid, run the research experiments, write results.json."""
     from tqdm.auto import tqdm
 
     from .data import prepare_splits
@@ -118,9 +119,23 @@ def run_grid(
         for spec in specs:
             records.append(train_run(spec, splits, paths.models / spec.run_id, progress=progress))
     results = build_results(records, specs, splits, paths, fast=fast)
+    if research and {"mlp", "cnn"} <= set(model_names):
+        results["research"] = _research(results, records, splits, paths, show_progress=show_progress)
     results["wall_seconds_this_invocation"] = time.perf_counter() - started
     storage.write_json(paths.results, results)
     return results
+
+
+def _research(results: dict, records, splits, paths, *, show_progress: bool) -> dict:
+    """The research section: reused from results.json when nothing it depends on changed."""
+    from .research import RESEARCH_VERSION, run_research
+
+    previous = storage.read_json(paths.results) if paths.results.is_file() else {}
+    cached = previous.get("research")
+    if (cached and cached.get("version") == RESEARCH_VERSION and cached.get("seeds") == results["config"]["seeds"]
+            and previous.get("fast") == results["fast"] and all(record.get("resumed") for record in records)):
+        return cached
+    return run_research(results, splits, paths, show_progress=show_progress)
 
 
 def _run_summary(record: dict) -> dict:
@@ -130,7 +145,7 @@ def _run_summary(record: dict) -> dict:
         "model": record["spec"]["model"],
         "seed": record["spec"]["seed"],
         "parameters": record["parameters"],
-        "compile_options": record.get("compile_options", {}),
+        "training_options": record.get("training_options", {}),
         "epoch_seconds": record["epoch_seconds"],
         "train_seconds": record["train_seconds"],
         "wall_seconds": record["wall_seconds"],
@@ -221,7 +236,8 @@ def load_results(fast: bool | None = None) -> dict:
 def results_complete(results: dict, *, fast: bool, seeds: list[int], model_names=MODEL_NAMES) -> bool:
     """Whether ``results`` holds every run of this grid (same mode, seeds and models)."""
     return (results.get("fast") == fast and results["config"]["seeds"] == list(seeds)
-            and set(model_names) <= set(results["config"]["models"]) and bool(results.get("comparisons")))
+            and set(model_names) <= set(results["config"]["models"]) and bool(results.get("comparisons"))
+            and "research" in results)
 
 
 def ensure_results(*, seed_count: int | None = None, fast: bool | None = None, show_progress: bool = True,

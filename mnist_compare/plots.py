@@ -243,3 +243,80 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_robustness(results: dict) -> plt.Figure:
+    """Test accuracy under each transform, MLP vs CNN; lines are means, bands span the seeds."""
+    robustness = results["research"]["robustness"]
+    curves = robustness["curves"]
+    fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.6))
+    for ax, (transform, curve) in zip(np.atleast_1d(axes), curves.items()):
+        levels = curve["levels"]
+        for name in ("mlp", "cnn"):
+            means = [100 * point["mean"] for point in curve[name]]
+            lows = [100 * min(point["values"]) for point in curve[name]]
+            highs = [100 * max(point["values"]) for point in curve[name]]
+            ax.plot(levels, means, marker="o", color=MODEL_COLOURS[name], label=MODEL_LABELS[name])
+            ax.fill_between(levels, lows, highs, color=MODEL_COLOURS[name], alpha=0.2)
+        ax.set_xlabel(robustness["units"][transform])
+        ax.set_title(transform)
+        ax.set_ylim(0, 100)
+        ax.grid(True, alpha=0.3)
+    np.atleast_1d(axes)[0].set_ylabel("Test accuracy (%)")
+    np.atleast_1d(axes)[0].legend()
+    seeds = len(results["research"]["seeds"])
+    fig.suptitle(_title(f"Robustness on {robustness['images']:,} test images (mean of {seeds} seed(s), "
+                        "band = min-max)", results))
+    fig.tight_layout()
+    return fig
+
+
+def plot_user_drawings(results: dict) -> plt.Figure:
+    """Accuracy on user-like drawings per preprocessing method, with each seed as a dot."""
+    from .preprocessing import METHOD_LABELS, METHODS
+
+    study = results["research"]["user_drawings"]
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    width = 0.38
+    for offset, name in ((-width / 2, "mlp"), (width / 2, "cnn")):
+        means = [100 * study["accuracy"][name][m]["mean"] for m in METHODS]
+        positions = np.arange(len(METHODS)) + offset
+        ax.bar(positions, means, width=width, color=MODEL_COLOURS[name], label=MODEL_LABELS[name], alpha=0.85)
+        for position, method in zip(positions, METHODS):
+            values = [100 * v for v in study["accuracy"][name][method]["values"]]
+            ax.scatter([position] * len(values), values, color="black", s=8, zorder=3)
+        for position, mean in zip(positions, means):
+            ax.text(position, mean + 1.5, f"{mean:.1f}", ha="center", fontsize=8)
+    ax.set_xticks(range(len(METHODS)))
+    ax.set_xticklabels([METHOD_LABELS[m] for m in METHODS], fontsize=9)
+    ax.set_ylabel("Accuracy (%)")
+    ax.set_ylim(0, 105)
+    ax.legend(loc="upper left")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.set_title(_title(f"{study['drawings']:,} test digits drawn like a user draws "
+                        f"({study['canvas_side']}x{study['canvas_side']} canvas)", results))
+    fig.tight_layout()
+    return fig
+
+
+def plot_error_gallery(results: dict, test_images) -> plt.Figure:
+    """The digits the seed-0 models get most confidently wrong, with both models' answers."""
+    gallery = results["research"]["errors"]
+    items = gallery["items"]
+    cols = min(6, len(items))
+    rows = -(-len(items) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.3 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, item in zip(axes.flat, items):
+        ax.imshow(np.squeeze(test_images[item["index"]]), cmap="gray_r")
+        lines = [f"#{item['index']}: true {item['label']}"]
+        for name in ("mlp", "cnn"):
+            answer = item[name]
+            mark = "✓" if answer["predicted"] == item["label"] else "✗"
+            lines.append(f"{MODEL_LABELS[name]} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
+        ax.set_title("\n".join(lines), fontsize=8)
+    fig.suptitle(_title(f"Most confident mistakes after {gallery['epochs']} epochs (seed {gallery['seed']})",
+                        results))
+    fig.tight_layout()
+    return fig

@@ -73,18 +73,26 @@ def results_markdown(results: dict) -> str:
     return "\n".join(parts)
 
 
-def update_readme(results: dict, readme: Path | None = None) -> bool:
-    """Replace the README's results block with one rendered from ``results``."""
+def update_readme_block(name: str, markdown: str, readme: Path | None = None) -> bool:
+    """Replace the README block between ``<!-- name:start -->`` and ``<!-- name:end -->``."""
     readme = readme or config.PROJECT_ROOT / "README.md"
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     text = readme.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     if not pattern.search(text):
         return False
-    block = f"{README_START}\n{results_markdown(results)}\n{README_END}"
-    new_text = pattern.sub(lambda _: block, text)
+    new_text = pattern.sub(lambda _: f"{start}\n{markdown}\n{end}", text)
     if new_text != text:
         storage.write_text(readme, new_text)
     return True
+
+
+def update_readme(results: dict, readme: Path | None = None) -> bool:
+    """Replace the README's results block with one rendered from ``results``."""
+    updated = update_readme_block("results-table", results_markdown(results), readme)
+    if updated and "research" in results and results.get("comparisons"):
+        update_readme_block("verdicts-table", verdicts_markdown(results), readme)
+    return updated
 
 
 def caption(results: dict, text: str) -> str:
@@ -291,3 +299,219 @@ def splits_markdown(splits, *, fast: bool) -> str:
     rows = [[name, f"{size:,}", "28×28×1 float32 in [0, 1]"] for name, size in splits.sizes().items()]
     return caption({"fast": fast}, "Splits used by every experiment") + "\n\n" + markdown_table(
         ["Split", "Images", "Model input"], rows)
+
+
+def benchmark_markdown(benchmark: dict) -> str:
+    """The benchmark as a table: training seconds per epoch and prediction latency."""
+    rows = []
+    training = benchmark.get("training_speed")
+    if training:
+        for name in ("mlp", "cnn"):
+            if name not in training:
+                continue
+            entry = training[name]
+            rows.append([f"{name.upper()} training, default `fit` (s/epoch)", f"{entry['default_fit']['median_s']:.2f}",
+                         ", ".join(f"{v:.2f}" for v in entry["default_fit"]["epoch_s"])])
+            rows.append([f"{name.upper()} training, compiled trainer (s/epoch)", f"{entry['compiled']['median_s']:.2f}",
+                         ", ".join(f"{v:.2f}" for v in entry["compiled"]["epoch_s"])
+                         + f" ({entry['speedup']:.1f}x faster)"])
+    latency = benchmark.get("demo_latency", {})
+    labels = {"model_call_both_models": "Model call, both models (ms)",
+              "read_drawing_in_process": "Preprocess + both models, in process (ms)",
+              "http_request_gradio_client": "Whole request through the app, gradio_client (ms)",
+              "http_request_raw": "Whole request through the app, plain HTTP (ms)"}
+    for key, label in labels.items():
+        if key in latency:
+            entry = latency[key]
+            rows.append([label, f"{entry['median_ms']:.2f}", f"p95 {entry['p95_ms']:.2f}, n = {entry['n']}"])
+    header = ["Measure", "Median", "Runs"]
+    return markdown_table(header, rows) + f"\n\nMeasured {benchmark.get('created', '?')[:16]} on " \
+        f"{benchmark.get('machine', {}).get('cpu_count', '?')} CPU cores."
+
+
+# --- research section -------------------------------------------------------------------------
+
+def _paired(a: dict, b: dict) -> dict:
+    """Summary of the per-seed differences a − b of two research summaries (same seeds, same order)."""
+    from .metrics import paired_differences, summarize
+
+    return summarize(paired_differences(a["values"], b["values"]))
+
+
+def _pp(summary: dict, signed: bool = True) -> str:
+    text = f"{100 * summary['mean']:+.2f}" if signed else f"{100 * summary['mean']:.2f}"
+    if summary.get("ci_low") is not None:
+        text += f" {_interval(summary, percent=True, digits=2)}"
+    return text + " pp"
+
+
+def cost_markdown(results: dict) -> str:
+    cost = results["research"]["cost"]
+    rows = []
+    for name in ("mlp", "cnn"):
+        entry = cost[name]
+        rows.append([name.upper(), f"{entry['parameters']:,}", f"{entry['forward_macs_per_image'] / 1e6:.2f} M",
+                     f"{entry['training_flops_per_image'] / 1e6:.1f} M",
+                     format_mean_std(entry["seconds_per_epoch"], digits=2),
+                     f"{entry['milliseconds_per_prediction']:.2f}"])
+    return caption(results, "Cost of each model") + "\n\n" + markdown_table(
+        ["Model", "Parameters", "Multiply-adds per image (forward)", "Training FLOPs per image (≈ 6 × MACs)",
+         "Seconds per training epoch (mean ± std over seeds)", "ms per prediction (one image)"], rows)
+
+
+ROBUSTNESS_POINTS = {"shift": 4, "rotation": 30, "scale": 0.6, "noise": 0.3}
+
+
+def robustness_markdown(results: dict) -> str:
+    """Accuracy at one telling level of each transform, and the paired CNN − MLP difference."""
+    curves = results["research"]["robustness"]["curves"]
+    units = results["research"]["robustness"]["units"]
+    rows = []
+    for transform, level in ROBUSTNESS_POINTS.items():
+        curve = curves[transform]
+        index = curve["levels"].index(level)
+        mlp, cnn = curve["mlp"][index], curve["cnn"][index]
+        rows.append([f"{transform} {level} {units[transform]}", f"{100 * mlp['mean']:.2f}", f"{100 * cnn['mean']:.2f}",
+                     _pp(_paired(cnn, mlp))])
+    return caption(results, "Accuracy (%) on transformed test images") + "\n\n" + markdown_table(
+        ["Transform", "MLP", "CNN", "CNN − MLP (paired by seed, 95% CI)"], rows)
+
+
+def user_drawings_markdown(results: dict) -> str:
+    from .preprocessing import METHOD_LABELS, METHODS
+
+    study = results["research"]["user_drawings"]
+    rows = []
+    for method in METHODS:
+        mlp, cnn = study["accuracy"]["mlp"][method], study["accuracy"]["cnn"][method]
+        rows.append([METHOD_LABELS[method], format_mean_std(mlp, percent=True), format_mean_std(cnn, percent=True),
+                     _pp(_paired(cnn, mlp))])
+    return caption(results, f"Accuracy (%) on {study['drawings']:,} user-like drawings") + "\n\n" + markdown_table(
+        ["Preprocessing", "MLP", "CNN", "CNN − MLP"], rows)
+
+
+def control_markdown(results: dict) -> str:
+    """The parameter-matched control next to the two models of the report."""
+    research = results["research"]
+    last = str(research["epochs"])
+    rows = []
+    for name, label in (("mlp", "MLP (report)"), ("cnn", "CNN (report)")):
+        s = results["summary"][name][last]
+        rows.append([label, f"{results['summary'][name]['parameters']:,}", format_mean_std(s["test_accuracy"], percent=True),
+                     format_mean_std(s["accuracy_gap"], percent=True)])
+    for name, entry in research["capacity_control"].items():
+        s = entry[last]
+        rows.append([f"{name} (control)", f"{entry['parameters']:,}", format_mean_std(s["test_accuracy"], percent=True),
+                     format_mean_std(s["accuracy_gap"], percent=True)])
+    return caption(results, f"Parameter-matched control after {last} epochs (mean ± std over seeds)") + "\n\n" + \
+        markdown_table(["Model", "Parameters", "Test accuracy (%)", "Overfitting gap (pp)"], rows)
+
+
+def permuted_markdown(results: dict) -> str:
+    research = results["research"]
+    permuted = research["permuted_pixels"]
+    epochs = str(permuted["epochs"])
+    from .metrics import summarize
+
+    rows = []
+    for name in ("mlp", "cnn"):
+        seeds = permuted["models"][name]["seeds"]
+        by_seed = {r["seed"]: r["snapshots"][epochs]["test"]["accuracy"] for r in results["runs"]
+                   if r["model"] == name and epochs in r["snapshots"]}
+        entry = permuted["models"][name][epochs]["test_accuracy"]
+        if all(seed in by_seed for seed in seeds):
+            normal = summarize([by_seed[seed] for seed in seeds])
+            change = _pp(summarize([p - by_seed[seed] for p, seed in zip(entry["values"], seeds)]))
+            rows.append([name.upper(), format_mean_std(normal, percent=True), format_mean_std(entry, percent=True),
+                         change])
+        else:
+            rows.append([name.upper(), "n/a", format_mean_std(entry, percent=True), "n/a"])
+    return caption(results, f"Test accuracy (%) after {epochs} epochs with the pixels in a fixed random order "
+                            f"({len(permuted['models']['mlp']['seeds'])} seeds)") + "\n\n" + markdown_table(
+        ["Model", "original pixel order (same seeds)", "permuted pixels", "change (paired by seed)"], rows)
+
+
+def _verdict(summary: dict, better_if_positive: bool = True) -> str:
+    """'supported' when the 95% interval is on the claimed side of 0, 'contradicted' on the other side."""
+    if summary.get("ci_low") is None:
+        return "one seed: not decided"
+    low, high = (summary["ci_low"], summary["ci_high"]) if better_if_positive else (-summary["ci_high"], -summary["ci_low"])
+    if low > 0:
+        return "supported"
+    if high < 0:
+        return "contradicted"
+    return "not shown (the interval includes 0)"
+
+
+def verdicts_markdown(results: dict) -> str:
+    """Each claim of the original report, what was measured, and the verdict."""
+    from .metrics import summarize
+
+    research = results["research"]
+    last = str(research["epochs"])
+    s = results["summary"]
+    comparisons = {str(c["epochs"]): c for c in results["comparisons"]}
+    rows = []
+    mlp_p, cnn_p = s["mlp"]["parameters"], s["cnn"]["parameters"]
+    rows.append(["The CNN has fewer parameters than the MLP", f"CNN {cnn_p:,} vs MLP {mlp_p:,}",
+                 "false" if cnn_p > mlp_p else "true"])
+    for epochs, comparison in comparisons.items():
+        diff = comparison["mlp_minus_cnn"]["test_accuracy"]
+        significant = sum(t["p_value"] < 0.05 for t in comparison["mcnemar"])
+        rows.append([f"The CNN is more accurate on the test set ({epochs} epochs)",
+                     f"CNN − MLP {_pp({**diff, 'mean': -diff['mean'], 'ci_low': -diff['ci_high'] if diff.get('ci_high') is not None else None, 'ci_high': -diff['ci_low'] if diff.get('ci_low') is not None else None})}; "
+                     f"McNemar p < 0.05 in {significant}/{len(comparison['mcnemar'])} seeds",
+                     _verdict(diff, better_if_positive=False)])
+    gap = comparisons[last]["mlp_minus_cnn"]["accuracy_gap"]
+    rows.append([f"The CNN overfits less (train − test accuracy, {last} epochs)", f"MLP − CNN gap {_pp(gap)}",
+                 _verdict(gap)])
+    control = research["capacity_control"].get("mlp_wide")
+    if control:
+        cnn_runs = [r["snapshots"][last]["test"]["accuracy"] for r in results["runs"] if r["model"] == "cnn"]
+        wide = control[last]["test_accuracy"]
+        diff = _paired({"values": cnn_runs}, wide)
+        rows.append(["The CNN's advantage is its architecture, not its size",
+                     f"CNN − MLP of {control['parameters']:,} parameters: {_pp(diff)}", _verdict(diff)])
+    curves = research["robustness"]["curves"]
+    parts, verdicts = [], []
+    for transform, level in ROBUSTNESS_POINTS.items():
+        index = curves[transform]["levels"].index(level)
+        diff = _paired(curves[transform]["cnn"][index], curves[transform]["mlp"][index])
+        parts.append(f"{transform} {level}: {_pp(diff)}")
+        verdicts.append(_verdict(diff))
+    supported = verdicts.count("supported")
+    contradicted = verdicts.count("contradicted")
+    if any(v.startswith("one seed") for v in verdicts):
+        overall = "one seed: not decided"
+    elif supported == len(verdicts):
+        overall = "supported"
+    else:
+        overall = (f"partly: better under {supported}, worse under {contradicted}, no difference under "
+                   f"{len(verdicts) - supported - contradicted} of {len(verdicts)} transforms")
+    rows.append(["The CNN is more robust to transformed input", "CNN − MLP: " + "; ".join(parts), overall])
+    drawings = research["user_drawings"]["accuracy"]
+    diff = _paired(drawings["cnn"]["bbox"], drawings["mlp"]["bbox"])
+    rows.append(["The CNN reads user drawings better", f"CNN − MLP with the crop + 20% padding: {_pp(diff)}",
+                 _verdict(diff)])
+    for name in ("mlp", "cnn"):
+        gain = _paired(drawings[name]["bbox"], drawings[name]["naive"])
+        rows.append([f"Cropping and padding the drawing helps ({name.upper()})",
+                     f"crop + 20% padding − plain resize: {_pp(gain)}", _verdict(gain)])
+    permuted = research["permuted_pixels"]
+    epochs = str(permuted["epochs"])
+    drops = {}
+    for name in ("mlp", "cnn"):
+        normal = [r["snapshots"][epochs]["test"]["accuracy"] for r in results["runs"] if r["model"] == name]
+        values = permuted["models"][name][epochs]["test_accuracy"]["values"]
+        drops[name] = [p - n for p, n in zip(values, normal[:len(values)])]
+    extra = summarize([c - m for c, m in zip(drops["cnn"], drops["mlp"])])
+    rows.append(["The CNN uses the spatial layout of the image (the MLP cannot)",
+                 f"accuracy change when the pixels are permuted: MLP {_pp(summarize(drops['mlp']))}, "
+                 f"CNN {_pp(summarize(drops['cnn']))}; CNN − MLP {_pp(extra)}",
+                 _verdict(extra, better_if_positive=False)])
+    permuted_seeds = len(permuted["models"]["mlp"]["seeds"])
+    note = (f"\n\nVerdicts: *supported* when the 95% interval over seeds lies on the claimed side of 0, "
+            f"*contradicted* when it lies on the other side. Intervals are over {len(research['seeds'])} seed(s) "
+            f"({permuted_seeds} for the permuted pixels).")
+    return caption(results, "The original report's claims, tested") + "\n\n" + markdown_table(
+        ["Claim of the original report", "Measured", "Verdict"], rows) + note

@@ -41,11 +41,11 @@ def test_the_definition_check_finds_what_it_should():
     assert definitions("%matplotlib inline\nx = [i for i in range(3)]") == []
 
 
-def test_the_five_notebooks_are_numbered_in_order():
+def test_the_notebooks_are_numbered_in_order():
     names = [path.name for path in NOTEBOOKS]
-    assert [name[:2] for name in names] == ["01", "02", "03", "04", "05"], names
+    assert [name[:2] for name in names] == ["01", "02", "03", "04", "05", "06"], names
     assert names == ["01_introduction_and_data.ipynb", "02_mlp.ipynb", "03_cnn.ipynb",
-                     "04_comparison.ipynb", "05_demo.ipynb"]
+                     "04_comparison.ipynb", "05_demo.ipynb", "06_claims_tested.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

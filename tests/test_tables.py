@@ -51,3 +51,24 @@ def test_committed_readme_table_matches_committed_results():
     readme = (config.PROJECT_ROOT / "README.md").read_text()
     assert tables.results_markdown(results) in readme
     assert results["fast"] is False
+    if "research" in results:
+        assert tables.verdicts_markdown(results) in readme
+
+
+def test_benchmark_table_renders_the_measured_numbers():
+    benchmark = {"created": "2026-11-22T10:00", "machine": {"cpu_count": 2},
+                 "training_speed": {"cnn": {"default_fit": {"median_s": 18.0, "epoch_s": [18.0, 17.5, 19.0]},
+                                            "compiled": {"median_s": 4.5, "epoch_s": [4.5, 4.4, 4.6]},
+                                            "speedup": 4.0}},
+                 "demo_latency": {"model_call_both_models": {"median_ms": 0.66, "p95_ms": 0.92, "n": 200}}}
+    text = tables.benchmark_markdown(benchmark)
+    assert "| CNN training, default `fit` (s/epoch) | 18.00 |" in text
+    assert "4.50, 4.40, 4.60 (4.0x faster)" in text
+    assert "| Model call, both models (ms) | 0.66 | p95 0.92, n = 200 |" in text
+
+
+@pytest.mark.skipif(not (config.REPORTS_DIR / "benchmark.json").exists(), reason="no committed benchmark yet")
+def test_committed_readme_benchmark_table_matches_benchmark_json():
+    benchmark = json.loads((config.REPORTS_DIR / "benchmark.json").read_text())
+    if "training_speed" in benchmark:
+        assert tables.benchmark_markdown(benchmark) in (config.PROJECT_ROOT / "README.md").read_text()

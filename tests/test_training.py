@@ -81,16 +81,50 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
 
 
 def test_training_order_changes_every_epoch_and_is_reproducible():
-    images = np.arange(12, dtype=np.float32).reshape(12, 1)
-    labels = np.arange(12)
-
-    def epochs(seed, count=3):
-        dataset = training.training_dataset(images, labels, batch_size=4, seed=seed)
-        return [np.concatenate([batch_labels.numpy() for _, batch_labels in dataset]).tolist()
-                for _ in range(count)]
-
-    first = epochs(seed=5)
+    first = [training.epoch_order(12, seed=5, epoch=e).tolist() for e in (1, 2, 3)]
     assert all(sorted(order) == list(range(12)) for order in first)
     assert len({tuple(order) for order in first}) == 3
-    assert epochs(seed=5) == first
-    assert epochs(seed=6) != first
+    assert [training.epoch_order(12, seed=5, epoch=e).tolist() for e in (1, 2, 3)] == first
+    assert [training.epoch_order(12, seed=6, epoch=e).tolist() for e in (1, 2, 3)] != first
+
+
+def test_compiled_trainer_makes_the_same_updates_as_keras_fit(splits):
+    """Same seed, same batch order: the compiled epoch equals Keras's own fit (last partial batch included)."""
+    import keras
+
+    from mnist_compare import models
+
+    images, labels = splits.x_train[:200], splits.y_train[:200]  # 6 full batches of 32 and one of 8
+    order = training.epoch_order(len(labels), seed=1, epoch=1)
+    keras.utils.set_random_seed(1)
+    reference = models.compile_model(models.build_model("mlp"))
+    keras.utils.set_random_seed(1)
+    compiled = models.build_model("mlp")
+    reference.fit(images[order], labels[order], batch_size=32, epochs=1, shuffle=False, verbose=0)
+    logs = training.CompiledTrainer(compiled, batch_size=32, jit_compile=False).train_epoch(images, labels, order)
+    for a, b in zip(reference.get_weights(), compiled.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    assert 0 < logs["loss"] and 0 <= logs["accuracy"] <= 1
+
+
+def test_fast_cnn_layers_compute_the_plain_cnn(splits):
+    """PatchConv2D and ReshapeMaxPooling2D give the plain Conv2D/MaxPooling2D outputs and gradients."""
+    import keras
+    import tensorflow as tf
+
+    from mnist_compare import models
+
+    keras.utils.set_random_seed(2)
+    fast = models.build_model("cnn", fast_ops=True)
+    plain = models.plain_copy(fast, "cnn")
+    assert [type(layer).__name__ for layer in plain.layers][:2] == ["Conv2D", "MaxPooling2D"]
+    assert [type(layer).__name__ for layer in fast.layers][:2] == ["PatchConv2D", "ReshapeMaxPooling2D"]
+    x = tf.constant(splits.x_test[:16])
+    np.testing.assert_allclose(fast(x).numpy(), plain(x).numpy(), rtol=1e-5, atol=1e-6)
+    gradients = []
+    for model in (fast, plain):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(splits.y_test[:16], model(x)))
+        gradients.append(tape.gradient(loss, model.trainable_variables))
+    for a, b in zip(*gradients):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-6)

@@ -1,0 +1,145 @@
+"""Known-answer tests of the research experiments' building blocks."""
+
+import numpy as np
+import pytest
+
+from mnist_compare import drawings, models, research, tables
+from mnist_compare.preprocessing import preprocess
+
+
+def dot_image(row=14, col=14):
+    image = np.zeros((1, 28, 28, 1), dtype=np.float32)
+    image[0, row, col, 0] = 1.0
+    return image
+
+
+def centre_of_mass(image):
+    rows, cols = np.nonzero(image[0, ..., 0] > 0.01)
+    weights = image[0, rows, cols, 0]
+    return np.average(rows, weights=weights), np.average(cols, weights=weights)
+
+
+def test_shift_moves_the_ink_by_the_distance_asked():
+    moved = research.shift_images(dot_image(), 4)
+    row, col = centre_of_mass(moved)
+    assert np.hypot(row - 14, col - 14) == pytest.approx(4, abs=0.05)
+    assert moved.sum() == pytest.approx(1.0, abs=1e-5), "ink is moved, not lost"
+    np.testing.assert_array_equal(research.shift_images(dot_image(), 0), dot_image())
+
+
+def test_rotation_by_90_degrees_turns_a_bar_and_zero_changes_nothing():
+    bar = np.zeros((1, 28, 28, 1), dtype=np.float32)
+    bar[0, 13:15, 4:24, 0] = 1.0  # horizontal
+    turned = research.rotate_images(bar, 90)[0, ..., 0]
+    assert turned[4:24, 13:15].mean() > 0.9 and turned[13:15, 4:8].mean() < 0.1
+    np.testing.assert_array_equal(research.rotate_images(bar, 0), bar)
+
+
+def test_scaling_about_the_centre_changes_the_size_not_the_centre():
+    square = np.zeros((1, 28, 28, 1), dtype=np.float32)
+    square[0, 10:18, 10:18, 0] = 1.0  # 8x8, centred on 13.5
+    half = research.scale_images(square, 0.5)
+    double = research.scale_images(square, 2.0)
+    assert (half > 0.5).sum() == pytest.approx(16, abs=4)
+    assert (double > 0.5).sum() == pytest.approx(256, abs=40)
+    for image in (half, double):
+        assert centre_of_mass(image) == pytest.approx((13.5, 13.5), abs=0.1)
+
+
+def test_noise_is_seeded_and_clipped():
+    images = np.full((2, 28, 28, 1), 0.5, dtype=np.float32)
+    a, b = research.noisy_images(images, 0.3), research.noisy_images(images, 0.3)
+    np.testing.assert_array_equal(a, b)
+    assert a.min() >= 0 and a.max() <= 1 and 0.2 < a.std() < 0.35
+
+
+def test_pixel_permutation_is_one_fixed_permutation():
+    images = np.random.default_rng(0).random((3, 28, 28, 1)).astype(np.float32)
+    permuted = research.permute_pixels(images)
+    assert not np.array_equal(permuted, images)
+    for original, shuffled in zip(images, permuted):
+        assert sorted(original.ravel()) == sorted(shuffled.ravel())
+    order = np.argsort(research.permute_pixels(np.arange(784, dtype=np.float32).reshape(1, 28, 28, 1)).ravel())
+    np.testing.assert_array_equal(permuted.reshape(3, -1)[:, order], images.reshape(3, -1))
+
+
+def test_forward_multiply_adds_are_counted_from_the_layers():
+    assert research.forward_macs(models.build_model("mlp")) == 784 * 128 + 128 * 10
+    assert research.forward_macs(models.build_model("cnn")) == 26 * 26 * 9 * 32 + 5408 * 100 + 100 * 10
+    assert models.build_model("mlp_wide").count_params() == 540_610
+
+
+def test_user_like_drawings_are_seeded_and_the_crop_recovers_the_digit():
+    digit = np.zeros((28, 28), dtype=np.uint8)
+    digit[6:22, 12:16] = 255  # a thick "1"
+    first = drawings.user_like_canvases([digit] * 3, seed=4)
+    again = drawings.user_like_canvases([digit] * 3, seed=4)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a["composite"], b["composite"])
+    canvas = first[0]["composite"]
+    assert canvas.shape == (drawings.CANVAS_SIDE, drawings.CANVAS_SIDE, 4) and canvas[..., :3].min() == 0
+    cropped = preprocess(first[0], "bbox").model_input
+    rows, cols = np.nonzero(cropped > 0.3)
+    assert rows.max() - rows.min() + 1 >= 16, "after the crop the digit fills the 20x20 box again"
+
+
+def fake_results():
+    """A results dict with the shape run_grid writes, 3 seeds, where the CNN is better by 1 pp."""
+    def summary(values):
+        from mnist_compare.metrics import summarize
+
+        return {**summarize(values), "values": list(values)}
+
+    seeds = [0, 1, 2]
+    mlp, cnn = [0.97, 0.971, 0.969], [0.98, 0.981, 0.979]
+    runs = []
+    for name, accs in (("mlp", mlp), ("cnn", cnn)):
+        for seed, acc in zip(seeds, accs):
+            runs.append({"model": name, "seed": seed, "snapshots": {
+                e: {"test": {"accuracy": acc}, "train": {"accuracy": acc + 0.01}, "gap": {"accuracy_gap": 0.01}}
+                for e in ("5", "10")}})
+    curve = {"levels": [0, 4, 30, 0.6, 0.3]}
+    return {
+        "fast": False, "config": {"seeds": seeds, "snapshot_epochs": [5, 10]},
+        "summary": {"mlp": {"parameters": 101_770, "10": {"accuracy_gap": summary([0.02] * 3)}},
+                    "cnn": {"parameters": 542_230, "10": {"accuracy_gap": summary([0.01] * 3)}}},
+        "comparisons": [{"epochs": 10, "mlp_minus_cnn": {"test_accuracy": summary([-0.01, -0.01, -0.01]),
+                                                         "accuracy_gap": summary([0.01, 0.011, 0.009])},
+                         "mcnemar": [{"p_value": 0.001}] * 3}],
+        "runs": runs,
+        "research": {
+            "seeds": seeds, "epochs": 10,
+            "capacity_control": {"mlp_wide": {"parameters": 540_610,
+                                              "10": {"test_accuracy": summary([0.975, 0.976, 0.974])}}},
+            "robustness": {"curves": {t: {"levels": [0, lvl], "mlp": [summary(mlp), summary([0.5, 0.5, 0.5])],
+                                          "cnn": [summary(cnn), summary([0.6, 0.61, 0.6])]}
+                                      for t, lvl in tables.ROBUSTNESS_POINTS.items()}, "units": {}},
+            "user_drawings": {"accuracy": {"mlp": {"naive": summary([0.2, 0.2, 0.2]), "bbox": summary([0.8, 0.8, 0.81])},
+                                           "cnn": {"naive": summary([0.2, 0.21, 0.2]), "bbox": summary([0.9, 0.9, 0.9])}}},
+            "permuted_pixels": {"epochs": 5, "models": {
+                "mlp": {"seeds": seeds, "5": {"test_accuracy": summary([0.969, 0.97, 0.968])}},
+                "cnn": {"seeds": seeds, "5": {"test_accuracy": summary([0.95, 0.951, 0.949])}}}},
+        },
+    }
+
+
+def test_verdicts_follow_the_numbers():
+    text = tables.verdicts_markdown(fake_results())
+    rows = {line.split(" | ")[0].strip("| "): line.rsplit(" | ", 1)[1].strip(" |")
+            for line in text.splitlines() if line.startswith("| The") or line.startswith("| Cropping")}
+    assert rows["The CNN has fewer parameters than the MLP"] == "false"
+    assert rows["The CNN is more accurate on the test set (10 epochs)"] == "supported"
+    assert rows["The CNN overfits less (train − test accuracy, 10 epochs)"] == "supported"
+    assert rows["The CNN's advantage is its architecture, not its size"] == "supported"
+    assert rows["The CNN is more robust to transformed input"] == "supported"
+    assert rows["The CNN reads user drawings better"] == "supported"
+    assert rows["Cropping and padding the drawing helps (MLP)"] == "supported"
+    assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
+
+
+def test_a_claim_the_numbers_contradict_is_called_so():
+    results = fake_results()
+    results["research"]["user_drawings"]["accuracy"]["cnn"]["bbox"]["values"] = [0.7, 0.7, 0.71]
+    text = tables.verdicts_markdown(results)
+    line = next(l for l in text.splitlines() if l.startswith("| The CNN reads user drawings better"))
+    assert line.rstrip(" |").endswith("contradicted")
