@@ -7,6 +7,7 @@ through one compiled function (no ``model.predict``, which costs ~50 ms a call).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -110,8 +111,15 @@ def _panel(image: np.ndarray, title: str, side: int = 140) -> Image.Image:
         scale = side / max(pil.size)
         pil = pil.resize((max(1, round(pil.size[0] * scale)), max(1, round(pil.size[1] * scale))),
                          Image.Resampling.NEAREST)
-    canvas = Image.new("RGB", (side + 10, side + 28), "white")
+    canvas = _titled_blank(title, side).copy()
     canvas.paste(pil.convert("RGB"), (5 + (side - pil.size[0]) // 2, 23 + (side - pil.size[1]) // 2))
+    return canvas
+
+
+@functools.lru_cache(maxsize=32)
+def _titled_blank(title: str, side: int) -> Image.Image:
+    """A white panel with its title drawn once (rendering text costs more than the rest of the strip)."""
+    canvas = Image.new("RGB", (side + 10, side + 28), "white")
     ImageDraw.Draw(canvas).text((5, 5), title, fill="black")
     return canvas
 

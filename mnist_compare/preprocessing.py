@@ -138,6 +138,8 @@ def _to_unit_float(array: np.ndarray) -> np.ndarray:
         )
     if array.dtype == np.bool_:
         return array.astype(np.float32)
+    if array.dtype == np.uint8:  # the usual canvas: already in range, no clipping needed
+        return array.astype(np.float32) * np.float32(1 / 255)
     if np.issubdtype(array.dtype, np.integer):
         top = 255.0 if array.dtype in (np.uint8, np.int8) or array.max(initial=0) <= 255 else float(
             np.iinfo(array.dtype).max
