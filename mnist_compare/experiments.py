@@ -134,6 +134,10 @@ def _research(results: dict, records, splits, paths, *, show_progress: bool) -> 
     cached = previous.get("research")
     if (cached and cached.get("version") == RESEARCH_VERSION and cached.get("seeds") == results["config"]["seeds"]
             and previous.get("fast") == results["fast"] and all(record.get("resumed") for record in records)):
+        if "improved_cnn" not in cached:  # added after the rest: run only the missing part
+            from .research import improved_cnn
+
+            cached["improved_cnn"] = improved_cnn(results, splits, paths, show_progress=show_progress)
         return cached
     return run_research(results, splits, paths, show_progress=show_progress)
 

@@ -39,6 +39,8 @@ USER_DRAWINGS_SEED = 11
 PERMUTATION_SEED = 4321
 #: Extra runs: (variant, model, seeds, snapshot epochs).
 CONTROL_MODEL = "mlp_wide"
+IMPROVED_MODEL = "cnn_improved"
+IMPROVED_SEEDS = 1
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -252,6 +254,26 @@ def _extra_summary(records, epochs_list) -> dict:
     return out
 
 
+def improved_cnn(results: dict, splits, paths, *, show_progress: bool = True, log=print) -> dict:
+    """The appendix: a stronger CNN (BatchNorm, dropout, shift augmentation), its test accuracy and drawings."""
+    from tqdm.auto import tqdm
+
+    from .training import load_snapshot
+
+    seeds = results["config"]["seeds"][:IMPROVED_SEEDS]
+    epochs = max(results["config"]["snapshot_epochs"])
+    log(f"Research: improved CNN ({len(seeds)} seed, {epochs} epochs, shift augmentation)")
+    with tqdm(total=len(seeds) * epochs, unit="epoch", disable=not show_progress, dynamic_ncols=True) as progress:
+        records = _extra_runs("appendix", [IMPROVED_MODEL], seeds, splits, (epochs,), paths, progress)
+    summary = _extra_summary(records, (epochs,))[IMPROVED_MODEL]
+    models = [load_snapshot(paths.models / "research" / f"appendix_{IMPROVED_MODEL}_seed{seed}", epochs)
+              for seed in seeds]
+    drawings = user_drawings({IMPROVED_MODEL: models}, splits)
+    return {"epochs": epochs, "seeds": seeds, "summary": summary,
+            "user_drawings": drawings["accuracy"][IMPROVED_MODEL],
+            "seconds_per_epoch": [float(np.median(r["epoch_seconds"][1:] or r["epoch_seconds"])) for r in records]}
+
+
 def run_research(results: dict, splits, paths, *, show_progress: bool = True, log=print) -> dict:
     """Every research experiment; extra training runs are reused when already on disk."""
     from dataclasses import replace
@@ -288,5 +310,6 @@ def run_research(results: dict, splits, paths, *, show_progress: bool = True, lo
     research["capacity_control"] = _extra_summary(control, snapshot_epochs)
     research["permuted_pixels"] = {"epochs": permuted_epochs[0], "permutation_seed": PERMUTATION_SEED,
                                    "models": _extra_summary(permuted, permuted_epochs)}
+    research["improved_cnn"] = improved_cnn(results, splits, paths, show_progress=show_progress, log=log)
     research["seconds"] = time.perf_counter() - started
     return research

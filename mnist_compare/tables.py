@@ -515,3 +515,38 @@ def verdicts_markdown(results: dict) -> str:
             f"({permuted_seeds} for the permuted pixels).")
     return caption(results, "The original report's claims, tested") + "\n\n" + markdown_table(
         ["Claim of the original report", "Measured", "Verdict"], rows) + note
+
+
+def improved_markdown(results: dict) -> str:
+    """The appendix's improved CNN next to the report's CNN: test accuracy and user-like drawings."""
+    research = results["research"]
+    improved = research.get("improved_cnn")
+    if not improved:
+        return "The improved CNN has not been trained yet (run `python -m mnist_compare run`)."
+    epochs = str(improved["epochs"])
+    seeds = improved["seeds"]
+    report_runs = [r for r in results["runs"] if r["model"] == "cnn" and r["seed"] in seeds]
+    drawings = research["user_drawings"]["accuracy"]["cnn"]
+    rows = []
+    for label, parameters, test, naive, bbox, com in (
+        ("CNN of the report", results["summary"]["cnn"]["parameters"],
+         sum(r["snapshots"][epochs]["test"]["accuracy"] for r in report_runs) / max(1, len(report_runs)),
+         _seed_mean(drawings["naive"], seeds, research["seeds"]), _seed_mean(drawings["bbox"], seeds, research["seeds"]),
+         _seed_mean(drawings["bbox_com"], seeds, research["seeds"])),
+        ("Improved CNN (BatchNorm, dropout, ±2 px shifts)", improved["summary"]["parameters"],
+         improved["summary"][epochs]["test_accuracy"]["mean"], improved["user_drawings"]["naive"]["mean"],
+         improved["user_drawings"]["bbox"]["mean"], improved["user_drawings"]["bbox_com"]["mean"]),
+    ):
+        rows.append([label, f"{parameters:,}", f"{100 * test:.2f}", f"{100 * naive:.1f}", f"{100 * bbox:.1f}",
+                     f"{100 * com:.1f}"])
+    seed_text = ", ".join(map(str, seeds))
+    return caption(results, f"Appendix: an improved CNN after {epochs} epochs (seed {seed_text} only, so no "
+                            "interval)") + "\n\n" + markdown_table(
+        ["Model", "Parameters", "Test accuracy (%)", "Drawings: plain resize (%)", "Drawings: crop + 20% pad (%)",
+         "Drawings: crop + pad + centre of mass (%)"], rows)
+
+
+def _seed_mean(summary: dict, seeds, all_seeds) -> float:
+    """Mean of a research summary's per-seed values restricted to ``seeds``."""
+    values = [v for seed, v in zip(all_seeds, summary["values"]) if seed in seeds]
+    return sum(values) / len(values)

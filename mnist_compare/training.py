@@ -30,6 +30,7 @@ RECORD_VERSION = 4
 TRAINING_OPTIONS = {
     "mlp": {"jit_compile": True, "fast_ops": False},
     "cnn": {"jit_compile": True, "fast_ops": True},
+    "cnn_improved": {"jit_compile": True, "fast_ops": True, "augment_shift": 2},
 }
 EVAL_BATCH_SIZE = 256
 
@@ -146,6 +147,21 @@ def epoch_order(size: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(size)
 
 
+def shift_augment(images: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
+    """Move each image by a random whole number of pixels (up to ``max_shift``) in x and y; zeros fill in."""
+    out = np.zeros_like(images)
+    shifts = rng.integers(-max_shift, max_shift + 1, size=(len(images), 2))
+    height, width = images.shape[1:3]
+    for dy in range(-max_shift, max_shift + 1):
+        for dx in range(-max_shift, max_shift + 1):
+            chosen = np.flatnonzero((shifts[:, 0] == dy) & (shifts[:, 1] == dx))
+            if len(chosen) == 0:
+                continue
+            source = images[chosen, max(0, -dy):height - max(0, dy), max(0, -dx):width - max(0, dx)]
+            out[chosen, max(0, dy):max(0, dy) + source.shape[1], max(0, dx):max(0, dx) + source.shape[2]] = source
+    return out
+
+
 class CompiledTrainer:
     """Adam with sparse cross-entropy, batch by batch, one compiled TensorFlow call per epoch.
 
@@ -214,7 +230,10 @@ def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress) -
         if progress is not None:
             progress.set_description(f"{spec.model} seed {spec.seed} epoch {epoch}/{spec.epochs}")
         started = time.perf_counter()
-        logs = trainer.train_epoch(splits.x_train, splits.y_train, epoch_order(len(splits.y_train), spec.seed, epoch))
+        images = splits.x_train
+        if options.get("augment_shift"):
+            images = shift_augment(images, options["augment_shift"], np.random.default_rng([spec.seed, epoch, 1]))
+        logs = trainer.train_epoch(images, splits.y_train, epoch_order(len(splits.y_train), spec.seed, epoch))
         epoch_seconds.append(time.perf_counter() - started)
         validation = metrics.accuracy_and_loss(splits.y_val, predict_probabilities(model, splits.x_val))
         for key, value in (("loss", logs["loss"]), ("accuracy", logs["accuracy"]),

@@ -143,3 +143,22 @@ def test_a_claim_the_numbers_contradict_is_called_so():
     text = tables.verdicts_markdown(results)
     line = next(l for l in text.splitlines() if l.startswith("| The CNN reads user drawings better"))
     assert line.rstrip(" |").endswith("contradicted")
+
+
+def test_shift_augmentation_moves_whole_images_by_at_most_the_limit():
+    from mnist_compare.training import shift_augment
+
+    images = np.zeros((200, 28, 28, 1), dtype=np.float32)
+    images[:, 14, 14, 0] = 1.0
+    moved = shift_augment(images, 2, np.random.default_rng(0))
+    positions = np.argwhere(moved[..., 0] == 1.0)
+    assert len(positions) == 200, "every dot survives a shift of at most 2 pixels"
+    offsets = positions[:, 1:] - 14
+    assert np.abs(offsets).max() == 2 and len({tuple(o) for o in offsets}) == 25
+    np.testing.assert_array_equal(shift_augment(images, 2, np.random.default_rng(0)), moved)
+
+
+def test_the_improved_cnn_has_the_documented_size():
+    assert models.build_model("cnn_improved").count_params() == 225_322
+    fast = models.build_model("cnn_improved", fast_ops=True)
+    assert models.plain_copy(fast, "cnn_improved").count_params() == 225_322
