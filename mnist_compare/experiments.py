@@ -81,9 +81,10 @@ def seeds_for(count: int) -> list[int]:
     return [config.FIRST_SEED + i for i in range(count)]
 
 
-def run_spec(name: str, seed: int, splits, *, fast: bool) -> RunSpec:
-    """The specification of one run of the grid (same data, same settings, one seed)."""
-    snapshot_epochs = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
+def run_spec(name: str, seed: int, splits, *, fast: bool, snapshot_epochs=None) -> RunSpec:
+    """The specification of one run (same data, same settings, one seed); the grid's snapshots by default."""
+    if snapshot_epochs is None:
+        snapshot_epochs = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
     return RunSpec(model=name, seed=seed, snapshot_epochs=tuple(snapshot_epochs),
                    batch_size=config.BATCH_SIZE, data_sha256=splits.info.get("sha256"),
                    train_size=len(splits.y_train), fast=fast)

@@ -225,18 +225,18 @@ def cost(models: dict, results: dict) -> dict:
     return out
 
 
-def _extra_runs(variant: str, model_names, seeds, splits, snapshot_epochs, paths, progress) -> list[dict]:
-    from .training import RunSpec, train_run
+def _extra_run_dir(paths, variant: str, name: str, seed: int):
+    return paths.models / "research" / f"{variant}_{name}_seed{seed}"
 
-    records = []
-    for name in model_names:
-        for seed in seeds:
-            spec = RunSpec(model=name, seed=seed, snapshot_epochs=tuple(snapshot_epochs),
-                           batch_size=config.BATCH_SIZE, data_sha256=splits.info.get("sha256"),
-                           train_size=len(splits.y_train), fast=bool(splits.info.get("fast")))
-            run_dir = paths.models / "research" / f"{variant}_{name}_seed{seed}"
-            records.append(train_run(spec, splits, run_dir, progress=progress))
-    return records
+
+def _extra_runs(variant: str, model_names, seeds, splits, snapshot_epochs, paths, progress) -> list[dict]:
+    from .experiments import run_spec
+    from .training import train_run
+
+    fast = bool(splits.info.get("fast"))
+    return [train_run(run_spec(name, seed, splits, fast=fast, snapshot_epochs=snapshot_epochs), splits,
+                      _extra_run_dir(paths, variant, name, seed), progress=progress)
+            for name in model_names for seed in seeds]
 
 
 def _extra_summary(records, epochs_list) -> dict:
@@ -266,8 +266,7 @@ def improved_cnn(results: dict, splits, paths, *, show_progress: bool = True, lo
     with tqdm(total=len(seeds) * epochs, unit="epoch", disable=not show_progress, dynamic_ncols=True) as progress:
         records = _extra_runs("appendix", [IMPROVED_MODEL], seeds, splits, (epochs,), paths, progress)
     summary = _extra_summary(records, (epochs,))[IMPROVED_MODEL]
-    models = [load_snapshot(paths.models / "research" / f"appendix_{IMPROVED_MODEL}_seed{seed}", epochs)
-              for seed in seeds]
+    models = [load_snapshot(_extra_run_dir(paths, "appendix", IMPROVED_MODEL, seed), epochs) for seed in seeds]
     drawings = user_drawings({IMPROVED_MODEL: models}, splits)
     return {"epochs": epochs, "seeds": seeds, "summary": summary,
             "user_drawings": drawings["accuracy"][IMPROVED_MODEL],

@@ -338,6 +338,13 @@ def _paired(a: dict, b: dict) -> dict:
     return summarize(paired_differences(a["values"], b["values"]))
 
 
+def _negated(summary: dict) -> dict:
+    """The summary of −x from the summary of x (b − a from a − b)."""
+    if summary.get("ci_low") is None:
+        return {**summary, "mean": -summary["mean"]}
+    return {**summary, "mean": -summary["mean"], "ci_low": -summary["ci_high"], "ci_high": -summary["ci_low"]}
+
+
 def _pp(summary: dict, signed: bool = True) -> str:
     text = f"{100 * summary['mean']:+.2f}" if signed else f"{100 * summary['mean']:.2f}"
     if summary.get("ci_low") is not None:
@@ -362,17 +369,20 @@ def cost_markdown(results: dict) -> str:
 ROBUSTNESS_POINTS = {"shift": 4, "rotation": 30, "scale": 0.6, "noise": 0.3}
 
 
+def _robustness_points(results: dict):
+    """(transform, level, MLP summary, CNN summary, paired CNN − MLP) at each level of ROBUSTNESS_POINTS."""
+    curves = results["research"]["robustness"]["curves"]
+    for transform, level in ROBUSTNESS_POINTS.items():
+        index = curves[transform]["levels"].index(level)
+        mlp, cnn = curves[transform]["mlp"][index], curves[transform]["cnn"][index]
+        yield transform, level, mlp, cnn, _paired(cnn, mlp)
+
+
 def robustness_markdown(results: dict) -> str:
     """Accuracy at one telling level of each transform, and the paired CNN − MLP difference."""
-    curves = results["research"]["robustness"]["curves"]
     units = results["research"]["robustness"]["units"]
-    rows = []
-    for transform, level in ROBUSTNESS_POINTS.items():
-        curve = curves[transform]
-        index = curve["levels"].index(level)
-        mlp, cnn = curve["mlp"][index], curve["cnn"][index]
-        rows.append([f"{transform} {level} {units[transform]}", f"{100 * mlp['mean']:.2f}", f"{100 * cnn['mean']:.2f}",
-                     _pp(_paired(cnn, mlp))])
+    rows = [[f"{transform} {level} {units[transform]}", f"{100 * mlp['mean']:.2f}", f"{100 * cnn['mean']:.2f}", _pp(diff)]
+            for transform, level, mlp, cnn, diff in _robustness_points(results)]
     return caption(results, "Accuracy (%) on transformed test images") + "\n\n" + markdown_table(
         ["Transform", "MLP", "CNN", "CNN − MLP (paired by seed, 95% CI)"], rows)
 
@@ -407,25 +417,38 @@ def control_markdown(results: dict) -> str:
         markdown_table(["Model", "Parameters", "Test accuracy (%)", "Overfitting gap (pp)"], rows)
 
 
-def permuted_markdown(results: dict) -> str:
-    research = results["research"]
-    permuted = research["permuted_pixels"]
+def _normal_accuracies(results: dict, name: str, seeds, epochs: str) -> list[float] | None:
+    """Test accuracies of the grid's runs of ``name`` for ``seeds`` (in that order), or None if one is missing."""
+    by_seed = {r["seed"]: r["snapshots"][epochs]["test"]["accuracy"] for r in results["runs"]
+               if r["model"] == name and epochs in r["snapshots"]}
+    if not all(seed in by_seed for seed in seeds):
+        return None
+    return [by_seed[seed] for seed in seeds]
+
+
+def _permuted_changes(results: dict, name: str) -> list[float]:
+    """Per seed: test accuracy with permuted pixels minus the same seed's accuracy with the original order."""
+    permuted = results["research"]["permuted_pixels"]
     epochs = str(permuted["epochs"])
+    entry = permuted["models"][name]
+    normal = _normal_accuracies(results, name, entry["seeds"], epochs)
+    return [p - n for p, n in zip(entry[epochs]["test_accuracy"]["values"], normal)]
+
+
+def permuted_markdown(results: dict) -> str:
     from .metrics import summarize
 
+    permuted = results["research"]["permuted_pixels"]
+    epochs = str(permuted["epochs"])
     rows = []
     for name in ("mlp", "cnn"):
-        seeds = permuted["models"][name]["seeds"]
-        by_seed = {r["seed"]: r["snapshots"][epochs]["test"]["accuracy"] for r in results["runs"]
-                   if r["model"] == name and epochs in r["snapshots"]}
         entry = permuted["models"][name][epochs]["test_accuracy"]
-        if all(seed in by_seed for seed in seeds):
-            normal = summarize([by_seed[seed] for seed in seeds])
-            change = _pp(summarize([p - by_seed[seed] for p, seed in zip(entry["values"], seeds)]))
-            rows.append([name.upper(), format_mean_std(normal, percent=True), format_mean_std(entry, percent=True),
-                         change])
-        else:
+        normal = _normal_accuracies(results, name, permuted["models"][name]["seeds"], epochs)
+        if normal is None:
             rows.append([name.upper(), "n/a", format_mean_std(entry, percent=True), "n/a"])
+            continue
+        rows.append([name.upper(), format_mean_std(summarize(normal), percent=True),
+                     format_mean_std(entry, percent=True), _pp(summarize(_permuted_changes(results, name)))])
     return caption(results, f"Test accuracy (%) after {epochs} epochs with the pixels in a fixed random order "
                             f"({len(permuted['models']['mlp']['seeds'])} seeds)") + "\n\n" + markdown_table(
         ["Model", "original pixel order (same seeds)", "permuted pixels", "change (paired by seed)"], rows)
@@ -459,7 +482,7 @@ def verdicts_markdown(results: dict) -> str:
         diff = comparison["mlp_minus_cnn"]["test_accuracy"]
         significant = sum(t["p_value"] < 0.05 for t in comparison["mcnemar"])
         rows.append([f"The CNN is more accurate on the test set ({epochs} epochs)",
-                     f"CNN − MLP {_pp({**diff, 'mean': -diff['mean'], 'ci_low': -diff['ci_high'] if diff.get('ci_high') is not None else None, 'ci_high': -diff['ci_low'] if diff.get('ci_low') is not None else None})}; "
+                     f"CNN − MLP {_pp(_negated(diff))}; "
                      f"McNemar p < 0.05 in {significant}/{len(comparison['mcnemar'])} seeds",
                      _verdict(diff, better_if_positive=False)])
     gap = comparisons[last]["mlp_minus_cnn"]["accuracy_gap"]
@@ -472,11 +495,8 @@ def verdicts_markdown(results: dict) -> str:
         diff = _paired({"values": cnn_runs}, wide)
         rows.append(["The CNN's advantage is its architecture, not its size",
                      f"CNN − MLP of {control['parameters']:,} parameters: {_pp(diff)}", _verdict(diff)])
-    curves = research["robustness"]["curves"]
     parts, verdicts = [], []
-    for transform, level in ROBUSTNESS_POINTS.items():
-        index = curves[transform]["levels"].index(level)
-        diff = _paired(curves[transform]["cnn"][index], curves[transform]["mlp"][index])
+    for transform, level, _, _, diff in _robustness_points(results):
         parts.append(f"{transform} {level}: {_pp(diff)}")
         verdicts.append(_verdict(diff))
     supported = verdicts.count("supported")
@@ -498,12 +518,7 @@ def verdicts_markdown(results: dict) -> str:
         rows.append([f"Cropping and padding the drawing helps ({name.upper()})",
                      f"crop + 20% padding − plain resize: {_pp(gain)}", _verdict(gain)])
     permuted = research["permuted_pixels"]
-    epochs = str(permuted["epochs"])
-    drops = {}
-    for name in ("mlp", "cnn"):
-        normal = [r["snapshots"][epochs]["test"]["accuracy"] for r in results["runs"] if r["model"] == name]
-        values = permuted["models"][name][epochs]["test_accuracy"]["values"]
-        drops[name] = [p - n for p, n in zip(values, normal[:len(values)])]
+    drops = {name: _permuted_changes(results, name) for name in ("mlp", "cnn")}
     extra = summarize([c - m for c, m in zip(drops["cnn"], drops["mlp"])])
     rows.append(["The CNN uses the spatial layout of the image (the MLP cannot)",
                  f"accuracy change when the pixels are permuted: MLP {_pp(summarize(drops['mlp']))}, "

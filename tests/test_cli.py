@@ -6,7 +6,6 @@ import sys
 import time
 
 import keras
-import pytest
 
 from mnist_compare import __main__ as cli
 from mnist_compare import config

@@ -98,7 +98,6 @@ def fake_results():
             runs.append({"model": name, "seed": seed, "snapshots": {
                 e: {"test": {"accuracy": acc}, "train": {"accuracy": acc + 0.01}, "gap": {"accuracy_gap": 0.01}}
                 for e in ("5", "10")}})
-    curve = {"levels": [0, 4, 30, 0.6, 0.3]}
     return {
         "fast": False, "config": {"seeds": seeds, "snapshot_epochs": [5, 10]},
         "summary": {"mlp": {"parameters": 101_770, "10": {"accuracy_gap": summary([0.02] * 3)}},
