@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 SEEDS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev run report report-no-code test demo bench clean-fast
+.PHONY: help setup setup-dev run report report-no-code test demo bench bench-pipeline clean-fast
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ demo: $(STAMP) ## launch the drawing demo
 
 bench: $(STAMP) ## measure training and prediction speed -> reports/benchmark.json
 	$(PY) -m mnist_compare bench
+
+bench-pipeline: $(STAMP) ## also time the whole report from scratch in a fresh clone (~20 min)
+	$(PY) -m mnist_compare bench --pipeline
 
 clean-fast: ## remove fast-mode outputs (build/fast)
 	rm -rf build/fast

@@ -73,7 +73,8 @@ def _command_bench(args) -> int:
     from . import tables
     from .bench import run_benchmarks
 
-    results = run_benchmarks(fast=args.fast or None, training=not args.no_training)
+    results = run_benchmarks(fast=args.fast or None, training=not args.no_training, latency=not args.no_latency,
+                             pipeline=args.pipeline, keep_pipeline=args.keep_clone)
     print(tables.benchmark_markdown(results))
     if not (args.fast or results.get("fast")) and tables.update_readme_block("benchmark-table",
                                                                              tables.benchmark_markdown(results)):
@@ -138,7 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure training speed and prediction latency -> "
                                               "reports/benchmark.json")
     bench.add_argument("--fast", action="store_true", help="use the fast-mode models and data subset")
-    bench.add_argument("--no-training", action="store_true", help="measure only the prediction latency")
+    bench.add_argument("--no-training", action="store_true", help="do not measure the training speed")
+    bench.add_argument("--no-latency", action="store_true", help="do not measure the prediction latency")
+    bench.add_argument("--pipeline", action="store_true",
+                       help="also time the whole report from scratch in a fresh clone (about 20 minutes)")
+    bench.add_argument("--keep-clone", action="store_true", help="keep the clone --pipeline made")
     bench.set_defaults(handler=_command_bench)
 
     report = commands.add_parser("report", help="run missing experiments, execute the notebooks, "

@@ -9,7 +9,11 @@ on loopback, preprocessing included.
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -49,47 +53,57 @@ def demo_latency(reader, digit_images, *, requests: int = 200) -> dict:
         demo.read_drawing(reader, canvases[i % len(canvases)])
         in_process.append(time.perf_counter() - start)
 
-    app = demo.build_demo(reader)
-    demo.launch_demo(app, block=False)
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            files = []
-            for i, canvas in enumerate(canvases):
-                path = Path(folder) / f"digit{i}.png"
-                Image.fromarray(canvas["composite"]).save(path)
-                files.append(str(path))
+    with tempfile.TemporaryDirectory() as folder:
+        files = []
+        for i, canvas in enumerate(canvases):
+            path = Path(folder) / f"digit{i}.png"
+            Image.fromarray(canvas["composite"]).save(path)
+            files.append(str(path))
+        count = requests // 2 + 10
+        app = demo.build_demo(reader)
+        demo.launch_demo(app, block=False)
+        try:
             client = Client(app.local_url, verbose=False)
             http = []
-            for i in range(requests // 2 + 10):
+            for i in range(count):
                 value = {"background": None, "layers": [], "composite": handle_file(files[i % len(files)])}
                 start = time.perf_counter()
                 client.predict(value, "bbox", api_name="/predict")
                 if i >= 10:
                     http.append(time.perf_counter() - start)
-            raw = _raw_http_latency(app.local_url, files, requests // 2 + 10)
-    finally:
-        app.close()
+            raw = _raw_http_latency(app.local_url, files, count)
+        finally:
+            app.close()
+        # The same app answering every request with one precomputed reading: what Gradio itself
+        # costs per request (upload, routing, decoding the canvas, encoding the outputs).
+        fixed = demo.read_drawing(reader, canvases[0])
+        floor_app = demo.build_demo(reader, read=lambda *_: fixed)
+        demo.launch_demo(floor_app, block=False)
+        try:
+            floor = _raw_http_latency(floor_app.local_url, files, count)
+        finally:
+            floor_app.close()
     return {
-        "http_request_raw": _summary(raw),
+        "http_request_raw": _summary([upload + answer for upload, answer in raw]),
+        "http_upload_raw": _summary([upload for upload, _ in raw]),
+        "http_predict_raw": _summary([answer for _, answer in raw]),
+        "http_request_raw_fixed_answer": _summary([upload + answer for upload, answer in floor]),
         "model_call_both_models": _summary(model_call),
         "read_drawing_in_process": _summary(in_process),
         "http_request_gradio_client": _summary(http),
         "note": "400x400 RGBA canvas on 127.0.0.1, file upload included: gradio_client (upload, queue, "
-                "server-sent events) and plain HTTP with httpx (upload, then one POST to /gradio_api/run/predict)",
+                "server-sent events) and plain HTTP with httpx (upload, then one POST to /gradio_api/run/predict). "
+                "fixed_answer: the same app and request, with the preprocessing and the models replaced by a "
+                "precomputed answer, i.e. Gradio's own cost per request.",
     }
 
 
-def _epoch_seconds(train_one_epoch, epochs: int) -> list[float]:
-    seconds = []
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        train_one_epoch(epoch)
-        seconds.append(time.perf_counter() - start)
-    return seconds
-
-
 def training_speed(splits, *, epochs: int = 4, models=("mlp", "cnn")) -> dict:
-    """Seconds per epoch: default ``fit`` vs the compiled trainer, the first (warm-up) epoch excluded."""
+    """Seconds per epoch: default ``fit`` vs the compiled trainer, the first (warm-up) epoch excluded.
+
+    The two alternate epoch by epoch, so that a slow spell of this shared machine hits both;
+    the speed-up is the median of the per-pair ratios.
+    """
     import keras
 
     from .models import build_model, compile_model
@@ -100,26 +114,33 @@ def training_speed(splits, *, epochs: int = 4, models=("mlp", "cnn")) -> dict:
     for name in models:
         keras.utils.set_random_seed(0)
         baseline = compile_model(build_model(name))
-        default = _epoch_seconds(lambda _: baseline.fit(x, y, batch_size=config.BATCH_SIZE, epochs=1,
-                                                        shuffle=True, verbose=0), epochs)
         keras.utils.set_random_seed(0)
         options = TRAINING_OPTIONS[name]
         trainer = CompiledTrainer(build_model(name, fast_ops=options["fast_ops"]), batch_size=config.BATCH_SIZE,
                                   jit_compile=options["jit_compile"])
-        compiled = _epoch_seconds(lambda epoch: trainer.train_epoch(x, y, epoch_order(len(y), 0, epoch)), epochs)
-        default_median = statistics.median(default[1:])
-        compiled_median = statistics.median(compiled[1:])
+        default, compiled = [], []
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            baseline.fit(x, y, batch_size=config.BATCH_SIZE, epochs=1, shuffle=True, verbose=0)
+            default.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            trainer.train_epoch(x, y, epoch_order(len(y), 0, epoch))
+            compiled.append(time.perf_counter() - start)
         report[name] = {
-            "default_fit": {"first_epoch_s": default[0], "epoch_s": default[1:], "median_s": default_median},
-            "compiled": {"first_epoch_s": compiled[0], "epoch_s": compiled[1:], "median_s": compiled_median,
-                         "options": dict(options)},
-            "speedup": default_median / compiled_median,
+            "default_fit": {"first_epoch_s": default[0], "epoch_s": default[1:],
+                            "median_s": statistics.median(default[1:])},
+            "compiled": {"first_epoch_s": compiled[0], "epoch_s": compiled[1:],
+                         "median_s": statistics.median(compiled[1:]), "options": dict(options)},
+            "speedup": statistics.median(d / c for d, c in zip(default[1:], compiled[1:])),
         }
     return report
 
 
-def _raw_http_latency(url: str, files: list[str], count: int, warmup: int = 10) -> list[float]:
-    """A whole request with plain HTTP: upload the PNG, then POST the prediction and read the answer."""
+def _raw_http_latency(url: str, files: list[str], count: int, warmup: int = 10) -> list[tuple[float, float]]:
+    """A whole request with plain HTTP: upload the PNG, then POST the prediction and read the answer.
+
+    Returns (upload seconds, prediction seconds) per request after the warm-up.
+    """
     import httpx
 
     payloads = [Path(path).read_bytes() for path in files]
@@ -130,35 +151,90 @@ def _raw_http_latency(url: str, files: list[str], count: int, warmup: int = 10) 
             uploaded = http.post("/gradio_api/upload", files=[("files", ("digit.png", payloads[i % len(payloads)],
                                                                           "image/png"))])
             uploaded.raise_for_status()
+            middle = time.perf_counter()
             file_data = {"path": uploaded.json()[0], "meta": {"_type": "gradio.FileData"}}
             answer = http.post("/gradio_api/run/predict",
                                json={"data": [{"background": None, "layers": [], "composite": file_data}, "bbox"]})
             answer.raise_for_status()
+            end = time.perf_counter()
             if "reads" not in answer.json()["data"][0]:
                 raise RuntimeError(f"Unexpected answer from the demo: {answer.json()['data'][0]!r}")
             if i >= warmup:
-                seconds.append(time.perf_counter() - start)
+                seconds.append((middle - start, end - middle))
     return seconds
 
 
-def run_benchmarks(*, fast: bool | None = None, training: bool = True) -> dict:
-    from .data import load_mnist
-    from .demo import DigitReader
-    from .experiments import machine_info
+def pipeline_time(*, keep: bool = False, log=print) -> dict:
+    """The whole report from scratch, timed: ``build_report()`` in a fresh clone of the committed
+    code with ``reports/results.json`` deleted (5 seeds, both models, research, notebooks, HTML, PDF).
 
-    from .data import prepare_splits
-    from .experiments import package_versions
-
-    reader = DigitReader.from_saved(fast=fast)
-    (_, _), (x_test, _) = load_mnist()
-    results = {
+    Uses this interpreter and its installed packages (a warm install) and the same MNIST file.
+    """
+    root = config.PROJECT_ROOT
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    folder = Path(tempfile.mkdtemp(prefix="mnist-compare-pipeline-"))
+    subprocess.run(["git", "clone", "--quiet", str(root), str(folder)], check=True)
+    (folder / "reports" / "results.json").unlink(missing_ok=True)
+    env = {key: value for key, value in os.environ.items()
+           if key not in (config.ENV_OUTPUT, config.ENV_FAST, config.ENV_SEEDS)}
+    code = ("import json; from mnist_compare.report import build_report; outcome = build_report(); "
+            "print('PIPELINE_JSON ' + json.dumps(outcome, default=str))")
+    log(f"Pipeline: the whole report from scratch in {folder} (commit {commit[:7]}); this takes a while")
+    started = time.perf_counter()
+    process = subprocess.run([sys.executable, "-c", code], cwd=folder, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        tail = "\n".join(process.stderr.strip().splitlines()[-5:])
+        raise RuntimeError(f"The pipeline failed (exit {process.returncode}); kept {folder}:\n{tail}")
+    line = next(line for line in reversed(process.stdout.splitlines()) if line.startswith("PIPELINE_JSON "))
+    outcome = json.loads(line.removeprefix("PIPELINE_JSON "))
+    results = json.loads((folder / "reports" / "results.json").read_text())
+    research = results.get("research", {})
+    notebooks = [{"name": item["name"], "seconds": item["seconds"]} for item in outcome["notebooks"]]
+    report = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": machine_info(),
-        "versions": package_versions(),
-        "demo_latency": demo_latency(reader, x_test[:50]),
+        "commit": commit,
+        "wall_s": wall,
+        "experiments_s": outcome["experiments_seconds"],
+        "research_s": research.get("seconds"),
+        "appendix_s": None,
+        "notebooks": notebooks,
+        "notebooks_and_export_s": outcome["seconds"] - outcome["experiments_seconds"],
+        "pages": outcome.get("pages"),
+        "seeds": results["config"]["seeds"],
     }
+    appendix = research.get("improved_cnn", {}).get("seconds_per_epoch")
+    if appendix:
+        report["appendix_s"] = sum(appendix) * research["improved_cnn"]["epochs"] / len(appendix)
+    if keep:
+        report["folder"] = str(folder)
+    else:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+    return report
+
+
+def run_benchmarks(*, fast: bool | None = None, training: bool = True, latency: bool = True,
+                   pipeline: bool = False, keep_pipeline: bool = False) -> dict:
+    """Run the chosen measurements; parts not measured this time keep their last measurement."""
+    from .data import load_mnist, prepare_splits
+    from .demo import DigitReader
+    from .experiments import machine_info, package_versions
+
+    path = config.output_paths(fast).benchmark
+    previous = json.loads(path.read_text()) if path.is_file() else {}
+    results = {key: previous[key] for key in ("demo_latency", "training_speed", "pipeline") if key in previous}
+    results.update({"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine_info(),
+                    "versions": package_versions()})
+    if latency:
+        reader = DigitReader.from_saved(fast=fast)
+        (_, _), (x_test, _) = load_mnist()
+        results["demo_latency"] = demo_latency(reader, x_test[:50])
     if training:
         results["training_speed"] = training_speed(prepare_splits(fast=fast))
-    path = config.output_paths(fast).benchmark
+    if pipeline:
+        results["pipeline"] = pipeline_time(keep=keep_pipeline)
     storage.write_json(path, results)
     return results | {"path": str(path)}

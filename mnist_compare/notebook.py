@@ -104,20 +104,21 @@ def ensure_results(*, seed_count: int | None = None) -> dict:
     return ensure(seed_count=seed_count, fast=config.fast_mode(), show_progress=not headless())
 
 
-def load_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = config.FIRST_SEED) -> dict:
-    """Saved models of one seed at one snapshot; a missing run is trained first (with progress)."""
+def ensure_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = config.FIRST_SEED,
+                  fast: bool | None = None) -> dict:
+    """The run folder of each named model of one seed; a run without the snapshot is trained first."""
     from tqdm.auto import tqdm
 
     from .data import prepare_splits
     from .experiments import run_spec
-    from .training import load_snapshot, snapshot_path, train_run
+    from .training import snapshot_path, train_run
 
-    fast = config.fast_mode()
+    fast = config.fast_mode(fast)
     paths = config.output_paths(fast).make()
     snapshots = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
     epochs = epochs or max(snapshots)
     splits = None
-    models = {}
+    run_dirs = {}
     for name in names:
         run_dir = paths.models / f"{name}_seed{seed}"
         if not snapshot_path(run_dir, epochs).is_file():
@@ -126,8 +127,17 @@ def load_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = 
             print(f"No saved {name.upper()} for seed {seed}; training it now.")
             with tqdm(total=spec.epochs, unit="epoch", disable=headless()) as progress:
                 train_run(spec, splits, run_dir, progress=progress)
-        models[name] = load_snapshot(run_dir, epochs)
-    return models
+        run_dirs[name] = run_dir
+    return run_dirs
+
+
+def load_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = config.FIRST_SEED) -> dict:
+    """Saved models of one seed at one snapshot; a missing run is trained first (with progress)."""
+    from .training import load_snapshot
+
+    epochs = epochs or max(config.FAST_SNAPSHOT_EPOCHS if config.fast_mode() else config.SNAPSHOT_EPOCHS)
+    return {name: load_snapshot(run_dir, epochs)
+            for name, run_dir in ensure_models(names, epochs=epochs, seed=seed).items()}
 
 
 def save_and_show(fig, name: str) -> None:

@@ -157,13 +157,15 @@ def flatten_to_white(array: np.ndarray) -> np.ndarray:
     """Gray, gray+alpha, RGB or RGBA in [0, 1] -> gray or RGB with transparency painted white."""
     if array.ndim == 2:
         return array
-    if array.shape[-1] == 2:
-        gray, alpha = array[..., 0], array[..., 1]
-        return gray * alpha + (1.0 - alpha)
-    if array.shape[-1] == 4:
-        alpha = array[..., 3:]
-        return array[..., :3] * alpha + (1.0 - alpha)
-    return array
+    if array.shape[-1] not in (2, 4):
+        return array
+    # Work on contiguous channel planes: NumPy loops over the last axis innermost, and
+    # a 3- or 4-long last axis makes the same arithmetic about ten times slower.
+    planes = np.ascontiguousarray(np.moveaxis(array, -1, 0))
+    alpha = planes[-1]
+    if len(planes) == 2:
+        return planes[0] * alpha + (1.0 - alpha)
+    return np.moveaxis(planes[:3] * alpha + (1.0 - alpha), 0, -1)
 
 
 def to_gray(array: np.ndarray) -> np.ndarray:
@@ -171,7 +173,7 @@ def to_gray(array: np.ndarray) -> np.ndarray:
     if array.ndim == 2:
         return array.astype(np.float32)
     weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return (array[..., :3] @ weights).astype(np.float32)
+    return np.tensordot(weights, np.moveaxis(array[..., :3], -1, 0), axes=1).astype(np.float32, copy=False)
 
 
 def to_ink(gray: np.ndarray, polarity: str = "auto") -> np.ndarray:

@@ -19,12 +19,15 @@ import html
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
 from . import config, storage
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
+#: Notebooks executed side by side (two cores: each notebook spends much of its time starting up).
+NOTEBOOK_WORKERS = 2
 REPORT_TITLE = "MLP vs CNN on MNIST"
 REPORT_SUBTITLE = "A multilayer perceptron and a convolutional network compared over seeds, with statistics, " \
                   "and read on user drawings"
@@ -73,8 +76,13 @@ def clean_notebook(nb):
     return nb
 
 
-def execute_notebooks(paths, *, fast: bool, timeout: int = 1800, log=print) -> list[dict]:
-    """Run each notebook top to bottom in a fresh kernel; return [{path, seconds}]."""
+def execute_notebooks(paths, *, fast: bool, timeout: int = 1800, workers: int = NOTEBOOK_WORKERS,
+                      log=print) -> list[dict]:
+    """Run each notebook top to bottom in a fresh kernel, ``workers`` at a time; return [{path, seconds}].
+
+    Notebooks only read what the experiments wrote (``build_report`` trains any missing model
+    first), so they can run side by side: much of each is starting Python and TensorFlow.
+    """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -84,8 +92,8 @@ def execute_notebooks(paths, *, fast: bool, timeout: int = 1800, log=print) -> l
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     target = executed_dir(fast)
     target.mkdir(parents=True, exist_ok=True)
-    done = []
-    for path in paths:
+
+    def execute(path: Path) -> dict:
         started = time.perf_counter()
         nb = nbformat.read(path, as_version=4)
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
@@ -101,8 +109,10 @@ def execute_notebooks(paths, *, fast: bool, timeout: int = 1800, log=print) -> l
         storage.write_text(destination, nbformat.writes(nb) + "\n")
         seconds = time.perf_counter() - started
         log(f"Executed {path.name} in {seconds:.1f} s -> {destination}")
-        done.append({"path": destination, "seconds": seconds})
-    return done
+        return {"path": destination, "seconds": seconds}
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(execute, paths))
 
 
 def _anchor_headings(source: str, prefix: str, toc: list, *, first: bool) -> str:
@@ -262,6 +272,7 @@ def build_report(*, fast: bool | None = None, include_code: bool = True, execute
     import nbformat
 
     from .experiments import ensure_results
+    from .notebook import ensure_models
 
     fast = config.fast_mode(fast)
     started = time.perf_counter()
@@ -269,6 +280,7 @@ def build_report(*, fast: bool | None = None, include_code: bool = True, execute
     experiments_seconds = time.perf_counter() - started
     sources = notebook_paths()
     if execute:
+        ensure_models(fast=fast)  # here, so that no two notebooks train the same model side by side
         executed = execute_notebooks(sources, fast=fast, timeout=timeout, log=log)
         paths = [item["path"] for item in executed]
     else:

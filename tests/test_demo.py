@@ -73,7 +73,7 @@ def test_bad_input_matrix_gives_a_message_or_a_valid_prediction(reader, name):
         for probabilities in reading.probabilities.values():
             assert probabilities.shape == (10,) and np.all(np.isfinite(probabilities))
             assert probabilities.sum() == pytest.approx(1.0, abs=1e-4)
-        assert reading.steps_image.ndim == 3
+        assert reading.steps_image.ndim == 2 and reading.steps_image.dtype == np.uint8
     else:
         assert reading.probabilities == {}
 
@@ -185,3 +185,39 @@ def test_browser_draws_a_one_and_reads_it(server, tmp_path):
     assert screenshot.stat().st_size > 10_000
     assert re.search(r"MLP reads \*{0,2}1\b", status), status
     assert re.search(r"CNN reads \*{0,2}1\b", status), status
+
+
+def test_latency_benchmark_measures_every_part(reader, test_digits):
+    """The benchmark's latency part runs end to end (a few requests) and reports each measure."""
+    from mnist_compare import bench
+
+    latency = bench.demo_latency(reader, test_digits[0][:10], requests=24)
+    for key in ("model_call_both_models", "read_drawing_in_process", "http_request_gradio_client",
+                "http_request_raw", "http_upload_raw", "http_predict_raw", "http_request_raw_fixed_answer"):
+        entry = latency[key]
+        assert entry["n"] > 0 and 0 < entry["min_ms"] <= entry["median_ms"] <= entry["p95_ms"], key
+    assert latency["http_request_raw"]["n"] == latency["http_upload_raw"]["n"] == 12
+
+
+def test_fixed_answer_app_returns_the_fixed_reading(reader, test_digits, tmp_path):
+    """The benchmark's floor app really skips the work: its answer is the precomputed one."""
+    from mnist_compare import bench
+
+    canvas = demo.sample_canvas(test_digits[0][0])
+    fixed = demo.read_drawing(reader, canvas)
+    app = demo.build_demo(reader, read=lambda *_: fixed)
+    demo.launch_demo(app, block=False)
+    try:
+        blank = np.full((400, 400, 4), 255, dtype=np.uint8)  # an empty canvas would otherwise be a message
+        timings = bench._raw_http_latency(app.local_url, [canvas_file(tmp_path, blank)], 3, warmup=1)
+    finally:
+        app.close()
+    assert len(timings) == 2 and all(upload > 0 and answer > 0 for upload, answer in timings)
+
+
+def test_keep_freed_memory_takes_effect_on_glibc():
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt is glibc's")
+    assert demo.keep_freed_memory() is True
