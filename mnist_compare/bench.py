@@ -83,18 +83,21 @@ def demo_latency(reader, digit_images, *, requests: int = 200) -> dict:
             floor = _raw_http_latency(floor_app.local_url, files, count)
         finally:
             floor_app.close()
+        bare = _bare_gradio_latency(files, count)
     return {
         "http_request_raw": _summary([upload + answer for upload, answer in raw]),
         "http_upload_raw": _summary([upload for upload, _ in raw]),
         "http_predict_raw": _summary([answer for _, answer in raw]),
         "http_request_raw_fixed_answer": _summary([upload + answer for upload, answer in floor]),
+        "http_request_bare_gradio": _summary(bare),
         "model_call_both_models": _summary(model_call),
         "read_drawing_in_process": _summary(in_process),
         "http_request_gradio_client": _summary(http),
         "note": "400x400 RGBA canvas on 127.0.0.1, file upload included: gradio_client (upload, queue, "
                 "server-sent events) and plain HTTP with httpx (upload, then one POST to /gradio_api/run/predict). "
                 "fixed_answer: the same app and request, with the preprocessing and the models replaced by a "
-                "precomputed answer, i.e. Gradio's own cost per request.",
+                "precomputed answer, i.e. Gradio's own cost per request. bare_gradio: the least a Gradio app "
+                "can do with the same upload: one gr.Image in, its shape as text out.",
     }
 
 
@@ -216,6 +219,37 @@ def pipeline_time(*, keep: bool = False, log=print) -> dict:
     return report
 
 
+def _bare_gradio_latency(files: list[str], count: int, warmup: int = 10) -> list[float]:
+    """Upload + POST to a minimal Gradio app (one RGBA gr.Image in, its shape as text out)."""
+    import gradio as gr
+    import httpx
+
+    with gr.Blocks() as app:
+        image, shape = gr.Image(type="numpy", image_mode="RGBA"), gr.Textbox()
+        gr.Button().click(lambda array: str(array.shape), image, shape, api_name="shape")
+    app.queue()
+    app.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    payloads = [Path(path).read_bytes() for path in files]
+    seconds = []
+    try:
+        with httpx.Client(base_url=app.local_url.rstrip("/"), timeout=30) as http:
+            for i in range(count):
+                start = time.perf_counter()
+                uploaded = http.post("/gradio_api/upload",
+                                     files=[("files", ("digit.png", payloads[i % len(payloads)], "image/png"))])
+                uploaded.raise_for_status()
+                answer = http.post("/gradio_api/run/shape",
+                                   json={"data": [{"path": uploaded.json()[0], "meta": {"_type": "gradio.FileData"}}]})
+                answer.raise_for_status()
+                if i >= warmup:
+                    seconds.append(time.perf_counter() - start)
+                if answer.json()["data"][0] != "(400, 400, 4)":
+                    raise RuntimeError(f"Unexpected answer from the bare app: {answer.json()['data'][0]!r}")
+    finally:
+        app.close()
+    return seconds
+
+
 def run_benchmarks(*, fast: bool | None = None, training: bool = True, latency: bool = True,
                    pipeline: bool = False, keep_pipeline: bool = False) -> dict:
     """Run the chosen measurements; parts not measured this time keep their last measurement."""
@@ -231,9 +265,10 @@ def run_benchmarks(*, fast: bool | None = None, training: bool = True, latency: 
     if latency:
         reader = DigitReader.from_saved(fast=fast)
         (_, _), (x_test, _) = load_mnist()
-        results["demo_latency"] = demo_latency(reader, x_test[:50])
+        results["demo_latency"] = demo_latency(reader, x_test[:50]) | {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if training:
-        results["training_speed"] = training_speed(prepare_splits(fast=fast))
+        results["training_speed"] = training_speed(prepare_splits(fast=fast)) | {
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if pipeline:
         results["pipeline"] = pipeline_time(keep=keep_pipeline)
     storage.write_json(path, results)

@@ -72,6 +72,7 @@ class DigitReader:
 
         self.names = tuple(models)
         self._models = models
+        keep_freed_memory()
         signature = [tf.TensorSpec(shape=(None, 28, 28, 1), dtype=tf.float32)]
 
         @tf.function(input_signature=signature, reduce_retracing=True)
@@ -204,7 +205,6 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
     import gradio as gr
 
     reader = reader or DigitReader.from_saved()
-    keep_freed_memory()
 
     def respond(value, method):
         reading = read(reader, value, method)

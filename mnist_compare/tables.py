@@ -331,7 +331,9 @@ def benchmark_markdown(benchmark: dict) -> str:
               "http_upload_raw": ("… of which the upload (ms)", None, None),
               "http_predict_raw": ("… of which the prediction call (ms)", None, None),
               "http_request_raw_fixed_answer": ("Same request, app answering a fixed reading: Gradio's own cost (ms)",
-                                                None, None)}
+                                                None, None),
+              "http_request_bare_gradio": ("Least a Gradio app can do with that upload: image in, text out (ms)",
+                                           None, None)}
     for key, (label, statistic, limit) in labels.items():
         if key in latency:
             entry = latency[key]
@@ -350,7 +352,10 @@ def benchmark_markdown(benchmark: dict) -> str:
                      f"{pipeline['wall_s'] / 60:.1f}", "1 run: " + ", ".join(parts),
                      _target(pipeline["wall_s"] <= 480, "≤ 8 min")])
     header = ["Measure", "Median", "Runs", "Target"]
-    return markdown_table(header, rows) + f"\n\nMeasured {benchmark.get('created', '?')[:16]} on " \
+    when = {part: benchmark[part].get("created", benchmark.get("created", "?"))[:16]
+            for part in ("training_speed", "demo_latency", "pipeline") if part in benchmark}
+    dates = sorted(set(when.values()))
+    return markdown_table(header, rows) + f"\n\nMeasured {', '.join(dates) if dates else '?'} on " \
         f"{benchmark.get('machine', {}).get('cpu_count', '?')} CPU cores."
 
 

@@ -193,7 +193,8 @@ def test_latency_benchmark_measures_every_part(reader, test_digits):
 
     latency = bench.demo_latency(reader, test_digits[0][:10], requests=24)
     for key in ("model_call_both_models", "read_drawing_in_process", "http_request_gradio_client",
-                "http_request_raw", "http_upload_raw", "http_predict_raw", "http_request_raw_fixed_answer"):
+                "http_request_raw", "http_upload_raw", "http_predict_raw", "http_request_raw_fixed_answer",
+                "http_request_bare_gradio"):
         entry = latency[key]
         assert entry["n"] > 0 and 0 < entry["min_ms"] <= entry["median_ms"] <= entry["p95_ms"], key
     assert latency["http_request_raw"]["n"] == latency["http_upload_raw"]["n"] == 12
