@@ -167,7 +167,10 @@ class CompiledTrainer:
 
     The same updates ``model.fit`` makes (same optimizer, loss, batch size, last partial
     batch included), without its per-step overhead: the steps of an epoch run inside
-    one ``tf.function`` (XLA-compiled when ``jit_compile``).
+    one ``tf.function`` (XLA-compiled when ``jit_compile``). The training images become a
+    TensorFlow tensor once; each epoch passes only its order, and every step gathers its
+    batch inside the compiled loop (copying 54,000 shuffled images each epoch cost up to half
+    of an MLP epoch).
     """
 
     def __init__(self, model, *, batch_size: int, learning_rate: float = config.LEARNING_RATE,
@@ -184,13 +187,14 @@ class CompiledTrainer:
         loss_fn = keras.losses.SparseCategoricalCrossentropy()
 
         @tf.function(jit_compile=jit_compile, reduce_retracing=True)
-        def train_batches(images, labels):
-            """images: (steps, batch, 28, 28, 1); returns the summed loss and correct count."""
+        def train_batches(images, labels, batches):
+            """images: (N, 28, 28, 1), labels: (N,), batches: (steps, batch) indices into them;
+            returns the summed loss and the correct count."""
             variables = model.trainable_variables
             loss_sum = tf.constant(0.0)
             correct = tf.constant(0.0)
-            for step in tf.range(tf.shape(images)[0]):
-                x, y = images[step], labels[step]
+            for step in tf.range(tf.shape(batches)[0]):
+                x, y = tf.gather(images, batches[step]), tf.gather(labels, batches[step])
                 with tf.GradientTape() as tape:
                     outputs = model(x, training=True)
                     loss = loss_fn(y, outputs)
@@ -202,18 +206,26 @@ class CompiledTrainer:
             return loss_sum, correct
 
         self._train_batches = train_batches
+        self._data = None  # (images, labels, their tensors): converted once per data set
+
+    def _tensors(self, images: np.ndarray, labels: np.ndarray):
+        import tensorflow as tf
+
+        if self._data is None or self._data[0] is not images or self._data[1] is not labels:
+            self._data = (images, labels, tf.convert_to_tensor(images), tf.convert_to_tensor(labels))
+        return self._data[2], self._data[3]
 
     def train_epoch(self, images: np.ndarray, labels: np.ndarray, order: np.ndarray) -> dict:
         """One pass over ``images[order]`` in batches; returns the epoch's mean loss and accuracy."""
+        image_tensor, label_tensor = self._tensors(images, labels)
         full = (len(order) // self.batch_size) * self.batch_size
         loss_sum = correct = 0.0
         for part in (order[:full], order[full:]):
             if len(part) == 0:
                 continue
             size = self.batch_size if len(part) == full else len(part)
-            x = images[part].reshape((-1, size) + images.shape[1:])
-            y = labels[part].reshape((-1, size))
-            batch_loss, batch_correct = self._train_batches(x, y)
+            batch_loss, batch_correct = self._train_batches(image_tensor, label_tensor,
+                                                            part.reshape((-1, size)).astype(np.int32))
             loss_sum += float(batch_loss)
             correct += float(batch_correct)
         return {"loss": loss_sum / len(order), "accuracy": correct / len(order)}
