@@ -54,20 +54,24 @@ class PatchConv2D(layers.Conv2D):
 
 @keras.saving.register_keras_serializable(package="mnist_compare")
 class ReshapeMaxPooling2D(layers.MaxPooling2D):
-    """``MaxPooling2D`` as a reshape and a max when the windows tile the image exactly.
+    """``MaxPooling2D`` as a reshape and a max for non-overlapping windows ("valid" padding).
 
-    The same values as MaxPooling2D; its gradient avoids TensorFlow's slow MaxPoolGrad on CPU.
+    The same values as MaxPooling2D: like it, the rows and columns left over when a side is
+    not a multiple of the window are dropped (11x11 pools to 5x5 from its first 10x10).
+    Its gradient avoids TensorFlow's slow MaxPoolGrad on CPU.
     """
 
     def call(self, inputs):
         pool_h, pool_w = self.pool_size
         height, width, channels = inputs.shape[1], inputs.shape[2], inputs.shape[3]
         tiles = (tuple(self.strides) == (pool_h, pool_w) and self.padding == "valid"
-                 and self.data_format == "channels_last" and None not in (height, width, channels)
-                 and height % pool_h == 0 and width % pool_w == 0)
+                 and self.data_format == "channels_last" and None not in (height, width, channels))
         if not tiles:
             return super().call(inputs)
-        blocks = ops.reshape(inputs, (-1, height // pool_h, pool_h, width // pool_w, pool_w, channels))
+        out_h, out_w = height // pool_h, width // pool_w
+        if (out_h * pool_h, out_w * pool_w) != (height, width):
+            inputs = inputs[:, : out_h * pool_h, : out_w * pool_w, :]
+        blocks = ops.reshape(inputs, (-1, out_h, pool_h, out_w, pool_w, channels))
         return ops.max(blocks, axis=(2, 4))
 
 
@@ -115,7 +119,7 @@ def build_cnn_improved(*, name: str = "cnn_improved", fast_ops: bool = False) ->
             conv(64, 3, use_bias=False, name="conv2"),
             layers.BatchNormalization(name="bn2"),
             layers.Activation("relu", name="relu2"),
-            layers.MaxPooling2D(2, name="pool2"),  # 11x11: the reshape form needs even sizes
+            pool(2, name="pool2"),  # 11x11 -> 5x5: the last row and column are dropped, as in MaxPooling2D
             layers.Flatten(name="flatten"),
             layers.Dense(128, activation="relu", name="hidden"),
             layers.Dropout(0.3, name="dropout"),

@@ -288,12 +288,24 @@ def run_research(results: dict, splits, paths, *, show_progress: bool = True, lo
     models = {name: [load_snapshot(paths.models / f"{name}_seed{seed}", last) for seed in seeds]
               for name in ("mlp", "cnn")}
     research = {"version": RESEARCH_VERSION, "epochs": last, "seeds": seeds}
+    sections = {}  # seconds each part took, for the benchmark's breakdown of the whole report
+    mark = time.perf_counter()
+
+    def lap(name):
+        nonlocal mark
+        now = time.perf_counter()
+        sections[name] = now - mark
+        mark = now
+
     log("Research: robustness to shifts, rotations, scaling and noise")
     research["robustness"] = robustness(models, splits)
+    lap("robustness")
     log("Research: user-like drawings through each preprocessing method")
     research["user_drawings"] = user_drawings(models, splits)
+    lap("user_drawings")
     research["errors"] = error_gallery({name: paths.models / f"{name}_seed{seeds[0]}" for name in models}, splits, last)
     research["cost"] = cost(models, results)
+    lap("errors_and_cost")
 
     permuted_seeds = seeds[:3]
     permuted_epochs = (min(snapshot_epochs),)
@@ -301,14 +313,18 @@ def run_research(results: dict, splits, paths, *, show_progress: bool = True, lo
     with tqdm(total=total, unit="epoch", disable=not show_progress, dynamic_ncols=True) as progress:
         log(f"Research: capacity control ({CONTROL_MODEL}, {len(seeds)} seeds)")
         control = _extra_runs("control", [CONTROL_MODEL], seeds, splits, snapshot_epochs, paths, progress)
+        lap("capacity_control")
         permuted_splits = replace(splits, x_train=permute_pixels(splits.x_train), x_val=permute_pixels(splits.x_val),
                                   x_test=permute_pixels(splits.x_test))
         log(f"Research: permuted pixels (MLP and CNN, {len(permuted_seeds)} seeds, {permuted_epochs[0]} epochs)")
         permuted = _extra_runs("permuted", ["mlp", "cnn"], permuted_seeds, permuted_splits, permuted_epochs, paths,
                                progress)
+        lap("permuted_pixels")
     research["capacity_control"] = _extra_summary(control, snapshot_epochs)
     research["permuted_pixels"] = {"epochs": permuted_epochs[0], "permutation_seed": PERMUTATION_SEED,
                                    "models": _extra_summary(permuted, permuted_epochs)}
     research["improved_cnn"] = improved_cnn(results, splits, paths, show_progress=show_progress, log=log)
+    lap("improved_cnn")
+    research["section_seconds"] = sections
     research["seconds"] = time.perf_counter() - started
     return research

@@ -347,6 +347,9 @@ def benchmark_markdown(benchmark: dict) -> str:
         parts = [f"experiments {pipeline['experiments_s']:.0f} s"]
         if pipeline.get("research_s") is not None:
             parts.append(f"of which research {pipeline['research_s']:.0f} s")
+        sections = pipeline.get("research_sections_s") or {}
+        if sections.get("improved_cnn") is not None:
+            parts.append(f"of which the appendix CNN {sections['improved_cnn']:.0f} s")
         parts.append(f"notebooks and export {pipeline['notebooks_and_export_s']:.0f} s")
         rows.append([f"Whole report from scratch, {len(pipeline['seeds'])} seeds (min)",
                      f"{pipeline['wall_s'] / 60:.1f}", "1 run: " + ", ".join(parts),

@@ -141,7 +141,7 @@ def test_server_answers_gradio_client_and_50_concurrent_requests(server, reader,
     def ask(path):
         result = client.predict({"background": None, "layers": [], "composite": handle_file(path)}, "bbox",
                                  api_name="/predict")
-        return result[0], result[2]["label"], result[4]["label"]
+        return result[0], result[2]["label"], result[3]["label"]
 
     serial = [ask(path) for path in files]
     for message, mlp_label, cnn_label in serial:

@@ -31,3 +31,28 @@ def test_outputs_are_probabilities(name):
 def test_unknown_model_name():
     with pytest.raises(ValueError, match="Unknown model"):
         models.build_model("resnet")
+
+
+def test_reshape_pooling_drops_the_leftover_row_and_column_like_max_pooling():
+    """On an odd 11x11 map (the improved CNN's second block) both give the same 5x5 values and
+    the same gradient: nothing flows to the dropped last row and column."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from mnist_compare.models import ReshapeMaxPooling2D
+
+    x = tf.constant(np.random.default_rng(3).normal(size=(4, 11, 11, 6)).astype(np.float32))
+    outputs, gradients = [], []
+    for layer in (ReshapeMaxPooling2D(2), keras.layers.MaxPooling2D(2)):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            weights = tf.reshape(tf.range(1.0, 1.0 + tf.cast(tf.size(y), tf.float32)), tf.shape(y))
+            loss = tf.reduce_sum(y * weights)  # a different weight per output, so each gradient is distinct
+        outputs.append(y.numpy())
+        gradients.append(tape.gradient(loss, x).numpy())
+    assert outputs[0].shape == (4, 5, 5, 6)
+    np.testing.assert_array_equal(outputs[0], outputs[1])
+    np.testing.assert_array_equal(gradients[0], gradients[1])
+    assert not gradients[0][:, 10, :, :].any() and not gradients[0][:, :, 10, :].any()
