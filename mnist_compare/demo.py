@@ -208,7 +208,9 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
         return [reading.message, reading.steps_image] + [_label_value(reading.probabilities[name])
                                                          for name in reader.names]
 
-    with gr.Blocks(title=title) as demo:
+    # Every reading writes its steps image to Gradio's cache: files older than an hour are
+    # deleted every hour, so a demo shared for days does not fill the disk.
+    with gr.Blocks(title=title, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(f"## {title}\nDraw one digit (0-9) large in the middle of the canvas. "
                     "Both models read the same 28x28 input.")
         with gr.Row():

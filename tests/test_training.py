@@ -128,3 +128,21 @@ def test_fast_cnn_layers_compute_the_plain_cnn(splits):
         gradients.append(tape.gradient(loss, model.trainable_variables))
     for a, b in zip(*gradients):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn_improved"])
+def test_a_reused_trainer_trains_exactly_like_a_new_one(model, splits, tmp_path):
+    """Runs of one architecture share one compiled trainer; a run after another seed's run gives the
+    weights a new trainer gives, bit for bit (the improved CNN also has dropout's seed state)."""
+    training._TRAINERS.clear()
+    fresh = training.train_run(spec(model, (1,), seed=5, splits=splits), splits, tmp_path / "fresh")
+    (trainer,) = training._TRAINERS.values()
+    training.train_run(spec(model, (1,), seed=6, splits=splits), splits, tmp_path / "other")
+    reused = training.train_run(spec(model, (1,), seed=5, splits=splits), splits, tmp_path / "reused")
+    assert list(training._TRAINERS.values()) == [trainer], "the second and third runs reuse the first trainer"
+    for a, b in zip(weights(tmp_path / "fresh" / "epoch01.keras"), weights(tmp_path / "reused" / "epoch01.keras")):
+        np.testing.assert_array_equal(a, b)
+    other = weights(tmp_path / "other" / "epoch01.keras")
+    assert any(not np.array_equal(a, b) for a, b in zip(other, weights(tmp_path / "fresh" / "epoch01.keras")))
+    assert fresh["history"] == reused["history"]
+    assert fresh["snapshots"]["1"]["test"] == reused["snapshots"]["1"]["test"]
