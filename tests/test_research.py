@@ -157,6 +157,20 @@ def test_shift_augmentation_moves_whole_images_by_at_most_the_limit():
     np.testing.assert_array_equal(shift_augment(images, 2, np.random.default_rng(0)), moved)
 
 
+def test_shift_augmentation_is_a_plain_shift_of_each_image():
+    """Known answer: each image equals itself moved by the drawn (dy, dx), zeros coming in at the edges."""
+    from mnist_compare.training import shift_augment
+
+    images = np.random.default_rng(1).random((60, 28, 28, 1)).astype(np.float32)
+    moved = shift_augment(images, 2, np.random.default_rng(7))
+    shifts = np.random.default_rng(7).integers(-2, 3, size=(60, 2))  # the same draws
+    for image, out, (dy, dx) in zip(images, moved, shifts):
+        expected = np.zeros_like(image)
+        expected[max(0, dy):28 + min(0, dy), max(0, dx):28 + min(0, dx)] = \
+            image[max(0, -dy):28 - max(0, dy), max(0, -dx):28 - max(0, dx)]
+        np.testing.assert_array_equal(out, expected)
+
+
 def test_the_improved_cnn_has_the_documented_size():
     assert models.build_model("cnn_improved").count_params() == 225_322
     fast = models.build_model("cnn_improved", fast_ops=True)
