@@ -44,7 +44,7 @@ demo: $(STAMP) ## launch the drawing demo
 bench: $(STAMP) ## measure training and prediction speed -> reports/benchmark.json
 	$(PY) -m mnist_compare bench
 
-bench-pipeline: $(STAMP) ## also time the whole report from scratch in a fresh clone (~20 min)
+bench-pipeline: $(STAMP) ## also time the whole report from scratch in a fresh clone (~8 min)
 	$(PY) -m mnist_compare bench --pipeline
 
 clean-fast: ## remove fast-mode outputs (build/fast)
