@@ -33,26 +33,56 @@ def test_unknown_model_name():
         models.build_model("resnet")
 
 
-def test_reshape_pooling_drops_the_leftover_row_and_column_like_max_pooling():
-    """On an odd 11x11 map (the improved CNN's second block) both give the same 5x5 values and
-    the same gradient: nothing flows to the dropped last row and column."""
+@pytest.mark.parametrize("shape", [(4, 26, 26, 8), (4, 11, 11, 6), (2, 9, 12, 3)])
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_reshape_pooling_is_max_pooling_values_and_gradient_ties_included(shape, jit_compile):
+    """Same values and the same gradient as MaxPooling2D, bit for bit, on maps full of tied
+    maxima (values drawn from {0, 1, 2}): the first maximum of each window takes the gradient.
+    On odd sizes (the improved CNN's 11x11) the last row and column are dropped and get nothing."""
     import keras
     import numpy as np
     import tensorflow as tf
 
     from mnist_compare.models import ReshapeMaxPooling2D
 
-    x = tf.constant(np.random.default_rng(3).normal(size=(4, 11, 11, 6)).astype(np.float32))
-    outputs, gradients = [], []
-    for layer in (ReshapeMaxPooling2D(2), keras.layers.MaxPooling2D(2)):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = layer(x)
-            weights = tf.reshape(tf.range(1.0, 1.0 + tf.cast(tf.size(y), tf.float32)), tf.shape(y))
-            loss = tf.reduce_sum(y * weights)  # a different weight per output, so each gradient is distinct
-        outputs.append(y.numpy())
-        gradients.append(tape.gradient(loss, x).numpy())
-    assert outputs[0].shape == (4, 5, 5, 6)
-    np.testing.assert_array_equal(outputs[0], outputs[1])
-    np.testing.assert_array_equal(gradients[0], gradients[1])
-    assert not gradients[0][:, 10, :, :].any() and not gradients[0][:, :, 10, :].any()
+    rng = np.random.default_rng(3)
+    x = tf.constant(rng.integers(0, 3, size=shape).astype(np.float32))
+    out_shape = (shape[0], shape[1] // 2, shape[2] // 2, shape[3])
+    weights = tf.constant(rng.normal(size=out_shape).astype(np.float32))  # each output's gradient differs
+
+    def values_and_gradient(layer):
+        @tf.function(jit_compile=jit_compile)
+        def run(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = layer(x)
+                loss = tf.reduce_sum(y * weights)
+            return y, tape.gradient(loss, x)
+
+        return [t.numpy() for t in run(x)]
+
+    fast_values, fast_gradient = values_and_gradient(ReshapeMaxPooling2D(2))
+    plain_values, plain_gradient = values_and_gradient(keras.layers.MaxPooling2D(2))
+    assert fast_values.shape == out_shape
+    np.testing.assert_array_equal(fast_values, plain_values)
+    np.testing.assert_array_equal(fast_gradient, plain_gradient)
+    assert np.count_nonzero(fast_gradient) == np.prod(out_shape), "one input per window takes the gradient"
+    if shape[1] % 2:
+        assert not fast_gradient[:, -1].any()
+    if shape[2] % 2:
+        assert not fast_gradient[:, :, -1].any()
+
+
+@pytest.mark.parametrize("channels", [1, 4])
+def test_patch_convolution_is_conv2d(channels):
+    import keras
+    import numpy as np
+
+    from mnist_compare.models import PatchConv2D
+
+    x = np.random.default_rng(4).random((3, 13, 13, channels)).astype(np.float32)
+    fast, plain = PatchConv2D(5, 3), keras.layers.Conv2D(5, 3)
+    fast.build(x.shape)
+    plain.build(x.shape)
+    plain.set_weights(fast.get_weights())
+    np.testing.assert_allclose(fast(x).numpy(), plain(x).numpy(), rtol=1e-5, atol=1e-6)
