@@ -26,8 +26,9 @@ SETTINGS = {
 STEPS, BATCH, EPOCH_STEPS = 400, 32, 1688
 
 
-def measure(name: str) -> float:
-    """Seconds per batch of the compiled trainer for model ``name`` in this process."""
+def compiled_trainer(name: str, steps: int = STEPS):
+    """The project's compiled trainer for model ``name`` on ``steps`` batches of random images,
+    compiled by one epoch; returns the trainer and the epoch's (images, labels, order)."""
     import keras
     import numpy as np
 
@@ -35,13 +36,19 @@ def measure(name: str) -> float:
 
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
-    images = rng.random((STEPS * BATCH, 28, 28, 1), dtype=np.float32)
-    labels = rng.integers(0, 10, STEPS * BATCH)
+    images = rng.random((steps * BATCH, 28, 28, 1), dtype=np.float32)
+    labels = rng.integers(0, 10, steps * BATCH)
     options = training.TRAINING_OPTIONS[name]
     trainer = training.CompiledTrainer(models.build_model(name, fast_ops=options["fast_ops"]), batch_size=BATCH,
                                        jit_compile=options["jit_compile"])
     order = np.arange(len(labels))
     trainer.train_epoch(images, labels, order)
+    return trainer, (images, labels, order)
+
+
+def measure(name: str) -> float:
+    """Seconds per batch of the compiled trainer for model ``name`` in this process."""
+    trainer, (images, labels, order) = compiled_trainer(name)
     seconds = []
     for _ in range(5):
         start = time.perf_counter()

@@ -17,28 +17,18 @@ from pathlib import Path
 
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_enable_xprof_traceme=true").strip()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-STEPS, BATCH = 200, 32
+STEPS = 200
 SKIPPED = ("ThunkExecutor", "Eager", "TFE_", "train_batches", "CpuExecutable", "BlockUntilReady", "SlinkyThreadPool")
 
 
 def main() -> None:
-    import keras
-    import numpy as np
     import tensorflow as tf
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
-    from mnist_compare import models, training
+    from tf_cnn_step import compiled_trainer  # beside this script
 
     name = sys.argv[1] if len(sys.argv) > 1 else "cnn"
-    keras.utils.set_random_seed(0)
-    rng = np.random.default_rng(0)
-    images = rng.random((STEPS * BATCH, 28, 28, 1), dtype=np.float32)
-    labels = rng.integers(0, 10, STEPS * BATCH)
-    options = training.TRAINING_OPTIONS[name]
-    trainer = training.CompiledTrainer(models.build_model(name, fast_ops=options["fast_ops"]), batch_size=BATCH,
-                                       jit_compile=options["jit_compile"])
-    order = np.arange(len(labels))
-    trainer.train_epoch(images, labels, order)  # compile
+    trainer, (images, labels, order) = compiled_trainer(name, STEPS)
     logdir = tempfile.mkdtemp(prefix="tf-step-profile-")
     tf.profiler.experimental.start(logdir)
     trainer.train_epoch(images, labels, order)
