@@ -29,6 +29,9 @@ def _summary(seconds: list[float]) -> dict:
             "p95_ms": ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))], "min_ms": ms[0]}
 
 
+IDLE_SECONDS = 0.005
+
+
 def demo_latency(reader, digit_images, *, requests: int = 200) -> dict:
     """Median and p95 of: one model call (both models), one read_drawing, one HTTP request."""
     from gradio_client import Client, handle_file
@@ -56,6 +59,17 @@ def demo_latency(reader, digit_images, *, requests: int = 200) -> dict:
         start = time.perf_counter()
         demo.read_drawing(reader, received[i % len(received)])
         in_process.append(time.perf_counter() - start)
+    # The same after a pause, as a server meets a drawing: threads asleep, caches cold.
+    model_call_idle, in_process_idle = [], []
+    for i in range(requests // 2):
+        time.sleep(IDLE_SECONDS)
+        start = time.perf_counter()
+        reader.predict(digit_images[i % len(digit_images)][None, :, :, None].astype(np.float32) / 255.0)
+        model_call_idle.append(time.perf_counter() - start)
+        time.sleep(IDLE_SECONDS)
+        start = time.perf_counter()
+        demo.read_drawing(reader, received[i % len(received)])
+        in_process_idle.append(time.perf_counter() - start)
 
     with tempfile.TemporaryDirectory() as folder:
         files = []
@@ -95,9 +109,11 @@ def demo_latency(reader, digit_images, *, requests: int = 200) -> dict:
         "http_request_raw_fixed_answer": _summary([upload + answer for upload, answer in floor]),
         "http_request_bare_gradio": _summary(bare),
         "model_call_both_models": _summary(model_call),
+        "model_call_after_idle": _summary(model_call_idle),
         "read_drawing_in_process": _summary(in_process),
+        "read_drawing_after_idle": _summary(in_process_idle),
         "http_request_gradio_client": _summary(http),
-        "note": "400x400 RGBA canvas on 127.0.0.1, file upload included: gradio_client (upload, queue, "
+        "note": "after_idle: the call follows a 5 ms pause. 400x400 RGBA canvas on 127.0.0.1, file upload included: gradio_client (upload, queue, "
                 "server-sent events) and plain HTTP with httpx (upload, then one POST to /gradio_api/run/predict). "
                 "fixed_answer: the same app and request, with the preprocessing and the models replaced by a "
                 "precomputed answer, i.e. Gradio's own cost per request. bare_gradio: the least a Gradio app "

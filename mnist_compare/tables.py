@@ -325,7 +325,9 @@ def benchmark_markdown(benchmark: dict) -> str:
                          + f" ({speedup:.1f}x faster)", target])
     latency = benchmark.get("demo_latency", {})
     labels = {"model_call_both_models": ("Model call, both models (ms)", "median", 1.0),
+              "model_call_after_idle": ("… the same after a 5 ms pause, as in a server (ms)", None, None),
               "read_drawing_in_process": ("Preprocess + both models, in process (ms)", None, None),
+              "read_drawing_after_idle": ("… the same after a 5 ms pause (ms)", None, None),
               "http_request_gradio_client": ("Whole request through the app, gradio_client (ms)", None, None),
               "http_request_raw": ("Whole request through the app, plain HTTP (ms)", "p95", 20.0),
               "http_upload_raw": ("… of which the upload (ms)", None, None),

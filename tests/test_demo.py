@@ -78,6 +78,33 @@ def test_bad_input_matrix_gives_a_message_or_a_valid_prediction(reader, name):
         assert reading.probabilities == {}
 
 
+def test_numpy_inference_gives_the_keras_outputs(reader, test_digits):
+    assert reader.uses_numpy
+    x_test, _ = test_digits
+    batch = x_test[:64, :, :, None].astype(np.float32) / 255.0
+    predicted = reader.predict(batch)
+    for name, model in reader._models.items():
+        expected = model(batch, training=False).numpy()
+        np.testing.assert_allclose(predicted[name], expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(np.argmax(predicted[name], 1), np.argmax(expected, 1))
+
+
+def test_a_model_with_other_layers_falls_back_to_tensorflow(reader, test_digits):
+    import keras
+
+    from mnist_compare import models
+
+    keras.utils.set_random_seed(0)
+    improved = models.build_model("cnn_improved")  # BatchNormalization, Dropout: not covered by NumPy
+    assert models.numpy_inference(improved) is None
+    mixed = demo.DigitReader({"mlp": reader._models["mlp"], "cnn_improved": improved})
+    assert not mixed.uses_numpy
+    batch = test_digits[0][:8, :, :, None].astype(np.float32) / 255.0
+    predicted = mixed.predict(batch)
+    np.testing.assert_allclose(predicted["cnn_improved"], improved(batch, training=False).numpy(), rtol=1e-5,
+                               atol=1e-6)
+
+
 def test_bad_input_matrix_is_big_enough():
     assert len(BAD_INPUTS) >= 15
 
@@ -192,7 +219,8 @@ def test_latency_benchmark_measures_every_part(reader, test_digits):
     from mnist_compare import bench
 
     latency = bench.demo_latency(reader, test_digits[0][:10], requests=24)
-    for key in ("model_call_both_models", "read_drawing_in_process", "http_request_gradio_client",
+    for key in ("model_call_both_models", "model_call_after_idle", "read_drawing_in_process",
+                "read_drawing_after_idle", "http_request_gradio_client",
                 "http_request_raw", "http_upload_raw", "http_predict_raw", "http_request_raw_fixed_answer",
                 "http_request_bare_gradio"):
         entry = latency[key]
