@@ -343,7 +343,10 @@ def benchmark_markdown(benchmark: dict) -> str:
             if statistic is not None:
                 value = entry["median_ms"] if statistic == "median" else entry["p95_ms"]
                 target = _target(value <= limit, f"{statistic} ≤ {limit:g} ms")
-            rows.append([label, f"{entry['median_ms']:.2f}", f"p95 {entry['p95_ms']:.2f}, n = {entry['n']}", target])
+            runs = f"p95 {entry['p95_ms']:.2f}"
+            if len(entry.get("p95_rounds_ms", [])) > 1:
+                runs += " (median of " + ", ".join(f"{v:.2f}" for v in entry["p95_rounds_ms"]) + ")"
+            rows.append([label, f"{entry['median_ms']:.2f}", f"{runs}, n = {entry['n']}", target])
     pipeline = benchmark.get("pipeline")
     if pipeline:
         parts = [f"experiments {pipeline['experiments_s']:.0f} s"]
