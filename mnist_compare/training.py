@@ -270,11 +270,11 @@ def trainer_for(name: str, model, *, batch_size: int, options: dict) -> Compiled
     return trainer
 
 
-def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress) -> tuple[dict, list, dict]:
+def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress) -> tuple[dict, list, dict, object]:
     """Train ``spec.epochs`` epochs; save and keep the weights at each snapshot epoch.
 
-    Returns the history, the seconds of each epoch and the weights of each snapshot.
-    Validation and snapshots use a copy of the model in the plain Keras layers.
+    Returns the history, the seconds of each epoch, the weights of each snapshot and the copy
+    of the model in the plain Keras layers that validation, snapshots and evaluation use.
     """
     from .models import plain_copy
 
