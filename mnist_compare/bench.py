@@ -51,11 +51,11 @@ def demo_latency(reader, digit_images, *, requests: int = 200, rounds: int = 3) 
     batch = np.zeros((1, 28, 28, 1), dtype=np.float32)
     for _ in range(20):
         reader.predict(batch)
+    batches = [image[None, :, :, None].astype(np.float32) / 255.0 for image in digit_images]
     model_call = []
     for i in range(requests):
-        batch = digit_images[i % len(digit_images)][None, :, :, None].astype(np.float32) / 255.0
         start = time.perf_counter()
-        reader.predict(batch)
+        reader.predict(batches[i % len(batches)])
         model_call.append(time.perf_counter() - start)
 
     canvases = [demo.sample_canvas(image) for image in digit_images[:20]]
@@ -73,7 +73,7 @@ def demo_latency(reader, digit_images, *, requests: int = 200, rounds: int = 3) 
     for i in range(requests // 2):
         time.sleep(IDLE_SECONDS)
         start = time.perf_counter()
-        reader.predict(digit_images[i % len(digit_images)][None, :, :, None].astype(np.float32) / 255.0)
+        reader.predict(batches[i % len(batches)])
         model_call_idle.append(time.perf_counter() - start)
         time.sleep(IDLE_SECONDS)
         start = time.perf_counter()
@@ -174,10 +174,12 @@ def training_speed(splits, *, epochs: int = 4, models=("mlp", "cnn")) -> dict:
     return report
 
 
-def _raw_http_latency(url: str, files: list[str], count: int, warmup: int = 10) -> list[tuple[float, float]]:
-    """A whole request with plain HTTP: upload the PNG, then POST the prediction and read the answer.
+def _upload_and_call(url: str, files: list[str], count: int, *, endpoint: str, arguments, expected, app: str,
+                     warmup: int = 10) -> list[tuple[float, float]]:
+    """Plain HTTP to a running Gradio app: upload a PNG, then POST ``/gradio_api/run/<endpoint>`` with
+    ``arguments(file_data)`` and check the first output with ``expected``.
 
-    Returns (upload seconds, prediction seconds) per request after the warm-up.
+    Returns (upload seconds, call seconds) per request after the warm-up.
     """
     import httpx
 
@@ -191,15 +193,22 @@ def _raw_http_latency(url: str, files: list[str], count: int, warmup: int = 10) 
             uploaded.raise_for_status()
             middle = time.perf_counter()
             file_data = {"path": uploaded.json()[0], "meta": {"_type": "gradio.FileData"}}
-            answer = http.post("/gradio_api/run/predict",
-                               json={"data": [{"background": None, "layers": [], "composite": file_data}, "bbox"]})
+            answer = http.post(f"/gradio_api/run/{endpoint}", json={"data": arguments(file_data)})
             answer.raise_for_status()
             end = time.perf_counter()
-            if "reads" not in answer.json()["data"][0]:
-                raise RuntimeError(f"Unexpected answer from the demo: {answer.json()['data'][0]!r}")
+            if not expected(answer.json()["data"][0]):
+                raise RuntimeError(f"Unexpected answer from the {app}: {answer.json()['data'][0]!r}")
             if i >= warmup:
                 seconds.append((middle - start, end - middle))
     return seconds
+
+
+def _raw_http_latency(url: str, files: list[str], count: int, warmup: int = 10) -> list[tuple[float, float]]:
+    """A whole request to the demo with plain HTTP: upload the PNG, then POST the prediction and read
+    the answer. Returns (upload seconds, prediction seconds) per request after the warm-up."""
+    return _upload_and_call(url, files, count, endpoint="predict", app="demo", warmup=warmup,
+                            arguments=lambda file: [{"background": None, "layers": [], "composite": file}, "bbox"],
+                            expected=lambda message: "reads" in message)
 
 
 def pipeline_time(*, keep: bool = False, log=print) -> dict:
@@ -237,15 +246,11 @@ def pipeline_time(*, keep: bool = False, log=print) -> dict:
         "experiments_s": outcome["experiments_seconds"],
         "research_s": research.get("seconds"),
         "research_sections_s": research.get("section_seconds"),
-        "appendix_s": None,
         "notebooks": notebooks,
         "notebooks_and_export_s": outcome["seconds"] - outcome["experiments_seconds"],
         "pages": outcome.get("pages"),
         "seeds": results["config"]["seeds"],
     }
-    appendix = research.get("improved_cnn", {}).get("seconds_per_epoch")
-    if appendix:
-        report["appendix_s"] = sum(appendix) * research["improved_cnn"]["epochs"] / len(appendix)
     if keep:
         report["folder"] = str(folder)
     else:
@@ -269,24 +274,9 @@ def _bare_gradio_app():
 
 def _bare_gradio_latency(url: str, files: list[str], count: int, warmup: int = 10) -> list[float]:
     """Upload + POST to the minimal app: the least a Gradio app can do with the same upload."""
-    import httpx
-
-    payloads = [Path(path).read_bytes() for path in files]
-    seconds = []
-    with httpx.Client(base_url=url.rstrip("/"), timeout=30) as http:
-        for i in range(count):
-            start = time.perf_counter()
-            uploaded = http.post("/gradio_api/upload",
-                                 files=[("files", ("digit.png", payloads[i % len(payloads)], "image/png"))])
-            uploaded.raise_for_status()
-            answer = http.post("/gradio_api/run/shape",
-                               json={"data": [{"path": uploaded.json()[0], "meta": {"_type": "gradio.FileData"}}]})
-            answer.raise_for_status()
-            if i >= warmup:
-                seconds.append(time.perf_counter() - start)
-            if answer.json()["data"][0] != "(400, 400, 4)":
-                raise RuntimeError(f"Unexpected answer from the bare app: {answer.json()['data'][0]!r}")
-    return seconds
+    timings = _upload_and_call(url, files, count, endpoint="shape", app="bare app", warmup=warmup,
+                               arguments=lambda file: [file], expected=lambda shape: shape == "(400, 400, 4)")
+    return [upload + call for upload, call in timings]
 
 
 def run_benchmarks(*, fast: bool | None = None, training: bool = True, latency: bool = True,

@@ -17,6 +17,7 @@ few extra runs through ``training.train_run`` (resumable like the grid):
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import numpy as np
@@ -168,8 +169,6 @@ def _drawing_inputs(splits) -> tuple[np.ndarray, dict]:
     from .preprocessing import METHODS, preprocess
 
     count = min(USER_DRAWINGS // 5 if splits.info.get("fast") else USER_DRAWINGS, len(splits.y_test))
-    import hashlib
-
     key = hashlib.sha256(splits.x_test[:count].tobytes() + splits.y_test[:count].tobytes()).hexdigest()
     if key not in _DRAWING_INPUTS:
         digits = (splits.x_test[:count, ..., 0] * 255).astype(np.uint8)
