@@ -150,19 +150,18 @@ def epoch_order(size: int, seed: int, epoch: int) -> np.ndarray:
 
 
 def shift_augment(images: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
-    """Move each image by a random whole number of pixels (up to ``max_shift``) in x and y; zeros fill in.
-
-    Image ``i`` moved by ``(dy, dx)`` is the 28x28 window of the zero-padded image that starts at
-    ``(max_shift - dy, max_shift - dx)``: one gather over all images.
-    """
-    from numpy.lib.stride_tricks import sliding_window_view
-
+    """Move each image by a random whole number of pixels (up to ``max_shift``) in x and y; zeros fill in."""
+    out = np.zeros_like(images)
     shifts = rng.integers(-max_shift, max_shift + 1, size=(len(images), 2))
     height, width = images.shape[1:3]
-    padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift), (0, 0)))
-    windows = sliding_window_view(padded, (height, width), axis=(1, 2))  # (N, 2s+1, 2s+1, C, H, W)
-    chosen = windows[np.arange(len(images)), max_shift - shifts[:, 0], max_shift - shifts[:, 1]]  # (N, C, H, W)
-    return np.ascontiguousarray(np.moveaxis(chosen, 1, -1))
+    for dy in range(-max_shift, max_shift + 1):
+        for dx in range(-max_shift, max_shift + 1):
+            chosen = np.flatnonzero((shifts[:, 0] == dy) & (shifts[:, 1] == dx))
+            if len(chosen) == 0:
+                continue
+            source = images[chosen, max(0, -dy):height - max(0, dy), max(0, -dx):width - max(0, dx)]
+            out[chosen, max(0, dy):max(0, dy) + source.shape[1], max(0, dx):max(0, dx) + source.shape[2]] = source
+    return out
 
 
 class CompiledTrainer:
