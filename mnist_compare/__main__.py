@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -49,10 +51,31 @@ def _command_run(args) -> int:
     return 0
 
 
+def check_port(host: str, port: int | None) -> None:
+    """Refuse a port that cannot work before the models are loaded (which takes seconds)."""
+    from .errors import SettingError
+
+    if port is None:
+        return
+    if not 1 <= port <= 65535:
+        raise SettingError(f"--port {port} is not a port number; choose one from 1 to 65535 "
+                           "(or leave --port out to take the first free one from 7860).")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise SettingError(f"Port {port} on {host} is already in use; choose another with --port, "
+                                   "or leave --port out to take the first free one from 7860.") from None
+            raise SettingError(f"Cannot listen on {host}:{port} ({error.strerror}); choose another "
+                               "--host or --port.") from None
+
+
 def _command_demo(args) -> int:
     from . import demo
 
     auth = demo.parse_auth(args.auth or os.environ.get("MNIST_COMPARE_AUTH"))
+    check_port(args.host, args.port)
     reader = demo.DigitReader.from_saved(epochs=args.epochs, seed=args.seed, fast=args.fast or None)
     app = demo.build_demo(reader)
     if args.screenshot:
@@ -106,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m mnist_compare",
         description="MLP vs CNN on MNIST: experiments, report, drawing demo, benchmark.",
     )
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of a failure instead of a one-line message")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="train and evaluate the experiment grid -> reports/results.json")
@@ -121,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-research", action="store_true",
                      help="skip the research experiments (robustness, drawings, controls); faster")
     run.add_argument("--no-readme", action="store_true", help="do not update README.md's results table")
+    run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show the full traceback of a failure")
     run.set_defaults(handler=_command_run)
 
     demo = commands.add_parser("demo", help="launch the drawing demo (both models side by side)")
@@ -134,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--fast", action="store_true", help="use the fast-mode models")
     demo.add_argument("--screenshot", default=None, metavar="PNG",
                       help="draw a 7 in headless Chromium, save a screenshot and exit")
+    demo.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show the full traceback of a failure")
     demo.set_defaults(handler=_command_demo)
 
     bench = commands.add_parser("bench", help="measure training speed and prediction latency -> "
@@ -144,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--pipeline", action="store_true",
                        help="also time the whole report from scratch in a fresh clone (about 8 minutes)")
     bench.add_argument("--keep-clone", action="store_true", help="keep the clone --pipeline made")
+    bench.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show the full traceback of a failure")
     bench.set_defaults(handler=_command_bench)
 
     report = commands.add_parser("report", help="run missing experiments, execute the notebooks, "
@@ -157,19 +188,51 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--no-pdf", action="store_true", help="write only the HTML")
     report.add_argument("--timeout", type=int, default=1800, metavar="S",
                         help="seconds one notebook cell may take (default: 1800)")
+    report.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show the full traceback of a failure")
     report.set_defaults(handler=_command_report)
     return parser
 
 
+def describe_os_error(error: OSError) -> str:
+    """One line for a failed file or network operation: what, where, and how to fix it."""
+    from . import config
+
+    where = error.filename or (config.output_paths().root if os.environ.get(config.ENV_OUTPUT)
+                               else "the output folders")
+    reason = error.strerror or str(error) or type(error).__name__
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"No space left on the device while writing {where}: free some space and run the same "
+                "command again (finished runs are kept).")
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (f"Cannot write {where} ({reason}): make it writable, or set MNIST_COMPARE_OUTPUT to a folder "
+                "you can write to.")
+    if error.errno in (errno.ENOTDIR, errno.EISDIR, errno.EEXIST):
+        return f"{where}: {reason}; a file stands where a folder is needed (or the other way round)."
+    if error.errno == errno.EADDRINUSE:
+        return f"The port is already in use ({reason}); choose another with --port."
+    return f"{reason}: {where}." if error.filename else f"{reason}."
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv=None) -> int:
-    from .data import DataUnavailableError
-    from .report import ReportError
+    """Run one command; every expected failure is one line on stderr and exit code 2 (``--debug``: traceback)."""
+    from .errors import MnistCompareError
 
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (DataUnavailableError, ReportError, ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (MnistCompareError, ValueError, FileNotFoundError, OSError) as error:
+        if args.debug:
+            raise
+        if isinstance(error, OSError) and not isinstance(error, MnistCompareError):
+            message = describe_os_error(error)
+        else:
+            message = str(error)
+        print(f"error: {_one_line(message)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Interrupted. Finished runs are saved; run the same command again to resume.",

@@ -28,6 +28,8 @@ ENV_FAST = "MNIST_COMPARE_FAST"
 ENV_OUTPUT = "MNIST_COMPARE_OUTPUT"
 ENV_SEEDS = "MNIST_COMPARE_SEEDS"
 ENV_MNIST_NPZ = "MNIST_NPZ"
+#: Set by ``report`` for its notebook kernels: read results and models, never train.
+ENV_READ_ONLY = "MNIST_COMPARE_READ_ONLY"
 
 #: Seeds of the experiment grid: run ``i`` uses ``FIRST_SEED + i``.
 FIRST_SEED = 0
@@ -109,6 +111,11 @@ def output_paths(fast: bool | None = None) -> OutputPaths:
     override = os.environ.get(ENV_OUTPUT)
     if override:
         root = Path(override).expanduser().resolve()
+        if root.exists() and not root.is_dir():
+            from .errors import SettingError
+
+            raise SettingError(f"{ENV_OUTPUT}={override} is a file, not a folder; point it at a folder "
+                               "(it is created if missing).")
         return OutputPaths(root, root / "models", root / "reports", root / "figures", fast)
     if fast:
         root = FAST_OUTPUT_DIR

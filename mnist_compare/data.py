@@ -5,34 +5,48 @@ MNIST (LeCun, Cortes & Burges) is distributed under CC BY-SA 3.0.
 
 from __future__ import annotations
 
-import hashlib
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import config
+from . import config, storage
+from .errors import MnistCompareError
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
 
 
-class DataUnavailableError(RuntimeError):
+class DataUnavailableError(MnistCompareError):
     """MNIST could not be loaded; the message says how to fix it."""
 
 
-class InvalidDatasetError(ValueError):
+class InvalidDatasetError(MnistCompareError, ValueError):
     """A dataset file does not look like Keras's MNIST npz."""
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
+file_sha256 = storage.sha256
+
+#: How files start: an npz is a zip archive; a lone array is an .npy file.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def _check_file_kind(path: Path) -> None:
+    """Refuse what is not a zip archive before NumPy guesses (it calls a text file "pickled data")."""
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        head = handle.read(6)
+    if not head:
+        raise InvalidDatasetError(f"{path} is empty (0 bytes); download mnist.npz again.")
+    if head.startswith(_NPY_MAGIC):
+        raise InvalidDatasetError(f"{path} is a single .npy array, not an npz archive of "
+                                  f"{', '.join(NPZ_KEYS)}.")
+    if not head.startswith(_ZIP_MAGIC):
+        raise InvalidDatasetError(f"{path} is not an npz file (it does not start like a zip archive; "
+                                  "a text file or an error page saved under that name?); download mnist.npz again.")
 
 
 def _check_arrays(arrays: dict[str, np.ndarray], source: str) -> None:
@@ -67,6 +81,7 @@ def load_npz(path: str | os.PathLike):
             "(Keras's format) or unset it to let Keras download the data."
         )
     try:
+        _check_file_kind(path)
         with np.load(path, allow_pickle=False) as npz:
             missing = [key for key in NPZ_KEYS if key not in npz.files]
             if missing:
@@ -77,8 +92,10 @@ def load_npz(path: str | os.PathLike):
             arrays = {key: npz[key] for key in NPZ_KEYS}
     except InvalidDatasetError:
         raise
-    except (OSError, ValueError) as error:
-        raise InvalidDatasetError(f"{path} is not a readable npz file ({error}).") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InvalidDatasetError(f"{path} is not a readable npz file ({detail[:160]}); it may be truncated: "
+                                  "download mnist.npz again.") from None
     _check_arrays(arrays, str(path))
     y = {key: arrays[key].astype(np.uint8) for key in ("y_train", "y_test")}
     return (arrays["x_train"], y["y_train"]), (arrays["x_test"], y["y_test"])

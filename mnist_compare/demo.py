@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from . import config, preprocessing
+from .errors import MnistCompareError
 from .preprocessing import CanvasError, METHOD_LABELS, METHODS
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -60,7 +61,7 @@ def keep_freed_memory() -> bool:
     return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 128 << 20))
 
 
-class ModelsMissingError(FileNotFoundError):
+class ModelsMissingError(MnistCompareError, FileNotFoundError):
     """The saved models the demo needs are not there yet."""
 
 
@@ -102,23 +103,21 @@ class DigitReader:
     @classmethod
     def from_saved(cls, *, epochs: int | None = None, seed: int = config.FIRST_SEED,
                    fast: bool | None = None) -> "DigitReader":
-        """Load ``models/<name>_seed<seed>/epochNN.keras`` for both models (safe mode)."""
-        import keras
-
-        from .training import snapshot_path
+        """Load ``models/<name>_seed<seed>/epochNN.keras`` for both models (safe mode, sha256 checked)."""
+        from .training import load_snapshot, snapshot_path
 
         paths = config.output_paths(fast)
         if epochs is None:
             epochs = max(config.FAST_SNAPSHOT_EPOCHS if paths.fast else config.SNAPSHOT_EPOCHS)
         models = {}
         for name in MODEL_NAMES:
-            path = snapshot_path(paths.models / f"{name}_seed{seed}", epochs)
-            if not path.is_file():
+            run_dir = paths.models / f"{name}_seed{seed}"
+            if not snapshot_path(run_dir, epochs).is_file():
                 raise ModelsMissingError(
-                    f"No saved {MODEL_TITLES[name]} at {path}. Train the models first: "
+                    f"No saved {MODEL_TITLES[name]} at {snapshot_path(run_dir, epochs)}. Train the models first: "
                     f"python -m mnist_compare run{' --fast' if paths.fast else ''}"
                 )
-            models[name] = keras.models.load_model(path, safe_mode=True)
+            models[name] = load_snapshot(run_dir, epochs)  # checked against run.json's sha256
         return cls(models)
 
     def predict(self, batch: np.ndarray) -> dict[str, np.ndarray]:

@@ -17,6 +17,7 @@ from importlib import metadata
 import numpy as np
 
 from . import config, metrics, storage
+from .errors import ReadOnlyError, ResultsFileError
 from .training import RunSpec, predictions_path, train_run
 
 MODEL_NAMES = ("mlp", "cnn")
@@ -98,6 +99,7 @@ def run_grid(
     data_path=None,
     show_progress: bool = True,
     research: bool = True,
+    log=print,
 ) -> dict:
     """Train (or reuse) every run of the grid, run the research experiments, write results.json."""
     from tqdm.auto import tqdm
@@ -110,28 +112,49 @@ def run_grid(
         raise ValueError(f"Unknown model(s) {unknown}; choose from {list(MODEL_NAMES)}.")
     paths = config.output_paths(fast).make()
     seeds = seeds_for(seed_count if seed_count is not None else config.default_seed_count(fast))
-    splits = prepare_splits(data_path, fast=fast)
-
-    specs = [run_spec(name, seed, splits, fast=fast) for name in model_names for seed in seeds]
-    started = time.perf_counter()
-    records = []
-    with tqdm(total=sum(spec.epochs for spec in specs), unit="epoch", disable=not show_progress,
-              dynamic_ncols=True) as progress:
-        for spec in specs:
-            records.append(train_run(spec, splits, paths.models / spec.run_id, progress=progress))
-    results = build_results(records, specs, splits, paths, fast=fast)
-    if research and {"mlp", "cnn"} <= set(model_names):
-        results["research"] = _research(results, records, splits, paths, show_progress=show_progress)
-    results["wall_seconds_this_invocation"] = time.perf_counter() - started
-    storage.write_json(paths.results, results)
+    with storage.output_lock(paths.root, what="run"):
+        clean_outputs(paths)
+        previous = previous_results(paths, fast, log=log)
+        splits = prepare_splits(data_path, fast=fast)
+        specs = [run_spec(name, seed, splits, fast=fast) for name in model_names for seed in seeds]
+        started = time.perf_counter()
+        records = []
+        with tqdm(total=sum(spec.epochs for spec in specs), unit="epoch", disable=not show_progress,
+                  dynamic_ncols=True) as progress:
+            for spec in specs:
+                records.append(train_run(spec, splits, paths.models / spec.run_id, progress=progress, log=log))
+        results = build_results(records, specs, splits, paths, fast=fast)
+        if research and {"mlp", "cnn"} <= set(model_names):
+            results["research"] = _research(results, records, splits, paths, previous,
+                                             show_progress=show_progress)
+        results["wall_seconds_this_invocation"] = time.perf_counter() - started
+        storage.write_json(paths.results, results)
     return results
 
 
-def _research(results: dict, records, splits, paths, *, show_progress: bool) -> dict:
+def clean_outputs(paths: config.OutputPaths) -> list:
+    """Remove the temporary files killed processes left in the output folders."""
+    return storage.remove_stale_temporaries(paths.models, paths.reports, paths.figures,
+                                            paths.root / "notebooks")
+
+
+def previous_results(paths: config.OutputPaths, fast: bool, *, log=print) -> dict:
+    """The results.json already there, checked; a damaged or foreign one is set aside (renamed,
+    never deleted) with a one-line message, and ``{}`` is returned so it is rebuilt from the saved runs."""
+    if not paths.results.is_file():
+        return {}
+    try:
+        return read_results(paths.results, fast)
+    except ResultsFileError as error:
+        moved = storage.set_aside(paths.results, "damaged")
+        log(f"{error} Set aside as {moved.name}; rebuilding it from the saved runs.")
+        return {}
+
+
+def _research(results: dict, records, splits, paths, previous: dict, *, show_progress: bool) -> dict:
     """The research section: reused from results.json when nothing it depends on changed."""
     from .research import RESEARCH_VERSION, run_research
 
-    previous = storage.read_json(paths.results) if paths.results.is_file() else {}
     cached = previous.get("research")
     if (cached and cached.get("version") == RESEARCH_VERSION and cached.get("seeds") == results["config"]["seeds"]
             and previous.get("fast") == results["fast"] and all(record.get("resumed") for record in records)):
@@ -228,38 +251,86 @@ def build_results(records, specs, splits, paths, *, fast: bool) -> dict:
     }
 
 
+#: What every results.json has, and the type of each part.
+RESULTS_SHAPE = {"schema_version": int, "fast": bool, "config": dict, "provenance": dict, "summary": dict,
+                 "comparisons": list, "runs": list}
+
+
+def check_results(results, path, fast: bool) -> dict:
+    """``results`` if it looks like a results.json of this kind of run, else ``ResultsFileError``."""
+    kind = "fast" if fast else "full"
+    if not isinstance(results, dict):
+        raise ResultsFileError(f"{path} is not a results file (it holds a JSON {type(results).__name__}).")
+    for key, kind_of in RESULTS_SHAPE.items():
+        if not isinstance(results.get(key), kind_of):
+            raise ResultsFileError(f"{path} is not a complete results file ('{key}' is missing or not a "
+                                   f"{kind_of.__name__}).")
+    if results["fast"] != fast:
+        raise ResultsFileError(f"{path} holds the results of a {'fast' if results['fast'] else 'full'} run, "
+                               f"not of a {kind} run.")
+    seeds = results["config"].get("seeds")
+    if not (isinstance(seeds, list) and seeds and all(isinstance(seed, int) for seed in seeds)):
+        raise ResultsFileError(f"{path} has no list of seeds in its 'config'.")
+    return results
+
+
+def read_results(path, fast: bool) -> dict:
+    """Read and check a results.json; any damage becomes one ``ResultsFileError`` naming the file."""
+    try:
+        results = storage.read_json(path)
+    except (ValueError, UnicodeDecodeError) as error:
+        detail = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise ResultsFileError(f"{path} is damaged (not valid JSON: {detail}).") from None
+    return check_results(results, path, fast)
+
+
 def load_results(fast: bool | None = None) -> dict:
-    """Read results.json of a real (or fast) run, with a clear message if it is missing."""
+    """Read results.json of a real (or fast) run, checked, with a clear message if it is missing or damaged."""
+    fast = config.fast_mode(fast)
     path = config.output_paths(fast).results
     if not path.is_file():
         raise FileNotFoundError(
-            f"No results at {path}. Run `python -m mnist_compare run{' --fast' if config.fast_mode(fast) else ''}` first."
+            f"No results at {path}. Run `python -m mnist_compare run{' --fast' if fast else ''}` first."
         )
-    return storage.read_json(path)
+    return read_results(path, fast)
 
 
 def results_complete(results: dict, *, fast: bool, seeds: list[int], model_names=MODEL_NAMES) -> bool:
     """Whether ``results`` holds every run of this grid (same mode, seeds and models)."""
     return (results.get("fast") == fast and results["config"]["seeds"] == list(seeds)
-            and set(model_names) <= set(results["config"]["models"]) and bool(results.get("comparisons"))
+            and set(model_names) <= set(results["config"].get("models", [])) and bool(results.get("comparisons"))
             and "research" in results)
 
 
 def ensure_results(*, seed_count: int | None = None, fast: bool | None = None, show_progress: bool = True,
-                   log=print) -> dict:
+                   train: bool = True, log=print) -> dict:
     """The grid's results: read ``results.json`` when it is complete, else train what is missing.
 
-    Reading leaves ``results.json`` untouched; training reuses every finished run on disk.
+    Reading leaves ``results.json`` untouched; training reuses every finished run on disk. Without a
+    seed count (argument or ``MNIST_COMPARE_SEEDS``) the seeds of the results already there are kept,
+    so a report shows what was run. ``train=False`` never trains: it reads, or says what to run.
     """
     fast = config.fast_mode(fast)
     paths = config.output_paths(fast)
-    seeds = seeds_for(seed_count if seed_count is not None else config.default_seed_count(fast))
+    results = None
     if paths.results.is_file():
-        results = storage.read_json(paths.results)
-        if results_complete(results, fast=fast, seeds=seeds):
-            log(f"Read {paths.results.name}: {len(seeds)} seed(s) x {len(MODEL_NAMES)} models, "
-                f"created {results['provenance']['created'][:10]}; nothing to train.")
-            return results
+        try:
+            results = read_results(paths.results, fast)
+        except ResultsFileError:
+            if not train:
+                raise
+    if seed_count is None and not os.environ.get(config.ENV_SEEDS) and results is not None:
+        seed_count = len(results["config"]["seeds"])
+    seeds = seeds_for(seed_count if seed_count is not None else config.default_seed_count(fast))
+    if results is not None and results_complete(results, fast=fast, seeds=seeds):
+        log(f"Read {paths.results.name}: {len(seeds)} seed(s) x {len(MODEL_NAMES)} models, "
+            f"created {str(results['provenance'].get('created', '?'))[:10]}; nothing to train.")
+        return results
+    command = f"python -m mnist_compare run{' --fast' if fast else ''} --seeds {len(seeds)}"
+    if not train:
+        have = f"holds {len(results['config']['seeds'])} seed(s)" if results is not None else "does not exist"
+        raise ReadOnlyError(f"{paths.results} {have}, not the complete grid of {len(seeds)} seed(s), and nothing "
+                            f"may be trained here; run `{command}` first.")
     log(f"Training the runs that are not on disk yet ({len(seeds)} seed(s) x {len(MODEL_NAMES)} models); "
         "finished runs are reused.")
-    return run_grid(seed_count=len(seeds), fast=fast, show_progress=show_progress)
+    return run_grid(seed_count=len(seeds), fast=fast, show_progress=show_progress, log=log)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from . import config  # noqa: E402
+from . import config, storage  # noqa: E402
+from .errors import ReadOnlyError  # noqa: E402
 
 ENV_HEADLESS = "MNIST_COMPARE_HEADLESS"
 
@@ -36,6 +37,11 @@ class Context:
 def headless() -> bool:
     """True when notebooks run unattended (report export, tests): no live widgets are left open."""
     return config._truthy(os.environ.get(ENV_HEADLESS))
+
+
+def read_only() -> bool:
+    """True in the kernels ``report`` starts: they read results and models and never train."""
+    return config._truthy(os.environ.get(config.ENV_READ_ONLY))
 
 
 def show(markdown: str) -> None:
@@ -101,7 +107,7 @@ def ensure_results(*, seed_count: int | None = None) -> dict:
     """``results.json`` if it holds the whole grid; otherwise train the missing runs and write it."""
     from .experiments import ensure_results as ensure
 
-    return ensure(seed_count=seed_count, fast=config.fast_mode(), show_progress=not headless())
+    return ensure(seed_count=seed_count, fast=config.fast_mode(), show_progress=not headless(), train=not read_only())
 
 
 def ensure_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = config.FIRST_SEED,
@@ -111,7 +117,7 @@ def ensure_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int 
 
     from .data import prepare_splits
     from .experiments import run_spec
-    from .training import snapshot_path, train_run
+    from .training import DamagedArtefactError, train_run, verify_snapshot
 
     fast = config.fast_mode(fast)
     paths = config.output_paths(fast).make()
@@ -121,11 +127,16 @@ def ensure_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int 
     run_dirs = {}
     for name in names:
         run_dir = paths.models / f"{name}_seed{seed}"
-        if not snapshot_path(run_dir, epochs).is_file():
+        try:
+            verify_snapshot(run_dir, epochs)
+        except (FileNotFoundError, DamagedArtefactError) as error:
+            if read_only():
+                raise ReadOnlyError(f"{error} (this notebook runs read-only, under `report`)") from None
+            print(f"The saved {name.upper()} of seed {seed} cannot be used; training it now.")
             splits = splits or prepare_splits(fast=fast)
             spec = run_spec(name, seed, splits, fast=fast)
-            print(f"No saved {name.upper()} for seed {seed}; training it now.")
-            with tqdm(total=spec.epochs, unit="epoch", disable=headless()) as progress:
+            with storage.output_lock(paths.root, what="a notebook"), \
+                    tqdm(total=spec.epochs, unit="epoch", disable=headless()) as progress:
                 train_run(spec, splits, run_dir, progress=progress)
         run_dirs[name] = run_dir
     return run_dirs

@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import config, storage
+from .errors import MnistCompareError
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
 #: Notebooks executed side by side (two cores: each notebook spends much of its time starting up).
@@ -42,7 +43,7 @@ MATHJAX_CONFIG = """window.MathJax = {
 HEADING = re.compile(r"^(#{1,2})\s+(.+?)\s*$", re.M)
 
 
-class ReportError(RuntimeError):
+class ReportError(MnistCompareError):
     """Something the report needs is missing or failed; the message says what to do."""
 
 
@@ -76,8 +77,20 @@ def clean_notebook(nb):
     return nb
 
 
-def execute_notebooks(paths, *, fast: bool, timeout: int = 1800, workers: int = NOTEBOOK_WORKERS,
-                      log=print) -> list[dict]:
+def kernel_environment(*, fast: bool, seed_count: int) -> dict:
+    """The environment of the notebook kernels: the report's own settings (mode, seeds, output folder),
+    headless, and read-only, so a kernel never trains or rewrites results.json behind the report's back."""
+    env = dict(os.environ)
+    env.update({config.ENV_FAST: "1" if fast else "0", "MNIST_COMPARE_HEADLESS": "1",
+                config.ENV_SEEDS: str(seed_count), config.ENV_READ_ONLY: "1"})
+    if os.environ.get(config.ENV_OUTPUT):
+        env[config.ENV_OUTPUT] = str(config.output_paths(fast).root)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"  # (importing this package sets 2 for itself; kernels print nothing)
+    return env
+
+
+def execute_notebooks(paths, *, fast: bool, seed_count: int, timeout: int = 1800,
+                      workers: int = NOTEBOOK_WORKERS, log=print) -> list[dict]:
     """Run each notebook top to bottom in a fresh kernel, ``workers`` at a time; return [{path, seconds}].
 
     Notebooks only read what the experiments wrote (``build_report`` trains any missing model
@@ -87,9 +100,7 @@ def execute_notebooks(paths, *, fast: bool, timeout: int = 1800, workers: int = 
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    env = dict(os.environ)
-    env.update({config.ENV_FAST: "1" if fast else "0", "MNIST_COMPARE_HEADLESS": "1"})
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"  # (importing this package sets 2 for itself; kernels print nothing)
+    env = kernel_environment(fast=fast, seed_count=seed_count)
     target = executed_dir(fast)
     target.mkdir(parents=True, exist_ok=True)
 
@@ -268,20 +279,39 @@ def pdf_page_count(path: Path) -> int:
 
 def build_report(*, fast: bool | None = None, include_code: bool = True, execute: bool = True,
                  seed_count: int | None = None, timeout: int = 1800, pdf: bool = True, log=print) -> dict:
-    """Experiments (only the missing ones), notebooks, HTML and PDF. Returns paths and timings."""
-    import nbformat
+    """Experiments (only the missing ones), notebooks, HTML and PDF. Returns paths and timings.
 
-    from .experiments import ensure_results
-    from .notebook import ensure_models
+    The output folder is locked for the whole job; the notebook kernels get this call's mode,
+    seed count and output folder, and only read.
+    """
+    from .experiments import clean_outputs, ensure_results
 
     fast = config.fast_mode(fast)
     started = time.perf_counter()
-    results = ensure_results(seed_count=seed_count, fast=fast, log=log)
-    experiments_seconds = time.perf_counter() - started
+    output = config.output_paths(fast).make()
+    with storage.output_lock(output.root, what="report"):
+        clean_outputs(output)
+        # --no-execute only re-exports: it never trains.
+        results = ensure_results(seed_count=seed_count, fast=fast, log=log, train=execute)
+        experiments_seconds = time.perf_counter() - started
+        outcome = _notebooks_and_export(results, fast=fast, include_code=include_code, execute=execute,
+                                        timeout=timeout, pdf=pdf, log=log)
+    outcome["experiments_seconds"] = experiments_seconds
+    outcome["seconds"] = time.perf_counter() - started
+    return outcome
+
+
+def _notebooks_and_export(results: dict, *, fast: bool, include_code: bool, execute: bool, timeout: int,
+                          pdf: bool, log) -> dict:
+    import nbformat
+
+    from .notebook import ensure_models
+
     sources = notebook_paths()
     if execute:
         ensure_models(fast=fast)  # here, so that no two notebooks train the same model side by side
-        executed = execute_notebooks(sources, fast=fast, timeout=timeout, log=log)
+        executed = execute_notebooks(sources, fast=fast, seed_count=len(results["config"]["seeds"]),
+                                     timeout=timeout, log=log)
         paths = [item["path"] for item in executed]
     else:
         executed = []
@@ -293,7 +323,7 @@ def build_report(*, fast: bool | None = None, include_code: bool = True, execute
     html_path, pdf_path = report_paths(fast, include_code)
     export_html(combine(notebooks, results, include_code=include_code), html_path, include_code=include_code)
     log(f"Wrote {html_path} ({html_path.stat().st_size / 1e6:.1f} MB)")
-    outcome = {"html": html_path, "experiments_seconds": experiments_seconds,
+    outcome = {"html": html_path,
                "notebooks": [{"name": Path(item["path"]).name, "seconds": item["seconds"]} for item in executed]}
     if pdf:
         printed = export_pdf(html_path, pdf_path)
@@ -302,5 +332,4 @@ def build_report(*, fast: bool | None = None, include_code: bool = True, execute
                 f"blocked: {printed['blocked_requests'][:3]}")
         log(f"Wrote {pdf_path} ({printed['pages']} pages, {printed['equations']} equations rendered)")
         outcome.update(printed)
-    outcome["seconds"] = time.perf_counter() - started
     return outcome

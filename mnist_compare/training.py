@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config, metrics, storage
+from .errors import MnistCompareError
 
 RUN_RECORD = "run.json"
 #: Bump when the meaning of a run record changes; older records are retrained.
@@ -78,28 +79,46 @@ def predictions_path(run_dir: Path, epoch: int) -> Path:
     return run_dir / f"epoch{epoch:02d}_test_probabilities.npz"
 
 
-def load_finished_run(run_dir: Path, spec: RunSpec) -> dict | None:
-    """The saved record if ``run_dir`` holds a complete run of ``spec``, else ``None``."""
+class DamagedArtefactError(MnistCompareError):
+    """A saved file does not match the sha256 its run recorded; the message names it."""
+
+
+def artefact_names(spec: RunSpec) -> list[str]:
+    """The files a finished run of ``spec`` keeps beside its record."""
+    return [path.name for epoch in spec.snapshot_epochs
+            for path in (snapshot_path(Path("."), epoch), predictions_path(Path("."), epoch))]
+
+
+def check_run(run_dir: Path, spec: RunSpec) -> tuple[dict | None, str]:
+    """``(record, "")`` if ``run_dir`` holds a complete, undamaged run of ``spec``; else ``(None, why)``.
+
+    Every snapshot and prediction file must match the sha256 in ``run.json``, so a truncated
+    or altered file is never trusted.
+    """
     record_file = run_dir / RUN_RECORD
     if not record_file.is_file():
-        return None
+        return None, "not trained yet"
     try:
         record = storage.read_json(record_file)
     except (OSError, ValueError):
-        return None
-    if record.get("spec") != spec.as_dict():
-        return None
-    for epoch in spec.snapshot_epochs:
-        if not snapshot_path(run_dir, epoch).is_file() or not predictions_path(run_dir, epoch).is_file():
-            return None
-    return record
+        return None, f"{record_file} is unreadable"
+    if not isinstance(record, dict) or record.get("spec") != spec.as_dict():
+        return None, "trained with other settings"
+    recorded = record.get("artefacts") or {}
+    for name in artefact_names(spec):
+        path = run_dir / name
+        if not path.is_file():
+            return None, f"{path} is missing"
+        if name not in recorded:
+            return None, f"{path} has no recorded sha256"
+        if storage.sha256(path) != recorded[name]:
+            return None, f"{path} is damaged (its sha256 does not match {RUN_RECORD})"
+    return record, ""
 
 
-def remove_stale_temporaries(run_dir: Path) -> None:
-    """Delete half-written files left by a killed run (they are hidden ``.tmp`` files)."""
-    if run_dir.is_dir():
-        for leftover in run_dir.glob(".*.tmp*"):
-            leftover.unlink(missing_ok=True)
+def load_finished_run(run_dir: Path, spec: RunSpec) -> dict | None:
+    """The saved record if ``run_dir`` holds a complete, undamaged run of ``spec``, else ``None``."""
+    return check_run(run_dir, spec)[0]
 
 
 def _compiled_forward(model):
@@ -305,20 +324,22 @@ def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress) -
     return history, epoch_seconds, snapshots, plain
 
 
-def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, training_options=None) -> dict:
-    """Train one (model, seed), or return its saved record if it is already complete."""
+def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, training_options=None, log=None) -> dict:
+    """Train one (model, seed), or return its saved record if it is already complete and undamaged."""
     import keras
 
     from .models import build_model
 
     run_dir = Path(run_dir)
-    finished = load_finished_run(run_dir, spec)
+    finished, why = check_run(run_dir, spec)
     if finished is not None:
         if progress is not None:
             progress.update(spec.epochs)
         finished["resumed"] = True
         return finished
-    remove_stale_temporaries(run_dir)
+    if "damaged" in why or "unreadable" in why:
+        (log or print)(f"{why}; training {spec.run_id} again.")
+    storage.remove_stale_temporaries(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / RUN_RECORD).unlink(missing_ok=True)
 
@@ -350,17 +371,34 @@ def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, training_o
         "wall_seconds": float(time.perf_counter() - started),
         "snapshots": evaluations,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "artefacts": {name: storage.sha256(run_dir / name) for name in artefact_names(spec)},
     }
     storage.write_json(run_dir / RUN_RECORD, record)
     record["resumed"] = False
     return record
 
 
-def load_snapshot(run_dir: Path, epoch: int):
-    """Load a saved snapshot (safe mode, no custom objects needed)."""
-    import keras
-
-    path = snapshot_path(Path(run_dir), epoch)
+def verify_snapshot(run_dir: Path, epoch: int) -> Path:
+    """The snapshot's path, after checking it against the sha256 its ``run.json`` recorded."""
+    run_dir = Path(run_dir)
+    path = snapshot_path(run_dir, epoch)
     if not path.is_file():
         raise FileNotFoundError(f"No saved model at {path}; run `python -m mnist_compare run` first.")
-    return keras.models.load_model(path, safe_mode=True)
+    try:
+        expected = (storage.read_json(run_dir / RUN_RECORD).get("artefacts") or {}).get(path.name)
+    except (OSError, ValueError, AttributeError):
+        expected = None
+    if expected is None:
+        raise DamagedArtefactError(f"{path} has no finished run record ({run_dir / RUN_RECORD}); "
+                                   "run `python -m mnist_compare run` to train it again.")
+    if storage.sha256(path) != expected:
+        raise DamagedArtefactError(f"{path} is damaged (its sha256 does not match {RUN_RECORD}); "
+                                   "run `python -m mnist_compare run` to train it again.")
+    return path
+
+
+def load_snapshot(run_dir: Path, epoch: int):
+    """Load a saved snapshot, checked against its recorded sha256 (safe mode, no custom objects)."""
+    import keras
+
+    return keras.models.load_model(verify_snapshot(run_dir, epoch), safe_mode=True)

@@ -1,0 +1,21 @@
+"""The failures a user can fix: each carries a one-line message that names the file or setting.
+
+``python -m mnist_compare`` prints them as ``error: <message>`` and exits with code 2
+(``--debug`` shows the traceback instead).
+"""
+
+
+class MnistCompareError(Exception):
+    """An expected failure; ``str(error)`` is the whole message for the user."""
+
+
+class ReadOnlyError(MnistCompareError):
+    """Something would have to be trained, but this process may only read (a report's notebook kernels)."""
+
+
+class ResultsFileError(MnistCompareError):
+    """``results.json`` is damaged or belongs to another kind of run."""
+
+
+class SettingError(MnistCompareError):
+    """A command-line option or environment variable has a value that cannot work."""
