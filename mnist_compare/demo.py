@@ -61,6 +61,111 @@ def keep_freed_memory() -> bool:
     return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 128 << 20))
 
 
+#: The most pixels an uploaded image may have; larger ones are refused from their header, before
+#: decoding (a 37 KB PNG can declare 13000x13000 pixels: 169 M, 0.7 GB once decoded as RGBA).
+MAX_UPLOAD_PIXELS = 4096 * 4096
+UNREADABLE_KEY = "unreadable"
+
+
+def open_upload(source) -> Image.Image:
+    """Open an uploaded image (path or bytes) and check its size from the header alone.
+
+    Raises ``InvalidCanvasError`` with a sentence for the user when it is not an image, is too
+    large, or is truncated; the pixels are decoded here, so a damaged file fails now, not later.
+    """
+    from io import BytesIO
+
+    from PIL import UnidentifiedImageError
+
+    try:
+        image = Image.open(BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else source)
+    except UnidentifiedImageError:
+        raise preprocessing.InvalidCanvasError(
+            "That upload is not an image Pillow can read; send a PNG or JPEG of the drawing.") from None
+    except OSError as error:
+        raise preprocessing.InvalidCanvasError(f"The upload could not be opened ({error.strerror or error}).") from None
+    width, height = image.size
+    if width * height > MAX_UPLOAD_PIXELS:
+        image.close()
+        raise preprocessing.InvalidCanvasError(
+            f"The image is {width}x{height} pixels; the most this demo reads is {MAX_UPLOAD_PIXELS:,} pixels "
+            "(for example 4096x4096). Send a smaller picture of the drawing.")
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data
+        image.close()
+        detail = str(error).strip().splitlines()[0][:80] if str(error).strip() else type(error).__name__
+        raise preprocessing.InvalidCanvasError(
+            f"The image could not be decoded ({detail}); it may be truncated. Draw or upload it again.") from None
+    return image
+
+
+@functools.lru_cache(maxsize=1)
+def safe_sketchpad_class():
+    """``gr.Sketchpad`` whose uploads are opened by ``open_upload``: an unreadable or oversized image
+    reaches the demo's function as a message (a value with the key ``unreadable``), not as an HTTP 500."""
+    import gradio as gr
+
+    block_name = gr.Sketchpad().get_block_name()  # the front end gr.Sketchpad uses
+
+    class SafeSketchpad(gr.Sketchpad):
+        def get_block_name(self) -> str:
+            return block_name
+
+        def convert_and_format_image(self, file, flatten_on_white: bool = False):
+            if file is not None:
+                source = file if isinstance(file, (bytes, bytearray, memoryview)) else file.path
+                open_upload(source).close()  # the header check and a full decode, before Gradio opens it again
+            return super().convert_and_format_image(file, flatten_on_white)
+
+        def preprocess(self, payload):
+            try:
+                return super().preprocess(payload)
+            except preprocessing.CanvasError as error:
+                return {UNREADABLE_KEY: str(error)}
+
+    return SafeSketchpad
+
+
+class LoginGuard:
+    """Gradio's ``auth`` callable: one user and password, and at most ``max_failures`` wrong tries in
+    ``window_seconds``; after that every try (right or wrong) is refused until the window has passed.
+
+    Gradio does not tell an ``auth`` function who is asking, so the limit is for the whole app: it
+    stops guessing at the price of locking the owner out for a minute during an attack.
+    """
+
+    def __init__(self, user: str, password: str, *, max_failures: int = 5, window_seconds: float = 60.0,
+                 clock=time.monotonic):
+        self._user, self._password = user.encode(), password.encode()
+        self.max_failures, self.window_seconds, self._clock = max_failures, window_seconds, clock
+        self._failures: list[float] = []
+        self._lock = threading.Lock()
+        self.refused = 0
+
+    def locked(self) -> bool:
+        with self._lock:
+            now = self._clock()
+            self._failures = [t for t in self._failures if now - t < self.window_seconds]
+            return len(self._failures) >= self.max_failures
+
+    def __call__(self, user: str, password: str) -> bool:
+        import hmac
+
+        if self.locked():
+            self.refused += 1
+            return False
+        right = (hmac.compare_digest(str(user).encode(), self._user)
+                 & hmac.compare_digest(str(password).encode(), self._password))
+        if not right:
+            with self._lock:
+                self._failures.append(self._clock())
+                if len(self._failures) == self.max_failures:
+                    print(f"{self.max_failures} wrong logins in {self.window_seconds:.0f} s: logins refused for "
+                          f"{self.window_seconds:.0f} s.")
+        return bool(right)
+
+
 class ModelsMissingError(MnistCompareError, FileNotFoundError):
     """The saved models the demo needs are not there yet."""
 
@@ -184,6 +289,8 @@ def steps_strip(result: preprocessing.PreprocessResult) -> np.ndarray:
 
 def read_drawing(reader: DigitReader, value, method: str = DEFAULT_METHOD) -> Reading:
     """Preprocess and classify one drawing; bad input becomes a message, never an exception."""
+    if isinstance(value, dict) and UNREADABLE_KEY in value:
+        return Reading(str(value[UNREADABLE_KEY]), {}, ok=False)
     if method not in METHODS:
         return Reading(f"Unknown preprocessing {method!r}; choose one of {', '.join(METHODS)}.", {}, ok=False)
     try:
@@ -235,7 +342,7 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
             with gr.Column(scale=1):
                 # Gradio flattens the drawing onto white and converts it to gray (in C, with Pillow),
                 # so the preprocessing starts from one uint8 plane instead of four float ones.
-                canvas = gr.Sketchpad(
+                canvas = safe_sketchpad_class()(
                     label="Canvas", type="numpy", image_mode="L", canvas_size=(400, 400),
                     brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"),
                     layers=False, elem_id="canvas",
@@ -301,7 +408,11 @@ def parse_auth(text: str | None) -> tuple[str, str] | None:
 
 def launch_demo(demo, *, share: bool = False, port: int | None = None, auth=None,
                 host: str = "127.0.0.1", block: bool = True):
-    """Serve ``demo`` locally (and through a share link if asked and possible)."""
+    """Serve ``demo`` locally (and through a share link if asked and possible).
+
+    ``auth`` is ``(user, password)``: logins go through a ``LoginGuard`` (5 wrong tries a minute)."""
+    if isinstance(auth, tuple):
+        auth = LoginGuard(*auth)
     demo.launch(
         server_name=host, server_port=port, share=False, auth=auth, show_error=False,
         max_file_size="5mb", prevent_thread_lock=True, quiet=True, ssr_mode=False,

@@ -256,3 +256,118 @@ def test_keep_freed_memory_takes_effect_on_glibc():
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("mallopt is glibc's")
     assert demo.keep_freed_memory() is True
+
+
+def png_bomb(path, side=13000):
+    """A valid gray PNG of side x side zeros: a few dozen KB on disk, side² bytes once decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind, payload):
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    compressor = zlib.compressobj(9)
+    row = b"\x00" * (side + 1)  # filter byte + pixels
+    body = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+    return path
+
+
+def ask_server(url, path, method="bbox"):
+    from gradio_client import Client, handle_file
+
+    client = Client(url, verbose=False)
+    return client.predict({"background": None, "layers": [], "composite": handle_file(str(path))}, method,
+                          api_name="/predict")
+
+
+def test_uploads_that_are_not_readable_images_get_a_message(server, tmp_path):
+    from PIL import Image
+
+    good = tmp_path / "good.png"
+    Image.fromarray(np.full((100, 100), 255, np.uint8)).save(good)
+    truncated = tmp_path / "truncated.png"
+    truncated.write_bytes(good.read_bytes()[:60])
+    cases = {
+        "text.png": (b"this is not an image", "not an image Pillow can read"),
+        "empty.png": (b"", "not an image Pillow can read"),
+        "truncated.png": (truncated.read_bytes(), "could not be decoded"),
+    }
+    for name, (content, expected) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        message, steps, mlp, cnn = ask_server(server.local_url, path)
+        assert expected in message, (name, message)
+        assert steps is None and not mlp and not cnn  # no reading shown
+
+
+def test_decompression_bomb_is_refused_before_decoding_and_memory_stays_bounded(server, tmp_path):
+    import threading
+    import time as clock
+
+    bomb = png_bomb(tmp_path / "bomb.png")
+    assert bomb.stat().st_size < 5_000_000  # it passes the upload size limit
+
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def rss():
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * page
+
+    baseline = rss()
+    peak = [baseline]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss())
+            clock.sleep(0.002)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(pool.map(lambda _: ask_server(server.local_url, bomb)[0], range(16)))
+    finally:
+        done.set()
+        sampler.join()
+    assert all("13000x13000 pixels" in answer for answer in answers), answers[0]
+    growth_mb = (peak[0] - baseline) / 1e6
+    print(f"peak server memory growth over 16 bomb requests: {growth_mb:.1f} MB")
+    assert growth_mb < 100  # one decoded bomb alone would be 169 MB
+
+
+def test_login_guard_limits_wrong_passwords():
+    now = [0.0]
+    guard = demo.LoginGuard("ann", "secret", max_failures=5, window_seconds=60, clock=lambda: now[0])
+    assert guard("ann", "secret") is True
+    results = [guard("ann", f"guess{i}") for i in range(100)]
+    assert not any(results)
+    assert guard.refused == 95  # the 6th try onwards is not even checked
+    assert guard("ann", "secret") is False  # locked for everyone during the window
+    now[0] = 61.0
+    assert guard("ann", "secret") is True
+    assert guard("bob", "secret") is False and guard("ann", "Secret") is False
+
+
+def test_launch_wraps_the_login_in_the_guard(reader):
+    app = demo.build_demo(reader)
+    demo.launch_demo(app, auth=("ann", "pw"), block=False)
+    try:
+        assert isinstance(app.auth, demo.LoginGuard)
+        import urllib.parse
+        import urllib.request
+
+        def login(password):
+            body = urllib.parse.urlencode({"username": "ann", "password": password}).encode()
+            try:
+                return urllib.request.urlopen(app.local_url + "login", data=body, timeout=10).status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        assert [login("wrong") for _ in range(8)] == [400] * 8
+        assert login("pw") == 400  # locked: even the right password waits for the window
+        assert app.auth.refused >= 4
+    finally:
+        app.close()

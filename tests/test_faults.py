@@ -391,3 +391,31 @@ def test_random_kills_of_report_leave_results_untouched_and_outputs_whole(templa
     assert (folder / "reports" / "results.json").read_bytes() == results_bytes
     assert (folder / "reports" / "mnist_mlp_vs_cnn.html").stat().st_size > 100_000
     assert not list(folder.rglob(".*.tmp*"))
+
+
+# --- one configuration from the command line to every notebook kernel ----------------------------------
+
+def test_kernels_get_the_reports_mode_seeds_and_output_and_only_read(monkeypatch, tmp_path):
+    from mnist_compare import report
+
+    monkeypatch.setenv("MNIST_COMPARE_OUTPUT", str(tmp_path))
+    env = report.kernel_environment(fast=True, seed_count=3)
+    assert env["MNIST_COMPARE_FAST"] == "1" and env["MNIST_COMPARE_SEEDS"] == "3"
+    assert env["MNIST_COMPARE_READ_ONLY"] == "1" and env["MNIST_COMPARE_OUTPUT"] == str(tmp_path)
+
+
+def test_report_after_a_three_seed_run_says_three_seeds_everywhere(template, tmp_path):
+    """`run --seeds 3` then `report` (no --seeds): the kernels read the 3-seed results, never retrain."""
+    folder = tmp_path / "seeds"
+    shutil.copytree(template, folder)
+    done = run_command(folder, *RUN, "--seeds", "3")
+    assert done.returncode == 0, done.stderr
+    results_bytes = (folder / "reports" / "results.json").read_bytes()
+    assert json.loads(results_bytes)["config"]["seeds"] == [0, 1, 2]
+    done = run_command(folder, "report", "--fast", "--no-pdf")
+    assert done.returncode == 0, done.stderr
+    assert "nothing to train" in done.stdout and "Training the runs" not in done.stdout
+    assert (folder / "reports" / "results.json").read_bytes() == results_bytes
+    html = (folder / "reports" / "mnist_mlp_vs_cnn.html").read_text()
+    assert "3 seeds per model" in html and "over 3 seeds" in html
+    assert "over 1 seed" not in html and "1 seed per model" not in html

@@ -49,7 +49,7 @@ def test_incomplete_run_is_retrained_and_stale_temporaries_removed(splits, tmp_p
     run_spec = spec("mlp", (1,), splits=splits)
     training.train_run(run_spec, splits, run_dir)
     training.snapshot_path(run_dir, 1).unlink()  # as if killed before the snapshot was renamed
-    (run_dir / ".epoch01.abc.tmp.keras").write_bytes(b"half a model")
+    (run_dir / ".epoch01.4194305.abc.tmp.keras").write_bytes(b"half a model")  # a pid no process has
     record = training.train_run(run_spec, splits, run_dir)
     assert record["resumed"] is False
     assert not list(run_dir.glob(".*.tmp*"))

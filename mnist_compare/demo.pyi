@@ -1,0 +1,443 @@
+"""The drawing demo: one canvas, the MLP and the CNN side by side.
+
+``build_demo(reader) -> gr.Blocks`` never launches anything; ``launch_demo`` does.
+The models are loaded once from the saved ``.keras`` files (safe mode) and computed with
+NumPy from their weights (no ``model.predict``, which costs ~50 ms a call).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from . import config, preprocessing
+from .errors import MnistCompareError
+from .preprocessing import CanvasError, METHOD_LABELS, METHODS
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+MODEL_NAMES = ("mlp", "cnn")
+MODEL_TITLES = {"mlp": "MLP", "cnn": "CNN"}
+API_NAME = "predict"
+EMPTY_MESSAGE = "Draw a digit on the canvas, then press **Read digit**."
+DEFAULT_METHOD = "bbox"
+#: Gradio 6's Sketchpad starts with no tool selected ("select the draw tool to start");
+#: this picks the brush once the canvas is on the page, so the first stroke draws.
+ACTIVATE_BRUSH_JS = """
+() => {
+  const pick = (tries) => {
+    const button = document.querySelector('#canvas button[aria-label="Brush"]');
+    if (button) { button.click(); return; }
+    if (tries > 0) setTimeout(() => pick(tries - 1), 200);
+  };
+  pick(50);
+}
+"""
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed blocks of up to 32 MB for reuse instead of returning them to the OS.
+
+    Preprocessing a 400x400 canvas allocates about ten 1-3 MB float arrays; by default
+    glibc unmaps each when it is freed, so the next drawing page-faults all of that memory
+    in again, which costs more than the arithmetic (5-6 of the ~7 ms measured here).
+    Returns whether the setting took effect (``False`` where the C library is not glibc).
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 128 << 20))
+
+
+#: The most pixels an uploaded image may have; larger ones are refused from their header, before
+#: decoding (a 37 KB PNG can declare 13000x13000 pixels: 169 M, 0.7 GB once decoded as RGBA).
+MAX_UPLOAD_PIXELS = 4096 * 4096
+UNREADABLE_KEY = "unreadable"
+
+
+def open_upload(source) -> Image.Image:
+    """Open an uploaded image (path or bytes) and check its size from the header alone.
+
+    Raises ``InvalidCanvasError`` with a sentence for the user when it is not an image, is too
+    large, or is truncated; the pixels are decoded here, so a damaged file fails now, not later.
+    """
+    from io import BytesIO
+
+    from PIL import UnidentifiedImageError
+
+    try:
+        image = Image.open(BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else source)
+    except UnidentifiedImageError:
+        raise preprocessing.InvalidCanvasError(
+            "That upload is not an image Pillow can read; send a PNG or JPEG of the drawing.") from None
+    except OSError as error:
+        raise preprocessing.InvalidCanvasError(f"The upload could not be opened ({error.strerror or error}).") from None
+    width, height = image.size
+    if width * height > MAX_UPLOAD_PIXELS:
+        image.close()
+        raise preprocessing.InvalidCanvasError(
+            f"The image is {width}x{height} pixels; the most this demo reads is {MAX_UPLOAD_PIXELS:,} pixels "
+            "(for example 4096x4096). Send a smaller picture of the drawing.")
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data
+        image.close()
+        detail = str(error).strip().splitlines()[0][:80] if str(error).strip() else type(error).__name__
+        raise preprocessing.InvalidCanvasError(
+            f"The image could not be decoded ({detail}); it may be truncated. Draw or upload it again.") from None
+    return image
+
+
+def safe_sketchpad_class():
+    """``gr.Sketchpad`` whose uploads are opened by ``open_upload``: an unreadable or oversized image
+    reaches the demo's function as a message (a value with the key ``unreadable``), not as an HTTP 500."""
+    import gradio as gr
+from gradio.events import Dependency
+
+    class SafeSketchpad(gr.Sketchpad):
+        def get_block_name(self) -> str:  # the front end of gr.Sketchpad
+            return gr.Sketchpad.get_block_name(gr.Sketchpad())
+
+        def convert_and_format_image(self, file, flatten_on_white: bool = False):
+            if file is not None:
+                source = file if isinstance(file, (bytes, bytearray, memoryview)) else file.path
+                open_upload(source).close()  # the header check and a full decode, before Gradio opens it again
+            return super().convert_and_format_image(file, flatten_on_white)
+
+        def preprocess(self, payload):
+            try:
+                return super().preprocess(payload)
+            except preprocessing.CanvasError as error:
+                return {UNREADABLE_KEY: str(error)}
+
+    return SafeSketchpad
+
+
+class LoginGuard:
+    """Gradio's ``auth`` callable: one user and password, and at most ``max_failures`` wrong tries in
+    ``window_seconds``; after that every try (right or wrong) is refused until the window has passed.
+
+    Gradio does not tell an ``auth`` function who is asking, so the limit is for the whole app: it
+    stops guessing at the price of locking the owner out for a minute during an attack.
+    """
+
+    def __init__(self, user: str, password: str, *, max_failures: int = 5, window_seconds: float = 60.0,
+                 clock=time.monotonic):
+        self._user, self._password = user.encode(), password.encode()
+        self.max_failures, self.window_seconds, self._clock = max_failures, window_seconds, clock
+        self._failures: list[float] = []
+        self._lock = threading.Lock()
+        self.refused = 0
+
+    def locked(self) -> bool:
+        with self._lock:
+            now = self._clock()
+            self._failures = [t for t in self._failures if now - t < self.window_seconds]
+            return len(self._failures) >= self.max_failures
+
+    def __call__(self, user: str, password: str) -> bool:
+        import hmac
+
+        if self.locked():
+            self.refused += 1
+            return False
+        right = (hmac.compare_digest(str(user).encode(), self._user)
+                 & hmac.compare_digest(str(password).encode(), self._password))
+        if not right:
+            with self._lock:
+                self._failures.append(self._clock())
+                if len(self._failures) == self.max_failures:
+                    print(f"{self.max_failures} wrong logins in {self.window_seconds:.0f} s: logins refused for "
+                          f"{self.window_seconds:.0f} s.")
+        return bool(right)
+
+
+class ModelsMissingError(MnistCompareError, FileNotFoundError):
+    """The saved models the demo needs are not there yet."""
+
+
+class DigitReader:
+    """Both models behind one thread-safe call.
+
+    The models are computed with NumPy from their saved weights (``models.numpy_inference``):
+    for one drawing ``benchmarks/demo_model_call.py`` measured 0.14 ms against 1.1 ms for a
+    TensorFlow function back to back, and 0.45 ms against 2.3 ms after a 5 ms pause, as a server
+    meets a drawing (a TensorFlow call hands the work to threads that have gone to sleep). A model
+    with layers the NumPy path does not cover is called through one TensorFlow function instead.
+    """
+
+    def __init__(self, models: dict):
+        from .models import numpy_inference
+
+        self.names = tuple(models)
+        self._models = models
+        keep_freed_memory()
+        self._numpy = {name: numpy_inference(model) for name, model in models.items()}
+        self._forward = None
+        if any(infer is None for infer in self._numpy.values()):
+            import tensorflow as tf
+
+            signature = [tf.TensorSpec(shape=(None, 28, 28, 1), dtype=tf.float32)]
+
+            @tf.function(input_signature=signature, reduce_retracing=True)
+            def forward(batch):
+                return [model(batch, training=False) for model in models.values()]
+
+            self._forward = forward
+        self._lock = threading.Lock()
+        self.predict(np.zeros((1, 28, 28, 1), dtype=np.float32))  # trace once, now
+
+    @property
+    def uses_numpy(self) -> bool:
+        return self._forward is None
+
+    @classmethod
+    def from_saved(cls, *, epochs: int | None = None, seed: int = config.FIRST_SEED,
+                   fast: bool | None = None) -> "DigitReader":
+        """Load ``models/<name>_seed<seed>/epochNN.keras`` for both models (safe mode, sha256 checked)."""
+        from .training import load_snapshot, snapshot_path
+
+        paths = config.output_paths(fast)
+        if epochs is None:
+            epochs = max(config.FAST_SNAPSHOT_EPOCHS if paths.fast else config.SNAPSHOT_EPOCHS)
+        models = {}
+        for name in MODEL_NAMES:
+            run_dir = paths.models / f"{name}_seed{seed}"
+            if not snapshot_path(run_dir, epochs).is_file():
+                raise ModelsMissingError(
+                    f"No saved {MODEL_TITLES[name]} at {snapshot_path(run_dir, epochs)}. Train the models first: "
+                    f"python -m mnist_compare run{' --fast' if paths.fast else ''}"
+                )
+            models[name] = load_snapshot(run_dir, epochs)  # checked against run.json's sha256
+        return cls(models)
+
+    def predict(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        """Probabilities of every model for a (N, 28, 28, 1) float32 batch."""
+        batch = np.asarray(batch, dtype=np.float32)
+        if self._forward is None:
+            return {name: infer(batch) for name, infer in self._numpy.items()}
+        with self._lock:
+            outputs = self._forward(batch)
+        return {name: np.asarray(output) for name, output in zip(self.names, outputs)}
+
+
+@dataclass
+class Reading:
+    """What the interface shows for one drawing."""
+
+    message: str
+    probabilities: dict  # name -> (10,) array; empty when nothing could be read
+    steps_image: np.ndarray | None = None
+    ok: bool = True
+
+
+def _panel(image: np.ndarray, title: str, side: int = 140) -> Image.Image:
+    """One titled square gray panel for the steps strip."""
+    array = np.asarray(image, dtype=np.float32)
+    step = max(1, max(array.shape[:2]) // side)  # a cheap pre-shrink of big canvases; the thumbnail smooths
+    array = array[::step, ::step]
+    if array.ndim == 3:
+        array = preprocessing.to_gray(array)
+    pil = Image.fromarray((np.clip(array, 0, 1) * 255).astype(np.uint8), mode="L")
+    pil.thumbnail((side, side), Image.Resampling.NEAREST if max(array.shape[:2]) <= 56
+                  else Image.Resampling.BILINEAR)
+    if max(pil.size) < side:  # small images are enlarged with visible pixels
+        scale = side / max(pil.size)
+        pil = pil.resize((max(1, round(pil.size[0] * scale)), max(1, round(pil.size[1] * scale))),
+                         Image.Resampling.NEAREST)
+    canvas = _titled_blank(title, side).copy()
+    canvas.paste(pil, (5 + (side - pil.size[0]) // 2, 23 + (side - pil.size[1]) // 2))
+    return canvas
+
+
+@functools.lru_cache(maxsize=32)
+def _titled_blank(title: str, side: int) -> Image.Image:
+    """A white panel with its title drawn once (rendering text costs more than the rest of the strip)."""
+    canvas = Image.new("L", (side + 10, side + 28), 255)
+    ImageDraw.Draw(canvas).text((5, 5), title, fill=0)
+    return canvas
+
+
+def steps_strip(result: preprocessing.PreprocessResult) -> np.ndarray:
+    """drawing -> inverted gray -> cropped + 20% padding -> 28x28 input, as one gray (H, W) uint8 image."""
+    wanted = [("drawing", "drawing"), ("inverted", "inverted gray")]
+    if "padded" in result.steps:
+        wanted.append(("padded", "crop + 20% pad"))
+    wanted.append(("input", "28x28 input"))
+    panels = [_panel(result.steps[key], title) for key, title in wanted]
+    strip = Image.new("L", (sum(p.size[0] for p in panels), panels[0].size[1]), 255)
+    x = 0
+    for panel in panels:
+        strip.paste(panel, (x, 0))
+        x += panel.size[0]
+    return np.asarray(strip)
+
+
+def read_drawing(reader: DigitReader, value, method: str = DEFAULT_METHOD) -> Reading:
+    """Preprocess and classify one drawing; bad input becomes a message, never an exception."""
+    if isinstance(value, dict) and UNREADABLE_KEY in value:
+        return Reading(str(value[UNREADABLE_KEY]), {}, ok=False)
+    if method not in METHODS:
+        return Reading(f"Unknown preprocessing {method!r}; choose one of {', '.join(METHODS)}.", {}, ok=False)
+    try:
+        result = preprocessing.preprocess(value, method)
+    except CanvasError as error:
+        return Reading(str(error), {}, ok=False)
+    probabilities = reader.predict(result.batch())
+    probabilities = {name: p[0] for name, p in probabilities.items()}
+    if not all(np.all(np.isfinite(p)) for p in probabilities.values()):
+        return Reading("The models could not read this drawing; try drawing it again.", {}, ok=False)
+    parts = [f"{MODEL_TITLES[name]} reads **{int(np.argmax(p))}** ({100 * float(np.max(p)):.1f}%)"
+             for name, p in probabilities.items()]
+    message = " · ".join(parts) + f" — preprocessing: {METHOD_LABELS[method]}"
+    return Reading(message, probabilities, steps_strip(result))
+
+
+def _label_value(probabilities) -> dict | None:
+    if probabilities is None:
+        return None
+    return {str(digit): float(p) for digit, p in enumerate(probabilities)}
+
+
+def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs CNN, draw a digit",
+               read=read_drawing):
+    """The Gradio app (not launched). ``reader`` defaults to the saved models.
+
+    ``read(reader, value, method) -> Reading`` does the work of one request (the benchmark
+    swaps in a fixed answer to measure what Gradio itself costs).
+    """
+    import gradio as gr
+
+    reader = reader or DigitReader.from_saved()
+
+    def respond(value, method):
+        reading = read(reader, value, method)
+        if not reading.ok:
+            if value is not None:
+                gr.Warning(reading.message)
+            return [reading.message, None] + [None] * len(reader.names)
+        return [reading.message, reading.steps_image] + [_label_value(reading.probabilities[name])
+                                                         for name in reader.names]
+
+    # Every reading writes its steps image to Gradio's cache: files older than an hour are
+    # deleted every hour, so a demo shared for days does not fill the disk.
+    with gr.Blocks(title=title, delete_cache=(3600, 3600)) as demo:
+        gr.Markdown(f"## {title}\nDraw one digit (0-9) large in the middle of the canvas. "
+                    "Both models read the same 28x28 input.")
+        with gr.Row():
+            with gr.Column(scale=1):
+                # Gradio flattens the drawing onto white and converts it to gray (in C, with Pillow),
+                # so the preprocessing starts from one uint8 plane instead of four float ones.
+                canvas = safe_sketchpad_class()(
+                    label="Canvas", type="numpy", image_mode="L", canvas_size=(400, 400),
+                    brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"),
+                    layers=False, elem_id="canvas",
+                )
+                method = gr.Radio(
+                    choices=[(METHOD_LABELS[m], m) for m in METHODS], value=DEFAULT_METHOD,
+                    label="Preprocessing", elem_id="method",
+                )
+                with gr.Row():
+                    read_button = gr.Button("Read digit", variant="primary", elem_id="read")
+                    clear = gr.ClearButton([canvas], value="Clear", elem_id="clear")
+            with gr.Column(scale=2):
+                status = gr.Markdown(EMPTY_MESSAGE, elem_id="status")
+                # PNG: lossless for the titles, and for a gray strip about 5x faster to encode than WebP.
+                steps = gr.Image(label="Preprocessing steps", show_label=False, type="numpy", interactive=False,
+                                 format="png", elem_id="steps")
+                outputs = [status, steps]
+                # One Label per model: the predicted digit on top, then a bar for each of 0-9, most
+                # likely first (a plot component per model cost about 3 ms of every request).
+                with gr.Row():
+                    for name in reader.names:
+                        outputs.append(gr.Label(num_top_classes=10, label=f"{MODEL_TITLES[name]} reads",
+                                                elem_id=f"{name}-label"))
+        read_button.click(respond, inputs=[canvas, method], outputs=outputs, api_name=API_NAME,
+                   concurrency_limit=4)
+        method.change(respond, inputs=[canvas, method], outputs=outputs, api_name=False,
+                      concurrency_limit=4)
+        clear.click(lambda: [EMPTY_MESSAGE, None] + [None] * len(reader.names),
+                    outputs=outputs, api_name=False)
+        demo.load(None, js=ACTIVATE_BRUSH_JS)
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo
+
+
+def open_share_link(demo) -> str | None:
+    """Open Gradio's share tunnel for a running demo; one line and ``None`` if it cannot."""
+    from gradio import networking
+
+    try:
+        url = networking.setup_tunnel(
+            local_host=demo.server_name, local_port=demo.server_port, share_token=demo.share_token,
+            share_server_address=demo.share_server_address,
+            share_server_tls_certificate=getattr(demo, "share_server_tls_certificate", None),
+        )
+    except Exception as error:  # offline: DNS, download of the tunnel binary, timeouts
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"Share link unavailable ({reason[:120]}); serving locally only.")
+        return None
+    demo.share_url = url
+    demo.share = True
+    return url
+
+
+def parse_auth(text: str | None) -> tuple[str, str] | None:
+    """'user:password' -> ('user', 'password'); ``None`` stays ``None``."""
+    if not text:
+        return None
+    user, sep, password = text.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("--auth must look like user:password (both parts non-empty).")
+    return user, password
+
+
+def launch_demo(demo, *, share: bool = False, port: int | None = None, auth=None,
+                host: str = "127.0.0.1", block: bool = True):
+    """Serve ``demo`` locally (and through a share link if asked and possible).
+
+    ``auth`` is ``(user, password)``: logins go through a ``LoginGuard`` (5 wrong tries a minute)."""
+    if isinstance(auth, tuple):
+        auth = LoginGuard(*auth)
+    demo.launch(
+        server_name=host, server_port=port, share=False, auth=auth, show_error=False,
+        max_file_size="5mb", prevent_thread_lock=True, quiet=True, ssr_mode=False,
+    )
+    print(f"Demo running at {demo.local_url}")
+    if share:
+        url = open_share_link(demo)
+        if url:
+            print(f"Share link: {url}" + ("" if auth else " (anyone with the link can use it; "
+                                                         "consider --auth user:password)"))
+    if block:
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            demo.close()
+    return demo
+
+
+def sample_canvas(digit_image: np.ndarray, *, size: int = 400, scale: float = 0.6) -> dict:
+    """A Sketchpad-like value (black ink on white) made from an MNIST-style 28x28 image."""
+    ink = np.asarray(digit_image, dtype=np.float32)
+    ink = ink / 255.0 if ink.max() > 1 else ink
+    side = int(size * scale)
+    big = np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize((side, side), Image.Resampling.BILINEAR))
+    canvas = np.full((size, size, 4), 255, dtype=np.uint8)
+    top = (size - side) // 2
+    gray = 255 - big
+    canvas[top:top + side, top:top + side, :3] = gray[..., None]
+    return {"background": None, "layers": [], "composite": canvas}
