@@ -11,6 +11,7 @@ import functools
 import os
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,8 +78,14 @@ def open_upload(source) -> Image.Image:
 
     from PIL import UnidentifiedImageError
 
+    too_large = (f"the most this demo reads is {MAX_UPLOAD_PIXELS:,} pixels (for example 4096x4096). "
+                 "Send a smaller picture of the drawing.")
     try:
-        image = Image.open(BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else source)
+        with warnings.catch_warnings():  # Pillow warns of big images; the size is checked just below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else source)
+    except Image.DecompressionBombError:  # Pillow's own limit, twice its warning size
+        raise preprocessing.InvalidCanvasError(f"The image has far too many pixels; {too_large}") from None
     except UnidentifiedImageError:
         raise preprocessing.InvalidCanvasError(
             "That upload is not an image Pillow can read; send a PNG or JPEG of the drawing.") from None
@@ -87,9 +94,7 @@ def open_upload(source) -> Image.Image:
     width, height = image.size
     if width * height > MAX_UPLOAD_PIXELS:
         image.close()
-        raise preprocessing.InvalidCanvasError(
-            f"The image is {width}x{height} pixels; the most this demo reads is {MAX_UPLOAD_PIXELS:,} pixels "
-            "(for example 4096x4096). Send a smaller picture of the drawing.")
+        raise preprocessing.InvalidCanvasError(f"The image is {width}x{height} pixels; {too_large}")
     try:
         image.load()
     except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data
@@ -100,31 +105,28 @@ def open_upload(source) -> Image.Image:
     return image
 
 
-@functools.lru_cache(maxsize=1)
-def safe_sketchpad_class():
-    """``gr.Sketchpad`` whose uploads are opened by ``open_upload``: an unreadable or oversized image
-    reaches the demo's function as a message (a value with the key ``unreadable``), not as an HTTP 500."""
-    import gradio as gr
+def guard_uploads(sketchpad):
+    """Make ``sketchpad`` (a ``gr.Sketchpad``) open its uploads with ``open_upload``: an unreadable or
+    oversized image reaches the demo's function as a message (a value with the key ``unreadable``),
+    not as an HTTP 500. (Patched on the instance: a subclass of a Gradio component makes Gradio
+    write a ``.pyi`` file beside this module.)"""
+    convert, preprocess = sketchpad.convert_and_format_image, sketchpad.preprocess
 
-    block_name = gr.Sketchpad().get_block_name()  # the front end gr.Sketchpad uses
+    def checked_convert(file, flatten_on_white: bool = False):
+        if file is not None:
+            source = file if isinstance(file, (bytes, bytearray, memoryview)) else file.path
+            open_upload(source).close()  # the header check and a full decode, before Gradio opens it again
+        return convert(file, flatten_on_white)
 
-    class SafeSketchpad(gr.Sketchpad):
-        def get_block_name(self) -> str:
-            return block_name
+    def checked_preprocess(payload):
+        try:
+            return preprocess(payload)
+        except preprocessing.CanvasError as error:
+            return {UNREADABLE_KEY: str(error)}
 
-        def convert_and_format_image(self, file, flatten_on_white: bool = False):
-            if file is not None:
-                source = file if isinstance(file, (bytes, bytearray, memoryview)) else file.path
-                open_upload(source).close()  # the header check and a full decode, before Gradio opens it again
-            return super().convert_and_format_image(file, flatten_on_white)
-
-        def preprocess(self, payload):
-            try:
-                return super().preprocess(payload)
-            except preprocessing.CanvasError as error:
-                return {UNREADABLE_KEY: str(error)}
-
-    return SafeSketchpad
+    sketchpad.convert_and_format_image = checked_convert
+    sketchpad.preprocess = checked_preprocess
+    return sketchpad
 
 
 class LoginGuard:
@@ -342,11 +344,11 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
             with gr.Column(scale=1):
                 # Gradio flattens the drawing onto white and converts it to gray (in C, with Pillow),
                 # so the preprocessing starts from one uint8 plane instead of four float ones.
-                canvas = safe_sketchpad_class()(
+                canvas = guard_uploads(gr.Sketchpad(
                     label="Canvas", type="numpy", image_mode="L", canvas_size=(400, 400),
                     brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"),
                     layers=False, elem_id="canvas",
-                )
+                ))
                 method = gr.Radio(
                     choices=[(METHOD_LABELS[m], m) for m in METHODS], value=DEFAULT_METHOD,
                     label="Preprocessing", elem_id="method",

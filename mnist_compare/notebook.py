@@ -83,6 +83,7 @@ def setup() -> Context:
     plt.rcParams.update({"figure.dpi": 100, "axes.titlesize": 11, "figure.max_open_warning": 0})
     fast = config.fast_mode()
     paths = config.output_paths(fast).make()
+    storage.remove_stale_temporaries(paths.figures, paths.reports)  # left by killed processes, never a live one's
     context = Context(fast, paths)
     if fast:
         show(f"**{config.FAST_LABEL}.** `MNIST_COMPARE_FAST=1`: a {config.FAST_TRAIN_SIZE:,}-image "

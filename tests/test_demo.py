@@ -333,6 +333,8 @@ def test_decompression_bomb_is_refused_before_decoding_and_memory_stays_bounded(
         done.set()
         sampler.join()
     assert all("13000x13000 pixels" in answer for answer in answers), answers[0]
+    larger = ask_server(server.local_url, png_bomb(tmp_path / "bomb20k.png", side=20000))[0]
+    assert "far too many pixels" in larger  # beyond Pillow's own limit, which raises instead of warning
     growth_mb = (peak[0] - baseline) / 1e6
     print(f"peak server memory growth over 16 bomb requests: {growth_mb:.1f} MB")
     assert growth_mb < 100  # one decoded bomb alone would be 169 MB

@@ -227,6 +227,7 @@ def test_probe_fails_in_one_line_and_changes_nothing(name, prepare, expected, ou
     assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err, err
     assert expected in err, err
     assert fingerprint(outputs) == before
+    print(f"PROBE | {name} | exit {code} | {err}")
 
 
 def test_debug_shows_the_traceback(outputs, tmp_path):
