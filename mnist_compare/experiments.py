@@ -263,8 +263,8 @@ def check_results(results, path, fast: bool) -> dict:
         raise ResultsFileError(f"{path} is not a results file (it holds a JSON {type(results).__name__}).")
     for key, kind_of in RESULTS_SHAPE.items():
         if not isinstance(results.get(key), kind_of):
-            raise ResultsFileError(f"{path} is not a complete results file ('{key}' is missing or not a "
-                                   f"{kind_of.__name__}).")
+            raise ResultsFileError(f"{path} is not a complete results file ('{key}' is missing or not of "
+                                   f"type {kind_of.__name__}).")
     if results["fast"] != fast:
         raise ResultsFileError(f"{path} holds the results of a {'fast' if results['fast'] else 'full'} run, "
                                f"not of a {kind} run.")

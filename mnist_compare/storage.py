@@ -65,20 +65,28 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None) -> Iterat
     that ``remove_stale_temporaries`` deletes on the next start).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.stem}.{os.getpid()}.", suffix=".tmp" + (suffix or path.suffix), dir=path.parent
-    )
-    os.close(handle)
-    tmp = Path(tmp_name)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp_name = tempfile.mkstemp(
+            prefix=f".{path.stem}.{os.getpid()}.", suffix=".tmp" + (suffix or path.suffix), dir=path.parent
+        )
+        os.close(handle)
+        tmp = Path(tmp_name)
         yield tmp
         os.chmod(tmp, file_mode())
         with open(tmp, "rb") as written:
             os.fsync(written.fileno())
         os.replace(tmp, path)
+    except OSError as error:
+        named = Path(error.filename) if error.filename else None
+        if named is not None and named != path.parent and not (
+                named.parent == path.parent and named.name.startswith(f".{path.stem}.")):
+            raise
+        # name the file being written, not its temporary twin
+        raise type(error)(error.errno, error.strerror, str(path)) from error
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()
 
 
