@@ -180,6 +180,7 @@ def _run_summary(record: dict) -> dict:
         "history": record["history"],
         "snapshots": record["snapshots"],
         "reused_from_disk": bool(record.get("resumed")),
+        "artefacts": record.get("artefacts", {}),  # sha256 of each saved file of the run
     }
 
 
@@ -326,8 +327,8 @@ def ensure_results(*, seed_count: int | None = None, fast: bool | None = None, s
         log(f"Read {paths.results.name}: {len(seeds)} seed(s) x {len(MODEL_NAMES)} models, "
             f"created {str(results['provenance'].get('created', '?'))[:10]}; nothing to train.")
         return results
-    command = f"python -m mnist_compare run{' --fast' if fast else ''} --seeds {len(seeds)}"
     if not train:
+        command = f"python -m mnist_compare run{' --fast' if fast else ''} --seeds {len(seeds)}"
         have = f"holds {len(results['config']['seeds'])} seed(s)" if results is not None else "does not exist"
         raise ReadOnlyError(f"{paths.results} {have}, not the complete grid of {len(seeds)} seed(s), and nothing "
                             f"may be trained here; run `{command}` first.")

@@ -116,11 +116,6 @@ def check_run(run_dir: Path, spec: RunSpec) -> tuple[dict | None, str]:
     return record, ""
 
 
-def load_finished_run(run_dir: Path, spec: RunSpec) -> dict | None:
-    """The saved record if ``run_dir`` holds a complete, undamaged run of ``spec``, else ``None``."""
-    return check_run(run_dir, spec)[0]
-
-
 def _compiled_forward(model):
     """The model's inference call as one TensorFlow graph function (cached on the model)."""
     forward = getattr(model, "_mnist_compare_forward", None)

@@ -74,7 +74,7 @@ def metrics_of(results: dict) -> dict:
     def strip(value):
         if isinstance(value, dict):
             return {key: strip(item) for key, item in value.items()
-                    if "seconds" not in key and key not in {"provenance", "reused_from_disk", "finished_at"}}
+                    if "seconds" not in key and key not in {"provenance", "reused_from_disk", "finished_at", "artefacts"}}
         if isinstance(value, list):
             return [strip(item) for item in value]
         return value
@@ -269,6 +269,9 @@ def test_damaged_results_json_is_set_aside_and_rebuilt_from_the_saved_runs(outpu
     assert len(kept) == 1 and kept[0].read_bytes() == damaged
     rebuilt = json.loads(results_file.read_text())
     assert all(run["reused_from_disk"] for run in rebuilt["runs"])
+    for run in rebuilt["runs"]:  # the rebuilt file carries the sha256 of every saved artefact
+        for name, digest in run["artefacts"].items():
+            assert storage.sha256(outputs / "models" / run["run_id"] / name) == digest
     original = json.loads((template / "reports" / "results.json").read_text())
     assert metrics_of(rebuilt) == metrics_of(original)
 
