@@ -68,11 +68,11 @@ MAX_UPLOAD_PIXELS = 4096 * 4096
 UNREADABLE_KEY = "unreadable"
 
 
-def open_upload(source) -> Image.Image:
-    """Open an uploaded image (path or bytes) and check its size from the header alone.
+def check_upload_header(source) -> None:
+    """Check an uploaded image (path or bytes) from its header alone, without decoding its pixels.
 
-    Raises ``InvalidCanvasError`` with a sentence for the user when it is not an image, is too
-    large, or is truncated; the pixels are decoded here, so a damaged file fails now, not later.
+    Raises ``InvalidCanvasError`` with a sentence for the user when it is not an image or has too
+    many pixels.
     """
     from io import BytesIO
 
@@ -91,32 +91,30 @@ def open_upload(source) -> Image.Image:
             "That upload is not an image Pillow can read; send a PNG or JPEG of the drawing.") from None
     except OSError as error:
         raise preprocessing.InvalidCanvasError(f"The upload could not be opened ({error.strerror or error}).") from None
-    width, height = image.size
+    with image:
+        width, height = image.size
     if width * height > MAX_UPLOAD_PIXELS:
-        image.close()
         raise preprocessing.InvalidCanvasError(f"The image is {width}x{height} pixels; {too_large}")
-    try:
-        image.load()
-    except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data
-        image.close()
-        detail = str(error).strip().splitlines()[0][:80] if str(error).strip() else type(error).__name__
-        raise preprocessing.InvalidCanvasError(
-            f"The image could not be decoded ({detail}); it may be truncated. Draw or upload it again.") from None
-    return image
 
 
 def guard_uploads(sketchpad):
-    """Make ``sketchpad`` (a ``gr.Sketchpad``) open its uploads with ``open_upload``: an unreadable or
-    oversized image reaches the demo's function as a message (a value with the key ``unreadable``),
-    not as an HTTP 500. (Patched on the instance: a subclass of a Gradio component makes Gradio
-    write a ``.pyi`` file beside this module.)"""
+    """Make ``sketchpad`` (a ``gr.Sketchpad``) check its uploads: the header first (``check_upload_header``),
+    then Gradio's own decoding, whose failures (a truncated or corrupt file) become a message too. An
+    unreadable or oversized image reaches the demo's function as a message (a value with the key
+    ``unreadable``), not as an HTTP 500. (Patched on the instance: a subclass of a Gradio component
+    makes Gradio write a ``.pyi`` file beside this module.)"""
     convert, preprocess = sketchpad.convert_and_format_image, sketchpad.preprocess
 
     def checked_convert(file, flatten_on_white: bool = False):
-        if file is not None:
-            source = file if isinstance(file, (bytes, bytearray, memoryview)) else file.path
-            open_upload(source).close()  # the header check and a full decode, before Gradio opens it again
-        return convert(file, flatten_on_white)
+        if file is None:
+            return convert(file, flatten_on_white)
+        check_upload_header(file if isinstance(file, (bytes, bytearray, memoryview)) else file.path)
+        try:
+            return convert(file, flatten_on_white)  # decodes the pixels once
+        except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data
+            detail = str(error).strip().splitlines()[0][:80] if str(error).strip() else type(error).__name__
+            raise preprocessing.InvalidCanvasError(
+                f"The image could not be decoded ({detail}); it may be truncated. Draw or upload it again.") from None
 
     def checked_preprocess(payload):
         try:

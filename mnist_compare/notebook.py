@@ -145,10 +145,11 @@ def ensure_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int 
 
 def load_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = config.FIRST_SEED) -> dict:
     """Saved models of one seed at one snapshot; a missing run is trained first (with progress)."""
-    from .training import load_snapshot
+    from .training import load_model_file, snapshot_path
 
     epochs = epochs or max(config.FAST_SNAPSHOT_EPOCHS if config.fast_mode() else config.SNAPSHOT_EPOCHS)
-    return {name: load_snapshot(run_dir, epochs)
+    # ensure_models has checked each snapshot's sha256 (or just trained and recorded it)
+    return {name: load_model_file(snapshot_path(run_dir, epochs))
             for name, run_dir in ensure_models(names, epochs=epochs, seed=seed).items()}
 
 

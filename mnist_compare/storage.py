@@ -102,7 +102,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temporaries(*folders: str | os.PathLike, recursive: bool = True) -> list[Path]:
+def remove_stale_temporaries(*folders: str | os.PathLike) -> list[Path]:
     """Delete the half-written files that killed processes left in ``folders``; return them.
 
     A temporary file whose writer is still running is kept; one without a pid in its name
@@ -113,7 +113,7 @@ def remove_stale_temporaries(*folders: str | os.PathLike, recursive: bool = True
         folder = Path(folder)
         if not folder.is_dir():
             continue
-        for leftover in (folder.rglob if recursive else folder.glob)(TEMPORARY_GLOB):
+        for leftover in folder.rglob(TEMPORARY_GLOB):
             match = _TEMPORARY_PID.match(leftover.name)
             try:
                 if match:

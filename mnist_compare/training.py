@@ -392,8 +392,13 @@ def verify_snapshot(run_dir: Path, epoch: int) -> Path:
     return path
 
 
-def load_snapshot(run_dir: Path, epoch: int):
-    """Load a saved snapshot, checked against its recorded sha256 (safe mode, no custom objects)."""
+def load_model_file(path: Path):
+    """Load a ``.keras`` file in safe mode (no custom objects); ``load_snapshot`` checks it first."""
     import keras
 
-    return keras.models.load_model(verify_snapshot(run_dir, epoch), safe_mode=True)
+    return keras.models.load_model(path, safe_mode=True)
+
+
+def load_snapshot(run_dir: Path, epoch: int):
+    """Load a saved snapshot, checked against its recorded sha256 (safe mode, no custom objects)."""
+    return load_model_file(verify_snapshot(run_dir, epoch))
