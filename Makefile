@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+REPORT_STAMP := $(VENV)/.installed-report
 DEV_STAMP := $(VENV)/.installed-dev
 SEEDS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev run report report-no-code test demo bench bench-pipeline clean-fast
+.PHONY: help setup setup-report setup-dev run report report-no-code test demo bench bench-pipeline clean-fast
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -18,21 +19,27 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(DEV_STAMP): $(STAMP) requirements-dev.txt
+$(REPORT_STAMP): $(STAMP) requirements-report.txt
+	$(PY) -m pip install --quiet -r requirements-report.txt
+	touch $@
+
+$(DEV_STAMP): $(REPORT_STAMP) requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-setup: $(STAMP) ## create .venv and install requirements.txt
+setup: $(STAMP) ## create .venv and install requirements.txt (the notebooks and the demo)
 
-setup-dev: $(DEV_STAMP) ## also install the test tools
+setup-report: $(REPORT_STAMP) ## also install the report tools (requirements-report.txt)
+
+setup-dev: $(DEV_STAMP) ## also install the report and test tools (requirements-dev.txt)
 
 run: $(STAMP) ## train and evaluate the grid -> reports/results.json (SEEDS=N to change)
 	$(PY) -m mnist_compare run $(if $(SEEDS),--seeds $(SEEDS))
 
-report: $(STAMP) ## the whole job: missing experiments -> notebooks -> reports/mnist_mlp_vs_cnn.html and .pdf
+report: $(REPORT_STAMP) ## the whole job: missing experiments -> notebooks -> reports/mnist_mlp_vs_cnn.html and .pdf
 	$(PY) -m mnist_compare report $(if $(SEEDS),--seeds $(SEEDS))
 
-report-no-code: $(STAMP) ## the report without code cells -> reports/mnist_mlp_vs_cnn_no_code.html and .pdf
+report-no-code: $(REPORT_STAMP) ## the report without code cells -> reports/mnist_mlp_vs_cnn_no_code.html and .pdf
 	$(PY) -m mnist_compare report --no-code --no-execute
 
 test: $(DEV_STAMP) ## run the test suite
@@ -44,7 +51,7 @@ demo: $(STAMP) ## launch the drawing demo
 bench: $(STAMP) ## measure training and prediction speed -> reports/benchmark.json
 	$(PY) -m mnist_compare bench
 
-bench-pipeline: $(STAMP) ## also time the whole report from scratch in a fresh clone (~8 min)
+bench-pipeline: $(REPORT_STAMP) ## also time the whole report from scratch in a fresh clone (~8 min)
 	$(PY) -m mnist_compare bench --pipeline
 
 clean-fast: ## remove fast-mode outputs (build/fast)

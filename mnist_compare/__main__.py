@@ -1,4 +1,4 @@
-"""Command line: ``python -m mnist_compare run | report | demo | bench``."""
+"""Command line: ``python -m mnist_compare run | report | demo | bench | colab-links``."""
 
 from __future__ import annotations
 
@@ -51,6 +51,19 @@ def _command_run(args) -> int:
     return 0
 
 
+def _command_colab_links(args) -> int:
+    from . import colab, config
+
+    changed = colab.sync(write=not args.check)
+    names = ", ".join(str(path.relative_to(config.PROJECT_ROOT)) for path in changed)
+    if args.check:
+        print(f"Out of date with {config.REPOSITORY_URL}: {names}" if changed
+              else f"Setup cells and badges match {config.REPOSITORY_URL}.")
+        return 1 if changed else 0
+    print(f"Rewrote {names} for {config.REPOSITORY_URL}" if changed else "Nothing to change.")
+    return 0
+
+
 def check_port(host: str, port: int | None) -> None:
     """Refuse a port that cannot work before the models are loaded (which takes seconds)."""
     from .errors import SettingError
@@ -83,10 +96,13 @@ def _command_demo(args) -> int:
 
         demo.launch_demo(app, port=args.port, host=args.host, block=False)
         try:
-            status = browser.draw_and_read(app.local_url, browser.DIGIT_STROKES[7], screenshot=args.screenshot)
+            viewport = browser.PHONE if args.viewport == "phone" else browser.DESKTOP
+            drawings = [(7, browser.DIGIT_STYLES[7][1])]  # a crossed 7
+            (outcome,) = browser.draw_session(app.local_url, drawings, viewport=viewport,
+                                              screenshot=args.screenshot, screenshot_after=0)
         finally:
             app.close()
-        print(f"Drew a 7 in Chromium: {status}\nScreenshot: {args.screenshot}")
+        print(f"Drew a crossed 7 in Chromium ({args.viewport}): {outcome['status']}\nScreenshot: {args.screenshot}")
         return 0
     demo.launch_demo(app, share=args.share, port=args.port, auth=auth, host=args.host)
     return 0
@@ -160,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="which seed's models to load (default: 0)")
     demo.add_argument("--fast", action="store_true", help="use the fast-mode models")
     demo.add_argument("--screenshot", default=None, metavar="PNG",
-                      help="draw a 7 in headless Chromium, save a screenshot and exit")
+                      help="draw a crossed 7 in headless Chromium, save a screenshot and exit")
+    demo.add_argument("--viewport", choices=["desktop", "phone"], default="desktop",
+                      help="the browser window of --screenshot: desktop (1400x1000) or phone (390x844)")
     demo.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show the full traceback of a failure")
     demo.set_defaults(handler=_command_demo)
@@ -191,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show the full traceback of a failure")
     report.set_defaults(handler=_command_report)
+
+    links = commands.add_parser("colab-links", help="rewrite the notebooks' Setup cells and the Colab badges "
+                                                    "(README and notebooks) from config.REPOSITORY_URL")
+    links.add_argument("--check", action="store_true", help="only say whether they are up to date (exit 1 if not)")
+    links.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show the full traceback of a failure")
+    links.set_defaults(handler=_command_colab_links)
     return parser
 
 

@@ -92,7 +92,7 @@ def demo_latency(reader, digit_images, *, requests: int = 200, rounds: int = 3) 
         # The same app answering every request with one precomputed reading: what Gradio itself
         # costs per request (upload, routing, decoding the canvas, encoding the outputs).
         fixed = demo.read_drawing(reader, canvases[0])
-        floor_app = demo.build_demo(reader, read=lambda *_: fixed)
+        floor_app = demo.build_demo(reader, read=lambda *_, **__: fixed)
         demo.launch_demo(floor_app, block=False)
         bare_app = _bare_gradio_app()
         try:
@@ -145,7 +145,7 @@ def training_speed(splits, *, epochs: int = 4, models=("mlp", "cnn")) -> dict:
     import keras
 
     from .models import build_model, compile_model
-    from .training import TRAINING_OPTIONS, CompiledTrainer, epoch_order
+    from .training import CompiledTrainer, epoch_order, training_options
 
     x, y = splits.x_train, splits.y_train
     report = {"train_images": int(len(y)), "batch_size": config.BATCH_SIZE, "epochs_timed": epochs - 1}
@@ -153,7 +153,7 @@ def training_speed(splits, *, epochs: int = 4, models=("mlp", "cnn")) -> dict:
         keras.utils.set_random_seed(0)
         baseline = compile_model(build_model(name))
         keras.utils.set_random_seed(0)
-        options = TRAINING_OPTIONS[name]
+        options = training_options(name)
         trainer = CompiledTrainer(build_model(name, fast_ops=options["fast_ops"]), batch_size=config.BATCH_SIZE,
                                   jit_compile=options["jit_compile"])
         default, compiled = [], []

@@ -13,7 +13,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Where the project lives; the notebooks' Setup cell clones it from here in Colab.
+#: Where the project is published: the one place the address is written. The notebooks' Setup cell
+#: clones it in Colab and the "Open in Colab" badges point at it; after changing it, run
+#: ``python -m mnist_compare colab-links`` to rewrite them. ``MNIST_COMPARE_REPOSITORY`` overrides
+#: it in a notebook (a fork, or a local clone).
 REPOSITORY_URL = "https://github.com/mnist-compare/mnist-compare"
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +31,7 @@ ENV_FAST = "MNIST_COMPARE_FAST"
 ENV_OUTPUT = "MNIST_COMPARE_OUTPUT"
 ENV_SEEDS = "MNIST_COMPARE_SEEDS"
 ENV_MNIST_NPZ = "MNIST_NPZ"
+ENV_REPOSITORY = "MNIST_COMPARE_REPOSITORY"
 #: Set by ``report`` for its notebook kernels: read results and models, never train.
 ENV_READ_ONLY = "MNIST_COMPARE_READ_ONLY"
 

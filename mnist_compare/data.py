@@ -147,8 +147,24 @@ def load_mnist(path: str | os.PathLike | None = None):
     return data
 
 
+def arrays_sha256(x_train, y_train, x_test, y_test) -> str:
+    """The sha256 of the four arrays' names, shapes, types and bytes: the data's identity.
+
+    Unlike the file's sha256 it is the same for Keras's download and for another zip of the same
+    arrays (such as ``../shared/data/mnist.npz``), so runs trained from one are reused with the other.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, array in (("x_train", x_train), ("y_train", y_train), ("x_test", x_test), ("y_test", y_test)):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{name}:{array.dtype.str}:{array.shape};".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
+
+
 def data_fingerprint(path: str | os.PathLike | None = None) -> dict:
-    """Where the data came from and its sha256, for results.json."""
+    """Where the data came from and its file's sha256, for results.json."""
     source = resolve_source(path)
     if source is None:
         cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "mnist.npz"
@@ -204,6 +220,7 @@ def prepare_splits(
     used only for final evaluation. In fast mode a small subset is used."""
     fast = config.fast_mode(fast)
     (x_train, y_train), (x_test, y_test) = load_mnist(path)
+    arrays = (x_train, y_train, x_test, y_test)
     if validation_size is None:
         validation_size = config.FAST_VALIDATION_SIZE if fast else config.VALIDATION_SIZE
     if fast:
@@ -220,6 +237,7 @@ def prepare_splits(
     train_mask[val_idx] = False
     info = data_fingerprint(path)
     info.update(
+        arrays_sha256=arrays_sha256(*arrays),
         fast=fast,
         validation_seed=validation_seed,
         original_sizes={"train": int(len(train_mask)), "test": int(len(y_test))},

@@ -61,7 +61,11 @@ def git_state() -> dict:
 
 
 def machine_info() -> dict:
-    return {"platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count()}
+    """The machine, and the device TensorFlow trains on (``"CPU"`` or ``"GPU"``)."""
+    from .training import training_device
+
+    return {"platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count(),
+            "device": training_device()}
 
 
 def provenance(splits) -> dict:
@@ -87,7 +91,7 @@ def run_spec(name: str, seed: int, splits, *, fast: bool, snapshot_epochs=None) 
     if snapshot_epochs is None:
         snapshot_epochs = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
     return RunSpec(model=name, seed=seed, snapshot_epochs=tuple(snapshot_epochs),
-                   batch_size=config.BATCH_SIZE, data_sha256=splits.info.get("sha256"),
+                   batch_size=config.BATCH_SIZE, data_sha256=splits.info.get("arrays_sha256"),
                    train_size=len(splits.y_train), fast=fast)
 
 

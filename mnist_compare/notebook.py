@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from . import config, storage  # noqa: E402
-from .errors import ReadOnlyError  # noqa: E402
+from .errors import MnistCompareError, ReadOnlyError  # noqa: E402
 
 ENV_HEADLESS = "MNIST_COMPARE_HEADLESS"
 
@@ -118,7 +118,8 @@ def ensure_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int 
 
     from .data import prepare_splits
     from .experiments import run_spec
-    from .training import DamagedArtefactError, train_run, verify_snapshot
+    from .experiments import read_results
+    from .training import DamagedArtefactError, results_disagreement, train_run, verify_snapshot
 
     fast = config.fast_mode(fast)
     paths = config.output_paths(fast).make()
@@ -139,6 +140,13 @@ def ensure_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int 
             with storage.output_lock(paths.root, what="a notebook"), \
                     tqdm(total=spec.epochs, unit="epoch", disable=headless()) as progress:
                 train_run(spec, splits, run_dir, progress=progress)
+        try:
+            results = read_results(paths.results, fast) if paths.results.is_file() else None
+        except (OSError, ValueError, MnistCompareError):  # the notebook's results cell names the problem
+            results = None
+        notice = results_disagreement(run_dir, epochs, results)
+        if notice:
+            print(notice)
         run_dirs[name] = run_dir
     return run_dirs
 
@@ -183,7 +191,7 @@ def show_demo(app, *, share: bool = False, screenshot: Path | None = None) -> No
         return
     import urllib.request
 
-    app.launch(prevent_thread_lock=True, quiet=True, ssr_mode=False, inline=False, show_error=False)
+    app.launch(prevent_thread_lock=True, quiet=True, ssr_mode=False, inline=False, show_error=False, css=demo.CSS)
     try:
         with urllib.request.urlopen(app.local_url, timeout=30) as response:
             status = response.status

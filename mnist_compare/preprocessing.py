@@ -45,6 +45,15 @@ class InvalidCanvasError(CanvasError):
     """The value is not an image the preprocessing understands."""
 
 
+class TooLittleInkError(CanvasError):
+    """There is ink, but too little to be a digit (a dot, a speck)."""
+
+
+#: The ink's longer side must span at least this share of the canvas's shorter side to be read:
+#: a single pixel or one dab of the brush (22 px on the 400 px canvas, 5.5%) is not a digit.
+MIN_INK_EXTENT = 0.12
+
+
 @dataclass
 class PreprocessResult:
     model_input: np.ndarray  # (28, 28) float32 in [0, 1], white digit on black
@@ -268,6 +277,17 @@ def preprocess(
             output = centre_of_mass_shift(output)
     steps["input"] = output
     return PreprocessResult(model_input=output.astype(np.float32), method=method, steps=steps, bbox=bbox)
+
+
+def check_enough_ink(result: PreprocessResult, min_extent: float = MIN_INK_EXTENT) -> PreprocessResult:
+    """``result`` if its ink spans at least ``min_extent`` of the canvas's shorter side, else
+    ``TooLittleInkError`` (a message for the person drawing)."""
+    top, left, bottom, right = result.bbox
+    canvas = min(result.steps["inverted"].shape[:2])
+    if max(bottom - top, right - left) < min_extent * canvas:
+        raise TooLittleInkError(f"Too little ink to read: draw the digit larger (at least {min_extent:.0%} "
+                                "of the canvas's height).")
+    return result
 
 
 def to_model_input(value, method: str = "bbox", **options) -> np.ndarray:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import config, storage
 from .errors import MnistCompareError
+from .colab import BADGE_PATTERN
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
 #: Notebooks executed side by side (two cores: each notebook spends much of its time starting up).
@@ -173,6 +174,7 @@ def combine(notebooks, results: dict, *, include_code: bool = True):
             if cell.cell_type == "markdown":
                 if cell.source.strip().lower() == "## setup" and not include_code:
                     continue
+                cell.source = BADGE_PATTERN.sub("", cell.source).replace("\n\n\n", "\n\n")  # links to Colab
                 cell.source = _anchor_headings(cell.source, f"s{index}", toc, first=first_markdown)
                 first_markdown = False
             elif cell.cell_type == "code":
@@ -277,6 +279,22 @@ def pdf_page_count(path: Path) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", Path(path).read_bytes()))
 
 
+#: The modules the export needs beyond the notebooks' own requirements (requirements-report.txt).
+REPORT_MODULES = {"nbformat": "nbformat", "nbclient": "nbclient", "nbconvert": "nbconvert",
+                  "ipykernel": "ipykernel", "mathjax": "django-static-mathjax"}
+
+
+def check_report_tools(pdf: bool = True) -> None:
+    """Stop with one line naming what to install when a tool the export needs is missing."""
+    from importlib.util import find_spec
+
+    needed = dict(REPORT_MODULES, **({"playwright": "playwright"} if pdf else {}))
+    missing = [package for module, package in needed.items() if find_spec(module) is None]
+    if missing:
+        raise ReportError(f"The report needs {', '.join(missing)} (the report tools, not needed by the notebooks "
+                          "or the demo): pip install -r requirements-report.txt, or run `make report`.")
+
+
 def build_report(*, fast: bool | None = None, include_code: bool = True, execute: bool = True,
                  seed_count: int | None = None, timeout: int = 1800, pdf: bool = True, log=print) -> dict:
     """Experiments (only the missing ones), notebooks, HTML and PDF. Returns paths and timings.
@@ -286,6 +304,7 @@ def build_report(*, fast: bool | None = None, include_code: bool = True, execute
     """
     from .experiments import clean_outputs, ensure_results
 
+    check_report_tools(pdf)
     fast = config.fast_mode(fast)
     started = time.perf_counter()
     output = config.output_paths(fast).make()

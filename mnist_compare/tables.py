@@ -48,6 +48,18 @@ def seeds_phrase(results: dict) -> str:
     return f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}"
 
 
+def device_sentence(results: dict) -> str:
+    """Which device and libraries produced the numbers, from results.json's provenance."""
+    provenance = results["provenance"]
+    machine, versions = provenance.get("machine", {}), provenance.get("versions", {})
+    device = machine.get("device")
+    where = {"GPU": "a GPU (plain Keras layers, cuDNN)",
+             "CPU": f"a CPU ({machine.get('cpu_count', '?')} cores; the CNN's convolution and pooling as "
+                    "equivalent matrix products)"}.get(device, "an unrecorded device")
+    return (f"These numbers were produced on {where}, with TensorFlow {versions.get('tensorflow', '?')} and "
+            f"Keras {versions.get('keras', '?')}, on {provenance.get('created', '?')[:10]}.")
+
+
 def results_markdown(results: dict) -> str:
     """The README's results section: one table per snapshot epoch, plus provenance."""
     parts = []
@@ -68,7 +80,7 @@ def results_markdown(results: dict) -> str:
         f"{results['provenance']['split_sizes']['test']:,} test images. "
         f"Source: `reports/results.json` (commit "
         f"`{(results['provenance']['git'].get('commit') or 'unknown')[:10]}`, "
-        f"{results['provenance']['created'][:10]})."
+        f"{results['provenance']['created'][:10]}). {device_sentence(results)}"
     )
     return "\n".join(parts)
 
@@ -140,6 +152,7 @@ def comparison_markdown(results: dict) -> str:
         parts.append(caption(results, f"After {epochs} epoch{'s' if epochs != 1 else ''} "
                                       f"(mean ± std over {seeds_phrase(results)})"))
         parts.append(markdown_table(["Metric", "MLP", "CNN", "MLP − CNN"], comparison_rows(results, epochs)))
+    parts.append(device_sentence(results))
     return "\n\n".join(parts)
 
 

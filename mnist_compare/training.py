@@ -23,9 +23,9 @@ from .errors import MnistCompareError
 
 RUN_RECORD = "run.json"
 #: Bump when the meaning of a run record changes; older records are retrained.
-RECORD_VERSION = 4
+RECORD_VERSION = 5
 
-#: How each model is trained (see ``python -m mnist_compare bench`` for the measurements):
+#: How each model is trained on a CPU (see ``python -m mnist_compare bench`` for the measurements):
 #: one XLA-compiled TensorFlow function runs a whole epoch of Adam steps; the CNN computes
 #: its convolution and pooling with equivalent layers that are fast on a CPU.
 TRAINING_OPTIONS = {
@@ -33,6 +33,30 @@ TRAINING_OPTIONS = {
     "cnn": {"jit_compile": True, "fast_ops": True},
     "cnn_improved": {"jit_compile": True, "fast_ops": True, "augment_shift": 2},
 }
+
+
+def training_device() -> str:
+    """``"GPU"`` when TensorFlow sees a GPU (a Colab GPU runtime, for instance), else ``"CPU"``."""
+    import tensorflow as tf
+
+    return "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+
+
+def training_options(name: str, device: str | None = None) -> dict:
+    """The options ``name`` is trained with on ``device`` (the one TensorFlow sees by default).
+
+    On a CPU the CNNs use the im2col convolution and reshape pooling of ``models.py``; on a GPU
+    they keep the plain Keras layers, whose cuDNN kernels are the fast ones there. The weights,
+    and so the saved models, are the same either way.
+    """
+    device = (device or training_device()).upper()
+    if device not in ("CPU", "GPU"):
+        raise ValueError(f"Unknown training device {device!r}; expected 'CPU' or 'GPU'.")
+    options = dict(TRAINING_OPTIONS.get(name, {"jit_compile": True, "fast_ops": False}))
+    if device == "GPU":
+        options["fast_ops"] = False
+    options["device"] = device
+    return options
 #: Evaluation runs the plain Keras layers in a TensorFlow graph (oneDNN kernels, no XLA): for
 #: inference on this CPU that was 2x faster than the XLA-compiled training layers, in batches of 1,024.
 EVAL_BATCH_SIZE = 1024
@@ -319,7 +343,7 @@ def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress) -
     return history, epoch_seconds, snapshots, plain
 
 
-def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, training_options=None, log=None) -> dict:
+def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, overrides=None, log=None) -> dict:
     """Train one (model, seed), or return its saved record if it is already complete and undamaged."""
     import keras
 
@@ -338,8 +362,8 @@ def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, training_o
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / RUN_RECORD).unlink(missing_ok=True)
 
-    options = dict(TRAINING_OPTIONS.get(spec.model, {"jit_compile": True, "fast_ops": False}))
-    options.update(training_options or {})
+    options = training_options(spec.model)
+    options.update(overrides or {})
     keras.utils.set_random_seed(spec.seed)
     model = build_model(spec.model, fast_ops=options["fast_ops"])
     started = time.perf_counter()
@@ -390,6 +414,22 @@ def verify_snapshot(run_dir: Path, epoch: int) -> Path:
         raise DamagedArtefactError(f"{path} is damaged (its sha256 does not match {RUN_RECORD}); "
                                    "run `python -m mnist_compare run` to train it again.")
     return path
+
+
+def results_disagreement(run_dir: Path, epoch: int, results: dict | None) -> str | None:
+    """A one-line notice when the saved snapshot is not the one whose numbers ``results`` holds
+    (it was trained again after results.json was written), else ``None``."""
+    if not results:
+        return None
+    run_dir = Path(run_dir)
+    path = snapshot_path(run_dir, epoch)
+    record = next((run for run in results.get("runs", []) if run.get("run_id") == run_dir.name), None)
+    expected = ((record or {}).get("artefacts") or {}).get(path.name)
+    if expected is None or not path.is_file() or storage.sha256(path) == expected:
+        return None
+    return (f"Note: {path} was trained after results.json was written, so this notebook's pictures come from "
+            "a retrained model while its tables come from results.json; `python -m mnist_compare run` "
+            "makes them agree.")
 
 
 def load_model_file(path: Path):

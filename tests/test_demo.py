@@ -168,7 +168,7 @@ def test_server_answers_gradio_client_and_50_concurrent_requests(server, reader,
     def ask(path):
         result = client.predict({"background": None, "layers": [], "composite": handle_file(path)}, "bbox",
                                  api_name="/predict")
-        return result[0], result[2]["label"], result[3]["label"]
+        return result[0], result[3]["label"], result[4]["label"]
 
     serial = [ask(path) for path in files]
     for message, mlp_label, cnn_label in serial:
@@ -240,7 +240,7 @@ def test_fixed_answer_app_returns_the_fixed_reading(reader, test_digits, tmp_pat
 
     canvas = demo.sample_canvas(test_digits[0][0])
     fixed = demo.read_drawing(reader, canvas)
-    app = demo.build_demo(reader, read=lambda *_: fixed)
+    app = demo.build_demo(reader, read=lambda *_, **__: fixed)
     demo.launch_demo(app, block=False)
     try:
         blank = np.full((400, 400, 4), 255, dtype=np.uint8)  # an empty canvas would otherwise be a message
@@ -297,9 +297,9 @@ def test_uploads_that_are_not_readable_images_get_a_message(server, tmp_path):
     for name, (content, expected) in cases.items():
         path = tmp_path / name
         path.write_bytes(content)
-        message, steps, mlp, cnn = ask_server(server.local_url, path)
+        message, looks, steps, mlp, cnn = ask_server(server.local_url, path)
         assert expected in message, (name, message)
-        assert steps is None and not mlp and not cnn  # no reading shown
+        assert steps is None and looks is None and not mlp and not cnn  # no reading shown
 
 
 def test_decompression_bomb_is_refused_before_decoding_and_memory_stays_bounded(server, tmp_path):
@@ -373,3 +373,153 @@ def test_launch_wraps_the_login_in_the_guard(reader):
         assert app.auth.refused >= 4
     finally:
         app.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The journey in a real browser, with the models the repository ships (models/*_seed0, epoch 10).
+
+needs_browser = pytest.mark.skipif(not browser.chromium_path() and not os.environ.get("REQUIRE_BROWSER_TEST"),
+                                   reason="Debian chromium is not installed (.ci/run installs it and requires this test)")
+
+
+class CountingRead:
+    """``read_drawing`` that counts its calls (one per stroke end, per button press)."""
+
+    def __init__(self):
+        self.calls = 0
+        self.lock = __import__("threading").Lock()
+
+    def __call__(self, *args, **kwargs):
+        with self.lock:
+            self.calls += 1
+        return demo.read_drawing(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def shipped_server():
+    from mnist_compare import config
+
+    try:
+        reader = demo.DigitReader.from_saved(fast=False)
+    except (demo.ModelsMissingError, FileNotFoundError) as error:
+        if os.environ.get("REQUIRE_BROWSER_TEST"):
+            raise
+        pytest.skip(f"the shipped models are missing: {error}")
+    counter = CountingRead()
+    app = demo.build_demo(reader, read=counter)
+    demo.launch_demo(app, port=None, block=False)
+    app.counter = counter
+    yield app
+    app.close()
+
+
+def _journey(drawings_per_digit=2):
+    """Two of each digit, each in its own style, in a shuffled but fixed order."""
+    order = np.random.default_rng(7).permutation(10 * drawings_per_digit)
+    items = [(digit, style) for digit in range(10) for style in range(drawings_per_digit)]
+    return [(items[i][0], browser.DIGIT_STYLES[items[i][0]][items[i][1]]) for i in order]
+
+
+def _answers(status):
+    found = dict(re.findall(r"(MLP|CNN) reads \*{0,2}(\d)", status))
+    return {name.lower(): int(digit) for name, digit in found.items()}
+
+
+@needs_browser
+@pytest.mark.parametrize("viewport_name", ["desktop", "phone"])
+def test_twenty_digits_in_a_row_read_live_with_clear_between(shipped_server, viewport_name):
+    from mnist_compare import config
+
+    viewport = browser.DESKTOP if viewport_name == "desktop" else browser.PHONE
+    drawings = _journey()
+    calls_before = shipped_server.counter.calls
+    screenshot = config.FIGURES_DIR / f"demo_{viewport_name}.png"
+    outcomes = browser.draw_session(shipped_server.local_url, drawings, viewport=viewport,
+                                    screenshot=screenshot, screenshot_after=len(drawings) - 1)
+    strokes = sum(len(strokes) for _, strokes in drawings)
+    assert shipped_server.counter.calls - calls_before == strokes, "one live reading per stroke end"
+    correct = {"mlp": 0, "cnn": 0}
+    per_digit = {}
+    for outcome in outcomes:
+        answers = _answers(outcome["status"])
+        assert set(answers) == {"mlp", "cnn"}, outcome["status"]
+        assert "centre of mass" in outcome["status"], "the default preprocessing is named"
+        assert outcome["ink"] > 0.005, "the brush drew (it is ready after every Clear)"
+        assert outcome["ink_after_clear"] == 0, "Clear leaves an empty canvas"
+        for name in correct:
+            correct[name] += answers[name] == outcome["label"]
+        per_digit.setdefault(outcome["label"], []).append((answers["mlp"], answers["cnn"]))
+    latencies = sorted(o["latency_ms"] for o in outcomes if o["latency_ms"] is not None)
+    print(f"\n{viewport_name}: CNN {correct['cnn']}/20, MLP {correct['mlp']}/20; per digit (MLP, CNN): "
+          f"{dict(sorted(per_digit.items()))}; live latency median {np.median(latencies):.0f} ms, "
+          f"p95 {np.percentile(latencies, 95):.0f} ms over {len(latencies)} drawings")
+    assert correct["cnn"] >= 18 and correct["mlp"] >= 16, (correct, per_digit)
+    assert screenshot.stat().st_size > 20_000
+
+
+@needs_browser
+def test_phone_layout_keeps_the_answer_near_the_canvas(shipped_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=browser.chromium_path(), headless=True,
+                                              args=browser.CHROMIUM_ARGS)
+        try:
+            page = chromium.new_page(viewport=browser.PHONE)
+            page.goto(shipped_server.local_url, wait_until="networkidle")
+            page.locator("#canvas canvas").first.wait_for(state="visible")
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            canvas = page.locator("#canvas").bounding_box()
+            status = page.locator("#status").bounding_box()
+            boxes = {name: page.locator(f"#{name}").bounding_box() for name in ("steps", "saliency", "mlp-label")}
+        finally:
+            chromium.close()
+    assert width <= browser.PHONE["width"], "nothing sticks out sideways"
+    assert canvas["x"] >= 0 and canvas["x"] + canvas["width"] <= browser.PHONE["width"]
+    assert 0 <= status["y"] - (canvas["y"] + canvas["height"]) < 120, "the answer is right below the canvas"
+    for name, box in boxes.items():
+        assert box["x"] >= 0 and box["x"] + box["width"] <= browser.PHONE["width"] + 1, name
+
+
+@needs_browser
+def test_concurrent_visitors_see_only_their_own_answers(shipped_server):
+    """Two visitors draw different digits at the same time; each gets the reading of their own drawing."""
+    first = [(d, browser.DIGIT_STYLES[d][0]) for d in (0, 1, 2, 3, 4)]
+    second = [(d, browser.DIGIT_STYLES[d][1]) for d in (7, 8, 9, 6, 5)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda drawings: browser.draw_session(shipped_server.local_url, drawings), [first, second]))
+    for drawings, outcomes in zip((first, second), runs):
+        for (digit, _), outcome in zip(drawings, outcomes):
+            assert _answers(outcome["status"])["cnn"] == digit, (digit, outcome["status"])
+
+
+def test_too_little_ink_gets_a_message_not_a_digit(reader):
+    canvas = np.full((400, 400), 255, np.uint8)
+    canvas[200, 200] = 0
+    reading = demo.read_drawing(reader, canvas)
+    assert not reading.ok and "Too little ink" in reading.message and not reading.probabilities
+    dab = browser.render_strokes([[(0.5, 0.5), (0.5, 0.5)]])  # one dab of the brush
+    assert "Too little ink" in demo.read_drawing(reader, dab).message
+    assert demo.read_drawing(reader, browser.render_strokes(browser.DIGIT_STROKES[1])).ok
+
+
+def test_saliency_maps_show_where_blanking_hurts(reader):
+    from mnist_compare import saliency
+
+    image = np.zeros((28, 28), np.float32)
+    image[4:24, 13:16] = 1.0  # a "1"
+    maps = saliency.explain(reader.predict, image)
+    assert set(maps) == set(reader.names)
+    for heat in maps.values():
+        assert heat.shape == (28, 28) and heat.min() >= 0
+        # blanking the empty corner changes nothing; the stroke is where the answer comes from
+        assert heat[:3, :3].max() == 0 and heat[4:24, 12:17].max() > 0
+    reading = demo.read_drawing(reader, browser.render_strokes(browser.DIGIT_STROKES[7]), explain=True)
+    assert reading.saliency_image.ndim == 3 and reading.saliency_image.shape[2] == 3
+
+
+def test_steps_strip_titles_use_a_truetype_font():
+    from PIL import ImageFont
+
+    font = demo.title_font()
+    assert isinstance(font, ImageFont.FreeTypeFont) and font.size >= 14

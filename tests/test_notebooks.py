@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mnist_compare import config
+from mnist_compare import colab, config
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
@@ -73,8 +73,8 @@ def test_the_setup_cell_is_the_same_everywhere_and_has_the_repository_url():
     setups = {source(load(path)["cells"][2]) for path in NOTEBOOKS}
     assert len(setups) == 1, "every notebook has the same Setup cell"
     setup = setups.pop()
-    assert f'REPOSITORY_URL = "{config.REPOSITORY_URL}"' in setup
-    assert setup.count("https://") == 1, "the URL appears once"
+    assert setup == colab.setup_cell(), "built from config.REPOSITORY_URL (python -m mnist_compare colab-links)"
+    assert setup.count(config.REPOSITORY_URL) == 1, "the address appears once"
     assert "/content" not in setup
 
 

@@ -146,3 +146,50 @@ def test_a_reused_trainer_trains_exactly_like_a_new_one(model, splits, tmp_path)
     assert any(not np.array_equal(a, b) for a, b in zip(other, weights(tmp_path / "fresh" / "epoch01.keras")))
     assert fresh["history"] == reused["history"]
     assert fresh["snapshots"]["1"]["test"] == reused["snapshots"]["1"]["test"]
+
+
+def test_device_selection_uses_the_fast_cpu_layers_only_on_a_cpu(monkeypatch):
+    """No GPU here: TensorFlow's device list is replaced to play a GPU runtime."""
+    import tensorflow as tf
+
+    from mnist_compare import training
+    from mnist_compare.models import PatchConv2D, ReshapeMaxPooling2D, build_model
+
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: ["/physical_device:GPU:0"] if kind == "GPU" else [])
+    assert training.training_device() == "GPU"
+    for name in ("mlp", "cnn", "cnn_improved"):
+        options = training.training_options(name)
+        assert options["device"] == "GPU" and options["fast_ops"] is False
+    gpu_cnn = build_model("cnn", fast_ops=training.training_options("cnn")["fast_ops"])
+    assert not any(isinstance(layer, (PatchConv2D, ReshapeMaxPooling2D)) for layer in gpu_cnn.layers)
+    assert training.training_options("cnn_improved")["augment_shift"] == 2, "the rest of the options are kept"
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
+    assert training.training_device() == "CPU"
+    assert training.training_options("cnn") == {"jit_compile": True, "fast_ops": True, "device": "CPU"}
+    assert training.training_options("mlp")["fast_ops"] is False
+    cpu_cnn = build_model("cnn", fast_ops=training.training_options("cnn")["fast_ops"])
+    assert isinstance(cpu_cnn.get_layer("conv"), PatchConv2D)
+    assert training.training_options("cnn", "gpu")["fast_ops"] is False, "an explicit device wins"
+    with pytest.raises(ValueError, match="TPU"):
+        training.training_options("cnn", "TPU")
+
+
+def test_a_gpu_run_records_its_device_and_trains_the_plain_layers(monkeypatch, tmp_path, splits):
+    """train_run on a (pretend) GPU: plain Keras layers, and run.json says GPU."""
+    import tensorflow as tf
+
+    from mnist_compare import storage, training
+
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: ["/physical_device:GPU:0"] if kind == "GPU" else [])
+    monkeypatch.setattr(training, "_TRAINERS", {})
+    run = spec("cnn", (1,), splits=splits)
+    record = training.train_run(run, splits, tmp_path / "cnn_seed3")
+    (trainer,) = training._TRAINERS.values()
+    assert type(trainer.model.get_layer("conv")).__name__ == "Conv2D", "trained with Keras's own convolution"
+    assert type(trainer.model.get_layer("pool")).__name__ == "MaxPooling2D"
+    assert record["training_options"]["device"] == "GPU"
+    assert record["training_options"]["fast_ops"] is False
+    assert storage.read_json(tmp_path / "cnn_seed3" / "run.json")["training_options"]["device"] == "GPU"
