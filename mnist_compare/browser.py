@@ -87,13 +87,7 @@ def draw_and_read(url: str, strokes, *, screenshot: str | Path | None = None, me
             canvas = page.locator("#canvas canvas").first
             box = canvas.bounding_box()
             for stroke in strokes:
-                points = [(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy) for fx, fy in stroke]
-                page.mouse.move(*points[0])
-                page.mouse.down()
-                for (x0, y0), (x1, y1) in zip(points, points[1:]):
-                    for step in range(1, 16):
-                        page.mouse.move(x0 + (x1 - x0) * step / 15, y0 + (y1 - y0) * step / 15)
-                page.mouse.up()
+                _stroke(page, box, stroke)
             if method_label:
                 page.get_by_label(method_label).check()
             page.wait_for_timeout(300)
@@ -117,13 +111,16 @@ def _open(page, url: str, timeout_ms: int):
     page.wait_for_timeout(500)  # the page's own script picks the brush
 
 
-def _stroke(page, box, stroke, steps: int = 8) -> None:
+def _stroke(page, box, stroke, spacing: float = 24.0) -> None:
+    """Press, move through the points (a mouse event every ``spacing`` pixels or so), release."""
+    import math
+
     points = [(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy) for fx, fy in stroke]
     page.mouse.move(*points[0])
     page.mouse.down()
     for (x0, y0), (x1, y1) in zip(points, points[1:]):
-        for step in range(1, steps + 1):
-            page.mouse.move(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
+        steps = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / spacing))
+        page.mouse.move(x1, y1, steps=steps)
     page.mouse.up()
 
 
@@ -181,7 +178,7 @@ def draw_session(url: str, drawings, *, viewport: dict | None = None, screenshot
                 box = page.locator("#canvas canvas").first.bounding_box()
                 for number, stroke in enumerate(strokes):
                     before = page.locator("#status").inner_text()
-                    with page.expect_request(lambda request: "queue/join" in request.url, timeout=timeout_ms):
+                    with page.expect_request(lambda request: "queue/join" in request.url, timeout=4 * timeout_ms):
                         _stroke(page, box, stroke)
                     ended = time.perf_counter()
                     if number < len(strokes) - 1:

@@ -443,12 +443,15 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
                     for name in reader.names:
                         labels.append(gr.Label(num_top_classes=3, label=f"{MODEL_TITLES[name]} reads",
                                                elem_id=f"{name}-label", min_width=150))
-                explanation = gr.Image(label="What the models look at: blanking the bright parts lowers the "
-                                             "answer's probability most", type="numpy", interactive=False,
-                                       format="png", elem_id="saliency")
+                # The pictures carry their own titles; a label drawn over them would hide the first.
+                gr.Markdown("**What the models look at**: blanking the bright parts of the 28x28 input lowers "
+                            "the probability of the model's answer most.")
+                explanation = gr.Image(show_label=False, type="numpy", interactive=False, format="png",
+                                       elem_id="saliency", buttons=[])
+                gr.Markdown("**Preprocessing steps**")
                 # PNG: lossless for the titles, and for a gray strip about 5x faster to encode than WebP.
-                steps = gr.Image(label="Preprocessing steps", type="numpy", interactive=False,
-                                 format="png", elem_id="steps")
+                steps = gr.Image(show_label=False, type="numpy", interactive=False, format="png", elem_id="steps",
+                                 buttons=[])
         outputs = [status, explanation, steps] + labels
         # Live reading presses this button at each stroke's end (LIVE_READING_JS), so both paths are one.
         read_button.click(respond, inputs=[canvas, method], outputs=outputs, api_name=API_NAME,
