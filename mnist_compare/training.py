@@ -433,10 +433,27 @@ def results_disagreement(run_dir: Path, epoch: int, results: dict | None) -> str
 
 
 def load_model_file(path: Path):
-    """Load a ``.keras`` file in safe mode (no custom objects); ``load_snapshot`` checks it first."""
+    """Load a ``.keras`` file in safe mode (no custom objects); ``load_snapshot`` checks it first.
+
+    A file saved by a newer Keras may hold settings an older one does not know (Keras 3.15 writes
+    ``input_axes`` into every initializer, which Keras 3.13, Colab's, refuses). Then the architecture
+    is built here, from the run's model name (``<name>_seed<N>``), and only the weights are read.
+    """
     import keras
 
-    return keras.models.load_model(path, safe_mode=True)
+    from .models import ARCHITECTURES, build_model
+
+    path = Path(path)
+    try:
+        return keras.models.load_model(path, safe_mode=True)
+    except (TypeError, ValueError) as error:
+        name = path.parent.name.rsplit("_seed", 1)[0]
+        if name not in ARCHITECTURES:
+            raise DamagedArtefactError(f"{path} cannot be loaded by Keras {keras.__version__} "
+                                       f"({str(error).splitlines()[0][:160]}).") from None
+        model = build_model(name)
+        model.load_weights(path)
+        return model
 
 
 def load_snapshot(run_dir: Path, epoch: int):

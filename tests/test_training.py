@@ -193,3 +193,26 @@ def test_a_gpu_run_records_its_device_and_trains_the_plain_layers(monkeypatch, t
     assert record["training_options"]["device"] == "GPU"
     assert record["training_options"]["fast_ops"] is False
     assert storage.read_json(tmp_path / "cnn_seed3" / "run.json")["training_options"]["device"] == "GPU"
+
+
+def test_a_model_file_from_a_newer_keras_loads_its_weights_into_the_architecture(monkeypatch, tmp_path, splits):
+    """Keras 3.13 (Colab's) refuses the initializer settings Keras 3.15 writes: the weights are read alone."""
+    import keras
+
+    record_dir = tmp_path / "mlp_seed3"
+    training.train_run(spec("mlp", (1,), splits=splits), splits, record_dir)
+    expected = training.load_snapshot(record_dir, 1).get_weights()
+
+    def newer_file(*args, **kwargs):
+        raise TypeError("GlorotUniform.__init__() got an unexpected keyword argument 'input_axes'")
+
+    monkeypatch.setattr(keras.models, "load_model", newer_file)
+    loaded = training.load_snapshot(record_dir, 1)
+    assert loaded.name == "mlp"
+    for a, b in zip(loaded.get_weights(), expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+    unknown = tmp_path / "rnn_seed0"
+    unknown.mkdir()
+    (unknown / "epoch01.keras").write_bytes((record_dir / "epoch01.keras").read_bytes())
+    with pytest.raises(training.DamagedArtefactError, match="cannot be loaded by Keras"):
+        training.load_model_file(unknown / "epoch01.keras")
