@@ -1,4 +1,4 @@
-"""Drive the running demo in a real Chromium: draw strokes, press the button, read the answer.
+"""Drive the running demo in a real Chromium: draw strokes with the mouse, read the live answers, clear.
 
 Used by the browser test and to take the demo screenshot for the README and report.
 Needs Playwright (``pip install playwright``) and a Chromium; Debian's ``/usr/bin/chromium``
@@ -69,37 +69,6 @@ def chromium_path() -> str | None:
         if candidate and Path(candidate).exists():
             return candidate
     return None
-
-
-def draw_and_read(url: str, strokes, *, screenshot: str | Path | None = None, method_label: str | None = None,
-                  timeout_ms: int = 30_000) -> str:
-    """Open ``url``, draw ``strokes`` with the mouse, press Read digit; return the status text."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        executable = chromium_path()
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url, wait_until="networkidle")
-            page.locator('#canvas button[aria-label="Brush"]').wait_for(state="visible", timeout=timeout_ms)
-            page.wait_for_timeout(500)  # the page's own script picks the brush
-            canvas = page.locator("#canvas canvas").first
-            box = canvas.bounding_box()
-            for stroke in strokes:
-                _stroke(page, box, stroke)
-            if method_label:
-                page.get_by_label(method_label).check()
-            page.wait_for_timeout(300)
-            page.locator("#read").click()
-            page.wait_for_function(
-                "() => (document.querySelector('#status')?.innerText || '').includes('reads')", timeout=timeout_ms)
-            page.wait_for_timeout(500)
-            if screenshot:
-                page.screenshot(path=str(screenshot), full_page=True)
-            return page.locator("#status").inner_text()
-        finally:
-            browser.close()
 
 
 #: The two viewports of the journey: a phone (390 px wide, as an iPhone 12-15) and a desktop.

@@ -417,15 +417,17 @@ def verify_snapshot(run_dir: Path, epoch: int) -> Path:
 
 
 def results_disagreement(run_dir: Path, epoch: int, results: dict | None) -> str | None:
-    """A one-line notice when the saved snapshot is not the one whose numbers ``results`` holds
-    (it was trained again after results.json was written), else ``None``."""
+    """A one-line notice when the saved snapshot (already checked against its ``run.json``) is not the
+    one whose numbers ``results`` holds (it was trained again after results.json was written), else ``None``."""
     if not results:
         return None
     run_dir = Path(run_dir)
     path = snapshot_path(run_dir, epoch)
     record = next((run for run in results.get("runs", []) if run.get("run_id") == run_dir.name), None)
     expected = ((record or {}).get("artefacts") or {}).get(path.name)
-    if expected is None or not path.is_file() or storage.sha256(path) == expected:
+    # the file matches run.json's sha256 (verify_snapshot or train_run saw to it): compare the records
+    recorded = (storage.read_json(run_dir / RUN_RECORD).get("artefacts") or {}).get(path.name)
+    if expected is None or recorded == expected:
         return None
     return (f"Note: {path} was trained after results.json was written, so this notebook's pictures come from "
             "a retrained model while its tables come from results.json; `python -m mnist_compare run` "

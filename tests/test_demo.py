@@ -208,7 +208,9 @@ def test_share_link_offline_is_one_line_and_keeps_serving(server, capsys, monkey
                     reason="Debian chromium is not installed (.ci/run installs it and requires this test)")
 def test_browser_draws_a_one_and_reads_it(server, tmp_path):
     screenshot = tmp_path / "demo.png"
-    status = browser.draw_and_read(server.local_url, browser.DIGIT_STROKES[1], screenshot=screenshot)
+    (outcome,) = browser.draw_session(server.local_url, [(1, browser.DIGIT_STROKES[1])], screenshot=screenshot,
+                                      screenshot_after=0)
+    status = outcome["status"]
     assert screenshot.stat().st_size > 10_000
     assert re.search(r"MLP reads \*{0,2}1\b", status), status
     assert re.search(r"CNN reads \*{0,2}1\b", status), status

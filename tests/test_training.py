@@ -216,3 +216,15 @@ def test_a_model_file_from_a_newer_keras_loads_its_weights_into_the_architecture
     (unknown / "epoch01.keras").write_bytes((record_dir / "epoch01.keras").read_bytes())
     with pytest.raises(training.DamagedArtefactError, match="cannot be loaded by Keras"):
         training.load_model_file(unknown / "epoch01.keras")
+
+
+def test_a_snapshot_trained_after_results_json_gets_a_notice(tmp_path, splits):
+    run_dir = tmp_path / "mlp_seed3"
+    training.train_run(spec("mlp", (1,), splits=splits), splits, run_dir)
+    recorded = storage.read_json(run_dir / "run.json")["artefacts"]
+    same = {"runs": [{"run_id": "mlp_seed3", "artefacts": dict(recorded)}]}
+    assert training.results_disagreement(run_dir, 1, same) is None
+    assert training.results_disagreement(run_dir, 1, None) is None
+    other = {"runs": [{"run_id": "mlp_seed3", "artefacts": {**recorded, "epoch01.keras": "0" * 64}}]}
+    notice = training.results_disagreement(run_dir, 1, other)
+    assert notice.startswith("Note: ") and "epoch01.keras was trained after results.json" in notice
