@@ -71,3 +71,14 @@ def user_like_canvases(digits, *, seed: int, canvas_side: int = CANVAS_SIDE, **r
     """Seeded user-like canvases, one per digit (same seed, same drawings)."""
     rng = np.random.default_rng(seed)
     return [user_like_canvas(digit, rng, canvas_side=canvas_side, **ranges) for digit in digits]
+
+
+def other_handwriting(count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Handwriting that is not MNIST: scikit-learn's 1,797 digits (8x8, from 43 other writers, UCI),
+    smoothed up to 32x32 in [0, 1], and their labels; the first ``count`` if given."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = digits.images[:count] / 16.0
+    smooth = np.clip(ndimage.zoom(images, (1, 4, 4), order=3), 0.0, 1.0)
+    return smooth.astype(np.float32), digits.target[:count].astype(np.int64)

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import config, metrics, storage
 from .errors import ReadOnlyError, ResultsFileError
-from .training import RunSpec, predictions_path, train_run
+from .training import predictions_path, run_spec, train_run
 
 MODEL_NAMES = ("mlp", "cnn")
 SUMMARY_METRICS = {
@@ -86,15 +86,6 @@ def seeds_for(count: int) -> list[int]:
     return [config.FIRST_SEED + i for i in range(count)]
 
 
-def run_spec(name: str, seed: int, splits, *, fast: bool, snapshot_epochs=None) -> RunSpec:
-    """The specification of one run (same data, same settings, one seed); the grid's snapshots by default."""
-    if snapshot_epochs is None:
-        snapshot_epochs = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
-    return RunSpec(model=name, seed=seed, snapshot_epochs=tuple(snapshot_epochs),
-                   batch_size=config.BATCH_SIZE, data_sha256=splits.info.get("arrays_sha256"),
-                   train_size=len(splits.y_train), fast=fast)
-
-
 def run_grid(
     *,
     seed_count: int | None = None,
@@ -160,14 +151,10 @@ def _research(results: dict, records, splits, paths, previous: dict, *, show_pro
     from .research import RESEARCH_VERSION, run_research
 
     cached = previous.get("research")
-    if (cached and cached.get("version") == RESEARCH_VERSION and cached.get("seeds") == results["config"]["seeds"]
+    if not (cached and cached.get("version") == RESEARCH_VERSION and cached.get("seeds") == results["config"]["seeds"]
             and previous.get("fast") == results["fast"] and all(record.get("resumed") for record in records)):
-        if "improved_cnn" not in cached:  # added after the rest: run only the missing part
-            from .research import improved_cnn
-
-            cached["improved_cnn"] = improved_cnn(results, splits, paths, show_progress=show_progress)
-        return cached
-    return run_research(results, splits, paths, show_progress=show_progress)
+        cached = None  # other runs: every section is computed again
+    return run_research(results, splits, paths, previous=cached, show_progress=show_progress)
 
 
 def _run_summary(record: dict) -> dict:

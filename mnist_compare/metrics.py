@@ -134,3 +134,39 @@ def paired_differences(a: Sequence[float], b: Sequence[float]) -> list[float]:
     if len(a) != len(b):
         raise ValueError("Paired differences need two lists of the same length.")
     return [float(x - y) for x, y in zip(a, b)]
+
+
+def reliability(labels: np.ndarray, probabilities: np.ndarray, bins: int = 15) -> dict:
+    """Per confidence bin (equal width over [0, 1]): items, mean confidence and accuracy of the arg-max."""
+    confidence = probabilities.max(1)
+    correct = np.argmax(probabilities, 1) == labels
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    count = np.bincount(which, minlength=bins).astype(float)
+    safe = np.maximum(count, 1)
+    return {"edges": edges.tolist(), "count": count,
+            "confidence": np.bincount(which, weights=confidence, minlength=bins) / safe,
+            "accuracy": np.bincount(which, weights=correct.astype(float), minlength=bins) / safe}
+
+
+def expected_calibration_error(table: dict) -> float:
+    """Sum over bins of (items in the bin / all items) x |accuracy - mean confidence|."""
+    count = np.asarray(table["count"], dtype=float)
+    gap = np.abs(np.asarray(table["accuracy"]) - np.asarray(table["confidence"]))
+    return float(np.sum(count / count.sum() * gap))
+
+
+def binomial_interval(correct: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion: the test-set sampling error of one run's accuracy."""
+    from scipy.stats import binomtest
+
+    if total < 1:
+        raise ValueError("A binomial interval needs at least one item.")
+    result = binomtest(int(correct), int(total)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(result.low), float(result.high)
+
+
+def best_epoch(values: Sequence[float], *, lower_is_better: bool = True) -> int:
+    """1-based epoch of the best value (the first one on ties): early stopping's choice."""
+    values = np.asarray(values, dtype=float)
+    return int(np.argmin(values) if lower_is_better else np.argmax(values)) + 1

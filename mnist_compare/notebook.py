@@ -117,7 +117,7 @@ def ensure_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int 
     from tqdm.auto import tqdm
 
     from .data import prepare_splits
-    from .experiments import run_spec
+    from .training import run_spec
     from .experiments import read_results
     from .training import DamagedArtefactError, results_disagreement, train_run, verify_snapshot
 

@@ -28,20 +28,38 @@ from . import config, metrics
 RESEARCH_VERSION = 1
 ROBUSTNESS_IMAGES = 3000
 ROBUSTNESS_SEED = 2024
+#: Whole curves, from no change to where the models fail: every pixel of shift up to 8 (a digit
+#: is about 20 pixels wide), every 10 degrees up to 60, zoom 0.5-1.5, noise up to half the ink's value.
 ROBUSTNESS_LEVELS = {
-    "shift": [0, 2, 4, 6, 8],          # pixels, in a random direction per image
-    "rotation": [0, 15, 30, 45],       # degrees, random sign per image
-    "scale": [0.6, 0.8, 1.0, 1.2, 1.4],  # zoom about the image centre
-    "noise": [0.0, 0.1, 0.2, 0.3, 0.4],  # standard deviation of added Gaussian noise
+    "shift": [0, 1, 2, 3, 4, 5, 6, 7, 8],   # pixels, in a random direction per image
+    "rotation": [0, 10, 20, 30, 40, 50, 60],  # degrees, random sign per image
+    "scale": [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5],  # zoom about the image centre
+    "noise": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5],  # standard deviation of added Gaussian noise
 }
 ROBUSTNESS_UNITS = {"shift": "pixels", "rotation": "degrees", "scale": "zoom factor", "noise": "noise std"}
 USER_DRAWINGS = 1000
 USER_DRAWINGS_SEED = 11
 PERMUTATION_SEED = 4321
-#: Extra runs: (variant, model, seeds, snapshot epochs).
 CONTROL_MODEL = "mlp_wide"
 IMPROVED_MODEL = "cnn_improved"
 IMPROVED_SEEDS = 1
+PERMUTED_SEEDS = 3
+#: The deeper regularised MLP and the compute-matched MLP: the grid's epochs, three seeds.
+ARCHITECTURE_MODELS = ("mlp_deep", "mlp_compute")
+ARCHITECTURE_SEEDS = 3
+#: The global-average-pooling CNN, for the shift contrast: two seeds, the first snapshot's epochs.
+GAP_MODEL = "cnn_gap"
+GAP_SEEDS = 2
+DATA_EFFICIENCY_MODELS = ("mlp", CONTROL_MODEL, "cnn")
+DATA_EFFICIENCY_SIZES = (500, 2000, 8000)
+DATA_EFFICIENCY_FAST_SIZES = (300, 1000)
+DATA_EFFICIENCY_SEEDS = 3
+DATA_EFFICIENCY_SEED = 700
+#: Small training sets get more epochs: at least this many image presentations in all.
+DATA_EFFICIENCY_MIN_IMAGES = 20_000
+OTHER_HANDWRITING_SEED = 17
+OTHER_HANDWRITING_FAST = 300
+CALIBRATION_BINS = 15
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -197,6 +215,48 @@ def user_drawings(models: dict, splits) -> dict:
     return out
 
 
+def other_handwriting(models: dict, *, fast: bool) -> dict:
+    """Accuracy on scikit-learn's 8x8 digits (other writers, other scanner) drawn like user drawings
+    on a canvas, through each preprocessing method."""
+    from . import drawings
+    from .preprocessing import METHODS, preprocess
+    from .training import predict_probabilities
+
+    images, labels = drawings.other_handwriting(OTHER_HANDWRITING_FAST if fast else None)
+    canvases = drawings.user_like_canvases(images, seed=OTHER_HANDWRITING_SEED)
+    inputs = {method: np.concatenate([preprocess(canvas, method).batch() for canvas in canvases]) for method in METHODS}
+    out = {"drawings": int(len(labels)), "source": "scikit-learn load_digits (UCI optical digits, 8x8)",
+           "accuracy": {}}
+    for name, seed_models in models.items():
+        out["accuracy"][name] = {
+            method: _summary([float(np.mean(np.argmax(predict_probabilities(model, batch), 1) == labels))
+                              for model in seed_models])
+            for method, batch in inputs.items()}
+    return out
+
+
+def calibration(labels: np.ndarray, probabilities: list, bins: int = CALIBRATION_BINS) -> dict:
+    """Expected calibration error per seed, the reliability diagram pooled over seeds, and the
+    confident mistakes (wrong with at least 99% confidence) per seed."""
+    ece, mistakes, pooled = [], [], []
+    for probs in probabilities:
+        table = metrics.reliability(labels, probs, bins)
+        ece.append(metrics.expected_calibration_error(table))
+        confidence = probs.max(1)
+        wrong = np.argmax(probs, 1) != labels
+        mistakes.append(int(np.sum(wrong & (confidence >= 0.99))))
+        pooled.append(table)
+    counts = np.sum([t["count"] for t in pooled], axis=0)
+    weight = np.maximum(counts, 1)
+    diagram = {"count": counts.astype(int).tolist(),
+               "confidence": (np.sum([np.array(t["confidence"]) * t["count"] for t in pooled], 0) / weight).tolist(),
+               "accuracy": (np.sum([np.array(t["accuracy"]) * t["count"] for t in pooled], 0) / weight).tolist(),
+               "edges": pooled[0]["edges"]}
+    return {"ece": _summary(ece), "confident_mistakes": _summary(mistakes), "reliability": diagram,
+            "mean_confidence": _summary([float(p.max(1).mean()) for p in probabilities]),
+            "test_images": int(len(labels))}
+
+
 def error_gallery(run_dirs: dict, splits, epochs: int, top: int = 12) -> dict:
     """The test digits that either model (seed 0) gets wrong with the highest confidence."""
     from .training import predictions_path
@@ -247,8 +307,7 @@ def _extra_run_dir(paths, variant: str, name: str, seed: int):
 
 
 def _extra_runs(variant: str, model_names, seeds, splits, snapshot_epochs, paths, progress) -> list[dict]:
-    from .experiments import run_spec
-    from .training import train_run
+    from .training import run_spec, train_run
 
     fast = bool(splits.info.get("fast"))
     return [train_run(run_spec(name, seed, splits, fast=fast, snapshot_epochs=snapshot_epochs), splits,
@@ -256,11 +315,20 @@ def _extra_runs(variant: str, model_names, seeds, splits, snapshot_epochs, paths
             for name in model_names for seed in seeds]
 
 
+def _extra_models(paths, variant: str, name: str, seeds, epochs: int) -> list:
+    from .training import load_snapshot
+
+    return [load_snapshot(_extra_run_dir(paths, variant, name, seed), epochs) for seed in seeds]
+
+
 def _extra_summary(records, epochs_list) -> dict:
     out = {}
     for name in dict.fromkeys(r["spec"]["model"] for r in records):
         runs = [r for r in records if r["spec"]["model"] == name]
-        out[name] = {"parameters": runs[0]["parameters"], "seeds": [r["spec"]["seed"] for r in runs]}
+        out[name] = {"parameters": runs[0]["parameters"], "seeds": [r["spec"]["seed"] for r in runs],
+                     "seconds_per_epoch": _summary([float(np.median(r["epoch_seconds"][1:] or r["epoch_seconds"]))
+                                                    for r in runs]),
+                     "history": {key: [r["history"][key] for r in runs] for key in ("val_loss", "val_accuracy")}}
         for epochs in epochs_list:
             out[name][str(epochs)] = {
                 key: _summary([r["snapshots"][str(epochs)][part][field] for r in runs])
@@ -271,16 +339,179 @@ def _extra_summary(records, epochs_list) -> dict:
     return out
 
 
-def improved_cnn(results: dict, splits, paths, *, show_progress: bool = True, log=print) -> dict:
-    """The appendix: a stronger CNN (BatchNorm, dropout, shift augmentation), its test accuracy and drawings."""
+def _progress(total: int, show: bool):
     from tqdm.auto import tqdm
 
+    return tqdm(total=total, unit="epoch", disable=not show, dynamic_ncols=True)
+
+
+class _Context:
+    """What every research section needs: the results so far, the data, the output folder."""
+
+    def __init__(self, results: dict, splits, paths, show_progress: bool, log):
+        self.results, self.splits, self.paths, self.show_progress, self.log = results, splits, paths, show_progress, log
+        self.seeds = results["config"]["seeds"]
+        self.last = max(results["config"]["snapshot_epochs"])
+        self.snapshot_epochs = tuple(results["config"]["snapshot_epochs"])
+        self.fast = bool(splits.info.get("fast"))
+        self._models: dict = {}
+
+    def grid_models(self) -> dict:
+        from .training import load_snapshot
+
+        if "grid" not in self._models:
+            self._models["grid"] = {name: [load_snapshot(self.paths.models / f"{name}_seed{seed}", self.last)
+                                           for seed in self.seeds] for name in ("mlp", "cnn")}
+        return self._models["grid"]
+
+    def all_models(self, research: dict) -> dict:
+        """The grid's models and every control that has runs: the wide, deep, compute-matched MLPs and the GAP CNN."""
+        if "all" not in self._models:
+            models = dict(self.grid_models())
+            models[CONTROL_MODEL] = _extra_models(self.paths, "control", CONTROL_MODEL, self.seeds, self.last)
+            controls = research["architecture_controls"]
+            for name, info in controls["models"].items():
+                models[name] = _extra_models(self.paths, "architecture", name, info["seeds"], info["epochs"])
+            self._models["all"] = models
+        return self._models["all"]
+
+
+def capacity_control(ctx: _Context, research: dict) -> dict:
+    ctx.log(f"Research: capacity control ({CONTROL_MODEL}, {len(ctx.seeds)} seeds)")
+    with _progress(len(ctx.seeds) * ctx.last, ctx.show_progress) as progress:
+        control = _extra_runs("control", [CONTROL_MODEL], ctx.seeds, ctx.splits, ctx.snapshot_epochs, ctx.paths,
+                              progress)
+    return _extra_summary(control, ctx.snapshot_epochs)
+
+
+def architecture_controls(ctx: _Context, research: dict) -> dict:
+    """A deeper regularised MLP and a compute-matched MLP (the grid's epochs, fewer seeds), and a CNN
+    with a global-average-pooling head (the shift contrast)."""
+    plan = {name: (ctx.seeds[:ARCHITECTURE_SEEDS], ctx.snapshot_epochs) for name in ARCHITECTURE_MODELS}
+    plan[GAP_MODEL] = (ctx.seeds[:GAP_SEEDS], (min(ctx.snapshot_epochs),))
+    ctx.log("Research: architecture controls (" + ", ".join(f"{name} x{len(seeds)} seeds, {max(epochs)} epochs"
+                                                            for name, (seeds, epochs) in plan.items()) + ")")
+    out = {"models": {}}
+    with _progress(sum(len(s) * max(e) for s, e in plan.values()), ctx.show_progress) as progress:
+        for name, (seeds, epochs) in plan.items():
+            records = _extra_runs("architecture", [name], seeds, ctx.splits, epochs, ctx.paths, progress)
+            summary = _extra_summary(records, epochs)[name]
+            summary.update(seeds=list(seeds), epochs=max(epochs))
+            out["models"][name] = summary
+    return out
+
+
+def permuted_pixels(ctx: _Context, research: dict) -> dict:
+    from dataclasses import replace
+
+    seeds = ctx.seeds[:PERMUTED_SEEDS]
+    epochs = (min(ctx.snapshot_epochs),)
+    splits = replace(ctx.splits, x_train=permute_pixels(ctx.splits.x_train), x_val=permute_pixels(ctx.splits.x_val),
+                     x_test=permute_pixels(ctx.splits.x_test))
+    ctx.log(f"Research: permuted pixels (MLP and CNN, {len(seeds)} seeds, {epochs[0]} epochs)")
+    with _progress(2 * len(seeds) * epochs[0], ctx.show_progress) as progress:
+        permuted = _extra_runs("permuted", ["mlp", "cnn"], seeds, splits, epochs, ctx.paths, progress)
+    return {"epochs": epochs[0], "permutation_seed": PERMUTATION_SEED, "models": _extra_summary(permuted, epochs)}
+
+
+def data_efficiency_epochs(size: int, *, fast: bool) -> int:
+    """Epochs for a training set of ``size`` images: the grid's 10, or enough for about
+    ``DATA_EFFICIENCY_MIN_IMAGES`` image presentations on the smallest sets."""
+    if fast:
+        return config.FAST_EPOCHS
+    return max(max(config.SNAPSHOT_EPOCHS), int(np.ceil(DATA_EFFICIENCY_MIN_IMAGES / size)))
+
+
+def data_efficiency(ctx: _Context, research: dict) -> dict:
+    """Test accuracy against training-set size for the MLP, the wide MLP and the CNN, with seed bands.
+
+    Each seed draws its own stratified subset (the same one for the three models); the
+    full training set reuses the grid's and the capacity control's runs.
+    """
+    from dataclasses import replace
+
+    from .data import stratified_subset
+
+    seeds = ctx.seeds[:DATA_EFFICIENCY_SEEDS]
+    full = len(ctx.splits.y_train)
+    sizes = [size for size in (DATA_EFFICIENCY_FAST_SIZES if ctx.fast else DATA_EFFICIENCY_SIZES) if size < full]
+    total = sum(len(DATA_EFFICIENCY_MODELS) * len(seeds) * data_efficiency_epochs(s, fast=ctx.fast) for s in sizes)
+    ctx.log(f"Research: data efficiency ({', '.join(f'{s:,}' for s in sizes)} images; {len(seeds)} seeds)")
+    out = {"sizes": sizes + [full], "seeds": seeds, "epochs": {}, "models": {n: [] for n in DATA_EFFICIENCY_MODELS}}
+    with _progress(total, ctx.show_progress) as progress:
+        for size in sizes:
+            epochs = data_efficiency_epochs(size, fast=ctx.fast)
+            out["epochs"][str(size)] = epochs
+            per_model: dict = {name: [] for name in DATA_EFFICIENCY_MODELS}
+            for seed in seeds:
+                chosen = stratified_subset(ctx.splits.y_train, size, DATA_EFFICIENCY_SEED + seed)
+                subset = replace(ctx.splits, x_train=ctx.splits.x_train[chosen], y_train=ctx.splits.y_train[chosen])
+                for name in DATA_EFFICIENCY_MODELS:
+                    record = _extra_runs(f"data{size}", [name], [seed], subset, (epochs,), ctx.paths, progress)[0]
+                    per_model[name].append(record["snapshots"][str(epochs)]["test"]["accuracy"])
+            for name, values in per_model.items():
+                out["models"][name].append(_summary(values))
+    out["epochs"][str(full)] = ctx.last
+    for name in DATA_EFFICIENCY_MODELS:
+        if name == CONTROL_MODEL:
+            values = [research["capacity_control"][name][str(ctx.last)]["test_accuracy"]["values"][ctx.seeds.index(s)]
+                      for s in seeds]
+        else:
+            values = [next(run["snapshots"][str(ctx.last)]["test"]["accuracy"] for run in ctx.results["runs"]
+                           if run["model"] == name and run["seed"] == s) for s in seeds]
+        out["models"][name].append(_summary(values))
+    return out
+
+
+def improved_cnn_section(ctx: _Context, research: dict) -> dict:
+    return improved_cnn(ctx.results, ctx.splits, ctx.paths, show_progress=ctx.show_progress, log=ctx.log)
+
+
+def robustness_section(ctx: _Context, research: dict) -> dict:
+    ctx.log("Research: robustness to shifts, rotations, scaling and noise")
+    return robustness(ctx.all_models(research), ctx.splits)
+
+
+def user_drawings_section(ctx: _Context, research: dict) -> dict:
+    ctx.log("Research: user-like drawings through each preprocessing method")
+    return user_drawings(ctx.all_models(research), ctx.splits)
+
+
+def other_handwriting_section(ctx: _Context, research: dict) -> dict:
+    ctx.log("Research: handwriting that is not MNIST (scikit-learn's 8x8 digits drawn on a canvas)")
+    return other_handwriting(ctx.all_models(research), fast=ctx.fast)
+
+
+def calibration_section(ctx: _Context, research: dict) -> dict:
+    from .training import predictions_path
+
+    out = {"bins": CALIBRATION_BINS, "epochs": ctx.last, "models": {}}
+    sources = {name: [ctx.paths.models / f"{name}_seed{seed}" for seed in ctx.seeds] for name in ("mlp", "cnn")}
+    sources[CONTROL_MODEL] = [_extra_run_dir(ctx.paths, "control", CONTROL_MODEL, seed) for seed in ctx.seeds]
+    labels = ctx.splits.y_test
+    for name, run_dirs in sources.items():
+        probabilities = [np.load(predictions_path(run_dir, ctx.last))["probabilities"] for run_dir in run_dirs]
+        out["models"][name] = calibration(labels, probabilities)
+    return out
+
+
+def errors_section(ctx: _Context, research: dict) -> dict:
+    return error_gallery({name: ctx.paths.models / f"{name}_seed{ctx.seeds[0]}" for name in ("mlp", "cnn")},
+                         ctx.splits, ctx.last)
+
+
+def cost_section(ctx: _Context, research: dict) -> dict:
+    return cost(ctx.grid_models(), ctx.results)
+
+
+def improved_cnn(results: dict, splits, paths, *, show_progress: bool = True, log=print) -> dict:
+    """The appendix: a stronger CNN (BatchNorm, dropout, shift augmentation), its test accuracy and drawings."""
     from .training import load_snapshot
 
     seeds = results["config"]["seeds"][:IMPROVED_SEEDS]
     epochs = max(results["config"]["snapshot_epochs"])
     log(f"Research: improved CNN ({len(seeds)} seed, {epochs} epochs, shift augmentation)")
-    with tqdm(total=len(seeds) * epochs, unit="epoch", disable=not show_progress, dynamic_ncols=True) as progress:
+    with _progress(len(seeds) * epochs, show_progress) as progress:
         records = _extra_runs("appendix", [IMPROVED_MODEL], seeds, splits, (epochs,), paths, progress)
     summary = _extra_summary(records, (epochs,))[IMPROVED_MODEL]
     models = [load_snapshot(_extra_run_dir(paths, "appendix", IMPROVED_MODEL, seed), epochs) for seed in seeds]
@@ -290,58 +521,44 @@ def improved_cnn(results: dict, splits, paths, *, show_progress: bool = True, lo
             "seconds_per_epoch": [float(np.median(r["epoch_seconds"][1:] or r["epoch_seconds"])) for r in records]}
 
 
-def run_research(results: dict, splits, paths, *, show_progress: bool = True, log=print) -> dict:
-    """Every research experiment; extra training runs are reused when already on disk."""
-    from dataclasses import replace
+#: The research sections in the order they run (later ones read earlier ones) and their versions:
+#: a section is computed again when its version changes, the others are reused from results.json.
+SECTIONS = {
+    "capacity_control": (2, capacity_control),
+    "architecture_controls": (1, architecture_controls),
+    "permuted_pixels": (2, permuted_pixels),
+    "data_efficiency": (1, data_efficiency),
+    "improved_cnn": (1, improved_cnn_section),
+    "robustness": (2, robustness_section),
+    "user_drawings": (2, user_drawings_section),
+    "other_handwriting": (1, other_handwriting_section),
+    "calibration": (1, calibration_section),
+    "errors": (1, errors_section),
+    "cost": (1, cost_section),
+}
 
-    from tqdm.auto import tqdm
 
-    from .training import load_snapshot
-
+def run_research(results: dict, splits, paths, *, previous: dict | None = None, show_progress: bool = True,
+                 log=print) -> dict:
+    """Every research section; a section of ``previous`` (the research of the last results.json,
+    on the same runs) is reused when its version is current. Extra training runs are reused
+    from disk as well."""
     started = time.perf_counter()
-    seeds = results["config"]["seeds"]
-    last = max(results["config"]["snapshot_epochs"])
-    snapshot_epochs = tuple(results["config"]["snapshot_epochs"])
-    models = {name: [load_snapshot(paths.models / f"{name}_seed{seed}", last) for seed in seeds]
-              for name in ("mlp", "cnn")}
-    research = {"version": RESEARCH_VERSION, "epochs": last, "seeds": seeds}
-    sections = {}  # seconds each part took, for the benchmark's breakdown of the whole report
-    mark = time.perf_counter()
-
-    def lap(name):
-        nonlocal mark
-        now = time.perf_counter()
-        sections[name] = now - mark
-        mark = now
-
-    log("Research: robustness to shifts, rotations, scaling and noise")
-    research["robustness"] = robustness(models, splits)
-    lap("robustness")
-    log("Research: user-like drawings through each preprocessing method")
-    research["user_drawings"] = user_drawings(models, splits)
-    lap("user_drawings")
-    research["errors"] = error_gallery({name: paths.models / f"{name}_seed{seeds[0]}" for name in models}, splits, last)
-    research["cost"] = cost(models, results)
-    lap("errors_and_cost")
-
-    permuted_seeds = seeds[:3]
-    permuted_epochs = (min(snapshot_epochs),)
-    total = len(seeds) * max(snapshot_epochs) + 2 * len(permuted_seeds) * max(permuted_epochs)
-    with tqdm(total=total, unit="epoch", disable=not show_progress, dynamic_ncols=True) as progress:
-        log(f"Research: capacity control ({CONTROL_MODEL}, {len(seeds)} seeds)")
-        control = _extra_runs("control", [CONTROL_MODEL], seeds, splits, snapshot_epochs, paths, progress)
-        lap("capacity_control")
-        permuted_splits = replace(splits, x_train=permute_pixels(splits.x_train), x_val=permute_pixels(splits.x_val),
-                                  x_test=permute_pixels(splits.x_test))
-        log(f"Research: permuted pixels (MLP and CNN, {len(permuted_seeds)} seeds, {permuted_epochs[0]} epochs)")
-        permuted = _extra_runs("permuted", ["mlp", "cnn"], permuted_seeds, permuted_splits, permuted_epochs, paths,
-                               progress)
-        lap("permuted_pixels")
-    research["capacity_control"] = _extra_summary(control, snapshot_epochs)
-    research["permuted_pixels"] = {"epochs": permuted_epochs[0], "permutation_seed": PERMUTATION_SEED,
-                                   "models": _extra_summary(permuted, permuted_epochs)}
-    research["improved_cnn"] = improved_cnn(results, splits, paths, show_progress=show_progress, log=log)
-    lap("improved_cnn")
+    previous = previous or {}
+    old_versions = previous.get("section_versions", {})
+    research = {"version": RESEARCH_VERSION, "epochs": max(results["config"]["snapshot_epochs"]),
+                "seeds": results["config"]["seeds"], "section_versions": {}}
+    sections = dict(previous.get("section_seconds", {}))  # seconds each part took, for the benchmark
+    ctx = _Context(results, splits, paths, show_progress, log)
+    for name, (version, compute) in SECTIONS.items():
+        if name in previous and old_versions.get(name) == version:
+            research[name] = previous[name]
+        else:
+            mark = time.perf_counter()
+            research[name] = compute(ctx, research)
+            sections[name] = time.perf_counter() - mark
+        research["section_versions"][name] = version
     research["section_seconds"] = sections
-    research["seconds"] = time.perf_counter() - started
+    research["seconds"] = time.perf_counter() - started + sum(
+        seconds for name, seconds in sections.items() if name in previous and name in research)
     return research

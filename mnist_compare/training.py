@@ -32,6 +32,7 @@ TRAINING_OPTIONS = {
     "mlp": {"jit_compile": True, "fast_ops": False},
     "cnn": {"jit_compile": True, "fast_ops": True},
     "cnn_improved": {"jit_compile": True, "fast_ops": True, "augment_shift": 2},
+    "cnn_gap": {"jit_compile": True, "fast_ops": True},
 }
 
 
@@ -57,6 +58,8 @@ def training_options(name: str, device: str | None = None) -> dict:
         options["fast_ops"] = False
     options["device"] = device
     return options
+
+
 #: Evaluation runs the plain Keras layers in a TensorFlow graph (oneDNN kernels, no XLA): for
 #: inference on this CPU that was 2x faster than the XLA-compiled training layers, in batches of 1,024.
 EVAL_BATCH_SIZE = 1024
@@ -461,3 +464,12 @@ def load_model_file(path: Path):
 def load_snapshot(run_dir: Path, epoch: int):
     """Load a saved snapshot, checked against its recorded sha256 (safe mode, no custom objects)."""
     return load_model_file(verify_snapshot(run_dir, epoch))
+
+
+def run_spec(name: str, seed: int, splits, *, fast: bool, snapshot_epochs=None) -> RunSpec:
+    """The specification of one run (same data, same settings, one seed); the grid's snapshots by default."""
+    if snapshot_epochs is None:
+        snapshot_epochs = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
+    return RunSpec(model=name, seed=seed, snapshot_epochs=tuple(snapshot_epochs),
+                   batch_size=config.BATCH_SIZE, data_sha256=splits.info.get("arrays_sha256"),
+                   train_size=len(splits.y_train), fast=fast)
