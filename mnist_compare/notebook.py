@@ -51,6 +51,19 @@ def show(markdown: str) -> None:
     display(Markdown(markdown))
 
 
+def show_source(*objects) -> None:
+    """Display the source code of package functions or classes (read from the package, so the
+    notebook shows exactly what runs, without defining anything itself)."""
+    import inspect
+
+    from IPython.display import Markdown, display
+
+    for item in objects:
+        module = inspect.getmodule(item).__name__
+        source = inspect.getsource(item).rstrip()
+        display(Markdown(f"From `{module}`:\n\n```python\n{source}\n```"))
+
+
 def _relative(path: Path) -> str:
     try:
         return str(Path(path).resolve().relative_to(config.PROJECT_ROOT))

@@ -13,8 +13,12 @@ import numpy as np
 
 from . import config, storage
 
-MODEL_COLOURS = {"mlp": "tab:blue", "cnn": "tab:orange"}
-MODEL_LABELS = {"mlp": "MLP", "cnn": "CNN"}
+MODEL_COLOURS = {"mlp": "tab:blue", "cnn": "tab:orange", "mlp_wide": "tab:purple", "mlp_deep": "tab:cyan",
+                 "mlp_compute": "tab:olive", "cnn_gap": "tab:red", "cnn_improved": "tab:brown"}
+MODEL_LABELS = {"mlp": "MLP", "cnn": "CNN", "mlp_wide": "wide MLP", "mlp_deep": "deep MLP",
+                "mlp_compute": "compute-matched MLP", "cnn_gap": "GAP CNN", "cnn_improved": "improved CNN"}
+#: Figures are printed about 18 cm wide: at most this many inches wide, so that 9-point text stays 9-point.
+PAGE_WIDTH = 10.0
 
 
 def _title(text: str, results: dict | None = None, fast: bool | None = None) -> str:
@@ -69,29 +73,33 @@ def plot_learning_curves(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
 
 
 def plot_confusion_matrices(results: dict, epochs: int, *, models=("mlp", "cnn")) -> plt.Figure:
-    """Test-set confusion matrices summed over seeds, with the diagonal left blank for contrast."""
-    fig, axes = plt.subplots(1, len(models), figsize=(5.2 * len(models), 4.6))
+    """Test-set confusion matrices summed over seeds, diagonal left blank, on one shared colour scale."""
+    fig, axes = plt.subplots(1, len(models), figsize=(PAGE_WIDTH, 5.0), constrained_layout=True)
     axes = np.atleast_1d(axes)
+    matrices = {name: np.sum([run["snapshots"][str(epochs)]["confusion"] for run in results["runs"]
+                              if run["model"] == name], axis=0) for name in models}
+    errors = {}
+    for name, matrix in matrices.items():
+        errors[name] = matrix.astype(float)
+        np.fill_diagonal(errors[name], np.nan)
+    top = max(np.nanmax(e) for e in errors.values())
     for ax, name in zip(axes, models):
-        runs = [run for run in results["runs"] if run["model"] == name]
-        matrix = np.sum([run["snapshots"][str(epochs)]["confusion"] for run in runs], axis=0)
-        errors = matrix.astype(float)
-        np.fill_diagonal(errors, np.nan)
-        image = ax.imshow(errors, cmap="Reds")
+        matrix = matrices[name]
+        image = ax.imshow(errors[name], cmap="Reds", vmin=0, vmax=top)
         for true in range(10):
             for predicted in range(10):
                 value = matrix[true, predicted]
                 if true != predicted and value:
-                    ax.text(predicted, true, str(value), ha="center", va="center", fontsize=7)
+                    ax.text(predicted, true, str(value), ha="center", va="center", fontsize=8,
+                            color="white" if value > 0.6 * top else "black")
         ax.set_xticks(range(10))
         ax.set_yticks(range(10))
         ax.set_xlabel("Predicted digit")
         ax.set_ylabel("True digit")
-        wrong = int(matrix.sum() - np.trace(matrix))
-        ax.set_title(f"{MODEL_LABELS[name]}: {wrong} errors over {len(runs)} seed(s)")
-        fig.colorbar(image, ax=ax, fraction=0.046)
-    fig.suptitle(_title(f"Test confusion matrices after {epochs} epochs (off-diagonal)", results))
-    fig.tight_layout()
+        seeds = sum(run["model"] == name for run in results["runs"])
+        ax.set_title(f"{MODEL_LABELS[name]}: {int(matrix.sum() - np.trace(matrix))} errors, {seeds} seeds")
+    fig.colorbar(image, ax=list(axes), fraction=0.03, label="test images (sum over seeds)")
+    fig.suptitle(_title(f"Test confusion matrices after {epochs} epochs (off-diagonal, same colour scale)", results))
     return fig
 
 
@@ -167,7 +175,9 @@ def plot_math_primer(image) -> plt.Figure:
     from scipy.signal import correlate2d
     from scipy.special import softmax
 
-    fig, axes = plt.subplots(1, 5, figsize=(16, 3.2))
+    fig, grid = plt.subplots(2, 3, figsize=(PAGE_WIDTH, 6.4))
+    axes = grid.flat
+    grid[1, 2].axis("off")
     x = np.linspace(-5, 5, 401)
     axes[0].plot(x, np.maximum(0, x))
     axes[0].set_title("ReLU: max(0, x)")
@@ -183,7 +193,7 @@ def plot_math_primer(image) -> plt.Figure:
     axes[2].imshow(image, cmap="gray_r")
     axes[2].set_title("input I (28x28)")
     axes[3].imshow(feature_map, cmap="magma")
-    axes[3].set_title("ReLU(I * K), 26x26, K = edge filter")
+    axes[3].set_title("ReLU(I * K), 26x26,\nK = horizontal-edge filter")
     for ax in axes[2:4]:
         ax.axis("off")
     p = np.linspace(0.01, 1, 200)
@@ -196,39 +206,43 @@ def plot_math_primer(image) -> plt.Figure:
 
 
 def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "Test images") -> plt.Figure:
-    """Each image with every model's predicted digit and confidence; wrong answers in red."""
+    """Each image with every model's predicted digit and confidence; wrong answers in red (5 per row)."""
     count = len(images)
-    fig, axes = plt.subplots(1, count, figsize=(1.45 * count, 2.3))
-    for index, ax in enumerate(np.atleast_1d(axes)):
-        ax.imshow(np.squeeze(images[index]), cmap="gray_r")
+    cols = min(5, count)
+    rows = -(-count // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH * cols / 5, 2.9 * rows), squeeze=False)
+    for ax in axes.flat:
         ax.axis("off")
+    for index, ax in enumerate(axes.flat[:count]):
+        ax.imshow(np.squeeze(images[index]), cmap="gray_r")
         lines = [f"true {int(labels[index])}"]
         wrong = False
         for name, probs in probabilities.items():
             guess = int(np.argmax(probs[index]))
             wrong |= guess != int(labels[index])
             lines.append(f"{MODEL_LABELS.get(name, name)} {guess} ({100 * float(np.max(probs[index])):.0f}%)")
-        ax.set_title("\n".join(lines), fontsize=8, color="tab:red" if wrong else "black")
+        ax.set_title("\n".join(lines), fontsize=10, color="tab:red" if wrong else "black")
     fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
 def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox"), title: str | None = None,
-                          per_row: int = 2) -> plt.Figure:
+                          per_row: int = 1) -> plt.Figure:
     """User-like drawings and, per preprocessing method, the 28x28 input the models read and their answers."""
     from .preprocessing import METHOD_LABELS, preprocess
 
     group = 1 + len(methods)
     rows = -(-len(canvases) // per_row)
-    fig, axes = plt.subplots(rows, group * per_row, figsize=(2.2 * group * per_row, 2.45 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, group * per_row, figsize=(min(PAGE_WIDTH, 2.9 * group * per_row), 3.1 * rows),
+                             squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for index, (canvas, label) in enumerate(zip(canvases, labels)):
         row, start = divmod(index, per_row)
         cells = axes[row, start * group:(start + 1) * group]
         cells[0].imshow(canvas["composite"][..., :3])
-        cells[0].set_title(f"drawing of a {int(label)}", fontsize=9)
+        cells[0].set_title(f"drawing of a {int(label)}", fontsize=10)
         for ax, method in zip(cells[1:], methods):
             result = preprocess(canvas, method)
             probabilities = reader.predict(result.batch())
@@ -238,63 +252,71 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
                 guess = int(np.argmax(probs[0]))
                 reads.append(f"{MODEL_LABELS.get(name, name)} {guess} ({100 * float(np.max(probs[0])):.0f}%)"
                              + (" ✓" if guess == int(label) else " ✗"))
-            ax.set_title(f"{METHOD_LABELS[method]}\n" + ", ".join(reads), fontsize=7.5)
+            ax.set_title(f"{METHOD_LABELS[method]}\n" + "\n".join(reads), fontsize=9)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def plot_robustness(results: dict) -> plt.Figure:
-    """Test accuracy under each transform, MLP vs CNN; lines are means, bands span the seeds."""
+def plot_robustness(results: dict, *, models=None) -> plt.Figure:
+    """Test accuracy under each transform for every model measured; lines are means, bands span the seeds."""
     robustness = results["research"]["robustness"]
     curves = robustness["curves"]
-    fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.6))
-    for ax, (transform, curve) in zip(np.atleast_1d(axes), curves.items()):
+    names = models or [name for name in MODEL_COLOURS if name in next(iter(curves.values()))]
+    fig, axes = plt.subplots(2, 2, figsize=(PAGE_WIDTH, 7.6))
+    for ax, (transform, curve) in zip(axes.flat, curves.items()):
         levels = curve["levels"]
-        for name in ("mlp", "cnn"):
+        for name in names:
+            if name not in curve:
+                continue
             means = [100 * point["mean"] for point in curve[name]]
             lows = [100 * min(point["values"]) for point in curve[name]]
             highs = [100 * max(point["values"]) for point in curve[name]]
-            ax.plot(levels, means, marker="o", color=MODEL_COLOURS[name], label=MODEL_LABELS[name])
-            ax.fill_between(levels, lows, highs, color=MODEL_COLOURS[name], alpha=0.2)
+            seeds = len(curve[name][0]["values"])
+            ax.plot(levels, means, marker="o", markersize=3, color=MODEL_COLOURS[name],
+                    label=f"{MODEL_LABELS[name]} ({seeds} seeds)", linewidth=2 if name in ("mlp", "cnn") else 1.3)
+            ax.fill_between(levels, lows, highs, color=MODEL_COLOURS[name], alpha=0.15)
         ax.set_xlabel(robustness["units"][transform])
+        ax.set_ylabel("Test accuracy (%)")
         ax.set_title(transform)
         ax.set_ylim(0, 100)
         ax.grid(True, alpha=0.3)
-    np.atleast_1d(axes)[0].set_ylabel("Test accuracy (%)")
-    np.atleast_1d(axes)[0].legend()
-    seeds = len(results["research"]["seeds"])
-    fig.suptitle(_title(f"Robustness on {robustness['images']:,} test images (mean of {seeds} seed(s), "
-                        "band = min-max)", results))
-    fig.tight_layout()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
+    fig.suptitle(_title(f"Robustness on {robustness['images']:,} test images (mean over seeds, band = min-max)",
+                        results))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
-def plot_user_drawings(results: dict) -> plt.Figure:
-    """Accuracy on user-like drawings per preprocessing method, with each seed as a dot."""
+def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=None) -> plt.Figure:
+    """Accuracy on drawings per preprocessing method and model, each seed as a dot, legend below."""
     from .preprocessing import METHOD_LABELS, METHODS
 
-    study = results["research"]["user_drawings"]
-    fig, ax = plt.subplots(figsize=(8, 3.8))
-    width = 0.38
-    for offset, name in ((-width / 2, "mlp"), (width / 2, "cnn")):
+    study = results["research"][section]
+    names = models or [name for name in MODEL_COLOURS if name in study["accuracy"]]
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 4.4))
+    width = 0.8 / len(names)
+    for number, name in enumerate(names):
+        offset = (number - (len(names) - 1) / 2) * width
         means = [100 * study["accuracy"][name][m]["mean"] for m in METHODS]
         positions = np.arange(len(METHODS)) + offset
         ax.bar(positions, means, width=width, color=MODEL_COLOURS[name], label=MODEL_LABELS[name], alpha=0.85)
         for position, method in zip(positions, METHODS):
             values = [100 * v for v in study["accuracy"][name][method]["values"]]
-            ax.scatter([position] * len(values), values, color="black", s=8, zorder=3)
+            ax.scatter([position] * len(values), values, color="black", s=6, zorder=3)
         for position, mean in zip(positions, means):
-            ax.text(position, mean + 1.5, f"{mean:.1f}", ha="center", fontsize=8)
+            ax.text(position, mean + 1.5, f"{mean:.0f}", ha="center", fontsize=8)
     ax.set_xticks(range(len(METHODS)))
     ax.set_xticklabels([METHOD_LABELS[m] for m in METHODS], fontsize=9)
     ax.set_ylabel("Accuracy (%)")
-    ax.set_ylim(0, 105)
-    ax.legend(loc="upper left")
+    ax.set_ylim(0, 108)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(names), fontsize=9, frameon=False)
     ax.grid(True, axis="y", alpha=0.3)
-    ax.set_title(_title(f"{study['drawings']:,} test digits drawn like a user draws "
-                        f"({study['canvas_side']}x{study['canvas_side']} canvas)", results))
+    what = ("test digits drawn like a user draws" if section == "user_drawings"
+            else "digits of other writers (scikit-learn) drawn on a canvas")
+    ax.set_title(_title(f"{study['drawings']:,} {what}", results))
     fig.tight_layout()
     return fig
 
@@ -303,9 +325,9 @@ def plot_error_gallery(results: dict, test_images) -> plt.Figure:
     """The digits the seed-0 models get most confidently wrong, with both models' answers."""
     gallery = results["research"]["errors"]
     items = gallery["items"]
-    cols = min(6, len(items))
+    cols = min(5, len(items))
     rows = -(-len(items) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.3 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, 2.9 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, item in zip(axes.flat, items):
@@ -315,8 +337,126 @@ def plot_error_gallery(results: dict, test_images) -> plt.Figure:
             answer = item[name]
             mark = "✓" if answer["predicted"] == item["label"] else "✗"
             lines.append(f"{MODEL_LABELS[name]} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
-        ax.set_title("\n".join(lines), fontsize=8)
+        ax.set_title("\n".join(lines), fontsize=10)
     fig.suptitle(_title(f"Most confident mistakes after {gallery['epochs']} epochs (seed {gallery['seed']})",
                         results))
+    fig.tight_layout()
+    return fig
+
+
+def plot_reliability(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
+    """Reliability diagrams (accuracy against confidence per bin, pooled over seeds) and how many
+    test images fall in each bin."""
+    section = results["research"]["calibration"]
+    fig, (ax, ax_count) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 4.2))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
+    for name in models:
+        table = section["models"][name]["reliability"]
+        used = np.array(table["count"]) > 0
+        edges = np.array(table["edges"])
+        ax.plot(np.array(table["confidence"])[used], np.array(table["accuracy"])[used], marker="o",
+                color=MODEL_COLOURS[name],
+                label=f"{MODEL_LABELS[name]} (ECE {100 * section['models'][name]['ece']['mean']:.2f}%)")
+        ax_count.bar((edges[:-1] + edges[1:]) / 2 + (0.012 if name == "cnn" else -0.012), table["count"],
+                     width=0.024, color=MODEL_COLOURS[name], label=MODEL_LABELS[name])
+    ax.set_xlabel("Confidence (highest probability)")
+    ax.set_ylabel("Accuracy in the bin")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9, loc="upper left")
+    ax.set_title("Reliability")
+    ax_count.set_yscale("log")
+    ax_count.set_xlabel("Confidence")
+    ax_count.set_ylabel("Test answers (log scale)")
+    ax_count.set_title("Where the answers are")
+    ax_count.legend(fontsize=9, loc="upper left")
+    fig.suptitle(_title(f"Calibration after {section['epochs']} epochs (pooled over seeds)", results))
+    fig.tight_layout()
+    return fig
+
+
+def plot_data_efficiency(results: dict) -> plt.Figure:
+    """Test accuracy against the number of training images (log scale), bands span the seeds."""
+    section = results["research"]["data_efficiency"]
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.75, 4.2))
+    sizes = section["sizes"]
+    for name, points in section["models"].items():
+        means = [100 * p["mean"] for p in points]
+        ax.plot(sizes, means, marker="o", color=MODEL_COLOURS[name], label=MODEL_LABELS[name])
+        ax.fill_between(sizes, [100 * min(p["values"]) for p in points], [100 * max(p["values"]) for p in points],
+                        color=MODEL_COLOURS[name], alpha=0.2)
+    ax.set_xscale("log")
+    ax.set_xticks(sizes)
+    ax.set_xticklabels([f"{s:,}" for s in sizes])
+    ax.set_xlabel("Training images (log scale)")
+    ax.set_ylabel("Test accuracy (%)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9)
+    ax.set_title(_title(f"Data efficiency ({len(section['seeds'])} seeds, band = min-max)", results))
+    fig.tight_layout()
+    return fig
+
+
+def _layer(model, kind: str):
+    return next(layer for layer in model.layers if type(layer).__name__ in kind)
+
+
+def plot_filters(model) -> plt.Figure:
+    """The learned 3x3 kernels of the first convolution (blue negative, red positive)."""
+    kernel = np.asarray(_layer(model, ("Conv2D", "PatchConv2D")).kernel)  # (3, 3, 1, filters)
+    filters = kernel.shape[-1]
+    cols = 8
+    rows = -(-filters // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH * 0.7, 0.95 * rows * PAGE_WIDTH * 0.7 / cols))
+    for index, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if index < filters:
+            weights = kernel[..., 0, index]
+            limit = np.abs(weights).max()
+            ax.imshow(weights, cmap="bwr", vmin=-limit, vmax=limit)
+            ax.set_title(str(index), fontsize=8)
+    fig.suptitle(f"The {filters} learned 3x3 filters of the CNN's convolution")
+    fig.tight_layout()
+    return fig
+
+
+def plot_feature_maps(model, image, *, count: int = 16) -> plt.Figure:
+    """What the first ``count`` filters of the convolution respond to in one digit (after ReLU)."""
+    import keras
+
+    conv = _layer(model, ("Conv2D", "PatchConv2D"))
+    probe = keras.Model(model.inputs, conv.output)
+    maps = np.asarray(probe(np.asarray(image, dtype=np.float32).reshape(1, 28, 28, 1)))[0]
+    cols = 8
+    rows = 1 + -(-count // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, 1.35 * rows))
+    for ax in axes.flat:
+        ax.axis("off")
+    axes[0, 0].imshow(np.squeeze(image), cmap="gray_r")
+    axes[0, 0].set_title("input", fontsize=9)
+    for index in range(count):
+        ax = axes.flat[cols + index]
+        ax.imshow(maps[..., index], cmap="magma")
+        ax.set_title(f"filter {index}", fontsize=8)
+    fig.suptitle(f"Feature maps (26x26) of one test digit, filters 0-{count - 1}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_mlp_templates(model, *, count: int = 24) -> plt.Figure:
+    """The incoming weights of the MLP's first hidden units, each drawn as a 28x28 image."""
+    kernel = np.asarray(_layer(model, ("Dense",)).kernel)  # (784, hidden)
+    cols = 8
+    rows = -(-count // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, 1.3 * rows + 0.5))
+    for index, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if index < count:
+            weights = kernel[:, index].reshape(28, 28)
+            limit = np.abs(weights).max()
+            ax.imshow(weights, cmap="bwr", vmin=-limit, vmax=limit)
+            ax.set_title(f"unit {index}", fontsize=8)
+    fig.suptitle(f"Weights into the MLP's first {count} hidden units (red +, blue −), one per 28x28 pixel")
     fig.tight_layout()
     return fig

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import config, storage
 from .errors import MnistCompareError
-from .colab import BADGE_PATTERN
+from .colab import BADGE_PATTERN, SETUP_MARKER
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
 #: Notebooks executed side by side (two cores: each notebook spends much of its time starting up).
@@ -42,6 +42,12 @@ MATHJAX_CONFIG = """window.MathJax = {
   options: {enableMenu: false}
 };"""
 HEADING = re.compile(r"^(#{1,2})\s+(.+?)\s*$", re.M)
+#: Printed lines that say how a notebook ran (which file was read, that a headless demo was
+#: closed, library logs), not what it found: the notebooks keep them, the report leaves them out.
+PLUMBING = re.compile(
+    r"^(Read results\.json|Closing server running on port|Headless run:|Mode: |Training the runs|"
+    r"WARNING: All log messages|[IWE]\d{4} \d|.*absl::|.*cudart_stub|.*oneDNN custom operations)")
+SETUP_APPENDIX = "Appendix: the Setup cell"
 
 
 class ReportError(MnistCompareError):
@@ -160,39 +166,106 @@ def title_page(results: dict) -> str:
     )
 
 
-def combine(notebooks, results: dict, *, include_code: bool = True):
-    """One notebook: title page, contents, then every notebook's cells in order."""
-    import nbformat
-    from nbformat.v4 import new_markdown_cell, new_notebook
+def without_plumbing(outputs: list) -> list:
+    """``outputs`` without the printed lines that match ``PLUMBING`` (an output left empty is dropped)."""
+    kept = []
+    for output in outputs:
+        if output.get("output_type") == "stream":
+            lines = [line for line in output["text"].splitlines(keepends=True) if not PLUMBING.match(line)]
+            if not "".join(lines).strip():
+                continue
+            output = copy.deepcopy(output)
+            output["text"] = "".join(lines)
+        kept.append(output)
+    return kept
 
-    toc: list = []
+
+def _contents(toc: list, pages: dict | None) -> str:
+    def page(anchor):
+        number = (pages or {}).get(anchor)
+        return f'<span class="toc-page">{number if number else ""}</span>'
+
+    items = "\n".join(
+        f'<li class="toc-level-{level}"><a href="#{anchor}"><span class="toc-text">{html.escape(text)}</span>'
+        f'{page(anchor)}</a></li>'
+        for level, text, anchor in toc
+    )
+    return f'<div class="report-toc">\n<h2>Contents</h2>\n<ul>\n{items}\n</ul>\n</div>'
+
+
+def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict | None = None,
+            toc: list | None = None):
+    """One notebook: title page with the abstract, contents, every notebook's cells in order.
+
+    The Setup cell (the same in every notebook) and its heading are shown once, in an appendix
+    at the end; printed plumbing lines are left out. ``pages`` maps each heading's anchor to
+    its PDF page (from a first printing); ``toc``, if given a list, receives the contents.
+    """
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from . import tables
+
+    toc = [] if toc is None else toc
+    toc.clear()
     cells = []
+    setup_source = None
     for index, nb in enumerate(notebooks, start=1):
         first_markdown = True
         for cell in nb.cells:
             cell = copy.deepcopy(cell)
             if cell.cell_type == "markdown":
-                if cell.source.strip().lower() == "## setup" and not include_code:
+                if cell.source.strip().lower() == "## setup":
                     continue
                 cell.source = BADGE_PATTERN.sub("", cell.source).replace("\n\n\n", "\n\n")  # links to Colab
                 cell.source = _anchor_headings(cell.source, f"s{index}", toc, first=first_markdown)
                 first_markdown = False
             elif cell.cell_type == "code":
+                if cell.source.startswith(SETUP_MARKER):
+                    setup_source = setup_source or cell.source
+                    continue
                 cell.source = "\n".join(line for line in cell.source.splitlines()
                                         if not line.startswith("# NBVAL_"))
+                cell.outputs = without_plumbing(cell.get("outputs", []))
             cells.append(cell)
-    items = "\n".join(
-        f'<li style="margin-left: {1.5 * (level - 1)}em"><a href="#{anchor}">{html.escape(text)}</a></li>'
-        for level, text, anchor in toc
-    )
-    contents = f'<div class="report-toc">\n<h2>Contents</h2>\n<ul>\n{items}\n</ul>\n</div>'
-    combined = new_notebook(cells=[new_markdown_cell(title_page(results)), new_markdown_cell(contents)] + cells)
+    if setup_source and include_code:
+        appendix = (f"# {SETUP_APPENDIX}\n\nEvery notebook starts with this cell. It makes the package "
+                    "importable (in Colab it clones the repository and installs `requirements.txt`), then "
+                    "`notebook.setup()` picks the mode and the output folders. The report shows it once.")
+        cells.append(new_markdown_cell(_anchor_headings(appendix, "setup", toc, first=True)))
+        cells.append(new_code_cell(setup_source))
+    contents = _contents(toc, pages)
+    combined = new_notebook(cells=[new_markdown_cell(title_page(results) + "\n\n" + tables.abstract_markdown(results)),
+                                   new_markdown_cell(contents)] + cells)
     combined.metadata = copy.deepcopy(notebooks[0].metadata)
     combined.metadata["title"] = REPORT_TITLE
     for number, cell in enumerate(combined.cells):
         cell["id"] = f"report-{number:03d}"
     nbformat.validate(combined)
     return combined
+
+
+def heading_pages(pdf_path: Path, toc: list) -> dict:
+    """The PDF page of each contents entry: the headings are found in order, after the contents pages."""
+    from pypdf import PdfReader
+
+    def squash(text):
+        return re.sub(r"\s+", "", text).lower()
+
+    texts = [squash(page.extract_text() or "") for page in PdfReader(str(pdf_path)).pages]
+    wanted = [(anchor, squash(re.sub(r"[*`_]", "", text))) for _, text, anchor in toc]
+    # The body starts after the page where the contents list their last entry.
+    start = next((i for i, text in enumerate(texts) if "contents" in text), 0)
+    last = wanted[-1][1] if wanted else ""
+    while start + 1 < len(texts) and last and last not in texts[start]:
+        start += 1
+    pages, page = {}, start + 1
+    for anchor, text in wanted:
+        found = next((i for i in range(page, len(texts)) if text[:60] in texts[i]), None)
+        if found is not None:
+            pages[anchor] = found + 1
+            page = found
+    return pages
 
 
 def mathjax_script() -> str:
@@ -263,6 +336,7 @@ def export_pdf(html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000) ->
                 page.emulate_media(media="print")
                 with storage.atomic_path(pdf_path) as tmp:
                     page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
+                             outline=True, tagged=True,
                              display_header_footer=True, header_template="<span></span>", footer_template=FOOTER,
                              margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
             finally:
@@ -281,7 +355,7 @@ def pdf_page_count(path: Path) -> int:
 
 #: The modules the export needs beyond the notebooks' own requirements (requirements-report.txt).
 REPORT_MODULES = {"nbformat": "nbformat", "nbclient": "nbclient", "nbconvert": "nbconvert",
-                  "ipykernel": "ipykernel", "mathjax": "django-static-mathjax"}
+                  "ipykernel": "ipykernel", "mathjax": "django-static-mathjax", "pypdf": "pypdf"}
 
 
 def check_report_tools(pdf: bool = True) -> None:
@@ -340,15 +414,23 @@ def _notebooks_and_export(results: dict, *, fast: bool, include_code: bool, exec
             raise ReportError(f"{missing[0]} has not been executed yet; run without --no-execute.")
     notebooks = [nbformat.read(p, as_version=4) for p in paths]
     html_path, pdf_path = report_paths(fast, include_code)
-    export_html(combine(notebooks, results, include_code=include_code), html_path, include_code=include_code)
-    log(f"Wrote {html_path} ({html_path.stat().st_size / 1e6:.1f} MB)")
+    toc: list = []
+    export_html(combine(notebooks, results, include_code=include_code, toc=toc), html_path, include_code=include_code)
     outcome = {"html": html_path,
                "notebooks": [{"name": Path(item["path"]).name, "seconds": item["seconds"]} for item in executed]}
     if pdf:
+        # Printed twice: the first printing tells on which page each heading lands, the second
+        # prints the contents with those page numbers (the contents take the same room both times).
+        printed = export_pdf(html_path, pdf_path)
+        pages = heading_pages(pdf_path, toc)
+        export_html(combine(notebooks, results, include_code=include_code, pages=pages, toc=toc), html_path,
+                    include_code=include_code)
         printed = export_pdf(html_path, pdf_path)
         if printed["blocked_requests"]:
             log(f"Note: the page asked for {len(printed['blocked_requests'])} remote resource(s), which were "
                 f"blocked: {printed['blocked_requests'][:3]}")
-        log(f"Wrote {pdf_path} ({printed['pages']} pages, {printed['equations']} equations rendered)")
-        outcome.update(printed)
+        log(f"Wrote {pdf_path} ({printed['pages']} pages, {printed['equations']} equations rendered, "
+            f"{len(pages)} of {len(toc)} contents entries with a page number)")
+        outcome.update(printed, contents_pages=pages)
+    log(f"Wrote {html_path} ({html_path.stat().st_size / 1e6:.1f} MB)")
     return outcome

@@ -243,7 +243,9 @@ class CompiledTrainer:
                 with tf.GradientTape() as tape:
                     outputs = model(x, training=True)
                     loss = loss_fn(y, outputs)
-                optimizer.apply(tape.gradient(loss, variables), variables)
+                    penalty = model.losses  # weight penalties (only the regularised control has any)
+                    objective = loss + tf.add_n(penalty) if penalty else loss
+                optimizer.apply(tape.gradient(objective, variables), variables)
                 count = tf.cast(tf.shape(y)[0], tf.float32)
                 loss_sum += loss * count
                 predicted = tf.cast(tf.argmax(outputs, axis=-1), y.dtype)

@@ -1,0 +1,289 @@
+"""Beyond the original report: the two kinds of uncertainty, the best-validation epoch, per-class
+scores, calibration, data efficiency, the architecture controls and handwriting that is not MNIST."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import metrics
+from ..metrics import format_mean_std
+from .common import _pp, caption, markdown_table
+
+#: Display names of every model the report measures.
+MODEL_LABELS = {
+    "mlp": "MLP 784-128-10 (report)",
+    "mlp_wide": "Wide MLP 784-680-10 (CNN's parameters)",
+    "mlp_compute": "MLP 784-928-10 (CNN's multiply-adds)",
+    "mlp_deep": "Deep MLP 784-256-128-10, L2",
+    "cnn": "CNN (report)",
+    "cnn_gap": "CNN with global average pooling",
+    "cnn_improved": "Improved CNN (appendix)",
+}
+
+
+def _runs(results: dict, name: str) -> list[dict]:
+    return [run for run in results["runs"] if run["model"] == name]
+
+
+def _test_size(results: dict) -> int:
+    return int(results["provenance"]["split_sizes"]["test"])
+
+
+def uncertainty_markdown(results: dict, epochs: int | None = None) -> str:
+    """Per seed: test accuracy with its binomial (Wilson) 95% interval, i.e. the test-set sampling error;
+    then the spread over seeds (training randomness) beside the typical sampling half-width."""
+    epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
+    n = _test_size(results)
+    rows, half_widths = [], {}
+    for name in ("mlp", "cnn"):
+        half_widths[name] = []
+        for run in _runs(results, name):
+            accuracy = run["snapshots"][epochs]["test"]["accuracy"]
+            low, high = metrics.binomial_interval(round(accuracy * n), n)
+            half_widths[name].append((high - low) / 2)
+            rows.append([name.upper(), str(run["seed"]), f"{100 * accuracy:.2f}", f"[{100 * low:.2f}, {100 * high:.2f}]"])
+    spread = [[name.upper(), format_mean_std(results["summary"][name][epochs]["test_accuracy"], percent=True),
+               f"± {100 * np.mean(half_widths[name]):.2f}"] for name in ("mlp", "cnn")]
+    seed_std = {name: results["summary"][name][epochs]["test_accuracy"]["std"] for name in ("mlp", "cnn")}
+    larger = [name.upper() for name in ("mlp", "cnn") if np.mean(half_widths[name]) > seed_std[name]]
+    if len(larger) == 2:
+        text = ("For both models the sampling half-width is larger than the spread over seeds: another test set of "
+                "the same size would move a run's accuracy by more than another seed does. The MLP − CNN difference "
+                "is measured on the same images for both models (the paired tests of 4.2), which removes most of "
+                "the sampling error from the comparison.")
+    else:
+        text = (f"The sampling half-width is larger than the spread over seeds for: {', '.join(larger) or 'neither'}. "
+                "The MLP − CNN difference is measured on the same images for both models (the paired tests of 4.2).")
+    return (caption(results, f"Test accuracy per run after {epochs} epochs, with the test-set sampling error "
+                             f"(Wilson 95% interval, {n:,} images)") + "\n\n"
+            + markdown_table(["Model", "Seed", "Test accuracy (%)", "95% interval of this run (%)"], rows)
+            + "\n\n" + caption(results, "The two kinds of uncertainty side by side") + "\n\n"
+            + markdown_table(["Model", "Mean ± std over seeds (training randomness)",
+                              "Typical sampling half-width of one run"], spread) + "\n\n" + text)
+
+
+def best_epochs(results: dict, name: str) -> list[dict]:
+    """Per run: the epoch with the lowest validation loss (early stopping's choice) and the losses."""
+    out = []
+    for run in _runs(results, name):
+        losses = run["history"]["val_loss"]
+        best = metrics.best_epoch(losses)
+        out.append({"seed": run["seed"], "best_epoch": best, "best_val_loss": losses[best - 1],
+                    "last_val_loss": losses[-1], "val_accuracy_best": run["history"]["val_accuracy"][best - 1],
+                    "val_accuracy_last": run["history"]["val_accuracy"][-1]})
+    return out
+
+
+def best_epoch_markdown(results: dict) -> str:
+    """The best-validation epoch of every run, and what training on to the last epoch did to the validation set."""
+    last = len(results["runs"][0]["history"]["val_loss"])
+    rows = []
+    for name in ("mlp", "cnn"):
+        for item in best_epochs(results, name):
+            rows.append([name.upper(), str(item["seed"]), str(item["best_epoch"]), f"{item['best_val_loss']:.4f}",
+                         f"{item['last_val_loss']:.4f}", f"{100 * item['val_accuracy_best']:.2f}",
+                         f"{100 * item['val_accuracy_last']:.2f}"])
+    medians = {name: int(np.median([i["best_epoch"] for i in best_epochs(results, name)])) for name in ("mlp", "cnn")}
+    rises = {name: float(np.mean([i["last_val_loss"] - i["best_val_loss"] for i in best_epochs(results, name)]))
+             for name in ("mlp", "cnn")}
+    text = (f"The validation loss is lowest at epoch {medians['mlp']} for the MLP and {medians['cnn']} for the CNN "
+            f"(median over seeds) and rises afterwards, by {rises['mlp']:.4f} (MLP) and {rises['cnn']:.4f} (CNN) on "
+            f"average by epoch {last}, while the validation accuracy barely moves: the models grow more confident "
+            "on the images they get wrong. Early stopping on the held-out validation set would keep the "
+            "best-loss epoch; the test set is never used to choose it.")
+    return (caption(results, "Best-validation epoch of every run (lowest validation loss)") + "\n\n"
+            + markdown_table(["Model", "Seed", "Best epoch", "Val. loss there", f"Val. loss at epoch {last}",
+                              "Val. accuracy there (%)", f"Val. accuracy at epoch {last} (%)"], rows)
+            + "\n\n" + text)
+
+
+def per_class_markdown(results: dict, epochs: int | None = None) -> str:
+    """Precision, recall and F1 per digit, mean over seeds, for both models."""
+    epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
+    scores = {}
+    for name in ("mlp", "cnn"):
+        per_run = [run["snapshots"][epochs]["per_class"] for run in _runs(results, name)]
+        scores[name] = {key: np.mean([r[key] for r in per_run], axis=0) for key in ("precision", "recall", "f1")}
+    rows = []
+    for digit in range(10):
+        rows.append([str(digit)] + [f"{100 * scores[name][key][digit]:.1f}" for name in ("mlp", "cnn")
+                                    for key in ("precision", "recall", "f1")])
+    worst = {name: int(np.argmin(scores[name]["f1"])) for name in ("mlp", "cnn")}
+    higher = int(np.sum(scores["cnn"]["f1"] > scores["mlp"]["f1"]))
+    text = (f"The hardest digit by F1 is {worst['mlp']} for the MLP and {worst['cnn']} for the CNN. The CNN's F1 is "
+            f"higher for {higher} of the 10 digits: its advantage is spread over the classes, not confined to one "
+            "pair.")
+    return (caption(results, f"Per-class precision, recall and F1 (%) after {epochs} epochs, mean over "
+                             f"{len(results['config']['seeds'])} seeds") + "\n\n"
+            + markdown_table(["Digit", "MLP precision", "MLP recall", "MLP F1", "CNN precision", "CNN recall",
+                              "CNN F1"], rows) + "\n\n" + text)
+
+
+def calibration_markdown(results: dict) -> str:
+    """Expected calibration error, mean confidence and the confident mistakes of each model."""
+    section = results["research"]["calibration"]
+    rows = []
+    for name, item in section["models"].items():
+        accuracy = (results["summary"][name][str(section["epochs"])]["test_accuracy"]["mean"] if name in
+                    results["summary"] else
+                    results["research"]["capacity_control"][name][str(section["epochs"])]["test_accuracy"]["mean"])
+        rows.append([MODEL_LABELS.get(name, name), f"{100 * item['ece']['mean']:.2f} ± {100 * item['ece']['std']:.2f}",
+                     f"{100 * item['mean_confidence']['mean']:.2f}", f"{100 * accuracy:.2f}",
+                     f"{item['confident_mistakes']['mean']:.1f}"])
+    return (caption(results, f"Calibration after {section['epochs']} epochs ({section['bins']} equal-width "
+                             "confidence bins; mean over seeds)") + "\n\n"
+            + markdown_table(["Model", "ECE (%)", "Mean confidence (%)", "Test accuracy (%)",
+                              "Wrong with ≥ 99% confidence (of 10,000)"], rows))
+
+
+def data_efficiency_markdown(results: dict) -> str:
+    section = results["research"]["data_efficiency"]
+    names = list(section["models"])
+    rows = []
+    for index, size in enumerate(section["sizes"]):
+        rows.append([f"{size:,}", str(section["epochs"][str(size)])]
+                    + [format_mean_std(section["models"][name][index], percent=True) for name in names])
+    first, last = section["models"]["cnn"][0]["mean"] - section["models"]["mlp"][0]["mean"], \
+        section["models"]["cnn"][-1]["mean"] - section["models"]["mlp"][-1]["mean"]
+    above = all(section["models"]["cnn"][i]["mean"] > max(section["models"][n][i]["mean"] for n in names if n != "cnn")
+                for i in range(len(section["sizes"])))
+    text = (f"With {section['sizes'][0]:,} training images the CNN leads the MLP by {100 * first:.1f} points; "
+            f"with {section['sizes'][-1]:,} by {100 * last:.1f}. "
+            + ("The CNN is ahead of both MLPs at every size. " if above else
+               "The CNN is not ahead of both MLPs at every size. ")
+            + "The convolution builds in what the MLPs must learn from examples: a stroke is a stroke wherever it is.")
+    return (caption(results, f"Test accuracy (%) against training-set size (mean ± std over "
+                             f"{len(section['seeds'])} seeds; each seed draws its own stratified subset)") + "\n\n"
+            + markdown_table(["Training images", "Epochs"] + [MODEL_LABELS[n] for n in names], rows)
+            + "\n\n" + text)
+
+
+def architecture_controls_markdown(results: dict) -> str:
+    """Every MLP variant beside the CNNs: parameters, multiply-adds, test accuracy and gap."""
+    from ..models import build_model
+    from ..research import forward_macs
+
+    research = results["research"]
+    last = str(research["epochs"])
+    rows = []
+
+    def add(name, parameters, block, seeds, epochs):
+        macs = forward_macs(build_model(name))
+        rows.append([MODEL_LABELS[name], f"{parameters:,}", f"{macs / 1e3:,.0f}k", str(seeds), str(epochs),
+                     format_mean_std(block["test_accuracy"], percent=True),
+                     format_mean_std(block["accuracy_gap"], percent=True)])
+
+    for name in ("mlp", "cnn"):
+        s = results["summary"][name]
+        add(name, s["parameters"], s[last], len(results["config"]["seeds"]), last)
+    wide = research["capacity_control"]["mlp_wide"]
+    add("mlp_wide", wide["parameters"], wide[last], len(wide["seeds"]), last)
+    for name, item in research["architecture_controls"]["models"].items():
+        add(name, item["parameters"], item[str(item["epochs"])], len(item["seeds"]), item["epochs"])
+    cnn = results["summary"]["cnn"][last]["test_accuracy"]["mean"]
+    mlps = {name: (wide if name == "mlp_wide" else research["architecture_controls"]["models"][name])
+            for name in ("mlp_wide", "mlp_deep", "mlp_compute") if name == "mlp_wide" or
+            name in research["architecture_controls"]["models"]}
+    best = max(mlps, key=lambda n: mlps[n][last]["test_accuracy"]["mean"])
+    reaches = [n for n in mlps if mlps[n][last]["test_accuracy"]["mean"] >= cnn]
+    text = (f"The best MLP is the {MODEL_LABELS[best]} at {100 * mlps[best][last]['test_accuracy']['mean']:.2f}%, "
+            f"against the CNN's {100 * cnn:.2f}%. "
+            + ("No MLP reaches the CNN, whether it has the CNN's parameters, its compute, or more depth with "
+               "regularisation: the advantage comes from the convolution." if not reaches else
+               f"{', '.join(MODEL_LABELS[n] for n in reaches)} reach the CNN."))
+    return (caption(results, "The report's two models and the controls") + "\n\n"
+            + markdown_table(["Model", "Parameters", "Multiply-adds per image", "Seeds", "Epochs",
+                              "Test accuracy (%)", "Train − test gap (pp)"], rows) + "\n\n" + text)
+
+
+def other_handwriting_markdown(results: dict) -> str:
+    """Accuracy on other writers' digits and on re-rendered MNIST digits, per model and preprocessing."""
+    from ..preprocessing import METHOD_LABELS, METHODS
+
+    research = results["research"]
+    other, mnist = research["other_handwriting"]["accuracy"], research["user_drawings"]["accuracy"]
+    rows = []
+    for name in other:
+        rows.append([MODEL_LABELS.get(name, name)]
+                    + [f"{100 * mnist[name][m]['mean']:.1f} / {100 * other[name][m]['mean']:.1f}" for m in METHODS])
+    best_everywhere = all(max(METHODS, key=lambda m: source[name][m]["mean"]) == "bbox_com"
+                          for source in (other, mnist) for name in other)
+    com = [100 * other[name]["bbox_com"]["mean"] for name in other]
+    com_mnist = [100 * mnist[name]["bbox_com"]["mean"] for name in other]
+    text = (f"With crop + padding + centre of mass the models read {min(com_mnist):.1f}-{max(com_mnist):.1f}% of the "
+            f"re-rendered MNIST digits but {min(com):.1f}-{max(com):.1f}% of other writers' digits: a drawing that "
+            "does not look like MNIST costs more than the choice of model. "
+            + ("Centring by the centre of mass is the best of the three preprocessings for every model on both sets."
+               if best_everywhere else "No preprocessing is the best for every model on both sets."))
+    return (caption(results, f"Accuracy (%) on drawings: re-rendered MNIST test digits "
+                             f"({research['user_drawings']['drawings']:,}) / scikit-learn's digits of other "
+                             f"writers ({research['other_handwriting']['drawings']:,}), mean over seeds") + "\n\n"
+            + markdown_table(["Model"] + [METHOD_LABELS[m] for m in METHODS], rows) + "\n\n" + text)
+
+
+def shift_markdown(results: dict) -> str:
+    """Accuracy at 0, 4 and 8 pixels of shift for every model, and the GAP CNN's contrast."""
+    curves = results["research"]["robustness"]["curves"]["shift"]
+    levels = curves["levels"]
+    picks = [level for level in (0, 2, 4, 6, 8) if level in levels]
+    names = [n for n in ("mlp", "mlp_wide", "mlp_deep", "cnn", "cnn_gap") if n in curves]
+    rows = [[MODEL_LABELS[n]] + [f"{100 * curves[n][levels.index(level)]['mean']:.1f}" for level in picks]
+            for n in names]
+    last = len(levels) - 1
+    kept = {n: curves[n][last]["mean"] / curves[n][0]["mean"] for n in names}
+    text = (f"At {levels[last]} pixels the report's CNN keeps {100 * kept['cnn']:.0f}% of its unshifted accuracy and "
+            f"the MLP {100 * kept['mlp']:.0f}%"
+            + (f"; the GAP CNN keeps {100 * kept['cnn_gap']:.0f}%" if "cnn_gap" in kept else "") + ". "
+            "Part of every drop at large shifts is the digit leaving the 28×28 frame (MNIST digits fill a 20×20 box), "
+            "which no architecture can undo; the rest is the dense head reading features at fixed places.")
+    return (caption(results, "Accuracy (%) on test digits shifted by 0-8 pixels in a random direction") + "\n\n"
+            + markdown_table(["Model"] + [f"{level} px" for level in picks], rows) + "\n\n" + text)
+
+
+def confidence_sentence(results: dict) -> str:
+    section = results["research"]["calibration"]["models"]
+    return (f"Both models are over-confident: the MLP's mean confidence is "
+            f"{100 * section['mlp']['mean_confidence']['mean']:.2f}% and the CNN's "
+            f"{100 * section['cnn']['mean_confidence']['mean']:.2f}%, and on average "
+            f"{section['mlp']['confident_mistakes']['mean']:.0f} (MLP) and "
+            f"{section['cnn']['confident_mistakes']['mean']:.0f} (CNN) test digits are wrong with at least 99% "
+            f"confidence. {_pp_sentence(section)} {_under_diagonal(section)}")
+
+
+def _pp_sentence(section: dict) -> str:
+    diff = metrics.summarize(metrics.paired_differences(section["cnn"]["ece"]["values"],
+                                                        section["mlp"]["ece"]["values"]))
+    return f"ECE, CNN − MLP paired by seed: {_pp(diff)}."
+
+
+def inside_conclusions_markdown(results: dict) -> str:
+    """Notebook 7's conclusions, every number from results.json."""
+    research = results["research"]
+    cal = research["calibration"]["models"]
+    eff = research["data_efficiency"]
+    small, full = eff["sizes"][0], eff["sizes"][-1]
+    lines = [
+        "- **What they learned.** The CNN's filters are local stroke detectors applied everywhere; the MLP's "
+        "hidden units are whole-image templates tied to fixed pixels.",
+        f"- **Calibration.** Expected calibration error {format_mean_std(cal['mlp']['ece'], percent=True)}% (MLP) "
+        f"and {format_mean_std(cal['cnn']['ece'], percent=True)}% (CNN), over seeds; "
+        f"{cal['mlp']['confident_mistakes']['mean']:.0f} and {cal['cnn']['confident_mistakes']['mean']:.0f} test "
+        "digits per run are wrong with at least 99% confidence.",
+        f"- **Data efficiency.** With {small:,} training images: MLP "
+        f"{format_mean_std(eff['models']['mlp'][0], percent=True)}%, CNN "
+        f"{format_mean_std(eff['models']['cnn'][0], percent=True)}%; with {full:,}: MLP "
+        f"{format_mean_std(eff['models']['mlp'][-1], percent=True)}%, CNN "
+        f"{format_mean_std(eff['models']['cnn'][-1], percent=True)}%.",
+    ]
+    return "\n".join(lines)
+
+
+def _under_diagonal(section: dict) -> str:
+    """How many of the populated reliability bins below the top one have accuracy under their confidence."""
+    parts = []
+    for name in ("mlp", "cnn"):
+        table = section[name]["reliability"]
+        bins = [(c, a) for c, a, n in zip(table["confidence"], table["accuracy"], table["count"]) if n > 0][:-1]
+        under = sum(a < c for c, a in bins)
+        parts.append(f"{under} of {len(bins)} for the {name.upper()}")
+    return ("Below the top bin, the bins whose accuracy is under their mean confidence: " + ", ".join(parts) + ".")

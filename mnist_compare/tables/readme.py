@@ -1,0 +1,125 @@
+"""The README's results and benchmark blocks, rendered from results.json and benchmark.json."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .. import config, storage
+from .claims import verdicts_markdown
+from .common import _target, comparison_rows, device_sentence, markdown_table, seeds_phrase
+
+
+README_START = "<!-- results-table:start -->"
+
+
+README_END = "<!-- results-table:end -->"
+
+
+def results_markdown(results: dict) -> str:
+    """The README's results section: one table per snapshot epoch, plus provenance."""
+    parts = []
+    if not results.get("comparisons"):
+        return "Results need both models (MLP and CNN) for the comparison table."
+    if results.get("fast"):
+        parts.append(f"**{config.FAST_LABEL}**\n")
+    for epochs in results["config"]["snapshot_epochs"]:
+        parts.append(f"**After {epochs} epoch{'s' if epochs != 1 else ''}** "
+                     f"(mean ± std over {seeds_phrase(results)}):\n")
+        parts.append(markdown_table(["Metric", "MLP", "CNN", "MLP − CNN"],
+                                    comparison_rows(results, epochs)) + "\n")
+    summary = results["summary"]
+    parts.append(
+        f"Parameters: MLP {summary['mlp']['parameters']:,}, CNN {summary['cnn']['parameters']:,}. "
+        f"Data: {results['provenance']['split_sizes']['train']:,} training, "
+        f"{results['provenance']['split_sizes']['validation']:,} validation, "
+        f"{results['provenance']['split_sizes']['test']:,} test images. "
+        f"Source: `reports/results.json` (commit "
+        f"`{(results['provenance']['git'].get('commit') or 'unknown')[:10]}`, "
+        f"{results['provenance']['created'][:10]}). {device_sentence(results)}"
+    )
+    return "\n".join(parts)
+
+
+def update_readme_block(name: str, markdown: str, readme: Path | None = None) -> bool:
+    """Replace the README block between ``<!-- name:start -->`` and ``<!-- name:end -->``."""
+    readme = readme or config.PROJECT_ROOT / "README.md"
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = readme.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        return False
+    new_text = pattern.sub(lambda _: f"{start}\n{markdown}\n{end}", text)
+    if new_text != text:
+        storage.write_text(readme, new_text)
+    return True
+
+
+def update_readme(results: dict, readme: Path | None = None) -> bool:
+    """Replace the README's results block with one rendered from ``results``."""
+    updated = update_readme_block("results-table", results_markdown(results), readme)
+    if updated and "research" in results and results.get("comparisons"):
+        update_readme_block("verdicts-table", verdicts_markdown(results), readme)
+    return updated
+
+
+def benchmark_markdown(benchmark: dict) -> str:
+    """The benchmark as a table: training seconds per epoch, prediction latency, the whole pipeline,
+    each against its target where it has one."""
+    rows = []
+    training = benchmark.get("training_speed")
+    if training:
+        for name in ("mlp", "cnn"):
+            if name not in training:
+                continue
+            entry = training[name]
+            compiled, speedup = entry["compiled"]["median_s"], entry["speedup"]
+            target = (_target(compiled <= 0.5, "≤ 0.5 s") if name == "mlp"
+                      else _target(compiled <= 3.0 and speedup >= 4.0, "≤ 3 s and ≥ 4x"))
+            rows.append([f"{name.upper()} training, default `fit` (s/epoch)", f"{entry['default_fit']['median_s']:.2f}",
+                         ", ".join(f"{v:.2f}" for v in entry["default_fit"]["epoch_s"]), ""])
+            rows.append([f"{name.upper()} training, compiled trainer (s/epoch)", f"{compiled:.2f}",
+                         ", ".join(f"{v:.2f}" for v in entry["compiled"]["epoch_s"])
+                         + f" ({speedup:.1f}x faster)", target])
+    latency = benchmark.get("demo_latency", {})
+    labels = {"model_call_both_models": ("Model call, both models (ms)", "median", 1.0),
+              "model_call_after_idle": ("… the same after a 5 ms pause, as in a server (ms)", None, None),
+              "read_drawing_in_process": ("Preprocess + both models, in process (ms)", None, None),
+              "read_drawing_after_idle": ("… the same after a 5 ms pause (ms)", None, None),
+              "http_request_gradio_client": ("Whole request through the app, gradio_client (ms)", None, None),
+              "http_request_raw": ("Whole request through the app, plain HTTP (ms)", "p95", 20.0),
+              "http_upload_raw": ("… of which the upload (ms)", None, None),
+              "http_predict_raw": ("… of which the prediction call (ms)", None, None),
+              "http_request_raw_fixed_answer": ("Same request, app answering a fixed reading: Gradio's own cost (ms)",
+                                                None, None),
+              "http_request_bare_gradio": ("Least a Gradio app can do with that upload: image in, text out (ms)",
+                                           None, None)}
+    for key, (label, statistic, limit) in labels.items():
+        if key in latency:
+            entry = latency[key]
+            target = ""
+            if statistic is not None:
+                value = entry["median_ms"] if statistic == "median" else entry["p95_ms"]
+                target = _target(value <= limit, f"{statistic} ≤ {limit:g} ms")
+            runs = f"p95 {entry['p95_ms']:.2f}"
+            if len(entry.get("p95_rounds_ms", [])) > 1:
+                runs += " (median of " + ", ".join(f"{v:.2f}" for v in entry["p95_rounds_ms"]) + ")"
+            rows.append([label, f"{entry['median_ms']:.2f}", f"{runs}, n = {entry['n']}", target])
+    pipeline = benchmark.get("pipeline")
+    if pipeline:
+        parts = [f"experiments {pipeline['experiments_s']:.0f} s"]
+        if pipeline.get("research_s") is not None:
+            parts.append(f"of which research {pipeline['research_s']:.0f} s")
+        sections = pipeline.get("research_sections_s") or {}
+        if sections.get("improved_cnn") is not None:
+            parts.append(f"of which the appendix CNN {sections['improved_cnn']:.0f} s")
+        parts.append(f"notebooks and export {pipeline['notebooks_and_export_s']:.0f} s")
+        rows.append([f"Whole report from scratch, {len(pipeline['seeds'])} seeds (min)",
+                     f"{pipeline['wall_s'] / 60:.1f}", "1 run: " + ", ".join(parts),
+                     _target(pipeline["wall_s"] <= 480, "≤ 8 min")])
+    header = ["Measure", "Median", "Runs", "Target"]
+    when = {part: benchmark[part].get("created", benchmark.get("created", "?"))[:16]
+            for part in ("training_speed", "demo_latency", "pipeline") if part in benchmark}
+    dates = sorted(set(when.values()))
+    return markdown_table(header, rows) + f"\n\nMeasured {', '.join(dates) if dates else '?'} on " \
+        f"{benchmark.get('machine', {}).get('cpu_count', '?')} CPU cores."
