@@ -426,7 +426,7 @@ def plot_feature_maps(model, image, *, count: int = 16) -> plt.Figure:
     import keras
 
     conv = _layer(model, ("Conv2D", "PatchConv2D"))
-    probe = keras.Model(model.inputs, conv.output)
+    probe = keras.Model(model.inputs[0], conv.output)
     maps = np.asarray(probe(np.asarray(image, dtype=np.float32).reshape(1, 28, 28, 1)))[0]
     cols = 8
     rows = 1 + -(-count // cols)

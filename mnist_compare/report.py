@@ -139,7 +139,7 @@ def _anchor_headings(source: str, prefix: str, toc: list, *, first: bool) -> str
     position = 0
     for number, match in enumerate(HEADING.finditer(source)):
         level, text = len(match.group(1)), match.group(2)
-        anchor = f"{prefix}-{number}"
+        anchor = f"{prefix}-{len(toc)}-{number}"  # unique over the whole report
         if text.strip().lower() != "setup":
             toc.append((level, text, anchor))
         css = ' class="report-section-start"' if first and number == 0 and level == 1 else ""
@@ -235,7 +235,8 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
         cells.append(new_markdown_cell(_anchor_headings(appendix, "setup", toc, first=True)))
         cells.append(new_code_cell(setup_source))
     contents = _contents(toc, pages)
-    combined = new_notebook(cells=[new_markdown_cell(title_page(results) + "\n\n" + tables.abstract_markdown(results)),
+    abstract = tables.abstract_markdown(results) if results.get("summary") else ""
+    combined = new_notebook(cells=[new_markdown_cell(title_page(results) + "\n\n" + abstract),
                                    new_markdown_cell(contents)] + cells)
     combined.metadata = copy.deepcopy(notebooks[0].metadata)
     combined.metadata["title"] = REPORT_TITLE
@@ -249,8 +250,10 @@ def heading_pages(pdf_path: Path, toc: list) -> dict:
     """The PDF page of each contents entry: the headings are found in order, after the contents pages."""
     from pypdf import PdfReader
 
-    def squash(text):
-        return re.sub(r"\s+", "", text).lower()
+    import unicodedata
+
+    def squash(text):  # (NFKC undoes the ligatures "fi", "ff" of the PDF's text)
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
     texts = [squash(page.extract_text() or "") for page in PdfReader(str(pdf_path)).pages]
     wanted = [(anchor, squash(re.sub(r"[*`_]", "", text))) for _, text, anchor in toc]

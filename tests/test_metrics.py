@@ -76,3 +76,31 @@ def test_confusion_per_class_and_most_confused():
 def test_format_mean_std():
     assert metrics.format_mean_std({"mean": 0.97791, "std": 0.0008}, percent=True) == "97.79 ± 0.08"
     assert metrics.format_mean_std({"mean": 0.5, "std": None}, digits=3) == "0.500"
+
+
+def test_reliability_and_expected_calibration_error_known_answers():
+    labels = np.array([0, 0, 1, 1])
+    # Two answers at 0.95 confidence (one right), two at 0.55 (both right).
+    probabilities = np.array([[0.95, 0.05], [0.05, 0.95], [0.45, 0.55], [0.45, 0.55]])
+    table = metrics.reliability(labels, probabilities, bins=10)
+    assert table["count"][5] == 2 and table["count"][9] == 2 and table["count"].sum() == 4
+    assert table["accuracy"][9] == pytest.approx(0.5) and table["confidence"][9] == pytest.approx(0.95)
+    assert table["accuracy"][5] == pytest.approx(1.0) and table["confidence"][5] == pytest.approx(0.55)
+    # ECE = 2/4 * |0.5 - 0.95| + 2/4 * |1.0 - 0.55| = 0.45
+    assert metrics.expected_calibration_error(table) == pytest.approx(0.45)
+    perfect = metrics.reliability(np.array([0, 1]), np.array([[1.0, 0.0], [0.0, 1.0]]))
+    assert metrics.expected_calibration_error(perfect) == pytest.approx(0.0)
+
+
+def test_binomial_interval_is_wilson():
+    low, high = metrics.binomial_interval(50, 100)
+    assert (round(low, 4), round(high, 4)) == (0.4038, 0.5962)
+    low, high = metrics.binomial_interval(9776, 10_000)
+    assert low < 0.9776 < high and 0.0025 < (high - low) / 2 < 0.0035, "about ±0.3 pp at 97.8% on 10,000 images"
+    with pytest.raises(ValueError):
+        metrics.binomial_interval(0, 0)
+
+
+def test_best_epoch_is_the_first_lowest_loss():
+    assert metrics.best_epoch([0.3, 0.2, 0.1, 0.1, 0.2]) == 3
+    assert metrics.best_epoch([0.90, 0.95, 0.94], lower_is_better=False) == 2

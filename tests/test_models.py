@@ -86,3 +86,29 @@ def test_patch_convolution_is_conv2d(channels):
     plain.build(x.shape)
     plain.set_weights(fast.get_weights())
     np.testing.assert_allclose(fast(x).numpy(), plain(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, parameters", [("mlp_deep", 235_146), ("mlp_compute", 737_770), ("cnn_gap", 5_130),
+                                              ("mlp_wide", 540_610)])
+def test_control_models_have_the_documented_sizes(name, parameters):
+    model = models.build_model(name)
+    assert model.count_params() == parameters
+    if name == "mlp_deep":
+        assert len(model.losses) == 3, "every weight matrix has its L2 penalty"
+
+
+def test_compute_matched_mlp_has_the_cnns_multiply_adds():
+    from mnist_compare.research import forward_macs
+
+    cnn, mlp = forward_macs(models.build_model("cnn")), forward_macs(models.build_model("mlp_compute"))
+    assert abs(mlp - cnn) / cnn < 0.01
+
+
+def test_global_average_pooling_cnn_reads_a_shifted_feature_the_same():
+    model = models.build_model("cnn_gap")
+    image = np.zeros((1, 28, 28, 1), dtype="float32")
+    image[0, 6:12, 6:9] = 1.0
+    moved = np.roll(image, (8, 8), axis=(1, 2))
+    a, b = np.asarray(model(image)), np.asarray(model(moved))
+    np.testing.assert_allclose(a, b, atol=1e-5, err_msg="an 8-pixel move of a pattern away from the border "
+                                                        "changes nothing after the global average")

@@ -30,13 +30,14 @@ def test_combine_adds_title_page_contents_and_anchors_in_order():
     combined = report.combine(tiny_notebooks(), RESULTS)
     title, contents = combined.cells[0].source, combined.cells[1].source
     assert "title-page" in title and "2 seeds" in title and "abcdef1234" in title
-    entries = re.findall(r'href="#([^"]+)">([^<]+)<', contents)
+    entries = re.findall(r'href="#([^"]+)"><span class="toc-text">([^<]+)<', contents)
     assert [text for _, text in entries] == ["1. Intro", "1.1 Data", "Conclusions", "2. Models"]
     body = "\n".join(cell.source for cell in combined.cells[2:])
     for anchor, _ in entries:
         assert f'<div id="{anchor}"' in body
     assert body.count("report-section-start") == 2, "each notebook starts a new page"
     assert "NBVAL_CHECK_OUTPUT" not in body, "test markers are not part of the report"
+    assert len({anchor for anchor, _ in entries}) == len(entries), "anchors are unique"
 
 
 def test_combine_without_code_drops_the_setup_headings():
@@ -67,6 +68,9 @@ def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
     assert [item["name"] for item in outcome["notebooks"]] == [p.name for p in report.notebook_paths()]
     assert outcome["blocked_requests"] == [], "the page asked for something remote"
     assert outcome["equations"] >= 5, "the equations were typeset"
+    numbers = list(outcome["contents_pages"].values())
+    assert len(numbers) >= 40 and numbers == sorted(numbers) and numbers[0] >= 2, \
+        "the contents give a page for (nearly) every heading, in order"
 
     # Every page renders to an image.
     pages = tmp_path / "pages"
@@ -97,3 +101,39 @@ def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
     no_code = outcome["html"].read_text(encoding="utf-8")
     assert outcome["html"].name == "mnist_mlp_vs_cnn_no_code.html"
     assert "notebook.ensure_results()" not in no_code and "MLP over 1 seed" in no_code
+
+
+def test_the_setup_cell_is_shown_once_in_an_appendix_and_plumbing_lines_are_left_out():
+    from nbformat.v4 import new_output
+
+    from mnist_compare.colab import SETUP_MARKER
+
+    setup = f"{SETUP_MARKER}, then start the session.\ncontext = notebook.setup()"
+    notebooks = []
+    for number in (1, 2):
+        cell = new_code_cell("results = notebook.ensure_results()")
+        cell.outputs = [new_output("stream", name="stdout", text="Read results.json: 5 seed(s); nothing to train.\n"
+                                                                 "MLP: 101,770 parameters\n"),
+                        new_output("stream", name="stdout", text="Closing server running on port: 7860\n"
+                                                                 "Headless run: the demo started\n")]
+        notebooks.append(new_notebook(cells=[new_markdown_cell(f"# {number}. Part"), new_markdown_cell("## Setup"),
+                                             new_code_cell(setup), cell]))
+    combined = report.combine(notebooks, RESULTS)
+    sources = [cell.source for cell in combined.cells]
+    assert sum(SETUP_MARKER in source for source in sources) == 1, "the Setup cell appears once"
+    assert sources[-1].startswith(SETUP_MARKER) and report.SETUP_APPENDIX in sources[-2]
+    assert not any(source.strip() == "## Setup" for source in sources)
+    printed = [output["text"] for cell in combined.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert printed == ["MLP: 101,770 parameters\n", "MLP: 101,770 parameters\n"], printed
+    contents = combined.cells[1].source
+    assert report.SETUP_APPENDIX in contents
+    anchors = re.findall(r'href="#([^"]+)"', contents)
+    assert len(anchors) == len(set(anchors)) == 3, "every contents entry has its own anchor"
+
+
+def test_contents_show_the_page_numbers_they_are_given():
+    toc = []
+    report.combine(tiny_notebooks(), RESULTS, toc=toc)
+    pages = {anchor: 3 + number for number, (_, _, anchor) in enumerate(toc)}
+    contents = report.combine(tiny_notebooks(), RESULTS, pages=pages).cells[1].source
+    assert re.findall(r'class="toc-page">(\d*)<', contents) == ["3", "4", "5", "6"]

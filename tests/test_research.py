@@ -1,3 +1,4 @@
+import re
 """Known-answer tests of the research experiments' building blocks."""
 
 import numpy as np
@@ -114,7 +115,7 @@ def fake_results():
                                           "cnn": [summary(cnn), summary([0.6, 0.61, 0.6])]}
                                       for t, lvl in tables.ROBUSTNESS_POINTS.items()}, "units": {}},
             "user_drawings": {"accuracy": {"mlp": {"naive": summary([0.2, 0.2, 0.2]), "bbox": summary([0.8, 0.8, 0.81])},
-                                           "cnn": {"naive": summary([0.2, 0.21, 0.2]), "bbox": summary([0.9, 0.9, 0.9])}}},
+                                           "cnn": {"naive": summary([0.25, 0.26, 0.25]), "bbox": summary([0.9, 0.9, 0.9])}}},
             "permuted_pixels": {"epochs": 5, "models": {
                 "mlp": {"seeds": seeds, "5": {"test_accuracy": summary([0.969, 0.97, 0.968])}},
                 "cnn": {"seeds": seeds, "5": {"test_accuracy": summary([0.95, 0.951, 0.949])}}}},
@@ -139,6 +140,7 @@ def test_verdicts_follow_the_numbers():
 def test_a_claim_the_numbers_contradict_is_called_so():
     results = fake_results()
     results["research"]["user_drawings"]["accuracy"]["cnn"]["bbox"]["values"] = [0.7, 0.7, 0.71]
+    results["research"]["user_drawings"]["accuracy"]["cnn"]["naive"]["values"] = [0.1, 0.1, 0.11]
     text = tables.verdicts_markdown(results)
     line = next(l for l in text.splitlines() if l.startswith("| The CNN reads user drawings better"))
     assert line.rstrip(" |").endswith("contradicted")
@@ -175,3 +177,39 @@ def test_the_improved_cnn_has_the_documented_size():
     assert models.build_model("cnn_improved").count_params() == 225_322
     fast = models.build_model("cnn_improved", fast_ops=True)
     assert models.plain_copy(fast, "cnn_improved").count_params() == 225_322
+
+
+def test_a_row_with_supported_and_unsupported_parts_is_mixed_and_the_legend_lists_the_words_used():
+    results = fake_results()
+    results["research"]["user_drawings"]["accuracy"]["cnn"]["naive"]["values"] = [0.2, 0.21, 0.2]
+    text = tables.verdicts_markdown(results)
+    line = next(l for l in text.splitlines() if l.startswith("| The CNN reads user drawings better"))
+    assert line.rstrip(" |").endswith("mixed")
+    verdicts = {l.rstrip(" |").rsplit(" | ", 1)[1] for l in text.splitlines() if l.startswith("| The")
+                or l.startswith("| Cropping")}
+    legend = text.rsplit("Verdicts: ", 1)[1]
+    assert set(re.findall(r"\*([a-z ]+)\*:", legend)) == verdicts, "the legend defines exactly the words used"
+    assert verdicts <= set(tables.VERDICTS)
+
+
+def test_calibration_of_known_probabilities():
+    labels = np.array([0, 1, 0, 1])
+    sure = np.array([[0.995, 0.005], [0.995, 0.005], [0.6, 0.4], [0.3, 0.7]])
+    out = research.calibration(labels, [sure, sure], bins=10)
+    assert out["confident_mistakes"]["values"] == [1, 1], "one answer is wrong at 99.5%"
+    assert out["reliability"]["count"][9] == 4 and out["ece"]["mean"] > 0.2
+    assert out["mean_confidence"]["mean"] == pytest.approx((0.995 * 2 + 0.6 + 0.7) / 4)
+
+
+def test_data_efficiency_gives_small_sets_more_epochs():
+    assert research.data_efficiency_epochs(500, fast=False) == 40
+    assert research.data_efficiency_epochs(8000, fast=False) == 10
+    assert research.data_efficiency_epochs(500, fast=True) == 1
+
+
+def test_other_handwriting_is_scikit_learns_digits_smoothed_to_32_pixels():
+    from mnist_compare import drawings
+
+    images, labels = drawings.other_handwriting(20)
+    assert images.shape == (20, 32, 32) and images.min() >= 0 and images.max() <= 1
+    assert labels.tolist()[:10] == list(range(10)), "load_digits starts 0, 1, ..., 9"

@@ -166,7 +166,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         epochs = str(control.get("epochs", last))
         if epochs != last:
             continue
-        cnn_values = [cnn_by_seed[seed] for seed in control["seeds"]]
+        cnn_values = [cnn_by_seed[seed] for seed in control.get("seeds", research["seeds"])]
         diff = _paired({"values": cnn_values}, control[last]["test_accuracy"])
         parts.append(f"{control['parameters']:,}-parameter {name.replace('_', ' ')}: {_pp(diff)}")
         verdicts.append(_verdict(diff))
@@ -189,7 +189,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
     for source, accuracy in (("MNIST drawn", drawings), ("other writers", other)):
         if not accuracy:
             continue
-        for method in METHODS:
+        for method in [m for m in METHODS if m in accuracy["cnn"]]:
             diff = _paired(accuracy["cnn"][method], accuracy["mlp"][method])
             parts.append(f"{source}, {METHOD_LABELS[method]}: {_pp(diff)}")
             verdicts.append(_verdict(diff))
