@@ -165,7 +165,8 @@ def plot_class_balance(y_train, y_test) -> plt.Figure:
     ax.set_xlabel("Digit")
     ax.set_ylabel("Images")
     ax.set_title("Class balance of MNIST")
-    ax.legend()
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.22)  # room for the legend above the bars
+    ax.legend(loc="upper center", ncol=2)
     fig.tight_layout()
     return fig
 

@@ -76,3 +76,25 @@ def test_committed_readme_benchmark_table_matches_benchmark_json():
     benchmark = json.loads((config.REPORTS_DIR / "benchmark.json").read_text())
     if "training_speed" in benchmark:
         assert tables.benchmark_markdown(benchmark) in (config.PROJECT_ROOT / "README.md").read_text()
+
+
+def test_parity_counts_and_table_say_which_original_numbers_fall_inside_our_seeds():
+    from mnist_compare.metrics import summarize
+    from mnist_compare.tables import original
+
+    # Two seeds per model: the MLP's bracket every original number, the CNN's both sit above them.
+    offsets = {("mlp", 0): -0.001, ("mlp", 1): 0.001, ("cnn", 0): 0.002, ("cnn", 1): 0.003}
+    runs = [{"model": name, "seed": seed, "snapshots": {
+        epochs: {part: {field: original.ORIGINAL[epochs][name][key] + offset
+                        for key, (p, field) in original._FIELDS.items() if p == part}
+                 for part in ("train", "test", "gap")} for epochs in ("5", "10")}}
+        for (name, seed), offset in offsets.items()]
+    summary = {name: {epochs: {key: summarize([r["snapshots"][epochs][p][f] for r in runs if r["model"] == name])
+                               for key, (p, f) in original._FIELDS.items()} for epochs in ("5", "10")}
+               for name in ("mlp", "cnn")}
+    results = {"summary": summary, "runs": runs, "config": {"seeds": [0, 1]}, "fast": False}
+    assert original.parity_counts(results) == (10, 20)
+    rows = [line for line in original.parity_markdown(results).splitlines()
+            if line.startswith("| 5 ") or line.startswith("| 10 ")]
+    assert len(rows) == 20
+    assert all(row.rstrip(" |").endswith("yes") == ("| MLP |" in row) for row in rows)

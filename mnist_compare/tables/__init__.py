@@ -60,6 +60,7 @@ from .original import (  # noqa: F401
     ORIGINAL_VAL_LOSS_10,
     ORIGINAL_STEPS,
     PARITY_ROWS,
+    parity_counts,
     parity_markdown,
     original_errors_markdown,
     original_tables_markdown,

@@ -60,6 +60,12 @@ def update_readme(results: dict, readme: Path | None = None) -> bool:
     updated = update_readme_block("results-table", results_markdown(results), readme)
     if updated and "research" in results and results.get("comparisons"):
         update_readme_block("verdicts-table", verdicts_markdown(results), readme)
+        research = results["research"]
+        if all(key in research for key in ("architecture_controls", "data_efficiency", "calibration",
+                                           "other_handwriting")):
+            from .original import overall_conclusion_markdown
+
+            update_readme_block("findings", overall_conclusion_markdown(results), readme)
     return updated
 
 
