@@ -90,7 +90,7 @@ def plot_confusion_matrices(results: dict, epochs: int, *, models=("mlp", "cnn")
             for predicted in range(10):
                 value = matrix[true, predicted]
                 if true != predicted and value:
-                    ax.text(predicted, true, str(value), ha="center", va="center", fontsize=8,
+                    ax.text(predicted, true, str(value), ha="center", va="center", fontsize=9,
                             color="white" if value > 0.6 * top else "black")
         ax.set_xticks(range(10))
         ax.set_yticks(range(10))
@@ -119,7 +119,7 @@ def plot_preprocessing_steps(result, *, title: str | None = None) -> plt.Figure:
     fig, axes = plt.subplots(1, len(steps), figsize=(2.4 * len(steps), 2.6))
     for ax, (name, image) in zip(np.atleast_1d(axes), steps):
         ax.imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(STEP_TITLES.get(name, name), fontsize=9)
+        ax.set_title(STEP_TITLES.get(name, name), fontsize=11)
         ax.axis("off")
     if title:
         fig.suptitle(title)
@@ -222,7 +222,7 @@ def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "
             guess = int(np.argmax(probs[index]))
             wrong |= guess != int(labels[index])
             lines.append(f"{MODEL_LABELS.get(name, name)} {guess} ({100 * float(np.max(probs[index])):.0f}%)")
-        ax.set_title("\n".join(lines), fontsize=10, color="tab:red" if wrong else "black")
+        ax.set_title("\n".join(lines), fontsize=12, color="tab:red" if wrong else "black")
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -243,7 +243,7 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
         row, start = divmod(index, per_row)
         cells = axes[row, start * group:(start + 1) * group]
         cells[0].imshow(canvas["composite"][..., :3])
-        cells[0].set_title(f"drawing of a {int(label)}", fontsize=10)
+        cells[0].set_title(f"drawing of a {int(label)}", fontsize=11)
         for ax, method in zip(cells[1:], methods):
             result = preprocess(canvas, method)
             probabilities = reader.predict(result.batch())
@@ -253,7 +253,7 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
                 guess = int(np.argmax(probs[0]))
                 reads.append(f"{MODEL_LABELS.get(name, name)} {guess} ({100 * float(np.max(probs[0])):.0f}%)"
                              + (" ✓" if guess == int(label) else " ✗"))
-            ax.set_title(f"{METHOD_LABELS[method]}\n" + "\n".join(reads), fontsize=9)
+            ax.set_title(f"{METHOD_LABELS[method]}\n" + "\n".join(reads), fontsize=10)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -338,7 +338,7 @@ def plot_error_gallery(results: dict, test_images) -> plt.Figure:
             answer = item[name]
             mark = "✓" if answer["predicted"] == item["label"] else "✗"
             lines.append(f"{MODEL_LABELS[name]} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
-        ax.set_title("\n".join(lines), fontsize=10)
+        ax.set_title("\n".join(lines), fontsize=12)
     fig.suptitle(_title(f"Most confident mistakes after {gallery['epochs']} epochs (seed {gallery['seed']})",
                         results))
     fig.tight_layout()

@@ -45,8 +45,11 @@ def uncertainty_markdown(results: dict, epochs: int | None = None) -> str:
     spread = [[name.upper(), format_mean_std(results["summary"][name][epochs]["test_accuracy"], percent=True),
                f"± {100 * np.mean(half_widths[name]):.2f}"] for name in ("mlp", "cnn")]
     seed_std = {name: results["summary"][name][epochs]["test_accuracy"]["std"] for name in ("mlp", "cnn")}
-    larger = [name.upper() for name in ("mlp", "cnn") if np.mean(half_widths[name]) > seed_std[name]]
-    if len(larger) == 2:
+    larger = [name.upper() for name in ("mlp", "cnn")
+              if seed_std[name] is not None and np.mean(half_widths[name]) > seed_std[name]]
+    if any(value is None for value in seed_std.values()):
+        text = "With one seed there is no spread over seeds to compare with the sampling error."
+    elif len(larger) == 2:
         text = ("For both models the sampling half-width is larger than the spread over seeds: another test set of "
                 "the same size would move a run's accuracy by more than another seed does. The MLP − CNN difference "
                 "is measured on the same images for both models (the paired tests of 4.2), which removes most of "
@@ -127,7 +130,7 @@ def calibration_markdown(results: dict) -> str:
         accuracy = (results["summary"][name][str(section["epochs"])]["test_accuracy"]["mean"] if name in
                     results["summary"] else
                     results["research"]["capacity_control"][name][str(section["epochs"])]["test_accuracy"]["mean"])
-        rows.append([MODEL_LABELS.get(name, name), f"{100 * item['ece']['mean']:.2f} ± {100 * item['ece']['std']:.2f}",
+        rows.append([MODEL_LABELS.get(name, name), format_mean_std(item["ece"], percent=True),
                      f"{100 * item['mean_confidence']['mean']:.2f}", f"{100 * accuracy:.2f}",
                      f"{item['confident_mistakes']['mean']:.1f}"])
     return (caption(results, f"Calibration after {section['epochs']} epochs ({section['bins']} equal-width "
