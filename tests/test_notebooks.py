@@ -43,9 +43,10 @@ def test_the_definition_check_finds_what_it_should():
 
 def test_the_notebooks_are_numbered_in_order():
     names = [path.name for path in NOTEBOOKS]
-    assert [name[:2] for name in names] == ["01", "02", "03", "04", "05", "06"], names
+    assert [name[:2] for name in names] == ["01", "02", "03", "04", "05", "06", "07", "08"], names
     assert names == ["01_introduction_and_data.ipynb", "02_mlp.ipynb", "03_cnn.ipynb",
-                     "04_comparison.ipynb", "05_demo.ipynb", "06_claims_tested.ipynb"]
+                     "04_comparison.ipynb", "05_demo.ipynb", "06_claims_tested.ipynb",
+                     "07_inside_the_models.ipynb", "08_original_report_and_conclusions.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -66,7 +67,8 @@ def test_each_notebook_has_title_goals_setup_and_conclusions(path):
     assert source(cells[1]).strip() == "## Setup" and cells[2]["cell_type"] == "code"
     assert "notebook.setup()" in source(cells[2])
     headings = [source(c) for c in cells if c["cell_type"] == "markdown"]
-    assert any(re.search(r"^## Conclusions", h, re.M) for h in headings[-2:]), "it ends with conclusions"
+    assert any(re.search(r"^## (\d+\.\d+ )?(Overall )?[Cc]onclusions?\b", h, re.M) for h in headings[-6:]), \
+        "it ends with conclusions (the last notebook: conclusion, limitations, future work, references)"
 
 
 def test_the_setup_cell_is_the_same_everywhere_and_has_the_repository_url():
