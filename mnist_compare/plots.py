@@ -235,7 +235,7 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
 
     group = 1 + len(methods)
     rows = -(-len(canvases) // per_row)
-    fig, axes = plt.subplots(rows, group * per_row, figsize=(min(PAGE_WIDTH, 2.9 * group * per_row), 3.1 * rows),
+    fig, axes = plt.subplots(rows, group * per_row, figsize=(min(PAGE_WIDTH, 2.9 * group * per_row), 2.8 * rows),
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")

@@ -213,3 +213,28 @@ def test_other_handwriting_is_scikit_learns_digits_smoothed_to_32_pixels():
     images, labels = drawings.other_handwriting(20)
     assert images.shape == (20, 32, 32) and images.min() >= 0 and images.max() <= 1
     assert labels.tolist()[:10] == list(range(10)), "load_digits starts 0, 1, ..., 9"
+
+
+def test_research_sections_are_reused_by_version_and_computed_when_missing_or_outdated(monkeypatch):
+    calls = []
+
+    def section(name):
+        def compute(ctx, research):
+            calls.append(name)
+            return {"computed": name, "saw": sorted(k for k in research if k in ("s1", "s2", "s3"))}
+        return compute
+
+    monkeypatch.setattr(research, "SECTIONS", {"s1": (1, section("s1")), "s2": (2, section("s2")),
+                                               "s3": (1, section("s3"))})
+    results = {"config": {"seeds": [0], "snapshot_epochs": [1]}}
+
+    class Splits:
+        info = {"fast": True}
+
+    previous = {"s1": {"old": True}, "s2": {"old": True}, "section_versions": {"s1": 1, "s2": 1},
+                "section_seconds": {"s1": 5.0}}
+    out = research.run_research(results, Splits(), None, previous=previous, show_progress=False, log=lambda *_: None)
+    assert calls == ["s2", "s3"], "s1 is current and reused; s2's version changed; s3 is new"
+    assert out["s1"] == {"old": True} and out["s2"]["computed"] == "s2"
+    assert out["s3"]["saw"] == ["s1", "s2"], "a section sees the sections before it"
+    assert out["section_versions"] == {"s1": 1, "s2": 2, "s3": 1}
