@@ -233,7 +233,7 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
                     "importable (in Colab it clones the repository and installs `requirements.txt`), then "
                     "`notebook.setup()` picks the mode and the output folders. The report shows it once.")
         cells.append(new_markdown_cell(_anchor_headings(appendix, "setup", toc, first=True)))
-        cells.append(new_code_cell(setup_source))
+        cells.append(new_code_cell(setup_source, metadata={"tags": ["report-long"]}))  # may break across pages
     contents = _contents(toc, pages)
     abstract = tables.abstract_markdown(results) if results.get("summary") else ""
     combined = new_notebook(cells=[new_markdown_cell(title_page(results) + "\n\n" + abstract),

@@ -223,7 +223,8 @@ REFERENCES = [
     "Harris, C. R., et al. (2020). Array programming with NumPy. *Nature*, 585, 357-362; Virtanen, P., et al. "
     "(2020). SciPy 1.0. *Nature Methods*, 17, 261-272; Pedregosa, F., et al. (2011). Scikit-learn. *JMLR*, 12, "
     "2825-2830; Hunter, J. D. (2007). Matplotlib. *Computing in Science & Engineering*, 9(3), 90-95.",
-    "천인국, 박동규, 강영민 (2023). 따라하며 배우는 파이썬과 데이터 과학. 생능출판 (the original report's textbook).",
+    "Cheon, I.-G., Park, D.-G., & Kang, Y.-M. (2023). *Python and data science, learned by doing* (in Korean). "
+    "Saengneung Publishing (the original report's textbook).",
 ]
 
 
