@@ -146,12 +146,14 @@ def data_efficiency_markdown(results: dict) -> str:
     for index, size in enumerate(section["sizes"]):
         rows.append([f"{size:,}", str(section["epochs"][str(size)])]
                     + [format_mean_std(section["models"][name][index], percent=True) for name in names])
-    first, last = section["models"]["cnn"][0]["mean"] - section["models"]["mlp"][0]["mean"], \
-        section["models"]["cnn"][-1]["mean"] - section["models"]["mlp"][-1]["mean"]
+    leads = [c["mean"] - m["mean"] for c, m in zip(section["models"]["cnn"], section["models"]["mlp"])]
+    first, last = leads[0], leads[-1]
+    largest = int(np.argmax(leads))
     above = all(section["models"]["cnn"][i]["mean"] > max(section["models"][n][i]["mean"] for n in names if n != "cnn")
                 for i in range(len(section["sizes"])))
-    text = (f"With {section['sizes'][0]:,} training images the CNN leads the MLP by {100 * first:.1f} points; "
-            f"with {section['sizes'][-1]:,} by {100 * last:.1f}. "
+    text = (f"With {section['sizes'][0]:,} training images the CNN leads the MLP by {100 * first:.1f} points, "
+            f"with {section['sizes'][largest]:,} by {100 * leads[largest]:.1f} (the largest lead), and with "
+            f"{section['sizes'][-1]:,} by {100 * last:.1f}. "
             + ("The CNN is ahead of both MLPs at every size. " if above else
                "The CNN is not ahead of both MLPs at every size. ")
             + "The convolution builds in what the MLPs must learn from examples: a stroke is a stroke wherever it is.")

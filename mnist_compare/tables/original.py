@@ -170,6 +170,14 @@ def original_tables_markdown(results: dict) -> str:
             + "\n\n**Structural comparison (original 5.2)**\n\n" + structure)
 
 
+def _largest_lead(efficiency: dict) -> tuple[int, float]:
+    """The training-set size where the CNN leads the MLP most, and the lead."""
+    leads = [(cnn["mean"] - mlp["mean"], size) for size, cnn, mlp in
+             zip(efficiency["sizes"], efficiency["models"]["cnn"], efficiency["models"]["mlp"])]
+    lead, size = max(leads)
+    return size, lead
+
+
 def abstract_markdown(results: dict) -> str:
     """The report's abstract, every number from results.json."""
     s = results["summary"]
@@ -187,17 +195,23 @@ def abstract_markdown(results: dict) -> str:
     ]
     control = research.get("capacity_control", {}).get("mlp_wide")
     if control:
+        below = control[last]["test_accuracy"]["mean"] < s["cnn"][last]["test_accuracy"]["mean"]
         parts.append(f"An MLP with the CNN's parameter count reaches "
-                     f"{format_mean_std(control[last]['test_accuracy'], percent=True)}%, so size does not explain "
-                     "the gap.")
+                     f"{format_mean_std(control[last]['test_accuracy'], percent=True)}%, so size "
+                     + ("does not explain the gap." if below else "explains the gap."))
     efficiency = research.get("data_efficiency")
     if efficiency:
-        lead = efficiency["models"]["cnn"][0]["mean"] - efficiency["models"]["mlp"][0]["mean"]
-        parts.append(f"The CNN's lead grows to {100 * lead:.1f} points with {efficiency['sizes'][0]:,} training "
-                     "images.")
+        size, lead = _largest_lead(efficiency)
+        if size != efficiency["sizes"][-1]:
+            parts.append(f"With less data the CNN's lead grows, up to {100 * lead:.1f} points with {size:,} "
+                         "training images.")
+        else:
+            parts.append("The CNN's lead does not grow with less training data.")
     if "calibration" in research:
         cal = research["calibration"]["models"]
-        parts.append(f"Both are over-confident (expected calibration error {100 * cal['mlp']['ece']['mean']:.2f}% "
+        over = all(cal[n]["mean_confidence"]["mean"] > s[n][last]["test_accuracy"]["mean"] for n in ("mlp", "cnn"))
+        parts.append(("Both are over-confident" if over else "Their calibration differs")
+                     + f" (expected calibration error {100 * cal['mlp']['ece']['mean']:.2f}% "
                      f"and {100 * cal['cnn']['ece']['mean']:.2f}%).")
     parts.append("The report reproduces a student report's experiments, names its errors, tests each of its "
                  "claims, and adds robustness, drawing, calibration and data-efficiency experiments; a drawing demo "
@@ -279,10 +293,11 @@ def overall_conclusion_markdown(results: dict) -> str:
     cal = research["calibration"]["models"]
     eff = research["data_efficiency"]
     lines.append(
-        f"5. **Both are over-confident, and the CNN needs less data.** Expected calibration error "
-        f"{100 * cal['mlp']['ece']['mean']:.2f}% (MLP) and {100 * cal['cnn']['ece']['mean']:.2f}% (CNN); with "
-        f"{eff['sizes'][0]:,} training images the CNN leads by "
-        f"{100 * (eff['models']['cnn'][0]['mean'] - eff['models']['mlp'][0]['mean']):.1f} points.")
+        "5. **Calibration and data efficiency.** Expected calibration error "
+        f"{100 * cal['mlp']['ece']['mean']:.2f}% (MLP) and {100 * cal['cnn']['ece']['mean']:.2f}% (CNN); the CNN's "
+        f"lead over the MLP is {100 * _largest_lead(eff)[1]:.1f} points with {_largest_lead(eff)[0]:,} training "
+        f"images against {100 * (eff['models']['cnn'][-1]['mean'] - eff['models']['mlp'][-1]['mean']):.1f} with "
+        f"{eff['sizes'][-1]:,}.")
     verdicts = verdicts_rows(results)
     counts = {}
     for row in verdicts:
