@@ -1,18 +1,25 @@
-"""The research experiments behind each claim of the original report.
+"""The research experiments behind each claim of the original report, and beyond it.
 
 All of them use the grid's saved models (every seed, last snapshot) or train a
 few extra runs through ``training.train_run`` (resumable like the grid):
 
-- robustness: test accuracy under shifts, rotations, scaling and Gaussian noise;
-- user-like drawings: accuracy through the plain resize, the bounding-box crop
-  with 20% padding, and crop + centre of mass (``drawings.py``);
 - capacity control: an MLP widened to the CNN's parameter count (``mlp_wide``);
+- architecture controls: a deeper regularised MLP, a compute-matched MLP, and a CNN with a
+  global-average-pooling head (the shift contrast);
 - permuted pixels: both models trained and tested on images whose pixels are
   shuffled by one fixed permutation (the MLP cannot tell; the CNN loses its prior);
+- data efficiency: test accuracy against training-set size (MLP, wide MLP, CNN);
+- an improved CNN (the appendix);
+- robustness: whole accuracy curves under shifts, rotations, scaling and Gaussian noise;
+- user-like drawings and other writers' digits (scikit-learn's 8x8 digits) through the
+  plain resize, the bounding-box crop with 20% padding, and crop + centre of mass;
+- calibration: reliability, expected calibration error, confident mistakes;
 - errors: the test digits both models get most confidently wrong;
 - cost: parameters, training FLOPs per image, seconds per epoch, milliseconds per prediction.
 
-``run_research(results, splits)`` returns the ``research`` section of results.json.
+``run_research(results, splits, paths, previous=...)`` returns the ``research`` section of
+results.json; each section (``SECTIONS``) has a version and is reused from ``previous`` while
+its version is current.
 """
 
 from __future__ import annotations
