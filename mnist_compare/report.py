@@ -248,9 +248,9 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
 
 def heading_pages(pdf_path: Path, toc: list) -> dict:
     """The PDF page of each contents entry: the headings are found in order, after the contents pages."""
-    from pypdf import PdfReader
-
     import unicodedata
+
+    from pypdf import PdfReader
 
     def squash(text):  # (NFKC undoes the ligatures "fi", "ff" of the PDF's text)
         return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
