@@ -298,7 +298,7 @@ def cost(models: dict, results: dict) -> dict:
     for name, seed_models in models.items():
         macs = forward_macs(build_model(name))
         runs = [run for run in results["runs"] if run["model"] == name]
-        epoch_seconds = [float(np.median(run["epoch_seconds"][1:] or run["epoch_seconds"])) for run in runs]
+        epoch_seconds = [_epoch_seconds(run) for run in runs]
         out[name] = {
             "parameters": int(seed_models[0].count_params()),
             "forward_macs_per_image": macs,
@@ -307,6 +307,11 @@ def cost(models: dict, results: dict) -> dict:
             "milliseconds_per_prediction": prediction_latency_ms(seed_models[0], sample),
         }
     return out
+
+
+def _epoch_seconds(record: dict) -> float:
+    """Median seconds of one training epoch of a run, its first (compiling) epoch left out."""
+    return float(np.median(record["epoch_seconds"][1:] or record["epoch_seconds"]))
 
 
 def _extra_run_dir(paths, variant: str, name: str, seed: int):
@@ -333,9 +338,7 @@ def _extra_summary(records, epochs_list) -> dict:
     for name in dict.fromkeys(r["spec"]["model"] for r in records):
         runs = [r for r in records if r["spec"]["model"] == name]
         out[name] = {"parameters": runs[0]["parameters"], "seeds": [r["spec"]["seed"] for r in runs],
-                     "seconds_per_epoch": _summary([float(np.median(r["epoch_seconds"][1:] or r["epoch_seconds"]))
-                                                    for r in runs]),
-                     "history": {key: [r["history"][key] for r in runs] for key in ("val_loss", "val_accuracy")}}
+                     "seconds_per_epoch": _summary([_epoch_seconds(r) for r in runs])}
         for epochs in epochs_list:
             out[name][str(epochs)] = {
                 key: _summary([r["snapshots"][str(epochs)][part][field] for r in runs])
@@ -363,12 +366,16 @@ class _Context:
         self.fast = bool(splits.info.get("fast"))
         self._models: dict = {}
 
+    def run_dir(self, name: str, seed: int):
+        """The folder of the grid's run of ``name`` with ``seed``."""
+        return self.paths.models / f"{name}_seed{seed}"
+
     def grid_models(self) -> dict:
         from .training import load_snapshot
 
         if "grid" not in self._models:
-            self._models["grid"] = {name: [load_snapshot(self.paths.models / f"{name}_seed{seed}", self.last)
-                                           for seed in self.seeds] for name in ("mlp", "cnn")}
+            self._models["grid"] = {name: [load_snapshot(self.run_dir(name, seed), self.last) for seed in self.seeds]
+                                    for name in ("mlp", "cnn")}
         return self._models["grid"]
 
     def all_models(self, research: dict) -> dict:
@@ -493,7 +500,7 @@ def calibration_section(ctx: _Context, research: dict) -> dict:
     from .training import predictions_path
 
     out = {"bins": CALIBRATION_BINS, "epochs": ctx.last, "models": {}}
-    sources = {name: [ctx.paths.models / f"{name}_seed{seed}" for seed in ctx.seeds] for name in ("mlp", "cnn")}
+    sources = {name: [ctx.run_dir(name, seed) for seed in ctx.seeds] for name in ("mlp", "cnn")}
     sources[CONTROL_MODEL] = [_extra_run_dir(ctx.paths, "control", CONTROL_MODEL, seed) for seed in ctx.seeds]
     labels = ctx.splits.y_test
     for name, run_dirs in sources.items():
@@ -503,7 +510,7 @@ def calibration_section(ctx: _Context, research: dict) -> dict:
 
 
 def errors_section(ctx: _Context, research: dict) -> dict:
-    return error_gallery({name: ctx.paths.models / f"{name}_seed{ctx.seeds[0]}" for name in ("mlp", "cnn")},
+    return error_gallery({name: ctx.run_dir(name, ctx.seeds[0]) for name in ("mlp", "cnn")},
                          ctx.splits, ctx.last)
 
 
@@ -513,19 +520,17 @@ def cost_section(ctx: _Context, research: dict) -> dict:
 
 def improved_cnn(results: dict, splits, paths, *, show_progress: bool = True, log=print) -> dict:
     """The appendix: a stronger CNN (BatchNorm, dropout, shift augmentation), its test accuracy and drawings."""
-    from .training import load_snapshot
-
     seeds = results["config"]["seeds"][:IMPROVED_SEEDS]
     epochs = max(results["config"]["snapshot_epochs"])
     log(f"Research: improved CNN ({len(seeds)} seed, {epochs} epochs, shift augmentation)")
     with _progress(len(seeds) * epochs, show_progress) as progress:
         records = _extra_runs("appendix", [IMPROVED_MODEL], seeds, splits, (epochs,), paths, progress)
     summary = _extra_summary(records, (epochs,))[IMPROVED_MODEL]
-    models = [load_snapshot(_extra_run_dir(paths, "appendix", IMPROVED_MODEL, seed), epochs) for seed in seeds]
+    models = _extra_models(paths, "appendix", IMPROVED_MODEL, seeds, epochs)
     drawings = user_drawings({IMPROVED_MODEL: models}, splits)
     return {"epochs": epochs, "seeds": seeds, "summary": summary,
             "user_drawings": drawings["accuracy"][IMPROVED_MODEL],
-            "seconds_per_epoch": [float(np.median(r["epoch_seconds"][1:] or r["epoch_seconds"])) for r in records]}
+            "seconds_per_epoch": [_epoch_seconds(r) for r in records]}
 
 
 #: The research sections in the order they run (later ones read earlier ones) and their versions:
@@ -550,22 +555,23 @@ def run_research(results: dict, splits, paths, *, previous: dict | None = None, 
     """Every research section; a section of ``previous`` (the research of the last results.json,
     on the same runs) is reused when its version is current. Extra training runs are reused
     from disk as well."""
-    started = time.perf_counter()
     previous = previous or {}
     old_versions = previous.get("section_versions", {})
     research = {"version": RESEARCH_VERSION, "epochs": max(results["config"]["snapshot_epochs"]),
                 "seeds": results["config"]["seeds"], "section_versions": {}}
-    sections = dict(previous.get("section_seconds", {}))  # seconds each part took, for the benchmark
+    old_seconds = previous.get("section_seconds", {})
+    sections = {}  # seconds each section took when it was last computed, for the benchmark
     ctx = _Context(results, splits, paths, show_progress, log)
     for name, (version, compute) in SECTIONS.items():
         if name in previous and old_versions.get(name) == version:
             research[name] = previous[name]
+            if name in old_seconds:
+                sections[name] = old_seconds[name]
         else:
             mark = time.perf_counter()
             research[name] = compute(ctx, research)
             sections[name] = time.perf_counter() - mark
         research["section_versions"][name] = version
     research["section_seconds"] = sections
-    research["seconds"] = time.perf_counter() - started + sum(
-        seconds for name, seconds in sections.items() if name in previous and name in research)
+    research["seconds"] = sum(sections.values())
     return research

@@ -15,6 +15,7 @@ from .common import (  # noqa: F401
     seeds_phrase,
     device_sentence,
     caption,
+    mlp_controls,
 )
 from .grid import (  # noqa: F401
     model_markdown,

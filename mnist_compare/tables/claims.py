@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..metrics import format_mean_std
-from .common import _negated, _paired, _pp, _seed_mean, caption, markdown_table
+from .common import _negated, _paired, _pp, _seed_mean, caption, markdown_table, mlp_controls
 
 
 def cost_markdown(results: dict) -> str:
@@ -139,6 +139,7 @@ def _combined(verdicts: list[str]) -> str:
 def verdicts_rows(results: dict) -> list[list[str]]:
     """[claim, what was measured, verdict] for each claim of the original report."""
     from ..metrics import summarize
+    from ..preprocessing import METHOD_LABELS, METHODS
 
     research = results["research"]
     last = str(research["epochs"])
@@ -158,15 +159,9 @@ def verdicts_rows(results: dict) -> list[list[str]]:
     gap = comparisons[last]["mlp_minus_cnn"]["accuracy_gap"]
     rows.append([f"The CNN overfits less (train − test accuracy, {last} epochs)", f"MLP − CNN gap {_pp(gap)}",
                  _verdict(gap)])
-    controls = dict(research["capacity_control"])
-    controls.update(research.get("architecture_controls", {}).get("models", {}))
-    cnn_by_seed = {r["seed"]: r["snapshots"][last]["test"]["accuracy"] for r in results["runs"] if r["model"] == "cnn"}
     parts, verdicts = [], []
-    for name, control in controls.items():
-        epochs = str(control.get("epochs", last))
-        if epochs != last:
-            continue
-        cnn_values = [cnn_by_seed[seed] for seed in control.get("seeds", research["seeds"])]
+    for name, control in mlp_controls(results).items():
+        cnn_values = _normal_accuracies(results, "cnn", control.get("seeds", research["seeds"]), last)
         diff = _paired({"values": cnn_values}, control[last]["test_accuracy"])
         parts.append(f"{control['parameters']:,}-parameter {name.replace('_', ' ')}: {_pp(diff)}")
         verdicts.append(_verdict(diff))
@@ -183,8 +178,6 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                  _combined(verdicts)])
     drawings = research["user_drawings"]["accuracy"]
     other = research.get("other_handwriting", {}).get("accuracy")
-    from ..preprocessing import METHOD_LABELS, METHODS
-
     parts, verdicts = [], []
     for source, accuracy in (("MNIST drawn", drawings), ("other writers", other)):
         if not accuracy:

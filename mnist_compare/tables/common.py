@@ -85,6 +85,17 @@ def _paired(a: dict, b: dict) -> dict:
     return summarize(paired_differences(a["values"], b["values"]))
 
 
+def mlp_controls(results: dict) -> dict:
+    """The MLP controls trained for as many epochs as the grid, by name: the capacity control
+    (``mlp_wide``) first, then the architecture controls."""
+    research = results["research"]
+    last = str(research["epochs"])
+    controls = dict(research["capacity_control"])
+    controls.update(research.get("architecture_controls", {}).get("models", {}))
+    return {name: control for name, control in controls.items()
+            if name.startswith("mlp") and str(control.get("epochs", last)) == last}
+
+
 def _negated(summary: dict) -> dict:
     """The summary of −x from the summary of x (b − a from a − b)."""
     if summary.get("ci_low") is None:

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import metrics
 from ..metrics import format_mean_std
-from .common import _pp, caption, markdown_table
+from .common import _paired, _pp, caption, markdown_table, mlp_controls
 
 #: Display names of every model the report measures.
 MODEL_LABELS = {
@@ -80,15 +80,15 @@ def best_epochs(results: dict, name: str) -> list[dict]:
 def best_epoch_markdown(results: dict) -> str:
     """The best-validation epoch of every run, and what training on to the last epoch did to the validation set."""
     last = len(results["runs"][0]["history"]["val_loss"])
+    items = {name: best_epochs(results, name) for name in ("mlp", "cnn")}
     rows = []
     for name in ("mlp", "cnn"):
-        for item in best_epochs(results, name):
+        for item in items[name]:
             rows.append([name.upper(), str(item["seed"]), str(item["best_epoch"]), f"{item['best_val_loss']:.4f}",
                          f"{item['last_val_loss']:.4f}", f"{100 * item['val_accuracy_best']:.2f}",
                          f"{100 * item['val_accuracy_last']:.2f}"])
-    medians = {name: int(np.median([i["best_epoch"] for i in best_epochs(results, name)])) for name in ("mlp", "cnn")}
-    rises = {name: float(np.mean([i["last_val_loss"] - i["best_val_loss"] for i in best_epochs(results, name)]))
-             for name in ("mlp", "cnn")}
+    medians = {name: int(np.median([i["best_epoch"] for i in items[name]])) for name in items}
+    rises = {name: float(np.mean([i["last_val_loss"] - i["best_val_loss"] for i in items[name]])) for name in items}
     text = (f"The validation loss is lowest at epoch {medians['mlp']} for the MLP and {medians['cnn']} for the CNN "
             f"(median over seeds) and rises afterwards, by {rises['mlp']:.4f} (MLP) and {rises['cnn']:.4f} (CNN) on "
             f"average by epoch {last}, while the validation accuracy barely moves: the models grow more confident "
@@ -186,9 +186,7 @@ def architecture_controls_markdown(results: dict) -> str:
     for name, item in research["architecture_controls"]["models"].items():
         add(name, item["parameters"], item[str(item["epochs"])], len(item["seeds"]), item["epochs"])
     cnn = results["summary"]["cnn"][last]["test_accuracy"]["mean"]
-    mlps = {name: (wide if name == "mlp_wide" else research["architecture_controls"]["models"][name])
-            for name in ("mlp_wide", "mlp_deep", "mlp_compute") if name == "mlp_wide" or
-            name in research["architecture_controls"]["models"]}
+    mlps = mlp_controls(results)
     best = max(mlps, key=lambda n: mlps[n][last]["test_accuracy"]["mean"])
     reaches = [n for n in mlps if mlps[n][last]["test_accuracy"]["mean"] >= cnn]
     text = (f"The best MLP is the {MODEL_LABELS[best]} at {100 * mlps[best][last]['test_accuracy']['mean']:.2f}%, "
@@ -256,9 +254,7 @@ def confidence_sentence(results: dict) -> str:
 
 
 def _pp_sentence(section: dict) -> str:
-    diff = metrics.summarize(metrics.paired_differences(section["cnn"]["ece"]["values"],
-                                                        section["mlp"]["ece"]["values"]))
-    return f"ECE, CNN − MLP paired by seed: {_pp(diff)}."
+    return f"ECE, CNN − MLP paired by seed: {_pp(_paired(section['cnn']['ece'], section['mlp']['ece']))}."
 
 
 def inside_conclusions_markdown(results: dict) -> str:

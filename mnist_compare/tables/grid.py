@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import config
-from ..metrics import format_mean_std
+from ..metrics import best_epoch, format_mean_std
 from .common import COMPARISON_ROWS, _excludes_zero, _interval, caption, comparison_rows, device_sentence, markdown_table, seeds_phrase
 
 
@@ -182,8 +182,7 @@ def model_conclusions_markdown(results: dict, name: str) -> str:
             + (f" {_interval(test_change, percent=True, digits=2)}" if test_change.get("ci_low") is not None else "")
             + f" and the overfitting gap by {100 * gap_change['mean']:+.2f} pp; the gap grew in {grew} of "
             f"{len(runs)} seed(s).")
-    best = [int(max(range(len(r["history"]["val_accuracy"])), key=lambda i: r["history"]["val_accuracy"][i])) + 1
-            for r in runs]
+    best = [best_epoch(r["history"]["val_accuracy"], lower_is_better=False) for r in runs]
     lines.append(f"- The best validation accuracy came at epoch {', '.join(map(str, best))} "
                  f"(one number per seed).")
     return "\n".join(lines)

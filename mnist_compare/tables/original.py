@@ -7,8 +7,11 @@ results.json.
 
 from __future__ import annotations
 
+from collections import Counter
+
+from ..experiments import SUMMARY_METRICS
 from ..metrics import format_mean_std
-from .common import _negated, _pp, caption, markdown_table, seeds_phrase
+from .common import _negated, _pp, caption, markdown_table, mlp_controls, seeds_phrase
 
 #: The original report's comparison table (section 5.1), as printed: one run per setting.
 ORIGINAL = {
@@ -37,10 +40,9 @@ def _original(value: float, percent: bool, digits: int) -> str:
     return f"{100 * value:.{digits}f}" if percent else f"{value:.{digits}f}"
 
 
-def _within(summary: dict, value: float) -> bool:
-    """Whether one value lies inside the seeds' range (min..max) of ``summary``."""
-    values = summary.get("values")
-    return bool(values) and min(values) <= value <= max(values)
+def _inside(values: list[float], value: float) -> bool:
+    """Whether ``value`` lies inside the range (min..max) of our seeds' ``values``."""
+    return min(values) <= value <= max(values)
 
 
 def _parity_values(results: dict, epochs: str, name: str, key: str) -> list[float]:
@@ -56,8 +58,7 @@ def parity_counts(results: dict) -> tuple[int, int]:
             continue
         for name, numbers in models.items():
             for key, value in numbers.items():
-                values = _parity_values(results, epochs, name, key)
-                inside += min(values) <= value <= max(values)
+                inside += _inside(_parity_values(results, epochs, name, key), value)
                 total += 1
     return inside, total
 
@@ -73,18 +74,17 @@ def parity_markdown(results: dict) -> str:
                 ours = results["summary"][name][epochs][key]
                 values = _parity_values(results, epochs, name, key)
                 original = ORIGINAL[epochs][name][key]
-                inside = min(values) <= original <= max(values)
                 rows.append([epochs, label, name.upper(), _original(original, percent, digits),
                              format_mean_std(ours, percent=percent, digits=digits),
                              f"{_original(min(values), percent, digits)} – {_original(max(values), percent, digits)}",
-                             "yes" if inside else "no"])
+                             "yes" if _inside(values, original) else "no"])
     return (caption(results, f"The original report's numbers (one run each) beside ours ({seeds_phrase(results)})")
             + "\n\n" + markdown_table(["Epochs", "Metric", "Model", "Original", "Ours: mean ± std",
                                        "Ours: range over seeds", "Original inside our range?"], rows))
 
 
-_FIELDS = {"train_accuracy": ("train", "accuracy"), "test_accuracy": ("test", "accuracy"),
-           "train_loss": ("train", "loss"), "test_loss": ("test", "loss"), "accuracy_gap": ("gap", "accuracy_gap")}
+#: Where each of the original's numbers is in a run record: (part, field).
+_FIELDS = {key: SUMMARY_METRICS[key] for key in ORIGINAL["5"]["mlp"]}
 
 
 def original_errors_markdown(results: dict) -> str:
@@ -254,10 +254,7 @@ def overall_conclusion_markdown(results: dict) -> str:
     last = str(max(results["config"]["snapshot_epochs"]))
     comparison = next(c for c in results["comparisons"] if str(c["epochs"]) == last)
     research = results["research"]
-    controls = {"mlp_wide": research["capacity_control"]["mlp_wide"]}
-    controls.update(research.get("architecture_controls", {}).get("models", {}))
-    mlp_best = max(c[str(c.get("epochs", last))]["test_accuracy"]["mean"] for n, c in controls.items()
-                   if n.startswith("mlp") and str(c.get("epochs", last)) == last)
+    mlp_best = max(control[last]["test_accuracy"]["mean"] for control in mlp_controls(results).values())
     closes = mlp_best >= s["cnn"][last]["test_accuracy"]["mean"]
     inside, total = parity_counts(results)
     lines = [
@@ -292,16 +289,15 @@ def overall_conclusion_markdown(results: dict) -> str:
         f"MLP {100 * other['mlp']['bbox_com']['mean']:.1f}%, CNN {100 * other['cnn']['bbox_com']['mean']:.1f}%.")
     cal = research["calibration"]["models"]
     eff = research["data_efficiency"]
+    lead_size, lead = _largest_lead(eff)
     lines.append(
         "5. **Calibration and data efficiency.** Expected calibration error "
         f"{100 * cal['mlp']['ece']['mean']:.2f}% (MLP) and {100 * cal['cnn']['ece']['mean']:.2f}% (CNN); the CNN's "
-        f"lead over the MLP is {100 * _largest_lead(eff)[1]:.1f} points with {_largest_lead(eff)[0]:,} training "
+        f"lead over the MLP is {100 * lead:.1f} points with {lead_size:,} training "
         f"images against {100 * (eff['models']['cnn'][-1]['mean'] - eff['models']['mlp'][-1]['mean']):.1f} with "
         f"{eff['sizes'][-1]:,}.")
     verdicts = verdicts_rows(results)
-    counts = {}
-    for row in verdicts:
-        counts[row[2]] = counts.get(row[2], 0) + 1
+    counts = Counter(row[2] for row in verdicts)
     lines.append("6. **The original's claims** (section 6.7): " + ", ".join(f"{n} {word}" for word, n in counts.items())
                  + f", of {len(verdicts)}.")
     return "\n".join(lines)
