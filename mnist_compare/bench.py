@@ -239,6 +239,11 @@ def pipeline_time(*, keep: bool = False, log=print) -> dict:
     results = json.loads((folder / "reports" / "results.json").read_text())
     research = results.get("research", {})
     notebooks = [{"name": item["name"], "seconds": item["seconds"]} for item in outcome["notebooks"]]
+    # The training epochs themselves, summed over every run the pipeline trained (the floor no
+    # evaluation, notebook or export work can lower), and the grid CNN's epoch: the machine's speed.
+    records = [json.loads(path.read_text()) for path in sorted((folder / "models").rglob("run.json"))]
+    cnn_epochs = [seconds for path in sorted((folder / "models").glob("cnn_seed*/run.json"))
+                  for seconds in json.loads(path.read_text())["epoch_seconds"][1:]]
     report = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "commit": commit,
@@ -249,6 +254,9 @@ def pipeline_time(*, keep: bool = False, log=print) -> dict:
         "notebooks": notebooks,
         "notebooks_and_export_s": outcome["seconds"] - outcome["experiments_seconds"],
         "pages": outcome.get("pages"),
+        "training_epochs_s": sum(sum(r["epoch_seconds"]) for r in records),
+        "runs_trained": len(records),
+        "grid_cnn_epoch_s": statistics.median(cnn_epochs) if cnn_epochs else None,
         "seeds": results["config"]["seeds"],
     }
     if keep:

@@ -61,8 +61,10 @@ def training_options(name: str, device: str | None = None) -> dict:
 
 
 #: Evaluation runs the plain Keras layers in a TensorFlow graph (oneDNN kernels, no XLA): for
-#: inference on this CPU that was 2x faster than the XLA-compiled training layers, in batches of 1,024.
-EVAL_BATCH_SIZE = 1024
+#: inference on this CPU that was 2x faster than the XLA-compiled training layers. Batches of 256
+#: keep a CNN's activations in cache: 0.64x the time of batches of 1,024 for the CNN, 0.75x for the
+#: appendix CNN (``benchmarks/eval_batch_size.py``); the MLP is fast either way.
+EVAL_BATCH_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -312,11 +314,14 @@ def trainer_for(name: str, model, *, batch_size: int, options: dict) -> Compiled
     return trainer
 
 
-def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress) -> tuple[dict, list, dict, object]:
+def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress, *,
+         validate: bool = True) -> tuple[dict, list, dict, object]:
     """Train ``spec.epochs`` epochs; save and keep the weights at each snapshot epoch.
 
     Returns the history, the seconds of each epoch, the weights of each snapshot and the copy
     of the model in the plain Keras layers that validation, snapshots and evaluation use.
+    With ``validate=False`` the history has no validation curve (validation never changes
+    the training: the weights are the same either way).
     """
     from .models import plain_copy
 
@@ -334,11 +339,14 @@ def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress) -
             images = shift_augment(images, options["augment_shift"], np.random.default_rng([spec.seed, epoch, 1]))
         logs = trainer.train_epoch(images, splits.y_train, epoch_order(len(splits.y_train), spec.seed, epoch))
         epoch_seconds.append(time.perf_counter() - started)
-        plain.set_weights(model.get_weights())
-        validation = metrics.accuracy_and_loss(splits.y_val, predict_probabilities(plain, splits.x_val))
-        for key, value in (("loss", logs["loss"]), ("accuracy", logs["accuracy"]),
-                           ("val_loss", validation["loss"]), ("val_accuracy", validation["accuracy"])):
-            history[key].append(float(value))
+        history["loss"].append(float(logs["loss"]))
+        history["accuracy"].append(float(logs["accuracy"]))
+        if validate or epoch in spec.snapshot_epochs:
+            plain.set_weights(model.get_weights())
+        if validate:
+            validation = metrics.accuracy_and_loss(splits.y_val, predict_probabilities(plain, splits.x_val))
+            history["val_loss"].append(float(validation["loss"]))
+            history["val_accuracy"].append(float(validation["accuracy"]))
         if epoch in spec.snapshot_epochs:
             storage.save_model(plain, snapshot_path(run_dir, epoch))
             snapshots[epoch] = [np.array(w) for w in plain.get_weights()]
@@ -348,8 +356,13 @@ def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress) -
     return history, epoch_seconds, snapshots, plain
 
 
-def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, overrides=None, log=None) -> dict:
-    """Train one (model, seed), or return its saved record if it is already complete and undamaged."""
+def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, overrides=None, log=None,
+              validate: bool = True) -> dict:
+    """Train one (model, seed), or return its saved record if it is already complete and undamaged.
+
+    ``validate=False`` skips the validation pass after every epoch (the snapshots are still
+    evaluated on every split): for runs whose learning curve nobody reads.
+    """
     import keras
 
     from .models import build_model
@@ -372,7 +385,8 @@ def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, overrides=
     keras.utils.set_random_seed(spec.seed)
     model = build_model(spec.model, fast_ops=options["fast_ops"])
     started = time.perf_counter()
-    history, epoch_seconds, snapshots, model = _fit(model, spec, splits, run_dir, options, progress)
+    history, epoch_seconds, snapshots, model = _fit(model, spec, splits, run_dir, options, progress,
+                                                     validate=validate)
     train_seconds = time.perf_counter() - started
 
     evaluations = {}

@@ -62,13 +62,15 @@ def test_benchmark_table_renders_the_measured_numbers():
                                             "speedup": 4.0}},
                  "demo_latency": {"model_call_both_models": {"median_ms": 0.66, "p95_ms": 0.92, "n": 200}}}
     benchmark["pipeline"] = {"wall_s": 600.0, "experiments_s": 500.0, "research_s": 200.0,
-                             "notebooks_and_export_s": 100.0, "seeds": [0, 1, 2, 3, 4]}
+                             "notebooks_and_export_s": 100.0, "seeds": [0, 1, 2, 3, 4],
+                             "training_epochs_s": 420.4, "runs_trained": 12, "grid_cnn_epoch_s": 3.71}
     text = tables.benchmark_markdown(benchmark)
     assert "| CNN training, default `fit` (s/epoch) | 18.00 |" in text
     assert "4.50, 4.40, 4.60 (4.0x faster) | ≤ 3 s and ≥ 4x: **not met** |" in text
     assert "| Model call, both models (ms) | 0.66 | p95 0.92, n = 200 | median ≤ 1 ms: met |" in text
     assert "| Whole report from scratch, 5 seeds (min) | 10.0 |" in text
     assert "≤ 8 min: **not met**" in text
+    assert "the training epochs of its 12 runs alone 420 s, a CNN epoch 3.71 s" in text
 
 
 @pytest.mark.skipif(not (config.REPORTS_DIR / "benchmark.json").exists(), reason="no committed benchmark yet")

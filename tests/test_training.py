@@ -34,6 +34,18 @@ def test_epoch_snapshot_equals_a_shorter_run_of_the_same_seed(model, splits, tmp
     assert any(not np.array_equal(a, b) for a, b in zip(snapshot, final))
 
 
+def test_a_run_without_validation_trains_the_same_weights(splits, tmp_path):
+    checked = training.train_run(spec("cnn", (2,), splits=splits), splits, tmp_path / "validated")
+    unchecked = training.train_run(spec("cnn", (2,), splits=splits), splits, tmp_path / "unvalidated",
+                                   validate=False)
+    for a, b in zip(weights(training.snapshot_path(tmp_path / "validated", 2)),
+                    weights(training.snapshot_path(tmp_path / "unvalidated", 2))):
+        np.testing.assert_array_equal(a, b)
+    assert unchecked["snapshots"] == checked["snapshots"]
+    assert len(checked["history"]["val_accuracy"]) == 2 and unchecked["history"]["val_accuracy"] == []
+    assert unchecked["history"]["loss"] == checked["history"]["loss"]
+
+
 def test_finished_runs_are_reused_and_changed_specs_retrained(splits, tmp_path):
     run_spec = spec("mlp", (1,), splits=splits)
     first = training.train_run(run_spec, splits, tmp_path / "run")
