@@ -228,7 +228,7 @@ def pipeline_time(*, keep: bool = False, log=print) -> dict:
     code = ("import json; from mnist_compare.report import build_report; outcome = build_report(); "
             "print('PIPELINE_JSON ' + json.dumps(outcome, default=str))")
     log(f"Pipeline: the whole report from scratch in {folder} (commit {commit[:7]}); this takes a while")
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     process = subprocess.run([sys.executable, "-c", code], cwd=folder, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if process.returncode != 0:
@@ -240,9 +240,12 @@ def pipeline_time(*, keep: bool = False, log=print) -> dict:
     research = results.get("research", {})
     notebooks = [{"name": item["name"], "seconds": item["seconds"]} for item in outcome["notebooks"]]
     # The training epochs themselves, summed over every run the pipeline trained (the floor no
-    # evaluation, notebook or export work can lower), and the grid CNN's epoch: the machine's speed.
-    records = [json.loads(path.read_text()) for path in sorted((folder / "models").rglob("run.json"))]
-    cnn_epochs = [seconds for path in sorted((folder / "models").glob("cnn_seed*/run.json"))
+    # evaluation, notebook or export work can lower; the shipped seed-0 runs are reused, not
+    # trained), and the grid CNN's epoch: the machine's speed during the run.
+    trained = [path for path in sorted((folder / "models").rglob("run.json")) if path.stat().st_mtime >= started_at]
+    records = [json.loads(path.read_text()) for path in trained]
+    cnn_epochs = [seconds for path in trained if path.parent.parent == folder / "models"
+                  and path.parent.name.startswith("cnn_seed")
                   for seconds in json.loads(path.read_text())["epoch_seconds"][1:]]
     report = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -100,3 +100,26 @@ def test_parity_counts_and_table_say_which_original_numbers_fall_inside_our_seed
             if line.startswith("| 5 ") or line.startswith("| 10 ")]
     assert len(rows) == 20
     assert all(row.rstrip(" |").endswith("yes") == ("| MLP |" in row) for row in rows)
+
+
+def test_the_confidence_sentence_says_over_confident_only_when_confidence_is_above_accuracy():
+    """Mean confidence against test accuracy decides the wording, in notebook 7 and in the abstract alike."""
+    from mnist_compare.tables import common
+
+    results = fake_results()  # test accuracy: MLP 97.79%, CNN 98.71% after 5 epochs
+
+    def summary(value):
+        return {"mean": value, "values": [value, value]}
+
+    def calibrated(confidence):
+        return {"mean_confidence": summary(confidence), "confident_mistakes": summary(3.0), "ece": summary(0.01),
+                "reliability": {"confidence": [0.5, 0.99], "accuracy": [0.4, 0.99], "count": [10, 100]}}
+
+    for mlp, cnn, expected, opening in ((0.99, 0.995, {"mlp": True, "cnn": True}, "Both models are over-confident"),
+                                        (0.99, 0.98, {"mlp": True, "cnn": False}, "Only the MLP is over-confident"),
+                                        (0.97, 0.98, {"mlp": False, "cnn": False}, "Neither model is over-confident")):
+        results["research"] = {"calibration": {"models": {"mlp": calibrated(mlp), "cnn": calibrated(cnn)}}}
+        assert common.over_confident(results) == expected
+        sentence = tables.confidence_sentence(results)
+        assert sentence.startswith(opening + ": the MLP's mean confidence is")
+        assert f"{100 * mlp:.2f}% against a test accuracy of 97.79%" in sentence

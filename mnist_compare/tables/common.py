@@ -96,6 +96,14 @@ def mlp_controls(results: dict) -> dict:
             if name.startswith("mlp") and str(control.get("epochs", last)) == last}
 
 
+def over_confident(results: dict) -> dict:
+    """Per grid model, whether its mean confidence on the test set is above its test accuracy (mean over seeds)."""
+    last = str(max(results["config"]["snapshot_epochs"]))
+    calibration = results["research"]["calibration"]["models"]
+    return {name: calibration[name]["mean_confidence"]["mean"] > results["summary"][name][last]["test_accuracy"]["mean"]
+            for name in ("mlp", "cnn")}
+
+
 def _negated(summary: dict) -> dict:
     """The summary of −x from the summary of x (b − a from a − b)."""
     if summary.get("ci_low") is None:

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import metrics
 from ..metrics import format_mean_std
-from .common import _paired, _pp, caption, markdown_table, mlp_controls
+from .common import _paired, _pp, caption, markdown_table, mlp_controls, over_confident
 
 #: Display names of every model the report measures.
 MODEL_LABELS = {
@@ -244,11 +244,21 @@ def shift_markdown(results: dict) -> str:
 
 
 def confidence_sentence(results: dict) -> str:
+    """Whether each model is over-confident (mean confidence above test accuracy), with the numbers."""
     section = results["research"]["calibration"]["models"]
-    return (f"Both models are over-confident: the MLP's mean confidence is "
-            f"{100 * section['mlp']['mean_confidence']['mean']:.2f}% and the CNN's "
-            f"{100 * section['cnn']['mean_confidence']['mean']:.2f}%, and on average "
-            f"{section['mlp']['confident_mistakes']['mean']:.0f} (MLP) and "
+    last = str(max(results["config"]["snapshot_epochs"]))
+    over = [name.upper() for name, is_over in over_confident(results).items() if is_over]
+    if len(over) == 2:
+        verdict = "Both models are over-confident"
+    elif over:
+        verdict = f"Only the {over[0]} is over-confident"
+    else:
+        verdict = "Neither model is over-confident"
+    mean_confidence = {name: 100 * section[name]["mean_confidence"]["mean"] for name in ("mlp", "cnn")}
+    accuracy = {name: 100 * results["summary"][name][last]["test_accuracy"]["mean"] for name in ("mlp", "cnn")}
+    return (f"{verdict}: the MLP's mean confidence is {mean_confidence['mlp']:.2f}% against a test accuracy of "
+            f"{accuracy['mlp']:.2f}%, the CNN's {mean_confidence['cnn']:.2f}% against {accuracy['cnn']:.2f}%; "
+            f"on average {section['mlp']['confident_mistakes']['mean']:.0f} (MLP) and "
             f"{section['cnn']['confident_mistakes']['mean']:.0f} (CNN) test digits are wrong with at least 99% "
             f"confidence. {_pp_sentence(section)} {_under_diagonal(section)}")
 

@@ -11,7 +11,7 @@ from collections import Counter
 
 from ..experiments import SUMMARY_METRICS
 from ..metrics import format_mean_std
-from .common import _negated, _pp, caption, markdown_table, mlp_controls, seeds_phrase
+from .common import _negated, _pp, caption, markdown_table, mlp_controls, over_confident, seeds_phrase
 
 #: The original report's comparison table (section 5.1), as printed: one run per setting.
 ORIGINAL = {
@@ -209,8 +209,7 @@ def abstract_markdown(results: dict) -> str:
             parts.append("The CNN's lead does not grow with less training data.")
     if "calibration" in research:
         cal = research["calibration"]["models"]
-        over = all(cal[n]["mean_confidence"]["mean"] > s[n][last]["test_accuracy"]["mean"] for n in ("mlp", "cnn"))
-        parts.append(("Both are over-confident" if over else "Their calibration differs")
+        parts.append(("Both are over-confident" if all(over_confident(results).values()) else "Their calibration differs")
                      + f" (expected calibration error {100 * cal['mlp']['ece']['mean']:.2f}% "
                      f"and {100 * cal['cnn']['ece']['mean']:.2f}%).")
     parts.append("The report reproduces a student report's experiments, names its errors, tests each of its "
