@@ -51,7 +51,7 @@ demo: $(STAMP) ## launch the drawing demo
 bench: $(STAMP) ## measure training and prediction speed -> reports/benchmark.json
 	$(PY) -m mnist_compare bench
 
-bench-pipeline: $(REPORT_STAMP) ## also time the whole report from scratch in a fresh clone (about 20 min on 2 cores)
+bench-pipeline: $(REPORT_STAMP) ## also time the whole report from scratch in a fresh clone (15-20 min on 2 cores)
 	$(PY) -m mnist_compare bench --pipeline
 
 clean-fast: ## remove fast-mode outputs (build/fast)

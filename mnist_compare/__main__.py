@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-training", action="store_true", help="do not measure the training speed")
     bench.add_argument("--no-latency", action="store_true", help="do not measure the prediction latency")
     bench.add_argument("--pipeline", action="store_true",
-                       help="also time the whole report from scratch in a fresh clone (about 20 minutes on 2 cores)")
+                       help="also time the whole report from scratch in a fresh clone (15-20 minutes on 2 cores)")
     bench.add_argument("--keep-clone", action="store_true", help="keep the clone --pipeline made")
     bench.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show the full traceback of a failure")
