@@ -242,11 +242,12 @@ def pipeline_time(*, keep: bool = False, log=print) -> dict:
     # The training epochs themselves, summed over every run the pipeline trained (the floor no
     # evaluation, notebook or export work can lower; the shipped seed-0 runs are reused, not
     # trained), and the grid CNN's epoch: the machine's speed during the run.
-    trained = [path for path in sorted((folder / "models").rglob("run.json")) if path.stat().st_mtime >= started_at]
-    records = [json.loads(path.read_text()) for path in trained]
-    cnn_epochs = [seconds for path in trained if path.parent.parent == folder / "models"
-                  and path.parent.name.startswith("cnn_seed")
-                  for seconds in json.loads(path.read_text())["epoch_seconds"][1:]]
+    trained = {path: json.loads(path.read_text()) for path in sorted((folder / "models").rglob("run.json"))
+               if path.stat().st_mtime >= started_at}
+    records = list(trained.values())
+    cnn_epochs = [seconds for path, record in trained.items()
+                  if path.parent.parent == folder / "models" and path.parent.name.startswith("cnn_seed")
+                  for seconds in record["epoch_seconds"][1:]]
     report = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "commit": commit,

@@ -191,7 +191,6 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         gain = _paired(drawings[name]["bbox"], drawings[name]["naive"])
         rows.append([f"Cropping and padding the drawing helps ({name.upper()})",
                      f"crop + 20% padding − plain resize: {_pp(gain)}", _verdict(gain)])
-    permuted = research["permuted_pixels"]
     drops = {name: _permuted_changes(results, name) for name in ("mlp", "cnn")}
     extra = summarize([c - m for c, m in zip(drops["cnn"], drops["mlp"])])
     rows.append(["The CNN uses the spatial layout of the image (the MLP cannot)",
