@@ -180,9 +180,10 @@ def robustness(models: dict, splits) -> dict:
     for transform, levels in ROBUSTNESS_LEVELS.items():
         curve = {"levels": levels}
         transformed = [TRANSFORMS[transform](images, level) for level in levels]
+        same = [np.array_equal(batch, images) for batch in transformed]
         for name, seed_models in models.items():
-            per_level = [unchanged[name] if np.array_equal(batch, images)
-                         else [_accuracy(model, batch, labels) for model in seed_models] for batch in transformed]
+            per_level = [unchanged[name] if is_same else [_accuracy(model, batch, labels) for model in seed_models]
+                         for batch, is_same in zip(transformed, same)]
             curve[name] = [_summary(values) for values in per_level]
         out["curves"][transform] = curve
     return out
