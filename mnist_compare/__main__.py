@@ -115,9 +115,9 @@ def _command_bench(args) -> int:
     results = run_benchmarks(fast=args.fast or None, training=not args.no_training, latency=not args.no_latency,
                              pipeline=args.pipeline, keep_pipeline=args.keep_clone)
     print(tables.benchmark_markdown(results))
-    if not (args.fast or results.get("fast")) and tables.update_readme_block("benchmark-table",
-                                                                             tables.benchmark_markdown(results)):
-        print("Updated the benchmark table in README.md")
+    if not (args.fast or results.get("fast")) and tables.update_readme_block(
+            "benchmark-table", tables.benchmark_markdown(results), tables.readme.SPEED_DOC):
+        print("Updated the benchmark table in docs/speed.md")
     print(f"Wrote {results['path']}")
     return 0
 
@@ -184,12 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_command_demo)
 
     bench = commands.add_parser("bench", help="measure training speed and prediction latency -> "
-                                              "reports/benchmark.json")
+                                              "reports/benchmark.json and the table in docs/speed.md")
     bench.add_argument("--fast", action="store_true", help="use the fast-mode models and data subset")
     bench.add_argument("--no-training", action="store_true", help="do not measure the training speed")
     bench.add_argument("--no-latency", action="store_true", help="do not measure the prediction latency")
     bench.add_argument("--pipeline", action="store_true",
-                       help="also time the whole report from scratch in a fresh clone (15-20 minutes on 2 cores)")
+                       help="also time the whole report from scratch in a fresh clone (15-35 minutes on 2 cores, "
+                            "depending on the machine's speed)")
     bench.add_argument("--keep-clone", action="store_true", help="keep the clone --pipeline made")
     bench.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show the full traceback of a failure")
@@ -200,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--fast", action="store_true", help="fast mode (subset, 1 epoch, labelled FAST)")
     report.add_argument("--no-code", action="store_true",
                         help="leave the code cells out (writes mnist_mlp_vs_cnn_no_code.html/.pdf)")
-    report.add_argument("--seeds", type=int, default=None, metavar="N", help="seeds per setting (default: 5)")
+    report.add_argument("--seeds", type=int, default=None, metavar="N",
+                        help="seeds per setting, training any that are missing (default: $MNIST_COMPARE_SEEDS, "
+                             "else the seeds already in results.json, else 5; 1 in fast mode)")
     report.add_argument("--no-execute", action="store_true",
                         help="export the notebooks as last executed, without running them again")
     report.add_argument("--no-pdf", action="store_true", help="write only the HTML")

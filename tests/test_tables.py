@@ -34,6 +34,10 @@ def test_comparison_rows_render_means_and_spreads():
     assert test_row == ["Test accuracy (%)", "97.79 ± 0.12", "98.71 ± 0.05", "-0.92 ± 0.11"]
     text = tables.results_markdown(fake_results())
     assert "over 2 seeds" in text and "101,770" in text and "`abcdef1234`" in text
+    # The README's short table: test accuracy, test loss and the accuracy gap at each snapshot epoch.
+    assert "| 5 epochs | Test accuracy (%) | 97.79 ± 0.12 | 98.71 ± 0.05 | -0.92 ± 0.11 |" in text
+    assert [line.split(" | ")[1] for line in text.splitlines() if line.startswith("| 5 epochs")] == list(
+        tables.readme.README_ROWS)
 
 
 def test_update_readme_replaces_only_the_block(tmp_path):
@@ -53,6 +57,10 @@ def test_committed_readme_table_matches_committed_results():
     assert results["fast"] is False
     if "research" in results:
         assert tables.verdicts_markdown(results) in readme
+        research = results["research"]
+        if all(key in research for key in ("architecture_controls", "data_efficiency", "calibration",
+                                           "other_handwriting")):
+            assert tables.overall_conclusion_markdown(results) in readme
 
 
 def test_benchmark_table_renders_the_measured_numbers():
@@ -74,10 +82,18 @@ def test_benchmark_table_renders_the_measured_numbers():
 
 
 @pytest.mark.skipif(not (config.REPORTS_DIR / "benchmark.json").exists(), reason="no committed benchmark yet")
-def test_committed_readme_benchmark_table_matches_benchmark_json():
+def test_committed_speed_doc_benchmark_table_matches_benchmark_json():
     benchmark = json.loads((config.REPORTS_DIR / "benchmark.json").read_text())
     if "training_speed" in benchmark:
-        assert tables.benchmark_markdown(benchmark) in (config.PROJECT_ROOT / "README.md").read_text()
+        assert tables.benchmark_markdown(benchmark) in tables.readme.SPEED_DOC.read_text()
+
+
+def test_update_readme_block_writes_the_file_it_is_given_and_skips_a_missing_one(tmp_path):
+    doc = tmp_path / "speed.md"
+    doc.write_text("notes\n<!-- benchmark-table:start -->\nold\n<!-- benchmark-table:end -->\nmore\n")
+    assert tables.update_readme_block("benchmark-table", "new table", doc)
+    assert doc.read_text() == "notes\n<!-- benchmark-table:start -->\nnew table\n<!-- benchmark-table:end -->\nmore\n"
+    assert not tables.update_readme_block("benchmark-table", "new table", tmp_path / "missing.md")
 
 
 def test_parity_counts_and_table_say_which_original_numbers_fall_inside_our_seeds():

@@ -1,4 +1,5 @@
-"""The README's results and benchmark blocks, rendered from results.json and benchmark.json."""
+"""The README's results blocks and docs/speed.md's benchmark block, rendered from results.json and
+benchmark.json."""
 
 from __future__ import annotations
 
@@ -16,18 +17,28 @@ README_START = "<!-- results-table:start -->"
 README_END = "<!-- results-table:end -->"
 
 
+#: The Markdown file that holds the rendered benchmark table (``bench`` rewrites its block).
+SPEED_DOC = config.PROJECT_ROOT / "docs" / "speed.md"
+
+
+#: The rows of the README's short results table (the report's notebook 4 has all of them).
+README_ROWS = ("Test accuracy (%)", "Test loss", "Overfitting gap, accuracy (pp)")
+
+
 def results_markdown(results: dict) -> str:
-    """The README's results section: one table per snapshot epoch, plus provenance."""
+    """The README's results: one short table (test accuracy, test loss and overfitting gap at each
+    snapshot epoch, mean ± std over seeds), plus provenance."""
     parts = []
     if not results.get("comparisons"):
         return "Results need both models (MLP and CNN) for the comparison table."
     if results.get("fast"):
         parts.append(f"**{config.FAST_LABEL}**\n")
+    rows = []
     for epochs in results["config"]["snapshot_epochs"]:
-        parts.append(f"**After {epochs} epoch{'s' if epochs != 1 else ''}** "
-                     f"(mean ± std over {seeds_phrase(results)}):\n")
-        parts.append(markdown_table(["Metric", "MLP", "CNN", "MLP − CNN"],
-                                    comparison_rows(results, epochs)) + "\n")
+        after = f"{epochs} epoch{'s' if epochs != 1 else ''}"
+        rows += [[after] + row for row in comparison_rows(results, epochs) if row[0] in README_ROWS]
+    parts.append(f"Mean ± std over {seeds_phrase(results)}:\n")
+    parts.append(markdown_table(["After", "Metric", "MLP", "CNN", "MLP − CNN"], rows) + "\n")
     summary = results["summary"]
     parts.append(
         f"Parameters: MLP {summary['mlp']['parameters']:,}, CNN {summary['cnn']['parameters']:,}. "
@@ -42,9 +53,15 @@ def results_markdown(results: dict) -> str:
 
 
 def update_readme_block(name: str, markdown: str, readme: Path | None = None) -> bool:
-    """Replace the README block between ``<!-- name:start -->`` and ``<!-- name:end -->``."""
-    readme = readme or config.PROJECT_ROOT / "README.md"
+    """Replace the block between ``<!-- name:start -->`` and ``<!-- name:end -->`` of a Markdown file:
+    ``readme``, by default the project's README.md (``SPEED_DOC`` for the benchmark table).
+
+    Returns False, changing nothing, when the file or the block is missing.
+    """
+    readme = Path(readme or config.PROJECT_ROOT / "README.md")
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if not readme.is_file():
+        return False
     text = readme.read_text(encoding="utf-8")
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     if not pattern.search(text):
