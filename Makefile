@@ -6,9 +6,16 @@ STAMP := $(VENV)/.installed
 REPORT_STAMP := $(VENV)/.installed-report
 DEV_STAMP := $(VENV)/.installed-dev
 SEEDS ?=
+# The Colab lane: a second environment with Colab's preinstalled versions (ci/colab-constraints.txt).
+COLAB_VENV ?= .venv-colab
+COLAB_CONSTRAINTS := ci/colab-constraints.txt
+COLAB_STAMP := $(COLAB_VENV)/.installed-colab
+# What Colab's kernel runs on top of requirements.txt (which deliberately lists no Jupyter package).
+COLAB_KERNEL_PACKAGES := ipykernel ipython jupyter_client ipywidgets nbformat
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-report setup-dev run report report-no-code test demo bench bench-pipeline clean-fast
+.PHONY: help setup setup-report setup-dev run report report-no-code test demo bench bench-pipeline clean-fast \
+	colab-env test-colab
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +33,29 @@ $(REPORT_STAMP): $(STAMP) requirements-report.txt
 $(DEV_STAMP): $(REPORT_STAMP) requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# Colab's Python (3.13): pyenv's newest 3.13.x, else the newest python3.1x on PATH (with a message).
+# No package of this repository is installed: like the notebooks' Setup cell in Colab, the lane puts
+# the repository on the path (a clone's folder, or the working folder for `python -m mnist_compare`).
+$(COLAB_STAMP): requirements.txt $(COLAB_CONSTRAINTS)
+	@python=$$(ls -d "$$(pyenv root 2>/dev/null)"/versions/3.13*/bin/python 2>/dev/null | sort -V | tail -n 1); \
+	if [ -z "$$python" ]; then \
+	  for minor in 19 18 17 16 15 14 13 12 11 10; do \
+	    python=$$(command -v python3.$$minor) && "$$python" -c '' 2>/dev/null && break; python=; \
+	  done; \
+	  [ -n "$$python" ] || { echo "colab-env: no Python 3.10+ found (Colab runs 3.13)" >&2; exit 1; }; \
+	  echo "colab-env: no Python 3.13 under pyenv; using $$python ($$("$$python" -V)) instead of Colab's 3.13"; \
+	fi; \
+	echo "colab-env: $$python -m venv --clear $(COLAB_VENV)"; \
+	"$$python" -m venv --clear $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet -c $(COLAB_CONSTRAINTS) -r requirements.txt $(COLAB_KERNEL_PACKAGES)
+	touch $@
+
+colab-env: $(COLAB_STAMP) ## create .venv-colab: Colab's Python and preinstalled versions (ci/colab-constraints.txt)
+
+test-colab: $(DEV_STAMP) $(COLAB_STAMP) ## the Colab lane: every notebook and the demo in .venv-colab's versions
+	REQUIRE_COLAB_LANE=1 $(PY) -m pytest -m colab tests/test_colab_lane.py
 
 setup: $(STAMP) ## create .venv and install requirements.txt (the notebooks and the demo)
 

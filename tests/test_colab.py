@@ -1,11 +1,12 @@
-"""The notebooks as Colab runs them.
+"""The Setup cell and the badges as Colab sees them.
 
 Colab opens a notebook from GitHub in a fresh runtime whose working folder (``/content``) holds no
-repository, with ``google.colab`` already imported by its kernel. These tests play that: a stand-in
-``google.colab`` module, a git repository made from this working tree standing in for GitHub
-(``MNIST_COMPARE_REPOSITORY`` points at it), a working folder outside the repository, and each
-notebook in a fresh kernel and a fresh working folder, top to bottom, in fast mode. They also
-check what a user sees when the Setup cell cannot get the package.
+repository, with ``google.colab`` already imported by its kernel. These tests play that with a
+stand-in ``google.colab`` module and check what a user sees when the Setup cell cannot get the
+package, that the Setup cells and badges follow the configured address, and that the shipped models
+are the ones ``results.json`` records. The whole journey (every notebook top to bottom in a fresh
+clone, full mode, Colab's own package versions) is the Colab lane: ``tests/test_colab_lane.py``,
+``make test-colab``.
 """
 
 from __future__ import annotations
@@ -31,22 +32,6 @@ COLAB_KERNEL_START = "import google.colab  # imported by Colab's kernel before a
 
 def _git(*args, cwd: Path) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory) -> Path:
-    """A git repository holding this working tree's files (committed or not, never ignored ones)."""
-    root = tmp_path_factory.mktemp("github") / "mnist-compare"
-    listed = _git("ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=config.PROJECT_ROOT)
-    for name in filter(None, listed.split("\0")):
-        source = config.PROJECT_ROOT / name
-        if source.is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, root / name)
-    _git("init", "--quiet", "--initial-branch=main", cwd=root)
-    _git("add", "--all", cwd=root)
-    _git("-c", "user.name=ci", "-c", "user.email=ci@localhost", "commit", "--quiet", "-m", "snapshot", cwd=root)
-    return root
 
 
 @pytest.fixture(scope="module")
@@ -93,24 +78,6 @@ def _setup_only(env: dict, folder: Path, colab_kernel: bool):
     with pytest.raises(CellExecutionError):
         _run(nb, folder, env, timeout=300)
     return nb.cells[-1]
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_runs_in_a_fresh_colab_runtime(path, origin, standin, tmp_path):
-    content = tmp_path / "content"  # Colab's /content: the notebook alone, no repository
-    content.mkdir()
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(COLAB_KERNEL_START))
-    env = _environment(standin, str(origin), MNIST_NPZ=os.environ.get("MNIST_NPZ", str(config.PROJECT_ROOT /
-                                                                                      "tests" / "data" / "mnist_small.npz")))
-    _run(nb, content, env)
-    clone = content / colab.CLONE_FOLDER
-    assert (clone / "mnist_compare" / "__init__.py").is_file(), "the Setup cell cloned the repository"
-    assert _git("rev-parse", "HEAD", cwd=clone) == _git("rev-parse", "HEAD", cwd=origin)
-    setup = nb.cells[1 + next(i for i, cell in enumerate(nb.cells[1:]) if cell.source.startswith(colab.SETUP_MARKER))]
-    assert "Setup stopped" not in _outputs(setup)
-    assert (clone / "build" / "fast").is_dir(), "fast outputs went into the clone, not into this repository"
-    assert not (content / "mnist_compare").exists()
 
 
 def test_setup_cell_explains_a_failed_clone(standin, tmp_path):
