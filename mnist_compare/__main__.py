@@ -8,8 +8,6 @@ import os
 import socket
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 
 def save_run_figures(results: dict) -> list:
     """The learning curves and confusion matrices of a run, as PNG files."""
@@ -252,6 +250,10 @@ def main(argv=None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
+        if args.command in ("run", "report", "demo", "bench"):
+            from . import import_tensorflow_quietly
+
+            import_tensorflow_quietly()
         return args.handler(args)
     except (MnistCompareError, ValueError, FileNotFoundError, OSError) as error:
         if args.debug:

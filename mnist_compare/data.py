@@ -28,6 +28,17 @@ class InvalidDatasetError(MnistCompareError, ValueError):
     """A dataset file does not look like Keras's MNIST npz."""
 
 
+#: The file name looked for in the working folder when ``MNIST_NPZ`` is not set (Colab's upload puts files there).
+LOCAL_NPZ = "mnist.npz"
+#: What to do when the data cannot be had, in words that work in a terminal, in Jupyter and in Colab.
+WAYS_OUT = (
+    "Two ways out: point MNIST_NPZ at a copy of mnist.npz in Keras's format (in a notebook, run "
+    '`os.environ["MNIST_NPZ"] = "/path/to/mnist.npz"` in a cell above, after `import os`; in a shell, '
+    "`export MNIST_NPZ=/path/to/mnist.npz`), or put mnist.npz in the working folder (in Colab, upload it "
+    "with the Files panel's upload button), then run again. Where Keras's download works, nothing is needed."
+)
+
+
 file_sha256 = storage.sha256
 
 #: How files start: an npz is a zip archive; a lone array is an .npy file.
@@ -77,8 +88,7 @@ def load_npz(path: str | os.PathLike):
     path = Path(path).expanduser()
     if not path.is_file():
         raise DataUnavailableError(
-            f"MNIST file not found: {path}. Set {config.ENV_MNIST_NPZ} to the path of mnist.npz "
-            "(Keras's format) or unset it to let Keras download the data."
+            f"MNIST file not found: {path}.\n{WAYS_OUT}\nOr unset {config.ENV_MNIST_NPZ} to let Keras download the data."
         )
     try:
         _check_file_kind(path)
@@ -107,19 +117,20 @@ def _load_from_keras():
 
         return keras.datasets.mnist.load_data()
     except Exception as error:  # the download fails in many ways: URLError, HTTP, hash
+        detail = str(error).splitlines()[0][:160] if str(error) else "no detail"
         raise DataUnavailableError(
-            "Could not download MNIST with Keras "
-            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else 'no detail'}). "
-            f"Connect to the internet, or set {config.ENV_MNIST_NPZ}=/path/to/mnist.npz "
-            "(for example ../shared/data/mnist.npz)."
+            f"Could not download MNIST with Keras ({type(error).__name__}: {detail}).\n{WAYS_OUT}"
         ) from None
 
 
 def resolve_source(path: str | os.PathLike | None = None) -> Path | None:
-    """The npz file to read: ``path``, else ``$MNIST_NPZ``, else ``None`` (Keras download)."""
+    """The npz file to read: ``path``, else ``$MNIST_NPZ``, else ``mnist.npz`` in the working folder if
+    there is one, else ``None`` (Keras download)."""
     if path is not None:
         return Path(path).expanduser()
     env = os.environ.get(config.ENV_MNIST_NPZ)
+    if not env and Path(LOCAL_NPZ).is_file():  # uploaded beside the notebook (Colab: /content)
+        return Path(LOCAL_NPZ).resolve()
     if env:
         candidate = Path(env).expanduser()
         if not candidate.is_absolute():
@@ -151,7 +162,7 @@ def arrays_sha256(x_train, y_train, x_test, y_test) -> str:
     """The sha256 of the four arrays' names, shapes, types and bytes: the data's identity.
 
     Unlike the file's sha256 it is the same for Keras's download and for another zip of the same
-    arrays (such as ``../shared/data/mnist.npz``), so runs trained from one are reused with the other.
+    arrays (such as a copy of ``mnist.npz`` given through ``MNIST_NPZ``), so runs trained from one are reused with the other.
     """
     import hashlib
 

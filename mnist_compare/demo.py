@@ -134,32 +134,42 @@ def check_upload_header(source) -> None:
         raise preprocessing.InvalidCanvasError(f"The image is {width}x{height} pixels; {too_large}")
 
 
-def guard_uploads(sketchpad):
-    """Make ``sketchpad`` (a ``gr.Sketchpad``) check its uploads: the header first (``check_upload_header``),
-    then Gradio's own decoding, whose failures (a truncated or corrupt file) become a message too. An
-    unreadable or oversized image reaches the demo's function as a message (a value with the key
-    ``unreadable``), not as an HTTP 500. (Patched on the instance: a subclass of a Gradio component
-    makes Gradio write a ``.pyi`` file beside this module.)"""
-    convert, preprocess = sketchpad.convert_and_format_image, sketchpad.preprocess
+def _payload_files(sketchpad, payload) -> list:
+    """The uploaded images of a Sketchpad payload (``EditorData``): file records with a ``path``, or the
+    bytes the page streamed to the component (kept in its ``blob_storage`` under the payload's ``id``)."""
+    parts = payload
+    if getattr(payload, "id", None) is not None:
+        parts = getattr(sketchpad, "blob_storage", {}).get(payload.id) or payload
+    files = [getattr(parts, "background", None), getattr(parts, "composite", None)]
+    files += list(getattr(parts, "layers", None) or [])
+    return [item for item in files if item is not None]
 
-    def checked_convert(file, flatten_on_white: bool = False):
-        if file is None:
-            return convert(file, flatten_on_white)
-        check_upload_header(file if isinstance(file, (bytes, bytearray, memoryview)) else file.path)
-        try:
-            return convert(file, flatten_on_white)  # decodes the pixels once
-        except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data
-            detail = str(error).strip().splitlines()[0][:80] if str(error).strip() else type(error).__name__
-            raise preprocessing.InvalidCanvasError(
-                f"The image could not be decoded ({detail}); it may be truncated. Draw or upload it again.") from None
+
+def guard_uploads(sketchpad):
+    """Make ``sketchpad`` (a ``gr.Sketchpad``) check its uploads before Gradio decodes them.
+
+    Its public ``preprocess(payload)`` is wrapped on the instance: every image of the payload is checked
+    from its header first (``check_upload_header``: not an image, or too many pixels), then Gradio's own
+    decoding runs, and its failures (a truncated or corrupt file) become a message too. An unreadable or
+    oversized image reaches the demo's function as a message (a value with the key ``unreadable``), not as
+    an HTTP 500. Only the component's public method is used, whose signature is the same in every Gradio
+    6 release (a subclass of a Gradio component would make Gradio write a ``.pyi`` file beside this module).
+    """
+    preprocess = sketchpad.preprocess
 
     def checked_preprocess(payload):
         try:
-            return preprocess(payload)
+            for item in _payload_files(sketchpad, payload):
+                check_upload_header(item if isinstance(item, (bytes, bytearray, memoryview)) else item.path)
+            try:
+                return preprocess(payload)  # decodes the pixels once
+            except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:  # truncated, corrupt
+                detail = str(error).strip().splitlines()[0][:80] if str(error).strip() else type(error).__name__
+                raise preprocessing.InvalidCanvasError(
+                    f"The image could not be decoded ({detail}). Draw or upload it again.") from None
         except preprocessing.CanvasError as error:
             return {UNREADABLE_KEY: str(error)}
 
-    sketchpad.convert_and_format_image = checked_convert
     sketchpad.preprocess = checked_preprocess
     return sketchpad
 
@@ -417,10 +427,11 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
                     "the same 28x28 input each time you lift the pen.")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=320):
-                # Gradio flattens the drawing onto white and converts it to gray (in C, with Pillow),
-                # so the preprocessing starts from one uint8 plane instead of four float ones.
+                # RGBA: the drawing reaches the preprocessing with its alpha, which flattens it onto white
+                # itself (a Gradio release that drops the alpha without flattening would turn the
+                # transparent parts of a canvas black).
                 canvas = guard_uploads(gr.Sketchpad(
-                    label="Canvas", type="numpy", image_mode="L", canvas_size=(400, 400),
+                    label="Canvas", type="numpy", image_mode="RGBA", canvas_size=(400, 400),
                     brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"),
                     layers=False, elem_id="canvas",
                 ))

@@ -6,7 +6,14 @@
 
 
 class MnistCompareError(Exception):
-    """An expected failure; ``str(error)`` is the whole message for the user."""
+    """An expected failure; ``str(error)`` is the whole message for the user.
+
+    In a notebook IPython shows it as that message alone, without a traceback (IPython calls an
+    exception's ``_render_traceback_`` for the lines to show, when it has one).
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return str(self).splitlines() or [type(self).__name__]
 
 
 class ReadOnlyError(MnistCompareError):

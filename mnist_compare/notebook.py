@@ -14,10 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from . import config, storage  # noqa: E402
-from .errors import MnistCompareError, ReadOnlyError  # noqa: E402
+from . import config, import_tensorflow_quietly, storage
+from .errors import MnistCompareError, ReadOnlyError
 
 ENV_HEADLESS = "MNIST_COMPARE_HEADLESS"
 
@@ -71,28 +69,11 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def _quiet_import_tensorflow() -> None:
-    """Import TensorFlow with its C++ start-up chatter (CUDA probing, absl) kept out of the notebook."""
-    import sys
-
-    if "tensorflow" in sys.modules:
-        return
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import keras  # noqa: F401
-            import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def setup() -> Context:
     """Matplotlib defaults, output folders, and a one-line banner saying which mode is on."""
     import matplotlib.pyplot as plt
 
-    _quiet_import_tensorflow()
+    import_tensorflow_quietly()
     plt.rcParams.update({"figure.dpi": 100, "axes.titlesize": 11, "figure.max_open_warning": 0})
     fast = config.fast_mode()
     paths = config.output_paths(fast).make()
@@ -189,6 +170,24 @@ def test_images(count: int = 10):
     return x_test[:count], y_test[:count]
 
 
+#: The demo this kernel launched last (``show_demo``), so that running the notebook again replaces it.
+_LIVE_DEMO = None
+
+
+def close_live_demo() -> int | None:
+    """Close the demo ``show_demo`` launched in this kernel, if any; return the port it used."""
+    global _LIVE_DEMO
+    app, _LIVE_DEMO = _LIVE_DEMO, None
+    if app is None:
+        return None
+    port = getattr(app, "server_port", None)
+    try:
+        app.close()
+    except Exception:  # already closed, or its server died: nothing left to free
+        pass
+    return port
+
+
 def show_demo(app, *, share: bool = False, screenshot: Path | None = None) -> None:
     """Embed the live demo in the notebook without blocking the kernel.
 
@@ -200,7 +199,13 @@ def show_demo(app, *, share: bool = False, screenshot: Path | None = None) -> No
     from . import demo
 
     if not headless():
-        demo.launch_demo(app, share=share, block=False)
+        global _LIVE_DEMO
+        port = close_live_demo()  # Run all again: the app this kernel launched before gives way, port and all
+        try:
+            demo.launch_demo(app, share=share, block=False, port=port)
+        except OSError:  # its port was taken by something else meanwhile: the next free one
+            demo.launch_demo(app, share=share, block=False)
+        _LIVE_DEMO = app
         return
     import urllib.request
 

@@ -92,7 +92,7 @@ def kernel_environment(*, fast: bool, seed_count: int) -> dict:
                 config.ENV_SEEDS: str(seed_count), config.ENV_READ_ONLY: "1"})
     if os.environ.get(config.ENV_OUTPUT):
         env[config.ENV_OUTPUT] = str(config.output_paths(fast).root)
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"  # (importing this package sets 2 for itself; kernels print nothing)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"  # kernels print no C++ log lines, whatever this process was given
     return env
 
 

@@ -60,8 +60,9 @@ def test_fast_run_writes_labelled_results_with_provenance(isolated_outputs):
 
 def test_sigkill_mid_training_then_rerun_resumes(isolated_outputs):
     env = dict(os.environ)
+    # The grid only (no research sections): the point is the resume of killed training runs.
     process = subprocess.Popen([sys.executable, "-m", "mnist_compare", "run", "--fast", "--seeds", "2",
-                                "--no-progress"], cwd=ROOT, env=env,
+                                "--no-progress", "--no-research"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first_record = isolated_outputs / "models" / "mlp_seed0" / "run.json"
     deadline = time.time() + 240
@@ -72,7 +73,7 @@ def test_sigkill_mid_training_then_rerun_resumes(isolated_outputs):
     process.wait(timeout=30)
     assert not (isolated_outputs / "reports" / "results.json").exists()
 
-    result = run_cli("run", "--fast", "--seeds", "2", "--no-progress", env=env)
+    result = run_cli("run", "--fast", "--seeds", "2", "--no-progress", "--no-research", env=env)
     assert result.returncode == 0, result.stderr
     results = json.loads((isolated_outputs / "reports" / "results.json").read_text())
     reused = {run["run_id"]: run["reused_from_disk"] for run in results["runs"]}

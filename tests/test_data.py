@@ -78,7 +78,26 @@ def test_offline_keras_download_gives_a_clear_message(monkeypatch):
     with pytest.raises(data.DataUnavailableError) as info:
         data.load_mnist()
     text = str(info.value)
-    assert "\n" not in text and "MNIST_NPZ" in text and "URL fetch failure" in text
+    assert "URL fetch failure" in text and 'os.environ["MNIST_NPZ"] = "/path/to/mnist.npz"' in text
+    assert "upload" in text and "Keras's download works" in text
+    assert "shared" not in text and "Traceback" not in text
+    # In a notebook IPython shows the exception as these lines, without a traceback: one short paragraph.
+    lines = info.value._render_traceback_()
+    assert lines == text.splitlines() and len(lines) <= 3
+
+
+def test_mnist_npz_in_the_working_folder_is_used_when_nothing_is_set(monkeypatch, tmp_path, small_mnist_path):
+    import shutil
+
+    monkeypatch.delenv(config.ENV_MNIST_NPZ, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert data.resolve_source() is None  # nothing there: Keras's download
+    shutil.copy2(small_mnist_path, tmp_path / "mnist.npz")  # as Colab's upload leaves it in /content
+    assert data.resolve_source() == tmp_path / "mnist.npz"
+    (x_train, _), _ = data.load_mnist()
+    assert x_train.shape[1:] == (28, 28)
+    monkeypatch.setenv(config.ENV_MNIST_NPZ, str(small_mnist_path))  # the setting wins
+    assert data.resolve_source() == small_mnist_path
 
 
 def test_validation_split_is_seeded_stratified_and_disjoint(small_mnist_path):
