@@ -14,11 +14,11 @@ COLAB_STAMP := $(COLAB_VENV)/.installed-colab
 COLAB_KERNEL_PACKAGES := ipykernel ipython jupyter_client ipywidgets nbformat
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-report setup-dev run report report-no-code test demo bench bench-pipeline clean-fast \
+.PHONY: help setup setup-report setup-dev run report report-no-code test test-quick demo bench bench-pipeline clean-fast \
 	colab-env test-colab
 
 help: ## list the targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -72,8 +72,11 @@ report: $(REPORT_STAMP) ## the whole job: missing experiments -> notebooks -> re
 report-no-code: $(REPORT_STAMP) ## the report without code cells -> reports/mnist_mlp_vs_cnn_no_code.html and .pdf
 	$(PY) -m mnist_compare report --no-code --no-execute
 
-test: $(DEV_STAMP) ## run the test suite
-	$(PY) -m pytest
+test: $(DEV_STAMP) $(COLAB_STAMP) ## the whole suite, as CI runs it (the Colab lane and the browser tests included)
+	REQUIRE_COLAB_LANE=1 $(PY) -m pytest
+
+test-quick: $(DEV_STAMP) ## everything that needs no browser, no kill trial, no notebook run and no second environment
+	$(PY) -m pytest -m "not browser and not slow and not colab"
 
 demo: $(STAMP) ## launch the drawing demo
 	$(PY) -m mnist_compare demo
@@ -81,7 +84,7 @@ demo: $(STAMP) ## launch the drawing demo
 bench: $(STAMP) ## measure training and prediction speed -> reports/benchmark.json
 	$(PY) -m mnist_compare bench
 
-bench-pipeline: $(REPORT_STAMP) ## also time the whole report from scratch in a fresh clone (15-20 min on 2 cores)
+bench-pipeline: $(REPORT_STAMP) ## also time the whole report from scratch in a fresh clone (15-35 min on 2 cores, depending on the machine's speed)
 	$(PY) -m mnist_compare bench --pipeline
 
 clean-fast: ## remove fast-mode outputs (build/fast)

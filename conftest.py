@@ -47,3 +47,10 @@ def pytest_runtest_setup(item):
     os.environ["MNIST_COMPARE_READ_ONLY"] = "0" if fast else "1"
     os.environ.pop("MNIST_COMPARE_SEEDS", None)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def pytest_collection_modifyitems(items):
+    """A notebook run (nbval) is a slow test: ``make test-quick`` leaves it out."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)

@@ -301,11 +301,38 @@ FOOTER = ('<div style="font-size: 8px; width: 100%; text-align: center; color: #
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 
 
-def export_pdf(html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000) -> dict:
+#: The dates Chromium writes into a PDF's information dictionary: D:YYYYMMDDHHMMSS+00'00' (UTC).
+PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \((D:\d{14}\+00'00')\)")
+
+
+def pdf_date(created: str | None) -> bytes | None:
+    """``results.json``'s creation time (ISO 8601, e.g. 2026-11-23T18:29:55+0000) as a PDF date in UTC."""
+    from datetime import datetime, timezone
+
+    if not created:
+        return None
+    try:
+        moment = datetime.strptime(str(created), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc).strftime("D:%Y%m%d%H%M%S+00'00'").encode()
+
+
+def pin_pdf_dates(data: bytes, stamp: bytes | None) -> bytes:
+    """``data`` with its creation and modification dates set to ``stamp``, so that printing the same
+    report again gives the same bytes. Each date keeps its length, so the file's offsets stay right."""
+    if not stamp:
+        return data
+    return PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (" + stamp + b")" if len(stamp) == len(m.group(2))
+                        else m.group(0), data)
+
+
+def export_pdf(html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000, created: str | None = None) -> dict:
     """Print the HTML with Chromium (Debian's /usr/bin/chromium, else Playwright's own).
 
     Every request that is not a local file is blocked and counted, so the PDF shows
-    what an offline reader sees.
+    what an offline reader sees. ``created`` (the results' creation time) becomes the PDF's
+    creation and modification date, so the same results print to the same bytes.
     """
     from .browser import CHROMIUM_ARGS, chromium_path
 
@@ -342,6 +369,7 @@ def export_pdf(html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000) ->
                              outline=True, tagged=True,
                              display_header_footer=True, header_template="<span></span>", footer_template=FOOTER,
                              margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+                    tmp.write_bytes(pin_pdf_dates(tmp.read_bytes(), pdf_date(created)))
             finally:
                 browser.close()
     except PlaywrightError as error:
@@ -424,11 +452,12 @@ def _notebooks_and_export(results: dict, *, fast: bool, include_code: bool, exec
     if pdf:
         # Printed twice: the first printing tells on which page each heading lands, the second
         # prints the contents with those page numbers (the contents take the same room both times).
-        printed = export_pdf(html_path, pdf_path)
+        created = results.get("provenance", {}).get("created")
+        printed = export_pdf(html_path, pdf_path, created=created)
         pages = heading_pages(pdf_path, toc)
         export_html(combine(notebooks, results, include_code=include_code, pages=pages, toc=toc), html_path,
                     include_code=include_code)
-        printed = export_pdf(html_path, pdf_path)
+        printed = export_pdf(html_path, pdf_path, created=created)
         if printed["blocked_requests"]:
             log(f"Note: the page asked for {len(printed['blocked_requests'])} remote resource(s), which were "
                 f"blocked: {printed['blocked_requests'][:3]}")

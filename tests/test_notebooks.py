@@ -111,3 +111,26 @@ def test_deterministic_cells_are_checked_by_nbval():
     assert "x_train (60000, 28, 28) uint8" in shapes
     counts = output_text(checked["04_comparison.ipynb"])
     assert "MLP: 101,770 parameters" in counts and "CNN: 542,230 parameters" in counts
+
+
+#: A line of TensorFlow's C++ logging (absl's format, or TensorFlow's own with a date), or its CUDA probing.
+CPP_LOG = re.compile(r"^[EWIF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+\.(cc|h):\d+\]|"
+                     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [EWIF] \S+\.(cc|h):\d+\]|"
+                     r"cuda_platform|cuInit|absl::InitializeLog", re.M)
+
+
+def test_the_cpp_log_pattern_finds_tensorflows_lines():
+    assert CPP_LOG.search("E0000 00:00:1763000000.123456   4242 cuda_platform.cc:52] failed call to cuInit: (303)")
+    assert CPP_LOG.search("2026-11-23 10:00:00.123456: I tensorflow/core/util/port.cc:153] oneDNN custom operations")
+    assert CPP_LOG.search("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR")
+    assert not CPP_LOG.search("MLP reads 7 (99.1%)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_outputs_hold_no_traceback_and_no_tensorflow_log_line(path):
+    """What a reader sees of the committed notebooks: no traceback, no line of TensorFlow's C++ logging."""
+    for number, cell in enumerate(load(path)["cells"]):
+        for output in cell.get("outputs", []):
+            text = json.dumps(output)
+            assert "Traceback" not in text, f"{path.name} cell {number}"
+            assert not CPP_LOG.search(output_text([{"outputs": [output]}])), f"{path.name} cell {number}"

@@ -137,3 +137,17 @@ def test_contents_show_the_page_numbers_they_are_given():
     pages = {anchor: 3 + number for number, (_, _, anchor) in enumerate(toc)}
     contents = report.combine(tiny_notebooks(), RESULTS, pages=pages).cells[1].source
     assert re.findall(r'class="toc-page">(\d*)<', contents) == ["3", "4", "5", "6"]
+
+
+def test_pdf_dates_come_from_the_results_so_a_reprint_gives_the_same_bytes():
+    from mnist_compare import report
+
+    stamp = report.pdf_date("2026-11-23T18:29:55+0100")
+    assert stamp == b"D:20261123172955+00'00'"  # in UTC, as Chromium writes it
+    printed = (b"<</Creator (HeadlessChrome)\n/CreationDate (D:20261124010203+00'00')\n"
+               b"/ModDate (D:20261124010203+00'00')>>\nxref 0 1")
+    pinned = report.pin_pdf_dates(printed, stamp)
+    assert len(pinned) == len(printed), "offsets in the xref table stay right"
+    assert pinned.count(b"(D:20261123172955+00'00')") == 2 and b"20261124" not in pinned
+    assert report.pin_pdf_dates(pinned, stamp) == pinned
+    assert report.pdf_date(None) is None and report.pin_pdf_dates(printed, None) == printed
