@@ -74,14 +74,154 @@ def chromium_path() -> str | None:
 #: The two viewports of the journey: a phone (390 px wide, as an iPhone 12-15) and a desktop.
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 1000}
-def _open(page, url: str, timeout_ms: int):
-    page.goto(url, wait_until="networkidle")
-    page.locator('#canvas button[aria-label="Brush"]').wait_for(state="visible", timeout=timeout_ms)
-    page.wait_for_timeout(500)  # the page's own script picks the brush
+
+#: The switches for drawing on the demo's canvas: the same as everywhere. Measured on this 2-core machine
+#: (Chromium CPU seconds for the same three drawings): as they are 36.2; with --disable-gpu-rasterization,
+#: --disable-gpu-compositing and --force-device-scale-factor=1 37.3; each of the first two alone 37.6
+#: and 38.5. None helped, so none is added.
+DRAWING_ARGS = list(CHROMIUM_ARGS)
+
+#: Installed in every page before the demo's own scripts: counts what the drawing waits for, so that
+#: nothing waits a fixed time. A reading is done when the status's progress tracker stops showing a
+#: pending event (the answer is on the page then, in the same update); the brush is ready when its
+#: button is highlighted and the canvas no longer asks to "select the draw tool".
+PAGE_PROBE_JS = """
+(() => {
+  const state = window.__mnistProbe = {readings: 0, brushPicks: 0, pending: false, brush: false,
+                                       lastUp: 0, lastDone: 0};
+  const brushReady = () => {
+    const button = document.querySelector('#canvas button[aria-label="Brush"]');
+    if (!button || !button.classList.contains('highlight')) return false;
+    return ![...document.querySelectorAll('#canvas *')].some(
+      (node) => node.childElementCount === 0 && /select the draw tool/i.test(node.textContent || ''));
+  };
+  const pending = () => {
+    const tracker = document.querySelector('#status [data-testid="status-tracker"]');
+    return Boolean(tracker && (tracker.classList.contains('translucent') || tracker.querySelector('.progress-text')));
+  };
+  const check = () => {
+    const nowPending = pending();
+    if (state.pending && !nowPending) { state.readings += 1; state.lastDone = performance.now(); }
+    state.pending = nowPending;
+    const nowBrush = brushReady();
+    if (nowBrush && !state.brush) state.brushPicks += 1;
+    state.brush = nowBrush;
+  };
+  document.addEventListener('pointerup', () => { state.lastUp = performance.now(); }, true);
+  const start = () => {
+    new MutationObserver(check).observe(document.documentElement,
+      {subtree: true, childList: true, attributes: true, attributeFilter: ['class'], characterData: true});
+    check();
+  };
+  if (document.documentElement) start(); else document.addEventListener('DOMContentLoaded', start);
+})();
+"""
 
 
-def _stroke(page, box, stroke, spacing: float = 24.0) -> None:
-    """Press, move through the points (a mouse event every ``spacing`` pixels or so), release."""
+class Chromium:
+    """One headless Chromium (and its Playwright) for any number of pages: ``with Chromium() as chromium:``.
+
+    Playwright's synchronous API belongs to the thread that started it: use one from one thread only.
+    """
+
+    def __init__(self, args=None):
+        self.args = list(DRAWING_ARGS if args is None else args)
+        self._playwright = self._manager = self.browser = None
+
+    def __enter__(self) -> "Chromium":
+        from playwright.sync_api import sync_playwright
+
+        self._manager = sync_playwright()
+        self._playwright = self._manager.__enter__()
+        try:
+            self.browser = self._playwright.chromium.launch(executable_path=chromium_path(), headless=True,
+                                                            args=self.args)
+        except BaseException:
+            self._manager.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            self.browser.close()
+        finally:
+            self._manager.__exit__(*exc_info)
+
+    def visitor(self, url: str, *, viewport: dict | None = None, timeout_ms: int = 60_000) -> "Visitor":
+        """A new visitor (its own browser context: cookies, Gradio session) with the demo open."""
+        context = self.browser.new_context(viewport=viewport or DESKTOP)
+        context.add_init_script(PAGE_PROBE_JS)
+        visitor = Visitor(context.new_page(), timeout_ms)
+        visitor.open(url)
+        return visitor
+
+
+class Visitor:
+    """One page with the demo: draw strokes, read the live answer, clear; every wait is for an event."""
+
+    def __init__(self, page, timeout_ms: int = 60_000):
+        self.page, self.timeout_ms = page, timeout_ms
+
+    def close(self) -> None:
+        self.page.context.close()
+
+    def _probe(self, key: str):
+        return self.page.evaluate(f"() => window.__mnistProbe.{key}")
+
+    def readings(self) -> int:
+        """How many readings this page has shown so far (for ``wait_reading``)."""
+        return self._probe("readings")
+
+    def open(self, url: str) -> None:
+        self.page.goto(url, wait_until="domcontentloaded", timeout=self.timeout_ms)
+        # the page's own scripts have installed the live reading and picked the brush
+        self.page.wait_for_function("() => window.__mnistCompareLive && window.__mnistProbe.brush"
+                                    " && !window.__mnistProbe.pending", timeout=self.timeout_ms)
+
+    def canvas_box(self) -> dict:
+        return self.page.locator("#canvas canvas").first.bounding_box()
+
+    def stroke(self, stroke, box: dict | None = None) -> int:
+        """Draw one stroke; returns the number of readings done before it (for ``wait_reading``).
+
+        The stroke's end sends one reading: this returns once its request (queue/join) has left."""
+        done = self.readings()
+        with self.page.expect_request(lambda request: "queue/join" in request.url, timeout=self.timeout_ms):
+            _stroke(self.page, box or self.canvas_box(), stroke)
+        return done
+
+    def wait_reading(self, done_before: int) -> float:
+        """Wait for the answer to the reading sent after ``done_before`` readings; returns the milliseconds
+        from the stroke's end (pointer released) to the answer on the page, as the page timed them."""
+        self.page.wait_for_function("(n) => window.__mnistProbe.readings > n && !window.__mnistProbe.pending",
+                                    arg=done_before, timeout=self.timeout_ms)
+        return self.page.evaluate("() => window.__mnistProbe.lastDone - window.__mnistProbe.lastUp")
+
+    def status(self) -> str:
+        return self.page.locator("#status").inner_text().strip()
+
+    def clear(self) -> None:
+        """Press Clear and wait until the answer is gone and the brush is picked again."""
+        picks = self._probe("brushPicks")
+        self.page.locator("#clear").click()
+        self.page.wait_for_function(
+            "(n) => { const p = window.__mnistProbe; const t = document.querySelector('#status')?.innerText || '';"
+            " return p.brushPicks > n && p.brush && !p.pending && !t.includes('reads'); }",
+            arg=picks, timeout=self.timeout_ms)
+
+    def draw(self, strokes) -> float:
+        """Draw ``strokes`` one after the other, each once the answer to the previous one is on the page
+        (the page reads at every stroke's end); returns the latency of the last answer in milliseconds."""
+        box = self.canvas_box()
+        latency = None
+        for stroke in strokes:
+            latency = self.wait_reading(self.stroke(stroke, box))
+        return latency
+
+
+def _stroke(page, box, stroke, spacing: float = 24.0, *, release: bool = True) -> None:
+    """Press, move through the points (a mouse event every ``spacing`` pixels or so), release (unless
+    ``release`` is false: the caller lifts the pen with ``page.mouse.up()``)."""
     import math
 
     points = [(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy) for fx, fy in stroke]
@@ -90,22 +230,8 @@ def _stroke(page, box, stroke, spacing: float = 24.0) -> None:
     for (x0, y0), (x1, y1) in zip(points, points[1:]):
         steps = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / spacing))
         page.mouse.move(x1, y1, steps=steps)
-    page.mouse.up()
-
-
-def _settled_status(page, timeout_ms: int) -> str:
-    """The status once it holds a reading and has stopped changing."""
-    page.wait_for_function(
-        "() => (document.querySelector('#status')?.innerText || '').includes('reads')", timeout=timeout_ms)
-    previous, waited = None, 0
-    while waited < timeout_ms:
-        text = page.locator("#status").inner_text()
-        if text == previous:
-            return text
-        previous = text
-        page.wait_for_timeout(200)
-        waited += 200
-    return previous
+    if release:
+        page.mouse.up()
 
 
 def ink_share(page) -> float:
@@ -123,53 +249,40 @@ def ink_share(page) -> float:
     return float((pixels < 80).mean())
 
 
+def read_and_clear(visitor: Visitor, label, latency_ms: float, *, screenshot: str | Path | None = None) -> dict:
+    """Note the answer on ``visitor``'s page (status, ink; a full-page screenshot if asked), press Clear
+    and note the ink left: one outcome of ``draw_session``."""
+    status = visitor.status()
+    ink = ink_share(visitor.page)
+    if screenshot:
+        visitor.page.screenshot(path=str(screenshot), full_page=True)
+    visitor.clear()
+    return {"label": label, "status": status, "ink": ink, "ink_after_clear": ink_share(visitor.page),
+            "latency_ms": latency_ms}
+
+
 def draw_session(url: str, drawings, *, viewport: dict | None = None, screenshot: str | Path | None = None,
-                 screenshot_after: int | None = None, timeout_ms: int = 30_000, stroke_pause_ms: int = 300) -> list[dict]:
+                 screenshot_after: int | None = None, timeout_ms: int = 60_000, chromium: Chromium | None = None
+                 ) -> list[dict]:
     """One visitor: open the page once, then for each ``(label, strokes)`` of ``drawings`` draw it with the
     mouse, let the live reading answer (no button), note the answer, and press Clear (never reloading).
 
-    Returns one dict per drawing: the status text, the ink share before and after Clear, whether the
-    status was reset, and the milliseconds from the last stroke's end to the answer on the page.
-    ``screenshot_after`` (an index) saves the page with that drawing's answer to ``screenshot``.
+    Returns one dict per drawing: the status text, the ink share before and after Clear, and the
+    milliseconds from the last stroke's end to the answer on the page. ``screenshot_after`` (an index)
+    saves the page with that drawing's answer to ``screenshot``. ``chromium`` (a running ``Chromium``)
+    is used instead of starting one.
     """
-    import time
-
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=viewport or DESKTOP)
-            _open(page, url, timeout_ms)
-            outcomes = []
-            for index, (label, strokes) in enumerate(drawings):
-                box = page.locator("#canvas canvas").first.bounding_box()
-                for number, stroke in enumerate(strokes):
-                    before = page.locator("#status").inner_text()
-                    with page.expect_request(lambda request: "queue/join" in request.url, timeout=4 * timeout_ms):
-                        _stroke(page, box, stroke)
-                    ended = time.perf_counter()
-                    if number < len(strokes) - 1:
-                        page.wait_for_timeout(stroke_pause_ms)
-                try:
-                    page.wait_for_function(
-                        "(before) => { const t = document.querySelector('#status')?.innerText || '';"
-                        " return t.includes('reads') && t !== before; }", arg=before, timeout=min(timeout_ms, 5000))
-                    latency_ms = (time.perf_counter() - ended) * 1000
-                except PlaywrightTimeout:  # the last stroke left the answer word for word as it was
-                    latency_ms = None
-                status = _settled_status(page, timeout_ms)
-                ink = ink_share(page)
-                if screenshot and screenshot_after == index:
-                    page.screenshot(path=str(screenshot), full_page=True)
-                page.locator("#clear").click()
-                page.wait_for_function(
-                    "() => !(document.querySelector('#status')?.innerText || '').includes('reads')",
-                    timeout=timeout_ms)
-                page.wait_for_timeout(250)
-                outcomes.append({"label": label, "status": status, "ink": ink, "ink_after_clear": ink_share(page),
-                                 "latency_ms": latency_ms})
-            return outcomes
-        finally:
-            browser.close()
+    if chromium is None:
+        with Chromium() as own:
+            return draw_session(url, drawings, viewport=viewport, screenshot=screenshot,
+                                screenshot_after=screenshot_after, timeout_ms=timeout_ms, chromium=own)
+    visitor = chromium.visitor(url, viewport=viewport, timeout_ms=timeout_ms)
+    try:
+        outcomes = []
+        for index, (label, strokes) in enumerate(drawings):
+            latency = visitor.draw(strokes)
+            outcomes.append(read_and_clear(visitor, label, latency,
+                                           screenshot=screenshot if screenshot_after == index else None))
+        return outcomes
+    finally:
+        visitor.close()

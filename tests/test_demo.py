@@ -157,25 +157,51 @@ def canvas_file(tmp_path, image, name="digit.png"):
     return str(path)
 
 
+def burn_cpu(processes: int = 2):
+    """Busy-looping processes, one per core of a small machine: load beside the server."""
+    import subprocess
+    import sys
+
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
+
+
+@pytest.mark.slow
 def test_server_answers_gradio_client_and_50_concurrent_requests(server, reader, test_digits, tmp_path):
+    """Every one of 50 concurrent requests (10 threads) is answered, with the machine loaded on purpose.
+
+    Each request has a ``Client`` of its own: one ``Client`` shared by threads shares one Gradio session,
+    whose event stream the server closes whenever the session has nothing pending; a request sent while
+    that close is on its way is registered on the closing stream by the client and ends in
+    ``CancelledError`` although the server answers it (gradio_client 2.7)."""
     from gradio_client import Client, handle_file
 
     x_test, _ = test_digits
     files = [canvas_file(tmp_path, demo.sample_canvas(x_test[i])["composite"], f"d{i}.png") for i in range(10)]
     client = Client(server.local_url, verbose=False)
     assert "/predict" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    client.close()
 
     def ask(path):
-        result = client.predict({"background": None, "layers": [], "composite": handle_file(path)}, "bbox",
-                                 api_name="/predict")
+        client = Client(server.local_url, verbose=False)
+        try:
+            result = client.predict({"background": None, "layers": [], "composite": handle_file(path)}, "bbox",
+                                    api_name="/predict")
+        finally:
+            client.close()
         return result[0], result[3]["label"], result[4]["label"]
 
     serial = [ask(path) for path in files]
     for message, mlp_label, cnn_label in serial:
         assert "MLP reads" in message and mlp_label in "0123456789" and cnn_label in "0123456789"
     jobs = [files[i % 10] for i in range(50)]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
-        answers = list(pool.map(ask, jobs))
+    burners = burn_cpu()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
+            answers = list(pool.map(ask, jobs))
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
     assert answers == [serial[i % 10] for i in range(50)]
 
 
@@ -204,12 +230,23 @@ def test_share_link_offline_is_one_line_and_keeps_serving(server, capsys, monkey
     assert urllib.request.urlopen(server.local_url, timeout=10).status == 200
 
 
-@pytest.mark.skipif(not browser.chromium_path() and not os.environ.get("REQUIRE_BROWSER_TEST"),
-                    reason="Debian chromium is not installed (.ci/run installs it and requires this test)")
-def test_browser_draws_a_one_and_reads_it(server, tmp_path):
+needs_browser = pytest.mark.skipif(not browser.chromium_path() and not os.environ.get("REQUIRE_BROWSER_TEST"),
+                                   reason="Debian chromium is not installed (.ci/run installs it and requires this test)")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium for every browser test of this module (each visitor gets its own context)."""
+    with browser.Chromium() as running:
+        yield running
+
+
+@pytest.mark.browser
+@needs_browser
+def test_browser_draws_a_one_and_reads_it(server, chromium, tmp_path):
     screenshot = tmp_path / "demo.png"
     (outcome,) = browser.draw_session(server.local_url, [(1, browser.DIGIT_STROKES[1])], screenshot=screenshot,
-                                      screenshot_after=0)
+                                      screenshot_after=0, chromium=chromium)
     status = outcome["status"]
     assert screenshot.stat().st_size > 10_000
     assert re.search(r"MLP reads \*{0,2}1\b", status), status
@@ -380,10 +417,6 @@ def test_launch_wraps_the_login_in_the_guard(reader):
 # ---------------------------------------------------------------------------------------------
 # The journey in a real browser, with the models the repository ships (models/*_seed0, epoch 10).
 
-needs_browser = pytest.mark.skipif(not browser.chromium_path() and not os.environ.get("REQUIRE_BROWSER_TEST"),
-                                   reason="Debian chromium is not installed (.ci/run installs it and requires this test)")
-
-
 class CountingRead:
     """``read_drawing`` that counts its calls (one per stroke end, per button press)."""
 
@@ -398,17 +431,19 @@ class CountingRead:
 
 
 @pytest.fixture(scope="module")
-def shipped_server():
-    from mnist_compare import config
-
+def shipped_reader():
     try:
-        reader = demo.DigitReader.from_saved(fast=False)
+        return demo.DigitReader.from_saved(fast=False)
     except (demo.ModelsMissingError, FileNotFoundError) as error:
         if os.environ.get("REQUIRE_BROWSER_TEST"):
             raise
         pytest.skip(f"the shipped models are missing: {error}")
+
+
+@pytest.fixture(scope="module")
+def shipped_server(shipped_reader):
     counter = CountingRead()
-    app = demo.build_demo(reader, read=counter)
+    app = demo.build_demo(shipped_reader, read=counter)
     demo.launch_demo(app, port=None, block=False)
     app.counter = counter
     yield app
@@ -427,16 +462,16 @@ def _answers(status):
     return {name.lower(): int(digit) for name, digit in found.items()}
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @needs_browser
 @pytest.mark.parametrize("viewport_name", ["desktop", "phone"])
-def test_twenty_digits_in_a_row_read_live_with_clear_between(shipped_server, viewport_name):
-    from mnist_compare import config
-
+def test_twenty_digits_in_a_row_read_live_with_clear_between(shipped_server, chromium, viewport_name, tmp_path):
     viewport = browser.DESKTOP if viewport_name == "desktop" else browser.PHONE
     drawings = _journey()
     calls_before = shipped_server.counter.calls
-    screenshot = config.FIGURES_DIR / f"demo_{viewport_name}.png"
-    outcomes = browser.draw_session(shipped_server.local_url, drawings, viewport=viewport,
+    screenshot = tmp_path / f"demo_{viewport_name}.png"  # the README's pictures: python -m mnist_compare demo --screenshot
+    outcomes = browser.draw_session(shipped_server.local_url, drawings, viewport=viewport, chromium=chromium,
                                     screenshot=screenshot, screenshot_after=len(drawings) - 1)
     strokes = sum(len(strokes) for _, strokes in drawings)
     assert shipped_server.counter.calls - calls_before == strokes, "one live reading per stroke end"
@@ -451,7 +486,7 @@ def test_twenty_digits_in_a_row_read_live_with_clear_between(shipped_server, vie
         for name in correct:
             correct[name] += answers[name] == outcome["label"]
         per_digit.setdefault(outcome["label"], []).append((answers["mlp"], answers["cnn"]))
-    latencies = sorted(o["latency_ms"] for o in outcomes if o["latency_ms"] is not None)
+    latencies = sorted(o["latency_ms"] for o in outcomes)
     print(f"\n{viewport_name}: CNN {correct['cnn']}/20, MLP {correct['mlp']}/20; per digit (MLP, CNN): "
           f"{dict(sorted(per_digit.items()))}; live latency median {np.median(latencies):.0f} ms, "
           f"p95 {np.percentile(latencies, 95):.0f} ms over {len(latencies)} drawings")
@@ -459,23 +494,18 @@ def test_twenty_digits_in_a_row_read_live_with_clear_between(shipped_server, vie
     assert screenshot.stat().st_size > 20_000
 
 
+@pytest.mark.browser
 @needs_browser
-def test_phone_layout_keeps_the_answer_near_the_canvas(shipped_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=browser.chromium_path(), headless=True,
-                                              args=browser.CHROMIUM_ARGS)
-        try:
-            page = chromium.new_page(viewport=browser.PHONE)
-            page.goto(shipped_server.local_url, wait_until="networkidle")
-            page.locator("#canvas canvas").first.wait_for(state="visible")
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            canvas = page.locator("#canvas").bounding_box()
-            status = page.locator("#status").bounding_box()
-            boxes = {name: page.locator(f"#{name}").bounding_box() for name in ("steps", "saliency", "mlp-label")}
-        finally:
-            chromium.close()
+def test_phone_layout_keeps_the_answer_near_the_canvas(shipped_server, chromium):
+    visitor = chromium.visitor(shipped_server.local_url, viewport=browser.PHONE)
+    try:
+        page = visitor.page
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        canvas = page.locator("#canvas").bounding_box()
+        status = page.locator("#status").bounding_box()
+        boxes = {name: page.locator(f"#{name}").bounding_box() for name in ("steps", "saliency", "mlp-label")}
+    finally:
+        visitor.close()
     assert width <= browser.PHONE["width"], "nothing sticks out sideways"
     assert canvas["x"] >= 0 and canvas["x"] + canvas["width"] <= browser.PHONE["width"]
     assert 0 <= status["y"] - (canvas["y"] + canvas["height"]) < 120, "the answer is right below the canvas"
@@ -483,16 +513,69 @@ def test_phone_layout_keeps_the_answer_near_the_canvas(shipped_server):
         assert box["x"] >= 0 and box["x"] + box["width"] <= browser.PHONE["width"] + 1, name
 
 
+class PairingRead(CountingRead):
+    """``read_drawing`` that, while ``pairing`` is on, holds each reading until a second one has arrived,
+    so that two visitors' readings are in the server at the same time (``pairs`` counts them)."""
+
+    def __init__(self, patience: float = 120.0):
+        super().__init__()
+        self.pairing, self.patience, self.pairs = False, patience, 0
+        self._arrivals = 0
+        self._arrived = __import__("threading").Condition(self.lock)
+
+    def __call__(self, *args, **kwargs):
+        if self.pairing:
+            with self._arrived:
+                self._arrivals += 1
+                if self._arrivals % 2 == 0:
+                    self.pairs += 1
+                    self._arrived.notify_all()
+                elif not self._arrived.wait_for(lambda target=self._arrivals + 1: self._arrivals >= target,
+                                                timeout=self.patience):
+                    self._arrivals += 1  # nobody came: this reading goes on alone (and the pair count says so)
+        return super().__call__(*args, **kwargs)
+
+
+@pytest.mark.browser
 @needs_browser
-def test_concurrent_visitors_see_only_their_own_answers(shipped_server):
-    """Two visitors draw different digits at the same time; each gets the reading of their own drawing."""
+def test_concurrent_visitors_see_only_their_own_answers(shipped_reader, chromium):
+    """Two visitors (two browser contexts: two Gradio sessions) draw different digits; each digit's last
+    stroke is released on both pages at once and both readings are held until they are in the server
+    together. Each visitor gets the reading of their own drawing."""
     first = [(d, browser.DIGIT_STYLES[d][0]) for d in (0, 1, 2, 3, 4)]
     second = [(d, browser.DIGIT_STYLES[d][1]) for d in (7, 8, 9, 6, 5)]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        runs = list(pool.map(lambda drawings: browser.draw_session(shipped_server.local_url, drawings), [first, second]))
+    reads = PairingRead()
+    app = demo.build_demo(shipped_reader, read=reads)
+    demo.launch_demo(app, port=None, block=False)
+    visitors = []
+    try:
+        visitors = [chromium.visitor(app.local_url) for _ in range(2)]
+        runs = ([], [])
+        for pair in zip(first, second):
+            boxes = [visitor.canvas_box() for visitor in visitors]
+            for visitor, box, (_, strokes) in zip(visitors, boxes, pair):
+                for stroke in strokes[:-1]:  # the strokes before the last, one page at a time
+                    visitor.wait_reading(visitor.stroke(stroke, box))
+            done = [visitor.readings() for visitor in visitors]
+            reads.pairing = True
+            for visitor, box, (_, strokes) in zip(visitors, boxes, pair):
+                browser._stroke(visitor.page, box, strokes[-1], release=False)
+            for visitor in visitors:  # both pens lifted together
+                visitor.page.mouse.up()
+            latencies = [visitor.wait_reading(count) for visitor, count in zip(visitors, done)]
+            reads.pairing = False
+            for visitor, outcomes, (digit, _), latency in zip(visitors, runs, pair, latencies):
+                outcomes.append(browser.read_and_clear(visitor, digit, latency))
+    finally:
+        for visitor in visitors:
+            visitor.close()
+        app.close()
+    assert reads.pairs == len(first), "each pair of last strokes was read at the same time"
+    assert reads.calls == sum(len(strokes) for _, strokes in first + second), "one reading per stroke end"
     for drawings, outcomes in zip((first, second), runs):
         for (digit, _), outcome in zip(drawings, outcomes):
             assert _answers(outcome["status"])["cnn"] == digit, (digit, outcome["status"])
+            assert outcome["ink_after_clear"] == 0
 
 
 def test_too_little_ink_gets_a_message_not_a_digit(reader):

@@ -348,6 +348,7 @@ def artefacts_are_sound(folder: Path) -> None:
         experiments.read_results(results, True)
 
 
+@pytest.mark.slow
 def test_random_kills_of_run_then_resume_give_the_uninterrupted_numbers(template, tmp_path):
     rng = random.Random(20261123)
     folder = tmp_path / "killed"
@@ -374,11 +375,18 @@ def test_random_kills_of_run_then_resume_give_the_uninterrupted_numbers(template
         assert training.load_snapshot(run_dir, 1).count_params() in (101_770, 542_230)
 
 
-def test_random_kills_of_report_leave_results_untouched_and_outputs_whole(template, tmp_path):
+@pytest.mark.slow
+def test_random_kills_of_report_after_a_three_seed_run_then_the_report_says_three_seeds(template, tmp_path):
+    """`run --seeds 3`, then `report` killed at random four times: every kill leaves results.json byte for
+    byte and every notebook whole; then `report` (no --seeds) finishes: its kernels read the 3-seed
+    results, never retrain, and the report says 3 seeds everywhere. (One report run serves both points.)"""
     rng = random.Random(7)
     folder = tmp_path / "report"
     shutil.copytree(template, folder)
+    done = run_command(folder, *RUN, "--seeds", "3")
+    assert done.returncode == 0, done.stderr
     results_bytes = (folder / "reports" / "results.json").read_bytes()
+    assert json.loads(results_bytes)["config"]["seeds"] == [0, 1, 2]
     for _ in range(4):
         process = subprocess.Popen([sys.executable, "-m", "mnist_compare", "report", "--fast", "--no-pdf"],
                                    cwd=ROOT, env=fast_env(folder), stdout=subprocess.DEVNULL,
@@ -392,9 +400,14 @@ def test_random_kills_of_report_leave_results_untouched_and_outputs_whole(templa
         artefacts_are_sound(folder)
     done = run_command(folder, "report", "--fast", "--no-pdf")
     assert done.returncode == 0, done.stderr
+    assert "nothing to train" in done.stdout and "Training the runs" not in done.stdout
     assert (folder / "reports" / "results.json").read_bytes() == results_bytes
-    assert (folder / "reports" / "mnist_mlp_vs_cnn.html").stat().st_size > 100_000
+    html_path = folder / "reports" / "mnist_mlp_vs_cnn.html"
+    assert html_path.stat().st_size > 100_000
     assert not list(folder.rglob(".*.tmp*"))
+    html = html_path.read_text()
+    assert "3 seeds per model" in html and "over 3 seeds" in html
+    assert "over 1 seed" not in html and "1 seed per model" not in html
 
 
 # --- one configuration from the command line to every notebook kernel ----------------------------------
@@ -406,20 +419,3 @@ def test_kernels_get_the_reports_mode_seeds_and_output_and_only_read(monkeypatch
     env = report.kernel_environment(fast=True, seed_count=3)
     assert env["MNIST_COMPARE_FAST"] == "1" and env["MNIST_COMPARE_SEEDS"] == "3"
     assert env["MNIST_COMPARE_READ_ONLY"] == "1" and env["MNIST_COMPARE_OUTPUT"] == str(tmp_path)
-
-
-def test_report_after_a_three_seed_run_says_three_seeds_everywhere(template, tmp_path):
-    """`run --seeds 3` then `report` (no --seeds): the kernels read the 3-seed results, never retrain."""
-    folder = tmp_path / "seeds"
-    shutil.copytree(template, folder)
-    done = run_command(folder, *RUN, "--seeds", "3")
-    assert done.returncode == 0, done.stderr
-    results_bytes = (folder / "reports" / "results.json").read_bytes()
-    assert json.loads(results_bytes)["config"]["seeds"] == [0, 1, 2]
-    done = run_command(folder, "report", "--fast", "--no-pdf")
-    assert done.returncode == 0, done.stderr
-    assert "nothing to train" in done.stdout and "Training the runs" not in done.stdout
-    assert (folder / "reports" / "results.json").read_bytes() == results_bytes
-    html = (folder / "reports" / "mnist_mlp_vs_cnn.html").read_text()
-    assert "3 seeds per model" in html and "over 3 seeds" in html
-    assert "over 1 seed" not in html and "1 seed per model" not in html
