@@ -182,7 +182,8 @@ def test_server_answers_gradio_client_and_50_concurrent_requests(server, reader,
     client.close()
 
     def ask(path):
-        client = Client(server.local_url, verbose=False)
+        # httpx's default 5 s timeout is shorter than a loaded 2-core machine may take to answer
+        client = Client(server.local_url, verbose=False, httpx_kwargs={"timeout": 300})
         try:
             result = client.predict({"background": None, "layers": [], "composite": handle_file(path)}, "bbox",
                                     api_name="/predict")
