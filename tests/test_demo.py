@@ -11,6 +11,20 @@ from mnist_compare import browser, data, demo, training
 
 
 
+@pytest.fixture(scope="module", autouse=True)
+def own_gradio_cache(tmp_path_factory):
+    """This module's demos keep their files in a folder of their own: Gradio's default cache (/tmp/gradio)
+    is shared by every demo on the machine, whose identical answers have identical file names there, and
+    a demo closing elsewhere deletes them (a 403 on download here, seen with demos running side by side)."""
+    previous = os.environ.get("GRADIO_TEMP_DIR")
+    os.environ["GRADIO_TEMP_DIR"] = str(tmp_path_factory.mktemp("gradio_cache"))
+    yield
+    if previous is None:
+        os.environ.pop("GRADIO_TEMP_DIR", None)
+    else:
+        os.environ["GRADIO_TEMP_DIR"] = previous
+
+
 @pytest.fixture(scope="module")
 def reader(tmp_path_factory):
     """Both models trained for 3 epochs on the shipped 1,200-image subset."""
