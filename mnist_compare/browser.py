@@ -147,7 +147,7 @@ class Chromium:
         finally:
             self._manager.__exit__(*exc_info)
 
-    def visitor(self, url: str, *, viewport: dict | None = None, timeout_ms: int = 60_000) -> "Visitor":
+    def visitor(self, url: str, *, viewport: dict | None = None, timeout_ms: int = 180_000) -> "Visitor":
         """A new visitor (its own browser context: cookies, Gradio session) with the demo open."""
         context = self.browser.new_context(viewport=viewport or DESKTOP)
         context.add_init_script(PAGE_PROBE_JS)
@@ -159,7 +159,7 @@ class Chromium:
 class Visitor:
     """One page with the demo: draw strokes, read the live answer, clear; every wait is for an event."""
 
-    def __init__(self, page, timeout_ms: int = 60_000):
+    def __init__(self, page, timeout_ms: int = 180_000):
         self.page, self.timeout_ms = page, timeout_ms
 
     def close(self) -> None:
@@ -262,7 +262,7 @@ def read_and_clear(visitor: Visitor, label, latency_ms: float, *, screenshot: st
 
 
 def draw_session(url: str, drawings, *, viewport: dict | None = None, screenshot: str | Path | None = None,
-                 screenshot_after: int | None = None, timeout_ms: int = 60_000, chromium: Chromium | None = None
+                 screenshot_after: int | None = None, timeout_ms: int = 180_000, chromium: Chromium | None = None
                  ) -> list[dict]:
     """One visitor: open the page once, then for each ``(label, strokes)`` of ``drawings`` draw it with the
     mouse, let the live reading answer (no button), note the answer, and press Clear (never reloading).
