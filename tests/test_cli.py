@@ -6,6 +6,7 @@ import sys
 import time
 
 import keras
+import pytest
 
 from mnist_compare import __main__ as cli
 from mnist_compare import config
@@ -43,8 +44,10 @@ def test_offline_download_is_one_clear_line(isolated_outputs, monkeypatch, capsy
     assert code == 2 and "Could not download MNIST" in err and "\n" not in err
 
 
+@pytest.mark.slow
 def test_fast_run_writes_labelled_results_with_provenance(isolated_outputs):
-    result = run_cli("run", "--fast", "--no-progress", env=dict(os.environ))
+    # The grid only: the research sections in fast mode run in the fast report export (tests/test_report.py).
+    result = run_cli("run", "--fast", "--no-progress", "--no-research", env=dict(os.environ))
     assert result.returncode == 0, result.stderr
     results = json.loads((isolated_outputs / "reports" / "results.json").read_text())
     assert results["fast"] is True and "FAST" in result.stdout
@@ -58,6 +61,7 @@ def test_fast_run_writes_labelled_results_with_provenance(isolated_outputs):
     assert len(results["comparisons"][0]["mcnemar"]) == 1
 
 
+@pytest.mark.slow
 def test_sigkill_mid_training_then_rerun_resumes(isolated_outputs):
     env = dict(os.environ)
     # The grid only (no research sections): the point is the resume of killed training runs.
