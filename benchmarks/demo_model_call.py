@@ -19,10 +19,14 @@ def main() -> None:
     import numpy as np
     import tensorflow as tf
 
-    from mnist_compare import data, demo
+    from mnist_compare import config, data, demo, training
 
-    reader = demo.DigitReader.from_saved(fast=True if "--fast" in sys.argv else None)
-    models = reader._models
+    fast = True if "--fast" in sys.argv else None
+    reader = demo.DigitReader.from_saved(fast=fast)  # read without Keras: NumPy functions, not Keras models
+    paths = config.output_paths(fast)
+    epochs = max(config.FAST_SNAPSHOT_EPOCHS if paths.fast else config.SNAPSHOT_EPOCHS)
+    models = {name: training.load_snapshot(paths.models / f"{name}_seed{config.FIRST_SEED}", epochs)
+              for name in demo.MODEL_NAMES}
 
     @tf.function(input_signature=[tf.TensorSpec(shape=(None, 28, 28, 1), dtype=tf.float32)])
     def tensorflow_call(batch):

@@ -225,17 +225,30 @@ class DigitReader:
     TensorFlow function back to back, and 0.45 ms against 2.3 ms after a 5 ms pause, as a server
     meets a drawing (a TensorFlow call hands the work to threads that have gone to sleep). A model
     with layers the NumPy path does not cover is called through one TensorFlow function instead.
+
+    ``models`` maps names to Keras models, or to ``keras_archive.NumpyModel``s read from the saved
+    files without Keras (what ``from_saved`` does: the demo then never imports TensorFlow).
     """
 
     def __init__(self, models: dict):
-        from .models import numpy_inference
+        from .keras_archive import NumpyModel
 
         self.names = tuple(models)
         self._models = models
         keep_freed_memory()
-        self._numpy = {name: numpy_inference(model) for name, model in models.items()}
+        self._numpy = {}
+        for name, model in models.items():
+            if isinstance(model, NumpyModel):
+                self._numpy[name] = model
+            else:
+                from .models import numpy_inference
+
+                self._numpy[name] = numpy_inference(model)
         self._forward = None
         if any(infer is None for infer in self._numpy.values()):
+            from . import import_tensorflow_quietly
+
+            import_tensorflow_quietly()
             import tensorflow as tf
 
             signature = [tf.TensorSpec(shape=(None, 28, 28, 1), dtype=tf.float32)]
@@ -255,21 +268,31 @@ class DigitReader:
     @classmethod
     def from_saved(cls, *, epochs: int | None = None, seed: int = config.FIRST_SEED,
                    fast: bool | None = None) -> "DigitReader":
-        """Load ``models/<name>_seed<seed>/epochNN.keras`` for both models (safe mode, sha256 checked)."""
-        from .training import load_snapshot, snapshot_path
+        """Load ``models/<name>_seed<seed>/epochNN.keras`` for both models (sha256 checked first).
+
+        The files are read without Keras (``keras_archive.read_archive``); only when one holds a layer
+        that reader does not cover are both loaded with Keras (safe mode), TensorFlow imported then.
+        """
+        from .keras_archive import read_archive
+        from .training import load_snapshot, snapshot_path, verify_snapshot
 
         paths = config.output_paths(fast)
         if epochs is None:
             epochs = max(config.FAST_SNAPSHOT_EPOCHS if paths.fast else config.SNAPSHOT_EPOCHS)
-        models = {}
+        models, run_dirs = {}, {}
         for name in MODEL_NAMES:
-            run_dir = paths.models / f"{name}_seed{seed}"
+            run_dir = run_dirs[name] = paths.models / f"{name}_seed{seed}"
             if not snapshot_path(run_dir, epochs).is_file():
                 raise ModelsMissingError(
                     f"No saved {MODEL_TITLES[name]} at {snapshot_path(run_dir, epochs)}. Train the models first: "
                     f"python -m mnist_compare run{' --fast' if paths.fast else ''}"
                 )
-            models[name] = load_snapshot(run_dir, epochs)  # checked against run.json's sha256
+            models[name] = read_archive(verify_snapshot(run_dir, epochs))  # checked against run.json's sha256
+        if any(model is None for model in models.values()):
+            from . import import_tensorflow_quietly
+
+            import_tensorflow_quietly()
+            models = {name: load_snapshot(run_dir, epochs) for name, run_dir in run_dirs.items()}
         return cls(models)
 
     def predict(self, batch: np.ndarray) -> dict[str, np.ndarray]:

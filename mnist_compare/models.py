@@ -296,19 +296,6 @@ def parameter_counts(names=("mlp", "cnn")) -> dict[str, int]:
     return {name: build_model(name).count_params() for name in names}
 
 
-def _numpy_activation(name: str):
-    if name == "relu":
-        return lambda x: np.maximum(x, np.float32(0))
-    if name == "softmax":
-        def softmax(x):
-            exp = np.exp(x - x.max(axis=-1, keepdims=True))
-            return exp / exp.sum(axis=-1, keepdims=True)
-        return softmax
-    if name == "linear":
-        return lambda x: x
-    return None
-
-
 def numpy_inference(model: keras.Model):
     """``model``'s inference as a NumPy function of a (N, H, W, C) float32 batch, or ``None``
     when the model has a layer it does not cover.
@@ -317,49 +304,10 @@ def numpy_inference(model: keras.Model):
     non-overlapping valid MaxPooling2D (channels last), with ReLU, softmax or no activation.
     For one drawing it answers in a fraction of the time of a TensorFlow call, which hands the
     work to TensorFlow's threads (``tests/test_demo.py`` checks that it gives Keras's outputs).
+    The layer maths are ``keras_archive.layer_step``'s, which also reads a saved ``.keras`` file
+    without Keras (``keras_archive.read_archive``).
     """
-    steps = []
-    for layer in model.layers:
-        config = layer.get_config()
-        kind = type(layer).__name__
-        if kind == "Flatten" and config.get("data_format", "channels_last") == "channels_last":
-            steps.append(lambda x: x.reshape(len(x), -1))
-            continue
-        activation = _numpy_activation(config.get("activation", "linear"))
-        if kind == "Dense" and activation is not None:
-            kernel, bias = (np.asarray(w, dtype=np.float32) for w in layer.get_weights())
-            steps.append(lambda x, k=kernel, b=bias, f=activation: f(x @ k + b))
-        elif (kind == "Conv2D" and activation is not None and config["padding"] == "valid"
-              and tuple(config["strides"]) == (1, 1) and tuple(config["dilation_rate"]) == (1, 1)
-              and config.get("groups", 1) == 1 and config["data_format"] == "channels_last"):
-            weights = [np.asarray(w, dtype=np.float32) for w in layer.get_weights()]
-            kernel = weights[0]
-            bias = weights[1] if len(weights) > 1 else np.zeros(kernel.shape[-1], np.float32)
+    from .keras_archive import build_inference
 
-            def convolve(x, k=kernel, b=bias, f=activation):
-                kernel_h, kernel_w, channels, filters = k.shape
-                out_h, out_w = x.shape[1] - kernel_h + 1, x.shape[2] - kernel_w + 1
-                patches = np.concatenate([x[:, i:i + out_h, j:j + out_w, :]
-                                          for i in range(kernel_h) for j in range(kernel_w)], axis=-1)
-                product = patches.reshape(-1, kernel_h * kernel_w * channels) @ k.reshape(-1, filters)
-                return f(product.reshape(len(x), out_h, out_w, filters) + b)
-
-            steps.append(convolve)
-        elif (kind == "MaxPooling2D" and config["padding"] == "valid" and config["data_format"] == "channels_last"
-              and tuple(config["strides"]) == tuple(config["pool_size"])):
-            def pool(x, size=tuple(config["pool_size"])):
-                out_h, out_w = x.shape[1] // size[0], x.shape[2] // size[1]
-                used = x[:, : out_h * size[0], : out_w * size[1], :]
-                return used.reshape(len(x), out_h, size[0], out_w, size[1], x.shape[3]).max(axis=(2, 4))
-
-            steps.append(pool)
-        else:
-            return None
-
-    def infer(batch: np.ndarray) -> np.ndarray:
-        x = np.asarray(batch, dtype=np.float32)
-        for step in steps:
-            x = step(x)
-        return x
-
-    return infer
+    return build_inference(((type(layer).__name__, layer.get_config(), layer.get_weights)
+                            for layer in model.layers), name=model.name)
