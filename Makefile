@@ -73,7 +73,7 @@ report-no-code: $(REPORT_STAMP) ## the report without code cells -> reports/mnis
 	$(PY) -m mnist_compare report --no-code --no-execute
 
 test: $(DEV_STAMP) $(COLAB_STAMP) ## the whole suite, as CI runs it (the Colab lane and the browser tests included)
-	REQUIRE_COLAB_LANE=1 $(PY) -m pytest
+	REQUIRE_COLAB_LANE=1 $(PY) -m pytest --durations=15
 
 test-quick: $(DEV_STAMP) ## everything that needs no browser, no kill trial, no notebook run and no second environment
 	$(PY) -m pytest -m "not browser and not slow and not colab"
