@@ -23,25 +23,15 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from mnist_compare import colab, config
+from tests.conftest import git
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
-STANDIN = '"""Stand-in for Colab\'s google.colab module (only its presence matters here)."""\n'
 #: What Colab's kernel has done before the first cell runs.
 COLAB_KERNEL_START = "import google.colab  # imported by Colab's kernel before any cell runs"
 
 
-def _git(*args, cwd: Path) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
-@pytest.fixture(scope="module")
-def standin(tmp_path_factory) -> Path:
-    """A folder for PYTHONPATH with ``google/colab/__init__.py`` (``google`` stays a namespace package,
-    so protobuf's ``google.protobuf`` still imports)."""
-    folder = tmp_path_factory.mktemp("standin")
-    (folder / "google" / "colab").mkdir(parents=True)
-    (folder / "google" / "colab" / "__init__.py").write_text(STANDIN)
-    return folder
 
 
 def _environment(standin: Path | None, repository: str, **extra) -> dict:
@@ -156,7 +146,7 @@ def test_shipped_models_are_the_ones_results_json_records():
 
     results = read_results(config.REPORTS_DIR / "results.json", fast=False)  # the committed one, whatever the env
     runs = {run["run_id"]: run for run in results["runs"]}
-    tracked = _git("ls-files", "models", cwd=config.PROJECT_ROOT).split()
+    tracked = git("ls-files", "models", cwd=config.PROJECT_ROOT).split()
     for name in ("mlp", "cnn"):
         run_dir = config.MODELS_DIR / f"{name}_seed0"
         for epochs in config.SNAPSHOT_EPOCHS:

@@ -34,7 +34,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -45,6 +44,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from mnist_compare import browser, colab, config
+from tests.conftest import CPP_LOG, git
 
 pytestmark = pytest.mark.colab
 
@@ -58,7 +58,6 @@ WORKERS = max(1, int(os.environ.get("COLAB_LANE_WORKERS", "2")))
 CELL_TIMEOUT = 1800
 KERNEL_NAME = "colab-lane"
 
-STANDIN = '"""Stand-in for Colab\'s google.colab module (only its presence matters here)."""\n'
 #: What Colab's kernel has done before the first cell runs; the print says which Python runs the kernel.
 COLAB_KERNEL_START = ("import google.colab  # imported by Colab's kernel before any cell runs\n"
                       "import sys\nprint('colab-lane kernel:', sys.executable, sys.version.split()[0])")
@@ -67,11 +66,6 @@ OPEN_LIVE_DEMO = ("import urllib.request\n"
                   "with urllib.request.urlopen(app.local_url, timeout=30) as response:\n"
                   "    print('colab-lane: the live demo answered HTTP', response.status)")
 
-#: A line of TensorFlow's C++ logging (absl's format, or TensorFlow's own with a date), or its CUDA probing
-#: on a CPU. The kernel forwards what the process writes to its file descriptors 1 and 2 into the notebook.
-CPP_LOG = re.compile(r"^[EWIF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+\.(cc|h):\d+\]|"
-                     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [EWIF] \S+\.(cc|h):\d+\]|"
-                     r"cuda_platform|cuInit|absl::InitializeLog", re.M)
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: Environment variables of this process that a Colab kernel does not have.
 NOT_IN_COLAB = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", "MNIST_NPZ",
@@ -98,8 +92,6 @@ def _need_mnist():
         _missing("MNIST_NPZ does not name the full MNIST file (mnist.npz) the notebooks run on")
 
 
-def _git(*args, cwd: Path) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
 def _text(output) -> str:
@@ -177,26 +169,18 @@ def _summary_lines() -> list[str]:
 def origin(tmp_path_factory) -> Path:
     """A git repository holding this working tree's files (committed or not, never ignored ones)."""
     root = tmp_path_factory.mktemp("github") / "mnist-compare"
-    listed = _git("ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=config.PROJECT_ROOT)
+    listed = git("ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=config.PROJECT_ROOT)
     for name in filter(None, listed.split("\0")):
         source = config.PROJECT_ROOT / name
         if source.is_file():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, root / name)
-    _git("init", "--quiet", "--initial-branch=main", cwd=root)
-    _git("add", "--all", cwd=root)
-    _git("-c", "user.name=ci", "-c", "user.email=ci@localhost", "commit", "--quiet", "-m", "snapshot", cwd=root)
+    git("init", "--quiet", "--initial-branch=main", cwd=root)
+    git("add", "--all", cwd=root)
+    git("-c", "user.name=ci", "-c", "user.email=ci@localhost", "commit", "--quiet", "-m", "snapshot", cwd=root)
     return root
 
 
-@pytest.fixture(scope="module")
-def standin(tmp_path_factory) -> Path:
-    """A folder for PYTHONPATH with ``google/colab/__init__.py`` (``google`` stays a namespace package,
-    so protobuf's ``google.protobuf`` still imports)."""
-    folder = tmp_path_factory.mktemp("standin")
-    (folder / "google" / "colab").mkdir(parents=True)
-    (folder / "google" / "colab" / "__init__.py").write_text(STANDIN)
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -297,9 +281,9 @@ def test_notebook_in_colab_versions(path, notebook_runs, origin):
     assert run["problems"] == [], "outputs with a traceback or TensorFlow's C++ logging:\n" + \
         "\n".join(run["problems"][:20])
     clone = content / colab.CLONE_FOLDER
-    assert _git("rev-parse", "HEAD", cwd=clone) == _git("rev-parse", "HEAD", cwd=origin), "the Setup cell cloned"
+    assert git("rev-parse", "HEAD", cwd=clone) == git("rev-parse", "HEAD", cwd=origin), "the Setup cell cloned"
     assert not (content / "mnist_compare").exists()
-    trained = _git("status", "--porcelain", "--untracked-files=all", "--", "models", "reports/results.json",
+    trained = git("status", "--porcelain", "--untracked-files=all", "--", "models", "reports/results.json",
                    cwd=clone)
     assert trained == "", f"nothing trains with the shipped models and results.json:\n{trained}"
     assert "training it now" not in "\n".join(_cell_text(cell) for cell in nb.cells)

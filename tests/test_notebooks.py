@@ -7,6 +7,7 @@ import re
 import pytest
 
 from mnist_compare import colab, config
+from tests.conftest import CPP_LOG
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
@@ -113,10 +114,6 @@ def test_deterministic_cells_are_checked_by_nbval():
     assert "MLP: 101,770 parameters" in counts and "CNN: 542,230 parameters" in counts
 
 
-#: A line of TensorFlow's C++ logging (absl's format, or TensorFlow's own with a date), or its CUDA probing.
-CPP_LOG = re.compile(r"^[EWIF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+\.(cc|h):\d+\]|"
-                     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [EWIF] \S+\.(cc|h):\d+\]|"
-                     r"cuda_platform|cuInit|absl::InitializeLog", re.M)
 
 
 def test_the_cpp_log_pattern_finds_tensorflows_lines():

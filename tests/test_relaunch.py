@@ -3,7 +3,6 @@
 import urllib.error
 import urllib.request
 
-import pytest
 
 from mnist_compare import demo, notebook
 
