@@ -8,7 +8,6 @@ original report's models (101,770 and 542,230 parameters). Both take a
 from __future__ import annotations
 
 import keras
-import numpy as np
 from keras import layers, ops
 
 from . import config
