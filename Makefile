@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 REPORT_STAMP := $(VENV)/.installed-report
 DEV_STAMP := $(VENV)/.installed-dev
 SEEDS ?=
+# pytest-xdist workers for make test and make test-quick (each file runs whole in one worker).
+TEST_WORKERS ?= 2
 # The Colab lane: a second environment with Colab's preinstalled versions (ci/colab-constraints.txt).
 COLAB_VENV ?= .venv-colab
 COLAB_CONSTRAINTS := ci/colab-constraints.txt
@@ -73,10 +75,10 @@ report-no-code: $(REPORT_STAMP) ## the report without code cells -> reports/mnis
 	$(PY) -m mnist_compare report --no-code --no-execute
 
 test: $(DEV_STAMP) $(COLAB_STAMP) ## the whole suite, as CI runs it (the Colab lane and the browser tests included)
-	REQUIRE_COLAB_LANE=1 $(PY) -m pytest --durations=15
+	REQUIRE_COLAB_LANE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 test-quick: $(DEV_STAMP) ## everything that needs no browser, no kill trial, no notebook run and no second environment
-	$(PY) -m pytest -m "not browser and not slow and not colab"
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not browser and not slow and not colab"
 
 demo: $(STAMP) ## launch the drawing demo
 	$(PY) -m mnist_compare demo

@@ -6,7 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mnist_compare import browser
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Under pytest-xdist (make test runs two workers) each worker's demos look for a free port in a range of
+# their own (Gradio searches 100 ports from GRADIO_SERVER_PORT), so no two workers race for one port.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER.startswith("gw") and _WORKER[2:].isdigit():
+    os.environ.setdefault("GRADIO_SERVER_PORT", str(7860 + 100 * int(_WORKER[2:])))
 
 TESTS_DIR = Path(__file__).resolve().parent
 SMALL_MNIST = TESTS_DIR / "data" / "mnist_small.npz"
@@ -59,3 +66,28 @@ def standin(tmp_path_factory) -> Path:
     (folder / "google" / "colab").mkdir(parents=True)
     (folder / "google" / "colab" / "__init__.py").write_text(COLAB_STANDIN)
     return folder
+
+
+@pytest.fixture(scope="module")
+def own_gradio_cache(tmp_path_factory):
+    """A test module's demos keep their files in a folder of their own: Gradio's default cache (/tmp/gradio)
+    is shared by every demo on the machine, whose identical answers have identical file names there, and
+    a demo closing elsewhere deletes them (a 403 on download here, seen with demos running side by side)."""
+    previous = os.environ.get("GRADIO_TEMP_DIR")
+    os.environ["GRADIO_TEMP_DIR"] = str(tmp_path_factory.mktemp("gradio_cache"))
+    yield
+    if previous is None:
+        os.environ.pop("GRADIO_TEMP_DIR", None)
+    else:
+        os.environ["GRADIO_TEMP_DIR"] = previous
+
+
+needs_browser = pytest.mark.skipif(not browser.chromium_path() and not os.environ.get("REQUIRE_BROWSER_TEST"),
+                                   reason="Debian chromium is not installed (.ci/run installs it and requires this test)")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium for every browser test of a module (each visitor gets its own context)."""
+    with browser.Chromium() as running:
+        yield running

@@ -213,6 +213,7 @@ def test_the_probe_table_is_big_enough():
     assert len(PROBES) >= 25 and len({name for name, _, _ in PROBES}) == len(PROBES)
 
 
+@pytest.mark.slow  # needs the template: a whole fast run with research (about 100 s)
 @pytest.mark.parametrize("name,prepare,expected", PROBES, ids=[name for name, _, _ in PROBES])
 def test_probe_fails_in_one_line_and_changes_nothing(name, prepare, expected, outputs, tmp_path, monkeypatch,
                                                      capsys):
@@ -230,6 +231,7 @@ def test_probe_fails_in_one_line_and_changes_nothing(name, prepare, expected, ou
     print(f"PROBE | {name} | exit {code} | {err}")
 
 
+@pytest.mark.slow  # needs the template: a whole fast run with research (about 100 s)
 def test_debug_shows_the_traceback(outputs, tmp_path):
     with pytest.raises(Exception, match="MNIST file not found"):
         cli.main(["--debug"] + RUN + ["--data", str(tmp_path / "missing.npz")])
@@ -237,6 +239,7 @@ def test_debug_shows_the_traceback(outputs, tmp_path):
         cli.main(RUN + ["--debug", "--data", str(tmp_path / "missing.npz")])
 
 
+@pytest.mark.slow  # needs the template: a whole fast run with research (about 100 s)
 def test_a_second_run_on_the_same_outputs_is_refused(outputs, capsys):
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from mnist_compare import storage\n"
@@ -257,6 +260,7 @@ def test_a_second_run_on_the_same_outputs_is_refused(outputs, capsys):
         pass
 
 
+@pytest.mark.slow  # needs the template: a whole fast run with research (about 100 s)
 def test_damaged_results_json_is_set_aside_and_rebuilt_from_the_saved_runs(outputs, template, capsys):
     results_file = outputs / "reports" / "results.json"
     truncate(results_file)
@@ -276,6 +280,7 @@ def test_damaged_results_json_is_set_aside_and_rebuilt_from_the_saved_runs(outpu
     assert metrics_of(rebuilt) == metrics_of(original)
 
 
+@pytest.mark.slow  # needs the template: a whole fast run with research (about 100 s)
 def test_a_damaged_model_is_retrained_to_the_same_numbers(outputs, template, capsys):
     model = outputs / "models" / "cnn_seed0" / "epoch01.keras"
     truncate(model)
@@ -289,6 +294,7 @@ def test_a_damaged_model_is_retrained_to_the_same_numbers(outputs, template, cap
     assert record["snapshots"] == original["snapshots"]
 
 
+@pytest.mark.slow  # needs the template: a whole fast run with research (about 100 s)
 def test_stale_temporaries_of_dead_processes_are_removed_and_live_ones_kept(outputs, capsys):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(dead.stdout)
@@ -314,6 +320,7 @@ def test_files_get_the_permissions_of_the_umask(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o666 & ~old
 
 
+@pytest.mark.slow  # needs the template: a whole fast run with research (about 100 s)
 def test_disk_full_on_a_real_small_filesystem(template, tmp_path):
     """A 1 MB tmpfs where the machine allows mounting one (the injected ENOSPC probe runs everywhere)."""
     mount = tmp_path / "small"

@@ -60,6 +60,7 @@ needs_pdf_tools = pytest.mark.skipif(
 
 
 @needs_pdf_tools
+@pytest.mark.slow
 def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
     monkeypatch.delenv("MNIST_COMPARE_HEADLESS", raising=False)
     outcome = report.build_report(fast=True, seed_count=1, timeout=900, log=lambda *_: None)
