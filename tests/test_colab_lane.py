@@ -64,7 +64,7 @@ COLAB_KERNEL_START = ("import google.colab  # imported by Colab's kernel before 
 #: Added at the end of notebook 05: what a student does next, opening the live demo.
 OPEN_LIVE_DEMO = ("import urllib.request\n"
                   "with urllib.request.urlopen(app.local_url, timeout=30) as response:\n"
-                  "    print('colab-lane: the live demo answered HTTP', response.status)")
+                  "    print(f'colab-lane: the live demo answered HTTP {response.status}')")
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: Environment variables of this process that a Colab kernel does not have.
@@ -105,7 +105,17 @@ def _text(output) -> str:
 
 
 def _cell_text(cell) -> str:
-    return "\n".join(_text(output) for output in cell.get("outputs", []))
+    """A cell's outputs as a reader sees them: consecutive chunks of one stream run together (the kernel
+    may send one printed line in several chunks, and Jupyter shows them as one text)."""
+    parts, previous = [], None
+    for output in cell.get("outputs", []):
+        stream = output.get("name") if output["output_type"] == "stream" else None
+        if stream and stream == previous:
+            parts[-1] += _text(output)
+        else:
+            parts.append(_text(output))
+        previous = stream
+    return "\n".join(parts)
 
 
 def _problems(nb) -> list[str]:
