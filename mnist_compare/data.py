@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config, storage
-from .errors import MnistCompareError
+from .errors import MnistCompareError, first_line
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 IMAGE_SHAPE = (28, 28)
@@ -103,7 +103,7 @@ def load_npz(path: str | os.PathLike):
     except InvalidDatasetError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        detail = first_line(error)
         raise InvalidDatasetError(f"{path} is not a readable npz file ({detail[:160]}); it may be truncated: "
                                   "download mnist.npz again.") from None
     _check_arrays(arrays, str(path))
@@ -117,7 +117,7 @@ def _load_from_keras():
 
         return keras.datasets.mnist.load_data()
     except Exception as error:  # the download fails in many ways: URLError, HTTP, hash
-        detail = str(error).splitlines()[0][:160] if str(error) else "no detail"
+        detail = first_line(error, 160, empty="no detail")
         raise DataUnavailableError(
             f"Could not download MNIST with Keras ({type(error).__name__}: {detail}).\n{WAYS_OUT}"
         ) from None

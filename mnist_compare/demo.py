@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from . import config, preprocessing, saliency
-from .errors import MnistCompareError
+from .errors import MnistCompareError, first_line
 from .preprocessing import CanvasError, METHOD_LABELS, METHODS
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -79,6 +79,17 @@ CSS = """
 """
 
 
+def _mallopt():
+    """glibc's ``mallopt(option, value)`` through ctypes, or ``None`` where the C library has none."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return None
+
+
 def keep_freed_memory() -> bool:
     """Ask glibc to keep freed blocks of up to 32 MB for reuse instead of returning them to the OS.
 
@@ -87,13 +98,8 @@ def keep_freed_memory() -> bool:
     in again, which costs more than the arithmetic (5-6 of the ~7 ms measured here).
     Returns whether the setting took effect (``False`` where the C library is not glibc).
     """
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    mallopt = _mallopt()
+    if mallopt is None:
         return False
     m_trim_threshold, m_mmap_threshold = -1, -3
     return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 128 << 20))
@@ -164,7 +170,7 @@ def guard_uploads(sketchpad):
             try:
                 return preprocess(payload)  # decodes the pixels once
             except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:  # truncated, corrupt
-                detail = str(error).strip().splitlines()[0][:80] if str(error).strip() else type(error).__name__
+                detail = first_line(error, 80)
                 raise preprocessing.InvalidCanvasError(
                     f"The image could not be decoded ({detail}). Draw or upload it again.") from None
         except preprocessing.CanvasError as error:
@@ -306,12 +312,8 @@ class DigitReader:
         when set before anything is imported), ``benchmarks/demo_startup.py``. Returns whether the setting
         took effect (``False`` off glibc).
         """
-        import ctypes
-        import ctypes.util
-
-        try:
-            mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
-        except (OSError, AttributeError):
+        mallopt = _mallopt()
+        if mallopt is None:
             return False
         m_arena_max = -8
         return bool(mallopt(m_arena_max, arenas))
@@ -533,7 +535,7 @@ def open_share_link(demo) -> str | None:
             share_server_tls_certificate=getattr(demo, "share_server_tls_certificate", None),
         )
     except Exception as error:  # offline: DNS, download of the tunnel binary, timeouts
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = first_line(error)
         print(f"Share link unavailable ({reason[:120]}); serving locally only.")
         return None
     demo.share_url = url

@@ -26,3 +26,12 @@ class ResultsFileError(MnistCompareError):
 
 class SettingError(MnistCompareError):
     """A command-line option or environment variable has a value that cannot work."""
+
+
+def first_line(error: BaseException, limit: int | None = None, empty: str | None = None) -> str:
+    """The first line of ``error``'s message (at most ``limit`` characters), for a one-line message to the
+    user; ``empty`` (by default the exception's class name) when the message is blank."""
+    text = str(error).strip()
+    if not text:
+        return empty if empty is not None else type(error).__name__
+    return text.splitlines()[0][:limit]

@@ -17,7 +17,7 @@ from importlib import metadata
 import numpy as np
 
 from . import config, metrics, storage
-from .errors import ReadOnlyError, ResultsFileError
+from .errors import ReadOnlyError, ResultsFileError, first_line
 from .training import predictions_path, run_spec, train_run
 
 MODEL_NAMES = ("mlp", "cnn")
@@ -271,7 +271,7 @@ def read_results(path, fast: bool) -> dict:
     try:
         results = storage.read_json(path)
     except (ValueError, UnicodeDecodeError) as error:
-        detail = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        detail = first_line(error, 120)
         raise ResultsFileError(f"{path} is damaged (not valid JSON: {detail}).") from None
     return check_results(results, path, fast)
 

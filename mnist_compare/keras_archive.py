@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .errors import MnistCompareError
+from .errors import MnistCompareError, first_line
 
 #: The layers whose maths ``layer_step`` knows.
 COVERED = ("Flatten", "Dense", "Conv2D", "MaxPooling2D")
@@ -189,7 +189,7 @@ def read_archive(path) -> NumpyModel | None:
     except ArchiveError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, UnicodeDecodeError) as error:
-        raise ArchiveError(f"{path} is not a readable .keras file ({_first_line(error)}); {retrain}.") from None
+        raise ArchiveError(f"{path} is not a readable .keras file ({first_line(error, 160)}); {retrain}.") from None
 
     if not isinstance(config, dict) or config.get("class_name") != "Sequential" or config.get("module") not in (
             "keras", "keras.models", None):
@@ -236,7 +236,7 @@ def read_archive(path) -> NumpyModel | None:
     except ArchiveError:
         raise
     except (OSError, KeyError, ValueError, TypeError) as error:  # h5py's "file signature not found", bad shapes
-        raise ArchiveError(f"{path} has unreadable weights ({_first_line(error)}); {retrain}.") from None
+        raise ArchiveError(f"{path} has unreadable weights ({first_line(error, 160)}); {retrain}.") from None
     if model is not None:
         _check_shapes(model, config, path, retrain)
     return model
@@ -264,10 +264,6 @@ def _check_shapes(model: NumpyModel, config: dict, path: Path, retrain: str) -> 
         with np.errstate(all="ignore"):
             model(np.zeros([1] + shape[1:], dtype=np.float32))
     except (ValueError, IndexError) as error:
-        raise ArchiveError(f"{path} holds weights whose shapes do not fit its layers ({_first_line(error)}); "
+        raise ArchiveError(f"{path} holds weights whose shapes do not fit its layers ({first_line(error, 160)}); "
                            f"{retrain}.") from None
 
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return (text.splitlines()[0][:160] if text else type(error).__name__)

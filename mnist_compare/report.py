@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import config, storage
-from .errors import MnistCompareError
+from .errors import MnistCompareError, first_line
 from .colab import BADGE_PATTERN, SETUP_MARKER
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
@@ -373,7 +373,7 @@ def export_pdf(html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000, cr
             finally:
                 browser.close()
     except PlaywrightError as error:
-        line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        line = first_line(error)
         raise ReportError(f"Chromium could not print the PDF ({line[:200]}). Install a Chromium "
                           "(apt-get install chromium, or `playwright install chromium`).") from None
     return {"pdf": pdf_path, "equations": rendered, "blocked_requests": blocked, "pages": pdf_page_count(pdf_path)}

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config, metrics, storage
-from .errors import MnistCompareError
+from .errors import MnistCompareError, first_line
 
 RUN_RECORD = "run.json"
 #: Bump when the meaning of a run record changes; older records are retrained.
@@ -471,7 +471,7 @@ def load_model_file(path: Path):
         name = path.parent.name.rsplit("_seed", 1)[0]
         if name not in ARCHITECTURES:
             raise DamagedArtefactError(f"{path} cannot be loaded by Keras {keras.__version__} "
-                                       f"({str(error).splitlines()[0][:160]}).") from None
+                                       f"({first_line(error, 160)}).") from None
         model = build_model(name)
         model.load_weights(path)
         return model
