@@ -1,4 +1,4 @@
-"""Command line: ``python -m mnist_compare run | report | demo | bench | colab-links``."""
+"""Command line: ``python -m mnist_compare run | report | demo | drawings | bench | colab-links``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import errno
 import os
 import socket
 import sys
+from pathlib import Path
 
 
 def save_run_figures(results: dict) -> list:
@@ -88,7 +89,14 @@ def _command_demo(args) -> int:
     auth = demo.parse_auth(args.auth or os.environ.get("MNIST_COMPARE_AUTH"))
     check_port(args.host, args.port)
     reader = demo.DigitReader.from_saved(epochs=args.epochs, seed=args.seed, fast=args.fast or None)
-    app = demo.build_demo(reader)
+    collection = None
+    if not (args.no_collect or args.screenshot):
+        from .collection import Collection, default_path
+
+        path = Path(args.drawings_db) if args.drawings_db else default_path(args.fast or None)
+        collection = Collection(path, cap_bytes=int(args.collect_cap_mb * 1024 * 1024))
+        print(f"Labelled drawings are kept in {path} (--no-collect turns this off)")
+    app = demo.build_demo(reader, collection=collection)
     if args.screenshot:
         from . import browser
 
@@ -103,6 +111,24 @@ def _command_demo(args) -> int:
         print(f"Drew a crossed 7 in Chromium ({args.viewport}): {outcome['status']}\nScreenshot: {args.screenshot}")
         return 0
     demo.launch_demo(app, share=args.share, port=args.port, auth=auth, host=args.host)
+    return 0
+
+
+def _command_drawings(args) -> int:
+    from .collection import default_path, export, read_rows
+
+    path = Path(args.db) if args.db else default_path(args.fast or None)
+    if not path.exists():
+        print(f"No drawings have been collected yet ({path} does not exist): the demo keeps the drawings its "
+              "visitors label with \"I drew a ...\".")
+        return 0
+    if args.action == "export":
+        out, count = export(path, args.out)
+        print(f"Wrote {count} labelled drawing{'s' * (count != 1)} to {out} (x_test/y_test in MNIST's format: "
+              "28x28 uint8, white digit on black; x_naive, x_bbox, x_bbox_com per preprocessing).")
+    else:
+        rows = read_rows(path)
+        print(f"{len(rows)} labelled drawings from {len({r['session'] for r in rows})} sessions in {path}.")
     return 0
 
 
@@ -177,9 +203,28 @@ def build_parser() -> argparse.ArgumentParser:
                       help="draw a crossed 7 in headless Chromium, save a screenshot and exit")
     demo.add_argument("--viewport", choices=["desktop", "phone"], default="desktop",
                       help="the browser window of --screenshot: desktop (1400x1000) or phone (390x844)")
+    demo.add_argument("--no-collect", action="store_true",
+                      help="do not ask visitors what they drew and keep no drawing")
+    demo.add_argument("--drawings-db", default=None, metavar="PATH",
+                      help="where labelled drawings are kept (default: $MNIST_COMPARE_DRAWINGS_DB, "
+                           "else reports/drawings.sqlite)")
+    demo.add_argument("--collect-cap-mb", type=float, default=512, metavar="MB",
+                      help="stop keeping drawings when the database reaches this size (default: 512)")
     demo.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show the full traceback of a failure")
     demo.set_defaults(handler=_command_demo)
+
+    drawings = commands.add_parser("drawings", help="the drawings visitors labelled in the demo: count or export")
+    drawings.add_argument("action", choices=["export", "count"], help="export: write them as an npz in "
+                          "MNIST's format; count: how many, from how many sessions")
+    drawings.add_argument("--db", default=None, metavar="PATH",
+                          help="the database (default: $MNIST_COMPARE_DRAWINGS_DB, else reports/drawings.sqlite)")
+    drawings.add_argument("--out", default="drawings.npz", metavar="NPZ", help="export: the file to write "
+                          "(default: drawings.npz)")
+    drawings.add_argument("--fast", action="store_true", help="the fast-mode outputs' database")
+    drawings.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help="show the full traceback of a failure")
+    drawings.set_defaults(handler=_command_drawings)
 
     bench = commands.add_parser("bench", help="measure training speed and prediction latency -> "
                                               "reports/benchmark.json and the table in docs/speed.md")

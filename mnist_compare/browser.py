@@ -83,18 +83,14 @@ DRAWING_ARGS = list(CHROMIUM_ARGS)
 
 #: Installed in every page before the demo's own scripts: counts what the drawing waits for, so that
 #: nothing waits a fixed time. A reading is done when the status's progress tracker stops showing a
-#: pending event (the answer is on the page then, in the same update); the brush is ready when its
-#: button is highlighted and the canvas no longer asks to "select the draw tool".
+#: pending event (the answer is on the page then, in the same update); the canvas is ready when its
+#: script has run and the brush is the selected tool.
 PAGE_PROBE_JS = """
 (() => {
   const state = window.__mnistProbe = {readings: 0, brushPicks: 0, pending: false, brush: false,
                                        lastUp: 0, lastDone: 0};
-  const brushReady = () => {
-    const button = document.querySelector('#canvas button[aria-label="Brush"]');
-    if (!button || !button.classList.contains('highlight')) return false;
-    return ![...document.querySelectorAll('#canvas *')].some(
-      (node) => node.childElementCount === 0 && /select the draw tool/i.test(node.textContent || ''));
-  };
+  const brushReady = () => Boolean(document.querySelector(
+    '#canvas .mc-canvas[data-ready="1"] button[data-action="brush"][aria-pressed="true"]'));
   const pending = () => {
     const tracker = document.querySelector('#status [data-testid="status-tracker"]');
     return Boolean(tracker && (tracker.classList.contains('translucent') || tracker.querySelector('.progress-text')));
@@ -174,9 +170,9 @@ class Visitor:
 
     def open(self, url: str) -> None:
         self.page.goto(url, wait_until="domcontentloaded", timeout=self.timeout_ms)
-        # the page's own scripts have installed the live reading and picked the brush
-        self.page.wait_for_function("() => window.__mnistCompareLive && window.__mnistProbe.brush"
-                                    " && !window.__mnistProbe.pending", timeout=self.timeout_ms)
+        # the canvas's script has run and the brush is picked
+        self.page.wait_for_function("() => window.__mnistProbe.brush && !window.__mnistProbe.pending",
+                                    timeout=self.timeout_ms)
 
     def canvas_box(self) -> dict:
         return self.page.locator("#canvas canvas").first.bounding_box()
@@ -184,10 +180,9 @@ class Visitor:
     def stroke(self, stroke, box: dict | None = None) -> int:
         """Draw one stroke; returns the number of readings done before it (for ``wait_reading``).
 
-        The stroke's end sends one reading: this returns once its request (queue/join) has left."""
+        The stroke's end sends one reading."""
         done = self.readings()
-        with self.page.expect_request(lambda request: "queue/join" in request.url, timeout=self.timeout_ms):
-            _stroke(self.page, box or self.canvas_box(), stroke)
+        _stroke(self.page, box or self.canvas_box(), stroke)
         return done
 
     def wait_reading(self, done_before: int) -> float:
@@ -201,13 +196,20 @@ class Visitor:
         return self.page.locator("#status").inner_text().strip()
 
     def clear(self) -> None:
-        """Press Clear and wait until the answer is gone and the brush is picked again."""
-        picks = self._probe("brushPicks")
+        """Press Clear and wait until the answer is gone (Clear is read like any change of the drawing)."""
+        done = self.readings()
         self.page.locator("#clear").click()
         self.page.wait_for_function(
             "(n) => { const p = window.__mnistProbe; const t = document.querySelector('#status')?.innerText || '';"
-            " return p.brushPicks > n && p.brush && !p.pending && !t.includes('reads'); }",
-            arg=picks, timeout=self.timeout_ms)
+            " return p.readings > n && p.brush && !p.pending && !t.includes('reads'); }",
+            arg=done, timeout=self.timeout_ms)
+
+    def press(self, action: str) -> int:
+        """Press a tool of the canvas (``brush``, ``eraser``, ``undo``, ``redo``, ``clear``); returns the
+        readings done before it (for ``wait_reading`` after undo, redo and clear)."""
+        done = self.readings()
+        self.page.locator(f'#canvas button[data-action="{action}"]').click()
+        return done
 
     def draw(self, strokes) -> float:
         """Draw ``strokes`` one after the other, each once the answer to the previous one is on the page

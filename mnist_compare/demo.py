@@ -30,51 +30,8 @@ EMPTY_MESSAGE = "Draw a digit on the canvas: both models answer each time you li
 #: Crop + 20% padding + centre of mass: how MNIST itself was made, and the best reader of real
 #: handwriting; the original report's crop + padding and the plain resize are one click away.
 DEFAULT_METHOD = "bbox_com"
-#: Gradio 6's Sketchpad starts with no tool selected ("select the draw tool to start"), and
-#: clearing it deselects the brush again; this picks the brush once the canvas is ready (on
-#: page load and after every clear), so the next stroke draws.
-ACTIVATE_BRUSH_JS = """
-() => {
-  const pick = (tries) => {
-    const button = document.querySelector('#canvas button[aria-label="Brush"]');
-    const hint = [...document.querySelectorAll('#canvas *')].some(
-      (node) => node.childElementCount === 0 && /select the draw tool/i.test(node.textContent || ''));
-    if (button && hint) { button.click(); return; }
-    if (button && !hint && tries < 45) return;  // a tool is already selected
-    if (tries > 0) setTimeout(() => pick(tries - 1), 100);
-  };
-  setTimeout(() => pick(50), 50);
-}
-"""
-#: Live reading: when a stroke that started on the canvas ends (the pointer is released, wherever it
-#: is), press Read digit, which sends the drawing as the canvas holds it then. Exactly one reading per
-#: stroke, through the same path as the button and the /predict API.
-LIVE_READING_JS = """
-() => {
-  if (window.__mnistCompareLive) return;
-  window.__mnistCompareLive = true;
-  let drawing = false;
-  document.addEventListener('pointerdown', (event) => {
-    const canvas = document.querySelector('#canvas');
-    drawing = Boolean(canvas && event.target instanceof HTMLCanvasElement && canvas.contains(event.target));
-  }, true);
-  document.addEventListener('pointerup', () => {
-    if (!drawing) return;
-    drawing = false;
-    setTimeout(() => document.querySelector('#read')?.click(), 30);
-  }, true);
-}
-"""
-#: Clear: the canvas's own bin empties the drawing (its history included), then the brush is picked again.
-CLEAR_CANVAS_JS = """
-() => {
-  document.querySelector('#canvas button[aria-label="Clear canvas"]')?.click();
-  (%s)();
-}
-""" % ACTIVATE_BRUSH_JS.strip()
-#: A border round the white canvas (white on white otherwise), and pictures that shrink to a phone's width.
+#: Pictures that shrink to a phone's width (the canvas has its own style, ``canvas.CANVAS_CSS``).
 CSS = """
-#canvas { border: 2px solid #9ca3af; border-radius: 8px; }
 #steps img, #saliency img { max-width: 100%; height: auto; object-fit: contain; }
 """
 
@@ -171,6 +128,8 @@ def guard_uploads(sketchpad):
                 return preprocess(payload)  # decodes the pixels once
             except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:  # truncated, corrupt
                 detail = first_line(error, 80)
+                if "truncated" in detail.lower():  # Pillow: "image file is truncated (N bytes not processed)"
+                    detail = "the file ends before the image does"
                 raise preprocessing.InvalidCanvasError(
                     f"The image could not be decoded ({detail}). Draw or upload it again.") from None
         except preprocessing.CanvasError as error:
@@ -445,53 +404,118 @@ def _label_value(probabilities) -> dict | None:
 
 
 def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs CNN, draw a digit",
-               read=read_drawing):
+               read=read_drawing, collection=None):
     """The Gradio app (not launched). ``reader`` defaults to the saved models.
 
-    Both models answer each time a stroke ends (the page presses **Read digit** then, see
-    ``LIVE_READING_JS``; the Sketchpad's own ``input`` event carries no drawing yet at that moment),
-    on **Read digit** (the ``/predict`` API) and when the preprocessing changes. ``read(reader, value,
-    method, explain=...) -> Reading`` does the work of one request (the benchmark swaps in a fixed
-    answer to measure what Gradio itself costs; the tests count the calls).
+    Both models answer every change of the drawing: each pen lift, undo, redo, eraser stroke and clear
+    (the canvas, ``canvas.CANVAS_JS``, sends one ``submit`` each, queued as "the latest" while a reading
+    is pending), and every change of the preprocessing. The ``/predict`` API takes a Sketchpad-style
+    image (an upload) and answers the same way. ``read(reader, value, method, explain=...) -> Reading``
+    does the work of one request (the benchmark swaps in a fixed answer to measure what Gradio itself
+    costs; the tests count the calls).
+
+    ``collection`` (a ``collection.Collection``) adds the "I drew a ..." row: one click keeps the drawing
+    with its label (``None``: nothing is asked and nothing is kept).
     """
+    import uuid
+
     import gradio as gr
+
+    from . import canvas as drawing_canvas
+    from .collection import KEPT_NOTE, session_key
 
     reader = reader or DigitReader.from_saved()
     empty = [EMPTY_MESSAGE, None, None] + [None] * len(reader.names)
 
-    def respond(value, method):
+    def answer(value, method, reading_out=None):
+        if value is None:
+            return empty
         reading = read(reader, value, method, explain=True)
+        if reading_out is not None:
+            reading_out.append(reading)
         if not reading.ok:
             return [reading.message, None, None] + [None] * len(reader.names)
         return [reading.message, reading.saliency_image, reading.steps_image] + [
             _label_value(reading.probabilities[name]) for name in reader.names]
 
+    def respond_canvas(text, method, state):
+        """One reading of the page's canvas; ``state`` is this visitor's current drawing (for the label)."""
+        try:
+            value = drawing_canvas.decode(text)
+        except CanvasError as error:
+            value = {UNREADABLE_KEY: str(error)}
+        readings = []
+        shown = answer(value, method, readings)
+        if value is None:  # cleared: the next stroke starts a new drawing, with no label yet
+            return shown + [None, None, ""]
+        new = not state
+        reading = readings[0] if readings else None
+        state = {"drawing": state["drawing"] if state else uuid.uuid4().hex, "canvas": text, "method": method,
+                 "answers": {name: (int(np.argmax(p)), float(np.max(p)))
+                             for name, p in (reading.probabilities if reading and reading.ok else {}).items()}}
+        return shown + [state, None if new else gr.skip(), "" if new else gr.skip()]
+
+    def save_label(digit, state, request: gr.Request):
+        if collection is None:
+            return "Drawings are not kept by this demo.", None
+        if not state:
+            return "Draw a digit first, then say which one it is.", None
+        try:
+            value = drawing_canvas.decode(state.get("canvas"))
+        except CanvasError:
+            value = None
+        result = collection.save(drawing_id=state.get("drawing"), session=session_key(request.session_hash),
+                                 label=digit, value=value, method=state.get("method", DEFAULT_METHOD),
+                                 answers=state.get("answers") or {})
+        return result.message, (digit if result.ok else None)
+
+    def forget_label(state, request: gr.Request):
+        if collection is None or not state:
+            return "There is no label to undo.", None
+        result = collection.forget(drawing_id=state.get("drawing"), session=session_key(request.session_hash))
+        return result.message, None
+
+    # The annotations are strings here (``from __future__ import annotations``): Gradio finds the request
+    # parameter from the annotation object itself.
+    save_label.__annotations__["request"] = forget_label.__annotations__["request"] = gr.Request
+
+    def respond_upload(value, method):
+        if isinstance(value, dict) and UNREADABLE_KEY not in value and value.get("composite") is None \
+                and not value.get("layers") and value.get("background") is None:
+            value = None
+        return answer(value, method) if value is not None else empty
+
     # Every reading writes its images to Gradio's cache: files older than an hour are deleted
     # every hour, so a demo shared for days does not fill the disk.
     with gr.Blocks(title=title, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(f"## {title}\nDraw one digit (0-9) large in the middle of the canvas. Both models read "
-                    "the same 28x28 input each time you lift the pen.")
+                    "the same 28x28 input each time you lift the pen, undo, redo or erase.")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=320):
-                # RGBA: the drawing reaches the preprocessing with its alpha, which flattens it onto white
-                # itself (a Gradio release that drops the alpha without flattening would turn the
-                # transparent parts of a canvas black).
-                canvas = guard_uploads(gr.Sketchpad(
-                    label="Canvas", type="numpy", image_mode="RGBA", canvas_size=(400, 400),
-                    brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"),
-                    layers=False, elem_id="canvas",
-                ))
+                sketch = gr.HTML(value="", html_template=drawing_canvas.CANVAS_HTML,
+                                 css_template=drawing_canvas.CANVAS_CSS, js_on_load=drawing_canvas.CANVAS_JS,
+                                 elem_id="canvas", apply_default_css=False, padding=False)
                 # The answer sits right under the canvas, so on a phone it is in view while drawing.
                 status = gr.Markdown(EMPTY_MESSAGE, elem_id="status")
-                with gr.Row():
-                    read_button = gr.Button("Read digit", variant="primary", elem_id="read", min_width=120)
-                    clear = gr.Button("Clear", elem_id="clear", min_width=120)
+                current = gr.State(None)
+                with gr.Group(visible=collection is not None, elem_id="collect"):
+                    said = gr.Radio(choices=[str(d) for d in range(10)], value=None, label="I drew a ...",
+                                    elem_id="said")
+                    with gr.Row():
+                        said_note = gr.Markdown("", elem_id="said-note")
+                        undo_label = gr.Button("Undo my label", size="sm", elem_id="undo-label", min_width=100)
+                    gr.Markdown(f"<small>{KEPT_NOTE}</small>")
                 method = gr.Radio(
                     choices=[(METHOD_LABELS[m] + (" (default: how MNIST was made)" if m == DEFAULT_METHOD
                                                   else " (original report)" if m == "bbox" else ""), m)
                              for m in METHODS],
                     value=DEFAULT_METHOD, label="Preprocessing", elem_id="method",
                 )
+                # The /predict API: an image (a Sketchpad value, an upload) instead of the page's canvas.
+                upload = guard_uploads(gr.Sketchpad(
+                    label="Image", type="numpy", image_mode="RGBA", canvas_size=(400, 400), layers=False,
+                    visible=False, elem_id="upload"))
+                read_button = gr.Button("Read digit", visible=False, elem_id="read")
             with gr.Column(scale=2, min_width=320):
                 # One Label per model: the predicted digit on top, then bars for its three most likely
                 # digits (short enough for a phone; a plot per model cost about 3 ms of every request).
@@ -510,16 +534,22 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
                 steps = gr.Image(show_label=False, type="numpy", interactive=False, format="png", elem_id="steps",
                                  buttons=[])
         outputs = [status, explanation, steps] + labels
-        # Live reading presses this button at each stroke's end (LIVE_READING_JS), so both paths are one.
-        read_button.click(respond, inputs=[canvas, method], outputs=outputs, api_name=API_NAME,
-                          concurrency_limit=4, show_progress="hidden")
-        method.change(respond, inputs=[canvas, method], outputs=outputs, api_name=False, concurrency_limit=4,
+        # always_last: a drawing changed while its previous reading is pending is read once that one is
+        # done, with the canvas as it is then; nothing is dropped and the last answer is the canvas's.
+        canvas_outputs = outputs + [current, said, said_note]
+        sketch.submit(respond_canvas, inputs=[sketch, method, current], outputs=canvas_outputs, api_name=False,
+                      trigger_mode="always_last", concurrency_limit=4, concurrency_id="reading",
                       show_progress="hidden")
-        # Clear empties the canvas (with its own bin) and the answers, any number of times, and picks
-        # the brush again; the bin in the canvas's toolbar does the same.
-        clear.click(lambda: empty, outputs=outputs, api_name=False, queue=False, js=CLEAR_CANVAS_JS)
-        canvas.clear(lambda: empty, outputs=outputs, api_name=False, queue=False).then(None, js=ACTIVATE_BRUSH_JS)
-        demo.load(None, js=f"() => {{ ({ACTIVATE_BRUSH_JS.strip()})(); ({LIVE_READING_JS.strip()})(); }}")
+        method.change(respond_canvas, inputs=[sketch, method, current], outputs=canvas_outputs, api_name=False,
+                      trigger_mode="always_last", concurrency_limit=4, concurrency_id="reading",
+                      show_progress="hidden")
+        # Saving a label is its own event, with its own workers: a reading never waits for a save.
+        said.input(save_label, inputs=[said, current], outputs=[said_note, said], api_name="label",
+                   concurrency_limit=2, concurrency_id="collect", show_progress="hidden")
+        undo_label.click(forget_label, inputs=[current], outputs=[said_note, said], api_name="forget_label",
+                         concurrency_limit=2, concurrency_id="collect", show_progress="hidden")
+        read_button.click(respond_upload, inputs=[upload, method], outputs=outputs, api_name=API_NAME,
+                          concurrency_limit=4, show_progress="hidden")
     demo.queue(default_concurrency_limit=4, max_size=64)
     return demo
 
