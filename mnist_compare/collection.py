@@ -162,11 +162,10 @@ class Collection:
 
     def save(self, *, drawing_id: str, session: str, label, value, method: str, answers: dict) -> SaveResult:
         """Keep (or relabel) one drawing. Never raises for a user's input or the disk: returns a message."""
-        try:
-            label = int(label)
-        except (TypeError, ValueError):
-            return SaveResult(False, "Pick the digit you drew (0-9).")
-        if not 0 <= label <= 9 or str(label) != str(label).strip():
+        text = label.strip() if isinstance(label, str) else label
+        if isinstance(text, str) and len(text) == 1 and text in "0123456789":
+            label = int(text)
+        elif not (isinstance(label, (int, np.integer)) and not isinstance(label, bool) and 0 <= label <= 9):
             return SaveResult(False, "Pick the digit you drew (0-9).")
         if not drawing_id or value is None:
             return SaveResult(False, "Draw a digit first, then say which one it is.")
@@ -309,3 +308,31 @@ def evaluate(rows: list[dict], reader) -> dict:
             summary["methods"][method][name] = {"correct": correct, "accuracy": correct / len(rows),
                                                 "low": low, "high": high}
     return summary
+
+
+def report_markdown(path: str | os.PathLike | None = None, reader=None) -> str:
+    """The report's paragraph on the visitors' drawings: both models under every preprocessing on the
+    collected drawings (how many, from how many sessions, accuracy with 95% intervals), or a plain
+    sentence that there are none yet. Nothing is invented to fill it."""
+    from .preprocessing import METHOD_LABELS, METHODS
+
+    path = Path(path) if path else default_path()
+    rows = read_rows(path)
+    if not rows:
+        return ("**Drawings by the demo's visitors: none collected yet.** The demo asks each visitor what they "
+                "drew (\"I drew a ...\") and keeps the labelled drawings; once there are some, this section reads "
+                "them with both models under every preprocessing.")
+    if reader is None:
+        from .demo import DigitReader
+
+        reader = DigitReader.from_saved()
+    summary = evaluate(rows, reader)
+    lines = [f"**Accuracy (%) on {summary['drawings']:,} drawings labelled by the demo's visitors "
+             f"({summary['sessions']:,} sessions; seed-0 models, 95% intervals)**", "",
+             "| Model | " + " | ".join(METHOD_LABELS[m] for m in METHODS) + " |",
+             "|---|" + "---|" * len(METHODS)]
+    for name, title in (("mlp", "MLP"), ("cnn", "CNN")):
+        cells = [summary["methods"][m][name] for m in METHODS]
+        lines.append(f"| {title} | " + " | ".join(
+            f"{100 * c['accuracy']:.1f} [{100 * c['low']:.1f}, {100 * c['high']:.1f}]" for c in cells) + " |")
+    return "\n".join(lines)

@@ -370,17 +370,20 @@ def saliency_strip(model_input: np.ndarray, maps: dict, side: int = 140) -> np.n
     return np.asarray(strip)
 
 
-def read_drawing(reader: DigitReader, value, method: str = DEFAULT_METHOD, *, explain: bool = False) -> Reading:
+def read_drawing(reader: DigitReader, value, method: str = DEFAULT_METHOD, *, explain: bool = False,
+                 polarity: str = "auto") -> Reading:
     """Preprocess and classify one drawing; bad input becomes a message, never an exception.
 
     ``explain`` adds the occlusion maps ("what the models look at"), computed in the same batch.
+    ``polarity`` is the preprocessing's (``"dark_on_light"`` for the page's canvas: black ink on white,
+    so a canvas covered in ink is told so; ``"auto"`` for an upload, which may be white on black).
     """
     if isinstance(value, dict) and UNREADABLE_KEY in value:
         return Reading(str(value[UNREADABLE_KEY]), {}, ok=False)
     if method not in METHODS:
         return Reading(f"Unknown preprocessing {method!r}; choose one of {', '.join(METHODS)}.", {}, ok=False)
     try:
-        result = preprocessing.check_enough_ink(preprocessing.preprocess(value, method))
+        result = preprocessing.check_enough_ink(preprocessing.preprocess(value, method, polarity=polarity))
     except CanvasError as error:
         return Reading(str(error), {}, ok=False)
     batch = saliency.occluded_batch(result.model_input) if explain else result.batch()
@@ -427,10 +430,10 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
     reader = reader or DigitReader.from_saved()
     empty = [EMPTY_MESSAGE, None, None] + [None] * len(reader.names)
 
-    def answer(value, method, reading_out=None):
+    def answer(value, method, reading_out=None, **options):
         if value is None:
             return empty
-        reading = read(reader, value, method, explain=True)
+        reading = read(reader, value, method, explain=True, **options)
         if reading_out is not None:
             reading_out.append(reading)
         if not reading.ok:
@@ -445,7 +448,7 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
         except CanvasError as error:
             value = {UNREADABLE_KEY: str(error)}
         readings = []
-        shown = answer(value, method, readings)
+        shown = answer(value, method, readings, polarity="dark_on_light")
         if value is None:  # cleared: the next stroke starts a new drawing, with no label yet
             return shown + [None, None, ""]
         new = not state
@@ -537,8 +540,8 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
         # always_last: a drawing changed while its previous reading is pending is read once that one is
         # done, with the canvas as it is then; nothing is dropped and the last answer is the canvas's.
         canvas_outputs = outputs + [current, said, said_note]
-        sketch.submit(respond_canvas, inputs=[sketch, method, current], outputs=canvas_outputs, api_name=False,
-                      trigger_mode="always_last", concurrency_limit=4, concurrency_id="reading",
+        sketch.submit(respond_canvas, inputs=[sketch, method, current], outputs=canvas_outputs,
+                      api_name="read_canvas", trigger_mode="always_last", concurrency_limit=4, concurrency_id="reading",
                       show_progress="hidden")
         method.change(respond_canvas, inputs=[sketch, method, current], outputs=canvas_outputs, api_name=False,
                       trigger_mode="always_last", concurrency_limit=4, concurrency_id="reading",

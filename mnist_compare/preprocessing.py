@@ -49,6 +49,19 @@ class TooLittleInkError(CanvasError):
     """There is ink, but too little to be a digit (a dot, a speck)."""
 
 
+class TooMuchInkError(EmptyCanvasError):
+    """The canvas is mostly ink: no digit stands out from a background (so there is no digit to read)."""
+
+
+#: A drawing whose ink covers more than this share of the canvas is not read as a digit.
+MAX_INK_SHARE = 0.5
+
+
+def _too_much_ink(share: float) -> TooMuchInkError:
+    return TooMuchInkError(f"The canvas is {share:.0%} covered in ink, so no digit stands out: clear it and draw "
+                           "one digit with the brush.")
+
+
 #: The ink's longer side must span at least this share of the canvas's shorter side to be read:
 #: a single pixel or one dab of the brush (22 px on the 400 px canvas, 5.5%) is not a digit.
 MIN_INK_EXTENT = 0.12
@@ -262,7 +275,15 @@ def preprocess(
     drawing = flatten_to_white(_to_unit_float(_extract_array(value)))
     gray = to_gray(drawing)
     ink = to_ink(gray, polarity)
-    bbox = ink_bbox(ink, ink_threshold)
+    try:
+        bbox = ink_bbox(ink, ink_threshold)
+    except EmptyCanvasError:
+        dark = float((gray < 0.5).mean())
+        # A colour canvas that is all ink (its border too, so the ink was taken for the background); a gray
+        # array of zeros stays an empty image, as an MNIST digit with nothing drawn.
+        if drawing.ndim == 3 and dark > MAX_INK_SHARE:
+            raise _too_much_ink(dark) from None
+        raise
     steps = {"drawing": drawing, "inverted": ink}
     if method == "naive":
         output = resize(ink, resample=resample)
@@ -280,9 +301,13 @@ def preprocess(
 
 
 def check_enough_ink(result: PreprocessResult, min_extent: float = MIN_INK_EXTENT) -> PreprocessResult:
-    """``result`` if its ink spans at least ``min_extent`` of the canvas's shorter side, else
-    ``TooLittleInkError`` (a message for the person drawing)."""
+    """``result`` if its ink spans at least ``min_extent`` of the canvas's shorter side and covers at most
+    ``MAX_INK_SHARE`` of it, else ``TooLittleInkError`` or ``TooMuchInkError`` (a message for the person
+    drawing)."""
     top, left, bottom, right = result.bbox
+    share = float((result.steps["inverted"] > 0.5).mean())
+    if share > MAX_INK_SHARE:
+        raise _too_much_ink(share)
     canvas = min(result.steps["inverted"].shape[:2])
     if max(bottom - top, right - left) < min_extent * canvas:
         raise TooLittleInkError(f"Too little ink to read: draw the digit larger (at least {min_extent:.0%} "

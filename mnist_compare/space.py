@@ -5,8 +5,8 @@ and ``GRADIO_SERVER_PORT=7860``; the demo listens exactly there. Unset, the addr
 (every interface, as a Space or a container needs) and the port 7860: on a laptop, use
 ``python -m mnist_compare demo`` instead, which listens on 127.0.0.1 only.
 
-The demo is ``demo.build_demo()`` with its defaults (the shipped seed-0 models in ``models/``, read with
-NumPy: TensorFlow is never imported), served by ``demo.launch_demo`` until the process is stopped.
+The demo is ``demo.build_demo()`` with the labelled drawings kept (``space_collection``) and the
+shipped seed-0 models in ``models/`` (read with NumPy: TensorFlow is never imported), served by ``demo.launch_demo`` until the process is stopped.
 A Space stops it with SIGTERM, which closes the server and exits with code 0. An expected failure
 (models missing or damaged, a bad port setting, the port taken) is one line on stderr and exit code 2.
 """
@@ -47,6 +47,22 @@ def server_address(environ: Mapping[str, str] | None = None) -> tuple[str, int]:
     return host, port
 
 
+#: Set to 0 (or false, no, off) to ask visitors nothing and keep no drawing, as ``demo --no-collect``.
+ENV_COLLECT = "MNIST_COMPARE_COLLECT"
+
+
+def space_collection(environ: Mapping[str, str] | None = None):
+    """The labelled drawings' database (``collection.default_path``: ``$MNIST_COMPARE_DRAWINGS_DB``, else
+    ``reports/drawings.sqlite``), or ``None`` when ``MNIST_COMPARE_COLLECT`` is off."""
+    from .collection import ENV_DB, Collection, default_path
+
+    environ = os.environ if environ is None else environ
+    if (environ.get(ENV_COLLECT) or "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    path = environ.get(ENV_DB)
+    return Collection(path if path else default_path())
+
+
 def _stop_on_sigterm() -> None:
     """SIGTERM (how a Space, a container or ``kill`` stops the app) ends it like Ctrl+C: the server is
     closed and the process exits with code 0, instead of dying mid-request."""
@@ -71,7 +87,7 @@ def launch_space(environ: Mapping[str, str] | None = None) -> int:
     try:
         host, port = server_address(environ)
         try:
-            app = demo.build_demo()
+            app = demo.build_demo(collection=space_collection(environ))
         except (demo.ModelsMissingError, DamagedArtefactError) as error:  # e.g. uploaded as Git LFS pointers
             raise MnistCompareError(f"{first_line(error).rstrip('.')}. {MODELS_HINT}") from None
         try:

@@ -100,11 +100,15 @@ def test_phone_layout_keeps_the_answer_near_the_canvas(shipped_server, chromium)
         canvas = page.locator("#canvas").bounding_box()
         status = page.locator("#status").bounding_box()
         boxes = {name: page.locator(f"#{name}").bounding_box() for name in ("steps", "saliency", "mlp-label")}
+        drawing_area = page.locator("#canvas canvas").bounding_box()
+        tools = page.locator("#canvas .mc-tools").bounding_box()
     finally:
         visitor.close()
     assert width <= browser.PHONE["width"], "nothing sticks out sideways"
     assert canvas["x"] >= 0 and canvas["x"] + canvas["width"] <= browser.PHONE["width"]
     assert 0 <= status["y"] - (canvas["y"] + canvas["height"]) < 120, "the answer is right below the canvas"
+    assert tools["y"] + tools["height"] <= drawing_area["y"], "the tools sit above the drawing area, not on it"
+    assert drawing_area["width"] >= 0.85 * browser.PHONE["width"] - 40, "the drawing area takes the phone's width"
     for name, box in boxes.items():
         assert box["x"] >= 0 and box["x"] + box["width"] <= browser.PHONE["width"] + 1, name
 

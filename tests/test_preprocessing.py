@@ -169,3 +169,16 @@ def test_unknown_method_and_polarity():
         pp.preprocess(rectangle_canvas(), "magic")
     with pytest.raises(ValueError, match="polarity"):
         pp.preprocess(rectangle_canvas(), polarity="sideways")
+
+
+@pytest.mark.parametrize("covered", [1.0, 0.8])
+def test_a_canvas_covered_in_ink_is_told_so_not_that_it_is_empty(covered):
+    canvas = np.full((400, 400, 4), 255, np.uint8)
+    rows = int(400 * covered)
+    canvas[:rows, :, :3] = 0
+    value = {"background": None, "layers": [], "composite": canvas}
+    with pytest.raises(pp.TooMuchInkError, match="covered in ink"):
+        pp.check_enough_ink(pp.preprocess(value, "bbox_com", polarity="dark_on_light"))
+    if covered == 1.0:  # whatever the polarity
+        with pytest.raises(pp.TooMuchInkError, match="covered in ink"):
+            pp.check_enough_ink(pp.preprocess(value, "bbox_com"))
