@@ -82,9 +82,9 @@ DESKTOP = {"width": 1400, "height": 1000}
 DRAWING_ARGS = list(CHROMIUM_ARGS)
 
 #: Installed in every page before the demo's own scripts: counts what the drawing waits for, so that
-#: nothing waits a fixed time. A reading is done when the status's progress tracker stops showing a
-#: pending event (the answer is on the page then, in the same update); the canvas is ready when its
-#: script has run and the brush is the selected tool.
+#: nothing waits a fixed time. A reading is done when the page has counted its answer on the canvas
+#: (``data-answered``, set after the outputs are shown) and the status's progress tracker shows no
+#: pending event; the canvas is ready when its script has run and the brush is the selected tool.
 PAGE_PROBE_JS = """
 (() => {
   const state = window.__mnistProbe = {readings: 0, brushPicks: 0, pending: false, brush: false,
@@ -96,9 +96,10 @@ PAGE_PROBE_JS = """
     return Boolean(tracker && (tracker.classList.contains('translucent') || tracker.querySelector('.progress-text')));
   };
   const check = () => {
-    const nowPending = pending();
-    if (state.pending && !nowPending) { state.readings += 1; state.lastDone = performance.now(); }
-    state.pending = nowPending;
+    state.pending = pending();
+    const root = document.querySelector('#canvas .mc-canvas');
+    const answered = root ? Number(root.dataset.answered || 0) : 0;
+    if (answered > state.readings) { state.readings = answered; state.lastDone = Number(root.dataset.answeredAt); }
     const nowBrush = brushReady();
     if (nowBrush && !state.brush) state.brushPicks += 1;
     state.brush = nowBrush;
@@ -106,7 +107,8 @@ PAGE_PROBE_JS = """
   document.addEventListener('pointerup', () => { state.lastUp = performance.now(); }, true);
   const start = () => {
     new MutationObserver(check).observe(document.documentElement,
-      {subtree: true, childList: true, attributes: true, attributeFilter: ['class'], characterData: true});
+      {subtree: true, childList: true, attributes: true, attributeFilter: ['class', 'data-answered'],
+       characterData: true});
     check();
   };
   if (document.documentElement) start(); else document.addEventListener('DOMContentLoaded', start);

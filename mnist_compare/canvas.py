@@ -29,7 +29,7 @@ MAX_VALUE_CHARS = 2_000_000
 PNG_PREFIX = "data:image/png;base64,"
 
 CANVAS_HTML = f"""
-<div class="mc-canvas" data-ready="0" data-sent="0">
+<div class="mc-canvas" data-ready="0" data-sent="0" data-answered="0">
   <div class="mc-tools" role="toolbar" aria-label="Drawing tools">
     <button type="button" data-action="brush" aria-pressed="true" title="Brush">Brush</button>
     <button type="button" data-action="eraser" aria-pressed="false" title="Eraser">Eraser</button>
@@ -143,6 +143,17 @@ buttons.clear.addEventListener('click', () => {
 redraw();
 root.dataset.ready = '1';
 """ % {"ink": INK_WIDTH, "eraser": ERASER_WIDTH}
+
+
+#: Run in the page after each answer is shown: counts it on the canvas (``data-answered``) and notes when.
+ANSWERED_JS = """
+() => {
+  const root = document.querySelector('#canvas .mc-canvas');
+  if (!root) return;
+  root.dataset.answered = String(Number(root.dataset.answered || 0) + 1);
+  root.dataset.answeredAt = String(performance.now());
+}
+"""
 
 
 def decode(value) -> dict | None:

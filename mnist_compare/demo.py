@@ -339,17 +339,20 @@ def _titled_blank(title: str, side: int, mode: str = "L") -> Image.Image:
 
 
 def steps_strip(result: preprocessing.PreprocessResult) -> np.ndarray:
-    """drawing -> inverted gray -> cropped + 20% padding -> 28x28 input, as one gray (H, W) uint8 image."""
+    """drawing -> inverted gray -> cropped + 20% padding -> 28x28 input, as one gray (H, W) uint8 image
+    (two panels a row, in reading order)."""
     wanted = [("drawing", "drawing"), ("inverted", "inverted gray")]
     if "padded" in result.steps:
         wanted.append(("padded", "crop + 20% pad"))
     wanted.append(("input", "28x28 input"))
     panels = [_panel(result.steps[key], title) for key, title in wanted]
-    strip = Image.new("L", (sum(p.size[0] for p in panels), panels[0].size[1]), 255)
-    x = 0
-    for panel in panels:
-        strip.paste(panel, (x, 0))
-        x += panel.size[0]
+    # Two panels a row (300 px wide): on a 390-px phone it is shown at full size, so its titles stay
+    # readable (a row of four was shrunk to about 58%, its 15-px titles to 9 px).
+    width, height = panels[0].size
+    rows = (len(panels) + 1) // 2
+    strip = Image.new("L", (2 * width, rows * height), 255)
+    for index, panel in enumerate(panels):
+        strip.paste(panel, ((index % 2) * width, (index // 2) * height))
     return np.asarray(strip)
 
 
@@ -540,12 +543,14 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
         # always_last: a drawing changed while its previous reading is pending is read once that one is
         # done, with the canvas as it is then; nothing is dropped and the last answer is the canvas's.
         canvas_outputs = outputs + [current, said, said_note]
+        # Each answer on the page is counted in the canvas's data-answered (and timed in data-answered-at),
+        # in the page itself, after the outputs are shown: the browser tests wait for it.
         sketch.submit(respond_canvas, inputs=[sketch, method, current], outputs=canvas_outputs,
                       api_name="read_canvas", trigger_mode="always_last", concurrency_limit=4, concurrency_id="reading",
-                      show_progress="hidden")
+                      show_progress="hidden").then(None, js=drawing_canvas.ANSWERED_JS)
         method.change(respond_canvas, inputs=[sketch, method, current], outputs=canvas_outputs, api_name=False,
                       trigger_mode="always_last", concurrency_limit=4, concurrency_id="reading",
-                      show_progress="hidden")
+                      show_progress="hidden").then(None, js=drawing_canvas.ANSWERED_JS)
         # Saving a label is its own event, with its own workers: a reading never waits for a save.
         said.input(save_label, inputs=[said, current], outputs=[said_note, said], api_name="label",
                    concurrency_limit=2, concurrency_id="collect", show_progress="hidden")
