@@ -74,7 +74,9 @@ def setup() -> Context:
     import matplotlib.pyplot as plt
 
     import_tensorflow_quietly()
-    plt.rcParams.update({"figure.dpi": 100, "axes.titlesize": 11, "figure.max_open_warning": 0})
+    from .plots import RC_PARAMS
+
+    plt.rcParams.update(RC_PARAMS)  # figures PAGE_WIDTH wide at 150 dpi: printed at their own font sizes
     fast = config.fast_mode()
     paths = config.output_paths(fast).make()
     storage.remove_stale_temporaries(paths.figures, paths.reports)  # left by killed processes, never a live one's

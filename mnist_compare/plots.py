@@ -17,13 +17,58 @@ MODEL_COLOURS = {"mlp": "tab:blue", "cnn": "tab:orange", "mlp_wide": "tab:purple
                  "mlp_compute": "tab:olive", "cnn_gap": "tab:red", "cnn_improved": "tab:brown"}
 MODEL_LABELS = {"mlp": "MLP", "cnn": "CNN", "mlp_wide": "wide MLP", "mlp_deep": "deep MLP",
                 "mlp_compute": "compute-matched MLP", "cnn_gap": "GAP CNN", "cnn_improved": "improved CNN"}
-#: Figures are printed about 18 cm wide: at most this many inches wide, so that 9-point text stays 9-point.
-PAGE_WIDTH = 10.0
+#: How the report prints a figure (``report.export_pdf`` and the template ``templates/report/index.html.j2``).
+#: Chromium prints the HTML on A4 (210 mm) with 12 mm side margins: 186 mm = 703 CSS px (1 px = 1/96 in);
+#: JupyterLab's CSS indents an output by the notebook padding (10 px), the cell padding (5 px) and ~2.6 px
+#: more on each side, leaving 668 px: every full-width image in ``reports/*.pdf`` is 501 pt (6.96 in) wide.
+PRINT_WIDTH = 668 / 96
+#: The print CSS caps an image's height at 200 mm (``max-height: 200mm; width: auto``), keeping its shape.
+PRINT_MAX_HEIGHT = 200 / 25.4
+#: CSS pixels per inch: an image narrower than the column prints at one CSS pixel per image pixel.
+CSS_PX_PER_INCH = 96
+#: The smallest text a figure may print at, in points (``tests/test_figures_print.py`` checks every figure).
+MIN_PRINTED_POINTS = 7.0
+#: The width figures are drawn at, in inches: about the printed width, so that their font sizes are what prints.
+PAGE_WIDTH = 6.9
+#: Matplotlib settings of the notebooks (``notebook.setup``). The inline backend draws at ``figure.dpi``
+#: with ``bbox_inches="tight"``; at 150 dpi a figure PAGE_WIDTH wide is ~1,035 px, printed at ~150 ppi.
+RC_PARAMS = {"figure.dpi": 150, "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
+             "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 11,
+             "figure.max_open_warning": 0}
+
+
+def printed_scale(fig, dpi: float | None = None) -> float:
+    """Printed size over drawn size: a ``s``-point text of ``fig`` prints at ``s * printed_scale(fig)`` points."""
+    width, height = _tight_size(fig)
+    dpi = fig.dpi if dpi is None else dpi
+    return float(min(dpi / CSS_PX_PER_INCH, PRINT_WIDTH / width, PRINT_MAX_HEIGHT / height))
+
+
+def printed_size(fig, dpi: float | None = None) -> tuple[float, float]:
+    """The (width, height) in inches at which the report prints ``fig`` as the notebook shows it.
+
+    The inline backend writes the figure's tight bounding box (plus ``savefig.pad_inches``) at ``dpi``
+    (default: the figure's own): ``W x H`` inches make ``W * dpi`` pixels. The page shows them at one
+    CSS pixel each (``W * dpi / 96`` inches), narrowed to the column (``PRINT_WIDTH``) or to the height
+    cap (``PRINT_MAX_HEIGHT``) if either is smaller, keeping the shape.
+    """
+    width, height = _tight_size(fig)
+    scale = printed_scale(fig, dpi)
+    return width * scale, height * scale
+
+
+def _tight_size(fig) -> tuple[float, float]:
+    """The size in inches of ``fig`` saved with ``bbox_inches="tight"`` (what the inline backend shows)."""
+    if fig.stale:
+        fig.canvas.draw()  # lays the figure out (constrained layout runs at draw time)
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    pad = plt.rcParams["savefig.pad_inches"]
+    return float(box.width) + 2 * pad, float(box.height) + 2 * pad
 
 
 def _title(text: str, results: dict | None = None, fast: bool | None = None) -> str:
     is_fast = results.get("fast") if results is not None else config.fast_mode(fast)
-    return f"{text} [{config.FAST_LABEL}]" if is_fast else text
+    return f"{text}\n[{config.FAST_LABEL}]" if is_fast else text  # a line of its own: the title keeps its width
 
 
 def save_figure(fig, name: str, *, fast: bool | None = None, dpi: int = 150) -> Path:
@@ -47,9 +92,9 @@ def _band(ax, epochs, values, colour, label, linestyle="-"):
 def plot_learning_curves(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
     """Accuracy and loss per epoch on training (epoch average) and validation data.
 
-    Lines are means over seeds; bands span the lowest to highest seed.
+    Lines are means over seeds; bands span the lowest to highest seed. One legend for both panels, below them.
     """
-    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2), layout="constrained")
     for name in models:
         runs = [run for run in results["runs"] if run["model"] == name]
         if not runs:
@@ -64,17 +109,17 @@ def plot_learning_curves(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
         ax.set_xlabel("Epoch")
         ax.set_ylabel(key)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
+    handles, labels = ax_acc.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=max(1, min(4, len(labels))), frameon=False)
     seeds = len(results["config"]["seeds"])
     fig.suptitle(_title(f"Learning curves (mean over {seeds} seed{'s' * (seeds != 1)}, band = min-max)",
                         results))
-    fig.tight_layout()
     return fig
 
 
 def plot_confusion_matrices(results: dict, epochs: int, *, models=("mlp", "cnn")) -> plt.Figure:
     """Test-set confusion matrices summed over seeds, diagonal left blank, on one shared colour scale."""
-    fig, axes = plt.subplots(1, len(models), figsize=(PAGE_WIDTH, 5.0), constrained_layout=True)
+    fig, axes = plt.subplots(1, len(models), figsize=(PAGE_WIDTH, 3.7), layout="constrained")
     axes = np.atleast_1d(axes)
     matrices = {name: np.sum([run["snapshots"][str(epochs)]["confusion"] for run in results["runs"]
                               if run["model"] == name], axis=0) for name in models}
@@ -83,6 +128,9 @@ def plot_confusion_matrices(results: dict, epochs: int, *, models=("mlp", "cnn")
         errors[name] = matrix.astype(float)
         np.fill_diagonal(errors[name], np.nan)
     top = max(np.nanmax(e) for e in errors.values())
+    largest = max(int(np.nanmax(e)) for e in errors.values())
+    # Each cell is about PAGE_WIDTH / (2 * 12) inches wide: three digits fit at 7.5 pt, two at 8 pt.
+    count_size = 8 if largest < 100 else 7.5
     for ax, name in zip(axes, models):
         matrix = matrices[name]
         image = ax.imshow(errors[name], cmap="Reds", vmin=0, vmax=top)
@@ -90,7 +138,7 @@ def plot_confusion_matrices(results: dict, epochs: int, *, models=("mlp", "cnn")
             for predicted in range(10):
                 value = matrix[true, predicted]
                 if true != predicted and value:
-                    ax.text(predicted, true, str(value), ha="center", va="center", fontsize=9,
+                    ax.text(predicted, true, str(value), ha="center", va="center", fontsize=count_size,
                             color="white" if value > 0.6 * top else "black")
         ax.set_xticks(range(10))
         ax.set_yticks(range(10))
@@ -99,7 +147,8 @@ def plot_confusion_matrices(results: dict, epochs: int, *, models=("mlp", "cnn")
         seeds = sum(run["model"] == name for run in results["runs"])
         ax.set_title(f"{MODEL_LABELS[name]}: {int(matrix.sum() - np.trace(matrix))} errors, {seeds} seeds")
     fig.colorbar(image, ax=list(axes), fraction=0.03, label="test images (sum over seeds)")
-    fig.suptitle(_title(f"Test confusion matrices after {epochs} epochs (off-diagonal, same colour scale)", results))
+    fig.suptitle(_title(f"Test confusion matrices after {epochs} epochs (off-diagonal, same colour scale)", results),
+                 fontsize=10)
     return fig
 
 
@@ -109,17 +158,18 @@ STEP_TITLES = {
     "cropped": "bounding box",
     "padded": "+ 20% padding",
     "resized": "28x28",
-    "input": "model input 28x28",
+    "input": "model input\n28x28",
 }
 
 
 def plot_preprocessing_steps(result, *, title: str | None = None) -> plt.Figure:
     """The intermediate images of ``preprocessing.preprocess(..., )``, left to right."""
     steps = list(result.steps.items())
-    fig, axes = plt.subplots(1, len(steps), figsize=(2.4 * len(steps), 2.6))
+    side = min(1.6, PAGE_WIDTH / len(steps) - 0.15)
+    fig, axes = plt.subplots(1, len(steps), figsize=(PAGE_WIDTH, side + 0.45 + 0.3 * bool(title)))
     for ax, (name, image) in zip(np.atleast_1d(axes), steps):
         ax.imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(STEP_TITLES.get(name, name), fontsize=11)
+        ax.set_title(STEP_TITLES.get(name, name), fontsize=9)
         ax.axis("off")
     if title:
         fig.suptitle(title)
@@ -144,19 +194,21 @@ def plot_probabilities(probabilities, *, ax=None, title: str = "Predicted probab
 
 
 def plot_sample_grid(images, labels, *, rows: int = 3, cols: int = 9, title: str = "MNIST samples") -> plt.Figure:
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1, rows * 1.25))
+    side = PAGE_WIDTH / cols
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.1) + 0.35), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
     for ax, image, label in zip(axes.flat, images, labels):
         ax.imshow(np.squeeze(image), cmap="gray_r")
-        ax.set_title(str(int(label)), fontsize=9)
-        ax.axis("off")
+        ax.set_title(str(int(label)), fontsize=9, pad=2)
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(h_pad=0.3, w_pad=0.3)
     return fig
 
 
 def plot_class_balance(y_train, y_test) -> plt.Figure:
     """Images per digit in the training and test sets."""
-    fig, ax = plt.subplots(figsize=(8, 3.2))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 2.8))
     digits = np.arange(10)
     for offset, labels, name, colour in ((-0.2, y_train, "training", "tab:blue"), (0.2, y_test, "test", "tab:green")):
         counts = np.bincount(np.asarray(labels), minlength=10)
@@ -176,7 +228,7 @@ def plot_math_primer(image) -> plt.Figure:
     from scipy.signal import correlate2d
     from scipy.special import softmax
 
-    fig, grid = plt.subplots(2, 3, figsize=(PAGE_WIDTH, 6.4))
+    fig, grid = plt.subplots(2, 3, figsize=(PAGE_WIDTH, 4.6))
     axes = grid.flat
     grid[1, 2].axis("off")
     x = np.linspace(-5, 5, 401)
@@ -186,7 +238,7 @@ def plot_math_primer(image) -> plt.Figure:
     scores = np.array([1.0, 0.2, -0.5, 3.1, 0.0, 1.5, -1.0, 0.3, 2.2, -0.2])
     axes[1].bar(range(10), softmax(scores))
     axes[1].set_xticks(range(10))
-    axes[1].set_title("softmax of 10 scores (sum = 1)")
+    axes[1].set_title("softmax of 10 scores\n(sum = 1)")
     image = np.squeeze(np.asarray(image, dtype=np.float32))
     image = image / 255.0 if image.max() > 1 else image
     kernel = np.array([[-1, -1, -1], [0, 0, 0], [1, 1, 1]], dtype=np.float32)  # horizontal edges
@@ -206,14 +258,22 @@ def plot_math_primer(image) -> plt.Figure:
     return fig
 
 
+def _image_panels(count: int, lines: int, *, cols: int = 5, title: bool = True):
+    """A figure PAGE_WIDTH wide of ``count`` image panels, ``cols`` a row, each under a ``lines``-line title."""
+    cols = min(cols, count)
+    rows = -(-count // cols)
+    side = min(1.3, PAGE_WIDTH / cols - 0.2)
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.17 * lines + 0.15) + 0.35 * title),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, axes
+
+
 def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "Test images") -> plt.Figure:
     """Each image with every model's predicted digit and confidence; wrong answers in red (5 per row)."""
     count = len(images)
-    cols = min(5, count)
-    rows = -(-count // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH * cols / 5, 2.9 * rows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
+    fig, axes = _image_panels(count, 1 + len(probabilities))
     for index, ax in enumerate(axes.flat[:count]):
         ax.imshow(np.squeeze(images[index]), cmap="gray_r")
         lines = [f"true {int(labels[index])}"]
@@ -222,7 +282,7 @@ def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "
             guess = int(np.argmax(probs[index]))
             wrong |= guess != int(labels[index])
             lines.append(f"{MODEL_LABELS.get(name, name)} {guess} ({100 * float(np.max(probs[index])):.0f}%)")
-        ax.set_title("\n".join(lines), fontsize=12, color="tab:red" if wrong else "black")
+        ax.set_title("\n".join(lines), fontsize=9, color="tab:red" if wrong else "black")
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -230,33 +290,60 @@ def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "
 
 def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox"), title: str | None = None,
                           per_row: int = 1) -> plt.Figure:
-    """User-like drawings and, per preprocessing method, the 28x28 input the models read and their answers."""
+    """User-like drawings and, per preprocessing method, the 28x28 input the models read and their answers.
+
+    One row per drawing: the drawing, then one column per method, named once above the top row. Each
+    model's answer is written under the image it read. The panels are placed by hand (in inches), so
+    that no text reaches into the next row or column, and the whole fits the printed page's height.
+    """
+    from textwrap import fill
+
     from .preprocessing import METHOD_LABELS, preprocess
 
     group = 1 + len(methods)
+    cols = group * per_row
     rows = -(-len(canvases) // per_row)
-    fig, axes = plt.subplots(rows, group * per_row, figsize=(min(PAGE_WIDTH, 2.9 * group * per_row), 2.8 * rows),
-                             squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
+    readings = []
+    for canvas in canvases:
+        readings.append([])
+        for method in methods:
+            result = preprocess(canvas, method)
+            readings[-1].append((result, reader.predict(result.batch())))
+    answer_lines = max([len(probabilities) for row in readings for _, probabilities in row] + [1])
+    size = 9  # points, every text of the figure but the title
+    line = size * 1.3 / 72  # inches
+    column = PAGE_WIDTH / cols
+    headers = ["drawing"] + [fill(METHOD_LABELS[method], max(10, int(column * 72 / (0.62 * size))))
+                             for method in methods]
+    top = (0.4 if title else 0.05) + max(header.count("\n") + 1 for header in headers) * line + 0.08
+    under = 0.06 + answer_lines * line + 0.16  # the answers under an image, and the gap to the next row
+    side = min(1.8, column - 0.25, (PRINT_MAX_HEIGHT - 0.15 - top) / rows - under)
+    height = top + rows * (side + under)
+    fig = plt.figure(figsize=(PAGE_WIDTH, height))
     for index, (canvas, label) in enumerate(zip(canvases, labels)):
         row, start = divmod(index, per_row)
-        cells = axes[row, start * group:(start + 1) * group]
+        bottom = height - top - row * (side + under) - side
+        cells = [fig.add_axes(((start * group + offset) * column / PAGE_WIDTH + (column - side) / 2 / PAGE_WIDTH,
+                               bottom / height, side / PAGE_WIDTH, side / height)) for offset in range(group)]
+        for ax, header in zip(cells, headers):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_color("0.75")
+            if row == 0:
+                ax.set_title(header, fontsize=size, fontweight="bold")
         cells[0].imshow(canvas["composite"][..., :3])
-        cells[0].set_title(f"drawing of a {int(label)}", fontsize=11)
-        for ax, method in zip(cells[1:], methods):
-            result = preprocess(canvas, method)
-            probabilities = reader.predict(result.batch())
+        cells[0].set_xlabel(f"drawing of a {int(label)}", fontsize=size)
+        for ax, (result, probabilities) in zip(cells[1:], readings[index]):
             ax.imshow(np.squeeze(result.model_input), cmap="gray", vmin=0, vmax=1)
             reads = []
             for name, probs in probabilities.items():
                 guess = int(np.argmax(probs[0]))
                 reads.append(f"{MODEL_LABELS.get(name, name)} {guess} ({100 * float(np.max(probs[0])):.0f}%)"
                              + (" ✓" if guess == int(label) else " ✗"))
-            ax.set_title(f"{METHOD_LABELS[method]}\n" + "\n".join(reads), fontsize=10)
+            ax.set_xlabel("\n".join(reads), fontsize=size)
     if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+        fig.suptitle(title, y=1 - 0.08 / height, va="top")
     return fig
 
 
@@ -265,7 +352,7 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
     robustness = results["research"]["robustness"]
     curves = robustness["curves"]
     names = models or [name for name in MODEL_COLOURS if name in next(iter(curves.values()))]
-    fig, axes = plt.subplots(2, 2, figsize=(PAGE_WIDTH, 7.6))
+    fig, axes = plt.subplots(2, 2, figsize=(PAGE_WIDTH, 5.6), layout="constrained")
     for ax, (transform, curve) in zip(axes.flat, curves.items()):
         levels = curve["levels"]
         for name in names:
@@ -284,41 +371,42 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
         ax.set_ylim(0, 100)
         ax.grid(True, alpha=0.3)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     fig.suptitle(_title(f"Robustness on {robustness['images']:,} test images (mean over seeds, band = min-max)",
                         results))
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
 def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=None) -> plt.Figure:
     """Accuracy on drawings per preprocessing method and model, each seed as a dot, legend below."""
+    from textwrap import fill
+
     from .preprocessing import METHOD_LABELS, METHODS
 
     study = results["research"][section]
     names = models or [name for name in MODEL_COLOURS if name in study["accuracy"]]
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 4.4))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.6), layout="constrained")
     width = 0.8 / len(names)
+    # a bar is about 6 in * width / 3 wide: "100" needs ~13 pt at 8 pt
+    value_size = 8 if width >= 0.13 else 7.5
     for number, name in enumerate(names):
         offset = (number - (len(names) - 1) / 2) * width
         means = [100 * study["accuracy"][name][m]["mean"] for m in METHODS]
         positions = np.arange(len(METHODS)) + offset
         ax.bar(positions, means, width=width, color=MODEL_COLOURS[name], label=MODEL_LABELS[name], alpha=0.85)
-        for position, method in zip(positions, METHODS):
+        for position, method, mean in zip(positions, METHODS, means):
             values = [100 * v for v in study["accuracy"][name][method]["values"]]
-            ax.scatter([position] * len(values), values, color="black", s=6, zorder=3)
-        for position, mean in zip(positions, means):
-            ax.text(position, mean + 1.5, f"{mean:.0f}", ha="center", fontsize=8)
+            ax.scatter([position] * len(values), values, color="black", s=5, zorder=3)
+            ax.text(position, max([mean] + values) + 1.5, f"{mean:.0f}", ha="center", fontsize=value_size)
     ax.set_xticks(range(len(METHODS)))
-    ax.set_xticklabels([METHOD_LABELS[m] for m in METHODS], fontsize=9)
+    ax.set_xticklabels([fill(METHOD_LABELS[m], 24) for m in METHODS], fontsize=9)
     ax.set_ylabel("Accuracy (%)")
-    ax.set_ylim(0, 108)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(names), fontsize=9, frameon=False)
+    ax.set_ylim(0, 110)
+    fig.legend(loc="outside lower center", ncol=min(len(names), 6), frameon=False)
     ax.grid(True, axis="y", alpha=0.3)
     what = ("test digits drawn like a user draws" if section == "user_drawings"
             else "digits of other writers (scikit-learn) drawn on a canvas")
     ax.set_title(_title(f"{study['drawings']:,} {what}", results))
-    fig.tight_layout()
     return fig
 
 
@@ -326,11 +414,7 @@ def plot_error_gallery(results: dict, test_images) -> plt.Figure:
     """The digits the seed-0 models get most confidently wrong, with both models' answers."""
     gallery = results["research"]["errors"]
     items = gallery["items"]
-    cols = min(5, len(items))
-    rows = -(-len(items) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, 2.9 * rows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
+    fig, axes = _image_panels(len(items), 3)
     for ax, item in zip(axes.flat, items):
         ax.imshow(np.squeeze(test_images[item["index"]]), cmap="gray_r")
         lines = [f"#{item['index']}: true {item['label']}"]
@@ -338,7 +422,7 @@ def plot_error_gallery(results: dict, test_images) -> plt.Figure:
             answer = item[name]
             mark = "✓" if answer["predicted"] == item["label"] else "✗"
             lines.append(f"{MODEL_LABELS[name]} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
-        ax.set_title("\n".join(lines), fontsize=12)
+        ax.set_title("\n".join(lines), fontsize=9)
     fig.suptitle(_title(f"Most confident mistakes after {gallery['epochs']} epochs (seed {gallery['seed']})",
                         results))
     fig.tight_layout()
@@ -349,13 +433,13 @@ def plot_reliability(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
     """Reliability diagrams (accuracy against confidence per bin, pooled over seeds) and how many
     test images fall in each bin."""
     section = results["research"]["calibration"]
-    fig, (ax, ax_count) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 4.2))
+    fig, (ax, ax_count) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.3))
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
     for name in models:
         table = section["models"][name]["reliability"]
         used = np.array(table["count"]) > 0
         edges = np.array(table["edges"])
-        ax.plot(np.array(table["confidence"])[used], np.array(table["accuracy"])[used], marker="o",
+        ax.plot(np.array(table["confidence"])[used], np.array(table["accuracy"])[used], marker="o", markersize=4,
                 color=MODEL_COLOURS[name],
                 label=f"{MODEL_LABELS[name]} (ECE {100 * section['models'][name]['ece']['mean']:.2f}%)")
         ax_count.bar((edges[:-1] + edges[1:]) / 2 + (0.012 if name == "cnn" else -0.012), table["count"],
@@ -365,13 +449,13 @@ def plot_reliability(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=9, loc="upper left")
+    ax.legend(loc="upper left")
     ax.set_title("Reliability")
     ax_count.set_yscale("log")
     ax_count.set_xlabel("Confidence")
     ax_count.set_ylabel("Test answers (log scale)")
     ax_count.set_title("Where the answers are")
-    ax_count.legend(fontsize=9, loc="upper left")
+    ax_count.legend(loc="upper left")
     fig.suptitle(_title(f"Calibration after {section['epochs']} epochs (pooled over seeds)", results))
     fig.tight_layout()
     return fig
@@ -380,7 +464,7 @@ def plot_reliability(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
 def plot_data_efficiency(results: dict) -> plt.Figure:
     """Test accuracy against the number of training images (log scale), bands span the seeds."""
     section = results["research"]["data_efficiency"]
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.75, 4.2))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.3))
     sizes = section["sizes"]
     for name, points in section["models"].items():
         means = [100 * p["mean"] for p in points]
@@ -390,10 +474,11 @@ def plot_data_efficiency(results: dict) -> plt.Figure:
     ax.set_xscale("log")
     ax.set_xticks(sizes)
     ax.set_xticklabels([f"{s:,}" for s in sizes])
+    ax.minorticks_off()
     ax.set_xlabel("Training images (log scale)")
     ax.set_ylabel("Test accuracy (%)")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=9)
+    ax.legend()
     ax.set_title(_title(f"Data efficiency ({len(section['seeds'])} seeds, band = min-max)", results))
     fig.tight_layout()
     return fig
@@ -409,16 +494,17 @@ def plot_filters(model) -> plt.Figure:
     filters = kernel.shape[-1]
     cols = 8
     rows = -(-filters // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH * 0.7, 0.95 * rows * PAGE_WIDTH * 0.7 / cols))
+    side = PAGE_WIDTH * 0.8 / cols
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH * 0.8, rows * (side + 0.12) + 0.35), squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
         if index < filters:
             weights = kernel[..., 0, index]
             limit = np.abs(weights).max()
             ax.imshow(weights, cmap="bwr", vmin=-limit, vmax=limit)
-            ax.set_title(str(index), fontsize=8)
+            ax.set_title(str(index), fontsize=8, pad=2)
     fig.suptitle(f"The {filters} learned 3x3 filters of the CNN's convolution")
-    fig.tight_layout()
+    fig.tight_layout(h_pad=0.4)
     return fig
 
 
@@ -431,17 +517,18 @@ def plot_feature_maps(model, image, *, count: int = 16) -> plt.Figure:
     maps = np.asarray(probe(np.asarray(image, dtype=np.float32).reshape(1, 28, 28, 1)))[0]
     cols = 8
     rows = 1 + -(-count // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, 1.35 * rows))
+    side = PAGE_WIDTH / cols - 0.1
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.2) + 0.35), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     axes[0, 0].imshow(np.squeeze(image), cmap="gray_r")
-    axes[0, 0].set_title("input", fontsize=9)
+    axes[0, 0].set_title("input", fontsize=8, pad=2)
     for index in range(count):
         ax = axes.flat[cols + index]
         ax.imshow(maps[..., index], cmap="magma")
-        ax.set_title(f"filter {index}", fontsize=8)
+        ax.set_title(f"filter {index}", fontsize=8, pad=2)
     fig.suptitle(f"Feature maps (26x26) of one test digit, filters 0-{count - 1}")
-    fig.tight_layout()
+    fig.tight_layout(h_pad=0.4)
     return fig
 
 
@@ -450,14 +537,16 @@ def plot_mlp_templates(model, *, count: int = 24) -> plt.Figure:
     kernel = np.asarray(_layer(model, ("Dense",)).kernel)  # (784, hidden)
     cols = 8
     rows = -(-count // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, 1.3 * rows + 0.5))
+    side = PAGE_WIDTH / cols - 0.1
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.2) + 0.35), squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
         if index < count:
             weights = kernel[:, index].reshape(28, 28)
             limit = np.abs(weights).max()
             ax.imshow(weights, cmap="bwr", vmin=-limit, vmax=limit)
-            ax.set_title(f"unit {index}", fontsize=8)
-    fig.suptitle(f"Weights into the MLP's first {count} hidden units (red +, blue −), one per 28x28 pixel")
-    fig.tight_layout()
+            ax.set_title(f"unit {index}", fontsize=8, pad=2)
+    fig.suptitle(f"Weights into the MLP's first {count} hidden units, one per 28x28 pixel (red +, blue −)",
+                 fontsize=10)
+    fig.tight_layout(h_pad=0.4)
     return fig
