@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from ..metrics import format_mean_std
-from .common import _negated, _paired, _pp, _seed_mean, caption, markdown_table, mlp_controls
+from .common import (MODEL_LABELS, _grid_accuracies, _negated, _paired, _pp, _seed_mean, caption, gap_closed,
+                     gap_closed_sentence, join_words, markdown_table, mlp_controls, plural, text_name)
+
+
+def epoch_seconds_text(summary: dict) -> str:
+    """'3.60 (3.54-6.40)': the median over seeds of each seed's seconds per epoch, and their range (one slow
+    seed moves a mean and a standard deviation far more than the median)."""
+    import numpy as np
+
+    values = summary.get("values") or [summary["mean"]]
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{float(np.median(values)):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def cost_markdown(results: dict) -> str:
@@ -13,11 +25,11 @@ def cost_markdown(results: dict) -> str:
         entry = cost[name]
         rows.append([name.upper(), f"{entry['parameters']:,}", f"{entry['forward_macs_per_image'] / 1e6:.2f} M",
                      f"{entry['training_flops_per_image'] / 1e6:.1f} M",
-                     format_mean_std(entry["seconds_per_epoch"], digits=2),
+                     epoch_seconds_text(entry["seconds_per_epoch"]),
                      f"{entry['milliseconds_per_prediction']:.2f}"])
     return caption(results, "Cost of each model") + "\n\n" + markdown_table(
         ["Model", "Parameters", "Multiply-adds per image (forward)", "Training FLOPs per image (≈ 6 × MACs)",
-         "Seconds per training epoch (mean ± std over seeds)", "ms per prediction (one image)"], rows)
+         "Seconds per training epoch: median over seeds (range)", "ms per prediction (one image)"], rows)
 
 
 ROBUSTNESS_POINTS = {"shift": 4, "rotation": 30, "scale": 0.6, "noise": 0.3}
@@ -32,13 +44,67 @@ def _robustness_points(results: dict):
         yield transform, level, mlp, cnn, _paired(cnn, mlp)
 
 
+#: Below this accuracy a 10-class model is said to be near chance (10%).
+NEAR_CHANCE = 0.15
+
+
+def hardest_transforms(results: dict) -> dict:
+    """Per model of the robustness curves: (transform, level, mean accuracy) of the transform in
+    ROBUSTNESS_POINTS at whose level the model's accuracy is lowest."""
+    curves = results["research"]["robustness"]["curves"]
+    names = [n for n in next(iter(curves.values())) if n != "levels"]
+    out = {}
+    for name in names:
+        points = [(transform, level, curves[transform][name][curves[transform]["levels"].index(level)]["mean"])
+                  for transform, level in ROBUSTNESS_POINTS.items() if name in curves.get(transform, {})]
+        if points:
+            out[name] = min(points, key=lambda point: point[2])
+    return out
+
+
+def _robustness_text(results: dict) -> str:
+    """Which transform hurts each model most at the table's levels, and any model that falls to chance
+    under noise while the others do not."""
+    curves = results["research"]["robustness"]["curves"]
+    units = results["research"]["robustness"]["units"]
+    hardest = hardest_transforms(results)
+    by_transform: dict[str, list[tuple[str, float]]] = {}
+    for name, (transform, _, accuracy) in hardest.items():
+        by_transform.setdefault(transform, []).append((f"the {text_name(name)}", accuracy))
+    sentences = ["Which transformation hurts each model of the robustness figure most, at the levels of the "
+                 "table: " + "; ".join(
+                     f"{transform} hurts {join_words([n for n, _ in models])} most "
+                     f"({join_words([f'{100 * a:.1f}%' for _, a in models])} left)"
+                     for transform, models in by_transform.items()) + "."]
+    noise = curves.get("noise")
+    if noise:
+        names = [n for n in noise if n != "levels"]
+        collapsed = {}
+        for name in names:
+            level = next((lvl for lvl, s in zip(noise["levels"], noise[name]) if s["mean"] < NEAR_CHANCE), None)
+            if level is not None:
+                collapsed[name] = level
+        for name, level in collapsed.items():
+            index = noise["levels"].index(level)
+            others = [noise[n][index]["mean"] for n in names if n not in collapsed]
+            seeds = noise[name][index].get("n")
+            sentences.append(
+                f"The {text_name(name)}" + (f" ({plural(seeds, 'seed')})" if seeds else "")
+                + f" falls to {100 * noise[name][index]['mean']:.1f}% (chance is 10%) already at noise level {level}"
+                + (f" ({units['noise']})" if units.get("noise") else "")
+                + (f", where the other models still read {100 * min(others):.1f}-{100 * max(others):.1f}%"
+                   if others else "") + ".")
+    return " ".join(sentences)
+
+
 def robustness_markdown(results: dict) -> str:
-    """Accuracy at one telling level of each transform, and the paired CNN − MLP difference."""
+    """Accuracy at one telling level of each transform, the paired CNN − MLP difference, and which
+    transform hurts each model most."""
     units = results["research"]["robustness"]["units"]
     rows = [[f"{transform} {level} {units[transform]}", f"{100 * mlp['mean']:.2f}", f"{100 * cnn['mean']:.2f}", _pp(diff)]
             for transform, level, mlp, cnn, diff in _robustness_points(results)]
     return caption(results, "Accuracy (%) on transformed test images") + "\n\n" + markdown_table(
-        ["Transform", "MLP", "CNN", "CNN − MLP (paired by seed, 95% CI)"], rows)
+        ["Transform", "MLP", "CNN", "CNN − MLP (paired by seed, 95% CI)"], rows) + "\n\n" + _robustness_text(results)
 
 
 def user_drawings_markdown(results: dict) -> str:
@@ -55,29 +121,26 @@ def user_drawings_markdown(results: dict) -> str:
 
 
 def control_markdown(results: dict) -> str:
-    """The parameter-matched control next to the two models of the report."""
+    """The parameter-matched control next to the original report's two models, and the share of the gap
+    it closes."""
     research = results["research"]
     last = str(research["epochs"])
     rows = []
-    for name, label in (("mlp", "MLP (report)"), ("cnn", "CNN (report)")):
+    for name in ("mlp", "cnn"):
         s = results["summary"][name][last]
-        rows.append([label, f"{results['summary'][name]['parameters']:,}", format_mean_std(s["test_accuracy"], percent=True),
-                     format_mean_std(s["accuracy_gap"], percent=True)])
+        rows.append([MODEL_LABELS[name], f"{results['summary'][name]['parameters']:,}",
+                     format_mean_std(s["test_accuracy"], percent=True), format_mean_std(s["accuracy_gap"], percent=True)])
     for name, entry in research["capacity_control"].items():
         s = entry[last]
-        rows.append([f"{name} (control)", f"{entry['parameters']:,}", format_mean_std(s["test_accuracy"], percent=True),
-                     format_mean_std(s["accuracy_gap"], percent=True)])
-    return caption(results, f"Parameter-matched control after {last} epochs (mean ± std over seeds)") + "\n\n" + \
-        markdown_table(["Model", "Parameters", "Test accuracy (%)", "Overfitting gap (pp)"], rows)
+        rows.append([MODEL_LABELS.get(name, text_name(name)), f"{entry['parameters']:,}",
+                     format_mean_std(s["test_accuracy"], percent=True), format_mean_std(s["accuracy_gap"], percent=True)])
+    text = " ".join(gap_closed_sentence(results, name) for name in research["capacity_control"]).strip()
+    return (caption(results, f"Parameter-matched control after {last} epochs (mean ± std over seeds)") + "\n\n"
+            + markdown_table(["Model", "Parameters", "Test accuracy (%)", "Overfitting gap (pp)"], rows)
+            + (f"\n\n{text}" if text else ""))
 
 
-def _normal_accuracies(results: dict, name: str, seeds, epochs: str) -> list[float] | None:
-    """Test accuracies of the grid's runs of ``name`` for ``seeds`` (in that order), or None if one is missing."""
-    by_seed = {r["seed"]: r["snapshots"][epochs]["test"]["accuracy"] for r in results["runs"]
-               if r["model"] == name and epochs in r["snapshots"]}
-    if not all(seed in by_seed for seed in seeds):
-        return None
-    return [by_seed[seed] for seed in seeds]
+_normal_accuracies = _grid_accuracies
 
 
 def _permuted_changes(results: dict, name: str) -> list[float]:
@@ -103,14 +166,27 @@ def permuted_markdown(results: dict) -> str:
             continue
         rows.append([name.upper(), format_mean_std(summarize(normal), percent=True),
                      format_mean_std(entry, percent=True), _pp(summarize(_permuted_changes(results, name)))])
-    return caption(results, f"Test accuracy (%) after {epochs} epochs with the pixels in a fixed random order "
-                            f"({len(permuted['models']['mlp']['seeds'])} seeds)") + "\n\n" + markdown_table(
+    seeds = len(permuted["models"]["mlp"]["seeds"])
+    table = caption(results, f"Test accuracy (%) after {epochs} epochs with the pixels in a fixed random order "
+                             f"({plural(seeds, 'seed')})") + "\n\n" + markdown_table(
         ["Model", "original pixel order (same seeds)", "permuted pixels", "change (paired by seed)"], rows)
+    cnn_normal = _normal_accuracies(results, "cnn", permuted["models"]["cnn"]["seeds"], epochs)
+    if cnn_normal is None:
+        return table
+    cnn_permuted = permuted["models"]["cnn"][epochs]["test_accuracy"]["mean"]
+    kept = cnn_permuted / (sum(cnn_normal) / len(cnn_normal))
+    cnn_change = summarize(_permuted_changes(results, "cnn"))
+    return (table + f"\n\nOver {plural(seeds, 'seed')} the CNN's accuracy changes by {_pp(cnn_change)} and the "
+            f"MLP's by {_pp(summarize(_permuted_changes(results, 'mlp')))}; on permuted pixels the CNN still reads "
+            f"{100 * cnn_permuted:.2f}% of the test digits, {100 * kept:.0f}% of its accuracy with the original order"
+            f"{_layout_phrase(cnn_change, kept)}.")
 
 
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
     "supported": "the 95% interval over seeds lies on the claimed side of 0",
+    "partly supported": "the 95% interval lies on the claimed side of 0, but other numbers in the row show that "
+                        "the claim goes further than the measurement",
     "contradicted": "the 95% interval lies on the other side of 0",
     "not shown": "the interval includes 0 (or there is only one seed)",
     "mixed": "supported for some of the measurements in the row and not for others",
@@ -128,6 +204,14 @@ def _verdict(summary: dict, better_if_positive: bool = True) -> str:
     if high < 0:
         return "contradicted"
     return "not shown"
+
+
+#: The architecture claim is only partly supported when the best-matched MLP closes at least this share
+#: of the CNN − MLP gap (size then explains part of it).
+SIZE_SHARE = 0.1
+#: The spatial-layout claim is only partly supported when the CNN on permuted pixels keeps at least this
+#: share of its accuracy with the original pixel order (it then does not depend on the layout).
+LAYOUT_KEPT = 0.9
 
 
 def _combined(verdicts: list[str]) -> str:
@@ -154,20 +238,29 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         significant = sum(t["p_value"] < 0.05 for t in comparison["mcnemar"])
         rows.append([f"The CNN is more accurate on the test set ({epochs} epochs)",
                      f"CNN − MLP {_pp(_negated(diff))}; "
-                     f"McNemar p < 0.05 in {significant}/{len(comparison['mcnemar'])} seeds",
+                     f"McNemar p < 0.05 in {significant} of {plural(len(comparison['mcnemar']), 'seed')}",
                      _verdict(diff, better_if_positive=False)])
-    gap = comparisons[last]["mlp_minus_cnn"]["accuracy_gap"]
-    rows.append([f"The CNN overfits less (train − test accuracy, {last} epochs)", f"MLP − CNN gap {_pp(gap)}",
-                 _verdict(gap)])
+    gap = _negated(comparisons[last]["mlp_minus_cnn"]["accuracy_gap"])
+    rows.append([f"The CNN overfits less (train − test accuracy, {last} epochs)", f"CNN − MLP gap {_pp(gap)}",
+                 _verdict(gap, better_if_positive=False)])
     parts, verdicts = [], []
     for name, control in mlp_controls(results).items():
         cnn_values = _normal_accuracies(results, "cnn", control.get("seeds", research["seeds"]), last)
         diff = _paired({"values": cnn_values}, control[last]["test_accuracy"])
-        parts.append(f"{control['parameters']:,}-parameter {name.replace('_', ' ')}: {_pp(diff)}")
+        parts.append(f"{text_name(name)}, {control['parameters']:,} parameters: {_pp(diff)}")
         verdicts.append(_verdict(diff))
     if parts:
-        rows.append(["The CNN's advantage is its architecture, not its size", "CNN − MLP of " + "; ".join(parts),
-                     _combined(verdicts)])
+        verdict, measured = _combined(verdicts), "CNN − MLP of " + "; ".join(parts)
+        closed = {name: gap_closed(results, name) for name in mlp_controls(results)}
+        closed = {name: c for name, c in closed.items() if c and c["share"] is not None}
+        if closed:
+            most = max(closed, key=lambda name: closed[name]["share"])
+            if closed[most]["share"] >= SIZE_SHARE:
+                measured += (f". The {text_name(most)} closes {100 * closed[most]['share']:.0f}% of the gap "
+                             "between the MLP and the CNN: size explains part of it")
+                if verdict == "supported":
+                    verdict = "partly supported"
+        rows.append(["The CNN's advantage is its architecture, not its size", measured, verdict])
     parts, verdicts = [], []
     for transform, level, _, _, diff in _robustness_points(results):
         parts.append(f"{transform} {level}: {_pp(diff)}")
@@ -191,29 +284,63 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         gain = _paired(drawings[name]["bbox"], drawings[name]["naive"])
         rows.append([f"Cropping and padding the drawing helps ({name.upper()})",
                      f"crop + 20% padding − plain resize: {_pp(gain)}", _verdict(gain)])
+    permuted = research["permuted_pixels"]
+    epochs = str(permuted["epochs"])
     drops = {name: _permuted_changes(results, name) for name in ("mlp", "cnn")}
     extra = summarize([c - m for c, m in zip(drops["cnn"], drops["mlp"])])
+    cnn_permuted = permuted["models"]["cnn"][epochs]["test_accuracy"]["mean"]
+    cnn_normal = _normal_accuracies(results, "cnn", permuted["models"]["cnn"]["seeds"], epochs)
+    kept = cnn_permuted / (sum(cnn_normal) / len(cnn_normal))
+    verdict = _verdict(extra, better_if_positive=False)
+    if verdict == "supported" and kept >= LAYOUT_KEPT:
+        verdict = "partly supported"
     rows.append(["The CNN uses the spatial layout of the image (the MLP cannot)",
-                 f"accuracy change when the pixels are permuted: MLP {_pp(summarize(drops['mlp']))}, "
-                 f"CNN {_pp(summarize(drops['cnn']))}; CNN − MLP {_pp(extra)}",
-                 _verdict(extra, better_if_positive=False)])
+                 f"{plural(len(permuted['models']['cnn']['seeds']), 'seed')}, {epochs} epochs; accuracy change when "
+                 f"the pixels are permuted: MLP {_pp(summarize(drops['mlp']))}, CNN {_pp(summarize(drops['cnn']))}; "
+                 f"CNN − MLP {_pp(extra)}. On permuted pixels the CNN still reads {100 * cnn_permuted:.2f}% of the "
+                 f"test digits ({100 * kept:.0f}% of its accuracy with the original order)"
+                 + _layout_phrase(summarize(drops["cnn"]), kept), verdict])
     return rows
+
+
+def _layout_phrase(cnn_change: dict, kept: float) -> str:
+    """': it uses the layout but does not depend on it', from the CNN's paired change on permuted pixels
+    and the share of its accuracy it keeps."""
+    uses = cnn_change.get("ci_high") is not None and cnn_change["ci_high"] < 0
+    if uses and kept >= LAYOUT_KEPT:
+        return ": it uses the layout but does not depend on it"
+    if uses:
+        return ": it uses the layout"
+    return ": its drop is not distinguishable from 0 with these seeds"
+
+
+def _seed_counts(results: dict) -> str:
+    """How many seeds the intervals of the verdicts table rest on, model by model, counted from results."""
+    research = results["research"]
+    groups: dict[int, list[str]] = {}
+    groups.setdefault(len(results["config"]["seeds"]), []).extend(["the MLP", "the CNN"])
+    for name, control in mlp_controls(results).items():
+        groups.setdefault(len(control.get("seeds", research["seeds"])), []).append(f"the {text_name(name)}")
+    permuted = research.get("permuted_pixels", {}).get("models", {})
+    if permuted:
+        count = len(next(iter(permuted.values()))["seeds"])
+        groups.setdefault(count, []).append("the permuted-pixel runs")
+    return "; ".join(f"{plural(count, 'seed')} for {join_words(names)}"
+                     for count, names in sorted(groups.items(), reverse=True))
 
 
 def verdicts_markdown(results: dict) -> str:
     """Each claim of the original report, what was measured, and the verdict (with the legend of every word used)."""
-    research = results["research"]
     rows = verdicts_rows(results)
-    permuted_seeds = len(research["permuted_pixels"]["models"]["mlp"]["seeds"])
     used = dict.fromkeys(row[2] for row in rows)
     note = ("\n\nVerdicts: " + "; ".join(f"*{word}*: {VERDICTS[word]}" for word in used) + ". "
-            f"Intervals are over {len(research['seeds'])} seed(s) ({permuted_seeds} for the permuted pixels).")
+            f"Intervals are over {_seed_counts(results)}.")
     return caption(results, "The original report's claims, tested") + "\n\n" + markdown_table(
         ["Claim of the original report", "Measured", "Verdict"], rows) + note
 
 
 def improved_markdown(results: dict) -> str:
-    """The appendix's improved CNN next to the report's CNN: test accuracy and user-like drawings."""
+    """The appendix's improved CNN next to the original report's CNN: test accuracy and user-like drawings."""
     research = results["research"]
     improved = research.get("improved_cnn")
     if not improved:
@@ -224,7 +351,7 @@ def improved_markdown(results: dict) -> str:
     drawings = research["user_drawings"]["accuracy"]["cnn"]
     rows = []
     for label, parameters, test, naive, bbox, com in (
-        ("CNN of the report", results["summary"]["cnn"]["parameters"],
+        ("CNN of the original report", results["summary"]["cnn"]["parameters"],
          sum(r["snapshots"][epochs]["test"]["accuracy"] for r in report_runs) / max(1, len(report_runs)),
          _seed_mean(drawings["naive"], seeds, research["seeds"]), _seed_mean(drawings["bbox"], seeds, research["seeds"]),
          _seed_mean(drawings["bbox_com"], seeds, research["seeds"])),
@@ -235,7 +362,8 @@ def improved_markdown(results: dict) -> str:
         rows.append([label, f"{parameters:,}", f"{100 * test:.2f}", f"{100 * naive:.1f}", f"{100 * bbox:.1f}",
                      f"{100 * com:.1f}"])
     seed_text = ", ".join(map(str, seeds))
-    return caption(results, f"Appendix: an improved CNN after {epochs} epochs (seed {seed_text} only, so no "
-                            "interval)") + "\n\n" + markdown_table(
+    which = (f"seed {seed_text} only, so no interval" if len(seeds) == 1 else
+             f"seeds {seed_text}, mean")
+    return caption(results, f"Appendix: an improved CNN after {epochs} epochs ({which})") + "\n\n" + markdown_table(
         ["Model", "Parameters", "Test accuracy (%)", "Drawings: plain resize (%)", "Drawings: crop + 20% pad (%)",
          "Drawings: crop + pad + centre of mass (%)"], rows)

@@ -18,7 +18,8 @@ COMPARISON_ROWS = (
 
 
 def comparison_rows(results: dict, epochs: int | str) -> list[list[str]]:
-    """[metric, MLP, CNN, MLP − CNN] rows with mean ± std over seeds."""
+    """[metric, MLP, CNN, CNN − MLP] rows with mean ± std over seeds (every difference in the report is
+    CNN − MLP)."""
     epochs = str(epochs)
     summary = results["summary"]
     comparison = next(c for c in results["comparisons"] if str(c["epochs"]) == epochs)
@@ -28,9 +29,14 @@ def comparison_rows(results: dict, epochs: int | str) -> list[list[str]]:
             label,
             format_mean_std(summary["mlp"][epochs][key], percent=percent, digits=digits),
             format_mean_std(summary["cnn"][epochs][key], percent=percent, digits=digits),
-            format_mean_std(comparison["mlp_minus_cnn"][key], percent=percent, digits=digits),
+            _signed(format_mean_std(_negated(comparison["mlp_minus_cnn"][key]), percent=percent, digits=digits)),
         ])
     return rows
+
+
+def _signed(text: str) -> str:
+    """'0.89 ± 0.05' → '+0.89 ± 0.05': a difference shows its sign."""
+    return text if text.startswith(("-", "+")) else "+" + text
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
@@ -39,9 +45,59 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 seed', '5 seeds' (``many`` for an irregular plural)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 def seeds_phrase(results: dict) -> str:
-    seeds = results["config"]["seeds"]
-    return f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}"
+    return plural(len(results["config"]["seeds"]), "seed")
+
+
+#: Display names of every model the report measures, as table rows (the two models the original
+#: report built are marked as such).
+MODEL_LABELS = {
+    "mlp": "MLP 784-128-10 (original report)",
+    "mlp_wide": "Wide MLP 784-680-10 (CNN's parameters)",
+    "mlp_compute": "MLP 784-928-10 (CNN's multiply-adds)",
+    "mlp_deep": "Deep MLP 784-256-128-10, L2",
+    "cnn": "CNN (original report)",
+    "cnn_gap": "CNN with global average pooling",
+    "cnn_improved": "Improved CNN (appendix)",
+}
+
+#: The same models as named in a sentence ("the wide MLP (784-680-10) closes ...").
+TEXT_NAMES = {
+    "mlp": "MLP",
+    "mlp_wide": "wide MLP (784-680-10)",
+    "mlp_compute": "compute-matched MLP (784-928-10)",
+    "mlp_deep": "deep MLP (784-256-128-10, L2)",
+    "cnn": "CNN",
+    "cnn_gap": "GAP CNN",
+    "cnn_improved": "improved CNN",
+}
+
+
+def text_name(name: str) -> str:
+    return TEXT_NAMES.get(name, name.replace("_", " "))
+
+
+def join_words(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def provenance_line(results: dict) -> str:
+    """Which commit produced results.json, and whether its working tree had uncommitted changes:
+    'commit abcdef1234 with uncommitted changes', 'commit abcdef1234' or 'an unrecorded commit'."""
+    git = results.get("provenance", {}).get("git", {}) or {}
+    commit = git.get("commit")
+    if not commit:
+        return "an unrecorded commit"
+    dirty = git.get("dirty")
+    suffix = {True: " with uncommitted changes", False: "", None: " (uncommitted changes not recorded)"}[dirty]
+    return f"commit {commit[:10]}{suffix}"
 
 
 def device_sentence(results: dict) -> str:
@@ -94,6 +150,101 @@ def mlp_controls(results: dict) -> dict:
     controls.update(research.get("architecture_controls", {}).get("models", {}))
     return {name: control for name, control in controls.items()
             if name.startswith("mlp") and str(control.get("epochs", last)) == last}
+
+
+def _grid_accuracies(results: dict, name: str, seeds, epochs: str) -> list[float] | None:
+    """Test accuracies of the grid's runs of ``name`` for ``seeds`` (in that order), or None if one is missing."""
+    by_seed = {r["seed"]: r["snapshots"][epochs]["test"]["accuracy"] for r in results["runs"]
+               if r["model"] == name and epochs in r["snapshots"]}
+    if not all(seed in by_seed for seed in seeds):
+        return None
+    return [by_seed[seed] for seed in seeds]
+
+
+def gap_closed(results: dict, name: str = "mlp_wide") -> dict | None:
+    """How much of the CNN − MLP test-accuracy gap the MLP control ``name`` closes, on the control's seeds
+    and at the grid's last epoch: the means of the MLP, the control and the CNN, and the share
+    (control − MLP) / (CNN − MLP). None when the control or the runs are missing."""
+    research = results.get("research", {})
+    last = str(research.get("epochs", max(results["config"]["snapshot_epochs"])))
+    control = mlp_controls(results).get(name) if "capacity_control" in research else None
+    if not control or last not in control:
+        return None
+    seeds = control.get("seeds", research.get("seeds", results["config"]["seeds"]))
+    mlp, cnn = (_grid_accuracies(results, model, seeds, last) for model in ("mlp", "cnn"))
+    if mlp is None or cnn is None:
+        return None
+    values = control[last]["test_accuracy"].get("values") or [control[last]["test_accuracy"]["mean"]]
+    means = {"mlp": sum(mlp) / len(mlp), "cnn": sum(cnn) / len(cnn), "control": sum(values) / len(values)}
+    gap = means["cnn"] - means["mlp"]
+    return {**means, "seeds": len(seeds), "share": (means["control"] - means["mlp"]) / gap if gap else None}
+
+
+def share_closed_text(closed: dict) -> str:
+    """'26%' of the gap, or 'none (0.07 pp below the MLP)' when the control is worse than the MLP."""
+    if closed["share"] is None:
+        return "n/a"
+    if closed["share"] < 0:
+        return f"none ({100 * (closed['mlp'] - closed['control']):.2f} pp below the MLP)"
+    return f"{100 * closed['share']:.0f}%"
+
+
+def closes_phrase(closed: dict) -> str:
+    """'closes 26% of the gap between the MLP and the CNN', or 'does not close ...' for a control that is
+    not above the MLP."""
+    if closed["share"] is not None and closed["share"] > 0:
+        return f"closes {share_closed_text(closed)} of the gap between the MLP and the CNN"
+    return "does not close the gap between the MLP and the CNN"
+
+
+def size_verdict(share: float) -> str:
+    if share <= 0:
+        return "size explains none of it"
+    if share >= 1:
+        return "size explains all of it"
+    return "size explains part of it, architecture the rest"
+
+
+def gap_closed_sentence(results: dict, name: str = "mlp_wide") -> str:
+    """'The wide MLP (784-680-10) closes 26% of the gap between the MLP and the CNN (...): size explains
+    part of it, architecture the rest.' Empty when the control is missing."""
+    closed = gap_closed(results, name)
+    if not closed or closed["share"] is None:
+        return ""
+    numbers = (f"{100 * closed['mlp']:.2f}% → {100 * closed['control']:.2f}%, against the CNN's "
+               f"{100 * closed['cnn']:.2f}%; {100 * (closed['control'] - closed['mlp']):+.2f} of "
+               f"{100 * (closed['cnn'] - closed['mlp']):+.2f} pp, mean over {plural(closed['seeds'], 'seed')}")
+    return f"The {text_name(name)} {closes_phrase(closed)} ({numbers}): {size_verdict(closed['share'])}."
+
+
+def calibration_contrast(results: dict, with_ece: bool = True) -> str:
+    """Which model has the lower expected calibration error, and which has more mistakes made with at
+    least 99% confidence (mean per run, with the paired CNN − MLP difference), in one sentence
+    (``with_ece=False`` when the errors were just given)."""
+    from ..metrics import summarize
+
+    section = results["research"]["calibration"]["models"]
+    ece = {name: section[name]["ece"]["mean"] for name in ("mlp", "cnn")}
+    mistakes = {name: section[name]["confident_mistakes"] for name in ("mlp", "cnn")}
+    lower_ece = min(ece, key=ece.get)
+    other = "mlp" if lower_ece == "cnn" else "cnn"
+    n = min(mistakes["mlp"].get("n", 1), mistakes["cnn"].get("n", 1))
+    counts = (f"{mistakes[lower_ece]['mean']:.1f} against {mistakes[other]['mean']:.1f} test digits per run wrong "
+              f"with at least 99% confidence, mean over {plural(n, 'seed')}")
+    values = {name: mistakes[name].get("values") for name in ("mlp", "cnn")}
+    if values["mlp"] and values["cnn"] and len(values["mlp"]) == len(values["cnn"]) > 1:
+        diff = summarize([c - m for c, m in zip(values["cnn"], values["mlp"])])
+        counts += (f"; CNN − MLP {diff['mean']:+.1f}, 95% interval [{diff['ci_low']:.1f}, {diff['ci_high']:.1f}]"
+                   + (", which includes 0" if diff["ci_low"] <= 0 <= diff["ci_high"] else ""))
+    ece_text = f" ({100 * ece[lower_ece]:.2f}% against {100 * ece[other]:.2f}%)" if with_ece else ""
+    if mistakes[lower_ece]["mean"] > mistakes[other]["mean"]:
+        return (f"The {lower_ece.upper()} has the lower expected calibration error{ece_text} but more "
+                f"confident mistakes ({counts}).")
+    if mistakes[lower_ece]["mean"] < mistakes[other]["mean"]:
+        return (f"The {lower_ece.upper()} has both the lower expected calibration error{ece_text} and fewer "
+                f"confident mistakes ({counts}).")
+    return (f"The {lower_ece.upper()} has the lower expected calibration error{ece_text} and as many "
+            f"confident mistakes ({counts}).")
 
 
 def over_confident(results: dict) -> dict:

@@ -7,18 +7,8 @@ import numpy as np
 
 from .. import metrics
 from ..metrics import format_mean_std
-from .common import _paired, _pp, caption, markdown_table, mlp_controls, over_confident
-
-#: Display names of every model the report measures.
-MODEL_LABELS = {
-    "mlp": "MLP 784-128-10 (report)",
-    "mlp_wide": "Wide MLP 784-680-10 (CNN's parameters)",
-    "mlp_compute": "MLP 784-928-10 (CNN's multiply-adds)",
-    "mlp_deep": "Deep MLP 784-256-128-10, L2",
-    "cnn": "CNN (report)",
-    "cnn_gap": "CNN with global average pooling",
-    "cnn_improved": "Improved CNN (appendix)",
-}
+from .common import (MODEL_LABELS, _paired, _pp, calibration_contrast, caption, gap_closed, markdown_table,  # noqa: F401
+                     mlp_controls, over_confident, plural, share_closed_text, text_name)
 
 
 def _runs(results: dict, name: str) -> list[dict]:
@@ -51,12 +41,12 @@ def uncertainty_markdown(results: dict, epochs: int | None = None) -> str:
         text = "With one seed there is no spread over seeds to compare with the sampling error."
     elif len(larger) == 2:
         text = ("For both models the sampling half-width is larger than the spread over seeds: another test set of "
-                "the same size would move a run's accuracy by more than another seed does. The MLP − CNN difference "
+                "the same size would move a run's accuracy by more than another seed does. The CNN − MLP difference "
                 "is measured on the same images for both models (the paired tests of 4.2), which removes most of "
                 "the sampling error from the comparison.")
     else:
         text = (f"The sampling half-width is larger than the spread over seeds for: {', '.join(larger) or 'neither'}. "
-                "The MLP − CNN difference is measured on the same images for both models (the paired tests of 4.2).")
+                "The CNN − MLP difference is measured on the same images for both models (the paired tests of 4.2).")
     return (caption(results, f"Test accuracy per run after {epochs} epochs, with the test-set sampling error "
                              f"(Wilson 95% interval, {n:,} images)") + "\n\n"
             + markdown_table(["Model", "Seed", "Test accuracy (%)", "95% interval of this run (%)"], rows)
@@ -78,7 +68,8 @@ def best_epochs(results: dict, name: str) -> list[dict]:
 
 
 def best_epoch_markdown(results: dict) -> str:
-    """The best-validation epoch of every run, and what training on to the last epoch did to the validation set."""
+    """The best epoch of every run (lowest validation loss, the definition used throughout the report), and
+    what training on to the last epoch did to the validation set."""
     last = len(results["runs"][0]["history"]["val_loss"])
     items = {name: best_epochs(results, name) for name in ("mlp", "cnn")}
     rows = []
@@ -94,7 +85,8 @@ def best_epoch_markdown(results: dict) -> str:
             f"average by epoch {last}, while the validation accuracy barely moves: the models grow more confident "
             "on the images they get wrong. Early stopping on the held-out validation set would keep the "
             "best-loss epoch; the test set is never used to choose it.")
-    return (caption(results, "Best-validation epoch of every run (lowest validation loss)") + "\n\n"
+    return (caption(results, "Best epoch of every run (lowest validation loss, early stopping's usual choice)")
+            + "\n\n"
             + markdown_table(["Model", "Seed", "Best epoch", "Val. loss there", f"Val. loss at epoch {last}",
                               "Val. accuracy there (%)", f"Val. accuracy at epoch {last} (%)"], rows)
             + "\n\n" + text)
@@ -113,11 +105,13 @@ def per_class_markdown(results: dict, epochs: int | None = None) -> str:
                                     for key in ("precision", "recall", "f1")])
     worst = {name: int(np.argmin(scores[name]["f1"])) for name in ("mlp", "cnn")}
     higher = int(np.sum(scores["cnn"]["f1"] > scores["mlp"]["f1"]))
-    text = (f"The hardest digit by F1 is {worst['mlp']} for the MLP and {worst['cnn']} for the CNN. The CNN's F1 is "
-            f"higher for {higher} of the 10 digits: its advantage is spread over the classes, not confined to one "
-            "pair.")
+    hardest = (f"{worst['mlp']} for both models" if worst["mlp"] == worst["cnn"] else
+               f"{worst['mlp']} for the MLP and {worst['cnn']} for the CNN")
+    spread = ("its advantage is spread over the classes, not confined to one pair" if higher == 10 else
+              f"for {plural(10 - higher, 'digit')} the MLP's F1 is as high or higher")
+    text = f"The hardest digit by F1 is {hardest}. The CNN's F1 is higher for {higher} of the 10 digits: {spread}."
     return (caption(results, f"Per-class precision, recall and F1 (%) after {epochs} epochs, mean over "
-                             f"{len(results['config']['seeds'])} seeds") + "\n\n"
+                             f"{plural(len(results['config']['seeds']), 'seed')}") + "\n\n"
             + markdown_table(["Digit", "MLP precision", "MLP recall", "MLP F1", "CNN precision", "CNN recall",
                               "CNN F1"], rows) + "\n\n" + text)
 
@@ -139,6 +133,41 @@ def calibration_markdown(results: dict) -> str:
                               "Wrong with ≥ 99% confidence (of 10,000)"], rows))
 
 
+def leads_sentence(section: dict) -> str:
+    """The CNN's lead over the MLP at every training-set size (largest set first), where it is largest,
+    and which sizes were trained for a different number of epochs."""
+    sizes = list(section["sizes"])
+    leads = {size: 100 * (c["mean"] - m["mean"])
+             for size, c, m in zip(sizes, section["models"]["cnn"], section["models"]["mlp"])}
+    order = sorted(sizes, reverse=True)
+    text = (f"The CNN's lead over the MLP is {join_numbers([f'{leads[s]:.1f}' for s in order])} points with "
+            f"{join_numbers([f'{s:,}' for s in order])} training images")
+    largest, smallest = max(leads, key=leads.get), min(sizes)
+    growing = all(leads[a] < leads[b] for a, b in zip(order, order[1:]))
+    if growing:
+        text += ": it grows as the training set shrinks"
+    elif largest == max(sizes):
+        text += f": largest with all {largest:,}"
+    else:
+        text += f": largest with {largest:,}" + (f" and smaller again with {smallest:,}" if largest != smallest else "")
+    epochs = {int(size): int(e) for size, e in section.get("epochs", {}).items()}
+    full = epochs.get(max(sizes))
+    other = {}
+    for size in sizes:
+        if full is not None and epochs.get(size, full) != full:
+            other.setdefault(epochs[size], []).append(f"{size:,}")
+    if other:
+        text += ("; the runs on " + "; on ".join(f"{join_numbers(s)} images trained for {e} epochs"
+                                                  for e, s in other.items())
+                 + f" instead of {full}, so the sizes differ in more than the data")
+    return text + "."
+
+
+def join_numbers(items: list[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def data_efficiency_markdown(results: dict) -> str:
     section = results["research"]["data_efficiency"]
     names = list(section["models"])
@@ -146,19 +175,15 @@ def data_efficiency_markdown(results: dict) -> str:
     for index, size in enumerate(section["sizes"]):
         rows.append([f"{size:,}", str(section["epochs"][str(size)])]
                     + [format_mean_std(section["models"][name][index], percent=True) for name in names])
-    leads = [c["mean"] - m["mean"] for c, m in zip(section["models"]["cnn"], section["models"]["mlp"])]
-    first, last = leads[0], leads[-1]
-    largest = int(np.argmax(leads))
     above = all(section["models"]["cnn"][i]["mean"] > max(section["models"][n][i]["mean"] for n in names if n != "cnn")
                 for i in range(len(section["sizes"])))
-    text = (f"With {section['sizes'][0]:,} training images the CNN leads the MLP by {100 * first:.1f} points, "
-            f"with {section['sizes'][largest]:,} by {100 * leads[largest]:.1f} (the largest lead), and with "
-            f"{section['sizes'][-1]:,} by {100 * last:.1f}. "
+    text = (leads_sentence(section) + " "
             + ("The CNN is ahead of both MLPs at every size. " if above else
                "The CNN is not ahead of both MLPs at every size. ")
             + "The convolution builds in what the MLPs must learn from examples: a stroke is a stroke wherever it is.")
     return (caption(results, f"Test accuracy (%) against training-set size (mean ± std over "
-                             f"{len(section['seeds'])} seeds; each seed draws its own stratified subset)") + "\n\n"
+                             f"{plural(len(section['seeds']), 'seed')}; each seed draws its own stratified subset)")
+            + "\n\n"
             + markdown_table(["Training images", "Epochs"] + [MODEL_LABELS[n] for n in names], rows)
             + "\n\n" + text)
 
@@ -189,12 +214,17 @@ def architecture_controls_markdown(results: dict) -> str:
     mlps = mlp_controls(results)
     best = max(mlps, key=lambda n: mlps[n][last]["test_accuracy"]["mean"])
     reaches = [n for n in mlps if mlps[n][last]["test_accuracy"]["mean"] >= cnn]
-    text = (f"The best MLP is the {MODEL_LABELS[best]} at {100 * mlps[best][last]['test_accuracy']['mean']:.2f}%, "
+    closed = {n: gap_closed(results, n) for n in mlps}
+    shares = [f"the {text_name(n)} {share_closed_text(c)}" for n, c in closed.items() if c and c["share"] is not None]
+    text = (f"The best MLP is the {text_name(best)} at {100 * mlps[best][last]['test_accuracy']['mean']:.2f}%, "
             f"against the CNN's {100 * cnn:.2f}%. "
             + ("No MLP reaches the CNN, whether it has the CNN's parameters, its compute, or more depth with "
-               "regularisation: the advantage comes from the convolution." if not reaches else
-               f"{', '.join(MODEL_LABELS[n] for n in reaches)} reach the CNN."))
-    return (caption(results, "The report's two models and the controls") + "\n\n"
+               "regularisation" if not reaches else
+               f"{', '.join(MODEL_LABELS[n] for n in reaches)} reach the CNN")
+            + (f". Of the gap between the MLP and the CNN (on each control's seeds) they close: {join_numbers(shares)}"
+               "; size and compute explain part of the gap, the convolution the rest." if shares and not reaches
+               else "."))
+    return (caption(results, "The original report's two models and the controls") + "\n\n"
             + markdown_table(["Model", "Parameters", "Multiply-adds per image", "Seeds", "Epochs",
                               "Test accuracy (%)", "Train − test gap (pp)"], rows) + "\n\n" + text)
 
@@ -234,7 +264,7 @@ def shift_markdown(results: dict) -> str:
             for n in names]
     last = len(levels) - 1
     kept = {n: curves[n][last]["mean"] / curves[n][0]["mean"] for n in names}
-    text = (f"At {levels[last]} pixels the report's CNN keeps {100 * kept['cnn']:.0f}% of its unshifted accuracy and "
+    text = (f"At {levels[last]} pixels the original report's CNN keeps {100 * kept['cnn']:.0f}% of its unshifted accuracy and "
             f"the MLP {100 * kept['mlp']:.0f}%"
             + (f"; the GAP CNN keeps {100 * kept['cnn_gap']:.0f}%" if "cnn_gap" in kept else "") + ". "
             "Part of every drop at large shifts is the digit leaving the 28×28 frame (MNIST digits fill a 20×20 box), "
@@ -257,10 +287,8 @@ def confidence_sentence(results: dict) -> str:
     mean_confidence = {name: 100 * section[name]["mean_confidence"]["mean"] for name in ("mlp", "cnn")}
     accuracy = {name: 100 * results["summary"][name][last]["test_accuracy"]["mean"] for name in ("mlp", "cnn")}
     return (f"{verdict}: the MLP's mean confidence is {mean_confidence['mlp']:.2f}% against a test accuracy of "
-            f"{accuracy['mlp']:.2f}%, the CNN's {mean_confidence['cnn']:.2f}% against {accuracy['cnn']:.2f}%; "
-            f"on average {section['mlp']['confident_mistakes']['mean']:.0f} (MLP) and "
-            f"{section['cnn']['confident_mistakes']['mean']:.0f} (CNN) test digits are wrong with at least 99% "
-            f"confidence. {_pp_sentence(section)} {_under_diagonal(section)}")
+            f"{accuracy['mlp']:.2f}%, the CNN's {mean_confidence['cnn']:.2f}% against {accuracy['cnn']:.2f}%. "
+            f"{calibration_contrast(results)} {_pp_sentence(section)} {_under_diagonal(section)}")
 
 
 def _pp_sentence(section: dict) -> str:
@@ -277,14 +305,13 @@ def inside_conclusions_markdown(results: dict) -> str:
         "- **What they learned.** The CNN's filters are local stroke detectors applied everywhere; the MLP's "
         "hidden units are whole-image templates tied to fixed pixels.",
         f"- **Calibration.** Expected calibration error {format_mean_std(cal['mlp']['ece'], percent=True)}% (MLP) "
-        f"and {format_mean_std(cal['cnn']['ece'], percent=True)}% (CNN), over seeds; "
-        f"{cal['mlp']['confident_mistakes']['mean']:.0f} and {cal['cnn']['confident_mistakes']['mean']:.0f} test "
-        "digits per run are wrong with at least 99% confidence.",
+        f"and {format_mean_std(cal['cnn']['ece'], percent=True)}% (CNN), over seeds. "
+        f"{calibration_contrast(results, with_ece=False)}",
         f"- **Data efficiency.** With {small:,} training images: MLP "
         f"{format_mean_std(eff['models']['mlp'][0], percent=True)}%, CNN "
         f"{format_mean_std(eff['models']['cnn'][0], percent=True)}%; with {full:,}: MLP "
         f"{format_mean_std(eff['models']['mlp'][-1], percent=True)}%, CNN "
-        f"{format_mean_std(eff['models']['cnn'][-1], percent=True)}%.",
+        f"{format_mean_std(eff['models']['cnn'][-1], percent=True)}%. {leads_sentence(eff)}",
     ]
     return "\n".join(lines)
 

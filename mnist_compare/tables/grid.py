@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .. import config
 from ..metrics import best_epoch, format_mean_std
-from .common import COMPARISON_ROWS, _excludes_zero, _interval, caption, comparison_rows, device_sentence, markdown_table, seeds_phrase
+from .common import (COMPARISON_ROWS, _excludes_zero, _interval, _negated, caption, comparison_rows, device_sentence,
+                     markdown_table, plural, seeds_phrase)
 
 
 def model_markdown(results: dict, name: str) -> str:
@@ -34,28 +35,28 @@ def gap_per_seed_markdown(results: dict, name: str) -> str:
 
 
 def comparison_markdown(results: dict) -> str:
-    """The original report's 5/10-epoch table, with mean ± std over seeds and MLP − CNN."""
+    """The original report's 5/10-epoch table, with mean ± std over seeds and CNN − MLP."""
     parts = []
     for epochs in results["config"]["snapshot_epochs"]:
         parts.append(caption(results, f"After {epochs} epoch{'s' if epochs != 1 else ''} "
                                       f"(mean ± std over {seeds_phrase(results)})"))
-        parts.append(markdown_table(["Metric", "MLP", "CNN", "MLP − CNN"], comparison_rows(results, epochs)))
+        parts.append(markdown_table(["Metric", "MLP", "CNN", "CNN − MLP"], comparison_rows(results, epochs)))
     parts.append(device_sentence(results))
     return "\n\n".join(parts)
 
 
 def intervals_markdown(results: dict) -> str:
-    """Test accuracy with 95% intervals, and the paired MLP − CNN difference."""
+    """Test accuracy with 95% intervals, and the paired CNN − MLP difference."""
     rows = []
     for comparison in results["comparisons"]:
         e = str(comparison["epochs"])
-        diff = comparison["mlp_minus_cnn"]["test_accuracy"]
+        diff = _negated(comparison["mlp_minus_cnn"]["test_accuracy"])
         rows.append([e] + [f"{100 * results['summary'][n][e]['test_accuracy']['mean']:.2f} "
                            f"{_interval(results['summary'][n][e]['test_accuracy'], percent=True, digits=2)}"
                            for n in ("mlp", "cnn")]
                     + [f"{100 * diff['mean']:+.2f} {_interval(diff, percent=True, digits=2)}"])
     return caption(results, "Test accuracy (%), mean and 95% interval over seeds") + "\n\n" + markdown_table(
-        ["Epochs", "MLP", "CNN", "MLP − CNN (paired by seed)"], rows)
+        ["Epochs", "MLP", "CNN", "CNN − MLP (paired by seed)"], rows)
 
 
 def mcnemar_markdown(results: dict) -> str:
@@ -103,7 +104,7 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
     first = min(results["config"]["snapshot_epochs"])
     s = results["summary"]
     comparison = next(c for c in results["comparisons"] if c["epochs"] == last)
-    diff = comparison["mlp_minus_cnn"]
+    diff = {key: _negated(value) for key, value in comparison["mlp_minus_cnn"].items()}  # CNN − MLP
     significant = sum(test["p_value"] < 0.05 for test in comparison["mcnemar"])
     n = len(comparison["mcnemar"])
     lines = []
@@ -113,15 +114,15 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
     def pct(summary, key="mean"):
         return f"{100 * summary[key]:.2f}"
 
-    better = "CNN" if diff["test_accuracy"]["mean"] < 0 else "MLP"
+    better = "CNN" if diff["test_accuracy"]["mean"] > 0 else "MLP"
     lines.append(
         f"- **Accuracy.** After {last} epochs the CNN reaches {pct(s['cnn'][str(last)]['test_accuracy'])}% test "
         f"accuracy and the MLP {pct(s['mlp'][str(last)]['test_accuracy'])}% (means over {seeds_phrase(results)}). "
         f"The {better} is ahead by {abs(100 * diff['test_accuracy']['mean']):.2f} percentage points"
-        + (f" (95% interval of MLP − CNN: {_interval(diff['test_accuracy'], percent=True, digits=2)} pp)"
+        + (f" (95% interval of CNN − MLP: {_interval(diff['test_accuracy'], percent=True, digits=2)} pp)"
            if diff['test_accuracy'].get('ci_low') is not None else "")
         + f", and McNemar's exact test on the same test images finds the difference significant (p < 0.05) "
-        f"for {significant} of {n} seed(s).")
+        f"for {significant} of {plural(n, 'seed')}.")
     ratio = parameters["cnn"] / parameters["mlp"]
     lines.append(
         f"- **Size.** The CNN has {parameters['cnn']:,} parameters and the MLP {parameters['mlp']:,}: the CNN is "
@@ -131,7 +132,7 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
     lines.append(
         f"- **Overfitting.** The gap between training and test accuracy after {last} epochs is "
         f"{pct(s['mlp'][str(last)]['accuracy_gap'])} pp for the MLP and {pct(s['cnn'][str(last)]['accuracy_gap'])} pp "
-        f"for the CNN; MLP − CNN = {100 * gap_diff['mean']:+.2f} pp"
+        f"for the CNN; CNN − MLP = {100 * gap_diff['mean']:+.2f} pp"
         + (f", interval {_interval(gap_diff, percent=True, digits=2)}"
            + (" (excludes 0)" if _excludes_zero(gap_diff) else " (includes 0)")
            if gap_diff.get("ci_low") is not None else "")
@@ -181,10 +182,10 @@ def model_conclusions_markdown(results: dict, name: str) -> str:
             f"{100 * test_change['mean']:+.2f} pp"
             + (f" {_interval(test_change, percent=True, digits=2)}" if test_change.get("ci_low") is not None else "")
             + f" and the overfitting gap by {100 * gap_change['mean']:+.2f} pp; the gap grew in {grew} of "
-            f"{len(runs)} seed(s).")
-    best = [best_epoch(r["history"]["val_accuracy"], lower_is_better=False) for r in runs]
-    lines.append(f"- The best validation accuracy came at epoch {', '.join(map(str, best))} "
-                 f"(one number per seed).")
+            f"{plural(len(runs), 'seed')}.")
+    best = [best_epoch(r["history"]["val_loss"]) for r in runs]
+    lines.append(f"- The best epoch (the one with the lowest validation loss, early stopping's usual choice) was, "
+                 f"seed by seed: {', '.join(map(str, best))}.")
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import config, storage
 from .claims import verdicts_markdown
-from .common import _target, comparison_rows, device_sentence, markdown_table, seeds_phrase
+from .common import _target, comparison_rows, device_sentence, markdown_table, plural, provenance_line, seeds_phrase
 
 
 README_START = "<!-- results-table:start -->"
@@ -38,18 +38,24 @@ def results_markdown(results: dict) -> str:
         after = f"{epochs} epoch{'s' if epochs != 1 else ''}"
         rows += [[after] + row for row in comparison_rows(results, epochs) if row[0] in README_ROWS]
     parts.append(f"Mean ± std over {seeds_phrase(results)}:\n")
-    parts.append(markdown_table(["After", "Metric", "MLP", "CNN", "MLP − CNN"], rows) + "\n")
+    parts.append(markdown_table(["After", "Metric", "MLP", "CNN", "CNN − MLP"], rows) + "\n")
     summary = results["summary"]
     parts.append(
         f"Parameters: MLP {summary['mlp']['parameters']:,}, CNN {summary['cnn']['parameters']:,}. "
         f"Data: {results['provenance']['split_sizes']['train']:,} training, "
         f"{results['provenance']['split_sizes']['validation']:,} validation, "
         f"{results['provenance']['split_sizes']['test']:,} test images. "
-        f"Source: `reports/results.json` (commit "
-        f"`{(results['provenance']['git'].get('commit') or 'unknown')[:10]}`, "
+        f"Source: `reports/results.json` ({_provenance_code(results)}, "
         f"{results['provenance']['created'][:10]}). {device_sentence(results)}"
     )
     return "\n".join(parts)
+
+
+def _provenance_code(results: dict) -> str:
+    """``provenance_line`` with the commit in backticks."""
+    line = provenance_line(results)
+    commit = (results["provenance"].get("git", {}).get("commit") or "")[:10]
+    return line.replace(commit, f"`{commit}`", 1) if commit else line
 
 
 def update_readme_block(name: str, markdown: str, readme: Path | None = None) -> bool:
@@ -142,7 +148,7 @@ def benchmark_markdown(benchmark: dict) -> str:
                          f"{pipeline['training_epochs_s']:.0f} s")
         if pipeline.get("grid_cnn_epoch_s") is not None:
             parts.append(f"a CNN epoch {pipeline['grid_cnn_epoch_s']:.2f} s")
-        rows.append([f"Whole report from scratch, {len(pipeline['seeds'])} seeds (min)",
+        rows.append([f"Whole report from scratch, {plural(len(pipeline['seeds']), 'seed')} (min)",
                      f"{pipeline['wall_s'] / 60:.1f}", "1 run: " + ", ".join(parts),
                      _target(pipeline["wall_s"] <= 480, "≤ 8 min")])
     header = ["Measure", "Median", "Runs", "Target"]
