@@ -102,7 +102,7 @@ def _command_demo(args) -> int:
 
         demo.launch_demo(app, port=args.port, host=args.host, block=False)
         try:
-            viewport = browser.PHONE if args.viewport == "phone" else browser.DESKTOP
+            viewport = {"phone": browser.PHONE, "report": browser.REPORT}.get(args.viewport, browser.DESKTOP)
             drawings = [(7, browser.DIGIT_STYLES[7][1])]  # a crossed 7
             (outcome,) = browser.draw_session(app.local_url, drawings, viewport=viewport,
                                               screenshot=args.screenshot, screenshot_after=0)
@@ -201,8 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--fast", action="store_true", help="use the fast-mode models")
     demo.add_argument("--screenshot", default=None, metavar="PNG",
                       help="draw a crossed 7 in headless Chromium, save a screenshot and exit")
-    demo.add_argument("--viewport", choices=["desktop", "phone"], default="desktop",
-                      help="the browser window of --screenshot: desktop (1400x1000) or phone (390x844)")
+    demo.add_argument("--viewport", choices=["desktop", "phone", "report"], default="desktop",
+                      help="the browser window of --screenshot: desktop (1400x1000), phone (390x844), or report "
+                           "(860 px wide, cropped to the canvas, the answers and the steps: the report's picture)")
     demo.add_argument("--no-collect", action="store_true",
                       help="do not ask visitors what they drew and keep no drawing")
     demo.add_argument("--drawings-db", default=None, metavar="PATH",

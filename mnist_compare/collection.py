@@ -319,9 +319,8 @@ def report_markdown(path: str | os.PathLike | None = None, reader=None) -> str:
     path = Path(path) if path else default_path()
     rows = read_rows(path)
     if not rows:
-        return ("**Drawings by the demo's visitors: none collected yet.** The demo asks each visitor what they "
-                "drew (\"I drew a ...\") and keeps the labelled drawings; once there are some, this section reads "
-                "them with both models under every preprocessing.")
+        return ("None have been collected yet, so there is no result here: nothing is shown until visitors have "
+                "labelled drawings.")
     if reader is None:
         from .demo import DigitReader
 

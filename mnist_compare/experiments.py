@@ -80,6 +80,10 @@ def provenance(splits) -> dict:
     }
 
 
+def _seeds(count: int) -> str:
+    return f"{count} seed{'s' * (count != 1)}"
+
+
 def seeds_for(count: int) -> list[int]:
     if count < 1:
         raise ValueError(f"The number of seeds must be at least 1, not {count}.")
@@ -315,14 +319,14 @@ def ensure_results(*, seed_count: int | None = None, fast: bool | None = None, s
         seed_count = len(results["config"]["seeds"])
     seeds = seeds_for(seed_count if seed_count is not None else config.default_seed_count(fast))
     if results is not None and results_complete(results, fast=fast, seeds=seeds):
-        log(f"Read {paths.results.name}: {len(seeds)} seed(s) x {len(MODEL_NAMES)} models, "
+        log(f"Read {paths.results.name}: {_seeds(len(seeds))} x {len(MODEL_NAMES)} models, "
             f"created {str(results['provenance'].get('created', '?'))[:10]}; nothing to train.")
         return results
     if not train:
         command = f"python -m mnist_compare run{' --fast' if fast else ''} --seeds {len(seeds)}"
-        have = f"holds {len(results['config']['seeds'])} seed(s)" if results is not None else "does not exist"
-        raise ReadOnlyError(f"{paths.results} {have}, not the complete grid of {len(seeds)} seed(s), and nothing "
+        have = f"holds {_seeds(len(results['config']['seeds']))}" if results is not None else "does not exist"
+        raise ReadOnlyError(f"{paths.results} {have}, not the complete grid of {_seeds(len(seeds))}, and nothing "
                             f"may be trained here; run `{command}` first.")
-    log(f"Training the runs that are not on disk yet ({len(seeds)} seed(s) x {len(MODEL_NAMES)} models); "
+    log(f"Training the runs that are not on disk yet ({_seeds(len(seeds))} x {len(MODEL_NAMES)} models); "
         "finished runs are reused.")
     return run_grid(seed_count=len(seeds), fast=fast, show_progress=show_progress, log=log)

@@ -47,7 +47,16 @@ HEADING = re.compile(r"^(#{1,2})\s+(.+?)\s*$", re.M)
 PLUMBING = re.compile(
     r"^(Read results\.json|Closing server running on port|Headless run:|Mode: |Training the runs|"
     r"WARNING: All log messages|[IWE]\d{4} \d|.*absl::|.*cudart_stub|.*oneDNN custom operations)")
-SETUP_APPENDIX = "Appendix: the Setup cell"
+SETUP_APPENDIX = "Appendix E. The Setup cell"
+#: Cell tags the notebooks use (the names Jupyter Book uses too): a cell tagged ``remove-cell`` is for the
+#: notebook only (its goals, Setup, a live demo, what the next cell does) and never reaches the report;
+#: ``remove-input`` / ``remove-output`` leave out a cell's code or its output. Cells tagged
+#: ``report-appendix`` (the package's source, shown in the chapter where it is used) are moved to an
+#: appendix at the end of the report.
+REMOVE_CELL_TAGS = frozenset({"remove-cell"})
+REMOVE_INPUT_TAGS = frozenset({"remove-input"})
+REMOVE_OUTPUT_TAGS = frozenset({"remove-output"})
+APPENDIX_TAG = "report-appendix"
 
 
 class ReportError(MnistCompareError):
@@ -151,8 +160,9 @@ def _anchor_headings(source: str, prefix: str, toc: list, *, first: bool) -> str
 
 
 def title_page(results: dict) -> str:
+    from . import tables
+
     provenance = results.get("provenance", {})
-    commit = (provenance.get("git", {}).get("commit") or "unknown")[:10]
     seeds = len(results["config"]["seeds"])
     sizes = provenance.get("split_sizes", {})
     fast = f"<p><strong>{html.escape(config.FAST_LABEL)}</strong></p>" if results.get("fast") else ""
@@ -162,7 +172,7 @@ def title_page(results: dict) -> str:
         f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
         f"{sizes.get('test', 0):,} test images.</p>\n"
         f"<p>Results: <code>reports/results.json</code>, created {provenance.get('created', '?')[:10]} "
-        f"at commit <code>{commit}</code>. Report exported {time.strftime('%Y-%m-%d')}.</p>\n</div>"
+        f"at {html.escape(tables.provenance_line(results))}. Report exported {time.strftime('%Y-%m-%d')}.</p>\n</div>"
     )
 
 
@@ -193,41 +203,186 @@ def _contents(toc: list, pages: dict | None) -> str:
     return f'<div class="report-toc">\n<h2>Contents</h2>\n<ul>\n{items}\n</ul>\n</div>'
 
 
+#: A table rendered by ``tables``: a bold title line, a blank line, then the table.
+TABLE_TITLE = re.compile(r"\A\*\*(?!Table \d)(.+?)\*\*(\s*\n\s*\n\s*\|)", re.S)
+
+
+def number_figures_and_tables(cells: list) -> list:
+    """Number the report's figures and tables in order of appearance.
+
+    A figure is a code cell whose ``caption`` metadata (set in the notebook) describes its image: a caption
+    cell, "**Figure N.** ...", follows it. A table is a Markdown output that opens with a bold title and a
+    table (what ``tables`` renders): its title becomes "**Table N.** title".
+    """
+    from nbformat.v4 import new_markdown_cell
+
+    numbered, figures, tables_seen = [], 0, 0
+    for cell in cells:
+        numbered.append(cell)
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/markdown")
+            if isinstance(text, list):
+                text = "".join(text)
+            if text and TABLE_TITLE.match(text):
+                tables_seen += 1
+                output["data"]["text/markdown"] = TABLE_TITLE.sub(
+                    lambda m: f"**Table {tables_seen}.** **{m.group(1)}**{m.group(2)}", text, count=1)
+        caption = cell.metadata.get("caption")
+        has_image = any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
+        if caption and has_image:
+            figures += 1
+            cell.metadata["tags"] = list(cell.metadata.get("tags", [])) + ["keep-with-next"]  # with its caption
+            numbered.append(new_markdown_cell(f'<p class="figure-caption"><strong>Figure {figures}.</strong> '
+                                              f"{html.escape(caption)}</p>",
+                                              metadata={"tags": ["figure-caption"]}))
+    return numbered
+
+
+GLANCE_HEADING = "Results at a glance"
+
+
+def glance_cells(results: dict, toc: list) -> list:
+    """The page after the abstract: every model's test accuracy with its interval (``glance.plot_headline``)
+    and the verdict on each claim of the original report (``tables.verdicts_markdown``). Nothing when the
+    results hold no research (a run with ``--no-research``)."""
+    import base64
+
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+
+    from . import glance, tables
+
+    if not (results.get("summary") and results.get("research")):
+        return []
+    heading = (f"# {GLANCE_HEADING}\n\nThe test accuracy of every model this report trains, then each claim of the "
+               "original report with what was measured and the verdict; the chapters after it give the evidence.")
+    figure = new_code_cell("glance.plot_headline(results)", metadata={
+        "caption": "Test accuracy of every model after its last epoch: the original report's MLP and CNN, the "
+                   "MLP controls (wider, as many parameters or multiply-adds as the CNN; deeper), the CNN with "
+                   "global average pooling and the improved CNN of the appendix."})
+    png = base64.b64encode(glance.figure_png(glance.plot_headline(results))).decode("ascii")
+    figure.outputs = [new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
+    verdicts = new_code_cell("tables.verdicts_markdown(results)")
+    verdicts.outputs = [new_output("display_data", data={"text/markdown": tables.verdicts_markdown(results)})]
+    return [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)), figure, verdicts]
+
+
+#: The report's appendices, in order: a cell goes to one by its ``appendix`` metadata (its letter); cells
+#: tagged ``report-appendix`` go to the source-code appendix.
+APPENDICES = {
+    "A": "The original report beside this one: its numbers, its errors, its tables corrected",
+    "B": "An improved CNN",
+    "C": "Costs: parameters, multiply-adds and time",
+    "D": "The source of the builders and the training step",
+}
+SOURCE_APPENDIX_KEY = "D"
+SOURCE_APPENDIX = f"Appendix {SOURCE_APPENDIX_KEY}. {APPENDICES[SOURCE_APPENDIX_KEY]}"
+#: A numbered section heading of a chapter: "## 6.4 User-like drawings".
+SECTION_HEADING = re.compile(r"^(##) (\d+)\.(\d+) (?:Appendix: )?(.*)$", re.M)
+#: Where the text refers to a section by its number.
+SECTION_REFERENCE = re.compile(r"(\bsections? |\bin |\()(\d+\.\d+)\b")
+
+
+def appendix_key(cell) -> str | None:
+    """The appendix a cell belongs to in the report (``None``: the chapter where it stands)."""
+    if APPENDIX_TAG in cell.metadata.get("tags", []):
+        return SOURCE_APPENDIX_KEY
+    key = cell.metadata.get("appendix")
+    if key is not None and key not in APPENDICES:
+        raise ReportError(f"A cell names appendix {key!r}; the report has appendices {', '.join(APPENDICES)}.")
+    return key
+
+
+def section_numbers(notebooks) -> dict:
+    """Old section number -> the number it gets in the report: the sections left in a chapter are numbered
+    again in order (a section moved to an appendix or kept for the notebook leaves no gap), and sections moved
+    to an appendix are numbered within it (A.1, A.2, ...)."""
+    numbers, counts = {}, {}
+    for chapter, nb in enumerate(notebooks, start=1):
+        for cell in nb.cells:
+            if cell.cell_type != "markdown":
+                continue
+            key = appendix_key(cell) or str(chapter)
+            for match in SECTION_HEADING.finditer(cell.source):
+                counts[key] = counts.get(key, 0) + 1
+                numbers[f"{match.group(2)}.{match.group(3)}"] = f"{key}.{counts[key]}"
+    return numbers
+
+
+def _renumber(text: str, numbers: dict) -> str:
+    def heading(m):
+        title = m.group(4)[:1].upper() + m.group(4)[1:]
+        return f"{m.group(1)} {numbers.get(f'{m.group(2)}.{m.group(3)}', f'{m.group(2)}.{m.group(3)}')} {title}"
+
+    text = SECTION_HEADING.sub(heading, text)
+    return SECTION_REFERENCE.sub(lambda m: m.group(1) + numbers.get(m.group(2), m.group(2)), text)
+
+
+def _renumber_outputs(cell, numbers: dict) -> None:
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        if "text/markdown" in data:
+            text = data["text/markdown"]
+            data["text/markdown"] = _renumber("".join(text) if isinstance(text, list) else text, numbers)
+
+
 def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict | None = None,
             toc: list | None = None):
-    """One notebook: title page with the abstract, contents, every notebook's cells in order.
+    """One notebook: title page with the abstract, results at a glance, contents, the chapters, appendices.
 
-    The Setup cell (the same in every notebook) and its heading are shown once, in an appendix
-    at the end; printed plumbing lines are left out. ``pages`` maps each heading's anchor to
-    its PDF page (from a first printing); ``toc``, if given a list, receives the contents.
+    Cells tagged for the notebook only (``REMOVE_CELL_TAGS``: goals, Setup, live demos) are left out with
+    nbconvert's ``TagRemovePreprocessor``; cells with ``appendix`` metadata (or tagged ``report-appendix``)
+    are moved to that appendix; sections are numbered again (``section_numbers``), references in the text
+    with them; figures and tables are numbered; the Setup cell (the same in every notebook) is shown once,
+    in the last appendix, when the code is; printed plumbing lines are left out. ``pages`` maps each
+    heading's anchor to its PDF page (from a first printing); ``toc``, if given a list, receives the contents.
     """
     import nbformat
+    from nbconvert.preprocessors import TagRemovePreprocessor
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     from . import tables
 
     toc = [] if toc is None else toc
     toc.clear()
-    cells = []
-    setup_source = None
-    for index, nb in enumerate(notebooks, start=1):
+    remover = TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS), remove_input_tags=set(REMOVE_INPUT_TAGS),
+                                    remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS), enabled=True)
+    glance = glance_cells(results, toc)  # first in the contents
+    setup_source = next((cell.source for nb in notebooks for cell in nb.cells if cell.cell_type == "code"
+                         and cell.source.startswith(SETUP_MARKER)), None)
+    kept = [remover.preprocess(copy.deepcopy(nb), {})[0] for nb in notebooks]
+    numbers = section_numbers(kept)
+    cells, appendices = [], {key: [] for key in APPENDICES}
+    for index, nb in enumerate(kept, start=1):
         first_markdown = True
         for cell in nb.cells:
             cell = copy.deepcopy(cell)
+            key = appendix_key(cell)
             if cell.cell_type == "markdown":
-                if cell.source.strip().lower() == "## setup":
-                    continue
-                cell.source = BADGE_PATTERN.sub("", cell.source).replace("\n\n\n", "\n\n")  # links to Colab
-                cell.source = _anchor_headings(cell.source, f"s{index}", toc, first=first_markdown)
-                first_markdown = False
+                cell.source = _renumber(BADGE_PATTERN.sub("", cell.source).replace("\n\n\n", "\n\n"), numbers)
+                if key is None:
+                    cell.source = _anchor_headings(cell.source, f"s{index}", toc, first=first_markdown)
+                    first_markdown = False
             elif cell.cell_type == "code":
-                if cell.source.startswith(SETUP_MARKER):
-                    setup_source = setup_source or cell.source
-                    continue
                 cell.source = "\n".join(line for line in cell.source.splitlines()
                                         if not line.startswith("# NBVAL_"))
                 cell.outputs = without_plumbing(cell.get("outputs", []))
+                _renumber_outputs(cell, numbers)
+            (appendices[key] if key else cells).append(cell)
+    for key, moved in appendices.items():
+        if not moved:
+            continue
+        heading = f"# Appendix {key}. {APPENDICES[key]}"
+        if key == SOURCE_APPENDIX_KEY:
+            heading += ("\n\nThe code a reader may want to check, as the package defines it: the two builders and "
+                        "the training step (chapters 2 and 3 use them).")
+        cells.append(new_markdown_cell(_anchor_headings(heading, f"appendix{key}", toc, first=True)))
+        for cell in moved:
+            if cell.cell_type == "markdown":
+                cell.source = _anchor_headings(cell.source, f"appendix{key}", toc, first=False)
             cells.append(cell)
+    cells = number_figures_and_tables(glance + cells)
     if setup_source and include_code:
         appendix = (f"# {SETUP_APPENDIX}\n\nEvery notebook starts with this cell. It makes the package "
                     "importable (in Colab it clones the repository and installs `requirements.txt`), then "
@@ -363,6 +518,8 @@ def export_pdf(html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000, cr
                                        timeout=timeout_ms)
                 page.evaluate("() => MathJax.startup.promise")
                 rendered = page.evaluate("() => document.querySelectorAll('mjx-container').length")
+                # The HTML folds each cell's code under "Code"; on paper it is shown unfolded.
+                page.evaluate("() => document.querySelectorAll('details.report-code').forEach((d) => { d.open = true; })")
                 page.emulate_media(media="print")
                 with storage.atomic_path(pdf_path) as tmp:
                     page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,

@@ -131,7 +131,8 @@ def test_sync_rewrites_a_changed_address(tmp_path):
     assert len(changed) == len(NOTEBOOKS) + 1
     assert colab.sync("https://github.com/someone/fork", root=tmp_path) == [], "a second sync changes nothing"
     nb = nbformat.read(tmp_path / "notebooks" / NOTEBOOKS[0].name, as_version=4)
-    assert 'or "https://github.com/someone/fork"' in nb.cells[2].source
+    setup = next(cell for cell in nb.cells if cell.source.startswith(colab.SETUP_MARKER))
+    assert 'or "https://github.com/someone/fork"' in setup.source
     assert "github/someone/fork/blob/main/notebooks/" in nb.cells[0].source
     original = nbformat.read(NOTEBOOKS[0], as_version=4)
     assert [c.get("outputs") for c in nb.cells] == [c.get("outputs") for c in original.cells], "outputs untouched"

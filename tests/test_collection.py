@@ -196,3 +196,46 @@ def test_server_killed_during_saves_keeps_every_acknowledged_row(tmp_path):
     for key, count in acked.items():
         assert count <= per_session[key] <= count + 1, (key, count, per_session[key])
     print(f"\n{sum(acked.values())} saves acknowledged before SIGKILL, {len(rows)} rows found after it")
+
+
+def test_forged_api_calls_are_refused_and_the_reading_goes_on(tmp_path):
+    """What a client can send that the page never does: a label out of range, a label with no drawing, a
+    huge canvas value. Each is refused (a message or Gradio's refusal of a value outside the choices), no
+    row is written, and the next reading is answered."""
+    from gradio_client import Client
+
+    store = collection.Collection(tmp_path / "d.sqlite")
+    app = demo.build_demo(demo.DigitReader.from_saved(fast=False), collection=store)
+    demo.launch_demo(app, port=None, block=False)
+    try:
+        client = Client(app.local_url, verbose=False)
+        note, _ = client.predict("4", api_name="/label")
+        assert "Draw a digit first" in note
+        status = client.predict("data:image/png;base64," + "A" * (canvas.MAX_VALUE_CHARS + 10), "bbox_com",
+                                api_name="/read_canvas")[0]
+        assert "far too large" in status
+        picture = canvas.encode(drawing(4)["composite"])
+        assert "CNN reads **4**" in client.predict(picture, "bbox_com", api_name="/read_canvas")[0]
+        for forged in ("11", "-1", "4; DROP TABLE drawings"):
+            try:
+                note, _ = client.predict(forged, api_name="/label")
+            except Exception as error:  # Gradio refuses a value outside the Radio's choices
+                note = str(error)
+            assert "Kept" not in note, forged
+        assert collection.read_rows(store.path) == []
+        note, _ = client.predict("4", api_name="/label")
+        assert note.startswith("Kept as"), note
+        assert "CNN reads **4**" in client.predict(picture, "bbox_com", api_name="/read_canvas")[0]
+    finally:
+        app.close()
+    assert [row["label"] for row in collection.read_rows(store.path)] == [4]
+
+
+def test_the_report_section_says_plainly_when_there_are_none_and_tabulates_when_there_are(tmp_path):
+    assert collection.report_markdown(tmp_path / "none.sqlite").startswith("None have been collected yet")
+    store = collection.Collection(tmp_path / "d.sqlite")
+    for i, digit in enumerate((1, 4, 7, 7)):
+        assert save(store, digit, drawing_id=f"d{i}", session=f"s{i % 2}").ok
+    text = collection.report_markdown(store.path, demo.DigitReader.from_saved(fast=False))
+    assert "on 4 drawings labelled by the demo's visitors (2 sessions" in text
+    assert text.count("\n| MLP |") == 1 and text.count("\n| CNN |") == 1 and "[" in text

@@ -160,10 +160,15 @@ def test_twenty_visitors_labelling_at_once_lose_nothing(app, chromium):
     before = {row["drawing_id"] for row in collection.read_rows(app.store.path)}
     visitors = []
     try:
-        for digit in digits:
-            visitor = chromium.visitor(app.local_url, viewport=browser.DESKTOP)
-            visitor.draw(browser.DIGIT_STYLES[digit][0])
+        for digit in digits:  # each visitor draws a digit and has its answer (a phone-sized page: lighter)
+            visitor = chromium.visitor(app.local_url, viewport=browser.PHONE, timeout_ms=300_000)
             visitors.append(visitor)
+            box = visitor.canvas_box()
+            for stroke in browser.DIGIT_STYLES[digit][0]:
+                browser._stroke(visitor.page, box, stroke)
+            visitor.page.wait_for_function(
+                "() => /reads/.test(document.querySelector('#status')?.innerText || '') && !window.__mnistProbe.pending",
+                timeout=300_000)
         for visitor, digit in zip(visitors, digits):  # twenty clicks, none waiting for an answer
             visitor.page.locator("#said label", has_text=re.compile(rf"^\s*{digit}\s*$")).click(no_wait_after=True)
         notes = []

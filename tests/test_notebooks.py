@@ -62,18 +62,20 @@ def test_each_notebook_has_title_goals_setup_and_conclusions(path):
     cells = load(path)["cells"]
     first = source(cells[0])
     assert first.startswith("# "), "the first cell is the title"
-    goals = re.search(r"\*\*Goals of this notebook\*\*\n((?:- .*\n?)+)", first)
-    assert goals, "the title cell lists the goals"
+    goals = re.search(r"\*\*Goals of this notebook\*\*\n((?:- .*\n?)+)", source(cells[1]))
+    assert goals, "the cell after the title lists the goals"
     assert 3 <= len(goals.group(1).strip().splitlines()) <= 5
-    assert source(cells[1]).strip() == "## Setup" and cells[2]["cell_type"] == "code"
-    assert "notebook.setup()" in source(cells[2])
+    assert source(cells[2]).strip() == "## Setup" and cells[3]["cell_type"] == "code"
+    assert "notebook.setup()" in source(cells[3])
+    for cell in cells[1:4]:  # goals, Setup heading, Setup cell: the notebook's, not the report's
+        assert "remove-cell" in cell["metadata"].get("tags", []), source(cell)[:60]
     headings = [source(c) for c in cells if c["cell_type"] == "markdown"]
     assert any(re.search(r"^## (\d+\.\d+ )?(Overall )?[Cc]onclusions?\b", h, re.M) for h in headings[-6:]), \
         "it ends with conclusions (the last notebook: conclusion, limitations, future work, references)"
 
 
 def test_the_setup_cell_is_the_same_everywhere_and_has_the_repository_url():
-    setups = {source(load(path)["cells"][2]) for path in NOTEBOOKS}
+    setups = {source(load(path)["cells"][3]) for path in NOTEBOOKS}
     assert len(setups) == 1, "every notebook has the same Setup cell"
     setup = setups.pop()
     assert setup == colab.setup_cell(), "built from config.REPOSITORY_URL (python -m mnist_compare colab-links)"

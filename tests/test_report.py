@@ -1,5 +1,6 @@
 """The report export: combining notebooks, and a real fast-mode export checked with poppler."""
 
+import copy
 import os
 import re
 import shutil
@@ -13,8 +14,13 @@ from mnist_compare.browser import chromium_path
 from mnist_compare.metrics import format_mean_std
 
 
+NOTEBOOK_ONLY = {"tags": ["remove-cell"]}
+
+
 def tiny_notebooks():
-    first = new_notebook(cells=[new_markdown_cell("# 1. Intro\n\ntext"), new_markdown_cell("## Setup"),
+    first = new_notebook(cells=[new_markdown_cell("# 1. Intro\n\ntext"),
+                                new_markdown_cell("**Goals of this notebook**\n- one", metadata=NOTEBOOK_ONLY),
+                                new_markdown_cell("## Setup", metadata=NOTEBOOK_ONLY),
                                 new_code_cell("# NBVAL_CHECK_OUTPUT\nx = 1"),
                                 new_markdown_cell("## 1.1 Data\n\nmore\n\n## Conclusions")])
     second = new_notebook(cells=[new_markdown_cell("# 2. Models"), new_code_cell("y = 2")])
@@ -43,6 +49,39 @@ def test_combine_adds_title_page_contents_and_anchors_in_order():
 def test_combine_without_code_drops_the_setup_headings():
     combined = report.combine(tiny_notebooks(), RESULTS, include_code=False)
     assert not any(cell.source.strip() == "## Setup" for cell in combined.cells)
+    assert not any("Goals of this notebook" in cell.source for cell in combined.cells), "tagged remove-cell"
+
+
+def test_cells_tagged_for_the_appendix_move_to_the_end_and_tagged_inputs_and_outputs_go():
+    from nbformat.v4 import new_output
+
+    shown = new_code_cell("notebook.show_source(build)", metadata={"tags": ["report-appendix"]})
+    shown.outputs = [new_output("display_data", data={"text/markdown": "def build(): ..."})]
+    quiet = new_code_cell("secret = 1", metadata={"tags": ["remove-input"]})
+    silent = new_code_cell("print('noise')", metadata={"tags": ["remove-output"]})
+    silent.outputs = [new_output("stream", name="stdout", text="noise\n")]
+    notebooks = tiny_notebooks()
+    notebooks[0].cells[4:4] = [new_markdown_cell("The builder:", metadata={"tags": ["report-appendix"]}), shown,
+                               quiet, silent]
+    combined = report.combine(notebooks, RESULTS, include_code=False)
+    sources = [cell.source for cell in combined.cells]
+    appendix = next(i for i, source in enumerate(sources) if i > 1 and report.SOURCE_APPENDIX in source)
+    assert sources[appendix + 1:] == ["The builder:", "notebook.show_source(build)"]
+    assert appendix > next(i for i, source in enumerate(sources) if "# 2. Models" in source)
+    cell = next(c for c in combined.cells if c.source == "secret = 1")
+    assert cell.metadata.get("transient", {}).get("remove_source"), "remove-input: the exporter leaves the code out"
+    cell = next(c for c in combined.cells if c.source == "print('noise')")
+    assert cell.outputs == [], "remove-output"
+    assert report.SOURCE_APPENDIX in combined.cells[1].source, "the appendix is in the contents"
+
+
+def test_the_committed_report_holds_none_of_the_notebooks_scaffolding():
+    """What only a notebook needs is tagged out of the report (nbconvert's TagRemovePreprocessor)."""
+    text = (config.REPORTS_DIR / "mnist_mlp_vs_cnn_no_code.html").read_text(encoding="utf-8")
+    for phrase in ("Goals of this notebook", "The next cell", "app.close()", "Rendered from",
+                   "runs unattended", "--share", "browser journey", "Open In Colab"):
+        assert phrase not in text, phrase
+    assert not re.search(r"part \d of 8", text), "the notebooks' place in the series"
 
 
 def test_the_html_inlines_mathjax_and_loads_nothing_remote(tmp_path):
@@ -117,8 +156,9 @@ def test_the_setup_cell_is_shown_once_in_an_appendix_and_plumbing_lines_are_left
                                                                  "MLP: 101,770 parameters\n"),
                         new_output("stream", name="stdout", text="Closing server running on port: 7860\n"
                                                                  "Headless run: the demo started\n")]
-        notebooks.append(new_notebook(cells=[new_markdown_cell(f"# {number}. Part"), new_markdown_cell("## Setup"),
-                                             new_code_cell(setup), cell]))
+        notebooks.append(new_notebook(cells=[new_markdown_cell(f"# {number}. Part"),
+                                             new_markdown_cell("## Setup", metadata=NOTEBOOK_ONLY),
+                                             new_code_cell(setup, metadata=NOTEBOOK_ONLY), cell]))
     combined = report.combine(notebooks, RESULTS)
     sources = [cell.source for cell in combined.cells]
     assert sum(SETUP_MARKER in source for source in sources) == 1, "the Setup cell appears once"
@@ -152,3 +192,61 @@ def test_pdf_dates_come_from_the_results_so_a_reprint_gives_the_same_bytes():
     assert pinned.count(b"(D:20261123172955+00'00')") == 2 and b"20261124" not in pinned
     assert report.pin_pdf_dates(pinned, stamp) == pinned
     assert report.pdf_date(None) is None and report.pin_pdf_dates(printed, None) == printed
+
+
+def test_figures_get_numbered_captions_and_tables_numbered_titles():
+    from nbformat.v4 import new_output
+
+    figure = new_code_cell("figure = plots.plot_x(results)", metadata={"caption": "What the figure shows."})
+    figure.outputs = [new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    table = new_code_cell("notebook.show(tables.x(results))")
+    table.outputs = [new_output("display_data", data={"text/markdown": "**Accuracy (%)**\n\n| a | b |\n|---|---|\n| 1 | 2 |"})]
+    plain = new_code_cell("notebook.show(text)")
+    plain.outputs = [new_output("display_data", data={"text/markdown": "**Bold** words, no table."})]
+    notebooks = tiny_notebooks()
+    notebooks[1].cells += [figure, table, plain, copy.deepcopy(figure), copy.deepcopy(table)]
+    cells = report.combine(notebooks, RESULTS).cells
+    captions = [c.source for c in cells if "figure-caption" in c.metadata.get("tags", [])]
+    assert len(captions) == 2 and "<strong>Figure 1.</strong> What the figure shows." in captions[0]
+    assert "<strong>Figure 2.</strong>" in captions[1]
+    titles = [o["data"]["text/markdown"] for c in cells if c.cell_type == "code" for o in c.outputs
+              if "text/markdown" in o.get("data", {})]
+    assert titles[0].startswith("**Table 1.** **Accuracy (%)**") and titles[2].startswith("**Table 2.**")
+    assert titles[1] == "**Bold** words, no table.", "only a titled table is numbered"
+    index = next(i for i, c in enumerate(cells) if c.source == figure.source)
+    assert "keep-with-next" in cells[index].metadata["tags"], "a figure stays on the page of its caption"
+
+
+def test_the_html_folds_each_cells_code_and_the_no_code_html_has_none(tmp_path):
+    with_code = report.export_html(report.combine(tiny_notebooks(), RESULTS), tmp_path / "code.html")
+    text = with_code.read_text(encoding="utf-8")
+    folds = re.findall(r'<details class="report-code"><summary>Code</summary>', text)
+    assert len(folds) == 2, "one fold per code cell"
+    folded = re.findall(r'<details class="report-code">(.*?)</details>', text, flags=re.S)
+    assert all("hl-ipython3" in fold for fold in folded), "the code sits inside its fold"
+    assert text.count("hl-ipython3") == 2, "no code outside a fold"
+    without = report.export_html(report.combine(tiny_notebooks(), RESULTS, include_code=False), tmp_path / "no.html",
+                                 include_code=False)
+    assert "report-code" not in re.sub(r"<style.*?</style>", "", without.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_sections_move_to_appendices_and_are_numbered_again_with_the_references():
+    chapter = new_notebook(cells=[
+        new_markdown_cell("# 1. Intro"),
+        new_markdown_cell("## 1.1 Cost\n\nWhat it costs.", metadata={"appendix": "C"}),
+        new_markdown_cell("## 1.2 Data\n\nAs section 1.4 shows, and the costs (1.1)."),
+        new_markdown_cell("## 1.3 Notebook only", metadata={"tags": ["remove-cell"]}),
+        new_markdown_cell("## 1.4 Appendix: a better model", metadata={"appendix": "B"}),
+        new_markdown_cell("## 1.5 Conclusions")])
+    combined = report.combine([chapter], RESULTS, include_code=False)
+    sources = [cell.source for cell in combined.cells[2:]]
+    text = "\n".join(sources)
+    assert "## 1.1 Data" in text and "## 1.2 Conclusions" in text, "the chapter's sections close ranks"
+    assert "As section B.1 shows, and the costs (C.1)." in text, "references follow their sections"
+    assert "## B.1 A better model" in text and "## C.1 Cost" in text
+    order = [next(i for i, source in enumerate(sources) if marker in source)
+             for marker in ("## 1.2 Conclusions", "# Appendix B.", "## B.1", "# Appendix C.", "## C.1")]
+    assert order == sorted(order), "appendices follow the chapters, in order, each with its sections"
+    assert "Notebook only" not in text
+    entries = re.findall(r'<span class="toc-text">([^<]+)<', combined.cells[1].source)
+    assert entries[-2:] == ["Appendix C. " + report.APPENDICES["C"], "C.1 Cost"]

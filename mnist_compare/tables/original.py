@@ -120,7 +120,7 @@ def original_errors_markdown(results: dict) -> str:
         ["Its 5-epoch MLP gap: printed 0.0121, tabled 1.31%",
          f"{100 * o5['train_accuracy']:.2f}% − {100 * o5['test_accuracy']:.2f}% = {100 * true_gap:.2f} pp, "
          "as printed; the table's 1.31% (and its −0.22% difference) is a typing error.",
-         f"Every table is rendered from results.json by a function; the comparison of 8.1 uses the corrected "
+         f"Every table is rendered from results.json by a function; the comparison of section 8.1 uses the corrected "
          f"{100 * ORIGINAL_PRINTED_MLP_GAP:.2f}."],
         ["Its 10-epoch CNN log repeats the MLP's val_loss",
          "The CNN's val_loss column (0.1223, 0.0883, 0.0825, …) is the MLP's, digit for digit, next to CNN "

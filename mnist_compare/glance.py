@@ -1,0 +1,103 @@
+"""The report's first page of results: every model's test accuracy with its interval, in one figure.
+
+``headline_rows(results)`` collects, for each model the report trains, the test accuracy after its last
+epoch: the mean over seeds with the 95% interval over seeds (t-based, ``metrics``), or, for a model trained
+with one seed, the 95% binomial interval of that one run on the 10,000 test images (marked so).
+``plot_headline(results)`` draws them; ``report.combine`` puts it, the verdict table and the findings on
+the page after the abstract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+
+#: The report prints a figure at most this wide (A4, 12 mm margins: 186 mm); this one is made that wide.
+PRINT_WIDTH_IN = 186 / 25.4
+FONT_PT = 9
+
+
+@dataclass
+class Row:
+    name: str
+    label: str
+    mean: float
+    low: float
+    high: float
+    seeds: int
+    epochs: int
+    interval: str  # "seeds" or "test set"
+
+
+def _row(name: str, entry: dict, epochs: int, seeds: int, test_size: int) -> Row | None:
+    from .metrics import binomial_interval
+    from .tables.common import MODEL_LABELS
+
+    summary = (entry.get(str(epochs)) or {}).get("test_accuracy")
+    if not summary:
+        return None
+    mean = float(summary["mean"])
+    if seeds >= 2 and summary.get("ci_low") is not None:
+        low, high, kind = float(summary["ci_low"]), float(summary["ci_high"]), "seeds"
+    else:
+        low, high = binomial_interval(round(mean * test_size), test_size)
+        kind = "test set"
+    return Row(name, MODEL_LABELS.get(name, name), mean, low, high, seeds, epochs, kind)
+
+
+def headline_rows(results: dict) -> list[Row]:
+    """Every model's test accuracy after its last epoch, best last (the figure reads bottom-up)."""
+    test_size = int(results.get("provenance", {}).get("split_sizes", {}).get("test", 10_000))
+    last = max(int(e) for e in results["config"]["snapshot_epochs"])
+    seeds = len(results["config"]["seeds"])
+    rows = [_row(name, results["summary"][name], last, seeds, test_size) for name in ("mlp", "cnn")]
+    research = results.get("research", {})
+    for name, entry in (research.get("capacity_control") or {}).items():
+        rows.append(_row(name, entry, last, len(entry.get("seeds", [])), test_size))
+    for name, entry in ((research.get("architecture_controls") or {}).get("models") or {}).items():
+        epochs = max(int(key) for key in entry if key.isdigit())
+        rows.append(_row(name, entry, epochs, len(entry.get("seeds", [])), test_size))
+    improved = research.get("improved_cnn")
+    if improved and improved.get("summary"):
+        rows.append(_row("cnn_improved", improved["summary"], int(improved["epochs"]),
+                         len(improved.get("seeds", [])), test_size))
+    return sorted((row for row in rows if row is not None), key=lambda row: row.mean)
+
+
+def plot_headline(results: dict) -> plt.Figure:
+    """Test accuracy (%) of every model with its 95% interval, one line each, at the report's print width."""
+    rows = headline_rows(results)
+    fig, ax = plt.subplots(figsize=(PRINT_WIDTH_IN * 0.92, 0.36 * len(rows) + 1.0))
+    from matplotlib.transforms import blended_transform_factory
+
+    beside = blended_transform_factory(ax.transAxes, ax.transData)  # x in the axes, y on the rows
+    for y, row in enumerate(rows):
+        colour = "#c2410c" if row.name.startswith("cnn") else "#1d4ed8"
+        ax.errorbar(100 * row.mean, y, xerr=[[100 * (row.mean - row.low)], [100 * (row.high - row.mean)]],
+                    fmt="o", color=colour, capsize=3, markersize=5)
+        note = f"{row.seeds} seed{'s' * (row.seeds != 1)}, {row.epochs} ep."
+        if row.interval == "test set":
+            note += ", test-set interval"
+        ax.text(1.02, y, f"{100 * row.mean:.2f}%  ({note})", transform=beside, va="center", fontsize=FONT_PT - 1)
+    ax.set_yticks(range(len(rows)), [row.label for row in rows], fontsize=FONT_PT)
+    low = min(100 * row.low for row in rows)
+    ax.set_xlim(max(0.0, low - 0.5), 100.0)
+    ax.tick_params(axis="x", labelsize=FONT_PT)
+    ax.set_xlabel("test accuracy (%): mean with 95% interval over seeds\n(one seed: over the 10,000 test images)",
+                  fontsize=FONT_PT)
+    ax.grid(axis="x", alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.subplots_adjust(left=0.38, right=0.7, bottom=0.24, top=0.97)
+    return fig
+
+
+def figure_png(fig, dpi: int = 150) -> bytes:
+    """The figure as PNG bytes (as the notebooks' inline backend embeds figures)."""
+    from io import BytesIO
+
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
