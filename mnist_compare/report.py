@@ -210,34 +210,36 @@ TABLE_TITLE = re.compile(r"\A\*\*(?!Table \d)(.+?)\*\*(\s*\n\s*\n\s*\|)", re.S)
 def number_figures_and_tables(cells: list) -> list:
     """Number the report's figures and tables in order of appearance.
 
-    A figure is a code cell whose ``caption`` metadata (set in the notebook) describes its image: a caption
-    cell, "**Figure N.** ...", follows it. A table is a Markdown output that opens with a bold title and a
-    table (what ``tables`` renders): its title becomes "**Table N.** title".
+    A figure is a code cell whose ``caption`` metadata (set in the notebook) describes its image: the image
+    and "**Figure N.** caption" become one ``<figure>`` (one block on paper: never a caption without its
+    picture). A table is a Markdown output that opens with a bold title and a table (what ``tables``
+    renders): its title becomes "**Table N.** title".
     """
-    from nbformat.v4 import new_markdown_cell
-
-    numbered, figures, tables_seen = [], 0, 0
+    figures, tables_seen = 0, 0
     for cell in cells:
-        numbered.append(cell)
         if cell.cell_type != "code":
             continue
+        caption = cell.metadata.get("caption")
         for output in cell.get("outputs", []):
-            text = output.get("data", {}).get("text/markdown")
+            data = output.get("data", {})
+            text = data.get("text/markdown")
             if isinstance(text, list):
                 text = "".join(text)
             if text and TABLE_TITLE.match(text):
                 tables_seen += 1
-                output["data"]["text/markdown"] = TABLE_TITLE.sub(
+                data["text/markdown"] = TABLE_TITLE.sub(
                     lambda m: f"**Table {tables_seen}.** **{m.group(1)}**{m.group(2)}", text, count=1)
-        caption = cell.metadata.get("caption")
-        has_image = any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
-        if caption and has_image:
-            figures += 1
-            cell.metadata["tags"] = list(cell.metadata.get("tags", [])) + ["keep-with-next"]  # with its caption
-            numbered.append(new_markdown_cell(f'<p class="figure-caption"><strong>Figure {figures}.</strong> '
-                                              f"{html.escape(caption)}</p>",
-                                              metadata={"tags": ["figure-caption"]}))
-    return numbered
+            if caption and "image/png" in data:
+                figures += 1
+                png = data["image/png"]
+                png = "".join(png) if isinstance(png, list) else png
+                output["data"] = {"text/html": (
+                    f'<figure class="report-figure"><img src="data:image/png;base64,{png.strip()}" '
+                    f'alt="{html.escape(caption, quote=True)}">'
+                    f'<figcaption><strong>Figure {figures}.</strong> {html.escape(caption)}</figcaption></figure>')}
+                output.get("metadata", {}).pop("image/png", None)
+                caption = None  # one caption per cell: its first image
+    return cells
 
 
 GLANCE_HEADING = "Results at a glance"

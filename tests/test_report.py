@@ -206,15 +206,16 @@ def test_figures_get_numbered_captions_and_tables_numbered_titles():
     notebooks = tiny_notebooks()
     notebooks[1].cells += [figure, table, plain, copy.deepcopy(figure), copy.deepcopy(table)]
     cells = report.combine(notebooks, RESULTS).cells
-    captions = [c.source for c in cells if "figure-caption" in c.metadata.get("tags", [])]
-    assert len(captions) == 2 and "<strong>Figure 1.</strong> What the figure shows." in captions[0]
-    assert "<strong>Figure 2.</strong>" in captions[1]
+    figures = [o["data"]["text/html"] for c in cells if c.cell_type == "code" for o in c.outputs
+               if "text/html" in o.get("data", {})]
+    assert len(figures) == 2
+    assert figures[0].startswith('<figure class="report-figure"><img src="data:image/png;base64,iVBORw0KGgo="')
+    assert "<figcaption><strong>Figure 1.</strong> What the figure shows.</figcaption>" in figures[0]
+    assert "<strong>Figure 2.</strong>" in figures[1], "one picture and its caption are one block"
     titles = [o["data"]["text/markdown"] for c in cells if c.cell_type == "code" for o in c.outputs
               if "text/markdown" in o.get("data", {})]
     assert titles[0].startswith("**Table 1.** **Accuracy (%)**") and titles[2].startswith("**Table 2.**")
     assert titles[1] == "**Bold** words, no table.", "only a titled table is numbered"
-    index = next(i for i, c in enumerate(cells) if c.source == figure.source)
-    assert "keep-with-next" in cells[index].metadata["tags"], "a figure stays on the page of its caption"
 
 
 def test_the_html_folds_each_cells_code_and_the_no_code_html_has_none(tmp_path):
