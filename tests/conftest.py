@@ -91,3 +91,41 @@ def chromium():
     """One headless Chromium for every browser test of a module (each visitor gets its own context)."""
     with browser.Chromium() as running:
         yield running
+
+
+class CountingRead:
+    """``demo.read_drawing`` that counts its calls (one per reading of a drawing)."""
+
+    def __init__(self):
+        import threading
+
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, *args, **kwargs):
+        from mnist_compare import demo
+
+        with self.lock:
+            self.calls += 1
+        return demo.read_drawing(*args, **kwargs)
+
+
+def wait_for_http(process, url: str, log: Path, timeout: float, *, what: str, interval: float = 0.25) -> float:
+    """Wait until ``url`` answers HTTP 200 while ``process`` (writing to ``log``) runs; returns the seconds
+    waited. Fails the test with the end of the log when the process exits or ``timeout`` passes first."""
+    import time
+    import urllib.request
+
+    started = time.perf_counter()
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            pass
+        if time.perf_counter() - started > timeout:
+            pytest.fail(f"{what} did not answer {url} within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+        time.sleep(interval)

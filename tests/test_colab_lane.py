@@ -35,7 +35,6 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -44,7 +43,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from mnist_compare import browser, colab, config
-from tests.conftest import CPP_LOG, git
+from tests.conftest import CPP_LOG, git, wait_for_http
 
 pytestmark = pytest.mark.colab
 
@@ -354,18 +353,7 @@ def colab_demo(origin, standin, tmp_path_factory, lane_summary):
                                    cwd=origin, env=env, stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the demo exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.perf_counter() - started > 300:
-                pytest.fail(f"the demo did not answer {url} within 300 s:\n{log.read_text()[-3000:]}")
-            time.sleep(1)
+        wait_for_http(process, url, log, 300, what="the demo", interval=1)
         lane_summary["demo"] = {"start_seconds": round(time.perf_counter() - started, 1)}
         yield {"url": url, "log": log, "process": process}
     finally:

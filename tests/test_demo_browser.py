@@ -8,22 +8,9 @@ import numpy as np
 import pytest
 
 from mnist_compare import browser, demo
-from tests.conftest import needs_browser
+from tests.conftest import CountingRead, needs_browser
 
 pytestmark = pytest.mark.usefixtures("own_gradio_cache")
-
-
-class CountingRead:
-    """``read_drawing`` that counts its calls (one per stroke end, per button press)."""
-
-    def __init__(self):
-        self.calls = 0
-        self.lock = __import__("threading").Lock()
-
-    def __call__(self, *args, **kwargs):
-        with self.lock:
-            self.calls += 1
-        return demo.read_drawing(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -2,28 +2,15 @@
 every change of the drawing gets one up-to-date answer; labels land in the database exactly as said;
 twenty visitors labelling at once lose nothing and see nothing of each other."""
 
-import base64
-import io
 import re
-import threading
 
 import numpy as np
 import pytest
 
 from mnist_compare import browser, canvas, collection, demo
-from tests.conftest import needs_browser
+from tests.conftest import CountingRead, needs_browser
 
 pytestmark = [pytest.mark.usefixtures("own_gradio_cache"), pytest.mark.browser, needs_browser]
-
-
-class CountingRead:
-    def __init__(self):
-        self.calls, self.lock = 0, threading.Lock()
-
-    def __call__(self, *args, **kwargs):
-        with self.lock:
-            self.calls += 1
-        return demo.read_drawing(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -16,12 +16,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from mnist_compare import browser, config, space
+from tests.conftest import wait_for_http
 
 ROOT = config.PROJECT_ROOT
 README = ROOT / "README.md"
@@ -160,18 +160,7 @@ def test_app_py_serves_the_demo_as_a_space_starts_it_and_stops_cleanly(lane, tmp
                                                           GRADIO_SERVER_PORT=str(port)))
     url = f"http://127.0.0.1:{port}/"
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"python app.py exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.perf_counter() - started > START_TIMEOUT:
-                pytest.fail(f"python app.py did not answer {url} within {START_TIMEOUT} s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.25)
+        wait_for_http(process, url, log, START_TIMEOUT, what="python app.py")
         start_seconds = time.perf_counter() - started
 
         client = Client(url, verbose=False)
