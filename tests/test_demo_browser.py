@@ -89,6 +89,10 @@ def test_phone_layout_keeps_the_answer_near_the_canvas(shipped_server, chromium)
         boxes = {name: page.locator(f"#{name}").bounding_box() for name in ("steps", "saliency", "mlp-label")}
         drawing_area = page.locator("#canvas canvas").bounding_box()
         tools = page.locator("#canvas .mc-tools").bounding_box()
+        visitor.draw(browser.DIGIT_STYLES[1][0])
+        page.wait_for_function("() => document.querySelector('#steps img')?.naturalWidth > 0")
+        natural, shown = page.evaluate(
+            "() => { const img = document.querySelector('#steps img'); return [img.naturalWidth, img.clientWidth]; }")
     finally:
         visitor.close()
     assert width <= browser.PHONE["width"], "nothing sticks out sideways"
@@ -96,6 +100,8 @@ def test_phone_layout_keeps_the_answer_near_the_canvas(shipped_server, chromium)
     assert 0 <= status["y"] - (canvas["y"] + canvas["height"]) < 120, "the answer is right below the canvas"
     assert tools["y"] + tools["height"] <= drawing_area["y"], "the tools sit above the drawing area, not on it"
     assert drawing_area["width"] >= 0.85 * browser.PHONE["width"] - 40, "the drawing area takes the phone's width"
+    # The steps strip is drawn with 15-px titles: on the phone it is shown at (nearly) its own size.
+    assert shown >= 0.9 * natural, f"the steps strip is shrunk to {shown / natural:.0%} of its size on a phone"
     for name, box in boxes.items():
         assert box["x"] >= 0 and box["x"] + box["width"] <= browser.PHONE["width"] + 1, name
 

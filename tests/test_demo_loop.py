@@ -177,3 +177,25 @@ def test_twenty_visitors_labelling_at_once_lose_nothing(app, chromium):
     assert sorted(row["label"] for row in rows) == sorted(digits)
     for row in rows:  # each row holds its own visitor's drawing: the CNN read it as labelled
         assert row["cnn_digit"] == row["label"], row["label"]
+
+
+def test_clear_pressed_while_a_reading_is_pending_still_leaves_no_answer(app, chromium):
+    """A stroke, then Clear at once, five times: the reading of the stroke may finish after the click, but
+    the clear is read after it (always_last), so the page ends empty every time."""
+    visitor = chromium.visitor(app.local_url)
+    try:
+        page, box = visitor.page, visitor.canvas_box()
+        for digit in (1, 7, 0, 4, 2):
+            done = visitor.readings()
+            for stroke in browser.DIGIT_STYLES[digit][0]:
+                browser._stroke(page, box, stroke)
+            page.locator("#clear").click()  # no wait: the stroke's reading is pending or queued
+            page.wait_for_function("(n) => window.__mnistProbe.readings > n && !window.__mnistProbe.pending",
+                                   arg=done, timeout=60_000)
+            page.wait_for_timeout(300)  # a queued reading would be under way by now
+            page.wait_for_function("() => !window.__mnistProbe.pending", timeout=60_000)
+            view = shown(page)
+            assert "reads" not in view["status"] and view["labels"] == {"mlp": None, "cnn": None}, (digit, view)
+            assert browser.ink_share(page) == 0
+    finally:
+        visitor.close()
