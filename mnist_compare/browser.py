@@ -190,6 +190,22 @@ class Visitor:
         # the canvas's script has run and the brush is picked
         self.page.wait_for_function("() => window.__mnistProbe.brush && !window.__mnistProbe.pending",
                                     timeout=self.timeout_ms)
+        self.wait_for_layout()
+
+    def wait_for_layout(self, settle_ms: int = 500) -> None:
+        """Wait until the page's fonts are in and the canvas has stayed in one place for ``settle_ms``: on a
+        busy machine the page is still laid out after its scripts ran, and a stroke aimed at where the canvas
+        was would miss it."""
+        self.page.evaluate("() => document.fonts.ready.then(() => true)")
+        self.page.wait_for_function(
+            """(settle) => {
+              const box = document.querySelector('#canvas canvas')?.getBoundingClientRect();
+              if (!box) return false;
+              const now = performance.now(), key = [box.x, box.y, box.width, box.height].join();
+              const last = window.__mnistLayout;
+              if (!last || last.key !== key) { window.__mnistLayout = {key, since: now}; return false; }
+              return now - last.since >= settle;
+            }""", arg=settle_ms, polling=50, timeout=self.timeout_ms)
 
     def canvas_box(self) -> dict:
         return self.page.locator("#canvas canvas").first.bounding_box()
@@ -197,10 +213,25 @@ class Visitor:
     def stroke(self, stroke, box: dict | None = None) -> int:
         """Draw one stroke; returns the number of readings done before it (for ``wait_reading``).
 
-        The stroke's end sends one reading."""
+        The stroke's end sends one reading: this returns once the page has sent it. A stroke that never
+        reached the canvas (on a busy machine the page can still move after it looked settled) is drawn once
+        more where the canvas is then, and said so."""
         done = self.readings()
+        sent = self._sent()
         _stroke(self.page, box or self.canvas_box(), stroke)
+        try:
+            self.page.wait_for_function("(n) => Number(document.querySelector('#canvas .mc-canvas').dataset.sent) > n",
+                                        arg=sent, timeout=5_000)
+        except Exception:  # Playwright's TimeoutError
+            print("A stroke missed the canvas (the page moved under it); drawn again where the canvas is now.")
+            self.wait_for_layout()
+            _stroke(self.page, self.canvas_box(), stroke)
+            self.page.wait_for_function("(n) => Number(document.querySelector('#canvas .mc-canvas').dataset.sent) > n",
+                                        arg=sent, timeout=self.timeout_ms)
         return done
+
+    def _sent(self) -> int:
+        return int(self.page.evaluate("() => Number(document.querySelector('#canvas .mc-canvas').dataset.sent)"))
 
     def wait_reading(self, done_before: int) -> float:
         """Wait for the answer to the reading sent after ``done_before`` readings; returns the milliseconds

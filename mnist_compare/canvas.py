@@ -105,7 +105,7 @@ const at = (event) => {
 canvas.addEventListener('pointerdown', (event) => {
   if (event.button > 0 || current) return;
   event.preventDefault();
-  canvas.setPointerCapture(event.pointerId);
+  try { canvas.setPointerCapture(event.pointerId); } catch (error) { /* released already: the stroke still ends */ }
   current = {erase: tool === 'eraser', points: [at(event)], pointer: event.pointerId};
   paintSegment(current, current.points[0]);
 });

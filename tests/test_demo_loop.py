@@ -152,7 +152,7 @@ def test_twenty_visitors_labelling_at_once_lose_nothing(app, chromium):
             visitors.append(visitor)
             box = visitor.canvas_box()
             for stroke in browser.DIGIT_STYLES[digit][0]:
-                browser._stroke(visitor.page, box, stroke)
+                visitor.stroke(stroke, box)
             visitor.page.wait_for_function(
                 "() => /reads/.test(document.querySelector('#status')?.innerText || '') && !window.__mnistProbe.pending",
                 timeout=300_000)
