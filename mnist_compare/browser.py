@@ -131,6 +131,10 @@ PAGE_PROBE_JS = """
 """
 
 
+#: How many drawings the page's canvas has sent (its ``data-sent``, one per change of the drawing).
+SENT_JS = "Number(document.querySelector('#canvas .mc-canvas').dataset.sent)"
+
+
 class Chromium:
     """One headless Chromium (and its Playwright) for any number of pages: ``with Chromium() as chromium:``.
 
@@ -216,22 +220,19 @@ class Visitor:
         The stroke's end sends one reading: this returns once the page has sent it. A stroke that never
         reached the canvas (on a busy machine the page can still move after it looked settled) is drawn once
         more where the canvas is then, and said so."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         done = self.readings()
-        sent = self._sent()
+        sent = int(self.page.evaluate(f"() => {SENT_JS}"))
         _stroke(self.page, box or self.canvas_box(), stroke)
         try:
-            self.page.wait_for_function("(n) => Number(document.querySelector('#canvas .mc-canvas').dataset.sent) > n",
-                                        arg=sent, timeout=5_000)
-        except Exception:  # Playwright's TimeoutError
+            self.page.wait_for_function(f"(n) => {SENT_JS} > n", arg=sent, timeout=5_000)
+        except PlaywrightTimeout:
             print("A stroke missed the canvas (the page moved under it); drawn again where the canvas is now.")
             self.wait_for_layout()
             _stroke(self.page, self.canvas_box(), stroke)
-            self.page.wait_for_function("(n) => Number(document.querySelector('#canvas .mc-canvas').dataset.sent) > n",
-                                        arg=sent, timeout=self.timeout_ms)
+            self.page.wait_for_function(f"(n) => {SENT_JS} > n", arg=sent, timeout=self.timeout_ms)
         return done
-
-    def _sent(self) -> int:
-        return int(self.page.evaluate("() => Number(document.querySelector('#canvas .mc-canvas').dataset.sent)"))
 
     def wait_reading(self, done_before: int) -> float:
         """Wait for the answer to the reading sent after ``done_before`` readings; returns the milliseconds

@@ -433,12 +433,8 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
     reader = reader or DigitReader.from_saved()
     empty = [EMPTY_MESSAGE, None, None] + [None] * len(reader.names)
 
-    def answer(value, method, reading_out=None, **options):
-        if value is None:
-            return empty
-        reading = read(reader, value, method, explain=True, **options)
-        if reading_out is not None:
-            reading_out.append(reading)
+    def shown(reading: Reading) -> list:
+        """What the page shows for one reading: the status, the two pictures and one Label per model."""
         if not reading.ok:
             return [reading.message, None, None] + [None] * len(reader.names)
         return [reading.message, reading.saliency_image, reading.steps_image] + [
@@ -450,16 +446,14 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
             value = drawing_canvas.decode(text)
         except CanvasError as error:
             value = {UNREADABLE_KEY: str(error)}
-        readings = []
-        shown = answer(value, method, readings, polarity="dark_on_light")
         if value is None:  # cleared: the next stroke starts a new drawing, with no label yet
-            return shown + [None, None, ""]
+            return empty + [None, None, ""]
+        reading = read(reader, value, method, explain=True, polarity="dark_on_light")
         new = not state
-        reading = readings[0] if readings else None
         state = {"drawing": state["drawing"] if state else uuid.uuid4().hex, "canvas": text, "method": method,
                  "answers": {name: (int(np.argmax(p)), float(np.max(p)))
-                             for name, p in (reading.probabilities if reading and reading.ok else {}).items()}}
-        return shown + [state, None if new else gr.skip(), "" if new else gr.skip()]
+                             for name, p in (reading.probabilities if reading.ok else {}).items()}}
+        return shown(reading) + [state, None if new else gr.skip(), "" if new else gr.skip()]
 
     def save_label(digit, state, request: gr.Request):
         if collection is None:
@@ -486,10 +480,11 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
     save_label.__annotations__["request"] = forget_label.__annotations__["request"] = gr.Request
 
     def respond_upload(value, method):
-        if isinstance(value, dict) and UNREADABLE_KEY not in value and value.get("composite") is None \
-                and not value.get("layers") and value.get("background") is None:
-            value = None
-        return answer(value, method) if value is not None else empty
+        if value is None or (isinstance(value, dict) and UNREADABLE_KEY not in value
+                             and value.get("composite") is None and not value.get("layers")
+                             and value.get("background") is None):
+            return empty
+        return shown(read(reader, value, method, explain=True))
 
     # Every reading writes its images to Gradio's cache: files older than an hour are deleted
     # every hour, so a demo shared for days does not fill the disk.

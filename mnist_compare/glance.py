@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 
-#: The report prints a figure at most this wide (A4, 12 mm margins: 186 mm); this one is made that wide.
-PRINT_WIDTH_IN = 186 / 25.4
 FONT_PT = 9
 
 
@@ -67,8 +65,10 @@ def headline_rows(results: dict) -> list[Row]:
 
 def plot_headline(results: dict) -> plt.Figure:
     """Test accuracy (%) of every model with its 95% interval, one line each, at the report's print width."""
+    from .plots import PAGE_WIDTH
+
     rows = headline_rows(results)
-    fig, ax = plt.subplots(figsize=(PRINT_WIDTH_IN * 0.92, 0.36 * len(rows) + 1.0))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.36 * len(rows) + 1.0))
     from matplotlib.transforms import blended_transform_factory
 
     beside = blended_transform_factory(ax.transAxes, ax.transData)  # x in the axes, y on the rows
@@ -93,11 +93,14 @@ def plot_headline(results: dict) -> plt.Figure:
     return fig
 
 
-def figure_png(fig, dpi: int = 150) -> bytes:
-    """The figure as PNG bytes (as the notebooks' inline backend embeds figures)."""
+def figure_png(fig) -> bytes:
+    """The figure as PNG bytes, as the notebooks' inline backend embeds figures (``plots.RC_PARAMS``'s dpi,
+    tight bounding box), so that it prints at the same scale as theirs."""
     from io import BytesIO
 
+    from .plots import RC_PARAMS
+
     buffer = BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=RC_PARAMS["figure.dpi"], bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()

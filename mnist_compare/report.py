@@ -207,6 +207,11 @@ def _contents(toc: list, pages: dict | None) -> str:
 TABLE_TITLE = re.compile(r"\A\*\*(?!Table \d)(.+?)\*\*(\s*\n\s*\n\s*\|)", re.S)
 
 
+def _joined(value):
+    """A notebook output's text, which the format allows as one string or a list of lines."""
+    return "".join(value) if isinstance(value, list) else value
+
+
 def number_figures_and_tables(cells: list) -> list:
     """Number the report's figures and tables in order of appearance.
 
@@ -222,17 +227,14 @@ def number_figures_and_tables(cells: list) -> list:
         caption = cell.metadata.get("caption")
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            text = data.get("text/markdown")
-            if isinstance(text, list):
-                text = "".join(text)
+            text = _joined(data.get("text/markdown"))
             if text and TABLE_TITLE.match(text):
                 tables_seen += 1
                 data["text/markdown"] = TABLE_TITLE.sub(
                     lambda m: f"**Table {tables_seen}.** **{m.group(1)}**{m.group(2)}", text, count=1)
             if caption and "image/png" in data:
                 figures += 1
-                png = data["image/png"]
-                png = "".join(png) if isinstance(png, list) else png
+                png = _joined(data["image/png"])
                 output["data"] = {"text/html": (
                     f'<figure class="report-figure"><img src="data:image/png;base64,{png.strip()}" '
                     f'alt="{html.escape(caption, quote=True)}">'
@@ -326,7 +328,7 @@ def _renumber_outputs(cell, numbers: dict) -> None:
         data = output.get("data", {})
         if "text/markdown" in data:
             text = data["text/markdown"]
-            data["text/markdown"] = _renumber("".join(text) if isinstance(text, list) else text, numbers)
+            data["text/markdown"] = _renumber(_joined(text), numbers)
 
 
 def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict | None = None,
