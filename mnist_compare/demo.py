@@ -193,13 +193,19 @@ class DigitReader:
 
     ``models`` maps names to Keras models, or to ``keras_archive.NumpyModel``s read from the saved
     files without Keras (what ``from_saved`` does: the demo then never imports TensorFlow).
+
+    ``temperatures`` (name -> T, 1.0 for a name not given) calibrates what ``predict`` returns: each model's
+    probabilities ``p`` become ``softmax(log p / T)`` (``metrics.temperature_scale``), the same answer with
+    the confidence the validation set supports (``research.temperature_scaling`` fits T; ``from_saved``
+    reads it from ``calibration.json`` beside each model).
     """
 
-    def __init__(self, models: dict):
+    def __init__(self, models: dict, temperatures: dict | None = None):
         from .keras_archive import NumpyModel
 
         self.names = tuple(models)
         self._models = models
+        self.temperatures = {name: float((temperatures or {}).get(name, 1.0)) for name in self.names}
         keep_freed_memory()
         self._numpy = {}
         for name, model in models.items():
@@ -237,9 +243,11 @@ class DigitReader:
 
         The files are read without Keras (``keras_archive.read_archive``); only when one holds a layer
         that reader does not cover are both loaded with Keras (safe mode), TensorFlow imported then.
+        Each model's temperature comes from its ``calibration.json`` when that was fitted for this very
+        snapshot (``training.read_temperature``), else it is 1 (the probabilities as the model gives them).
         """
         from .keras_archive import read_archive
-        from .training import load_snapshot, snapshot_path, verify_snapshot
+        from .training import load_snapshot, read_temperature, snapshot_path, verify_snapshot
 
         paths = config.output_paths(fast)
         if epochs is None:
@@ -259,7 +267,7 @@ class DigitReader:
             import_tensorflow_quietly()
             models = {name: load_snapshot(run_dir, epochs) for name, run_dir in run_dirs.items()}
         cls.limit_malloc_arenas()
-        return cls(models)
+        return cls(models, {name: read_temperature(run_dir, epochs) for name, run_dir in run_dirs.items()})
 
     @staticmethod
     def limit_malloc_arenas(arenas: int = 2) -> bool:
@@ -278,13 +286,23 @@ class DigitReader:
         return bool(mallopt(m_arena_max, arenas))
 
     def predict(self, batch: np.ndarray) -> dict[str, np.ndarray]:
-        """Probabilities of every model for a (N, 28, 28, 1) float32 batch."""
+        """Probabilities of every model for a (N, 28, 28, 1) float32 batch, scaled by its temperature."""
         batch = np.asarray(batch, dtype=np.float32)
         if self._forward is None:
-            return {name: infer(batch) for name, infer in self._numpy.items()}
-        with self._lock:
-            outputs = self._forward(batch)
-        return {name: np.asarray(output) for name, output in zip(self.names, outputs)}
+            outputs = {name: infer(batch) for name, infer in self._numpy.items()}
+        else:
+            with self._lock:
+                raw = self._forward(batch)
+            outputs = {name: np.asarray(output) for name, output in zip(self.names, raw)}
+        return {name: self._calibrated(name, p) for name, p in outputs.items()}
+
+    def _calibrated(self, name: str, probabilities: np.ndarray) -> np.ndarray:
+        temperature = self.temperatures.get(name, 1.0)
+        if temperature == 1.0:
+            return probabilities
+        from .metrics import temperature_scale
+
+        return temperature_scale(probabilities, temperature)
 
 
 @dataclass

@@ -170,3 +170,57 @@ def best_epoch(values: Sequence[float], *, lower_is_better: bool = True) -> int:
     """1-based epoch of the best value (the first one on ties): early stopping's choice."""
     values = np.asarray(values, dtype=float)
     return int(np.argmin(values) if lower_is_better else np.argmax(values)) + 1
+
+
+#: The smallest positive float32: a softmax output that underflowed to 0 is read as this when its log is taken.
+_SMALLEST_PROBABILITY = float(np.finfo(np.float32).tiny)
+
+
+def log_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    """``log p`` in float64, zeros (float32 underflow) read as the smallest float32.
+
+    A model whose output is ``softmax(z)`` has ``log p = z - logsumexp(z)``: its logits up to a constant
+    per row, which softmax ignores, so ``softmax(log p / T) = softmax(z / T)``.
+    """
+    return np.log(np.maximum(np.asarray(probabilities, dtype=np.float64), _SMALLEST_PROBABILITY))
+
+
+def _log_softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def temperature_scale(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """``softmax(log p / T)``: the probabilities a softmax model gives with its logits divided by ``T``
+    (``T > 1`` softens them, ``T < 1`` sharpens them; the arg-max never changes). Same dtype as given."""
+    if not temperature > 0:
+        raise ValueError(f"A temperature must be positive, not {temperature!r}.")
+    probabilities = np.asarray(probabilities)
+    dtype = probabilities.dtype if np.issubdtype(probabilities.dtype, np.floating) else np.float64
+    if temperature == 1.0:
+        return probabilities.astype(dtype, copy=True)
+    return np.exp(_log_softmax(log_probabilities(probabilities) / temperature)).astype(dtype)
+
+
+def temperature_nll(labels: np.ndarray, probabilities: np.ndarray, temperature: float = 1.0) -> float:
+    """Mean negative log-likelihood of ``labels`` under ``softmax(log p / T)``, computed in log space
+    (no clipping at ``EPSILON``, unlike ``cross_entropy``: the quantity temperature scaling minimises)."""
+    log_p = _log_softmax(log_probabilities(probabilities) / temperature)
+    return float(-np.mean(log_p[np.arange(len(labels)), np.asarray(labels)]))
+
+
+def fit_temperature(labels: np.ndarray, probabilities: np.ndarray, bounds: tuple[float, float] = (0.05, 20.0)) -> float:
+    """The temperature ``T`` in ``bounds`` that minimises the NLL of ``labels`` under ``softmax(log p / T)``
+    (Guo et al., 2017: fit it on held-out data, never on the test set). Bounded Brent search over ``log T``."""
+    from scipy.optimize import minimize_scalar
+
+    labels = np.asarray(labels)
+    log_p = log_probabilities(probabilities)
+    rows = np.arange(len(labels))
+
+    def nll(log_t: float) -> float:
+        return float(-np.mean(_log_softmax(log_p / np.exp(log_t))[rows, labels]))
+
+    low, high = np.log(bounds[0]), np.log(bounds[1])
+    found = minimize_scalar(nll, bounds=(low, high), method="bounded", options={"xatol": 1e-6})
+    return float(np.exp(found.x))

@@ -352,7 +352,7 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
     robustness = results["research"]["robustness"]
     curves = robustness["curves"]
     names = models or [name for name in MODEL_COLOURS if name in next(iter(curves.values()))]
-    fig, axes = plt.subplots(2, 2, figsize=(PAGE_WIDTH, 5.6), layout="constrained")
+    fig, axes = plt.subplots(2, 2, figsize=(PAGE_WIDTH, 4.6), layout="constrained")
     for ax, (transform, curve) in zip(axes.flat, curves.items()):
         levels = curve["levels"]
         for name in names:
@@ -492,10 +492,10 @@ def plot_filters(model) -> plt.Figure:
     """The learned 3x3 kernels of the first convolution (blue negative, red positive)."""
     kernel = np.asarray(_layer(model, ("Conv2D", "PatchConv2D")).kernel)  # (3, 3, 1, filters)
     filters = kernel.shape[-1]
-    cols = 8
+    cols = 16
     rows = -(-filters // cols)
-    side = PAGE_WIDTH * 0.8 / cols
-    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH * 0.8, rows * (side + 0.12) + 0.35), squeeze=False)
+    side = PAGE_WIDTH / cols
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.12) + 0.35), squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
         if index < filters:
@@ -549,4 +549,213 @@ def plot_mlp_templates(model, *, count: int = 24) -> plt.Figure:
     fig.suptitle(f"Weights into the MLP's first {count} hidden units, one per 28x28 pixel (red +, blue −)",
                  fontsize=10)
     fig.tight_layout(h_pad=0.4)
+    return fig
+
+
+def plot_shift_augmentation(results: dict) -> plt.Figure:
+    """Left: test accuracy against the shift for the MLP and the CNN, trained plain (dashed) and with the same
+    random-shift augmentation (solid). Right: the CNN − MLP gap at every shift, plain and augmented."""
+    section = results["research"]["shift_augmentation"]
+    levels = section["levels"]
+    fig, (ax, ax_gap) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4), layout="constrained",
+                                     gridspec_kw={"width_ratios": [1.25, 1]})
+    styles = {"plain": ("--", "o", "plain"), "augmented": ("-", "s", f"shift-augmented (±{section['pixels']} px)")}
+    for name in ("mlp", "cnn"):
+        for variant, (linestyle, marker, text) in styles.items():
+            points = section["models"][name][variant]["shift"]
+            ax.plot(levels, [100 * p["mean"] for p in points], linestyle=linestyle, marker=marker, markersize=3.5,
+                    color=MODEL_COLOURS[name], label=f"{MODEL_LABELS[name]} {text}")
+            if len(points[0]["values"]) > 1:
+                ax.fill_between(levels, [100 * min(p["values"]) for p in points],
+                                [100 * max(p["values"]) for p in points], color=MODEL_COLOURS[name], alpha=0.12)
+    ax.axvline(section["pixels"], color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel("Shift (pixels, random direction)")
+    ax.set_ylabel("Test accuracy (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title("Accuracy under shifts")
+    for variant, (linestyle, marker, text) in styles.items():
+        gaps = section["gap"][variant]["shift"]
+        ax_gap.plot(levels, [100 * g["mean"] for g in gaps], linestyle=linestyle, marker=marker, markersize=3.5,
+                    color="black", label=text)
+    ax_gap.axhline(0, color="grey", linewidth=0.8)
+    ax_gap.axvline(section["pixels"], color="grey", linestyle=":", linewidth=1)
+    ax_gap.set_xlabel("Shift (pixels, random direction)")
+    ax_gap.set_ylabel("CNN − MLP (points)")
+    ax_gap.set_title("The CNN's lead")
+    tops = [100 * g["mean"] for v in styles for g in section["gap"][v]["shift"]]
+    ax_gap.set_ylim(min(0, min(tops)) - 1, max(tops) * 1.45 + 1)  # room above the curves for the legend
+    ax_gap.legend(loc="upper left")
+    for axis in (ax, ax_gap):
+        axis.set_xticks(levels)
+        axis.grid(True, alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
+    seeds = len(section["seeds"])
+    fig.suptitle(_title(f"Shift augmentation for both models: {section['epochs']} epochs, {seeds} seed"
+                        f"{'s' * (seeds != 1)}, {section['images']:,} test images", results))
+    return fig
+
+
+def _as_image(image) -> np.ndarray:
+    """A digit as (28, 28) floats in [0, 1] (uint8 0-255 scaled)."""
+    image = np.squeeze(np.asarray(image, dtype=np.float32))
+    return image / 255.0 if image.max() > 1 else image
+
+
+def plot_equivariance(models: dict, image, *, results: dict | None = None, shift=None, filters: int = 4) -> plt.Figure:
+    """One digit and its copy moved by whole pixels (``mechanisms.EQUIVARIANCE_SHIFT``): the CNN's strongest
+    ``filters`` feature maps of each (they move with the digit) and the MLP's hidden units as a grid (they change,
+    they do not move). ``models`` holds Keras models ``"cnn"`` and ``"mlp"``; with ``results`` the titles add
+    the means of the ``equivariance`` section."""
+    from . import mechanisms
+
+    section = (results or {}).get("research", {}).get("equivariance")
+    rows_moved, cols_moved = (shift if shift is not None else
+                              (section["shift"]["rows"], section["shift"]["columns"]) if section
+                              else mechanisms.EQUIVARIANCE_SHIFT)
+    original = _as_image(image)[None, ..., None]
+    moved = mechanisms.shift_exact(original, rows_moved, cols_moved)
+    both = np.concatenate([original, moved])
+    conv = mechanisms._conv_name(models["cnn"])
+    maps = mechanisms.layer_outputs(models["cnn"], [conv], both)[0]
+    hidden = mechanisms.layer_outputs(models["mlp"], ["hidden"], both)[0]
+    strongest = np.argsort(-maps[0].mean(axis=(0, 1)), kind="stable")[:filters]
+    overlap = mechanisms.equivariance_scores(maps[:1], maps[1:], rows_moved, cols_moved)["overlap"][0]
+    mlp_similarity = mechanisms.cosine_rows(hidden[:1], hidden[1:])[0]
+    units = hidden.shape[1]
+    grid_cols = 16 if units % 16 == 0 else int(np.ceil(np.sqrt(units)))
+    grid_rows = -(-units // grid_cols)
+    grids = np.full((2, grid_rows * grid_cols), np.nan)
+    grids[:, :units] = hidden
+    move_text = mechanisms.move_text(rows_moved, cols_moved, short=True)
+
+    columns = 1 + filters
+    fig = plt.figure(figsize=(PAGE_WIDTH, 6.3), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[2.5, 1.5])
+    axes = top.subplots(2, columns)
+    _, centre = np.nonzero(original[0, ..., 0] > 0.5)
+    centre = float(np.mean(centre)) if len(centre) else 13.5
+    limit = float(maps[:, :, :, strongest].max()) or 1.0
+    for row, (name, digit) in enumerate((("original", original), (f"moved {move_text}", moved))):
+        ax = axes[row, 0]
+        ax.imshow(digit[0, ..., 0], cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(name, fontsize=9)
+        ax.axvline(centre, color="tab:blue", linewidth=0.8, linestyle="--")
+        for k, index in enumerate(strongest):
+            ax = axes[row, 1 + k]
+            ax.imshow(maps[row, ..., index], cmap="magma", vmin=0, vmax=limit)
+            ax.axvline(centre - 1, color="tab:cyan", linewidth=0.8, linestyle="--")  # a 3x3 map is 1 px in
+            ax.set_title(f"filter {index}", fontsize=9)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    mean_text = (f", mean of {section['images']:,} test digits {section['cnn_conv']['overlap']['mean']:.3f}"
+                 if section else "")
+    top.suptitle("CNN convolution maps move with the digit (dashed: where the original's ink is centred)\n"
+                 f"maps of the moved digit vs the original's maps moved: cosine {overlap:.3f} for this digit"
+                 + mean_text, fontsize=9)
+    grid_axes = bottom.subplots(1, 2)
+    vmax = float(np.nanmax(grids)) or 1.0
+    for ax, values, name in zip(grid_axes, grids, ("original", f"moved {move_text}")):
+        ax.imshow(values.reshape(grid_rows, grid_cols), cmap="magma", vmin=0, vmax=vmax)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"{name}: {units} units ({grid_rows}x{grid_cols})", fontsize=9)
+    mlp_mean = (f", mean of {section['images']:,} digits {section['mlp_hidden']['shifted']['mean']:.3f}"
+                if section else "")
+    bottom.suptitle(f"MLP hidden layer (same colour scale): the units change, they do not move\n"
+                    f"cosine of the two {mlp_similarity:.3f} for this digit{mlp_mean}", fontsize=9)
+    fig.suptitle(_title("Translation equivariance of one test digit", results), fontsize=10)
+    return fig
+
+
+def _disagreement_panels(subfig, items, label_text: str) -> None:
+    axes = subfig.subplots(2, 4)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, item in zip(axes.flat, items):
+        ax.imshow(np.squeeze(item["image"]), cmap="gray_r")
+        lines = [f"#{item['index']}: true {item['label']}"]
+        for name in ("mlp", "cnn"):
+            answer = item[name]
+            mark = "✓" if answer["predicted"] == item["label"] else "✗"
+            lines.append(f"{MODEL_LABELS[name]} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
+        ax.set_title("\n".join(lines), fontsize=8.5)
+    subfig.suptitle(label_text, fontsize=9.5)
+
+
+def plot_disagreements(results: dict, test_images) -> plt.Figure:
+    """The test digits only one model gets right (seed 0), both ways, with both models' answers and the counts
+    per seed in the titles (``research.disagreements``)."""
+    section = results["research"]["disagreements"]
+    gallery = section["gallery"]
+    counts = section["counts"]
+    seeds = len(section["seeds"])
+    fig = plt.figure(figsize=(PAGE_WIDTH, 7.0), layout="constrained")
+    halves = fig.subfigures(2, 1, hspace=0.04)
+    for subfig, key in zip(halves, ("cnn_only", "mlp_only")):
+        summary = counts[key]
+        seed_count = summary["values"][section["seeds"].index(gallery["seed"])]
+        spread = (f"; {summary['mean']:.1f} ± {summary['std']:.1f} per seed over {seeds} seeds" if summary.get("std")
+                  is not None else "")
+        items = [{**item, "image": test_images[item["index"]]} for item in gallery[key]]
+        wrong = "MLP" if key == "cnn_only" else "CNN"
+        _disagreement_panels(subfig, items, f"{section['directions'][key]}: {int(seed_count)} test digits in seed "
+                                            f"{gallery['seed']}{spread}\n(shown: the {len(items)} the {wrong} "
+                                            "was most sure of)")
+    fig.suptitle(_title(f"Test digits only one model gets right after {section['epochs']} epochs", results),
+                 fontsize=10)
+    return fig
+
+
+def plot_gap_noise(results: dict) -> plt.Figure:
+    """The GAP CNN's accuracy under each noise condition of ``research.gap_noise`` (seeds as dots) beside the
+    grid's CNN and MLP, and what the GAP CNN answers on clean and on noisy digits."""
+    from textwrap import fill
+
+    from .mechanisms import GAP_NOISE_LABELS
+
+    section = results["research"]["gap_noise"]
+    level = str(section["main_level"])
+    main = section["noise"][level]
+    contrast = section["contrast"]["accuracy"]
+    names = ["clean"] + list(main)
+    fig, (ax, ax_hist) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 4.6), layout="constrained",
+                                      gridspec_kw={"width_ratios": [1.7, 1]})
+    positions = np.arange(len(names))[::-1]
+    for position, name in zip(positions, names):
+        item = section["clean"] if name == "clean" else main[name]
+        values = [100 * v for v in item["accuracy"]["values"]]
+        ax.barh(position, np.mean(values), color=MODEL_COLOURS["cnn_gap"], alpha=0.8, height=0.6,
+                label="GAP CNN (mean; dots: seeds)" if name == "clean" else None)
+        ax.scatter(values, [position] * len(values), color="black", s=8, zorder=3)
+        for model, marker in (("cnn", "D"), ("mlp", "o")):
+            ax.scatter(100 * contrast[name][model], position, marker=marker, facecolor="none", s=30, zorder=4,
+                       edgecolor=MODEL_COLOURS[model],
+                       label=f"{MODEL_LABELS[model]} seed {section['contrast']['seed']}" if name == "clean" else None)
+    ax.set_yticks(positions)
+    ax.set_yticklabels([fill("clean" if name == "clean" else GAP_NOISE_LABELS.get(name, name), 26) for name in names],
+                       fontsize=8)
+    ax.set_xlim(0, 103)
+    ax.axvline(10, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel("Test accuracy (%)")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.set_title(f"Noise std {level} (dotted: chance)", fontsize=9)
+    digits = np.arange(10)
+    for offset, (name, predicted, colour) in zip((-0.2, 0.2), (
+            ("clean", section["clean"]["predicted"], "tab:green"),
+            (f"clipped noise {level}", main["clipped"]["predicted"], MODEL_COLOURS["cnn_gap"]))):
+        pooled = np.sum(np.asarray(predicted), axis=0)
+        ax_hist.bar(digits + offset, 100 * pooled / pooled.sum(), width=0.4, color=colour, label=name)
+    ax_hist.set_xticks(digits)
+    ax_hist.set_xlabel("Answer of the GAP CNN")
+    ax_hist.set_ylabel("Share of answers (%)")
+    ax_hist.set_title("What it answers", fontsize=9)
+    ax_hist.legend(loc="upper left", fontsize=8)
+    ax_hist.grid(True, axis="y", alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    seeds = len(section["seeds"])
+    fig.suptitle(_title(f"The GAP CNN under Gaussian noise ({seeds} seed{'s' * (seeds != 1)}, "
+                        f"{section['images']:,} test images)", results), fontsize=10)
     return fig

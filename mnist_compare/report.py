@@ -142,8 +142,10 @@ def execute_notebooks(paths, *, fast: bool, seed_count: int, timeout: int = 1800
         return list(pool.map(execute, paths))
 
 
-def _anchor_headings(source: str, prefix: str, toc: list, *, first: bool) -> str:
-    """Put an anchor before each '#'/'##' heading and collect the entries for the contents."""
+def _anchor_headings(source: str, prefix: str, toc: list, *, first: bool, new_page: bool = True) -> str:
+    """Put an anchor before each '#'/'##' heading and collect the entries for the contents; with ``first`` and
+    ``new_page`` the cell's title starts a new page in print (results at a glance, each appendix), while the
+    chapters run on like a paper's sections."""
     out = []
     position = 0
     for number, match in enumerate(HEADING.finditer(source)):
@@ -151,7 +153,7 @@ def _anchor_headings(source: str, prefix: str, toc: list, *, first: bool) -> str
         anchor = f"{prefix}-{len(toc)}-{number}"  # unique over the whole report
         if text.strip().lower() != "setup":
             toc.append((level, text, anchor))
-        css = ' class="report-section-start"' if first and number == 0 and level == 1 else ""
+        css = ' class="report-section-start"' if new_page and first and number == 0 and level == 1 else ""
         out.append(source[position:match.start()])
         out.append(f'<div id="{anchor}"{css}></div>\n\n{match.group(0)}')
         position = match.end()
@@ -278,7 +280,7 @@ APPENDICES = {
     "A": "The original report beside this one: its numbers, its errors, its tables corrected",
     "B": "An improved CNN",
     "C": "Costs: parameters, multiply-adds and time",
-    "D": "The source of the builders and the training step",
+    "D": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = "D"
 SOURCE_APPENDIX = f"Appendix {SOURCE_APPENDIX_KEY}. {APPENDICES[SOURCE_APPENDIX_KEY]}"
@@ -286,6 +288,10 @@ SOURCE_APPENDIX = f"Appendix {SOURCE_APPENDIX_KEY}. {APPENDICES[SOURCE_APPENDIX_
 SECTION_HEADING = re.compile(r"^(##) (\d+)\.(\d+) (?:Appendix: )?(.*)$", re.M)
 #: Where the text refers to a section by its number.
 SECTION_REFERENCE = re.compile(r"(\bsections? |\bin |\()(\d+\.\d+)\b")
+#: A chapter's title: "# 6. The original report's claims, tested".
+CHAPTER_HEADING = re.compile(r"^# (\d+)\. ", re.M)
+#: Where the text refers to chapters by number: "chapter 4", "chapters 2 and 3".
+CHAPTER_REFERENCE = re.compile(r"\b[Cc]hapters? \d+(?:(?:, | and | or |-|–)\d+)*\b")
 
 
 def appendix_key(cell) -> str | None:
@@ -301,14 +307,29 @@ def appendix_key(cell) -> str | None:
 def section_numbers(notebooks) -> dict:
     """Old section number -> the number it gets in the report: the sections left in a chapter are numbered
     again in order (a section moved to an appendix or kept for the notebook leaves no gap), and sections moved
-    to an appendix are numbered within it (A.1, A.2, ...)."""
+    to an appendix are numbered within it (A.1, A.2, ...). A notebook whose title ("# N. ...") is kept for
+    the notebook only continues the chapter before it, so two notebooks can make one chapter of the report;
+    chapters are numbered again too (key ``"chapter N"``)."""
     numbers, counts = {}, {}
-    for chapter, nb in enumerate(notebooks, start=1):
+    chapter = 0
+    for nb in notebooks:
+        old_chapter = None
+        for cell in nb.cells:
+            if cell.cell_type != "markdown" or appendix_key(cell):
+                continue
+            title = CHAPTER_HEADING.search(cell.source)
+            if title:
+                old_chapter = title.group(1)
+                chapter += 1
+                numbers[f"chapter {old_chapter}"] = str(chapter)
+                break
         for cell in nb.cells:
             if cell.cell_type != "markdown":
                 continue
-            key = appendix_key(cell) or str(chapter)
+            key = appendix_key(cell) or str(max(chapter, 1))
             for match in SECTION_HEADING.finditer(cell.source):
+                if old_chapter is None and not appendix_key(cell):
+                    numbers.setdefault(f"chapter {match.group(2)}", str(max(chapter, 1)))
                 counts[key] = counts.get(key, 0) + 1
                 numbers[f"{match.group(2)}.{match.group(3)}"] = f"{key}.{counts[key]}"
     return numbers
@@ -319,7 +340,12 @@ def _renumber(text: str, numbers: dict) -> str:
         title = m.group(4)[:1].upper() + m.group(4)[1:]
         return f"{m.group(1)} {numbers.get(f'{m.group(2)}.{m.group(3)}', f'{m.group(2)}.{m.group(3)}')} {title}"
 
+    def chapters(m):
+        return re.sub(r"\d+", lambda n: numbers.get(f"chapter {n.group(0)}", n.group(0)), m.group(0))
+
     text = SECTION_HEADING.sub(heading, text)
+    text = CHAPTER_HEADING.sub(lambda m: f"# {numbers.get(f'chapter {m.group(1)}', m.group(1))}. ", text)
+    text = CHAPTER_REFERENCE.sub(chapters, text)
     return SECTION_REFERENCE.sub(lambda m: m.group(1) + numbers.get(m.group(2), m.group(2)), text)
 
 
@@ -366,7 +392,7 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
             if cell.cell_type == "markdown":
                 cell.source = _renumber(BADGE_PATTERN.sub("", cell.source).replace("\n\n\n", "\n\n"), numbers)
                 if key is None:
-                    cell.source = _anchor_headings(cell.source, f"s{index}", toc, first=first_markdown)
+                    cell.source = _anchor_headings(cell.source, f"s{index}", toc, first=first_markdown, new_page=False)
                     first_markdown = False
             elif cell.cell_type == "code":
                 cell.source = "\n".join(line for line in cell.source.splitlines()
@@ -379,8 +405,8 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
             continue
         heading = f"# Appendix {key}. {APPENDICES[key]}"
         if key == SOURCE_APPENDIX_KEY:
-            heading += ("\n\nThe code a reader may want to check, as the package defines it: the two builders and "
-                        "the training step (chapters 2 and 3 use them).")
+            heading += ("\n\nThe code a reader may want to check, as the package defines it: the two builders, "
+                        "the training step and the preprocessing of a drawing (chapter 2 describes them).")
         cells.append(new_markdown_cell(_anchor_headings(heading, f"appendix{key}", toc, first=True)))
         for cell in moved:
             if cell.cell_type == "markdown":

@@ -15,7 +15,14 @@ few extra runs through ``training.train_run`` (resumable like the grid):
   plain resize, the bounding-box crop with 20% padding, and crop + centre of mass;
 - calibration: reliability, expected calibration error, confident mistakes;
 - errors: the test digits both models get most confidently wrong;
-- cost: parameters, training FLOPs per image, seconds per epoch, milliseconds per prediction.
+- cost: parameters, training FLOPs per image, seconds per epoch, milliseconds per prediction;
+- equivariance, disagreements, GAP under noise (``mechanisms``): translation equivariance measured
+  in the CNN's maps and both models' hidden layers, the digits only one model gets right, and why the
+  global-average-pooling CNN collapses under Gaussian noise;
+- shift augmentation: the MLP and the CNN trained with the same random shifts (does augmentation, not
+  convolution, close the gap under shifts?);
+- temperature scaling: one temperature per model and seed fitted on the validation split, the test
+  calibration before and after, and the seed-0 temperatures the demo applies.
 
 ``run_research(results, splits, paths, previous=...)`` returns the ``research`` section of
 results.json; each section (``SECTIONS``) has a version and is reused from ``previous`` while
@@ -67,6 +74,19 @@ DATA_EFFICIENCY_MIN_IMAGES = 20_000
 OTHER_HANDWRITING_SEED = 17
 OTHER_HANDWRITING_FAST = 300
 CALIBRATION_BINS = 15
+#: Shift augmentation for the MLP and the CNN alike (``training.shift_augment``, drawn anew every epoch):
+#: up to 3 whole pixels in x and in y. That box holds every 3-pixel shift of the test curve in any
+#: direction (where the plain MLP has lost ~40 points) and keeps a digit's 20x20 box inside the 28x28
+#: frame (4 pixels of margin); the appendix CNN uses 2. The grid's first snapshot's epochs, one seed: the
+#: section costs about 8 plain CNN epochs (85-91 s measured where one took 10.4-11.4 s; ~30 s at the grid's
+#: 3.6 s), two thirds of it the augmented CNN's five epochs; a second seed would add about 6 more.
+SHIFT_AUGMENT_PIXELS = 3
+SHIFT_AUGMENT_SEEDS = 1
+SHIFT_AUGMENT_MODELS = ("mlp", "cnn")
+#: Temperature scaling: one temperature per model and seed, fitted on the validation split, in these bounds;
+#: the seed-0 temperatures are written beside the shipped models (``training.write_calibration``), where
+#: the demo reads them.
+TEMPERATURE_BOUNDS = (0.05, 20.0)
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -542,6 +562,150 @@ def improved_cnn(results: dict, splits, paths, *, show_progress: bool = True, lo
             "seconds_per_epoch": [_epoch_seconds(r) for r in records]}
 
 
+def shift_curves(models: dict, splits, levels=None) -> dict:
+    """Accuracy of every model and seed at every shift of ``levels`` (``ROBUSTNESS_LEVELS["shift"]``), on the
+    test subset ``robustness`` uses (the same images, the same random directions):
+    ``{"images": n, "levels": [...], "accuracy": {name: [[seed accuracies] per level]}}``."""
+    from .data import stratified_subset
+
+    wanted = ROBUSTNESS_IMAGES // 6 if splits.info.get("fast") else ROBUSTNESS_IMAGES
+    subset = stratified_subset(splits.y_test, min(wanted, len(splits.y_test)), ROBUSTNESS_SEED)
+    images, labels = splits.x_test[subset], splits.y_test[subset]
+    levels = list(ROBUSTNESS_LEVELS["shift"] if levels is None else levels)
+    accuracy = {name: [] for name in models}
+    for level in levels:
+        batch = shift_images(images, level)
+        for name, seed_models in models.items():
+            accuracy[name].append([_accuracy(model, batch, labels) for model in seed_models])
+    return {"images": int(len(labels)), "levels": levels, "accuracy": accuracy}
+
+
+def shift_augmentation(ctx: _Context, research: dict) -> dict:
+    """The MLP and the CNN trained with the same random-shift augmentation (``SHIFT_AUGMENT_PIXELS``) for the
+    grid's first snapshot's epochs, against the grid's snapshots of those epochs and seeds (no augmentation):
+    clean test accuracy (all test images) and the shift curve (the robustness subset) of the four models.
+
+    ``models[name][variant]`` (variant ``plain`` or ``augmented``), ``gap[variant]`` (CNN − MLP, paired by
+    seed) and ``gain[name]`` (augmented − plain, paired by seed) each hold ``test_accuracy`` and ``shift`` (one
+    summary per level).
+    """
+    from .training import load_snapshot, run_spec, train_run
+
+    seeds = list(ctx.seeds[:SHIFT_AUGMENT_SEEDS])
+    epochs = min(ctx.snapshot_epochs)
+    pixels = SHIFT_AUGMENT_PIXELS
+    variant = f"shift{pixels}"
+    ctx.log(f"Research: shift augmentation (MLP and CNN, up to {pixels} pixels, {_seeds_text(seeds)}, "
+            f"{epochs} epochs)")
+    records = {}
+    with _progress(len(SHIFT_AUGMENT_MODELS) * len(seeds) * epochs, ctx.show_progress) as progress:
+        for name in SHIFT_AUGMENT_MODELS:
+            # validate=False: only the snapshot is read (it is still evaluated on every split)
+            records[name] = [train_run(run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=(epochs,)),
+                                       ctx.splits, _extra_run_dir(ctx.paths, variant, name, seed), progress=progress,
+                                       overrides={"augment_shift": pixels}, validate=False)
+                             for seed in seeds]
+    plain_runs = {(run["model"], run["seed"]): run for run in ctx.results["runs"]}
+    test_accuracy = {(name, "plain"): [plain_runs[(name, seed)]["snapshots"][str(epochs)]["test"]["accuracy"]
+                                       for seed in seeds] for name in SHIFT_AUGMENT_MODELS}
+    test_accuracy.update({(name, "augmented"): [r["snapshots"][str(epochs)]["test"]["accuracy"] for r in records[name]]
+                          for name in SHIFT_AUGMENT_MODELS})
+    models = {}
+    for name in SHIFT_AUGMENT_MODELS:
+        models[(name, "plain")] = [load_snapshot(ctx.run_dir(name, seed), epochs) for seed in seeds]
+        models[(name, "augmented")] = _extra_models(ctx.paths, variant, name, seeds, epochs)
+    curves = shift_curves(models, ctx.splits)
+    accuracy = curves["accuracy"]
+    variants = ("plain", "augmented")
+
+    def paired(a, b) -> dict:
+        return {"test_accuracy": _summary(metrics.paired_differences(test_accuracy[a], test_accuracy[b])),
+                "shift": [_summary(metrics.paired_differences(x, y)) for x, y in zip(accuracy[a], accuracy[b])]}
+
+    return {
+        "pixels": pixels, "epochs": epochs, "seeds": seeds, "images": curves["images"], "levels": curves["levels"],
+        "units": ROBUSTNESS_UNITS["shift"], "test_images": int(len(ctx.splits.y_test)),
+        "augmentation": (f"every epoch, each training image moved by a random whole number of pixels from -{pixels} "
+                         f"to {pixels} in x and in y (zeros fill in)"),
+        "baseline": f"the grid's {epochs}-epoch snapshots of the same seeds, trained without augmentation",
+        "augment_shift": {name: [r["training_options"].get("augment_shift") for r in records[name]]
+                          for name in SHIFT_AUGMENT_MODELS},
+        "models": {name: {v: {"test_accuracy": _summary(test_accuracy[(name, v)]),
+                              "shift": [_summary(values) for values in accuracy[(name, v)]]} for v in variants}
+                   for name in SHIFT_AUGMENT_MODELS},
+        "gap": {v: paired(("cnn", v), ("mlp", v)) for v in variants},
+        "gain": {name: paired((name, "augmented"), (name, "plain")) for name in SHIFT_AUGMENT_MODELS},
+        "seconds_per_epoch": {name: _summary([_epoch_seconds(r) for r in records[name]])
+                              for name in SHIFT_AUGMENT_MODELS},
+    }
+
+
+def _seeds_text(seeds) -> str:
+    return f"{len(seeds)} seed{'s' * (len(seeds) != 1)}"
+
+
+def temperature_scaling(ctx: _Context, research: dict) -> dict:
+    """One temperature per model and seed (the grid's last snapshot), fitted on the validation split
+    (``metrics.fit_temperature``), and the test set's calibration before and after it: expected calibration
+    error, mistakes made with at least 99% confidence, NLL, mean confidence, accuracy (unchanged: the
+    arg-max never moves). The seed-0 temperatures are written beside the models (``calibration.json``)."""
+    from .training import predict_probabilities, predictions_path, write_calibration
+
+    ctx.log(f"Research: temperature scaling (MLP and CNN, {_seeds_text(ctx.seeds)}, fitted on the validation split)")
+    val_labels, test_labels = ctx.splits.y_val, ctx.splits.y_test
+    out = {"bins": CALIBRATION_BINS, "epochs": ctx.last, "seeds": list(ctx.seeds), "fitted_on": "validation",
+           "validation_images": int(len(val_labels)), "test_images": int(len(test_labels)),
+           "bounds": list(TEMPERATURE_BOUNDS), "models": {}, "files": {}}
+    for name, seed_models in ctx.grid_models().items():
+        temperatures, before, after, val_nll = [], [], [], {"before": [], "after": []}
+        for seed, model in zip(ctx.seeds, seed_models):
+            validation = predict_probabilities(model, ctx.splits.x_val)
+            temperature = metrics.fit_temperature(val_labels, validation, TEMPERATURE_BOUNDS)
+            temperatures.append(temperature)
+            val_nll["before"].append(metrics.temperature_nll(val_labels, validation))
+            val_nll["after"].append(metrics.temperature_nll(val_labels, validation, temperature))
+            test = np.load(predictions_path(ctx.run_dir(name, seed), ctx.last))["probabilities"]
+            before.append(test)
+            after.append(metrics.temperature_scale(test, temperature))
+            if seed == config.FIRST_SEED:
+                path = write_calibration(
+                    ctx.run_dir(name, seed), ctx.last, temperature, fitted_on="validation",
+                    validation_images=int(len(val_labels)),
+                    validation_nll_before=val_nll["before"][-1], validation_nll_after=val_nll["after"][-1],
+                    method="probabilities softmax(log p / T), T minimising the validation NLL "
+                           "(research.temperature_scaling)")
+                out["files"][name] = f"{path.parent.name}/{path.name}"
+        item = {"temperature": _summary(temperatures),
+                "validation_nll": {key: _summary(values) for key, values in val_nll.items()}}
+        for key, probabilities in (("before", before), ("after", after)):
+            table = calibration(test_labels, probabilities)
+            item[key] = {"ece": table["ece"], "confident_mistakes": table["confident_mistakes"],
+                         "mean_confidence": table["mean_confidence"],
+                         "nll": _summary([metrics.temperature_nll(test_labels, p) for p in probabilities]),
+                         "accuracy": _summary([metrics.accuracy(test_labels, p) for p in probabilities]),
+                         "reliability": table["reliability"]}
+        out["models"][name] = item
+    return out
+
+
+def equivariance_section(ctx: _Context, research: dict) -> dict:
+    from .mechanisms import equivariance
+
+    return equivariance(ctx, research)
+
+
+def disagreements_section(ctx: _Context, research: dict) -> dict:
+    from .mechanisms import disagreements
+
+    return disagreements(ctx, research)
+
+
+def gap_noise_section(ctx: _Context, research: dict) -> dict:
+    from .mechanisms import gap_noise
+
+    return gap_noise(ctx, research)
+
+
 #: The research sections in the order they run (later ones read earlier ones) and their versions:
 #: a section is computed again when its version changes, the others are reused from results.json.
 SECTIONS = {
@@ -556,6 +720,11 @@ SECTIONS = {
     "calibration": (1, calibration_section),
     "errors": (1, errors_section),
     "cost": (1, cost_section),
+    "shift_augmentation": (1, shift_augmentation),
+    "temperature_scaling": (1, temperature_scaling),
+    "equivariance": (1, equivariance_section),
+    "disagreements": (1, disagreements_section),
+    "gap_noise": (1, gap_noise_section),
 }
 
 

@@ -7,6 +7,8 @@ and ``GRADIO_SERVER_PORT=7860``; the demo listens exactly there. Unset, the addr
 
 The demo is ``demo.build_demo()`` with the labelled drawings kept (``space_collection``) and the
 shipped seed-0 models in ``models/`` (read with NumPy: TensorFlow is never imported), served by ``demo.launch_demo`` until the process is stopped.
+The confidences it shows are temperature-scaled by each model's ``calibration.json`` when it is there and
+was fitted for the shipped snapshot (``DigitReader.from_saved``); without it they are the models' own.
 A Space stops it with SIGTERM, which closes the server and exits with code 0. An expected failure
 (models missing or damaged, a bad port setting, the port taken) is one line on stderr and exit code 2.
 """

@@ -108,6 +108,37 @@ def predictions_path(run_dir: Path, epoch: int) -> Path:
     return run_dir / f"epoch{epoch:02d}_test_probabilities.npz"
 
 
+#: The temperature fitted for a run's snapshot (``research.temperature_scaling``), beside its ``run.json``.
+CALIBRATION_FILE = "calibration.json"
+
+
+def write_calibration(run_dir: Path, epoch: int, temperature: float, **details) -> Path:
+    """Write ``calibration.json`` (atomically) for the snapshot of ``epoch``: its temperature, the snapshot's
+    file name and sha256 (from ``run.json``: a retrained snapshot no longer matches), and ``details``."""
+    run_dir = Path(run_dir)
+    snapshot = snapshot_path(run_dir, epoch)
+    recorded = (storage.read_json(run_dir / RUN_RECORD).get("artefacts") or {}).get(snapshot.name)
+    return storage.write_json(run_dir / CALIBRATION_FILE, {
+        "temperature": float(temperature), "snapshot": snapshot.name, "snapshot_sha256": recorded, **details})
+
+
+def read_temperature(run_dir: Path, epoch: int) -> float:
+    """The temperature ``calibration.json`` gives the snapshot of ``epoch``, or 1.0 (no scaling) when there is no
+    such file, it is unreadable, its temperature is not a positive number, or it was fitted for another
+    snapshot (another epoch, or a file whose sha256 is not the one ``run.json`` records now)."""
+    import math
+
+    run_dir = Path(run_dir)
+    try:
+        info = storage.read_json(run_dir / CALIBRATION_FILE)
+        recorded = (storage.read_json(run_dir / RUN_RECORD).get("artefacts") or {}).get(snapshot_path(run_dir, epoch).name)
+        temperature = float(info["temperature"])
+        same = info.get("snapshot") == snapshot_path(run_dir, epoch).name and info.get("snapshot_sha256") == recorded
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return 1.0
+    return temperature if same and math.isfinite(temperature) and temperature > 0 else 1.0
+
+
 class DamagedArtefactError(MnistCompareError):
     """A saved file does not match the sha256 its run recorded; the message names it."""
 

@@ -41,7 +41,7 @@ def test_combine_adds_title_page_contents_and_anchors_in_order():
     body = "\n".join(cell.source for cell in combined.cells[2:])
     for anchor, _ in entries:
         assert f'<div id="{anchor}"' in body
-    assert body.count("report-section-start") == 2, "each notebook starts a new page"
+    assert body.count("report-section-start") == 0, "chapters run on like a paper's sections"
     assert "NBVAL_CHECK_OUTPUT" not in body, "test markers are not part of the report"
     assert len({anchor for anchor, _ in entries}) == len(entries), "anchors are unique"
 
@@ -251,3 +251,24 @@ def test_sections_move_to_appendices_and_are_numbered_again_with_the_references(
     assert "Notebook only" not in text
     entries = re.findall(r'<span class="toc-text">([^<]+)<', combined.cells[1].source)
     assert entries[-2:] == ["Appendix C. " + report.APPENDICES["C"], "C.1 Cost"]
+
+
+def test_a_notebook_without_its_title_continues_the_chapter_before_it():
+    """Two notebooks make one chapter when the second's title is kept for the notebook: its sections and the
+    chapters after it are numbered again, and so are the text's references to them."""
+    def notebook(*sources, untitled=False):
+        cells = [new_markdown_cell(text) for text in sources]
+        if untitled:
+            cells[0].metadata["tags"] = ["remove-cell"]
+        return new_notebook(cells=cells)
+
+    notebooks = [notebook("# 1. Intro", "## 1.1 Data"), notebook("# 2. MLP", "## 2.1 The MLP"),
+                 notebook("# 3. CNN", "## 3.1 The CNN\n\nAs in section 2.1 and chapter 2.", untitled=True),
+                 notebook("# 4. Comparison", "## 4.1 Table\n\nChapters 2 and 3 give the models; see (3.1).")]
+    combined = report.combine(notebooks, RESULTS)
+    body = "\n".join(cell.source for cell in combined.cells[2:])
+    assert "## 2.2 The CNN" in body and "## 3.1" not in body.replace("## 3.1 Table", "")
+    assert "# 3. Comparison" in body and "# 4." not in body and "# 3. CNN" not in body
+    assert "## 3.1 Table" in body
+    assert "Chapters 2 and 2 give the models; see (2.2)." in body
+    assert "As in section 2.1 and chapter 2." in body

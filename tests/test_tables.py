@@ -190,6 +190,14 @@ def test_the_hardest_digit_is_named_once_when_both_models_agree():
     assert "is 8 for the MLP and 5 for the CNN." in tables.per_class_markdown(_per_class_results(8, 5))
 
 
+def test_a_tie_for_the_hardest_digit_names_every_tied_digit():
+    results = _per_class_results(8, 8)
+    cnn = next(run for run in results["runs"] if run["model"] == "cnn")
+    cnn["snapshots"]["5"]["per_class"]["f1"][9] = cnn["snapshots"]["5"]["per_class"]["f1"][8]  # 90.1% for both
+    assert "The hardest digit by F1 is 8 for the MLP and 8 and 9 (tied at 90.1%) for the CNN." in \
+        tables.per_class_markdown(results)
+
+
 def test_the_epoch_times_are_the_median_over_seeds_and_their_range():
     # One slow seed (6.40 s) moves the mean to 4.16 ± 1.25 s; the median stays at the typical epoch.
     summary = {"n": 5, "mean": 4.16, "std": 1.25, "values": [6.40, 3.68, 3.59, 3.54, 3.60]}
@@ -226,9 +234,18 @@ def test_the_share_of_the_gap_a_control_closes():
     results = _with_controls([0.9735, 0.9735])
     closed = tables.gap_closed(results)
     assert closed["share"] == pytest.approx(0.25)
+    # Two seeds whose gains over the MLP are 0.35 and 0.15 points: the interval of the gain includes 0, so the
+    # share says nothing about size.
     assert tables.gap_closed_sentence(results) == (
         "The wide MLP (784-680-10) closes 25% of the gap between the MLP and the CNN (97.10% → 97.35%, against "
-        "the CNN's 98.10%; +0.25 of +1.00 pp, mean over 2 seeds): size explains part of it, architecture the rest.")
+        "the CNN's 98.10%; +0.25 [-1.02, 1.52] of +1.00 [1.00, 1.00] pp, paired by seed, 95% intervals over 2 "
+        "seeds): its gain over the MLP is not distinguishable from 0 with these seeds, so the share says nothing "
+        "about size.")
+    # The same gain (0.33 points) on both seeds: its interval lies above 0.
+    steady = _with_controls([0.9733, 0.9753])
+    assert tables.gap_closed_sentence(steady).endswith(
+        "+0.33 [0.33, 0.33] of +1.00 [1.00, 1.00] pp, paired by seed, 95% intervals over 2 seeds): size explains "
+        "part of it, architecture the rest.")
     # The deep control has one seed (0): MLP 97.0%, CNN 98.0% on that seed; it is below the MLP.
     results = _with_controls([0.9735, 0.9735], deep=[0.969])
     assert tables.gap_closed(results, "mlp_deep")["share"] == pytest.approx(-0.1)
@@ -259,13 +276,23 @@ def test_the_calibration_contrast_names_the_lower_error_and_the_confident_mistak
     results["research"] = {"calibration": {"models": {
         "mlp": {"ece": summary([0.010, 0.011]), "confident_mistakes": summary([29.0, 29.0])},
         "cnn": {"ece": summary([0.008, 0.009]), "confident_mistakes": summary([33.0, 34.0])}}}}
+    ece = tables.cite("naeini2015", "guo2017")
+    # More confident mistakes by the means, but the interval of CNN − MLP includes 0: no detectable difference.
     assert tables.calibration_contrast(results) == (
-        "The CNN has the lower expected calibration error (0.85% against 1.05%) but more confident mistakes "
-        "(33.5 against 29.0 test digits per run wrong with at least 99% confidence, mean over 2 seeds; CNN − MLP "
-        "+4.5, 95% interval [-1.9, 10.9], which includes 0).")
+        f"The CNN has the lower expected calibration error {ece} (0.85% against 1.05%); in confident mistakes there "
+        "is no detectable difference (CNN 33.5, MLP 29.0 test digits per run wrong with at least 99% confidence, "
+        "mean over 2 seeds; CNN − MLP +4.5, 95% interval [-1.9, 10.9], which includes 0).")
     results["research"]["calibration"]["models"]["cnn"]["confident_mistakes"] = summary([20.0, 21.0])
     assert tables.calibration_contrast(results, with_ece=False).startswith(
-        "The CNN has both the lower expected calibration error and fewer confident mistakes (20.5 against 29.0")
+        f"The CNN has both the lower expected calibration error {ece} and fewer confident mistakes (CNN 20.5, "
+        "MLP 29.0")
+    results["research"]["calibration"]["models"]["cnn"]["confident_mistakes"] = summary([35.0, 36.0])
+    assert f"{ece} (0.85% against 1.05%) but more confident mistakes (CNN 35.5, MLP 29.0" in \
+        tables.calibration_contrast(results)
+    # ECEs whose paired interval includes 0 are not called lower.
+    results["research"]["calibration"]["models"]["cnn"]["ece"] = summary([0.008, 0.012])
+    assert tables.calibration_contrast(results).startswith(
+        f"The two models' expected calibration error {ece} does not differ detectably (MLP 1.05%, CNN 1.00%;")
 
 
 def test_the_data_efficiency_leads_are_all_given_with_the_epochs_that_differ():
@@ -275,13 +302,26 @@ def test_the_data_efficiency_leads_are_all_given_with_the_epochs_that_differ():
     section = {"sizes": [500, 2000, 8000, 54000], "epochs": {"500": 40, "2000": 10, "8000": 10, "54000": 10},
                "models": {"mlp": [s(0.87), s(0.91), s(0.95), s(0.977)],
                           "cnn": [s(0.89), s(0.941), s(0.973), s(0.986)]}}
+    # The 500-image runs had 40 epochs: their lead is not read as part of the trend of the 10-epoch sizes.
     assert tables.leads_sentence(section) == (
         "The CNN's lead over the MLP is 0.9, 2.3, 3.1 and 2.0 points with 54,000, 8,000, 2,000 and 500 training "
-        "images: largest with 2,000 and smaller again with 500; the runs on 500 images trained for 40 epochs "
-        "instead of 10, so the sizes differ in more than the data.")
-    section["models"]["cnn"][0] = s(0.91)
+        "images: over the sizes trained for 10 epochs (54,000, 8,000 and 2,000 images) the lead grows as the "
+        "training set shrinks; the runs on 500 images trained for 40 epochs instead of 10, so the lead there is "
+        "confounded by the number of epochs and is not part of that comparison.")
+    # With the same epochs everywhere, a lead that is not monotonic is not called a trend.
     section["epochs"]["500"] = 10
-    assert tables.leads_sentence(section).endswith(": it grows as the training set shrinks.")
+    assert tables.leads_sentence(section).endswith(
+        ": the lead does not change monotonically with the size (largest with 2,000).")
+    section["models"]["cnn"][0] = s(0.91)
+    assert tables.leads_sentence(section).endswith(": the lead grows as the training set shrinks.")
+    # Per-seed values give each lead its paired interval, and the trend is one of the mean leads.
+    section["models"] = {name: [{"mean": sum(v) / 2, "values": v} for v in values] for name, values in {
+        "mlp": [[0.86, 0.88], [0.90, 0.92], [0.95, 0.95], [0.977, 0.977]],
+        "cnn": [[0.90, 0.92], [0.93, 0.95], [0.97, 0.97], [0.986, 0.986]]}.items()}
+    assert tables.leads_sentence(section) == (
+        "The CNN's lead over the MLP is 0.9 [0.9, 0.9], 2.0 [2.0, 2.0], 3.0 [3.0, 3.0] and 4.0 [4.0, 4.0] points "
+        "(paired by seed, 95% intervals) with 54,000, 8,000, 2,000 and 500 training images: the mean lead grows as "
+        "the training set shrinks.")
 
 
 def test_the_preprocessing_against_the_model_is_a_ratio_range():
@@ -317,3 +357,130 @@ def test_the_transformation_that_hurts_each_model_most_is_computed():
     assert "shift hurts the MLP most (30.0% left); noise hurts the GAP CNN most (9.7% left)." in text
     assert ("The GAP CNN (2 seeds) falls to 11.7% (chance is 10%) already at noise level 0.2 (noise std), where "
             "the other models still read 65.0-65.0%.") in text
+
+
+def test_cite_gives_the_number_of_each_reference_in_the_list():
+    listed = tables.references_markdown().splitlines()
+    assert len(listed) == len(tables.REFERENCE_ENTRIES) == len(tables.REFERENCES)
+    for key, text in tables.REFERENCE_ENTRIES.items():
+        number = tables.cite(key)[1:-1]
+        assert listed[int(number) - 1] == f"{number}. {text}"
+    assert tables.cite("lecun1998") == "[1]", "the existing entries keep their numbers"
+    assert tables.cite("mcnemar1947", "wilson1927") == f"[6, {list(tables.REFERENCE_ENTRIES).index('wilson1927') + 1}]"
+    with pytest.raises(KeyError):
+        tables.cite("no-such-key")
+    text = tables.references_markdown()
+    for expected in ("*Journal of the American Statistical Association*, 22(158), 209-212",
+                     "*Psychometrika*, 12(2), 153-157", "Network in network", "arXiv:1312.6211",
+                     "Visualizing and understanding convolutional networks", "Bayesian binning",
+                     "Adam: a method for stochastic optimization", "On calibration of modern neural networks",
+                     "the report is in Korean). Unpublished course report"):
+        assert expected in text
+
+
+def _robustness_claim_results(noise_cnn, noise_mlp):
+    def s(values):
+        return {"n": len(values), "mean": sum(values) / len(values), "values": values}
+
+    levels = {"shift": [0, 4], "rotation": [0, 30], "scale": [1.0, 0.6], "noise": [0.0, 0.3]}
+    curves = {t: {"levels": lv, "mlp": [s([0.97, 0.98]), s([0.30, 0.32])],
+                  "cnn": [s([0.98, 0.99]), s([0.50, 0.53])]} for t, lv in levels.items()}
+    curves["noise"]["cnn"][1], curves["noise"]["mlp"][1] = s(noise_cnn), s(noise_mlp)
+    return {"research": {"robustness": {"curves": curves, "units": {t: "" for t in levels}}}}
+
+
+def test_the_robustness_verdict_is_partly_supported_when_the_curves_show_exceptions():
+    from mnist_compare.tables import claims
+
+    verdict, measured, exceptions = claims.robustness_claim(_robustness_claim_results([0.8, 0.82], [0.6, 0.61]))
+    assert (verdict, exceptions) == ("supported", []) and "(supported: 4)" in measured
+    # Under noise the CNN is ahead by the means, but its paired interval includes 0.
+    verdict, measured, exceptions = claims.robustness_claim(_robustness_claim_results([0.8, 0.5], [0.6, 0.61]))
+    assert verdict == "mixed" and "not shown: 1" in measured
+    # Every point on the claimed side, but an MLP control reads more than the CNN somewhere: partly supported.
+    results = _robustness_claim_results([0.8, 0.82], [0.6, 0.61])
+    for transform, curve in results["research"]["robustness"]["curves"].items():
+        curve["mlp_wide"] = [{"mean": 0.9}, {"mean": 0.85 if transform == "noise" else 0.2}]
+    verdict, _, exceptions = claims.robustness_claim(results)
+    assert verdict == "partly supported"
+    assert exceptions == ["the wide MLP (784-680-10) reads more than the CNN at noise 0.3 (means)"]
+
+
+@pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
+def test_the_verdicts_and_the_corrected_original_tables_agree():
+    results = json.loads(RESULTS.read_text())
+    rows = {row[0]: row for row in tables.verdicts_rows(results)}
+    corrected = tables.original_tables_markdown(results)
+    robust = rows["The CNN is more robust to transformed input"][2]
+    assert f"| Robustness to transformed input | limited / better | {robust}:" in corrected
+    overfits = next(row for claim, row in rows.items() if claim.startswith("The CNN overfits less"))
+    assert f"| Resistance to overfitting | low / high | {overfits[2]}: {overfits[1]} |" in corrected
+    # The MLP's speed is the measured ratio of the median epoch times, not "several times".
+    import numpy as np
+
+    cost = results["research"]["cost"]
+    ratio = float(np.median(cost["cnn"]["seconds_per_epoch"]["values"])) / float(
+        np.median(cost["mlp"]["seconds_per_epoch"]["values"]))
+    assert f"an epoch is {ratio:.1f}× faster than the CNN's" in corrected and "several times" not in corrected
+
+
+def test_a_smaller_gap_at_the_training_ceiling_is_called_weak_evidence():
+    results = fake_results()
+    results["comparisons"][0]["mcnemar"] = [{"seed": 0, "p_value": 0.01}]
+    parameters = {"mlp": 101770, "cnn": 542230}
+    assert "weak evidence" not in tables.conclusions_markdown(results, parameters), "train accuracy 90%: no ceiling"
+    results["summary"]["mlp"]["5"]["train_accuracy"]["mean"] = 0.9963
+    results["summary"]["cnn"]["5"]["train_accuracy"]["mean"] = 0.9987
+    text = tables.conclusions_markdown(results, parameters)
+    assert ("Both models are near the 100% ceiling of training accuracy (MLP 99.63%, CNN 99.87%), so a gap cannot "
+            "exceed 100% − test accuracy (2.21 pp for the MLP, 1.29 pp for the CNN)") in text
+    assert "A smaller gap at this ceiling is weak evidence that the CNN overfits less." in text
+
+
+def test_the_two_kinds_of_uncertainty_are_both_standard_deviations():
+    results = fake_results()
+    results["runs"] = [{"model": name, "seed": seed, "snapshots": {"5": {"test": {"accuracy": accuracy}}}}
+                       for name, accuracies in (("mlp", [0.977, 0.979]), ("cnn", [0.986, 0.988]))
+                       for seed, accuracy in enumerate(accuracies)]
+    text = tables.uncertainty_markdown(results, 5)
+    sampling = 100 * ((0.977 * 0.023 / 10000) ** 0.5 + (0.979 * 0.021 / 10000) ** 0.5) / 2
+    assert f"| MLP | 97.79 | 0.12 | {sampling:.2f} |" in text  # std over seeds: 0.0012 in fake_results
+    assert "For both models the sampling standard deviation of one run is larger than the standard deviation " \
+           "over seeds" in text
+    assert "half-width" not in text and f"Wilson {tables.cite('wilson1927')} 95% interval" in text
+
+
+@pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
+def test_report_text_names_no_notebook_and_no_results_file():
+    results = json.loads(RESULTS.read_text())
+    texts = [tables.abstract_markdown(results), tables.overall_conclusion_markdown(results),
+             tables.verdicts_markdown(results), tables.original_errors_markdown(results),
+             tables.original_tables_markdown(results), tables.improved_markdown(results),
+             tables.shift_markdown(results), tables.calibration_markdown(results), tables.confidence_sentence(results),
+             tables.inside_conclusions_markdown(results), tables.data_efficiency_markdown(results),
+             tables.uncertainty_markdown(results), tables.per_class_markdown(results),
+             tables.conclusions_markdown(results, {name: results["summary"][name]["parameters"]
+                                                   for name in ("mlp", "cnn")})]
+    for text in texts:
+        for phrase in ("notebook", "results.json", "next cell", "rendered from", "several times", "same setup."):
+            assert phrase not in text.lower(), (phrase, text[:200])
+    improved = tables.improved_markdown(results)
+    assert "It is not the original report's CNN in the same setup: it changes" in improved
+    shift = tables.shift_markdown(results)
+    images = results["research"]["robustness"]["images"]
+    if "cnn_gap" in results["research"]["robustness"]["curves"]["shift"]:
+        assert f"measured on these {images:,} test digits" in shift and "on the whole test set" in shift
+
+
+@pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
+def test_the_report_can_leave_out_the_per_run_tables():
+    """The report gives the two kinds of uncertainty and the best epochs without a row per run; the full
+    tables stay available."""
+    results = json.loads(RESULTS.read_text())
+    compact, full = tables.uncertainty_markdown(results, per_run=False), tables.uncertainty_markdown(results)
+    assert "Test accuracy per run" in full and "Test accuracy per run" not in compact
+    assert "The two kinds of uncertainty side by side" in compact
+    compact = tables.best_epoch_markdown(results, per_run=False)
+    assert "|" not in compact and "Best epoch per seed:" in compact
+    epochs = [item["best_epoch"] for item in tables.best_epochs(results, "mlp")]
+    assert ", ".join(map(str, epochs)) + " (MLP)" in compact

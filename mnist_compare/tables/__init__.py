@@ -3,7 +3,9 @@
 One module per job: ``common`` (Markdown tables, intervals), ``grid`` (the 5/10-epoch grid),
 ``claims`` (the original report's claims tested), ``deeper`` (uncertainty, calibration, what the
 models learned, data efficiency), ``original`` (the original report beside this one) and
-``readme`` (the README's blocks). Everything is re-exported here: ``tables.comparison_markdown``.
+``readme`` (the README's blocks), ``remedies`` (shift augmentation for both models, temperature
+scaling), ``mechanisms`` (translation equivariance, the digits only one model gets right, the GAP CNN
+under noise). Everything is re-exported here: ``tables.comparison_markdown``.
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ from .original import (  # noqa: F401
     original_tables_markdown,
     abstract_markdown,
     REFERENCES,
+    REFERENCE_ENTRIES,
+    cite,
     references_markdown,
     overall_conclusion_markdown,
 )
@@ -90,4 +94,19 @@ from .readme import (  # noqa: F401
     update_readme_block,
     update_readme,
     benchmark_markdown,
+)
+from .remedies import (  # noqa: F401
+    shift_augmentation_sentence,
+    shift_augmentation_markdown,
+    temperature_sentence,
+    temperature_scaling_markdown,
+)
+from .mechanisms import (  # noqa: F401
+    equivariance_markdown,
+    equivariance_sentence,
+    disagreements_markdown,
+    disagreements_sentence,
+    GAP_CONDITION_LABELS,
+    gap_noise_markdown,
+    gap_noise_explanation,
 )

@@ -174,10 +174,23 @@ def gap_closed(results: dict, name: str = "mlp_wide") -> dict | None:
     mlp, cnn = (_grid_accuracies(results, model, seeds, last) for model in ("mlp", "cnn"))
     if mlp is None or cnn is None:
         return None
+    from ..metrics import summarize
+
     values = control[last]["test_accuracy"].get("values") or [control[last]["test_accuracy"]["mean"]]
     means = {"mlp": sum(mlp) / len(mlp), "cnn": sum(cnn) / len(cnn), "control": sum(values) / len(values)}
     gap = means["cnn"] - means["mlp"]
-    return {**means, "seeds": len(seeds), "share": (means["control"] - means["mlp"]) / gap if gap else None}
+    # Paired by seed: the control's gain over the MLP and the CNN's lead, each with its 95% interval.
+    gain = summarize([c - m for c, m in zip(values, mlp)]) if len(values) == len(mlp) else None
+    return {**means, "seeds": len(seeds), "share": (means["control"] - means["mlp"]) / gap if gap else None,
+            "gain": gain, "lead": summarize([c - m for c, m in zip(cnn, mlp)])}
+
+
+def gap_numbers(closed: dict) -> str:
+    """'+0.23 [0.10, 0.36] of +0.89 [0.83, 0.95] pp': the control's gain over the MLP and the CNN's lead,
+    paired by seed with their 95% intervals (means only when a control has no per-seed values)."""
+    gain = closed.get("gain") or {"mean": closed["control"] - closed["mlp"]}
+    lead = closed.get("lead") or {"mean": closed["cnn"] - closed["mlp"]}
+    return f"{_diff(gain)} of {_diff(lead)} pp"
 
 
 def share_closed_text(closed: dict) -> str:
@@ -205,6 +218,22 @@ def size_verdict(share: float) -> str:
     return "size explains part of it, architecture the rest"
 
 
+def gain_detected(closed: dict) -> bool:
+    """Whether the control's gain over the MLP (paired by seed) has a 95% interval above 0; True when there
+    is no interval to say otherwise (one seed), so the wording then rests on the means."""
+    gain = closed.get("gain") or {}
+    return gain.get("ci_low") is None or gain["ci_low"] > 0
+
+
+def closed_verdict(closed: dict) -> str:
+    """size_verdict of the share a control closes, unless its gain over the MLP is not distinguishable from
+    0: then the share says nothing about size."""
+    if closed["share"] > 0 and not gain_detected(closed):
+        return ("its gain over the MLP is not distinguishable from 0 with these seeds, so the share says nothing "
+                "about size")
+    return size_verdict(closed["share"])
+
+
 def gap_closed_sentence(results: dict, name: str = "mlp_wide") -> str:
     """'The wide MLP (784-680-10) closes 26% of the gap between the MLP and the CNN (...): size explains
     part of it, architecture the rest.' Empty when the control is missing."""
@@ -212,39 +241,65 @@ def gap_closed_sentence(results: dict, name: str = "mlp_wide") -> str:
     if not closed or closed["share"] is None:
         return ""
     numbers = (f"{100 * closed['mlp']:.2f}% → {100 * closed['control']:.2f}%, against the CNN's "
-               f"{100 * closed['cnn']:.2f}%; {100 * (closed['control'] - closed['mlp']):+.2f} of "
-               f"{100 * (closed['cnn'] - closed['mlp']):+.2f} pp, mean over {plural(closed['seeds'], 'seed')}")
-    return f"The {text_name(name)} {closes_phrase(closed)} ({numbers}): {size_verdict(closed['share'])}."
+               f"{100 * closed['cnn']:.2f}%; {gap_numbers(closed)}, "
+               + (f"paired by seed, 95% intervals over {plural(closed['seeds'], 'seed')}"
+                  if (closed.get("gain") or {}).get("ci_low") is not None
+                  else f"mean over {plural(closed['seeds'], 'seed')}"))
+    return f"The {text_name(name)} {closes_phrase(closed)} ({numbers}): {closed_verdict(closed)}."
 
 
 def calibration_contrast(results: dict, with_ece: bool = True) -> str:
-    """Which model has the lower expected calibration error, and which has more mistakes made with at
+    """Which model has the lower expected calibration error, and whether one makes more mistakes with at
     least 99% confidence (mean per run, with the paired CNN − MLP difference), in one sentence
-    (``with_ece=False`` when the errors were just given)."""
+    (``with_ece=False`` when the errors were just given). A difference whose 95% interval over seeds
+    includes 0 is called what it is: no detectable difference."""
     from ..metrics import summarize
+    from .original import cite
 
     section = results["research"]["calibration"]["models"]
     ece = {name: section[name]["ece"]["mean"] for name in ("mlp", "cnn")}
     mistakes = {name: section[name]["confident_mistakes"] for name in ("mlp", "cnn")}
     lower_ece = min(ece, key=ece.get)
     other = "mlp" if lower_ece == "cnn" else "cnn"
+
+    def paired(key: str) -> dict | None:
+        values = {name: section[name][key].get("values") for name in ("mlp", "cnn")}
+        if values["mlp"] and values["cnn"] and len(values["mlp"]) == len(values["cnn"]) > 1:
+            return summarize([c - m for c, m in zip(values["cnn"], values["mlp"])])
+        return None
+
+    def undetectable(diff: dict | None) -> bool:
+        return diff is not None and diff["ci_low"] <= 0 <= diff["ci_high"]
+
     n = min(mistakes["mlp"].get("n", 1), mistakes["cnn"].get("n", 1))
-    counts = (f"{mistakes[lower_ece]['mean']:.1f} against {mistakes[other]['mean']:.1f} test digits per run wrong "
+    counts = (f"CNN {mistakes['cnn']['mean']:.1f}, MLP {mistakes['mlp']['mean']:.1f} test digits per run wrong "
               f"with at least 99% confidence, mean over {plural(n, 'seed')}")
-    values = {name: mistakes[name].get("values") for name in ("mlp", "cnn")}
-    if values["mlp"] and values["cnn"] and len(values["mlp"]) == len(values["cnn"]) > 1:
-        diff = summarize([c - m for c, m in zip(values["cnn"], values["mlp"])])
+    diff = paired("confident_mistakes")
+    if diff is not None:
         counts += (f"; CNN − MLP {diff['mean']:+.1f}, 95% interval [{diff['ci_low']:.1f}, {diff['ci_high']:.1f}]"
-                   + (", which includes 0" if diff["ci_low"] <= 0 <= diff["ci_high"] else ""))
+                   + (", which includes 0" if undetectable(diff) else ""))
+    else:
+        counts += "; no interval"
+    ece_diff = paired("ece")
+    name = f"expected calibration error {cite('naeini2015', 'guo2017')}"
+    if undetectable(ece_diff):
+        opening = (f"The two models' {name} does not differ detectably"
+                   + (f" (MLP {100 * ece['mlp']:.2f}%, CNN {100 * ece['cnn']:.2f}%" if with_ece else " (")
+                   + f"{'; ' if with_ece else ''}CNN − MLP {_diff(ece_diff)} pp)")
+        if undetectable(diff):
+            return f"{opening}, and neither does the number of confident mistakes ({counts})."
+        more = "cnn" if mistakes["cnn"]["mean"] > mistakes["mlp"]["mean"] else "mlp"
+        return f"{opening}; the {more.upper()} makes more confident mistakes ({counts})."
     ece_text = f" ({100 * ece[lower_ece]:.2f}% against {100 * ece[other]:.2f}%)" if with_ece else ""
+    if undetectable(diff):
+        return (f"The {lower_ece.upper()} has the lower {name}{ece_text}; in confident mistakes there is no "
+                f"detectable difference ({counts}).")
     if mistakes[lower_ece]["mean"] > mistakes[other]["mean"]:
-        return (f"The {lower_ece.upper()} has the lower expected calibration error{ece_text} but more "
-                f"confident mistakes ({counts}).")
+        return f"The {lower_ece.upper()} has the lower {name}{ece_text} but more confident mistakes ({counts})."
     if mistakes[lower_ece]["mean"] < mistakes[other]["mean"]:
-        return (f"The {lower_ece.upper()} has both the lower expected calibration error{ece_text} and fewer "
+        return (f"The {lower_ece.upper()} has both the lower {name}{ece_text} and fewer "
                 f"confident mistakes ({counts}).")
-    return (f"The {lower_ece.upper()} has the lower expected calibration error{ece_text} and as many "
-            f"confident mistakes ({counts}).")
+    return f"The {lower_ece.upper()} has the lower {name}{ece_text} and as many confident mistakes ({counts})."
 
 
 def over_confident(results: dict) -> dict:
@@ -260,6 +315,38 @@ def _negated(summary: dict) -> dict:
     if summary.get("ci_low") is None:
         return {**summary, "mean": -summary["mean"]}
     return {**summary, "mean": -summary["mean"], "ci_low": -summary["ci_high"], "ci_high": -summary["ci_low"]}
+
+
+def _diff(summary: dict) -> str:
+    """'+0.23 [0.10, 0.36]': a difference in percentage points with its 95% interval when it has one."""
+    text = f"{100 * summary['mean']:+.2f}"
+    return text + (f" {_interval(summary, percent=True, digits=2)}" if summary.get("ci_low") is not None else "")
+
+
+#: Above this training accuracy (both models) the train − test gap is close to its ceiling of
+#: 100% − test accuracy, so a smaller gap mostly restates a higher test accuracy.
+TRAIN_CEILING = 0.99
+
+
+def ceiling_caveat(results: dict, epochs: str) -> str:
+    """When both models' mean training accuracy is at least TRAIN_CEILING: the sentence that says a smaller
+    train − test gap is weak evidence of less overfitting, with the decomposition CNN − MLP gap = training
+    difference − test difference. Empty otherwise."""
+    s = results["summary"]
+    if not all("train_accuracy" in s[name][epochs] for name in ("mlp", "cnn")):
+        return ""
+    train = {name: s[name][epochs]["train_accuracy"]["mean"] for name in ("mlp", "cnn")}
+    if min(train.values()) < TRAIN_CEILING:
+        return ""
+    comparison = next(c for c in results["comparisons"] if str(c["epochs"]) == epochs)
+    diff = {key: _negated(comparison["mlp_minus_cnn"][key]) for key in ("train_accuracy", "test_accuracy")}
+    room = {name: 100 * (1 - s[name][epochs]["test_accuracy"]["mean"]) for name in ("mlp", "cnn")}
+    return (f"Both models are near the 100% ceiling of training accuracy (MLP {100 * train['mlp']:.2f}%, CNN "
+            f"{100 * train['cnn']:.2f}%), so a gap cannot exceed 100% − test accuracy ({room['mlp']:.2f} pp for "
+            f"the MLP, {room['cnn']:.2f} pp for the CNN): the CNN − MLP gap is the training difference "
+            f"({100 * diff['train_accuracy']['mean']:+.2f} pp) minus the test difference "
+            f"({_diff(diff['test_accuracy'])} pp) and mostly restates the CNN's higher test accuracy. A smaller gap "
+            "at this ceiling is weak evidence that the CNN overfits less.")
 
 
 def _pp(summary: dict, signed: bool = True) -> str:

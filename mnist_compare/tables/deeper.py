@@ -7,8 +7,9 @@ import numpy as np
 
 from .. import metrics
 from ..metrics import format_mean_std
-from .common import (MODEL_LABELS, _paired, _pp, calibration_contrast, caption, gap_closed, markdown_table,  # noqa: F401
-                     mlp_controls, over_confident, plural, share_closed_text, text_name)
+from .common import (MODEL_LABELS, _paired, _pp, calibration_contrast, caption, gap_closed, join_words,  # noqa: F401
+                     markdown_table, mlp_controls, over_confident, plural, share_closed_text, text_name)
+from .original import cite
 
 
 def _runs(results: dict, name: str) -> list[dict]:
@@ -19,40 +20,44 @@ def _test_size(results: dict) -> int:
     return int(results["provenance"]["split_sizes"]["test"])
 
 
-def uncertainty_markdown(results: dict, epochs: int | None = None) -> str:
-    """Per seed: test accuracy with its binomial (Wilson) 95% interval, i.e. the test-set sampling error;
-    then the spread over seeds (training randomness) beside the typical sampling half-width."""
+def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: bool = True) -> str:
+    """Per seed (``per_run``): test accuracy with its binomial (Wilson) 95% interval, i.e. the test-set sampling
+    error; then, like with like, the standard deviation over seeds (training randomness) beside the binomial
+    standard error of one run, √(p(1 − p)/n) (test-set sampling)."""
     epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
     n = _test_size(results)
-    rows, half_widths = [], {}
+    rows, sampling_sd = [], {}
     for name in ("mlp", "cnn"):
-        half_widths[name] = []
+        sampling_sd[name] = []
         for run in _runs(results, name):
             accuracy = run["snapshots"][epochs]["test"]["accuracy"]
             low, high = metrics.binomial_interval(round(accuracy * n), n)
-            half_widths[name].append((high - low) / 2)
+            sampling_sd[name].append(float(np.sqrt(accuracy * (1 - accuracy) / n)))
             rows.append([name.upper(), str(run["seed"]), f"{100 * accuracy:.2f}", f"[{100 * low:.2f}, {100 * high:.2f}]"])
-    spread = [[name.upper(), format_mean_std(results["summary"][name][epochs]["test_accuracy"], percent=True),
-               f"± {100 * np.mean(half_widths[name]):.2f}"] for name in ("mlp", "cnn")]
     seed_std = {name: results["summary"][name][epochs]["test_accuracy"]["std"] for name in ("mlp", "cnn")}
+    spread = [[name.upper(), f"{100 * results['summary'][name][epochs]['test_accuracy']['mean']:.2f}",
+               "n/a (1 seed)" if seed_std[name] is None else f"{100 * seed_std[name]:.2f}",
+               f"{100 * np.mean(sampling_sd[name]):.2f}"] for name in ("mlp", "cnn")]
     larger = [name.upper() for name in ("mlp", "cnn")
-              if seed_std[name] is not None and np.mean(half_widths[name]) > seed_std[name]]
+              if seed_std[name] is not None and np.mean(sampling_sd[name]) > seed_std[name]]
     if any(value is None for value in seed_std.values()):
         text = "With one seed there is no spread over seeds to compare with the sampling error."
     elif len(larger) == 2:
-        text = ("For both models the sampling half-width is larger than the spread over seeds: another test set of "
-                "the same size would move a run's accuracy by more than another seed does. The CNN − MLP difference "
-                "is measured on the same images for both models (the paired tests of 4.2), which removes most of "
-                "the sampling error from the comparison.")
+        text = ("For both models the sampling standard deviation of one run is larger than the standard deviation "
+                "over seeds: another test set of the same size would move a run's accuracy by more than another seed "
+                "does. The CNN − MLP difference is measured on the same images for both models (the paired tests of "
+                "section 4.2), which removes most of the sampling error from the comparison.")
     else:
-        text = (f"The sampling half-width is larger than the spread over seeds for: {', '.join(larger) or 'neither'}. "
-                "The CNN − MLP difference is measured on the same images for both models (the paired tests of 4.2).")
-    return (caption(results, f"Test accuracy per run after {epochs} epochs, with the test-set sampling error "
-                             f"(Wilson 95% interval, {n:,} images)") + "\n\n"
-            + markdown_table(["Model", "Seed", "Test accuracy (%)", "95% interval of this run (%)"], rows)
-            + "\n\n" + caption(results, "The two kinds of uncertainty side by side") + "\n\n"
-            + markdown_table(["Model", "Mean ± std over seeds (training randomness)",
-                              "Typical sampling half-width of one run"], spread) + "\n\n" + text)
+        text = (f"The sampling standard deviation of one run is larger than the standard deviation over seeds for: "
+                f"{', '.join(larger) or 'neither model'}. The CNN − MLP difference is measured on the same images for "
+                "both models (the paired tests of section 4.2).")
+    runs = (caption(results, f"Test accuracy per run after {epochs} epochs, with the test-set sampling error "
+                             f"(Wilson {cite('wilson1927')} 95% interval, {n:,} images)") + "\n\n"
+            + markdown_table(["Model", "Seed", "Test accuracy (%)", "95% interval of this run (%)"], rows) + "\n\n")
+    return ((runs if per_run else "") + caption(results, "The two kinds of uncertainty side by side, both as standard deviations (pp)")
+            + "\n\n"
+            + markdown_table(["Model", "Mean test accuracy (%)", "Std over seeds: training randomness",
+                              "Sampling std of one run, √(p(1 − p)/n): test-set sampling"], spread) + "\n\n" + text)
 
 
 def best_epochs(results: dict, name: str) -> list[dict]:
@@ -67,9 +72,9 @@ def best_epochs(results: dict, name: str) -> list[dict]:
     return out
 
 
-def best_epoch_markdown(results: dict) -> str:
-    """The best epoch of every run (lowest validation loss, the definition used throughout the report), and
-    what training on to the last epoch did to the validation set."""
+def best_epoch_markdown(results: dict, *, per_run: bool = True) -> str:
+    """The best epoch of every run (lowest validation loss, the definition used throughout the report; the table
+    with ``per_run``), and what training on to the last epoch did to the validation set."""
     last = len(results["runs"][0]["history"]["val_loss"])
     items = {name: best_epochs(results, name) for name in ("mlp", "cnn")}
     rows = []
@@ -85,6 +90,9 @@ def best_epoch_markdown(results: dict) -> str:
             f"average by epoch {last}, while the validation accuracy barely moves: the models grow more confident "
             "on the images they get wrong. Early stopping on the held-out validation set would keep the "
             "best-loss epoch; the test set is never used to choose it.")
+    if not per_run:
+        best = {name: ", ".join(str(i["best_epoch"]) for i in items[name]) for name in items}
+        return (f"Best epoch per seed: {best['mlp']} (MLP) and {best['cnn']} (CNN). " + text)
     return (caption(results, "Best epoch of every run (lowest validation loss, early stopping's usual choice)")
             + "\n\n"
             + markdown_table(["Model", "Seed", "Best epoch", "Val. loss there", f"Val. loss at epoch {last}",
@@ -103,10 +111,17 @@ def per_class_markdown(results: dict, epochs: int | None = None) -> str:
     for digit in range(10):
         rows.append([str(digit)] + [f"{100 * scores[name][key][digit]:.1f}" for name in ("mlp", "cnn")
                                     for key in ("precision", "recall", "f1")])
-    worst = {name: int(np.argmin(scores[name]["f1"])) for name in ("mlp", "cnn")}
+    # The lowest F1 as the table shows it (one decimal): digits equal there are tied, and all of them are named.
+    shown = {name: np.round(100 * scores[name]["f1"], 1) for name in ("mlp", "cnn")}
+    worst = {name: [digit for digit in range(10) if shown[name][digit] == shown[name].min()] for name in shown}
     higher = int(np.sum(scores["cnn"]["f1"] > scores["mlp"]["f1"]))
-    hardest = (f"{worst['mlp']} for both models" if worst["mlp"] == worst["cnn"] else
-               f"{worst['mlp']} for the MLP and {worst['cnn']} for the CNN")
+
+    def digits(name: str) -> str:
+        tied = f" (tied at {shown[name].min():.1f}%)" if len(worst[name]) > 1 else ""
+        return join_words([str(digit) for digit in worst[name]]) + tied
+
+    hardest = (f"{digits('mlp')} for both models" if worst["mlp"] == worst["cnn"] else
+               f"{digits('mlp')} for the MLP and {digits('cnn')} for the CNN")
     spread = ("its advantage is spread over the classes, not confined to one pair" if higher == 10 else
               f"for {plural(10 - higher, 'digit')} the MLP's F1 is as high or higher")
     text = f"The hardest digit by F1 is {hardest}. The CNN's F1 is higher for {higher} of the 10 digits: {spread}."
@@ -126,40 +141,59 @@ def calibration_markdown(results: dict) -> str:
                     results["research"]["capacity_control"][name][str(section["epochs"])]["test_accuracy"]["mean"])
         rows.append([MODEL_LABELS.get(name, name), format_mean_std(item["ece"], percent=True),
                      f"{100 * item['mean_confidence']['mean']:.2f}", f"{100 * accuracy:.2f}",
-                     f"{item['confident_mistakes']['mean']:.1f}"])
-    return (caption(results, f"Calibration after {section['epochs']} epochs ({section['bins']} equal-width "
-                             "confidence bins; mean over seeds)") + "\n\n"
+                     format_mean_std(item["confident_mistakes"], digits=1)])
+    return (caption(results, f"Calibration after {section['epochs']} epochs (expected calibration error, ECE "
+                             f"{cite('naeini2015', 'guo2017')}, over {section['bins']} equal-width confidence bins; "
+                             "mean over seeds)") + "\n\n"
             + markdown_table(["Model", "ECE (%)", "Mean confidence (%)", "Test accuracy (%)",
-                              "Wrong with ≥ 99% confidence (of 10,000)"], rows))
+                              f"Wrong with ≥ 99% confidence (of {_test_size(results):,}), mean ± std"], rows))
 
 
 def leads_sentence(section: dict) -> str:
-    """The CNN's lead over the MLP at every training-set size (largest set first), where it is largest,
-    and which sizes were trained for a different number of epochs."""
+    """The CNN's lead over the MLP at every training-set size (largest set first), paired by seed with its 95%
+    interval when the per-seed values are there; how the mean lead changes over the sizes trained for as many
+    epochs as the full set (a trend only when it is monotonic); and the sizes trained for other epochs, whose
+    lead is confounded by the number of epochs."""
+    from ..metrics import summarize
+
     sizes = list(section["sizes"])
-    leads = {size: 100 * (c["mean"] - m["mean"])
-             for size, c, m in zip(sizes, section["models"]["cnn"], section["models"]["mlp"])}
+    leads = {}
+    for size, c, m in zip(sizes, section["models"]["cnn"], section["models"]["mlp"]):
+        paired = c.get("values") and m.get("values") and len(c["values"]) == len(m["values"]) > 1
+        leads[size] = (summarize([a - b for a, b in zip(c["values"], m["values"])]) if paired
+                       else {"mean": c["mean"] - m["mean"]})
+
+    def points(lead: dict) -> str:
+        return f"{100 * lead['mean']:.1f}" + (f" [{100 * lead['ci_low']:.1f}, {100 * lead['ci_high']:.1f}]"
+                                             if lead.get("ci_low") is not None else "")
+
     order = sorted(sizes, reverse=True)
-    text = (f"The CNN's lead over the MLP is {join_numbers([f'{leads[s]:.1f}' for s in order])} points with "
-            f"{join_numbers([f'{s:,}' for s in order])} training images")
-    largest, smallest = max(leads, key=leads.get), min(sizes)
-    growing = all(leads[a] < leads[b] for a, b in zip(order, order[1:]))
-    if growing:
-        text += ": it grows as the training set shrinks"
-    elif largest == max(sizes):
-        text += f": largest with all {largest:,}"
-    else:
-        text += f": largest with {largest:,}" + (f" and smaller again with {smallest:,}" if largest != smallest else "")
+    intervals = all(leads[s].get("ci_low") is not None for s in order)
+    text = (f"The CNN's lead over the MLP is {join_numbers([points(leads[s]) for s in order])} points"
+            + (" (paired by seed, 95% intervals)" if intervals else "")
+            + f" with {join_numbers([f'{s:,}' for s in order])} training images")
     epochs = {int(size): int(e) for size, e in section.get("epochs", {}).items()}
     full = epochs.get(max(sizes))
-    other = {}
+    same = [s for s in order if full is None or epochs.get(s, full) == full]
+    other: dict[int, list[str]] = {}
     for size in sizes:
-        if full is not None and epochs.get(size, full) != full:
+        if size not in same:
             other.setdefault(epochs[size], []).append(f"{size:,}")
+    scope = (f"over the sizes trained for {full} epochs ({join_numbers([f'{s:,}' for s in same])} images) "
+             if other else "")
+    means = [leads[s]["mean"] for s in same]
+    if len(same) > 1 and all(a < b for a, b in zip(means, means[1:])):
+        text += f": {scope}the {'mean ' if intervals else ''}lead grows as the training set shrinks"
+    elif len(same) > 1 and all(a > b for a, b in zip(means, means[1:])):
+        text += f": {scope}the {'mean ' if intervals else ''}lead shrinks as the training set shrinks"
+    elif len(same) > 1:
+        largest = max(same, key=lambda s: leads[s]["mean"])
+        text += f": {scope}the lead does not change monotonically with the size (largest with {largest:,})"
     if other:
         text += ("; the runs on " + "; on ".join(f"{join_numbers(s)} images trained for {e} epochs"
                                                   for e, s in other.items())
-                 + f" instead of {full}, so the sizes differ in more than the data")
+                 + f" instead of {full}, so the lead there is confounded by the number of epochs and is not part "
+                   "of that comparison")
     return text + "."
 
 
@@ -180,7 +214,8 @@ def data_efficiency_markdown(results: dict) -> str:
     text = (leads_sentence(section) + " "
             + ("The CNN is ahead of both MLPs at every size. " if above else
                "The CNN is not ahead of both MLPs at every size. ")
-            + "The convolution builds in what the MLPs must learn from examples: a stroke is a stroke wherever it is.")
+            + "That fits the convolution building in what the MLPs must learn from examples (a stroke is a stroke "
+              "wherever it is), though these runs do not test it.")
     return (caption(results, f"Test accuracy (%) against training-set size (mean ± std over "
                              f"{plural(len(section['seeds']), 'seed')}; each seed draws its own stratified subset)")
             + "\n\n"
@@ -264,12 +299,23 @@ def shift_markdown(results: dict) -> str:
             for n in names]
     last = len(levels) - 1
     kept = {n: curves[n][last]["mean"] / curves[n][0]["mean"] for n in names}
+    images = results["research"]["robustness"]["images"]
     text = (f"At {levels[last]} pixels the original report's CNN keeps {100 * kept['cnn']:.0f}% of its unshifted accuracy and "
             f"the MLP {100 * kept['mlp']:.0f}%"
-            + (f"; the GAP CNN keeps {100 * kept['cnn_gap']:.0f}%" if "cnn_gap" in kept else "") + ". "
+            + (f"; the GAP CNN {cite('lin2014')} keeps {100 * kept['cnn_gap']:.0f}%" if "cnn_gap" in kept else "") + ". "
             "Part of every drop at large shifts is the digit leaving the 28×28 frame (MNIST digits fill a 20×20 box), "
-            "which no architecture can undo; the rest is the dense head reading features at fixed places.")
-    return (caption(results, "Accuracy (%) on test digits shifted by 0-8 pixels in a random direction") + "\n\n"
+            "which no architecture can undo. That the GAP CNN loses a smaller share is consistent with the CNN's "
+            "dense head, which reads features at fixed places, causing part of the CNN's drop; but the GAP CNN "
+            "differs from the CNN in more than its head, so this does not isolate the head.")
+    gap_cnn = results["research"].get("architecture_controls", {}).get("models", {}).get("cnn_gap")
+    if "cnn_gap" in curves and gap_cnn:
+        full = gap_cnn[str(gap_cnn["epochs"])]["test_accuracy"]["mean"]
+        text += (f" The 0 px column is measured on these {images:,} test digits, so it differs from the accuracies "
+                 f"on all {_test_size(results):,} test digits elsewhere: the GAP CNN reads "
+                 f"{100 * curves['cnn_gap'][0]['mean']:.1f}% here and {100 * full:.2f}% on the whole test set "
+                 "(controls table).")
+    return (caption(results, f"Accuracy (%) on test digits shifted by 0-8 pixels in a random direction (the same "
+                             f"{images:,}-image stratified subset of the test set for every model)") + "\n\n"
             + markdown_table(["Model"] + [f"{level} px" for level in picks], rows) + "\n\n" + text)
 
 
@@ -296,7 +342,7 @@ def _pp_sentence(section: dict) -> str:
 
 
 def inside_conclusions_markdown(results: dict) -> str:
-    """Notebook 7's conclusions, every number from results.json."""
+    """The conclusions of the chapter inside the models: what they learned, calibration, data efficiency."""
     research = results["research"]
     cal = research["calibration"]["models"]
     eff = research["data_efficiency"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .. import config
 from ..metrics import best_epoch, format_mean_std
-from .common import (COMPARISON_ROWS, _excludes_zero, _interval, _negated, caption, comparison_rows, device_sentence,
-                     markdown_table, plural, seeds_phrase)
+from .common import (COMPARISON_ROWS, _diff, _excludes_zero, _interval, _negated, caption, ceiling_caveat,
+                     comparison_rows, device_sentence, markdown_table, plural, seeds_phrase)
+from .original import cite
 
 
 def model_markdown(results: dict, name: str) -> str:
@@ -66,7 +67,8 @@ def mcnemar_markdown(results: dict) -> str:
         for test in comparison["mcnemar"]:
             rows.append([str(comparison["epochs"]), str(test["seed"]), f"{test['a_only']}", f"{test['b_only']}",
                          f"{test['both_wrong']}", f"{test['p_value']:.1e}"])
-    return caption(results, "McNemar's exact test, MLP vs CNN on the same test images") + "\n\n" + markdown_table(
+    title = f"McNemar's exact test {cite('mcnemar1947')}, MLP vs CNN on the same test images"
+    return caption(results, title) + "\n\n" + markdown_table(
         ["Epochs", "Seed", "only MLP right", "only CNN right", "both wrong", "p-value"], rows)
 
 
@@ -121,14 +123,15 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
         f"The {better} is ahead by {abs(100 * diff['test_accuracy']['mean']):.2f} percentage points"
         + (f" (95% interval of CNN − MLP: {_interval(diff['test_accuracy'], percent=True, digits=2)} pp)"
            if diff['test_accuracy'].get('ci_low') is not None else "")
-        + f", and McNemar's exact test on the same test images finds the difference significant (p < 0.05) "
-        f"for {significant} of {plural(n, 'seed')}.")
+        + f", and McNemar's exact test {cite('mcnemar1947')} on the same test images finds the difference "
+        f"significant (p < 0.05) for {significant} of {plural(n, 'seed')}.")
     ratio = parameters["cnn"] / parameters["mlp"]
     lines.append(
         f"- **Size.** The CNN has {parameters['cnn']:,} parameters and the MLP {parameters['mlp']:,}: the CNN is "
         f"{ratio:.1f} times larger, because its dense layer reads 13×13×32 = 5,408 features. The original report "
-        "says the CNN has fewer parameters; that is false for these two models.")
+        f"{cite('original')} says the CNN has fewer parameters; that is false for these two models.")
     gap_diff = diff["accuracy_gap"]
+    ceiling = ceiling_caveat(results, str(last))
     lines.append(
         f"- **Overfitting.** The gap between training and test accuracy after {last} epochs is "
         f"{pct(s['mlp'][str(last)]['accuracy_gap'])} pp for the MLP and {pct(s['cnn'][str(last)]['accuracy_gap'])} pp "
@@ -137,7 +140,7 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
            + (" (excludes 0)" if _excludes_zero(gap_diff) else " (includes 0)")
            if gap_diff.get("ci_low") is not None else "")
         + ". Both gaps are small; the gap is a difference of accuracies, not a separate quantity the "
-        "models optimise.")
+        "models optimise." + (f" {ceiling}" if ceiling else ""))
     if first != last:
         parts = []
         for name in ("mlp", "cnn"):
@@ -151,9 +154,9 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
         gap = {name: epoch_change(results, name, "accuracy_gap") for name in ("mlp", "cnn")}
         lines.append(f"- **{first} vs {last} epochs** (paired by seed). Test accuracy changes by "
                      + "; ".join(parts)
-                     + f". Over the same epochs training accuracy changes by {100 * train['mlp']['mean']:+.2f} pp "
-                       f"(MLP) and {100 * train['cnn']['mean']:+.2f} pp (CNN), and the overfitting gap by "
-                       f"{100 * gap['mlp']['mean']:+.2f} pp and {100 * gap['cnn']['mean']:+.2f} pp.")
+                     + f". Over the same epochs training accuracy changes by {_diff(train['mlp'])} pp "
+                       f"(MLP) and {_diff(train['cnn'])} pp (CNN), and the overfitting gap by "
+                       f"{_diff(gap['mlp'])} pp and {_diff(gap['cnn'])} pp (95% intervals over seeds).")
     return "\n".join(lines)
 
 
