@@ -157,6 +157,18 @@ def load_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = 
             for name, run_dir in ensure_models(names, epochs=epochs, seed=seed).items()}
 
 
+def load_reader(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = config.FIRST_SEED):
+    """The demo's reader of the saved models of one seed: each model's confidences scaled by the temperature
+    fitted on the validation set (its ``calibration.json``, when fitted for this snapshot; else unscaled)."""
+    from .demo import DigitReader
+    from .training import read_temperature
+
+    epochs = epochs or max(config.FAST_SNAPSHOT_EPOCHS if config.fast_mode() else config.SNAPSHOT_EPOCHS)
+    run_dirs = ensure_models(names, epochs=epochs, seed=seed)
+    models = load_models(names, epochs=epochs, seed=seed)
+    return DigitReader(models, {name: read_temperature(run_dir, epochs) for name, run_dir in run_dirs.items()})
+
+
 def save_and_show(fig, name: str) -> None:
     """Write the figure to ``figures/<name>.png`` (FAST outputs elsewhere); Jupyter shows it."""
     from .plots import save_figure

@@ -206,7 +206,7 @@ def _contents(toc: list, pages: dict | None) -> str:
 
 
 #: A table rendered by ``tables``: a bold title line, a blank line, then the table.
-TABLE_TITLE = re.compile(r"\A\*\*(?!Table \d)(.+?)\*\*(\s*\n\s*\n\s*\|)", re.S)
+TABLE_TITLE = re.compile(r"^\*\*(?!Table \d)([^\n]+?)\*\*((?: \[[^\n]*\])?\s*\n\s*\n\s*\|)", re.M)
 
 
 def _joined(value):
@@ -220,7 +220,7 @@ def number_figures_and_tables(cells: list) -> list:
     A figure is a code cell whose ``caption`` metadata (set in the notebook) describes its image: the image
     and "**Figure N.** caption" become one ``<figure>`` (one block on paper: never a caption without its
     picture). A table is a Markdown output that opens with a bold title and a table (what ``tables``
-    renders): its title becomes "**Table N.** title".
+    renders): its title becomes "**Table N.** title", for every such table of the output.
     """
     figures, tables_seen = 0, 0
     for cell in cells:
@@ -230,10 +230,13 @@ def number_figures_and_tables(cells: list) -> list:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             text = _joined(data.get("text/markdown"))
-            if text and TABLE_TITLE.match(text):
-                tables_seen += 1
-                data["text/markdown"] = TABLE_TITLE.sub(
-                    lambda m: f"**Table {tables_seen}.** **{m.group(1)}**{m.group(2)}", text, count=1)
+            if text and TABLE_TITLE.search(text):
+                def numbered(m):
+                    nonlocal tables_seen
+                    tables_seen += 1
+                    return f"**Table {tables_seen}.** **{m.group(1)}**{m.group(2)}"
+
+                data["text/markdown"] = TABLE_TITLE.sub(numbered, text)
             if caption and "image/png" in data:
                 figures += 1
                 png = _joined(data["image/png"])
@@ -262,7 +265,7 @@ def glance_cells(results: dict, toc: list) -> list:
     if not (results.get("summary") and results.get("research")):
         return []
     heading = (f"# {GLANCE_HEADING}\n\nThe test accuracy of every model this report trains, then each claim of the "
-               "original report with what was measured and the verdict; the chapters after it give the evidence.")
+               "original report with what was measured and the verdict; the chapters after them give the evidence.")
     figure = new_code_cell("glance.plot_headline(results)", metadata={
         "caption": "Test accuracy of every model after its last epoch: the original report's MLP and CNN, the "
                    "MLP controls (wider, as many parameters or multiply-adds as the CNN; deeper), the CNN with "
@@ -270,7 +273,8 @@ def glance_cells(results: dict, toc: list) -> list:
     png = base64.b64encode(glance.figure_png(glance.plot_headline(results))).decode("ascii")
     figure.outputs = [new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
     verdicts = new_code_cell("tables.verdicts_markdown(results)")
-    verdicts.outputs = [new_output("display_data", data={"text/markdown": tables.verdicts_markdown(results)})]
+    verdicts.outputs = [new_output("display_data", data={
+        "text/markdown": f'<div class="glance-verdicts">\n\n{tables.verdicts_markdown(results)}\n\n</div>'})]
     return [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)), figure, verdicts]
 
 
@@ -400,6 +404,7 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
                 cell.outputs = without_plumbing(cell.get("outputs", []))
                 _renumber_outputs(cell, numbers)
             (appendices[key] if key else cells).append(cell)
+    first_appendix = next((key for key, moved in appendices.items() if moved), None)
     for key, moved in appendices.items():
         if not moved:
             continue
@@ -407,7 +412,9 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
         if key == SOURCE_APPENDIX_KEY:
             heading += ("\n\nThe code a reader may want to check, as the package defines it: the two builders, "
                         "the training step and the preprocessing of a drawing (chapter 2 describes them).")
-        cells.append(new_markdown_cell(_anchor_headings(heading, f"appendix{key}", toc, first=True)))
+        # The appendices start on a new page after the references, then run on like the chapters.
+        cells.append(new_markdown_cell(_anchor_headings(heading, f"appendix{key}", toc, first=True,
+                                                        new_page=key == first_appendix)))
         for cell in moved:
             if cell.cell_type == "markdown":
                 cell.source = _anchor_headings(cell.source, f"appendix{key}", toc, first=False)
@@ -417,7 +424,7 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
         appendix = (f"# {SETUP_APPENDIX}\n\nEvery notebook starts with this cell. It makes the package "
                     "importable (in Colab it clones the repository and installs `requirements.txt`), then "
                     "`notebook.setup()` picks the mode and the output folders. The report shows it once.")
-        cells.append(new_markdown_cell(_anchor_headings(appendix, "setup", toc, first=True)))
+        cells.append(new_markdown_cell(_anchor_headings(appendix, "setup", toc, first=True, new_page=False)))
         cells.append(new_code_cell(setup_source, metadata={"tags": ["report-long"]}))  # may break across pages
     contents = _contents(toc, pages)
     abstract = tables.abstract_markdown(results) if results.get("summary") else ""

@@ -107,7 +107,7 @@ def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
     assert outcome["html"] == html_path and html_path.is_file() and pdf_path.is_file()
     assert [item["name"] for item in outcome["notebooks"]] == [p.name for p in report.notebook_paths()]
     assert outcome["blocked_requests"] == [], "the page asked for something remote"
-    assert outcome["equations"] >= 5, "the equations were typeset"
+    assert outcome["equations"] >= 4, "the equations were typeset (the ECE and temperature scaling, display and inline)"
     numbers = list(outcome["contents_pages"].values())
     assert len(numbers) >= 40 and numbers == sorted(numbers) and numbers[0] >= 2, \
         "the contents give a page for (nearly) every heading, in order"
@@ -272,3 +272,25 @@ def test_a_notebook_without_its_title_continues_the_chapter_before_it():
     assert "## 3.1 Table" in body
     assert "Chapters 2 and 2 give the models; see (2.2)." in body
     assert "As in section 2.1 and chapter 2." in body
+
+
+def test_every_titled_table_of_an_output_gets_a_number():
+    """An output may hold several tables (the original report's tables, corrected): each is numbered."""
+    text = ("**First**\n\n| a |\n|---|\n| 1 |\n\nA sentence with **bold** words.\n\n"
+            "**Second** [FAST (subset, not the real result)]\n\n| b |\n|---|\n| 2 |\n")
+    cell = new_code_cell("tables.something(results)")
+    cell.outputs = [{"output_type": "display_data", "metadata": {}, "data": {"text/markdown": text}}]
+    numbered = report.number_figures_and_tables([cell])[0].outputs[0]["data"]["text/markdown"]
+    assert "**Table 1.** **First**" in numbered and "**Table 2.** **Second** [FAST" in numbered
+    assert "**bold**" in numbered and "Table 3" not in numbered
+
+
+def test_only_the_first_appendix_starts_a_new_page():
+    """After the references the appendices start on a new page, then run on one after another."""
+    notebook = new_notebook(cells=[new_markdown_cell("# 1. Intro"), new_markdown_cell("## 1.1 Text"),
+                                   new_markdown_cell("## 1.2 Parity", metadata={"appendix": "A"}),
+                                   new_markdown_cell("The builder:", metadata={"tags": [report.APPENDIX_TAG]})])
+    sources = [cell.source for cell in report.combine([notebook], RESULTS).cells]
+    starts = [source for source in sources if "report-section-start" in source]
+    assert len(starts) == 1 and "# Appendix A." in starts[0]
+    assert any(f"# {report.SOURCE_APPENDIX}" in source for source in sources)
