@@ -464,7 +464,7 @@ def plot_reliability(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
 def plot_data_efficiency(results: dict) -> plt.Figure:
     """Test accuracy against the number of training images (log scale), bands span the seeds."""
     section = results["research"]["data_efficiency"]
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.3))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 2.9))
     sizes = section["sizes"]
     for name, points in section["models"].items():
         means = [100 * p["mean"] for p in points]

@@ -253,8 +253,9 @@ GLANCE_HEADING = "Results at a glance"
 
 
 def glance_cells(results: dict, toc: list) -> list:
-    """The page after the abstract: every model's test accuracy with its interval (``glance.plot_headline``)
-    and the verdict on each claim of the original report (``tables.verdicts_markdown``). Nothing when the
+    """The page after the abstract: every model's test accuracy with its interval (``glance.plot_headline``),
+    the verdict on each claim of the original report (``tables.verdicts_markdown``) and the findings
+    (``tables.overall_conclusion_markdown``). Nothing when the
     results hold no research (a run with ``--no-research``)."""
     import base64
 
@@ -265,7 +266,7 @@ def glance_cells(results: dict, toc: list) -> list:
     if not (results.get("summary") and results.get("research")):
         return []
     heading = (f"# {GLANCE_HEADING}\n\nThe test accuracy of every model this report trains, then each claim of the "
-               "original report with what was measured and the verdict; the chapters after them give the evidence.")
+               "original report with what was measured and the verdict, and the findings; the chapters after them give the evidence.")
     figure = new_code_cell("glance.plot_headline(results)", metadata={
         "caption": "Test accuracy of every model after its last epoch: the original report's MLP and CNN, the "
                    "MLP controls (wider, as many parameters or multiply-adds as the CNN; deeper), the CNN with "
@@ -275,7 +276,10 @@ def glance_cells(results: dict, toc: list) -> list:
     verdicts = new_code_cell("tables.verdicts_markdown(results)")
     verdicts.outputs = [new_output("display_data", data={
         "text/markdown": f'<div class="glance-verdicts">\n\n{tables.verdicts_markdown(results)}\n\n</div>'})]
-    return [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)), figure, verdicts]
+    findings = new_code_cell("tables.overall_conclusion_markdown(results)")
+    findings.outputs = [new_output("display_data", data={
+        "text/markdown": "**Findings**\n\n" + tables.overall_conclusion_markdown(results)})]
+    return [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)), figure, verdicts, findings]
 
 
 #: The report's appendices, in order: a cell goes to one by its ``appendix`` metadata (its letter); cells
@@ -387,6 +391,8 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
                          and cell.source.startswith(SETUP_MARKER)), None)
     kept = [remover.preprocess(copy.deepcopy(nb), {})[0] for nb in notebooks]
     numbers = section_numbers(kept)
+    for cell in glance:
+        _renumber_outputs(cell, numbers)
     cells, appendices = [], {key: [] for key in APPENDICES}
     for index, nb in enumerate(kept, start=1):
         first_markdown = True

@@ -92,6 +92,10 @@ def update_readme(results: dict, readme: Path | None = None) -> bool:
     return updated
 
 
+#: The research sections the paper's follow-up experiments added, each held to 90 s in the pipeline.
+ADDED_SECTIONS = ("shift_augmentation", "temperature_scaling", "equivariance", "disagreements", "gap_noise")
+
+
 def benchmark_markdown(benchmark: dict) -> str:
     """The benchmark as a table: training seconds per epoch, prediction latency, the whole pipeline,
     each against its target where it has one."""
@@ -150,7 +154,13 @@ def benchmark_markdown(benchmark: dict) -> str:
             parts.append(f"a CNN epoch {pipeline['grid_cnn_epoch_s']:.2f} s")
         rows.append([f"Whole report from scratch, {plural(len(pipeline['seeds']), 'seed')} (min)",
                      f"{pipeline['wall_s'] / 60:.1f}", "1 run: " + ", ".join(parts),
-                     _target(pipeline["wall_s"] <= 480, "≤ 8 min")])
+                     "none (the 8-minute target is retired)"])
+        added = {name: sections[name] for name in ADDED_SECTIONS if sections.get(name) is not None}
+        if added:
+            rows.append(["Each research section added for the paper, in that run (s)",
+                         f"{max(added.values()):.1f} (the largest)",
+                         ", ".join(f"{name.replace('_', ' ')} {seconds:.1f}" for name, seconds in added.items()),
+                         _target(max(added.values()) <= 90, "≤ 90 s each")])
     header = ["Measure", "Median", "Runs", "Target"]
     when = {part: benchmark[part].get("created", benchmark.get("created", "?"))[:16]
             for part in ("training_speed", "demo_latency", "pipeline") if part in benchmark}
