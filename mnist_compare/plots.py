@@ -410,11 +410,11 @@ def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=
     return fig
 
 
-def plot_error_gallery(results: dict, test_images) -> plt.Figure:
-    """The digits the seed-0 models get most confidently wrong, with both models' answers."""
+def plot_error_gallery(results: dict, test_images, *, count: int | None = None) -> plt.Figure:
+    """The digits the seed-0 models get most confidently wrong (the first ``count``), with both models' answers."""
     gallery = results["research"]["errors"]
-    items = gallery["items"]
-    fig, axes = _image_panels(len(items), 3)
+    items = gallery["items"][:count]
+    fig, axes = _image_panels(len(items), 3, cols=6 if count and count <= 6 else 5)
     for ax, item in zip(axes.flat, items):
         ax.imshow(np.squeeze(test_images[item["index"]]), cmap="gray_r")
         lines = [f"#{item['index']}: true {item['label']}"]
@@ -670,7 +670,7 @@ def plot_equivariance(models: dict, image, *, results: dict | None = None, shift
 
 
 def _disagreement_panels(subfig, items, label_text: str) -> None:
-    axes = subfig.subplots(2, 4)
+    axes = np.atleast_1d(subfig.subplots(1, len(items)))
     for ax in axes.flat:
         ax.axis("off")
     for ax, item in zip(axes.flat, items):
@@ -684,21 +684,22 @@ def _disagreement_panels(subfig, items, label_text: str) -> None:
     subfig.suptitle(label_text, fontsize=9.5)
 
 
-def plot_disagreements(results: dict, test_images) -> plt.Figure:
+def plot_disagreements(results: dict, test_images, *, per_side: int = 6) -> plt.Figure:
     """The test digits only one model gets right (seed 0), both ways, with both models' answers and the counts
-    per seed in the titles (``research.disagreements``)."""
+    per seed in the titles (``research.disagreements``): one row of the first ``per_side`` of each way."""
     section = results["research"]["disagreements"]
     gallery = section["gallery"]
     counts = section["counts"]
     seeds = len(section["seeds"])
-    fig = plt.figure(figsize=(PAGE_WIDTH, 7.0), layout="constrained")
+    side = PAGE_WIDTH / per_side - 0.1
+    fig = plt.figure(figsize=(PAGE_WIDTH, 2 * (side + 0.95) + 0.35), layout="constrained")
     halves = fig.subfigures(2, 1, hspace=0.04)
     for subfig, key in zip(halves, ("cnn_only", "mlp_only")):
         summary = counts[key]
         seed_count = summary["values"][section["seeds"].index(gallery["seed"])]
         spread = (f"; {summary['mean']:.1f} ± {summary['std']:.1f} per seed over {seeds} seeds" if summary.get("std")
                   is not None else "")
-        items = [{**item, "image": test_images[item["index"]]} for item in gallery[key]]
+        items = [{**item, "image": test_images[item["index"]]} for item in gallery[key][:per_side]]
         wrong = "MLP" if key == "cnn_only" else "CNN"
         _disagreement_panels(subfig, items, f"{section['directions'][key]}: {int(seed_count)} test digits in seed "
                                             f"{gallery['seed']}{spread}\n(shown: the {len(items)} the {wrong} "

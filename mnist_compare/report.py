@@ -47,7 +47,7 @@ HEADING = re.compile(r"^(#{1,2})\s+(.+?)\s*$", re.M)
 PLUMBING = re.compile(
     r"^(Read results\.json|Closing server running on port|Headless run:|Mode: |Training the runs|"
     r"WARNING: All log messages|[IWE]\d{4} \d|.*absl::|.*cudart_stub|.*oneDNN custom operations)")
-SETUP_APPENDIX = "Appendix E. The Setup cell"
+SETUP_APPENDIX = "Appendix F. The Setup cell"
 #: Cell tags the notebooks use (the names Jupyter Book uses too): a cell tagged ``remove-cell`` is for the
 #: notebook only (its goals, Setup, a live demo, what the next cell does) and never reaches the report;
 #: ``remove-input`` / ``remove-output`` leave out a cell's code or its output. Cells tagged
@@ -288,9 +288,10 @@ APPENDICES = {
     "A": "The original report beside this one: its numbers, its errors, its tables corrected",
     "B": "An improved CNN",
     "C": "Costs: parameters, multiply-adds and time",
-    "D": "The source of the builders, the training step and the preprocessing",
+    "D": "Per-class precision, recall and F1",
+    "E": "The source of the builders, the training step and the preprocessing",
 }
-SOURCE_APPENDIX_KEY = "D"
+SOURCE_APPENDIX_KEY = "E"
 SOURCE_APPENDIX = f"Appendix {SOURCE_APPENDIX_KEY}. {APPENDICES[SOURCE_APPENDIX_KEY]}"
 #: A numbered section heading of a chapter: "## 6.4 User-like drawings".
 SECTION_HEADING = re.compile(r"^(##) (\d+)\.(\d+) (?:Appendix: )?(.*)$", re.M)

@@ -95,7 +95,7 @@ def _preprocessing_steps(request):
 def _error_gallery(request):
     data = request.getfixturevalue("mnist")
     test_images = np.resize(data["x_test"], (10_000, 28, 28))  # the gallery indexes the full test set
-    return plots.plot_error_gallery(request.getfixturevalue("results"), test_images)
+    return plots.plot_error_gallery(request.getfixturevalue("results"), test_images, count=6)
 
 
 #: Every figure the report shows: the notebooks' (``notebook.save_and_show(figure, name)``, drawn with their
