@@ -424,8 +424,6 @@ def overall_conclusion_markdown(results: dict) -> str:
         f"through crop + padding + centre of mass: MLP {100 * drawings['mlp']['bbox_com']['mean']:.1f}%, CNN "
         f"{100 * drawings['cnn']['bbox_com']['mean']:.1f}%. Other writers' digits (scikit-learn), the same way: "
         f"MLP {100 * other['mlp']['bbox_com']['mean']:.1f}%, CNN {100 * other['cnn']['bbox_com']['mean']:.1f}%.")
-    from .deeper import leads_sentence
-
     cal = research["calibration"]["models"]
     eff = research["data_efficiency"]
     lines.append(
@@ -433,9 +431,9 @@ def overall_conclusion_markdown(results: dict) -> str:
         f"{100 * cal['mlp']['ece']['mean']:.2f}% (MLP) and {100 * cal['cnn']['ece']['mean']:.2f}% (CNN)"
         + (f", CNN − MLP {_pp(_paired(cal['cnn']['ece'], cal['mlp']['ece']))} paired by seed"
            if "values" in cal["cnn"]["ece"] and "values" in cal["mlp"]["ece"] else "") + ". "
-        f"{calibration_contrast(results, with_ece=False)} "
         + (temperature_abstract(research["temperature_scaling"]) + " " if "temperature_scaling" in research else "")
-        + leads_sentence(eff))
+        + f"Their confident mistakes are compared in section 7.3; section 7.4 gives the CNN's lead at each of "
+        f"{len(eff['sizes'])} training-set sizes and which of them is confounded by more epochs.")
     verdicts = verdicts_rows(results)
     counts = Counter(row[2] for row in verdicts)
     lines.append("6. **The original's claims** (Table 1): " + ", ".join(f"{n} {word}" for word, n in counts.items())
