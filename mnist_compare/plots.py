@@ -410,6 +410,16 @@ def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=
     return fig
 
 
+def _answers_title(item: dict) -> str:
+    """A test digit's index and label, then each model's answer, confidence and ✓ or ✗, a line each."""
+    lines = [f"#{item['index']}: true {item['label']}"]
+    for name in ("mlp", "cnn"):
+        answer = item[name]
+        mark = "✓" if answer["predicted"] == item["label"] else "✗"
+        lines.append(f"{MODEL_LABELS[name]} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
+    return "\n".join(lines)
+
+
 def plot_error_gallery(results: dict, test_images, *, count: int | None = None) -> plt.Figure:
     """The digits the seed-0 models get most confidently wrong (the first ``count``), with both models' answers."""
     gallery = results["research"]["errors"]
@@ -417,12 +427,7 @@ def plot_error_gallery(results: dict, test_images, *, count: int | None = None) 
     fig, axes = _image_panels(len(items), 3, cols=6 if count and count <= 6 else 5)
     for ax, item in zip(axes.flat, items):
         ax.imshow(np.squeeze(test_images[item["index"]]), cmap="gray_r")
-        lines = [f"#{item['index']}: true {item['label']}"]
-        for name in ("mlp", "cnn"):
-            answer = item[name]
-            mark = "✓" if answer["predicted"] == item["label"] else "✗"
-            lines.append(f"{MODEL_LABELS[name]} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
-        ax.set_title("\n".join(lines), fontsize=9)
+        ax.set_title(_answers_title(item), fontsize=9)
     fig.suptitle(_title(f"Most confident mistakes after {gallery['epochs']} epochs (seed {gallery['seed']})",
                         results))
     fig.tight_layout()
@@ -675,12 +680,7 @@ def _disagreement_panels(subfig, items, label_text: str) -> None:
         ax.axis("off")
     for ax, item in zip(axes.flat, items):
         ax.imshow(np.squeeze(item["image"]), cmap="gray_r")
-        lines = [f"#{item['index']}: true {item['label']}"]
-        for name in ("mlp", "cnn"):
-            answer = item[name]
-            mark = "✓" if answer["predicted"] == item["label"] else "✗"
-            lines.append(f"{MODEL_LABELS[name]} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
-        ax.set_title("\n".join(lines), fontsize=8.5)
+        ax.set_title(_answers_title(item), fontsize=8.5)
     subfig.suptitle(label_text, fontsize=9.5)
 
 

@@ -129,3 +129,27 @@ def wait_for_http(process, url: str, log: Path, timeout: float, *, what: str, in
         if time.perf_counter() - started > timeout:
             pytest.fail(f"{what} did not answer {url} within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
         time.sleep(interval)
+
+
+def fast_research_sections(root: Path, names, prepare=None):
+    """The fast-mode grid on the shipped MNIST subset in ``root``, then the research sections ``names`` computed
+    in order (``prepare(ctx, splits, paths)`` may first make what they read and return the research so far):
+    ``(results with those sections, paths, splits)``."""
+    from mnist_compare import config, data, experiments, research
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(config.ENV_OUTPUT, str(root))
+        patch.setenv(config.ENV_FAST, "1")
+        patch.delenv(config.ENV_SEEDS, raising=False)
+        results = experiments.run_grid(fast=True, research=False, data_path=SMALL_MNIST, show_progress=False,
+                                       log=lambda *_: None)
+        paths = config.output_paths(True)
+        splits = data.prepare_splits(SMALL_MNIST, fast=True)
+        ctx = research._Context(results, splits, paths, False, lambda *_: None)
+        out = prepare(ctx, splits, paths) if prepare else {}
+        for name in names:
+            version, compute = research.SECTIONS[name]
+            assert version == 1
+            out[name] = compute(ctx, out)
+    results["research"] = out
+    return results, paths, splits

@@ -89,7 +89,7 @@ def _preprocessing_steps(request):
     data = request.getfixturevalue("mnist")
     canvases = drawings.user_like_canvases(data["x_test"][:4], seed=7)
     steps = preprocessing.preprocess(canvases[0], "bbox")
-    return plots.plot_preprocessing_steps(steps, title="Demo v2: the preprocessing steps of one drawing")
+    return plots.plot_preprocessing_steps(steps, title="The preprocessing steps of one drawing (crop + 20% padding)")
 
 
 def _error_gallery(request):

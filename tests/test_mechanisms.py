@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from mnist_compare import config, data, mechanisms, metrics, plots, research, tables  # noqa: E402
-from tests.conftest import SMALL_MNIST  # noqa: E402
+from mnist_compare import mechanisms, metrics, plots, research, tables  # noqa: E402
+from tests.conftest import fast_research_sections  # noqa: E402
 
 
 def ink_images(count=6, seed=0, margin=5):
@@ -158,30 +158,17 @@ def test_a_common_feature_offset_is_found_and_removed():
 
 # --- the three sections in fast mode on the shipped subset --------------------------------------------------
 
+def _gap_cnn(ctx, splits, paths) -> dict:
+    """Only the GAP CNN of the architecture controls is read: train it alone, as architecture_controls does."""
+    with research._progress(1, False) as progress:
+        research._extra_runs("architecture", [research.GAP_MODEL], [0], splits, (1,), paths, progress)
+    return {"architecture_controls": {"models": {research.GAP_MODEL: {"seeds": [0], "epochs": 1}}}}
+
+
 @pytest.fixture(scope="module")
 def fast_sections(tmp_path_factory):
-    from mnist_compare import experiments
-
-    root = tmp_path_factory.mktemp("mechanisms")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(config.ENV_OUTPUT, str(root))
-        patch.setenv(config.ENV_FAST, "1")
-        patch.delenv(config.ENV_SEEDS, raising=False)
-        results = experiments.run_grid(fast=True, research=False, data_path=SMALL_MNIST, show_progress=False,
-                                       log=lambda *_: None)
-        paths = config.output_paths(True)
-        splits = data.prepare_splits(SMALL_MNIST, fast=True)
-        ctx = research._Context(results, splits, paths, False, lambda *_: None)
-        # Only the GAP CNN of the architecture controls is read: train it alone, as architecture_controls does.
-        with research._progress(1, False) as progress:
-            research._extra_runs("architecture", [research.GAP_MODEL], [0], splits, (1,), paths, progress)
-        out = {"architecture_controls": {"models": {research.GAP_MODEL: {"seeds": [0], "epochs": 1}}}}
-        for name in ("equivariance", "disagreements", "gap_noise"):
-            version, compute = research.SECTIONS[name]
-            assert version == 1
-            out[name] = compute(ctx, out)
-    results["research"] = out
-    return results, paths, splits
+    return fast_research_sections(tmp_path_factory.mktemp("mechanisms"),
+                                  ("equivariance", "disagreements", "gap_noise"), prepare=_gap_cnn)
 
 
 def test_the_equivariance_section_measures_every_representation(fast_sections):

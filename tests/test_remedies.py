@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from mnist_compare import config, data, metrics, plots, research, storage, tables, training  # noqa: E402
-from tests.conftest import SMALL_MNIST  # noqa: E402
+from tests.conftest import SMALL_MNIST, fast_research_sections  # noqa: E402
 
 SHIPPED = {name: config.PROJECT_ROOT / "models" / f"{name}_seed0" for name in ("mlp", "cnn")}
 EPOCH = 10
@@ -169,25 +169,7 @@ def test_the_shift_sentence_states_the_numbers_and_a_verdict_as_strong_as_they_a
 
 @pytest.fixture(scope="module")
 def fast_sections(tmp_path_factory):
-    from mnist_compare import experiments
-
-    root = tmp_path_factory.mktemp("remedies")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(config.ENV_OUTPUT, str(root))
-        patch.setenv(config.ENV_FAST, "1")
-        patch.delenv(config.ENV_SEEDS, raising=False)
-        results = experiments.run_grid(fast=True, research=False, data_path=SMALL_MNIST, show_progress=False,
-                                       log=lambda *_: None)
-        paths = config.output_paths(True)
-        splits = data.prepare_splits(SMALL_MNIST, fast=True)
-        ctx = research._Context(results, splits, paths, False, lambda *_: None)
-        out = {}
-        for name in ("shift_augmentation", "temperature_scaling"):
-            version, compute = research.SECTIONS[name]
-            assert version == 1
-            out[name] = compute(ctx, out)
-    results["research"] = out
-    return results, paths, splits
+    return fast_research_sections(tmp_path_factory.mktemp("remedies"), ("shift_augmentation", "temperature_scaling"))
 
 
 def test_the_shift_augmentation_section_has_the_four_models_and_their_gaps(fast_sections):

@@ -215,7 +215,7 @@ def size_verdict(share: float) -> str:
         return "size explains none of it"
     if share >= 1:
         return "size explains all of it"
-    return "size explains part of it, architecture the rest"
+    return "size explains part of it"
 
 
 def gain_detected(closed: dict) -> bool:

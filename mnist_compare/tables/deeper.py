@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import metrics
 from ..metrics import format_mean_std
-from .common import (MODEL_LABELS, _paired, _pp, calibration_contrast, caption, gap_closed, join_words,  # noqa: F401
+from .common import (MODEL_LABELS, _paired, _pp, calibration_contrast, caption, gain_detected, gap_closed, join_words,  # noqa: F401
                      markdown_table, mlp_controls, over_confident, plural, share_closed_text, text_name)
 from .original import cite
 
@@ -43,9 +43,9 @@ def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: b
     if any(value is None for value in seed_std.values()):
         text = "With one seed there is no spread over seeds to compare with the sampling error."
     elif len(larger) == 2:
-        text = ("For both models the sampling standard deviation of one run is larger than the standard deviation "
-                "over seeds: another test set of the same size would move a run's accuracy by more than another seed "
-                "does. The CNN − MLP difference is measured on the same images for both models (the paired tests of "
+        text = ("For both models the sampling standard deviation of one run is at least as large as the standard "
+                "deviation over seeds (itself a rough estimate from a few seeds): another test set of the same size "
+                "would move a run's accuracy about as much as another seed does, or more. The CNN − MLP difference is measured on the same images for both models (the paired tests of "
                 "section 4.2), which removes most of the sampling error from the comparison.")
     else:
         text = (f"The sampling standard deviation of one run is larger than the standard deviation over seeds for: "
@@ -250,14 +250,17 @@ def architecture_controls_markdown(results: dict) -> str:
     best = max(mlps, key=lambda n: mlps[n][last]["test_accuracy"]["mean"])
     reaches = [n for n in mlps if mlps[n][last]["test_accuracy"]["mean"] >= cnn]
     closed = {n: gap_closed(results, n) for n in mlps}
-    shares = [f"the {text_name(n)} {share_closed_text(c)}" for n, c in closed.items() if c and c["share"] is not None]
+    shares = [f"the {text_name(n)} {share_closed_text(c)}"
+              + ("" if gain_detected(c) or c["share"] < 0 else " (its gain over the MLP has an interval that includes 0)")
+              for n, c in closed.items() if c and c["share"] is not None]
     text = (f"The best MLP is the {text_name(best)} at {100 * mlps[best][last]['test_accuracy']['mean']:.2f}%, "
             f"against the CNN's {100 * cnn:.2f}%. "
             + ("No MLP reaches the CNN, whether it has the CNN's parameters, its compute, or more depth with "
                "regularisation" if not reaches else
                f"{', '.join(MODEL_LABELS[n] for n in reaches)} reach the CNN")
             + (f". Of the gap between the MLP and the CNN (on each control's seeds) they close: {join_numbers(shares)}"
-               "; size and compute explain part of the gap, the convolution the rest." if shares and not reaches
+               "; more parameters, compute or depth close part of the gap, and none of them all of it."
+               if shares and not reaches
                else "."))
     return (caption(results, "The original report's two models and the controls") + "\n\n"
             + markdown_table(["Model", "Parameters", "Multiply-adds per image", "Seeds", "Epochs",

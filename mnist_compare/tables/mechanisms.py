@@ -141,7 +141,8 @@ def disagreements_sentence(results: dict) -> str:
     more = all(c > m for c, m in zip(cnn["values"], mlp["values"]))
     text = (f"Of the {section['test_images']:,} test digits, the CNN alone is right on {_count(cnn)} per seed, the MLP "
             f"alone on {_count(mlp)}")
-    text += (f" ({ratio:.1f} times as many" + (", in every seed)" if more and len(cnn["values"]) > 1 else ")")
+    text += (f" ({ratio:.1f} times as many on average" + ("; more in every seed)" if more and len(cnn["values"]) > 1
+                                                         else ")")
              if np.isfinite(ratio) else "")
     text += f", while both are wrong on {_count(counts['both_wrong'])}. "
     checked = section.get("checked_against_comparisons") or []

@@ -153,8 +153,7 @@ def temperature_sentence(results: dict) -> str:
         text += (f" After scaling, CNN − MLP: ECE {ece['cnn'][1] - ece['mlp'][1]:+.2f} pp, mistakes at ≥ 99% "
                  f"confidence {sure['cnn'][1] - sure['mlp'][1]:+.0f} (one seed: no interval).")
     if section.get("files"):
-        text += (" The demo shows the seed-0 models' probabilities scaled by their temperatures "
-                 "(calibration.json beside each shipped model).")
+        text += " The demo shows the seed-0 models' probabilities scaled by their temperatures."
     return text
 
 
