@@ -436,14 +436,11 @@ def gap_noise(ctx, research: dict) -> dict:
     """The GAP CNN (every seed of ``architecture_controls``) under ``GAP_NOISE_CONDITIONS`` at
     ``GAP_NOISE_LEVELS`` on the robustness test subset, with its predicted classes and what each condition
     does to its pooled features; the grid's seed-0 CNN and MLP under the same conditions at ``GAP_NOISE_MAIN``."""
-    from .data import stratified_subset
     from .training import predict_probabilities
 
     rs = _research()
     models, seeds, epochs = _gap_models(ctx, research)
-    wanted = rs.ROBUSTNESS_IMAGES // 6 if ctx.fast else rs.ROBUSTNESS_IMAGES
-    subset = stratified_subset(ctx.splits.y_test, min(wanted, len(ctx.splits.y_test)), rs.ROBUSTNESS_SEED)
-    images, labels = ctx.splits.x_test[subset], ctx.splits.y_test[subset]
+    images, labels = rs.robustness_subset(ctx.splits)
     ctx.log(f"Research: why the GAP CNN fails under noise ({_seeds(seeds)}, {len(labels):,} test images, "
             f"{len(GAP_NOISE_CONDITIONS)} conditions at noise {GAP_NOISE_MAIN}, {len(GAP_NOISE_CURVE)} at "
             f"{len(GAP_NOISE_LEVELS)} levels)")

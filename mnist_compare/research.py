@@ -186,13 +186,18 @@ def _accuracy(model, images, labels) -> float:
     return float(np.mean(np.argmax(predict_probabilities(model, images), axis=1) == labels))
 
 
-def robustness(models: dict, splits) -> dict:
-    """Accuracy per transform and level, for every model and seed, on a fixed test subset."""
+def robustness_subset(splits) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed stratified test subset every transformed-input measurement reads (a sixth in fast mode)."""
     from .data import stratified_subset
 
     wanted = ROBUSTNESS_IMAGES // 6 if splits.info.get("fast") else ROBUSTNESS_IMAGES
     subset = stratified_subset(splits.y_test, min(wanted, len(splits.y_test)), ROBUSTNESS_SEED)
-    images, labels = splits.x_test[subset], splits.y_test[subset]
+    return splits.x_test[subset], splits.y_test[subset]
+
+
+def robustness(models: dict, splits) -> dict:
+    """Accuracy per transform and level, for every model and seed, on a fixed test subset."""
+    images, labels = robustness_subset(splits)
     out = {"images": int(len(labels)), "units": ROBUSTNESS_UNITS, "curves": {}}
     # Every curve starts at the unchanged images: their accuracies are computed once, not once per curve.
     unchanged = {name: [_accuracy(model, images, labels) for model in seed_models]
@@ -566,11 +571,7 @@ def shift_curves(models: dict, splits, levels=None) -> dict:
     """Accuracy of every model and seed at every shift of ``levels`` (``ROBUSTNESS_LEVELS["shift"]``), on the
     test subset ``robustness`` uses (the same images, the same random directions):
     ``{"images": n, "levels": [...], "accuracy": {name: [[seed accuracies] per level]}}``."""
-    from .data import stratified_subset
-
-    wanted = ROBUSTNESS_IMAGES // 6 if splits.info.get("fast") else ROBUSTNESS_IMAGES
-    subset = stratified_subset(splits.y_test, min(wanted, len(splits.y_test)), ROBUSTNESS_SEED)
-    images, labels = splits.x_test[subset], splits.y_test[subset]
+    images, labels = robustness_subset(splits)
     levels = list(ROBUSTNESS_LEVELS["shift"] if levels is None else levels)
     accuracy = {name: [] for name in models}
     for level in levels:

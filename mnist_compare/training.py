@@ -112,12 +112,17 @@ def predictions_path(run_dir: Path, epoch: int) -> Path:
 CALIBRATION_FILE = "calibration.json"
 
 
+def recorded_sha256(run_dir: Path, name: str) -> str | None:
+    """The sha256 the run's ``run.json`` records for its file ``name`` (``None`` when it records none)."""
+    return (storage.read_json(Path(run_dir) / RUN_RECORD).get("artefacts") or {}).get(name)
+
+
 def write_calibration(run_dir: Path, epoch: int, temperature: float, **details) -> Path:
     """Write ``calibration.json`` (atomically) for the snapshot of ``epoch``: its temperature, the snapshot's
     file name and sha256 (from ``run.json``: a retrained snapshot no longer matches), and ``details``."""
     run_dir = Path(run_dir)
     snapshot = snapshot_path(run_dir, epoch)
-    recorded = (storage.read_json(run_dir / RUN_RECORD).get("artefacts") or {}).get(snapshot.name)
+    recorded = recorded_sha256(run_dir, snapshot.name)
     return storage.write_json(run_dir / CALIBRATION_FILE, {
         "temperature": float(temperature), "snapshot": snapshot.name, "snapshot_sha256": recorded, **details})
 
@@ -131,7 +136,7 @@ def read_temperature(run_dir: Path, epoch: int) -> float:
     run_dir = Path(run_dir)
     try:
         info = storage.read_json(run_dir / CALIBRATION_FILE)
-        recorded = (storage.read_json(run_dir / RUN_RECORD).get("artefacts") or {}).get(snapshot_path(run_dir, epoch).name)
+        recorded = recorded_sha256(run_dir, snapshot_path(run_dir, epoch).name)
         temperature = float(info["temperature"])
         same = info.get("snapshot") == snapshot_path(run_dir, epoch).name and info.get("snapshot_sha256") == recorded
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -454,7 +459,7 @@ def verify_snapshot(run_dir: Path, epoch: int) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"No saved model at {path}; run `python -m mnist_compare run` first.")
     try:
-        expected = (storage.read_json(run_dir / RUN_RECORD).get("artefacts") or {}).get(path.name)
+        expected = recorded_sha256(run_dir, path.name)
     except (OSError, ValueError, AttributeError):
         expected = None
     if expected is None:
@@ -476,7 +481,7 @@ def results_disagreement(run_dir: Path, epoch: int, results: dict | None) -> str
     record = next((run for run in results.get("runs", []) if run.get("run_id") == run_dir.name), None)
     expected = ((record or {}).get("artefacts") or {}).get(path.name)
     # the file matches run.json's sha256 (verify_snapshot or train_run saw to it): compare the records
-    recorded = (storage.read_json(run_dir / RUN_RECORD).get("artefacts") or {}).get(path.name)
+    recorded = recorded_sha256(run_dir, path.name)
     if expected is None or recorded == expected:
         return None
     return (f"Note: {path} was trained after results.json was written, so this notebook's pictures come from "
