@@ -34,7 +34,8 @@ def save_run_figures(results: dict) -> list:
 
 
 def _command_run(args) -> int:
-    from . import config, tables
+    from . import config
+    from .tables import readme
     from .experiments import run_grid
 
     models = tuple(name.strip() for name in args.models.split(",") if name.strip())
@@ -42,10 +43,10 @@ def _command_run(args) -> int:
                        model_names=models, show_progress=not args.no_progress, research=not args.no_research)
     path = config.output_paths(results["fast"]).results
     print(f"Wrote {path}")
-    print(tables.results_markdown(results))
+    print(readme.results_markdown(results))
     for path in save_run_figures(results):
         print(f"Wrote {path}")
-    if not results["fast"] and not args.no_readme and tables.update_readme(results):
+    if not results["fast"] and not args.no_readme and readme.update_readme(results):
         print("Updated the results table in README.md")
     return 0
 
@@ -133,21 +134,21 @@ def _command_drawings(args) -> int:
 
 
 def _command_bench(args) -> int:
-    from . import tables
+    from .tables import readme
     from .bench import run_benchmarks
 
     results = run_benchmarks(fast=args.fast or None, training=not args.no_training, latency=not args.no_latency,
                              pipeline=args.pipeline, keep_pipeline=args.keep_clone)
-    print(tables.benchmark_markdown(results))
-    if not (args.fast or results.get("fast")) and tables.update_readme_block(
-            "benchmark-table", tables.benchmark_markdown(results), tables.readme.SPEED_DOC):
+    print(readme.benchmark_markdown(results))
+    if not (args.fast or results.get("fast")) and readme.update_readme_block(
+            "benchmark-table", readme.benchmark_markdown(results), readme.SPEED_DOC):
         print("Updated the benchmark table in docs/speed.md")
     print(f"Wrote {results['path']}")
     return 0
 
 
 def _command_report(args) -> int:
-    from . import tables
+    from .tables import readme
     from .report import build_report
 
     outcome = build_report(fast=args.fast or None, include_code=not args.no_code, execute=not args.no_execute,
@@ -157,7 +158,7 @@ def _command_report(args) -> int:
     from .experiments import load_results
 
     results = load_results(args.fast or None)
-    if not results["fast"] and tables.update_readme(results):
+    if not results["fast"] and readme.update_readme(results):
         print("README.md's results table matches reports/results.json")
     print(f"Report done in {outcome['seconds']:.0f} s: {outcome['html']}"
           + (f" and {outcome['pdf']} ({outcome['pages']} pages)" if "pdf" in outcome else ""))

@@ -18,19 +18,11 @@ import numpy as np
 
 from . import config, metrics, storage
 from .errors import ReadOnlyError, ResultsFileError, first_line
+from .metrics import SUMMARY_METRICS
+from .sections import RESEARCH_VERSION, run_research
 from .training import predictions_path, run_spec, train_run
 
 MODEL_NAMES = ("mlp", "cnn")
-SUMMARY_METRICS = {
-    "train_accuracy": ("train", "accuracy"),
-    "test_accuracy": ("test", "accuracy"),
-    "val_accuracy": ("val", "accuracy"),
-    "train_loss": ("train", "loss"),
-    "test_loss": ("test", "loss"),
-    "val_loss": ("val", "loss"),
-    "accuracy_gap": ("gap", "accuracy_gap"),
-    "loss_gap": ("gap", "loss_gap"),
-}
 PACKAGES = ("tensorflow", "keras", "numpy", "scipy", "scikit-learn", "matplotlib", "pillow", "gradio")
 
 
@@ -152,8 +144,6 @@ def previous_results(paths: config.OutputPaths, fast: bool, *, log=print) -> dic
 
 def _research(results: dict, records, splits, paths, previous: dict, *, show_progress: bool) -> dict:
     """The research section: reused from results.json when nothing it depends on changed."""
-    from .research import RESEARCH_VERSION, run_research
-
     cached = previous.get("research")
     if not (cached and cached.get("version") == RESEARCH_VERSION and cached.get("seeds") == results["config"]["seeds"]
             and previous.get("fast") == results["fast"] and all(record.get("resumed") for record in records)):

@@ -30,7 +30,7 @@ class Row:
 
 def _row(name: str, entry: dict, epochs: int, seeds: int, test_size: int) -> Row | None:
     from .metrics import binomial_interval
-    from .tables.common import MODEL_LABELS
+    from .formatting import TABLE_LABELS as MODEL_LABELS
 
     summary = (entry.get(str(epochs)) or {}).get("test_accuracy")
     if not summary:

@@ -224,3 +224,16 @@ def fit_temperature(labels: np.ndarray, probabilities: np.ndarray, bounds: tuple
     low, high = np.log(bounds[0]), np.log(bounds[1])
     found = minimize_scalar(nll, bounds=(low, high), method="bounded", options={"xatol": 1e-6})
     return float(np.exp(found.x))
+
+
+#: The fields of a run's snapshot that results.json summarises over seeds: key -> (split, field).
+SUMMARY_METRICS = {
+    "train_accuracy": ("train", "accuracy"),
+    "test_accuracy": ("test", "accuracy"),
+    "val_accuracy": ("val", "accuracy"),
+    "train_loss": ("train", "loss"),
+    "test_loss": ("test", "loss"),
+    "val_loss": ("val", "loss"),
+    "accuracy_gap": ("gap", "accuracy_gap"),
+    "loss_gap": ("gap", "loss_gap"),
+}

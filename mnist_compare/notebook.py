@@ -94,7 +94,7 @@ def setup() -> Context:
 def versions_markdown() -> str:
     """The libraries this notebook runs with, as a Markdown table."""
     from .experiments import package_versions
-    from .tables import markdown_table
+    from .formatting import markdown_table
 
     rows = [[name, version or "not installed"] for name, version in package_versions().items()]
     return markdown_table(["Library", "Version"], rows)

@@ -3,33 +3,48 @@
 ``save_figure(fig, name)`` writes ``<figures>/<name>.png`` (``figures/`` for real
 runs, ``build/fast/figures/`` in fast mode).
 """
-
 from __future__ import annotations
-
 from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
-
 from . import config, storage
+
+from .preprocessing import METHODS
+from .preprocessing import METHOD_LABELS
+from .preprocessing import preprocess
+
 
 MODEL_COLOURS = {"mlp": "tab:blue", "cnn": "tab:orange", "mlp_wide": "tab:purple", "mlp_deep": "tab:cyan",
                  "mlp_compute": "tab:olive", "cnn_gap": "tab:red", "cnn_improved": "tab:brown"}
+
+
 MODEL_LABELS = {"mlp": "MLP", "cnn": "CNN", "mlp_wide": "wide MLP", "mlp_deep": "deep MLP",
                 "mlp_compute": "compute-matched MLP", "cnn_gap": "GAP CNN", "cnn_improved": "improved CNN"}
+
+
 #: How the report prints a figure (``report.export_pdf`` and the template ``templates/report/index.html.j2``).
 #: Chromium prints the HTML on A4 (210 mm) with 12 mm side margins: 186 mm = 703 CSS px (1 px = 1/96 in);
 #: JupyterLab's CSS indents an output by the notebook padding (10 px), the cell padding (5 px) and ~2.6 px
 #: more on each side, leaving 668 px: every full-width image in ``reports/*.pdf`` is 501 pt (6.96 in) wide.
 PRINT_WIDTH = 668 / 96
+
+
 #: The print CSS caps an image's height at 200 mm (``max-height: 200mm; width: auto``), keeping its shape.
 PRINT_MAX_HEIGHT = 200 / 25.4
+
+
 #: CSS pixels per inch: an image narrower than the column prints at one CSS pixel per image pixel.
 CSS_PX_PER_INCH = 96
+
+
 #: The smallest text a figure may print at, in points (``tests/test_figures_print.py`` checks every figure).
 MIN_PRINTED_POINTS = 7.0
+
+
 #: The width figures are drawn at, in inches: about the printed width, so that their font sizes are what prints.
 PAGE_WIDTH = 6.9
+
+
 #: Matplotlib settings of the notebooks (``notebook.setup``). The inline backend draws at ``figure.dpi``
 #: with ``bbox_inches="tight"``; at 150 dpi a figure PAGE_WIDTH wide is ~1,035 px, printed at ~150 ppi.
 RC_PARAMS = {"figure.dpi": 150, "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
@@ -66,7 +81,7 @@ def _tight_size(fig) -> tuple[float, float]:
     return float(box.width) + 2 * pad, float(box.height) + 2 * pad
 
 
-def _title(text: str, results: dict | None = None, fast: bool | None = None) -> str:
+def figure_title(text: str, results: dict | None = None, fast: bool | None = None) -> str:
     is_fast = results.get("fast") if results is not None else config.fast_mode(fast)
     return f"{text}\n[{config.FAST_LABEL}]" if is_fast else text  # a line of its own: the title keeps its width
 
@@ -112,7 +127,7 @@ def plot_learning_curves(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
     handles, labels = ax_acc.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=max(1, min(4, len(labels))), frameon=False)
     seeds = len(results["config"]["seeds"])
-    fig.suptitle(_title(f"Learning curves (mean over {seeds} seed{'s' * (seeds != 1)}, band = min-max)",
+    fig.suptitle(figure_title(f"Learning curves (mean over {seeds} seed{'s' * (seeds != 1)}, band = min-max)",
                         results))
     return fig
 
@@ -147,7 +162,7 @@ def plot_confusion_matrices(results: dict, epochs: int, *, models=("mlp", "cnn")
         seeds = sum(run["model"] == name for run in results["runs"])
         ax.set_title(f"{MODEL_LABELS[name]}: {int(matrix.sum() - np.trace(matrix))} errors, {seeds} seeds")
     fig.colorbar(image, ax=list(axes), fraction=0.03, label="test images (sum over seeds)")
-    fig.suptitle(_title(f"Test confusion matrices after {epochs} epochs (off-diagonal, same colour scale)", results),
+    fig.suptitle(figure_title(f"Test confusion matrices after {epochs} epochs (off-diagonal, same colour scale)", results),
                  fontsize=10)
     return fig
 
@@ -258,7 +273,7 @@ def plot_math_primer(image) -> plt.Figure:
     return fig
 
 
-def _image_panels(count: int, lines: int, *, cols: int = 5, title: bool = True):
+def image_panels(count: int, lines: int, *, cols: int = 5, title: bool = True):
     """A figure PAGE_WIDTH wide of ``count`` image panels, ``cols`` a row, each under a ``lines``-line title."""
     cols = min(cols, count)
     rows = -(-count // cols)
@@ -273,7 +288,7 @@ def _image_panels(count: int, lines: int, *, cols: int = 5, title: bool = True):
 def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "Test images") -> plt.Figure:
     """Each image with every model's predicted digit and confidence; wrong answers in red (5 per row)."""
     count = len(images)
-    fig, axes = _image_panels(count, 1 + len(probabilities))
+    fig, axes = image_panels(count, 1 + len(probabilities))
     for index, ax in enumerate(axes.flat[:count]):
         ax.imshow(np.squeeze(images[index]), cmap="gray_r")
         lines = [f"true {int(labels[index])}"]
@@ -298,7 +313,6 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
     """
     from textwrap import fill
 
-    from .preprocessing import METHOD_LABELS, preprocess
 
     group = 1 + len(methods)
     cols = group * per_row
@@ -347,41 +361,10 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
     return fig
 
 
-def plot_robustness(results: dict, *, models=None) -> plt.Figure:
-    """Test accuracy under each transform for every model measured; lines are means, bands span the seeds."""
-    robustness = results["research"]["robustness"]
-    curves = robustness["curves"]
-    names = models or [name for name in MODEL_COLOURS if name in next(iter(curves.values()))]
-    fig, axes = plt.subplots(2, 2, figsize=(PAGE_WIDTH, 4.6), layout="constrained")
-    for ax, (transform, curve) in zip(axes.flat, curves.items()):
-        levels = curve["levels"]
-        for name in names:
-            if name not in curve:
-                continue
-            means = [100 * point["mean"] for point in curve[name]]
-            lows = [100 * min(point["values"]) for point in curve[name]]
-            highs = [100 * max(point["values"]) for point in curve[name]]
-            seeds = len(curve[name][0]["values"])
-            ax.plot(levels, means, marker="o", markersize=3, color=MODEL_COLOURS[name],
-                    label=f"{MODEL_LABELS[name]} ({seeds} seeds)", linewidth=2 if name in ("mlp", "cnn") else 1.3)
-            ax.fill_between(levels, lows, highs, color=MODEL_COLOURS[name], alpha=0.15)
-        ax.set_xlabel(robustness["units"][transform])
-        ax.set_ylabel("Test accuracy (%)")
-        ax.set_title(transform)
-        ax.set_ylim(0, 100)
-        ax.grid(True, alpha=0.3)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
-    fig.suptitle(_title(f"Robustness on {robustness['images']:,} test images (mean over seeds, band = min-max)",
-                        results))
-    return fig
-
-
 def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=None) -> plt.Figure:
     """Accuracy on drawings per preprocessing method and model, each seed as a dot, legend below."""
     from textwrap import fill
 
-    from .preprocessing import METHOD_LABELS, METHODS
 
     study = results["research"][section]
     names = models or [name for name in MODEL_COLOURS if name in study["accuracy"]]
@@ -406,11 +389,11 @@ def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=
     ax.grid(True, axis="y", alpha=0.3)
     what = ("test digits drawn like a user draws" if section == "user_drawings"
             else "digits of other writers (scikit-learn) drawn on a canvas")
-    ax.set_title(_title(f"{study['drawings']:,} {what}", results))
+    ax.set_title(figure_title(f"{study['drawings']:,} {what}", results))
     return fig
 
 
-def _answers_title(item: dict) -> str:
+def answers_title(item: dict) -> str:
     """A test digit's index and label, then each model's answer, confidence and ✓ or ✗, a line each."""
     lines = [f"#{item['index']}: true {item['label']}"]
     for name in ("mlp", "cnn"):
@@ -418,75 +401,6 @@ def _answers_title(item: dict) -> str:
         mark = "✓" if answer["predicted"] == item["label"] else "✗"
         lines.append(f"{MODEL_LABELS[name]} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
     return "\n".join(lines)
-
-
-def plot_error_gallery(results: dict, test_images, *, count: int | None = None) -> plt.Figure:
-    """The digits the seed-0 models get most confidently wrong (the first ``count``), with both models' answers."""
-    gallery = results["research"]["errors"]
-    items = gallery["items"][:count]
-    fig, axes = _image_panels(len(items), 3, cols=6 if count and count <= 6 else 5)
-    for ax, item in zip(axes.flat, items):
-        ax.imshow(np.squeeze(test_images[item["index"]]), cmap="gray_r")
-        ax.set_title(_answers_title(item), fontsize=9)
-    fig.suptitle(_title(f"Most confident mistakes after {gallery['epochs']} epochs (seed {gallery['seed']})",
-                        results))
-    fig.tight_layout()
-    return fig
-
-
-def plot_reliability(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
-    """Reliability diagrams (accuracy against confidence per bin, pooled over seeds) and how many
-    test images fall in each bin."""
-    section = results["research"]["calibration"]
-    fig, (ax, ax_count) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.3))
-    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
-    for name in models:
-        table = section["models"][name]["reliability"]
-        used = np.array(table["count"]) > 0
-        edges = np.array(table["edges"])
-        ax.plot(np.array(table["confidence"])[used], np.array(table["accuracy"])[used], marker="o", markersize=4,
-                color=MODEL_COLOURS[name],
-                label=f"{MODEL_LABELS[name]} (ECE {100 * section['models'][name]['ece']['mean']:.2f}%)")
-        ax_count.bar((edges[:-1] + edges[1:]) / 2 + (0.012 if name == "cnn" else -0.012), table["count"],
-                     width=0.024, color=MODEL_COLOURS[name], label=MODEL_LABELS[name])
-    ax.set_xlabel("Confidence (highest probability)")
-    ax.set_ylabel("Accuracy in the bin")
-    ax.set_xlim(0, 1.02)
-    ax.set_ylim(0, 1.02)
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left")
-    ax.set_title("Reliability")
-    ax_count.set_yscale("log")
-    ax_count.set_xlabel("Confidence")
-    ax_count.set_ylabel("Test answers (log scale)")
-    ax_count.set_title("Where the answers are")
-    ax_count.legend(loc="upper left")
-    fig.suptitle(_title(f"Calibration after {section['epochs']} epochs (pooled over seeds)", results))
-    fig.tight_layout()
-    return fig
-
-
-def plot_data_efficiency(results: dict) -> plt.Figure:
-    """Test accuracy against the number of training images (log scale), bands span the seeds."""
-    section = results["research"]["data_efficiency"]
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 2.9))
-    sizes = section["sizes"]
-    for name, points in section["models"].items():
-        means = [100 * p["mean"] for p in points]
-        ax.plot(sizes, means, marker="o", color=MODEL_COLOURS[name], label=MODEL_LABELS[name])
-        ax.fill_between(sizes, [100 * min(p["values"]) for p in points], [100 * max(p["values"]) for p in points],
-                        color=MODEL_COLOURS[name], alpha=0.2)
-    ax.set_xscale("log")
-    ax.set_xticks(sizes)
-    ax.set_xticklabels([f"{s:,}" for s in sizes])
-    ax.minorticks_off()
-    ax.set_xlabel("Training images (log scale)")
-    ax.set_ylabel("Test accuracy (%)")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    ax.set_title(_title(f"Data efficiency ({len(section['seeds'])} seeds, band = min-max)", results))
-    fig.tight_layout()
-    return fig
 
 
 def _layer(model, kind: str):
@@ -554,209 +468,4 @@ def plot_mlp_templates(model, *, count: int = 24) -> plt.Figure:
     fig.suptitle(f"Weights into the MLP's first {count} hidden units, one per 28x28 pixel (red +, blue −)",
                  fontsize=10)
     fig.tight_layout(h_pad=0.4)
-    return fig
-
-
-def plot_shift_augmentation(results: dict) -> plt.Figure:
-    """Left: test accuracy against the shift for the MLP and the CNN, trained plain (dashed) and with the same
-    random-shift augmentation (solid). Right: the CNN − MLP gap at every shift, plain and augmented."""
-    section = results["research"]["shift_augmentation"]
-    levels = section["levels"]
-    fig, (ax, ax_gap) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4), layout="constrained",
-                                     gridspec_kw={"width_ratios": [1.25, 1]})
-    styles = {"plain": ("--", "o", "plain"), "augmented": ("-", "s", f"shift-augmented (±{section['pixels']} px)")}
-    for name in ("mlp", "cnn"):
-        for variant, (linestyle, marker, text) in styles.items():
-            points = section["models"][name][variant]["shift"]
-            ax.plot(levels, [100 * p["mean"] for p in points], linestyle=linestyle, marker=marker, markersize=3.5,
-                    color=MODEL_COLOURS[name], label=f"{MODEL_LABELS[name]} {text}")
-            if len(points[0]["values"]) > 1:
-                ax.fill_between(levels, [100 * min(p["values"]) for p in points],
-                                [100 * max(p["values"]) for p in points], color=MODEL_COLOURS[name], alpha=0.12)
-    ax.axvline(section["pixels"], color="grey", linestyle=":", linewidth=1)
-    ax.set_xlabel("Shift (pixels, random direction)")
-    ax.set_ylabel("Test accuracy (%)")
-    ax.set_ylim(0, 100)
-    ax.set_title("Accuracy under shifts")
-    for variant, (linestyle, marker, text) in styles.items():
-        gaps = section["gap"][variant]["shift"]
-        ax_gap.plot(levels, [100 * g["mean"] for g in gaps], linestyle=linestyle, marker=marker, markersize=3.5,
-                    color="black", label=text)
-    ax_gap.axhline(0, color="grey", linewidth=0.8)
-    ax_gap.axvline(section["pixels"], color="grey", linestyle=":", linewidth=1)
-    ax_gap.set_xlabel("Shift (pixels, random direction)")
-    ax_gap.set_ylabel("CNN − MLP (points)")
-    ax_gap.set_title("The CNN's lead")
-    tops = [100 * g["mean"] for v in styles for g in section["gap"][v]["shift"]]
-    ax_gap.set_ylim(min(0, min(tops)) - 1, max(tops) * 1.45 + 1)  # room above the curves for the legend
-    ax_gap.legend(loc="upper left")
-    for axis in (ax, ax_gap):
-        axis.set_xticks(levels)
-        axis.grid(True, alpha=0.3)
-    handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
-    seeds = len(section["seeds"])
-    fig.suptitle(_title(f"Shift augmentation for both models: {section['epochs']} epochs, {seeds} seed"
-                        f"{'s' * (seeds != 1)}, {section['images']:,} test images", results))
-    return fig
-
-
-def _as_image(image) -> np.ndarray:
-    """A digit as (28, 28) floats in [0, 1] (uint8 0-255 scaled)."""
-    image = np.squeeze(np.asarray(image, dtype=np.float32))
-    return image / 255.0 if image.max() > 1 else image
-
-
-def plot_equivariance(models: dict, image, *, results: dict | None = None, shift=None, filters: int = 4) -> plt.Figure:
-    """One digit and its copy moved by whole pixels (``mechanisms.EQUIVARIANCE_SHIFT``): the CNN's strongest
-    ``filters`` feature maps of each (they move with the digit) and the MLP's hidden units as a grid (they change,
-    they do not move). ``models`` holds Keras models ``"cnn"`` and ``"mlp"``; with ``results`` the titles add
-    the means of the ``equivariance`` section."""
-    from . import mechanisms
-
-    section = (results or {}).get("research", {}).get("equivariance")
-    rows_moved, cols_moved = (shift if shift is not None else
-                              (section["shift"]["rows"], section["shift"]["columns"]) if section
-                              else mechanisms.EQUIVARIANCE_SHIFT)
-    original = _as_image(image)[None, ..., None]
-    moved = mechanisms.shift_exact(original, rows_moved, cols_moved)
-    both = np.concatenate([original, moved])
-    conv = mechanisms._conv_name(models["cnn"])
-    maps = mechanisms.layer_outputs(models["cnn"], [conv], both)[0]
-    hidden = mechanisms.layer_outputs(models["mlp"], ["hidden"], both)[0]
-    strongest = np.argsort(-maps[0].mean(axis=(0, 1)), kind="stable")[:filters]
-    overlap = mechanisms.equivariance_scores(maps[:1], maps[1:], rows_moved, cols_moved)["overlap"][0]
-    mlp_similarity = mechanisms.cosine_rows(hidden[:1], hidden[1:])[0]
-    units = hidden.shape[1]
-    grid_cols = 16 if units % 16 == 0 else int(np.ceil(np.sqrt(units)))
-    grid_rows = -(-units // grid_cols)
-    grids = np.full((2, grid_rows * grid_cols), np.nan)
-    grids[:, :units] = hidden
-    move_text = mechanisms.move_text(rows_moved, cols_moved, short=True)
-
-    columns = 1 + filters
-    fig = plt.figure(figsize=(PAGE_WIDTH, 6.3), layout="constrained")
-    top, bottom = fig.subfigures(2, 1, height_ratios=[2.5, 1.5])
-    axes = top.subplots(2, columns)
-    _, centre = np.nonzero(original[0, ..., 0] > 0.5)
-    centre = float(np.mean(centre)) if len(centre) else 13.5
-    limit = float(maps[:, :, :, strongest].max()) or 1.0
-    for row, (name, digit) in enumerate((("original", original), (f"moved {move_text}", moved))):
-        ax = axes[row, 0]
-        ax.imshow(digit[0, ..., 0], cmap="gray_r", vmin=0, vmax=1)
-        ax.set_title(name, fontsize=9)
-        ax.axvline(centre, color="tab:blue", linewidth=0.8, linestyle="--")
-        for k, index in enumerate(strongest):
-            ax = axes[row, 1 + k]
-            ax.imshow(maps[row, ..., index], cmap="magma", vmin=0, vmax=limit)
-            ax.axvline(centre - 1, color="tab:cyan", linewidth=0.8, linestyle="--")  # a 3x3 map is 1 px in
-            ax.set_title(f"filter {index}", fontsize=9)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    mean_text = (f", mean of {section['images']:,} test digits {section['cnn_conv']['overlap']['mean']:.3f}"
-                 if section else "")
-    top.suptitle("CNN convolution maps move with the digit (dashed: where the original's ink is centred)\n"
-                 f"maps of the moved digit vs the original's maps moved: cosine {overlap:.3f} for this digit"
-                 + mean_text, fontsize=9)
-    grid_axes = bottom.subplots(1, 2)
-    vmax = float(np.nanmax(grids)) or 1.0
-    for ax, values, name in zip(grid_axes, grids, ("original", f"moved {move_text}")):
-        ax.imshow(values.reshape(grid_rows, grid_cols), cmap="magma", vmin=0, vmax=vmax)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(f"{name}: {units} units ({grid_rows}x{grid_cols})", fontsize=9)
-    mlp_mean = (f", mean of {section['images']:,} digits {section['mlp_hidden']['shifted']['mean']:.3f}"
-                if section else "")
-    bottom.suptitle(f"MLP hidden layer (same colour scale): the units change, they do not move\n"
-                    f"cosine of the two {mlp_similarity:.3f} for this digit{mlp_mean}", fontsize=9)
-    fig.suptitle(_title("Translation equivariance of one test digit", results), fontsize=10)
-    return fig
-
-
-def _disagreement_panels(subfig, items, label_text: str) -> None:
-    axes = np.atleast_1d(subfig.subplots(1, len(items)))
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, item in zip(axes.flat, items):
-        ax.imshow(np.squeeze(item["image"]), cmap="gray_r")
-        ax.set_title(_answers_title(item), fontsize=8.5)
-    subfig.suptitle(label_text, fontsize=9.5)
-
-
-def plot_disagreements(results: dict, test_images, *, per_side: int = 6) -> plt.Figure:
-    """The test digits only one model gets right (seed 0), both ways, with both models' answers and the counts
-    per seed in the titles (``research.disagreements``): one row of the first ``per_side`` of each way."""
-    section = results["research"]["disagreements"]
-    gallery = section["gallery"]
-    counts = section["counts"]
-    seeds = len(section["seeds"])
-    side = PAGE_WIDTH / per_side - 0.1
-    fig = plt.figure(figsize=(PAGE_WIDTH, 2 * (side + 0.95) + 0.35), layout="constrained")
-    halves = fig.subfigures(2, 1, hspace=0.04)
-    for subfig, key in zip(halves, ("cnn_only", "mlp_only")):
-        summary = counts[key]
-        seed_count = summary["values"][section["seeds"].index(gallery["seed"])]
-        spread = (f"; {summary['mean']:.1f} ± {summary['std']:.1f} per seed over {seeds} seeds" if summary.get("std")
-                  is not None else "")
-        items = [{**item, "image": test_images[item["index"]]} for item in gallery[key][:per_side]]
-        wrong = "MLP" if key == "cnn_only" else "CNN"
-        _disagreement_panels(subfig, items, f"{section['directions'][key]}: {int(seed_count)} test digits in seed "
-                                            f"{gallery['seed']}{spread}\n(shown: the {len(items)} the {wrong} "
-                                            "was most sure of)")
-    fig.suptitle(_title(f"Test digits only one model gets right after {section['epochs']} epochs", results),
-                 fontsize=10)
-    return fig
-
-
-def plot_gap_noise(results: dict) -> plt.Figure:
-    """The GAP CNN's accuracy under each noise condition of ``research.gap_noise`` (seeds as dots) beside the
-    grid's CNN and MLP, and what the GAP CNN answers on clean and on noisy digits."""
-    from textwrap import fill
-
-    from .mechanisms import GAP_NOISE_LABELS
-
-    section = results["research"]["gap_noise"]
-    level = str(section["main_level"])
-    main = section["noise"][level]
-    contrast = section["contrast"]["accuracy"]
-    names = ["clean"] + list(main)
-    fig, (ax, ax_hist) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 4.6), layout="constrained",
-                                      gridspec_kw={"width_ratios": [1.7, 1]})
-    positions = np.arange(len(names))[::-1]
-    for position, name in zip(positions, names):
-        item = section["clean"] if name == "clean" else main[name]
-        values = [100 * v for v in item["accuracy"]["values"]]
-        ax.barh(position, np.mean(values), color=MODEL_COLOURS["cnn_gap"], alpha=0.8, height=0.6,
-                label="GAP CNN (mean; dots: seeds)" if name == "clean" else None)
-        ax.scatter(values, [position] * len(values), color="black", s=8, zorder=3)
-        for model, marker in (("cnn", "D"), ("mlp", "o")):
-            ax.scatter(100 * contrast[name][model], position, marker=marker, facecolor="none", s=30, zorder=4,
-                       edgecolor=MODEL_COLOURS[model],
-                       label=f"{MODEL_LABELS[model]} seed {section['contrast']['seed']}" if name == "clean" else None)
-    ax.set_yticks(positions)
-    ax.set_yticklabels([fill("clean" if name == "clean" else GAP_NOISE_LABELS.get(name, name), 26) for name in names],
-                       fontsize=8)
-    ax.set_xlim(0, 103)
-    ax.axvline(10, color="grey", linestyle=":", linewidth=1)
-    ax.set_xlabel("Test accuracy (%)")
-    ax.grid(True, axis="x", alpha=0.3)
-    ax.set_title(f"Noise std {level} (dotted: chance)", fontsize=9)
-    digits = np.arange(10)
-    for offset, (name, predicted, colour) in zip((-0.2, 0.2), (
-            ("clean", section["clean"]["predicted"], "tab:green"),
-            (f"clipped noise {level}", main["clipped"]["predicted"], MODEL_COLOURS["cnn_gap"]))):
-        pooled = np.sum(np.asarray(predicted), axis=0)
-        ax_hist.bar(digits + offset, 100 * pooled / pooled.sum(), width=0.4, color=colour, label=name)
-    ax_hist.set_xticks(digits)
-    ax_hist.set_xlabel("Answer of the GAP CNN")
-    ax_hist.set_ylabel("Share of answers (%)")
-    ax_hist.set_title("What it answers", fontsize=9)
-    ax_hist.legend(loc="upper left", fontsize=8)
-    ax_hist.grid(True, axis="y", alpha=0.3)
-    handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
-    seeds = len(section["seeds"])
-    fig.suptitle(_title(f"The GAP CNN under Gaussian noise ({seeds} seed{'s' * (seeds != 1)}, "
-                        f"{section['images']:,} test images)", results), fontsize=10)
     return fig

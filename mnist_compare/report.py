@@ -24,6 +24,8 @@ from importlib import resources
 from pathlib import Path
 
 from . import config, storage
+from .findings import abstract_markdown, overall_conclusion_markdown, verdicts_markdown
+from .formatting import provenance_line
 from .errors import MnistCompareError, first_line
 from .colab import BADGE_PATTERN, SETUP_MARKER
 
@@ -162,8 +164,6 @@ def _anchor_headings(source: str, prefix: str, toc: list, *, first: bool, new_pa
 
 
 def title_page(results: dict) -> str:
-    from . import tables
-
     provenance = results.get("provenance", {})
     seeds = len(results["config"]["seeds"])
     sizes = provenance.get("split_sizes", {})
@@ -174,7 +174,7 @@ def title_page(results: dict) -> str:
         f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
         f"{sizes.get('test', 0):,} test images.</p>\n"
         f"<p>Results computed {provenance.get('created', '?')[:10]} "
-        f"at {html.escape(tables.provenance_line(results))}. Report exported {time.strftime('%Y-%m-%d')}.</p>\n</div>"
+        f"at {html.escape(provenance_line(results))}. Report exported {time.strftime('%Y-%m-%d')}.</p>\n</div>"
     )
 
 
@@ -254,14 +254,14 @@ GLANCE_HEADING = "Results at a glance"
 
 def glance_cells(results: dict, toc: list) -> list:
     """The page after the abstract: every model's test accuracy with its interval (``glance.plot_headline``),
-    the verdict on each claim of the original report (``tables.verdicts_markdown``) and the findings
-    (``tables.overall_conclusion_markdown``). Nothing when the
+    the verdict on each claim of the original report (``findings.verdicts_markdown``) and the findings
+    (``findings.overall_conclusion_markdown``). Nothing when the
     results hold no research (a run with ``--no-research``)."""
     import base64
 
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
-    from . import glance, tables
+    from . import glance
 
     if not (results.get("summary") and results.get("research")):
         return []
@@ -273,12 +273,12 @@ def glance_cells(results: dict, toc: list) -> list:
                    "global average pooling and the improved CNN of the appendix."})
     png = base64.b64encode(glance.figure_png(glance.plot_headline(results))).decode("ascii")
     figure.outputs = [new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
-    verdicts = new_code_cell("tables.verdicts_markdown(results)")
+    verdicts = new_code_cell("findings.verdicts_markdown(results)")
     verdicts.outputs = [new_output("display_data", data={
-        "text/markdown": f'<div class="glance-verdicts">\n\n{tables.verdicts_markdown(results)}\n\n</div>'})]
-    findings = new_code_cell("tables.overall_conclusion_markdown(results)")
+        "text/markdown": f'<div class="glance-verdicts">\n\n{verdicts_markdown(results)}\n\n</div>'})]
+    findings = new_code_cell("findings.overall_conclusion_markdown(results)")
     findings.outputs = [new_output("display_data", data={
-        "text/markdown": "**Findings**\n\n" + tables.overall_conclusion_markdown(results)})]
+        "text/markdown": "**Findings**\n\n" + overall_conclusion_markdown(results)})]
     return [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)), figure, verdicts, findings]
 
 
@@ -381,8 +381,6 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
     from nbconvert.preprocessors import TagRemovePreprocessor
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    from . import tables
-
     toc = [] if toc is None else toc
     toc.clear()
     remover = TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS), remove_input_tags=set(REMOVE_INPUT_TAGS),
@@ -434,7 +432,7 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
         cells.append(new_markdown_cell(_anchor_headings(appendix, "setup", toc, first=True, new_page=False)))
         cells.append(new_code_cell(setup_source, metadata={"tags": ["report-long"]}))  # may break across pages
     contents = _contents(toc, pages)
-    abstract = tables.abstract_markdown(results) if results.get("summary") else ""
+    abstract = abstract_markdown(results) if results.get("summary") else ""
     combined = new_notebook(cells=[new_markdown_cell(title_page(results) + "\n\n" + abstract),
                                    new_markdown_cell(contents)] + cells)
     combined.metadata = copy.deepcopy(notebooks[0].metadata)

@@ -108,7 +108,7 @@ def predictions_path(run_dir: Path, epoch: int) -> Path:
     return run_dir / f"epoch{epoch:02d}_test_probabilities.npz"
 
 
-#: The temperature fitted for a run's snapshot (``research.temperature_scaling``), beside its ``run.json``.
+#: The temperature fitted for a run's snapshot (``sections.temperature_scaling.compute``), beside its ``run.json``.
 CALIBRATION_FILE = "calibration.json"
 
 
@@ -181,7 +181,7 @@ def check_run(run_dir: Path, spec: RunSpec) -> tuple[dict | None, str]:
     return record, ""
 
 
-def _compiled_forward(model):
+def compiled_forward(model):
     """The model's inference call as one TensorFlow graph function (cached on the model)."""
     forward = getattr(model, "_mnist_compare_forward", None)
     if forward is None:
@@ -195,7 +195,7 @@ def _compiled_forward(model):
 
 def predict_probabilities(model, images: np.ndarray, batch_size: int = EVAL_BATCH_SIZE) -> np.ndarray:
     """Softmax outputs for ``images``, batch by batch, through a graph function (no ``predict`` overhead)."""
-    forward = _compiled_forward(model)
+    forward = compiled_forward(model)
     outputs = [
         np.asarray(forward(images[start : start + batch_size]))
         for start in range(0, len(images), batch_size)

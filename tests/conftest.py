@@ -135,7 +135,7 @@ def fast_research_sections(root: Path, names, prepare=None):
     """The fast-mode grid on the shipped MNIST subset in ``root``, then the research sections ``names`` computed
     in order (``prepare(ctx, splits, paths)`` may first make what they read and return the research so far):
     ``(results with those sections, paths, splits)``."""
-    from mnist_compare import config, data, experiments, research
+    from mnist_compare import config, data, experiments, sections
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(config.ENV_OUTPUT, str(root))
@@ -145,11 +145,11 @@ def fast_research_sections(root: Path, names, prepare=None):
                                        log=lambda *_: None)
         paths = config.output_paths(True)
         splits = data.prepare_splits(SMALL_MNIST, fast=True)
-        ctx = research._Context(results, splits, paths, False, lambda *_: None)
+        ctx = sections.base.Context(results, splits, paths, False, lambda *_: None)
         out = prepare(ctx, splits, paths) if prepare else {}
         for name in names:
-            version, compute = research.SECTIONS[name]
-            assert version == 1
-            out[name] = compute(ctx, out)
+            section = sections.by_key()[name]
+            assert section.VERSION == 1
+            out[name] = section.compute(ctx, out)
     results["research"] = out
     return results, paths, splits

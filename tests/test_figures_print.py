@@ -22,7 +22,7 @@ import matplotlib.text  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from mnist_compare import config, glance, plots  # noqa: E402
+from mnist_compare import config, glance, plots, sections  # noqa: E402
 from tests.conftest import SMALL_MNIST  # noqa: E402
 
 RESULTS = config.PROJECT_ROOT / "reports" / "results.json"
@@ -95,7 +95,7 @@ def _preprocessing_steps(request):
 def _error_gallery(request):
     data = request.getfixturevalue("mnist")
     test_images = np.resize(data["x_test"], (10_000, 28, 28))  # the gallery indexes the full test set
-    return plots.plot_error_gallery(request.getfixturevalue("results"), test_images, count=6)
+    return sections.errors.plot_error_gallery(request.getfixturevalue("results"), test_images, count=6)
 
 
 #: Every figure the report shows: the notebooks' (``notebook.save_and_show(figure, name)``, drawn with their
@@ -120,26 +120,26 @@ FIGURES = {
     "04_learning_curves": lambda r: plots.plot_learning_curves(r.getfixturevalue("results")),
     "04_confusion_matrices": lambda r: plots.plot_confusion_matrices(
         r.getfixturevalue("results"), max(r.getfixturevalue("results")["config"]["snapshot_epochs"])),
-    "06_robustness": lambda r: plots.plot_robustness(r.getfixturevalue("results")),
+    "06_robustness": lambda r: sections.robustness.plot_robustness(r.getfixturevalue("results")),
     "06_drawing_examples": lambda r: _readings(r, ("mlp", "cnn"), 3, 2, ("naive", "bbox", "bbox_com"),
                                                "User-like drawings through the three preprocessing methods"),
     "06_user_drawings": lambda r: plots.plot_user_drawings(r.getfixturevalue("results")),
     "06_other_handwriting": lambda r: plots.plot_user_drawings(r.getfixturevalue("results"),
                                                                section="other_handwriting"),
     "06_error_gallery": _error_gallery,
-    "06_equivariance": lambda r: plots.plot_equivariance(r.getfixturevalue("keras_models"),
+    "06_equivariance": lambda r: sections.equivariance.plot_equivariance(r.getfixturevalue("keras_models"),
                                                          r.getfixturevalue("mnist")["x_test"][0],
                                                          results=r.getfixturevalue("results")),
-    "06_shift_augmentation": lambda r: plots.plot_shift_augmentation(r.getfixturevalue("results")),
-    "06_disagreements": lambda r: plots.plot_disagreements(
+    "06_shift_augmentation": lambda r: sections.shift_augmentation.plot_shift_augmentation(r.getfixturevalue("results")),
+    "06_disagreements": lambda r: sections.disagreements.plot_disagreements(
         r.getfixturevalue("results"), np.resize(r.getfixturevalue("mnist")["x_test"], (10_000, 28, 28))),
-    "06_gap_noise": lambda r: plots.plot_gap_noise(r.getfixturevalue("results")),
+    "06_gap_noise": lambda r: sections.gap_noise.plot_gap_noise(r.getfixturevalue("results")),
     "07_cnn_filters": lambda r: plots.plot_filters(r.getfixturevalue("keras_models")["cnn"]),
     "07_cnn_feature_maps": lambda r: plots.plot_feature_maps(r.getfixturevalue("keras_models")["cnn"],
                                                              r.getfixturevalue("mnist")["x_test"][0]),
     "07_mlp_templates": lambda r: plots.plot_mlp_templates(r.getfixturevalue("keras_models")["mlp"]),
-    "07_reliability": lambda r: plots.plot_reliability(r.getfixturevalue("results")),
-    "07_data_efficiency": lambda r: plots.plot_data_efficiency(r.getfixturevalue("results")),
+    "07_reliability": lambda r: sections.calibration.plot_reliability(r.getfixturevalue("results")),
+    "07_data_efficiency": lambda r: sections.data_efficiency.plot_data_efficiency(r.getfixturevalue("results")),
 }
 
 

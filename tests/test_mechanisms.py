@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from mnist_compare import mechanisms, metrics, plots, research, tables  # noqa: E402
+from mnist_compare import metrics, plots, sections, transforms  # noqa: E402
 from tests.conftest import fast_research_sections  # noqa: E402
 
 
@@ -32,18 +32,18 @@ def test_an_exact_shift_moves_every_pixel_and_fills_with_zeros():
     image = np.zeros((1, 28, 28, 1), dtype=np.float32)
     image[0, 10, 12, 0] = 1.0
     image[0, 0, 27, 0] = 0.5  # leaves the frame when moved right
-    moved = mechanisms.shift_exact(image, 2, 3)
+    moved = sections.equivariance.shift_exact(image, 2, 3)
     assert moved[0, 12, 15, 0] == 1.0 and moved.sum() == 1.0, "moved 2 down, 3 right; the corner pixel is lost"
-    back = mechanisms.shift_exact(moved, -2, -3)
+    back = sections.equivariance.shift_exact(moved, -2, -3)
     assert back[0, 10, 12, 0] == 1.0 and back.sum() == 1.0
-    np.testing.assert_array_equal(mechanisms.shift_exact(image, 0, 0), image)
-    assert not mechanisms.shift_exact(image, 0, 28).any(), "a move by the whole width leaves nothing"
+    np.testing.assert_array_equal(sections.equivariance.shift_exact(image, 0, 0), image)
+    assert not sections.equivariance.shift_exact(image, 0, 28).any(), "a move by the whole width leaves nothing"
 
 
 def test_cosine_of_known_vectors():
     a = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0], [0.0, 0.0], [3.0, 4.0]])
     b = np.array([[0.0, 2.0], [2.0, 2.0], [0.0, 0.0], [1.0, 0.0], [-3.0, -4.0]])
-    np.testing.assert_allclose(mechanisms.cosine_rows(a, b), [0.0, 1.0, 1.0, 0.0, -1.0])
+    np.testing.assert_allclose(sections.equivariance.cosine_rows(a, b), [0.0, 1.0, 1.0, 0.0, -1.0])
 
 
 def _conv_model(bias: float):
@@ -57,59 +57,59 @@ def _conv_model(bias: float):
 
 def test_a_convolution_is_exactly_equivariant_and_a_dense_layer_is_not():
     images = ink_images()
-    moved = mechanisms.shift_exact(images, 0, 3)
+    moved = sections.equivariance.shift_exact(images, 0, 3)
     conv = _conv_model(bias=0.0)
-    maps, maps_moved = (mechanisms.layer_outputs(conv, ["conv"], batch)[0] for batch in (images, moved))
-    scores = mechanisms.equivariance_scores(maps, maps_moved, 0, 3)
+    maps, maps_moved = (sections.base.layer_outputs(conv, ["conv"], batch)[0] for batch in (images, moved))
+    scores = sections.equivariance.equivariance_scores(maps, maps_moved, 0, 3)
     np.testing.assert_allclose(scores["overlap"], 1.0, atol=1e-6)
     np.testing.assert_allclose(scores["zero_filled"], 1.0, atol=1e-6)  # bias 0: the moved-in strip is 0 as well
     assert np.all(scores["unaligned"] < 0.9), "not undoing the move: the maps differ"
     # With a positive bias the moved-in strip holds ReLU(bias), not 0: exact on the overlap, lower on the whole map.
     biased = _conv_model(bias=0.5)
-    maps, maps_moved = (mechanisms.layer_outputs(biased, ["conv"], batch)[0] for batch in (images, moved))
-    scores = mechanisms.equivariance_scores(maps, maps_moved, 0, 3)
+    maps, maps_moved = (sections.base.layer_outputs(biased, ["conv"], batch)[0] for batch in (images, moved))
+    scores = sections.equivariance.equivariance_scores(maps, maps_moved, 0, 3)
     np.testing.assert_allclose(scores["overlap"], 1.0, atol=1e-6)
     assert np.all(scores["zero_filled"] < 1 - 1e-4)
     # A dot moved farther than the 3x3 kernel reaches shares no position with the original: cosine 0 unaligned.
     dot = np.zeros((1, 28, 28, 1), dtype=np.float32)
     dot[0, 14, 10, 0] = 1.0
-    dense_like = mechanisms.cosine_rows(dot, mechanisms.shift_exact(dot, 0, 3))
+    dense_like = sections.equivariance.cosine_rows(dot, sections.equivariance.shift_exact(dot, 0, 3))
     assert dense_like[0] == 0.0
 
 
 def test_same_class_partners_are_the_next_item_of_the_class():
-    np.testing.assert_array_equal(mechanisms.same_class_partners(np.array([1, 0, 1, 0, 1])), [2, 3, 4, 1, 0])
+    np.testing.assert_array_equal(sections.equivariance.same_class_partners(np.array([1, 0, 1, 0, 1])), [2, 3, 4, 1, 0])
 
 
 def test_disagreement_counts_of_synthetic_predictions():
     labels = np.array([0, 1, 2, 3, 4, 5, 6, 7])
     mlp = np.array([0, 9, 2, 9, 4, 9, 9, 7])  # wrong on 1, 3, 5, 6
     cnn = np.array([0, 1, 9, 3, 4, 5, 9, 9])  # wrong on 2, 6, 7
-    masks = mechanisms.disagreement_masks(labels, mlp, cnn)
+    masks = sections.disagreements.disagreement_masks(labels, mlp, cnn)
     assert np.flatnonzero(masks["cnn_only"]).tolist() == [1, 3, 5]
     assert np.flatnonzero(masks["mlp_only"]).tolist() == [2, 7]
     test = metrics.mcnemar_exact(labels, mlp, cnn)  # the counts results["comparisons"] holds (a = MLP, b = CNN)
     assert (test["b_only"], test["a_only"], test["both_wrong"]) == (3, 2, 1)
     confidence = np.array([0.1, 0.9, 0.2, 0.9, 0.3, 0.95, 0.0, 0.0])
-    assert mechanisms.gallery_order(masks["cnn_only"], confidence, 2).tolist() == [5, 1], "highest first, ties by index"
+    assert sections.disagreements.gallery_order(masks["cnn_only"], confidence, 2).tolist() == [5, 1], "highest first, ties by index"
 
 
 def test_the_clipped_noise_mean_is_std_over_root_two_pi():
     for std in (0.1, 0.2, 0.3):
         draws = np.clip(np.random.default_rng(0).normal(0, std, 2_000_000), 0, 1)
-        assert mechanisms.clipped_noise_mean(std) == pytest.approx(draws.mean(), abs=3e-4)
-    assert mechanisms.clipped_noise_mean(0.2) == pytest.approx(0.2 / math.sqrt(2 * math.pi), rel=1e-4)
-    assert mechanisms.clipped_noise_mean(0) == 0.0
+        assert sections.gap_noise.clipped_noise_mean(std) == pytest.approx(draws.mean(), abs=3e-4)
+    assert sections.gap_noise.clipped_noise_mean(0.2) == pytest.approx(0.2 / math.sqrt(2 * math.pi), rel=1e-4)
+    assert sections.gap_noise.clipped_noise_mean(0) == 0.0
 
 
 def test_each_noise_condition_changes_one_thing():
     images = ink_images(count=20)
     std = 0.2
-    out = mechanisms.noise_conditions(images, std)
-    assert list(out) == list(mechanisms.GAP_NOISE_CONDITIONS)
-    np.testing.assert_array_equal(out["clipped"], research.noisy_images(images, std))  # the robustness curve's noise
+    out = sections.gap_noise.noise_conditions(images, std)
+    assert list(out) == list(sections.gap_noise.GAP_NOISE_CONDITIONS)
+    np.testing.assert_array_equal(out["clipped"], transforms.noisy_images(images, std))  # the robustness curve's noise
     ink, background = images > 0, images == 0
-    mean = mechanisms.clipped_noise_mean(std)
+    mean = sections.gap_noise.clipped_noise_mean(std)
     assert out["unclipped"].min() < 0 and abs(float((out["unclipped"] - images).mean())) < 0.01, "zero-mean noise"
     assert abs(float(out["clipped"][background].mean()) - mean) < 0.005
     assert abs(float(out["clipped_centred"][background].mean())) < 0.005
@@ -119,24 +119,24 @@ def test_each_noise_condition_changes_one_thing():
     np.testing.assert_array_equal(out["constant_background"][ink], images[ink])
     far = (slice(None), slice(1, 3))  # rows of background far from any ink
     assert out["median"][far].mean() < 0.5 * out["clipped"][far].mean(), "the median filter removes specks"
-    assert list(mechanisms.noise_conditions(images, std, ["median", "clipped"])) == ["median", "clipped"]
+    assert list(sections.gap_noise.noise_conditions(images, std, ["median", "clipped"])) == ["median", "clipped"]
     with pytest.raises(ValueError, match="Unknown noise condition"):
-        mechanisms.noise_conditions(images, std, ["blur"])
+        sections.gap_noise.noise_conditions(images, std, ["blur"])
 
 
 def test_the_gap_cnns_receptive_field_is_what_one_pixel_reaches():
     from mnist_compare import models
 
     model = models.build_model("cnn_gap")
-    size, stride = mechanisms.receptive_field(model, "conv2")
+    size, stride = sections.gap_noise.receptive_field(model, "conv2")
     assert (size, stride) == (8, 2)
     # Changing one pixel changes exactly the conv2 positions whose 8x8 window (every 2 pixels) holds it.
     base = np.random.default_rng(2).random((1, 28, 28, 1)).astype(np.float32)
     poked = base.copy()
     poked[0, 13, 6, 0] += 5.0
-    before, after = (mechanisms.layer_outputs(model, ["conv2"], batch)[0] for batch in (base, poked))
+    before, after = (sections.base.layer_outputs(model, ["conv2"], batch)[0] for batch in (base, poked))
     changed = np.any(np.abs(after - before) > 1e-6, axis=-1)[0]
-    expected = ~mechanisms.blank_positions(poked - base, size, stride)[0]
+    expected = ~sections.gap_noise.blank_positions(poked - base, size, stride)[0]
     assert changed.shape == expected.shape == (11, 11)
     assert not np.any(changed & ~expected), "nothing outside the receptive fields changes"
     assert changed.sum() >= 0.5 * expected.sum()
@@ -148,7 +148,7 @@ def test_a_common_feature_offset_is_found_and_removed():
     weights = np.eye(3)
     clean = np.eye(3)[labels] * 2 + rng.normal(0, 0.1, (60, 3))
     shift = np.array([0.0, 0.0, 5.0])
-    out = mechanisms.feature_offset(clean, clean + shift, weights, np.zeros(3), labels,
+    out = sections.gap_noise.feature_offset(clean, clean + shift, weights, np.zeros(3), labels,
                                     clean_part=np.zeros_like(clean), changed_part=np.tile(shift / 4, (60, 1)))
     assert out["constant_share"] == pytest.approx(1.0) and out["norm"] == pytest.approx(5.0)
     assert out["toward"] == 2 and out["accuracy_removed"] == 1.0
@@ -160,9 +160,9 @@ def test_a_common_feature_offset_is_found_and_removed():
 
 def _gap_cnn(ctx, splits, paths) -> dict:
     """Only the GAP CNN of the architecture controls is read: train it alone, as architecture_controls does."""
-    with research._progress(1, False) as progress:
-        research._extra_runs("architecture", [research.GAP_MODEL], [0], splits, (1,), paths, progress)
-    return {"architecture_controls": {"models": {research.GAP_MODEL: {"seeds": [0], "epochs": 1}}}}
+    with sections.base.progress_bar(1, False) as progress:
+        sections.base.extra_runs("architecture", [sections.base.GAP_MODEL], [0], splits, (1,), paths, progress)
+    return {"architecture_controls": {"models": {sections.base.GAP_MODEL: {"seeds": [0], "epochs": 1}}}}
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +174,7 @@ def fast_sections(tmp_path_factory):
 def test_the_equivariance_section_measures_every_representation(fast_sections):
     results, _, splits = fast_sections
     section = results["research"]["equivariance"]
-    assert section["images"] == min(mechanisms.EQUIVARIANCE_FAST_IMAGES, len(splits.y_test))
+    assert section["images"] == min(sections.equivariance.EQUIVARIANCE_FAST_IMAGES, len(splits.y_test))
     assert section["seeds"] == [0] and section["shapes"] == {"cnn_conv": [26, 26, 32], "cnn_hidden": 100,
                                                              "mlp_hidden": 128}
     assert section["cnn_conv"]["overlap"]["mean"] == pytest.approx(1.0, abs=1e-5)
@@ -184,7 +184,7 @@ def test_the_equivariance_section_measures_every_representation(fast_sections):
         assert set(section[key]) == {"shifted", "same_class"} and section[key]["shifted"]["n"] == 1
     assert set(section["same_prediction"]) == {"mlp", "cnn"}
     json.dumps(section, allow_nan=False)
-    text = tables.equivariance_markdown(results)
+    text = sections.equivariance.equivariance_markdown(results)
     assert "| CNN hidden layer (100 units) |" in text and "translation-equivariant" in text
 
 
@@ -199,14 +199,14 @@ def test_the_disagreements_agree_with_the_mcnemar_counts(fast_sections):
     gallery = section["gallery"]
     for key, right, wrong in (("cnn_only", "cnn", "mlp"), ("mlp_only", "mlp", "cnn")):
         items = gallery[key]
-        assert len(items) == min(mechanisms.DISAGREEMENT_GALLERY, section["counts"][key]["values"][0])
+        assert len(items) == min(sections.disagreements.DISAGREEMENT_GALLERY, section["counts"][key]["values"][0])
         for item in items:
             assert item[right]["predicted"] == item["label"] == int(splits.y_test[item["index"]])
             assert item[wrong]["predicted"] != item["label"]
         confidences = [item[wrong]["confidence"] for item in items]
         assert confidences == sorted(confidences, reverse=True)
     json.dumps(section, allow_nan=False)
-    assert "McNemar" in tables.disagreements_markdown(results)
+    assert "McNemar" in sections.disagreements.disagreements_markdown(results)
 
 
 def test_a_disagreement_count_that_contradicts_the_comparisons_is_refused(fast_sections):
@@ -215,30 +215,30 @@ def test_a_disagreement_count_that_contradicts_the_comparisons_is_refused(fast_s
     results, paths, splits = fast_sections
     wrong = copy.deepcopy(results)
     next(c for c in wrong["comparisons"] if c["epochs"] == 1)["mcnemar"][0]["b_only"] += 1
-    ctx = research._Context(wrong, splits, paths, False, lambda *_: None)
+    ctx = sections.base.Context(wrong, splits, paths, False, lambda *_: None)
     with pytest.raises(ValueError, match="run the grid again"):
-        mechanisms.disagreements(ctx, {})
+        sections.disagreements.compute(ctx, {})
 
 
 def test_the_gap_noise_section_has_every_condition_and_an_explanation(fast_sections):
     results, _, _ = fast_sections
     section = results["research"]["gap_noise"]
     main = section["noise"][str(section["main_level"])]
-    assert list(main) == list(mechanisms.GAP_NOISE_CONDITIONS)
+    assert list(main) == list(sections.gap_noise.GAP_NOISE_CONDITIONS)
     assert [str(level) for level in section["levels"]] == list(section["noise"])
     for level, conditions in section["noise"].items():
-        expected = (mechanisms.GAP_NOISE_CONDITIONS if float(level) == section["main_level"]
-                    else mechanisms.GAP_NOISE_CURVE)
+        expected = (sections.gap_noise.GAP_NOISE_CONDITIONS if float(level) == section["main_level"]
+                    else sections.gap_noise.GAP_NOISE_CURVE)
         assert list(conditions) == list(expected)
     for item in main.values():
         assert len(item["predicted"]) == 1 and sum(item["predicted"][0]) == section["images"]
         assert set(item["offset"]) == {"constant_share", "norm", "toward", "accuracy_removed", "blank_share"}
     assert section["receptive_field"]["size"] == 8 and section["receptive_field"]["positions"] == 121
-    assert set(section["contrast"]["accuracy"]) == {"clean", "median_clean", *mechanisms.GAP_NOISE_CONDITIONS}
+    assert set(section["contrast"]["accuracy"]) == {"clean", "median_clean", *sections.gap_noise.GAP_NOISE_CONDITIONS}
     json.dumps(section, allow_nan=False)
-    text = tables.gap_noise_markdown(results)
+    text = sections.gap_noise.gap_noise_markdown(results)
     assert "median filter" in text and "| clean |" in text
-    assert tables.gap_noise_explanation(results).startswith(f"At noise std {section['main_level']} the GAP CNN")
+    assert sections.gap_noise.gap_noise_explanation(results).startswith(f"At noise std {section['main_level']} the GAP CNN")
 
 
 def _check_print(fig):
@@ -257,9 +257,9 @@ def test_the_three_figures_print_at_7_points_or_more(fast_sections):
 
     results, paths, splits = fast_sections
     models = {name: load_snapshot(paths.models / f"{name}_seed0", 1) for name in ("mlp", "cnn")}
-    makers = (lambda: plots.plot_equivariance(models, splits.x_test[0], results=results),
-              lambda: plots.plot_disagreements(results, splits.x_test),
-              lambda: plots.plot_gap_noise(results))
+    makers = (lambda: sections.equivariance.plot_equivariance(models, splits.x_test[0], results=results),
+              lambda: sections.disagreements.plot_disagreements(results, splits.x_test),
+              lambda: sections.gap_noise.plot_gap_noise(results))
     for make in makers:
         with plt.rc_context(plots.RC_PARAMS):
             fig = make()

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from mnist_compare import config, data, metrics, plots, research, storage, tables, training  # noqa: E402
+from mnist_compare import config, data, metrics, plots, sections, storage, training, transforms  # noqa: E402
 from tests.conftest import SMALL_MNIST, fast_research_sections  # noqa: E402
 
 SHIPPED = {name: config.PROJECT_ROOT / "models" / f"{name}_seed0" for name in ("mlp", "cnn")}
@@ -124,7 +124,7 @@ def test_the_demo_shows_the_probabilities_scaled_by_the_temperature_file(tmp_pat
 # --- the sentences: known answers ----------------------------------------------------------------------
 
 def _summary(values):
-    return research._summary(values)
+    return sections.base.seed_summary(values)
 
 
 def shift_section(mlp_plain, mlp_aug, cnn_plain, cnn_aug, seeds=(0,), unshifted=(0.98, 0.98)):
@@ -149,19 +149,19 @@ def shift_section(mlp_plain, mlp_aug, cnn_plain, cnn_aug, seeds=(0,), unshifted=
 
 
 def test_the_shift_sentence_states_the_numbers_and_a_verdict_as_strong_as_they_are():
-    text = tables.shift_augmentation_sentence(shift_section(0.57, 0.80, 0.87, 0.85))
+    text = sections.shift_augmentation.shift_augmentation_sentence(shift_section(0.57, 0.80, 0.87, 0.85))
     assert "lifts the MLP from 57.0% to 80.0%" in text and "lowers the CNN from 87.0% to 85.0%" in text
     assert "gap goes from +30.0 to +5.0 points" in text and "shrinks it by 83% but does not close it" in text
     assert "7.0 points below the plain CNN" in text and "One seed (0) and 5 epochs" in text
-    closed = tables.shift_augmentation_sentence(shift_section(0.57, 0.86, 0.87, 0.87))
+    closed = sections.shift_augmentation.shift_augmentation_sentence(shift_section(0.57, 0.86, 0.87, 0.87))
     assert "closes it to within the sampling error" in closed
-    unmoved = tables.shift_augmentation_sentence(shift_section(0.57, 0.58, 0.87, 0.87))
+    unmoved = sections.shift_augmentation.shift_augmentation_sentence(shift_section(0.57, 0.58, 0.87, 0.87))
     assert "does not shrink it by more than the sampling error" in unmoved
     # what is left at 3 pixels is the CNN's lead on unshifted digits (+5 points there too)
-    lead = tables.shift_augmentation_sentence(shift_section(0.57, 0.80, 0.87, 0.85, unshifted=(0.93, 0.98)))
+    lead = sections.shift_augmentation.shift_augmentation_sentence(shift_section(0.57, 0.80, 0.87, 0.85, unshifted=(0.93, 0.98)))
     assert "removes the part of the gap that the shift caused" in lead and "(+5.0 points)" in lead
     assert "at 6 pixels, the gap is +0.0 points with augmentation against +0.0 without (about the same)" in lead
-    markdown = tables.shift_augmentation_markdown(shift_section(0.57, 0.80, 0.87, 0.85))
+    markdown = sections.shift_augmentation.shift_augmentation_markdown(shift_section(0.57, 0.80, 0.87, 0.85))
     assert "| MLP, shift-augmented |" in markdown and "| CNN − MLP, plain (points) |" in markdown
 
 
@@ -175,8 +175,8 @@ def fast_sections(tmp_path_factory):
 def test_the_shift_augmentation_section_has_the_four_models_and_their_gaps(fast_sections):
     results, paths, _ = fast_sections
     section = results["research"]["shift_augmentation"]
-    assert section["pixels"] == research.SHIFT_AUGMENT_PIXELS and section["epochs"] == 1 and section["seeds"] == [0]
-    assert section["levels"] == research.ROBUSTNESS_LEVELS["shift"]
+    assert section["pixels"] == sections.shift_augmentation.SHIFT_AUGMENT_PIXELS and section["epochs"] == 1 and section["seeds"] == [0]
+    assert section["levels"] == transforms.ROBUSTNESS_LEVELS["shift"]
     assert section["augment_shift"] == {"mlp": [3], "cnn": [3]}, "the runs were trained with the augmentation"
     for name in ("mlp", "cnn"):
         plain_run = next(r for r in results["runs"] if r["model"] == name and r["seed"] == 0)
@@ -191,7 +191,7 @@ def test_the_shift_augmentation_section_has_the_four_models_and_their_gaps(fast_
     assert gap == pytest.approx(section["models"]["cnn"]["augmented"]["shift"][3]["values"][0]
                                 - section["models"]["mlp"]["augmented"]["shift"][3]["values"][0])
     json.dumps(section, allow_nan=False)
-    assert "CNN − MLP gap goes from" in tables.shift_augmentation_markdown(results)
+    assert "CNN − MLP gap goes from" in sections.shift_augmentation.shift_augmentation_markdown(results)
 
 
 def test_the_temperature_section_fits_on_validation_and_writes_the_demo_file(fast_sections):
@@ -201,7 +201,7 @@ def test_the_temperature_section_fits_on_validation_and_writes_the_demo_file(fas
     for name in ("mlp", "cnn"):
         item = section["models"][name]
         t = item["temperature"]["values"][0]
-        assert research.TEMPERATURE_BOUNDS[0] <= t <= research.TEMPERATURE_BOUNDS[1]
+        assert sections.temperature_scaling.TEMPERATURE_BOUNDS[0] <= t <= sections.temperature_scaling.TEMPERATURE_BOUNDS[1]
         assert item["after"]["accuracy"]["values"] == item["before"]["accuracy"]["values"], "accuracy unchanged"
         assert item["validation_nll"]["after"]["mean"] <= item["validation_nll"]["before"]["mean"] + 1e-12
         for key in ("ece", "confident_mistakes", "nll", "mean_confidence", "reliability"):
@@ -210,7 +210,7 @@ def test_the_temperature_section_fits_on_validation_and_writes_the_demo_file(fas
         assert training.read_temperature(run_dir, 1) == pytest.approx(t)
         assert section["files"][name] == f"{name}_seed0/calibration.json"
     json.dumps(section, allow_nan=False)
-    assert "Accuracy is unchanged" in tables.temperature_scaling_markdown(results)
+    assert "Accuracy is unchanged" in sections.temperature_scaling.temperature_scaling_markdown(results)
 
 
 def test_the_shift_augmentation_figure_prints_at_7_points_or_more(fast_sections):
@@ -218,7 +218,7 @@ def test_the_shift_augmentation_figure_prints_at_7_points_or_more(fast_sections)
 
     results, _, _ = fast_sections
     with plt.rc_context(plots.RC_PARAMS):
-        fig = plots.plot_shift_augmentation(results)
+        fig = sections.shift_augmentation.plot_shift_augmentation(results)
         try:
             with drawn_texts() as texts:
                 fig.canvas.draw()

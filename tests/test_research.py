@@ -1,10 +1,12 @@
 import re
 """Known-answer tests of the research experiments' building blocks."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from mnist_compare import drawings, models, research, tables
+from mnist_compare import drawings, findings, formatting, models, sections, transforms
 from mnist_compare.preprocessing import preprocess
 
 
@@ -21,26 +23,26 @@ def centre_of_mass(image):
 
 
 def test_shift_moves_the_ink_by_the_distance_asked():
-    moved = research.shift_images(dot_image(), 4)
+    moved = transforms.shift_images(dot_image(), 4)
     row, col = centre_of_mass(moved)
     assert np.hypot(row - 14, col - 14) == pytest.approx(4, abs=0.05)
     assert moved.sum() == pytest.approx(1.0, abs=1e-5), "ink is moved, not lost"
-    np.testing.assert_array_equal(research.shift_images(dot_image(), 0), dot_image())
+    np.testing.assert_array_equal(transforms.shift_images(dot_image(), 0), dot_image())
 
 
 def test_rotation_by_90_degrees_turns_a_bar_and_zero_changes_nothing():
     bar = np.zeros((1, 28, 28, 1), dtype=np.float32)
     bar[0, 13:15, 4:24, 0] = 1.0  # horizontal
-    turned = research.rotate_images(bar, 90)[0, ..., 0]
+    turned = transforms.rotate_images(bar, 90)[0, ..., 0]
     assert turned[4:24, 13:15].mean() > 0.9 and turned[13:15, 4:8].mean() < 0.1
-    np.testing.assert_array_equal(research.rotate_images(bar, 0), bar)
+    np.testing.assert_array_equal(transforms.rotate_images(bar, 0), bar)
 
 
 def test_scaling_about_the_centre_changes_the_size_not_the_centre():
     square = np.zeros((1, 28, 28, 1), dtype=np.float32)
     square[0, 10:18, 10:18, 0] = 1.0  # 8x8, centred on 13.5
-    half = research.scale_images(square, 0.5)
-    double = research.scale_images(square, 2.0)
+    half = transforms.scale_images(square, 0.5)
+    double = transforms.scale_images(square, 2.0)
     assert (half > 0.5).sum() == pytest.approx(16, abs=4)
     assert (double > 0.5).sum() == pytest.approx(256, abs=40)
     for image in (half, double):
@@ -49,24 +51,24 @@ def test_scaling_about_the_centre_changes_the_size_not_the_centre():
 
 def test_noise_is_seeded_and_clipped():
     images = np.full((2, 28, 28, 1), 0.5, dtype=np.float32)
-    a, b = research.noisy_images(images, 0.3), research.noisy_images(images, 0.3)
+    a, b = transforms.noisy_images(images, 0.3), transforms.noisy_images(images, 0.3)
     np.testing.assert_array_equal(a, b)
     assert a.min() >= 0 and a.max() <= 1 and 0.2 < a.std() < 0.35
 
 
 def test_pixel_permutation_is_one_fixed_permutation():
     images = np.random.default_rng(0).random((3, 28, 28, 1)).astype(np.float32)
-    permuted = research.permute_pixels(images)
+    permuted = sections.permuted_pixels.permute_pixels(images)
     assert not np.array_equal(permuted, images)
     for original, shuffled in zip(images, permuted):
         assert sorted(original.ravel()) == sorted(shuffled.ravel())
-    order = np.argsort(research.permute_pixels(np.arange(784, dtype=np.float32).reshape(1, 28, 28, 1)).ravel())
+    order = np.argsort(sections.permuted_pixels.permute_pixels(np.arange(784, dtype=np.float32).reshape(1, 28, 28, 1)).ravel())
     np.testing.assert_array_equal(permuted.reshape(3, -1)[:, order], images.reshape(3, -1))
 
 
 def test_forward_multiply_adds_are_counted_from_the_layers():
-    assert research.forward_macs(models.build_model("mlp")) == 784 * 128 + 128 * 10
-    assert research.forward_macs(models.build_model("cnn")) == 26 * 26 * 9 * 32 + 5408 * 100 + 100 * 10
+    assert sections.cost.forward_macs(models.build_model("mlp")) == 784 * 128 + 128 * 10
+    assert sections.cost.forward_macs(models.build_model("cnn")) == 26 * 26 * 9 * 32 + 5408 * 100 + 100 * 10
     assert models.build_model("mlp_wide").count_params() == 540_610
 
 
@@ -113,7 +115,7 @@ def fake_results():
                                               "10": {"test_accuracy": summary([0.975, 0.976, 0.974])}}},
             "robustness": {"curves": {t: {"levels": [0, lvl], "mlp": [summary(mlp), summary([0.5, 0.5, 0.5])],
                                           "cnn": [summary(cnn), summary([0.6, 0.61, 0.6])]}
-                                      for t, lvl in tables.ROBUSTNESS_POINTS.items()}, "units": {}},
+                                      for t, lvl in sections.robustness.ROBUSTNESS_POINTS.items()}, "units": {}},
             "user_drawings": {"accuracy": {"mlp": {"naive": summary([0.2, 0.2, 0.2]), "bbox": summary([0.8, 0.8, 0.81])},
                                            "cnn": {"naive": summary([0.25, 0.26, 0.25]), "bbox": summary([0.9, 0.9, 0.9])}}},
             "permuted_pixels": {"epochs": 5, "models": {
@@ -124,7 +126,7 @@ def fake_results():
 
 
 def test_verdicts_follow_the_numbers():
-    text = tables.verdicts_markdown(fake_results())
+    text = findings.verdicts_markdown(fake_results())
     rows = {line.split(" | ")[0].strip("| "): line.rsplit(" | ", 1)[1].strip(" |")
             for line in text.splitlines() if line.startswith("| The") or line.startswith("| Cropping")}
     assert rows["The CNN has fewer parameters than the MLP"] == "false"
@@ -154,7 +156,7 @@ def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_cou
     results["research"]["architecture_controls"] = {"models": {"mlp_deep": {
         "parameters": 235_146, "seeds": [0, 1], "epochs": 10,
         "10": {"test_accuracy": {**summarize([0.9701, 0.9712]), "values": [0.9701, 0.9712]}}}}}
-    text = tables.verdicts_markdown(results)
+    text = findings.verdicts_markdown(results)
     rows = {line.split(" | ")[0].strip("| "): line.rsplit(" | ", 1)[1].strip(" |")
             for line in text.splitlines() if line.startswith("| The")}
     assert rows["The CNN's advantage is its architecture, not its size"] == "supported"
@@ -169,7 +171,7 @@ def test_a_claim_the_numbers_contradict_is_called_so():
     results = fake_results()
     results["research"]["user_drawings"]["accuracy"]["cnn"]["bbox"]["values"] = [0.7, 0.7, 0.71]
     results["research"]["user_drawings"]["accuracy"]["cnn"]["naive"]["values"] = [0.1, 0.1, 0.11]
-    text = tables.verdicts_markdown(results)
+    text = findings.verdicts_markdown(results)
     line = next(l for l in text.splitlines() if l.startswith("| The CNN reads user drawings better"))
     assert line.rstrip(" |").endswith("contradicted")
 
@@ -210,29 +212,29 @@ def test_the_improved_cnn_has_the_documented_size():
 def test_a_row_with_supported_and_unsupported_parts_is_mixed_and_the_legend_lists_the_words_used():
     results = fake_results()
     results["research"]["user_drawings"]["accuracy"]["cnn"]["naive"]["values"] = [0.2, 0.21, 0.2]
-    text = tables.verdicts_markdown(results)
+    text = findings.verdicts_markdown(results)
     line = next(l for l in text.splitlines() if l.startswith("| The CNN reads user drawings better"))
     assert line.rstrip(" |").endswith("mixed")
     verdicts = {l.rstrip(" |").rsplit(" | ", 1)[1] for l in text.splitlines() if l.startswith("| The")
                 or l.startswith("| Cropping")}
     legend = text.rsplit("Verdicts: ", 1)[1]
     assert set(re.findall(r"\*([a-z ]+)\*:", legend)) == verdicts, "the legend defines exactly the words used"
-    assert verdicts <= set(tables.VERDICTS)
+    assert verdicts <= set(formatting.VERDICTS)
 
 
 def test_calibration_of_known_probabilities():
     labels = np.array([0, 1, 0, 1])
     sure = np.array([[0.995, 0.005], [0.995, 0.005], [0.6, 0.4], [0.3, 0.7]])
-    out = research.calibration(labels, [sure, sure], bins=10)
+    out = sections.base.calibration_summary(labels, [sure, sure], bins=10)
     assert out["confident_mistakes"]["values"] == [1, 1], "one answer is wrong at 99.5%"
     assert out["reliability"]["count"][9] == 4 and out["ece"]["mean"] > 0.2
     assert out["mean_confidence"]["mean"] == pytest.approx((0.995 * 2 + 0.6 + 0.7) / 4)
 
 
 def test_data_efficiency_gives_small_sets_more_epochs():
-    assert research.data_efficiency_epochs(500, fast=False) == 40
-    assert research.data_efficiency_epochs(8000, fast=False) == 10
-    assert research.data_efficiency_epochs(500, fast=True) == 1
+    assert sections.data_efficiency.data_efficiency_epochs(500, fast=False) == 40
+    assert sections.data_efficiency.data_efficiency_epochs(8000, fast=False) == 10
+    assert sections.data_efficiency.data_efficiency_epochs(500, fast=True) == 1
 
 
 def test_other_handwriting_is_scikit_learns_digits_smoothed_to_32_pixels():
@@ -243,17 +245,17 @@ def test_other_handwriting_is_scikit_learns_digits_smoothed_to_32_pixels():
     assert labels.tolist()[:10] == list(range(10)), "load_digits starts 0, 1, ..., 9"
 
 
-def test_research_sections_are_reused_by_version_and_computed_when_missing_or_outdated(monkeypatch):
+def test_research_sections_are_reused_by_version_and_computed_when_missing_or_outdated():
     calls = []
 
-    def section(name):
+    def section(name, version, requires=()):
         def compute(ctx, research):
             calls.append(name)
             return {"computed": name, "saw": sorted(k for k in research if k in ("s1", "s2", "s3"))}
-        return compute
+        return SimpleNamespace(KEY=name, VERSION=version, REQUIRES=requires, compute=compute)
 
-    monkeypatch.setattr(research, "SECTIONS", {"s1": (1, section("s1")), "s2": (2, section("s2")),
-                                               "s3": (1, section("s3"))})
+    # s3 comes first in report order but reads s2, so it runs after it
+    registry = (section("s1", 1), section("s3", 1, ("s2",)), section("s2", 2))
     results = {"config": {"seeds": [0], "snapshot_epochs": [1]}}
 
     class Splits:
@@ -261,8 +263,26 @@ def test_research_sections_are_reused_by_version_and_computed_when_missing_or_ou
 
     previous = {"s1": {"old": True}, "s2": {"old": True}, "section_versions": {"s1": 1, "s2": 1},
                 "section_seconds": {"s1": 5.0}}
-    out = research.run_research(results, Splits(), None, previous=previous, show_progress=False, log=lambda *_: None)
-    assert calls == ["s2", "s3"], "s1 is current and reused; s2's version changed; s3 is new"
+    out = sections.run_research(results, Splits(), None, previous=previous, show_progress=False, log=lambda *_: None,
+                                sections=registry)
+    assert calls == ["s2", "s3"], "s1 is current and reused; s2's version changed; s3 is new and waits for s2"
     assert out["s1"] == {"old": True} and out["s2"]["computed"] == "s2"
-    assert out["s3"]["saw"] == ["s1", "s2"], "a section sees the sections before it"
+    assert out["s3"]["saw"] == ["s1", "s2"], "a section sees the sections it requires"
     assert out["section_versions"] == {"s1": 1, "s2": 2, "s3": 1}
+
+
+def test_research_sections_that_require_a_missing_or_circular_section_are_refused():
+    def section(name, requires):
+        return SimpleNamespace(KEY=name, VERSION=1, REQUIRES=requires, compute=None)
+
+    with pytest.raises(ValueError, match="reads s9"):
+        sections.run_order((section("s1", ("s9",)),))
+    with pytest.raises(ValueError, match="circle"):
+        sections.run_order((section("s1", ("s2",)), section("s2", ("s1",))))
+
+
+def test_the_registry_lists_every_section_once_in_an_order_that_runs():
+    keys = [s.KEY for s in sections.SECTIONS]
+    assert len(keys) == len(set(keys)) == 16
+    assert {s.KEY for s in sections.run_order()} == set(keys)
+

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from mnist_compare import config, tables
+from mnist_compare import config, findings, formatting, references, sections
+from mnist_compare.tables import grid, original, readme
 
 RESULTS = config.REPORTS_DIR / "results.json"
 
@@ -29,24 +30,24 @@ def fake_results():
 
 
 def test_comparison_rows_render_means_and_spreads():
-    rows = tables.comparison_rows(fake_results(), 5)
+    rows = grid.comparison_rows(fake_results(), 5)
     test_row = next(row for row in rows if row[0] == "Test accuracy (%)")
     # Every difference in the report is CNN − MLP, with its sign.
     assert test_row == ["Test accuracy (%)", "97.79 ± 0.12", "98.71 ± 0.05", "+0.92 ± 0.11"]
-    text = tables.results_markdown(fake_results())
+    text = readme.results_markdown(fake_results())
     assert "over 2 seeds" in text and "101,770" in text and "`abcdef1234`" in text
     # The README's short table: test accuracy, test loss and the accuracy gap at each snapshot epoch.
     assert "| After | Metric | MLP | CNN | CNN − MLP |" in text
     assert "| 5 epochs | Test accuracy (%) | 97.79 ± 0.12 | 98.71 ± 0.05 | +0.92 ± 0.11 |" in text
     assert [line.split(" | ")[1] for line in text.splitlines() if line.startswith("| 5 epochs")] == list(
-        tables.readme.README_ROWS)
+        readme.README_ROWS)
 
 
 def test_update_readme_replaces_only_the_block(tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{tables.README_START}\nold\n{tables.README_END}\noutro\n")
-    assert tables.update_readme(fake_results(), readme)
-    text = readme.read_text()
+    path = tmp_path / "README.md"
+    path.write_text(f"intro\n{readme.README_START}\nold\n{readme.README_END}\noutro\n")
+    assert readme.update_readme(fake_results(), path)
+    text = path.read_text()
     assert text.startswith("intro\n") and text.endswith("outro\n") and "old" not in text
     assert "97.79 ± 0.12" in text
 
@@ -54,15 +55,15 @@ def test_update_readme_replaces_only_the_block(tmp_path):
 @pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
 def test_committed_readme_table_matches_committed_results():
     results = json.loads(RESULTS.read_text())
-    readme = (config.PROJECT_ROOT / "README.md").read_text()
-    assert tables.results_markdown(results) in readme
+    readme_text = (config.PROJECT_ROOT / "README.md").read_text()
+    assert readme.results_markdown(results) in readme_text
     assert results["fast"] is False
     if "research" in results:
-        assert tables.verdicts_markdown(results) in readme
+        assert findings.verdicts_markdown(results) in readme_text
         research = results["research"]
         if all(key in research for key in ("architecture_controls", "data_efficiency", "calibration",
                                            "other_handwriting")):
-            assert tables.overall_conclusion_markdown(results) in readme
+            assert findings.overall_conclusion_markdown(results) in readme_text
 
 
 def test_benchmark_table_renders_the_measured_numbers():
@@ -74,7 +75,7 @@ def test_benchmark_table_renders_the_measured_numbers():
     benchmark["pipeline"] = {"wall_s": 600.0, "experiments_s": 500.0, "research_s": 200.0,
                              "notebooks_and_export_s": 100.0, "seeds": [0, 1, 2, 3, 4],
                              "training_epochs_s": 420.4, "runs_trained": 12, "grid_cnn_epoch_s": 3.71}
-    text = tables.benchmark_markdown(benchmark)
+    text = readme.benchmark_markdown(benchmark)
     assert "| CNN training, default `fit` (s/epoch) | 18.00 |" in text
     assert "4.50, 4.40, 4.60 (4.0x faster) | ≤ 3 s and ≥ 4x: **not met** |" in text
     assert "| Model call, both models (ms) | 0.66 | p95 0.92, n = 200 | median ≤ 1 ms: met |" in text
@@ -83,7 +84,7 @@ def test_benchmark_table_renders_the_measured_numbers():
     assert "the training epochs of its 12 runs alone 420 s, a CNN epoch 3.71 s" in text
     assert "research section added" not in text, "no row for sections that were not measured"
     benchmark["pipeline"]["research_sections_s"] = {"robustness": 88.0, "shift_augmentation": 72.8, "gap_noise": 95.0}
-    text = tables.benchmark_markdown(benchmark)
+    text = readme.benchmark_markdown(benchmark)
     assert ("| Each research section added for the paper, in that run (s) | 95.0 (the largest) | "
             "shift augmentation 72.8, gap noise 95.0 | ≤ 90 s each: **not met** |") in text
 
@@ -92,20 +93,20 @@ def test_benchmark_table_renders_the_measured_numbers():
 def test_committed_speed_doc_benchmark_table_matches_benchmark_json():
     benchmark = json.loads((config.REPORTS_DIR / "benchmark.json").read_text())
     if "training_speed" in benchmark:
-        assert tables.benchmark_markdown(benchmark) in tables.readme.SPEED_DOC.read_text()
+        assert readme.benchmark_markdown(benchmark) in readme.SPEED_DOC.read_text()
 
 
 def test_update_readme_block_writes_the_file_it_is_given_and_skips_a_missing_one(tmp_path):
     doc = tmp_path / "speed.md"
     doc.write_text("notes\n<!-- benchmark-table:start -->\nold\n<!-- benchmark-table:end -->\nmore\n")
-    assert tables.update_readme_block("benchmark-table", "new table", doc)
+    assert readme.update_readme_block("benchmark-table", "new table", doc)
     assert doc.read_text() == "notes\n<!-- benchmark-table:start -->\nnew table\n<!-- benchmark-table:end -->\nmore\n"
-    assert not tables.update_readme_block("benchmark-table", "new table", tmp_path / "missing.md")
+    assert not readme.update_readme_block("benchmark-table", "new table", tmp_path / "missing.md")
 
 
 def test_parity_counts_and_table_say_which_original_numbers_fall_inside_our_seeds():
     from mnist_compare.metrics import summarize
-    from mnist_compare.tables import original
+
 
     # Two seeds per model: the MLP's bracket every original number, the CNN's both sit above them.
     # The original's numbers as compared: its 5-epoch MLP gap corrected from the tabled 1.31 to 1.21.
@@ -134,7 +135,7 @@ def test_parity_counts_and_table_say_which_original_numbers_fall_inside_our_seed
 
 def test_the_confidence_sentence_says_over_confident_only_when_confidence_is_above_accuracy():
     """Mean confidence against test accuracy decides the wording, in notebook 7 and in the abstract alike."""
-    from mnist_compare.tables import common
+
 
     results = fake_results()  # test accuracy: MLP 97.79%, CNN 98.71% after 5 epochs
 
@@ -149,33 +150,33 @@ def test_the_confidence_sentence_says_over_confident_only_when_confidence_is_abo
                                         (0.99, 0.98, {"mlp": True, "cnn": False}, "Only the MLP is over-confident"),
                                         (0.97, 0.98, {"mlp": False, "cnn": False}, "Neither model is over-confident")):
         results["research"] = {"calibration": {"models": {"mlp": calibrated(mlp), "cnn": calibrated(cnn)}}}
-        assert common.over_confident(results) == expected
-        sentence = tables.confidence_sentence(results)
+        assert sections.calibration.over_confident(results) == expected
+        sentence = sections.calibration.confidence_sentence(results)
         assert sentence.startswith(opening + ": the MLP's mean confidence is")
         assert f"{100 * mlp:.2f}% against a test accuracy of 97.79%" in sentence
 
 
 def test_seed_counts_are_singular_or_plural():
-    assert tables.plural(1, "seed") == "1 seed" and tables.plural(5, "seed") == "5 seeds"
+    assert formatting.plural(1, "seed") == "1 seed" and formatting.plural(5, "seed") == "5 seeds"
     results = fake_results()
     results["config"]["seeds"] = [0]
-    assert tables.seeds_phrase(results) == "1 seed"
+    assert formatting.seeds_phrase(results) == "1 seed"
     results["comparisons"][0]["mcnemar"] = [{"seed": 0, "p_value": 0.01}]
-    text = tables.conclusions_markdown(results, {"mlp": 101770, "cnn": 542230})
+    text = grid.conclusions_markdown(results, {"mlp": 101770, "cnn": 542230})
     assert "for 1 of 1 seed." in text and "seed(s)" not in text
     assert "(95% interval of CNN − MLP: [0.81, 1.03] pp)" in text, "CNN − MLP, with the sign that follows"
 
 
 def test_provenance_line_says_when_the_tree_had_uncommitted_changes():
     results = fake_results()
-    assert tables.provenance_line(results) == "commit abcdef1234 (uncommitted changes not recorded)"
+    assert formatting.provenance_line(results) == "commit abcdef1234 (uncommitted changes not recorded)"
     results["provenance"]["git"]["dirty"] = True
-    assert tables.provenance_line(results) == "commit abcdef1234 with uncommitted changes"
-    assert "(commit `abcdef1234` with uncommitted changes, 2026-11-22)" in tables.results_markdown(results)
+    assert formatting.provenance_line(results) == "commit abcdef1234 with uncommitted changes"
+    assert "(commit `abcdef1234` with uncommitted changes, 2026-11-22)" in readme.results_markdown(results)
     results["provenance"]["git"]["dirty"] = False
-    assert tables.provenance_line(results) == "commit abcdef1234"
+    assert formatting.provenance_line(results) == "commit abcdef1234"
     results["provenance"]["git"] = {"commit": None, "dirty": None}
-    assert tables.provenance_line(results) == "an unrecorded commit"
+    assert formatting.provenance_line(results) == "an unrecorded commit"
 
 
 def _per_class_results(worst_mlp, worst_cnn):
@@ -191,8 +192,8 @@ def _per_class_results(worst_mlp, worst_cnn):
 
 
 def test_the_hardest_digit_is_named_once_when_both_models_agree():
-    assert "The hardest digit by F1 is 8 for both models." in tables.per_class_markdown(_per_class_results(8, 8))
-    assert "is 8 for the MLP and 5 for the CNN." in tables.per_class_markdown(_per_class_results(8, 5))
+    assert "The hardest digit by F1 is 8 for both models." in grid.per_class_markdown(_per_class_results(8, 8))
+    assert "is 8 for the MLP and 5 for the CNN." in grid.per_class_markdown(_per_class_results(8, 5))
 
 
 def test_a_tie_for_the_hardest_digit_names_every_tied_digit():
@@ -200,14 +201,14 @@ def test_a_tie_for_the_hardest_digit_names_every_tied_digit():
     cnn = next(run for run in results["runs"] if run["model"] == "cnn")
     cnn["snapshots"]["5"]["per_class"]["f1"][9] = cnn["snapshots"]["5"]["per_class"]["f1"][8]  # 90.1% for both
     assert "The hardest digit by F1 is 8 for the MLP and 8 and 9 (tied at 90.1%) for the CNN." in \
-        tables.per_class_markdown(results)
+        grid.per_class_markdown(results)
 
 
 def test_the_epoch_times_are_the_median_over_seeds_and_their_range():
     # One slow seed (6.40 s) moves the mean to 4.16 ± 1.25 s; the median stays at the typical epoch.
     summary = {"n": 5, "mean": 4.16, "std": 1.25, "values": [6.40, 3.68, 3.59, 3.54, 3.60]}
-    assert tables.epoch_seconds_text(summary) == "3.60 (3.54-6.40)"
-    assert tables.epoch_seconds_text({"n": 1, "mean": 2.0, "values": [2.0]}) == "2.00"
+    assert sections.cost.epoch_seconds_text(summary) == "3.60 (3.54-6.40)"
+    assert sections.cost.epoch_seconds_text({"n": 1, "mean": 2.0, "values": [2.0]}) == "2.00"
 
 
 def _runs(name, accuracies, epochs="10", val_losses=None):
@@ -237,26 +238,26 @@ def _with_controls(wide, deep=None):
 def test_the_share_of_the_gap_a_control_closes():
     # MLP 97.1%, CNN 98.1%, wide MLP 97.35%: a quarter of the 1-point gap.
     results = _with_controls([0.9735, 0.9735])
-    closed = tables.gap_closed(results)
+    closed = sections.base.gap_closed(results)
     assert closed["share"] == pytest.approx(0.25)
     # Two seeds whose gains over the MLP are 0.35 and 0.15 points: the interval of the gain includes 0, so the
     # share says nothing about size.
-    assert tables.gap_closed_sentence(results) == (
+    assert sections.base.gap_closed_sentence(results) == (
         "The wide MLP (784-680-10) closes 25% of the gap between the MLP and the CNN (97.10% → 97.35%, against "
         "the CNN's 98.10%; +0.25 [-1.02, 1.52] of +1.00 [1.00, 1.00] pp, paired by seed, 95% intervals over 2 "
         "seeds): its gain over the MLP is not distinguishable from 0 with these seeds, so the share says nothing "
         "about size.")
     # The same gain (0.33 points) on both seeds: its interval lies above 0.
     steady = _with_controls([0.9733, 0.9753])
-    assert tables.gap_closed_sentence(steady).endswith(
+    assert sections.base.gap_closed_sentence(steady).endswith(
         "+0.33 [0.33, 0.33] of +1.00 [1.00, 1.00] pp, paired by seed, 95% intervals over 2 seeds): size explains "
         "part of it.")
     # The deep control has one seed (0): MLP 97.0%, CNN 98.0% on that seed; it is below the MLP.
     results = _with_controls([0.9735, 0.9735], deep=[0.969])
-    assert tables.gap_closed(results, "mlp_deep")["share"] == pytest.approx(-0.1)
-    assert tables.gap_closed_sentence(results, "mlp_deep").startswith(
+    assert sections.base.gap_closed(results, "mlp_deep")["share"] == pytest.approx(-0.1)
+    assert sections.base.gap_closed_sentence(results, "mlp_deep").startswith(
         "The deep MLP (784-256-128-10, L2) does not close the gap between the MLP and the CNN (97.00% → 96.90%")
-    assert "size explains none of it." in tables.gap_closed_sentence(results, "mlp_deep")
+    assert "size explains none of it." in sections.base.gap_closed_sentence(results, "mlp_deep")
 
 
 def test_the_best_epoch_is_the_lowest_validation_loss_everywhere():
@@ -265,10 +266,10 @@ def test_the_best_epoch_is_the_lowest_validation_loss_everywhere():
     results["summary"]["mlp"]["10"] = results["summary"]["mlp"]["5"]
     results["runs"] = _runs("mlp", [0.97, 0.97], val_losses=[[0.3, 0.2, 0.25], [0.3, 0.35, 0.4]])
     # Validation accuracy is highest at epoch 3, validation loss lowest at epochs 2 and 1.
-    text = tables.model_conclusions_markdown(results, "mlp")
+    text = grid.model_conclusions_markdown(results, "mlp")
     assert "The best epoch (the one with the lowest validation loss, early stopping's usual choice) was, seed by " \
            "seed: 2, 1." in text
-    assert [item["best_epoch"] for item in tables.best_epochs(results, "mlp")] == [2, 1]
+    assert [item["best_epoch"] for item in grid.best_epochs(results, "mlp")] == [2, 1]
 
 
 def test_the_calibration_contrast_names_the_lower_error_and_the_confident_mistakes():
@@ -281,22 +282,22 @@ def test_the_calibration_contrast_names_the_lower_error_and_the_confident_mistak
     results["research"] = {"calibration": {"models": {
         "mlp": {"ece": summary([0.010, 0.011]), "confident_mistakes": summary([29.0, 29.0])},
         "cnn": {"ece": summary([0.008, 0.009]), "confident_mistakes": summary([33.0, 34.0])}}}}
-    ece = tables.cite("naeini2015", "guo2017")
+    ece = references.cite("naeini2015", "guo2017")
     # More confident mistakes by the means, but the interval of CNN − MLP includes 0: no detectable difference.
-    assert tables.calibration_contrast(results) == (
+    assert sections.calibration.calibration_contrast(results) == (
         f"The CNN has the lower expected calibration error {ece} (0.85% against 1.05%); in confident mistakes there "
         "is no detectable difference (CNN 33.5, MLP 29.0 test digits per run wrong with at least 99% confidence, "
         "mean over 2 seeds; CNN − MLP +4.5, 95% interval [-1.9, 10.9], which includes 0).")
     results["research"]["calibration"]["models"]["cnn"]["confident_mistakes"] = summary([20.0, 21.0])
-    assert tables.calibration_contrast(results, with_ece=False).startswith(
+    assert sections.calibration.calibration_contrast(results, with_ece=False).startswith(
         f"The CNN has both the lower expected calibration error {ece} and fewer confident mistakes (CNN 20.5, "
         "MLP 29.0")
     results["research"]["calibration"]["models"]["cnn"]["confident_mistakes"] = summary([35.0, 36.0])
     assert f"{ece} (0.85% against 1.05%) but more confident mistakes (CNN 35.5, MLP 29.0" in \
-        tables.calibration_contrast(results)
+        sections.calibration.calibration_contrast(results)
     # ECEs whose paired interval includes 0 are not called lower.
     results["research"]["calibration"]["models"]["cnn"]["ece"] = summary([0.008, 0.012])
-    assert tables.calibration_contrast(results).startswith(
+    assert sections.calibration.calibration_contrast(results).startswith(
         f"The two models' expected calibration error {ece} does not differ detectably (MLP 1.05%, CNN 1.00%;")
 
 
@@ -308,29 +309,29 @@ def test_the_data_efficiency_leads_are_all_given_with_the_epochs_that_differ():
                "models": {"mlp": [s(0.87), s(0.91), s(0.95), s(0.977)],
                           "cnn": [s(0.89), s(0.941), s(0.973), s(0.986)]}}
     # The 500-image runs had 40 epochs: their lead is not read as part of the trend of the 10-epoch sizes.
-    assert tables.leads_sentence(section) == (
+    assert sections.data_efficiency.leads_sentence(section) == (
         "The CNN's lead over the MLP is 0.9, 2.3, 3.1 and 2.0 points with 54,000, 8,000, 2,000 and 500 training "
         "images: over the sizes trained for 10 epochs (54,000, 8,000 and 2,000 images) the lead grows as the "
         "training set shrinks; the runs on 500 images trained for 40 epochs instead of 10, so the lead there is "
         "confounded by the number of epochs and is not part of that comparison.")
     # With the same epochs everywhere, a lead that is not monotonic is not called a trend.
     section["epochs"]["500"] = 10
-    assert tables.leads_sentence(section).endswith(
+    assert sections.data_efficiency.leads_sentence(section).endswith(
         ": the lead does not change monotonically with the size (largest with 2,000).")
     section["models"]["cnn"][0] = s(0.91)
-    assert tables.leads_sentence(section).endswith(": the lead grows as the training set shrinks.")
+    assert sections.data_efficiency.leads_sentence(section).endswith(": the lead grows as the training set shrinks.")
     # Per-seed values give each lead its paired interval, and the trend is one of the mean leads.
     section["models"] = {name: [{"mean": sum(v) / 2, "values": v} for v in values] for name, values in {
         "mlp": [[0.86, 0.88], [0.90, 0.92], [0.95, 0.95], [0.977, 0.977]],
         "cnn": [[0.90, 0.92], [0.93, 0.95], [0.97, 0.97], [0.986, 0.986]]}.items()}
-    assert tables.leads_sentence(section) == (
+    assert sections.data_efficiency.leads_sentence(section) == (
         "The CNN's lead over the MLP is 0.9 [0.9, 0.9], 2.0 [2.0, 2.0], 3.0 [3.0, 3.0] and 4.0 [4.0, 4.0] points "
         "(paired by seed, 95% intervals) with 54,000, 8,000, 2,000 and 500 training images: the mean lead grows as "
         "the training set shrinks.")
 
 
 def test_the_preprocessing_against_the_model_is_a_ratio_range():
-    low, high = tables.preprocessing_ratio([69.1, 76.3], [1.9, 9.1])
+    low, high = findings.preprocessing_ratio([69.1, 76.3], [1.9, 9.1])
     assert low == pytest.approx(69.1 / 9.1) and high == pytest.approx(76.3 / 1.9)
 
 
@@ -354,27 +355,27 @@ def _robustness_results():
 
 def test_the_transformation_that_hurts_each_model_most_is_computed():
     results = _robustness_results()
-    hardest = tables.hardest_transforms(results)
+    hardest = sections.robustness.hardest_transforms(results)
     assert hardest["mlp"][0] == "shift" and hardest["cnn_gap"][0] == "noise"
-    from mnist_compare.tables import claims
 
-    text = claims._robustness_text(results)
+
+    text = sections.robustness._robustness_text(results)
     assert "shift hurts the MLP most (30.0% left); noise hurts the GAP CNN most (9.7% left)." in text
     assert ("The GAP CNN (2 seeds) falls to 11.7% (chance is 10%) already at noise level 0.2 (noise std), where "
             "the other models still read 65.0-65.0%.") in text
 
 
 def test_cite_gives_the_number_of_each_reference_in_the_list():
-    listed = tables.references_markdown().splitlines()
-    assert len(listed) == len(tables.REFERENCE_ENTRIES) == len(tables.REFERENCES)
-    for key, text in tables.REFERENCE_ENTRIES.items():
-        number = tables.cite(key)[1:-1]
+    listed = references.references_markdown().splitlines()
+    assert len(listed) == len(references.REFERENCE_ENTRIES) == len(references.REFERENCES)
+    for key, text in references.REFERENCE_ENTRIES.items():
+        number = references.cite(key)[1:-1]
         assert listed[int(number) - 1] == f"{number}. {text}"
-    assert tables.cite("lecun1998") == "[1]", "the existing entries keep their numbers"
-    assert tables.cite("mcnemar1947", "wilson1927") == f"[6, {list(tables.REFERENCE_ENTRIES).index('wilson1927') + 1}]"
+    assert references.cite("lecun1998") == "[1]", "the existing entries keep their numbers"
+    assert references.cite("mcnemar1947", "wilson1927") == f"[6, {list(references.REFERENCE_ENTRIES).index('wilson1927') + 1}]"
     with pytest.raises(KeyError):
-        tables.cite("no-such-key")
-    text = tables.references_markdown()
+        references.cite("no-such-key")
+    text = references.references_markdown()
     for expected in ("*Journal of the American Statistical Association*, 22(158), 209-212",
                      "*Psychometrika*, 12(2), 153-157", "Network in network", "arXiv:1312.6211",
                      "Visualizing and understanding convolutional networks", "Bayesian binning",
@@ -395,18 +396,18 @@ def _robustness_claim_results(noise_cnn, noise_mlp):
 
 
 def test_the_robustness_verdict_is_partly_supported_when_the_curves_show_exceptions():
-    from mnist_compare.tables import claims
 
-    verdict, measured, exceptions = claims.robustness_claim(_robustness_claim_results([0.8, 0.82], [0.6, 0.61]))
+
+    verdict, measured, exceptions = sections.robustness.robustness_claim(_robustness_claim_results([0.8, 0.82], [0.6, 0.61]))
     assert (verdict, exceptions) == ("supported", []) and "(supported: 4)" in measured
     # Under noise the CNN is ahead by the means, but its paired interval includes 0.
-    verdict, measured, exceptions = claims.robustness_claim(_robustness_claim_results([0.8, 0.5], [0.6, 0.61]))
+    verdict, measured, exceptions = sections.robustness.robustness_claim(_robustness_claim_results([0.8, 0.5], [0.6, 0.61]))
     assert verdict == "mixed" and "not shown: 1" in measured
     # Every point on the claimed side, but an MLP control reads more than the CNN somewhere: partly supported.
     results = _robustness_claim_results([0.8, 0.82], [0.6, 0.61])
     for transform, curve in results["research"]["robustness"]["curves"].items():
         curve["mlp_wide"] = [{"mean": 0.9}, {"mean": 0.85 if transform == "noise" else 0.2}]
-    verdict, _, exceptions = claims.robustness_claim(results)
+    verdict, _, exceptions = sections.robustness.robustness_claim(results)
     assert verdict == "partly supported"
     assert exceptions == ["the wide MLP (784-680-10) reads more than the CNN at noise 0.3 (means)"]
 
@@ -414,8 +415,8 @@ def test_the_robustness_verdict_is_partly_supported_when_the_curves_show_excepti
 @pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
 def test_the_verdicts_and_the_corrected_original_tables_agree():
     results = json.loads(RESULTS.read_text())
-    rows = {row[0]: row for row in tables.verdicts_rows(results)}
-    corrected = tables.original_tables_markdown(results)
+    rows = {row[0]: row for row in findings.verdicts_rows(results)}
+    corrected = findings.original_tables_markdown(results)
     robust = rows["The CNN is more robust to transformed input"][2]
     assert f"| Robustness to transformed input | limited / better | {robust}:" in corrected
     overfits = next(row for claim, row in rows.items() if claim.startswith("The CNN overfits less"))
@@ -433,10 +434,10 @@ def test_a_smaller_gap_at_the_training_ceiling_is_called_weak_evidence():
     results = fake_results()
     results["comparisons"][0]["mcnemar"] = [{"seed": 0, "p_value": 0.01}]
     parameters = {"mlp": 101770, "cnn": 542230}
-    assert "weak evidence" not in tables.conclusions_markdown(results, parameters), "train accuracy 90%: no ceiling"
+    assert "weak evidence" not in grid.conclusions_markdown(results, parameters), "train accuracy 90%: no ceiling"
     results["summary"]["mlp"]["5"]["train_accuracy"]["mean"] = 0.9963
     results["summary"]["cnn"]["5"]["train_accuracy"]["mean"] = 0.9987
-    text = tables.conclusions_markdown(results, parameters)
+    text = grid.conclusions_markdown(results, parameters)
     assert ("Both models are near the 100% ceiling of training accuracy (MLP 99.63%, CNN 99.87%), so a gap cannot "
             "exceed 100% − test accuracy (2.21 pp for the MLP, 1.29 pp for the CNN)") in text
     assert "A smaller gap at this ceiling is weak evidence that the CNN overfits less." in text
@@ -447,31 +448,31 @@ def test_the_two_kinds_of_uncertainty_are_both_standard_deviations():
     results["runs"] = [{"model": name, "seed": seed, "snapshots": {"5": {"test": {"accuracy": accuracy}}}}
                        for name, accuracies in (("mlp", [0.977, 0.979]), ("cnn", [0.986, 0.988]))
                        for seed, accuracy in enumerate(accuracies)]
-    text = tables.uncertainty_markdown(results, 5)
+    text = grid.uncertainty_markdown(results, 5)
     sampling = 100 * ((0.977 * 0.023 / 10000) ** 0.5 + (0.979 * 0.021 / 10000) ** 0.5) / 2
     assert f"| MLP | 97.79 | 0.12 | {sampling:.2f} |" in text  # std over seeds: 0.0012 in fake_results
     assert "For both models the sampling standard deviation of one run is at least as large as the standard " \
            "deviation over seeds" in text
-    assert "half-width" not in text and f"Wilson {tables.cite('wilson1927')} 95% interval" in text
+    assert "half-width" not in text and f"Wilson {references.cite('wilson1927')} 95% interval" in text
 
 
 @pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
 def test_report_text_names_no_notebook_and_no_results_file():
     results = json.loads(RESULTS.read_text())
-    texts = [tables.abstract_markdown(results), tables.overall_conclusion_markdown(results),
-             tables.verdicts_markdown(results), tables.original_errors_markdown(results),
-             tables.original_tables_markdown(results), tables.improved_markdown(results),
-             tables.shift_markdown(results), tables.calibration_markdown(results), tables.confidence_sentence(results),
-             tables.inside_conclusions_markdown(results), tables.data_efficiency_markdown(results),
-             tables.uncertainty_markdown(results), tables.per_class_markdown(results),
-             tables.conclusions_markdown(results, {name: results["summary"][name]["parameters"]
+    texts = [findings.abstract_markdown(results), findings.overall_conclusion_markdown(results),
+             findings.verdicts_markdown(results), original.original_errors_markdown(results),
+             findings.original_tables_markdown(results), sections.improved_cnn.improved_markdown(results),
+             sections.robustness.shift_markdown(results), sections.calibration.calibration_markdown(results), sections.calibration.confidence_sentence(results),
+             findings.inside_conclusions_markdown(results), sections.data_efficiency.data_efficiency_markdown(results),
+             grid.uncertainty_markdown(results), grid.per_class_markdown(results),
+             grid.conclusions_markdown(results, {name: results["summary"][name]["parameters"]
                                                    for name in ("mlp", "cnn")})]
     for text in texts:
         for phrase in ("notebook", "results.json", "next cell", "rendered from", "several times", "same setup."):
             assert phrase not in text.lower(), (phrase, text[:200])
-    improved = tables.improved_markdown(results)
+    improved = sections.improved_cnn.improved_markdown(results)
     assert "It is not the original report's CNN in the same setup: it changes" in improved
-    shift = tables.shift_markdown(results)
+    shift = sections.robustness.shift_markdown(results)
     images = results["research"]["robustness"]["images"]
     if "cnn_gap" in results["research"]["robustness"]["curves"]["shift"]:
         assert f"measured on these {images:,} test digits" in shift and "on the whole test set" in shift
@@ -482,10 +483,10 @@ def test_the_report_can_leave_out_the_per_run_tables():
     """The report gives the two kinds of uncertainty and the best epochs without a row per run; the full
     tables stay available."""
     results = json.loads(RESULTS.read_text())
-    compact, full = tables.uncertainty_markdown(results, per_run=False), tables.uncertainty_markdown(results)
+    compact, full = grid.uncertainty_markdown(results, per_run=False), grid.uncertainty_markdown(results)
     assert "Test accuracy per run" in full and "Test accuracy per run" not in compact
     assert "The two kinds of uncertainty side by side" in compact
-    compact = tables.best_epoch_markdown(results, per_run=False)
+    compact = grid.best_epoch_markdown(results, per_run=False)
     assert "|" not in compact and "Best epoch per seed:" in compact
-    epochs = [item["best_epoch"] for item in tables.best_epochs(results, "mlp")]
+    epochs = [item["best_epoch"] for item in grid.best_epochs(results, "mlp")]
     assert ", ".join(map(str, epochs)) + " (MLP)" in compact

@@ -1,12 +1,198 @@
 """The experiment grid: per-model tables, the 5/10-epoch comparison, intervals, McNemar, conclusions."""
-
 from __future__ import annotations
-
+from ..formatting import caption
+from ..formatting import diff_text
+from ..references import cite
+from ..formatting import device_sentence
+from ..formatting import excludes_zero
+from ..formatting import interval
+from ..formatting import join_words
+from ..formatting import markdown_table
+from .. import metrics
+from ..formatting import negated
+import numpy as np
+from ..formatting import plural
+from ..formatting import seeds_phrase
+from ..formatting import signed
 from .. import config
 from ..metrics import best_epoch, format_mean_std
-from .common import (COMPARISON_ROWS, _diff, _excludes_zero, _interval, _negated, caption, ceiling_caveat,
-                     comparison_rows, device_sentence, markdown_table, plural, seeds_phrase)
-from .original import cite
+
+from ..metrics import SUMMARY_METRICS
+from ..metrics import most_confused_pairs
+from ..metrics import summarize
+
+
+#: Rows of the original report's comparison table: (label, summary key, percent?, digits).
+COMPARISON_ROWS = (
+    ("Train accuracy (%)", "train_accuracy", True, 2),
+    ("Test accuracy (%)", "test_accuracy", True, 2),
+    ("Train loss", "train_loss", False, 4),
+    ("Test loss", "test_loss", False, 4),
+    ("Overfitting gap, accuracy (pp)", "accuracy_gap", True, 2),
+    ("Overfitting gap, loss", "loss_gap", False, 4),
+)
+
+
+def comparison_rows(results: dict, epochs: int | str) -> list[list[str]]:
+    """[metric, MLP, CNN, CNN − MLP] rows with mean ± std over seeds (every difference in the report is
+    CNN − MLP)."""
+    epochs = str(epochs)
+    summary = results["summary"]
+    comparison = next(c for c in results["comparisons"] if str(c["epochs"]) == epochs)
+    rows = []
+    for label, key, percent, digits in COMPARISON_ROWS:
+        rows.append([
+            label,
+            format_mean_std(summary["mlp"][epochs][key], percent=percent, digits=digits),
+            format_mean_std(summary["cnn"][epochs][key], percent=percent, digits=digits),
+            signed(format_mean_std(negated(comparison["mlp_minus_cnn"][key]), percent=percent, digits=digits)),
+        ])
+    return rows
+
+
+#: Above this training accuracy (both models) the train − test gap is close to its ceiling of
+#: 100% − test accuracy, so a smaller gap mostly restates a higher test accuracy.
+TRAIN_CEILING = 0.99
+
+
+def ceiling_caveat(results: dict, epochs: str) -> str:
+    """When both models' mean training accuracy is at least TRAIN_CEILING: the sentence that says a smaller
+    train − test gap is weak evidence of less overfitting, with the decomposition CNN − MLP gap = training
+    difference − test difference. Empty otherwise."""
+    s = results["summary"]
+    if not all("train_accuracy" in s[name][epochs] for name in ("mlp", "cnn")):
+        return ""
+    train = {name: s[name][epochs]["train_accuracy"]["mean"] for name in ("mlp", "cnn")}
+    if min(train.values()) < TRAIN_CEILING:
+        return ""
+    comparison = next(c for c in results["comparisons"] if str(c["epochs"]) == epochs)
+    diff = {key: negated(comparison["mlp_minus_cnn"][key]) for key in ("train_accuracy", "test_accuracy")}
+    room = {name: 100 * (1 - s[name][epochs]["test_accuracy"]["mean"]) for name in ("mlp", "cnn")}
+    return (f"Both models are near the 100% ceiling of training accuracy (MLP {100 * train['mlp']:.2f}%, CNN "
+            f"{100 * train['cnn']:.2f}%), so a gap cannot exceed 100% − test accuracy ({room['mlp']:.2f} pp for "
+            f"the MLP, {room['cnn']:.2f} pp for the CNN): the CNN − MLP gap is the training difference "
+            f"({100 * diff['train_accuracy']['mean']:+.2f} pp) minus the test difference "
+            f"({diff_text(diff['test_accuracy'])} pp) and mostly restates the CNN's higher test accuracy. A smaller gap "
+            "at this ceiling is weak evidence that the CNN overfits less.")
+
+
+def grid_runs(results: dict, name: str) -> list[dict]:
+    return [run for run in results["runs"] if run["model"] == name]
+
+
+def test_size(results: dict) -> int:
+    return int(results["provenance"]["split_sizes"]["test"])
+
+
+def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: bool = True) -> str:
+    """Per seed (``per_run``): test accuracy with its binomial (Wilson) 95% interval, i.e. the test-set sampling
+    error; then, like with like, the standard deviation over seeds (training randomness) beside the binomial
+    standard error of one run, √(p(1 − p)/n) (test-set sampling)."""
+    epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
+    n = test_size(results)
+    rows, sampling_sd = [], {}
+    for name in ("mlp", "cnn"):
+        sampling_sd[name] = []
+        for run in grid_runs(results, name):
+            accuracy = run["snapshots"][epochs]["test"]["accuracy"]
+            low, high = metrics.binomial_interval(round(accuracy * n), n)
+            sampling_sd[name].append(float(np.sqrt(accuracy * (1 - accuracy) / n)))
+            rows.append([name.upper(), str(run["seed"]), f"{100 * accuracy:.2f}", f"[{100 * low:.2f}, {100 * high:.2f}]"])
+    seed_std = {name: results["summary"][name][epochs]["test_accuracy"]["std"] for name in ("mlp", "cnn")}
+    spread = [[name.upper(), f"{100 * results['summary'][name][epochs]['test_accuracy']['mean']:.2f}",
+               "n/a (1 seed)" if seed_std[name] is None else f"{100 * seed_std[name]:.2f}",
+               f"{100 * np.mean(sampling_sd[name]):.2f}"] for name in ("mlp", "cnn")]
+    larger = [name.upper() for name in ("mlp", "cnn")
+              if seed_std[name] is not None and np.mean(sampling_sd[name]) > seed_std[name]]
+    if any(value is None for value in seed_std.values()):
+        text = "With one seed there is no spread over seeds to compare with the sampling error."
+    elif len(larger) == 2:
+        text = ("For both models the sampling standard deviation of one run is at least as large as the standard "
+                "deviation over seeds (itself a rough estimate from a few seeds): another test set of the same size "
+                "would move a run's accuracy about as much as another seed does, or more. The CNN − MLP difference is measured on the same images for both models (the paired tests of "
+                "section 4.2), which removes most of the sampling error from the comparison.")
+    else:
+        text = (f"The sampling standard deviation of one run is larger than the standard deviation over seeds for: "
+                f"{', '.join(larger) or 'neither model'}. The CNN − MLP difference is measured on the same images for "
+                "both models (the paired tests of section 4.2).")
+    runs = (caption(results, f"Test accuracy per run after {epochs} epochs, with the test-set sampling error "
+                             f"(Wilson {cite('wilson1927')} 95% interval, {n:,} images)") + "\n\n"
+            + markdown_table(["Model", "Seed", "Test accuracy (%)", "95% interval of this run (%)"], rows) + "\n\n")
+    return ((runs if per_run else "") + caption(results, "The two kinds of uncertainty side by side, both as standard deviations (pp)")
+            + "\n\n"
+            + markdown_table(["Model", "Mean test accuracy (%)", "Std over seeds: training randomness",
+                              "Sampling std of one run, √(p(1 − p)/n): test-set sampling"], spread) + "\n\n" + text)
+
+
+def best_epochs(results: dict, name: str) -> list[dict]:
+    """Per run: the epoch with the lowest validation loss (early stopping's choice) and the losses."""
+    out = []
+    for run in grid_runs(results, name):
+        losses = run["history"]["val_loss"]
+        best = metrics.best_epoch(losses)
+        out.append({"seed": run["seed"], "best_epoch": best, "best_val_loss": losses[best - 1],
+                    "last_val_loss": losses[-1], "val_accuracy_best": run["history"]["val_accuracy"][best - 1],
+                    "val_accuracy_last": run["history"]["val_accuracy"][-1]})
+    return out
+
+
+def best_epoch_markdown(results: dict, *, per_run: bool = True) -> str:
+    """The best epoch of every run (lowest validation loss, the definition used throughout the report; the table
+    with ``per_run``), and what training on to the last epoch did to the validation set."""
+    last = len(results["runs"][0]["history"]["val_loss"])
+    items = {name: best_epochs(results, name) for name in ("mlp", "cnn")}
+    rows = []
+    for name in ("mlp", "cnn"):
+        for item in items[name]:
+            rows.append([name.upper(), str(item["seed"]), str(item["best_epoch"]), f"{item['best_val_loss']:.4f}",
+                         f"{item['last_val_loss']:.4f}", f"{100 * item['val_accuracy_best']:.2f}",
+                         f"{100 * item['val_accuracy_last']:.2f}"])
+    medians = {name: int(np.median([i["best_epoch"] for i in items[name]])) for name in items}
+    rises = {name: float(np.mean([i["last_val_loss"] - i["best_val_loss"] for i in items[name]])) for name in items}
+    text = (f"The validation loss is lowest at epoch {medians['mlp']} for the MLP and {medians['cnn']} for the CNN "
+            f"(median over seeds) and rises afterwards, by {rises['mlp']:.4f} (MLP) and {rises['cnn']:.4f} (CNN) on "
+            f"average by epoch {last}, while the validation accuracy barely moves: the models grow more confident "
+            "on the images they get wrong. Early stopping on the held-out validation set would keep the "
+            "best-loss epoch; the test set is never used to choose it.")
+    if not per_run:
+        best = {name: ", ".join(str(i["best_epoch"]) for i in items[name]) for name in items}
+        return (f"Best epoch per seed: {best['mlp']} (MLP) and {best['cnn']} (CNN). " + text)
+    return (caption(results, "Best epoch of every run (lowest validation loss, early stopping's usual choice)")
+            + "\n\n"
+            + markdown_table(["Model", "Seed", "Best epoch", "Val. loss there", f"Val. loss at epoch {last}",
+                              "Val. accuracy there (%)", f"Val. accuracy at epoch {last} (%)"], rows)
+            + "\n\n" + text)
+
+
+def per_class_markdown(results: dict, epochs: int | None = None) -> str:
+    """Precision, recall and F1 per digit, mean over seeds, for both models."""
+    epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
+    scores = {}
+    for name in ("mlp", "cnn"):
+        per_run = [run["snapshots"][epochs]["per_class"] for run in grid_runs(results, name)]
+        scores[name] = {key: np.mean([r[key] for r in per_run], axis=0) for key in ("precision", "recall", "f1")}
+    rows = []
+    for digit in range(10):
+        rows.append([str(digit)] + [f"{100 * scores[name][key][digit]:.1f}" for name in ("mlp", "cnn")
+                                    for key in ("precision", "recall", "f1")])
+    # The lowest F1 as the table shows it (one decimal): digits equal there are tied, and all of them are named.
+    shown = {name: np.round(100 * scores[name]["f1"], 1) for name in ("mlp", "cnn")}
+    worst = {name: [digit for digit in range(10) if shown[name][digit] == shown[name].min()] for name in shown}
+    higher = int(np.sum(scores["cnn"]["f1"] > scores["mlp"]["f1"]))
+
+    def digits(name: str) -> str:
+        tied = f" (tied at {shown[name].min():.1f}%)" if len(worst[name]) > 1 else ""
+        return join_words([str(digit) for digit in worst[name]]) + tied
+
+    hardest = (f"{digits('mlp')} for both models" if worst["mlp"] == worst["cnn"] else
+               f"{digits('mlp')} for the MLP and {digits('cnn')} for the CNN")
+    spread = ("its advantage is spread over the classes, not confined to one pair" if higher == 10 else
+              f"for {plural(10 - higher, 'digit')} the MLP's F1 is as high or higher")
+    text = f"The hardest digit by F1 is {hardest}. The CNN's F1 is higher for {higher} of the 10 digits: {spread}."
+    return (caption(results, f"Per-class precision, recall and F1 (%) after {epochs} epochs, mean over "
+                             f"{plural(len(results['config']['seeds']), 'seed')}") + "\n\n"
+            + markdown_table(["Digit", "MLP precision", "MLP recall", "MLP F1", "CNN precision", "CNN recall",
+                              "CNN F1"], rows) + "\n\n" + text)
 
 
 def model_markdown(results: dict, name: str) -> str:
@@ -18,7 +204,7 @@ def model_markdown(results: dict, name: str) -> str:
     for label, key, percent, digits in COMPARISON_ROWS:
         cells = [format_mean_std(results["summary"][name][e][key], percent=percent, digits=digits)
                  for e in epochs_list]
-        cells += [_interval(results["summary"][name][e][key], percent=percent, digits=digits) for e in epochs_list]
+        cells += [interval(results["summary"][name][e][key], percent=percent, digits=digits) for e in epochs_list]
         rows.append([label] + cells)
     title = f"{name.upper()} over {seeds_phrase(results)}"
     return caption(results, title) + "\n\n" + markdown_table(header, rows)
@@ -51,11 +237,11 @@ def intervals_markdown(results: dict) -> str:
     rows = []
     for comparison in results["comparisons"]:
         e = str(comparison["epochs"])
-        diff = _negated(comparison["mlp_minus_cnn"]["test_accuracy"])
+        diff = negated(comparison["mlp_minus_cnn"]["test_accuracy"])
         rows.append([e] + [f"{100 * results['summary'][n][e]['test_accuracy']['mean']:.2f} "
-                           f"{_interval(results['summary'][n][e]['test_accuracy'], percent=True, digits=2)}"
+                           f"{interval(results['summary'][n][e]['test_accuracy'], percent=True, digits=2)}"
                            for n in ("mlp", "cnn")]
-                    + [f"{100 * diff['mean']:+.2f} {_interval(diff, percent=True, digits=2)}"])
+                    + [f"{100 * diff['mean']:+.2f} {interval(diff, percent=True, digits=2)}"])
     return caption(results, "Test accuracy (%), mean and 95% interval over seeds") + "\n\n" + markdown_table(
         ["Epochs", "MLP", "CNN", "CNN − MLP (paired by seed)"], rows)
 
@@ -74,8 +260,6 @@ def mcnemar_markdown(results: dict) -> str:
 
 def epoch_change(results: dict, name: str, key: str = "test_accuracy") -> dict:
     """Paired (same seed) change of a metric from the first to the last snapshot."""
-    from ..experiments import SUMMARY_METRICS
-    from ..metrics import summarize
 
     part, field = SUMMARY_METRICS[key]
     first, last = (str(e) for e in (min(results["config"]["snapshot_epochs"]),
@@ -88,7 +272,6 @@ def confused_pairs_markdown(results: dict, epochs: int, top: int = 5) -> str:
     """The most frequent (true → predicted) mistakes of each model, summed over seeds."""
     import numpy as np
 
-    from ..metrics import most_confused_pairs
 
     rows = []
     for name in ("mlp", "cnn"):
@@ -96,7 +279,7 @@ def confused_pairs_markdown(results: dict, epochs: int, top: int = 5) -> str:
                         axis=0)
         for pair in most_confused_pairs(matrix, top=top):
             rows.append([name.upper(), f"{pair['true']} → {pair['predicted']}", str(pair["count"])])
-    return caption(results, f"Most confused pairs after {epochs} epochs (test set, summed over seeds)") + \
+    return caption(results, f"Most confused pairs after {epochs} epochs (test set, summed over seeds)") +\
         "\n\n" + markdown_table(["Model", "true → predicted", "count"], rows)
 
 
@@ -106,7 +289,7 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
     first = min(results["config"]["snapshot_epochs"])
     s = results["summary"]
     comparison = next(c for c in results["comparisons"] if c["epochs"] == last)
-    diff = {key: _negated(value) for key, value in comparison["mlp_minus_cnn"].items()}  # CNN − MLP
+    diff = {key: negated(value) for key, value in comparison["mlp_minus_cnn"].items()}  # CNN − MLP
     significant = sum(test["p_value"] < 0.05 for test in comparison["mcnemar"])
     n = len(comparison["mcnemar"])
     lines = []
@@ -121,7 +304,7 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
         f"- **Accuracy.** After {last} epochs the CNN reaches {pct(s['cnn'][str(last)]['test_accuracy'])}% test "
         f"accuracy and the MLP {pct(s['mlp'][str(last)]['test_accuracy'])}% (means over {seeds_phrase(results)}). "
         f"The {better} is ahead by {abs(100 * diff['test_accuracy']['mean']):.2f} percentage points"
-        + (f" (95% interval of CNN − MLP: {_interval(diff['test_accuracy'], percent=True, digits=2)} pp)"
+        + (f" (95% interval of CNN − MLP: {interval(diff['test_accuracy'], percent=True, digits=2)} pp)"
            if diff['test_accuracy'].get('ci_low') is not None else "")
         + f", and McNemar's exact test {cite('mcnemar1947')} on the same test images finds the difference "
         f"significant (p < 0.05) for {significant} of {plural(n, 'seed')}.")
@@ -136,8 +319,8 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
         f"- **Overfitting.** The gap between training and test accuracy after {last} epochs is "
         f"{pct(s['mlp'][str(last)]['accuracy_gap'])} pp for the MLP and {pct(s['cnn'][str(last)]['accuracy_gap'])} pp "
         f"for the CNN; CNN − MLP = {100 * gap_diff['mean']:+.2f} pp"
-        + (f", interval {_interval(gap_diff, percent=True, digits=2)}"
-           + (" (excludes 0)" if _excludes_zero(gap_diff) else " (includes 0)")
+        + (f", interval {interval(gap_diff, percent=True, digits=2)}"
+           + (" (excludes 0)" if excludes_zero(gap_diff) else " (includes 0)")
            if gap_diff.get("ci_low") is not None else "")
         + ". Both gaps are small; the gap is a difference of accuracies, not a separate quantity the "
         "models optimise." + (f" {ceiling}" if ceiling else ""))
@@ -146,17 +329,17 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
         for name in ("mlp", "cnn"):
             change = epoch_change(results, name)
             verdict = {True: "the interval excludes 0", False: "the interval includes 0",
-                       None: "one seed, no interval"}[_excludes_zero(change)]
+                       None: "one seed, no interval"}[excludes_zero(change)]
             parts.append(f"{name.upper()} {100 * change['mean']:+.2f} pp "
-                         f"{_interval(change, percent=True, digits=2) if change.get('ci_low') is not None else ''}"
+                         f"{interval(change, percent=True, digits=2) if change.get('ci_low') is not None else ''}"
                          f" ({verdict})")
         train = {name: epoch_change(results, name, "train_accuracy") for name in ("mlp", "cnn")}
         gap = {name: epoch_change(results, name, "accuracy_gap") for name in ("mlp", "cnn")}
         lines.append(f"- **{first} vs {last} epochs** (paired by seed). Test accuracy changes by "
                      + "; ".join(parts)
-                     + f". Over the same epochs training accuracy changes by {_diff(train['mlp'])} pp "
-                       f"(MLP) and {_diff(train['cnn'])} pp (CNN), and the overfitting gap by "
-                       f"{_diff(gap['mlp'])} pp and {_diff(gap['cnn'])} pp (95% intervals over seeds).")
+                     + f". Over the same epochs training accuracy changes by {diff_text(train['mlp'])} pp "
+                       f"(MLP) and {diff_text(train['cnn'])} pp (CNN), and the overfitting gap by "
+                       f"{diff_text(gap['mlp'])} pp and {diff_text(gap['cnn'])} pp (95% intervals over seeds).")
     return "\n".join(lines)
 
 
@@ -173,7 +356,7 @@ def model_conclusions_markdown(results: dict, name: str) -> str:
     lines.append(
         f"- After {last} epoch{'s' if last != '1' else ''} the {name.upper()} reaches "
         f"{format_mean_std(test, percent=True)}% test accuracy over {seeds_phrase(results)}"
-        + (f" (95% interval {_interval(test, percent=True, digits=2)})" if test.get("ci_low") is not None else "")
+        + (f" (95% interval {interval(test, percent=True, digits=2)})" if test.get("ci_low") is not None else "")
         + f", with {format_mean_std(summary[last]['train_accuracy'], percent=True)}% training accuracy.")
     if first != last:
         test_change = epoch_change(results, name)
@@ -183,7 +366,7 @@ def model_conclusions_markdown(results: dict, name: str) -> str:
         lines.append(
             f"- From {first} to {last} epochs (paired by seed) test accuracy changes by "
             f"{100 * test_change['mean']:+.2f} pp"
-            + (f" {_interval(test_change, percent=True, digits=2)}" if test_change.get("ci_low") is not None else "")
+            + (f" {interval(test_change, percent=True, digits=2)}" if test_change.get("ci_low") is not None else "")
             + f" and the overfitting gap by {100 * gap_change['mean']:+.2f} pp; the gap grew in {grew} of "
             f"{plural(len(runs), 'seed')}.")
     best = [best_epoch(r["history"]["val_loss"]) for r in runs]

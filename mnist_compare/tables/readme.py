@@ -1,14 +1,23 @@
 """The README's results blocks and docs/speed.md's benchmark block, rendered from results.json and
 benchmark.json."""
-
 from __future__ import annotations
-
+from .grid import comparison_rows
+from ..formatting import device_sentence
+from ..formatting import markdown_table
+from ..findings import overall_conclusion_markdown
+from ..formatting import plural
+from ..formatting import provenance_line
+from ..formatting import seeds_phrase
+from ..findings import verdicts_markdown
 import re
 from pathlib import Path
-
 from .. import config, storage
-from .claims import verdicts_markdown
-from .common import _target, comparison_rows, device_sentence, markdown_table, plural, provenance_line, seeds_phrase
+
+
+
+
+def _target(met: bool, text: str) -> str:
+    return f"{text}: {'met' if met else '**not met**'}"
 
 
 README_START = "<!-- results-table:start -->"
@@ -86,7 +95,6 @@ def update_readme(results: dict, readme: Path | None = None) -> bool:
         research = results["research"]
         if all(key in research for key in ("architecture_controls", "data_efficiency", "calibration",
                                            "other_handwriting")):
-            from .original import overall_conclusion_markdown
 
             update_readme_block("findings", overall_conclusion_markdown(results), readme)
     return updated

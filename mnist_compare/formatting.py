@@ -1,0 +1,189 @@
+"""Formatting shared by every table and sentence the package renders: Markdown tables, plurals, intervals,
+percentage points, captions, verdict words. Nothing here reads a particular section of results.json."""
+
+from __future__ import annotations
+from . import config
+
+from .metrics import paired_differences
+from .metrics import summarize
+
+
+def signed(text: str) -> str:
+    """'0.89 ± 0.05' → '+0.89 ± 0.05': a difference shows its sign."""
+    return text if text.startswith(("-", "+")) else "+" + text
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 seed', '5 seeds' (``many`` for an irregular plural)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def seeds_phrase(results: dict) -> str:
+    return plural(len(results["config"]["seeds"]), "seed")
+
+
+#: Display names of every model the report measures, as table rows (the two models the original
+#: report built are marked as such).
+TABLE_LABELS = {
+    "mlp": "MLP 784-128-10 (original report)",
+    "mlp_wide": "Wide MLP 784-680-10 (CNN's parameters)",
+    "mlp_compute": "MLP 784-928-10 (CNN's multiply-adds)",
+    "mlp_deep": "Deep MLP 784-256-128-10, L2",
+    "cnn": "CNN (original report)",
+    "cnn_gap": "CNN with global average pooling",
+    "cnn_improved": "Improved CNN (appendix)",
+}
+
+
+#: The same models as named in a sentence ("the wide MLP (784-680-10) closes ...").
+TEXT_NAMES = {
+    "mlp": "MLP",
+    "mlp_wide": "wide MLP (784-680-10)",
+    "mlp_compute": "compute-matched MLP (784-928-10)",
+    "mlp_deep": "deep MLP (784-256-128-10, L2)",
+    "cnn": "CNN",
+    "cnn_gap": "GAP CNN",
+    "cnn_improved": "improved CNN",
+}
+
+
+def text_name(name: str) -> str:
+    return TEXT_NAMES.get(name, name.replace("_", " "))
+
+
+def join_words(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def provenance_line(results: dict) -> str:
+    """Which commit produced results.json, and whether its working tree had uncommitted changes:
+    'commit abcdef1234 with uncommitted changes', 'commit abcdef1234' or 'an unrecorded commit'."""
+    git = results.get("provenance", {}).get("git", {}) or {}
+    commit = git.get("commit")
+    if not commit:
+        return "an unrecorded commit"
+    dirty = git.get("dirty")
+    suffix = {True: " with uncommitted changes", False: "", None: " (uncommitted changes not recorded)"}[dirty]
+    return f"commit {commit[:10]}{suffix}"
+
+
+def device_sentence(results: dict) -> str:
+    """Which device and libraries produced the numbers, from results.json's provenance."""
+    provenance = results["provenance"]
+    machine, versions = provenance.get("machine", {}), provenance.get("versions", {})
+    device = machine.get("device")
+    where = {"GPU": "a GPU (plain Keras layers, cuDNN)",
+             "CPU": f"a CPU ({machine.get('cpu_count', '?')} cores; the CNN's convolution and pooling as "
+                    "equivalent matrix products)"}.get(device, "an unrecorded device")
+    return (f"These numbers were produced on {where}, with TensorFlow {versions.get('tensorflow', '?')} and "
+            f"Keras {versions.get('keras', '?')}, on {provenance.get('created', '?')[:10]}.")
+
+
+def caption(results: dict, text: str) -> str:
+    """A table caption, marked FAST when the results come from fast mode."""
+    return f"**{text}** [{config.FAST_LABEL}]" if results.get("fast") else f"**{text}**"
+
+
+def interval(summary: dict, *, percent: bool, digits: int) -> str:
+    if summary.get("ci_low") is None:
+        return "n/a (1 seed)"
+    scale = 100.0 if percent else 1.0
+    return f"[{summary['ci_low'] * scale:.{digits}f}, {summary['ci_high'] * scale:.{digits}f}]"
+
+
+def excludes_zero(summary: dict) -> bool | None:
+    if summary.get("ci_low") is None:
+        return None
+    return summary["ci_low"] > 0 or summary["ci_high"] < 0
+
+
+def paired(a: dict, b: dict) -> dict:
+    """Summary of the per-seed differences a − b of two research summaries (same seeds, same order)."""
+
+    return summarize(paired_differences(a["values"], b["values"]))
+
+
+def negated(summary: dict) -> dict:
+    """The summary of −x from the summary of x (b − a from a − b)."""
+    if summary.get("ci_low") is None:
+        return {**summary, "mean": -summary["mean"]}
+    return {**summary, "mean": -summary["mean"], "ci_low": -summary["ci_high"], "ci_high": -summary["ci_low"]}
+
+
+def diff_text(summary: dict) -> str:
+    """'+0.23 [0.10, 0.36]': a difference in percentage points with its 95% interval when it has one."""
+    text = f"{100 * summary['mean']:+.2f}"
+    return text + (f" {interval(summary, percent=True, digits=2)}" if summary.get("ci_low") is not None else "")
+
+
+def pp(summary: dict, signed: bool = True) -> str:
+    text = f"{100 * summary['mean']:+.2f}" if signed else f"{100 * summary['mean']:.2f}"
+    if summary.get("ci_low") is not None:
+        text += f" {interval(summary, percent=True, digits=2)}"
+    return text + " pp"
+
+
+def seed_mean(summary: dict, seeds, all_seeds) -> float:
+    """Mean of a research summary's per-seed values restricted to ``seeds``."""
+    values = [v for seed, v in zip(all_seeds, summary["values"]) if seed in seeds]
+    return sum(values) / len(values)
+
+
+#: Every verdict word the table uses, and what it means (printed under the table as its legend).
+VERDICTS = {
+    "supported": "the 95% interval over seeds lies on the claimed side of 0",
+    "partly supported": "the 95% interval lies on the claimed side of 0, but other numbers in the row show that "
+                        "the claim goes further than the measurement",
+    "contradicted": "the 95% interval lies on the other side of 0",
+    "not shown": "the interval includes 0 (or there is only one seed)",
+    "mixed": "supported for some of the measurements in the row and not for others",
+    "false": "a count, not a measurement, and it says the opposite",
+}
+
+
+def verdict_word(summary: dict, better_if_positive: bool = True) -> str:
+    """'supported' when the 95% interval is on the claimed side of 0, 'contradicted' on the other side."""
+    if summary.get("ci_low") is None:
+        return "not shown"
+    low, high = (summary["ci_low"], summary["ci_high"]) if better_if_positive else (-summary["ci_high"], -summary["ci_low"])
+    if low > 0:
+        return "supported"
+    if high < 0:
+        return "contradicted"
+    return "not shown"
+
+
+def combined_verdict(verdicts: list[str]) -> str:
+    if len(set(verdicts)) == 1:
+        return verdicts[0]
+    return "mixed"
+
+
+def join_numbers(items: list[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def moves(before: float, after: float, what: str, unit: str = "%", digits: int = 1) -> str:
+    """'lifts the MLP from 57.4% to 80.1%' (or lowers, or leaves it at)."""
+    a, b = f"{before:.{digits}f}", f"{after:.{digits}f}"
+    if a == b:
+        return f"leaves {what} at {a}{unit}"
+    return f"{'lifts' if after > before else 'lowers'} {what} from {a}{unit} to {b}{unit}"
+
+
+def seeds_listed(seeds) -> str:
+    seeds = list(seeds)
+    return f"{plural(len(seeds), 'seed')} ({', '.join(str(s) for s in seeds)})"
+
+
+def pct(value: float, digits: int = 1) -> str:
+    return f"{100 * value:.{digits}f}%"

@@ -1,0 +1,103 @@
+"""The research sections, one module each, and the runner that computes them into results.json.
+
+A section module declares ``KEY`` (its entry under ``results["research"]``), ``VERSION`` (a new version
+recomputes it, the others are reused from the last results.json), ``REQUIRES`` (the sections it reads,
+computed before it) and ``compute(ctx, research) -> dict``; beside them it holds the section's figure(s)
+and table(s). ``SECTIONS`` lists them in the order the report presents them. Adding a section is one
+module here and one line in ``SECTIONS``; ``docs/architecture.md`` has the recipe.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import (
+    architecture_controls,
+    calibration,
+    capacity_control,
+    cost,
+    data_efficiency,
+    disagreements,
+    equivariance,
+    errors,
+    gap_noise,
+    improved_cnn,
+    other_handwriting,
+    permuted_pixels,
+    robustness,
+    shift_augmentation,
+    temperature_scaling,
+    user_drawings,
+)
+from .base import RESEARCH_VERSION, Context
+
+#: The sections in report order (chapters 5 to 7, then the appendix's improved CNN).
+SECTIONS = (
+    cost,
+    capacity_control,
+    architecture_controls,
+    robustness,
+    permuted_pixels,
+    equivariance,
+    shift_augmentation,
+    gap_noise,
+    user_drawings,
+    other_handwriting,
+    disagreements,
+    errors,
+    improved_cnn,
+    calibration,
+    temperature_scaling,
+    data_efficiency,
+)
+
+
+def by_key() -> dict:
+    """Every section module by its results.json key."""
+    return {section.KEY: section for section in SECTIONS}
+
+
+def run_order(sections=SECTIONS) -> list:
+    """The sections in report order, each moved after the sections it ``REQUIRES``."""
+    known = {section.KEY for section in sections}
+    for section in sections:
+        missing = sorted(set(section.REQUIRES) - known)
+        if missing:
+            raise ValueError(f"Research section {section.KEY!r} reads {', '.join(missing)}, which no section computes.")
+    done, order, waiting = set(), [], list(sections)
+    while waiting:
+        ready = next((s for s in waiting if set(s.REQUIRES) <= done), None)
+        if ready is None:
+            raise ValueError("The research sections require each other in a circle: "
+                             + ", ".join(s.KEY for s in waiting) + ".")
+        order.append(ready)
+        done.add(ready.KEY)
+        waiting.remove(ready)
+    return order
+
+
+def run_research(results: dict, splits, paths, *, previous: dict | None = None, show_progress: bool = True,
+                 log=print, sections=SECTIONS) -> dict:
+    """Every research section; a section of ``previous`` (the research of the last results.json, on the same
+    runs) is reused when its version is current. Extra training runs are reused from disk as well."""
+    previous = previous or {}
+    old_versions = previous.get("section_versions", {})
+    research = {"version": RESEARCH_VERSION, "epochs": max(results["config"]["snapshot_epochs"]),
+                "seeds": results["config"]["seeds"], "section_versions": {}}
+    old_seconds = previous.get("section_seconds", {})
+    seconds = {}  # seconds each section took when it was last computed, for the benchmark
+    ctx = Context(results, splits, paths, show_progress, log)
+    for section in run_order(sections):
+        key = section.KEY
+        if key in previous and old_versions.get(key) == section.VERSION:
+            research[key] = previous[key]
+            if key in old_seconds:
+                seconds[key] = old_seconds[key]
+        else:
+            mark = time.perf_counter()
+            research[key] = section.compute(ctx, research)
+            seconds[key] = time.perf_counter() - mark
+        research["section_versions"][key] = section.VERSION
+    research["section_seconds"] = seconds
+    research["seconds"] = sum(seconds.values())
+    return research

@@ -1,0 +1,100 @@
+"""Architecture controls: a deeper regularised MLP and a compute-matched MLP (the grid's epochs, fewer
+seeds), and a CNN with a global-average-pooling head (the shift contrast)."""
+
+from __future__ import annotations
+from .base import Context
+from .base import GAP_MODEL
+from ..formatting import TABLE_LABELS
+from ..formatting import caption
+from .base import extra_runs
+from .base import extra_summary
+from ..metrics import format_mean_std
+from .cost import forward_macs
+from .base import gain_detected
+from .base import gap_closed
+from ..formatting import join_numbers
+from ..formatting import markdown_table
+from .base import mlp_controls
+from .base import progress_bar
+from .base import share_closed_text
+from ..formatting import text_name
+
+
+#: The section's key in results.json, its version (a new version recomputes it; the others are reused)
+#: and the sections it reads (computed before it).
+KEY = "architecture_controls"
+VERSION = 1
+REQUIRES = ()
+
+
+
+
+#: The deeper regularised MLP and the compute-matched MLP: the grid's epochs, three seeds.
+ARCHITECTURE_MODELS = ("mlp_deep", "mlp_compute")
+
+
+ARCHITECTURE_SEEDS = 3
+
+
+GAP_SEEDS = 2
+
+
+def compute(ctx: Context, research: dict) -> dict:
+    """A deeper regularised MLP and a compute-matched MLP (the grid's epochs, fewer seeds), and a CNN
+    with a global-average-pooling head (the shift contrast)."""
+    plan = {name: (ctx.seeds[:ARCHITECTURE_SEEDS], ctx.snapshot_epochs) for name in ARCHITECTURE_MODELS}
+    plan[GAP_MODEL] = (ctx.seeds[:GAP_SEEDS], (min(ctx.snapshot_epochs),))
+    ctx.log("Research: architecture controls (" + ", ".join(f"{name} x{len(seeds)} seeds, {max(epochs)} epochs"
+                                                            for name, (seeds, epochs) in plan.items()) + ")")
+    out = {"models": {}}
+    with progress_bar(sum(len(s) * max(e) for s, e in plan.values()), ctx.show_progress) as progress:
+        for name, (seeds, epochs) in plan.items():
+            records = extra_runs("architecture", [name], seeds, ctx.splits, epochs, ctx.paths, progress)
+            summary = extra_summary(records, epochs)[name]
+            summary.update(seeds=list(seeds), epochs=max(epochs))
+            out["models"][name] = summary
+    return out
+
+
+def architecture_controls_markdown(results: dict) -> str:
+    """Every MLP variant beside the CNNs: parameters, multiply-adds, test accuracy and gap."""
+    # lazy: this module imports Keras (and TensorFlow)
+    from ..models import build_model
+
+    research = results["research"]
+    last = str(research["epochs"])
+    rows = []
+
+    def add(name, parameters, block, seeds, epochs):
+        macs = forward_macs(build_model(name))
+        rows.append([TABLE_LABELS[name], f"{parameters:,}", f"{macs / 1e3:,.0f}k", str(seeds), str(epochs),
+                     format_mean_std(block["test_accuracy"], percent=True),
+                     format_mean_std(block["accuracy_gap"], percent=True)])
+
+    for name in ("mlp", "cnn"):
+        s = results["summary"][name]
+        add(name, s["parameters"], s[last], len(results["config"]["seeds"]), last)
+    wide = research["capacity_control"]["mlp_wide"]
+    add("mlp_wide", wide["parameters"], wide[last], len(wide["seeds"]), last)
+    for name, item in research["architecture_controls"]["models"].items():
+        add(name, item["parameters"], item[str(item["epochs"])], len(item["seeds"]), item["epochs"])
+    cnn = results["summary"]["cnn"][last]["test_accuracy"]["mean"]
+    mlps = mlp_controls(results)
+    best = max(mlps, key=lambda n: mlps[n][last]["test_accuracy"]["mean"])
+    reaches = [n for n in mlps if mlps[n][last]["test_accuracy"]["mean"] >= cnn]
+    closed = {n: gap_closed(results, n) for n in mlps}
+    shares = [f"the {text_name(n)} {share_closed_text(c)}"
+              + ("" if gain_detected(c) or c["share"] < 0 else " (its gain over the MLP has an interval that includes 0)")
+              for n, c in closed.items() if c and c["share"] is not None]
+    text = (f"The best MLP is the {text_name(best)} at {100 * mlps[best][last]['test_accuracy']['mean']:.2f}%, "
+            f"against the CNN's {100 * cnn:.2f}%. "
+            + ("No MLP reaches the CNN, whether it has the CNN's parameters, its compute, or more depth with "
+               "regularisation" if not reaches else
+               f"{', '.join(TABLE_LABELS[n] for n in reaches)} reach the CNN")
+            + (f". Of the gap between the MLP and the CNN (on each control's seeds) they close: {join_numbers(shares)}"
+               "; more parameters, compute or depth close part of the gap, and none of them all of it."
+               if shares and not reaches
+               else "."))
+    return (caption(results, "The original report's two models and the controls") + "\n\n"
+            + markdown_table(["Model", "Parameters", "Multiply-adds per image", "Seeds", "Epochs",
+                              "Test accuracy (%)", "Train − test gap (pp)"], rows) + "\n\n" + text)

@@ -1,0 +1,51 @@
+"""Capacity control: an MLP widened to the CNN's parameter count (does size explain the CNN's lead?)."""
+
+from __future__ import annotations
+from .base import CONTROL_MODEL
+from .base import Context
+from ..formatting import TABLE_LABELS
+from ..formatting import caption
+from .base import extra_runs
+from .base import extra_summary
+from ..metrics import format_mean_std
+from .base import gap_closed_sentence
+from ..formatting import markdown_table
+from .base import progress_bar
+from ..formatting import text_name
+
+
+#: The section's key in results.json, its version (a new version recomputes it; the others are reused)
+#: and the sections it reads (computed before it).
+KEY = "capacity_control"
+VERSION = 2
+REQUIRES = ()
+
+
+
+
+def compute(ctx: Context, research: dict) -> dict:
+    ctx.log(f"Research: capacity control ({CONTROL_MODEL}, {len(ctx.seeds)} seeds)")
+    with progress_bar(len(ctx.seeds) * ctx.last, ctx.show_progress) as progress:
+        control = extra_runs("control", [CONTROL_MODEL], ctx.seeds, ctx.splits, ctx.snapshot_epochs, ctx.paths,
+                              progress)
+    return extra_summary(control, ctx.snapshot_epochs)
+
+
+def control_markdown(results: dict) -> str:
+    """The parameter-matched control next to the original report's two models, and the share of the gap
+    it closes."""
+    research = results["research"]
+    last = str(research["epochs"])
+    rows = []
+    for name in ("mlp", "cnn"):
+        s = results["summary"][name][last]
+        rows.append([TABLE_LABELS[name], f"{results['summary'][name]['parameters']:,}",
+                     format_mean_std(s["test_accuracy"], percent=True), format_mean_std(s["accuracy_gap"], percent=True)])
+    for name, entry in research["capacity_control"].items():
+        s = entry[last]
+        rows.append([TABLE_LABELS.get(name, text_name(name)), f"{entry['parameters']:,}",
+                     format_mean_std(s["test_accuracy"], percent=True), format_mean_std(s["accuracy_gap"], percent=True)])
+    text = " ".join(gap_closed_sentence(results, name) for name in research["capacity_control"]).strip()
+    return (caption(results, f"Parameter-matched control after {last} epochs (mean ± std over seeds)") + "\n\n"
+            + markdown_table(["Model", "Parameters", "Test accuracy (%)", "Overfitting gap (pp)"], rows)
+            + (f"\n\n{text}" if text else ""))

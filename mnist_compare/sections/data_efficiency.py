@@ -1,0 +1,192 @@
+"""Data efficiency: test accuracy against training-set size for the MLP, the wide MLP and the CNN."""
+
+from __future__ import annotations
+from .base import CONTROL_MODEL
+from .base import Context
+from ..plots import MODEL_COLOURS
+from ..plots import MODEL_LABELS
+from ..plots import PAGE_WIDTH
+from ..formatting import TABLE_LABELS
+from ..formatting import caption
+from .. import config
+from .base import extra_runs
+from ..plots import figure_title
+from ..metrics import format_mean_std
+from ..formatting import join_numbers
+from ..formatting import markdown_table
+import numpy as np
+import matplotlib.pyplot as plt
+from ..formatting import plural
+from .base import progress_bar
+from .base import seed_summary
+
+from ..data import stratified_subset
+from ..metrics import summarize
+
+
+#: The section's key in results.json, its version (a new version recomputes it; the others are reused)
+#: and the sections it reads (computed before it).
+KEY = "data_efficiency"
+VERSION = 1
+REQUIRES = ("capacity_control",)
+
+
+DATA_EFFICIENCY_MODELS = ("mlp", CONTROL_MODEL, "cnn")
+
+
+DATA_EFFICIENCY_SIZES = (500, 2000, 8000)
+
+
+DATA_EFFICIENCY_FAST_SIZES = (300, 1000)
+
+
+DATA_EFFICIENCY_SEEDS = 3
+
+
+DATA_EFFICIENCY_SEED = 700
+
+
+#: Small training sets get more epochs: at least this many image presentations in all.
+DATA_EFFICIENCY_MIN_IMAGES = 20_000
+
+
+def data_efficiency_epochs(size: int, *, fast: bool) -> int:
+    """Epochs for a training set of ``size`` images: the grid's 10, or enough for about
+    ``DATA_EFFICIENCY_MIN_IMAGES`` image presentations on the smallest sets."""
+    if fast:
+        return config.FAST_EPOCHS
+    return max(max(config.SNAPSHOT_EPOCHS), int(np.ceil(DATA_EFFICIENCY_MIN_IMAGES / size)))
+
+
+def compute(ctx: Context, research: dict) -> dict:
+    """Test accuracy against training-set size for the MLP, the wide MLP and the CNN, with seed bands.
+
+    Each seed draws its own stratified subset (the same one for the three models); the
+    full training set reuses the grid's and the capacity control's runs. Only the last epoch is
+    read, so these runs skip the validation pass after every epoch (on 500 images for 40 epochs,
+    it cost several times the training).
+    """
+    from dataclasses import replace
+
+
+    seeds = ctx.seeds[:DATA_EFFICIENCY_SEEDS]
+    full = len(ctx.splits.y_train)
+    sizes = [size for size in (DATA_EFFICIENCY_FAST_SIZES if ctx.fast else DATA_EFFICIENCY_SIZES) if size < full]
+    total = sum(len(DATA_EFFICIENCY_MODELS) * len(seeds) * data_efficiency_epochs(s, fast=ctx.fast) for s in sizes)
+    ctx.log(f"Research: data efficiency ({', '.join(f'{s:,}' for s in sizes)} images; {len(seeds)} seeds)")
+    out = {"sizes": sizes + [full], "seeds": seeds, "epochs": {}, "models": {n: [] for n in DATA_EFFICIENCY_MODELS}}
+    with progress_bar(total, ctx.show_progress) as progress:
+        for size in sizes:
+            epochs = data_efficiency_epochs(size, fast=ctx.fast)
+            out["epochs"][str(size)] = epochs
+            per_model: dict = {name: [] for name in DATA_EFFICIENCY_MODELS}
+            for seed in seeds:
+                chosen = stratified_subset(ctx.splits.y_train, size, DATA_EFFICIENCY_SEED + seed)
+                subset = replace(ctx.splits, x_train=ctx.splits.x_train[chosen], y_train=ctx.splits.y_train[chosen])
+                for name in DATA_EFFICIENCY_MODELS:
+                    record = extra_runs(f"data{size}", [name], [seed], subset, (epochs,), ctx.paths, progress,
+                                         validate=False)[0]
+                    per_model[name].append(record["snapshots"][str(epochs)]["test"]["accuracy"])
+            for name, values in per_model.items():
+                out["models"][name].append(seed_summary(values))
+    out["epochs"][str(full)] = ctx.last
+    for name in DATA_EFFICIENCY_MODELS:
+        if name == CONTROL_MODEL:
+            values = [research["capacity_control"][name][str(ctx.last)]["test_accuracy"]["values"][ctx.seeds.index(s)]
+                      for s in seeds]
+        else:
+            values = [next(run["snapshots"][str(ctx.last)]["test"]["accuracy"] for run in ctx.results["runs"]
+                           if run["model"] == name and run["seed"] == s) for s in seeds]
+        out["models"][name].append(seed_summary(values))
+    return out
+
+
+def plot_data_efficiency(results: dict) -> plt.Figure:
+    """Test accuracy against the number of training images (log scale), bands span the seeds."""
+    section = results["research"]["data_efficiency"]
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 2.9))
+    sizes = section["sizes"]
+    for name, points in section["models"].items():
+        means = [100 * p["mean"] for p in points]
+        ax.plot(sizes, means, marker="o", color=MODEL_COLOURS[name], label=MODEL_LABELS[name])
+        ax.fill_between(sizes, [100 * min(p["values"]) for p in points], [100 * max(p["values"]) for p in points],
+                        color=MODEL_COLOURS[name], alpha=0.2)
+    ax.set_xscale("log")
+    ax.set_xticks(sizes)
+    ax.set_xticklabels([f"{s:,}" for s in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("Training images (log scale)")
+    ax.set_ylabel("Test accuracy (%)")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    ax.set_title(figure_title(f"Data efficiency ({len(section['seeds'])} seeds, band = min-max)", results))
+    fig.tight_layout()
+    return fig
+
+
+def leads_sentence(section: dict) -> str:
+    """The CNN's lead over the MLP at every training-set size (largest set first), paired by seed with its 95%
+    interval when the per-seed values are there; how the mean lead changes over the sizes trained for as many
+    epochs as the full set (a trend only when it is monotonic); and the sizes trained for other epochs, whose
+    lead is confounded by the number of epochs."""
+
+    sizes = list(section["sizes"])
+    leads = {}
+    for size, c, m in zip(sizes, section["models"]["cnn"], section["models"]["mlp"]):
+        paired = c.get("values") and m.get("values") and len(c["values"]) == len(m["values"]) > 1
+        leads[size] = (summarize([a - b for a, b in zip(c["values"], m["values"])]) if paired
+                       else {"mean": c["mean"] - m["mean"]})
+
+    def points(lead: dict) -> str:
+        return f"{100 * lead['mean']:.1f}" + (f" [{100 * lead['ci_low']:.1f}, {100 * lead['ci_high']:.1f}]"
+                                             if lead.get("ci_low") is not None else "")
+
+    order = sorted(sizes, reverse=True)
+    intervals = all(leads[s].get("ci_low") is not None for s in order)
+    text = (f"The CNN's lead over the MLP is {join_numbers([points(leads[s]) for s in order])} points"
+            + (" (paired by seed, 95% intervals)" if intervals else "")
+            + f" with {join_numbers([f'{s:,}' for s in order])} training images")
+    epochs = {int(size): int(e) for size, e in section.get("epochs", {}).items()}
+    full = epochs.get(max(sizes))
+    same = [s for s in order if full is None or epochs.get(s, full) == full]
+    other: dict[int, list[str]] = {}
+    for size in sizes:
+        if size not in same:
+            other.setdefault(epochs[size], []).append(f"{size:,}")
+    scope = (f"over the sizes trained for {full} epochs ({join_numbers([f'{s:,}' for s in same])} images) "
+             if other else "")
+    means = [leads[s]["mean"] for s in same]
+    if len(same) > 1 and all(a < b for a, b in zip(means, means[1:])):
+        text += f": {scope}the {'mean ' if intervals else ''}lead grows as the training set shrinks"
+    elif len(same) > 1 and all(a > b for a, b in zip(means, means[1:])):
+        text += f": {scope}the {'mean ' if intervals else ''}lead shrinks as the training set shrinks"
+    elif len(same) > 1:
+        largest = max(same, key=lambda s: leads[s]["mean"])
+        text += f": {scope}the lead does not change monotonically with the size (largest with {largest:,})"
+    if other:
+        text += ("; the runs on " + "; on ".join(f"{join_numbers(s)} images trained for {e} epochs"
+                                                  for e, s in other.items())
+                 + f" instead of {full}, so the lead there is confounded by the number of epochs and is not part "
+                   "of that comparison")
+    return text + "."
+
+
+def data_efficiency_markdown(results: dict) -> str:
+    section = results["research"]["data_efficiency"]
+    names = list(section["models"])
+    rows = []
+    for index, size in enumerate(section["sizes"]):
+        rows.append([f"{size:,}", str(section["epochs"][str(size)])]
+                    + [format_mean_std(section["models"][name][index], percent=True) for name in names])
+    above = all(section["models"]["cnn"][i]["mean"] > max(section["models"][n][i]["mean"] for n in names if n != "cnn")
+                for i in range(len(section["sizes"])))
+    text = (leads_sentence(section) + " "
+            + ("The CNN is ahead of both MLPs at every size. " if above else
+               "The CNN is not ahead of both MLPs at every size. ")
+            + "That fits the convolution building in what the MLPs must learn from examples (a stroke is a stroke "
+              "wherever it is), though these runs do not test it.")
+    return (caption(results, f"Test accuracy (%) against training-set size (mean ± std over "
+                             f"{plural(len(section['seeds']), 'seed')}; each seed draws its own stratified subset)")
+            + "\n\n"
+            + markdown_table(["Training images", "Epochs"] + [TABLE_LABELS[n] for n in names], rows)
+            + "\n\n" + text)

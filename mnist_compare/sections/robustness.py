@@ -1,0 +1,248 @@
+"""Robustness: whole accuracy curves under shifts, rotations, scaling and Gaussian noise, for every model
+and seed, and the verdict on the original report's robustness claim."""
+
+from __future__ import annotations
+from .base import Context
+from ..plots import MODEL_COLOURS
+from ..plots import MODEL_LABELS
+from ..plots import PAGE_WIDTH
+from ..transforms import ROBUSTNESS_LEVELS
+from ..transforms import ROBUSTNESS_UNITS
+from ..formatting import TABLE_LABELS
+from ..transforms import TRANSFORMS
+from .base import accuracy_of
+from ..formatting import caption
+from ..references import cite
+from ..formatting import combined_verdict
+from ..plots import figure_title
+from ..formatting import join_words
+from ..formatting import markdown_table
+import numpy as np
+from ..formatting import paired
+import matplotlib.pyplot as plt
+from ..formatting import plural
+from ..formatting import pp
+from .base import robustness_subset
+from .base import seed_summary
+from ..tables.grid import test_size
+from ..formatting import text_name
+from ..formatting import verdict_word
+
+
+#: The section's key in results.json, its version (a new version recomputes it; the others are reused)
+#: and the sections it reads (computed before it).
+KEY = "robustness"
+VERSION = 2
+REQUIRES = ("capacity_control", "architecture_controls")
+
+
+
+
+def robustness(models: dict, splits) -> dict:
+    """Accuracy per transform and level, for every model and seed, on a fixed test subset."""
+    images, labels = robustness_subset(splits)
+    out = {"images": int(len(labels)), "units": ROBUSTNESS_UNITS, "curves": {}}
+    # Every curve starts at the unchanged images: their accuracies are computed once, not once per curve.
+    unchanged = {name: [accuracy_of(model, images, labels) for model in seed_models]
+                 for name, seed_models in models.items()}
+    for transform, levels in ROBUSTNESS_LEVELS.items():
+        curve = {"levels": levels}
+        transformed = [TRANSFORMS[transform](images, level) for level in levels]
+        same = [np.array_equal(batch, images) for batch in transformed]
+        for name, seed_models in models.items():
+            per_level = [unchanged[name] if is_same else [accuracy_of(model, batch, labels) for model in seed_models]
+                         for batch, is_same in zip(transformed, same)]
+            curve[name] = [seed_summary(values) for values in per_level]
+        out["curves"][transform] = curve
+    return out
+
+
+def compute(ctx: Context, research: dict) -> dict:
+    ctx.log("Research: robustness to shifts, rotations, scaling and noise")
+    return robustness(ctx.all_models(research), ctx.splits)
+
+
+def plot_robustness(results: dict, *, models=None) -> plt.Figure:
+    """Test accuracy under each transform for every model measured; lines are means, bands span the seeds."""
+    robustness = results["research"]["robustness"]
+    curves = robustness["curves"]
+    names = models or [name for name in MODEL_COLOURS if name in next(iter(curves.values()))]
+    fig, axes = plt.subplots(2, 2, figsize=(PAGE_WIDTH, 4.6), layout="constrained")
+    for ax, (transform, curve) in zip(axes.flat, curves.items()):
+        levels = curve["levels"]
+        for name in names:
+            if name not in curve:
+                continue
+            means = [100 * point["mean"] for point in curve[name]]
+            lows = [100 * min(point["values"]) for point in curve[name]]
+            highs = [100 * max(point["values"]) for point in curve[name]]
+            seeds = len(curve[name][0]["values"])
+            ax.plot(levels, means, marker="o", markersize=3, color=MODEL_COLOURS[name],
+                    label=f"{MODEL_LABELS[name]} ({seeds} seeds)", linewidth=2 if name in ("mlp", "cnn") else 1.3)
+            ax.fill_between(levels, lows, highs, color=MODEL_COLOURS[name], alpha=0.15)
+        ax.set_xlabel(robustness["units"][transform])
+        ax.set_ylabel("Test accuracy (%)")
+        ax.set_title(transform)
+        ax.set_ylim(0, 100)
+        ax.grid(True, alpha=0.3)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
+    fig.suptitle(figure_title(f"Robustness on {robustness['images']:,} test images (mean over seeds, band = min-max)",
+                        results))
+    return fig
+
+
+ROBUSTNESS_POINTS = {"shift": 4, "rotation": 30, "scale": 0.6, "noise": 0.3}
+
+
+def _robustness_points(results: dict):
+    """(transform, level, MLP summary, CNN summary, paired CNN − MLP) at each level of ROBUSTNESS_POINTS."""
+    curves = results["research"]["robustness"]["curves"]
+    for transform, level in ROBUSTNESS_POINTS.items():
+        index = curves[transform]["levels"].index(level)
+        mlp, cnn = curves[transform]["mlp"][index], curves[transform]["cnn"][index]
+        yield transform, level, mlp, cnn, paired(cnn, mlp)
+
+
+#: Below this accuracy a 10-class model is said to be near chance (10%).
+NEAR_CHANCE = 0.15
+
+
+def hardest_transforms(results: dict) -> dict:
+    """Per model of the robustness curves: (transform, level, mean accuracy) of the transform in
+    ROBUSTNESS_POINTS at whose level the model's accuracy is lowest."""
+    curves = results["research"]["robustness"]["curves"]
+    names = [n for n in next(iter(curves.values())) if n != "levels"]
+    out = {}
+    for name in names:
+        points = [(transform, level, curves[transform][name][curves[transform]["levels"].index(level)]["mean"])
+                  for transform, level in ROBUSTNESS_POINTS.items() if name in curves.get(transform, {})]
+        if points:
+            out[name] = min(points, key=lambda point: point[2])
+    return out
+
+
+def _robustness_text(results: dict) -> str:
+    """Which transform hurts each model most at the table's levels, and any model that falls to chance
+    under noise while the others do not."""
+    curves = results["research"]["robustness"]["curves"]
+    units = results["research"]["robustness"]["units"]
+    hardest = hardest_transforms(results)
+    by_transform: dict[str, list[tuple[str, float]]] = {}
+    for name, (transform, _, accuracy) in hardest.items():
+        by_transform.setdefault(transform, []).append((f"the {text_name(name)}", accuracy))
+    sentences = ["Which transformation hurts each model of the robustness figure most, at the levels of the "
+                 "table: " + "; ".join(
+                     f"{transform} hurts {join_words([n for n, _ in models])} most "
+                     f"({join_words([f'{100 * a:.1f}%' for _, a in models])} left)"
+                     for transform, models in by_transform.items()) + "."]
+    noise = curves.get("noise")
+    if noise:
+        names = [n for n in noise if n != "levels"]
+        collapsed = {}
+        for name in names:
+            level = next((lvl for lvl, s in zip(noise["levels"], noise[name]) if s["mean"] < NEAR_CHANCE), None)
+            if level is not None:
+                collapsed[name] = level
+        for name, level in collapsed.items():
+            index = noise["levels"].index(level)
+            others = [noise[n][index]["mean"] for n in names if n not in collapsed]
+            seeds = noise[name][index].get("n")
+            sentences.append(
+                f"The {text_name(name)}" + (f" ({plural(seeds, 'seed')})" if seeds else "")
+                + f" falls to {100 * noise[name][index]['mean']:.1f}% (chance is 10%) already at noise level {level}"
+                + (f" ({units['noise']})" if units.get("noise") else "")
+                + (f", where the other models still read {100 * min(others):.1f}-{100 * max(others):.1f}%"
+                   if others else "") + ".")
+    return " ".join(sentences)
+
+
+def robustness_markdown(results: dict) -> str:
+    """Accuracy at one telling level of each transform, the paired CNN − MLP difference, and which
+    transform hurts each model most."""
+    units = results["research"]["robustness"]["units"]
+    rows = [[f"{transform} {level} {units[transform]}", f"{100 * mlp['mean']:.2f}", f"{100 * cnn['mean']:.2f}", pp(diff)]
+            for transform, level, mlp, cnn, diff in _robustness_points(results)]
+    return caption(results, "Accuracy (%) on transformed test images") + "\n\n" + markdown_table(
+        ["Transform", "MLP", "CNN", "CNN − MLP (paired by seed, 95% CI)"], rows) + "\n\n" + _robustness_text(results)
+
+
+def _robustness_exceptions(results: dict) -> list[str]:
+    """Where the claim 'the CNN is more robust' goes further than the robustness curves: the levels at which
+    the CNN − MLP interval (paired by seed) does not lie above 0, the levels at which an MLP control reads more
+    than the CNN (means), and the table's levels at which another CNN reads less than the MLP (means)."""
+    curves = results["research"]["robustness"]["curves"]
+    out, weak, above, below = [], [], {}, {}
+    for transform, curve in curves.items():
+        for index, level in enumerate(curve["levels"]):
+            if "values" in curve["cnn"][index] and "values" in curve["mlp"][index]:
+                diff = paired(curve["cnn"][index], curve["mlp"][index])
+                if diff.get("ci_low") is None or diff["ci_low"] <= 0:
+                    weak.append(f"{transform} {level} ({pp(diff)})")
+        for name in (n for n in curve if n.startswith("mlp") and n != "mlp"):
+            levels = [str(level) for index, level in enumerate(curve["levels"])
+                      if curve[name][index]["mean"] > curve["cnn"][index]["mean"]]
+            if levels:
+                above.setdefault(name, []).append(f"{transform} {join_words(levels)}")
+        if transform in ROBUSTNESS_POINTS:
+            index = curve["levels"].index(ROBUSTNESS_POINTS[transform])
+            for name in (n for n in curve if n.startswith("cnn") and n != "cnn"):
+                if curve[name][index]["mean"] < curve["mlp"][index]["mean"]:
+                    below.setdefault(name, []).append(
+                        f"{transform} {ROBUSTNESS_POINTS[transform]} ({100 * curve[name][index]['mean']:.1f}% "
+                        f"against {100 * curve['mlp'][index]['mean']:.1f}%)")
+    if weak:
+        out.append("the CNN − MLP interval does not lie above 0 at " + join_words(weak))
+    out += [f"the {text_name(name)} reads more than the CNN at {'; '.join(parts)} (means)"
+            for name, parts in above.items()]
+    out += [f"the {text_name(name)}, another CNN, reads less than the MLP at {join_words(parts)}"
+            for name, parts in below.items()]
+    return out
+
+
+def robustness_claim(results: dict) -> tuple[str, str, list[str]]:
+    """The verdict on 'the CNN is more robust to transformed input' (the verdicts table and the corrected
+    tables of the original report use this one), the CNN − MLP differences at the levels of
+    ROBUSTNESS_POINTS, and where the curves show the claim going further than those points: 'supported' at
+    every point becomes 'partly supported' when there are such exceptions."""
+    parts, verdicts = [], []
+    for transform, level, _, _, diff in _robustness_points(results):
+        parts.append(f"{transform} {level}: {pp(diff)}")
+        verdicts.append(verdict_word(diff))
+    counts = {word: verdicts.count(word) for word in dict.fromkeys(verdicts)}
+    measured = ("CNN − MLP: " + "; ".join(parts) + " (" + ", ".join(f"{word}: {n}" for word, n in counts.items())
+                + ")")
+    verdict, exceptions = combined_verdict(verdicts), _robustness_exceptions(results)
+    if verdict == "supported" and exceptions:
+        verdict = "partly supported"
+    return verdict, measured, exceptions
+
+
+def shift_markdown(results: dict) -> str:
+    """Accuracy at 0, 4 and 8 pixels of shift for every model, and the GAP CNN's contrast."""
+    curves = results["research"]["robustness"]["curves"]["shift"]
+    levels = curves["levels"]
+    picks = [level for level in (0, 2, 4, 6, 8) if level in levels]
+    names = [n for n in ("mlp", "mlp_wide", "mlp_deep", "cnn", "cnn_gap") if n in curves]
+    rows = [[TABLE_LABELS[n]] + [f"{100 * curves[n][levels.index(level)]['mean']:.1f}" for level in picks]
+            for n in names]
+    last = len(levels) - 1
+    kept = {n: curves[n][last]["mean"] / curves[n][0]["mean"] for n in names}
+    images = results["research"]["robustness"]["images"]
+    text = (f"At {levels[last]} pixels the original report's CNN keeps {100 * kept['cnn']:.0f}% of its unshifted accuracy and "
+            f"the MLP {100 * kept['mlp']:.0f}%"
+            + (f"; the GAP CNN {cite('lin2014')} keeps {100 * kept['cnn_gap']:.0f}%" if "cnn_gap" in kept else "") + ". "
+            "Part of every drop at large shifts is the digit leaving the 28×28 frame (MNIST digits fill a 20×20 box), "
+            "which no architecture can undo. That the GAP CNN loses a smaller share is consistent with the CNN's "
+            "dense head, which reads features at fixed places, causing part of the CNN's drop; but the GAP CNN "
+            "differs from the CNN in more than its head, so this does not isolate the head.")
+    gap_cnn = results["research"].get("architecture_controls", {}).get("models", {}).get("cnn_gap")
+    if "cnn_gap" in curves and gap_cnn:
+        full = gap_cnn[str(gap_cnn["epochs"])]["test_accuracy"]["mean"]
+        text += (f" The 0 px column is measured on these {images:,} test digits, so it differs from the accuracies "
+                 f"on all {test_size(results):,} test digits elsewhere: the GAP CNN reads "
+                 f"{100 * curves['cnn_gap'][0]['mean']:.1f}% here and {100 * full:.2f}% on the whole test set "
+                 "(controls table).")
+    return (caption(results, f"Accuracy (%) on test digits shifted by 0-8 pixels in a random direction (the same "
+                             f"{images:,}-image stratified subset of the test set for every model)") + "\n\n"
+            + markdown_table(["Model"] + [f"{level} px" for level in picks], rows) + "\n\n" + text)
