@@ -32,13 +32,13 @@ def compiled_trainer(name: str, steps: int = STEPS):
     import keras
     import numpy as np
 
-    from mnist_compare import models, training
+    from mnist_compare import models, registry, training
 
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     images = rng.random((steps * BATCH, 28, 28, 1), dtype=np.float32)
     labels = rng.integers(0, 10, steps * BATCH)
-    options = training.TRAINING_OPTIONS[name]
+    options = registry.entry(name).training
     trainer = training.CompiledTrainer(models.build_model(name, fast_ops=options["fast_ops"]), batch_size=BATCH,
                                        jit_compile=options["jit_compile"])
     order = np.arange(len(labels))

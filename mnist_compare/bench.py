@@ -9,6 +9,8 @@ on loopback, preprocessing included.
 
 from __future__ import annotations
 
+from .registry import BASELINE, CANDIDATE
+
 import json
 import os
 import statistics
@@ -136,7 +138,7 @@ def demo_latency(reader, digit_images, *, requests: int = 200, rounds: int = 3) 
     }
 
 
-def training_speed(splits, *, epochs: int = 4, models=("mlp", "cnn")) -> dict:
+def training_speed(splits, *, epochs: int = 4, models=(BASELINE, CANDIDATE)) -> dict:
     """Seconds per epoch: default ``fit`` vs the compiled trainer, the first (warm-up) epoch excluded.
 
     The two alternate epoch by epoch, so that a slow spell of this shared machine hits both;

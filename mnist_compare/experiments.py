@@ -7,6 +7,8 @@ grid resumes where it stopped.
 
 from __future__ import annotations
 
+from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
+
 import os
 import platform
 import subprocess
@@ -22,7 +24,7 @@ from .metrics import SUMMARY_METRICS
 from .sections import RESEARCH_VERSION, run_research
 from .training import predictions_path, run_spec, train_run
 
-MODEL_NAMES = ("mlp", "cnn")
+MODEL_NAMES = (BASELINE, CANDIDATE)
 PACKAGES = ("tensorflow", "keras", "numpy", "scipy", "scikit-learn", "matplotlib", "pillow", "gradio")
 
 
@@ -115,7 +117,7 @@ def run_grid(
             for spec in specs:
                 records.append(train_run(spec, splits, paths.models / spec.run_id, progress=progress, log=log))
         results = build_results(records, specs, splits, paths, fast=fast)
-        if research and {"mlp", "cnn"} <= set(model_names):
+        if research and {BASELINE, CANDIDATE} <= set(model_names):
             results["research"] = _research(results, records, splits, paths, previous,
                                              show_progress=show_progress)
         results["wall_seconds_this_invocation"] = time.perf_counter() - started
@@ -188,7 +190,7 @@ def build_results(records, specs, splits, paths, *, fast: bool) -> dict:
             }
 
     comparisons = []
-    if "mlp" in model_names and "cnn" in model_names:
+    if BASELINE in model_names and CANDIDATE in model_names:
         by_key = {(run["model"], run["seed"]): run for run in runs}
         for epochs in epochs_list:
             per_seed = []
@@ -200,22 +202,22 @@ def build_results(records, specs, splits, paths, *, fast: bool) -> dict:
                         ],
                         axis=1,
                     )
-                    for name in ("mlp", "cnn")
+                    for name in (BASELINE, CANDIDATE)
                 }
-                test = metrics.mcnemar_exact(splits.y_test, predicted["mlp"], predicted["cnn"])
+                test = metrics.mcnemar_exact(splits.y_test, predicted[BASELINE], predicted[CANDIDATE])
                 test["seed"] = seed
                 per_seed.append(test)
             differences = {
                 key: metrics.summarize(
                     metrics.paired_differences(
-                        [by_key[("mlp", s)]["snapshots"][epochs][part][field] for s in seeds],
-                        [by_key[("cnn", s)]["snapshots"][epochs][part][field] for s in seeds],
+                        [by_key[(BASELINE, s)]["snapshots"][epochs][part][field] for s in seeds],
+                        [by_key[(CANDIDATE, s)]["snapshots"][epochs][part][field] for s in seeds],
                     )
                 )
                 for key, (part, field) in SUMMARY_METRICS.items()
             }
-            comparisons.append({"epochs": int(epochs), "a": "mlp", "b": "cnn",
-                                "mlp_minus_cnn": differences, "mcnemar": per_seed})
+            comparisons.append({"epochs": int(epochs), "a": BASELINE, "b": CANDIDATE,
+                                COMPARISON_KEY: differences, "mcnemar": per_seed})
 
     return {
         "schema_version": 1,

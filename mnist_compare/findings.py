@@ -2,6 +2,10 @@
 the overall conclusion and the conclusions of the chapter on what the models learned."""
 
 from __future__ import annotations
+
+from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
+
+from . import registry
 from collections import Counter
 from .sections.permuted_pixels import LAYOUT_KEPT
 from .tables.original import ORIGINAL_PRINTED_MLP_GAP
@@ -35,7 +39,6 @@ from .formatting import pp
 from .sections.robustness import robustness_claim
 from .formatting import seeds_phrase
 from .sections.temperature_scaling import temperature_abstract
-from .formatting import text_name
 from .formatting import verdict_word
 
 from .metrics import summarize
@@ -56,18 +59,18 @@ def verdicts_rows(results: dict) -> list[list[str]]:
     s = results["summary"]
     comparisons = {str(c["epochs"]): c for c in results["comparisons"]}
     rows = []
-    mlp_p, cnn_p = s["mlp"]["parameters"], s["cnn"]["parameters"]
+    mlp_p, cnn_p = s[BASELINE]["parameters"], s[CANDIDATE]["parameters"]
     rows.append(["The CNN has fewer parameters than the MLP", f"CNN {cnn_p:,} vs MLP {mlp_p:,}",
                  "false" if cnn_p > mlp_p else "supported"])
     for epochs, comparison in comparisons.items():
-        diff = comparison["mlp_minus_cnn"]["test_accuracy"]
+        diff = comparison[COMPARISON_KEY]["test_accuracy"]
         significant = sum(t["p_value"] < 0.05 for t in comparison["mcnemar"])
         rows.append([f"The CNN is more accurate on the test set ({epochs} epochs)",
                      f"CNN − MLP {pp(negated(diff))}; "
                      f"McNemar {cite('mcnemar1947')} p < 0.05 in {significant} of "
                      f"{plural(len(comparison['mcnemar']), 'seed')}",
                      verdict_word(diff, better_if_positive=False)])
-    gap = negated(comparisons[last]["mlp_minus_cnn"]["accuracy_gap"])
+    gap = negated(comparisons[last][COMPARISON_KEY]["accuracy_gap"])
     verdict, ceiling = verdict_word(gap, better_if_positive=False), ceiling_caveat(results, last)
     if ceiling and verdict == "supported":
         verdict = "partly supported"
@@ -75,9 +78,9 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                  f"CNN − MLP gap {pp(gap)}" + (f". {ceiling}" if ceiling else ""), verdict])
     parts, verdicts = [], []
     for name, control in mlp_controls(results).items():
-        cnn_values = normal_accuracies(results, "cnn", control.get("seeds", research["seeds"]), last)
+        cnn_values = normal_accuracies(results, CANDIDATE, control.get("seeds", research["seeds"]), last)
         diff = paired({"values": cnn_values}, control[last]["test_accuracy"])
-        parts.append(f"{text_name(name)}, {control['parameters']:,} parameters: {pp(diff)}")
+        parts.append(f"{registry.text_name(name)}, {control['parameters']:,} parameters: {pp(diff)}")
         verdicts.append(verdict_word(diff))
     if parts:
         verdict, measured = combined_verdict(verdicts), "CNN − MLP of " + "; ".join(parts)
@@ -86,7 +89,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         if closed:
             most = max(closed, key=lambda name: closed[name]["share"])
             if closed[most]["share"] >= SIZE_SHARE and gain_detected(closed[most]):
-                measured += (f". The {text_name(most)} closes {100 * closed[most]['share']:.0f}% of the gap "
+                measured += (f". The {registry.text_name(most)} closes {100 * closed[most]['share']:.0f}% of the gap "
                              f"between the MLP and the CNN ({gap_numbers(closed[most])}, paired by seed): size "
                              "explains part of it")
                 if verdict == "supported":
@@ -101,31 +104,31 @@ def verdicts_rows(results: dict) -> list[list[str]]:
     for source, accuracy in (("MNIST drawn", drawings), ("other writers", other)):
         if not accuracy:
             continue
-        for method in [m for m in METHODS if m in accuracy["cnn"]]:
-            diff = paired(accuracy["cnn"][method], accuracy["mlp"][method])
+        for method in [m for m in METHODS if m in accuracy[CANDIDATE]]:
+            diff = paired(accuracy[CANDIDATE][method], accuracy[BASELINE][method])
             parts.append(f"{source}, {METHOD_LABELS[method]}: {pp(diff)}")
             verdicts.append(verdict_word(diff))
     rows.append(["The CNN reads user drawings better", "CNN − MLP, " + "; ".join(parts), combined_verdict(verdicts)])
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         gain = paired(drawings[name]["bbox"], drawings[name]["naive"])
         rows.append([f"Cropping and padding the drawing helps ({name.upper()})",
                      f"crop + 20% padding − plain resize: {pp(gain)}", verdict_word(gain)])
     permuted = research["permuted_pixels"]
     epochs = str(permuted["epochs"])
-    drops = {name: permuted_changes(results, name) for name in ("mlp", "cnn")}
-    extra = summarize([c - m for c, m in zip(drops["cnn"], drops["mlp"])])
-    cnn_permuted = permuted["models"]["cnn"][epochs]["test_accuracy"]["mean"]
-    cnn_normal = normal_accuracies(results, "cnn", permuted["models"]["cnn"]["seeds"], epochs)
+    drops = {name: permuted_changes(results, name) for name in (BASELINE, CANDIDATE)}
+    extra = summarize([c - m for c, m in zip(drops[CANDIDATE], drops[BASELINE])])
+    cnn_permuted = permuted["models"][CANDIDATE][epochs]["test_accuracy"]["mean"]
+    cnn_normal = normal_accuracies(results, CANDIDATE, permuted["models"][CANDIDATE]["seeds"], epochs)
     kept = cnn_permuted / (sum(cnn_normal) / len(cnn_normal))
     verdict = verdict_word(extra, better_if_positive=False)
     if verdict == "supported" and kept >= LAYOUT_KEPT:
         verdict = "partly supported"
     rows.append(["The CNN uses the spatial layout of the image (the MLP cannot)",
-                 f"{plural(len(permuted['models']['cnn']['seeds']), 'seed')}, {epochs} epochs; accuracy change when "
-                 f"the pixels are permuted {cite('goodfellow2013')}: MLP {pp(summarize(drops['mlp']))}, CNN {pp(summarize(drops['cnn']))}; "
+                 f"{plural(len(permuted['models'][CANDIDATE]['seeds']), 'seed')}, {epochs} epochs; accuracy change when "
+                 f"the pixels are permuted {cite('goodfellow2013')}: MLP {pp(summarize(drops[BASELINE]))}, CNN {pp(summarize(drops[CANDIDATE]))}; "
                  f"CNN − MLP {pp(extra)}. On permuted pixels the CNN still reads {100 * cnn_permuted:.2f}% of the "
                  f"test digits ({100 * kept:.0f}% of its accuracy with the original order)"
-                 + _layout_phrase(summarize(drops["cnn"]), kept), verdict])
+                 + _layout_phrase(summarize(drops[CANDIDATE]), kept), verdict])
     return rows
 
 
@@ -135,7 +138,7 @@ def _seed_counts(results: dict) -> str:
     groups: dict[int, list[str]] = {}
     groups.setdefault(len(results["config"]["seeds"]), []).extend(["the MLP", "the CNN"])
     for name, control in mlp_controls(results).items():
-        groups.setdefault(len(control.get("seeds", research["seeds"])), []).append(f"the {text_name(name)}")
+        groups.setdefault(len(control.get("seeds", research["seeds"])), []).append(f"the {registry.text_name(name)}")
     permuted = research.get("permuted_pixels", {}).get("models", {})
     if permuted:
         count = len(next(iter(permuted.values()))["seeds"])
@@ -163,14 +166,14 @@ def inside_conclusions_markdown(results: dict) -> str:
     lines = [
         "- **What they learned.** The CNN's filters are local stroke detectors applied everywhere; the MLP's "
         "hidden units are whole-image templates tied to fixed pixels.",
-        f"- **Calibration.** Expected calibration error {format_mean_std(cal['mlp']['ece'], percent=True)}% (MLP) "
-        f"and {format_mean_std(cal['cnn']['ece'], percent=True)}% (CNN), over seeds. "
+        f"- **Calibration.** Expected calibration error {format_mean_std(cal[BASELINE]['ece'], percent=True)}% (MLP) "
+        f"and {format_mean_std(cal[CANDIDATE]['ece'], percent=True)}% (CNN), over seeds. "
         f"{calibration_contrast(results, with_ece=False)}",
         f"- **Data efficiency.** With {small:,} training images: MLP "
-        f"{format_mean_std(eff['models']['mlp'][0], percent=True)}%, CNN "
-        f"{format_mean_std(eff['models']['cnn'][0], percent=True)}%; with {full:,}: MLP "
-        f"{format_mean_std(eff['models']['mlp'][-1], percent=True)}%, CNN "
-        f"{format_mean_std(eff['models']['cnn'][-1], percent=True)}%. {leads_sentence(eff)}",
+        f"{format_mean_std(eff['models'][BASELINE][0], percent=True)}%, CNN "
+        f"{format_mean_std(eff['models'][CANDIDATE][0], percent=True)}%; with {full:,}: MLP "
+        f"{format_mean_std(eff['models'][BASELINE][-1], percent=True)}%, CNN "
+        f"{format_mean_std(eff['models'][CANDIDATE][-1], percent=True)}%. {leads_sentence(eff)}",
     ]
     return "\n".join(lines)
 
@@ -181,19 +184,19 @@ def original_tables_markdown(results: dict) -> str:
 
 
     s = results["summary"]
-    mlp_p, cnn_p = s["mlp"]["parameters"], s["cnn"]["parameters"]
+    mlp_p, cnn_p = s[BASELINE]["parameters"], s[CANDIDATE]["parameters"]
     cost = results["research"]["cost"]
     epoch_s = {name: float(np.median(cost[name]["seconds_per_epoch"].get("values")
-                                     or [cost[name]["seconds_per_epoch"]["mean"]])) for name in ("mlp", "cnn")}
+                                     or [cost[name]["seconds_per_epoch"]["mean"]])) for name in (BASELINE, CANDIDATE)}
     overfits = next(row for row in verdicts_rows(results) if row[0].startswith("The CNN overfits less"))
     robust, _, exceptions = robustness_claim(results)
     features = markdown_table(["Aspect", "MLP (original)", "Corrected"], [
         ["Structure", "input → hidden → output (fully connected)", "the same: Flatten → Dense(128, ReLU) → Dense(10, softmax)"],
         ["Input", "2-D image flattened to 784", "the same; the flattening throws away which pixels are neighbours"],
         ["Labels", "integers, sparse_categorical_crossentropy", "the same for both models (see the CNN row below)"],
-        ["Strength", "simple, fast to train", f"{mlp_p:,} parameters; an epoch is {epoch_s['cnn'] / epoch_s['mlp']:.1f}× "
-                                              f"faster than the CNN's ({epoch_s['mlp']:.2f} s against "
-                                              f"{epoch_s['cnn']:.2f} s, median over seeds; cost table)"],
+        ["Strength", "simple, fast to train", f"{mlp_p:,} parameters; an epoch is {epoch_s[CANDIDATE] / epoch_s[BASELINE]:.1f}× "
+                                              f"faster than the CNN's ({epoch_s[BASELINE]:.2f} s against "
+                                              f"{epoch_s[CANDIDATE]:.2f} s, median over seeds; cost table)"],
         ["Weakness", "loses spatial information", "it can still learn it from data; what it lacks is a built-in "
                                                   "prior (shared local detectors), see the permuted-pixel test"],
     ])
@@ -238,20 +241,20 @@ def abstract_markdown(results: dict) -> str:
     s = results["summary"]
     last = str(max(results["config"]["snapshot_epochs"]))
     comparison = next(c for c in results["comparisons"] if str(c["epochs"]) == last)
-    cnn_minus = negated(comparison["mlp_minus_cnn"]["test_accuracy"])
+    cnn_minus = negated(comparison[COMPARISON_KEY]["test_accuracy"])
     research = results.get("research", {})
     parts = [
-        f"A multilayer perceptron (MLP, {s['mlp']['parameters']:,} parameters) and a small convolutional network "
-        f"(CNN, {s['cnn']['parameters']:,}) are trained on MNIST with {seeds_phrase(results)} each and compared at "
+        f"A multilayer perceptron (MLP, {s[BASELINE]['parameters']:,} parameters) and a small convolutional network "
+        f"(CNN, {s[CANDIDATE]['parameters']:,}) are trained on MNIST with {seeds_phrase(results)} each and compared at "
         f"5 and {last} epochs. After {last} epochs the MLP reaches "
-        f"{format_mean_std(s['mlp'][last]['test_accuracy'], percent=True)}% test accuracy and the CNN "
-        f"{format_mean_std(s['cnn'][last]['test_accuracy'], percent=True)}% (CNN − MLP {pp(cnn_minus)}, "
+        f"{format_mean_std(s[BASELINE][last]['test_accuracy'], percent=True)}% test accuracy and the CNN "
+        f"{format_mean_std(s[CANDIDATE][last]['test_accuracy'], percent=True)}% (CNN − MLP {pp(cnn_minus)}, "
         "paired by seed).",
     ]
     control = research.get("capacity_control", {}).get("mlp_wide")
     if control:
         closed = gap_closed(results, "mlp_wide")
-        text = (f"An MLP with the CNN's parameter count, the {text_name('mlp_wide')}, reaches "
+        text = (f"An MLP with the CNN's parameter count, the {registry.text_name('mlp_wide')}, reaches "
                 f"{format_mean_std(control[last]['test_accuracy'], percent=True)}%")
         if closed and closed["share"] is not None:
             text += (f" and {closes_phrase(closed)} ({gap_numbers(closed)}, paired by seed): "
@@ -299,7 +302,7 @@ def overall_conclusion_markdown(results: dict) -> str:
     controls = mlp_controls(results)
     best = max(controls, key=lambda name: controls[name][last]["test_accuracy"]["mean"])
     mlp_best = controls[best][last]["test_accuracy"]["mean"]
-    closes = mlp_best >= s["cnn"][last]["test_accuracy"]["mean"]
+    closes = mlp_best >= s[CANDIDATE][last]["test_accuracy"]["mean"]
     closed = gap_closed(results, best)
     share = closed["share"] if closed else None
     if closes:
@@ -314,18 +317,18 @@ def overall_conclusion_markdown(results: dict) -> str:
     inside, total = parity_counts(results)
     lines = [
         f"1. **{title}.** After {last} epochs: "
-        f"MLP {format_mean_std(s['mlp'][last]['test_accuracy'], percent=True)}%, CNN "
-        f"{format_mean_std(s['cnn'][last]['test_accuracy'], percent=True)}% (CNN − MLP "
-        f"{pp(negated(comparison['mlp_minus_cnn']['test_accuracy']))}). The best MLP control, the "
-        f"{text_name(best)}, reaches {100 * mlp_best:.2f}%" + verdict,
+        f"MLP {format_mean_std(s[BASELINE][last]['test_accuracy'], percent=True)}%, CNN "
+        f"{format_mean_std(s[CANDIDATE][last]['test_accuracy'], percent=True)}% (CNN − MLP "
+        f"{pp(negated(comparison[COMPARISON_KEY]['test_accuracy']))}). The best MLP control, the "
+        f"{registry.text_name(best)}, reaches {100 * mlp_best:.2f}%" + verdict,
         f"2. **The original's numbers look like one run of a setup close to ours.** {inside} of its {total} numbers "
         f"(its 5-epoch MLP gap corrected to {100 * ORIGINAL_PRINTED_MLP_GAP:.2f}) lie "
         f"inside the range our {plural(len(results['config']['seeds']), 'seed')} span; a new run of our setup would "
         f"land inside that range with probability {(len(results['config']['seeds']) - 1) / (len(results['config']['seeds']) + 1):.0%}. "
         f"The setups are not the same: its CNN trained on "
-        f"{ORIGINAL_STEPS['cnn'] * results['config']['batch_size']:,} images (ours on "
+        f"{ORIGINAL_STEPS[CANDIDATE] * results['config']['batch_size']:,} images (ours on "
         f"{results['provenance']['split_sizes']['train']:,}) and was validated on the test set. Its CNN has "
-        f"{s['cnn']['parameters'] / s['mlp']['parameters']:.1f}× the MLP's parameters, not fewer; one gap and one "
+        f"{s[CANDIDATE]['parameters'] / s[BASELINE]['parameters']:.1f}× the MLP's parameters, not fewer; one gap and one "
         "log were mistyped (section 8.2).",
     ]
     shift = research["robustness"]["curves"]["shift"]
@@ -333,14 +336,14 @@ def overall_conclusion_markdown(results: dict) -> str:
         index = shift["levels"].index(max(shift["levels"]))
         gap_cnn = research["architecture_controls"]["models"]["cnn_gap"]
         full = gap_cnn[str(gap_cnn["epochs"])]["test_accuracy"]["mean"]
-        lead = paired(shift["cnn"][index], shift["mlp"][index]) if "values" in shift["cnn"][index] else None
+        lead = paired(shift[CANDIDATE][index], shift[BASELINE][index]) if "values" in shift[CANDIDATE][index] else None
         lines.append(
             f"3. **Neither of the original report's models is shift-invariant.** At {shift['levels'][index]} pixels of shift the "
-            f"MLP reads {100 * shift['mlp'][index]['mean']:.1f}% and the CNN {100 * shift['cnn'][index]['mean']:.1f}%"
+            f"MLP reads {100 * shift[BASELINE][index]['mean']:.1f}% and the CNN {100 * shift[CANDIDATE][index]['mean']:.1f}%"
             + (f" (CNN − MLP {pp(lead)})" if lead else "")
             + f"; a small CNN with global average pooling {cite('lin2014')} ({gap_cnn['parameters']:,} parameters, "
             f"{gap_cnn['epochs']} epochs, {plural(len(gap_cnn['seeds']), 'seed')}), less accurate on unshifted digits "
-            f"({100 * shift['cnn_gap'][0]['mean']:.1f}% against the CNN's {100 * shift['cnn'][0]['mean']:.1f}% on the "
+            f"({100 * shift['cnn_gap'][0]['mean']:.1f}% against the CNN's {100 * shift[CANDIDATE][0]['mean']:.1f}% on the "
             f"same {research['robustness']['images']:,} test digits; {100 * full:.2f}% on all "
             f"{results['provenance']['split_sizes']['test']:,}), reads {100 * shift['cnn_gap'][index]['mean']:.1f}%. "
             "That is consistent with the dense head, which reads every feature at a fixed place, being a large part "
@@ -348,8 +351,8 @@ def overall_conclusion_markdown(results: dict) -> str:
             + (" " + augmentation_abstract(research["shift_augmentation"]) if "shift_augmentation" in research else ""))
     drawings = research["user_drawings"]["accuracy"]
     other = research["other_handwriting"]["accuracy"]
-    by_preprocessing = [100 * (drawings[m]["bbox_com"]["mean"] - drawings[m]["naive"]["mean"]) for m in ("mlp", "cnn")]
-    by_model = [100 * abs(drawings["cnn"][k]["mean"] - drawings["mlp"][k]["mean"]) for k in ("naive", "bbox_com")]
+    by_preprocessing = [100 * (drawings[m]["bbox_com"]["mean"] - drawings[m]["naive"]["mean"]) for m in (BASELINE, CANDIDATE)]
+    by_model = [100 * abs(drawings[CANDIDATE][k]["mean"] - drawings[BASELINE][k]["mean"]) for k in ("naive", "bbox_com")]
     low, high = preprocessing_ratio(by_preprocessing, by_model)
     if low >= 1.5:
         how_much = f"{_times(low)}-{_times(high)} times as much as"
@@ -362,17 +365,17 @@ def overall_conclusion_markdown(results: dict) -> str:
         f"{min(by_preprocessing):.1f}-{max(by_preprocessing):.1f} points, the choice of model by "
         f"{min(by_model):.1f}-{max(by_model):.1f} (the smallest effect of the preprocessing against the largest "
         f"of the model, and the other way round). Re-rendered MNIST digits through the "
-        f"plain resize: MLP {100 * drawings['mlp']['naive']['mean']:.1f}%, CNN {100 * drawings['cnn']['naive']['mean']:.1f}%; "
-        f"through crop + padding + centre of mass: MLP {100 * drawings['mlp']['bbox_com']['mean']:.1f}%, CNN "
-        f"{100 * drawings['cnn']['bbox_com']['mean']:.1f}%. Other writers' digits (scikit-learn), the same way: "
-        f"MLP {100 * other['mlp']['bbox_com']['mean']:.1f}%, CNN {100 * other['cnn']['bbox_com']['mean']:.1f}%.")
+        f"plain resize: MLP {100 * drawings[BASELINE]['naive']['mean']:.1f}%, CNN {100 * drawings[CANDIDATE]['naive']['mean']:.1f}%; "
+        f"through crop + padding + centre of mass: MLP {100 * drawings[BASELINE]['bbox_com']['mean']:.1f}%, CNN "
+        f"{100 * drawings[CANDIDATE]['bbox_com']['mean']:.1f}%. Other writers' digits (scikit-learn), the same way: "
+        f"MLP {100 * other[BASELINE]['bbox_com']['mean']:.1f}%, CNN {100 * other[CANDIDATE]['bbox_com']['mean']:.1f}%.")
     cal = research["calibration"]["models"]
     eff = research["data_efficiency"]
     lines.append(
         f"5. **Calibration and data efficiency.** Expected calibration error {cite('naeini2015', 'guo2017')} "
-        f"{100 * cal['mlp']['ece']['mean']:.2f}% (MLP) and {100 * cal['cnn']['ece']['mean']:.2f}% (CNN)"
-        + (f", CNN − MLP {pp(paired(cal['cnn']['ece'], cal['mlp']['ece']))} paired by seed"
-           if "values" in cal["cnn"]["ece"] and "values" in cal["mlp"]["ece"] else "") + ". "
+        f"{100 * cal[BASELINE]['ece']['mean']:.2f}% (MLP) and {100 * cal[CANDIDATE]['ece']['mean']:.2f}% (CNN)"
+        + (f", CNN − MLP {pp(paired(cal[CANDIDATE]['ece'], cal[BASELINE]['ece']))} paired by seed"
+           if "values" in cal[CANDIDATE]["ece"] and "values" in cal[BASELINE]["ece"] else "") + ". "
         + (temperature_abstract(research["temperature_scaling"]) + " " if "temperature_scaling" in research else "")
         + f"Their confident mistakes are compared in section 7.3; section 7.4 gives the CNN's lead at each of "
         f"{len(eff['sizes'])} training-set sizes and which of them is confounded by more epochs.")

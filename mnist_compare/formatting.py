@@ -2,6 +2,7 @@
 percentage points, captions, verdict words. Nothing here reads a particular section of results.json."""
 
 from __future__ import annotations
+
 from . import config
 
 from .metrics import paired_differences
@@ -26,35 +27,6 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 def seeds_phrase(results: dict) -> str:
     return plural(len(results["config"]["seeds"]), "seed")
-
-
-#: Display names of every model the report measures, as table rows (the two models the original
-#: report built are marked as such).
-TABLE_LABELS = {
-    "mlp": "MLP 784-128-10 (original report)",
-    "mlp_wide": "Wide MLP 784-680-10 (CNN's parameters)",
-    "mlp_compute": "MLP 784-928-10 (CNN's multiply-adds)",
-    "mlp_deep": "Deep MLP 784-256-128-10, L2",
-    "cnn": "CNN (original report)",
-    "cnn_gap": "CNN with global average pooling",
-    "cnn_improved": "Improved CNN (appendix)",
-}
-
-
-#: The same models as named in a sentence ("the wide MLP (784-680-10) closes ...").
-TEXT_NAMES = {
-    "mlp": "MLP",
-    "mlp_wide": "wide MLP (784-680-10)",
-    "mlp_compute": "compute-matched MLP (784-928-10)",
-    "mlp_deep": "deep MLP (784-256-128-10, L2)",
-    "cnn": "CNN",
-    "cnn_gap": "GAP CNN",
-    "cnn_improved": "improved CNN",
-}
-
-
-def text_name(name: str) -> str:
-    return TEXT_NAMES.get(name, name.replace("_", " "))
 
 
 def join_words(words: list[str]) -> str:

@@ -9,6 +9,10 @@ the page after the abstract.
 
 from __future__ import annotations
 
+from .registry import BASELINE, CANDIDATE
+
+from . import registry
+
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -30,7 +34,6 @@ class Row:
 
 def _row(name: str, entry: dict, epochs: int, seeds: int, test_size: int) -> Row | None:
     from .metrics import binomial_interval
-    from .formatting import TABLE_LABELS as MODEL_LABELS
 
     summary = (entry.get(str(epochs)) or {}).get("test_accuracy")
     if not summary:
@@ -41,7 +44,7 @@ def _row(name: str, entry: dict, epochs: int, seeds: int, test_size: int) -> Row
     else:
         low, high = binomial_interval(round(mean * test_size), test_size)
         kind = "test set"
-    return Row(name, MODEL_LABELS.get(name, name), mean, low, high, seeds, epochs, kind)
+    return Row(name, registry.label(name), mean, low, high, seeds, epochs, kind)
 
 
 def headline_rows(results: dict) -> list[Row]:
@@ -49,7 +52,7 @@ def headline_rows(results: dict) -> list[Row]:
     test_size = int(results.get("provenance", {}).get("split_sizes", {}).get("test", 10_000))
     last = max(int(e) for e in results["config"]["snapshot_epochs"])
     seeds = len(results["config"]["seeds"])
-    rows = [_row(name, results["summary"][name], last, seeds, test_size) for name in ("mlp", "cnn")]
+    rows = [_row(name, results["summary"][name], last, seeds, test_size) for name in (BASELINE, CANDIDATE)]
     research = results.get("research", {})
     for name, entry in (research.get("capacity_control") or {}).items():
         rows.append(_row(name, entry, last, len(entry.get("seeds", [])), test_size))
@@ -73,7 +76,7 @@ def plot_headline(results: dict) -> plt.Figure:
 
     beside = blended_transform_factory(ax.transAxes, ax.transData)  # x in the axes, y on the rows
     for y, row in enumerate(rows):
-        colour = "#c2410c" if row.name.startswith("cnn") else "#1d4ed8"
+        colour = "#c2410c" if row.name.startswith(CANDIDATE) else "#1d4ed8"
         ax.errorbar(100 * row.mean, y, xerr=[[100 * (row.mean - row.low)], [100 * (row.high - row.mean)]],
                     fmt="o", color=colour, capsize=3, markersize=5)
         note = f"{row.seeds} seed{'s' * (row.seeds != 1)}, {row.epochs} ep."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from . import config
+from . import config, registry
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -211,32 +211,22 @@ def build_cnn_gap(*, conv_filters=(16, 32), name: str = "cnn_gap", fast_ops: boo
     )
 
 
-#: Every model the experiments know, by name, with a one-line description.
-ARCHITECTURES = {
-    "mlp": (build_mlp, {}, "MLP 784-128-10 (original report)"),
-    "cnn": (build_cnn, {}, "CNN conv32-pool-100-10 (original report)"),
-    "mlp_wide": (build_mlp, {"hidden_units": 680}, "MLP 784-680-10, the CNN's parameter count (control)"),
-    "cnn_improved": (build_cnn_improved, {}, "CNN with BatchNorm and dropout, trained with augmentation (appendix)"),
-    "mlp_deep": (build_mlp_deep, {}, "MLP 784-256-128-10 with L2 weight decay 1e-4 (deeper, regularised control)"),
-    "mlp_compute": (build_mlp, {"hidden_units": 928}, "MLP 784-928-10, the CNN's multiply-adds per image (control)"),
-    "cnn_gap": (build_cnn_gap, {}, "CNN conv16-pool-conv32-global average-10 (shift-invariant head)"),
-}
-#: Architectures with convolutions (they get the faster CPU layers when training).
-CONVOLUTIONAL = (build_cnn, build_cnn_improved, build_cnn_gap)
+#: The builders the registry names (``ModelEntry.builder``).
+BUILDERS = {builder.__name__: builder for builder in (build_mlp, build_cnn, build_cnn_improved, build_mlp_deep,
+                                                      build_cnn_gap)}
 
 
 def build_model(name: str, *, fast_ops: bool = False) -> keras.Model:
-    """Build a model of the experiment grid by its name (see ``ARCHITECTURES``).
+    """Build a model by its name in the registry (``registry.MODELS``).
 
     ``fast_ops`` swaps in layers that compute the same function faster on a CPU
     (only the CNN has such layers); the weights are the same.
     """
-    try:
-        builder, kwargs, _ = ARCHITECTURES[name]
-    except KeyError:
-        raise ValueError(f"Unknown model {name!r}; choose one of {sorted(ARCHITECTURES)}.") from None
-    if fast_ops and builder in CONVOLUTIONAL:
-        kwargs = {**kwargs, "fast_ops": True}
+    item = registry.entry(name)
+    builder = BUILDERS[item.builder]
+    kwargs = dict(item.builder_args)
+    if fast_ops and item.convolutional:
+        kwargs["fast_ops"] = True
     return builder(name=name, **kwargs)
 
 
@@ -290,7 +280,7 @@ def summary_text(model: keras.Model) -> str:
     return "\n".join(lines)
 
 
-def parameter_counts(names=("mlp", "cnn")) -> dict[str, int]:
+def parameter_counts(names=registry.COMPARED) -> dict[str, int]:
     """Parameters of each named architecture (built, not trained)."""
     return {name: build_model(name).count_params() for name in names}
 

@@ -4,6 +4,10 @@
 runs, ``build/fast/figures/`` in fast mode).
 """
 from __future__ import annotations
+
+from .registry import BASELINE, CANDIDATE
+
+from . import registry
 from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,14 +16,6 @@ from . import config, storage
 from .preprocessing import METHODS
 from .preprocessing import METHOD_LABELS
 from .preprocessing import preprocess
-
-
-MODEL_COLOURS = {"mlp": "tab:blue", "cnn": "tab:orange", "mlp_wide": "tab:purple", "mlp_deep": "tab:cyan",
-                 "mlp_compute": "tab:olive", "cnn_gap": "tab:red", "cnn_improved": "tab:brown"}
-
-
-MODEL_LABELS = {"mlp": "MLP", "cnn": "CNN", "mlp_wide": "wide MLP", "mlp_deep": "deep MLP",
-                "mlp_compute": "compute-matched MLP", "cnn_gap": "GAP CNN", "cnn_improved": "improved CNN"}
 
 
 #: How the report prints a figure (``report.export_pdf`` and the template ``templates/report/index.html.j2``).
@@ -104,7 +100,7 @@ def _band(ax, epochs, values, colour, label, linestyle="-"):
         ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.15)
 
 
-def plot_learning_curves(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
+def plot_learning_curves(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.Figure:
     """Accuracy and loss per epoch on training (epoch average) and validation data.
 
     Lines are means over seeds; bands span the lowest to highest seed. One legend for both panels, below them.
@@ -115,7 +111,7 @@ def plot_learning_curves(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
         if not runs:
             continue
         epochs = np.arange(1, len(runs[0]["history"]["accuracy"]) + 1)
-        colour, label = MODEL_COLOURS[name], MODEL_LABELS[name]
+        colour, label = registry.colour(name), registry.label(name)
         for key, ax in (("accuracy", ax_acc), ("loss", ax_loss)):
             _band(ax, epochs, [run["history"][key] for run in runs], colour, f"{label} train")
             _band(ax, epochs, [run["history"][f"val_{key}"] for run in runs], colour, f"{label} validation",
@@ -132,7 +128,7 @@ def plot_learning_curves(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
     return fig
 
 
-def plot_confusion_matrices(results: dict, epochs: int, *, models=("mlp", "cnn")) -> plt.Figure:
+def plot_confusion_matrices(results: dict, epochs: int, *, models=(BASELINE, CANDIDATE)) -> plt.Figure:
     """Test-set confusion matrices summed over seeds, diagonal left blank, on one shared colour scale."""
     fig, axes = plt.subplots(1, len(models), figsize=(PAGE_WIDTH, 3.7), layout="constrained")
     axes = np.atleast_1d(axes)
@@ -160,7 +156,7 @@ def plot_confusion_matrices(results: dict, epochs: int, *, models=("mlp", "cnn")
         ax.set_xlabel("Predicted digit")
         ax.set_ylabel("True digit")
         seeds = sum(run["model"] == name for run in results["runs"])
-        ax.set_title(f"{MODEL_LABELS[name]}: {int(matrix.sum() - np.trace(matrix))} errors, {seeds} seeds")
+        ax.set_title(f"{registry.label(name)}: {int(matrix.sum() - np.trace(matrix))} errors, {seeds} seeds")
     fig.colorbar(image, ax=list(axes), fraction=0.03, label="test images (sum over seeds)")
     fig.suptitle(figure_title(f"Test confusion matrices after {epochs} epochs (off-diagonal, same colour scale)", results),
                  fontsize=10)
@@ -296,7 +292,7 @@ def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "
         for name, probs in probabilities.items():
             guess = int(np.argmax(probs[index]))
             wrong |= guess != int(labels[index])
-            lines.append(f"{MODEL_LABELS.get(name, name)} {guess} ({100 * float(np.max(probs[index])):.0f}%)")
+            lines.append(f"{registry.label(name)} {guess} ({100 * float(np.max(probs[index])):.0f}%)")
         ax.set_title("\n".join(lines), fontsize=9, color="tab:red" if wrong else "black")
     fig.suptitle(title)
     fig.tight_layout()
@@ -353,7 +349,7 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
             reads = []
             for name, probs in probabilities.items():
                 guess = int(np.argmax(probs[0]))
-                reads.append(f"{MODEL_LABELS.get(name, name)} {guess} ({100 * float(np.max(probs[0])):.0f}%)"
+                reads.append(f"{registry.label(name)} {guess} ({100 * float(np.max(probs[0])):.0f}%)"
                              + (" ✓" if guess == int(label) else " ✗"))
             ax.set_xlabel("\n".join(reads), fontsize=size)
     if title:
@@ -367,7 +363,7 @@ def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=
 
 
     study = results["research"][section]
-    names = models or [name for name in MODEL_COLOURS if name in study["accuracy"]]
+    names = models or [name for name in registry.MODELS if name in study["accuracy"]]
     fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.6), layout="constrained")
     width = 0.8 / len(names)
     # a bar is about 6 in * width / 3 wide: "100" needs ~13 pt at 8 pt
@@ -376,7 +372,7 @@ def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=
         offset = (number - (len(names) - 1) / 2) * width
         means = [100 * study["accuracy"][name][m]["mean"] for m in METHODS]
         positions = np.arange(len(METHODS)) + offset
-        ax.bar(positions, means, width=width, color=MODEL_COLOURS[name], label=MODEL_LABELS[name], alpha=0.85)
+        ax.bar(positions, means, width=width, color=registry.colour(name), label=registry.label(name), alpha=0.85)
         for position, method, mean in zip(positions, METHODS, means):
             values = [100 * v for v in study["accuracy"][name][method]["values"]]
             ax.scatter([position] * len(values), values, color="black", s=5, zorder=3)
@@ -396,10 +392,10 @@ def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=
 def answers_title(item: dict) -> str:
     """A test digit's index and label, then each model's answer, confidence and ✓ or ✗, a line each."""
     lines = [f"#{item['index']}: true {item['label']}"]
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         answer = item[name]
         mark = "✓" if answer["predicted"] == item["label"] else "✗"
-        lines.append(f"{MODEL_LABELS[name]} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
+        lines.append(f"{registry.label(name)} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
     return "\n".join(lines)
 
 

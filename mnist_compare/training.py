@@ -18,23 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config, metrics, storage
+from . import config, metrics, registry, storage
 from .errors import MnistCompareError, first_line
 
 RUN_RECORD = "run.json"
 #: Bump when the meaning of a run record changes; older records are retrained.
 RECORD_VERSION = 5
-
-#: How each model is trained on a CPU (see ``python -m mnist_compare bench`` for the measurements):
-#: one XLA-compiled TensorFlow function runs a whole epoch of Adam steps; the CNN computes
-#: its convolution and pooling with equivalent layers that are fast on a CPU.
-TRAINING_OPTIONS = {
-    "mlp": {"jit_compile": True, "fast_ops": False},
-    "cnn": {"jit_compile": True, "fast_ops": True},
-    "cnn_improved": {"jit_compile": True, "fast_ops": True, "augment_shift": 2},
-    "cnn_gap": {"jit_compile": True, "fast_ops": True},
-}
-
 
 def training_device() -> str:
     """``"GPU"`` when TensorFlow sees a GPU (a Colab GPU runtime, for instance), else ``"CPU"``."""
@@ -44,7 +33,8 @@ def training_device() -> str:
 
 
 def training_options(name: str, device: str | None = None) -> dict:
-    """The options ``name`` is trained with on ``device`` (the one TensorFlow sees by default).
+    """The options ``name`` is trained with on ``device`` (the one TensorFlow sees by default): its registry
+    entry's ``training`` (``python -m mnist_compare bench`` measures them).
 
     On a CPU the CNNs use the im2col convolution and reshape pooling of ``models.py``; on a GPU
     they keep the plain Keras layers, whose cuDNN kernels are the fast ones there. The weights,
@@ -53,7 +43,7 @@ def training_options(name: str, device: str | None = None) -> dict:
     device = (device or training_device()).upper()
     if device not in ("CPU", "GPU"):
         raise ValueError(f"Unknown training device {device!r}; expected 'CPU' or 'GPU'.")
-    options = dict(TRAINING_OPTIONS.get(name, {"jit_compile": True, "fast_ops": False}))
+    options = dict(registry.entry(name).training)
     if device == "GPU":
         options["fast_ops"] = False
     options["device"] = device
@@ -498,14 +488,14 @@ def load_model_file(path: Path):
     """
     import keras
 
-    from .models import ARCHITECTURES, build_model
+    from .models import build_model  # lazy: models imports Keras
 
     path = Path(path)
     try:
         return keras.models.load_model(path, safe_mode=True)
     except (TypeError, ValueError) as error:
         name = path.parent.name.rsplit("_seed", 1)[0]
-        if name not in ARCHITECTURES:
+        if name not in registry.MODELS:
             raise DamagedArtefactError(f"{path} cannot be loaded by Keras {keras.__version__} "
                                        f"({first_line(error, 160)}).") from None
         model = build_model(name)

@@ -2,9 +2,12 @@
 seeds), and a CNN with a global-average-pooling head (the shift contrast)."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
+
+from .. import registry
 from .base import Context
 from .base import GAP_MODEL
-from ..formatting import TABLE_LABELS
 from ..formatting import caption
 from .base import extra_runs
 from .base import extra_summary
@@ -17,7 +20,6 @@ from ..formatting import markdown_table
 from .base import mlp_controls
 from .base import progress_bar
 from .base import share_closed_text
-from ..formatting import text_name
 
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
@@ -67,30 +69,30 @@ def architecture_controls_markdown(results: dict) -> str:
 
     def add(name, parameters, block, seeds, epochs):
         macs = forward_macs(build_model(name))
-        rows.append([TABLE_LABELS[name], f"{parameters:,}", f"{macs / 1e3:,.0f}k", str(seeds), str(epochs),
+        rows.append([registry.table_label(name), f"{parameters:,}", f"{macs / 1e3:,.0f}k", str(seeds), str(epochs),
                      format_mean_std(block["test_accuracy"], percent=True),
                      format_mean_std(block["accuracy_gap"], percent=True)])
 
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         s = results["summary"][name]
         add(name, s["parameters"], s[last], len(results["config"]["seeds"]), last)
     wide = research["capacity_control"]["mlp_wide"]
     add("mlp_wide", wide["parameters"], wide[last], len(wide["seeds"]), last)
     for name, item in research["architecture_controls"]["models"].items():
         add(name, item["parameters"], item[str(item["epochs"])], len(item["seeds"]), item["epochs"])
-    cnn = results["summary"]["cnn"][last]["test_accuracy"]["mean"]
+    cnn = results["summary"][CANDIDATE][last]["test_accuracy"]["mean"]
     mlps = mlp_controls(results)
     best = max(mlps, key=lambda n: mlps[n][last]["test_accuracy"]["mean"])
     reaches = [n for n in mlps if mlps[n][last]["test_accuracy"]["mean"] >= cnn]
     closed = {n: gap_closed(results, n) for n in mlps}
-    shares = [f"the {text_name(n)} {share_closed_text(c)}"
+    shares = [f"the {registry.text_name(n)} {share_closed_text(c)}"
               + ("" if gain_detected(c) or c["share"] < 0 else " (its gain over the MLP has an interval that includes 0)")
               for n, c in closed.items() if c and c["share"] is not None]
-    text = (f"The best MLP is the {text_name(best)} at {100 * mlps[best][last]['test_accuracy']['mean']:.2f}%, "
+    text = (f"The best MLP is the {registry.text_name(best)} at {100 * mlps[best][last]['test_accuracy']['mean']:.2f}%, "
             f"against the CNN's {100 * cnn:.2f}%. "
             + ("No MLP reaches the CNN, whether it has the CNN's parameters, its compute, or more depth with "
                "regularisation" if not reaches else
-               f"{', '.join(TABLE_LABELS[n] for n in reaches)} reach the CNN")
+               f"{', '.join(registry.table_label(n) for n in reaches)} reach the CNN")
             + (f". Of the gap between the MLP and the CNN (on each control's seeds) they close: {join_numbers(shares)}"
                "; more parameters, compute or depth close part of the gap, and none of them all of it."
                if shares and not reaches

@@ -4,13 +4,16 @@ makes (resumable like the grid), the drawing inputs, the calibration summary, la
 of the CNN's lead an MLP control closes."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
+
+from .. import registry
 from ..transforms import ROBUSTNESS_SEED
 from ..formatting import diff_text
 import hashlib
 from .. import metrics
 import numpy as np
 from ..formatting import plural
-from ..formatting import text_name
 
 from .. import drawings
 from ..data import stratified_subset
@@ -186,7 +189,7 @@ class Context:
 
         if "grid" not in self._models:
             self._models["grid"] = {name: [load_snapshot(self.run_dir(name, seed), self.last) for seed in self.seeds]
-                                    for name in ("mlp", "cnn")}
+                                    for name in (BASELINE, CANDIDATE)}
         return self._models["grid"]
 
     def all_models(self, research: dict) -> dict:
@@ -235,7 +238,7 @@ def mlp_controls(results: dict) -> dict:
     controls = dict(research["capacity_control"])
     controls.update(research.get("architecture_controls", {}).get("models", {}))
     return {name: control for name, control in controls.items()
-            if name.startswith("mlp") and str(control.get("epochs", last)) == last}
+            if name.startswith(BASELINE) and str(control.get("epochs", last)) == last}
 
 
 def grid_accuracies(results: dict, name: str, seeds, epochs: str) -> list[float] | None:
@@ -257,24 +260,24 @@ def gap_closed(results: dict, name: str = "mlp_wide") -> dict | None:
     if not control or last not in control:
         return None
     seeds = control.get("seeds", research.get("seeds", results["config"]["seeds"]))
-    mlp, cnn = (grid_accuracies(results, model, seeds, last) for model in ("mlp", "cnn"))
+    mlp, cnn = (grid_accuracies(results, model, seeds, last) for model in (BASELINE, CANDIDATE))
     if mlp is None or cnn is None:
         return None
 
     values = control[last]["test_accuracy"].get("values") or [control[last]["test_accuracy"]["mean"]]
-    means = {"mlp": sum(mlp) / len(mlp), "cnn": sum(cnn) / len(cnn), "control": sum(values) / len(values)}
-    gap = means["cnn"] - means["mlp"]
+    means = {BASELINE: sum(mlp) / len(mlp), CANDIDATE: sum(cnn) / len(cnn), "control": sum(values) / len(values)}
+    gap = means[CANDIDATE] - means[BASELINE]
     # Paired by seed: the control's gain over the MLP and the CNN's lead, each with its 95% interval.
     gain = summarize([c - m for c, m in zip(values, mlp)]) if len(values) == len(mlp) else None
-    return {**means, "seeds": len(seeds), "share": (means["control"] - means["mlp"]) / gap if gap else None,
+    return {**means, "seeds": len(seeds), "share": (means["control"] - means[BASELINE]) / gap if gap else None,
             "gain": gain, "lead": summarize([c - m for c, m in zip(cnn, mlp)])}
 
 
 def gap_numbers(closed: dict) -> str:
     """'+0.23 [0.10, 0.36] of +0.89 [0.83, 0.95] pp': the control's gain over the MLP and the CNN's lead,
     paired by seed with their 95% intervals (means only when a control has no per-seed values)."""
-    gain = closed.get("gain") or {"mean": closed["control"] - closed["mlp"]}
-    lead = closed.get("lead") or {"mean": closed["cnn"] - closed["mlp"]}
+    gain = closed.get("gain") or {"mean": closed["control"] - closed[BASELINE]}
+    lead = closed.get("lead") or {"mean": closed[CANDIDATE] - closed[BASELINE]}
     return f"{diff_text(gain)} of {diff_text(lead)} pp"
 
 
@@ -283,7 +286,7 @@ def share_closed_text(closed: dict) -> str:
     if closed["share"] is None:
         return "n/a"
     if closed["share"] < 0:
-        return f"none ({100 * (closed['mlp'] - closed['control']):.2f} pp below the MLP)"
+        return f"none ({100 * (closed[BASELINE] - closed['control']):.2f} pp below the MLP)"
     return f"{100 * closed['share']:.0f}%"
 
 
@@ -325,9 +328,9 @@ def gap_closed_sentence(results: dict, name: str = "mlp_wide") -> str:
     closed = gap_closed(results, name)
     if not closed or closed["share"] is None:
         return ""
-    numbers = (f"{100 * closed['mlp']:.2f}% → {100 * closed['control']:.2f}%, against the CNN's "
-               f"{100 * closed['cnn']:.2f}%; {gap_numbers(closed)}, "
+    numbers = (f"{100 * closed[BASELINE]:.2f}% → {100 * closed['control']:.2f}%, against the CNN's "
+               f"{100 * closed[CANDIDATE]:.2f}%; {gap_numbers(closed)}, "
                + (f"paired by seed, 95% intervals over {plural(closed['seeds'], 'seed')}"
                   if (closed.get("gain") or {}).get("ci_low") is not None
                   else f"mean over {plural(closed['seeds'], 'seed')}"))
-    return f"The {text_name(name)} {closes_phrase(closed)} ({numbers}): {closed_verdict(closed)}."
+    return f"The {registry.text_name(name)} {closes_phrase(closed)} ({numbers}): {closed_verdict(closed)}."

@@ -1,13 +1,14 @@
 """Calibration: reliability, expected calibration error and confident mistakes of the grid's models."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
+
+from .. import registry
 from .base import CALIBRATION_BINS
 from .base import CONTROL_MODEL
 from .base import Context
-from ..plots import MODEL_COLOURS
-from ..plots import MODEL_LABELS
 from ..plots import PAGE_WIDTH
-from ..formatting import TABLE_LABELS
 from .base import calibration_summary
 from ..formatting import caption
 from ..formatting import diff_text
@@ -37,7 +38,7 @@ REQUIRES = ("capacity_control",)
 def compute(ctx: Context, research: dict) -> dict:
 
     out = {"bins": CALIBRATION_BINS, "epochs": ctx.last, "models": {}}
-    sources = {name: [ctx.run_dir(name, seed) for seed in ctx.seeds] for name in ("mlp", "cnn")}
+    sources = {name: [ctx.run_dir(name, seed) for seed in ctx.seeds] for name in (BASELINE, CANDIDATE)}
     sources[CONTROL_MODEL] = [extra_run_dir(ctx.paths, "control", CONTROL_MODEL, seed) for seed in ctx.seeds]
     labels = ctx.splits.y_test
     for name, run_dirs in sources.items():
@@ -46,7 +47,7 @@ def compute(ctx: Context, research: dict) -> dict:
     return out
 
 
-def plot_reliability(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
+def plot_reliability(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.Figure:
     """Reliability diagrams (accuracy against confidence per bin, pooled over seeds) and how many
     test images fall in each bin."""
     section = results["research"]["calibration"]
@@ -57,10 +58,10 @@ def plot_reliability(results: dict, *, models=("mlp", "cnn")) -> plt.Figure:
         used = np.array(table["count"]) > 0
         edges = np.array(table["edges"])
         ax.plot(np.array(table["confidence"])[used], np.array(table["accuracy"])[used], marker="o", markersize=4,
-                color=MODEL_COLOURS[name],
-                label=f"{MODEL_LABELS[name]} (ECE {100 * section['models'][name]['ece']['mean']:.2f}%)")
-        ax_count.bar((edges[:-1] + edges[1:]) / 2 + (0.012 if name == "cnn" else -0.012), table["count"],
-                     width=0.024, color=MODEL_COLOURS[name], label=MODEL_LABELS[name])
+                color=registry.colour(name),
+                label=f"{registry.label(name)} (ECE {100 * section['models'][name]['ece']['mean']:.2f}%)")
+        ax_count.bar((edges[:-1] + edges[1:]) / 2 + (0.012 if name == CANDIDATE else -0.012), table["count"],
+                     width=0.024, color=registry.colour(name), label=registry.label(name))
     ax.set_xlabel("Confidence (highest probability)")
     ax.set_ylabel("Accuracy in the bin")
     ax.set_xlim(0, 1.02)
@@ -85,22 +86,22 @@ def calibration_contrast(results: dict, with_ece: bool = True) -> str:
     includes 0 is called what it is: no detectable difference."""
 
     section = results["research"]["calibration"]["models"]
-    ece = {name: section[name]["ece"]["mean"] for name in ("mlp", "cnn")}
-    mistakes = {name: section[name]["confident_mistakes"] for name in ("mlp", "cnn")}
+    ece = {name: section[name]["ece"]["mean"] for name in (BASELINE, CANDIDATE)}
+    mistakes = {name: section[name]["confident_mistakes"] for name in (BASELINE, CANDIDATE)}
     lower_ece = min(ece, key=ece.get)
-    other = "mlp" if lower_ece == "cnn" else "cnn"
+    other = BASELINE if lower_ece == CANDIDATE else CANDIDATE
 
     def paired(key: str) -> dict | None:
-        values = {name: section[name][key].get("values") for name in ("mlp", "cnn")}
-        if values["mlp"] and values["cnn"] and len(values["mlp"]) == len(values["cnn"]) > 1:
-            return summarize([c - m for c, m in zip(values["cnn"], values["mlp"])])
+        values = {name: section[name][key].get("values") for name in (BASELINE, CANDIDATE)}
+        if values[BASELINE] and values[CANDIDATE] and len(values[BASELINE]) == len(values[CANDIDATE]) > 1:
+            return summarize([c - m for c, m in zip(values[CANDIDATE], values[BASELINE])])
         return None
 
     def undetectable(diff: dict | None) -> bool:
         return diff is not None and diff["ci_low"] <= 0 <= diff["ci_high"]
 
-    n = min(mistakes["mlp"].get("n", 1), mistakes["cnn"].get("n", 1))
-    counts = (f"CNN {mistakes['cnn']['mean']:.1f}, MLP {mistakes['mlp']['mean']:.1f} test digits per run wrong "
+    n = min(mistakes[BASELINE].get("n", 1), mistakes[CANDIDATE].get("n", 1))
+    counts = (f"CNN {mistakes[CANDIDATE]['mean']:.1f}, MLP {mistakes[BASELINE]['mean']:.1f} test digits per run wrong "
               f"with at least 99% confidence, mean over {plural(n, 'seed')}")
     diff = paired("confident_mistakes")
     if diff is not None:
@@ -112,11 +113,11 @@ def calibration_contrast(results: dict, with_ece: bool = True) -> str:
     name = f"expected calibration error {cite('naeini2015', 'guo2017')}"
     if undetectable(ece_diff):
         opening = (f"The two models' {name} does not differ detectably"
-                   + (f" (MLP {100 * ece['mlp']:.2f}%, CNN {100 * ece['cnn']:.2f}%" if with_ece else " (")
+                   + (f" (MLP {100 * ece[BASELINE]:.2f}%, CNN {100 * ece[CANDIDATE]:.2f}%" if with_ece else " (")
                    + f"{'; ' if with_ece else ''}CNN − MLP {diff_text(ece_diff)} pp)")
         if undetectable(diff):
             return f"{opening}, and neither does the number of confident mistakes ({counts})."
-        more = "cnn" if mistakes["cnn"]["mean"] > mistakes["mlp"]["mean"] else "mlp"
+        more = CANDIDATE if mistakes[CANDIDATE]["mean"] > mistakes[BASELINE]["mean"] else BASELINE
         return f"{opening}; the {more.upper()} makes more confident mistakes ({counts})."
     ece_text = f" ({100 * ece[lower_ece]:.2f}% against {100 * ece[other]:.2f}%)" if with_ece else ""
     if undetectable(diff):
@@ -135,7 +136,7 @@ def over_confident(results: dict) -> dict:
     last = str(max(results["config"]["snapshot_epochs"]))
     calibration = results["research"]["calibration"]["models"]
     return {name: calibration[name]["mean_confidence"]["mean"] > results["summary"][name][last]["test_accuracy"]["mean"]
-            for name in ("mlp", "cnn")}
+            for name in (BASELINE, CANDIDATE)}
 
 
 def calibration_markdown(results: dict) -> str:
@@ -146,7 +147,7 @@ def calibration_markdown(results: dict) -> str:
         accuracy = (results["summary"][name][str(section["epochs"])]["test_accuracy"]["mean"] if name in
                     results["summary"] else
                     results["research"]["capacity_control"][name][str(section["epochs"])]["test_accuracy"]["mean"])
-        rows.append([TABLE_LABELS.get(name, name), format_mean_std(item["ece"], percent=True),
+        rows.append([registry.table_label(name), format_mean_std(item["ece"], percent=True),
                      f"{100 * item['mean_confidence']['mean']:.2f}", f"{100 * accuracy:.2f}",
                      format_mean_std(item["confident_mistakes"], digits=1)])
     return (caption(results, f"Calibration after {section['epochs']} epochs (expected calibration error, ECE "
@@ -167,21 +168,21 @@ def confidence_sentence(results: dict) -> str:
         verdict = f"Only the {over[0]} is over-confident"
     else:
         verdict = "Neither model is over-confident"
-    mean_confidence = {name: 100 * section[name]["mean_confidence"]["mean"] for name in ("mlp", "cnn")}
-    accuracy = {name: 100 * results["summary"][name][last]["test_accuracy"]["mean"] for name in ("mlp", "cnn")}
-    return (f"{verdict}: the MLP's mean confidence is {mean_confidence['mlp']:.2f}% against a test accuracy of "
-            f"{accuracy['mlp']:.2f}%, the CNN's {mean_confidence['cnn']:.2f}% against {accuracy['cnn']:.2f}%. "
+    mean_confidence = {name: 100 * section[name]["mean_confidence"]["mean"] for name in (BASELINE, CANDIDATE)}
+    accuracy = {name: 100 * results["summary"][name][last]["test_accuracy"]["mean"] for name in (BASELINE, CANDIDATE)}
+    return (f"{verdict}: the MLP's mean confidence is {mean_confidence[BASELINE]:.2f}% against a test accuracy of "
+            f"{accuracy[BASELINE]:.2f}%, the CNN's {mean_confidence[CANDIDATE]:.2f}% against {accuracy[CANDIDATE]:.2f}%. "
             f"{calibration_contrast(results)} {_pp_sentence(section)} {_under_diagonal(section)}")
 
 
 def _pp_sentence(section: dict) -> str:
-    return f"ECE, CNN − MLP paired by seed: {pp(paired(section['cnn']['ece'], section['mlp']['ece']))}."
+    return f"ECE, CNN − MLP paired by seed: {pp(paired(section[CANDIDATE]['ece'], section[BASELINE]['ece']))}."
 
 
 def _under_diagonal(section: dict) -> str:
     """How many of the populated reliability bins below the top one have accuracy under their confidence."""
     parts = []
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         table = section[name]["reliability"]
         bins = [(c, a) for c, a, n in zip(table["confidence"], table["accuracy"], table["count"]) if n > 0][:-1]
         under = sum(a < c for c, a in bins)

@@ -1,9 +1,12 @@
 """Capacity control: an MLP widened to the CNN's parameter count (does size explain the CNN's lead?)."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
+
+from .. import registry
 from .base import CONTROL_MODEL
 from .base import Context
-from ..formatting import TABLE_LABELS
 from ..formatting import caption
 from .base import extra_runs
 from .base import extra_summary
@@ -11,7 +14,6 @@ from ..metrics import format_mean_std
 from .base import gap_closed_sentence
 from ..formatting import markdown_table
 from .base import progress_bar
-from ..formatting import text_name
 
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
@@ -37,13 +39,13 @@ def control_markdown(results: dict) -> str:
     research = results["research"]
     last = str(research["epochs"])
     rows = []
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         s = results["summary"][name][last]
-        rows.append([TABLE_LABELS[name], f"{results['summary'][name]['parameters']:,}",
+        rows.append([registry.table_label(name), f"{results['summary'][name]['parameters']:,}",
                      format_mean_std(s["test_accuracy"], percent=True), format_mean_std(s["accuracy_gap"], percent=True)])
     for name, entry in research["capacity_control"].items():
         s = entry[last]
-        rows.append([TABLE_LABELS.get(name, text_name(name)), f"{entry['parameters']:,}",
+        rows.append([registry.table_label(name), f"{entry['parameters']:,}",
                      format_mean_std(s["test_accuracy"], percent=True), format_mean_std(s["accuracy_gap"], percent=True)])
     text = " ".join(gap_closed_sentence(results, name) for name in research["capacity_control"]).strip()
     return (caption(results, f"Parameter-matched control after {last} epochs (mean ± std over seeds)") + "\n\n"

@@ -2,6 +2,8 @@
 prediction."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
 from .base import Context
 from ..formatting import caption
 from ..formatting import markdown_table
@@ -88,7 +90,7 @@ def epoch_seconds_text(summary: dict) -> str:
 def cost_markdown(results: dict) -> str:
     cost = results["research"]["cost"]
     rows = []
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         entry = cost[name]
         rows.append([name.upper(), f"{entry['parameters']:,}", f"{entry['forward_macs_per_image'] / 1e6:.2f} M",
                      f"{entry['training_flops_per_image'] / 1e6:.1f} M",

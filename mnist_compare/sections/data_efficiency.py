@@ -1,12 +1,13 @@
 """Data efficiency: test accuracy against training-set size for the MLP, the wide MLP and the CNN."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
+
+from .. import registry
 from .base import CONTROL_MODEL
 from .base import Context
-from ..plots import MODEL_COLOURS
-from ..plots import MODEL_LABELS
 from ..plots import PAGE_WIDTH
-from ..formatting import TABLE_LABELS
 from ..formatting import caption
 from .. import config
 from .base import extra_runs
@@ -31,7 +32,7 @@ VERSION = 1
 REQUIRES = ("capacity_control",)
 
 
-DATA_EFFICIENCY_MODELS = ("mlp", CONTROL_MODEL, "cnn")
+DATA_EFFICIENCY_MODELS = (BASELINE, CONTROL_MODEL, CANDIDATE)
 
 
 DATA_EFFICIENCY_SIZES = (500, 2000, 8000)
@@ -108,9 +109,9 @@ def plot_data_efficiency(results: dict) -> plt.Figure:
     sizes = section["sizes"]
     for name, points in section["models"].items():
         means = [100 * p["mean"] for p in points]
-        ax.plot(sizes, means, marker="o", color=MODEL_COLOURS[name], label=MODEL_LABELS[name])
+        ax.plot(sizes, means, marker="o", color=registry.colour(name), label=registry.label(name))
         ax.fill_between(sizes, [100 * min(p["values"]) for p in points], [100 * max(p["values"]) for p in points],
-                        color=MODEL_COLOURS[name], alpha=0.2)
+                        color=registry.colour(name), alpha=0.2)
     ax.set_xscale("log")
     ax.set_xticks(sizes)
     ax.set_xticklabels([f"{s:,}" for s in sizes])
@@ -132,7 +133,7 @@ def leads_sentence(section: dict) -> str:
 
     sizes = list(section["sizes"])
     leads = {}
-    for size, c, m in zip(sizes, section["models"]["cnn"], section["models"]["mlp"]):
+    for size, c, m in zip(sizes, section["models"][CANDIDATE], section["models"][BASELINE]):
         paired = c.get("values") and m.get("values") and len(c["values"]) == len(m["values"]) > 1
         leads[size] = (summarize([a - b for a, b in zip(c["values"], m["values"])]) if paired
                        else {"mean": c["mean"] - m["mean"]})
@@ -178,7 +179,7 @@ def data_efficiency_markdown(results: dict) -> str:
     for index, size in enumerate(section["sizes"]):
         rows.append([f"{size:,}", str(section["epochs"][str(size)])]
                     + [format_mean_std(section["models"][name][index], percent=True) for name in names])
-    above = all(section["models"]["cnn"][i]["mean"] > max(section["models"][n][i]["mean"] for n in names if n != "cnn")
+    above = all(section["models"][CANDIDATE][i]["mean"] > max(section["models"][n][i]["mean"] for n in names if n != CANDIDATE)
                 for i in range(len(section["sizes"])))
     text = (leads_sentence(section) + " "
             + ("The CNN is ahead of both MLPs at every size. " if above else
@@ -188,5 +189,5 @@ def data_efficiency_markdown(results: dict) -> str:
     return (caption(results, f"Test accuracy (%) against training-set size (mean ± std over "
                              f"{plural(len(section['seeds']), 'seed')}; each seed draws its own stratified subset)")
             + "\n\n"
-            + markdown_table(["Training images", "Epochs"] + [TABLE_LABELS[n] for n in names], rows)
+            + markdown_table(["Training images", "Epochs"] + [registry.table_label(n) for n in names], rows)
             + "\n\n" + text)

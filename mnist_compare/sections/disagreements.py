@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..registry import BASELINE, CANDIDATE
+
 
 from ..plots import PAGE_WIDTH
 from ..plots import answers_title
@@ -47,7 +49,7 @@ def gallery_order(mask: np.ndarray, wrong_confidence: np.ndarray, count: int) ->
 def _recorded_counts(results: dict, epochs: int) -> dict:
     """McNemar's counts per seed that ``results["comparisons"]`` holds for ``epochs`` ({} if none)."""
     for comparison in results.get("comparisons", []):
-        if int(comparison["epochs"]) == int(epochs) and (comparison.get("a"), comparison.get("b")) == ("mlp", "cnn"):
+        if int(comparison["epochs"]) == int(epochs) and (comparison.get("a"), comparison.get("b")) == (BASELINE, CANDIDATE):
             return {int(test["seed"]): test for test in comparison["mcnemar"]}
     return {}
 
@@ -64,9 +66,9 @@ def compute(ctx, research: dict) -> dict:
     gallery = None
     for seed in ctx.seeds:
         probs = {name: np.load(predictions_path(ctx.run_dir(name, seed), ctx.last))["probabilities"]
-                 for name in ("mlp", "cnn")}
+                 for name in (BASELINE, CANDIDATE)}
         predicted = {name: np.argmax(p, 1) for name, p in probs.items()}
-        test = metrics.mcnemar_exact(labels, predicted["mlp"], predicted["cnn"])  # a = MLP, b = CNN
+        test = metrics.mcnemar_exact(labels, predicted[BASELINE], predicted[CANDIDATE])  # a = MLP, b = CNN
         if seed in recorded and (recorded[seed]["a_only"], recorded[seed]["b_only"]) != (test["a_only"],
                                                                                            test["b_only"]):
             raise ValueError(f"Seed {seed}'s saved test predictions give {test['b_only']} CNN-only and "
@@ -75,17 +77,17 @@ def compute(ctx, research: dict) -> dict:
         counts["cnn_only"].append(test["b_only"])
         counts["mlp_only"].append(test["a_only"])
         counts["both_wrong"].append(test["both_wrong"])
-        masks = disagreement_masks(labels, predicted["mlp"], predicted["cnn"])
+        masks = disagreement_masks(labels, predicted[BASELINE], predicted[CANDIDATE])
         for key, mask in masks.items():
             by_label[key] += np.bincount(labels[mask], minlength=10)
         if seed == ctx.seeds[0]:
             gallery = {"seed": seed, "per_direction": DISAGREEMENT_GALLERY,
                        "order": "the wrong model's confidence, highest first (ties: lower index)"}
-            for key, wrong in (("cnn_only", "mlp"), ("mlp_only", "cnn")):
+            for key, wrong in (("cnn_only", BASELINE), ("mlp_only", CANDIDATE)):
                 chosen = gallery_order(masks[key], probs[wrong].max(1), DISAGREEMENT_GALLERY)
                 gallery[key] = [{"index": int(i), "label": int(labels[i]),
                                  **{name: {"predicted": int(predicted[name][i]),
-                                           "confidence": float(probs[name][i].max())} for name in ("mlp", "cnn")}}
+                                           "confidence": float(probs[name][i].max())} for name in (BASELINE, CANDIDATE)}}
                                 for i in chosen]
     net = metrics.paired_differences(counts["cnn_only"], counts["mlp_only"])
     return {"epochs": ctx.last, "seeds": list(ctx.seeds), "test_images": int(len(labels)),

@@ -3,6 +3,8 @@ digit moves by whole pixels."""
 
 from __future__ import annotations
 
+from ..registry import BASELINE, CANDIDATE
+
 
 from ..plots import PAGE_WIDTH
 from ..formatting import caption
@@ -139,9 +141,9 @@ def compute(ctx, research: dict) -> dict:
     per_seed: dict = {key: [] for key in ("conv_overlap", "conv_overlap_min", "conv_zero_filled", "conv_unaligned",
                                           "conv_same_class", "cnn_hidden", "cnn_hidden_same_class", "mlp_hidden",
                                           "mlp_hidden_same_class")}
-    predictions: dict = {name: {"same": [], "original": [], "shifted": []} for name in ("mlp", "cnn")}
+    predictions: dict = {name: {"same": [], "original": [], "shifted": []} for name in (BASELINE, CANDIDATE)}
     shapes = {}
-    for cnn, mlp in zip(models["cnn"], models["mlp"]):
+    for cnn, mlp in zip(models[CANDIDATE], models[BASELINE]):
         conv = _conv_name(cnn)
         maps, hidden, probs = layer_outputs(cnn, [conv, "hidden", "output"], images)
         maps_s, hidden_s, probs_s = layer_outputs(cnn, [conv, "hidden", "output"], shifted)
@@ -157,7 +159,7 @@ def compute(ctx, research: dict) -> dict:
         m_hidden_s, m_probs_s = layer_outputs(mlp, ["hidden", "output"], shifted)
         per_seed["mlp_hidden"].append(cosine_rows(m_hidden, m_hidden_s))
         per_seed["mlp_hidden_same_class"].append(cosine_rows(m_hidden, m_hidden[partners]))
-        for name, before, after in (("cnn", probs, probs_s), ("mlp", m_probs, m_probs_s)):
+        for name, before, after in ((CANDIDATE, probs, probs_s), (BASELINE, m_probs, m_probs_s)):
             predictions[name]["same"].append(np.argmax(before, 1) == np.argmax(after, 1))
             predictions[name]["original"].append(np.argmax(before, 1) == labels)
             predictions[name]["shifted"].append(np.argmax(after, 1) == labels)
@@ -206,9 +208,9 @@ def plot_equivariance(models: dict, image, *, results: dict | None = None, shift
     original = _as_image(image)[None, ..., None]
     moved = shift_exact(original, rows_moved, cols_moved)
     both = np.concatenate([original, moved])
-    conv = _conv_name(models["cnn"])
-    maps = layer_outputs(models["cnn"], [conv], both)[0]
-    hidden = layer_outputs(models["mlp"], ["hidden"], both)[0]
+    conv = _conv_name(models[CANDIDATE])
+    maps = layer_outputs(models[CANDIDATE], [conv], both)[0]
+    hidden = layer_outputs(models[BASELINE], ["hidden"], both)[0]
     strongest = np.argsort(-maps[0].mean(axis=(0, 1)), kind="stable")[:filters]
     overlap = equivariance_scores(maps[:1], maps[1:], rows_moved, cols_moved)["overlap"][0]
     mlp_similarity = cosine_rows(hidden[:1], hidden[1:])[0]
@@ -286,7 +288,7 @@ def equivariance_markdown(results: dict) -> str:
          _similarity(conv["same_class"])],
         *[[f"{name.upper()} hidden layer ({shapes[f'{name}_hidden']} units)", "nothing to undo",
            _similarity(section[f"{name}_hidden"]["shifted"]), _similarity(section[f"{name}_hidden"]["same_class"])]
-          for name in ("cnn", "mlp")],
+          for name in (CANDIDATE, BASELINE)],
     ]
     table = markdown_table(["Representation", "The move", "Moved digit vs original",
                             "Another digit of the same class vs original"], rows)
@@ -294,7 +296,7 @@ def equivariance_markdown(results: dict) -> str:
         ["Model", "Accuracy, original (%)", "Accuracy, moved (%)", "Same answer for both (%)"],
         [[name.upper(), format_mean_std(section["accuracy"][name]["original"], percent=True, digits=1),
           format_mean_std(section["accuracy"][name]["shifted"], percent=True, digits=1),
-          format_mean_std(section["same_prediction"][name], percent=True, digits=1)] for name in ("mlp", "cnn")])
+          format_mean_std(section["same_prediction"][name], percent=True, digits=1)] for name in (BASELINE, CANDIDATE)])
     title = (f"Translation equivariance: {section['images']:,} test digits moved {_shift_text(section)} (whole "
              f"pixels, zeros fill in), cosine similarity, {seeds_listed(section['seeds'])}, {section['epochs']} epochs")
     return (caption(results, title) + "\n\n" + table + "\n\n"
@@ -335,7 +337,7 @@ def equivariance_sentence(results: dict) -> str:
                  f"{'these layers' if len(below) == 2 else 'that layer'} a move of {_shift_text(section)} changes a "
                  "digit more than another writer does. ")
     same = section["same_prediction"]
-    text += (f"Neither model's answer is invariant: the CNN gives the same answer for {pct(same['cnn']['mean'])} of "
-             f"the moved digits, the MLP for {pct(same['mlp']['mean'])}. The convolution is equivariant; the CNN's "
+    text += (f"Neither model's answer is invariant: the CNN gives the same answer for {pct(same[CANDIDATE]['mean'])} of "
+             f"the moved digits, the MLP for {pct(same[BASELINE]['mean'])}. The convolution is equivariant; the CNN's "
              "dense head, like the MLP, reads features at fixed places.")
     return text

@@ -1,6 +1,8 @@
 """Errors: the test digits the first seed's models get most confidently wrong."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
 from .base import Context
 from ..plots import answers_title
 from .. import config
@@ -44,7 +46,7 @@ def error_gallery(run_dirs: dict, splits, epochs: int, top: int = 12) -> dict:
 
 
 def compute(ctx: Context, research: dict) -> dict:
-    return error_gallery({name: ctx.run_dir(name, ctx.seeds[0]) for name in ("mlp", "cnn")},
+    return error_gallery({name: ctx.run_dir(name, ctx.seeds[0]) for name in (BASELINE, CANDIDATE)},
                          ctx.splits, ctx.last)
 
 

@@ -2,9 +2,11 @@
 the causes, the receptive field and the offset noise adds to the pooled features."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
+
+from .. import registry
 from .base import GAP_MODEL
-from ..plots import MODEL_COLOURS
-from ..plots import MODEL_LABELS
 from ..plots import PAGE_WIDTH
 from ..transforms import ROBUSTNESS_SEED
 from ..formatting import caption
@@ -49,7 +51,7 @@ GAP_NOISE_MAIN = 0.2
 GAP_NOISE_CURVE = ("clipped", "unclipped", "constant_background", "median")
 
 
-GAP_NOISE_CONTRAST = ("cnn", "mlp")
+GAP_NOISE_CONTRAST = (CANDIDATE, BASELINE)
 
 
 GAP_NOISE_CONDITIONS = {
@@ -276,13 +278,13 @@ def plot_gap_noise(results: dict) -> plt.Figure:
     for position, name in zip(positions, names):
         item = section["clean"] if name == "clean" else main[name]
         values = [100 * v for v in item["accuracy"]["values"]]
-        ax.barh(position, np.mean(values), color=MODEL_COLOURS["cnn_gap"], alpha=0.8, height=0.6,
+        ax.barh(position, np.mean(values), color=registry.colour("cnn_gap"), alpha=0.8, height=0.6,
                 label="GAP CNN (mean; dots: seeds)" if name == "clean" else None)
         ax.scatter(values, [position] * len(values), color="black", s=8, zorder=3)
-        for model, marker in (("cnn", "D"), ("mlp", "o")):
+        for model, marker in ((CANDIDATE, "D"), (BASELINE, "o")):
             ax.scatter(100 * contrast[name][model], position, marker=marker, facecolor="none", s=30, zorder=4,
-                       edgecolor=MODEL_COLOURS[model],
-                       label=f"{MODEL_LABELS[model]} seed {section['contrast']['seed']}" if name == "clean" else None)
+                       edgecolor=registry.colour(model),
+                       label=f"{registry.label(model)} seed {section['contrast']['seed']}" if name == "clean" else None)
     ax.set_yticks(positions)
     ax.set_yticklabels([fill("clean" if name == "clean" else GAP_NOISE_LABELS.get(name, name), 26) for name in names],
                        fontsize=8)
@@ -294,7 +296,7 @@ def plot_gap_noise(results: dict) -> plt.Figure:
     digits = np.arange(10)
     for offset, (name, predicted, colour) in zip((-0.2, 0.2), (
             ("clean", section["clean"]["predicted"], "tab:green"),
-            (f"clipped noise {level}", main["clipped"]["predicted"], MODEL_COLOURS["cnn_gap"]))):
+            (f"clipped noise {level}", main["clipped"]["predicted"], registry.colour("cnn_gap")))):
         pooled = np.sum(np.asarray(predicted), axis=0)
         ax_hist.bar(digits + offset, 100 * pooled / pooled.sum(), width=0.4, color=colour, label=name)
     ax_hist.set_xticks(digits)
@@ -334,13 +336,13 @@ def gap_noise_markdown(results: dict) -> str:
     contrast = section["contrast"]["accuracy"]
     level = section["main_level"]
     rows = [["clean", format_mean_std(section["clean"]["accuracy"], percent=True, digits=1),
-             "{} ({})".format(*_modal_text(section["clean"]["predicted"])), "", pct(contrast["clean"]["cnn"]),
-             pct(contrast["clean"]["mlp"])]]
+             "{} ({})".format(*_modal_text(section["clean"]["predicted"])), "", pct(contrast["clean"][CANDIDATE]),
+             pct(contrast["clean"][BASELINE])]]
     for name, item in main.items():
         rows.append([GAP_CONDITION_LABELS.get(name, name), format_mean_std(item["accuracy"], percent=True, digits=1),
                      "{} ({})".format(*_modal_text(item["predicted"])),
                      format_mean_std(item["offset"]["accuracy_removed"], percent=True, digits=1),
-                     pct(contrast[name]["cnn"]), pct(contrast[name]["mlp"])])
+                     pct(contrast[name][CANDIDATE]), pct(contrast[name][BASELINE])])
     seeds = seeds_listed(section["seeds"])
     table = markdown_table(
         ["Test images", f"GAP CNN accuracy (%), {len(section['seeds'])} seeds", "GAP CNN's most frequent answer",
@@ -428,10 +430,10 @@ def gap_noise_explanation(results: dict) -> str:
         text += f"{where}: most of the offset comes from the blank margin. "
     contrast = section["contrast"]["accuracy"]
     text += (f"The grid's CNN (dense head, seed {section['contrast']['seed']}) keeps "
-             f"{pct(contrast['clipped']['cnn'])} under the clipped noise and "
-             f"{pct(contrast['constant_background']['cnn'])} with the raised background")
-    if contrast["unclipped"]["cnn"] < contrast["clipped"]["cnn"] - 0.1:
-        text += (f", but zero-mean noise that is not clipped costs it too ({pct(contrast['unclipped']['cnn'])}): "
+             f"{pct(contrast['clipped'][CANDIDATE])} under the clipped noise and "
+             f"{pct(contrast['constant_background'][CANDIDATE])} with the raised background")
+    if contrast["unclipped"][CANDIDATE] < contrast["clipped"][CANDIDATE] - 0.1:
+        text += (f", but zero-mean noise that is not clipped costs it too ({pct(contrast['unclipped'][CANDIDATE])}): "
                  "its dense head ignores a brighter background, not noise as such")
     text += ". "
     median = acc["median"]

@@ -1,6 +1,8 @@
 """The appendix's improved CNN (BatchNorm, dropout, shift augmentation): its test accuracy and drawings."""
 
 from __future__ import annotations
+
+from ..registry import CANDIDATE
 from .base import Context
 from ..formatting import caption
 from ..references import cite
@@ -57,11 +59,11 @@ def improved_markdown(results: dict) -> str:
         return "The improved CNN has not been trained yet (run `python -m mnist_compare run`)."
     epochs = str(improved["epochs"])
     seeds = improved["seeds"]
-    report_runs = [r for r in results["runs"] if r["model"] == "cnn" and r["seed"] in seeds]
-    drawings = research["user_drawings"]["accuracy"]["cnn"]
+    report_runs = [r for r in results["runs"] if r["model"] == CANDIDATE and r["seed"] in seeds]
+    drawings = research["user_drawings"]["accuracy"][CANDIDATE]
     rows = []
     for label, parameters, test, naive, bbox, com in (
-        ("CNN of the original report", results["summary"]["cnn"]["parameters"],
+        ("CNN of the original report", results["summary"][CANDIDATE]["parameters"],
          sum(r["snapshots"][epochs]["test"]["accuracy"] for r in report_runs) / max(1, len(report_runs)),
          seed_mean(drawings["naive"], seeds, research["seeds"]), seed_mean(drawings["bbox"], seeds, research["seeds"]),
          seed_mean(drawings["bbox_com"], seeds, research["seeds"])),
@@ -99,7 +101,7 @@ def _improved_differences(results: dict) -> str:
     text = (f"It is not the original report's CNN in the same setup: it changes {join_words(changed)}, and shares "
             f"{join_words(shared)}. Its gain cannot be credited to any one of these changes.")
     seconds = improved.get("seconds_per_epoch") or improved["summary"].get("seconds_per_epoch", {}).get("values")
-    cnn_seconds = research.get("cost", {}).get("cnn", {}).get("seconds_per_epoch")
+    cnn_seconds = research.get("cost", {}).get(CANDIDATE, {}).get("seconds_per_epoch")
     if seconds and cnn_seconds:
         ours = float(np.median(seconds))
         theirs = float(np.median(cnn_seconds.get("values") or [cnn_seconds["mean"]]))

@@ -2,8 +2,9 @@
 canvas like user drawings, through each preprocessing method."""
 
 from __future__ import annotations
+
+from .. import registry
 from .base import Context
-from ..formatting import TABLE_LABELS
 from ..formatting import caption
 from ..formatting import markdown_table
 import numpy as np
@@ -58,7 +59,7 @@ def other_handwriting_markdown(results: dict) -> str:
     other, mnist = research["other_handwriting"]["accuracy"], research["user_drawings"]["accuracy"]
     rows = []
     for name in other:
-        rows.append([TABLE_LABELS.get(name, name)]
+        rows.append([registry.table_label(name)]
                     + [f"{100 * mnist[name][m]['mean']:.1f} / {100 * other[name][m]['mean']:.1f}" for m in METHODS])
     best_everywhere = all(max(METHODS, key=lambda m: source[name][m]["mean"]) == "bbox_com"
                           for source in (other, mnist) for name in other)

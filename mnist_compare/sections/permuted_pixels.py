@@ -2,6 +2,8 @@
 permutation (the MLP cannot tell; the CNN loses its prior of neighbouring pixels)."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
 from .base import Context
 from ..formatting import caption
 from ..references import cite
@@ -48,7 +50,7 @@ def compute(ctx: Context, research: dict) -> dict:
                      x_test=permute_pixels(ctx.splits.x_test))
     ctx.log(f"Research: permuted pixels (MLP and CNN, {len(seeds)} seeds, {epochs[0]} epochs)")
     with progress_bar(2 * len(seeds) * epochs[0], ctx.show_progress) as progress:
-        permuted = extra_runs("permuted", ["mlp", "cnn"], seeds, splits, epochs, ctx.paths, progress)
+        permuted = extra_runs("permuted", [BASELINE, CANDIDATE], seeds, splits, epochs, ctx.paths, progress)
     return {"epochs": epochs[0], "permutation_seed": PERMUTATION_SEED, "models": extra_summary(permuted, epochs)}
 
 
@@ -69,7 +71,7 @@ def permuted_markdown(results: dict) -> str:
     permuted = results["research"]["permuted_pixels"]
     epochs = str(permuted["epochs"])
     rows = []
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         entry = permuted["models"][name][epochs]["test_accuracy"]
         normal = normal_accuracies(results, name, permuted["models"][name]["seeds"], epochs)
         if normal is None:
@@ -77,19 +79,19 @@ def permuted_markdown(results: dict) -> str:
             continue
         rows.append([name.upper(), format_mean_std(summarize(normal), percent=True),
                      format_mean_std(entry, percent=True), pp(summarize(permuted_changes(results, name)))])
-    seeds = len(permuted["models"]["mlp"]["seeds"])
+    seeds = len(permuted["models"][BASELINE]["seeds"])
     title = (f"Test accuracy (%) after {epochs} epochs with the pixels in a fixed random order (as in permuted MNIST "
              f"{cite('goodfellow2013')}; {plural(seeds, 'seed')})")
     table = caption(results, title) + "\n\n" + markdown_table(
         ["Model", "original pixel order (same seeds)", "permuted pixels", "change (paired by seed)"], rows)
-    cnn_normal = normal_accuracies(results, "cnn", permuted["models"]["cnn"]["seeds"], epochs)
+    cnn_normal = normal_accuracies(results, CANDIDATE, permuted["models"][CANDIDATE]["seeds"], epochs)
     if cnn_normal is None:
         return table
-    cnn_permuted = permuted["models"]["cnn"][epochs]["test_accuracy"]["mean"]
+    cnn_permuted = permuted["models"][CANDIDATE][epochs]["test_accuracy"]["mean"]
     kept = cnn_permuted / (sum(cnn_normal) / len(cnn_normal))
-    cnn_change = summarize(permuted_changes(results, "cnn"))
+    cnn_change = summarize(permuted_changes(results, CANDIDATE))
     return (table + f"\n\nOver {plural(seeds, 'seed')} the CNN's accuracy changes by {pp(cnn_change)} and the "
-            f"MLP's by {pp(summarize(permuted_changes(results, 'mlp')))}; on permuted pixels the CNN still reads "
+            f"MLP's by {pp(summarize(permuted_changes(results, BASELINE)))}; on permuted pixels the CNN still reads "
             f"{100 * cnn_permuted:.2f}% of the test digits, {100 * kept:.0f}% of its accuracy with the original order"
             f"{_layout_phrase(cnn_change, kept)}.")
 

@@ -2,13 +2,14 @@
 and seed, and the verdict on the original report's robustness claim."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
+
+from .. import registry
 from .base import Context
-from ..plots import MODEL_COLOURS
-from ..plots import MODEL_LABELS
 from ..plots import PAGE_WIDTH
 from ..transforms import ROBUSTNESS_LEVELS
 from ..transforms import ROBUSTNESS_UNITS
-from ..formatting import TABLE_LABELS
 from ..transforms import TRANSFORMS
 from .base import accuracy_of
 from ..formatting import caption
@@ -25,7 +26,6 @@ from ..formatting import pp
 from .base import robustness_subset
 from .base import seed_summary
 from ..tables.grid import test_size
-from ..formatting import text_name
 from ..formatting import verdict_word
 
 
@@ -66,7 +66,7 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
     """Test accuracy under each transform for every model measured; lines are means, bands span the seeds."""
     robustness = results["research"]["robustness"]
     curves = robustness["curves"]
-    names = models or [name for name in MODEL_COLOURS if name in next(iter(curves.values()))]
+    names = models or [name for name in registry.MODELS if name in next(iter(curves.values()))]
     fig, axes = plt.subplots(2, 2, figsize=(PAGE_WIDTH, 4.6), layout="constrained")
     for ax, (transform, curve) in zip(axes.flat, curves.items()):
         levels = curve["levels"]
@@ -77,9 +77,9 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
             lows = [100 * min(point["values"]) for point in curve[name]]
             highs = [100 * max(point["values"]) for point in curve[name]]
             seeds = len(curve[name][0]["values"])
-            ax.plot(levels, means, marker="o", markersize=3, color=MODEL_COLOURS[name],
-                    label=f"{MODEL_LABELS[name]} ({seeds} seeds)", linewidth=2 if name in ("mlp", "cnn") else 1.3)
-            ax.fill_between(levels, lows, highs, color=MODEL_COLOURS[name], alpha=0.15)
+            ax.plot(levels, means, marker="o", markersize=3, color=registry.colour(name),
+                    label=f"{registry.label(name)} ({seeds} seeds)", linewidth=2 if name in (BASELINE, CANDIDATE) else 1.3)
+            ax.fill_between(levels, lows, highs, color=registry.colour(name), alpha=0.15)
         ax.set_xlabel(robustness["units"][transform])
         ax.set_ylabel("Test accuracy (%)")
         ax.set_title(transform)
@@ -100,7 +100,7 @@ def _robustness_points(results: dict):
     curves = results["research"]["robustness"]["curves"]
     for transform, level in ROBUSTNESS_POINTS.items():
         index = curves[transform]["levels"].index(level)
-        mlp, cnn = curves[transform]["mlp"][index], curves[transform]["cnn"][index]
+        mlp, cnn = curves[transform][BASELINE][index], curves[transform][CANDIDATE][index]
         yield transform, level, mlp, cnn, paired(cnn, mlp)
 
 
@@ -130,7 +130,7 @@ def _robustness_text(results: dict) -> str:
     hardest = hardest_transforms(results)
     by_transform: dict[str, list[tuple[str, float]]] = {}
     for name, (transform, _, accuracy) in hardest.items():
-        by_transform.setdefault(transform, []).append((f"the {text_name(name)}", accuracy))
+        by_transform.setdefault(transform, []).append((f"the {registry.text_name(name)}", accuracy))
     sentences = ["Which transformation hurts each model of the robustness figure most, at the levels of the "
                  "table: " + "; ".join(
                      f"{transform} hurts {join_words([n for n, _ in models])} most "
@@ -149,7 +149,7 @@ def _robustness_text(results: dict) -> str:
             others = [noise[n][index]["mean"] for n in names if n not in collapsed]
             seeds = noise[name][index].get("n")
             sentences.append(
-                f"The {text_name(name)}" + (f" ({plural(seeds, 'seed')})" if seeds else "")
+                f"The {registry.text_name(name)}" + (f" ({plural(seeds, 'seed')})" if seeds else "")
                 + f" falls to {100 * noise[name][index]['mean']:.1f}% (chance is 10%) already at noise level {level}"
                 + (f" ({units['noise']})" if units.get("noise") else "")
                 + (f", where the other models still read {100 * min(others):.1f}-{100 * max(others):.1f}%"
@@ -175,27 +175,27 @@ def _robustness_exceptions(results: dict) -> list[str]:
     out, weak, above, below = [], [], {}, {}
     for transform, curve in curves.items():
         for index, level in enumerate(curve["levels"]):
-            if "values" in curve["cnn"][index] and "values" in curve["mlp"][index]:
-                diff = paired(curve["cnn"][index], curve["mlp"][index])
+            if "values" in curve[CANDIDATE][index] and "values" in curve[BASELINE][index]:
+                diff = paired(curve[CANDIDATE][index], curve[BASELINE][index])
                 if diff.get("ci_low") is None or diff["ci_low"] <= 0:
                     weak.append(f"{transform} {level} ({pp(diff)})")
-        for name in (n for n in curve if n.startswith("mlp") and n != "mlp"):
+        for name in (n for n in curve if n.startswith(BASELINE) and n != BASELINE):
             levels = [str(level) for index, level in enumerate(curve["levels"])
-                      if curve[name][index]["mean"] > curve["cnn"][index]["mean"]]
+                      if curve[name][index]["mean"] > curve[CANDIDATE][index]["mean"]]
             if levels:
                 above.setdefault(name, []).append(f"{transform} {join_words(levels)}")
         if transform in ROBUSTNESS_POINTS:
             index = curve["levels"].index(ROBUSTNESS_POINTS[transform])
-            for name in (n for n in curve if n.startswith("cnn") and n != "cnn"):
-                if curve[name][index]["mean"] < curve["mlp"][index]["mean"]:
+            for name in (n for n in curve if n.startswith(CANDIDATE) and n != CANDIDATE):
+                if curve[name][index]["mean"] < curve[BASELINE][index]["mean"]:
                     below.setdefault(name, []).append(
                         f"{transform} {ROBUSTNESS_POINTS[transform]} ({100 * curve[name][index]['mean']:.1f}% "
-                        f"against {100 * curve['mlp'][index]['mean']:.1f}%)")
+                        f"against {100 * curve[BASELINE][index]['mean']:.1f}%)")
     if weak:
         out.append("the CNN − MLP interval does not lie above 0 at " + join_words(weak))
-    out += [f"the {text_name(name)} reads more than the CNN at {'; '.join(parts)} (means)"
+    out += [f"the {registry.text_name(name)} reads more than the CNN at {'; '.join(parts)} (means)"
             for name, parts in above.items()]
-    out += [f"the {text_name(name)}, another CNN, reads less than the MLP at {join_words(parts)}"
+    out += [f"the {registry.text_name(name)}, another CNN, reads less than the MLP at {join_words(parts)}"
             for name, parts in below.items()]
     return out
 
@@ -223,14 +223,14 @@ def shift_markdown(results: dict) -> str:
     curves = results["research"]["robustness"]["curves"]["shift"]
     levels = curves["levels"]
     picks = [level for level in (0, 2, 4, 6, 8) if level in levels]
-    names = [n for n in ("mlp", "mlp_wide", "mlp_deep", "cnn", "cnn_gap") if n in curves]
-    rows = [[TABLE_LABELS[n]] + [f"{100 * curves[n][levels.index(level)]['mean']:.1f}" for level in picks]
+    names = [n for n in (BASELINE, "mlp_wide", "mlp_deep", CANDIDATE, "cnn_gap") if n in curves]
+    rows = [[registry.table_label(n)] + [f"{100 * curves[n][levels.index(level)]['mean']:.1f}" for level in picks]
             for n in names]
     last = len(levels) - 1
     kept = {n: curves[n][last]["mean"] / curves[n][0]["mean"] for n in names}
     images = results["research"]["robustness"]["images"]
-    text = (f"At {levels[last]} pixels the original report's CNN keeps {100 * kept['cnn']:.0f}% of its unshifted accuracy and "
-            f"the MLP {100 * kept['mlp']:.0f}%"
+    text = (f"At {levels[last]} pixels the original report's CNN keeps {100 * kept[CANDIDATE]:.0f}% of its unshifted accuracy and "
+            f"the MLP {100 * kept[BASELINE]:.0f}%"
             + (f"; the GAP CNN {cite('lin2014')} keeps {100 * kept['cnn_gap']:.0f}%" if "cnn_gap" in kept else "") + ". "
             "Part of every drop at large shifts is the digit leaving the 28×28 frame (MNIST digits fill a 20×20 box), "
             "which no architecture can undo. That the GAP CNN loses a smaller share is consistent with the CNN's "

@@ -2,9 +2,11 @@
 convolution, close the gap under shifts?)."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
+
+from .. import registry
 from .base import Context
-from ..plots import MODEL_COLOURS
-from ..plots import MODEL_LABELS
 from ..plots import PAGE_WIDTH
 from ..transforms import ROBUSTNESS_LEVELS
 from ..transforms import ROBUSTNESS_UNITS
@@ -51,7 +53,7 @@ SHIFT_AUGMENT_PIXELS = 3
 SHIFT_AUGMENT_SEEDS = 1
 
 
-SHIFT_AUGMENT_MODELS = ("mlp", "cnn")
+SHIFT_AUGMENT_MODELS = (BASELINE, CANDIDATE)
 
 
 def shift_curves(models: dict, splits, levels=None) -> dict:
@@ -120,7 +122,7 @@ def compute(ctx: Context, research: dict) -> dict:
         "models": {name: {v: {"test_accuracy": seed_summary(test_accuracy[(name, v)]),
                               "shift": [seed_summary(values) for values in accuracy[(name, v)]]} for v in variants}
                    for name in SHIFT_AUGMENT_MODELS},
-        "gap": {v: paired(("cnn", v), ("mlp", v)) for v in variants},
+        "gap": {v: paired((CANDIDATE, v), (BASELINE, v)) for v in variants},
         "gain": {name: paired((name, "augmented"), (name, "plain")) for name in SHIFT_AUGMENT_MODELS},
         "seconds_per_epoch": {name: seed_summary([median_epoch_seconds(r) for r in records[name]])
                               for name in SHIFT_AUGMENT_MODELS},
@@ -135,14 +137,14 @@ def plot_shift_augmentation(results: dict) -> plt.Figure:
     fig, (ax, ax_gap) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4), layout="constrained",
                                      gridspec_kw={"width_ratios": [1.25, 1]})
     styles = {"plain": ("--", "o", "plain"), "augmented": ("-", "s", f"shift-augmented (±{section['pixels']} px)")}
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         for variant, (linestyle, marker, text) in styles.items():
             points = section["models"][name][variant]["shift"]
             ax.plot(levels, [100 * p["mean"] for p in points], linestyle=linestyle, marker=marker, markersize=3.5,
-                    color=MODEL_COLOURS[name], label=f"{MODEL_LABELS[name]} {text}")
+                    color=registry.colour(name), label=f"{registry.label(name)} {text}")
             if len(points[0]["values"]) > 1:
                 ax.fill_between(levels, [100 * min(p["values"]) for p in points],
-                                [100 * max(p["values"]) for p in points], color=MODEL_COLOURS[name], alpha=0.12)
+                                [100 * max(p["values"]) for p in points], color=registry.colour(name), alpha=0.12)
     ax.axvline(section["pixels"], color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel("Shift (pixels, random direction)")
     ax.set_ylabel("Test accuracy (%)")
@@ -175,8 +177,8 @@ def augmentation_abstract(section: dict) -> str:
     """One sentence: the CNN − MLP gap at the trained shift, without and with the same shift augmentation."""
     level = section["levels"].index(section["pixels"])
     plain, augmented = (section["gap"][kind]["shift"][level]["mean"] for kind in ("plain", "augmented"))
-    mlp = section["models"]["mlp"]["augmented"]["shift"][level]["mean"]
-    cnn = section["models"]["cnn"]["plain"]["shift"][level]["mean"]
+    mlp = section["models"][BASELINE]["augmented"]["shift"][level]["mean"]
+    cnn = section["models"][CANDIDATE]["plain"]["shift"][level]["mean"]
     seeds = len(section["seeds"])
     far = max(level for level in section["levels"] if level <= 2 * section["pixels"])
     beyond = section["gap"]["augmented"]["shift"][section["levels"].index(far)]["mean"]
@@ -214,13 +216,13 @@ def shift_augmentation_sentence(results: dict, level: int | None = None) -> str:
     level = section["pixels"] if level is None else level
     i = section["levels"].index(level)
     models, gap = section["models"], section["gap"]
-    acc = {(name, v): 100 * models[name][v]["shift"][i]["mean"] for name in ("mlp", "cnn") for v in _VARIANT_TEXT}
+    acc = {(name, v): 100 * models[name][v]["shift"][i]["mean"] for name in (BASELINE, CANDIDATE) for v in _VARIANT_TEXT}
     before, after = 100 * gap["plain"]["shift"][i]["mean"], 100 * gap["augmented"]["shift"][i]["mean"]
     seeds = len(section["seeds"])
     half = _half_width([value / 100 for value in acc.values()], section["images"])
     text = (f"At a {level}-pixel shift, training with shifts of up to {section['pixels']} pixels "
-            f"{moves(acc[('mlp', 'plain')], acc[('mlp', 'augmented')], 'the MLP')} and "
-            f"{moves(acc[('cnn', 'plain')], acc[('cnn', 'augmented')], 'the CNN')}; the CNN − MLP gap goes from "
+            f"{moves(acc[(BASELINE, 'plain')], acc[(BASELINE, 'augmented')], 'the MLP')} and "
+            f"{moves(acc[(CANDIDATE, 'plain')], acc[(CANDIDATE, 'augmented')], 'the CNN')}; the CNN − MLP gap goes from "
             f"{before:+.1f} to {after:+.1f} points")
     if seeds > 1:
         text += (f" (paired by seed: {pp(gap['plain']['shift'][i])} plain, {pp(gap['augmented']['shift'][i])} "
@@ -242,7 +244,7 @@ def shift_augmentation_sentence(results: dict, level: int | None = None) -> str:
     else:
         verdict = (f"augmentation does not shrink it by more than the sampling error of one accuracy on "
                    f"{section['images']:,} images (±{half:.1f} points)")
-    versus = acc[("mlp", "augmented")] - acc[("cnn", "plain")]
+    versus = acc[(BASELINE, "augmented")] - acc[(CANDIDATE, "plain")]
     text += (f": {verdict}. The augmented MLP is {abs(versus):.1f} points "
              f"{'above' if versus > 0 else 'below'} the plain CNN there"
              + (", so augmentation alone buys the MLP more shift robustness than convolution did"
@@ -257,11 +259,11 @@ def shift_augmentation_sentence(results: dict, level: int | None = None) -> str:
                   else "about the same")
         text += (f" Beyond the shifts trained on, at {beyond[0]} pixels, the gap is {aug_far:+.1f} points with "
                  f"augmentation against {plain_far:+.1f} without ({change}).")
-    clean = {(name, v): 100 * models[name][v]["test_accuracy"]["mean"] for name in ("mlp", "cnn")
+    clean = {(name, v): 100 * models[name][v]["test_accuracy"]["mean"] for name in (BASELINE, CANDIDATE)
              for v in _VARIANT_TEXT}
     text += (f" On the {section['test_images']:,} unshifted test images augmentation "
-             f"{moves(clean[('mlp', 'plain')], clean[('mlp', 'augmented')], 'the MLP', digits=2)} and "
-             f"{moves(clean[('cnn', 'plain')], clean[('cnn', 'augmented')], 'the CNN', digits=2)}.")
+             f"{moves(clean[(BASELINE, 'plain')], clean[(BASELINE, 'augmented')], 'the MLP', digits=2)} and "
+             f"{moves(clean[(CANDIDATE, 'plain')], clean[(CANDIDATE, 'augmented')], 'the CNN', digits=2)}.")
     if seeds == 1:
         text += (f" One seed ({section['seeds'][0]}) and {section['epochs']} epochs for all four models: no spread over "
                  "seeds is measured, so differences of a point or two are not established.")
@@ -275,7 +277,7 @@ def shift_augmentation_markdown(results: dict) -> str:
     levels = section["levels"]
     picks = [level for level in SHIFT_COLUMNS if level in levels]
     rows = []
-    for name, title in (("mlp", "MLP"), ("cnn", "CNN")):
+    for name, title in ((BASELINE, "MLP"), (CANDIDATE, "CNN")):
         for variant, text in _VARIANT_TEXT.items():
             item = section["models"][name][variant]
             rows.append([f"{title}, {text}", format_mean_std(item["test_accuracy"], percent=True)]

@@ -2,6 +2,8 @@
 calibration before and after, and the first seed's temperatures the demo applies."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
 from .base import CALIBRATION_BINS
 from .base import Context
 from .base import calibration_summary
@@ -86,17 +88,17 @@ def temperature_abstract(section: dict) -> str:
     def ece(name, when):
         return 100 * models[name][when]["ece"]["mean"]
 
-    return (f"One temperature per model, fitted on the validation set (T = {models['mlp']['temperature']['mean']:.2f} "
-            f"for the MLP, {models['cnn']['temperature']['mean']:.2f} for the CNN), takes the expected calibration "
-            f"error from {ece('mlp', 'before'):.2f}% to {ece('mlp', 'after'):.2f}% (MLP) and from "
-            f"{ece('cnn', 'before'):.2f}% to {ece('cnn', 'after'):.2f}% (CNN); the demo shows calibrated confidences.")
+    return (f"One temperature per model, fitted on the validation set (T = {models[BASELINE]['temperature']['mean']:.2f} "
+            f"for the MLP, {models[CANDIDATE]['temperature']['mean']:.2f} for the CNN), takes the expected calibration "
+            f"error from {ece(BASELINE, 'before'):.2f}% to {ece(BASELINE, 'after'):.2f}% (MLP) and from "
+            f"{ece(CANDIDATE, 'before'):.2f}% to {ece(CANDIDATE, 'after'):.2f}% (CNN); the demo shows calibrated confidences.")
 
 
 def temperature_sentence(results: dict) -> str:
     """The fitted temperatures and what they do to the test set's calibration, CNN − MLP paired by seed."""
     section = results["research"]["temperature_scaling"]
     models = section["models"]
-    t = {name: models[name]["temperature"]["mean"] for name in ("mlp", "cnn")}
+    t = {name: models[name]["temperature"]["mean"] for name in (BASELINE, CANDIDATE)}
     seeds = plural(len(section["seeds"]), "seed")
     softer = [name.upper() for name, value in t.items() if value > 1]
     meaning = ("T > 1 for both: both models were over-confident, and dividing their logits by T softens them"
@@ -105,28 +107,28 @@ def temperature_sentence(results: dict) -> str:
                if not softer else
                f"T > 1 only for the {softer[0]}: only its probabilities are softened")
     ece = {name: (100 * models[name]["before"]["ece"]["mean"], 100 * models[name]["after"]["ece"]["mean"])
-           for name in ("mlp", "cnn")}
+           for name in (BASELINE, CANDIDATE)}
     sure = {name: (models[name]["before"]["confident_mistakes"]["mean"],
-                   models[name]["after"]["confident_mistakes"]["mean"]) for name in ("mlp", "cnn")}
+                   models[name]["after"]["confident_mistakes"]["mean"]) for name in (BASELINE, CANDIDATE)}
     nll = {name: (models[name]["before"]["nll"]["mean"], models[name]["after"]["nll"]["mean"])
-           for name in ("mlp", "cnn")}
+           for name in (BASELINE, CANDIDATE)}
     over = f"mean over {seeds}" if len(section["seeds"]) > 1 else f"seed {section['seeds'][0]}"
     text = (f"Fitted on the {section['validation_images']:,} validation images ({over}), the temperature "
-            f"is T = {t['mlp']:.2f} for the MLP and {t['cnn']:.2f} for the CNN ({meaning}). On the "
+            f"is T = {t[BASELINE]:.2f} for the MLP and {t[CANDIDATE]:.2f} for the CNN ({meaning}). On the "
             f"{section['test_images']:,} test images it "
-            f"{moves(*ece['mlp'], 'the expected calibration error of the MLP', digits=2)} and "
-            f"{moves(*ece['cnn'], 'that of the CNN', digits=2)}; it "
-            f"{moves(*sure['mlp'], 'the MLP’s mistakes made with at least 99% confidence', unit='')} "
-            f"and {moves(*sure['cnn'], 'the CNN’s', unit='')} per run; the test NLL goes from "
-            f"{nll['mlp'][0]:.4f} to {nll['mlp'][1]:.4f} (MLP) and from {nll['cnn'][0]:.4f} to {nll['cnn'][1]:.4f} "
+            f"{moves(*ece[BASELINE], 'the expected calibration error of the MLP', digits=2)} and "
+            f"{moves(*ece[CANDIDATE], 'that of the CNN', digits=2)}; it "
+            f"{moves(*sure[BASELINE], 'the MLP’s mistakes made with at least 99% confidence', unit='')} "
+            f"and {moves(*sure[CANDIDATE], 'the CNN’s', unit='')} per run; the test NLL goes from "
+            f"{nll[BASELINE][0]:.4f} to {nll[BASELINE][1]:.4f} (MLP) and from {nll[CANDIDATE][0]:.4f} to {nll[CANDIDATE][1]:.4f} "
             "(CNN). Accuracy is unchanged: dividing the logits by one positive number never changes the arg-max.")
     if len(section["seeds"]) > 1:
         text += (" After scaling, CNN − MLP paired by seed: ECE "
-                 f"{pp(paired(models['cnn']['after']['ece'], models['mlp']['after']['ece']))}, mistakes at "
-                 f"≥ 99% confidence {_count(paired(models['cnn']['after']['confident_mistakes'], models['mlp']['after']['confident_mistakes']))}.")
+                 f"{pp(paired(models[CANDIDATE]['after']['ece'], models[BASELINE]['after']['ece']))}, mistakes at "
+                 f"≥ 99% confidence {_count(paired(models[CANDIDATE]['after']['confident_mistakes'], models[BASELINE]['after']['confident_mistakes']))}.")
     else:
-        text += (f" After scaling, CNN − MLP: ECE {ece['cnn'][1] - ece['mlp'][1]:+.2f} pp, mistakes at ≥ 99% "
-                 f"confidence {sure['cnn'][1] - sure['mlp'][1]:+.0f} (one seed: no interval).")
+        text += (f" After scaling, CNN − MLP: ECE {ece[CANDIDATE][1] - ece[BASELINE][1]:+.2f} pp, mistakes at ≥ 99% "
+                 f"confidence {sure[CANDIDATE][1] - sure[BASELINE][1]:+.0f} (one seed: no interval).")
     if section.get("files"):
         text += " The demo shows the seed-0 models' probabilities scaled by their temperatures."
     return text
@@ -143,7 +145,7 @@ def temperature_scaling_markdown(results: dict) -> str:
     """Per model: the temperature, and the test ECE, confident mistakes, NLL and accuracy before and after."""
     section = results["research"]["temperature_scaling"]
     rows = []
-    for name, title in (("mlp", "MLP"), ("cnn", "CNN")):
+    for name, title in ((BASELINE, "MLP"), (CANDIDATE, "CNN")):
         item = section["models"][name]
         before, after = item["before"], item["after"]
         rows.append([title, format_mean_std(item["temperature"], digits=3),

@@ -2,6 +2,8 @@
 preprocessing method."""
 
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
 from .base import Context
 from ..formatting import caption
 from .base import drawing_accuracies
@@ -31,7 +33,7 @@ def user_drawings_markdown(results: dict) -> str:
     study = results["research"]["user_drawings"]
     rows = []
     for method in METHODS:
-        mlp, cnn = study["accuracy"]["mlp"][method], study["accuracy"]["cnn"][method]
+        mlp, cnn = study["accuracy"][BASELINE][method], study["accuracy"][CANDIDATE][method]
         rows.append([METHOD_LABELS[method], format_mean_std(mlp, percent=True), format_mean_std(cnn, percent=True),
                      pp(paired(cnn, mlp))])
     return caption(results, f"Accuracy (%) on {study['drawings']:,} user-like drawings") + "\n\n" + markdown_table(

@@ -1,5 +1,7 @@
 """The experiment grid: per-model tables, the 5/10-epoch comparison, intervals, McNemar, conclusions."""
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE, COMPARISON_KEY
 from ..formatting import caption
 from ..formatting import diff_text
 from ..references import cite
@@ -43,9 +45,9 @@ def comparison_rows(results: dict, epochs: int | str) -> list[list[str]]:
     for label, key, percent, digits in COMPARISON_ROWS:
         rows.append([
             label,
-            format_mean_std(summary["mlp"][epochs][key], percent=percent, digits=digits),
-            format_mean_std(summary["cnn"][epochs][key], percent=percent, digits=digits),
-            signed(format_mean_std(negated(comparison["mlp_minus_cnn"][key]), percent=percent, digits=digits)),
+            format_mean_std(summary[BASELINE][epochs][key], percent=percent, digits=digits),
+            format_mean_std(summary[CANDIDATE][epochs][key], percent=percent, digits=digits),
+            signed(format_mean_std(negated(comparison[COMPARISON_KEY][key]), percent=percent, digits=digits)),
         ])
     return rows
 
@@ -60,17 +62,17 @@ def ceiling_caveat(results: dict, epochs: str) -> str:
     train − test gap is weak evidence of less overfitting, with the decomposition CNN − MLP gap = training
     difference − test difference. Empty otherwise."""
     s = results["summary"]
-    if not all("train_accuracy" in s[name][epochs] for name in ("mlp", "cnn")):
+    if not all("train_accuracy" in s[name][epochs] for name in (BASELINE, CANDIDATE)):
         return ""
-    train = {name: s[name][epochs]["train_accuracy"]["mean"] for name in ("mlp", "cnn")}
+    train = {name: s[name][epochs]["train_accuracy"]["mean"] for name in (BASELINE, CANDIDATE)}
     if min(train.values()) < TRAIN_CEILING:
         return ""
     comparison = next(c for c in results["comparisons"] if str(c["epochs"]) == epochs)
-    diff = {key: negated(comparison["mlp_minus_cnn"][key]) for key in ("train_accuracy", "test_accuracy")}
-    room = {name: 100 * (1 - s[name][epochs]["test_accuracy"]["mean"]) for name in ("mlp", "cnn")}
-    return (f"Both models are near the 100% ceiling of training accuracy (MLP {100 * train['mlp']:.2f}%, CNN "
-            f"{100 * train['cnn']:.2f}%), so a gap cannot exceed 100% − test accuracy ({room['mlp']:.2f} pp for "
-            f"the MLP, {room['cnn']:.2f} pp for the CNN): the CNN − MLP gap is the training difference "
+    diff = {key: negated(comparison[COMPARISON_KEY][key]) for key in ("train_accuracy", "test_accuracy")}
+    room = {name: 100 * (1 - s[name][epochs]["test_accuracy"]["mean"]) for name in (BASELINE, CANDIDATE)}
+    return (f"Both models are near the 100% ceiling of training accuracy (MLP {100 * train[BASELINE]:.2f}%, CNN "
+            f"{100 * train[CANDIDATE]:.2f}%), so a gap cannot exceed 100% − test accuracy ({room[BASELINE]:.2f} pp for "
+            f"the MLP, {room[CANDIDATE]:.2f} pp for the CNN): the CNN − MLP gap is the training difference "
             f"({100 * diff['train_accuracy']['mean']:+.2f} pp) minus the test difference "
             f"({diff_text(diff['test_accuracy'])} pp) and mostly restates the CNN's higher test accuracy. A smaller gap "
             "at this ceiling is weak evidence that the CNN overfits less.")
@@ -91,18 +93,18 @@ def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: b
     epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
     n = test_size(results)
     rows, sampling_sd = [], {}
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         sampling_sd[name] = []
         for run in grid_runs(results, name):
             accuracy = run["snapshots"][epochs]["test"]["accuracy"]
             low, high = metrics.binomial_interval(round(accuracy * n), n)
             sampling_sd[name].append(float(np.sqrt(accuracy * (1 - accuracy) / n)))
             rows.append([name.upper(), str(run["seed"]), f"{100 * accuracy:.2f}", f"[{100 * low:.2f}, {100 * high:.2f}]"])
-    seed_std = {name: results["summary"][name][epochs]["test_accuracy"]["std"] for name in ("mlp", "cnn")}
+    seed_std = {name: results["summary"][name][epochs]["test_accuracy"]["std"] for name in (BASELINE, CANDIDATE)}
     spread = [[name.upper(), f"{100 * results['summary'][name][epochs]['test_accuracy']['mean']:.2f}",
                "n/a (1 seed)" if seed_std[name] is None else f"{100 * seed_std[name]:.2f}",
-               f"{100 * np.mean(sampling_sd[name]):.2f}"] for name in ("mlp", "cnn")]
-    larger = [name.upper() for name in ("mlp", "cnn")
+               f"{100 * np.mean(sampling_sd[name]):.2f}"] for name in (BASELINE, CANDIDATE)]
+    larger = [name.upper() for name in (BASELINE, CANDIDATE)
               if seed_std[name] is not None and np.mean(sampling_sd[name]) > seed_std[name]]
     if any(value is None for value in seed_std.values()):
         text = "With one seed there is no spread over seeds to compare with the sampling error."
@@ -140,23 +142,23 @@ def best_epoch_markdown(results: dict, *, per_run: bool = True) -> str:
     """The best epoch of every run (lowest validation loss, the definition used throughout the report; the table
     with ``per_run``), and what training on to the last epoch did to the validation set."""
     last = len(results["runs"][0]["history"]["val_loss"])
-    items = {name: best_epochs(results, name) for name in ("mlp", "cnn")}
+    items = {name: best_epochs(results, name) for name in (BASELINE, CANDIDATE)}
     rows = []
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         for item in items[name]:
             rows.append([name.upper(), str(item["seed"]), str(item["best_epoch"]), f"{item['best_val_loss']:.4f}",
                          f"{item['last_val_loss']:.4f}", f"{100 * item['val_accuracy_best']:.2f}",
                          f"{100 * item['val_accuracy_last']:.2f}"])
     medians = {name: int(np.median([i["best_epoch"] for i in items[name]])) for name in items}
     rises = {name: float(np.mean([i["last_val_loss"] - i["best_val_loss"] for i in items[name]])) for name in items}
-    text = (f"The validation loss is lowest at epoch {medians['mlp']} for the MLP and {medians['cnn']} for the CNN "
-            f"(median over seeds) and rises afterwards, by {rises['mlp']:.4f} (MLP) and {rises['cnn']:.4f} (CNN) on "
+    text = (f"The validation loss is lowest at epoch {medians[BASELINE]} for the MLP and {medians[CANDIDATE]} for the CNN "
+            f"(median over seeds) and rises afterwards, by {rises[BASELINE]:.4f} (MLP) and {rises[CANDIDATE]:.4f} (CNN) on "
             f"average by epoch {last}, while the validation accuracy barely moves: the models grow more confident "
             "on the images they get wrong. Early stopping on the held-out validation set would keep the "
             "best-loss epoch; the test set is never used to choose it.")
     if not per_run:
         best = {name: ", ".join(str(i["best_epoch"]) for i in items[name]) for name in items}
-        return (f"Best epoch per seed: {best['mlp']} (MLP) and {best['cnn']} (CNN). " + text)
+        return (f"Best epoch per seed: {best[BASELINE]} (MLP) and {best[CANDIDATE]} (CNN). " + text)
     return (caption(results, "Best epoch of every run (lowest validation loss, early stopping's usual choice)")
             + "\n\n"
             + markdown_table(["Model", "Seed", "Best epoch", "Val. loss there", f"Val. loss at epoch {last}",
@@ -168,24 +170,24 @@ def per_class_markdown(results: dict, epochs: int | None = None) -> str:
     """Precision, recall and F1 per digit, mean over seeds, for both models."""
     epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
     scores = {}
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         per_run = [run["snapshots"][epochs]["per_class"] for run in grid_runs(results, name)]
         scores[name] = {key: np.mean([r[key] for r in per_run], axis=0) for key in ("precision", "recall", "f1")}
     rows = []
     for digit in range(10):
-        rows.append([str(digit)] + [f"{100 * scores[name][key][digit]:.1f}" for name in ("mlp", "cnn")
+        rows.append([str(digit)] + [f"{100 * scores[name][key][digit]:.1f}" for name in (BASELINE, CANDIDATE)
                                     for key in ("precision", "recall", "f1")])
     # The lowest F1 as the table shows it (one decimal): digits equal there are tied, and all of them are named.
-    shown = {name: np.round(100 * scores[name]["f1"], 1) for name in ("mlp", "cnn")}
+    shown = {name: np.round(100 * scores[name]["f1"], 1) for name in (BASELINE, CANDIDATE)}
     worst = {name: [digit for digit in range(10) if shown[name][digit] == shown[name].min()] for name in shown}
-    higher = int(np.sum(scores["cnn"]["f1"] > scores["mlp"]["f1"]))
+    higher = int(np.sum(scores[CANDIDATE]["f1"] > scores[BASELINE]["f1"]))
 
     def digits(name: str) -> str:
         tied = f" (tied at {shown[name].min():.1f}%)" if len(worst[name]) > 1 else ""
         return join_words([str(digit) for digit in worst[name]]) + tied
 
-    hardest = (f"{digits('mlp')} for both models" if worst["mlp"] == worst["cnn"] else
-               f"{digits('mlp')} for the MLP and {digits('cnn')} for the CNN")
+    hardest = (f"{digits(BASELINE)} for both models" if worst[BASELINE] == worst[CANDIDATE] else
+               f"{digits(BASELINE)} for the MLP and {digits(CANDIDATE)} for the CNN")
     spread = ("its advantage is spread over the classes, not confined to one pair" if higher == 10 else
               f"for {plural(10 - higher, 'digit')} the MLP's F1 is as high or higher")
     text = f"The hardest digit by F1 is {hardest}. The CNN's F1 is higher for {higher} of the 10 digits: {spread}."
@@ -237,10 +239,10 @@ def intervals_markdown(results: dict) -> str:
     rows = []
     for comparison in results["comparisons"]:
         e = str(comparison["epochs"])
-        diff = negated(comparison["mlp_minus_cnn"]["test_accuracy"])
+        diff = negated(comparison[COMPARISON_KEY]["test_accuracy"])
         rows.append([e] + [f"{100 * results['summary'][n][e]['test_accuracy']['mean']:.2f} "
                            f"{interval(results['summary'][n][e]['test_accuracy'], percent=True, digits=2)}"
-                           for n in ("mlp", "cnn")]
+                           for n in (BASELINE, CANDIDATE)]
                     + [f"{100 * diff['mean']:+.2f} {interval(diff, percent=True, digits=2)}"])
     return caption(results, "Test accuracy (%), mean and 95% interval over seeds") + "\n\n" + markdown_table(
         ["Epochs", "MLP", "CNN", "CNN − MLP (paired by seed)"], rows)
@@ -274,7 +276,7 @@ def confused_pairs_markdown(results: dict, epochs: int, top: int = 5) -> str:
 
 
     rows = []
-    for name in ("mlp", "cnn"):
+    for name in (BASELINE, CANDIDATE):
         matrix = np.sum([r["snapshots"][str(epochs)]["confusion"] for r in results["runs"] if r["model"] == name],
                         axis=0)
         for pair in most_confused_pairs(matrix, top=top):
@@ -289,7 +291,7 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
     first = min(results["config"]["snapshot_epochs"])
     s = results["summary"]
     comparison = next(c for c in results["comparisons"] if c["epochs"] == last)
-    diff = {key: negated(value) for key, value in comparison["mlp_minus_cnn"].items()}  # CNN − MLP
+    diff = {key: negated(value) for key, value in comparison[COMPARISON_KEY].items()}  # CNN − MLP
     significant = sum(test["p_value"] < 0.05 for test in comparison["mcnemar"])
     n = len(comparison["mcnemar"])
     lines = []
@@ -301,23 +303,23 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
 
     better = "CNN" if diff["test_accuracy"]["mean"] > 0 else "MLP"
     lines.append(
-        f"- **Accuracy.** After {last} epochs the CNN reaches {pct(s['cnn'][str(last)]['test_accuracy'])}% test "
-        f"accuracy and the MLP {pct(s['mlp'][str(last)]['test_accuracy'])}% (means over {seeds_phrase(results)}). "
+        f"- **Accuracy.** After {last} epochs the CNN reaches {pct(s[CANDIDATE][str(last)]['test_accuracy'])}% test "
+        f"accuracy and the MLP {pct(s[BASELINE][str(last)]['test_accuracy'])}% (means over {seeds_phrase(results)}). "
         f"The {better} is ahead by {abs(100 * diff['test_accuracy']['mean']):.2f} percentage points"
         + (f" (95% interval of CNN − MLP: {interval(diff['test_accuracy'], percent=True, digits=2)} pp)"
            if diff['test_accuracy'].get('ci_low') is not None else "")
         + f", and McNemar's exact test {cite('mcnemar1947')} on the same test images finds the difference "
         f"significant (p < 0.05) for {significant} of {plural(n, 'seed')}.")
-    ratio = parameters["cnn"] / parameters["mlp"]
+    ratio = parameters[CANDIDATE] / parameters[BASELINE]
     lines.append(
-        f"- **Size.** The CNN has {parameters['cnn']:,} parameters and the MLP {parameters['mlp']:,}: the CNN is "
+        f"- **Size.** The CNN has {parameters[CANDIDATE]:,} parameters and the MLP {parameters[BASELINE]:,}: the CNN is "
         f"{ratio:.1f} times larger, because its dense layer reads 13×13×32 = 5,408 features. The original report "
         f"{cite('original')} says the CNN has fewer parameters; that is false for these two models.")
     gap_diff = diff["accuracy_gap"]
     ceiling = ceiling_caveat(results, str(last))
     lines.append(
         f"- **Overfitting.** The gap between training and test accuracy after {last} epochs is "
-        f"{pct(s['mlp'][str(last)]['accuracy_gap'])} pp for the MLP and {pct(s['cnn'][str(last)]['accuracy_gap'])} pp "
+        f"{pct(s[BASELINE][str(last)]['accuracy_gap'])} pp for the MLP and {pct(s[CANDIDATE][str(last)]['accuracy_gap'])} pp "
         f"for the CNN; CNN − MLP = {100 * gap_diff['mean']:+.2f} pp"
         + (f", interval {interval(gap_diff, percent=True, digits=2)}"
            + (" (excludes 0)" if excludes_zero(gap_diff) else " (includes 0)")
@@ -326,20 +328,20 @@ def conclusions_markdown(results: dict, parameters: dict) -> str:
         "models optimise." + (f" {ceiling}" if ceiling else ""))
     if first != last:
         parts = []
-        for name in ("mlp", "cnn"):
+        for name in (BASELINE, CANDIDATE):
             change = epoch_change(results, name)
             verdict = {True: "the interval excludes 0", False: "the interval includes 0",
                        None: "one seed, no interval"}[excludes_zero(change)]
             parts.append(f"{name.upper()} {100 * change['mean']:+.2f} pp "
                          f"{interval(change, percent=True, digits=2) if change.get('ci_low') is not None else ''}"
                          f" ({verdict})")
-        train = {name: epoch_change(results, name, "train_accuracy") for name in ("mlp", "cnn")}
-        gap = {name: epoch_change(results, name, "accuracy_gap") for name in ("mlp", "cnn")}
+        train = {name: epoch_change(results, name, "train_accuracy") for name in (BASELINE, CANDIDATE)}
+        gap = {name: epoch_change(results, name, "accuracy_gap") for name in (BASELINE, CANDIDATE)}
         lines.append(f"- **{first} vs {last} epochs** (paired by seed). Test accuracy changes by "
                      + "; ".join(parts)
-                     + f". Over the same epochs training accuracy changes by {diff_text(train['mlp'])} pp "
-                       f"(MLP) and {diff_text(train['cnn'])} pp (CNN), and the overfitting gap by "
-                       f"{diff_text(gap['mlp'])} pp and {diff_text(gap['cnn'])} pp (95% intervals over seeds).")
+                     + f". Over the same epochs training accuracy changes by {diff_text(train[BASELINE])} pp "
+                       f"(MLP) and {diff_text(train[CANDIDATE])} pp (CNN), and the overfitting gap by "
+                       f"{diff_text(gap[BASELINE])} pp and {diff_text(gap[CANDIDATE])} pp (95% intervals over seeds).")
     return "\n".join(lines)
 
 

@@ -5,6 +5,8 @@ The original's numbers are quoted from its text (``ORIGINAL``); every other numb
 results.json.
 """
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
 from ..formatting import caption
 from ..references import cite
 from ..formatting import markdown_table
@@ -17,13 +19,13 @@ from ..metrics import format_mean_std
 
 #: The original report's comparison table (section 5.1), as printed: one run per setting.
 ORIGINAL = {
-    "5": {"mlp": {"train_accuracy": 0.9891, "test_accuracy": 0.9770, "train_loss": 0.0385, "test_loss": 0.0804,
+    "5": {BASELINE: {"train_accuracy": 0.9891, "test_accuracy": 0.9770, "train_loss": 0.0385, "test_loss": 0.0804,
                   "accuracy_gap": 0.0131},
-          "cnn": {"train_accuracy": 0.9970, "test_accuracy": 0.9861, "train_loss": 0.0106, "test_loss": 0.0433,
+          CANDIDATE: {"train_accuracy": 0.9970, "test_accuracy": 0.9861, "train_loss": 0.0106, "test_loss": 0.0433,
                   "accuracy_gap": 0.0109}},
-    "10": {"mlp": {"train_accuracy": 0.9955, "test_accuracy": 0.9779, "train_loss": 0.0192, "test_loss": 0.0853,
+    "10": {BASELINE: {"train_accuracy": 0.9955, "test_accuracy": 0.9779, "train_loss": 0.0192, "test_loss": 0.0853,
                    "accuracy_gap": 0.0176},
-           "cnn": {"train_accuracy": 0.9983, "test_accuracy": 0.9871, "train_loss": 0.0050, "test_loss": 0.0591,
+           CANDIDATE: {"train_accuracy": 0.9983, "test_accuracy": 0.9871, "train_loss": 0.0050, "test_loss": 0.0591,
                    "accuracy_gap": 0.0112}},
 }
 
@@ -34,16 +36,16 @@ ORIGINAL_PRINTED_MLP_GAP = 0.0121
 
 
 #: The original's numbers as this report compares them: its table with the typing error corrected.
-CORRECTED = {("5", "mlp", "accuracy_gap"): ORIGINAL_PRINTED_MLP_GAP}
+CORRECTED = {("5", BASELINE, "accuracy_gap"): ORIGINAL_PRINTED_MLP_GAP}
 
 
 #: The first three validation losses of the original's 10-epoch logs: the CNN's repeat the MLP's.
-ORIGINAL_VAL_LOSS_10 = {"mlp": [0.1223, 0.0883, 0.0825], "cnn": [0.1223, 0.0883, 0.0825]}
+ORIGINAL_VAL_LOSS_10 = {BASELINE: [0.1223, 0.0883, 0.0825], CANDIDATE: [0.1223, 0.0883, 0.0825]}
 
 
 #: Steps per epoch in the original's logs: 1,688 x 32 = 54,000 (MLP, 10% held out) and
 #: 1,875 x 32 = 60,000 (CNN: all training images, validated on the test set).
-ORIGINAL_STEPS = {"mlp": 1688, "cnn": 1875}
+ORIGINAL_STEPS = {BASELINE: 1688, CANDIDATE: 1875}
 
 
 PARITY_ROWS = (("Train accuracy (%)", "train_accuracy", True, 2), ("Test accuracy (%)", "test_accuracy", True, 2),
@@ -74,7 +76,7 @@ def parity_counts(results: dict) -> tuple[int, int]:
     """How many of the original's numbers lie inside the range of our seeds, and how many there are."""
     inside = total = 0
     for epochs, models in ORIGINAL.items():
-        if epochs not in results["summary"]["mlp"]:
+        if epochs not in results["summary"][BASELINE]:
             continue
         for name, numbers in models.items():
             for key in numbers:
@@ -87,10 +89,10 @@ def parity_markdown(results: dict) -> str:
     """The original's table, number by number, beside ours (mean ± std over seeds and the seeds' range)."""
     rows, notes = [], []
     for epochs in ("5", "10"):
-        if epochs not in results["summary"]["mlp"]:
+        if epochs not in results["summary"][BASELINE]:
             continue
         for label, key, percent, digits in PARITY_ROWS:
-            for name in ("mlp", "cnn"):
+            for name in (BASELINE, CANDIDATE):
                 ours = results["summary"][name][epochs][key]
                 values = _parity_values(results, epochs, name, key)
                 original = original_value(epochs, name, key)
@@ -111,19 +113,19 @@ def parity_markdown(results: dict) -> str:
 
 
 #: Where each of the original's numbers is in a run record: (part, field).
-_FIELDS = {key: SUMMARY_METRICS[key] for key in ORIGINAL["5"]["mlp"]}
+_FIELDS = {key: SUMMARY_METRICS[key] for key in ORIGINAL["5"][BASELINE]}
 
 
 def original_errors_markdown(results: dict) -> str:
     """The original report's errors, each with what shows it."""
     s = results["summary"]
-    mlp_p, cnn_p = s["mlp"]["parameters"], s["cnn"]["parameters"]
-    o5 = ORIGINAL["5"]["mlp"]
+    mlp_p, cnn_p = s[BASELINE]["parameters"], s[CANDIDATE]["parameters"]
+    o5 = ORIGINAL["5"][BASELINE]
     true_gap = o5["train_accuracy"] - o5["test_accuracy"]
     val = results["config"]["validation_size"]
     rows = [
         ["Its CNN was validated on the test set",
-         f"The CNN's log shows {ORIGINAL_STEPS['cnn']:,} steps of 32 per epoch (all 60,000 training images) and "
+         f"The CNN's log shows {ORIGINAL_STEPS[CANDIDATE]:,} steps of 32 per epoch (all 60,000 training images) and "
          f"its last val_loss equals its test loss (0.0433): validation_data was the test set, so its "
          f"validation curves are test curves.",
          f"Both models hold out the same {val:,} training images for validation; the test set is read once per "

@@ -1,6 +1,8 @@
 """The README's results blocks and docs/speed.md's benchmark block, rendered from results.json and
 benchmark.json."""
 from __future__ import annotations
+
+from ..registry import BASELINE, CANDIDATE
 from .grid import comparison_rows
 from ..formatting import device_sentence
 from ..formatting import markdown_table
@@ -50,7 +52,7 @@ def results_markdown(results: dict) -> str:
     parts.append(markdown_table(["After", "Metric", "MLP", "CNN", "CNN − MLP"], rows) + "\n")
     summary = results["summary"]
     parts.append(
-        f"Parameters: MLP {summary['mlp']['parameters']:,}, CNN {summary['cnn']['parameters']:,}. "
+        f"Parameters: MLP {summary[BASELINE]['parameters']:,}, CNN {summary[CANDIDATE]['parameters']:,}. "
         f"Data: {results['provenance']['split_sizes']['train']:,} training, "
         f"{results['provenance']['split_sizes']['validation']:,} validation, "
         f"{results['provenance']['split_sizes']['test']:,} test images. "
@@ -110,12 +112,12 @@ def benchmark_markdown(benchmark: dict) -> str:
     rows = []
     training = benchmark.get("training_speed")
     if training:
-        for name in ("mlp", "cnn"):
+        for name in (BASELINE, CANDIDATE):
             if name not in training:
                 continue
             entry = training[name]
             compiled, speedup = entry["compiled"]["median_s"], entry["speedup"]
-            target = (_target(compiled <= 0.5, "≤ 0.5 s") if name == "mlp"
+            target = (_target(compiled <= 0.5, "≤ 0.5 s") if name == BASELINE
                       else _target(compiled <= 3.0 and speedup >= 4.0, "≤ 3 s and ≥ 4x"))
             rows.append([f"{name.upper()} training, default `fit` (s/epoch)", f"{entry['default_fit']['median_s']:.2f}",
                          ", ".join(f"{v:.2f}" for v in entry["default_fit"]["epoch_s"]), ""])

@@ -1,0 +1,108 @@
+"""Every model the project knows, declared once: how it is built and trained, what the report and the
+figures call it, its colour, and whether the experiment grid trains it and the demo shows it.
+
+Everything else looks a model up here; adding a model is one ``ModelEntry`` in ``MODELS`` (and, for a new
+architecture, its builder in ``models.py``). ``BASELINE`` and ``CANDIDATE`` name the pair the report
+compares. This module imports nothing heavy (no Keras), so the demo can read it without TensorFlow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model: ``builder`` is a function of ``models.py`` called with ``builder_args`` (and ``name``)."""
+
+    name: str
+    builder: str
+    description: str
+    label: str
+    table_label: str
+    text_name: str
+    colour: str
+    builder_args: dict = field(default_factory=dict)
+    #: How it is trained on a CPU: one XLA-compiled function per epoch (``jit_compile``), the CPU-fast
+    #: convolution and pooling layers (``fast_ops``, convolutional models only), random shifts of up to
+    #: ``augment_shift`` pixels.
+    training: dict = field(default_factory=lambda: {"jit_compile": True, "fast_ops": False})
+    convolutional: bool = False
+    #: Trained by the experiment grid (every seed, every snapshot) and summarised in results.json.
+    in_grid: bool = False
+    #: Read by the drawing demo (its first seed's snapshot) and shown beside the others.
+    in_demo: bool = False
+
+
+#: The pair the report compares (its differences are CANDIDATE − BASELINE; results.json keeps them as
+#: BASELINE − CANDIDATE under ``COMPARISON_KEY``).
+BASELINE = "mlp"
+CANDIDATE = "cnn"
+COMPARED = (BASELINE, CANDIDATE)
+COMPARISON_KEY = f"{BASELINE}_minus_{CANDIDATE}"
+
+_CNN_TRAINING = {"jit_compile": True, "fast_ops": True}
+
+MODELS = {entry.name: entry for entry in (
+    ModelEntry(BASELINE, "build_mlp", "MLP 784-128-10 (original report)",
+               label="MLP", table_label="MLP 784-128-10 (original report)", text_name="MLP", colour="tab:blue",
+               in_grid=True, in_demo=True),
+    ModelEntry(CANDIDATE, "build_cnn", "CNN conv32-pool-100-10 (original report)",
+               label="CNN", table_label="CNN (original report)", text_name="CNN", colour="tab:orange",
+               training=_CNN_TRAINING, convolutional=True, in_grid=True, in_demo=True),
+    ModelEntry("mlp_wide", "build_mlp", "MLP 784-680-10, the CNN's parameter count (control)",
+               label="wide MLP", table_label="Wide MLP 784-680-10 (CNN's parameters)",
+               text_name="wide MLP (784-680-10)", colour="tab:purple", builder_args={"hidden_units": 680}),
+    ModelEntry("cnn_improved", "build_cnn_improved",
+               "CNN with BatchNorm and dropout, trained with augmentation (appendix)",
+               label="improved CNN", table_label="Improved CNN (appendix)", text_name="improved CNN",
+               colour="tab:brown", training={**_CNN_TRAINING, "augment_shift": 2}, convolutional=True),
+    ModelEntry("mlp_deep", "build_mlp_deep",
+               "MLP 784-256-128-10 with L2 weight decay 1e-4 (deeper, regularised control)",
+               label="deep MLP", table_label="Deep MLP 784-256-128-10, L2", text_name="deep MLP (784-256-128-10, L2)",
+               colour="tab:cyan"),
+    ModelEntry("mlp_compute", "build_mlp", "MLP 784-928-10, the CNN's multiply-adds per image (control)",
+               label="compute-matched MLP", table_label="MLP 784-928-10 (CNN's multiply-adds)",
+               text_name="compute-matched MLP (784-928-10)", colour="tab:olive", builder_args={"hidden_units": 928}),
+    ModelEntry("cnn_gap", "build_cnn_gap", "CNN conv16-pool-conv32-global average-10 (shift-invariant head)",
+               label="GAP CNN", table_label="CNN with global average pooling", text_name="GAP CNN",
+               colour="tab:red", training=_CNN_TRAINING, convolutional=True),
+)}
+
+
+def entry(name: str) -> ModelEntry:
+    """The registry entry of ``name`` (a ``ValueError`` naming the known models otherwise)."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise ValueError(f"Unknown model {name!r}; choose one of {sorted(MODELS)}.") from None
+
+
+def label(name: str) -> str:
+    """The short name figures use ("wide MLP"); an unknown name is shown as it is."""
+    return MODELS[name].label if name in MODELS else name
+
+
+def table_label(name: str) -> str:
+    """The name a table row uses ("Wide MLP 784-680-10 (CNN's parameters)")."""
+    return MODELS[name].table_label if name in MODELS else name
+
+
+def text_name(name: str) -> str:
+    """The name a sentence uses ("the wide MLP (784-680-10)")."""
+    return MODELS[name].text_name if name in MODELS else name.replace("_", " ")
+
+
+def colour(name: str) -> str:
+    return MODELS[name].colour if name in MODELS else "tab:gray"
+
+
+def grid_models() -> tuple[str, ...]:
+    """The models the experiment grid trains, baseline and candidate first."""
+    rest = tuple(name for name, item in MODELS.items() if item.in_grid and name not in COMPARED)
+    return COMPARED + rest
+
+
+def demo_models() -> tuple[str, ...]:
+    """The models the drawing demo reads, in registry order."""
+    return tuple(name for name, item in MODELS.items() if item.in_demo)
