@@ -17,6 +17,7 @@ def save_run_figures(results: dict) -> list:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # lazy: each command imports what it needs, so the CLI starts fast
     from . import plots
 
     fast = results["fast"]
@@ -34,8 +35,11 @@ def save_run_figures(results: dict) -> list:
 
 
 def _command_run(args) -> int:
+    # lazy: each command imports what it needs, so the CLI starts fast
     from . import config
+    # lazy: each command imports what it needs, so the CLI starts fast
     from .tables import readme
+    # lazy: each command imports what it needs, so the CLI starts fast
     from .experiments import run_grid
 
     models = tuple(name.strip() for name in args.models.split(",") if name.strip())
@@ -52,6 +56,7 @@ def _command_run(args) -> int:
 
 
 def _command_colab_links(args) -> int:
+    # lazy: each command imports what it needs, so the CLI starts fast
     from . import colab, config
 
     changed = colab.sync(write=not args.check)
@@ -66,6 +71,7 @@ def _command_colab_links(args) -> int:
 
 def check_port(host: str, port: int | None) -> None:
     """Refuse a port that cannot work before the models are loaded (which takes seconds)."""
+    # lazy: each command imports what it needs, so the CLI starts fast
     from .errors import SettingError
 
     if port is None:
@@ -85,6 +91,7 @@ def check_port(host: str, port: int | None) -> None:
 
 
 def _command_demo(args) -> int:
+    # lazy: each command imports what it needs, so the CLI starts fast
     from . import demo
 
     auth = demo.parse_auth(args.auth or os.environ.get("MNIST_COMPARE_AUTH"))
@@ -92,6 +99,7 @@ def _command_demo(args) -> int:
     reader = demo.DigitReader.from_saved(epochs=args.epochs, seed=args.seed, fast=args.fast or None)
     collection = None
     if not (args.no_collect or args.screenshot):
+        # lazy: each command imports what it needs, so the CLI starts fast
         from .collection import Collection, default_path
 
         path = Path(args.drawings_db) if args.drawings_db else default_path(args.fast or None)
@@ -99,6 +107,7 @@ def _command_demo(args) -> int:
         print(f"Labelled drawings are kept in {path} (--no-collect turns this off)")
     app = demo.build_demo(reader, collection=collection)
     if args.screenshot:
+        # lazy: each command imports what it needs, so the CLI starts fast
         from . import browser
 
         demo.launch_demo(app, port=args.port, host=args.host, block=False)
@@ -116,6 +125,7 @@ def _command_demo(args) -> int:
 
 
 def _command_drawings(args) -> int:
+    # lazy: each command imports what it needs, so the CLI starts fast
     from .collection import default_path, export, read_rows
 
     path = Path(args.db) if args.db else default_path(args.fast or None)
@@ -134,7 +144,9 @@ def _command_drawings(args) -> int:
 
 
 def _command_bench(args) -> int:
+    # lazy: each command imports what it needs, so the CLI starts fast
     from .tables import readme
+    # lazy: each command imports what it needs, so the CLI starts fast
     from .bench import run_benchmarks
 
     results = run_benchmarks(fast=args.fast or None, training=not args.no_training, latency=not args.no_latency,
@@ -148,13 +160,16 @@ def _command_bench(args) -> int:
 
 
 def _command_report(args) -> int:
+    # lazy: each command imports what it needs, so the CLI starts fast
     from .tables import readme
+    # lazy: each command imports what it needs, so the CLI starts fast
     from .report import build_report
 
     outcome = build_report(fast=args.fast or None, include_code=not args.no_code, execute=not args.no_execute,
                            seed_count=args.seeds, pdf=not args.no_pdf, timeout=args.timeout)
     for item in outcome["notebooks"]:
         print(f"  {item['name']}: {item['seconds']:.1f} s")
+    # lazy: each command imports what it needs, so the CLI starts fast
     from .experiments import load_results
 
     results = load_results(args.fast or None)
@@ -269,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def describe_os_error(error: OSError) -> str:
     """One line for a failed file or network operation: what, where, and how to fix it."""
+    # lazy: each command imports what it needs, so the CLI starts fast
     from . import config
 
     where = error.filename or (config.output_paths().root if os.environ.get(config.ENV_OUTPUT)
@@ -293,6 +309,7 @@ def _one_line(text: str) -> str:
 
 def main(argv=None) -> int:
     """Run one command; every expected failure is one line on stderr and exit code 2 (``--debug``: traceback)."""
+    # lazy: each command imports what it needs, so the CLI starts fast
     from .errors import MnistCompareError
 
     args = build_parser().parse_args(argv)
@@ -300,6 +317,7 @@ def main(argv=None) -> int:
         # The demo reads its models without TensorFlow (DigitReader.from_saved imports it, quietly, only
         # for a model its NumPy reader does not cover).
         if args.command in ("run", "report", "bench"):
+            # lazy: each command imports what it needs, so the CLI starts fast
             from . import import_tensorflow_quietly
 
             import_tensorflow_quietly()

@@ -9,6 +9,10 @@ on loopback, preprocessing included.
 
 from __future__ import annotations
 
+from .data import load_mnist, prepare_splits
+from .experiments import machine_info, package_versions
+from .training import CompiledTrainer, epoch_order, training_options
+
 from .registry import BASELINE, CANDIDATE
 
 import json
@@ -48,6 +52,7 @@ def demo_latency(reader, digit_images, *, requests: int = 200, rounds: int = 3) 
     from gradio_client import Client, handle_file
     from PIL import Image
 
+    # lazy: Gradio takes seconds to import; only the demo timing needs it
     from . import demo
 
     batch = np.zeros((1, 28, 28, 1), dtype=np.float32)
@@ -146,8 +151,8 @@ def training_speed(splits, *, epochs: int = 4, models=(BASELINE, CANDIDATE)) -> 
     """
     import keras
 
+    # lazy: Keras (TensorFlow) is imported when a benchmark trains
     from .models import build_model, compile_model
-    from .training import CompiledTrainer, epoch_order, training_options
 
     x, y = splits.x_train, splits.y_train
     report = {"train_images": int(len(y)), "batch_size": config.BATCH_SIZE, "epochs_timed": epochs - 1}
@@ -296,9 +301,8 @@ def _bare_gradio_latency(url: str, files: list[str], count: int, warmup: int = 1
 def run_benchmarks(*, fast: bool | None = None, training: bool = True, latency: bool = True,
                    pipeline: bool = False, keep_pipeline: bool = False) -> dict:
     """Run the chosen measurements; parts not measured this time keep their last measurement."""
-    from .data import load_mnist, prepare_splits
+    # lazy: Gradio takes seconds to import; only the latency benchmark needs it
     from .demo import DigitReader
-    from .experiments import machine_info, package_versions
 
     path = config.output_paths(fast).benchmark
     previous = json.loads(path.read_text()) if path.is_file() else {}

@@ -9,6 +9,8 @@ another folder (the tests use it).
 
 from __future__ import annotations
 
+from .errors import SettingError
+
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +46,6 @@ VALIDATION_SIZE = 6000
 
 #: The original report's training setup.
 BATCH_SIZE = 32
-EPOCHS = 10
 SNAPSHOT_EPOCHS = (5, 10)
 LEARNING_RATE = 1e-3
 
@@ -116,7 +117,6 @@ def output_paths(fast: bool | None = None) -> OutputPaths:
     if override:
         root = Path(override).expanduser().resolve()
         if root.exists() and not root.is_dir():
-            from .errors import SettingError
 
             raise SettingError(f"{ENV_OUTPUT}={override} is a file, not a folder; point it at a folder "
                                "(it is created if missing).")

@@ -7,6 +7,10 @@ grid resumes where it stopped.
 
 from __future__ import annotations
 
+from .data import prepare_splits
+from .training import training_device
+
+from . import registry
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
 
 import os
@@ -24,7 +28,8 @@ from .metrics import SUMMARY_METRICS
 from .sections import RESEARCH_VERSION, run_research
 from .training import predictions_path, run_spec, train_run
 
-MODEL_NAMES = (BASELINE, CANDIDATE)
+#: The models the grid trains (every seed, every snapshot): ``in_grid`` in the registry.
+MODEL_NAMES = registry.grid_models()
 PACKAGES = ("tensorflow", "keras", "numpy", "scipy", "scikit-learn", "matplotlib", "pillow", "gradio")
 
 
@@ -56,7 +61,6 @@ def git_state() -> dict:
 
 def machine_info() -> dict:
     """The machine, and the device TensorFlow trains on (``"CPU"`` or ``"GPU"``)."""
-    from .training import training_device
 
     return {"platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count(),
             "device": training_device()}
@@ -97,7 +101,6 @@ def run_grid(
     """Train (or reuse) every run of the grid, run the research experiments, write results.json."""
     from tqdm.auto import tqdm
 
-    from .data import prepare_splits
 
     fast = config.fast_mode(fast)
     unknown = sorted(set(model_names) - set(MODEL_NAMES))

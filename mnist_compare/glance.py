@@ -9,6 +9,10 @@ the page after the abstract.
 
 from __future__ import annotations
 
+from .metrics import binomial_interval
+from .plots import PAGE_WIDTH
+from .plots import RC_PARAMS
+
 from .registry import BASELINE, CANDIDATE
 
 from . import registry
@@ -33,7 +37,6 @@ class Row:
 
 
 def _row(name: str, entry: dict, epochs: int, seeds: int, test_size: int) -> Row | None:
-    from .metrics import binomial_interval
 
     summary = (entry.get(str(epochs)) or {}).get("test_accuracy")
     if not summary:
@@ -68,7 +71,6 @@ def headline_rows(results: dict) -> list[Row]:
 
 def plot_headline(results: dict) -> plt.Figure:
     """Test accuracy (%) of every model with its 95% interval, one line each, at the report's print width."""
-    from .plots import PAGE_WIDTH
 
     rows = headline_rows(results)
     fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.36 * len(rows) + 1.0))
@@ -101,7 +103,6 @@ def figure_png(fig) -> bytes:
     tight bounding box), so that it prints at the same scale as theirs."""
     from io import BytesIO
 
-    from .plots import RC_PARAMS
 
     buffer = BytesIO()
     fig.savefig(buffer, format="png", dpi=RC_PARAMS["figure.dpi"], bbox_inches="tight")

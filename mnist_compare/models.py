@@ -7,7 +7,10 @@ original report's models (101,770 and 542,230 parameters). Both take a
 
 from __future__ import annotations
 
+from .keras_archive import build_inference
+
 import keras
+import numpy as np
 from keras import layers, ops
 
 from . import config, registry
@@ -285,6 +288,20 @@ def parameter_counts(names=registry.COMPARED) -> dict[str, int]:
     return {name: build_model(name).count_params() for name in names}
 
 
+def forward_macs(model) -> int:
+    """Multiply-accumulates of one forward pass (dense and convolution layers)."""
+    total = 0
+    for layer in model.layers:
+        kind = type(layer).__mro__
+        names = {cls.__name__ for cls in kind}
+        if "Dense" in names:
+            total += int(np.prod(layer.kernel.shape))
+        elif "Conv2D" in names:
+            out_h, out_w = layer.output.shape[1:3]
+            total += int(np.prod(layer.kernel.shape)) * int(out_h) * int(out_w)
+    return total
+
+
 def numpy_inference(model: keras.Model):
     """``model``'s inference as a NumPy function of a (N, H, W, C) float32 batch, or ``None``
     when the model has a layer it does not cover.
@@ -296,7 +313,6 @@ def numpy_inference(model: keras.Model):
     The layer maths are ``keras_archive.layer_step``'s, which also reads a saved ``.keras`` file
     without Keras (``keras_archive.read_archive``).
     """
-    from .keras_archive import build_inference
 
     return build_inference(((type(layer).__name__, layer.get_config(), layer.get_weights)
                             for layer in model.layers), name=model.name)

@@ -14,6 +14,11 @@
 
 from __future__ import annotations
 
+from . import glance
+from .browser import CHROMIUM_ARGS, chromium_path
+from .experiments import clean_outputs, ensure_results
+from .notebook import ensure_models
+
 import copy
 import html
 import os
@@ -261,7 +266,6 @@ def glance_cells(results: dict, toc: list) -> list:
 
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
-    from . import glance
 
     if not (results.get("summary") and results.get("research")):
         return []
@@ -531,7 +535,6 @@ def export_pdf(html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000, cr
     what an offline reader sees. ``created`` (the results' creation time) becomes the PDF's
     creation and modification date, so the same results print to the same bytes.
     """
-    from .browser import CHROMIUM_ARGS, chromium_path
 
     try:
         from playwright.sync_api import Error as PlaywrightError
@@ -606,7 +609,6 @@ def build_report(*, fast: bool | None = None, include_code: bool = True, execute
     The output folder is locked for the whole job; the notebook kernels get this call's mode,
     seed count and output folder, and only read.
     """
-    from .experiments import clean_outputs, ensure_results
 
     check_report_tools(pdf)
     fast = config.fast_mode(fast)
@@ -628,7 +630,6 @@ def _notebooks_and_export(results: dict, *, fast: bool, include_code: bool, exec
                           pdf: bool, log) -> dict:
     import nbformat
 
-    from .notebook import ensure_models
 
     sources = notebook_paths()
     if execute:

@@ -349,6 +349,7 @@ def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress, *
     With ``validate=False`` the history has no validation curve (validation never changes
     the training: the weights are the same either way).
     """
+    # lazy: models imports Keras (TensorFlow) when a run is trained
     from .models import plain_copy
 
     trainer = trainer_for(spec.model, model, batch_size=spec.batch_size, options=options)
@@ -391,6 +392,7 @@ def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, overrides=
     """
     import keras
 
+    # lazy: models imports Keras (TensorFlow) when a run is trained
     from .models import build_model
 
     run_dir = Path(run_dir)

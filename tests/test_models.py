@@ -98,7 +98,7 @@ def test_control_models_have_the_documented_sizes(name, parameters):
 
 
 def test_compute_matched_mlp_has_the_cnns_multiply_adds():
-    from mnist_compare.sections.cost import forward_macs
+    from mnist_compare.models import forward_macs
 
     cnn, mlp = forward_macs(models.build_model("cnn")), forward_macs(models.build_model("mlp_compute"))
     assert abs(mlp - cnn) / cnn < 0.01

@@ -13,6 +13,7 @@ import time
 
 from . import (
     architecture_controls,
+    architectures,
     calibration,
     capacity_control,
     cost,
@@ -31,8 +32,9 @@ from . import (
 )
 from .base import RESEARCH_VERSION, Context
 
-#: The sections in report order (chapters 5 to 7, then the appendix's improved CNN).
+#: The sections in report order (the models' sizes, the research chapters, the appendix's improved CNN).
 SECTIONS = (
+    architectures,
     cost,
     capacity_control,
     architecture_controls,

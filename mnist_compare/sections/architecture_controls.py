@@ -12,7 +12,7 @@ from ..formatting import caption
 from .base import extra_runs
 from .base import extra_summary
 from ..metrics import format_mean_std
-from .cost import forward_macs
+from . import architectures
 from .base import gain_detected
 from .base import gap_closed
 from ..formatting import join_numbers
@@ -60,15 +60,12 @@ def compute(ctx: Context, research: dict) -> dict:
 
 def architecture_controls_markdown(results: dict) -> str:
     """Every MLP variant beside the CNNs: parameters, multiply-adds, test accuracy and gap."""
-    # lazy: this module imports Keras (and TensorFlow)
-    from ..models import build_model
-
     research = results["research"]
     last = str(research["epochs"])
     rows = []
 
     def add(name, parameters, block, seeds, epochs):
-        macs = forward_macs(build_model(name))
+        macs = architectures.forward_macs(results, name)
         rows.append([registry.table_label(name), f"{parameters:,}", f"{macs / 1e3:,.0f}k", str(seeds), str(epochs),
                      format_mean_std(block["test_accuracy"], percent=True),
                      format_mean_std(block["accuracy_gap"], percent=True)])

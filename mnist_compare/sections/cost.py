@@ -22,20 +22,6 @@ VERSION = 1
 REQUIRES = ()
 
 
-def forward_macs(model) -> int:
-    """Multiply-accumulates of one forward pass (dense and convolution layers)."""
-    total = 0
-    for layer in model.layers:
-        kind = type(layer).__mro__
-        names = {cls.__name__ for cls in kind}
-        if "Dense" in names:
-            total += int(np.prod(layer.kernel.shape))
-        elif "Conv2D" in names:
-            out_h, out_w = layer.output.shape[1:3]
-            total += int(np.prod(layer.kernel.shape)) * int(out_h) * int(out_w)
-    return total
-
-
 def prediction_latency_ms(model, image: np.ndarray, repeats: int = 200) -> float:
     """Median milliseconds of one compiled call on one image."""
 
@@ -54,7 +40,7 @@ def prediction_latency_ms(model, image: np.ndarray, repeats: int = 200) -> float
 def cost(models: dict, results: dict) -> dict:
     """Size and speed of each model: parameters, FLOPs, seconds per epoch, ms per prediction."""
     # lazy: this module imports Keras (and TensorFlow)
-    from ..models import build_model
+    from ..models import build_model, forward_macs
 
     out = {}
     sample = np.zeros((28, 28, 1), dtype=np.float32)
