@@ -17,8 +17,10 @@ import binascii
 from io import BytesIO
 
 import numpy as np
+from PIL import Image
 
 from .preprocessing import InvalidCanvasError
+from .uploads import check_upload_header
 
 CANVAS_SIDE = 400
 INK_WIDTH = 22
@@ -55,14 +57,16 @@ CANVAS_CSS = """
 #: The canvas's script (``js_on_load``: ``element``, ``props`` and ``trigger`` are given by Gradio).
 #: Each stroke is kept as its points; undo, redo and clear redraw from that history. Every change of
 #: the drawing sets the component's value (a PNG ``data:`` URL, or "" when there is no stroke) and
-#: triggers ``submit`` once; ``data-sent`` counts them (the browser tests read it).
+#: triggers ``submit`` once; ``data-sent`` counts them (the browser tests read it). A backslash at the end
+#: of a line joins it to the next (long lines of the script, kept as they are sent).
 CANVAS_JS = """
 const root = element.querySelector('.mc-canvas');
 const canvas = root.querySelector('canvas');
 const ctx = canvas.getContext('2d');
 const SIDE = canvas.width, INK = %(ink)d, ERASER = %(eraser)d;
 const buttons = {};
-root.querySelectorAll('button[data-action]').forEach((button) => { buttons[button.dataset.action] = button; });
+root.querySelectorAll('button[data-action]').forEach((button) => { \
+buttons[button.dataset.action] = button; });
 let strokes = [], undone = [], current = null, tool = 'brush';
 
 const widthOf = (stroke) => (stroke.erase ? ERASER : INK);
@@ -105,7 +109,8 @@ const at = (event) => {
 canvas.addEventListener('pointerdown', (event) => {
   if (event.button > 0 || current) return;
   event.preventDefault();
-  try { canvas.setPointerCapture(event.pointerId); } catch (error) { /* released already: the stroke still ends */ }
+  try { canvas.setPointerCapture(event.pointerId); } \
+catch (error) { /* released already: the stroke still ends */ }
   current = {erase: tool === 'eraser', points: [at(event)], pointer: event.pointerId};
   paintSegment(current, current.points[0]);
 });
@@ -163,10 +168,6 @@ def decode(value) -> dict | None:
     Raises ``InvalidCanvasError`` (a message for the person drawing) for anything else: another kind of
     value, a value far too long, base64 that does not decode, or bytes that are not a sane PNG.
     """
-    from PIL import Image
-
-    from .demo import check_upload_header
-
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -175,7 +176,8 @@ def decode(value) -> dict | None:
         raise InvalidCanvasError(f"The drawing is far too large ({len(value) / 1e6:.1f} MB; the canvas sends "
                                  f"at most {MAX_VALUE_CHARS / 1e6:.0f} MB). Clear it and draw again.")
     if not value.startswith(PNG_PREFIX):
-        raise InvalidCanvasError("The canvas sent something that is not a PNG drawing; clear it and draw again.")
+        raise InvalidCanvasError(
+            "The canvas sent something that is not a PNG drawing; clear it and draw again.")
     try:
         raw = base64.b64decode(value[len(PNG_PREFIX):], validate=True)
     except (binascii.Error, ValueError):
@@ -193,8 +195,6 @@ def decode(value) -> dict | None:
 
 def encode(rgba: np.ndarray) -> str:
     """An image array -> the ``data:`` URL the canvas sends (for tests and the API)."""
-    from PIL import Image
-
     buffer = BytesIO()
     Image.fromarray(np.asarray(rgba, dtype=np.uint8)).save(buffer, format="PNG")
     return PNG_PREFIX + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -30,9 +30,14 @@ from io import BytesIO
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
-from . import config
+from . import config, preprocessing
 from .errors import MnistCompareError, first_line
+from .metrics import binomial_interval
+from .preprocessing import CanvasError, METHOD_LABELS, METHODS
+from .reader import DigitReader
+from .storage import save_npz
 
 ENV_DB = "MNIST_COMPARE_DRAWINGS_DB"
 DB_NAME = "drawings.sqlite"
@@ -54,8 +59,8 @@ CREATE TABLE IF NOT EXISTS drawings (
     input_naive BLOB NOT NULL, input_bbox BLOB NOT NULL, input_bbox_com BLOB NOT NULL
 );
 """
-KEPT_NOTE = ("Say what you drew with one click: the drawing, your label and both answers are kept (no name, no "
-             "address) to test the models on real handwriting.")
+KEPT_NOTE = ("Say what you drew with one click: the drawing, your label and both answers are kept "
+             "(no name, no address) to test the models on real handwriting.")
 
 
 class CollectionError(MnistCompareError):
@@ -87,8 +92,6 @@ def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 
 
 def _png(gray: np.ndarray) -> bytes:
-    from PIL import Image
-
     buffer = BytesIO()
     Image.fromarray(gray).save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
@@ -98,10 +101,6 @@ def drawing_record(value) -> dict:
     """What a row keeps of a canvas value: a 112x112 gray PNG and each preprocessing's 28x28 uint8 input.
 
     Raises ``preprocessing.CanvasError`` when the value is no drawing."""
-    from PIL import Image
-
-    from . import preprocessing
-
     inputs = {}
     for method in preprocessing.METHODS:
         result = preprocessing.preprocess(value, method)
@@ -109,7 +108,8 @@ def drawing_record(value) -> dict:
     drawing = (np.clip(preprocessing.to_gray(result.steps["drawing"]), 0, 1) * 255).astype(np.uint8)
     thumbnail = np.asarray(Image.fromarray(drawing).resize((THUMBNAIL_SIDE, THUMBNAIL_SIDE),
                                                            Image.Resampling.LANCZOS))
-    return {"drawing_png": _png(thumbnail), **{f"input_{m}": inputs[m].tobytes() for m in preprocessing.METHODS}}
+    return {"drawing_png": _png(thumbnail),
+            **{f"input_{m}": inputs[m].tobytes() for m in preprocessing.METHODS}}
 
 
 @dataclass
@@ -169,8 +169,6 @@ class Collection:
             return SaveResult(False, "Pick the digit you drew (0-9).")
         if not drawing_id or value is None:
             return SaveResult(False, "Draw a digit first, then say which one it is.")
-        from .preprocessing import CanvasError
-
         try:
             record = drawing_record(value)  # outside the lock: ~20 ms of NumPy per drawing
         except CanvasError:
@@ -192,7 +190,8 @@ class Collection:
                 columns = ", ".join(row)
                 connection.execute(
                     f"INSERT INTO drawings ({columns}) VALUES ({', '.join('?' * len(row))}) "
-                    "ON CONFLICT(drawing_id) DO UPDATE SET label = excluded.label, created = excluded.created, "
+                    "ON CONFLICT(drawing_id) DO UPDATE SET label = excluded.label, "
+                    "created = excluded.created, "
                     "method = excluded.method, mlp_digit = excluded.mlp_digit, "
                     "mlp_confidence = excluded.mlp_confidence, cnn_digit = excluded.cnn_digit, "
                     "cnn_confidence = excluded.cnn_confidence, drawing_png = excluded.drawing_png, "
@@ -245,8 +244,8 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
         finally:
             connection.close()
     except sqlite3.Error as error:
-        raise CollectionError(f"The collected drawings at {path} cannot be read ({first_line(error, 100)}).") \
-            from None
+        raise CollectionError(
+            f"The collected drawings at {path} cannot be read ({first_line(error, 100)}).") from None
     return [dict(row) for row in rows]
 
 
@@ -255,10 +254,6 @@ def to_arrays(rows: list[dict]) -> dict[str, np.ndarray]:
     preprocessing), ``y_test`` uint8, one ``x_<method>`` per preprocessing, the 112x112 drawings, both
     models' answers, the session keys and the times; ``x_train``/``y_train`` are empty, so the file loads
     wherever ``mnist.npz`` does."""
-    from PIL import Image
-
-    from . import preprocessing
-
     n = len(rows)
     arrays = {f"x_{m}": np.zeros((n, 28, 28), np.uint8) for m in preprocessing.METHODS}
     drawings = np.zeros((n, THUMBNAIL_SIDE, THUMBNAIL_SIDE), np.uint8)
@@ -280,18 +275,14 @@ def to_arrays(rows: list[dict]) -> dict[str, np.ndarray]:
 
 def export(path: str | os.PathLike, out: str | os.PathLike) -> tuple[Path, int]:
     """Write the collection at ``path`` as an npz at ``out`` (atomically); returns (out, rows)."""
-    from .storage import save_npz
-
     rows = read_rows(path)
     return save_npz(out, **to_arrays(rows)), len(rows)
 
 
 def evaluate(rows: list[dict], reader) -> dict:
     """Both models under every preprocessing on the collected drawings: counts, sessions, accuracy with
-    95% intervals (``metrics.binomial_interval``). ``reader`` is a ``demo.DigitReader`` (the saved models)."""
-    from . import preprocessing
-    from .metrics import binomial_interval
-
+    95% intervals (``metrics.binomial_interval``). ``reader`` is a ``reader.DigitReader`` (the saved
+    models)."""
     summary = {"drawings": len(rows), "sessions": len({r["session"] for r in rows}), "methods": {}}
     if not rows:
         return summary
@@ -314,16 +305,12 @@ def report_markdown(path: str | os.PathLike | None = None, reader=None) -> str:
     """The report's paragraph on the visitors' drawings: both models under every preprocessing on the
     collected drawings (how many, from how many sessions, accuracy with 95% intervals), or a plain
     sentence that there are none yet. Nothing is invented to fill it."""
-    from .preprocessing import METHOD_LABELS, METHODS
-
     path = Path(path) if path else default_path()
     rows = read_rows(path)
     if not rows:
-        return ("None have been collected yet, so there is no result here: nothing is shown until visitors have "
-                "labelled drawings.")
+        return ("None have been collected yet, so there is no result here: nothing is shown until visitors "
+                "have labelled drawings.")
     if reader is None:
-        from .demo import DigitReader
-
         reader = DigitReader.from_saved()
     summary = evaluate(rows, reader)
     lines = [f"**Accuracy (%) on {summary['drawings']:,} drawings labelled by the demo's visitors "

@@ -2,30 +2,41 @@
 
 ``build_demo(reader) -> gr.Blocks`` never launches anything; ``launch_demo`` does.
 The models are loaded once from the saved ``.keras`` files (safe mode) and computed with
-NumPy from their weights (no ``model.predict``, which costs ~50 ms a call).
+NumPy from their weights (no ``model.predict``, which costs ~50 ms a call): ``reader.DigitReader``.
+The page's event handlers are module-level functions (``respond_canvas``, ``respond_upload``,
+``save_label``, ``forget_label``), bound to the reader and the collection by ``build_demo``.
+Gradio is imported only where an app is built or shared, so reading drawings does not load it.
 """
 
 from __future__ import annotations
 
 import functools
+import hmac
 import os
 import threading
 import time
-import warnings
+import uuid
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
-from . import config, preprocessing, saliency
-from .errors import MnistCompareError, first_line
+from . import canvas as drawing_canvas
+from . import preprocessing, saliency
+from .collection import KEPT_NOTE, session_key
+from .errors import first_line
 from .preprocessing import CanvasError, METHOD_LABELS, METHODS
+# Also re-exported (``demo.DigitReader``, ``demo.check_upload_header``, ...), where they were before.
+from .reader import (MODEL_NAMES, MODEL_TITLES, DigitReader, ModelsMissingError,  # noqa: F401
+                     keep_freed_memory)
+from .uploads import MAX_UPLOAD_PIXELS, UNREADABLE_KEY, check_upload_header, guard_uploads  # noqa: F401
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-MODEL_NAMES = ("mlp", "cnn")
-MODEL_TITLES = {"mlp": "MLP", "cnn": "CNN"}
 API_NAME = "predict"
+#: What the API page says of the canvas's endpoint (``/read_canvas``); ``/predict`` has no description.
+CANVAS_API_DESCRIPTION = ("One reading of the page's canvas; ``state`` is this visitor's current drawing "
+                          "(for the label).")
 EMPTY_MESSAGE = "Draw a digit on the canvas: both models answer each time you lift the pen."
 #: Crop + 20% padding + centre of mass: how MNIST itself was made, and the best reader of real
 #: handwriting; the original report's crop + padding and the plain resize are one click away.
@@ -34,109 +45,6 @@ DEFAULT_METHOD = "bbox_com"
 CSS = """
 #steps img, #saliency img { max-width: 100%; height: auto; object-fit: contain; }
 """
-
-
-def _mallopt():
-    """glibc's ``mallopt(option, value)`` through ctypes, or ``None`` where the C library has none."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return None
-
-
-def keep_freed_memory() -> bool:
-    """Ask glibc to keep freed blocks of up to 32 MB for reuse instead of returning them to the OS.
-
-    Preprocessing a 400x400 canvas allocates about ten 1-3 MB float arrays; by default
-    glibc unmaps each when it is freed, so the next drawing page-faults all of that memory
-    in again, which costs more than the arithmetic (5-6 of the ~7 ms measured here).
-    Returns whether the setting took effect (``False`` where the C library is not glibc).
-    """
-    mallopt = _mallopt()
-    if mallopt is None:
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 128 << 20))
-
-
-#: The most pixels an uploaded image may have; larger ones are refused from their header, before
-#: decoding (a 37 KB PNG can declare 13000x13000 pixels: 169 M, 0.7 GB once decoded as RGBA).
-MAX_UPLOAD_PIXELS = 4096 * 4096
-UNREADABLE_KEY = "unreadable"
-
-
-def check_upload_header(source) -> None:
-    """Check an uploaded image (path or bytes) from its header alone, without decoding its pixels.
-
-    Raises ``InvalidCanvasError`` with a sentence for the user when it is not an image or has too
-    many pixels.
-    """
-    from io import BytesIO
-
-    from PIL import UnidentifiedImageError
-
-    too_large = (f"the most this demo reads is {MAX_UPLOAD_PIXELS:,} pixels (for example 4096x4096). "
-                 "Send a smaller picture of the drawing.")
-    try:
-        with warnings.catch_warnings():  # Pillow warns of big images; the size is checked just below
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else source)
-    except Image.DecompressionBombError:  # Pillow's own limit, twice its warning size
-        raise preprocessing.InvalidCanvasError(f"The image has far too many pixels; {too_large}") from None
-    except UnidentifiedImageError:
-        raise preprocessing.InvalidCanvasError(
-            "That upload is not an image Pillow can read; send a PNG or JPEG of the drawing.") from None
-    except OSError as error:
-        raise preprocessing.InvalidCanvasError(f"The upload could not be opened ({error.strerror or error}).") from None
-    with image:
-        width, height = image.size
-    if width * height > MAX_UPLOAD_PIXELS:
-        raise preprocessing.InvalidCanvasError(f"The image is {width}x{height} pixels; {too_large}")
-
-
-def _payload_files(sketchpad, payload) -> list:
-    """The uploaded images of a Sketchpad payload (``EditorData``): file records with a ``path``, or the
-    bytes the page streamed to the component (kept in its ``blob_storage`` under the payload's ``id``)."""
-    parts = payload
-    if getattr(payload, "id", None) is not None:
-        parts = getattr(sketchpad, "blob_storage", {}).get(payload.id) or payload
-    files = [getattr(parts, "background", None), getattr(parts, "composite", None)]
-    files += list(getattr(parts, "layers", None) or [])
-    return [item for item in files if item is not None]
-
-
-def guard_uploads(sketchpad):
-    """Make ``sketchpad`` (a ``gr.Sketchpad``) check its uploads before Gradio decodes them.
-
-    Its public ``preprocess(payload)`` is wrapped on the instance: every image of the payload is checked
-    from its header first (``check_upload_header``: not an image, or too many pixels), then Gradio's own
-    decoding runs, and its failures (a truncated or corrupt file) become a message too. An unreadable or
-    oversized image reaches the demo's function as a message (a value with the key ``unreadable``), not as
-    an HTTP 500. Only the component's public method is used, whose signature is the same in every Gradio
-    6 release (a subclass of a Gradio component would make Gradio write a ``.pyi`` file beside this module).
-    """
-    preprocess = sketchpad.preprocess
-
-    def checked_preprocess(payload):
-        try:
-            for item in _payload_files(sketchpad, payload):
-                check_upload_header(item if isinstance(item, (bytes, bytearray, memoryview)) else item.path)
-            try:
-                return preprocess(payload)  # decodes the pixels once
-            except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:  # truncated, corrupt
-                detail = first_line(error, 80)
-                if "truncated" in detail.lower():  # Pillow: "image file is truncated (N bytes not processed)"
-                    detail = "the file ends before the image does"
-                raise preprocessing.InvalidCanvasError(
-                    f"The image could not be decoded ({detail}). Draw or upload it again.") from None
-        except preprocessing.CanvasError as error:
-            return {UNREADABLE_KEY: str(error)}
-
-    sketchpad.preprocess = checked_preprocess
-    return sketchpad
 
 
 class LoginGuard:
@@ -162,8 +70,6 @@ class LoginGuard:
             return len(self._failures) >= self.max_failures
 
     def __call__(self, user: str, password: str) -> bool:
-        import hmac
-
         if self.locked():
             self.refused += 1
             return False
@@ -173,136 +79,9 @@ class LoginGuard:
             with self._lock:
                 self._failures.append(self._clock())
                 if len(self._failures) == self.max_failures:
-                    print(f"{self.max_failures} wrong logins in {self.window_seconds:.0f} s: logins refused for "
-                          f"{self.window_seconds:.0f} s.")
+                    print(f"{self.max_failures} wrong logins in {self.window_seconds:.0f} s: "
+                          f"logins refused for {self.window_seconds:.0f} s.")
         return bool(right)
-
-
-class ModelsMissingError(MnistCompareError, FileNotFoundError):
-    """The saved models the demo needs are not there yet."""
-
-
-class DigitReader:
-    """Both models behind one thread-safe call.
-
-    The models are computed with NumPy from their saved weights (``models.numpy_inference``):
-    for one drawing ``benchmarks/demo_model_call.py`` measured 0.14 ms against 1.1 ms for a
-    TensorFlow function back to back, and 0.45 ms against 2.3 ms after a 5 ms pause, as a server
-    meets a drawing (a TensorFlow call hands the work to threads that have gone to sleep). A model
-    with layers the NumPy path does not cover is called through one TensorFlow function instead.
-
-    ``models`` maps names to Keras models, or to ``keras_archive.NumpyModel``s read from the saved
-    files without Keras (what ``from_saved`` does: the demo then never imports TensorFlow).
-
-    ``temperatures`` (name -> T, 1.0 for a name not given) calibrates what ``predict`` returns: each model's
-    probabilities ``p`` become ``softmax(log p / T)`` (``metrics.temperature_scale``), the same answer with
-    the confidence the validation set supports (``research.temperature_scaling`` fits T; ``from_saved``
-    reads it from ``calibration.json`` beside each model).
-    """
-
-    def __init__(self, models: dict, temperatures: dict | None = None):
-        from .keras_archive import NumpyModel
-
-        self.names = tuple(models)
-        self._models = models
-        self.temperatures = {name: float((temperatures or {}).get(name, 1.0)) for name in self.names}
-        keep_freed_memory()
-        self._numpy = {}
-        for name, model in models.items():
-            if isinstance(model, NumpyModel):
-                self._numpy[name] = model
-            else:
-                from .models import numpy_inference
-
-                self._numpy[name] = numpy_inference(model)
-        self._forward = None
-        if any(infer is None for infer in self._numpy.values()):
-            from . import import_tensorflow_quietly
-
-            import_tensorflow_quietly()
-            import tensorflow as tf
-
-            signature = [tf.TensorSpec(shape=(None, 28, 28, 1), dtype=tf.float32)]
-
-            @tf.function(input_signature=signature, reduce_retracing=True)
-            def forward(batch):
-                return [model(batch, training=False) for model in models.values()]
-
-            self._forward = forward
-        self._lock = threading.Lock()
-        self.predict(np.zeros((1, 28, 28, 1), dtype=np.float32))  # trace once, now
-
-    @property
-    def uses_numpy(self) -> bool:
-        return self._forward is None
-
-    @classmethod
-    def from_saved(cls, *, epochs: int | None = None, seed: int = config.FIRST_SEED,
-                   fast: bool | None = None) -> "DigitReader":
-        """Load ``models/<name>_seed<seed>/epochNN.keras`` for both models (sha256 checked first).
-
-        The files are read without Keras (``keras_archive.read_archive``); only when one holds a layer
-        that reader does not cover are both loaded with Keras (safe mode), TensorFlow imported then.
-        Each model's temperature comes from its ``calibration.json`` when that was fitted for this very
-        snapshot (``training.read_temperature``), else it is 1 (the probabilities as the model gives them).
-        """
-        from .keras_archive import read_archive
-        from .training import load_snapshot, read_temperature, snapshot_path, verify_snapshot
-
-        paths = config.output_paths(fast)
-        if epochs is None:
-            epochs = max(config.FAST_SNAPSHOT_EPOCHS if paths.fast else config.SNAPSHOT_EPOCHS)
-        models, run_dirs = {}, {}
-        for name in MODEL_NAMES:
-            run_dir = run_dirs[name] = paths.models / f"{name}_seed{seed}"
-            if not snapshot_path(run_dir, epochs).is_file():
-                raise ModelsMissingError(
-                    f"No saved {MODEL_TITLES[name]} at {snapshot_path(run_dir, epochs)}. Train the models first: "
-                    f"python -m mnist_compare run{' --fast' if paths.fast else ''}"
-                )
-            models[name] = read_archive(verify_snapshot(run_dir, epochs))  # checked against run.json's sha256
-        if any(model is None for model in models.values()):
-            from . import import_tensorflow_quietly
-
-            import_tensorflow_quietly()
-            models = {name: load_snapshot(run_dir, epochs) for name, run_dir in run_dirs.items()}
-        cls.limit_malloc_arenas()
-        return cls(models, {name: read_temperature(run_dir, epochs) for name, run_dir in run_dirs.items()})
-
-    @staticmethod
-    def limit_malloc_arenas(arenas: int = 2) -> bool:
-        """Let glibc's malloc use at most ``arenas`` arenas (``M_ARENA_MAX``); for a server, set before its threads start.
-
-        Every thread that runs a reading gets an arena of its own by default (up to 8 per core), and each
-        keeps the freed blocks ``keep_freed_memory`` asks it to keep: a burst of 100 concurrent readings took
-        the demo to 793-834 MB resident (3 runs), against 409-411 MB with 2 arenas set here (2 runs; 357 MB
-        when set before anything is imported), ``benchmarks/demo_startup.py``. Returns whether the setting
-        took effect (``False`` off glibc).
-        """
-        mallopt = _mallopt()
-        if mallopt is None:
-            return False
-        m_arena_max = -8
-        return bool(mallopt(m_arena_max, arenas))
-
-    def predict(self, batch: np.ndarray) -> dict[str, np.ndarray]:
-        """Probabilities of every model for a (N, 28, 28, 1) float32 batch, scaled by its temperature."""
-        batch = np.asarray(batch, dtype=np.float32)
-        if self._forward is None:
-            outputs = {name: infer(batch) for name, infer in self._numpy.items()}
-        else:
-            with self._lock:
-                raw = self._forward(batch)
-            outputs = {name: np.asarray(output) for name, output in zip(self.names, raw)}
-        return {name: self._calibrated(name, p) for name, p in outputs.items()}
-
-    def _calibrated(self, name: str, probabilities: np.ndarray) -> np.ndarray:
-        temperature = self.temperatures.get(name, 1.0)
-        if temperature == 1.0:
-            return probabilities
-        from .metrics import temperature_scale
-
-        return temperature_scale(probabilities, temperature)
 
 
 @dataclass
@@ -338,8 +117,6 @@ def _panel(image: np.ndarray, title: str, side: int = 140) -> Image.Image:
 @functools.lru_cache(maxsize=4)
 def title_font(size: int = 15):
     """A TrueType font for panel titles: DejaVu Sans when installed, else Pillow's own scalable font."""
-    from PIL import ImageFont
-
     for name in ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"):
         try:
             return ImageFont.truetype(name, size)
@@ -427,6 +204,201 @@ def _label_value(probabilities) -> dict | None:
     return {str(digit): float(p) for digit, p in enumerate(probabilities)}
 
 
+# -- the page's event handlers: plain functions of their inputs, bound by ``build_demo`` -------------
+def empty_outputs(names) -> list:
+    """What the page shows without a drawing: the invitation, no pictures, no answer in any model's Label."""
+    return [EMPTY_MESSAGE, None, None] + [None] * len(names)
+
+
+def shown(reading: Reading, names) -> list:
+    """What the page shows for one reading: the status, the two pictures and one Label per model."""
+    if not reading.ok:
+        return [reading.message, None, None] + [None] * len(names)
+    return [reading.message, reading.saliency_image, reading.steps_image] + [
+        _label_value(reading.probabilities[name]) for name in names]
+
+
+def respond_canvas(reader: DigitReader, read, text, method, state) -> list:
+    """One reading of the page's canvas (its ``submit``, and a change of the preprocessing).
+
+    ``text`` is the canvas's value (a PNG ``data:`` URL; "" or ``None`` once cleared) and ``state`` this
+    visitor's current drawing (``None`` before the first stroke and after Clear). Returns the page's outputs
+    (``shown``), then the new state, the "I drew a ..." choice and its note: emptied for a new drawing,
+    left as they are (``gr.skip()``) for a changed one.
+    """
+    import gradio as gr  # lazy: Gradio is loaded only where an app is built (by now it is)
+
+    try:
+        value = drawing_canvas.decode(text)
+    except CanvasError as error:
+        value = {UNREADABLE_KEY: str(error)}
+    if value is None:  # cleared: the next stroke starts a new drawing, with no label yet
+        return empty_outputs(reader.names) + [None, None, ""]
+    reading = read(reader, value, method, explain=True, polarity="dark_on_light")
+    new = not state
+    state = {"drawing": state["drawing"] if state else uuid.uuid4().hex, "canvas": text, "method": method,
+             "answers": {name: (int(np.argmax(p)), float(np.max(p)))
+                         for name, p in (reading.probabilities if reading.ok else {}).items()}}
+    return shown(reading, reader.names) + [state, None if new else gr.skip(), "" if new else gr.skip()]
+
+
+def respond_upload(reader: DigitReader, read, value, method) -> list:
+    """One reading of an image sent to the ``/predict`` API (a Sketchpad value, checked by
+    ``guard_uploads``); an empty one gets the invitation to draw."""
+    if value is None or (isinstance(value, dict) and UNREADABLE_KEY not in value
+                         and value.get("composite") is None and not value.get("layers")
+                         and value.get("background") is None):
+        return empty_outputs(reader.names)
+    return shown(read(reader, value, method, explain=True), reader.names)
+
+
+def save_label(collection, digit, state, session_hash) -> tuple[str, str | None]:
+    """Keep the visitor's current drawing (``state``) with the digit they said; returns the note and the
+    choice to show (``None`` when nothing was kept). ``collection`` is a ``collection.Collection`` or
+    ``None`` (nothing is kept); ``session_hash`` is Gradio's name for the visitor's session."""
+    if collection is None:
+        return "Drawings are not kept by this demo.", None
+    if not state:
+        return "Draw a digit first, then say which one it is.", None
+    try:
+        value = drawing_canvas.decode(state.get("canvas"))
+    except CanvasError:
+        value = None
+    result = collection.save(drawing_id=state.get("drawing"), session=session_key(session_hash),
+                             label=digit, value=value, method=state.get("method", DEFAULT_METHOD),
+                             answers=state.get("answers") or {})
+    return result.message, (digit if result.ok else None)
+
+
+def forget_label(collection, state, session_hash) -> tuple[str, None]:
+    """Delete the label of the visitor's current drawing ("Undo my label"); returns the note and no choice."""
+    if collection is None or not state:
+        return "There is no label to undo.", None
+    result = collection.forget(drawing_id=state.get("drawing"), session=session_key(session_hash))
+    return result.message, None
+
+
+class LabelEvents:
+    """The module's ``save_label`` and ``forget_label`` for one collection, as Gradio calls them: with the
+    event's request, whose ``session_hash`` names the visitor's session.
+
+    Gradio passes the request to the parameter annotated ``gr.Request``, found from the annotation object
+    itself; the annotations here are strings (``from __future__ import annotations``) and Gradio is not
+    imported yet, so ``build_demo`` sets them (``accept_requests``).
+    """
+
+    def __init__(self, collection=None):
+        self.collection = collection
+
+    def save_label(self, digit, state, request):
+        return save_label(self.collection, digit, state, request.session_hash)
+
+    def forget_label(self, state, request):
+        return forget_label(self.collection, state, request.session_hash)
+
+    @staticmethod
+    def accept_requests(request_type) -> None:
+        """Annotate the ``request`` parameter of both handlers with ``request_type`` (``gr.Request``)."""
+        for handler in (LabelEvents.save_label, LabelEvents.forget_label):
+            handler.__annotations__["request"] = request_type
+
+
+def bind(handler, *args, description: str = "") -> functools.partial:
+    """``handler`` with its first arguments given (the reader, the ``read`` function), as Gradio shows it:
+    under the handler's name (in Gradio's warnings), with ``description`` as its docstring (Gradio's API
+    page shows a function's docstring: without one it would show ``functools.partial``'s)."""
+    bound = functools.partial(handler, *args)
+    bound.__name__, bound.__doc__ = handler.__name__, description
+    return bound
+
+
+# -- the page ------------------------------------------------------------------------------------
+def _method_choices() -> list[tuple[str, str]]:
+    """The preprocessing radio's (label, value) pairs, the default and the original report's marked."""
+    notes = {DEFAULT_METHOD: " (default: how MNIST was made)", "bbox": " (original report)"}
+    return [(METHOD_LABELS[m] + notes.get(m, ""), m) for m in METHODS]
+
+
+def _drawing_column(collect: bool) -> dict:
+    """The left column: the canvas, the answer under it, the "I drew a ..." row (shown when ``collect``),
+    the preprocessing, and the hidden upload and button of the ``/predict`` API. Returns them by name."""
+    import gradio as gr  # lazy: Gradio is loaded only where an app is built
+
+    parts = {"sketch": gr.HTML(value="", html_template=drawing_canvas.CANVAS_HTML,
+                               css_template=drawing_canvas.CANVAS_CSS, js_on_load=drawing_canvas.CANVAS_JS,
+                               elem_id="canvas", apply_default_css=False, padding=False)}
+    # The answer sits right under the canvas, so on a phone it is in view while drawing.
+    parts["status"] = gr.Markdown(EMPTY_MESSAGE, elem_id="status")
+    parts["current"] = gr.State(None)
+    with gr.Group(visible=collect, elem_id="collect"):
+        parts["said"] = gr.Radio(choices=[str(d) for d in range(10)], value=None, label="I drew a ...",
+                                 elem_id="said")
+        with gr.Row():
+            parts["said_note"] = gr.Markdown("", elem_id="said-note")
+            parts["undo_label"] = gr.Button("Undo my label", size="sm", elem_id="undo-label", min_width=100)
+        gr.Markdown(f"<small>{KEPT_NOTE}</small>")
+    parts["method"] = gr.Radio(choices=_method_choices(), value=DEFAULT_METHOD, label="Preprocessing",
+                               elem_id="method")
+    # The /predict API: an image (a Sketchpad value, an upload) instead of the page's canvas.
+    parts["upload"] = guard_uploads(gr.Sketchpad(
+        label="Image", type="numpy", image_mode="RGBA", canvas_size=(400, 400), layers=False,
+        visible=False, elem_id="upload"))
+    parts["read_button"] = gr.Button("Read digit", visible=False, elem_id="read")
+    return parts
+
+
+def _answer_column(names) -> dict:
+    """The right column: one Label per model, "what the models look at" and the preprocessing steps."""
+    import gradio as gr  # lazy: Gradio is loaded only where an app is built
+
+    # One Label per model: the predicted digit on top, then bars for its three most likely
+    # digits (short enough for a phone; a plot per model cost about 3 ms of every request).
+    labels = []
+    with gr.Row():
+        for name in names:
+            labels.append(gr.Label(num_top_classes=3, label=f"{MODEL_TITLES[name]} reads",
+                                   elem_id=f"{name}-label", min_width=150))
+    # The pictures carry their own titles; a label drawn over them would hide the first.
+    gr.Markdown("**What the models look at**: blanking the bright parts of the 28x28 input lowers "
+                "the probability of the model's answer most.")
+    explanation = gr.Image(show_label=False, type="numpy", interactive=False, format="png",
+                           elem_id="saliency", buttons=[])
+    gr.Markdown("**Preprocessing steps**")
+    # PNG: lossless for the titles, and for a gray strip about 5x faster to encode than WebP.
+    steps = gr.Image(show_label=False, type="numpy", interactive=False, format="png", elem_id="steps",
+                     buttons=[])
+    return {"labels": labels, "explanation": explanation, "steps": steps}
+
+
+def _wire_events(parts: dict, reader: DigitReader, read, label_events: LabelEvents) -> None:
+    """Every event of the page, with its handler bound to ``reader``, ``read`` and the collection."""
+    canvas_handler = bind(respond_canvas, reader, read, description=CANVAS_API_DESCRIPTION)
+    outputs = [parts["status"], parts["explanation"], parts["steps"]] + parts["labels"]
+    # always_last: a drawing changed while its previous reading is pending is read once that one is
+    # done, with the canvas as it is then; nothing is dropped and the last answer is the canvas's.
+    canvas_inputs = [parts["sketch"], parts["method"], parts["current"]]
+    canvas_outputs = outputs + [parts["current"], parts["said"], parts["said_note"]]
+    # Each answer on the page is counted in the canvas's data-answered (and timed in data-answered-at),
+    # in the page itself, after the outputs are shown: the browser tests wait for it.
+    drawn = parts["sketch"].submit(canvas_handler, inputs=canvas_inputs, outputs=canvas_outputs,
+                                   api_name="read_canvas", trigger_mode="always_last", concurrency_limit=4,
+                                   concurrency_id="reading", show_progress="hidden")
+    drawn.then(None, js=drawing_canvas.ANSWERED_JS)
+    parts["method"].change(canvas_handler, inputs=canvas_inputs, outputs=canvas_outputs, api_name=False,
+                           trigger_mode="always_last", concurrency_limit=4, concurrency_id="reading",
+                           show_progress="hidden").then(None, js=drawing_canvas.ANSWERED_JS)
+    # Saving a label is its own event, with its own workers: a reading never waits for a save.
+    parts["said"].input(label_events.save_label, inputs=[parts["said"], parts["current"]],
+                        outputs=[parts["said_note"], parts["said"]], api_name="label",
+                        concurrency_limit=2, concurrency_id="collect", show_progress="hidden")
+    parts["undo_label"].click(label_events.forget_label, inputs=[parts["current"]],
+                              outputs=[parts["said_note"], parts["said"]], api_name="forget_label",
+                              concurrency_limit=2, concurrency_id="collect", show_progress="hidden")
+    parts["read_button"].click(bind(respond_upload, reader, read), inputs=[parts["upload"], parts["method"]],
+                               outputs=outputs, api_name=API_NAME, concurrency_limit=4,
+                               show_progress="hidden")
+
+
 def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs CNN, draw a digit",
                read=read_drawing, collection=None):
     """The Gradio app (not launched). ``reader`` defaults to the saved models.
@@ -441,69 +413,10 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
     ``collection`` (a ``collection.Collection``) adds the "I drew a ..." row: one click keeps the drawing
     with its label (``None``: nothing is asked and nothing is kept).
     """
-    import uuid
-
-    import gradio as gr
-
-    from . import canvas as drawing_canvas
-    from .collection import KEPT_NOTE, session_key
+    import gradio as gr  # lazy: Gradio is loaded only where an app is built
 
     reader = reader or DigitReader.from_saved()
-    empty = [EMPTY_MESSAGE, None, None] + [None] * len(reader.names)
-
-    def shown(reading: Reading) -> list:
-        """What the page shows for one reading: the status, the two pictures and one Label per model."""
-        if not reading.ok:
-            return [reading.message, None, None] + [None] * len(reader.names)
-        return [reading.message, reading.saliency_image, reading.steps_image] + [
-            _label_value(reading.probabilities[name]) for name in reader.names]
-
-    def respond_canvas(text, method, state):
-        """One reading of the page's canvas; ``state`` is this visitor's current drawing (for the label)."""
-        try:
-            value = drawing_canvas.decode(text)
-        except CanvasError as error:
-            value = {UNREADABLE_KEY: str(error)}
-        if value is None:  # cleared: the next stroke starts a new drawing, with no label yet
-            return empty + [None, None, ""]
-        reading = read(reader, value, method, explain=True, polarity="dark_on_light")
-        new = not state
-        state = {"drawing": state["drawing"] if state else uuid.uuid4().hex, "canvas": text, "method": method,
-                 "answers": {name: (int(np.argmax(p)), float(np.max(p)))
-                             for name, p in (reading.probabilities if reading.ok else {}).items()}}
-        return shown(reading) + [state, None if new else gr.skip(), "" if new else gr.skip()]
-
-    def save_label(digit, state, request: gr.Request):
-        if collection is None:
-            return "Drawings are not kept by this demo.", None
-        if not state:
-            return "Draw a digit first, then say which one it is.", None
-        try:
-            value = drawing_canvas.decode(state.get("canvas"))
-        except CanvasError:
-            value = None
-        result = collection.save(drawing_id=state.get("drawing"), session=session_key(request.session_hash),
-                                 label=digit, value=value, method=state.get("method", DEFAULT_METHOD),
-                                 answers=state.get("answers") or {})
-        return result.message, (digit if result.ok else None)
-
-    def forget_label(state, request: gr.Request):
-        if collection is None or not state:
-            return "There is no label to undo.", None
-        result = collection.forget(drawing_id=state.get("drawing"), session=session_key(request.session_hash))
-        return result.message, None
-
-    # The annotations are strings here (``from __future__ import annotations``): Gradio finds the request
-    # parameter from the annotation object itself.
-    save_label.__annotations__["request"] = forget_label.__annotations__["request"] = gr.Request
-
-    def respond_upload(value, method):
-        if value is None or (isinstance(value, dict) and UNREADABLE_KEY not in value
-                             and value.get("composite") is None and not value.get("layers")
-                             and value.get("background") is None):
-            return empty
-        return shown(read(reader, value, method, explain=True))
-
+    LabelEvents.accept_requests(gr.Request)
     # Every reading writes its images to Gradio's cache: files older than an hour are deleted
     # every hour, so a demo shared for days does not fill the disk.
     with gr.Blocks(title=title, delete_cache=(3600, 3600)) as demo:
@@ -511,73 +424,17 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
                     "the same 28x28 input each time you lift the pen, undo, redo or erase.")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=320):
-                sketch = gr.HTML(value="", html_template=drawing_canvas.CANVAS_HTML,
-                                 css_template=drawing_canvas.CANVAS_CSS, js_on_load=drawing_canvas.CANVAS_JS,
-                                 elem_id="canvas", apply_default_css=False, padding=False)
-                # The answer sits right under the canvas, so on a phone it is in view while drawing.
-                status = gr.Markdown(EMPTY_MESSAGE, elem_id="status")
-                current = gr.State(None)
-                with gr.Group(visible=collection is not None, elem_id="collect"):
-                    said = gr.Radio(choices=[str(d) for d in range(10)], value=None, label="I drew a ...",
-                                    elem_id="said")
-                    with gr.Row():
-                        said_note = gr.Markdown("", elem_id="said-note")
-                        undo_label = gr.Button("Undo my label", size="sm", elem_id="undo-label", min_width=100)
-                    gr.Markdown(f"<small>{KEPT_NOTE}</small>")
-                method = gr.Radio(
-                    choices=[(METHOD_LABELS[m] + (" (default: how MNIST was made)" if m == DEFAULT_METHOD
-                                                  else " (original report)" if m == "bbox" else ""), m)
-                             for m in METHODS],
-                    value=DEFAULT_METHOD, label="Preprocessing", elem_id="method",
-                )
-                # The /predict API: an image (a Sketchpad value, an upload) instead of the page's canvas.
-                upload = guard_uploads(gr.Sketchpad(
-                    label="Image", type="numpy", image_mode="RGBA", canvas_size=(400, 400), layers=False,
-                    visible=False, elem_id="upload"))
-                read_button = gr.Button("Read digit", visible=False, elem_id="read")
+                parts = _drawing_column(collection is not None)
             with gr.Column(scale=2, min_width=320):
-                # One Label per model: the predicted digit on top, then bars for its three most likely
-                # digits (short enough for a phone; a plot per model cost about 3 ms of every request).
-                labels = []
-                with gr.Row():
-                    for name in reader.names:
-                        labels.append(gr.Label(num_top_classes=3, label=f"{MODEL_TITLES[name]} reads",
-                                               elem_id=f"{name}-label", min_width=150))
-                # The pictures carry their own titles; a label drawn over them would hide the first.
-                gr.Markdown("**What the models look at**: blanking the bright parts of the 28x28 input lowers "
-                            "the probability of the model's answer most.")
-                explanation = gr.Image(show_label=False, type="numpy", interactive=False, format="png",
-                                       elem_id="saliency", buttons=[])
-                gr.Markdown("**Preprocessing steps**")
-                # PNG: lossless for the titles, and for a gray strip about 5x faster to encode than WebP.
-                steps = gr.Image(show_label=False, type="numpy", interactive=False, format="png", elem_id="steps",
-                                 buttons=[])
-        outputs = [status, explanation, steps] + labels
-        # always_last: a drawing changed while its previous reading is pending is read once that one is
-        # done, with the canvas as it is then; nothing is dropped and the last answer is the canvas's.
-        canvas_outputs = outputs + [current, said, said_note]
-        # Each answer on the page is counted in the canvas's data-answered (and timed in data-answered-at),
-        # in the page itself, after the outputs are shown: the browser tests wait for it.
-        sketch.submit(respond_canvas, inputs=[sketch, method, current], outputs=canvas_outputs,
-                      api_name="read_canvas", trigger_mode="always_last", concurrency_limit=4, concurrency_id="reading",
-                      show_progress="hidden").then(None, js=drawing_canvas.ANSWERED_JS)
-        method.change(respond_canvas, inputs=[sketch, method, current], outputs=canvas_outputs, api_name=False,
-                      trigger_mode="always_last", concurrency_limit=4, concurrency_id="reading",
-                      show_progress="hidden").then(None, js=drawing_canvas.ANSWERED_JS)
-        # Saving a label is its own event, with its own workers: a reading never waits for a save.
-        said.input(save_label, inputs=[said, current], outputs=[said_note, said], api_name="label",
-                   concurrency_limit=2, concurrency_id="collect", show_progress="hidden")
-        undo_label.click(forget_label, inputs=[current], outputs=[said_note, said], api_name="forget_label",
-                         concurrency_limit=2, concurrency_id="collect", show_progress="hidden")
-        read_button.click(respond_upload, inputs=[upload, method], outputs=outputs, api_name=API_NAME,
-                          concurrency_limit=4, show_progress="hidden")
+                parts.update(_answer_column(reader.names))
+        _wire_events(parts, reader, read, LabelEvents(collection))
     demo.queue(default_concurrency_limit=4, max_size=64)
     return demo
 
 
 def open_share_link(demo) -> str | None:
     """Open Gradio's share tunnel for a running demo; one line and ``None`` if it cannot."""
-    from gradio import networking
+    from gradio import networking  # lazy: Gradio is loaded only where an app is built or shared
 
     try:
         url = networking.setup_tunnel(
@@ -635,7 +492,8 @@ def sample_canvas(digit_image: np.ndarray, *, size: int = 400, scale: float = 0.
     ink = np.asarray(digit_image, dtype=np.float32)
     ink = ink / 255.0 if ink.max() > 1 else ink
     side = int(size * scale)
-    big = np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize((side, side), Image.Resampling.BILINEAR))
+    big = np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize((side, side),
+                                                                        Image.Resampling.BILINEAR))
     canvas = np.full((size, size, 4), 255, dtype=np.uint8)
     top = (size - side) // 2
     gray = 255 - big

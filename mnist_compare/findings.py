@@ -3,6 +3,8 @@ the overall conclusion and the conclusions of the chapter on what the models lea
 
 from __future__ import annotations
 
+from .numbering import anchor, ref, table_ref
+
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
 
 from . import registry
@@ -147,13 +149,18 @@ def _seed_counts(results: dict) -> str:
                      for count, names in sorted(groups.items(), reverse=True))
 
 
+#: The label of the verdicts table, which the findings refer to.
+VERDICTS_TABLE = "verdicts-table"
+
+
 def verdicts_markdown(results: dict) -> str:
     """Each claim of the original report, what was measured, and the verdict (with the legend of every word used)."""
     rows = verdicts_rows(results)
     used = dict.fromkeys(row[2] for row in rows)
     note = ("\n\nVerdicts: " + "; ".join(f"*{word}*: {VERDICTS[word]}" for word in used) + ". "
             f"Intervals are over {_seed_counts(results)}.")
-    return caption(results, f"The original report's {cite('original')} claims, tested") + "\n\n" + markdown_table(
+    title = anchor(VERDICTS_TABLE) + caption(results, f"The original report's {cite('original')} claims, tested")
+    return title + "\n\n" + markdown_table(
         ["Claim of the original report", "Measured", "Verdict"], rows) + note
 
 
@@ -311,7 +318,7 @@ def overall_conclusion_markdown(results: dict) -> str:
         title = "The CNN is more accurate, and only partly because it is bigger"
         verdict = (f": it {closes_phrase(closed)} ({gap_numbers(closed)}, paired by seed over its "
                    f"{plural(closed['seeds'], 'seed')}), so size explains part of the gap; the MLP controls with more compute or "
-                   "depth do not close it either (the controls of section 6.2).")
+                   f"depth do not close it either (the controls of section {ref('capacity-control')}).")
     else:
         title, verdict = "The CNN is more accurate, and not because it is bigger", ": size and compute do not close the gap."
     inside, total = parity_counts(results)
@@ -329,7 +336,7 @@ def overall_conclusion_markdown(results: dict) -> str:
         f"{ORIGINAL_STEPS[CANDIDATE] * results['config']['batch_size']:,} images (ours on "
         f"{results['provenance']['split_sizes']['train']:,}) and was validated on the test set. Its CNN has "
         f"{s[CANDIDATE]['parameters'] / s[BASELINE]['parameters']:.1f}× the MLP's parameters, not fewer; one gap and one "
-        "log were mistyped (section 8.2).",
+        f"log were mistyped (section {ref('original-errors')}).",
     ]
     shift = research["robustness"]["curves"]["shift"]
     if "cnn_gap" in shift:
@@ -377,10 +384,10 @@ def overall_conclusion_markdown(results: dict) -> str:
         + (f", CNN − MLP {pp(paired(cal[CANDIDATE]['ece'], cal[BASELINE]['ece']))} paired by seed"
            if "values" in cal[CANDIDATE]["ece"] and "values" in cal[BASELINE]["ece"] else "") + ". "
         + (temperature_abstract(research["temperature_scaling"]) + " " if "temperature_scaling" in research else "")
-        + f"Their confident mistakes are compared in section 7.3; section 7.4 gives the CNN's lead at each of "
+        + f"Their confident mistakes are compared in section {ref('calibration')}; section {ref('data-efficiency')} gives the CNN's lead at each of "
         f"{len(eff['sizes'])} training-set sizes and which of them is confounded by more epochs.")
     verdicts = verdicts_rows(results)
     counts = Counter(row[2] for row in verdicts)
-    lines.append("6. **The original's claims** (Table 1): " + ", ".join(f"{n} {word}" for word, n in counts.items())
+    lines.append(f"6. **The original's claims** ({table_ref(VERDICTS_TABLE, 'the verdicts table')}): " + ", ".join(f"{n} {word}" for word, n in counts.items())
                  + f", of {len(verdicts)}.")
     return "\n".join(lines)

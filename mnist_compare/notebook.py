@@ -10,6 +10,21 @@ and the notebook tests: live demos are launched, checked and closed).
 
 from __future__ import annotations
 
+from .data import load_mnist
+from .data import prepare_splits
+from .experiments import ensure_results as ensure
+from .experiments import package_versions
+from .experiments import read_results
+from .formatting import markdown_table
+from .plots import RC_PARAMS
+from .plots import save_figure
+from .training import DamagedArtefactError, results_disagreement, train_run, verify_snapshot
+from .training import load_model_file, snapshot_path
+from .training import read_temperature
+from .training import run_spec
+
+from .registry import BASELINE, CANDIDATE
+
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +89,6 @@ def setup() -> Context:
     import matplotlib.pyplot as plt
 
     import_tensorflow_quietly()
-    from .plots import RC_PARAMS
 
     plt.rcParams.update(RC_PARAMS)  # figures PAGE_WIDTH wide at 150 dpi: printed at their own font sizes
     fast = config.fast_mode()
@@ -93,8 +107,6 @@ def setup() -> Context:
 
 def versions_markdown() -> str:
     """The libraries this notebook runs with, as a Markdown table."""
-    from .experiments import package_versions
-    from .formatting import markdown_table
 
     rows = [[name, version or "not installed"] for name, version in package_versions().items()]
     return markdown_table(["Library", "Version"], rows)
@@ -102,20 +114,15 @@ def versions_markdown() -> str:
 
 def ensure_results(*, seed_count: int | None = None) -> dict:
     """``results.json`` if it holds the whole grid; otherwise train the missing runs and write it."""
-    from .experiments import ensure_results as ensure
 
     return ensure(seed_count=seed_count, fast=config.fast_mode(), show_progress=not headless(), train=not read_only())
 
 
-def ensure_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = config.FIRST_SEED,
+def ensure_models(names=(BASELINE, CANDIDATE), *, epochs: int | None = None, seed: int = config.FIRST_SEED,
                   fast: bool | None = None) -> dict:
     """The run folder of each named model of one seed; a run without the snapshot is trained first."""
     from tqdm.auto import tqdm
 
-    from .data import prepare_splits
-    from .training import run_spec
-    from .experiments import read_results
-    from .training import DamagedArtefactError, results_disagreement, train_run, verify_snapshot
 
     fast = config.fast_mode(fast)
     paths = config.output_paths(fast).make()
@@ -147,9 +154,8 @@ def ensure_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int 
     return run_dirs
 
 
-def load_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = config.FIRST_SEED) -> dict:
+def load_models(names=(BASELINE, CANDIDATE), *, epochs: int | None = None, seed: int = config.FIRST_SEED) -> dict:
     """Saved models of one seed at one snapshot; a missing run is trained first (with progress)."""
-    from .training import load_model_file, snapshot_path
 
     epochs = epochs or max(config.FAST_SNAPSHOT_EPOCHS if config.fast_mode() else config.SNAPSHOT_EPOCHS)
     # ensure_models has checked each snapshot's sha256 (or just trained and recorded it)
@@ -157,11 +163,11 @@ def load_models(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = 
             for name, run_dir in ensure_models(names, epochs=epochs, seed=seed).items()}
 
 
-def load_reader(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = config.FIRST_SEED):
+def load_reader(names=(BASELINE, CANDIDATE), *, epochs: int | None = None, seed: int = config.FIRST_SEED):
     """The demo's reader of the saved models of one seed: each model's confidences scaled by the temperature
     fitted on the validation set (its ``calibration.json``, when fitted for this snapshot; else unscaled)."""
-    from .demo import DigitReader
-    from .training import read_temperature
+    # lazy: the reader pulls in the demo's image code only when a notebook reads drawings
+    from .reader import DigitReader
 
     epochs = epochs or max(config.FAST_SNAPSHOT_EPOCHS if config.fast_mode() else config.SNAPSHOT_EPOCHS)
     run_dirs = ensure_models(names, epochs=epochs, seed=seed)
@@ -171,14 +177,12 @@ def load_reader(names=("mlp", "cnn"), *, epochs: int | None = None, seed: int = 
 
 def save_and_show(fig, name: str) -> None:
     """Write the figure to ``figures/<name>.png`` (FAST outputs elsewhere); Jupyter shows it."""
-    from .plots import save_figure
 
     save_figure(fig, name, fast=config.fast_mode())
 
 
 def test_images(count: int = 10):
     """The first ``count`` images and labels of the MNIST test set (uint8, as published)."""
-    from .data import load_mnist
 
     _, (x_test, y_test) = load_mnist()
     return x_test[:count], y_test[:count]
@@ -210,6 +214,7 @@ def show_demo(app, *, share: bool = False, screenshot: Path | None = None) -> No
     """
     from IPython.display import Image, display
 
+    # lazy: Gradio takes seconds to import; only the demo notebooks launch it
     from . import demo
 
     if not headless():

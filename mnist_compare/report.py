@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
-from . import config, storage
+from . import config, numbering, storage
 from .findings import abstract_markdown, overall_conclusion_markdown, verdicts_markdown
 from .formatting import provenance_line
 from .errors import MnistCompareError, first_line
@@ -210,8 +210,10 @@ def _contents(toc: list, pages: dict | None) -> str:
     return f'<div class="report-toc">\n<h2>Contents</h2>\n<ul>\n{items}\n</ul>\n</div>'
 
 
-#: A table rendered by ``tables``: a bold title line, a blank line, then the table.
-TABLE_TITLE = re.compile(r"^\*\*(?!Table \d)([^\n]+?)\*\*((?: \[[^\n]*\])?\s*\n\s*\n\s*\|)", re.M)
+#: A table the package renders: a bold title line (after the anchor that labels it, if the text refers to it),
+#: a blank line, then the table.
+TABLE_TITLE = re.compile(r'^(?:<a id="([a-z0-9-]+)"></a>\n)?\*\*(?!Table \d)([^\n]+?)\*\*((?: \[[^\n]*\])?\s*\n\s*\n\s*\|)',
+                         re.M)
 
 
 def _joined(value):
@@ -219,13 +221,14 @@ def _joined(value):
     return "".join(value) if isinstance(value, list) else value
 
 
-def number_figures_and_tables(cells: list) -> list:
+def number_figures_and_tables(cells: list, tables: dict | None = None) -> list:
     """Number the report's figures and tables in order of appearance.
 
     A figure is a code cell whose ``caption`` metadata (set in the notebook) describes its image: the image
     and "**Figure N.** caption" become one ``<figure>`` (one block on paper: never a caption without its
     picture). A table is a Markdown output that opens with a bold title and a table (what ``tables``
-    renders): its title becomes "**Table N.** title", for every such table of the output.
+    renders): its title becomes "**Table N.** title", for every such table of the output; ``tables``, if
+    given, receives "Table N" for each labelled table (label -> text), for the references to it.
     """
     figures, tables_seen = 0, 0
     for cell in cells:
@@ -239,7 +242,12 @@ def number_figures_and_tables(cells: list) -> list:
                 def numbered(m):
                     nonlocal tables_seen
                     tables_seen += 1
-                    return f"**Table {tables_seen}.** **{m.group(1)}**{m.group(2)}"
+                    label = m.group(1)
+                    first = bool(label) and tables is not None and label not in tables
+                    if first:
+                        tables[label] = f"Table {tables_seen}"  # a table shown twice: the first is the one cited
+                    anchor = numbering.anchor(label) if first else ""
+                    return f"{anchor}**Table {tables_seen}.** **{m.group(2)}**{m.group(3)}"
 
                 data["text/markdown"] = TABLE_TITLE.sub(numbered, text)
             if caption and "image/png" in data:
@@ -295,18 +303,10 @@ APPENDICES = {
     "D": "Per-class precision, recall and F1",
     "E": "The source of the builders, the training step and the preprocessing",
 }
-SOURCE_APPENDIX_KEY = "E"
+SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
+#: The chapter that describes the models and their training (the source appendix points to it).
+METHODS_LABEL = "mlp"
 SOURCE_APPENDIX = f"Appendix {SOURCE_APPENDIX_KEY}. {APPENDICES[SOURCE_APPENDIX_KEY]}"
-#: A numbered section heading of a chapter: "## 6.4 User-like drawings".
-SECTION_HEADING = re.compile(r"^(##) (\d+)\.(\d+) (?:Appendix: )?(.*)$", re.M)
-#: Where the text refers to a section by its number.
-SECTION_REFERENCE = re.compile(r"(\bsections? |\bin |\()(\d+\.\d+)\b")
-#: A chapter's title: "# 6. The original report's claims, tested".
-CHAPTER_HEADING = re.compile(r"^# (\d+)\. ", re.M)
-#: Where the text refers to chapters by number: "chapter 4", "chapters 2 and 3".
-CHAPTER_REFERENCE = re.compile(r"\b[Cc]hapters? \d+(?:(?:, | and | or |-|–)\d+)*\b")
-
-
 def appendix_key(cell) -> str | None:
     """The appendix a cell belongs to in the report (``None``: the chapter where it stands)."""
     if APPENDIX_TAG in cell.metadata.get("tags", []):
@@ -317,57 +317,19 @@ def appendix_key(cell) -> str | None:
     return key
 
 
-def section_numbers(notebooks) -> dict:
-    """Old section number -> the number it gets in the report: the sections left in a chapter are numbered
-    again in order (a section moved to an appendix or kept for the notebook leaves no gap), and sections moved
-    to an appendix are numbered within it (A.1, A.2, ...). A notebook whose title ("# N. ...") is kept for
-    the notebook only continues the chapter before it, so two notebooks can make one chapter of the report;
-    chapters are numbered again too (key ``"chapter N"``)."""
-    numbers, counts = {}, {}
-    chapter = 0
-    for nb in notebooks:
-        old_chapter = None
-        for cell in nb.cells:
-            if cell.cell_type != "markdown" or appendix_key(cell):
-                continue
-            title = CHAPTER_HEADING.search(cell.source)
-            if title:
-                old_chapter = title.group(1)
-                chapter += 1
-                numbers[f"chapter {old_chapter}"] = str(chapter)
-                break
-        for cell in nb.cells:
-            if cell.cell_type != "markdown":
-                continue
-            key = appendix_key(cell) or str(max(chapter, 1))
-            for match in SECTION_HEADING.finditer(cell.source):
-                if old_chapter is None and not appendix_key(cell):
-                    numbers.setdefault(f"chapter {match.group(2)}", str(max(chapter, 1)))
-                counts[key] = counts.get(key, 0) + 1
-                numbers[f"{match.group(2)}.{match.group(3)}"] = f"{key}.{counts[key]}"
-    return numbers
-
-
-def _renumber(text: str, numbers: dict) -> str:
-    def heading(m):
-        title = m.group(4)[:1].upper() + m.group(4)[1:]
-        return f"{m.group(1)} {numbers.get(f'{m.group(2)}.{m.group(3)}', f'{m.group(2)}.{m.group(3)}')} {title}"
-
-    def chapters(m):
-        return re.sub(r"\d+", lambda n: numbers.get(f"chapter {n.group(0)}", n.group(0)), m.group(0))
-
-    text = SECTION_HEADING.sub(heading, text)
-    text = CHAPTER_HEADING.sub(lambda m: f"# {numbers.get(f'chapter {m.group(1)}', m.group(1))}. ", text)
-    text = CHAPTER_REFERENCE.sub(chapters, text)
-    return SECTION_REFERENCE.sub(lambda m: m.group(1) + numbers.get(m.group(2), m.group(2)), text)
-
-
-def _renumber_outputs(cell, numbers: dict) -> None:
+def _resolve_outputs(cell, numbers: dict, tables: dict | None = None) -> None:
+    """The links to labels in a code cell's Markdown outputs, resolved (``numbering.resolve``)."""
     for output in cell.get("outputs", []):
         data = output.get("data", {})
         if "text/markdown" in data:
-            text = data["text/markdown"]
-            data["text/markdown"] = _renumber(_joined(text), numbers)
+            data["text/markdown"] = numbering.resolve(_joined(data["text/markdown"]), numbers, tables)
+
+
+def _resolve_cell(cell, numbers: dict, tables: dict | None = None) -> None:
+    if cell.cell_type == "markdown":
+        cell.source = numbering.resolve(cell.source, numbers, tables)
+    else:
+        _resolve_outputs(cell, numbers, tables)
 
 
 def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict | None = None,
@@ -393,9 +355,12 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
     setup_source = next((cell.source for nb in notebooks for cell in nb.cells if cell.cell_type == "code"
                          and cell.source.startswith(SETUP_MARKER)), None)
     kept = [remover.preprocess(copy.deepcopy(nb), {})[0] for nb in notebooks]
-    numbers = section_numbers(kept)
+    for nb in notebooks:
+        for cell in nb.cells:
+            appendix_key(cell)  # an unknown appendix is an error
+    numbers = numbering.report_numbers(notebooks)
     for cell in glance:
-        _renumber_outputs(cell, numbers)
+        _resolve_outputs(cell, numbers)
     cells, appendices = [], {key: [] for key in APPENDICES}
     for index, nb in enumerate(kept, start=1):
         first_markdown = True
@@ -403,7 +368,8 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
             cell = copy.deepcopy(cell)
             key = appendix_key(cell)
             if cell.cell_type == "markdown":
-                cell.source = _renumber(BADGE_PATTERN.sub("", cell.source).replace("\n\n\n", "\n\n"), numbers)
+                source = BADGE_PATTERN.sub("", cell.source).replace("\n\n\n", "\n\n")
+                cell.source = numbering.resolve(numbering.renumber_headings(source, numbers), numbers)
                 if key is None:
                     cell.source = _anchor_headings(cell.source, f"s{index}", toc, first=first_markdown, new_page=False)
                     first_markdown = False
@@ -411,7 +377,7 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
                 cell.source = "\n".join(line for line in cell.source.splitlines()
                                         if not line.startswith("# NBVAL_"))
                 cell.outputs = without_plumbing(cell.get("outputs", []))
-                _renumber_outputs(cell, numbers)
+                _resolve_outputs(cell, numbers)
             (appendices[key] if key else cells).append(cell)
     first_appendix = next((key for key, moved in appendices.items() if moved), None)
     for key, moved in appendices.items():
@@ -419,8 +385,10 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
             continue
         heading = f"# Appendix {key}. {APPENDICES[key]}"
         if key == SOURCE_APPENDIX_KEY:
+            methods = numbers.get(METHODS_LABEL)
             heading += ("\n\nThe code a reader may want to check, as the package defines it: the two builders, "
-                        "the training step and the preprocessing of a drawing (chapter 2 describes them).")
+                        "the training step and the preprocessing of a drawing"
+                        + (f" (chapter [{methods}](#{METHODS_LABEL}) describes them)." if methods else "."))
         # The appendices start on a new page after the references, then run on like the chapters.
         cells.append(new_markdown_cell(_anchor_headings(heading, f"appendix{key}", toc, first=True,
                                                         new_page=key == first_appendix)))
@@ -428,7 +396,13 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
             if cell.cell_type == "markdown":
                 cell.source = _anchor_headings(cell.source, f"appendix{key}", toc, first=False)
             cells.append(cell)
-    cells = number_figures_and_tables(glance + cells)
+    tables: dict = {}
+    cells = number_figures_and_tables(glance + cells, tables)
+    try:
+        for cell in cells:
+            _resolve_cell(cell, numbers, tables)  # a link to what the report does not hold is an error here
+    except ValueError as error:
+        raise ReportError(str(error)) from None
     if setup_source and include_code:
         appendix = (f"# {SETUP_APPENDIX}\n\nEvery notebook starts with this cell. It makes the package "
                     "importable (in Colab it clones the repository and installs `requirements.txt`), then "

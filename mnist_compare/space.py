@@ -6,7 +6,8 @@ and ``GRADIO_SERVER_PORT=7860``; the demo listens exactly there. Unset, the addr
 ``python -m mnist_compare demo`` instead, which listens on 127.0.0.1 only.
 
 The demo is ``demo.build_demo()`` with the labelled drawings kept (``space_collection``) and the
-shipped seed-0 models in ``models/`` (read with NumPy: TensorFlow is never imported), served by ``demo.launch_demo`` until the process is stopped.
+shipped seed-0 models in ``models/`` (read with NumPy: TensorFlow is never imported), served by
+``demo.launch_demo`` until the process is stopped.
 The confidences it shows are temperature-scaled by each model's ``calibration.json`` when it is there and
 was fitted for the shipped snapshot (``DigitReader.from_saved``); without it they are the models' own.
 A Space stops it with SIGTERM, which closes the server and exits with code 0. An expected failure
@@ -20,7 +21,10 @@ import signal
 import sys
 from collections.abc import Mapping
 
+from . import demo
+from .collection import ENV_DB, Collection, default_path
 from .errors import MnistCompareError, SettingError, first_line
+from .training import DamagedArtefactError
 
 #: The variables Gradio reads for its address, and that a Space sets.
 ENV_HOST = "GRADIO_SERVER_NAME"
@@ -56,8 +60,6 @@ ENV_COLLECT = "MNIST_COMPARE_COLLECT"
 def space_collection(environ: Mapping[str, str] | None = None):
     """The labelled drawings' database (``collection.default_path``: ``$MNIST_COMPARE_DRAWINGS_DB``, else
     ``reports/drawings.sqlite``), or ``None`` when ``MNIST_COMPARE_COLLECT`` is off."""
-    from .collection import ENV_DB, Collection, default_path
-
     environ = os.environ if environ is None else environ
     if (environ.get(ENV_COLLECT) or "1").strip().lower() in ("0", "false", "no", "off"):
         return None
@@ -81,9 +83,6 @@ def launch_space(environ: Mapping[str, str] | None = None) -> int:
     Returns the exit code: 0 when stopped (SIGTERM or Ctrl+C), 2 after an expected failure, which is
     printed as one line (``error: ...``) on stderr, never as a traceback.
     """
-    from . import demo
-    from .training import DamagedArtefactError
-
     _stop_on_sigterm()
     app = None
     try:
@@ -95,7 +94,8 @@ def launch_space(environ: Mapping[str, str] | None = None) -> int:
         try:
             demo.launch_demo(app, host=host, port=port, block=True)
         except OSError as error:  # Gradio: "Cannot find empty port in range: 7860-7860. You can specify ..."
-            raise SettingError(f"Cannot serve the demo on {host}:{port} ({first_line(error).split('. ')[0]}); "
+            reason = first_line(error).split('. ')[0]
+            raise SettingError(f"Cannot serve the demo on {host}:{port} ({reason}); "
                                f"the port is taken or the address is not this machine's: set {ENV_PORT} "
                                f"or {ENV_HOST}.") from None
     except KeyboardInterrupt:  # stopped before the server was up (launch_demo closes a running one itself)

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from mnist_compare import config, report
+from mnist_compare import config, numbering, report
 from mnist_compare.browser import chromium_path
 from mnist_compare.metrics import format_mean_std
 
@@ -231,19 +231,24 @@ def test_the_html_folds_each_cells_code_and_the_no_code_html_has_none(tmp_path):
     assert "report-code" not in re.sub(r"<style.*?</style>", "", without.read_text(encoding="utf-8"), flags=re.S)
 
 
+def labelled(label, heading, text="", **metadata):
+    """A heading cell labelled the way the notebooks label theirs, with ``text`` after it."""
+    return new_markdown_cell(f'<a id="{label}"></a>\n{heading}' + (f"\n\n{text}" if text else ""), **metadata)
+
+
 def test_sections_move_to_appendices_and_are_numbered_again_with_the_references():
     chapter = new_notebook(cells=[
-        new_markdown_cell("# 1. Intro"),
-        new_markdown_cell("## 1.1 Cost\n\nWhat it costs.", metadata={"appendix": "C"}),
-        new_markdown_cell("## 1.2 Data\n\nAs section 1.4 shows, and the costs (1.1)."),
-        new_markdown_cell("## 1.3 Notebook only", metadata={"tags": ["remove-cell"]}),
-        new_markdown_cell("## 1.4 Appendix: a better model", metadata={"appendix": "B"}),
-        new_markdown_cell("## 1.5 Conclusions")])
+        labelled("intro", "# 1. Intro"),
+        labelled("cost", "## 1.1 Cost", "What it costs.", metadata={"appendix": "C"}),
+        labelled("data", "## 1.2 Data", "As section [1.4](#better) shows, and the costs ([1.1](#cost))."),
+        labelled("only", "## 1.3 Notebook only", metadata={"tags": ["remove-cell"]}),
+        labelled("better", "## 1.4 Appendix: a better model", metadata={"appendix": "B"}),
+        labelled("end", "## 1.5 Conclusions")])
     combined = report.combine([chapter], RESULTS, include_code=False)
     sources = [cell.source for cell in combined.cells[2:]]
     text = "\n".join(sources)
     assert "## 1.1 Data" in text and "## 1.2 Conclusions" in text, "the chapter's sections close ranks"
-    assert "As section B.1 shows, and the costs (C.1)." in text, "references follow their sections"
+    assert "As section [B.1](#better) shows, and the costs ([C.1](#cost))." in text, "references follow their labels"
     assert "## B.1 A better model" in text and "## C.1 Cost" in text
     order = [next(i for i, source in enumerate(sources) if marker in source)
              for marker in ("## 1.2 Conclusions", "# Appendix B.", "## B.1", "# Appendix C.", "## C.1")]
@@ -253,25 +258,52 @@ def test_sections_move_to_appendices_and_are_numbered_again_with_the_references(
     assert entries[-2:] == ["Appendix C. " + report.APPENDICES["C"], "C.1 Cost"]
 
 
+def test_a_reference_to_a_section_the_report_leaves_out_is_an_error():
+    chapter = new_notebook(cells=[
+        labelled("intro", "# 1. Intro", "See section [1.1](#only)."),
+        labelled("only", "## 1.1 Notebook only", metadata={"tags": ["remove-cell"]})])
+    with pytest.raises(report.ReportError, match="#only"):
+        report.combine([chapter], RESULTS, include_code=False)
+
+
 def test_a_notebook_without_its_title_continues_the_chapter_before_it():
     """Two notebooks make one chapter when the second's title is kept for the notebook: its sections and the
     chapters after it are numbered again, and so are the text's references to them."""
-    def notebook(*sources, untitled=False):
-        cells = [new_markdown_cell(text) for text in sources]
+    def notebook(*cells, untitled=False):
         if untitled:
             cells[0].metadata["tags"] = ["remove-cell"]
-        return new_notebook(cells=cells)
+        return new_notebook(cells=list(cells))
 
-    notebooks = [notebook("# 1. Intro", "## 1.1 Data"), notebook("# 2. MLP", "## 2.1 The MLP"),
-                 notebook("# 3. CNN", "## 3.1 The CNN\n\nAs in section 2.1 and chapter 2.", untitled=True),
-                 notebook("# 4. Comparison", "## 4.1 Table\n\nChapters 2 and 3 give the models; see (3.1).")]
+    notebooks = [notebook(labelled("intro", "# 1. Intro"), labelled("data", "## 1.1 Data")),
+                 notebook(labelled("mlp", "# 2. MLP"), labelled("the-mlp", "## 2.1 The MLP")),
+                 notebook(labelled("cnn", "# 3. CNN"),
+                          labelled("the-cnn", "## 3.1 The CNN", "As in section [2.1](#the-mlp) and chapter [2](#mlp)."),
+                          untitled=True),
+                 notebook(labelled("comparison", "# 4. Comparison"),
+                          labelled("table", "## 4.1 Table",
+                                   "Chapters [2](#mlp) and [3](#cnn) give the models; see ([3.1](#the-cnn)).")),
+                 ]
     combined = report.combine(notebooks, RESULTS)
     body = "\n".join(cell.source for cell in combined.cells[2:])
     assert "## 2.2 The CNN" in body and "## 3.1" not in body.replace("## 3.1 Table", "")
     assert "# 3. Comparison" in body and "# 4." not in body and "# 3. CNN" not in body
     assert "## 3.1 Table" in body
-    assert "Chapters 2 and 2 give the models; see (2.2)." in body
-    assert "As in section 2.1 and chapter 2." in body
+    assert "Chapters [2](#mlp) and [2](#cnn) give the models; see ([2.2](#the-cnn))." in body
+    assert "As in section [2.1](#the-mlp) and chapter [2](#mlp)." in body
+
+
+def test_a_labelled_table_is_cited_by_its_number():
+    verdicts = '<a id="verdicts-table"></a>\n**Verdicts**\n\n| a |\n|---|\n| 1 |\n'
+    first = new_code_cell("tables.other(results)")
+    first.outputs = [{"output_type": "display_data", "metadata": {},
+                      "data": {"text/markdown": "**Other**\n\n| b |\n|---|\n| 2 |\n"}}]
+    cited = new_code_cell("findings.verdicts_markdown(results)")
+    cited.outputs = [{"output_type": "display_data", "metadata": {}, "data": {"text/markdown": verdicts}}]
+    tables = {}
+    report.number_figures_and_tables([first, cited], tables)
+    assert tables == {"verdicts-table": "Table 2"}
+    assert numbering.resolve("the claims ([the verdicts table](#verdicts-table))", {}, tables) == (
+        "the claims ([Table 2](#verdicts-table))")
 
 
 def test_every_titled_table_of_an_output_gets_a_number():

@@ -12,7 +12,7 @@ from ..formatting import caption
 from .base import extra_runs
 from .base import extra_summary
 from ..metrics import format_mean_std
-from . import architectures
+from .architectures import forward_macs as recorded_macs
 from .base import gain_detected
 from .base import gap_closed
 from ..formatting import join_numbers
@@ -65,7 +65,7 @@ def architecture_controls_markdown(results: dict) -> str:
     rows = []
 
     def add(name, parameters, block, seeds, epochs):
-        macs = architectures.forward_macs(results, name)
+        macs = recorded_macs(results, name)
         rows.append([registry.table_label(name), f"{parameters:,}", f"{macs / 1e3:,.0f}k", str(seeds), str(epochs),
                      format_mean_std(block["test_accuracy"], percent=True),
                      format_mean_std(block["accuracy_gap"], percent=True)])

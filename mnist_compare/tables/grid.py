@@ -1,6 +1,8 @@
 """The experiment grid: per-model tables, the 5/10-epoch comparison, intervals, McNemar, conclusions."""
 from __future__ import annotations
 
+from ..numbering import ref
+
 from ..registry import BASELINE, CANDIDATE, COMPARISON_KEY
 from ..formatting import caption
 from ..formatting import diff_text
@@ -112,11 +114,11 @@ def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: b
         text = ("For both models the sampling standard deviation of one run is at least as large as the standard "
                 "deviation over seeds (itself a rough estimate from a few seeds): another test set of the same size "
                 "would move a run's accuracy about as much as another seed does, or more. The CNN − MLP difference is measured on the same images for both models (the paired tests of "
-                "section 4.2), which removes most of the sampling error from the comparison.")
+                f"section {ref('paired-tests')}), which removes most of the sampling error from the comparison.")
     else:
         text = (f"The sampling standard deviation of one run is larger than the standard deviation over seeds for: "
                 f"{', '.join(larger) or 'neither model'}. The CNN − MLP difference is measured on the same images for "
-                "both models (the paired tests of section 4.2).")
+                f"both models (the paired tests of section {ref('paired-tests')}).")
     runs = (caption(results, f"Test accuracy per run after {epochs} epochs, with the test-set sampling error "
                              f"(Wilson {cite('wilson1927')} 95% interval, {n:,} images)") + "\n\n"
             + markdown_table(["Model", "Seed", "Test accuracy (%)", "95% interval of this run (%)"], rows) + "\n\n")

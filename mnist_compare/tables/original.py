@@ -6,6 +6,8 @@ results.json.
 """
 from __future__ import annotations
 
+from ..numbering import ref
+
 from ..registry import BASELINE, CANDIDATE
 from ..formatting import caption
 from ..references import cite
@@ -101,7 +103,7 @@ def parity_markdown(results: dict) -> str:
                     shown += "*"
                     notes.append(f"\\* Corrected: the original's table prints "
                                  f"{_original(ORIGINAL[epochs][name][key], percent, digits)}, a typing error; its "
-                                 f"own numbers give {_original(original, percent, digits)} (section 8.2).")
+                                 f"own numbers give {_original(original, percent, digits)} (section {ref('original-errors')}).")
                 rows.append([epochs, label, name.upper(), shown,
                              format_mean_std(ours, percent=percent, digits=digits),
                              f"{_original(min(values), percent, digits)} – {_original(max(values), percent, digits)}",
@@ -133,7 +135,8 @@ def original_errors_markdown(results: dict) -> str:
         ["Its 5-epoch MLP gap: printed 0.0121, tabled 1.31%",
          f"{100 * o5['train_accuracy']:.2f}% − {100 * o5['test_accuracy']:.2f}% = {100 * true_gap:.2f} pp, "
          "as printed; the table's 1.31% (and its −0.22% difference) is a typing error.",
-         f"Every table is computed from the recorded runs, never typed by hand; the comparison of section 8.1 uses "
+         f"Every table is computed from the recorded runs, never typed by hand; the comparison of section "
+         f"{ref('original-numbers')} uses "
          f"the corrected {100 * ORIGINAL_PRINTED_MLP_GAP:.2f}."],
         ["Its 10-epoch CNN log repeats the MLP's val_loss",
          "The CNN's val_loss column (0.1223, 0.0883, 0.0825, …) is the MLP's, digit for digit, next to CNN "
@@ -142,7 +145,7 @@ def original_errors_markdown(results: dict) -> str:
         ["\"The CNN has fewer parameters\" (5.2, 5.4)",
          f"The CNN has {cnn_p:,} parameters, the MLP {mlp_p:,}: {cnn_p / mlp_p:.1f}× more, almost all in the "
          "dense layer after the convolution.",
-         "Counted from the built models (chapters 2-4)."],
+         f"Counted from the built models (chapters {ref('mlp')}-{ref('comparison')})."],
         ["\"The CNN needs one-hot labels\" (4.1)",
          "One-hot labels with categorical_crossentropy and integer labels with sparse_categorical_crossentropy "
          "are the same loss; the label format has nothing to do with the architecture.",
