@@ -45,8 +45,14 @@ def variants():
         def convolution_op(self, inputs, kernel):
             kernel_h, kernel_w, channels, filters = kernel.shape
             out_h, out_w = inputs.shape[1] - kernel_h + 1, inputs.shape[2] - kernel_w + 1
-            patches = ops.concatenate([inputs[:, i:i + out_h, j:j + out_w, :]
-                                       for i in range(kernel_h) for j in range(kernel_w)], axis=-1)
+            patches = ops.concatenate(
+                [
+                    inputs[:, i : i + out_h, j : j + out_w, :]
+                    for i in range(kernel_h)
+                    for j in range(kernel_w)
+                ],
+                axis=-1,
+            )
             flat = ops.reshape(patches, (-1, kernel_h * kernel_w * channels))
             product = ops.matmul(flat, ops.reshape(kernel, (kernel_h * kernel_w * channels, filters)))
             return ops.reshape(product, (-1, out_h, out_w, filters))
@@ -65,23 +71,38 @@ def variants():
         def convolution_op(self, inputs, kernel):
             kernel_h, kernel_w = kernel.shape[:2]
             out_h, out_w = inputs.shape[1] - kernel_h + 1, inputs.shape[2] - kernel_w + 1
-            terms = [inputs[:, i:i + out_h, j:j + out_w, :] * kernel[i, j, 0]
-                     for i in range(kernel_h) for j in range(kernel_w)]
+            terms = [
+                inputs[:, i : i + out_h, j : j + out_w, :] * kernel[i, j, 0]
+                for i in range(kernel_h)
+                for j in range(kernel_w)
+            ]
             return sum(terms[1:], terms[0])
 
     def cnn(front):
-        return keras.Sequential([keras.Input((28, 28, 1)), *front, layers.Flatten(),
-                                 layers.Dense(100, activation="relu"), layers.Dense(10, activation="softmax")])
+        return keras.Sequential(
+            [
+                keras.Input((28, 28, 1)),
+                *front,
+                layers.Flatten(),
+                layers.Dense(100, activation="relu"),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
 
     return {
         "current (PatchConv2D, ReshapeMaxPooling2D)": lambda: models.build_model("cnn", fast_ops=True),
-        "previous: interleaved im2col, reduce-max gradient": lambda: cnn([InterleavedPatchConv2D(32, 3, activation="relu"),
-                                                                       ReduceMaxPooling(2)]),
-        "pooling by strided-slice maxima": lambda: cnn([models.PatchConv2D(32, 3, activation="relu"), SlicePooling(2)]),
-        "pooling before bias and ReLU": lambda: cnn([models.PatchConv2D(32, 3, use_bias=False), SlicePooling(2),
-                                                     BiasReLU()]),
-        "convolution as broadcast multiply-adds": lambda: cnn([BroadcastConv2D(32, 3, activation="relu"),
-                                                               models.ReshapeMaxPooling2D(2)]),
+        "previous: interleaved im2col, reduce-max gradient": lambda: cnn(
+            [InterleavedPatchConv2D(32, 3, activation="relu"), ReduceMaxPooling(2)]
+        ),
+        "pooling by strided-slice maxima": lambda: cnn(
+            [models.PatchConv2D(32, 3, activation="relu"), SlicePooling(2)]
+        ),
+        "pooling before bias and ReLU": lambda: cnn(
+            [models.PatchConv2D(32, 3, use_bias=False), SlicePooling(2), BiasReLU()]
+        ),
+        "convolution as broadcast multiply-adds": lambda: cnn(
+            [BroadcastConv2D(32, 3, activation="relu"), models.ReshapeMaxPooling2D(2)]
+        ),
     }
 
 
@@ -109,7 +130,10 @@ def main() -> None:
     first = next(iter(seconds.values()))
     for label, values in seconds.items():
         ratio = statistics.median(v / f for v, f in zip(values, first))
-        print(f"{label:45s} {statistics.median(values) / STEPS * 1e3:6.3f} ms/step   x{ratio:.2f} of the current step")
+        print(
+            f"{label:45s} {statistics.median(values) / STEPS * 1e3:6.3f} ms/step   x{ratio:.2f} of the "
+            f"current step"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""What keeping the visitors' drawings costs: a reading with collection on and off, a save, the database's size.
+"""What keeping the visitors' drawings costs: a reading with collection on and off, a save, the database's
+size.
 
 ``python benchmarks/demo_collection.py [--readings 200] [--drawings 1000]``
 
@@ -33,8 +34,10 @@ from mnist_compare import browser, canvas, collection, demo  # noqa: E402
 
 
 def drawing(digit: int, rng) -> np.ndarray:
-    strokes = [[(x + rng.normal(0, 0.01), y + rng.normal(0, 0.01)) for x, y in stroke]
-               for stroke in browser.DIGIT_STYLES[digit][int(rng.integers(2))]]
+    strokes = [
+        [(x + rng.normal(0, 0.01), y + rng.normal(0, 0.01)) for x, y in stroke]
+        for stroke in browser.DIGIT_STYLES[digit][int(rng.integers(2))]
+    ]
     gray = browser.render_strokes(strokes)
     return np.dstack([gray, gray, gray, np.full_like(gray, 255)])
 
@@ -59,7 +62,7 @@ def main() -> None:
     times = {"on": [], "off": []}
     try:
         for i in range(args.readings):
-            for name in (("on", "off") if i % 2 else ("off", "on")):
+            for name in ("on", "off") if i % 2 else ("off", "on"):
                 start = time.perf_counter()
                 clients[name].predict(pictures[i % len(pictures)], "bbox_com", api_name="/read_canvas")
                 times[name].append(1000 * (time.perf_counter() - start))
@@ -74,9 +77,14 @@ def main() -> None:
     for i in range(args.drawings):
         digit = i % 10
         start = time.perf_counter()
-        result = sizes.save(drawing_id=f"d{i}", session=f"s{i // 20}", label=digit,
-                            value={"background": None, "layers": [], "composite": drawing(digit, rng)},
-                            method="bbox_com", answers={"mlp": (digit, 0.9), "cnn": (digit, 0.99)})
+        result = sizes.save(
+            drawing_id=f"d{i}",
+            session=f"s{i // 20}",
+            label=digit,
+            value={"background": None, "layers": [], "composite": drawing(digit, rng)},
+            method="bbox_com",
+            answers={"mlp": (digit, 0.9), "cnn": (digit, 0.99)},
+        )
         saves.append(1000 * (time.perf_counter() - start))
         assert result.ok, result.message
     sizes.close()
@@ -84,8 +92,14 @@ def main() -> None:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = sizes.path.stat().st_size
     report = {
-        "reading_ms": {name: {"median": round(statistics.median(v), 1),
-                              "p95": round(float(np.percentile(v, 95)), 1), "n": len(v)} for name, v in times.items()},
+        "reading_ms": {
+            name: {
+                "median": round(statistics.median(v), 1),
+                "p95": round(float(np.percentile(v, 95)), 1),
+                "n": len(v),
+            }
+            for name, v in times.items()
+        },
         "save_ms_median": round(statistics.median(saves), 1),
         "database_mb_per_1000_drawings": round(size / 1e6 * 1000 / args.drawings, 2),
         "drawings": args.drawings,

@@ -25,8 +25,10 @@ def main() -> None:
     reader = demo.DigitReader.from_saved(fast=fast)  # read without Keras: NumPy functions, not Keras models
     paths = config.output_paths(fast)
     epochs = max(config.FAST_SNAPSHOT_EPOCHS if paths.fast else config.SNAPSHOT_EPOCHS)
-    models = {name: training.load_snapshot(paths.models / f"{name}_seed{config.FIRST_SEED}", epochs)
-              for name in demo.MODEL_NAMES}
+    models = {
+        name: training.load_snapshot(paths.models / f"{name}_seed{config.FIRST_SEED}", epochs)
+        for name in demo.MODEL_NAMES
+    }
 
     @tf.function(input_signature=[tf.TensorSpec(shape=(None, 28, 28, 1), dtype=tf.float32)])
     def tensorflow_call(batch):
@@ -34,8 +36,10 @@ def main() -> None:
 
     (_, _), (x_test, _) = data.load_mnist()
     digits = [image[None, :, :, None].astype(np.float32) / 255.0 for image in x_test[:20]]
-    ways = {"TensorFlow function": lambda x: [np.asarray(out) for out in tensorflow_call(x)],
-            "NumPy (the demo's)": reader.predict}
+    ways = {
+        "TensorFlow function": lambda x: [np.asarray(out) for out in tensorflow_call(x)],
+        "NumPy (the demo's)": reader.predict,
+    }
     for way in ways.values():
         way(digits[0])
     for pause in (0.0, PAUSE):
@@ -48,8 +52,11 @@ def main() -> None:
                 call(digits[i % len(digits)])
                 times.append(time.perf_counter() - start)
             times.sort()
-            print(f"{label:22s} {'after a 5 ms pause' if pause else 'back to back':20s} "
-                  f"median {statistics.median(times) * 1e3:.3f} ms, p95 {times[int(0.95 * (CALLS - 1))] * 1e3:.3f} ms")
+            print(
+                f"{label:22s} {'after a 5 ms pause' if pause else 'back to back':20s} "
+                f"median {statistics.median(times) * 1e3:.3f} ms, p95 "
+                f"{times[int(0.95 * (CALLS - 1))] * 1e3:.3f} ms"
+            )
 
 
 if __name__ == "__main__":

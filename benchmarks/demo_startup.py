@@ -128,8 +128,11 @@ def burst(url: str, files: list[str], requests: int) -> tuple[float, int, int]:
             try:
                 client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
                 try:
-                    result = client.predict({"background": None, "layers": [], "composite": handle_file(path)},
-                                            "bbox", api_name="/predict")
+                    result = client.predict(
+                        {"background": None, "layers": [], "composite": handle_file(path)},
+                        "bbox",
+                        api_name="/predict",
+                    )
                 finally:
                     client.close()
             except Exception as error:  # noqa: BLE001
@@ -154,7 +157,9 @@ def one_run(checkout: Path, python: str, files: list[str], requests: int, fast: 
     command = [python, "-m", "mnist_compare", "demo", "--port", str(port)] + (["--fast"] if fast else [])
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH",)}
     launched = time.perf_counter()
-    process = subprocess.Popen(command, cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         wait_for_http(url, process)
         startup = time.perf_counter() - launched
@@ -186,21 +191,33 @@ def one_run(checkout: Path, python: str, files: list[str], requests: int, fast: 
         except subprocess.TimeoutExpired:
             process.kill()
             _, stderr = process.communicate()
-    return {"startup_s": round(startup, 2), "startup_cpu_s": round(startup_cpu, 2), "rss_rest_mb": round(rest / 1024, 1),
-            "rss_peak_burst_mb": round(max(peak) / 1024, 1), "vm_hwm_mb": round(high_water / 1024, 1),
-            "rss_after_burst_mb": round(after / 1024, 1), "burst_s": round(seconds, 2),
-            "answered": f"{answered}/{requests}", "queue_full_retries": refused, "tensorflow_loaded": tensorflow,
-            "load_average": round(os.getloadavg()[0], 1),
-            "stderr_tail": stderr.decode(errors="replace").strip().splitlines()[-3:]}
+    return {
+        "startup_s": round(startup, 2),
+        "startup_cpu_s": round(startup_cpu, 2),
+        "rss_rest_mb": round(rest / 1024, 1),
+        "rss_peak_burst_mb": round(max(peak) / 1024, 1),
+        "vm_hwm_mb": round(high_water / 1024, 1),
+        "rss_after_burst_mb": round(after / 1024, 1),
+        "burst_s": round(seconds, 2),
+        "answered": f"{answered}/{requests}",
+        "queue_full_retries": refused,
+        "tensorflow_loaded": tensorflow,
+        "load_average": round(os.getloadavg()[0], 1),
+        "stderr_tail": stderr.decode(errors="replace").strip().splitlines()[-3:],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=100)
-    parser.add_argument("--checkout", action="append", default=None,
-                        help="the project folder to launch the demo from (default: this checkout); given more "
-                             "than once, the checkouts take turns, run by run, so they meet the same machine load")
+    parser.add_argument(
+        "--checkout",
+        action="append",
+        default=None,
+        help="the project folder to launch the demo from (default: this checkout); given more "
+        "than once, the checkouts take turns, run by run, so they meet the same machine load",
+    )
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--fast", action="store_true", help="the fast-mode models")
     args = parser.parse_args()
@@ -212,10 +229,25 @@ def main() -> None:
             for checkout in checkouts:
                 runs[checkout].append(one_run(Path(checkout), args.python, files, args.requests, args.fast))
                 print(json.dumps({"checkout": checkout, "run": number + 1, **runs[checkout][-1]}), flush=True)
-    keys = ["startup_s", "startup_cpu_s", "rss_rest_mb", "rss_peak_burst_mb", "vm_hwm_mb", "rss_after_burst_mb", "burst_s"]
+    keys = [
+        "startup_s",
+        "startup_cpu_s",
+        "rss_rest_mb",
+        "rss_peak_burst_mb",
+        "vm_hwm_mb",
+        "rss_after_burst_mb",
+        "burst_s",
+    ]
     for checkout, done in runs.items():
-        print(json.dumps({"checkout": checkout, "runs": len(done),
-                          "median": {key: statistics.median(run[key] for run in done) for key in keys}}))
+        print(
+            json.dumps(
+                {
+                    "checkout": checkout,
+                    "runs": len(done),
+                    "median": {key: statistics.median(run[key] for run in done) for key in keys},
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

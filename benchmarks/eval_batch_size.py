@@ -26,15 +26,20 @@ def main() -> None:
         model = models.build_model(name)
         seconds = {size: [] for size in SIZES}
         for size in SIZES:  # warm-up: one trace per batch shape
-            training.predict_probabilities(model, images[:2 * size], batch_size=size)
+            training.predict_probabilities(model, images[: 2 * size], batch_size=size)
         for _ in range(ROUNDS):
             for size in SIZES:
                 started = time.perf_counter()
                 training.predict_probabilities(model, images, batch_size=size)
                 seconds[size].append(time.perf_counter() - started)
-        print(name, "  ".join(f"{size}: {statistics.median(seconds[size]):.2f} s "
-                              f"({statistics.median(s / b for s, b in zip(seconds[size], seconds[1024])):.2f}x)"
-                              for size in SIZES))
+        print(
+            name,
+            "  ".join(
+                f"{size}: {statistics.median(seconds[size]):.2f} s "
+                f"({statistics.median(s / b for s, b in zip(seconds[size], seconds[1024])):.2f}x)"
+                for size in SIZES
+            ),
+        )
 
 
 if __name__ == "__main__":

@@ -22,17 +22,25 @@ labels = jnp.asarray(rng.integers(0, 10, (STEPS, BATCH)))
 
 def init():
     normal = lambda std, shape: jnp.asarray(rng.normal(0, std, shape).astype(np.float32))  # noqa: E731
-    return {"kernel": normal(0.1, (3, 3, 1, 32)), "bias": jnp.zeros(32), "w1": normal(0.01, (5408, 100)),
-            "b1": jnp.zeros(100), "w2": normal(0.1, (100, 10)), "b2": jnp.zeros(10)}
+    return {
+        "kernel": normal(0.1, (3, 3, 1, 32)),
+        "bias": jnp.zeros(32),
+        "w1": normal(0.01, (5408, 100)),
+        "b1": jnp.zeros(100),
+        "w2": normal(0.1, (100, 10)),
+        "b2": jnp.zeros(10),
+    }
 
 
 def conv_im2col(x, kernel):
-    patches = jnp.concatenate([x[:, i:i + 26, j:j + 26, :] for i in range(3) for j in range(3)], axis=-1)
+    patches = jnp.concatenate([x[:, i : i + 26, j : j + 26, :] for i in range(3) for j in range(3)], axis=-1)
     return (patches.reshape(-1, 9) @ kernel.reshape(9, 32)).reshape(-1, 26, 26, 32)
 
 
 def conv_native(x, kernel):
-    return jax.lax.conv_general_dilated(x, kernel, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    return jax.lax.conv_general_dilated(
+        x, kernel, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC")
+    )
 
 
 def make_loss(conv):
@@ -41,13 +49,14 @@ def make_loss(conv):
         h = h.reshape(-1, 13, 2, 13, 2, 32).max(axis=(2, 4)).reshape(-1, 5408)
         logits = jax.nn.relu(h @ params["w1"] + params["b1"]) @ params["w2"] + params["b2"]
         return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], 1))
+
     return loss
 
 
 def adam(params, grads, m, v, t, lr=1e-3, b1=0.9, b2=0.999, eps=1e-7):
     m = jax.tree.map(lambda m, g: m + (g - m) * (1 - b1), m, grads)
     v = jax.tree.map(lambda v, g: v + (g * g - v) * (1 - b2), v, grads)
-    alpha = lr * jnp.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+    alpha = lr * jnp.sqrt(1 - b2**t) / (1 - b1**t)
     return jax.tree.map(lambda p, m, v: p - alpha * m / (jnp.sqrt(v) + eps), params, m, v), m, v
 
 
@@ -74,8 +83,13 @@ def variants():
         params, m, v = adam(params, params, m, v, t + 1)
         return (params, m, v, t + 1), None
 
-    return {"whole step (Adam)": full, "step with SGD": sgd, "forward only": forward, "Adam only": adam_only,
-            "whole step, native convolution": lambda s, b: full(s, b, loss=native)}
+    return {
+        "whole step (Adam)": full,
+        "step with SGD": sgd,
+        "forward only": forward,
+        "Adam only": adam_only,
+        "whole step, native convolution": lambda s, b: full(s, b, loss=native),
+    }
 
 
 def main():
@@ -91,7 +105,10 @@ def main():
             state = jax.block_until_ready(epoch(state, images, labels))
             seconds.append(time.perf_counter() - start)
         per_step = statistics.median(seconds) / STEPS
-        print(f"{name:32s} {per_step * 1e3:6.2f} ms/step  ({per_step * EPOCH_STEPS:5.2f} s per 54,000-image epoch)")
+        print(
+            f"{name:32s} {per_step * 1e3:6.2f} ms/step  ({per_step * EPOCH_STEPS:5.2f} s per 54,000-image "
+            f"epoch)"
+        )
 
 
 if __name__ == "__main__":

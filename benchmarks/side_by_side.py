@@ -33,23 +33,38 @@ def child(name: str, threads: int) -> None:
     splits = data.prepare_splits(os.environ.get("MNIST_NPZ"), fast=False)
     options = training.training_options(name)
     keras.utils.set_random_seed(0)
-    trainer = training.CompiledTrainer(models.build_model(name, fast_ops=options["fast_ops"]),
-                                       batch_size=config.BATCH_SIZE, jit_compile=options["jit_compile"])
+    trainer = training.CompiledTrainer(
+        models.build_model(name, fast_ops=options["fast_ops"]),
+        batch_size=config.BATCH_SIZE,
+        jit_compile=options["jit_compile"],
+    )
     seconds = []
     for epoch in range(EPOCHS + 1):
         started = time.perf_counter()
-        trainer.train_epoch(splits.x_train, splits.y_train, training.epoch_order(len(splits.y_train), 0, epoch))
+        trainer.train_epoch(
+            splits.x_train, splits.y_train, training.epoch_order(len(splits.y_train), 0, epoch)
+        )
         seconds.append(time.perf_counter() - started)
     print("EPOCH_SECONDS", statistics.median(seconds[1:]), flush=True)
 
 
 def timed(name: str, threads: int, copies: int) -> list[float]:
-    processes = [subprocess.Popen([sys.executable, __file__, "--child", name, str(threads)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-                 for _ in range(copies)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--child", name, str(threads)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(copies)
+    ]
     outputs = [process.communicate()[0] for process in processes]
-    return [float(line.split()[1]) for output in outputs for line in output.splitlines()
-            if line.startswith("EPOCH_SECONDS")]
+    return [
+        float(line.split()[1])
+        for output in outputs
+        for line in output.splitlines()
+        if line.startswith("EPOCH_SECONDS")
+    ]
 
 
 def main(names: list[str]) -> None:
@@ -58,8 +73,10 @@ def main(names: list[str]) -> None:
         pair = timed(name, 1, 2)
         # one process: 1/alone epochs a second; the pair: sum of 1/s over its two processes
         ratio = sum(1 / s for s in pair) * alone
-        print(f"{name}: one process, both cores {alone:.2f} s/epoch; two processes, one thread each "
-              f"{' and '.join(f'{s:.2f}' for s in pair)} s/epoch; throughput of the pair {ratio:.2f}x")
+        print(
+            f"{name}: one process, both cores {alone:.2f} s/epoch; two processes, one thread each "
+            f"{' and '.join(f'{s:.2f}' for s in pair)} s/epoch; throughput of the pair {ratio:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ SETTINGS = {
     "default": {},
     "one thread (TF_NUM_INTRAOP_THREADS=1)": {"TF_NUM_INTRAOP_THREADS": "1"},
     "XLA: XNNPACK": {"XLA_FLAGS": "--xla_cpu_use_xnnpack=true"},
-    "XLA: greedy XNN graph fusion": {"XLA_FLAGS": "--xla_cpu_experimental_xnn_graph_fusion_mode="
-                                                  "XNN_GRAPH_FUSION_MODE_GREEDY"},
+    "XLA: greedy XNN graph fusion": {
+        "XLA_FLAGS": "--xla_cpu_experimental_xnn_graph_fusion_mode=XNN_GRAPH_FUSION_MODE_GREEDY"
+    },
     "XLA: no thunk runtime": {"XLA_FLAGS": "--xla_cpu_use_thunk_runtime=false"},
     "XLA: single-threaded Eigen": {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false"},
     "XLA: fast math": {"XLA_FLAGS": "--xla_cpu_enable_fast_math=true"},
@@ -39,8 +40,11 @@ def compiled_trainer(name: str, steps: int = STEPS):
     images = rng.random((steps * BATCH, 28, 28, 1), dtype=np.float32)
     labels = rng.integers(0, 10, steps * BATCH)
     options = registry.entry(name).training
-    trainer = training.CompiledTrainer(models.build_model(name, fast_ops=options["fast_ops"]), batch_size=BATCH,
-                                       jit_compile=options["jit_compile"])
+    trainer = training.CompiledTrainer(
+        models.build_model(name, fast_ops=options["fast_ops"]),
+        batch_size=BATCH,
+        jit_compile=options["jit_compile"],
+    )
     order = np.arange(len(labels))
     trainer.train_epoch(images, labels, order)
     return trainer, (images, labels, order)
@@ -65,13 +69,17 @@ def main() -> None:
     root = Path(__file__).resolve().parents[1]
     for label, extra in SETTINGS.items():
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **extra}
-        done = subprocess.run([sys.executable, __file__, name, "--one"], env=env, cwd=root, capture_output=True,
-                              text=True)
+        done = subprocess.run(
+            [sys.executable, __file__, name, "--one"], env=env, cwd=root, capture_output=True, text=True
+        )
         if done.returncode != 0:
             print(f"{label:40s} failed: {done.stderr.strip().splitlines()[-1][:100]}")
             continue
         per_step = float(done.stdout.strip().splitlines()[-1])
-        print(f"{label:40s} {per_step * 1e3:6.2f} ms/step  ({per_step * EPOCH_STEPS:5.2f} s per 54,000-image epoch)")
+        print(
+            f"{label:40s} {per_step * 1e3:6.2f} ms/step  ({per_step * EPOCH_STEPS:5.2f} s per 54,000-image "
+            f"epoch)"
+        )
 
 
 if __name__ == "__main__":

@@ -18,13 +18,20 @@ from pathlib import Path
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_enable_xprof_traceme=true").strip()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 STEPS = 200
-SKIPPED = ("ThunkExecutor", "Eager", "TFE_", "train_batches", "CpuExecutable", "BlockUntilReady", "SlinkyThreadPool")
+SKIPPED = (
+    "ThunkExecutor",
+    "Eager",
+    "TFE_",
+    "train_batches",
+    "CpuExecutable",
+    "BlockUntilReady",
+    "SlinkyThreadPool",
+)
 
 
 def main() -> None:
     import tensorflow as tf
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
-
     from tf_cnn_step import compiled_trainer  # beside this script
 
     name = sys.argv[1] if len(sys.argv) > 1 else "cnn"
@@ -34,7 +41,9 @@ def main() -> None:
     trainer.train_epoch(images, labels, order)
     tf.profiler.experimental.stop()
     space = xplane_pb2.XSpace()
-    space.ParseFromString(Path(sorted(glob.glob(f"{logdir}/**/*.xplane.pb", recursive=True))[-1]).read_bytes())
+    space.ParseFromString(
+        Path(sorted(glob.glob(f"{logdir}/**/*.xplane.pb", recursive=True))[-1]).read_bytes()
+    )
     per_op = collections.Counter()
     whole = 0.0
     for plane in space.planes:

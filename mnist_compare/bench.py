@@ -9,12 +9,6 @@ on loopback, preprocessing included.
 
 from __future__ import annotations
 
-from .data import load_mnist, prepare_splits
-from .experiments import machine_info, package_versions
-from .training import CompiledTrainer, epoch_order, training_options
-
-from .registry import BASELINE, CANDIDATE
-
 import json
 import os
 import statistics
@@ -27,12 +21,20 @@ from pathlib import Path
 import numpy as np
 
 from . import config, storage
+from .data import load_mnist, prepare_splits
+from .experiments import machine_info, package_versions
+from .registry import BASELINE, CANDIDATE
+from .training import CompiledTrainer, epoch_order, training_options
 
 
 def _summary(seconds: list[float]) -> dict:
     ms = sorted(s * 1000 for s in seconds)
-    return {"n": len(ms), "median_ms": statistics.median(ms),
-            "p95_ms": ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))], "min_ms": ms[0]}
+    return {
+        "n": len(ms),
+        "median_ms": statistics.median(ms),
+        "p95_ms": ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))],
+        "min_ms": ms[0],
+    }
 
 
 IDLE_SECONDS = 0.005
@@ -68,8 +70,10 @@ def demo_latency(reader, digit_images, *, requests: int = 200, rounds: int = 3) 
     canvases = [demo.sample_canvas(image) for image in digit_images[:20]]
     # What the app's function receives: the Sketchpad hands over the drawing already flattened
     # onto white and converted to gray by Pillow (its image_mode="L").
-    received = [{**canvas, "composite": np.asarray(Image.fromarray(canvas["composite"]).convert("L"))}
-                for canvas in canvases]
+    received = [
+        {**canvas, "composite": np.asarray(Image.fromarray(canvas["composite"]).convert("L"))}
+        for canvas in canvases
+    ]
     in_process = []
     for i in range(requests):
         start = time.perf_counter()
@@ -125,21 +129,23 @@ def demo_latency(reader, digit_images, *, requests: int = 200, rounds: int = 3) 
         "http_request_raw": _rounds_summary([[upload + answer for upload, answer in part] for part in raw]),
         "http_upload_raw": _rounds_summary([[upload for upload, _ in part] for part in raw]),
         "http_predict_raw": _rounds_summary([[answer for _, answer in part] for part in raw]),
-        "http_request_raw_fixed_answer": _rounds_summary([[upload + answer for upload, answer in part]
-                                                          for part in floor]),
+        "http_request_raw_fixed_answer": _rounds_summary(
+            [[upload + answer for upload, answer in part] for part in floor]
+        ),
         "http_request_bare_gradio": _rounds_summary(bare),
         "model_call_both_models": _summary(model_call),
         "model_call_after_idle": _summary(model_call_idle),
         "read_drawing_in_process": _summary(in_process),
         "read_drawing_after_idle": _summary(in_process_idle),
         "http_request_gradio_client": _summary(http),
-        "note": "after_idle: the call follows a 5 ms pause. Plain HTTP: rounds of requests to the three apps in "
-                "turn; p95_ms is the median of the rounds' p95s. 400x400 RGBA canvas on 127.0.0.1, file upload "
-                "included: gradio_client (upload, queue, server-sent events) and plain HTTP with httpx (upload, "
-                "then one POST to /gradio_api/run/predict). fixed_answer: the same app and request, with the "
-                "preprocessing and the models replaced by a precomputed answer, i.e. Gradio's own cost per "
-                "request. bare_gradio: the least a Gradio app can do with the same upload: one gr.Image in, its "
-                "shape as text out.",
+        "note": "after_idle: the call follows a 5 ms pause. Plain HTTP: rounds of requests to the three apps "
+        "in "
+        "turn; p95_ms is the median of the rounds' p95s. 400x400 RGBA canvas on 127.0.0.1, file upload "
+        "included: gradio_client (upload, queue, server-sent events) and plain HTTP with httpx (upload, "
+        "then one POST to /gradio_api/run/predict). fixed_answer: the same app and request, with the "
+        "preprocessing and the models replaced by a precomputed answer, i.e. Gradio's own cost per "
+        "request. bare_gradio: the least a Gradio app can do with the same upload: one gr.Image in, its "
+        "shape as text out.",
     }
 
 
@@ -161,8 +167,11 @@ def training_speed(splits, *, epochs: int = 4, models=(BASELINE, CANDIDATE)) -> 
         baseline = compile_model(build_model(name))
         keras.utils.set_random_seed(0)
         options = training_options(name)
-        trainer = CompiledTrainer(build_model(name, fast_ops=options["fast_ops"]), batch_size=config.BATCH_SIZE,
-                                  jit_compile=options["jit_compile"])
+        trainer = CompiledTrainer(
+            build_model(name, fast_ops=options["fast_ops"]),
+            batch_size=config.BATCH_SIZE,
+            jit_compile=options["jit_compile"],
+        )
         default, compiled = [], []
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -172,17 +181,25 @@ def training_speed(splits, *, epochs: int = 4, models=(BASELINE, CANDIDATE)) -> 
             trainer.train_epoch(x, y, epoch_order(len(y), 0, epoch))
             compiled.append(time.perf_counter() - start)
         report[name] = {
-            "default_fit": {"first_epoch_s": default[0], "epoch_s": default[1:],
-                            "median_s": statistics.median(default[1:])},
-            "compiled": {"first_epoch_s": compiled[0], "epoch_s": compiled[1:],
-                         "median_s": statistics.median(compiled[1:]), "options": dict(options)},
+            "default_fit": {
+                "first_epoch_s": default[0],
+                "epoch_s": default[1:],
+                "median_s": statistics.median(default[1:]),
+            },
+            "compiled": {
+                "first_epoch_s": compiled[0],
+                "epoch_s": compiled[1:],
+                "median_s": statistics.median(compiled[1:]),
+                "options": dict(options),
+            },
             "speedup": statistics.median(d / c for d, c in zip(default[1:], compiled[1:])),
         }
     return report
 
 
-def _upload_and_call(url: str, files: list[str], count: int, *, endpoint: str, arguments, expected, app: str,
-                     warmup: int = 10) -> list[tuple[float, float]]:
+def _upload_and_call(
+    url: str, files: list[str], count: int, *, endpoint: str, arguments, expected, app: str, warmup: int = 10
+) -> list[tuple[float, float]]:
     """Plain HTTP to a running Gradio app: upload a PNG, then POST ``/gradio_api/run/<endpoint>`` with
     ``arguments(file_data)`` and check the first output with ``expected``.
 
@@ -195,8 +212,10 @@ def _upload_and_call(url: str, files: list[str], count: int, *, endpoint: str, a
     with httpx.Client(base_url=url.rstrip("/"), timeout=30) as http:
         for i in range(count):
             start = time.perf_counter()
-            uploaded = http.post("/gradio_api/upload", files=[("files", ("digit.png", payloads[i % len(payloads)],
-                                                                          "image/png"))])
+            uploaded = http.post(
+                "/gradio_api/upload",
+                files=[("files", ("digit.png", payloads[i % len(payloads)], "image/png"))],
+            )
             uploaded.raise_for_status()
             middle = time.perf_counter()
             file_data = {"path": uploaded.json()[0], "meta": {"_type": "gradio.FileData"}}
@@ -213,9 +232,16 @@ def _upload_and_call(url: str, files: list[str], count: int, *, endpoint: str, a
 def _raw_http_latency(url: str, files: list[str], count: int, warmup: int = 10) -> list[tuple[float, float]]:
     """A whole request to the demo with plain HTTP: upload the PNG, then POST the prediction and read
     the answer. Returns (upload seconds, prediction seconds) per request after the warm-up."""
-    return _upload_and_call(url, files, count, endpoint="predict", app="demo", warmup=warmup,
-                            arguments=lambda file: [{"background": None, "layers": [], "composite": file}, "bbox"],
-                            expected=lambda message: "reads" in message)
+    return _upload_and_call(
+        url,
+        files,
+        count,
+        endpoint="predict",
+        app="demo",
+        warmup=warmup,
+        arguments=lambda file: [{"background": None, "layers": [], "composite": file}, "bbox"],
+        expected=lambda message: "reads" in message,
+    )
 
 
 def pipeline_time(*, keep: bool = False, log=print) -> dict:
@@ -225,18 +251,26 @@ def pipeline_time(*, keep: bool = False, log=print) -> dict:
     Uses this interpreter and its installed packages (a warm install) and the same MNIST file.
     """
     root = config.PROJECT_ROOT
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                            check=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.strip()
     folder = Path(tempfile.mkdtemp(prefix="mnist-compare-pipeline-"))
     subprocess.run(["git", "clone", "--quiet", str(root), str(folder)], check=True)
     (folder / "reports" / "results.json").unlink(missing_ok=True)
-    env = {key: value for key, value in os.environ.items()
-           if key not in (config.ENV_OUTPUT, config.ENV_FAST, config.ENV_SEEDS)}
-    code = ("import json; from mnist_compare.report import build_report; outcome = build_report(); "
-            "print('PIPELINE_JSON ' + json.dumps(outcome, default=str))")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in (config.ENV_OUTPUT, config.ENV_FAST, config.ENV_SEEDS)
+    }
+    code = (
+        "import json; from mnist_compare.report import build_report; outcome = build_report(); "
+        "print('PIPELINE_JSON ' + json.dumps(outcome, default=str))"
+    )
     log(f"Pipeline: the whole report from scratch in {folder} (commit {commit[:7]}); this takes a while")
     started, started_at = time.perf_counter(), time.time()
-    process = subprocess.run([sys.executable, "-c", code], cwd=folder, env=env, capture_output=True, text=True)
+    process = subprocess.run(
+        [sys.executable, "-c", code], cwd=folder, env=env, capture_output=True, text=True
+    )
     wall = time.perf_counter() - started
     if process.returncode != 0:
         tail = "\n".join(process.stderr.strip().splitlines()[-5:])
@@ -249,12 +283,18 @@ def pipeline_time(*, keep: bool = False, log=print) -> dict:
     # The training epochs themselves, summed over every run the pipeline trained (the floor no
     # evaluation, notebook or export work can lower; the shipped seed-0 runs are reused, not
     # trained), and the grid CNN's epoch: the machine's speed during the run.
-    trained = {path: json.loads(path.read_text()) for path in sorted((folder / "models").rglob("run.json"))
-               if path.stat().st_mtime >= started_at}
+    trained = {
+        path: json.loads(path.read_text())
+        for path in sorted((folder / "models").rglob("run.json"))
+        if path.stat().st_mtime >= started_at
+    }
     records = list(trained.values())
-    cnn_epochs = [seconds for path, record in trained.items()
-                  if path.parent.parent == folder / "models" and path.parent.name.startswith("cnn_seed")
-                  for seconds in record["epoch_seconds"][1:]]
+    cnn_epochs = [
+        seconds
+        for path, record in trained.items()
+        if path.parent.parent == folder / "models" and path.parent.name.startswith("cnn_seed")
+        for seconds in record["epoch_seconds"][1:]
+    ]
     report = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "commit": commit,
@@ -293,29 +333,53 @@ def _bare_gradio_app():
 
 def _bare_gradio_latency(url: str, files: list[str], count: int, warmup: int = 10) -> list[float]:
     """Upload + POST to the minimal app: the least a Gradio app can do with the same upload."""
-    timings = _upload_and_call(url, files, count, endpoint="shape", app="bare app", warmup=warmup,
-                               arguments=lambda file: [file], expected=lambda shape: shape == "(400, 400, 4)")
+    timings = _upload_and_call(
+        url,
+        files,
+        count,
+        endpoint="shape",
+        app="bare app",
+        warmup=warmup,
+        arguments=lambda file: [file],
+        expected=lambda shape: shape == "(400, 400, 4)",
+    )
     return [upload + call for upload, call in timings]
 
 
-def run_benchmarks(*, fast: bool | None = None, training: bool = True, latency: bool = True,
-                   pipeline: bool = False, keep_pipeline: bool = False) -> dict:
+def run_benchmarks(
+    *,
+    fast: bool | None = None,
+    training: bool = True,
+    latency: bool = True,
+    pipeline: bool = False,
+    keep_pipeline: bool = False,
+) -> dict:
     """Run the chosen measurements; parts not measured this time keep their last measurement."""
     # lazy: Gradio takes seconds to import; only the latency benchmark needs it
     from .demo import DigitReader
 
     path = config.output_paths(fast).benchmark
     previous = json.loads(path.read_text()) if path.is_file() else {}
-    results = {key: previous[key] for key in ("demo_latency", "training_speed", "pipeline") if key in previous}
-    results.update({"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine_info(),
-                    "versions": package_versions()})
+    results = {
+        key: previous[key] for key in ("demo_latency", "training_speed", "pipeline") if key in previous
+    }
+    results.update(
+        {
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "machine": machine_info(),
+            "versions": package_versions(),
+        }
+    )
     if latency:
         reader = DigitReader.from_saved(fast=fast)
         (_, _), (x_test, _) = load_mnist()
-        results["demo_latency"] = demo_latency(reader, x_test[:50]) | {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        results["demo_latency"] = demo_latency(reader, x_test[:50]) | {
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        }
     if training:
         results["training_speed"] = training_speed(prepare_splits(fast=fast)) | {
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        }
     if pipeline:
         results["pipeline"] = pipeline_time(keep=keep_pipeline)
     storage.write_json(path, results)

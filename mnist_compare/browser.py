@@ -10,40 +10,66 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 
 def _arc(cx, cy, rx, ry, start, end, points=24):
     """Points of an elliptical arc (angles in degrees, 0 = right, 90 = down, as on a screen)."""
     import math
 
-    return [(cx + rx * math.cos(math.radians(start + (end - start) * i / points)),
-             cy + ry * math.sin(math.radians(start + (end - start) * i / points))) for i in range(points + 1)]
+    return [
+        (
+            cx + rx * math.cos(math.radians(start + (end - start) * i / points)),
+            cy + ry * math.sin(math.radians(start + (end - start) * i / points)),
+        )
+        for i in range(points + 1)
+    ]
 
 
 #: Strokes as lists of (x, y) in canvas fractions: one list of strokes per way of writing a digit
 #: (the browser test draws two of each digit, each in its own style).
 DIGIT_STYLES = {
-    0: [[_arc(0.5, 0.5, 0.2, 0.3, -90, 275)],
-        [_arc(0.5, 0.5, 0.14, 0.28, -100, 262)]],
-    1: [[[(0.5, 0.2), (0.5, 0.8)]],
-        [[(0.38, 0.3), (0.53, 0.18), (0.53, 0.8)]]],  # with a flag
-    2: [[_arc(0.5, 0.35, 0.17, 0.15, 190, 390) + [(0.3, 0.8), (0.72, 0.8)]],
-        [_arc(0.48, 0.33, 0.16, 0.13, 200, 380) + [(0.34, 0.78), (0.3, 0.8), (0.7, 0.79)]]],
-    3: [[_arc(0.48, 0.34, 0.16, 0.14, 200, 450) + _arc(0.48, 0.63, 0.18, 0.17, 270, 500)[1:]],
-        [[(0.32, 0.2), (0.66, 0.2), (0.48, 0.42)] + _arc(0.48, 0.6, 0.18, 0.18, 280, 500)[1:]]],  # flat top
-    4: [[[(0.4, 0.18), (0.3, 0.58), (0.72, 0.58)], [(0.6, 0.3), (0.6, 0.84)]],
-        [[(0.62, 0.84), (0.62, 0.18), (0.28, 0.6), (0.74, 0.6)]]],  # closed
-    5: [[[(0.68, 0.2), (0.37, 0.2), (0.34, 0.46)] + _arc(0.48, 0.62, 0.18, 0.18, 225, 500)[1:]],
-        [[(0.36, 0.2), (0.33, 0.46)] + _arc(0.48, 0.62, 0.18, 0.18, 225, 500)[1:], [(0.36, 0.2), (0.7, 0.2)]]],
-    6: [[[(0.62, 0.18), (0.45, 0.35), (0.33, 0.62)] + _arc(0.5, 0.65, 0.17, 0.16, 180, 540)[1:]],
-        [_arc(0.56, 0.42, 0.24, 0.26, 270, 180) + _arc(0.5, 0.66, 0.16, 0.15, 180, 520)[1:]]],
-    7: [[[(0.3, 0.22), (0.7, 0.22), (0.45, 0.8)]],
-        [[(0.3, 0.22), (0.7, 0.22), (0.45, 0.8)], [(0.42, 0.5), (0.66, 0.5)]]],  # crossed
-    8: [[_arc(0.5, 0.33, 0.14, 0.14, 90, 450) + _arc(0.5, 0.64, 0.17, 0.17, -90, 270)[1:]],
-        [_arc(0.5, 0.34, 0.15, 0.15, 0, 360), _arc(0.5, 0.65, 0.17, 0.16, -90, 270)]],
-    9: [[_arc(0.5, 0.35, 0.17, 0.15, 0, 370) + [(0.67, 0.35), (0.63, 0.82)]],
-        [_arc(0.5, 0.36, 0.16, 0.14, 0, 370) + [(0.66, 0.4), (0.58, 0.65), (0.45, 0.82)]]],  # curved tail
+    0: [[_arc(0.5, 0.5, 0.2, 0.3, -90, 275)], [_arc(0.5, 0.5, 0.14, 0.28, -100, 262)]],
+    1: [[[(0.5, 0.2), (0.5, 0.8)]], [[(0.38, 0.3), (0.53, 0.18), (0.53, 0.8)]]],  # with a flag
+    2: [
+        [_arc(0.5, 0.35, 0.17, 0.15, 190, 390) + [(0.3, 0.8), (0.72, 0.8)]],
+        [_arc(0.48, 0.33, 0.16, 0.13, 200, 380) + [(0.34, 0.78), (0.3, 0.8), (0.7, 0.79)]],
+    ],
+    3: [
+        [_arc(0.48, 0.34, 0.16, 0.14, 200, 450) + _arc(0.48, 0.63, 0.18, 0.17, 270, 500)[1:]],
+        [[(0.32, 0.2), (0.66, 0.2), (0.48, 0.42)] + _arc(0.48, 0.6, 0.18, 0.18, 280, 500)[1:]],
+    ],  # flat top
+    4: [
+        [[(0.4, 0.18), (0.3, 0.58), (0.72, 0.58)], [(0.6, 0.3), (0.6, 0.84)]],
+        [[(0.62, 0.84), (0.62, 0.18), (0.28, 0.6), (0.74, 0.6)]],
+    ],  # closed
+    5: [
+        [[(0.68, 0.2), (0.37, 0.2), (0.34, 0.46)] + _arc(0.48, 0.62, 0.18, 0.18, 225, 500)[1:]],
+        [[(0.36, 0.2), (0.33, 0.46)] + _arc(0.48, 0.62, 0.18, 0.18, 225, 500)[1:], [(0.36, 0.2), (0.7, 0.2)]],
+    ],
+    6: [
+        [[(0.62, 0.18), (0.45, 0.35), (0.33, 0.62)] + _arc(0.5, 0.65, 0.17, 0.16, 180, 540)[1:]],
+        [_arc(0.56, 0.42, 0.24, 0.26, 270, 180) + _arc(0.5, 0.66, 0.16, 0.15, 180, 520)[1:]],
+    ],
+    7: [
+        [[(0.3, 0.22), (0.7, 0.22), (0.45, 0.8)]],
+        [[(0.3, 0.22), (0.7, 0.22), (0.45, 0.8)], [(0.42, 0.5), (0.66, 0.5)]],
+    ],  # crossed
+    8: [
+        [_arc(0.5, 0.33, 0.14, 0.14, 90, 450) + _arc(0.5, 0.64, 0.17, 0.17, -90, 270)[1:]],
+        [_arc(0.5, 0.34, 0.15, 0.15, 0, 360), _arc(0.5, 0.65, 0.17, 0.16, -90, 270)],
+    ],
+    9: [
+        [_arc(0.5, 0.35, 0.17, 0.15, 0, 370) + [(0.67, 0.35), (0.63, 0.82)]],
+        [_arc(0.5, 0.36, 0.16, 0.14, 0, 370) + [(0.66, 0.4), (0.58, 0.65), (0.45, 0.82)]],
+    ],  # curved tail
 }
 DIGIT_STROKES = {digit: styles[0] for digit, styles in DIGIT_STYLES.items()}
 
@@ -88,7 +114,13 @@ def crop_box(page, selectors=REPORT_PARTS, margin: float = 8.0) -> dict:
     top = min(box["y"] for box in boxes) - margin
     right = max(box["x"] + box["width"] for box in boxes) + margin
     bottom = max(box["y"] + box["height"] for box in boxes) + margin
-    return {"x": max(0.0, left), "y": max(0.0, top), "width": right - max(0.0, left), "height": bottom - max(0.0, top)}
+    return {
+        "x": max(0.0, left),
+        "y": max(0.0, top),
+        "width": right - max(0.0, left),
+        "height": bottom - max(0.0, top),
+    }
+
 
 #: The switches for drawing on the demo's canvas: the same as everywhere. Measured on this 2-core machine
 #: (Chromium CPU seconds for the same three drawings): as they are 36.2; with --disable-gpu-rasterization,
@@ -151,8 +183,9 @@ class Chromium:
         self._manager = sync_playwright()
         self._playwright = self._manager.__enter__()
         try:
-            self.browser = self._playwright.chromium.launch(executable_path=chromium_path(), headless=True,
-                                                            args=self.args)
+            self.browser = self._playwright.chromium.launch(
+                executable_path=chromium_path(), headless=True, args=self.args
+            )
         except BaseException:
             self._manager.__exit__(None, None, None)
             raise
@@ -192,8 +225,9 @@ class Visitor:
     def open(self, url: str) -> None:
         self.page.goto(url, wait_until="domcontentloaded", timeout=self.timeout_ms)
         # the canvas's script has run and the brush is picked
-        self.page.wait_for_function("() => window.__mnistProbe.brush && !window.__mnistProbe.pending",
-                                    timeout=self.timeout_ms)
+        self.page.wait_for_function(
+            "() => window.__mnistProbe.brush && !window.__mnistProbe.pending", timeout=self.timeout_ms
+        )
         self.wait_for_layout()
 
     def wait_for_layout(self, settle_ms: int = 500) -> None:
@@ -209,7 +243,11 @@ class Visitor:
               const last = window.__mnistLayout;
               if (!last || last.key !== key) { window.__mnistLayout = {key, since: now}; return false; }
               return now - last.since >= settle;
-            }""", arg=settle_ms, polling=50, timeout=self.timeout_ms)
+            }""",
+            arg=settle_ms,
+            polling=50,
+            timeout=self.timeout_ms,
+        )
 
     def canvas_box(self) -> dict:
         return self.page.locator("#canvas canvas").first.bounding_box()
@@ -228,7 +266,9 @@ class Visitor:
         try:
             self.page.wait_for_function(f"(n) => {SENT_JS} > n", arg=sent, timeout=5_000)
         except PlaywrightTimeout:
-            print("A stroke missed the canvas (the page moved under it); drawn again where the canvas is now.")
+            print(
+                "A stroke missed the canvas (the page moved under it); drawn again where the canvas is now."
+            )
             self.wait_for_layout()
             _stroke(self.page, self.canvas_box(), stroke)
             self.page.wait_for_function(f"(n) => {SENT_JS} > n", arg=sent, timeout=self.timeout_ms)
@@ -237,8 +277,11 @@ class Visitor:
     def wait_reading(self, done_before: int) -> float:
         """Wait for the answer to the reading sent after ``done_before`` readings; returns the milliseconds
         from the stroke's end (pointer released) to the answer on the page, as the page timed them."""
-        self.page.wait_for_function("(n) => window.__mnistProbe.readings > n && !window.__mnistProbe.pending",
-                                    arg=done_before, timeout=self.timeout_ms)
+        self.page.wait_for_function(
+            "(n) => window.__mnistProbe.readings > n && !window.__mnistProbe.pending",
+            arg=done_before,
+            timeout=self.timeout_ms,
+        )
         return self.page.evaluate("() => window.__mnistProbe.lastDone - window.__mnistProbe.lastUp")
 
     def status(self) -> str:
@@ -249,9 +292,12 @@ class Visitor:
         done = self.readings()
         self.page.locator("#clear").click()
         self.page.wait_for_function(
-            "(n) => { const p = window.__mnistProbe; const t = document.querySelector('#status')?.innerText || '';"
+            "(n) => { const p = window.__mnistProbe; const t = document.querySelector('#status')?.innerText "
+            "|| '';"
             " return p.readings > n && p.brush && !p.pending && !t.includes('reads'); }",
-            arg=done, timeout=self.timeout_ms)
+            arg=done,
+            timeout=self.timeout_ms,
+        )
 
     def press(self, action: str) -> int:
         """Press a tool of the canvas (``brush``, ``eraser``, ``undo``, ``redo``, ``clear``); returns the
@@ -294,13 +340,19 @@ def ink_share(page) -> float:
     from PIL import Image
 
     box = page.locator("#canvas canvas").first.bounding_box()
-    clip = {"x": box["x"] + 0.15 * box["width"], "y": box["y"] + 0.1 * box["height"],
-            "width": 0.7 * box["width"], "height": 0.85 * box["height"]}
+    clip = {
+        "x": box["x"] + 0.15 * box["width"],
+        "y": box["y"] + 0.1 * box["height"],
+        "width": 0.7 * box["width"],
+        "height": 0.85 * box["height"],
+    }
     pixels = np.asarray(Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("L"))
     return float((pixels < 80).mean())
 
 
-def read_and_clear(visitor: Visitor, label, latency_ms: float, *, screenshot: str | Path | None = None) -> dict:
+def read_and_clear(
+    visitor: Visitor, label, latency_ms: float, *, screenshot: str | Path | None = None
+) -> dict:
     """Note the answer on ``visitor``'s page (status, ink; a full-page screenshot if asked), press Clear
     and note the ink left: one outcome of ``draw_session``."""
     status = visitor.status()
@@ -311,13 +363,25 @@ def read_and_clear(visitor: Visitor, label, latency_ms: float, *, screenshot: st
         else:
             visitor.page.screenshot(path=str(screenshot), full_page=True)
     visitor.clear()
-    return {"label": label, "status": status, "ink": ink, "ink_after_clear": ink_share(visitor.page),
-            "latency_ms": latency_ms}
+    return {
+        "label": label,
+        "status": status,
+        "ink": ink,
+        "ink_after_clear": ink_share(visitor.page),
+        "latency_ms": latency_ms,
+    }
 
 
-def draw_session(url: str, drawings, *, viewport: dict | None = None, screenshot: str | Path | None = None,
-                 screenshot_after: int | None = None, timeout_ms: int = 180_000, chromium: Chromium | None = None
-                 ) -> list[dict]:
+def draw_session(
+    url: str,
+    drawings,
+    *,
+    viewport: dict | None = None,
+    screenshot: str | Path | None = None,
+    screenshot_after: int | None = None,
+    timeout_ms: int = 180_000,
+    chromium: Chromium | None = None,
+) -> list[dict]:
     """One visitor: open the page once, then for each ``(label, strokes)`` of ``drawings`` draw it with the
     mouse, let the live reading answer (no button), note the answer, and press Clear (never reloading).
 
@@ -328,15 +392,25 @@ def draw_session(url: str, drawings, *, viewport: dict | None = None, screenshot
     """
     if chromium is None:
         with Chromium() as own:
-            return draw_session(url, drawings, viewport=viewport, screenshot=screenshot,
-                                screenshot_after=screenshot_after, timeout_ms=timeout_ms, chromium=own)
+            return draw_session(
+                url,
+                drawings,
+                viewport=viewport,
+                screenshot=screenshot,
+                screenshot_after=screenshot_after,
+                timeout_ms=timeout_ms,
+                chromium=own,
+            )
     visitor = chromium.visitor(url, viewport=viewport, timeout_ms=timeout_ms)
     try:
         outcomes = []
         for index, (label, strokes) in enumerate(drawings):
             latency = visitor.draw(strokes)
-            outcomes.append(read_and_clear(visitor, label, latency,
-                                           screenshot=screenshot if screenshot_after == index else None))
+            outcomes.append(
+                read_and_clear(
+                    visitor, label, latency, screenshot=screenshot if screenshot_after == index else None
+                )
+            )
         return outcomes
     finally:
         visitor.close()

@@ -173,13 +173,16 @@ def decode(value) -> dict | None:
     if not isinstance(value, str):
         raise InvalidCanvasError("The canvas sent something that is not a drawing; clear it and draw again.")
     if len(value) > MAX_VALUE_CHARS:
-        raise InvalidCanvasError(f"The drawing is far too large ({len(value) / 1e6:.1f} MB; the canvas sends "
-                                 f"at most {MAX_VALUE_CHARS / 1e6:.0f} MB). Clear it and draw again.")
+        raise InvalidCanvasError(
+            f"The drawing is far too large ({len(value) / 1e6:.1f} MB; the canvas sends "
+            f"at most {MAX_VALUE_CHARS / 1e6:.0f} MB). Clear it and draw again."
+        )
     if not value.startswith(PNG_PREFIX):
         raise InvalidCanvasError(
-            "The canvas sent something that is not a PNG drawing; clear it and draw again.")
+            "The canvas sent something that is not a PNG drawing; clear it and draw again."
+        )
     try:
-        raw = base64.b64decode(value[len(PNG_PREFIX):], validate=True)
+        raw = base64.b64decode(value[len(PNG_PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
         raise InvalidCanvasError("The drawing arrived damaged (not valid base64); draw it again.") from None
     check_upload_header(raw)

@@ -21,7 +21,7 @@ BADGE_PATTERN = re.compile(r"^\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)[ \t]*$", 
 SETUP_MARKER = "# Setup: make the `mnist_compare` package importable"
 CLONE_FOLDER = "mnist-compare"
 
-SETUP_CELL = '''\
+SETUP_CELL = """\
 # Setup: make the `mnist_compare` package importable, then start the session.
 # Locally it finds the repository that holds this notebook (or the package installed with pip).
 # In Colab it clones the repository into the working folder and installs what the notebooks need;
@@ -67,7 +67,7 @@ if problem:
 
 from mnist_compare import notebook
 
-context = notebook.setup()'''
+context = notebook.setup()"""
 
 
 def repository_url() -> str:
@@ -110,7 +110,8 @@ def readme_badges(notebooks, url: str | None = None) -> str:
 def _with_badge(title: str, line: str) -> str:
     """The title cell with ``line`` (a badge, or nothing) right below its heading."""
     lines = [text for text in title.split("\n") if not BADGE_PATTERN.fullmatch(text)]
-    heading, rest = lines[0], "\n".join(lines[1:]).lstrip("\n")
+    first = next(i for i, text in enumerate(lines) if text.startswith("#"))  # after the heading's label
+    heading, rest = "\n".join(lines[: first + 1]), "\n".join(lines[first + 1 :]).lstrip("\n")
     return f"{heading}\n\n{line}\n\n{rest}" if line else f"{heading}\n\n{rest}"
 
 

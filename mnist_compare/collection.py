@@ -32,11 +32,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import config, preprocessing
+from . import config, preprocessing, registry
 from .errors import MnistCompareError, first_line
 from .metrics import binomial_interval
-from .preprocessing import CanvasError, METHOD_LABELS, METHODS
+from .preprocessing import METHOD_LABELS, METHODS, CanvasError
 from .reader import DigitReader
+from .registry import COMPARED
 from .storage import save_npz
 
 ENV_DB = "MNIST_COMPARE_DRAWINGS_DB"
@@ -59,8 +60,10 @@ CREATE TABLE IF NOT EXISTS drawings (
     input_naive BLOB NOT NULL, input_bbox BLOB NOT NULL, input_bbox_com BLOB NOT NULL
 );
 """
-KEPT_NOTE = ("Say what you drew with one click: the drawing, your label and both answers are kept "
-             "(no name, no address) to test the models on real handwriting.")
+KEPT_NOTE = (
+    "Say what you drew with one click: the drawing, your label and both answers are kept "
+    "(no name, no address) to test the models on real handwriting."
+)
 
 
 class CollectionError(MnistCompareError):
@@ -106,10 +109,13 @@ def drawing_record(value) -> dict:
         result = preprocessing.preprocess(value, method)
         inputs[method] = np.round(result.model_input * 255).astype(np.uint8)
     drawing = (np.clip(preprocessing.to_gray(result.steps["drawing"]), 0, 1) * 255).astype(np.uint8)
-    thumbnail = np.asarray(Image.fromarray(drawing).resize((THUMBNAIL_SIDE, THUMBNAIL_SIDE),
-                                                           Image.Resampling.LANCZOS))
-    return {"drawing_png": _png(thumbnail),
-            **{f"input_{m}": inputs[m].tobytes() for m in preprocessing.METHODS}}
+    thumbnail = np.asarray(
+        Image.fromarray(drawing).resize((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    )
+    return {
+        "drawing_png": _png(thumbnail),
+        **{f"input_{m}": inputs[m].tobytes() for m in preprocessing.METHODS},
+    }
 
 
 @dataclass
@@ -121,8 +127,14 @@ class SaveResult:
 class Collection:
     """The database of labelled drawings, shared by every session of one demo (thread-safe)."""
 
-    def __init__(self, path: str | os.PathLike, *, cap_bytes: int = DEFAULT_CAP_BYTES,
-                 rate: tuple[int, float] = DEFAULT_RATE, clock=time.monotonic):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        cap_bytes: int = DEFAULT_CAP_BYTES,
+        rate: tuple[int, float] = DEFAULT_RATE,
+        clock=time.monotonic,
+    ):
         self.path = Path(path)
         self.cap_bytes, self.rate, self._clock = cap_bytes, rate, clock
         self._lock = threading.Lock()
@@ -173,19 +185,30 @@ class Collection:
             record = drawing_record(value)  # outside the lock: ~20 ms of NumPy per drawing
         except CanvasError:
             return SaveResult(False, "There is no drawing to keep: draw a digit first.")
-        row = {"drawing_id": str(drawing_id)[:64], "session": session, "label": label, "method": method,
-               "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), **record}
-        for name in ("mlp", "cnn"):
+        row = {
+            "drawing_id": str(drawing_id)[:64],
+            "session": session,
+            "label": label,
+            "method": method,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **record,
+        }
+        for name in COMPARED:  # the table has a digit and a confidence column for each compared model
             digit, confidence = answers.get(name, (None, None))
             row[f"{name}_digit"], row[f"{name}_confidence"] = digit, confidence
         with self._lock:
             if self._rate_limited(session):
-                return SaveResult(False, "That is a lot of labels in a minute: this one was not kept. "
-                                         "Wait a moment and try again.")
+                return SaveResult(
+                    False,
+                    "That is a lot of labels in a minute: this one was not kept. "
+                    "Wait a moment and try again.",
+                )
             try:
                 if self.size_bytes() >= self.cap_bytes:
-                    return SaveResult(False, "The collection is full, so drawings are no longer kept; "
-                                             "the models go on reading.")
+                    return SaveResult(
+                        False,
+                        "The collection is full, so drawings are no longer kept; the models go on reading.",
+                    )
                 connection = self._open()
                 columns = ", ".join(row)
                 connection.execute(
@@ -197,13 +220,17 @@ class Collection:
                     "cnn_confidence = excluded.cnn_confidence, drawing_png = excluded.drawing_png, "
                     "input_naive = excluded.input_naive, input_bbox = excluded.input_bbox, "
                     "input_bbox_com = excluded.input_bbox_com WHERE drawings.session = excluded.session",
-                    tuple(row.values()))
+                    tuple(row.values()),
+                )
             except (sqlite3.Error, OSError) as error:
                 self._reset_after(error)
-                return SaveResult(False, f"This drawing could not be kept ({first_line(error, 80)}); "
-                                         "the models go on reading.")
-        return SaveResult(True, f"Kept as a **{label}**. Thank you! (A wrong digit? Click the right one, or "
-                                "Undo my label.)")
+                return SaveResult(
+                    False,
+                    f"This drawing could not be kept ({first_line(error, 80)}); the models go on reading.",
+                )
+        return SaveResult(
+            True, f"Kept as a **{label}**. Thank you! (A wrong digit? Click the right one, or Undo my label.)"
+        )
 
     def forget(self, *, drawing_id: str, session: str) -> SaveResult:
         """Delete this session's row for ``drawing_id`` (the "Undo my label" button)."""
@@ -213,13 +240,21 @@ class Collection:
             try:
                 if not self.path.exists():
                     return SaveResult(False, "There is no label to undo.")
-                deleted = self._open().execute("DELETE FROM drawings WHERE drawing_id = ? AND session = ?",
-                                               (str(drawing_id)[:64], session)).rowcount
+                deleted = (
+                    self._open()
+                    .execute(
+                        "DELETE FROM drawings WHERE drawing_id = ? AND session = ?",
+                        (str(drawing_id)[:64], session),
+                    )
+                    .rowcount
+                )
             except (sqlite3.Error, OSError) as error:
                 self._reset_after(error)
                 return SaveResult(False, f"The label could not be undone ({first_line(error, 80)}).")
-        return SaveResult(bool(deleted), "Label undone: this drawing is not kept." if deleted
-                          else "There is no label to undo.")
+        return SaveResult(
+            bool(deleted),
+            "Label undone: this drawing is not kept." if deleted else "There is no label to undo.",
+        )
 
     def _reset_after(self, error) -> None:
         """After a failed write the connection is closed, so the next save starts clean."""
@@ -245,7 +280,8 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
             connection.close()
     except sqlite3.Error as error:
         raise CollectionError(
-            f"The collected drawings at {path} cannot be read ({first_line(error, 100)}).") from None
+            f"The collected drawings at {path} cannot be read ({first_line(error, 100)})."
+        ) from None
     return [dict(row) for row in rows]
 
 
@@ -264,8 +300,12 @@ def to_arrays(rows: list[dict]) -> dict[str, np.ndarray]:
             drawings[i] = np.asarray(image.convert("L"))
     labels = np.array([row["label"] for row in rows], np.uint8)
     return {
-        "x_train": np.zeros((0, 28, 28), np.uint8), "y_train": np.zeros((0,), np.uint8),
-        "x_test": arrays["x_bbox_com"].copy(), "y_test": labels, **arrays, "drawings": drawings,
+        "x_train": np.zeros((0, 28, 28), np.uint8),
+        "y_train": np.zeros((0,), np.uint8),
+        "x_test": arrays["x_bbox_com"].copy(),
+        "y_test": labels,
+        **arrays,
+        "drawings": drawings,
         "mlp_digit": np.array([-1 if r["mlp_digit"] is None else r["mlp_digit"] for r in rows], np.int8),
         "cnn_digit": np.array([-1 if r["cnn_digit"] is None else r["cnn_digit"] for r in rows], np.int8),
         "session": np.array([r["session"] for r in rows], dtype="U16"),
@@ -296,8 +336,12 @@ def evaluate(rows: list[dict], reader) -> dict:
         for name, probabilities in outputs.items():
             correct = int((np.argmax(probabilities, axis=1) == labels).sum())
             low, high = binomial_interval(correct, len(rows))
-            summary["methods"][method][name] = {"correct": correct, "accuracy": correct / len(rows),
-                                                "low": low, "high": high}
+            summary["methods"][method][name] = {
+                "correct": correct,
+                "accuracy": correct / len(rows),
+                "low": low,
+                "high": high,
+            }
     return summary
 
 
@@ -308,17 +352,27 @@ def report_markdown(path: str | os.PathLike | None = None, reader=None) -> str:
     path = Path(path) if path else default_path()
     rows = read_rows(path)
     if not rows:
-        return ("None have been collected yet, so there is no result here: nothing is shown until visitors "
-                "have labelled drawings.")
+        return (
+            "None have been collected yet, so there is no result here: nothing is shown until visitors "
+            "have labelled drawings."
+        )
     if reader is None:
         reader = DigitReader.from_saved()
     summary = evaluate(rows, reader)
-    lines = [f"**Accuracy (%) on {summary['drawings']:,} drawings labelled by the demo's visitors "
-             f"({summary['sessions']:,} sessions; seed-0 models, 95% intervals)**", "",
-             "| Model | " + " | ".join(METHOD_LABELS[m] for m in METHODS) + " |",
-             "|---|" + "---|" * len(METHODS)]
-    for name, title in (("mlp", "MLP"), ("cnn", "CNN")):
+    lines = [
+        f"**Accuracy (%) on {summary['drawings']:,} drawings labelled by the demo's visitors "
+        f"({summary['sessions']:,} sessions; seed-0 models, 95% intervals)**",
+        "",
+        "| Model | " + " | ".join(METHOD_LABELS[m] for m in METHODS) + " |",
+        "|---|" + "---|" * len(METHODS),
+    ]
+    for name, title in ((name, registry.label(name)) for name in COMPARED):
         cells = [summary["methods"][m][name] for m in METHODS]
-        lines.append(f"| {title} | " + " | ".join(
-            f"{100 * c['accuracy']:.1f} [{100 * c['low']:.1f}, {100 * c['high']:.1f}]" for c in cells) + " |")
+        lines.append(
+            f"| {title} | "
+            + " | ".join(
+                f"{100 * c['accuracy']:.1f} [{100 * c['low']:.1f}, {100 * c['high']:.1f}]" for c in cells
+            )
+            + " |"
+        )
     return "\n".join(lines)

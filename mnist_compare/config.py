@@ -9,11 +9,11 @@ another folder (the tests use it).
 
 from __future__ import annotations
 
-from .errors import SettingError
-
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import SettingError
 
 #: Where the project is published: the one place the address is written. The notebooks' Setup cell
 #: clones it in Colab and the "Open in Colab" badges point at it; after changing it, run
@@ -117,9 +117,10 @@ def output_paths(fast: bool | None = None) -> OutputPaths:
     if override:
         root = Path(override).expanduser().resolve()
         if root.exists() and not root.is_dir():
-
-            raise SettingError(f"{ENV_OUTPUT}={override} is a file, not a folder; point it at a folder "
-                               "(it is created if missing).")
+            raise SettingError(
+                f"{ENV_OUTPUT}={override} is a file, not a folder; point it at a folder "
+                "(it is created if missing)."
+            )
         return OutputPaths(root, root / "models", root / "reports", root / "figures", fast)
     if fast:
         root = FAST_OUTPUT_DIR

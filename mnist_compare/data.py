@@ -28,7 +28,8 @@ class InvalidDatasetError(MnistCompareError, ValueError):
     """A dataset file does not look like Keras's MNIST npz."""
 
 
-#: The file name looked for in the working folder when ``MNIST_NPZ`` is not set (Colab's upload puts files there).
+#: The file name looked for in the working folder when ``MNIST_NPZ`` is not set (Colab's upload puts files
+#: there).
 LOCAL_NPZ = "mnist.npz"
 #: What to do when the data cannot be had, in words that work in a terminal, in Jupyter and in Colab.
 WAYS_OUT = (
@@ -53,11 +54,14 @@ def _check_file_kind(path: Path) -> None:
     if not head:
         raise InvalidDatasetError(f"{path} is empty (0 bytes); download mnist.npz again.")
     if head.startswith(_NPY_MAGIC):
-        raise InvalidDatasetError(f"{path} is a single .npy array, not an npz archive of "
-                                  f"{', '.join(NPZ_KEYS)}.")
+        raise InvalidDatasetError(
+            f"{path} is a single .npy array, not an npz archive of {', '.join(NPZ_KEYS)}."
+        )
     if not head.startswith(_ZIP_MAGIC):
-        raise InvalidDatasetError(f"{path} is not an npz file (it does not start like a zip archive; "
-                                  "a text file or an error page saved under that name?); download mnist.npz again.")
+        raise InvalidDatasetError(
+            f"{path} is not an npz file (it does not start like a zip archive; "
+            "a text file or an error page saved under that name?); download mnist.npz again."
+        )
 
 
 def _check_arrays(arrays: dict[str, np.ndarray], source: str) -> None:
@@ -88,7 +92,8 @@ def load_npz(path: str | os.PathLike):
     path = Path(path).expanduser()
     if not path.is_file():
         raise DataUnavailableError(
-            f"MNIST file not found: {path}.\n{WAYS_OUT}\nOr unset {config.ENV_MNIST_NPZ} to let Keras download the data."
+            f"MNIST file not found: {path}.\n{WAYS_OUT}\nOr unset {config.ENV_MNIST_NPZ} to let Keras "
+            f"download the data."
         )
     try:
         _check_file_kind(path)
@@ -104,8 +109,10 @@ def load_npz(path: str | os.PathLike):
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         detail = first_line(error)
-        raise InvalidDatasetError(f"{path} is not a readable npz file ({detail[:160]}); it may be truncated: "
-                                  "download mnist.npz again.") from None
+        raise InvalidDatasetError(
+            f"{path} is not a readable npz file ({detail[:160]}); it may be truncated: "
+            "download mnist.npz again."
+        ) from None
     _check_arrays(arrays, str(path))
     y = {key: arrays[key].astype(np.uint8) for key in ("y_train", "y_test")}
     return (arrays["x_train"], y["y_train"]), (arrays["x_test"], y["y_test"])
@@ -152,9 +159,7 @@ def load_mnist(path: str | os.PathLike | None = None):
         return load_npz(source)
     data = _load_from_keras()
     (x_train, y_train), (x_test, y_test) = data
-    _check_arrays(
-        {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}, "Keras MNIST"
-    )
+    _check_arrays({"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}, "Keras MNIST")
     return data
 
 
@@ -162,7 +167,8 @@ def arrays_sha256(x_train, y_train, x_test, y_test) -> str:
     """The sha256 of the four arrays' names, shapes, types and bytes: the data's identity.
 
     Unlike the file's sha256 it is the same for Keras's download and for another zip of the same
-    arrays (such as a copy of ``mnist.npz`` given through ``MNIST_NPZ``), so runs trained from one are reused with the other.
+    arrays (such as a copy of ``mnist.npz`` given through ``MNIST_NPZ``), so runs trained from one are reused
+    with the other.
     """
     import hashlib
 

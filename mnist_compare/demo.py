@@ -25,18 +25,25 @@ from . import canvas as drawing_canvas
 from . import preprocessing, saliency
 from .collection import KEPT_NOTE, session_key
 from .errors import first_line
-from .preprocessing import CanvasError, METHOD_LABELS, METHODS
+from .preprocessing import METHOD_LABELS, METHODS, CanvasError
+
 # Also re-exported (``demo.DigitReader``, ``demo.check_upload_header``, ...), where they were before.
-from .reader import (MODEL_NAMES, MODEL_TITLES, DigitReader, ModelsMissingError,  # noqa: F401
-                     keep_freed_memory)
-from .uploads import MAX_UPLOAD_PIXELS, UNREADABLE_KEY, check_upload_header, guard_uploads  # noqa: F401
+from .reader import MODEL_NAMES as MODEL_NAMES
+from .reader import MODEL_TITLES, DigitReader
+from .reader import ModelsMissingError as ModelsMissingError
+from .reader import keep_freed_memory as keep_freed_memory
+from .uploads import MAX_UPLOAD_PIXELS as MAX_UPLOAD_PIXELS
+from .uploads import UNREADABLE_KEY as UNREADABLE_KEY
+from .uploads import check_upload_header as check_upload_header
+from .uploads import guard_uploads
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 API_NAME = "predict"
 #: What the API page says of the canvas's endpoint (``/read_canvas``); ``/predict`` has no description.
-CANVAS_API_DESCRIPTION = ("One reading of the page's canvas; ``state`` is this visitor's current drawing "
-                          "(for the label).")
+CANVAS_API_DESCRIPTION = (
+    "One reading of the page's canvas; ``state`` is this visitor's current drawing (for the label)."
+)
 EMPTY_MESSAGE = "Draw a digit on the canvas: both models answer each time you lift the pen."
 #: Crop + 20% padding + centre of mass: how MNIST itself was made, and the best reader of real
 #: handwriting; the original report's crop + padding and the plain resize are one click away.
@@ -55,8 +62,15 @@ class LoginGuard:
     stops guessing at the price of locking the owner out for a minute during an attack.
     """
 
-    def __init__(self, user: str, password: str, *, max_failures: int = 5, window_seconds: float = 60.0,
-                 clock=time.monotonic):
+    def __init__(
+        self,
+        user: str,
+        password: str,
+        *,
+        max_failures: int = 5,
+        window_seconds: float = 60.0,
+        clock=time.monotonic,
+    ):
         self._user, self._password = user.encode(), password.encode()
         self.max_failures, self.window_seconds, self._clock = max_failures, window_seconds, clock
         self._failures: list[float] = []
@@ -73,14 +87,17 @@ class LoginGuard:
         if self.locked():
             self.refused += 1
             return False
-        right = (hmac.compare_digest(str(user).encode(), self._user)
-                 & hmac.compare_digest(str(password).encode(), self._password))
+        right = hmac.compare_digest(str(user).encode(), self._user) & hmac.compare_digest(
+            str(password).encode(), self._password
+        )
         if not right:
             with self._lock:
                 self._failures.append(self._clock())
                 if len(self._failures) == self.max_failures:
-                    print(f"{self.max_failures} wrong logins in {self.window_seconds:.0f} s: "
-                          f"logins refused for {self.window_seconds:.0f} s.")
+                    print(
+                        f"{self.max_failures} wrong logins in {self.window_seconds:.0f} s: "
+                        f"logins refused for {self.window_seconds:.0f} s."
+                    )
         return bool(right)
 
 
@@ -103,12 +120,14 @@ def _panel(image: np.ndarray, title: str, side: int = 140) -> Image.Image:
     if array.ndim == 3:
         array = preprocessing.to_gray(array)
     pil = Image.fromarray((np.clip(array, 0, 1) * 255).astype(np.uint8), mode="L")
-    pil.thumbnail((side, side), Image.Resampling.NEAREST if max(array.shape[:2]) <= 56
-                  else Image.Resampling.BILINEAR)
+    pil.thumbnail(
+        (side, side), Image.Resampling.NEAREST if max(array.shape[:2]) <= 56 else Image.Resampling.BILINEAR
+    )
     if max(pil.size) < side:  # small images are enlarged with visible pixels
         scale = side / max(pil.size)
-        pil = pil.resize((max(1, round(pil.size[0] * scale)), max(1, round(pil.size[1] * scale))),
-                         Image.Resampling.NEAREST)
+        pil = pil.resize(
+            (max(1, round(pil.size[0] * scale)), max(1, round(pil.size[1] * scale))), Image.Resampling.NEAREST
+        )
     canvas = _titled_blank(title, side).copy()
     canvas.paste(pil, (5 + (side - pil.size[0]) // 2, 23 + (side - pil.size[1]) // 2))
     return canvas
@@ -156,7 +175,8 @@ def saliency_strip(model_input: np.ndarray, maps: dict, side: int = 140) -> np.n
     panels = []
     for name, heat in maps.items():
         picture = Image.fromarray(saliency.overlay(model_input, heat), mode="RGB").resize(
-            (side, side), Image.Resampling.NEAREST)
+            (side, side), Image.Resampling.NEAREST
+        )
         panel = _titled_blank(f"{MODEL_TITLES.get(name, name)} looks at", side, "RGB").copy()
         panel.paste(picture, (5, 23))
         panels.append(panel)
@@ -168,8 +188,9 @@ def saliency_strip(model_input: np.ndarray, maps: dict, side: int = 140) -> np.n
     return np.asarray(strip)
 
 
-def read_drawing(reader: DigitReader, value, method: str = DEFAULT_METHOD, *, explain: bool = False,
-                 polarity: str = "auto") -> Reading:
+def read_drawing(
+    reader: DigitReader, value, method: str = DEFAULT_METHOD, *, explain: bool = False, polarity: str = "auto"
+) -> Reading:
     """Preprocess and classify one drawing; bad input becomes a message, never an exception.
 
     ``explain`` adds the occlusion maps ("what the models look at"), computed in the same batch.
@@ -189,8 +210,10 @@ def read_drawing(reader: DigitReader, value, method: str = DEFAULT_METHOD, *, ex
     probabilities = {name: p[0] for name, p in outputs.items()}
     if not all(np.all(np.isfinite(p)) for p in probabilities.values()):
         return Reading("The models could not read this drawing; try drawing it again.", {}, ok=False)
-    parts = [f"{MODEL_TITLES[name]} reads **{int(np.argmax(p))}** ({100 * float(np.max(p)):.1f}%)"
-             for name, p in probabilities.items()]
+    parts = [
+        f"{MODEL_TITLES[name]} reads **{int(np.argmax(p))}** ({100 * float(np.max(p)):.1f}%)"
+        for name, p in probabilities.items()
+    ]
     message = " · ".join(parts) + f" — preprocessing: {METHOD_LABELS[method]}"
     reading = Reading(message, probabilities, steps_strip(result))
     if explain:
@@ -215,7 +238,8 @@ def shown(reading: Reading, names) -> list:
     if not reading.ok:
         return [reading.message, None, None] + [None] * len(names)
     return [reading.message, reading.saliency_image, reading.steps_image] + [
-        _label_value(reading.probabilities[name]) for name in names]
+        _label_value(reading.probabilities[name]) for name in names
+    ]
 
 
 def respond_canvas(reader: DigitReader, read, text, method, state) -> list:
@@ -236,18 +260,28 @@ def respond_canvas(reader: DigitReader, read, text, method, state) -> list:
         return empty_outputs(reader.names) + [None, None, ""]
     reading = read(reader, value, method, explain=True, polarity="dark_on_light")
     new = not state
-    state = {"drawing": state["drawing"] if state else uuid.uuid4().hex, "canvas": text, "method": method,
-             "answers": {name: (int(np.argmax(p)), float(np.max(p)))
-                         for name, p in (reading.probabilities if reading.ok else {}).items()}}
+    state = {
+        "drawing": state["drawing"] if state else uuid.uuid4().hex,
+        "canvas": text,
+        "method": method,
+        "answers": {
+            name: (int(np.argmax(p)), float(np.max(p)))
+            for name, p in (reading.probabilities if reading.ok else {}).items()
+        },
+    }
     return shown(reading, reader.names) + [state, None if new else gr.skip(), "" if new else gr.skip()]
 
 
 def respond_upload(reader: DigitReader, read, value, method) -> list:
     """One reading of an image sent to the ``/predict`` API (a Sketchpad value, checked by
     ``guard_uploads``); an empty one gets the invitation to draw."""
-    if value is None or (isinstance(value, dict) and UNREADABLE_KEY not in value
-                         and value.get("composite") is None and not value.get("layers")
-                         and value.get("background") is None):
+    if value is None or (
+        isinstance(value, dict)
+        and UNREADABLE_KEY not in value
+        and value.get("composite") is None
+        and not value.get("layers")
+        and value.get("background") is None
+    ):
         return empty_outputs(reader.names)
     return shown(read(reader, value, method, explain=True), reader.names)
 
@@ -264,9 +298,14 @@ def save_label(collection, digit, state, session_hash) -> tuple[str, str | None]
         value = drawing_canvas.decode(state.get("canvas"))
     except CanvasError:
         value = None
-    result = collection.save(drawing_id=state.get("drawing"), session=session_key(session_hash),
-                             label=digit, value=value, method=state.get("method", DEFAULT_METHOD),
-                             answers=state.get("answers") or {})
+    result = collection.save(
+        drawing_id=state.get("drawing"),
+        session=session_key(session_hash),
+        label=digit,
+        value=value,
+        method=state.get("method", DEFAULT_METHOD),
+        answers=state.get("answers") or {},
+    )
     return result.message, (digit if result.ok else None)
 
 
@@ -324,25 +363,43 @@ def _drawing_column(collect: bool) -> dict:
     the preprocessing, and the hidden upload and button of the ``/predict`` API. Returns them by name."""
     import gradio as gr  # lazy: Gradio is loaded only where an app is built
 
-    parts = {"sketch": gr.HTML(value="", html_template=drawing_canvas.CANVAS_HTML,
-                               css_template=drawing_canvas.CANVAS_CSS, js_on_load=drawing_canvas.CANVAS_JS,
-                               elem_id="canvas", apply_default_css=False, padding=False)}
+    parts = {
+        "sketch": gr.HTML(
+            value="",
+            html_template=drawing_canvas.CANVAS_HTML,
+            css_template=drawing_canvas.CANVAS_CSS,
+            js_on_load=drawing_canvas.CANVAS_JS,
+            elem_id="canvas",
+            apply_default_css=False,
+            padding=False,
+        )
+    }
     # The answer sits right under the canvas, so on a phone it is in view while drawing.
     parts["status"] = gr.Markdown(EMPTY_MESSAGE, elem_id="status")
     parts["current"] = gr.State(None)
     with gr.Group(visible=collect, elem_id="collect"):
-        parts["said"] = gr.Radio(choices=[str(d) for d in range(10)], value=None, label="I drew a ...",
-                                 elem_id="said")
+        parts["said"] = gr.Radio(
+            choices=[str(d) for d in range(10)], value=None, label="I drew a ...", elem_id="said"
+        )
         with gr.Row():
             parts["said_note"] = gr.Markdown("", elem_id="said-note")
             parts["undo_label"] = gr.Button("Undo my label", size="sm", elem_id="undo-label", min_width=100)
         gr.Markdown(f"<small>{KEPT_NOTE}</small>")
-    parts["method"] = gr.Radio(choices=_method_choices(), value=DEFAULT_METHOD, label="Preprocessing",
-                               elem_id="method")
+    parts["method"] = gr.Radio(
+        choices=_method_choices(), value=DEFAULT_METHOD, label="Preprocessing", elem_id="method"
+    )
     # The /predict API: an image (a Sketchpad value, an upload) instead of the page's canvas.
-    parts["upload"] = guard_uploads(gr.Sketchpad(
-        label="Image", type="numpy", image_mode="RGBA", canvas_size=(400, 400), layers=False,
-        visible=False, elem_id="upload"))
+    parts["upload"] = guard_uploads(
+        gr.Sketchpad(
+            label="Image",
+            type="numpy",
+            image_mode="RGBA",
+            canvas_size=(400, 400),
+            layers=False,
+            visible=False,
+            elem_id="upload",
+        )
+    )
     parts["read_button"] = gr.Button("Read digit", visible=False, elem_id="read")
     return parts
 
@@ -356,17 +413,27 @@ def _answer_column(names) -> dict:
     labels = []
     with gr.Row():
         for name in names:
-            labels.append(gr.Label(num_top_classes=3, label=f"{MODEL_TITLES[name]} reads",
-                                   elem_id=f"{name}-label", min_width=150))
+            labels.append(
+                gr.Label(
+                    num_top_classes=3,
+                    label=f"{MODEL_TITLES[name]} reads",
+                    elem_id=f"{name}-label",
+                    min_width=150,
+                )
+            )
     # The pictures carry their own titles; a label drawn over them would hide the first.
-    gr.Markdown("**What the models look at**: blanking the bright parts of the 28x28 input lowers "
-                "the probability of the model's answer most.")
-    explanation = gr.Image(show_label=False, type="numpy", interactive=False, format="png",
-                           elem_id="saliency", buttons=[])
+    gr.Markdown(
+        "**What the models look at**: blanking the bright parts of the 28x28 input lowers "
+        "the probability of the model's answer most."
+    )
+    explanation = gr.Image(
+        show_label=False, type="numpy", interactive=False, format="png", elem_id="saliency", buttons=[]
+    )
     gr.Markdown("**Preprocessing steps**")
     # PNG: lossless for the titles, and for a gray strip about 5x faster to encode than WebP.
-    steps = gr.Image(show_label=False, type="numpy", interactive=False, format="png", elem_id="steps",
-                     buttons=[])
+    steps = gr.Image(
+        show_label=False, type="numpy", interactive=False, format="png", elem_id="steps", buttons=[]
+    )
     return {"labels": labels, "explanation": explanation, "steps": steps}
 
 
@@ -380,27 +447,63 @@ def _wire_events(parts: dict, reader: DigitReader, read, label_events: LabelEven
     canvas_outputs = outputs + [parts["current"], parts["said"], parts["said_note"]]
     # Each answer on the page is counted in the canvas's data-answered (and timed in data-answered-at),
     # in the page itself, after the outputs are shown: the browser tests wait for it.
-    drawn = parts["sketch"].submit(canvas_handler, inputs=canvas_inputs, outputs=canvas_outputs,
-                                   api_name="read_canvas", trigger_mode="always_last", concurrency_limit=4,
-                                   concurrency_id="reading", show_progress="hidden")
+    drawn = parts["sketch"].submit(
+        canvas_handler,
+        inputs=canvas_inputs,
+        outputs=canvas_outputs,
+        api_name="read_canvas",
+        trigger_mode="always_last",
+        concurrency_limit=4,
+        concurrency_id="reading",
+        show_progress="hidden",
+    )
     drawn.then(None, js=drawing_canvas.ANSWERED_JS)
-    parts["method"].change(canvas_handler, inputs=canvas_inputs, outputs=canvas_outputs, api_name=False,
-                           trigger_mode="always_last", concurrency_limit=4, concurrency_id="reading",
-                           show_progress="hidden").then(None, js=drawing_canvas.ANSWERED_JS)
+    parts["method"].change(
+        canvas_handler,
+        inputs=canvas_inputs,
+        outputs=canvas_outputs,
+        api_name=False,
+        trigger_mode="always_last",
+        concurrency_limit=4,
+        concurrency_id="reading",
+        show_progress="hidden",
+    ).then(None, js=drawing_canvas.ANSWERED_JS)
     # Saving a label is its own event, with its own workers: a reading never waits for a save.
-    parts["said"].input(label_events.save_label, inputs=[parts["said"], parts["current"]],
-                        outputs=[parts["said_note"], parts["said"]], api_name="label",
-                        concurrency_limit=2, concurrency_id="collect", show_progress="hidden")
-    parts["undo_label"].click(label_events.forget_label, inputs=[parts["current"]],
-                              outputs=[parts["said_note"], parts["said"]], api_name="forget_label",
-                              concurrency_limit=2, concurrency_id="collect", show_progress="hidden")
-    parts["read_button"].click(bind(respond_upload, reader, read), inputs=[parts["upload"], parts["method"]],
-                               outputs=outputs, api_name=API_NAME, concurrency_limit=4,
-                               show_progress="hidden")
+    parts["said"].input(
+        label_events.save_label,
+        inputs=[parts["said"], parts["current"]],
+        outputs=[parts["said_note"], parts["said"]],
+        api_name="label",
+        concurrency_limit=2,
+        concurrency_id="collect",
+        show_progress="hidden",
+    )
+    parts["undo_label"].click(
+        label_events.forget_label,
+        inputs=[parts["current"]],
+        outputs=[parts["said_note"], parts["said"]],
+        api_name="forget_label",
+        concurrency_limit=2,
+        concurrency_id="collect",
+        show_progress="hidden",
+    )
+    parts["read_button"].click(
+        bind(respond_upload, reader, read),
+        inputs=[parts["upload"], parts["method"]],
+        outputs=outputs,
+        api_name=API_NAME,
+        concurrency_limit=4,
+        show_progress="hidden",
+    )
 
 
-def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs CNN, draw a digit",
-               read=read_drawing, collection=None):
+def build_demo(
+    reader: DigitReader | None = None,
+    *,
+    title: str = "MNIST: MLP vs CNN, draw a digit",
+    read=read_drawing,
+    collection=None,
+):
     """The Gradio app (not launched). ``reader`` defaults to the saved models.
 
     Both models answer every change of the drawing: each pen lift, undo, redo, eraser stroke and clear
@@ -420,8 +523,10 @@ def build_demo(reader: DigitReader | None = None, *, title: str = "MNIST: MLP vs
     # Every reading writes its images to Gradio's cache: files older than an hour are deleted
     # every hour, so a demo shared for days does not fill the disk.
     with gr.Blocks(title=title, delete_cache=(3600, 3600)) as demo:
-        gr.Markdown(f"## {title}\nDraw one digit (0-9) large in the middle of the canvas. Both models read "
-                    "the same 28x28 input each time you lift the pen, undo, redo or erase.")
+        gr.Markdown(
+            f"## {title}\nDraw one digit (0-9) large in the middle of the canvas. Both models read "
+            "the same 28x28 input each time you lift the pen, undo, redo or erase."
+        )
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=320):
                 parts = _drawing_column(collection is not None)
@@ -438,7 +543,9 @@ def open_share_link(demo) -> str | None:
 
     try:
         url = networking.setup_tunnel(
-            local_host=demo.server_name, local_port=demo.server_port, share_token=demo.share_token,
+            local_host=demo.server_name,
+            local_port=demo.server_port,
+            share_token=demo.share_token,
             share_server_address=demo.share_server_address,
             share_server_tls_certificate=getattr(demo, "share_server_tls_certificate", None),
         )
@@ -461,23 +568,40 @@ def parse_auth(text: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def launch_demo(demo, *, share: bool = False, port: int | None = None, auth=None,
-                host: str = "127.0.0.1", block: bool = True):
+def launch_demo(
+    demo,
+    *,
+    share: bool = False,
+    port: int | None = None,
+    auth=None,
+    host: str = "127.0.0.1",
+    block: bool = True,
+):
     """Serve ``demo`` locally (and through a share link if asked and possible).
 
     ``auth`` is ``(user, password)``: logins go through a ``LoginGuard`` (5 wrong tries a minute)."""
     if isinstance(auth, tuple):
         auth = LoginGuard(*auth)
     demo.launch(
-        server_name=host, server_port=port, share=False, auth=auth, show_error=False, css=CSS,
-        max_file_size="5mb", prevent_thread_lock=True, quiet=True, ssr_mode=False,
+        server_name=host,
+        server_port=port,
+        share=False,
+        auth=auth,
+        show_error=False,
+        css=CSS,
+        max_file_size="5mb",
+        prevent_thread_lock=True,
+        quiet=True,
+        ssr_mode=False,
     )
     print(f"Demo running at {demo.local_url}")
     if share:
         url = open_share_link(demo)
         if url:
-            print(f"Share link: {url}" + ("" if auth else " (anyone with the link can use it; "
-                                                         "consider --auth user:password)"))
+            print(
+                f"Share link: {url}"
+                + ("" if auth else " (anyone with the link can use it; consider --auth user:password)")
+            )
     if block:
         try:
             while True:
@@ -492,11 +616,11 @@ def sample_canvas(digit_image: np.ndarray, *, size: int = 400, scale: float = 0.
     ink = np.asarray(digit_image, dtype=np.float32)
     ink = ink / 255.0 if ink.max() > 1 else ink
     side = int(size * scale)
-    big = np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize((side, side),
-                                                                        Image.Resampling.BILINEAR))
+    big = np.asarray(
+        Image.fromarray((ink * 255).astype(np.uint8)).resize((side, side), Image.Resampling.BILINEAR)
+    )
     canvas = np.full((size, size, 4), 255, dtype=np.uint8)
     top = (size - side) // 2
     gray = 255 - big
-    canvas[top:top + side, top:top + side, :3] = gray[..., None]
+    canvas[top : top + side, top : top + side, :3] = gray[..., None]
     return {"background": None, "layers": [], "composite": canvas}
-

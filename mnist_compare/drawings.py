@@ -31,8 +31,13 @@ class DrawingStyle:
     stroke: int
 
 
-def random_style(rng: np.random.Generator, *, canvas_side: int = CANVAS_SIDE,
-                 scale_range=SCALE_RANGE, stroke_range=STROKE_RANGE) -> DrawingStyle:
+def random_style(
+    rng: np.random.Generator,
+    *,
+    canvas_side: int = CANVAS_SIDE,
+    scale_range=SCALE_RANGE,
+    stroke_range=STROKE_RANGE,
+) -> DrawingStyle:
     scale = float(rng.uniform(*scale_range))
     side = max(8, int(round(canvas_side * scale)))
     top, left = (int(v) for v in rng.integers(0, canvas_side - side + 1, size=2))
@@ -54,14 +59,20 @@ def render(digit: np.ndarray, style: DrawingStyle, *, canvas_side: int = CANVAS_
     elif style.stroke < 0:
         big = ndimage.grey_erosion(big, size=(1 - style.stroke, 1 - style.stroke))
     canvas = np.ones((canvas_side, canvas_side), dtype=np.float32)
-    canvas[style.top:style.top + side, style.left:style.left + side] = 1.0 - big
+    canvas[style.top : style.top + side, style.left : style.left + side] = 1.0 - big
     rgb = np.round(canvas * 255).astype(np.uint8)
     rgba = np.dstack([rgb, rgb, rgb, np.full_like(rgb, 255)])
     return {"background": None, "layers": [], "composite": rgba}
 
 
-def user_like_canvas(digit: np.ndarray, rng: np.random.Generator, *, canvas_side: int = CANVAS_SIDE,
-                     scale_range=SCALE_RANGE, stroke_range=STROKE_RANGE) -> dict:
+def user_like_canvas(
+    digit: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    canvas_side: int = CANVAS_SIDE,
+    scale_range=SCALE_RANGE,
+    stroke_range=STROKE_RANGE,
+) -> dict:
     """One MNIST digit drawn at a random place, size and stroke width on a white canvas."""
     style = random_style(rng, canvas_side=canvas_side, scale_range=scale_range, stroke_range=stroke_range)
     return render(digit, style, canvas_side=canvas_side)

@@ -7,12 +7,6 @@ grid resumes where it stopped.
 
 from __future__ import annotations
 
-from .data import prepare_splits
-from .training import training_device
-
-from . import registry
-from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
-
 import os
 import platform
 import subprocess
@@ -22,11 +16,13 @@ from importlib import metadata
 
 import numpy as np
 
-from . import config, metrics, storage
+from . import config, metrics, registry, storage
+from .data import prepare_splits
 from .errors import ReadOnlyError, ResultsFileError, first_line
 from .metrics import SUMMARY_METRICS
+from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
 from .sections import RESEARCH_VERSION, run_research
-from .training import predictions_path, run_spec, train_run
+from .training import predictions_path, run_spec, train_run, training_device
 
 #: The models the grid trains (every seed, every snapshot): ``in_grid`` in the registry.
 MODEL_NAMES = registry.grid_models()
@@ -62,8 +58,12 @@ def git_state() -> dict:
 def machine_info() -> dict:
     """The machine, and the device TensorFlow trains on (``"CPU"`` or ``"GPU"``)."""
 
-    return {"platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count(),
-            "device": training_device()}
+    return {
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "device": training_device(),
+    }
 
 
 def provenance(splits) -> dict:
@@ -101,7 +101,6 @@ def run_grid(
     """Train (or reuse) every run of the grid, run the research experiments, write results.json."""
     from tqdm.auto import tqdm
 
-
     fast = config.fast_mode(fast)
     unknown = sorted(set(model_names) - set(MODEL_NAMES))
     if unknown or not model_names:
@@ -115,14 +114,21 @@ def run_grid(
         specs = [run_spec(name, seed, splits, fast=fast) for name in model_names for seed in seeds]
         started = time.perf_counter()
         records = []
-        with tqdm(total=sum(spec.epochs for spec in specs), unit="epoch", disable=not show_progress,
-                  dynamic_ncols=True) as progress:
+        with tqdm(
+            total=sum(spec.epochs for spec in specs),
+            unit="epoch",
+            disable=not show_progress,
+            dynamic_ncols=True,
+        ) as progress:
             for spec in specs:
-                records.append(train_run(spec, splits, paths.models / spec.run_id, progress=progress, log=log))
+                records.append(
+                    train_run(spec, splits, paths.models / spec.run_id, progress=progress, log=log)
+                )
         results = build_results(records, specs, splits, paths, fast=fast)
         if research and {BASELINE, CANDIDATE} <= set(model_names):
-            results["research"] = _research(results, records, splits, paths, previous,
-                                             show_progress=show_progress)
+            results["research"] = _research(
+                results, records, splits, paths, previous, show_progress=show_progress
+            )
         results["wall_seconds_this_invocation"] = time.perf_counter() - started
         storage.write_json(paths.results, results)
     return results
@@ -130,8 +136,9 @@ def run_grid(
 
 def clean_outputs(paths: config.OutputPaths) -> list:
     """Remove the temporary files killed processes left in the output folders."""
-    return storage.remove_stale_temporaries(paths.models, paths.reports, paths.figures,
-                                            paths.root / "notebooks")
+    return storage.remove_stale_temporaries(
+        paths.models, paths.reports, paths.figures, paths.root / "notebooks"
+    )
 
 
 def previous_results(paths: config.OutputPaths, fast: bool, *, log=print) -> dict:
@@ -150,8 +157,13 @@ def previous_results(paths: config.OutputPaths, fast: bool, *, log=print) -> dic
 def _research(results: dict, records, splits, paths, previous: dict, *, show_progress: bool) -> dict:
     """The research section: reused from results.json when nothing it depends on changed."""
     cached = previous.get("research")
-    if not (cached and cached.get("version") == RESEARCH_VERSION and cached.get("seeds") == results["config"]["seeds"]
-            and previous.get("fast") == results["fast"] and all(record.get("resumed") for record in records)):
+    if not (
+        cached
+        and cached.get("version") == RESEARCH_VERSION
+        and cached.get("seeds") == results["config"]["seeds"]
+        and previous.get("fast") == results["fast"]
+        and all(record.get("resumed") for record in records)
+    ):
         cached = None  # other runs: every section is computed again
     return run_research(results, splits, paths, previous=cached, show_progress=show_progress)
 
@@ -183,9 +195,12 @@ def build_results(records, specs, splits, paths, *, fast: bool) -> dict:
     summary: dict = {}
     for name in model_names:
         model_runs = [run for run in runs if run["model"] == name]
-        summary[name] = {"parameters": model_runs[0]["parameters"],
-                         "seconds_per_epoch": metrics.summarize(
-                             [float(np.median(run["epoch_seconds"])) for run in model_runs])}
+        summary[name] = {
+            "parameters": model_runs[0]["parameters"],
+            "seconds_per_epoch": metrics.summarize(
+                [float(np.median(run["epoch_seconds"])) for run in model_runs]
+            ),
+        }
         for epochs in epochs_list:
             summary[name][epochs] = {
                 key: metrics.summarize([run["snapshots"][epochs][part][field] for run in model_runs])
@@ -219,8 +234,15 @@ def build_results(records, specs, splits, paths, *, fast: bool) -> dict:
                 )
                 for key, (part, field) in SUMMARY_METRICS.items()
             }
-            comparisons.append({"epochs": int(epochs), "a": BASELINE, "b": CANDIDATE,
-                                COMPARISON_KEY: differences, "mcnemar": per_seed})
+            comparisons.append(
+                {
+                    "epochs": int(epochs),
+                    "a": BASELINE,
+                    "b": CANDIDATE,
+                    COMPARISON_KEY: differences,
+                    "mcnemar": per_seed,
+                }
+            )
 
     return {
         "schema_version": 1,
@@ -243,8 +265,15 @@ def build_results(records, specs, splits, paths, *, fast: bool) -> dict:
 
 
 #: What every results.json has, and the type of each part.
-RESULTS_SHAPE = {"schema_version": int, "fast": bool, "config": dict, "provenance": dict, "summary": dict,
-                 "comparisons": list, "runs": list}
+RESULTS_SHAPE = {
+    "schema_version": int,
+    "fast": bool,
+    "config": dict,
+    "provenance": dict,
+    "summary": dict,
+    "comparisons": list,
+    "runs": list,
+}
 
 
 def check_results(results, path, fast: bool) -> dict:
@@ -254,11 +283,14 @@ def check_results(results, path, fast: bool) -> dict:
         raise ResultsFileError(f"{path} is not a results file (it holds a JSON {type(results).__name__}).")
     for key, kind_of in RESULTS_SHAPE.items():
         if not isinstance(results.get(key), kind_of):
-            raise ResultsFileError(f"{path} is not a complete results file ('{key}' is missing or not of "
-                                   f"type {kind_of.__name__}).")
+            raise ResultsFileError(
+                f"{path} is not a complete results file ('{key}' is missing or not of "
+                f"type {kind_of.__name__})."
+            )
     if results["fast"] != fast:
-        raise ResultsFileError(f"{path} holds the results of a {'fast' if results['fast'] else 'full'} run, "
-                               f"not of a {kind} run.")
+        raise ResultsFileError(
+            f"{path} holds the results of a {'fast' if results['fast'] else 'full'} run, not of a {kind} run."
+        )
     seeds = results["config"].get("seeds")
     if not (isinstance(seeds, list) and seeds and all(isinstance(seed, int) for seed in seeds)):
         raise ResultsFileError(f"{path} has no list of seeds in its 'config'.")
@@ -276,7 +308,8 @@ def read_results(path, fast: bool) -> dict:
 
 
 def load_results(fast: bool | None = None) -> dict:
-    """Read results.json of a real (or fast) run, checked, with a clear message if it is missing or damaged."""
+    """Read results.json of a real (or fast) run, checked, with a clear message if it is missing or
+    damaged."""
     fast = config.fast_mode(fast)
     path = config.output_paths(fast).results
     if not path.is_file():
@@ -288,13 +321,23 @@ def load_results(fast: bool | None = None) -> dict:
 
 def results_complete(results: dict, *, fast: bool, seeds: list[int], model_names=MODEL_NAMES) -> bool:
     """Whether ``results`` holds every run of this grid (same mode, seeds and models)."""
-    return (results.get("fast") == fast and results["config"]["seeds"] == list(seeds)
-            and set(model_names) <= set(results["config"].get("models", [])) and bool(results.get("comparisons"))
-            and "research" in results)
+    return (
+        results.get("fast") == fast
+        and results["config"]["seeds"] == list(seeds)
+        and set(model_names) <= set(results["config"].get("models", []))
+        and bool(results.get("comparisons"))
+        and "research" in results
+    )
 
 
-def ensure_results(*, seed_count: int | None = None, fast: bool | None = None, show_progress: bool = True,
-                   train: bool = True, log=print) -> dict:
+def ensure_results(
+    *,
+    seed_count: int | None = None,
+    fast: bool | None = None,
+    show_progress: bool = True,
+    train: bool = True,
+    log=print,
+) -> dict:
     """The grid's results: read ``results.json`` when it is complete, else train what is missing.
 
     Reading leaves ``results.json`` untouched; training reuses every finished run on disk. Without a
@@ -314,14 +357,20 @@ def ensure_results(*, seed_count: int | None = None, fast: bool | None = None, s
         seed_count = len(results["config"]["seeds"])
     seeds = seeds_for(seed_count if seed_count is not None else config.default_seed_count(fast))
     if results is not None and results_complete(results, fast=fast, seeds=seeds):
-        log(f"Read {paths.results.name}: {_seeds(len(seeds))} x {len(MODEL_NAMES)} models, "
-            f"created {str(results['provenance'].get('created', '?'))[:10]}; nothing to train.")
+        log(
+            f"Read {paths.results.name}: {_seeds(len(seeds))} x {len(MODEL_NAMES)} models, "
+            f"created {str(results['provenance'].get('created', '?'))[:10]}; nothing to train."
+        )
         return results
     if not train:
         command = f"python -m mnist_compare run{' --fast' if fast else ''} --seeds {len(seeds)}"
         have = f"holds {_seeds(len(results['config']['seeds']))}" if results is not None else "does not exist"
-        raise ReadOnlyError(f"{paths.results} {have}, not the complete grid of {_seeds(len(seeds))}, and nothing "
-                            f"may be trained here; run `{command}` first.")
-    log(f"Training the runs that are not on disk yet ({_seeds(len(seeds))} x {len(MODEL_NAMES)} models); "
-        "finished runs are reused.")
+        raise ReadOnlyError(
+            f"{paths.results} {have}, not the complete grid of {_seeds(len(seeds))}, and nothing "
+            f"may be trained here; run `{command}` first."
+        )
+    log(
+        f"Training the runs that are not on disk yet ({_seeds(len(seeds))} x {len(MODEL_NAMES)} models); "
+        "finished runs are reused."
+    )
     return run_grid(seed_count=len(seeds), fast=fast, show_progress=show_progress, log=log)

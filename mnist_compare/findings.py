@@ -3,50 +3,36 @@ the overall conclusion and the conclusions of the chapter on what the models lea
 
 from __future__ import annotations
 
-from .numbering import anchor, ref, table_ref
-
-from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
+from collections import Counter
 
 from . import registry
-from collections import Counter
-from .sections.permuted_pixels import LAYOUT_KEPT
-from .tables.original import ORIGINAL_PRINTED_MLP_GAP
-from .tables.original import ORIGINAL_STEPS
-from .formatting import VERDICTS
-from .sections.permuted_pixels import _layout_phrase
-from .sections.shift_augmentation import augmentation_abstract
-from .sections.calibration import calibration_contrast
-from .formatting import caption
-from .tables.grid import ceiling_caveat
+from .formatting import (
+    VERDICTS,
+    caption,
+    combined_verdict,
+    join_words,
+    markdown_table,
+    negated,
+    paired,
+    plural,
+    pp,
+    seeds_phrase,
+    verdict_word,
+)
+from .metrics import format_mean_std, summarize
+from .numbering import anchor, ref, table_ref
+from .preprocessing import METHOD_LABELS, METHODS
 from .references import cite
-from .sections.base import closed_verdict
-from .sections.base import closes_phrase
-from .formatting import combined_verdict
-from .metrics import format_mean_std
-from .sections.base import gain_detected
-from .sections.base import gap_closed
-from .sections.base import gap_numbers
-from .formatting import join_words
+from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
+from .sections.base import closed_verdict, closes_phrase, gain_detected, gap_closed, gap_numbers, mlp_controls
+from .sections.calibration import calibration_contrast, over_confident
 from .sections.data_efficiency import leads_sentence
-from .formatting import markdown_table
-from .sections.base import mlp_controls
-from .formatting import negated
-from .sections.permuted_pixels import normal_accuracies
-from .sections.calibration import over_confident
-from .formatting import paired
-from .tables.original import parity_counts
-from .sections.permuted_pixels import permuted_changes
-from .formatting import plural
-from .formatting import pp
+from .sections.permuted_pixels import LAYOUT_KEPT, layout_phrase, normal_accuracies, permuted_changes
 from .sections.robustness import robustness_claim
-from .formatting import seeds_phrase
+from .sections.shift_augmentation import augmentation_abstract
 from .sections.temperature_scaling import temperature_abstract
-from .formatting import verdict_word
-
-from .metrics import summarize
-from .preprocessing import METHODS
-from .preprocessing import METHOD_LABELS
-
+from .tables.grid import ceiling_caveat
+from .tables.original import ORIGINAL_PRINTED_MLP_GAP, ORIGINAL_STEPS, parity_counts
 
 #: The architecture claim is only partly supported when the best-matched MLP closes at least this share
 #: of the CNN − MLP gap (size then explains part of it).
@@ -62,22 +48,36 @@ def verdicts_rows(results: dict) -> list[list[str]]:
     comparisons = {str(c["epochs"]): c for c in results["comparisons"]}
     rows = []
     mlp_p, cnn_p = s[BASELINE]["parameters"], s[CANDIDATE]["parameters"]
-    rows.append(["The CNN has fewer parameters than the MLP", f"CNN {cnn_p:,} vs MLP {mlp_p:,}",
-                 "false" if cnn_p > mlp_p else "supported"])
+    rows.append(
+        [
+            "The CNN has fewer parameters than the MLP",
+            f"CNN {cnn_p:,} vs MLP {mlp_p:,}",
+            "false" if cnn_p > mlp_p else "supported",
+        ]
+    )
     for epochs, comparison in comparisons.items():
         diff = comparison[COMPARISON_KEY]["test_accuracy"]
         significant = sum(t["p_value"] < 0.05 for t in comparison["mcnemar"])
-        rows.append([f"The CNN is more accurate on the test set ({epochs} epochs)",
-                     f"CNN − MLP {pp(negated(diff))}; "
-                     f"McNemar {cite('mcnemar1947')} p < 0.05 in {significant} of "
-                     f"{plural(len(comparison['mcnemar']), 'seed')}",
-                     verdict_word(diff, better_if_positive=False)])
+        rows.append(
+            [
+                f"The CNN is more accurate on the test set ({epochs} epochs)",
+                f"CNN − MLP {pp(negated(diff))}; "
+                f"McNemar {cite('mcnemar1947')} p < 0.05 in {significant} of "
+                f"{plural(len(comparison['mcnemar']), 'seed')}",
+                verdict_word(diff, better_if_positive=False),
+            ]
+        )
     gap = negated(comparisons[last][COMPARISON_KEY]["accuracy_gap"])
     verdict, ceiling = verdict_word(gap, better_if_positive=False), ceiling_caveat(results, last)
     if ceiling and verdict == "supported":
         verdict = "partly supported"
-    rows.append([f"The CNN overfits less (train − test accuracy, {last} epochs)",
-                 f"CNN − MLP gap {pp(gap)}" + (f". {ceiling}" if ceiling else ""), verdict])
+    rows.append(
+        [
+            f"The CNN overfits less (train − test accuracy, {last} epochs)",
+            f"CNN − MLP gap {pp(gap)}" + (f". {ceiling}" if ceiling else ""),
+            verdict,
+        ]
+    )
     parts, verdicts = [], []
     for name, control in mlp_controls(results).items():
         cnn_values = normal_accuracies(results, CANDIDATE, control.get("seeds", research["seeds"]), last)
@@ -91,15 +91,22 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         if closed:
             most = max(closed, key=lambda name: closed[name]["share"])
             if closed[most]["share"] >= SIZE_SHARE and gain_detected(closed[most]):
-                measured += (f". The {registry.text_name(most)} closes {100 * closed[most]['share']:.0f}% of the gap "
-                             f"between the MLP and the CNN ({gap_numbers(closed[most])}, paired by seed): size "
-                             "explains part of it")
+                measured += (
+                    f". The {registry.text_name(most)} closes {100 * closed[most]['share']:.0f}% of the gap "
+                    f"between the MLP and the CNN ({gap_numbers(closed[most])}, paired by seed): size "
+                    "explains part of it"
+                )
                 if verdict == "supported":
                     verdict = "partly supported"
         rows.append(["The CNN's advantage is its architecture, not its size", measured, verdict])
     verdict, measured, exceptions = robustness_claim(results)
-    rows.append(["The CNN is more robust to transformed input",
-                 measured + (". But on the whole curves " + "; ".join(exceptions) if exceptions else ""), verdict])
+    rows.append(
+        [
+            "The CNN is more robust to transformed input",
+            measured + (". But on the whole curves " + "; ".join(exceptions) if exceptions else ""),
+            verdict,
+        ]
+    )
     drawings = research["user_drawings"]["accuracy"]
     other = research.get("other_handwriting", {}).get("accuracy")
     parts, verdicts = [], []
@@ -110,11 +117,18 @@ def verdicts_rows(results: dict) -> list[list[str]]:
             diff = paired(accuracy[CANDIDATE][method], accuracy[BASELINE][method])
             parts.append(f"{source}, {METHOD_LABELS[method]}: {pp(diff)}")
             verdicts.append(verdict_word(diff))
-    rows.append(["The CNN reads user drawings better", "CNN − MLP, " + "; ".join(parts), combined_verdict(verdicts)])
+    rows.append(
+        ["The CNN reads user drawings better", "CNN − MLP, " + "; ".join(parts), combined_verdict(verdicts)]
+    )
     for name in (BASELINE, CANDIDATE):
         gain = paired(drawings[name]["bbox"], drawings[name]["naive"])
-        rows.append([f"Cropping and padding the drawing helps ({name.upper()})",
-                     f"crop + 20% padding − plain resize: {pp(gain)}", verdict_word(gain)])
+        rows.append(
+            [
+                f"Cropping and padding the drawing helps ({name.upper()})",
+                f"crop + 20% padding − plain resize: {pp(gain)}",
+                verdict_word(gain),
+            ]
+        )
     permuted = research["permuted_pixels"]
     epochs = str(permuted["epochs"])
     drops = {name: permuted_changes(results, name) for name in (BASELINE, CANDIDATE)}
@@ -125,12 +139,19 @@ def verdicts_rows(results: dict) -> list[list[str]]:
     verdict = verdict_word(extra, better_if_positive=False)
     if verdict == "supported" and kept >= LAYOUT_KEPT:
         verdict = "partly supported"
-    rows.append(["The CNN uses the spatial layout of the image (the MLP cannot)",
-                 f"{plural(len(permuted['models'][CANDIDATE]['seeds']), 'seed')}, {epochs} epochs; accuracy change when "
-                 f"the pixels are permuted {cite('goodfellow2013')}: MLP {pp(summarize(drops[BASELINE]))}, CNN {pp(summarize(drops[CANDIDATE]))}; "
-                 f"CNN − MLP {pp(extra)}. On permuted pixels the CNN still reads {100 * cnn_permuted:.2f}% of the "
-                 f"test digits ({100 * kept:.0f}% of its accuracy with the original order)"
-                 + _layout_phrase(summarize(drops[CANDIDATE]), kept), verdict])
+    rows.append(
+        [
+            "The CNN uses the spatial layout of the image (the MLP cannot)",
+            f"{plural(len(permuted['models'][CANDIDATE]['seeds']), 'seed')}, {epochs} epochs; accuracy "
+            f"change when "
+            f"the pixels are permuted {cite('goodfellow2013')}: MLP {pp(summarize(drops[BASELINE]))}, CNN "
+            f"{pp(summarize(drops[CANDIDATE]))}; "
+            f"CNN − MLP {pp(extra)}. On permuted pixels the CNN still reads {100 * cnn_permuted:.2f}% of the "
+            f"test digits ({100 * kept:.0f}% of its accuracy with the original order)"
+            + layout_phrase(summarize(drops[CANDIDATE]), kept),
+            verdict,
+        ]
+    )
     return rows
 
 
@@ -140,13 +161,17 @@ def _seed_counts(results: dict) -> str:
     groups: dict[int, list[str]] = {}
     groups.setdefault(len(results["config"]["seeds"]), []).extend(["the MLP", "the CNN"])
     for name, control in mlp_controls(results).items():
-        groups.setdefault(len(control.get("seeds", research["seeds"])), []).append(f"the {registry.text_name(name)}")
+        groups.setdefault(len(control.get("seeds", research["seeds"])), []).append(
+            f"the {registry.text_name(name)}"
+        )
     permuted = research.get("permuted_pixels", {}).get("models", {})
     if permuted:
         count = len(next(iter(permuted.values()))["seeds"])
         groups.setdefault(count, []).append("the permuted-pixel runs")
-    return "; ".join(f"{plural(count, 'seed')} for {join_words(names)}"
-                     for count, names in sorted(groups.items(), reverse=True))
+    return "; ".join(
+        f"{plural(count, 'seed')} for {join_words(names)}"
+        for count, names in sorted(groups.items(), reverse=True)
+    )
 
 
 #: The label of the verdicts table, which the findings refer to.
@@ -154,14 +179,20 @@ VERDICTS_TABLE = "verdicts-table"
 
 
 def verdicts_markdown(results: dict) -> str:
-    """Each claim of the original report, what was measured, and the verdict (with the legend of every word used)."""
+    """Each claim of the original report, what was measured, and the verdict (with the legend of every word
+    used)."""
     rows = verdicts_rows(results)
     used = dict.fromkeys(row[2] for row in rows)
-    note = ("\n\nVerdicts: " + "; ".join(f"*{word}*: {VERDICTS[word]}" for word in used) + ". "
-            f"Intervals are over {_seed_counts(results)}.")
-    title = anchor(VERDICTS_TABLE) + caption(results, f"The original report's {cite('original')} claims, tested")
-    return title + "\n\n" + markdown_table(
-        ["Claim of the original report", "Measured", "Verdict"], rows) + note
+    note = (
+        "\n\nVerdicts: " + "; ".join(f"*{word}*: {VERDICTS[word]}" for word in used) + ". "
+        f"Intervals are over {_seed_counts(results)}."
+    )
+    title = anchor(VERDICTS_TABLE) + caption(
+        results, f"The original report's {cite('original')} claims, tested"
+    )
+    return (
+        title + "\n\n" + markdown_table(["Claim of the original report", "Measured", "Verdict"], rows) + note
+    )
 
 
 def inside_conclusions_markdown(results: dict) -> str:
@@ -173,7 +204,8 @@ def inside_conclusions_markdown(results: dict) -> str:
     lines = [
         "- **What they learned.** The CNN's filters are local stroke detectors applied everywhere; the MLP's "
         "hidden units are whole-image templates tied to fixed pixels.",
-        f"- **Calibration.** Expected calibration error {format_mean_std(cal[BASELINE]['ece'], percent=True)}% (MLP) "
+        f"- **Calibration.** Expected calibration error "
+        f"{format_mean_std(cal[BASELINE]['ece'], percent=True)}% (MLP) "
         f"and {format_mean_std(cal[CANDIDATE]['ece'], percent=True)}% (CNN), over seeds. "
         f"{calibration_contrast(results, with_ece=False)}",
         f"- **Data efficiency.** With {small:,} training images: MLP "
@@ -189,58 +221,127 @@ def original_tables_markdown(results: dict) -> str:
     """The original's feature, preprocessing, layer-role and structural tables, corrected."""
     import numpy as np
 
-
     s = results["summary"]
     mlp_p, cnn_p = s[BASELINE]["parameters"], s[CANDIDATE]["parameters"]
     cost = results["research"]["cost"]
-    epoch_s = {name: float(np.median(cost[name]["seconds_per_epoch"].get("values")
-                                     or [cost[name]["seconds_per_epoch"]["mean"]])) for name in (BASELINE, CANDIDATE)}
+    epoch_s = {
+        name: float(
+            np.median(
+                cost[name]["seconds_per_epoch"].get("values") or [cost[name]["seconds_per_epoch"]["mean"]]
+            )
+        )
+        for name in (BASELINE, CANDIDATE)
+    }
     overfits = next(row for row in verdicts_rows(results) if row[0].startswith("The CNN overfits less"))
     robust, _, exceptions = robustness_claim(results)
-    features = markdown_table(["Aspect", "MLP (original)", "Corrected"], [
-        ["Structure", "input → hidden → output (fully connected)", "the same: Flatten → Dense(128, ReLU) → Dense(10, softmax)"],
-        ["Input", "2-D image flattened to 784", "the same; the flattening throws away which pixels are neighbours"],
-        ["Labels", "integers, sparse_categorical_crossentropy", "the same for both models (see the CNN row below)"],
-        ["Strength", "simple, fast to train", f"{mlp_p:,} parameters; an epoch is {epoch_s[CANDIDATE] / epoch_s[BASELINE]:.1f}× "
-                                              f"faster than the CNN's ({epoch_s[BASELINE]:.2f} s against "
-                                              f"{epoch_s[CANDIDATE]:.2f} s, median over seeds; cost table)"],
-        ["Weakness", "loses spatial information", "it can still learn it from data; what it lacks is a built-in "
-                                                  "prior (shared local detectors), see the permuted-pixel test"],
-    ])
-    preprocessing = markdown_table(["Aspect", "Original: MLP / CNN", "Corrected"], [
-        ["Input shape", "784-vector / 28×28×1", "both take 28×28×1; the MLP flattens inside the model"],
-        ["Labels", "integers / one-hot", "integers for both: one-hot + categorical cross-entropy is the same loss"],
-        ["Loss", "sparse / categorical cross-entropy", "sparse categorical cross-entropy for both"],
-        ["Scaling", "÷ 255", "÷ 255 for both (pixel values in [0, 1])"],
-    ])
-    roles = markdown_table(["Layer", "Role (original)", "Corrected / made precise"], [
-        ["Convolution", "feature extraction (edges, patterns)", "32 learned 3×3 filters slid over the image: "
-                                                                  "the same detector at every position (weight sharing)"],
-        ["Pooling", "dimension reduction and noise reduction", "2×2 max pooling: halves each side and keeps the "
-                                                                "strongest response, so a 1-pixel move often changes "
-                                                                "nothing; it is not a denoiser"],
-        ["Fully connected", "final classification", f"Dense(100) reads all 5,408 pooled features at fixed "
-                                                     f"places: {cnn_p - 1_010 - 320:,} of the CNN's {cnn_p:,} "
-                                                     "parameters, and the reason it is not shift-invariant"],
-    ])
-    structure = markdown_table(["Property", "Original: MLP / CNN", "Measured or corrected"], [
-        ["Connections", "full / local", "correct"],
-        ["Weight sharing", "none / yes", "correct (in the convolution only)"],
-        ["Spatial information kept", "no / yes", "the MLP sees the same pixels; it has no built-in use of "
-                                                 "their layout (permuted-pixel test)"],
-        ["Parameter efficiency", "low / high", f"the CNN has {cnn_p / mlp_p:.1f}× the parameters; per parameter "
-                                               "the MLP of equal size is the fair comparison (controls table)"],
-        ["Fewer parameters", "the CNN", f"false: MLP {mlp_p:,}, CNN {cnn_p:,}"],
-        ["Resistance to overfitting", "low / high", f"{overfits[2]}: {overfits[1]}"],
-        ["Robustness to transformed input", "limited / better",
-         f"{robust}: the CNN − MLP intervals lie above 0 at the table's level of every transform"
-         + (", but on the whole curves " + "; ".join(exceptions) if exceptions else "")
-         + " (verdicts table, robustness curves)"],
-    ])
-    return ("**The MLP's features (original 2.2)**\n\n" + features
-            + "\n\n**Data preparation (original 4.1)**\n\n" + preprocessing
-            + "\n\n**What each CNN layer does (original 4.1)**\n\n" + roles
-            + "\n\n**Structural comparison (original 5.2)**\n\n" + structure)
+    features = markdown_table(
+        ["Aspect", "MLP (original)", "Corrected"],
+        [
+            [
+                "Structure",
+                "input → hidden → output (fully connected)",
+                "the same: Flatten → Dense(128, ReLU) → Dense(10, softmax)",
+            ],
+            [
+                "Input",
+                "2-D image flattened to 784",
+                "the same; the flattening throws away which pixels are neighbours",
+            ],
+            [
+                "Labels",
+                "integers, sparse_categorical_crossentropy",
+                "the same for both models (see the CNN row below)",
+            ],
+            [
+                "Strength",
+                "simple, fast to train",
+                f"{mlp_p:,} parameters; an epoch is {epoch_s[CANDIDATE] / epoch_s[BASELINE]:.1f}× "
+                f"faster than the CNN's ({epoch_s[BASELINE]:.2f} s against "
+                f"{epoch_s[CANDIDATE]:.2f} s, median over seeds; cost table)",
+            ],
+            [
+                "Weakness",
+                "loses spatial information",
+                "it can still learn it from data; what it lacks is a built-in "
+                "prior (shared local detectors), see the permuted-pixel test",
+            ],
+        ],
+    )
+    preprocessing = markdown_table(
+        ["Aspect", "Original: MLP / CNN", "Corrected"],
+        [
+            ["Input shape", "784-vector / 28×28×1", "both take 28×28×1; the MLP flattens inside the model"],
+            [
+                "Labels",
+                "integers / one-hot",
+                "integers for both: one-hot + categorical cross-entropy is the same loss",
+            ],
+            ["Loss", "sparse / categorical cross-entropy", "sparse categorical cross-entropy for both"],
+            ["Scaling", "÷ 255", "÷ 255 for both (pixel values in [0, 1])"],
+        ],
+    )
+    roles = markdown_table(
+        ["Layer", "Role (original)", "Corrected / made precise"],
+        [
+            [
+                "Convolution",
+                "feature extraction (edges, patterns)",
+                "32 learned 3×3 filters slid over the image: "
+                "the same detector at every position (weight sharing)",
+            ],
+            [
+                "Pooling",
+                "dimension reduction and noise reduction",
+                "2×2 max pooling: halves each side and keeps the "
+                "strongest response, so a 1-pixel move often changes "
+                "nothing; it is not a denoiser",
+            ],
+            [
+                "Fully connected",
+                "final classification",
+                f"Dense(100) reads all 5,408 pooled features at fixed "
+                f"places: {cnn_p - 1_010 - 320:,} of the CNN's {cnn_p:,} "
+                "parameters, and the reason it is not shift-invariant",
+            ],
+        ],
+    )
+    structure = markdown_table(
+        ["Property", "Original: MLP / CNN", "Measured or corrected"],
+        [
+            ["Connections", "full / local", "correct"],
+            ["Weight sharing", "none / yes", "correct (in the convolution only)"],
+            [
+                "Spatial information kept",
+                "no / yes",
+                "the MLP sees the same pixels; it has no built-in use of their layout (permuted-pixel test)",
+            ],
+            [
+                "Parameter efficiency",
+                "low / high",
+                f"the CNN has {cnn_p / mlp_p:.1f}× the parameters; per parameter "
+                "the MLP of equal size is the fair comparison (controls table)",
+            ],
+            ["Fewer parameters", "the CNN", f"false: MLP {mlp_p:,}, CNN {cnn_p:,}"],
+            ["Resistance to overfitting", "low / high", f"{overfits[2]}: {overfits[1]}"],
+            [
+                "Robustness to transformed input",
+                "limited / better",
+                f"{robust}: the CNN − MLP intervals lie above 0 at the table's level of every transform"
+                + (", but on the whole curves " + "; ".join(exceptions) if exceptions else "")
+                + " (verdicts table, robustness curves)",
+            ],
+        ],
+    )
+    return (
+        "**The MLP's features (original 2.2)**\n\n"
+        + features
+        + "\n\n**Data preparation (original 4.1)**\n\n"
+        + preprocessing
+        + "\n\n**What each CNN layer does (original 4.1)**\n\n"
+        + roles
+        + "\n\n**Structural comparison (original 5.2)**\n\n"
+        + structure
+    )
 
 
 def abstract_markdown(results: dict) -> str:
@@ -251,8 +352,10 @@ def abstract_markdown(results: dict) -> str:
     cnn_minus = negated(comparison[COMPARISON_KEY]["test_accuracy"])
     research = results.get("research", {})
     parts = [
-        f"A multilayer perceptron (MLP, {s[BASELINE]['parameters']:,} parameters) and a small convolutional network "
-        f"(CNN, {s[CANDIDATE]['parameters']:,}) are trained on MNIST with {seeds_phrase(results)} each and compared at "
+        f"A multilayer perceptron (MLP, {s[BASELINE]['parameters']:,} parameters) and a small convolutional "
+        f"network "
+        f"(CNN, {s[CANDIDATE]['parameters']:,}) are trained on MNIST with {seeds_phrase(results)} each and "
+        f"compared at "
         f"5 and {last} epochs. After {last} epochs the MLP reaches "
         f"{format_mean_std(s[BASELINE][last]['test_accuracy'], percent=True)}% test accuracy and the CNN "
         f"{format_mean_std(s[CANDIDATE][last]['test_accuracy'], percent=True)}% (CNN − MLP {pp(cnn_minus)}, "
@@ -261,29 +364,41 @@ def abstract_markdown(results: dict) -> str:
     control = research.get("capacity_control", {}).get("mlp_wide")
     if control:
         closed = gap_closed(results, "mlp_wide")
-        text = (f"An MLP with the CNN's parameter count, the {registry.text_name('mlp_wide')}, reaches "
-                f"{format_mean_std(control[last]['test_accuracy'], percent=True)}%")
+        text = (
+            f"An MLP with the CNN's parameter count, the {registry.text_name('mlp_wide')}, reaches "
+            f"{format_mean_std(control[last]['test_accuracy'], percent=True)}%"
+        )
         if closed and closed["share"] is not None:
-            text += (f" and {closes_phrase(closed)} ({gap_numbers(closed)}, paired by seed): "
-                     f"{closed_verdict(closed)}")
+            text += (
+                f" and {closes_phrase(closed)} ({gap_numbers(closed)}, paired by seed): "
+                f"{closed_verdict(closed)}"
+            )
         parts.append(text + ".")
     efficiency = research.get("data_efficiency")
     if efficiency:
-
         parts.append(leads_sentence(efficiency))
     if "calibration" in research:
         contrast = calibration_contrast(results)
-        parts.append(("Both are over-confident" if all(over_confident(results).values()) else "Their calibration differs")
-                     + "; t" + contrast[1:])
+        parts.append(
+            (
+                "Both are over-confident"
+                if all(over_confident(results).values())
+                else "Their calibration differs"
+            )
+            + "; t"
+            + contrast[1:]
+        )
     augmentation = research.get("shift_augmentation")
     if augmentation:
         parts.append(augmentation_abstract(augmentation))
     scaling = research.get("temperature_scaling")
     if scaling:
         parts.append(temperature_abstract(scaling))
-    parts.append(f"The report reproduces a student report's {cite('original')} experiments, names its errors, "
-                 "tests each of its claims, and adds robustness, equivariance, augmentation, drawing, calibration "
-                 "and data-efficiency experiments; a drawing demo lets anyone read their own digits with both models.")
+    parts.append(
+        f"The report reproduces a student report's {cite('original')} experiments, names its errors, "
+        "tests each of its claims, and adds robustness, equivariance, augmentation, drawing, calibration "
+        "and data-efficiency experiments; a drawing demo lets anyone read their own digits with both models."
+    )
     return '<div class="abstract">\n\n## Abstract\n\n' + " ".join(parts) + "\n\n</div>"
 
 
@@ -313,14 +428,23 @@ def overall_conclusion_markdown(results: dict) -> str:
     closed = gap_closed(results, best)
     share = closed["share"] if closed else None
     if closes:
-        title, verdict = "The CNN is not more accurate than the best MLP control", ", so size or compute explains the gap."
+        title, verdict = (
+            "The CNN is not more accurate than the best MLP control",
+            ", so size or compute explains the gap.",
+        )
     elif share is not None and share > 0:
         title = "The CNN is more accurate, and only partly because it is bigger"
-        verdict = (f": it {closes_phrase(closed)} ({gap_numbers(closed)}, paired by seed over its "
-                   f"{plural(closed['seeds'], 'seed')}), so size explains part of the gap; the MLP controls with more compute or "
-                   f"depth do not close it either (the controls of section {ref('capacity-control')}).")
+        verdict = (
+            f": it {closes_phrase(closed)} ({gap_numbers(closed)}, paired by seed over its "
+            f"{plural(closed['seeds'], 'seed')}), so size explains part of the gap; the MLP controls with "
+            f"more compute or "
+            f"depth do not close it either (the controls of section {ref('capacity-control')})."
+        )
     else:
-        title, verdict = "The CNN is more accurate, and not because it is bigger", ": size and compute do not close the gap."
+        title, verdict = (
+            "The CNN is more accurate, and not because it is bigger",
+            ": size and compute do not close the gap.",
+        )
     inside, total = parity_counts(results)
     lines = [
         f"1. **{title}.** After {last} epochs: "
@@ -328,14 +452,18 @@ def overall_conclusion_markdown(results: dict) -> str:
         f"{format_mean_std(s[CANDIDATE][last]['test_accuracy'], percent=True)}% (CNN − MLP "
         f"{pp(negated(comparison[COMPARISON_KEY]['test_accuracy']))}). The best MLP control, the "
         f"{registry.text_name(best)}, reaches {100 * mlp_best:.2f}%" + verdict,
-        f"2. **The original's numbers look like one run of a setup close to ours.** {inside} of its {total} numbers "
+        f"2. **The original's numbers look like one run of a setup close to ours.** {inside} of its {total} "
+        f"numbers "
         f"(its 5-epoch MLP gap corrected to {100 * ORIGINAL_PRINTED_MLP_GAP:.2f}) lie "
-        f"inside the range our {plural(len(results['config']['seeds']), 'seed')} span; a new run of our setup would "
-        f"land inside that range with probability {(len(results['config']['seeds']) - 1) / (len(results['config']['seeds']) + 1):.0%}. "
+        f"inside the range our {plural(len(results['config']['seeds']), 'seed')} span; a new run of our "
+        f"setup would "
+        f"land inside that range with probability "
+        f"{(len(results['config']['seeds']) - 1) / (len(results['config']['seeds']) + 1):.0%}. "
         f"The setups are not the same: its CNN trained on "
         f"{ORIGINAL_STEPS[CANDIDATE] * results['config']['batch_size']:,} images (ours on "
         f"{results['provenance']['split_sizes']['train']:,}) and was validated on the test set. Its CNN has "
-        f"{s[CANDIDATE]['parameters'] / s[BASELINE]['parameters']:.1f}× the MLP's parameters, not fewer; one gap and one "
+        f"{s[CANDIDATE]['parameters'] / s[BASELINE]['parameters']:.1f}× the MLP's parameters, not fewer; one "
+        f"gap and one "
         f"log were mistyped (section {ref('original-errors')}).",
     ]
     shift = research["robustness"]["curves"]["shift"]
@@ -343,23 +471,45 @@ def overall_conclusion_markdown(results: dict) -> str:
         index = shift["levels"].index(max(shift["levels"]))
         gap_cnn = research["architecture_controls"]["models"]["cnn_gap"]
         full = gap_cnn[str(gap_cnn["epochs"])]["test_accuracy"]["mean"]
-        lead = paired(shift[CANDIDATE][index], shift[BASELINE][index]) if "values" in shift[CANDIDATE][index] else None
+        lead = (
+            paired(shift[CANDIDATE][index], shift[BASELINE][index])
+            if "values" in shift[CANDIDATE][index]
+            else None
+        )
         lines.append(
-            f"3. **Neither of the original report's models is shift-invariant.** At {shift['levels'][index]} pixels of shift the "
-            f"MLP reads {100 * shift[BASELINE][index]['mean']:.1f}% and the CNN {100 * shift[CANDIDATE][index]['mean']:.1f}%"
+            f"3. **Neither of the original report's models is shift-invariant.** At {shift['levels'][index]} "
+            f"pixels of shift the "
+            f"MLP reads {100 * shift[BASELINE][index]['mean']:.1f}% and the CNN "
+            f"{100 * shift[CANDIDATE][index]['mean']:.1f}%"
             + (f" (CNN − MLP {pp(lead)})" if lead else "")
-            + f"; a small CNN with global average pooling {cite('lin2014')} ({gap_cnn['parameters']:,} parameters, "
-            f"{gap_cnn['epochs']} epochs, {plural(len(gap_cnn['seeds']), 'seed')}), less accurate on unshifted digits "
-            f"({100 * shift['cnn_gap'][0]['mean']:.1f}% against the CNN's {100 * shift[CANDIDATE][0]['mean']:.1f}% on the "
+            + f"; a small CNN with global average pooling {cite('lin2014')} ({gap_cnn['parameters']:,} "
+            f"parameters, "
+            f"{gap_cnn['epochs']} epochs, {plural(len(gap_cnn['seeds']), 'seed')}), less accurate on "
+            f"unshifted digits "
+            f"({100 * shift['cnn_gap'][0]['mean']:.1f}% against the CNN's "
+            f"{100 * shift[CANDIDATE][0]['mean']:.1f}% on the "
             f"same {research['robustness']['images']:,} test digits; {100 * full:.2f}% on all "
-            f"{results['provenance']['split_sizes']['test']:,}), reads {100 * shift['cnn_gap'][index]['mean']:.1f}%. "
-            "That is consistent with the dense head, which reads every feature at a fixed place, being a large part "
-            "of the failure; the GAP CNN differs from the CNN in more than its head, so it does not isolate it."
-            + (" " + augmentation_abstract(research["shift_augmentation"]) if "shift_augmentation" in research else ""))
+            f"{results['provenance']['split_sizes']['test']:,}), reads "
+            f"{100 * shift['cnn_gap'][index]['mean']:.1f}%. "
+            "That is consistent with the dense head, which reads every feature at a fixed place, being a "
+            "large part "
+            "of the failure; the GAP CNN differs from the CNN in more than its head, so it does not isolate "
+            "it."
+            + (
+                " " + augmentation_abstract(research["shift_augmentation"])
+                if "shift_augmentation" in research
+                else ""
+            )
+        )
     drawings = research["user_drawings"]["accuracy"]
     other = research["other_handwriting"]["accuracy"]
-    by_preprocessing = [100 * (drawings[m]["bbox_com"]["mean"] - drawings[m]["naive"]["mean"]) for m in (BASELINE, CANDIDATE)]
-    by_model = [100 * abs(drawings[CANDIDATE][k]["mean"] - drawings[BASELINE][k]["mean"]) for k in ("naive", "bbox_com")]
+    by_preprocessing = [
+        100 * (drawings[m]["bbox_com"]["mean"] - drawings[m]["naive"]["mean"]) for m in (BASELINE, CANDIDATE)
+    ]
+    by_model = [
+        100 * abs(drawings[CANDIDATE][k]["mean"] - drawings[BASELINE][k]["mean"])
+        for k in ("naive", "bbox_com")
+    ]
     low, high = preprocessing_ratio(by_preprocessing, by_model)
     if low >= 1.5:
         how_much = f"{_times(low)}-{_times(high)} times as much as"
@@ -370,24 +520,44 @@ def overall_conclusion_markdown(results: dict) -> str:
     lines.append(
         f"4. **On drawings the preprocessing matters {how_much} the model:** it moves accuracy by "
         f"{min(by_preprocessing):.1f}-{max(by_preprocessing):.1f} points, the choice of model by "
-        f"{min(by_model):.1f}-{max(by_model):.1f} (the smallest effect of the preprocessing against the largest "
+        f"{min(by_model):.1f}-{max(by_model):.1f} (the smallest effect of the preprocessing against the "
+        f"largest "
         f"of the model, and the other way round). Re-rendered MNIST digits through the "
-        f"plain resize: MLP {100 * drawings[BASELINE]['naive']['mean']:.1f}%, CNN {100 * drawings[CANDIDATE]['naive']['mean']:.1f}%; "
-        f"through crop + padding + centre of mass: MLP {100 * drawings[BASELINE]['bbox_com']['mean']:.1f}%, CNN "
-        f"{100 * drawings[CANDIDATE]['bbox_com']['mean']:.1f}%. Other writers' digits (scikit-learn), the same way: "
-        f"MLP {100 * other[BASELINE]['bbox_com']['mean']:.1f}%, CNN {100 * other[CANDIDATE]['bbox_com']['mean']:.1f}%.")
+        f"plain resize: MLP {100 * drawings[BASELINE]['naive']['mean']:.1f}%, CNN "
+        f"{100 * drawings[CANDIDATE]['naive']['mean']:.1f}%; "
+        f"through crop + padding + centre of mass: MLP {100 * drawings[BASELINE]['bbox_com']['mean']:.1f}%, "
+        f"CNN "
+        f"{100 * drawings[CANDIDATE]['bbox_com']['mean']:.1f}%. Other writers' digits (scikit-learn), the "
+        f"same way: "
+        f"MLP {100 * other[BASELINE]['bbox_com']['mean']:.1f}%, CNN "
+        f"{100 * other[CANDIDATE]['bbox_com']['mean']:.1f}%."
+    )
     cal = research["calibration"]["models"]
     eff = research["data_efficiency"]
     lines.append(
         f"5. **Calibration and data efficiency.** Expected calibration error {cite('naeini2015', 'guo2017')} "
-        f"{100 * cal[BASELINE]['ece']['mean']:.2f}% (MLP) and {100 * cal[CANDIDATE]['ece']['mean']:.2f}% (CNN)"
-        + (f", CNN − MLP {pp(paired(cal[CANDIDATE]['ece'], cal[BASELINE]['ece']))} paired by seed"
-           if "values" in cal[CANDIDATE]["ece"] and "values" in cal[BASELINE]["ece"] else "") + ". "
-        + (temperature_abstract(research["temperature_scaling"]) + " " if "temperature_scaling" in research else "")
-        + f"Their confident mistakes are compared in section {ref('calibration')}; section {ref('data-efficiency')} gives the CNN's lead at each of "
-        f"{len(eff['sizes'])} training-set sizes and which of them is confounded by more epochs.")
+        f"{100 * cal[BASELINE]['ece']['mean']:.2f}% (MLP) and {100 * cal[CANDIDATE]['ece']['mean']:.2f}% "
+        f"(CNN)"
+        + (
+            f", CNN − MLP {pp(paired(cal[CANDIDATE]['ece'], cal[BASELINE]['ece']))} paired by seed"
+            if "values" in cal[CANDIDATE]["ece"] and "values" in cal[BASELINE]["ece"]
+            else ""
+        )
+        + ". "
+        + (
+            temperature_abstract(research["temperature_scaling"]) + " "
+            if "temperature_scaling" in research
+            else ""
+        )
+        + f"Their confident mistakes are compared in section {ref('calibration')}; section "
+        f"{ref('data-efficiency')} gives the CNN's lead at each of "
+        f"{len(eff['sizes'])} training-set sizes and which of them is confounded by more epochs."
+    )
     verdicts = verdicts_rows(results)
     counts = Counter(row[2] for row in verdicts)
-    lines.append(f"6. **The original's claims** ({table_ref(VERDICTS_TABLE, 'the verdicts table')}): " + ", ".join(f"{n} {word}" for word, n in counts.items())
-                 + f", of {len(verdicts)}.")
+    lines.append(
+        f"6. **The original's claims** ({table_ref(VERDICTS_TABLE, 'the verdicts table')}): "
+        + ", ".join(f"{n} {word}" for word, n in counts.items())
+        + f", of {len(verdicts)}."
+    )
     return "\n".join(lines)

@@ -4,9 +4,7 @@ percentage points, captions, verdict words. Nothing here reads a particular sect
 from __future__ import annotations
 
 from . import config
-
-from .metrics import paired_differences
-from .metrics import summarize
+from .metrics import paired_differences, summarize
 
 
 def signed(text: str) -> str:
@@ -43,7 +41,9 @@ def provenance_line(results: dict) -> str:
     if not commit:
         return "an unrecorded commit"
     dirty = git.get("dirty")
-    suffix = {True: " with uncommitted changes", False: "", None: " (uncommitted changes not recorded)"}[dirty]
+    suffix = {True: " with uncommitted changes", False: "", None: " (uncommitted changes not recorded)"}[
+        dirty
+    ]
     return f"commit {commit[:10]}{suffix}"
 
 
@@ -52,11 +52,15 @@ def device_sentence(results: dict) -> str:
     provenance = results["provenance"]
     machine, versions = provenance.get("machine", {}), provenance.get("versions", {})
     device = machine.get("device")
-    where = {"GPU": "a GPU (plain Keras layers, cuDNN)",
-             "CPU": f"a CPU ({machine.get('cpu_count', '?')} cores; the CNN's convolution and pooling as "
-                    "equivalent matrix products)"}.get(device, "an unrecorded device")
-    return (f"These numbers were produced on {where}, with TensorFlow {versions.get('tensorflow', '?')} and "
-            f"Keras {versions.get('keras', '?')}, on {provenance.get('created', '?')[:10]}.")
+    where = {
+        "GPU": "a GPU (plain Keras layers, cuDNN)",
+        "CPU": f"a CPU ({machine.get('cpu_count', '?')} cores; the CNN's convolution and pooling as "
+        "equivalent matrix products)",
+    }.get(device, "an unrecorded device")
+    return (
+        f"These numbers were produced on {where}, with TensorFlow {versions.get('tensorflow', '?')} and "
+        f"Keras {versions.get('keras', '?')}, on {provenance.get('created', '?')[:10]}."
+    )
 
 
 def caption(results: dict, text: str) -> str:
@@ -93,7 +97,9 @@ def negated(summary: dict) -> dict:
 def diff_text(summary: dict) -> str:
     """'+0.23 [0.10, 0.36]': a difference in percentage points with its 95% interval when it has one."""
     text = f"{100 * summary['mean']:+.2f}"
-    return text + (f" {interval(summary, percent=True, digits=2)}" if summary.get("ci_low") is not None else "")
+    return text + (
+        f" {interval(summary, percent=True, digits=2)}" if summary.get("ci_low") is not None else ""
+    )
 
 
 def pp(summary: dict, signed: bool = True) -> str:
@@ -112,8 +118,9 @@ def seed_mean(summary: dict, seeds, all_seeds) -> float:
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
     "supported": "the 95% interval over seeds lies on the claimed side of 0",
-    "partly supported": "the 95% interval lies on the claimed side of 0, but other numbers in the row show that "
-                        "the claim goes further than the measurement",
+    "partly supported": "the 95% interval lies on the claimed side of 0, but other numbers in the row show "
+    "that "
+    "the claim goes further than the measurement",
     "contradicted": "the 95% interval lies on the other side of 0",
     "not shown": "the interval includes 0 (or there is only one seed)",
     "mixed": "supported for some of the measurements in the row and not for others",
@@ -125,7 +132,11 @@ def verdict_word(summary: dict, better_if_positive: bool = True) -> str:
     """'supported' when the 95% interval is on the claimed side of 0, 'contradicted' on the other side."""
     if summary.get("ci_low") is None:
         return "not shown"
-    low, high = (summary["ci_low"], summary["ci_high"]) if better_if_positive else (-summary["ci_high"], -summary["ci_low"])
+    low, high = (
+        (summary["ci_low"], summary["ci_high"])
+        if better_if_positive
+        else (-summary["ci_high"], -summary["ci_low"])
+    )
     if low > 0:
         return "supported"
     if high < 0:

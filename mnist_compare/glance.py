@@ -9,17 +9,14 @@ the page after the abstract.
 
 from __future__ import annotations
 
-from .metrics import binomial_interval
-from .plots import PAGE_WIDTH
-from .plots import RC_PARAMS
-
-from .registry import BASELINE, CANDIDATE
-
-from . import registry
-
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
+
+from . import registry
+from .metrics import binomial_interval
+from .plots import PAGE_WIDTH, RC_PARAMS
+from .registry import BASELINE, CANDIDATE
 
 FONT_PT = 9
 
@@ -64,8 +61,15 @@ def headline_rows(results: dict) -> list[Row]:
         rows.append(_row(name, entry, epochs, len(entry.get("seeds", [])), test_size))
     improved = research.get("improved_cnn")
     if improved and improved.get("summary"):
-        rows.append(_row("cnn_improved", improved["summary"], int(improved["epochs"]),
-                         len(improved.get("seeds", [])), test_size))
+        rows.append(
+            _row(
+                "cnn_improved",
+                improved["summary"],
+                int(improved["epochs"]),
+                len(improved.get("seeds", [])),
+                test_size,
+            )
+        )
     return sorted((row for row in rows if row is not None), key=lambda row: row.mean)
 
 
@@ -79,18 +83,29 @@ def plot_headline(results: dict) -> plt.Figure:
     beside = blended_transform_factory(ax.transAxes, ax.transData)  # x in the axes, y on the rows
     for y, row in enumerate(rows):
         colour = "#c2410c" if row.name.startswith(CANDIDATE) else "#1d4ed8"
-        ax.errorbar(100 * row.mean, y, xerr=[[100 * (row.mean - row.low)], [100 * (row.high - row.mean)]],
-                    fmt="o", color=colour, capsize=3, markersize=5)
+        ax.errorbar(
+            100 * row.mean,
+            y,
+            xerr=[[100 * (row.mean - row.low)], [100 * (row.high - row.mean)]],
+            fmt="o",
+            color=colour,
+            capsize=3,
+            markersize=5,
+        )
         note = f"{row.seeds} seed{'s' * (row.seeds != 1)}, {row.epochs} ep."
         if row.interval == "test set":
             note += ", test-set interval"
-        ax.text(1.02, y, f"{100 * row.mean:.2f}%  ({note})", transform=beside, va="center", fontsize=FONT_PT - 1)
+        ax.text(
+            1.02, y, f"{100 * row.mean:.2f}%  ({note})", transform=beside, va="center", fontsize=FONT_PT - 1
+        )
     ax.set_yticks(range(len(rows)), [row.label for row in rows], fontsize=FONT_PT)
     low = min(100 * row.low for row in rows)
     ax.set_xlim(max(0.0, low - 0.5), 100.0)
     ax.tick_params(axis="x", labelsize=FONT_PT)
-    ax.set_xlabel("test accuracy (%): mean with 95% interval over seeds\n(one seed: over the 10,000 test images)",
-                  fontsize=FONT_PT)
+    ax.set_xlabel(
+        "test accuracy (%): mean with 95% interval over seeds\n(one seed: over the 10,000 test images)",
+        fontsize=FONT_PT,
+    )
     ax.grid(axis="x", alpha=0.3)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -102,7 +117,6 @@ def figure_png(fig) -> bytes:
     """The figure as PNG bytes, as the notebooks' inline backend embeds figures (``plots.RC_PARAMS``'s dpi,
     tight bounding box), so that it prints at the same scale as theirs."""
     from io import BytesIO
-
 
     buffer = BytesIO()
     fig.savefig(buffer, format="png", dpi=RC_PARAMS["figure.dpi"], bbox_inches="tight")

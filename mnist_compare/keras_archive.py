@@ -40,9 +40,11 @@ def activation_function(name) -> Callable | None:
     if name == "relu":
         return lambda x: np.maximum(x, np.float32(0))
     if name == "softmax":
+
         def softmax(x):
             exp = np.exp(x - x.max(axis=-1, keepdims=True))
             return exp / exp.sum(axis=-1, keepdims=True)
+
         return softmax
     if name in ("linear", None):
         return lambda x: x
@@ -54,7 +56,8 @@ def _channels_last(config: dict) -> bool:
 
 
 def weight_count(kind: str, config: dict) -> int | None:
-    """How many weight arrays a covered layer holds (kernel, then bias if it has one); ``None`` if not covered."""
+    """How many weight arrays a covered layer holds (kernel, then bias if it has one); ``None`` if not
+    covered."""
     if kind in ("Flatten", "MaxPooling2D"):
         return 0
     if kind in ("Dense", "Conv2D"):
@@ -74,7 +77,9 @@ def layer_step(kind: str, config: dict, weights) -> Callable | None:
     if activation is None or config.get("lora_rank") or config.get("quantization_config"):
         return None
     dtype = config.get("dtype")
-    if isinstance(dtype, dict):  # a DTypePolicy: only plain float32 is covered (no mixed precision, no quantization)
+    if isinstance(
+        dtype, dict
+    ):  # a DTypePolicy: only plain float32 is covered (no mixed precision, no quantization)
         dtype = (dtype.get("config") or {}).get("name")
     if dtype not in (None, "float32"):
         return None
@@ -87,21 +92,34 @@ def layer_step(kind: str, config: dict, weights) -> Callable | None:
         bias = weights[1] if len(weights) > 1 else np.zeros(kernel.shape[-1], np.float32)
     if kind == "Dense":
         return lambda x, k=kernel, b=bias, f=activation: f(x @ k + b)
-    if (kind == "Conv2D" and config.get("padding") == "valid" and tuple(config.get("strides", ())) == (1, 1)
-            and tuple(config.get("dilation_rate", ())) == (1, 1) and config.get("groups", 1) == 1
-            and _channels_last(config) and kernel.ndim == 4):
+    if (
+        kind == "Conv2D"
+        and config.get("padding") == "valid"
+        and tuple(config.get("strides", ())) == (1, 1)
+        and tuple(config.get("dilation_rate", ())) == (1, 1)
+        and config.get("groups", 1) == 1
+        and _channels_last(config)
+        and kernel.ndim == 4
+    ):
 
         def convolve(x, k=kernel, b=bias, f=activation):
             kernel_h, kernel_w, channels, filters = k.shape
             out_h, out_w = x.shape[1] - kernel_h + 1, x.shape[2] - kernel_w + 1
-            patches = np.concatenate([x[:, i:i + out_h, j:j + out_w, :]
-                                      for i in range(kernel_h) for j in range(kernel_w)], axis=-1)
+            patches = np.concatenate(
+                [x[:, i : i + out_h, j : j + out_w, :] for i in range(kernel_h) for j in range(kernel_w)],
+                axis=-1,
+            )
             product = patches.reshape(-1, kernel_h * kernel_w * channels) @ k.reshape(-1, filters)
             return f(product.reshape(len(x), out_h, out_w, filters) + b)
 
         return convolve
-    if (kind == "MaxPooling2D" and config.get("padding") == "valid" and _channels_last(config)
-            and config.get("strides") is not None and tuple(config["strides"]) == tuple(config["pool_size"])):
+    if (
+        kind == "MaxPooling2D"
+        and config.get("padding") == "valid"
+        and _channels_last(config)
+        and config.get("strides") is not None
+        and tuple(config["strides"]) == tuple(config["pool_size"])
+    ):
 
         def pool(x, size=tuple(config["pool_size"])):
             out_h, out_w = x.shape[1] // size[0], x.shape[2] // size[1]
@@ -146,7 +164,8 @@ def build_inference(layers: Iterable[tuple[str, dict, Callable]], name: str = "m
 
 
 def to_snake_case(name: str) -> str:
-    """A class name as Keras names its weights' group in ``model.weights.h5`` (``MaxPooling2D`` -> ``max_pooling2d``)."""
+    """A class name as Keras names its weights' group in ``model.weights.h5`` (``MaxPooling2D`` ->
+    ``max_pooling2d``)."""
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
@@ -183,30 +202,43 @@ def read_archive(path) -> NumpyModel | None:
             names = set(archive.namelist())
             missing = [part for part in ("config.json", "model.weights.h5") if part not in names]
             if missing:
-                raise ArchiveError(f"{path} is not a complete .keras file ({' and '.join(missing)} missing); {retrain}.")
+                raise ArchiveError(
+                    f"{path} is not a complete .keras file ({' and '.join(missing)} missing); {retrain}."
+                )
             config = json.loads(archive.read("config.json"))
             weights_bytes = archive.read("model.weights.h5")
     except ArchiveError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, UnicodeDecodeError) as error:
-        raise ArchiveError(f"{path} is not a readable .keras file ({first_line(error, 160)}); {retrain}.") from None
+        raise ArchiveError(
+            f"{path} is not a readable .keras file ({first_line(error, 160)}); {retrain}."
+        ) from None
 
-    if not isinstance(config, dict) or config.get("class_name") != "Sequential" or config.get("module") not in (
-            "keras", "keras.models", None):
+    if (
+        not isinstance(config, dict)
+        or config.get("class_name") != "Sequential"
+        or config.get("module") not in ("keras", "keras.models", None)
+    ):
         return None
     layer_configs = (config.get("config") or {}).get("layers")
     if not isinstance(layer_configs, list) or not all(isinstance(layer, dict) for layer in layer_configs):
         raise ArchiveError(f"{path} has no list of layers in its config.json; {retrain}.")
     layer_configs = [layer for layer in layer_configs if layer.get("class_name") not in SKIPPED]
     # Only Keras's own layers: a registered (custom) layer may share a name and compute something else.
-    if any(layer.get("class_name") not in COVERED or layer.get("registered_name") not in (None, layer.get("class_name"))
-           or layer.get("module", "keras.layers") != "keras.layers" for layer in layer_configs):
+    if any(
+        layer.get("class_name") not in COVERED
+        or layer.get("registered_name") not in (None, layer.get("class_name"))
+        or layer.get("module", "keras.layers") != "keras.layers"
+        for layer in layer_configs
+    ):
         return None
 
     try:
         with h5py.File(io.BytesIO(weights_bytes), "r") as weights_file:
             if layer_configs and "layers" not in weights_file:
-                return None  # a layout of the weights this reader does not know (not Keras 3's): Keras decides
+                return (
+                    None  # a layout of the weights this reader does not know (not Keras 3's): Keras decides
+                )
 
             def arrays(group: str, count: int, layer_config: dict):
                 def read():
@@ -214,28 +246,56 @@ def read_archive(path) -> NumpyModel | None:
                     for index in range(count):
                         key = f"{group}/vars/{index}"
                         if key not in weights_file:
-                            raise ArchiveError(f"{path} lacks the weights {key} in model.weights.h5; {retrain}.")
+                            raise ArchiveError(
+                                f"{path} lacks the weights {key} in model.weights.h5; {retrain}."
+                            )
                         found.append(np.asarray(weights_file[key][()], dtype=np.float32))
                     extra = f"{group}/vars/{count}"
                     if extra in weights_file:
-                        raise ArchiveError(f"{path} has more weights than its config.json says ({extra}); "
-                                           f"{retrain}.")
+                        raise ArchiveError(
+                            f"{path} has more weights than its config.json says ({extra}); {retrain}."
+                        )
                     expected = _kernel_shape(layer_config)
-                    if found and expected is not None and (found[0].ndim != len(expected) or any(
-                            want is not None and want != got for want, got in zip(expected, found[0].shape))):
-                        raise ArchiveError(f"{path} holds a {found[0].shape} kernel for {group}, whose config "
-                                           f"asks for {tuple(expected)}; {retrain}.")
+                    if (
+                        found
+                        and expected is not None
+                        and (
+                            found[0].ndim != len(expected)
+                            or any(
+                                want is not None and want != got
+                                for want, got in zip(expected, found[0].shape)
+                            )
+                        )
+                    ):
+                        raise ArchiveError(
+                            f"{path} holds a {found[0].shape} kernel for {group}, whose config "
+                            f"asks for {tuple(expected)}; {retrain}."
+                        )
                     return found
+
                 return read
 
-            layers = [(layer["class_name"], layer.get("config") or {},
-                       arrays(group, weight_count(layer["class_name"], layer.get("config") or {}) or 0,
-                              {"kind": layer["class_name"], **(layer.get("config") or {})}))
-                      for layer, group in zip(layer_configs, _layer_groups(layer_configs))]
+            layers = [
+                (
+                    layer["class_name"],
+                    layer.get("config") or {},
+                    arrays(
+                        group,
+                        weight_count(layer["class_name"], layer.get("config") or {}) or 0,
+                        {"kind": layer["class_name"], **(layer.get("config") or {})},
+                    ),
+                )
+                for layer, group in zip(layer_configs, _layer_groups(layer_configs))
+            ]
             model = build_inference(layers, name=str((config.get("config") or {}).get("name", path.stem)))
     except ArchiveError:
         raise
-    except (OSError, KeyError, ValueError, TypeError) as error:  # h5py's "file signature not found", bad shapes
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        TypeError,
+    ) as error:  # h5py's "file signature not found", bad shapes
         raise ArchiveError(f"{path} has unreadable weights ({first_line(error, 160)}); {retrain}.") from None
     if model is not None:
         _check_shapes(model, config, path, retrain)
@@ -255,15 +315,17 @@ def _kernel_shape(config: dict) -> list | None:
 
 
 def _check_shapes(model: NumpyModel, config: dict, path: Path, retrain: str) -> None:
-    """Run one blank input through the model: weights whose shapes do not fit are one sentence, not a traceback."""
+    """Run one blank input through the model: weights whose shapes do not fit are one sentence, not a
+    traceback."""
     shape = (config.get("config") or {}).get("build_input_shape") or (config.get("build_config") or {}).get(
-        "input_shape")
+        "input_shape"
+    )
     if not isinstance(shape, list) or len(shape) < 2 or any(not isinstance(side, int) for side in shape[1:]):
         return
     try:
         with np.errstate(all="ignore"):
             model(np.zeros([1] + shape[1:], dtype=np.float32))
     except (ValueError, IndexError) as error:
-        raise ArchiveError(f"{path} holds weights whose shapes do not fit its layers ({first_line(error, 160)}); "
-                           f"{retrain}.") from None
-
+        raise ArchiveError(
+            f"{path} holds weights whose shapes do not fit its layers ({first_line(error, 160)}); {retrain}."
+        ) from None

@@ -117,8 +117,13 @@ def mcnemar_exact(labels: np.ndarray, predicted_a: np.ndarray, predicted_b: np.n
     b_only = int(np.sum(~correct_a & correct_b))
     discordant = a_only + b_only
     p_value = 1.0 if discordant == 0 else float(binomtest(a_only, discordant, 0.5).pvalue)
-    return {"a_only": a_only, "b_only": b_only, "both_right": int(np.sum(correct_a & correct_b)),
-            "both_wrong": int(np.sum(~correct_a & ~correct_b)), "p_value": p_value}
+    return {
+        "a_only": a_only,
+        "b_only": b_only,
+        "both_right": int(np.sum(correct_a & correct_b)),
+        "both_wrong": int(np.sum(~correct_a & ~correct_b)),
+        "p_value": p_value,
+    }
 
 
 def format_mean_std(summary: dict, *, percent: bool = False, digits: int = 2) -> str:
@@ -144,9 +149,12 @@ def reliability(labels: np.ndarray, probabilities: np.ndarray, bins: int = 15) -
     which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
     count = np.bincount(which, minlength=bins).astype(float)
     safe = np.maximum(count, 1)
-    return {"edges": edges.tolist(), "count": count,
-            "confidence": np.bincount(which, weights=confidence, minlength=bins) / safe,
-            "accuracy": np.bincount(which, weights=correct.astype(float), minlength=bins) / safe}
+    return {
+        "edges": edges.tolist(),
+        "count": count,
+        "confidence": np.bincount(which, weights=confidence, minlength=bins) / safe,
+        "accuracy": np.bincount(which, weights=correct.astype(float), minlength=bins) / safe,
+    }
 
 
 def expected_calibration_error(table: dict) -> float:
@@ -172,7 +180,8 @@ def best_epoch(values: Sequence[float], *, lower_is_better: bool = True) -> int:
     return int(np.argmin(values) if lower_is_better else np.argmax(values)) + 1
 
 
-#: The smallest positive float32: a softmax output that underflowed to 0 is read as this when its log is taken.
+#: The smallest positive float32: a softmax output that underflowed to 0 is read as this when its log is
+#: taken.
 _SMALLEST_PROBABILITY = float(np.finfo(np.float32).tiny)
 
 
@@ -209,9 +218,12 @@ def temperature_nll(labels: np.ndarray, probabilities: np.ndarray, temperature: 
     return float(-np.mean(log_p[np.arange(len(labels)), np.asarray(labels)]))
 
 
-def fit_temperature(labels: np.ndarray, probabilities: np.ndarray, bounds: tuple[float, float] = (0.05, 20.0)) -> float:
+def fit_temperature(
+    labels: np.ndarray, probabilities: np.ndarray, bounds: tuple[float, float] = (0.05, 20.0)
+) -> float:
     """The temperature ``T`` in ``bounds`` that minimises the NLL of ``labels`` under ``softmax(log p / T)``
-    (Guo et al., 2017: fit it on held-out data, never on the test set). Bounded Brent search over ``log T``."""
+    (Guo et al., 2017: fit it on held-out data, never on the test set). Bounded Brent search over ``log
+    T``."""
     from scipy.optimize import minimize_scalar
 
     labels = np.asarray(labels)

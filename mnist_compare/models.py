@@ -7,13 +7,12 @@ original report's models (101,770 and 542,230 parameters). Both take a
 
 from __future__ import annotations
 
-from .keras_archive import build_inference
-
 import keras
 import numpy as np
 from keras import layers, ops
 
 from . import config, registry
+from .keras_archive import build_inference
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -42,18 +41,27 @@ class PatchConv2D(layers.Conv2D):
     """
 
     def convolution_op(self, inputs, kernel):
-        simple = (tuple(self.strides) == (1, 1) and self.padding == "valid" and self.groups == 1
-                  and tuple(self.dilation_rate) == (1, 1) and self.data_format == "channels_last")
+        simple = (
+            tuple(self.strides) == (1, 1)
+            and self.padding == "valid"
+            and self.groups == 1
+            and tuple(self.dilation_rate) == (1, 1)
+            and self.data_format == "channels_last"
+        )
         if not simple:
             return super().convolution_op(inputs, kernel)
         kernel_h, kernel_w, channels, filters = kernel.shape
         out_h, out_w = inputs.shape[1] - kernel_h + 1, inputs.shape[2] - kernel_w + 1
         taps = kernel_h * kernel_w * channels
-        shifted = [inputs[:, i:i + out_h, j:j + out_w, :] for i in range(kernel_h) for j in range(kernel_w)]
+        shifted = [
+            inputs[:, i : i + out_h, j : j + out_w, :] for i in range(kernel_h) for j in range(kernel_w)
+        ]
         if channels == 1:
             # One channel: the shifted images stacked on a leading axis are contiguous copies
             # (interleaving them as 9 channels was about 5% slower for the whole training step).
-            flat = ops.transpose(ops.reshape(ops.stack([image[..., 0] for image in shifted], axis=0), (taps, -1)))
+            flat = ops.transpose(
+                ops.reshape(ops.stack([image[..., 0] for image in shifted], axis=0), (taps, -1))
+            )
         else:
             flat = ops.reshape(ops.concatenate(shifted, axis=-1), (-1, taps))
         product = ops.matmul(flat, ops.reshape(kernel, (taps, filters)))
@@ -91,7 +99,9 @@ def _first_max_pool(inputs, pool_h: int, pool_w: int):
             blocks = tf.stack(rows, axis=2)  # (N, out_h, pool_h, out_w, pool_w, C)
             grad = tf.reshape(blocks, (-1, out_h * pool_h, out_w * pool_w, channels))
             if (out_h * pool_h, out_w * pool_w) != (height, width):  # the dropped edge gets nothing
-                grad = tf.pad(grad, [[0, 0], [0, height - out_h * pool_h], [0, width - out_w * pool_w], [0, 0]])
+                grad = tf.pad(
+                    grad, [[0, 0], [0, height - out_h * pool_h], [0, width - out_w * pool_w], [0, 0]]
+                )
             return grad
 
         return pooled, gradient
@@ -112,8 +122,12 @@ class ReshapeMaxPooling2D(layers.MaxPooling2D):
     def call(self, inputs):
         pool_h, pool_w = self.pool_size
         height, width, channels = inputs.shape[1], inputs.shape[2], inputs.shape[3]
-        tiles = (tuple(self.strides) == (pool_h, pool_w) and self.padding == "valid"
-                 and self.data_format == "channels_last" and None not in (height, width, channels))
+        tiles = (
+            tuple(self.strides) == (pool_h, pool_w)
+            and self.padding == "valid"
+            and self.data_format == "channels_last"
+            and None not in (height, width, channels)
+        )
         if not tiles:
             return super().call(inputs)
         if keras.backend.backend() == "tensorflow":
@@ -126,7 +140,11 @@ class ReshapeMaxPooling2D(layers.MaxPooling2D):
 
 
 def build_cnn(
-    *, conv_filters: int = 32, kernel_size: int = 3, dense_units: int = 100, name: str = "cnn",
+    *,
+    conv_filters: int = 32,
+    kernel_size: int = 3,
+    dense_units: int = 100,
+    name: str = "cnn",
     fast_ops: bool = False,
 ) -> keras.Model:
     """Conv2D(conv_filters, 3x3, relu) -> MaxPooling2D(2) -> Flatten -> Dense(dense_units, relu)
@@ -184,15 +202,25 @@ def build_mlp_deep(*, hidden_units=(256, 128), l2: float = 1e-4, name: str = "ml
     every weight matrix with an L2 penalty of ``l2`` (weight decay)."""
     stack = [keras.Input(shape=INPUT_SHAPE, name="image"), layers.Flatten(name="flatten")]
     for number, units in enumerate(hidden_units, start=1):
-        stack.append(layers.Dense(units, activation="relu", kernel_regularizer=keras.regularizers.L2(l2),
-                                  name=f"hidden{number}"))
-    stack.append(layers.Dense(NUM_CLASSES, activation="softmax", kernel_regularizer=keras.regularizers.L2(l2),
-                              name="probabilities"))
+        stack.append(
+            layers.Dense(
+                units, activation="relu", kernel_regularizer=keras.regularizers.L2(l2), name=f"hidden{number}"
+            )
+        )
+    stack.append(
+        layers.Dense(
+            NUM_CLASSES,
+            activation="softmax",
+            kernel_regularizer=keras.regularizers.L2(l2),
+            name="probabilities",
+        )
+    )
     return keras.Sequential(stack, name=name)
 
 
 def build_cnn_gap(*, conv_filters=(16, 32), name: str = "cnn_gap", fast_ops: bool = False) -> keras.Model:
-    """A CNN whose head is shift-invariant: Conv(16) -> MaxPool -> Conv(32) -> GlobalAveragePooling -> Dense(10).
+    """A CNN whose head is shift-invariant: Conv(16) -> MaxPool -> Conv(32) -> GlobalAveragePooling ->
+    Dense(10).
 
     The dense head of ``build_cnn`` reads each feature at a fixed place; averaging every
     feature map over the whole image first makes the answer depend on what is there,
@@ -215,8 +243,10 @@ def build_cnn_gap(*, conv_filters=(16, 32), name: str = "cnn_gap", fast_ops: boo
 
 
 #: The builders the registry names (``ModelEntry.builder``).
-BUILDERS = {builder.__name__: builder for builder in (build_mlp, build_cnn, build_cnn_improved, build_mlp_deep,
-                                                      build_cnn_gap)}
+BUILDERS = {
+    builder.__name__: builder
+    for builder in (build_mlp, build_cnn, build_cnn_improved, build_mlp_deep, build_cnn_gap)
+}
 
 
 def build_model(name: str, *, fast_ops: bool = False) -> keras.Model:
@@ -276,8 +306,13 @@ def summary_text(model: keras.Model) -> str:
     """A plain-text layer table with the parameter total; the same on every machine."""
     rows = [["Layer", "Type", "Output shape", "Parameters"]] + layer_rows(model)
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(width) if i < 3 else cell.rjust(width)
-                       for i, (cell, width) in enumerate(zip(row, widths))) for row in rows]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if i < 3 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths))
+        )
+        for row in rows
+    ]
     lines.insert(1, "-" * len(lines[0]))
     lines.append(f"Total parameters of {model.name}: {model.count_params():,}")
     return "\n".join(lines)
@@ -314,5 +349,7 @@ def numpy_inference(model: keras.Model):
     without Keras (``keras_archive.read_archive``).
     """
 
-    return build_inference(((type(layer).__name__, layer.get_config(), layer.get_weights)
-                            for layer in model.layers), name=model.name)
+    return build_inference(
+        ((type(layer).__name__, layer.get_config(), layer.get_weights) for layer in model.layers),
+        name=model.name,
+    )

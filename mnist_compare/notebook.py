@@ -10,27 +10,28 @@ and the notebook tests: live demos are launched, checked and closed).
 
 from __future__ import annotations
 
-from .data import load_mnist
-from .data import prepare_splits
-from .experiments import ensure_results as ensure
-from .experiments import package_versions
-from .experiments import read_results
-from .formatting import markdown_table
-from .plots import RC_PARAMS
-from .plots import save_figure
-from .training import DamagedArtefactError, results_disagreement, train_run, verify_snapshot
-from .training import load_model_file, snapshot_path
-from .training import read_temperature
-from .training import run_spec
-
-from .registry import BASELINE, CANDIDATE
-
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import config, import_tensorflow_quietly, storage
+from .data import load_mnist, prepare_splits
 from .errors import MnistCompareError, ReadOnlyError
+from .experiments import ensure_results as ensure
+from .experiments import package_versions, read_results
+from .formatting import markdown_table
+from .plots import RC_PARAMS, save_figure
+from .registry import BASELINE, CANDIDATE
+from .training import (
+    DamagedArtefactError,
+    load_model_file,
+    read_temperature,
+    results_disagreement,
+    run_spec,
+    snapshot_path,
+    train_run,
+    verify_snapshot,
+)
 
 ENV_HEADLESS = "MNIST_COMPARE_HEADLESS"
 
@@ -93,15 +94,21 @@ def setup() -> Context:
     plt.rcParams.update(RC_PARAMS)  # figures PAGE_WIDTH wide at 150 dpi: printed at their own font sizes
     fast = config.fast_mode()
     paths = config.output_paths(fast).make()
-    storage.remove_stale_temporaries(paths.figures, paths.reports)  # left by killed processes, never a live one's
+    storage.remove_stale_temporaries(
+        paths.figures, paths.reports
+    )  # left by killed processes, never a live one's
     context = Context(fast, paths)
     if fast:
-        show(f"**{config.FAST_LABEL}.** `MNIST_COMPARE_FAST=1`: a {config.FAST_TRAIN_SIZE:,}-image "
-             f"training subset and {config.FAST_EPOCHS} epoch, so the numbers below only check that "
-             f"everything runs. Outputs go to `{_relative(paths.root)}`.")
+        show(
+            f"**{config.FAST_LABEL}.** `MNIST_COMPARE_FAST=1`: a {config.FAST_TRAIN_SIZE:,}-image "
+            f"training subset and {config.FAST_EPOCHS} epoch, so the numbers below only check that "
+            f"everything runs. Outputs go to `{_relative(paths.root)}`."
+        )
     else:
-        show(f"Mode: full MNIST. Results are read from `{_relative(paths.results)}` and saved models "
-             f"from `{_relative(paths.models)}`; anything missing is trained first.")
+        show(
+            f"Mode: full MNIST. Results are read from `{_relative(paths.results)}` and saved models "
+            f"from `{_relative(paths.models)}`; anything missing is trained first."
+        )
     return context
 
 
@@ -115,14 +122,20 @@ def versions_markdown() -> str:
 def ensure_results(*, seed_count: int | None = None) -> dict:
     """``results.json`` if it holds the whole grid; otherwise train the missing runs and write it."""
 
-    return ensure(seed_count=seed_count, fast=config.fast_mode(), show_progress=not headless(), train=not read_only())
+    return ensure(
+        seed_count=seed_count, fast=config.fast_mode(), show_progress=not headless(), train=not read_only()
+    )
 
 
-def ensure_models(names=(BASELINE, CANDIDATE), *, epochs: int | None = None, seed: int = config.FIRST_SEED,
-                  fast: bool | None = None) -> dict:
+def ensure_models(
+    names=(BASELINE, CANDIDATE),
+    *,
+    epochs: int | None = None,
+    seed: int = config.FIRST_SEED,
+    fast: bool | None = None,
+) -> dict:
     """The run folder of each named model of one seed; a run without the snapshot is trained first."""
     from tqdm.auto import tqdm
-
 
     fast = config.fast_mode(fast)
     paths = config.output_paths(fast).make()
@@ -140,8 +153,10 @@ def ensure_models(names=(BASELINE, CANDIDATE), *, epochs: int | None = None, see
             print(f"The saved {name.upper()} of seed {seed} cannot be used; training it now.")
             splits = splits or prepare_splits(fast=fast)
             spec = run_spec(name, seed, splits, fast=fast)
-            with storage.output_lock(paths.root, what="a notebook"), \
-                    tqdm(total=spec.epochs, unit="epoch", disable=headless()) as progress:
+            with (
+                storage.output_lock(paths.root, what="a notebook"),
+                tqdm(total=spec.epochs, unit="epoch", disable=headless()) as progress,
+            ):
                 train_run(spec, splits, run_dir, progress=progress)
         try:
             results = read_results(paths.results, fast) if paths.results.is_file() else None
@@ -154,13 +169,17 @@ def ensure_models(names=(BASELINE, CANDIDATE), *, epochs: int | None = None, see
     return run_dirs
 
 
-def load_models(names=(BASELINE, CANDIDATE), *, epochs: int | None = None, seed: int = config.FIRST_SEED) -> dict:
+def load_models(
+    names=(BASELINE, CANDIDATE), *, epochs: int | None = None, seed: int = config.FIRST_SEED
+) -> dict:
     """Saved models of one seed at one snapshot; a missing run is trained first (with progress)."""
 
     epochs = epochs or max(config.FAST_SNAPSHOT_EPOCHS if config.fast_mode() else config.SNAPSHOT_EPOCHS)
     # ensure_models has checked each snapshot's sha256 (or just trained and recorded it)
-    return {name: load_model_file(snapshot_path(run_dir, epochs))
-            for name, run_dir in ensure_models(names, epochs=epochs, seed=seed).items()}
+    return {
+        name: load_model_file(snapshot_path(run_dir, epochs))
+        for name, run_dir in ensure_models(names, epochs=epochs, seed=seed).items()
+    }
 
 
 def load_reader(names=(BASELINE, CANDIDATE), *, epochs: int | None = None, seed: int = config.FIRST_SEED):
@@ -172,7 +191,9 @@ def load_reader(names=(BASELINE, CANDIDATE), *, epochs: int | None = None, seed:
     epochs = epochs or max(config.FAST_SNAPSHOT_EPOCHS if config.fast_mode() else config.SNAPSHOT_EPOCHS)
     run_dirs = ensure_models(names, epochs=epochs, seed=seed)
     models = load_models(names, epochs=epochs, seed=seed)
-    return DigitReader(models, {name: read_temperature(run_dir, epochs) for name, run_dir in run_dirs.items()})
+    return DigitReader(
+        models, {name: read_temperature(run_dir, epochs) for name, run_dir in run_dirs.items()}
+    )
 
 
 def save_and_show(fig, name: str) -> None:
@@ -228,13 +249,17 @@ def show_demo(app, *, share: bool = False, screenshot: Path | None = None) -> No
         return
     import urllib.request
 
-    app.launch(prevent_thread_lock=True, quiet=True, ssr_mode=False, inline=False, show_error=False, css=demo.CSS)
+    app.launch(
+        prevent_thread_lock=True, quiet=True, ssr_mode=False, inline=False, show_error=False, css=demo.CSS
+    )
     try:
         with urllib.request.urlopen(app.local_url, timeout=30) as response:
             status = response.status
     finally:
         app.close()
-    print(f"Headless run: the demo started, answered HTTP {status}, and was closed. "
-          "Run this notebook in Jupyter or Colab to draw in it.")
+    print(
+        f"Headless run: the demo started, answered HTTP {status}, and was closed. "
+        "Run this notebook in Jupyter or Colab to draw in it."
+    )
     if screenshot is not None and Path(screenshot).is_file():
         display(Image(filename=str(screenshot)))

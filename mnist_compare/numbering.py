@@ -82,7 +82,9 @@ def headings(notebooks) -> list[Heading]:
             for match in LABELLED_HEADING.finditer(_source(cell)):
                 label, hashes, chapter, section, title = match.groups()
                 typed = chapter if section is None else f"{chapter}.{section}"
-                found.append(Heading(label, len(hashes), typed, title.strip(), index, kept, appendix_of(cell)))
+                found.append(
+                    Heading(label, len(hashes), typed, title.strip(), index, kept, appendix_of(cell))
+                )
     return found
 
 
@@ -157,6 +159,7 @@ def anchor(label: str) -> str:
 def renumber_headings(source: str, numbers: dict[str, str]) -> str:
     """Each labelled heading of ``source`` with its number from ``numbers`` (appendix sections lose their
     "Appendix: " prefix, their appendix says it)."""
+
     def heading(match):
         label, hashes, _, _, title = match.groups()
         number = numbers.get(label)
@@ -172,6 +175,7 @@ def resolve(text: str, numbers: dict[str, str], tables: dict[str, str] | None = 
     """Every link to a label in ``text`` with the label's number as its text (a table's label: "Table N").
     Without ``tables`` (before the tables are numbered) a link to any other label is left as it is; with
     them, it is an error: the report does not contain what it points to."""
+
     def link(match):
         words, label = match.groups()
         if label in numbers:

@@ -3,20 +3,17 @@
 ``save_figure(fig, name)`` writes ``<figures>/<name>.png`` (``figures/`` for real
 runs, ``build/fast/figures/`` in fast mode).
 """
+
 from __future__ import annotations
 
-from .registry import BASELINE, CANDIDATE
-
-from . import registry
 from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
-from . import config, storage
 
-from .preprocessing import METHODS
-from .preprocessing import METHOD_LABELS
-from .preprocessing import preprocess
-
+from . import config, registry, storage
+from .preprocessing import METHOD_LABELS, METHODS, preprocess
+from .registry import BASELINE, CANDIDATE
 
 #: How the report prints a figure (``report.export_pdf`` and the template ``templates/report/index.html.j2``).
 #: Chromium prints the HTML on A4 (210 mm) with 12 mm side margins: 186 mm = 703 CSS px (1 px = 1/96 in);
@@ -37,19 +34,29 @@ CSS_PX_PER_INCH = 96
 MIN_PRINTED_POINTS = 7.0
 
 
-#: The width figures are drawn at, in inches: about the printed width, so that their font sizes are what prints.
+#: The width figures are drawn at, in inches: about the printed width, so that their font sizes are what
+#: prints.
 PAGE_WIDTH = 6.9
 
 
 #: Matplotlib settings of the notebooks (``notebook.setup``). The inline backend draws at ``figure.dpi``
 #: with ``bbox_inches="tight"``; at 150 dpi a figure PAGE_WIDTH wide is ~1,035 px, printed at ~150 ppi.
-RC_PARAMS = {"figure.dpi": 150, "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
-             "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 11,
-             "figure.max_open_warning": 0}
+RC_PARAMS = {
+    "figure.dpi": 150,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "figure.titlesize": 11,
+    "figure.max_open_warning": 0,
+}
 
 
 def printed_scale(fig, dpi: float | None = None) -> float:
-    """Printed size over drawn size: a ``s``-point text of ``fig`` prints at ``s * printed_scale(fig)`` points."""
+    """Printed size over drawn size: a ``s``-point text of ``fig`` prints at ``s * printed_scale(fig)``
+    points."""
     width, height = _tight_size(fig)
     dpi = fig.dpi if dpi is None else dpi
     return float(min(dpi / CSS_PX_PER_INCH, PRINT_WIDTH / width, PRINT_MAX_HEIGHT / height))
@@ -79,7 +86,9 @@ def _tight_size(fig) -> tuple[float, float]:
 
 def figure_title(text: str, results: dict | None = None, fast: bool | None = None) -> str:
     is_fast = results.get("fast") if results is not None else config.fast_mode(fast)
-    return f"{text}\n[{config.FAST_LABEL}]" if is_fast else text  # a line of its own: the title keeps its width
+    return (
+        f"{text}\n[{config.FAST_LABEL}]" if is_fast else text
+    )  # a line of its own: the title keeps its width
 
 
 def save_figure(fig, name: str, *, fast: bool | None = None, dpi: int = 150) -> Path:
@@ -114,8 +123,14 @@ def plot_learning_curves(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.
         colour, label = registry.colour(name), registry.label(name)
         for key, ax in (("accuracy", ax_acc), ("loss", ax_loss)):
             _band(ax, epochs, [run["history"][key] for run in runs], colour, f"{label} train")
-            _band(ax, epochs, [run["history"][f"val_{key}"] for run in runs], colour, f"{label} validation",
-                  linestyle="--")
+            _band(
+                ax,
+                epochs,
+                [run["history"][f"val_{key}"] for run in runs],
+                colour,
+                f"{label} validation",
+                linestyle="--",
+            )
     for ax, key in ((ax_acc, "Accuracy"), (ax_loss, "Loss")):
         ax.set_xlabel("Epoch")
         ax.set_ylabel(key)
@@ -123,8 +138,9 @@ def plot_learning_curves(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.
     handles, labels = ax_acc.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=max(1, min(4, len(labels))), frameon=False)
     seeds = len(results["config"]["seeds"])
-    fig.suptitle(figure_title(f"Learning curves (mean over {seeds} seed{'s' * (seeds != 1)}, band = min-max)",
-                        results))
+    fig.suptitle(
+        figure_title(f"Learning curves (mean over {seeds} seed{'s' * (seeds != 1)}, band = min-max)", results)
+    )
     return fig
 
 
@@ -132,8 +148,13 @@ def plot_confusion_matrices(results: dict, epochs: int, *, models=(BASELINE, CAN
     """Test-set confusion matrices summed over seeds, diagonal left blank, on one shared colour scale."""
     fig, axes = plt.subplots(1, len(models), figsize=(PAGE_WIDTH, 3.7), layout="constrained")
     axes = np.atleast_1d(axes)
-    matrices = {name: np.sum([run["snapshots"][str(epochs)]["confusion"] for run in results["runs"]
-                              if run["model"] == name], axis=0) for name in models}
+    matrices = {
+        name: np.sum(
+            [run["snapshots"][str(epochs)]["confusion"] for run in results["runs"] if run["model"] == name],
+            axis=0,
+        )
+        for name in models
+    }
     errors = {}
     for name, matrix in matrices.items():
         errors[name] = matrix.astype(float)
@@ -149,8 +170,15 @@ def plot_confusion_matrices(results: dict, epochs: int, *, models=(BASELINE, CAN
             for predicted in range(10):
                 value = matrix[true, predicted]
                 if true != predicted and value:
-                    ax.text(predicted, true, str(value), ha="center", va="center", fontsize=count_size,
-                            color="white" if value > 0.6 * top else "black")
+                    ax.text(
+                        predicted,
+                        true,
+                        str(value),
+                        ha="center",
+                        va="center",
+                        fontsize=count_size,
+                        color="white" if value > 0.6 * top else "black",
+                    )
         ax.set_xticks(range(10))
         ax.set_yticks(range(10))
         ax.set_xlabel("Predicted digit")
@@ -158,8 +186,12 @@ def plot_confusion_matrices(results: dict, epochs: int, *, models=(BASELINE, CAN
         seeds = sum(run["model"] == name for run in results["runs"])
         ax.set_title(f"{registry.label(name)}: {int(matrix.sum() - np.trace(matrix))} errors, {seeds} seeds")
     fig.colorbar(image, ax=list(axes), fraction=0.03, label="test images (sum over seeds)")
-    fig.suptitle(figure_title(f"Test confusion matrices after {epochs} epochs (off-diagonal, same colour scale)", results),
-                 fontsize=10)
+    fig.suptitle(
+        figure_title(
+            f"Test confusion matrices after {epochs} epochs (off-diagonal, same colour scale)", results
+        ),
+        fontsize=10,
+    )
     return fig
 
 
@@ -204,7 +236,9 @@ def plot_probabilities(probabilities, *, ax=None, title: str = "Predicted probab
     return fig
 
 
-def plot_sample_grid(images, labels, *, rows: int = 3, cols: int = 9, title: str = "MNIST samples") -> plt.Figure:
+def plot_sample_grid(
+    images, labels, *, rows: int = 3, cols: int = 9, title: str = "MNIST samples"
+) -> plt.Figure:
     side = PAGE_WIDTH / cols
     fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.1) + 0.35), squeeze=False)
     for ax in axes.flat:
@@ -221,7 +255,10 @@ def plot_class_balance(y_train, y_test) -> plt.Figure:
     """Images per digit in the training and test sets."""
     fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 2.8))
     digits = np.arange(10)
-    for offset, labels, name, colour in ((-0.2, y_train, "training", "tab:blue"), (0.2, y_test, "test", "tab:green")):
+    for offset, labels, name, colour in (
+        (-0.2, y_train, "training", "tab:blue"),
+        (0.2, y_test, "test", "tab:green"),
+    ):
         counts = np.bincount(np.asarray(labels), minlength=10)
         ax.bar(digits + offset, counts, width=0.4, label=f"{name} ({len(labels):,})", color=colour)
     ax.set_xticks(digits)
@@ -270,12 +307,14 @@ def plot_math_primer(image) -> plt.Figure:
 
 
 def image_panels(count: int, lines: int, *, cols: int = 5, title: bool = True):
-    """A figure PAGE_WIDTH wide of ``count`` image panels, ``cols`` a row, each under a ``lines``-line title."""
+    """A figure PAGE_WIDTH wide of ``count`` image panels, ``cols`` a row, each under a ``lines``-line
+    title."""
     cols = min(cols, count)
     rows = -(-count // cols)
     side = min(1.3, PAGE_WIDTH / cols - 0.2)
-    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.17 * lines + 0.15) + 0.35 * title),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.17 * lines + 0.15) + 0.35 * title), squeeze=False
+    )
     for ax in axes.flat:
         ax.axis("off")
     return fig, axes
@@ -299,8 +338,9 @@ def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "
     return fig
 
 
-def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox"), title: str | None = None,
-                          per_row: int = 1) -> plt.Figure:
+def plot_drawing_readings(
+    reader, canvases, labels, *, methods=("naive", "bbox"), title: str | None = None, per_row: int = 1
+) -> plt.Figure:
     """User-like drawings and, per preprocessing method, the 28x28 input the models read and their answers.
 
     One row per drawing: the drawing, then one column per method, named once above the top row. Each
@@ -308,7 +348,6 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
     that no text reaches into the next row or column, and the whole fits the printed page's height.
     """
     from textwrap import fill
-
 
     group = 1 + len(methods)
     cols = group * per_row
@@ -323,8 +362,9 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
     size = 9  # points, every text of the figure but the title
     line = size * 1.3 / 72  # inches
     column = PAGE_WIDTH / cols
-    headers = ["drawing"] + [fill(METHOD_LABELS[method], max(10, int(column * 72 / (0.62 * size))))
-                             for method in methods]
+    headers = ["drawing"] + [
+        fill(METHOD_LABELS[method], max(10, int(column * 72 / (0.62 * size)))) for method in methods
+    ]
     top = (0.4 if title else 0.05) + max(header.count("\n") + 1 for header in headers) * line + 0.08
     under = 0.06 + answer_lines * line + 0.16  # the answers under an image, and the gap to the next row
     side = min(1.8, column - 0.25, (PRINT_MAX_HEIGHT - 0.15 - top) / rows - under)
@@ -333,8 +373,17 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
     for index, (canvas, label) in enumerate(zip(canvases, labels)):
         row, start = divmod(index, per_row)
         bottom = height - top - row * (side + under) - side
-        cells = [fig.add_axes(((start * group + offset) * column / PAGE_WIDTH + (column - side) / 2 / PAGE_WIDTH,
-                               bottom / height, side / PAGE_WIDTH, side / height)) for offset in range(group)]
+        cells = [
+            fig.add_axes(
+                (
+                    (start * group + offset) * column / PAGE_WIDTH + (column - side) / 2 / PAGE_WIDTH,
+                    bottom / height,
+                    side / PAGE_WIDTH,
+                    side / height,
+                )
+            )
+            for offset in range(group)
+        ]
         for ax, header in zip(cells, headers):
             ax.set_xticks([])
             ax.set_yticks([])
@@ -349,8 +398,10 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
             reads = []
             for name, probs in probabilities.items():
                 guess = int(np.argmax(probs[0]))
-                reads.append(f"{registry.label(name)} {guess} ({100 * float(np.max(probs[0])):.0f}%)"
-                             + (" ✓" if guess == int(label) else " ✗"))
+                reads.append(
+                    f"{registry.label(name)} {guess} ({100 * float(np.max(probs[0])):.0f}%)"
+                    + (" ✓" if guess == int(label) else " ✗")
+                )
             ax.set_xlabel("\n".join(reads), fontsize=size)
     if title:
         fig.suptitle(title, y=1 - 0.08 / height, va="top")
@@ -360,7 +411,6 @@ def plot_drawing_readings(reader, canvases, labels, *, methods=("naive", "bbox")
 def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=None) -> plt.Figure:
     """Accuracy on drawings per preprocessing method and model, each seed as a dot, legend below."""
     from textwrap import fill
-
 
     study = results["research"][section]
     names = models or [name for name in registry.MODELS if name in study["accuracy"]]
@@ -372,7 +422,9 @@ def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=
         offset = (number - (len(names) - 1) / 2) * width
         means = [100 * study["accuracy"][name][m]["mean"] for m in METHODS]
         positions = np.arange(len(METHODS)) + offset
-        ax.bar(positions, means, width=width, color=registry.colour(name), label=registry.label(name), alpha=0.85)
+        ax.bar(
+            positions, means, width=width, color=registry.colour(name), label=registry.label(name), alpha=0.85
+        )
         for position, method, mean in zip(positions, METHODS, means):
             values = [100 * v for v in study["accuracy"][name][method]["values"]]
             ax.scatter([position] * len(values), values, color="black", s=5, zorder=3)
@@ -383,8 +435,11 @@ def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=
     ax.set_ylim(0, 110)
     fig.legend(loc="outside lower center", ncol=min(len(names), 6), frameon=False)
     ax.grid(True, axis="y", alpha=0.3)
-    what = ("test digits drawn like a user draws" if section == "user_drawings"
-            else "digits of other writers (scikit-learn) drawn on a canvas")
+    what = (
+        "test digits drawn like a user draws"
+        if section == "user_drawings"
+        else "digits of other writers (scikit-learn) drawn on a canvas"
+    )
     ax.set_title(figure_title(f"{study['drawings']:,} {what}", results))
     return fig
 
@@ -395,7 +450,9 @@ def answers_title(item: dict) -> str:
     for name in (BASELINE, CANDIDATE):
         answer = item[name]
         mark = "✓" if answer["predicted"] == item["label"] else "✗"
-        lines.append(f"{registry.label(name)} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}")
+        lines.append(
+            f"{registry.label(name)} {answer['predicted']} ({100 * answer['confidence']:.0f}%) {mark}"
+        )
     return "\n".join(lines)
 
 
@@ -461,7 +518,8 @@ def plot_mlp_templates(model, *, count: int = 24) -> plt.Figure:
             limit = np.abs(weights).max()
             ax.imshow(weights, cmap="bwr", vmin=-limit, vmax=limit)
             ax.set_title(f"unit {index}", fontsize=8, pad=2)
-    fig.suptitle(f"Weights into the MLP's first {count} hidden units, one per 28x28 pixel (red +, blue −)",
-                 fontsize=10)
+    fig.suptitle(
+        f"Weights into the MLP's first {count} hidden units, one per 28x28 pixel (red +, blue −)", fontsize=10
+    )
     fig.tight_layout(h_pad=0.4)
     return fig

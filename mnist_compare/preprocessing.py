@@ -58,8 +58,10 @@ MAX_INK_SHARE = 0.5
 
 
 def _too_much_ink(share: float) -> TooMuchInkError:
-    return TooMuchInkError(f"The canvas is {share:.0%} covered in ink, so no digit stands out: clear it and draw "
-                           "one digit with the brush.")
+    return TooMuchInkError(
+        f"The canvas is {share:.0%} covered in ink, so no digit stands out: clear it and draw "
+        "one digit with the brush."
+    )
 
 
 #: The ink's longer side must span at least this share of the canvas's shorter side to be read:
@@ -139,9 +141,7 @@ def _composite_layers(background, layers) -> np.ndarray:
 def _to_unit_float(array: np.ndarray) -> np.ndarray:
     """Any numeric array -> float32 in [0, 1], with channels last (2-D or H x W x C)."""
     array = np.asarray(array)
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_
-    ):
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
         raise InvalidCanvasError(f"The drawing has {array.dtype} values; expected numbers.")
     if array.ndim == 3 and array.shape[-1] not in (1, 2, 3, 4) and array.shape[0] in (1, 3, 4):
         array = np.moveaxis(array, 0, -1)  # channels-first
@@ -163,8 +163,10 @@ def _to_unit_float(array: np.ndarray) -> np.ndarray:
     if array.dtype == np.uint8:  # the usual canvas: already in range, no clipping needed
         return array.astype(np.float32) * np.float32(1 / 255)
     if np.issubdtype(array.dtype, np.integer):
-        top = 255.0 if array.dtype in (np.uint8, np.int8) or array.max(initial=0) <= 255 else float(
-            np.iinfo(array.dtype).max
+        top = (
+            255.0
+            if array.dtype in (np.uint8, np.int8) or array.max(initial=0) <= 255
+            else float(np.iinfo(array.dtype).max)
         )
         return np.clip(array.astype(np.float32) / top, 0.0, 1.0)
     array = array.astype(np.float32)
@@ -310,8 +312,10 @@ def check_enough_ink(result: PreprocessResult, min_extent: float = MIN_INK_EXTEN
         raise _too_much_ink(share)
     canvas = min(result.steps["inverted"].shape[:2])
     if max(bottom - top, right - left) < min_extent * canvas:
-        raise TooLittleInkError(f"Too little ink to read: draw the digit larger (at least {min_extent:.0%} "
-                                "of the canvas's height).")
+        raise TooLittleInkError(
+            f"Too little ink to read: draw the digit larger (at least {min_extent:.0%} "
+            "of the canvas's height)."
+        )
     return result
 
 

@@ -13,14 +13,15 @@ import threading
 
 import numpy as np
 
-from . import config, import_tensorflow_quietly
+from . import config, import_tensorflow_quietly, registry
 from .errors import MnistCompareError
 from .keras_archive import NumpyModel, read_archive
 from .metrics import temperature_scale
 from .training import load_snapshot, read_temperature, snapshot_path, verify_snapshot
 
-MODEL_NAMES = ("mlp", "cnn")
-MODEL_TITLES = {"mlp": "MLP", "cnn": "CNN"}
+#: The models the demo reads (``in_demo`` in the registry) and the names it shows them by.
+MODEL_NAMES = registry.demo_models()
+MODEL_TITLES = {name: registry.label(name) for name in MODEL_NAMES}
 
 
 def _mallopt():
@@ -101,8 +102,9 @@ class DigitReader:
         return self._forward is None
 
     @classmethod
-    def from_saved(cls, *, epochs: int | None = None, seed: int = config.FIRST_SEED,
-                   fast: bool | None = None) -> "DigitReader":
+    def from_saved(
+        cls, *, epochs: int | None = None, seed: int = config.FIRST_SEED, fast: bool | None = None
+    ) -> "DigitReader":
         """Load ``models/<name>_seed<seed>/epochNN.keras`` for both models (sha256 checked first).
 
         The files are read without Keras (``keras_archive.read_archive``); only when one holds a layer
@@ -161,4 +163,3 @@ class DigitReader:
         if temperature == 1.0:
             return probabilities
         return temperature_scale(probabilities, temperature)
-

@@ -2,51 +2,61 @@
 
 from __future__ import annotations
 
-
-
-
 #: The numbered references, by the key ``cite`` takes; their order is their numbering (new entries go last,
 #: so that a number never changes under a text that cites it).
 REFERENCE_ENTRIES = {
-    "lecun1998": "LeCun, Y., Bottou, L., Bengio, Y., & Haffner, P. (1998). Gradient-based learning applied to document "
-                 "recognition. *Proceedings of the IEEE*, 86(11), 2278-2324.",
+    "lecun1998": "LeCun, Y., Bottou, L., Bengio, Y., & Haffner, P. (1998). Gradient-based learning applied "
+    "to document "
+    "recognition. *Proceedings of the IEEE*, 86(11), 2278-2324.",
     "mnist": "LeCun, Y., Cortes, C., & Burges, C. J. C. *The MNIST database of handwritten digits*. "
-             "http://yann.lecun.com/exdb/mnist/",
-    "simard2003": "Simard, P. Y., Steinkraus, D., & Platt, J. C. (2003). Best practices for convolutional neural "
-                  "networks applied to visual document analysis. *ICDAR 2003*, 958-963.",
-    "guo2017": "Guo, C., Pleiss, G., Sun, Y., & Weinberger, K. Q. (2017). On calibration of modern neural networks. "
-               "*ICML 2017*, PMLR 70, 1321-1330 (expected calibration error, temperature scaling).",
-    "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI Machine "
-                    "Learning Repository (the 8×8 digits of scikit-learn's `load_digits`).",
-    "mcnemar1947": "McNemar, Q. (1947). Note on the sampling error of the difference between correlated proportions "
-                   "or percentages. *Psychometrika*, 12(2), 153-157.",
+    "http://yann.lecun.com/exdb/mnist/",
+    "simard2003": "Simard, P. Y., Steinkraus, D., & Platt, J. C. (2003). Best practices for convolutional "
+    "neural "
+    "networks applied to visual document analysis. *ICDAR 2003*, 958-963.",
+    "guo2017": "Guo, C., Pleiss, G., Sun, Y., & Weinberger, K. Q. (2017). On calibration of modern neural "
+    "networks. "
+    "*ICML 2017*, PMLR 70, 1321-1330 (expected calibration error, temperature scaling).",
+    "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI "
+    "Machine "
+    "Learning Repository (the 8×8 digits of scikit-learn's `load_digits`).",
+    "mcnemar1947": "McNemar, Q. (1947). Note on the sampling error of the difference between correlated "
+    "proportions "
+    "or percentages. *Psychometrika*, 12(2), 153-157.",
     "kingma2015": "Kingma, D. P., & Ba, J. (2015). Adam: a method for stochastic optimization. *ICLR 2015*, "
-                  "arXiv:1412.6980.",
-    "keras": "Chollet, F., et al. Keras 3. https://keras.io; Abadi, M., et al. TensorFlow. https://www.tensorflow.org",
+    "arXiv:1412.6980.",
+    "keras": "Chollet, F., et al. Keras 3. https://keras.io; Abadi, M., et al. TensorFlow. "
+    "https://www.tensorflow.org",
     "gradio": "Abid, A., et al. (2019). Gradio: hassle-free sharing and testing of ML models in the wild. "
-              "arXiv:1906.02569.",
-    "scientific_python": "Harris, C. R., et al. (2020). Array programming with NumPy. *Nature*, 585, 357-362; "
-                         "Virtanen, P., et al. (2020). SciPy 1.0. *Nature Methods*, 17, 261-272; Pedregosa, F., et al. "
-                         "(2011). Scikit-learn. *JMLR*, 12, 2825-2830; Hunter, J. D. (2007). Matplotlib. *Computing in "
-                         "Science & Engineering*, 9(3), 90-95.",
-    "textbook": "Cheon, I.-G., Park, D.-G., & Kang, Y.-M. (2023). *Python and data science, learned by doing* (in "
-                "Korean). Saengneung Publishing (the original report's textbook).",
-    "wilson1927": "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. "
-                  "*Journal of the American Statistical Association*, 22(158), 209-212.",
-    "naeini2015": "Naeini, M. P., Cooper, G. F., & Hauskrecht, M. (2015). Obtaining well calibrated probabilities "
-                  "using Bayesian binning. *Proceedings of the Twenty-Ninth AAAI Conference on Artificial "
-                  "Intelligence (AAAI 2015)*, 2901-2907 (expected calibration error).",
-    "lin2014": "Lin, M., Chen, Q., & Yan, S. (2014). Network in network. *ICLR 2014*, arXiv:1312.4400 (global "
-               "average pooling).",
+    "arXiv:1906.02569.",
+    "scientific_python": "Harris, C. R., et al. (2020). Array programming with NumPy. *Nature*, 585, "
+    "357-362; "
+    "Virtanen, P., et al. (2020). SciPy 1.0. *Nature Methods*, 17, 261-272; Pedregosa, F., et al. "
+    "(2011). Scikit-learn. *JMLR*, 12, 2825-2830; Hunter, J. D. (2007). Matplotlib. *Computing in "
+    "Science & Engineering*, 9(3), 90-95.",
+    "textbook": "Cheon, I.-G., Park, D.-G., & Kang, Y.-M. (2023). *Python and data science, learned by "
+    "doing* (in "
+    "Korean). Saengneung Publishing (the original report's textbook).",
+    "wilson1927": "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical "
+    "inference. "
+    "*Journal of the American Statistical Association*, 22(158), 209-212.",
+    "naeini2015": "Naeini, M. P., Cooper, G. F., & Hauskrecht, M. (2015). Obtaining well calibrated "
+    "probabilities "
+    "using Bayesian binning. *Proceedings of the Twenty-Ninth AAAI Conference on Artificial "
+    "Intelligence (AAAI 2015)*, 2901-2907 (expected calibration error).",
+    "lin2014": "Lin, M., Chen, Q., & Yan, S. (2014). Network in network. *ICLR 2014*, arXiv:1312.4400 "
+    "(global "
+    "average pooling).",
     "zeiler2014": "Zeiler, M. D., & Fergus, R. (2014). Visualizing and understanding convolutional networks. "
-                  "*ECCV 2014*, Lecture Notes in Computer Science 8689, 818-833 (occlusion sensitivity).",
-    "goodfellow2013": "Goodfellow, I. J., Mirza, M., Xiao, D., Courville, A., & Bengio, Y. (2013). An empirical "
-                      "investigation of catastrophic forgetting in gradient-based neural networks. arXiv:1312.6211 "
-                      "(MNIST with its pixels in a fixed random order: permuted MNIST).",
-    "original": "Mun, J. (2025, May 25). *Implementation and performance comparison of deep learning models for "
-                "MNIST handwritten digit classification: MLP- and CNN-based approaches compared* (title translated, "
-                "name romanized; the report is in Korean). Unpublished course report, Python Programming, "
-                "Department of Computer Engineering (the original report).",
+    "*ECCV 2014*, Lecture Notes in Computer Science 8689, 818-833 (occlusion sensitivity).",
+    "goodfellow2013": "Goodfellow, I. J., Mirza, M., Xiao, D., Courville, A., & Bengio, Y. (2013). An "
+    "empirical "
+    "investigation of catastrophic forgetting in gradient-based neural networks. arXiv:1312.6211 "
+    "(MNIST with its pixels in a fixed random order: permuted MNIST).",
+    "original": "Mun, J. (2025, May 25). *Implementation and performance comparison of deep learning models "
+    "for "
+    "MNIST handwritten digit classification: MLP- and CNN-based approaches compared* (title translated, "
+    "name romanized; the report is in Korean). Unpublished course report, Python Programming, "
+    "Department of Computer Engineering (the original report).",
 }
 
 
@@ -54,7 +64,8 @@ REFERENCES = list(REFERENCE_ENTRIES.values())
 
 
 def cite(*keys: str) -> str:
-    """The bracketed number of each reference by its key in ``REFERENCE_ENTRIES``: cite("mcnemar1947") -> '[6]',
+    """The bracketed number of each reference by its key in ``REFERENCE_ENTRIES``: cite("mcnemar1947") ->
+    '[6]',
     cite("guo2017", "naeini2015") -> '[4, 13]'."""
     order = list(REFERENCE_ENTRIES)
     missing = [key for key in keys if key not in REFERENCE_ENTRIES]

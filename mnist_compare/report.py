@@ -14,11 +14,6 @@
 
 from __future__ import annotations
 
-from . import glance
-from .browser import CHROMIUM_ARGS, chromium_path
-from .experiments import clean_outputs, ensure_results
-from .notebook import ensure_models
-
 import copy
 import html
 import os
@@ -28,18 +23,23 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
-from . import config, numbering, storage
+from . import config, glance, numbering, storage
+from .browser import CHROMIUM_ARGS, chromium_path
+from .colab import BADGE_PATTERN, SETUP_MARKER
+from .errors import MnistCompareError, first_line
+from .experiments import clean_outputs, ensure_results
 from .findings import abstract_markdown, overall_conclusion_markdown, verdicts_markdown
 from .formatting import provenance_line
-from .errors import MnistCompareError, first_line
-from .colab import BADGE_PATTERN, SETUP_MARKER
+from .notebook import ensure_models
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
 #: Notebooks executed side by side (two cores: each notebook spends much of its time starting up).
 NOTEBOOK_WORKERS = 2
 REPORT_TITLE = "MLP vs CNN on MNIST"
-REPORT_SUBTITLE = "A multilayer perceptron and a convolutional network compared over seeds, with statistics, " \
-                  "and read on user drawings"
+REPORT_SUBTITLE = (
+    "A multilayer perceptron and a convolutional network compared over seeds, with statistics, "
+    "and read on user drawings"
+)
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 MATHJAX_PLACEHOLDER = "<!-- mathjax-inline -->"
 MATHJAX_CONFIG = """window.MathJax = {
@@ -53,7 +53,8 @@ HEADING = re.compile(r"^(#{1,2})\s+(.+?)\s*$", re.M)
 #: closed, library logs), not what it found: the notebooks keep them, the report leaves them out.
 PLUMBING = re.compile(
     r"^(Read results\.json|Closing server running on port|Headless run:|Mode: |Training the runs|"
-    r"WARNING: All log messages|[IWE]\d{4} \d|.*absl::|.*cudart_stub|.*oneDNN custom operations)")
+    r"WARNING: All log messages|[IWE]\d{4} \d|.*absl::|.*cudart_stub|.*oneDNN custom operations)"
+)
 SETUP_APPENDIX = "Appendix F. The Setup cell"
 #: Cell tags the notebooks use (the names Jupyter Book uses too): a cell tagged ``remove-cell`` is for the
 #: notebook only (its goals, Setup, a live demo, what the next cell does) and never reaches the report;
@@ -104,16 +105,23 @@ def kernel_environment(*, fast: bool, seed_count: int) -> dict:
     """The environment of the notebook kernels: the report's own settings (mode, seeds, output folder),
     headless, and read-only, so a kernel never trains or rewrites results.json behind the report's back."""
     env = dict(os.environ)
-    env.update({config.ENV_FAST: "1" if fast else "0", "MNIST_COMPARE_HEADLESS": "1",
-                config.ENV_SEEDS: str(seed_count), config.ENV_READ_ONLY: "1"})
+    env.update(
+        {
+            config.ENV_FAST: "1" if fast else "0",
+            "MNIST_COMPARE_HEADLESS": "1",
+            config.ENV_SEEDS: str(seed_count),
+            config.ENV_READ_ONLY: "1",
+        }
+    )
     if os.environ.get(config.ENV_OUTPUT):
         env[config.ENV_OUTPUT] = str(config.output_paths(fast).root)
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"  # kernels print no C++ log lines, whatever this process was given
     return env
 
 
-def execute_notebooks(paths, *, fast: bool, seed_count: int, timeout: int = 1800,
-                      workers: int = NOTEBOOK_WORKERS, log=print) -> list[dict]:
+def execute_notebooks(
+    paths, *, fast: bool, seed_count: int, timeout: int = 1800, workers: int = NOTEBOOK_WORKERS, log=print
+) -> list[dict]:
     """Run each notebook top to bottom in a fresh kernel, ``workers`` at a time; return [{path, seconds}].
 
     Notebooks only read what the experiments wrote (``build_report`` trains any missing model
@@ -130,8 +138,13 @@ def execute_notebooks(paths, *, fast: bool, seed_count: int, timeout: int = 1800
     def execute(path: Path) -> dict:
         started = time.perf_counter()
         nb = nbformat.read(path, as_version=4)
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            record_timing=False,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         try:
             client.execute(env=env)
         except CellExecutionError as error:
@@ -161,7 +174,7 @@ def _anchor_headings(source: str, prefix: str, toc: list, *, first: bool, new_pa
         if text.strip().lower() != "setup":
             toc.append((level, text, anchor))
         css = ' class="report-section-start"' if new_page and first and number == 0 and level == 1 else ""
-        out.append(source[position:match.start()])
+        out.append(source[position : match.start()])
         out.append(f'<div id="{anchor}"{css}></div>\n\n{match.group(0)}')
         position = match.end()
     out.append(source[position:])
@@ -179,7 +192,8 @@ def title_page(results: dict) -> str:
         f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
         f"{sizes.get('test', 0):,} test images.</p>\n"
         f"<p>Results computed {provenance.get('created', '?')[:10]} "
-        f"at {html.escape(provenance_line(results))}. Report exported {time.strftime('%Y-%m-%d')}.</p>\n</div>"
+        f"at {html.escape(provenance_line(results))}. Report exported "
+        f"{time.strftime('%Y-%m-%d')}.</p>\n</div>"
     )
 
 
@@ -204,7 +218,7 @@ def _contents(toc: list, pages: dict | None) -> str:
 
     items = "\n".join(
         f'<li class="toc-level-{level}"><a href="#{anchor}"><span class="toc-text">{html.escape(text)}</span>'
-        f'{page(anchor)}</a></li>'
+        f"{page(anchor)}</a></li>"
         for level, text, anchor in toc
     )
     return f'<div class="report-toc">\n<h2>Contents</h2>\n<ul>\n{items}\n</ul>\n</div>'
@@ -212,8 +226,9 @@ def _contents(toc: list, pages: dict | None) -> str:
 
 #: A table the package renders: a bold title line (after the anchor that labels it, if the text refers to it),
 #: a blank line, then the table.
-TABLE_TITLE = re.compile(r'^(?:<a id="([a-z0-9-]+)"></a>\n)?\*\*(?!Table \d)([^\n]+?)\*\*((?: \[[^\n]*\])?\s*\n\s*\n\s*\|)',
-                         re.M)
+TABLE_TITLE = re.compile(
+    r'^(?:<a id="([a-z0-9-]+)"></a>\n)?\*\*(?!Table \d)([^\n]+?)\*\*((?: \[[^\n]*\])?\s*\n\s*\n\s*\|)', re.M
+)
 
 
 def _joined(value):
@@ -239,13 +254,16 @@ def number_figures_and_tables(cells: list, tables: dict | None = None) -> list:
             data = output.get("data", {})
             text = _joined(data.get("text/markdown"))
             if text and TABLE_TITLE.search(text):
+
                 def numbered(m):
                     nonlocal tables_seen
                     tables_seen += 1
                     label = m.group(1)
                     first = bool(label) and tables is not None and label not in tables
                     if first:
-                        tables[label] = f"Table {tables_seen}"  # a table shown twice: the first is the one cited
+                        tables[label] = (
+                            f"Table {tables_seen}"  # a table shown twice: the first is the one cited
+                        )
                     anchor = numbering.anchor(label) if first else ""
                     return f"{anchor}**Table {tables_seen}.** **{m.group(2)}**{m.group(3)}"
 
@@ -253,10 +271,14 @@ def number_figures_and_tables(cells: list, tables: dict | None = None) -> list:
             if caption and "image/png" in data:
                 figures += 1
                 png = _joined(data["image/png"])
-                output["data"] = {"text/html": (
-                    f'<figure class="report-figure"><img src="data:image/png;base64,{png.strip()}" '
-                    f'alt="{html.escape(caption, quote=True)}">'
-                    f'<figcaption><strong>Figure {figures}.</strong> {html.escape(caption)}</figcaption></figure>')}
+                output["data"] = {
+                    "text/html": (
+                        f'<figure class="report-figure"><img src="data:image/png;base64,{png.strip()}" '
+                        f'alt="{html.escape(caption, quote=True)}">'
+                        f"<figcaption><strong>Figure {figures}.</strong> "
+                        f"{html.escape(caption)}</figcaption></figure>"
+                    )
+                }
                 output.get("metadata", {}).pop("image/png", None)
                 caption = None  # one caption per cell: its first image
     return cells
@@ -274,24 +296,45 @@ def glance_cells(results: dict, toc: list) -> list:
 
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
-
     if not (results.get("summary") and results.get("research")):
         return []
-    heading = (f"# {GLANCE_HEADING}\n\nThe test accuracy of every model this report trains, then each claim of the "
-               "original report with what was measured and the verdict, and the findings; the chapters after them give the evidence.")
-    figure = new_code_cell("glance.plot_headline(results)", metadata={
-        "caption": "Test accuracy of every model after its last epoch: the original report's MLP and CNN, the "
-                   "MLP controls (wider, as many parameters or multiply-adds as the CNN; deeper), the CNN with "
-                   "global average pooling and the improved CNN of the appendix."})
+    heading = (
+        f"# {GLANCE_HEADING}\n\nThe test accuracy of every model this report trains, then each claim of the "
+        "original report with what was measured and the verdict, and the findings; the chapters after them "
+        "give the evidence."
+    )
+    figure = new_code_cell(
+        "glance.plot_headline(results)",
+        metadata={
+            "caption": "Test accuracy of every model after its last epoch: the original report's MLP and "
+            "CNN, the "
+            "MLP controls (wider, as many parameters or multiply-adds as the CNN; deeper), the CNN with "
+            "global average pooling and the improved CNN of the appendix."
+        },
+    )
     png = base64.b64encode(glance.figure_png(glance.plot_headline(results))).decode("ascii")
     figure.outputs = [new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
     verdicts = new_code_cell("findings.verdicts_markdown(results)")
-    verdicts.outputs = [new_output("display_data", data={
-        "text/markdown": f'<div class="glance-verdicts">\n\n{verdicts_markdown(results)}\n\n</div>'})]
+    verdicts.outputs = [
+        new_output(
+            "display_data",
+            data={
+                "text/markdown": f'<div class="glance-verdicts">\n\n{verdicts_markdown(results)}\n\n</div>'
+            },
+        )
+    ]
     findings = new_code_cell("findings.overall_conclusion_markdown(results)")
-    findings.outputs = [new_output("display_data", data={
-        "text/markdown": "**Findings**\n\n" + overall_conclusion_markdown(results)})]
-    return [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)), figure, verdicts, findings]
+    findings.outputs = [
+        new_output(
+            "display_data", data={"text/markdown": "**Findings**\n\n" + overall_conclusion_markdown(results)}
+        )
+    ]
+    return [
+        new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)),
+        figure,
+        verdicts,
+        findings,
+    ]
 
 
 #: The report's appendices, in order: a cell goes to one by its ``appendix`` metadata (its letter); cells
@@ -305,15 +348,19 @@ APPENDICES = {
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
 #: The chapter that describes the models and their training (the source appendix points to it).
-METHODS_LABEL = "mlp"
+METHODS_LABEL = "mlp-chapter"
 SOURCE_APPENDIX = f"Appendix {SOURCE_APPENDIX_KEY}. {APPENDICES[SOURCE_APPENDIX_KEY]}"
+
+
 def appendix_key(cell) -> str | None:
     """The appendix a cell belongs to in the report (``None``: the chapter where it stands)."""
     if APPENDIX_TAG in cell.metadata.get("tags", []):
         return SOURCE_APPENDIX_KEY
     key = cell.metadata.get("appendix")
     if key is not None and key not in APPENDICES:
-        raise ReportError(f"A cell names appendix {key!r}; the report has appendices {', '.join(APPENDICES)}.")
+        raise ReportError(
+            f"A cell names appendix {key!r}; the report has appendices {', '.join(APPENDICES)}."
+        )
     return key
 
 
@@ -332,8 +379,9 @@ def _resolve_cell(cell, numbers: dict, tables: dict | None = None) -> None:
         _resolve_outputs(cell, numbers, tables)
 
 
-def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict | None = None,
-            toc: list | None = None):
+def combine(
+    notebooks, results: dict, *, include_code: bool = True, pages: dict | None = None, toc: list | None = None
+):
     """One notebook: title page with the abstract, results at a glance, contents, the chapters, appendices.
 
     Cells tagged for the notebook only (``REMOVE_CELL_TAGS``: goals, Setup, live demos) are left out with
@@ -349,11 +397,22 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
 
     toc = [] if toc is None else toc
     toc.clear()
-    remover = TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS), remove_input_tags=set(REMOVE_INPUT_TAGS),
-                                    remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS), enabled=True)
+    remover = TagRemovePreprocessor(
+        remove_cell_tags=set(REMOVE_CELL_TAGS),
+        remove_input_tags=set(REMOVE_INPUT_TAGS),
+        remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS),
+        enabled=True,
+    )
     glance = glance_cells(results, toc)  # first in the contents
-    setup_source = next((cell.source for nb in notebooks for cell in nb.cells if cell.cell_type == "code"
-                         and cell.source.startswith(SETUP_MARKER)), None)
+    setup_source = next(
+        (
+            cell.source
+            for nb in notebooks
+            for cell in nb.cells
+            if cell.cell_type == "code" and cell.source.startswith(SETUP_MARKER)
+        ),
+        None,
+    )
     kept = [remover.preprocess(copy.deepcopy(nb), {})[0] for nb in notebooks]
     for nb in notebooks:
         for cell in nb.cells:
@@ -371,11 +430,14 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
                 source = BADGE_PATTERN.sub("", cell.source).replace("\n\n\n", "\n\n")
                 cell.source = numbering.resolve(numbering.renumber_headings(source, numbers), numbers)
                 if key is None:
-                    cell.source = _anchor_headings(cell.source, f"s{index}", toc, first=first_markdown, new_page=False)
+                    cell.source = _anchor_headings(
+                        cell.source, f"s{index}", toc, first=first_markdown, new_page=False
+                    )
                     first_markdown = False
             elif cell.cell_type == "code":
-                cell.source = "\n".join(line for line in cell.source.splitlines()
-                                        if not line.startswith("# NBVAL_"))
+                cell.source = "\n".join(
+                    line for line in cell.source.splitlines() if not line.startswith("# NBVAL_")
+                )
                 cell.outputs = without_plumbing(cell.get("outputs", []))
                 _resolve_outputs(cell, numbers)
             (appendices[key] if key else cells).append(cell)
@@ -386,12 +448,17 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
         heading = f"# Appendix {key}. {APPENDICES[key]}"
         if key == SOURCE_APPENDIX_KEY:
             methods = numbers.get(METHODS_LABEL)
-            heading += ("\n\nThe code a reader may want to check, as the package defines it: the two builders, "
-                        "the training step and the preprocessing of a drawing"
-                        + (f" (chapter [{methods}](#{METHODS_LABEL}) describes them)." if methods else "."))
+            heading += (
+                "\n\nThe code a reader may want to check, as the package defines it: the two builders, "
+                "the training step and the preprocessing of a drawing"
+                + (f" (chapter [{methods}](#{METHODS_LABEL}) describes them)." if methods else ".")
+            )
         # The appendices start on a new page after the references, then run on like the chapters.
-        cells.append(new_markdown_cell(_anchor_headings(heading, f"appendix{key}", toc, first=True,
-                                                        new_page=key == first_appendix)))
+        cells.append(
+            new_markdown_cell(
+                _anchor_headings(heading, f"appendix{key}", toc, first=True, new_page=key == first_appendix)
+            )
+        )
         for cell in moved:
             if cell.cell_type == "markdown":
                 cell.source = _anchor_headings(cell.source, f"appendix{key}", toc, first=False)
@@ -404,15 +471,21 @@ def combine(notebooks, results: dict, *, include_code: bool = True, pages: dict 
     except ValueError as error:
         raise ReportError(str(error)) from None
     if setup_source and include_code:
-        appendix = (f"# {SETUP_APPENDIX}\n\nEvery notebook starts with this cell. It makes the package "
-                    "importable (in Colab it clones the repository and installs `requirements.txt`), then "
-                    "`notebook.setup()` picks the mode and the output folders. The report shows it once.")
+        appendix = (
+            f"# {SETUP_APPENDIX}\n\nEvery notebook starts with this cell. It makes the package "
+            "importable (in Colab it clones the repository and installs `requirements.txt`), then "
+            "`notebook.setup()` picks the mode and the output folders. The report shows it once."
+        )
         cells.append(new_markdown_cell(_anchor_headings(appendix, "setup", toc, first=True, new_page=False)))
-        cells.append(new_code_cell(setup_source, metadata={"tags": ["report-long"]}))  # may break across pages
+        cells.append(
+            new_code_cell(setup_source, metadata={"tags": ["report-long"]})
+        )  # may break across pages
     contents = _contents(toc, pages)
     abstract = abstract_markdown(results) if results.get("summary") else ""
-    combined = new_notebook(cells=[new_markdown_cell(title_page(results) + "\n\n" + abstract),
-                                   new_markdown_cell(contents)] + cells)
+    combined = new_notebook(
+        cells=[new_markdown_cell(title_page(results) + "\n\n" + abstract), new_markdown_cell(contents)]
+        + cells
+    )
     combined.metadata = copy.deepcopy(notebooks[0].metadata)
     combined.metadata["title"] = REPORT_TITLE
     for number, cell in enumerate(combined.cells):
@@ -452,8 +525,9 @@ def mathjax_script() -> str:
         source = resources.files("mathjax") / "static" / "mathjax" / "es5" / "tex-svg.js"
         code = source.read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
-        raise ReportError("MathJax is not installed; run `pip install django-static-mathjax` "
-                          "(it is in requirements.txt).") from None
+        raise ReportError(
+            "MathJax is not installed; run `pip install django-static-mathjax` (it is in requirements.txt)."
+        ) from None
     return f"<script>\n{MATHJAX_CONFIG}\n</script>\n<script>\n{code}\n</script>"
 
 
@@ -461,9 +535,14 @@ def export_html(nb, path: Path, *, include_code: bool = True) -> Path:
     """Self-contained HTML: embedded figures, MathJax inlined, no remote scripts."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
-                            embed_images=True, exclude_input=not include_code,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        embed_images=True,
+        exclude_input=not include_code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": REPORT_TITLE}})
     if MATHJAX_PLACEHOLDER not in body:
         raise ReportError("The report template did not leave room for MathJax; is the template installed?")
@@ -472,8 +551,10 @@ def export_html(nb, path: Path, *, include_code: bool = True) -> Path:
     return path
 
 
-FOOTER = ('<div style="font-size: 8px; width: 100%; text-align: center; color: #555;">'
-          '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+FOOTER = (
+    '<div style="font-size: 8px; width: 100%; text-align: center; color: #555;">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
 
 
 #: The dates Chromium writes into a PDF's information dictionary: D:YYYYMMDDHHMMSS+00'00' (UTC).
@@ -498,11 +579,15 @@ def pin_pdf_dates(data: bytes, stamp: bytes | None) -> bytes:
     report again gives the same bytes. Each date keeps its length, so the file's offsets stay right."""
     if not stamp:
         return data
-    return PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (" + stamp + b")" if len(stamp) == len(m.group(2))
-                        else m.group(0), data)
+    return PDF_DATE.sub(
+        lambda m: b"/" + m.group(1) + b" (" + stamp + b")" if len(stamp) == len(m.group(2)) else m.group(0),
+        data,
+    )
 
 
-def export_pdf(html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000, created: str | None = None) -> dict:
+def export_pdf(
+    html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000, created: str | None = None
+) -> dict:
     """Print the HTML with Chromium (Debian's /usr/bin/chromium, else Playwright's own).
 
     Every request that is not a local file is blocked and counted, so the PDF shows
@@ -514,8 +599,10 @@ def export_pdf(html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000, cr
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise ReportError("The PDF needs Playwright: pip install playwright (and a Chromium, "
-                          "e.g. apt-get install chromium).") from None
+        raise ReportError(
+            "The PDF needs Playwright: pip install playwright (and a Chromium, "
+            "e.g. apt-get install chromium)."
+        ) from None
     blocked: list[str] = []
 
     def route(route_):
@@ -528,31 +615,52 @@ def export_pdf(html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000, cr
 
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+            )
             try:
                 page = browser.new_page()
                 page.route("**/*", route)
                 page.goto(Path(html_path).resolve().as_uri(), wait_until="load", timeout=timeout_ms)
-                page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                                       timeout=timeout_ms)
+                page.wait_for_function(
+                    "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=timeout_ms
+                )
                 page.evaluate("() => MathJax.startup.promise")
                 rendered = page.evaluate("() => document.querySelectorAll('mjx-container').length")
                 # The HTML folds each cell's code under "Code"; on paper it is shown unfolded.
-                page.evaluate("() => document.querySelectorAll('details.report-code').forEach((d) => { d.open = true; })")
+                page.evaluate(
+                    "() => document.querySelectorAll('details.report-code').forEach((d) => { d.open = true; "
+                    "})"
+                )
                 page.emulate_media(media="print")
                 with storage.atomic_path(pdf_path) as tmp:
-                    page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
-                             outline=True, tagged=True,
-                             display_header_footer=True, header_template="<span></span>", footer_template=FOOTER,
-                             margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+                    page.pdf(
+                        path=str(tmp),
+                        format="A4",
+                        print_background=True,
+                        prefer_css_page_size=True,
+                        outline=True,
+                        tagged=True,
+                        display_header_footer=True,
+                        header_template="<span></span>",
+                        footer_template=FOOTER,
+                        margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
+                    )
                     tmp.write_bytes(pin_pdf_dates(tmp.read_bytes(), pdf_date(created)))
             finally:
                 browser.close()
     except PlaywrightError as error:
         line = first_line(error)
-        raise ReportError(f"Chromium could not print the PDF ({line[:200]}). Install a Chromium "
-                          "(apt-get install chromium, or `playwright install chromium`).") from None
-    return {"pdf": pdf_path, "equations": rendered, "blocked_requests": blocked, "pages": pdf_page_count(pdf_path)}
+        raise ReportError(
+            f"Chromium could not print the PDF ({line[:200]}). Install a Chromium "
+            "(apt-get install chromium, or `playwright install chromium`)."
+        ) from None
+    return {
+        "pdf": pdf_path,
+        "equations": rendered,
+        "blocked_requests": blocked,
+        "pages": pdf_page_count(pdf_path),
+    }
 
 
 def pdf_page_count(path: Path) -> int:
@@ -561,8 +669,14 @@ def pdf_page_count(path: Path) -> int:
 
 
 #: The modules the export needs beyond the notebooks' own requirements (requirements-report.txt).
-REPORT_MODULES = {"nbformat": "nbformat", "nbclient": "nbclient", "nbconvert": "nbconvert",
-                  "ipykernel": "ipykernel", "mathjax": "django-static-mathjax", "pypdf": "pypdf"}
+REPORT_MODULES = {
+    "nbformat": "nbformat",
+    "nbclient": "nbclient",
+    "nbconvert": "nbconvert",
+    "ipykernel": "ipykernel",
+    "mathjax": "django-static-mathjax",
+    "pypdf": "pypdf",
+}
 
 
 def check_report_tools(pdf: bool = True) -> None:
@@ -572,12 +686,22 @@ def check_report_tools(pdf: bool = True) -> None:
     needed = dict(REPORT_MODULES, **({"playwright": "playwright"} if pdf else {}))
     missing = [package for module, package in needed.items() if find_spec(module) is None]
     if missing:
-        raise ReportError(f"The report needs {', '.join(missing)} (the report tools, not needed by the notebooks "
-                          "or the demo): pip install -r requirements-report.txt, or run `make report`.")
+        raise ReportError(
+            f"The report needs {', '.join(missing)} (the report tools, not needed by the notebooks "
+            "or the demo): pip install -r requirements-report.txt, or run `make report`."
+        )
 
 
-def build_report(*, fast: bool | None = None, include_code: bool = True, execute: bool = True,
-                 seed_count: int | None = None, timeout: int = 1800, pdf: bool = True, log=print) -> dict:
+def build_report(
+    *,
+    fast: bool | None = None,
+    include_code: bool = True,
+    execute: bool = True,
+    seed_count: int | None = None,
+    timeout: int = 1800,
+    pdf: bool = True,
+    log=print,
+) -> dict:
     """Experiments (only the missing ones), notebooks, HTML and PDF. Returns paths and timings.
 
     The output folder is locked for the whole job; the notebook kernels get this call's mode,
@@ -593,23 +717,25 @@ def build_report(*, fast: bool | None = None, include_code: bool = True, execute
         # --no-execute only re-exports: it never trains.
         results = ensure_results(seed_count=seed_count, fast=fast, log=log, train=execute)
         experiments_seconds = time.perf_counter() - started
-        outcome = _notebooks_and_export(results, fast=fast, include_code=include_code, execute=execute,
-                                        timeout=timeout, pdf=pdf, log=log)
+        outcome = _notebooks_and_export(
+            results, fast=fast, include_code=include_code, execute=execute, timeout=timeout, pdf=pdf, log=log
+        )
     outcome["experiments_seconds"] = experiments_seconds
     outcome["seconds"] = time.perf_counter() - started
     return outcome
 
 
-def _notebooks_and_export(results: dict, *, fast: bool, include_code: bool, execute: bool, timeout: int,
-                          pdf: bool, log) -> dict:
+def _notebooks_and_export(
+    results: dict, *, fast: bool, include_code: bool, execute: bool, timeout: int, pdf: bool, log
+) -> dict:
     import nbformat
-
 
     sources = notebook_paths()
     if execute:
         ensure_models(fast=fast)  # here, so that no two notebooks train the same model side by side
-        executed = execute_notebooks(sources, fast=fast, seed_count=len(results["config"]["seeds"]),
-                                     timeout=timeout, log=log)
+        executed = execute_notebooks(
+            sources, fast=fast, seed_count=len(results["config"]["seeds"]), timeout=timeout, log=log
+        )
         paths = [item["path"] for item in executed]
     else:
         executed = []
@@ -620,23 +746,34 @@ def _notebooks_and_export(results: dict, *, fast: bool, include_code: bool, exec
     notebooks = [nbformat.read(p, as_version=4) for p in paths]
     html_path, pdf_path = report_paths(fast, include_code)
     toc: list = []
-    export_html(combine(notebooks, results, include_code=include_code, toc=toc), html_path, include_code=include_code)
-    outcome = {"html": html_path,
-               "notebooks": [{"name": Path(item["path"]).name, "seconds": item["seconds"]} for item in executed]}
+    export_html(
+        combine(notebooks, results, include_code=include_code, toc=toc), html_path, include_code=include_code
+    )
+    outcome = {
+        "html": html_path,
+        "notebooks": [{"name": Path(item["path"]).name, "seconds": item["seconds"]} for item in executed],
+    }
     if pdf:
         # Printed twice: the first printing tells on which page each heading lands, the second
         # prints the contents with those page numbers (the contents take the same room both times).
         created = results.get("provenance", {}).get("created")
         printed = export_pdf(html_path, pdf_path, created=created)
         pages = heading_pages(pdf_path, toc)
-        export_html(combine(notebooks, results, include_code=include_code, pages=pages, toc=toc), html_path,
-                    include_code=include_code)
+        export_html(
+            combine(notebooks, results, include_code=include_code, pages=pages, toc=toc),
+            html_path,
+            include_code=include_code,
+        )
         printed = export_pdf(html_path, pdf_path, created=created)
         if printed["blocked_requests"]:
-            log(f"Note: the page asked for {len(printed['blocked_requests'])} remote resource(s), which were "
-                f"blocked: {printed['blocked_requests'][:3]}")
-        log(f"Wrote {pdf_path} ({printed['pages']} pages, {printed['equations']} equations rendered, "
-            f"{len(pages)} of {len(toc)} contents entries with a page number)")
+            log(
+                f"Note: the page asked for {len(printed['blocked_requests'])} remote resource(s), which were "
+                f"blocked: {printed['blocked_requests'][:3]}"
+            )
+        log(
+            f"Wrote {pdf_path} ({printed['pages']} pages, {printed['equations']} equations rendered, "
+            f"{len(pages)} of {len(toc)} contents entries with a page number)"
+        )
         outcome.update(printed, contents_pages=pages)
     log(f"Wrote {html_path} ({html_path.stat().st_size / 1e6:.1f} MB)")
     return outcome

@@ -30,7 +30,7 @@ def occluded_batch(image: np.ndarray, *, patch: int = PATCH, stride: int = STRID
     positions = _positions(image.shape[0], patch, stride)
     batch = np.repeat(image[np.newaxis], len(positions) + 1, axis=0)
     for index, (top, left) in enumerate(positions, start=1):
-        batch[index, top:top + patch, left:left + patch] = 0.0
+        batch[index, top : top + patch, left : left + patch] = 0.0
     return batch[..., np.newaxis]
 
 
@@ -40,7 +40,7 @@ def occlusion_maps(probabilities: dict, side: int = 28, *, patch: int = PATCH, s
     positions = _positions(side, patch, stride)
     coverage = np.zeros((side, side), dtype=np.float32)
     for top, left in positions:
-        coverage[top:top + patch, left:left + patch] += 1
+        coverage[top : top + patch, left : left + patch] += 1
     maps = {}
     for name, rows in probabilities.items():
         rows = np.asarray(rows, dtype=np.float32)
@@ -48,7 +48,7 @@ def occlusion_maps(probabilities: dict, side: int = 28, *, patch: int = PATCH, s
         drops = np.clip(rows[0, digit] - rows[1:, digit], 0.0, None)
         heat = np.zeros((side, side), dtype=np.float32)
         for drop, (top, left) in zip(drops, positions):
-            heat[top:top + patch, left:left + patch] += drop
+            heat[top : top + patch, left : left + patch] += drop
         maps[name] = heat / coverage
     return maps
 

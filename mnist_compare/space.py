@@ -32,8 +32,10 @@ ENV_PORT = "GRADIO_SERVER_PORT"
 DEFAULT_HOST = "0.0.0.0"
 DEFAULT_PORT = 7860
 #: Added to a missing or damaged model's message: on a Space, the likely cause is an upload without them.
-MODELS_HINT = ("A Space needs the repository's models/ folder uploaded with the real files "
-               "(docs/demo.md, Deploying as a Space).")
+MODELS_HINT = (
+    "A Space needs the repository's models/ folder uploaded with the real files "
+    "(docs/demo.md, Deploying as a Space)."
+)
 
 
 def server_address(environ: Mapping[str, str] | None = None) -> tuple[str, int]:
@@ -48,8 +50,10 @@ def server_address(environ: Mapping[str, str] | None = None) -> tuple[str, int]:
     except ValueError:
         port = 0
     if not 1 <= port <= 65535:
-        raise SettingError(f"{ENV_PORT}={text!r} is not a port number; set it to one from 1 to 65535 "
-                           f"(a Space sets {DEFAULT_PORT}).")
+        raise SettingError(
+            f"{ENV_PORT}={text!r} is not a port number; set it to one from 1 to 65535 "
+            f"(a Space sets {DEFAULT_PORT})."
+        )
     return host, port
 
 
@@ -94,10 +98,12 @@ def launch_space(environ: Mapping[str, str] | None = None) -> int:
         try:
             demo.launch_demo(app, host=host, port=port, block=True)
         except OSError as error:  # Gradio: "Cannot find empty port in range: 7860-7860. You can specify ..."
-            reason = first_line(error).split('. ')[0]
-            raise SettingError(f"Cannot serve the demo on {host}:{port} ({reason}); "
-                               f"the port is taken or the address is not this machine's: set {ENV_PORT} "
-                               f"or {ENV_HOST}.") from None
+            reason = first_line(error).split(". ")[0]
+            raise SettingError(
+                f"Cannot serve the demo on {host}:{port} ({reason}); "
+                f"the port is taken or the address is not this machine's: set {ENV_PORT} "
+                f"or {ENV_HOST}."
+            ) from None
     except KeyboardInterrupt:  # stopped before the server was up (launch_demo closes a running one itself)
         if app is not None:
             app.close()

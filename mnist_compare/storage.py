@@ -80,8 +80,11 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None) -> Iterat
         os.replace(tmp, path)
     except OSError as error:
         named = Path(error.filename) if error.filename else None
-        if named is not None and named != path.parent and not (
-                named.parent == path.parent and named.name.startswith(f".{path.stem}.")):
+        if (
+            named is not None
+            and named != path.parent
+            and not (named.parent == path.parent and named.name.startswith(f".{path.stem}."))
+        ):
             raise
         # name the file being written, not its temporary twin
         raise type(error)(error.errno, error.strerror, str(path)) from error

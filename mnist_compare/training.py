@@ -25,6 +25,7 @@ RUN_RECORD = "run.json"
 #: Bump when the meaning of a run record changes; older records are retrained.
 RECORD_VERSION = 5
 
+
 def training_device() -> str:
     """``"GPU"`` when TensorFlow sees a GPU (a Colab GPU runtime, for instance), else ``"CPU"``."""
     import tensorflow as tf
@@ -98,7 +99,8 @@ def predictions_path(run_dir: Path, epoch: int) -> Path:
     return run_dir / f"epoch{epoch:02d}_test_probabilities.npz"
 
 
-#: The temperature fitted for a run's snapshot (``sections.temperature_scaling.compute``), beside its ``run.json``.
+#: The temperature fitted for a run's snapshot (``sections.temperature_scaling.compute``), beside its
+#: ``run.json``.
 CALIBRATION_FILE = "calibration.json"
 
 
@@ -113,12 +115,20 @@ def write_calibration(run_dir: Path, epoch: int, temperature: float, **details) 
     run_dir = Path(run_dir)
     snapshot = snapshot_path(run_dir, epoch)
     recorded = recorded_sha256(run_dir, snapshot.name)
-    return storage.write_json(run_dir / CALIBRATION_FILE, {
-        "temperature": float(temperature), "snapshot": snapshot.name, "snapshot_sha256": recorded, **details})
+    return storage.write_json(
+        run_dir / CALIBRATION_FILE,
+        {
+            "temperature": float(temperature),
+            "snapshot": snapshot.name,
+            "snapshot_sha256": recorded,
+            **details,
+        },
+    )
 
 
 def read_temperature(run_dir: Path, epoch: int) -> float:
-    """The temperature ``calibration.json`` gives the snapshot of ``epoch``, or 1.0 (no scaling) when there is no
+    """The temperature ``calibration.json`` gives the snapshot of ``epoch``, or 1.0 (no scaling) when there
+    is no
     such file, it is unreadable, its temperature is not a positive number, or it was fitted for another
     snapshot (another epoch, or a file whose sha256 is not the one ``run.json`` records now)."""
     import math
@@ -128,7 +138,10 @@ def read_temperature(run_dir: Path, epoch: int) -> float:
         info = storage.read_json(run_dir / CALIBRATION_FILE)
         recorded = recorded_sha256(run_dir, snapshot_path(run_dir, epoch).name)
         temperature = float(info["temperature"])
-        same = info.get("snapshot") == snapshot_path(run_dir, epoch).name and info.get("snapshot_sha256") == recorded
+        same = (
+            info.get("snapshot") == snapshot_path(run_dir, epoch).name
+            and info.get("snapshot_sha256") == recorded
+        )
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return 1.0
     return temperature if same and math.isfinite(temperature) and temperature > 0 else 1.0
@@ -140,8 +153,11 @@ class DamagedArtefactError(MnistCompareError):
 
 def artefact_names(spec: RunSpec) -> list[str]:
     """The files a finished run of ``spec`` keeps beside its record."""
-    return [path.name for epoch in spec.snapshot_epochs
-            for path in (snapshot_path(Path("."), epoch), predictions_path(Path("."), epoch))]
+    return [
+        path.name
+        for epoch in spec.snapshot_epochs
+        for path in (snapshot_path(Path("."), epoch), predictions_path(Path("."), epoch))
+    ]
 
 
 def check_run(run_dir: Path, spec: RunSpec) -> tuple[dict | None, str]:
@@ -177,8 +193,9 @@ def compiled_forward(model):
     if forward is None:
         import tensorflow as tf
 
-        forward = tf.function(lambda batch: model(batch, training=False), jit_compile=False,
-                              reduce_retracing=True)
+        forward = tf.function(
+            lambda batch: model(batch, training=False), jit_compile=False, reduce_retracing=True
+        )
         model._mnist_compare_forward = forward
     return forward
 
@@ -187,8 +204,7 @@ def predict_probabilities(model, images: np.ndarray, batch_size: int = EVAL_BATC
     """Softmax outputs for ``images``, batch by batch, through a graph function (no ``predict`` overhead)."""
     forward = compiled_forward(model)
     outputs = [
-        np.asarray(forward(images[start : start + batch_size]))
-        for start in range(0, len(images), batch_size)
+        np.asarray(forward(images[start : start + batch_size])) for start in range(0, len(images), batch_size)
     ]
     return np.concatenate(outputs, axis=0)
 
@@ -228,8 +244,10 @@ def shift_augment(images: np.ndarray, max_shift: int, rng: np.random.Generator) 
             chosen = np.flatnonzero((shifts[:, 0] == dy) & (shifts[:, 1] == dx))
             if len(chosen) == 0:
                 continue
-            source = images[chosen, max(0, -dy):height - max(0, dy), max(0, -dx):width - max(0, dx)]
-            out[chosen, max(0, dy):max(0, dy) + source.shape[1], max(0, dx):max(0, dx) + source.shape[2]] = source
+            source = images[chosen, max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)]
+            out[
+                chosen, max(0, dy) : max(0, dy) + source.shape[1], max(0, dx) : max(0, dx) + source.shape[2]
+            ] = source
     return out
 
 
@@ -244,8 +262,9 @@ class CompiledTrainer:
     of an MLP epoch).
     """
 
-    def __init__(self, model, *, batch_size: int, learning_rate: float = config.LEARNING_RATE,
-                 jit_compile: bool = True):
+    def __init__(
+        self, model, *, batch_size: int, learning_rate: float = config.LEARNING_RATE, jit_compile: bool = True
+    ):
         import keras
         import tensorflow as tf
 
@@ -292,7 +311,9 @@ class CompiledTrainer:
         """
         source, target = model.variables, self.model.variables
         if [tuple(v.shape) for v in source] != [tuple(v.shape) for v in target]:
-            raise ValueError(f"Model {model.name!r} does not have the architecture this trainer was built for.")
+            raise ValueError(
+                f"Model {model.name!r} does not have the architecture this trainer was built for."
+            )
         for variable, value in zip(target, source):
             variable.assign(value)
         for variable, value in zip(self.optimizer.variables, self._initial_optimizer_state):
@@ -318,8 +339,9 @@ class CompiledTrainer:
             if len(part) == 0:
                 continue
             size = self.batch_size if len(part) == full else len(part)
-            batch_loss, batch_correct = self._train_batches(image_tensor, label_tensor,
-                                                            part.reshape((-1, size)).astype(np.int32))
+            batch_loss, batch_correct = self._train_batches(
+                image_tensor, label_tensor, part.reshape((-1, size)).astype(np.int32)
+            )
             loss_sum += float(batch_loss)
             correct += float(batch_correct)
         return {"loss": loss_sum / len(order), "accuracy": correct / len(order)}
@@ -334,14 +356,17 @@ def trainer_for(name: str, model, *, batch_size: int, options: dict) -> Compiled
     key = (name, batch_size, bool(options["jit_compile"]), bool(options.get("fast_ops")))
     trainer = _TRAINERS.get(key)
     if trainer is None:
-        trainer = _TRAINERS[key] = CompiledTrainer(model, batch_size=batch_size, jit_compile=options["jit_compile"])
+        trainer = _TRAINERS[key] = CompiledTrainer(
+            model, batch_size=batch_size, jit_compile=options["jit_compile"]
+        )
     else:
         trainer.start_from(model)
     return trainer
 
 
-def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress, *,
-         validate: bool = True) -> tuple[dict, list, dict, object]:
+def _fit(
+    model, spec: RunSpec, splits, run_dir: Path, options: dict, progress, *, validate: bool = True
+) -> tuple[dict, list, dict, object]:
     """Train ``spec.epochs`` epochs; save and keep the weights at each snapshot epoch.
 
     Returns the history, the seconds of each epoch, the weights of each snapshot and the copy
@@ -363,7 +388,9 @@ def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress, *
         started = time.perf_counter()
         images = splits.x_train
         if options.get("augment_shift"):
-            images = shift_augment(images, options["augment_shift"], np.random.default_rng([spec.seed, epoch, 1]))
+            images = shift_augment(
+                images, options["augment_shift"], np.random.default_rng([spec.seed, epoch, 1])
+            )
         logs = trainer.train_epoch(images, splits.y_train, epoch_order(len(splits.y_train), spec.seed, epoch))
         epoch_seconds.append(time.perf_counter() - started)
         history["loss"].append(float(logs["loss"]))
@@ -383,8 +410,9 @@ def _fit(model, spec: RunSpec, splits, run_dir: Path, options: dict, progress, *
     return history, epoch_seconds, snapshots, plain
 
 
-def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, overrides=None, log=None,
-              validate: bool = True) -> dict:
+def train_run(
+    spec: RunSpec, splits, run_dir: Path, *, progress=None, overrides=None, log=None, validate: bool = True
+) -> dict:
     """Train one (model, seed), or return its saved record if it is already complete and undamaged.
 
     ``validate=False`` skips the validation pass after every epoch (the snapshots are still
@@ -413,8 +441,9 @@ def train_run(spec: RunSpec, splits, run_dir: Path, *, progress=None, overrides=
     keras.utils.set_random_seed(spec.seed)
     model = build_model(spec.model, fast_ops=options["fast_ops"])
     started = time.perf_counter()
-    history, epoch_seconds, snapshots, model = _fit(model, spec, splits, run_dir, options, progress,
-                                                     validate=validate)
+    history, epoch_seconds, snapshots, model = _fit(
+        model, spec, splits, run_dir, options, progress, validate=validate
+    )
     train_seconds = time.perf_counter() - started
 
     evaluations = {}
@@ -455,17 +484,22 @@ def verify_snapshot(run_dir: Path, epoch: int) -> Path:
     except (OSError, ValueError, AttributeError):
         expected = None
     if expected is None:
-        raise DamagedArtefactError(f"{path} has no finished run record ({run_dir / RUN_RECORD}); "
-                                   "run `python -m mnist_compare run` to train it again.")
+        raise DamagedArtefactError(
+            f"{path} has no finished run record ({run_dir / RUN_RECORD}); "
+            "run `python -m mnist_compare run` to train it again."
+        )
     if storage.sha256(path) != expected:
-        raise DamagedArtefactError(f"{path} is damaged (its sha256 does not match {RUN_RECORD}); "
-                                   "run `python -m mnist_compare run` to train it again.")
+        raise DamagedArtefactError(
+            f"{path} is damaged (its sha256 does not match {RUN_RECORD}); "
+            "run `python -m mnist_compare run` to train it again."
+        )
     return path
 
 
 def results_disagreement(run_dir: Path, epoch: int, results: dict | None) -> str | None:
     """A one-line notice when the saved snapshot (already checked against its ``run.json``) is not the
-    one whose numbers ``results`` holds (it was trained again after results.json was written), else ``None``."""
+    one whose numbers ``results`` holds (it was trained again after results.json was written), else
+    ``None``."""
     if not results:
         return None
     run_dir = Path(run_dir)
@@ -476,9 +510,11 @@ def results_disagreement(run_dir: Path, epoch: int, results: dict | None) -> str
     recorded = recorded_sha256(run_dir, path.name)
     if expected is None or recorded == expected:
         return None
-    return (f"Note: {path} was trained after results.json was written, so this notebook's pictures come from "
-            "a retrained model while its tables come from results.json; `python -m mnist_compare run` "
-            "makes them agree.")
+    return (
+        f"Note: {path} was trained after results.json was written, so this notebook's pictures come from "
+        "a retrained model while its tables come from results.json; `python -m mnist_compare run` "
+        "makes them agree."
+    )
 
 
 def load_model_file(path: Path):
@@ -498,8 +534,9 @@ def load_model_file(path: Path):
     except (TypeError, ValueError) as error:
         name = path.parent.name.rsplit("_seed", 1)[0]
         if name not in registry.MODELS:
-            raise DamagedArtefactError(f"{path} cannot be loaded by Keras {keras.__version__} "
-                                       f"({first_line(error, 160)}).") from None
+            raise DamagedArtefactError(
+                f"{path} cannot be loaded by Keras {keras.__version__} ({first_line(error, 160)})."
+            ) from None
         model = build_model(name)
         model.load_weights(path)
         return model
@@ -514,6 +551,12 @@ def run_spec(name: str, seed: int, splits, *, fast: bool, snapshot_epochs=None) 
     """The specification of one run (same data, same settings, one seed); the grid's snapshots by default."""
     if snapshot_epochs is None:
         snapshot_epochs = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
-    return RunSpec(model=name, seed=seed, snapshot_epochs=tuple(snapshot_epochs),
-                   batch_size=config.BATCH_SIZE, data_sha256=splits.info.get("arrays_sha256"),
-                   train_size=len(splits.y_train), fast=fast)
+    return RunSpec(
+        model=name,
+        seed=seed,
+        snapshot_epochs=tuple(snapshot_epochs),
+        batch_size=config.BATCH_SIZE,
+        data_sha256=splits.info.get("arrays_sha256"),
+        train_size=len(splits.y_train),
+        fast=fast,
+    )

@@ -2,11 +2,9 @@
 (seeded, so every model and seed sees the same changed images), and the levels the robustness curves use."""
 
 from __future__ import annotations
-from scipy import ndimage
+
 import numpy as np
-
-
-
+from scipy import ndimage
 
 ROBUSTNESS_SEED = 2024
 
@@ -14,7 +12,7 @@ ROBUSTNESS_SEED = 2024
 #: Whole curves, from no change to where the models fail: every pixel of shift up to 8 (a digit
 #: is about 20 pixels wide), every 10 degrees up to 60, zoom 0.5-1.5, noise up to half the ink's value.
 ROBUSTNESS_LEVELS = {
-    "shift": [0, 1, 2, 3, 4, 5, 6, 7, 8],   # pixels, in a random direction per image
+    "shift": [0, 1, 2, 3, 4, 5, 6, 7, 8],  # pixels, in a random direction per image
     "rotation": [0, 10, 20, 30, 40, 50, 60],  # degrees, random sign per image
     "scale": [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5],  # zoom about the image centre
     "noise": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5],  # standard deviation of added Gaussian noise

@@ -27,8 +27,10 @@ def check_upload_header(source) -> None:
     Raises ``InvalidCanvasError`` with a sentence for the user when it is not an image or has too
     many pixels.
     """
-    too_large = (f"the most this demo reads is {MAX_UPLOAD_PIXELS:,} pixels (for example 4096x4096). "
-                 "Send a smaller picture of the drawing.")
+    too_large = (
+        f"the most this demo reads is {MAX_UPLOAD_PIXELS:,} pixels (for example 4096x4096). "
+        "Send a smaller picture of the drawing."
+    )
     try:
         with warnings.catch_warnings():  # Pillow warns of big images; the size is checked just below
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -38,7 +40,8 @@ def check_upload_header(source) -> None:
         raise InvalidCanvasError(f"The image has far too many pixels; {too_large}") from None
     except UnidentifiedImageError:
         raise InvalidCanvasError(
-            "That upload is not an image Pillow can read; send a PNG or JPEG of the drawing.") from None
+            "That upload is not an image Pillow can read; send a PNG or JPEG of the drawing."
+        ) from None
     except OSError as error:
         raise InvalidCanvasError(f"The upload could not be opened ({error.strerror or error}).") from None
     with image:
@@ -82,7 +85,8 @@ def guard_uploads(sketchpad):
                 if "truncated" in detail.lower():  # Pillow: "image file is truncated (N bytes not processed)"
                     detail = "the file ends before the image does"
                 raise InvalidCanvasError(
-                    f"The image could not be decoded ({detail}). Draw or upload it again.") from None
+                    f"The image could not be decoded ({detail}). Draw or upload it again."
+                ) from None
         except CanvasError as error:
             return {UNREADABLE_KEY: str(error)}
 

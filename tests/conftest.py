@@ -19,9 +19,12 @@ TESTS_DIR = Path(__file__).resolve().parent
 SMALL_MNIST = TESTS_DIR / "data" / "mnist_small.npz"
 #: A line of TensorFlow's C++ logging (absl's format, or TensorFlow's own with a date), or its CUDA probing
 #: on a CPU: none may reach a reader (notebook outputs, the demo's log).
-CPP_LOG = re.compile(r"^[EWIF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+\.(cc|h):\d+\]|"
-                     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [EWIF] \S+\.(cc|h):\d+\]|"
-                     r"cuda_platform|cuInit|absl::InitializeLog", re.M)
+CPP_LOG = re.compile(
+    r"^[EWIF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+\.(cc|h):\d+\]|"
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [EWIF] \S+\.(cc|h):\d+\]|"
+    r"cuda_platform|cuInit|absl::InitializeLog",
+    re.M,
+)
 
 
 @pytest.fixture
@@ -82,8 +85,10 @@ def own_gradio_cache(tmp_path_factory):
         os.environ["GRADIO_TEMP_DIR"] = previous
 
 
-needs_browser = pytest.mark.skipif(not browser.chromium_path() and not os.environ.get("REQUIRE_BROWSER_TEST"),
-                                   reason="Debian chromium is not installed (.ci/run installs it and requires this test)")
+needs_browser = pytest.mark.skipif(
+    not browser.chromium_path() and not os.environ.get("REQUIRE_BROWSER_TEST"),
+    reason="Debian chromium is not installed (.ci/run installs it and requires this test)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +115,9 @@ class CountingRead:
         return demo.read_drawing(*args, **kwargs)
 
 
-def wait_for_http(process, url: str, log: Path, timeout: float, *, what: str, interval: float = 0.25) -> float:
+def wait_for_http(
+    process, url: str, log: Path, timeout: float, *, what: str, interval: float = 0.25
+) -> float:
     """Wait until ``url`` answers HTTP 200 while ``process`` (writing to ``log``) runs; returns the seconds
     waited. Fails the test with the end of the log when the process exits or ``timeout`` passes first."""
     import time
@@ -132,7 +139,8 @@ def wait_for_http(process, url: str, log: Path, timeout: float, *, what: str, in
 
 
 def fast_research_sections(root: Path, names, prepare=None):
-    """The fast-mode grid on the shipped MNIST subset in ``root``, then the research sections ``names`` computed
+    """The fast-mode grid on the shipped MNIST subset in ``root``, then the research sections ``names``
+    computed
     in order (``prepare(ctx, splits, paths)`` may first make what they read and return the research so far):
     ``(results with those sections, paths, splits)``."""
     from mnist_compare import config, data, experiments, sections
@@ -141,8 +149,9 @@ def fast_research_sections(root: Path, names, prepare=None):
         patch.setenv(config.ENV_OUTPUT, str(root))
         patch.setenv(config.ENV_FAST, "1")
         patch.delenv(config.ENV_SEEDS, raising=False)
-        results = experiments.run_grid(fast=True, research=False, data_path=SMALL_MNIST, show_progress=False,
-                                       log=lambda *_: None)
+        results = experiments.run_grid(
+            fast=True, research=False, data_path=SMALL_MNIST, show_progress=False, log=lambda *_: None
+        )
         paths = config.output_paths(True)
         splits = data.prepare_splits(SMALL_MNIST, fast=True)
         ctx = sections.base.Context(results, splits, paths, False, lambda *_: None)

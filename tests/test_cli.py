@@ -15,8 +15,14 @@ ROOT = config.PROJECT_ROOT
 
 
 def run_cli(*args, env=None, timeout=300):
-    return subprocess.run([sys.executable, "-m", "mnist_compare", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_compare", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_help_lists_the_four_commands():
@@ -65,9 +71,23 @@ def test_fast_run_writes_labelled_results_with_provenance(isolated_outputs):
 def test_sigkill_mid_training_then_rerun_resumes(isolated_outputs):
     env = dict(os.environ)
     # The grid only (no research sections): the point is the resume of killed training runs.
-    process = subprocess.Popen([sys.executable, "-m", "mnist_compare", "run", "--fast", "--seeds", "2",
-                                "--no-progress", "--no-research"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mnist_compare",
+            "run",
+            "--fast",
+            "--seeds",
+            "2",
+            "--no-progress",
+            "--no-research",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     first_record = isolated_outputs / "models" / "mlp_seed0" / "run.json"
     deadline = time.time() + 240
     while not first_record.exists() and time.time() < deadline and process.poll() is None:

@@ -30,15 +30,22 @@ NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 COLAB_KERNEL_START = "import google.colab  # imported by Colab's kernel before any cell runs"
 
 
-
-
-
-
 def _environment(standin: Path | None, repository: str, **extra) -> dict:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("MNIST_COMPARE_") and key != "PYTHONPATH"}
-    env.update({"MNIST_COMPARE_REPOSITORY": repository, "MNIST_COMPARE_FAST": "1", "MNIST_COMPARE_HEADLESS": "1",
-                "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "TF_CPP_MIN_LOG_LEVEL": "3"})
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MNIST_COMPARE_") and key != "PYTHONPATH"
+    }
+    env.update(
+        {
+            "MNIST_COMPARE_REPOSITORY": repository,
+            "MNIST_COMPARE_FAST": "1",
+            "MNIST_COMPARE_HEADLESS": "1",
+            "PIP_NO_INDEX": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+    )
     if standin is not None:
         env["PYTHONPATH"] = str(standin)
     env.update(extra)
@@ -46,7 +53,9 @@ def _environment(standin: Path | None, repository: str, **extra) -> dict:
 
 
 def _run(nb, folder: Path, env: dict, timeout: int = 900):
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    )
     client.execute(env=env)
     return nb
 
@@ -62,8 +71,9 @@ def _outputs(cell) -> str:
 
 
 def _setup_only(env: dict, folder: Path, colab_kernel: bool):
-    cells = ([nbformat.v4.new_code_cell(COLAB_KERNEL_START)] if colab_kernel else []) + \
-        [nbformat.v4.new_code_cell(colab.setup_cell())]
+    cells = ([nbformat.v4.new_code_cell(COLAB_KERNEL_START)] if colab_kernel else []) + [
+        nbformat.v4.new_code_cell(colab.setup_cell())
+    ]
     nb = nbformat.v4.new_notebook(cells=cells)
     with pytest.raises(CellExecutionError):
         _run(nb, folder, env, timeout=300)
@@ -88,9 +98,18 @@ def test_setup_cell_outside_colab_without_the_package(tmp_path):
     folder.mkdir()
     env = _environment(None, "https://example.invalid/mnist-compare")
     # the kernel must not find this package through an editable install or the test's own path
-    probe = subprocess.run([sys.executable, "-c", "import importlib.util,sys; "
-                            "print(importlib.util.find_spec('mnist_compare') is not None)"],
-                           cwd=folder, env=env, capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import importlib.util,sys; print(importlib.util.find_spec('mnist_compare') is not None)",
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     if probe.stdout.strip() == "True":
         pytest.skip("mnist_compare is installed into this environment, so the Setup cell finds it anywhere")
     text = _outputs(_setup_only(env, folder, colab_kernel=False))
@@ -114,14 +133,19 @@ def test_one_address_an_override_and_badges_built_from_it(monkeypatch):
     assert colab.repository_url() == config.REPOSITORY_URL
     monkeypatch.setenv(config.ENV_REPOSITORY, "https://github.com/someone/fork")
     assert colab.repository_url() == "https://github.com/someone/fork"
-    assert colab.colab_url("02_mlp.ipynb", "https://github.com/someone/fork.git") == \
-        "https://colab.research.google.com/github/someone/fork/blob/main/notebooks/02_mlp.ipynb"
+    assert (
+        colab.colab_url("02_mlp.ipynb", "https://github.com/someone/fork.git")
+        == "https://colab.research.google.com/github/someone/fork/blob/main/notebooks/02_mlp.ipynb"
+    )
     assert colab.colab_url("02_mlp.ipynb", "/srv/git/mnist-compare") is None
     assert colab.badge("02_mlp.ipynb", "/srv/git/mnist-compare") == ""
     cell = colab.setup_cell("https://github.com/someone/fork")
     assert cell.count("https://github.com/someone/fork") == 1 and "{" not in cell.split("REPOSITORY_URL =")[0]
-    compile(cell.replace("from mnist_compare import notebook", "").replace("context = notebook.setup()", ""),
-            "setup", "exec")
+    compile(
+        cell.replace("from mnist_compare import notebook", "").replace("context = notebook.setup()", ""),
+        "setup",
+        "exec",
+    )
 
 
 def test_sync_rewrites_a_changed_address(tmp_path):
@@ -135,7 +159,9 @@ def test_sync_rewrites_a_changed_address(tmp_path):
     assert 'or "https://github.com/someone/fork"' in setup.source
     assert "github/someone/fork/blob/main/notebooks/" in nb.cells[0].source
     original = nbformat.read(NOTEBOOKS[0], as_version=4)
-    assert [c.get("outputs") for c in nb.cells] == [c.get("outputs") for c in original.cells], "outputs untouched"
+    assert [c.get("outputs") for c in nb.cells] == [c.get("outputs") for c in original.cells], (
+        "outputs untouched"
+    )
 
 
 def test_shipped_models_are_the_ones_results_json_records():
@@ -145,7 +171,9 @@ def test_shipped_models_are_the_ones_results_json_records():
     from mnist_compare.experiments import read_results
     from mnist_compare.training import snapshot_path, verify_snapshot
 
-    results = read_results(config.REPORTS_DIR / "results.json", fast=False)  # the committed one, whatever the env
+    results = read_results(
+        config.REPORTS_DIR / "results.json", fast=False
+    )  # the committed one, whatever the env
     runs = {run["run_id"]: run for run in results["runs"]}
     tracked = git("ls-files", "models", cwd=config.PROJECT_ROOT).split()
     for name in ("mlp", "cnn"):
@@ -154,5 +182,7 @@ def test_shipped_models_are_the_ones_results_json_records():
             path = snapshot_path(run_dir, epochs)
             assert str(path.relative_to(config.PROJECT_ROOT)) in tracked, f"{path} is not in the repository"
             assert verify_snapshot(run_dir, epochs) == path  # against run.json
-            assert storage.sha256(path) == runs[f"{name}_seed0"]["artefacts"][path.name], "against results.json"
+            assert storage.sha256(path) == runs[f"{name}_seed0"]["artefacts"][path.name], (
+                "against results.json"
+            )
         assert str((run_dir / "run.json").relative_to(config.PROJECT_ROOT)) in tracked

@@ -58,17 +58,32 @@ CELL_TIMEOUT = 1800
 KERNEL_NAME = "colab-lane"
 
 #: What Colab's kernel has done before the first cell runs; the print says which Python runs the kernel.
-COLAB_KERNEL_START = ("import google.colab  # imported by Colab's kernel before any cell runs\n"
-                      "import sys\nprint('colab-lane kernel:', sys.executable, sys.version.split()[0])")
+COLAB_KERNEL_START = (
+    "import google.colab  # imported by Colab's kernel before any cell runs\n"
+    "import sys\nprint('colab-lane kernel:', sys.executable, sys.version.split()[0])"
+)
 #: Added at the end of notebook 05: what a student does next, opening the live demo.
-OPEN_LIVE_DEMO = ("import urllib.request\n"
-                  "with urllib.request.urlopen(app.local_url, timeout=30) as response:\n"
-                  "    print(f'colab-lane: the live demo answered HTTP {response.status}')")
+OPEN_LIVE_DEMO = (
+    "import urllib.request\n"
+    "with urllib.request.urlopen(app.local_url, timeout=30) as response:\n"
+    "    print(f'colab-lane: the live demo answered HTTP {response.status}')"
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: Environment variables of this process that a Colab kernel does not have.
-NOT_IN_COLAB = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", "MNIST_NPZ",
-                "KERAS_HOME", "JUPYTER_PATH", "JUPYTER_CONFIG_DIR", "IPYTHONDIR", "PYTEST_CURRENT_TEST"}
+NOT_IN_COLAB = {
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "VIRTUAL_ENV",
+    "TF_CPP_MIN_LOG_LEVEL",
+    "MPLBACKEND",
+    "MNIST_NPZ",
+    "KERAS_HOME",
+    "JUPYTER_PATH",
+    "JUPYTER_CONFIG_DIR",
+    "IPYTHONDIR",
+    "PYTEST_CURRENT_TEST",
+}
 
 _SUMMARY: dict = {"notebooks": {}}
 _STARTED = time.perf_counter()
@@ -89,8 +104,6 @@ def _need_colab_env():
 def _need_mnist():
     if not os.environ.get("MNIST_NPZ") or not Path(os.environ["MNIST_NPZ"]).is_file():
         _missing("MNIST_NPZ does not name the full MNIST file (mnist.npz) the notebooks run on")
-
-
 
 
 def _text(output) -> str:
@@ -148,8 +161,14 @@ def lane_summary(request):
 def _colab_python_version() -> str | None:
     if not COLAB_PYTHON.is_file():
         return None
-    return subprocess.run([str(COLAB_PYTHON), "-c", "import sys; print(sys.version.split()[0])"],
-                          capture_output=True, text=True).stdout.strip() or None
+    return (
+        subprocess.run(
+            [str(COLAB_PYTHON), "-c", "import sys; print(sys.version.split()[0])"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        or None
+    )
 
 
 def _write_summary():
@@ -158,11 +177,15 @@ def _write_summary():
 
 
 def _summary_lines() -> list[str]:
-    lines = [f"Colab lane (Python {_SUMMARY.get('python')}, {_SUMMARY.get('workers', '-')} notebook(s) at once; "
-             f"{SUMMARY.relative_to(config.PROJECT_ROOT)}):"]
+    lines = [
+        f"Colab lane (Python {_SUMMARY.get('python')}, {_SUMMARY.get('workers', '-')} notebook(s) at once; "
+        f"{SUMMARY.relative_to(config.PROJECT_ROOT)}):"
+    ]
     for name, record in _SUMMARY["notebooks"].items():
-        lines.append(f"  {name:42} {record['result']:7} {record['seconds']:7.1f} s"
-                     + (f"  {record['error']}" if record.get("error") else ""))
+        lines.append(
+            f"  {name:42} {record['result']:7} {record['seconds']:7.1f} s"
+            + (f"  {record['error']}" if record.get("error") else "")
+        )
     if "notebooks_wall_seconds" in _SUMMARY:
         lines.append(f"  notebooks' wall time: {_SUMMARY['notebooks_wall_seconds']:.1f} s")
     if "demo" in _SUMMARY:
@@ -186,10 +209,10 @@ def origin(tmp_path_factory) -> Path:
             shutil.copy2(source, root / name)
     git("init", "--quiet", "--initial-branch=main", cwd=root)
     git("add", "--all", cwd=root)
-    git("-c", "user.name=ci", "-c", "user.email=ci@localhost", "commit", "--quiet", "-m", "snapshot", cwd=root)
+    git(
+        "-c", "user.name=ci", "-c", "user.email=ci@localhost", "commit", "--quiet", "-m", "snapshot", cwd=root
+    )
     return root
-
-
 
 
 @pytest.fixture(scope="module")
@@ -202,9 +225,15 @@ def kernel_manager_class(tmp_path_factory):
     _need_colab_env()
     kernels = tmp_path_factory.mktemp("kernels")
     (kernels / KERNEL_NAME).mkdir()
-    (kernels / KERNEL_NAME / "kernel.json").write_text(json.dumps({
-        "argv": [str(COLAB_PYTHON), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (Colab's versions)", "language": "python"}))
+    (kernels / KERNEL_NAME / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(COLAB_PYTHON), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (Colab's versions)",
+                "language": "python",
+            }
+        )
+    )
 
     class ColabKernelManager(AsyncKernelManager):
         @default("kernel_spec_manager")
@@ -219,11 +248,22 @@ def _colab_environment(standin: Path, repository: Path, home: Path, **extra) -> 
     no setting of this test run (fast or headless mode, TensorFlow's log level, a data file). pip
     can install nothing (no index, no config), so the Setup cell's ``pip install -r requirements.txt``
     passes only if Colab's versions already satisfy it, as the README promises."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("MNIST_COMPARE_", "PIP_")) and key not in NOT_IN_COLAB}
-    env.update({"PATH": f"{COLAB_VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}", "HOME": str(home),
-                "PYTHONPATH": str(standin), "MNIST_COMPARE_REPOSITORY": str(repository),
-                "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MNIST_COMPARE_", "PIP_")) and key not in NOT_IN_COLAB
+    }
+    env.update(
+        {
+            "PATH": f"{COLAB_VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+            "HOME": str(home),
+            "PYTHONPATH": str(standin),
+            "MNIST_COMPARE_REPOSITORY": str(repository),
+            "PIP_NO_INDEX": "1",
+            "PIP_CONFIG_FILE": os.devnull,
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        }
+    )
     env.update(extra)
     return env
 
@@ -236,8 +276,13 @@ def _execute(path: Path, folder: Path, env: dict, manager) -> dict:
     nb.cells.insert(0, nbformat.v4.new_code_cell(COLAB_KERNEL_START))
     if path.name.startswith("05_"):
         nb.cells.append(nbformat.v4.new_code_cell(OPEN_LIVE_DEMO))
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL_NAME, kernel_manager_class=manager,
-                            resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name=KERNEL_NAME,
+        kernel_manager_class=manager,
+        resources={"metadata": {"path": str(folder)}},
+    )
     started = time.perf_counter()
     error = None
     try:
@@ -255,25 +300,35 @@ def _execute(path: Path, folder: Path, env: dict, manager) -> dict:
 def notebook_runs(request, origin, standin, kernel_manager_class, tmp_path_factory, lane_summary) -> dict:
     """Run the selected notebooks, ``COLAB_LANE_WORKERS`` at a time; one record per notebook."""
     _need_mnist()
-    selected = {item.callspec.params["path"].name for item in request.session.items
-                if getattr(item, "originalname", "") == "test_notebook_in_colab_versions"
-                and hasattr(item, "callspec")}
+    selected = {
+        item.callspec.params["path"].name
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_notebook_in_colab_versions"
+        and hasattr(item, "callspec")
+    }
     paths = [path for path in NOTEBOOKS if path.name in selected]
-    home = tmp_path_factory.mktemp("root")  # one runtime's home, shared (matplotlib's font cache is built once)
+    home = tmp_path_factory.mktemp(
+        "root"
+    )  # one runtime's home, shared (matplotlib's font cache is built once)
     env = _colab_environment(standin, origin, home, MNIST_NPZ=str(Path(os.environ["MNIST_NPZ"]).resolve()))
     top = tmp_path_factory.mktemp("notebooks")
     lane_summary["workers"] = WORKERS
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = {path.stem: pool.submit(_execute, path, top / path.stem / "content", env, kernel_manager_class)
-                   for path in paths}
+        futures = {
+            path.stem: pool.submit(_execute, path, top / path.stem / "content", env, kernel_manager_class)
+            for path in paths
+        }
         runs = {name: future.result() for name, future in futures.items()}
     lane_summary["notebooks_wall_seconds"] = round(time.perf_counter() - started, 1)
     for name, run in runs.items():
         run["problems"] = _problems(run["nb"])
         lane_summary["notebooks"][name] = {
             "result": "error" if run["error"] else ("noisy" if run["problems"] else "ok"),
-            "seconds": round(run["seconds"], 1), "error": run["error"], "problems": run["problems"][:10]}
+            "seconds": round(run["seconds"], 1),
+            "error": run["error"],
+            "problems": run["problems"][:10],
+        }
     _write_summary()
     return runs
 
@@ -287,39 +342,62 @@ def test_notebook_in_colab_versions(path, notebook_runs, origin):
     setup = next(cell for cell in nb.cells if cell.source.startswith(colab.SETUP_MARKER))
     assert "Setup stopped" not in _cell_text(setup), _cell_text(setup)
     assert run["error"] is None, f"{path.name} stopped: {run['error']} (see {content})"
-    assert run["problems"] == [], "outputs with a traceback or TensorFlow's C++ logging:\n" + \
-        "\n".join(run["problems"][:20])
+    assert run["problems"] == [], "outputs with a traceback or TensorFlow's C++ logging:\n" + "\n".join(
+        run["problems"][:20]
+    )
     clone = content / colab.CLONE_FOLDER
-    assert git("rev-parse", "HEAD", cwd=clone) == git("rev-parse", "HEAD", cwd=origin), "the Setup cell cloned"
+    assert git("rev-parse", "HEAD", cwd=clone) == git("rev-parse", "HEAD", cwd=origin), (
+        "the Setup cell cloned"
+    )
     assert not (content / "mnist_compare").exists()
-    trained = git("status", "--porcelain", "--untracked-files=all", "--", "models", "reports/results.json",
-                   cwd=clone)
+    trained = git(
+        "status", "--porcelain", "--untracked-files=all", "--", "models", "reports/results.json", cwd=clone
+    )
     assert trained == "", f"nothing trains with the shipped models and results.json:\n{trained}"
     assert "training it now" not in "\n".join(_cell_text(cell) for cell in nb.cells)
     if path.name.startswith("05_"):
-        assert "colab-lane: the live demo answered HTTP 200" in _cell_text(nb.cells[-1]), _cell_text(nb.cells[-1])
+        assert "colab-lane: the live demo answered HTTP 200" in _cell_text(nb.cells[-1]), _cell_text(
+            nb.cells[-1]
+        )
 
 
 def test_colab_env_has_colab_versions(lane_summary):
     """``.venv-colab`` holds the pinned versions (pip may not resolve a pin away silently)."""
     _need_colab_env()
     pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", CONSTRAINTS.read_text(), re.M))
-    probe = ("import importlib.metadata as m, json, sys\n"
-             "names = json.loads(sys.argv[1])\n"
-             "found = {}\n"
-             "for name in names:\n"
-             "    try:\n"
-             "        found[name] = m.version(name)\n"
-             "    except m.PackageNotFoundError:\n"
-             "        found[name] = None\n"
-             "print(json.dumps({'python': sys.version.split()[0], 'versions': found}))")
-    answer = json.loads(subprocess.run([str(COLAB_PYTHON), "-c", probe, json.dumps(sorted(pins))],
-                                       capture_output=True, text=True, check=True).stdout)
+    probe = (
+        "import importlib.metadata as m, json, sys\n"
+        "names = json.loads(sys.argv[1])\n"
+        "found = {}\n"
+        "for name in names:\n"
+        "    try:\n"
+        "        found[name] = m.version(name)\n"
+        "    except m.PackageNotFoundError:\n"
+        "        found[name] = None\n"
+        "print(json.dumps({'python': sys.version.split()[0], 'versions': found}))"
+    )
+    answer = json.loads(
+        subprocess.run(
+            [str(COLAB_PYTHON), "-c", probe, json.dumps(sorted(pins))],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     lane_summary["python"] = answer["python"]
     installed = {name: version for name, version in answer["versions"].items() if version is not None}
     wrong = {name: (installed[name], pins[name]) for name in installed if installed[name] != pins[name]}
     assert wrong == {}, f"installed vs pinned: {wrong}"
-    for name in ("tensorflow", "keras", "numpy", "gradio", "ipykernel", "ipython", "ipywidgets", "jupyter_client"):
+    for name in (
+        "tensorflow",
+        "keras",
+        "numpy",
+        "gradio",
+        "ipykernel",
+        "ipython",
+        "ipywidgets",
+        "jupyter_client",
+    ):
         assert name in installed, f"{name} is not installed in {COLAB_VENV.name}"
     if not answer["python"].startswith("3.13."):
         print(f"note: {COLAB_VENV.name} runs Python {answer['python']}, Colab runs 3.13")
@@ -349,8 +427,13 @@ def colab_demo(origin, standin, tmp_path_factory, lane_summary):
     env = _colab_environment(standin, origin, home)
     started = time.perf_counter()
     with open(log, "wb") as sink:
-        process = subprocess.Popen([str(COLAB_PYTHON), "-m", "mnist_compare", "demo", "--port", str(port)],
-                                   cwd=origin, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(COLAB_PYTHON), "-m", "mnist_compare", "demo", "--port", str(port)],
+            cwd=origin,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_for_http(process, url, log, 300, what="the demo", interval=1)
@@ -374,8 +457,11 @@ def test_demo_reads_drawn_digits_through_its_api(colab_demo, tmp_path, lane_summ
     for index, (label, strokes) in enumerate(API_DIGITS):
         path = tmp_path / f"digit{index}.png"
         Image.fromarray(browser.render_strokes(strokes)).save(path)
-        result = client.predict({"background": None, "layers": [], "composite": handle_file(str(path))},
-                                "bbox_com", api_name="/predict")
+        result = client.predict(
+            {"background": None, "layers": [], "composite": handle_file(str(path))},
+            "bbox_com",
+            api_name="/predict",
+        )
         answers = _answers(result[0])
         readings.append({"label": label, **answers})
     lane_summary.setdefault("demo", {})["api_readings"] = readings
@@ -393,10 +479,18 @@ def test_demo_reads_digits_drawn_in_chromium_with_clear_between(colab_demo, lane
     readings = []
     for outcome in outcomes:
         answers = _answers(outcome["status"])
-        readings.append({"label": outcome["label"], **answers, "latency_ms": outcome["latency_ms"],
-                         "ink_after_clear": outcome["ink_after_clear"]})
+        readings.append(
+            {
+                "label": outcome["label"],
+                **answers,
+                "latency_ms": outcome["latency_ms"],
+                "ink_after_clear": outcome["ink_after_clear"],
+            }
+        )
     lane_summary.setdefault("demo", {})["browser_readings"] = readings
-    print("Chromium readings (label, MLP, CNN):", [(r["label"], r.get("mlp"), r.get("cnn")) for r in readings])
+    print(
+        "Chromium readings (label, MLP, CNN):", [(r["label"], r.get("mlp"), r.get("cnn")) for r in readings]
+    )
     for outcome, reading in zip(outcomes, readings):
         assert reading.get("cnn") == reading["label"], (reading, outcome["status"])
         assert outcome["ink"] > 0.005, "the brush drew (it is ready after every Clear)"
@@ -409,12 +503,23 @@ def test_demo_reads_digits_drawn_in_chromium_with_clear_between(colab_demo, lane
 # ---------------------------------------------------------------- no data file, no network
 
 
-def test_missing_data_offline_is_one_short_message(origin, standin, kernel_manager_class, tmp_path, lane_summary):
+def test_missing_data_offline_is_one_short_message(
+    origin, standin, kernel_manager_class, tmp_path, lane_summary
+):
     """Notebook 01 in a Colab kernel without ``MNIST_NPZ`` and with Keras's download unable to connect
     (a proxy on a closed local port, so it fails at once even where DNS would hang)."""
     closed = f"http://127.0.0.1:{_free_port()}"
-    env = _colab_environment(standin, origin, tmp_path / "root", http_proxy=closed, https_proxy=closed,
-                             HTTP_PROXY=closed, HTTPS_PROXY=closed, no_proxy="", NO_PROXY="")
+    env = _colab_environment(
+        standin,
+        origin,
+        tmp_path / "root",
+        http_proxy=closed,
+        https_proxy=closed,
+        HTTP_PROXY=closed,
+        HTTPS_PROXY=closed,
+        no_proxy="",
+        NO_PROXY="",
+    )
     (tmp_path / "root").mkdir()
     path = next(path for path in NOTEBOOKS if path.name.startswith("01_"))
     run = _execute(path, tmp_path / "content", env, kernel_manager_class)
@@ -437,7 +542,9 @@ def test_missing_data_offline_is_one_short_message(origin, standin, kernel_manag
     if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
         from datetime import datetime
 
-        seconds = (datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
-                   - datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))).total_seconds()
+        seconds = (
+            datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+            - datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+        ).total_seconds()
         lane_summary["offline"]["failing_cell_seconds"] = round(seconds, 1)
         assert seconds < 60, f"the download failed fast ({seconds:.0f} s)"

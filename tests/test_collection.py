@@ -25,8 +25,14 @@ def drawing(digit: int) -> dict:
 
 
 def save(store, digit, drawing_id="d1", session="s1", label="same"):
-    return store.save(drawing_id=drawing_id, session=session, label=digit if label == "same" else label,
-                      value=drawing(digit), method="bbox_com", answers={"mlp": (digit, 0.9), "cnn": (digit, 0.99)})
+    return store.save(
+        drawing_id=drawing_id,
+        session=session,
+        label=digit if label == "same" else label,
+        value=drawing(digit),
+        method="bbox_com",
+        answers={"mlp": (digit, 0.9), "cnn": (digit, 0.99)},
+    )
 
 
 def test_a_label_is_one_row_a_second_click_replaces_it_and_undo_deletes_it(tmp_path):
@@ -91,9 +97,14 @@ def test_canvas_values_that_are_not_drawings_get_a_message():
     good = canvas.encode(drawing(4)["composite"])
     assert canvas.decode(good)["composite"].shape == (400, 400, 4)
     assert canvas.decode("") is None and canvas.decode(None) is None
-    for value, words in [("x" * (canvas.MAX_VALUE_CHARS + 1), "far too large"), ("data:text/html,<b>", "not a PNG"),
-                         (canvas.PNG_PREFIX + "!!!", "damaged"), (good[:200], "damaged"), (12, "not a drawing"),
-                         (canvas.PNG_PREFIX + "aGVsbG8=", "not an image")]:
+    for value, words in [
+        ("x" * (canvas.MAX_VALUE_CHARS + 1), "far too large"),
+        ("data:text/html,<b>", "not a PNG"),
+        (canvas.PNG_PREFIX + "!!!", "damaged"),
+        (good[:200], "damaged"),
+        (12, "not a drawing"),
+        (canvas.PNG_PREFIX + "aGVsbG8=", "not an image"),
+    ]:
         with pytest.raises(demo.CanvasError, match=words):
             canvas.decode(value)
 
@@ -144,8 +155,12 @@ def test_server_killed_during_saves_keeps_every_acknowledged_row(tmp_path):
     db, port = tmp_path / "drawings.sqlite", _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "mnist_compare", "demo", "--port", str(port), "--drawings-db", str(db)],
-        cwd=config.PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+        cwd=config.PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
+    )
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -211,8 +226,11 @@ def test_forged_api_calls_are_refused_and_the_reading_goes_on(tmp_path):
         client = Client(app.local_url, verbose=False)
         note, _ = client.predict("4", api_name="/label")
         assert "Draw a digit first" in note
-        status = client.predict("data:image/png;base64," + "A" * (canvas.MAX_VALUE_CHARS + 10), "bbox_com",
-                                api_name="/read_canvas")[0]
+        status = client.predict(
+            "data:image/png;base64," + "A" * (canvas.MAX_VALUE_CHARS + 10),
+            "bbox_com",
+            api_name="/read_canvas",
+        )[0]
         assert "far too large" in status
         picture = canvas.encode(drawing(4)["composite"])
         assert "CNN reads **4**" in client.predict(picture, "bbox_com", api_name="/read_canvas")[0]

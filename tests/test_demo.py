@@ -22,8 +22,15 @@ def reader(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo_models")
     models = {}
     for name in demo.MODEL_NAMES:
-        spec = training.RunSpec(model=name, seed=0, snapshot_epochs=(3,), batch_size=32,
-                                data_sha256=splits.info["sha256"], train_size=len(splits.y_train), fast=True)
+        spec = training.RunSpec(
+            model=name,
+            seed=0,
+            snapshot_epochs=(3,),
+            batch_size=32,
+            data_sha256=splits.info["sha256"],
+            train_size=len(splits.y_train),
+            fast=True,
+        )
         training.train_run(spec, splits, root / name)
         models[name] = training.load_snapshot(root / name, 3)
     return demo.DigitReader(models)
@@ -48,10 +55,16 @@ def rectangle_rgba(on_transparent: bool):
 BAD_INPUTS = {
     "None": None,
     "cleared Sketchpad": {"background": None, "layers": [], "composite": None},
-    "empty white canvas": {"background": None, "layers": [], "composite": np.full((400, 400, 4), 255, np.uint8)},
+    "empty white canvas": {
+        "background": None,
+        "layers": [],
+        "composite": np.full((400, 400, 4), 255, np.uint8),
+    },
     "all black": np.zeros((400, 400, 3), dtype=np.uint8),
     "fully transparent RGBA": np.zeros((400, 400, 4), dtype=np.uint8),
-    "one-pixel dot": np.where(np.arange(400 * 400).reshape(400, 400) == 200 * 400 + 200, 0, 255).astype(np.uint8),
+    "one-pixel dot": np.where(np.arange(400 * 400).reshape(400, 400) == 200 * 400 + 200, 0, 255).astype(
+        np.uint8
+    ),
     "4000x4000": np.pad(np.zeros((2000, 300), np.uint8), ((1000, 1000), (1850, 1850)), constant_values=255),
     "1x1": np.zeros((1, 1), dtype=np.uint8),
     "2-D gray": np.pad(np.zeros((120, 20), np.uint8), 40, constant_values=255),
@@ -103,8 +116,9 @@ def test_a_model_with_other_layers_falls_back_to_tensorflow(reader, test_digits)
     assert not mixed.uses_numpy
     batch = test_digits[0][:8, :, :, None].astype(np.float32) / 255.0
     predicted = mixed.predict(batch)
-    np.testing.assert_allclose(predicted["cnn_improved"], improved(batch, training=False).numpy(), rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        predicted["cnn_improved"], improved(batch, training=False).numpy(), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_bad_input_matrix_is_big_enough():
@@ -178,7 +192,9 @@ def test_server_answers_gradio_client_and_50_concurrent_requests(server, reader,
     from gradio_client import Client, handle_file
 
     x_test, _ = test_digits
-    files = [canvas_file(tmp_path, demo.sample_canvas(x_test[i])["composite"], f"d{i}.png") for i in range(10)]
+    files = [
+        canvas_file(tmp_path, demo.sample_canvas(x_test[i])["composite"], f"d{i}.png") for i in range(10)
+    ]
     client = Client(server.local_url, verbose=False)
     assert "/predict" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     client.close()
@@ -187,8 +203,11 @@ def test_server_answers_gradio_client_and_50_concurrent_requests(server, reader,
         # httpx's default 5 s timeout is shorter than a loaded 2-core machine may take to answer
         client = Client(server.local_url, verbose=False, httpx_kwargs={"timeout": 300})
         try:
-            result = client.predict({"background": None, "layers": [], "composite": handle_file(path)}, "bbox",
-                                    api_name="/predict")
+            result = client.predict(
+                {"background": None, "layers": [], "composite": handle_file(path)},
+                "bbox",
+                api_name="/predict",
+            )
         finally:
             client.close()
         return result[0], result[3]["label"], result[4]["label"]
@@ -213,8 +232,9 @@ def test_server_turns_an_empty_canvas_into_a_message(server, tmp_path):
 
     client = Client(server.local_url, verbose=False)
     path = canvas_file(tmp_path, np.full((100, 100, 4), 255, np.uint8))
-    result = client.predict({"background": None, "layers": [], "composite": handle_file(path)}, "bbox",
-                            api_name="/predict")
+    result = client.predict(
+        {"background": None, "layers": [], "composite": handle_file(path)}, "bbox", api_name="/predict"
+    )
     assert result[0].startswith("Draw a digit first")
 
 
@@ -227,7 +247,9 @@ def test_share_link_offline_is_one_line_and_keeps_serving(server, capsys, monkey
     monkeypatch.setattr(networking, "setup_tunnel", no_network)
     assert demo.open_share_link(server) is None
     out = capsys.readouterr().out.strip().splitlines()
-    assert out == ["Share link unavailable (Could not get share link from Gradio API Server.); serving locally only."]
+    assert out == [
+        "Share link unavailable (Could not get share link from Gradio API Server.); serving locally only."
+    ]
     import urllib.request
 
     assert urllib.request.urlopen(server.local_url, timeout=10).status == 200
@@ -237,8 +259,13 @@ def test_share_link_offline_is_one_line_and_keeps_serving(server, capsys, monkey
 @needs_browser
 def test_browser_draws_a_one_and_reads_it(server, chromium, tmp_path):
     screenshot = tmp_path / "demo.png"
-    (outcome,) = browser.draw_session(server.local_url, [(1, browser.DIGIT_STROKES[1])], screenshot=screenshot,
-                                      screenshot_after=0, chromium=chromium)
+    (outcome,) = browser.draw_session(
+        server.local_url,
+        [(1, browser.DIGIT_STROKES[1])],
+        screenshot=screenshot,
+        screenshot_after=0,
+        chromium=chromium,
+    )
     status = outcome["status"]
     assert screenshot.stat().st_size > 10_000
     assert re.search(r"MLP reads \*{0,2}1\b", status), status
@@ -250,10 +277,18 @@ def test_latency_benchmark_measures_every_part(reader, test_digits):
     from mnist_compare import bench
 
     latency = bench.demo_latency(reader, test_digits[0][:10], requests=24, rounds=2)
-    for key in ("model_call_both_models", "model_call_after_idle", "read_drawing_in_process",
-                "read_drawing_after_idle", "http_request_gradio_client",
-                "http_request_raw", "http_upload_raw", "http_predict_raw", "http_request_raw_fixed_answer",
-                "http_request_bare_gradio"):
+    for key in (
+        "model_call_both_models",
+        "model_call_after_idle",
+        "read_drawing_in_process",
+        "read_drawing_after_idle",
+        "http_request_gradio_client",
+        "http_request_raw",
+        "http_upload_raw",
+        "http_predict_raw",
+        "http_request_raw_fixed_answer",
+        "http_request_bare_gradio",
+    ):
         entry = latency[key]
         assert entry["n"] > 0 and 0 < entry["min_ms"] <= entry["median_ms"], key
         if "p95_rounds_ms" in entry:  # the median of the rounds' p95s
@@ -295,13 +330,17 @@ def png_bomb(path, side=13000):
     import zlib
 
     def chunk(kind, payload):
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        return (
+            struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        )
 
     compressor = zlib.compressobj(9)
     row = b"\x00" * (side + 1)  # filter byte + pixels
     body = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
     header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -309,8 +348,9 @@ def ask_server(url, path, method="bbox"):
     from gradio_client import Client, handle_file
 
     client = Client(url, verbose=False)
-    return client.predict({"background": None, "layers": [], "composite": handle_file(str(path))}, method,
-                          api_name="/predict")
+    return client.predict(
+        {"background": None, "layers": [], "composite": handle_file(str(path))}, method, api_name="/predict"
+    )
 
 
 def test_uploads_that_are_not_readable_images_get_a_message(server, tmp_path):

@@ -49,13 +49,23 @@ def _answers(status):
 @pytest.mark.slow
 @needs_browser
 @pytest.mark.parametrize("viewport_name", ["desktop", "phone"])
-def test_twenty_digits_in_a_row_read_live_with_clear_between(shipped_server, chromium, viewport_name, tmp_path):
+def test_twenty_digits_in_a_row_read_live_with_clear_between(
+    shipped_server, chromium, viewport_name, tmp_path
+):
     viewport = browser.DESKTOP if viewport_name == "desktop" else browser.PHONE
     drawings = _journey()
     calls_before = shipped_server.counter.calls
-    screenshot = tmp_path / f"demo_{viewport_name}.png"  # the README's pictures: python -m mnist_compare demo --screenshot
-    outcomes = browser.draw_session(shipped_server.local_url, drawings, viewport=viewport, chromium=chromium,
-                                    screenshot=screenshot, screenshot_after=len(drawings) - 1)
+    screenshot = (
+        tmp_path / f"demo_{viewport_name}.png"
+    )  # the README's pictures: python -m mnist_compare demo --screenshot
+    outcomes = browser.draw_session(
+        shipped_server.local_url,
+        drawings,
+        viewport=viewport,
+        chromium=chromium,
+        screenshot=screenshot,
+        screenshot_after=len(drawings) - 1,
+    )
     strokes = sum(len(strokes) for _, strokes in drawings)
     assert shipped_server.counter.calls - calls_before == strokes, "one live reading per stroke end"
     correct = {"mlp": 0, "cnn": 0}
@@ -70,9 +80,11 @@ def test_twenty_digits_in_a_row_read_live_with_clear_between(shipped_server, chr
             correct[name] += answers[name] == outcome["label"]
         per_digit.setdefault(outcome["label"], []).append((answers["mlp"], answers["cnn"]))
     latencies = sorted(o["latency_ms"] for o in outcomes)
-    print(f"\n{viewport_name}: CNN {correct['cnn']}/20, MLP {correct['mlp']}/20; per digit (MLP, CNN): "
-          f"{dict(sorted(per_digit.items()))}; live latency median {np.median(latencies):.0f} ms, "
-          f"p95 {np.percentile(latencies, 95):.0f} ms over {len(latencies)} drawings")
+    print(
+        f"\n{viewport_name}: CNN {correct['cnn']}/20, MLP {correct['mlp']}/20; per digit (MLP, CNN): "
+        f"{dict(sorted(per_digit.items()))}; live latency median {np.median(latencies):.0f} ms, "
+        f"p95 {np.percentile(latencies, 95):.0f} ms over {len(latencies)} drawings"
+    )
     assert correct["cnn"] >= 18 and correct["mlp"] >= 16, (correct, per_digit)
     assert screenshot.stat().st_size > 20_000
 
@@ -92,16 +104,24 @@ def test_phone_layout_keeps_the_answer_near_the_canvas(shipped_server, chromium)
         visitor.draw(browser.DIGIT_STYLES[1][0])
         page.wait_for_function("() => document.querySelector('#steps img')?.naturalWidth > 0")
         natural, shown = page.evaluate(
-            "() => { const img = document.querySelector('#steps img'); return [img.naturalWidth, img.clientWidth]; }")
+            "() => { const img = document.querySelector('#steps img'); return [img.naturalWidth, "
+            "img.clientWidth]; }"
+        )
     finally:
         visitor.close()
     assert width <= browser.PHONE["width"], "nothing sticks out sideways"
     assert canvas["x"] >= 0 and canvas["x"] + canvas["width"] <= browser.PHONE["width"]
     assert 0 <= status["y"] - (canvas["y"] + canvas["height"]) < 120, "the answer is right below the canvas"
-    assert tools["y"] + tools["height"] <= drawing_area["y"], "the tools sit above the drawing area, not on it"
-    assert drawing_area["width"] >= 0.85 * browser.PHONE["width"] - 40, "the drawing area takes the phone's width"
+    assert tools["y"] + tools["height"] <= drawing_area["y"], (
+        "the tools sit above the drawing area, not on it"
+    )
+    assert drawing_area["width"] >= 0.85 * browser.PHONE["width"] - 40, (
+        "the drawing area takes the phone's width"
+    )
     # The steps strip is drawn with 15-px titles: on the phone it is shown at (nearly) its own size.
-    assert shown >= 0.9 * natural, f"the steps strip is shrunk to {shown / natural:.0%} of its size on a phone"
+    assert shown >= 0.9 * natural, (
+        f"the steps strip is shrunk to {shown / natural:.0%} of its size on a phone"
+    )
     for name, box in boxes.items():
         assert box["x"] >= 0 and box["x"] + box["width"] <= browser.PHONE["width"] + 1, name
 
@@ -123,9 +143,12 @@ class PairingRead(CountingRead):
                 if self._arrivals % 2 == 0:
                     self.pairs += 1
                     self._arrived.notify_all()
-                elif not self._arrived.wait_for(lambda target=self._arrivals + 1: self._arrivals >= target,
-                                                timeout=self.patience):
-                    self._arrivals += 1  # nobody came: this reading goes on alone (and the pair count says so)
+                elif not self._arrived.wait_for(
+                    lambda target=self._arrivals + 1: self._arrivals >= target, timeout=self.patience
+                ):
+                    self._arrivals += (
+                        1  # nobody came: this reading goes on alone (and the pair count says so)
+                    )
         return super().__call__(*args, **kwargs)
 
 

@@ -95,8 +95,10 @@ def test_a_changed_drawing_keeps_its_id_and_its_label(reader, drawn):
     assert skipped(said) and skipped(note), "the visitor's label stays as it is"
 
 
-@pytest.mark.parametrize("value, words", [(canvas.PNG_PREFIX + "!!!", "damaged"), (12, "not a drawing"),
-                                          ("data:text/html,<b>", "not a PNG")])
+@pytest.mark.parametrize(
+    "value, words",
+    [(canvas.PNG_PREFIX + "!!!", "damaged"), (12, "not a drawing"), ("data:text/html,<b>", "not a PNG")],
+)
 def test_a_damaged_canvas_value_is_a_message(reader, value, words):
     outputs = demo.respond_canvas(reader, demo.read_drawing, value, demo.DEFAULT_METHOD, None)
     assert words in outputs[0] and outputs[1:PAGE] == [None] * (PAGE - 1)
@@ -115,7 +117,12 @@ def test_an_upload_is_read_and_an_unreadable_one_is_its_message(reader, drawn):
     assert f"CNN reads **{DIGIT}**" in outputs[0] and len(outputs) == PAGE
     unreadable = {demo.UNREADABLE_KEY: "The image is 13000x13000 pixels"}
     assert demo.respond_upload(reader, demo.read_drawing, unreadable, "bbox") == [
-        "The image is 13000x13000 pixels", None, None, None, None]
+        "The image is 13000x13000 pixels",
+        None,
+        None,
+        None,
+        None,
+    ]
 
 
 def test_labels_are_kept_and_undone_for_the_visitors_session(reader, drawn, tmp_path):

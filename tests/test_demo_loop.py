@@ -40,8 +40,10 @@ def shown(page) -> dict:
     """What the page shows: the status's two digits and each Label's top digit."""
     status = page.locator("#status").inner_text()
     digits = {name.lower(): int(d) for name, d in re.findall(r"(MLP|CNN) reads \*{0,2}(\d)", status)}
-    labels = {name: page.evaluate(f"() => document.querySelector('#{name}-label h2')?.innerText?.trim() ?? null")
-              for name in ("mlp", "cnn")}
+    labels = {
+        name: page.evaluate(f"() => document.querySelector('#{name}-label h2')?.innerText?.trim() ?? null")
+        for name in ("mlp", "cnn")
+    }
     return {"status": status, "digits": digits, "labels": labels}
 
 
@@ -86,7 +88,9 @@ def test_draw_undo_redo_erase_each_get_one_up_to_date_answer(app, reader, chromi
         assert "reads" not in shown(page)["status"]
     finally:
         visitor.close()
-    print("\n" + "\n".join(f"{action}: page {digits}, canvas read now {want}" for action, digits, want in steps))
+    print(
+        "\n" + "\n".join(f"{action}: page {digits}, canvas read now {want}" for action, digits, want in steps)
+    )
 
 
 def test_quick_strokes_are_all_read_and_the_last_answer_is_the_canvas(app, reader, chromium):
@@ -98,8 +102,11 @@ def test_quick_strokes_are_all_read_and_the_last_answer_is_the_canvas(app, reade
         calls = app.counter.calls
         for stroke in browser.DIGIT_STYLES[4][0] + [[(0.3, 0.85), (0.7, 0.85)]]:
             browser._stroke(page, box, stroke)  # no wait between strokes
-        page.wait_for_function("(n) => window.__mnistProbe.readings > n && !window.__mnistProbe.pending",
-                               arg=done, timeout=60_000)
+        page.wait_for_function(
+            "(n) => window.__mnistProbe.readings > n && !window.__mnistProbe.pending",
+            arg=done,
+            timeout=60_000,
+        )
         page.wait_for_timeout(500)  # a queued "latest" reading would start now
         page.wait_for_function("() => !window.__mnistProbe.pending", timeout=60_000)
         assert 1 <= app.counter.calls - calls <= 3
@@ -110,8 +117,13 @@ def test_quick_strokes_are_all_read_and_the_last_answer_is_the_canvas(app, reade
 
 def test_label_undo_relabel_leaves_exactly_the_right_rows(app, chromium):
     visitor = chromium.visitor(app.local_url)
-    said = lambda digit: visitor.page.locator("#said label", has_text=re.compile(rf"^\s*{digit}\s*$")).click()
-    note = lambda: visitor.page.locator("#said-note").inner_text()
+
+    def said(digit):
+        return visitor.page.locator("#said label", has_text=re.compile(rf"^\s*{digit}\s*$")).click()
+
+    def note():
+        return visitor.page.locator("#said-note").inner_text()
+
     try:
         page = visitor.page
         before = {row["drawing_id"] for row in collection.read_rows(app.store.path)}
@@ -154,19 +166,30 @@ def test_twenty_visitors_labelling_at_once_lose_nothing(app, chromium):
             for stroke in browser.DIGIT_STYLES[digit][0]:
                 visitor.stroke(stroke, box)
             visitor.page.wait_for_function(
-                "() => /reads/.test(document.querySelector('#status')?.innerText || '') && !window.__mnistProbe.pending",
-                timeout=300_000)
+                "() => /reads/.test(document.querySelector('#status')?.innerText || '') && "
+                "!window.__mnistProbe.pending",
+                timeout=300_000,
+            )
         for visitor, digit in zip(visitors, digits):  # twenty clicks, none waiting for an answer
-            visitor.page.locator("#said label", has_text=re.compile(rf"^\s*{digit}\s*$")).click(no_wait_after=True)
+            visitor.page.locator("#said label", has_text=re.compile(rf"^\s*{digit}\s*$")).click(
+                no_wait_after=True
+            )
         notes = []
         for visitor in visitors:
             try:
                 visitor.page.wait_for_function(
-                    "() => /Kept as/.test(document.querySelector('#said-note').innerText)", timeout=120_000)
+                    "() => /Kept as/.test(document.querySelector('#said-note').innerText)", timeout=120_000
+                )
             finally:
                 notes.append(visitor.page.locator("#said-note").inner_text())
-                print(len(notes), repr(notes[-1]), visitor.page.evaluate(
-                    "() => [...document.querySelectorAll('#said input')].map(i => i.checked ? i.value : '').join('')"))
+                print(
+                    len(notes),
+                    repr(notes[-1]),
+                    visitor.page.evaluate(
+                        "() => [...document.querySelectorAll('#said input')].map(i => i.checked ? i.value : "
+                        "'').join('')"
+                    ),
+                )
     finally:
         for visitor in visitors:
             visitor.close()
@@ -190,12 +213,18 @@ def test_clear_pressed_while_a_reading_is_pending_still_leaves_no_answer(app, ch
             for stroke in browser.DIGIT_STYLES[digit][0]:
                 browser._stroke(page, box, stroke)
             page.locator("#clear").click()  # no wait: the stroke's reading is pending or queued
-            page.wait_for_function("(n) => window.__mnistProbe.readings > n && !window.__mnistProbe.pending",
-                                   arg=done, timeout=60_000)
+            page.wait_for_function(
+                "(n) => window.__mnistProbe.readings > n && !window.__mnistProbe.pending",
+                arg=done,
+                timeout=60_000,
+            )
             page.wait_for_timeout(300)  # a queued reading would be under way by now
             page.wait_for_function("() => !window.__mnistProbe.pending", timeout=60_000)
             view = shown(page)
-            assert "reads" not in view["status"] and view["labels"] == {"mlp": None, "cnn": None}, (digit, view)
+            assert "reads" not in view["status"] and view["labels"] == {"mlp": None, "cnn": None}, (
+                digit,
+                view,
+            )
             assert browser.ink_share(page) == 0
     finally:
         visitor.close()

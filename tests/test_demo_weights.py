@@ -50,12 +50,24 @@ def test_a_model_with_an_uncovered_layer_gives_none(tmp_path):
 
     keras.utils.set_random_seed(0)
     # BatchNormalization, Activation and Dropout are not covered
-    assert keras_archive.read_archive(save(models.build_model("cnn_improved"), tmp_path / "improved.keras")) is None
+    assert (
+        keras_archive.read_archive(save(models.build_model("cnn_improved"), tmp_path / "improved.keras"))
+        is None
+    )
     # a registered subclass of Conv2D may compute something else: not covered either
-    assert keras_archive.read_archive(save(models.build_model("cnn", fast_ops=True), tmp_path / "fast.keras")) is None
+    assert (
+        keras_archive.read_archive(save(models.build_model("cnn", fast_ops=True), tmp_path / "fast.keras"))
+        is None
+    )
     # a covered layer with a setting the NumPy maths do not do (padding="same")
-    same = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, padding="same"),
-                             keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    same = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(4, 3, padding="same"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     assert keras_archive.read_archive(save(same, tmp_path / "same.keras")) is None
     # and the covered ones still read, two layers of a kind included (dense, dense_1, dense_2)
     deep = models.build_model("mlp_deep")
@@ -123,14 +135,22 @@ def fake_output(root, damaged: bytes | None = None):
         run_dir = root / "models" / source.name
         run_dir.mkdir(parents=True)
         path = run_dir / f"epoch{EPOCH:02d}.keras"
-        path.write_bytes(damaged if damaged is not None and name == "cnn" else (source / path.name).read_bytes())
+        path.write_bytes(
+            damaged if damaged is not None and name == "cnn" else (source / path.name).read_bytes()
+        )
         storage.write_json(run_dir / training.RUN_RECORD, {"artefacts": {path.name: storage.sha256(path)}})
     return root
 
 
 def run_python(code: str, **env):
-    return subprocess.run([sys.executable, "-c", code], cwd=config.PROJECT_ROOT, capture_output=True, text=True,
-                          timeout=240, env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=config.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, **env},
+    )
 
 
 def test_the_demo_reads_its_models_and_builds_its_app_without_tensorflow():
@@ -151,9 +171,14 @@ print(json.dumps({"reader": after_reader, "app": after_app, "numpy": reader.uses
 def test_the_demo_command_says_what_is_wrong_with_a_damaged_archive(tmp_path):
     """A file that matches its run.json (so not damaged on disk since) but is no .keras archive: one line."""
     root = fake_output(tmp_path / "output", damaged=b"PK\x03\x04 not really a zip")
-    done = subprocess.run([sys.executable, "-m", "mnist_compare", "demo"], cwd=config.PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=240,
-                          env={**os.environ, config.ENV_OUTPUT: str(root)})
+    done = subprocess.run(
+        [sys.executable, "-m", "mnist_compare", "demo"],
+        cwd=config.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, config.ENV_OUTPUT: str(root)},
+    )
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in done.stderr, done.stderr
@@ -176,4 +201,6 @@ def test_a_model_the_reader_does_not_cover_is_loaded_with_keras(tmp_path, digits
     reader = demo.DigitReader.from_saved(fast=False)
     assert not reader.uses_numpy
     predicted = reader.predict(digits[:8])
-    np.testing.assert_allclose(predicted["cnn"], improved(digits[:8], training=False).numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        predicted["cnn"], improved(digits[:8], training=False).numpy(), rtol=1e-5, atol=1e-6
+    )

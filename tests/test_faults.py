@@ -33,15 +33,27 @@ LOCK = storage.LOCK_NAME
 
 def fast_env(output: Path) -> dict:
     env = dict(os.environ)
-    env.update({"MNIST_COMPARE_OUTPUT": str(output), "MNIST_NPZ": str(SMALL_MNIST), "MNIST_COMPARE_FAST": "1",
-                "TF_CPP_MIN_LOG_LEVEL": "3"})
+    env.update(
+        {
+            "MNIST_COMPARE_OUTPUT": str(output),
+            "MNIST_NPZ": str(SMALL_MNIST),
+            "MNIST_COMPARE_FAST": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+    )
     env.pop("MNIST_COMPARE_SEEDS", None)
     return env
 
 
 def run_command(output: Path, *args, timeout=600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mnist_compare", *args], cwd=ROOT, env=fast_env(output),
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_compare", *args],
+        cwd=ROOT,
+        env=fast_env(output),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +77,24 @@ def outputs(template, tmp_path, monkeypatch) -> Path:
 
 
 def fingerprint(folder: Path) -> dict:
-    return {str(path.relative_to(folder)): storage.sha256(path) for path in sorted(folder.rglob("*"))
-            if path.is_file() and path.name != LOCK}
+    return {
+        str(path.relative_to(folder)): storage.sha256(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != LOCK
+    }
 
 
 def metrics_of(results: dict) -> dict:
     """What a rerun must reproduce: every number except timings and provenance."""
+
     def strip(value):
         if isinstance(value, dict):
-            return {key: strip(item) for key, item in value.items()
-                    if "seconds" not in key and key not in {"provenance", "reused_from_disk", "finished_at", "artefacts"}}
+            return {
+                key: strip(item)
+                for key, item in value.items()
+                if "seconds" not in key
+                and key not in {"provenance", "reused_from_disk", "finished_at", "artefacts"}
+            }
         if isinstance(value, list):
             return [strip(item) for item in value]
         return value
@@ -83,6 +103,7 @@ def metrics_of(results: dict) -> dict:
 
 
 # --- the probes -------------------------------------------------------------------------------------
+
 
 def truncate(path: Path, keep: float = 0.5) -> None:
     data = path.read_bytes()
@@ -150,62 +171,162 @@ REPORT_NO_EXEC = ["report", "--fast", "--no-execute", "--no-pdf"]
 PROBES = [
     ("missing npz", lambda o, t, m: RUN + ["--data", str(t / "nope.npz")], "MNIST file not found"),
     ("empty npz", lambda o, t, m: RUN + ["--data", str(write_file(t, "e.npz", b""))], "is empty (0 bytes)"),
-    ("truncated npz", lambda o, t, m: RUN + ["--data", str(write_file(t, "t.npz", SMALL_MNIST.read_bytes()[:5000]))],
-     "may be truncated"),
-    ("text file named .npz", lambda o, t, m: RUN + ["--data", str(write_file(t, "x.npz", b"<html>404</html>"))],
-     "does not start like a zip archive"),
-    ("npy named .npz", lambda o, t, m: RUN + ["--data", str(write_file(t, "y.npz", b"\x93NUMPY\x01\x00" + b"0" * 50))],
-     "single .npy array"),
-    ("npz missing arrays", lambda o, t, m: RUN + ["--data", str(npz_with(t, "k.npz", lambda a: a.pop("y_test")))],
-     "missing the arrays"),
-    ("npz wrong image shape", lambda o, t, m: RUN + ["--data", str(npz_with(
-        t, "s.npz", lambda a: a.update(x_train=a["x_train"].reshape(len(a["x_train"]), 784))))], "expected (N, 28, 28)"),
-    ("npz labels out of range", lambda o, t, m: RUN + ["--data", str(npz_with(
-        t, "l.npz", lambda a: a.update(y_train=a["y_train"] + 5)))], "expected 0-9"),
-    ("npz float pixels", lambda o, t, m: RUN + ["--data", str(npz_with(
-        t, "f.npz", lambda a: a.update(x_test=a["x_test"].astype(np.float32))))], "expected uint8"),
-    ("npz with pickled objects", lambda o, t, m: RUN + ["--data", str(npz_with(
-        t, "p.npz", lambda a: a.update(y_test=np.array([object()] * len(a["y_test"]), dtype=object))))],
-     "not a readable npz"),
+    (
+        "truncated npz",
+        lambda o, t, m: RUN + ["--data", str(write_file(t, "t.npz", SMALL_MNIST.read_bytes()[:5000]))],
+        "may be truncated",
+    ),
+    (
+        "text file named .npz",
+        lambda o, t, m: RUN + ["--data", str(write_file(t, "x.npz", b"<html>404</html>"))],
+        "does not start like a zip archive",
+    ),
+    (
+        "npy named .npz",
+        lambda o, t, m: RUN + ["--data", str(write_file(t, "y.npz", b"\x93NUMPY\x01\x00" + b"0" * 50))],
+        "single .npy array",
+    ),
+    (
+        "npz missing arrays",
+        lambda o, t, m: RUN + ["--data", str(npz_with(t, "k.npz", lambda a: a.pop("y_test")))],
+        "missing the arrays",
+    ),
+    (
+        "npz wrong image shape",
+        lambda o, t, m: (
+            RUN
+            + [
+                "--data",
+                str(
+                    npz_with(
+                        t, "s.npz", lambda a: a.update(x_train=a["x_train"].reshape(len(a["x_train"]), 784))
+                    )
+                ),
+            ]
+        ),
+        "expected (N, 28, 28)",
+    ),
+    (
+        "npz labels out of range",
+        lambda o, t, m: (
+            RUN + ["--data", str(npz_with(t, "l.npz", lambda a: a.update(y_train=a["y_train"] + 5)))]
+        ),
+        "expected 0-9",
+    ),
+    (
+        "npz float pixels",
+        lambda o, t, m: (
+            RUN
+            + ["--data", str(npz_with(t, "f.npz", lambda a: a.update(x_test=a["x_test"].astype(np.float32))))]
+        ),
+        "expected uint8",
+    ),
+    (
+        "npz with pickled objects",
+        lambda o, t, m: (
+            RUN
+            + [
+                "--data",
+                str(
+                    npz_with(
+                        t,
+                        "p.npz",
+                        lambda a: a.update(y_test=np.array([object()] * len(a["y_test"]), dtype=object)),
+                    )
+                ),
+            ]
+        ),
+        "not a readable npz",
+    ),
     ("data path is a folder", lambda o, t, m: RUN + ["--data", str(t)], "MNIST file not found"),
     ("zero seeds", lambda o, t, m: RUN + ["--seeds", "0"], "at least 1"),
-    ("seeds variable not a number", lambda o, t, m: (setenv(m, MNIST_COMPARE_SEEDS="three"), RUN)[1],
-     "must be a whole number"),
+    (
+        "seeds variable not a number",
+        lambda o, t, m: (setenv(m, MNIST_COMPARE_SEEDS="three"), RUN)[1],
+        "must be a whole number",
+    ),
     ("unknown model", lambda o, t, m: RUN + ["--models", "mlp,rnn"], "Unknown model"),
-    ("output folder is a file", lambda o, t, m: (setenv(m, MNIST_COMPARE_OUTPUT=str(write_file(t, "f", b"x"))),
-                                                 RUN)[1], "is a file, not a folder"),
-    ("results.json truncated, read-only report", lambda o, t, m: (truncate(o / "reports" / "results.json"),
-                                                                  REPORT_NO_EXEC)[1], "not valid JSON"),
-    ("results.json is a list", lambda o, t, m: ((o / "reports" / "results.json").write_text("[1, 2, 3]"),
-                                                REPORT_NO_EXEC)[1], "not a results file"),
-    ("results.json foreign", lambda o, t, m: ((o / "reports" / "results.json").write_text('{"fast": true}'),
-                                              REPORT_NO_EXEC)[1], "not a complete results file"),
-    ("results.json of a fast run, full report", lambda o, t, m: (setenv(m, MNIST_COMPARE_FAST="0"),
-                                                                 ["report", "--no-execute", "--no-pdf"])[1],
-     "results of a fast run"),
-    ("results.json binary garbage", lambda o, t, m: ((o / "reports" / "results.json").write_bytes(b"\xff\xfe\x00"),
-                                                     REPORT_NO_EXEC)[1], "not valid JSON"),
-    ("--no-execute with other seeds never trains", lambda o, t, m: REPORT_NO_EXEC + ["--seeds", "3"],
-     "nothing may be trained here"),
+    (
+        "output folder is a file",
+        lambda o, t, m: (setenv(m, MNIST_COMPARE_OUTPUT=str(write_file(t, "f", b"x"))), RUN)[1],
+        "is a file, not a folder",
+    ),
+    (
+        "results.json truncated, read-only report",
+        lambda o, t, m: (truncate(o / "reports" / "results.json"), REPORT_NO_EXEC)[1],
+        "not valid JSON",
+    ),
+    (
+        "results.json is a list",
+        lambda o, t, m: ((o / "reports" / "results.json").write_text("[1, 2, 3]"), REPORT_NO_EXEC)[1],
+        "not a results file",
+    ),
+    (
+        "results.json foreign",
+        lambda o, t, m: ((o / "reports" / "results.json").write_text('{"fast": true}'), REPORT_NO_EXEC)[1],
+        "not a complete results file",
+    ),
+    (
+        "results.json of a fast run, full report",
+        lambda o, t, m: (setenv(m, MNIST_COMPARE_FAST="0"), ["report", "--no-execute", "--no-pdf"])[1],
+        "results of a fast run",
+    ),
+    (
+        "results.json binary garbage",
+        lambda o, t, m: ((o / "reports" / "results.json").write_bytes(b"\xff\xfe\x00"), REPORT_NO_EXEC)[1],
+        "not valid JSON",
+    ),
+    (
+        "--no-execute with other seeds never trains",
+        lambda o, t, m: REPORT_NO_EXEC + ["--seeds", "3"],
+        "nothing may be trained here",
+    ),
     ("--no-execute before the notebooks ran", lambda o, t, m: REPORT_NO_EXEC, "has not been executed yet"),
-    ("disk full while training", lambda o, t, m: (run_damaged(o), m.setattr(storage.tempfile, "mkstemp",
-                                                                          raise_on_write(errno.ENOSPC)), RUN)[2],
-     "No space left on the device"),
-    ("read-only output folder", lambda o, t, m: (run_damaged(o), m.setattr(storage.tempfile, "mkstemp",
-                                                                         raise_on_write(errno.EROFS)), RUN)[2],
-     "Cannot write"),
-    ("permission denied", lambda o, t, m: (run_damaged(o), m.setattr(storage.tempfile, "mkstemp",
-                                                                   raise_on_write(errno.EACCES)), RUN)[2],
-     "make it writable"),
+    (
+        "disk full while training",
+        lambda o, t, m: (
+            run_damaged(o),
+            m.setattr(storage.tempfile, "mkstemp", raise_on_write(errno.ENOSPC)),
+            RUN,
+        )[2],
+        "No space left on the device",
+    ),
+    (
+        "read-only output folder",
+        lambda o, t, m: (
+            run_damaged(o),
+            m.setattr(storage.tempfile, "mkstemp", raise_on_write(errno.EROFS)),
+            RUN,
+        )[2],
+        "Cannot write",
+    ),
+    (
+        "permission denied",
+        lambda o, t, m: (
+            run_damaged(o),
+            m.setattr(storage.tempfile, "mkstemp", raise_on_write(errno.EACCES)),
+            RUN,
+        )[2],
+        "make it writable",
+    ),
     ("demo port out of range", lambda o, t, m: ["demo", "--fast", "--port", "99999"], "not a port number"),
     ("demo port in use", lambda o, t, m: ["demo", "--fast", "--port", str(hold_port())], "already in use"),
     ("demo auth without password", lambda o, t, m: ["demo", "--fast", "--auth", "ann"], "user:password"),
-    ("demo without models", lambda o, t, m: (shutil.rmtree(o / "models" / "mlp_seed0"), ["demo", "--fast"])[1],
-     "No saved MLP"),
-    ("demo with a truncated model", lambda o, t, m: (truncate(o / "models" / "cnn_seed0" / "epoch01.keras"),
-                                                     ["demo", "--fast"])[1], "is damaged"),
-    ("demo with a model that has no record", lambda o, t, m: ((o / "models" / "mlp_seed0" / "run.json").unlink(),
-                                                              ["demo", "--fast"])[1], "no finished run record"),
+    (
+        "demo without models",
+        lambda o, t, m: (shutil.rmtree(o / "models" / "mlp_seed0"), ["demo", "--fast"])[1],
+        "No saved MLP",
+    ),
+    (
+        "demo with a truncated model",
+        lambda o, t, m: (truncate(o / "models" / "cnn_seed0" / "epoch01.keras"), ["demo", "--fast"])[1],
+        "is damaged",
+    ),
+    (
+        "demo with a model that has no record",
+        lambda o, t, m: ((o / "models" / "mlp_seed0" / "run.json").unlink(), ["demo", "--fast"])[1],
+        "no finished run record",
+    ),
 ]
 
 
@@ -215,8 +336,9 @@ def test_the_probe_table_is_big_enough():
 
 @pytest.mark.slow  # needs the template: a whole fast run with research (about 100 s)
 @pytest.mark.parametrize("name,prepare,expected", PROBES, ids=[name for name, _, _ in PROBES])
-def test_probe_fails_in_one_line_and_changes_nothing(name, prepare, expected, outputs, tmp_path, monkeypatch,
-                                                     capsys):
+def test_probe_fails_in_one_line_and_changes_nothing(
+    name, prepare, expected, outputs, tmp_path, monkeypatch, capsys
+):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     argv = prepare(outputs, scratch, monkeypatch)
@@ -242,9 +364,18 @@ def test_debug_shows_the_traceback(outputs, tmp_path):
 @pytest.mark.slow  # needs the template: a whole fast run with research (about 100 s)
 def test_a_second_run_on_the_same_outputs_is_refused(outputs, capsys):
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from mnist_compare import storage\n"
-         "with storage.output_lock(sys.argv[1], what='run'):\n    print('held', flush=True); time.sleep(60)",
-         str(outputs)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from mnist_compare import storage\n"
+            "with storage.output_lock(sys.argv[1], what='run'):\n    print('held', flush=True); "
+            "time.sleep(60)",
+            str(outputs),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         before = fingerprint(outputs)
@@ -296,11 +427,15 @@ def test_a_damaged_model_is_retrained_to_the_same_numbers(outputs, template, cap
 
 @pytest.mark.slow  # needs the template: a whole fast run with research (about 100 s)
 def test_stale_temporaries_of_dead_processes_are_removed_and_live_ones_kept(outputs, capsys):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     dead_pid = int(dead.stdout)
-    stale = [outputs / "reports" / f".results.{dead_pid}.abc123.tmp.json",
-             outputs / "figures" / f".04_learning_curves.{dead_pid}.xyz.tmp.png",
-             outputs / "models" / "mlp_seed0" / f".epoch01.{dead_pid}.q1.tmp.keras"]
+    stale = [
+        outputs / "reports" / f".results.{dead_pid}.abc123.tmp.json",
+        outputs / "figures" / f".04_learning_curves.{dead_pid}.xyz.tmp.png",
+        outputs / "models" / "mlp_seed0" / f".epoch01.{dead_pid}.q1.tmp.keras",
+    ]
     live = outputs / "reports" / f".results.{os.getpid()}.live01.tmp.json"
     for path in stale + [live]:
         path.write_bytes(b"half")
@@ -327,8 +462,10 @@ def test_disk_full_on_a_real_small_filesystem(template, tmp_path):
     mount.mkdir()
     made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
     if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({made.stderr.decode().strip()[:80]}); the injected ENOSPC "
-                    "probe covers this")
+        pytest.skip(
+            f"cannot mount a tmpfs here ({made.stderr.decode().strip()[:80]}); the injected ENOSPC "
+            "probe covers this"
+        )
     try:
         shutil.copytree(template / "reports", mount / "reports")
         before = fingerprint(mount)
@@ -343,6 +480,7 @@ def test_disk_full_on_a_real_small_filesystem(template, tmp_path):
 
 
 # --- random kills -------------------------------------------------------------------------------------
+
 
 def artefacts_are_sound(folder: Path) -> None:
     """Every finished run verifies against its sha256s; any results.json there is complete JSON."""
@@ -361,8 +499,13 @@ def test_random_kills_of_run_then_resume_give_the_uninterrupted_numbers(template
     folder = tmp_path / "killed"
     kills = 0
     while kills < 8:
-        process = subprocess.Popen([sys.executable, "-m", "mnist_compare", *RUN], cwd=ROOT, env=fast_env(folder),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mnist_compare", *RUN],
+            cwd=ROOT,
+            env=fast_env(folder),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(2.0, 9.0))
         if process.poll() is not None:
             break  # finished before the kill
@@ -395,9 +538,14 @@ def test_random_kills_of_report_after_a_three_seed_run_then_the_report_says_thre
     results_bytes = (folder / "reports" / "results.json").read_bytes()
     assert json.loads(results_bytes)["config"]["seeds"] == [0, 1, 2]
     for _ in range(4):
-        process = subprocess.Popen([sys.executable, "-m", "mnist_compare", "report", "--fast", "--no-pdf"],
-                                   cwd=ROOT, env=fast_env(folder), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mnist_compare", "report", "--fast", "--no-pdf"],
+            cwd=ROOT,
+            env=fast_env(folder),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(rng.uniform(3.0, 25.0))
         os.killpg(process.pid, signal.SIGKILL)  # the report and its notebook kernels
         process.wait(timeout=30)
@@ -418,6 +566,7 @@ def test_random_kills_of_report_after_a_three_seed_run_then_the_report_says_thre
 
 
 # --- one configuration from the command line to every notebook kernel ----------------------------------
+
 
 def test_kernels_get_the_reports_mode_seeds_and_output_and_only_read(monkeypatch, tmp_path):
     from mnist_compare import report

@@ -22,22 +22,29 @@ def ink_images(count=6, seed=0, margin=5):
     """Random 'digits': ink only inside a margin, so a move of up to ``margin`` pixels loses none of it."""
     rng = np.random.default_rng(seed)
     images = np.zeros((count, 28, 28, 1), dtype=np.float32)
-    images[:, margin:28 - margin, margin:28 - margin, 0] = rng.random((count, 28 - 2 * margin, 28 - 2 * margin)) > 0.6
+    images[:, margin : 28 - margin, margin : 28 - margin, 0] = (
+        rng.random((count, 28 - 2 * margin, 28 - 2 * margin)) > 0.6
+    )
     return images
 
 
 # --- pure pieces ------------------------------------------------------------------------------------------
+
 
 def test_an_exact_shift_moves_every_pixel_and_fills_with_zeros():
     image = np.zeros((1, 28, 28, 1), dtype=np.float32)
     image[0, 10, 12, 0] = 1.0
     image[0, 0, 27, 0] = 0.5  # leaves the frame when moved right
     moved = sections.equivariance.shift_exact(image, 2, 3)
-    assert moved[0, 12, 15, 0] == 1.0 and moved.sum() == 1.0, "moved 2 down, 3 right; the corner pixel is lost"
+    assert moved[0, 12, 15, 0] == 1.0 and moved.sum() == 1.0, (
+        "moved 2 down, 3 right; the corner pixel is lost"
+    )
     back = sections.equivariance.shift_exact(moved, -2, -3)
     assert back[0, 10, 12, 0] == 1.0 and back.sum() == 1.0
     np.testing.assert_array_equal(sections.equivariance.shift_exact(image, 0, 0), image)
-    assert not sections.equivariance.shift_exact(image, 0, 28).any(), "a move by the whole width leaves nothing"
+    assert not sections.equivariance.shift_exact(image, 0, 28).any(), (
+        "a move by the whole width leaves nothing"
+    )
 
 
 def test_cosine_of_known_vectors():
@@ -49,7 +56,9 @@ def test_cosine_of_known_vectors():
 def _conv_model(bias: float):
     import keras
 
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, activation="relu", name="conv")])
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, activation="relu", name="conv")]
+    )
     kernel = np.random.default_rng(1).normal(size=(3, 3, 1, 4)).astype(np.float32)
     model.get_layer("conv").set_weights([kernel, np.full(4, bias, dtype=np.float32)])
     return model
@@ -62,15 +71,19 @@ def test_a_convolution_is_exactly_equivariant_and_a_dense_layer_is_not():
     maps, maps_moved = (sections.base.layer_outputs(conv, ["conv"], batch)[0] for batch in (images, moved))
     scores = sections.equivariance.equivariance_scores(maps, maps_moved, 0, 3)
     np.testing.assert_allclose(scores["overlap"], 1.0, atol=1e-6)
-    np.testing.assert_allclose(scores["zero_filled"], 1.0, atol=1e-6)  # bias 0: the moved-in strip is 0 as well
+    np.testing.assert_allclose(
+        scores["zero_filled"], 1.0, atol=1e-6
+    )  # bias 0: the moved-in strip is 0 as well
     assert np.all(scores["unaligned"] < 0.9), "not undoing the move: the maps differ"
-    # With a positive bias the moved-in strip holds ReLU(bias), not 0: exact on the overlap, lower on the whole map.
+    # With a positive bias the moved-in strip holds ReLU(bias), not 0: exact on the overlap, lower on the
+    # whole map.
     biased = _conv_model(bias=0.5)
     maps, maps_moved = (sections.base.layer_outputs(biased, ["conv"], batch)[0] for batch in (images, moved))
     scores = sections.equivariance.equivariance_scores(maps, maps_moved, 0, 3)
     np.testing.assert_allclose(scores["overlap"], 1.0, atol=1e-6)
     assert np.all(scores["zero_filled"] < 1 - 1e-4)
-    # A dot moved farther than the 3x3 kernel reaches shares no position with the original: cosine 0 unaligned.
+    # A dot moved farther than the 3x3 kernel reaches shares no position with the original: cosine 0
+    # unaligned.
     dot = np.zeros((1, 28, 28, 1), dtype=np.float32)
     dot[0, 14, 10, 0] = 1.0
     dense_like = sections.equivariance.cosine_rows(dot, sections.equivariance.shift_exact(dot, 0, 3))
@@ -78,7 +91,9 @@ def test_a_convolution_is_exactly_equivariant_and_a_dense_layer_is_not():
 
 
 def test_same_class_partners_are_the_next_item_of_the_class():
-    np.testing.assert_array_equal(sections.equivariance.same_class_partners(np.array([1, 0, 1, 0, 1])), [2, 3, 4, 1, 0])
+    np.testing.assert_array_equal(
+        sections.equivariance.same_class_partners(np.array([1, 0, 1, 0, 1])), [2, 3, 4, 1, 0]
+    )
 
 
 def test_disagreement_counts_of_synthetic_predictions():
@@ -88,10 +103,14 @@ def test_disagreement_counts_of_synthetic_predictions():
     masks = sections.disagreements.disagreement_masks(labels, mlp, cnn)
     assert np.flatnonzero(masks["cnn_only"]).tolist() == [1, 3, 5]
     assert np.flatnonzero(masks["mlp_only"]).tolist() == [2, 7]
-    test = metrics.mcnemar_exact(labels, mlp, cnn)  # the counts results["comparisons"] holds (a = MLP, b = CNN)
+    test = metrics.mcnemar_exact(
+        labels, mlp, cnn
+    )  # the counts results["comparisons"] holds (a = MLP, b = CNN)
     assert (test["b_only"], test["a_only"], test["both_wrong"]) == (3, 2, 1)
     confidence = np.array([0.1, 0.9, 0.2, 0.9, 0.3, 0.95, 0.0, 0.0])
-    assert sections.disagreements.gallery_order(masks["cnn_only"], confidence, 2).tolist() == [5, 1], "highest first, ties by index"
+    assert sections.disagreements.gallery_order(masks["cnn_only"], confidence, 2).tolist() == [5, 1], (
+        "highest first, ties by index"
+    )
 
 
 def test_the_clipped_noise_mean_is_std_over_root_two_pi():
@@ -107,10 +126,14 @@ def test_each_noise_condition_changes_one_thing():
     std = 0.2
     out = sections.gap_noise.noise_conditions(images, std)
     assert list(out) == list(sections.gap_noise.GAP_NOISE_CONDITIONS)
-    np.testing.assert_array_equal(out["clipped"], transforms.noisy_images(images, std))  # the robustness curve's noise
+    np.testing.assert_array_equal(
+        out["clipped"], transforms.noisy_images(images, std)
+    )  # the robustness curve's noise
     ink, background = images > 0, images == 0
     mean = sections.gap_noise.clipped_noise_mean(std)
-    assert out["unclipped"].min() < 0 and abs(float((out["unclipped"] - images).mean())) < 0.01, "zero-mean noise"
+    assert out["unclipped"].min() < 0 and abs(float((out["unclipped"] - images).mean())) < 0.01, (
+        "zero-mean noise"
+    )
     assert abs(float(out["clipped"][background].mean()) - mean) < 0.005
     assert abs(float(out["clipped_centred"][background].mean())) < 0.005
     assert np.all(out["ink_only"][background] == 0) and not np.array_equal(out["ink_only"][ink], images[ink])
@@ -119,7 +142,10 @@ def test_each_noise_condition_changes_one_thing():
     np.testing.assert_array_equal(out["constant_background"][ink], images[ink])
     far = (slice(None), slice(1, 3))  # rows of background far from any ink
     assert out["median"][far].mean() < 0.5 * out["clipped"][far].mean(), "the median filter removes specks"
-    assert list(sections.gap_noise.noise_conditions(images, std, ["median", "clipped"])) == ["median", "clipped"]
+    assert list(sections.gap_noise.noise_conditions(images, std, ["median", "clipped"])) == [
+        "median",
+        "clipped",
+    ]
     with pytest.raises(ValueError, match="Unknown noise condition"):
         sections.gap_noise.noise_conditions(images, std, ["blur"])
 
@@ -148,8 +174,15 @@ def test_a_common_feature_offset_is_found_and_removed():
     weights = np.eye(3)
     clean = np.eye(3)[labels] * 2 + rng.normal(0, 0.1, (60, 3))
     shift = np.array([0.0, 0.0, 5.0])
-    out = sections.gap_noise.feature_offset(clean, clean + shift, weights, np.zeros(3), labels,
-                                    clean_part=np.zeros_like(clean), changed_part=np.tile(shift / 4, (60, 1)))
+    out = sections.gap_noise.feature_offset(
+        clean,
+        clean + shift,
+        weights,
+        np.zeros(3),
+        labels,
+        clean_part=np.zeros_like(clean),
+        changed_part=np.tile(shift / 4, (60, 1)),
+    )
     assert out["constant_share"] == pytest.approx(1.0) and out["norm"] == pytest.approx(5.0)
     assert out["toward"] == 2 and out["accuracy_removed"] == 1.0
     assert out["part_share"] == pytest.approx(0.25)
@@ -158,25 +191,35 @@ def test_a_common_feature_offset_is_found_and_removed():
 
 # --- the three sections in fast mode on the shipped subset --------------------------------------------------
 
+
 def _gap_cnn(ctx, splits, paths) -> dict:
-    """Only the GAP CNN of the architecture controls is read: train it alone, as architecture_controls does."""
+    """Only the GAP CNN of the architecture controls is read: train it alone, as architecture_controls
+    does."""
     with sections.base.progress_bar(1, False) as progress:
-        sections.base.extra_runs("architecture", [sections.base.GAP_MODEL], [0], splits, (1,), paths, progress)
+        sections.base.extra_runs(
+            "architecture", [sections.base.GAP_MODEL], [0], splits, (1,), paths, progress
+        )
     return {"architecture_controls": {"models": {sections.base.GAP_MODEL: {"seeds": [0], "epochs": 1}}}}
 
 
 @pytest.fixture(scope="module")
 def fast_sections(tmp_path_factory):
-    return fast_research_sections(tmp_path_factory.mktemp("mechanisms"),
-                                  ("equivariance", "disagreements", "gap_noise"), prepare=_gap_cnn)
+    return fast_research_sections(
+        tmp_path_factory.mktemp("mechanisms"),
+        ("equivariance", "disagreements", "gap_noise"),
+        prepare=_gap_cnn,
+    )
 
 
 def test_the_equivariance_section_measures_every_representation(fast_sections):
     results, _, splits = fast_sections
     section = results["research"]["equivariance"]
     assert section["images"] == min(sections.equivariance.EQUIVARIANCE_FAST_IMAGES, len(splits.y_test))
-    assert section["seeds"] == [0] and section["shapes"] == {"cnn_conv": [26, 26, 32], "cnn_hidden": 100,
-                                                             "mlp_hidden": 128}
+    assert section["seeds"] == [0] and section["shapes"] == {
+        "cnn_conv": [26, 26, 32],
+        "cnn_hidden": 100,
+        "mlp_hidden": 128,
+    }
     assert section["cnn_conv"]["overlap"]["mean"] == pytest.approx(1.0, abs=1e-5)
     assert section["cnn_conv"]["overlap_min"]["values"][0] > 0.9999
     assert section["cnn_conv"]["unaligned"]["mean"] < 0.9
@@ -199,7 +242,9 @@ def test_the_disagreements_agree_with_the_mcnemar_counts(fast_sections):
     gallery = section["gallery"]
     for key, right, wrong in (("cnn_only", "cnn", "mlp"), ("mlp_only", "mlp", "cnn")):
         items = gallery[key]
-        assert len(items) == min(sections.disagreements.DISAGREEMENT_GALLERY, section["counts"][key]["values"][0])
+        assert len(items) == min(
+            sections.disagreements.DISAGREEMENT_GALLERY, section["counts"][key]["values"][0]
+        )
         for item in items:
             assert item[right]["predicted"] == item["label"] == int(splits.y_test[item["index"]])
             assert item[wrong]["predicted"] != item["label"]
@@ -227,18 +272,27 @@ def test_the_gap_noise_section_has_every_condition_and_an_explanation(fast_secti
     assert list(main) == list(sections.gap_noise.GAP_NOISE_CONDITIONS)
     assert [str(level) for level in section["levels"]] == list(section["noise"])
     for level, conditions in section["noise"].items():
-        expected = (sections.gap_noise.GAP_NOISE_CONDITIONS if float(level) == section["main_level"]
-                    else sections.gap_noise.GAP_NOISE_CURVE)
+        expected = (
+            sections.gap_noise.GAP_NOISE_CONDITIONS
+            if float(level) == section["main_level"]
+            else sections.gap_noise.GAP_NOISE_CURVE
+        )
         assert list(conditions) == list(expected)
     for item in main.values():
         assert len(item["predicted"]) == 1 and sum(item["predicted"][0]) == section["images"]
         assert set(item["offset"]) == {"constant_share", "norm", "toward", "accuracy_removed", "blank_share"}
     assert section["receptive_field"]["size"] == 8 and section["receptive_field"]["positions"] == 121
-    assert set(section["contrast"]["accuracy"]) == {"clean", "median_clean", *sections.gap_noise.GAP_NOISE_CONDITIONS}
+    assert set(section["contrast"]["accuracy"]) == {
+        "clean",
+        "median_clean",
+        *sections.gap_noise.GAP_NOISE_CONDITIONS,
+    }
     json.dumps(section, allow_nan=False)
     text = sections.gap_noise.gap_noise_markdown(results)
     assert "median filter" in text and "| clean |" in text
-    assert sections.gap_noise.gap_noise_explanation(results).startswith(f"At noise std {section['main_level']} the GAP CNN")
+    assert sections.gap_noise.gap_noise_explanation(results).startswith(
+        f"At noise std {section['main_level']} the GAP CNN"
+    )
 
 
 def _check_print(fig):
@@ -247,8 +301,11 @@ def _check_print(fig):
     with drawn_texts() as texts:
         fig.canvas.draw()
     scale = plots.printed_scale(fig)
-    small = [(t.get_text(), t.get_fontsize() * scale) for t in texts
-             if t.get_fontsize() * scale < plots.MIN_PRINTED_POINTS - 1e-9]
+    small = [
+        (t.get_text(), t.get_fontsize() * scale)
+        for t in texts
+        if t.get_fontsize() * scale < plots.MIN_PRINTED_POINTS - 1e-9
+    ]
     assert texts and not small, small
 
 
@@ -257,9 +314,11 @@ def test_the_three_figures_print_at_7_points_or_more(fast_sections):
 
     results, paths, splits = fast_sections
     models = {name: load_snapshot(paths.models / f"{name}_seed0", 1) for name in ("mlp", "cnn")}
-    makers = (lambda: sections.equivariance.plot_equivariance(models, splits.x_test[0], results=results),
-              lambda: sections.disagreements.plot_disagreements(results, splits.x_test),
-              lambda: sections.gap_noise.plot_gap_noise(results))
+    makers = (
+        lambda: sections.equivariance.plot_equivariance(models, splits.x_test[0], results=results),
+        lambda: sections.disagreements.plot_disagreements(results, splits.x_test),
+        lambda: sections.gap_noise.plot_gap_noise(results),
+    )
     for make in makers:
         with plt.rc_context(plots.RC_PARAMS):
             fig = make()

@@ -6,12 +6,14 @@ from mnist_compare import metrics
 
 def test_accuracy_and_cross_entropy_known_answers():
     labels = np.array([0, 1, 2, 1])
-    probabilities = np.array([
-        [0.7, 0.2, 0.1],
-        [0.1, 0.8, 0.1],
-        [0.3, 0.3, 0.4],
-        [0.6, 0.3, 0.1],  # wrong
-    ])
+    probabilities = np.array(
+        [
+            [0.7, 0.2, 0.1],
+            [0.1, 0.8, 0.1],
+            [0.3, 0.3, 0.4],
+            [0.6, 0.3, 0.1],  # wrong
+        ]
+    )
     assert metrics.accuracy(labels, probabilities) == 0.75
     expected = -np.mean(np.log([0.7, 0.8, 0.4, 0.3]))
     assert metrics.cross_entropy(labels, probabilities) == pytest.approx(expected)
@@ -51,7 +53,7 @@ def test_mcnemar_exact_known_p_value():
     labels = np.zeros(20, dtype=int)
     a = np.zeros(20, dtype=int)
     b = np.zeros(20, dtype=int)
-    a[:2] = 1    # A wrong on 2 items B gets right
+    a[:2] = 1  # A wrong on 2 items B gets right
     b[2:12] = 1  # B wrong on 10 items A gets right
     result = metrics.mcnemar_exact(labels, a, b)
     assert (result["a_only"], result["b_only"], result["both_right"], result["both_wrong"]) == (10, 2, 8, 0)
@@ -96,7 +98,9 @@ def test_binomial_interval_is_wilson():
     low, high = metrics.binomial_interval(50, 100)
     assert (round(low, 4), round(high, 4)) == (0.4038, 0.5962)
     low, high = metrics.binomial_interval(9776, 10_000)
-    assert low < 0.9776 < high and 0.0025 < (high - low) / 2 < 0.0035, "about ±0.3 pp at 97.8% on 10,000 images"
+    assert low < 0.9776 < high and 0.0025 < (high - low) / 2 < 0.0035, (
+        "about ±0.3 pp at 97.8% on 10,000 images"
+    )
     with pytest.raises(ValueError):
         metrics.binomial_interval(0, 0)
 

@@ -88,8 +88,10 @@ def test_patch_convolution_is_conv2d(channels):
     np.testing.assert_allclose(fast(x).numpy(), plain(x).numpy(), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("name, parameters", [("mlp_deep", 235_146), ("mlp_compute", 737_770), ("cnn_gap", 5_130),
-                                              ("mlp_wide", 540_610)])
+@pytest.mark.parametrize(
+    "name, parameters",
+    [("mlp_deep", 235_146), ("mlp_compute", 737_770), ("cnn_gap", 5_130), ("mlp_wide", 540_610)],
+)
 def test_control_models_have_the_documented_sizes(name, parameters):
     model = models.build_model(name)
     assert model.count_params() == parameters
@@ -110,5 +112,9 @@ def test_global_average_pooling_cnn_reads_a_shifted_feature_the_same():
     image[0, 6:12, 6:9] = 1.0
     moved = np.roll(image, (8, 8), axis=(1, 2))
     a, b = np.asarray(model(image)), np.asarray(model(moved))
-    np.testing.assert_allclose(a, b, atol=1e-5, err_msg="an 8-pixel move of a pattern away from the border "
-                                                        "changes nothing after the global average")
+    np.testing.assert_allclose(
+        a,
+        b,
+        atol=1e-5,
+        err_msg="an 8-pixel move of a pattern away from the border changes nothing after the global average",
+    )

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mnist_compare import colab, config
+from mnist_compare import colab, config, numbering
 from tests.conftest import CPP_LOG
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
@@ -45,22 +45,31 @@ def test_the_definition_check_finds_what_it_should():
 def test_the_notebooks_are_numbered_in_order():
     names = [path.name for path in NOTEBOOKS]
     assert [name[:2] for name in names] == ["01", "02", "03", "04", "05", "06", "07", "08"], names
-    assert names == ["01_introduction_and_data.ipynb", "02_mlp.ipynb", "03_cnn.ipynb",
-                     "04_comparison.ipynb", "05_demo.ipynb", "06_claims_tested.ipynb",
-                     "07_inside_the_models.ipynb", "08_original_report_and_conclusions.ipynb"]
+    assert names == [
+        "01_introduction_and_data.ipynb",
+        "02_mlp.ipynb",
+        "03_cnn.ipynb",
+        "04_comparison.ipynb",
+        "05_demo.ipynb",
+        "06_claims_tested.ipynb",
+        "07_inside_the_models.ipynb",
+        "08_original_report_and_conclusions.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_notebook_cell_defines_a_function_or_class(path):
     for number, cell in enumerate(load(path)["cells"]):
         if cell["cell_type"] == "code":
-            assert definitions(source(cell)) == [], f"{path.name} cell {number} defines {definitions(source(cell))}"
+            assert definitions(source(cell)) == [], (
+                f"{path.name} cell {number} defines {definitions(source(cell))}"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_each_notebook_has_title_goals_setup_and_conclusions(path):
     cells = load(path)["cells"]
-    first = source(cells[0])
+    first = numbering.ANCHOR.sub("", source(cells[0]), count=1)
     assert first.startswith("# "), "the first cell is the title"
     goals = re.search(r"\*\*Goals of this notebook\*\*\n((?:- .*\n?)+)", source(cells[1]))
     assert goals, "the cell after the title lists the goals"
@@ -70,15 +79,18 @@ def test_each_notebook_has_title_goals_setup_and_conclusions(path):
     for cell in cells[1:4]:  # goals, Setup heading, Setup cell: the notebook's, not the report's
         assert "remove-cell" in cell["metadata"].get("tags", []), source(cell)[:60]
     headings = [source(c) for c in cells if c["cell_type"] == "markdown"]
-    assert any(re.search(r"^## (\d+\.\d+ )?(Overall )?[Cc]onclusions?\b", h, re.M) for h in headings[-6:]), \
+    assert any(re.search(r"^## (\d+\.\d+ )?(Overall )?[Cc]onclusions?\b", h, re.M) for h in headings[-6:]), (
         "it ends with conclusions (the last notebook: conclusion, limitations, future work, references)"
+    )
 
 
 def test_the_setup_cell_is_the_same_everywhere_and_has_the_repository_url():
     setups = {source(load(path)["cells"][3]) for path in NOTEBOOKS}
     assert len(setups) == 1, "every notebook has the same Setup cell"
     setup = setups.pop()
-    assert setup == colab.setup_cell(), "built from config.REPOSITORY_URL (python -m mnist_compare colab-links)"
+    assert setup == colab.setup_cell(), (
+        "built from config.REPOSITORY_URL (python -m mnist_compare colab-links)"
+    )
     assert setup.count(config.REPOSITORY_URL) == 1, "the address appears once"
     assert "/content" not in setup
 
@@ -103,9 +115,12 @@ def output_text(cells) -> str:
 
 
 def test_deterministic_cells_are_checked_by_nbval():
-    checked = {path.name: [c for c in load(path)["cells"]
-                           if c["cell_type"] == "code" and "# NBVAL_CHECK_OUTPUT" in source(c)]
-               for path in NOTEBOOKS}
+    checked = {
+        path.name: [
+            c for c in load(path)["cells"] if c["cell_type"] == "code" and "# NBVAL_CHECK_OUTPUT" in source(c)
+        ]
+        for path in NOTEBOOKS
+    }
     for name in ("01_introduction_and_data.ipynb", "02_mlp.ipynb", "03_cnn.ipynb", "04_comparison.ipynb"):
         assert checked[name], f"{name} has no NBVAL_CHECK_OUTPUT cell"
         for cell in checked[name]:
@@ -116,12 +131,16 @@ def test_deterministic_cells_are_checked_by_nbval():
     assert "MLP: 101,770 parameters" in counts and "CNN: 542,230 parameters" in counts
 
 
-
-
 def test_the_cpp_log_pattern_finds_tensorflows_lines():
-    assert CPP_LOG.search("E0000 00:00:1763000000.123456   4242 cuda_platform.cc:52] failed call to cuInit: (303)")
-    assert CPP_LOG.search("2026-11-23 10:00:00.123456: I tensorflow/core/util/port.cc:153] oneDNN custom operations")
-    assert CPP_LOG.search("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR")
+    assert CPP_LOG.search(
+        "E0000 00:00:1763000000.123456   4242 cuda_platform.cc:52] failed call to cuInit: (303)"
+    )
+    assert CPP_LOG.search(
+        "2026-11-23 10:00:00.123456: I tensorflow/core/util/port.cc:153] oneDNN custom operations"
+    )
+    assert CPP_LOG.search(
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+    )
     assert not CPP_LOG.search("MLP reads 7 (99.1%)")
 
 

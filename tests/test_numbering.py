@@ -32,7 +32,8 @@ def test_every_numbered_heading_is_labelled_and_its_number_is_its_place():
         for source in markdown(nb):
             headings = numbering.HEADING.findall(source)
             assert len(headings) == len(numbering.LABELLED_HEADING.findall(source)), (
-                f"{path.name}: every numbered heading has its label ({source[:60]!r})")
+                f"{path.name}: every numbered heading has its label ({source[:60]!r})"
+            )
 
 
 def test_references_in_the_notebooks_are_links_to_labels_with_the_right_number():
@@ -59,21 +60,51 @@ def test_the_package_writes_references_as_links_with_the_notebooks_numbers():
 def test_the_package_types_no_section_or_chapter_number():
     for path in (config.PROJECT_ROOT / "mnist_compare").rglob("*.py"):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            code = line.split("#")[0] if not line.lstrip().startswith(("#", '"', "'", "f\"")) else line
+            code = line.split("#")[0] if not line.lstrip().startswith(("#", '"', "'", 'f"')) else line
             if line.lstrip().startswith("#"):
                 continue
-            assert not re.search(r"\b(?:[Ss]ections?|[Cc]hapters?) \d+\.?\d*\b", code), f"{path.name}:{number}: {line}"
+            assert not re.search(r"\b(?:[Ss]ections?|[Cc]hapters?) \d+\.?\d*\b", code), (
+                f"{path.name}:{number}: {line}"
+            )
 
 
 def test_report_numbers_close_ranks_move_appendices_and_continue_chapters():
     def cell(text, **metadata):
         return {"cell_type": "markdown", "source": text, "metadata": metadata}
 
-    nbs = [{"cells": [cell('<a id="a"></a>\n# 1. A'), cell('<a id="a1"></a>\n## 1.1 One', tags=["remove-cell"]),
-                      cell('<a id="a2"></a>\n## 1.2 Two'), cell('<a id="a3"></a>\n## 1.3 Three', appendix="B")]},
-           {"cells": [cell('<a id="b"></a>\n# 2. B', tags=["remove-cell"]), cell('<a id="b1"></a>\n## 2.1 Four')]},
-           {"cells": [cell('<a id="c"></a>\n# 3. C'), cell('<a id="c1"></a>\n## 3.1 Five')]}]
-    assert numbering.notebook_numbers(nbs) == {"a": "1", "a1": "1.1", "a2": "1.2", "a3": "1.3", "b": "2",
-                                               "b1": "2.1", "c": "3", "c1": "3.1"}
-    assert numbering.report_numbers(nbs) == {"a": "1", "a2": "1.1", "a3": "B.1", "b": "1", "b1": "1.2", "c": "2",
-                                             "c1": "2.1"}
+    nbs = [
+        {
+            "cells": [
+                cell('<a id="a"></a>\n# 1. A'),
+                cell('<a id="a1"></a>\n## 1.1 One', tags=["remove-cell"]),
+                cell('<a id="a2"></a>\n## 1.2 Two'),
+                cell('<a id="a3"></a>\n## 1.3 Three', appendix="B"),
+            ]
+        },
+        {
+            "cells": [
+                cell('<a id="b"></a>\n# 2. B', tags=["remove-cell"]),
+                cell('<a id="b1"></a>\n## 2.1 Four'),
+            ]
+        },
+        {"cells": [cell('<a id="c"></a>\n# 3. C'), cell('<a id="c1"></a>\n## 3.1 Five')]},
+    ]
+    assert numbering.notebook_numbers(nbs) == {
+        "a": "1",
+        "a1": "1.1",
+        "a2": "1.2",
+        "a3": "1.3",
+        "b": "2",
+        "b1": "2.1",
+        "c": "3",
+        "c1": "3.1",
+    }
+    assert numbering.report_numbers(nbs) == {
+        "a": "1",
+        "a2": "1.1",
+        "a3": "B.1",
+        "b": "1",
+        "b1": "1.2",
+        "c": "2",
+        "c1": "2.1",
+    }

@@ -3,7 +3,6 @@
 import urllib.error
 import urllib.request
 
-
 from mnist_compare import demo, notebook
 
 

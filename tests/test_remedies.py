@@ -25,6 +25,7 @@ def softmax(z):
 
 # --- temperature scaling: known answers ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("true_t", [0.5, 1.0, 2.5])
 def test_the_fitted_temperature_recovers_the_one_that_made_the_probabilities(true_t):
     rng = np.random.default_rng(3)
@@ -44,8 +45,9 @@ def test_temperature_scaling_is_softmax_of_the_logits_over_t_and_keeps_the_answe
         scaled = metrics.temperature_scale(probabilities, t)
         assert scaled.dtype == np.float32
         np.testing.assert_allclose(scaled, softmax(logits / t), rtol=1e-4, atol=1e-6)
-        np.testing.assert_allclose(scaled, softmax(np.log(probabilities.astype(np.float64)) / t), rtol=1e-5,
-                                   atol=1e-7)
+        np.testing.assert_allclose(
+            scaled, softmax(np.log(probabilities.astype(np.float64)) / t), rtol=1e-5, atol=1e-7
+        )
         np.testing.assert_array_equal(np.argmax(scaled, 1), np.argmax(probabilities, 1))
     # an output that underflowed to 0 stays finite and tiny
     hard = np.array([[1.0, 0.0] + [0.0] * 8], dtype=np.float32)
@@ -63,6 +65,7 @@ def test_the_fit_stays_in_its_bounds():
 
 # --- the calibration file and the demo --------------------------------------------------------------
 
+
 def shipped_output(root):
     """An output folder with the shipped seed-0 models (run.json recording the sha256 of what is there)."""
     for source in SHIPPED.values():
@@ -79,12 +82,21 @@ def test_the_temperature_file_is_read_only_for_the_snapshot_it_was_fitted_for(tm
     assert training.read_temperature(run_dir, EPOCH) == 1.0, "no file: no scaling"
     training.write_calibration(run_dir, EPOCH, 1.8, fitted_on="validation")
     info = json.loads((run_dir / training.CALIBRATION_FILE).read_text())
-    assert info["temperature"] == 1.8 and info["fitted_on"] == "validation" and info["snapshot"] == "epoch10.keras"
+    assert (
+        info["temperature"] == 1.8
+        and info["fitted_on"] == "validation"
+        and info["snapshot"] == "epoch10.keras"
+    )
     assert training.read_temperature(run_dir, EPOCH) == 1.8
     assert training.read_temperature(run_dir, 5) == 1.0, "another snapshot"
     storage.write_json(run_dir / training.RUN_RECORD, {"artefacts": {"epoch10.keras": "0" * 64}})
     assert training.read_temperature(run_dir, EPOCH) == 1.0, "the snapshot was trained again since"
-    for bad in ("not json", json.dumps({"temperature": -1}), json.dumps({"temperature": "hot"}), json.dumps([1])):
+    for bad in (
+        "not json",
+        json.dumps({"temperature": -1}),
+        json.dumps({"temperature": "hot"}),
+        json.dumps([1]),
+    ):
         (run_dir / training.CALIBRATION_FILE).write_text(bad)
         assert training.read_temperature(run_dir, EPOCH) == 1.0
 
@@ -116,12 +128,17 @@ def test_the_demo_shows_the_probabilities_scaled_by_the_temperature_file(tmp_pat
         np.testing.assert_allclose(scaled[name], expected, rtol=1e-5, atol=1e-7)
         assert not np.allclose(scaled[name], raw[name], atol=1e-4), "the shown probabilities change"
         np.testing.assert_array_equal(np.argmax(scaled[name], 1), np.argmax(raw[name], 1))
-        np.testing.assert_allclose(reading.probabilities[name],
-                                   softmax(np.log(shown_raw[name].astype(np.float64)) / t), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(
+            reading.probabilities[name],
+            softmax(np.log(shown_raw[name].astype(np.float64)) / t),
+            rtol=1e-5,
+            atol=1e-7,
+        )
     assert calibrated.predict(batch)["mlp"].max(1).mean() < raw["mlp"].max(1).mean(), "T > 1 softens"
 
 
 # --- the sentences: known answers ----------------------------------------------------------------------
+
 
 def _summary(values):
     return sections.base.seed_summary(values)
@@ -131,21 +148,45 @@ def shift_section(mlp_plain, mlp_aug, cnn_plain, cnn_aug, seeds=(0,), unshifted=
     """A shift_augmentation section whose 3-pixel accuracies are the given ones (1 seed); every model has
     ``unshifted`` accuracies (MLP, CNN) at 0 pixels and 0.5 at the other shifts."""
     levels = [0, 1, 2, 3, 4, 5, 6, 7, 8]
-    at = {"mlp": {"plain": mlp_plain, "augmented": mlp_aug}, "cnn": {"plain": cnn_plain, "augmented": cnn_aug}}
+    at = {
+        "mlp": {"plain": mlp_plain, "augmented": mlp_aug},
+        "cnn": {"plain": cnn_plain, "augmented": cnn_aug},
+    }
 
     def curve(value, unshifted):
         return [_summary([unshifted if level == 0 else value if level == 3 else 0.5]) for level in levels]
 
-    models = {name: {v: {"test_accuracy": _summary([0.98]),
-                         "shift": curve(value, unshifted[name == "cnn"])} for v, value in item.items()}
-              for name, item in at.items()}
-    gap = {v: {"test_accuracy": _summary([0.0]),
-               "shift": [_summary([c["values"][0] - m["values"][0]])
-                         for c, m in zip(models["cnn"][v]["shift"], models["mlp"][v]["shift"])]}
-           for v in ("plain", "augmented")}
-    return {"research": {"shift_augmentation": {
-        "pixels": 3, "epochs": 5, "seeds": list(seeds), "images": 3000, "test_images": 10000, "levels": levels,
-        "models": models, "gap": gap}}}
+    models = {
+        name: {
+            v: {"test_accuracy": _summary([0.98]), "shift": curve(value, unshifted[name == "cnn"])}
+            for v, value in item.items()
+        }
+        for name, item in at.items()
+    }
+    gap = {
+        v: {
+            "test_accuracy": _summary([0.0]),
+            "shift": [
+                _summary([c["values"][0] - m["values"][0]])
+                for c, m in zip(models["cnn"][v]["shift"], models["mlp"][v]["shift"])
+            ],
+        }
+        for v in ("plain", "augmented")
+    }
+    return {
+        "research": {
+            "shift_augmentation": {
+                "pixels": 3,
+                "epochs": 5,
+                "seeds": list(seeds),
+                "images": 3000,
+                "test_images": 10000,
+                "levels": levels,
+                "models": models,
+                "gap": gap,
+            }
+        }
+    }
 
 
 def test_the_shift_sentence_states_the_numbers_and_a_verdict_as_strong_as_they_are():
@@ -158,38 +199,52 @@ def test_the_shift_sentence_states_the_numbers_and_a_verdict_as_strong_as_they_a
     unmoved = sections.shift_augmentation.shift_augmentation_sentence(shift_section(0.57, 0.58, 0.87, 0.87))
     assert "does not shrink it by more than the sampling error" in unmoved
     # what is left at 3 pixels is the CNN's lead on unshifted digits (+5 points there too)
-    lead = sections.shift_augmentation.shift_augmentation_sentence(shift_section(0.57, 0.80, 0.87, 0.85, unshifted=(0.93, 0.98)))
+    lead = sections.shift_augmentation.shift_augmentation_sentence(
+        shift_section(0.57, 0.80, 0.87, 0.85, unshifted=(0.93, 0.98))
+    )
     assert "removes the part of the gap that the shift caused" in lead and "(+5.0 points)" in lead
-    assert "at 6 pixels, the gap is +0.0 points with augmentation against +0.0 without (about the same)" in lead
+    assert (
+        "at 6 pixels, the gap is +0.0 points with augmentation against +0.0 without (about the same)" in lead
+    )
     markdown = sections.shift_augmentation.shift_augmentation_markdown(shift_section(0.57, 0.80, 0.87, 0.85))
     assert "| MLP, shift-augmented |" in markdown and "| CNN − MLP, plain (points) |" in markdown
 
 
 # --- both sections in fast mode on the shipped subset -----------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def fast_sections(tmp_path_factory):
-    return fast_research_sections(tmp_path_factory.mktemp("remedies"), ("shift_augmentation", "temperature_scaling"))
+    return fast_research_sections(
+        tmp_path_factory.mktemp("remedies"), ("shift_augmentation", "temperature_scaling")
+    )
 
 
 def test_the_shift_augmentation_section_has_the_four_models_and_their_gaps(fast_sections):
     results, paths, _ = fast_sections
     section = results["research"]["shift_augmentation"]
-    assert section["pixels"] == sections.shift_augmentation.SHIFT_AUGMENT_PIXELS and section["epochs"] == 1 and section["seeds"] == [0]
+    assert (
+        section["pixels"] == sections.shift_augmentation.SHIFT_AUGMENT_PIXELS
+        and section["epochs"] == 1
+        and section["seeds"] == [0]
+    )
     assert section["levels"] == transforms.ROBUSTNESS_LEVELS["shift"]
     assert section["augment_shift"] == {"mlp": [3], "cnn": [3]}, "the runs were trained with the augmentation"
     for name in ("mlp", "cnn"):
         plain_run = next(r for r in results["runs"] if r["model"] == name and r["seed"] == 0)
         assert section["models"][name]["plain"]["test_accuracy"]["values"] == [
-            plain_run["snapshots"]["1"]["test"]["accuracy"]], "plain = the grid's snapshot of the same epochs"
+            plain_run["snapshots"]["1"]["test"]["accuracy"]
+        ], "plain = the grid's snapshot of the same epochs"
         for variant in ("plain", "augmented"):
             item = section["models"][name][variant]
             assert len(item["shift"]) == len(section["levels"])
             assert item["shift"][0]["n"] == 1 and item["shift"][0]["ci_low"] is None
         assert (paths.models / "research" / f"shift3_{name}_seed0" / "run.json").is_file()
     gap = section["gap"]["augmented"]["shift"][3]["values"][0]
-    assert gap == pytest.approx(section["models"]["cnn"]["augmented"]["shift"][3]["values"][0]
-                                - section["models"]["mlp"]["augmented"]["shift"][3]["values"][0])
+    assert gap == pytest.approx(
+        section["models"]["cnn"]["augmented"]["shift"][3]["values"][0]
+        - section["models"]["mlp"]["augmented"]["shift"][3]["values"][0]
+    )
     json.dumps(section, allow_nan=False)
     assert "CNN − MLP gap goes from" in sections.shift_augmentation.shift_augmentation_markdown(results)
 
@@ -201,8 +256,14 @@ def test_the_temperature_section_fits_on_validation_and_writes_the_demo_file(fas
     for name in ("mlp", "cnn"):
         item = section["models"][name]
         t = item["temperature"]["values"][0]
-        assert sections.temperature_scaling.TEMPERATURE_BOUNDS[0] <= t <= sections.temperature_scaling.TEMPERATURE_BOUNDS[1]
-        assert item["after"]["accuracy"]["values"] == item["before"]["accuracy"]["values"], "accuracy unchanged"
+        assert (
+            sections.temperature_scaling.TEMPERATURE_BOUNDS[0]
+            <= t
+            <= sections.temperature_scaling.TEMPERATURE_BOUNDS[1]
+        )
+        assert item["after"]["accuracy"]["values"] == item["before"]["accuracy"]["values"], (
+            "accuracy unchanged"
+        )
         assert item["validation_nll"]["after"]["mean"] <= item["validation_nll"]["before"]["mean"] + 1e-12
         for key in ("ece", "confident_mistakes", "nll", "mean_confidence", "reliability"):
             assert key in item["before"] and key in item["after"]
@@ -226,6 +287,9 @@ def test_the_shift_augmentation_figure_prints_at_7_points_or_more(fast_sections)
         finally:
             plt.close(fig)
     assert texts
-    small = [(t.get_text(), t.get_fontsize() * scale) for t in texts
-             if t.get_fontsize() * scale < plots.MIN_PRINTED_POINTS - 1e-9]
+    small = [
+        (t.get_text(), t.get_fontsize() * scale)
+        for t in texts
+        if t.get_fontsize() * scale < plots.MIN_PRINTED_POINTS - 1e-9
+    ]
     assert not small, small

@@ -13,23 +13,32 @@ from mnist_compare import config, numbering, report
 from mnist_compare.browser import chromium_path
 from mnist_compare.metrics import format_mean_std
 
-
 NOTEBOOK_ONLY = {"tags": ["remove-cell"]}
 
 
 def tiny_notebooks():
-    first = new_notebook(cells=[new_markdown_cell("# 1. Intro\n\ntext"),
-                                new_markdown_cell("**Goals of this notebook**\n- one", metadata=NOTEBOOK_ONLY),
-                                new_markdown_cell("## Setup", metadata=NOTEBOOK_ONLY),
-                                new_code_cell("# NBVAL_CHECK_OUTPUT\nx = 1"),
-                                new_markdown_cell("## 1.1 Data\n\nmore\n\n## Conclusions")])
+    first = new_notebook(
+        cells=[
+            new_markdown_cell("# 1. Intro\n\ntext"),
+            new_markdown_cell("**Goals of this notebook**\n- one", metadata=NOTEBOOK_ONLY),
+            new_markdown_cell("## Setup", metadata=NOTEBOOK_ONLY),
+            new_code_cell("# NBVAL_CHECK_OUTPUT\nx = 1"),
+            new_markdown_cell("## 1.1 Data\n\nmore\n\n## Conclusions"),
+        ]
+    )
     second = new_notebook(cells=[new_markdown_cell("# 2. Models"), new_code_cell("y = 2")])
     return [first, second]
 
 
-RESULTS = {"fast": False, "config": {"seeds": [0, 1]},
-           "provenance": {"created": "2026-01-02T00:00:00", "git": {"commit": "abcdef1234567"},
-                          "split_sizes": {"train": 54000, "validation": 6000, "test": 10000}}}
+RESULTS = {
+    "fast": False,
+    "config": {"seeds": [0, 1]},
+    "provenance": {
+        "created": "2026-01-02T00:00:00",
+        "git": {"commit": "abcdef1234567"},
+        "split_sizes": {"train": 54000, "validation": 6000, "test": 10000},
+    },
+}
 
 
 def test_combine_adds_title_page_contents_and_anchors_in_order():
@@ -61,15 +70,21 @@ def test_cells_tagged_for_the_appendix_move_to_the_end_and_tagged_inputs_and_out
     silent = new_code_cell("print('noise')", metadata={"tags": ["remove-output"]})
     silent.outputs = [new_output("stream", name="stdout", text="noise\n")]
     notebooks = tiny_notebooks()
-    notebooks[0].cells[4:4] = [new_markdown_cell("The builder:", metadata={"tags": ["report-appendix"]}), shown,
-                               quiet, silent]
+    notebooks[0].cells[4:4] = [
+        new_markdown_cell("The builder:", metadata={"tags": ["report-appendix"]}),
+        shown,
+        quiet,
+        silent,
+    ]
     combined = report.combine(notebooks, RESULTS, include_code=False)
     sources = [cell.source for cell in combined.cells]
     appendix = next(i for i, source in enumerate(sources) if i > 1 and report.SOURCE_APPENDIX in source)
-    assert sources[appendix + 1:] == ["The builder:", "notebook.show_source(build)"]
+    assert sources[appendix + 1 :] == ["The builder:", "notebook.show_source(build)"]
     assert appendix > next(i for i, source in enumerate(sources) if "# 2. Models" in source)
     cell = next(c for c in combined.cells if c.source == "secret = 1")
-    assert cell.metadata.get("transient", {}).get("remove_source"), "remove-input: the exporter leaves the code out"
+    assert cell.metadata.get("transient", {}).get("remove_source"), (
+        "remove-input: the exporter leaves the code out"
+    )
     cell = next(c for c in combined.cells if c.source == "print('noise')")
     assert cell.outputs == [], "remove-output"
     assert report.SOURCE_APPENDIX in combined.cells[1].source, "the appendix is in the contents"
@@ -78,8 +93,16 @@ def test_cells_tagged_for_the_appendix_move_to_the_end_and_tagged_inputs_and_out
 def test_the_committed_report_holds_none_of_the_notebooks_scaffolding():
     """What only a notebook needs is tagged out of the report (nbconvert's TagRemovePreprocessor)."""
     text = (config.REPORTS_DIR / "mnist_mlp_vs_cnn_no_code.html").read_text(encoding="utf-8")
-    for phrase in ("Goals of this notebook", "The next cell", "app.close()", "Rendered from",
-                   "runs unattended", "--share", "browser journey", "Open In Colab"):
+    for phrase in (
+        "Goals of this notebook",
+        "The next cell",
+        "app.close()",
+        "Rendered from",
+        "runs unattended",
+        "--share",
+        "browser journey",
+        "Open In Colab",
+    ):
         assert phrase not in text, phrase
     assert not re.search(r"part \d of 8", text), "the notebooks' place in the series"
 
@@ -95,7 +118,8 @@ def test_the_html_inlines_mathjax_and_loads_nothing_remote(tmp_path):
 pdf_tools = all(shutil.which(tool) for tool in ("pdftoppm", "pdftotext")) and chromium_path() is not None
 needs_pdf_tools = pytest.mark.skipif(
     not pdf_tools and not os.environ.get("REQUIRE_PDF_TEST"),
-    reason="needs Chromium and poppler-utils (pdftoppm, pdftotext); CI installs them")
+    reason="needs Chromium and poppler-utils (pdftoppm, pdftotext); CI installs them",
+)
 
 
 @needs_pdf_tools
@@ -107,10 +131,13 @@ def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
     assert outcome["html"] == html_path and html_path.is_file() and pdf_path.is_file()
     assert [item["name"] for item in outcome["notebooks"]] == [p.name for p in report.notebook_paths()]
     assert outcome["blocked_requests"] == [], "the page asked for something remote"
-    assert outcome["equations"] >= 4, "the equations were typeset (the ECE and temperature scaling, display and inline)"
+    assert outcome["equations"] >= 4, (
+        "the equations were typeset (the ECE and temperature scaling, display and inline)"
+    )
     numbers = list(outcome["contents_pages"].values())
-    assert len(numbers) >= 40 and numbers == sorted(numbers) and numbers[0] >= 2, \
+    assert len(numbers) >= 40 and numbers == sorted(numbers) and numbers[0] >= 2, (
         "the contents give a page for (nearly) every heading, in order"
+    )
 
     # Every page renders to an image.
     pages = tmp_path / "pages"
@@ -119,15 +146,19 @@ def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
     assert len(list(pages.glob("page-*.png"))) == outcome["pages"] >= 10
 
     # The PDF's text holds the results table with the numbers of results.json.
-    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     from mnist_compare.experiments import load_results
 
     results = load_results(fast=True)
     assert config.FAST_LABEL in text
     for name in ("mlp", "cnn"):
-        for key, percent, digits in (("test_accuracy", True, 2), ("train_accuracy", True, 2),
-                                     ("test_loss", False, 4)):
+        for key, percent, digits in (
+            ("test_accuracy", True, 2),
+            ("train_accuracy", True, 2),
+            ("test_loss", False, 4),
+        ):
             value = format_mean_std(results["summary"][name]["1"][key], percent=percent, digits=digits)
             assert value in text, f"{name} {key} {value} is not in the PDF"
     assert "After 1 epoch (mean ± std over 1 seed)" in text
@@ -136,8 +167,9 @@ def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
     assert (isolated_outputs / "notebooks" / "02_mlp.ipynb").is_file()
 
     # The findings-only variant, from the same executed notebooks.
-    outcome = report.build_report(fast=True, seed_count=1, include_code=False, execute=False, pdf=False,
-                                  log=lambda *_: None)
+    outcome = report.build_report(
+        fast=True, seed_count=1, include_code=False, execute=False, pdf=False, log=lambda *_: None
+    )
     no_code = outcome["html"].read_text(encoding="utf-8")
     assert outcome["html"].name == "mnist_mlp_vs_cnn_no_code.html"
     assert "notebook.ensure_results()" not in no_code and "After 1 epoch (mean ± std over 1 seed)" in no_code
@@ -152,19 +184,36 @@ def test_the_setup_cell_is_shown_once_in_an_appendix_and_plumbing_lines_are_left
     notebooks = []
     for number in (1, 2):
         cell = new_code_cell("results = notebook.ensure_results()")
-        cell.outputs = [new_output("stream", name="stdout", text="Read results.json: 5 seed(s); nothing to train.\n"
-                                                                 "MLP: 101,770 parameters\n"),
-                        new_output("stream", name="stdout", text="Closing server running on port: 7860\n"
-                                                                 "Headless run: the demo started\n")]
-        notebooks.append(new_notebook(cells=[new_markdown_cell(f"# {number}. Part"),
-                                             new_markdown_cell("## Setup", metadata=NOTEBOOK_ONLY),
-                                             new_code_cell(setup, metadata=NOTEBOOK_ONLY), cell]))
+        cell.outputs = [
+            new_output(
+                "stream",
+                name="stdout",
+                text="Read results.json: 5 seed(s); nothing to train.\nMLP: 101,770 parameters\n",
+            ),
+            new_output(
+                "stream",
+                name="stdout",
+                text="Closing server running on port: 7860\nHeadless run: the demo started\n",
+            ),
+        ]
+        notebooks.append(
+            new_notebook(
+                cells=[
+                    new_markdown_cell(f"# {number}. Part"),
+                    new_markdown_cell("## Setup", metadata=NOTEBOOK_ONLY),
+                    new_code_cell(setup, metadata=NOTEBOOK_ONLY),
+                    cell,
+                ]
+            )
+        )
     combined = report.combine(notebooks, RESULTS)
     sources = [cell.source for cell in combined.cells]
     assert sum(SETUP_MARKER in source for source in sources) == 1, "the Setup cell appears once"
     assert sources[-1].startswith(SETUP_MARKER) and report.SETUP_APPENDIX in sources[-2]
     assert not any(source.strip() == "## Setup" for source in sources)
-    printed = [output["text"] for cell in combined.cells if cell.cell_type == "code" for output in cell.outputs]
+    printed = [
+        output["text"] for cell in combined.cells if cell.cell_type == "code" for output in cell.outputs
+    ]
     assert printed == ["MLP: 101,770 parameters\n", "MLP: 101,770 parameters\n"], printed
     contents = combined.cells[1].source
     assert report.SETUP_APPENDIX in contents
@@ -185,8 +234,10 @@ def test_pdf_dates_come_from_the_results_so_a_reprint_gives_the_same_bytes():
 
     stamp = report.pdf_date("2026-11-23T18:29:55+0100")
     assert stamp == b"D:20261123172955+00'00'"  # in UTC, as Chromium writes it
-    printed = (b"<</Creator (HeadlessChrome)\n/CreationDate (D:20261124010203+00'00')\n"
-               b"/ModDate (D:20261124010203+00'00')>>\nxref 0 1")
+    printed = (
+        b"<</Creator (HeadlessChrome)\n/CreationDate (D:20261124010203+00'00')\n"
+        b"/ModDate (D:20261124010203+00'00')>>\nxref 0 1"
+    )
     pinned = report.pin_pdf_dates(printed, stamp)
     assert len(pinned) == len(printed), "offsets in the xref table stay right"
     assert pinned.count(b"(D:20261123172955+00'00')") == 2 and b"20261124" not in pinned
@@ -198,22 +249,40 @@ def test_figures_get_numbered_captions_and_tables_numbered_titles():
     from nbformat.v4 import new_output
 
     figure = new_code_cell("figure = plots.plot_x(results)", metadata={"caption": "What the figure shows."})
-    figure.outputs = [new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    figure.outputs = [
+        new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+    ]
     table = new_code_cell("notebook.show(tables.x(results))")
-    table.outputs = [new_output("display_data", data={"text/markdown": "**Accuracy (%)**\n\n| a | b |\n|---|---|\n| 1 | 2 |"})]
+    table.outputs = [
+        new_output(
+            "display_data", data={"text/markdown": "**Accuracy (%)**\n\n| a | b |\n|---|---|\n| 1 | 2 |"}
+        )
+    ]
     plain = new_code_cell("notebook.show(text)")
     plain.outputs = [new_output("display_data", data={"text/markdown": "**Bold** words, no table."})]
     notebooks = tiny_notebooks()
     notebooks[1].cells += [figure, table, plain, copy.deepcopy(figure), copy.deepcopy(table)]
     cells = report.combine(notebooks, RESULTS).cells
-    figures = [o["data"]["text/html"] for c in cells if c.cell_type == "code" for o in c.outputs
-               if "text/html" in o.get("data", {})]
+    figures = [
+        o["data"]["text/html"]
+        for c in cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "text/html" in o.get("data", {})
+    ]
     assert len(figures) == 2
-    assert figures[0].startswith('<figure class="report-figure"><img src="data:image/png;base64,iVBORw0KGgo="')
+    assert figures[0].startswith(
+        '<figure class="report-figure"><img src="data:image/png;base64,iVBORw0KGgo="'
+    )
     assert "<figcaption><strong>Figure 1.</strong> What the figure shows.</figcaption>" in figures[0]
     assert "<strong>Figure 2.</strong>" in figures[1], "one picture and its caption are one block"
-    titles = [o["data"]["text/markdown"] for c in cells if c.cell_type == "code" for o in c.outputs
-              if "text/markdown" in o.get("data", {})]
+    titles = [
+        o["data"]["text/markdown"]
+        for c in cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "text/markdown" in o.get("data", {})
+    ]
     assert titles[0].startswith("**Table 1.** **Accuracy (%)**") and titles[2].startswith("**Table 2.**")
     assert titles[1] == "**Bold** words, no table.", "only a titled table is numbered"
 
@@ -226,9 +295,14 @@ def test_the_html_folds_each_cells_code_and_the_no_code_html_has_none(tmp_path):
     folded = re.findall(r'<details class="report-code">(.*?)</details>', text, flags=re.S)
     assert all("hl-ipython3" in fold for fold in folded), "the code sits inside its fold"
     assert text.count("hl-ipython3") == 2, "no code outside a fold"
-    without = report.export_html(report.combine(tiny_notebooks(), RESULTS, include_code=False), tmp_path / "no.html",
-                                 include_code=False)
-    assert "report-code" not in re.sub(r"<style.*?</style>", "", without.read_text(encoding="utf-8"), flags=re.S)
+    without = report.export_html(
+        report.combine(tiny_notebooks(), RESULTS, include_code=False),
+        tmp_path / "no.html",
+        include_code=False,
+    )
+    assert "report-code" not in re.sub(
+        r"<style.*?</style>", "", without.read_text(encoding="utf-8"), flags=re.S
+    )
 
 
 def labelled(label, heading, text="", **metadata):
@@ -237,21 +311,28 @@ def labelled(label, heading, text="", **metadata):
 
 
 def test_sections_move_to_appendices_and_are_numbered_again_with_the_references():
-    chapter = new_notebook(cells=[
-        labelled("intro", "# 1. Intro"),
-        labelled("cost", "## 1.1 Cost", "What it costs.", metadata={"appendix": "C"}),
-        labelled("data", "## 1.2 Data", "As section [1.4](#better) shows, and the costs ([1.1](#cost))."),
-        labelled("only", "## 1.3 Notebook only", metadata={"tags": ["remove-cell"]}),
-        labelled("better", "## 1.4 Appendix: a better model", metadata={"appendix": "B"}),
-        labelled("end", "## 1.5 Conclusions")])
+    chapter = new_notebook(
+        cells=[
+            labelled("intro", "# 1. Intro"),
+            labelled("cost", "## 1.1 Cost", "What it costs.", metadata={"appendix": "C"}),
+            labelled("data", "## 1.2 Data", "As section [1.4](#better) shows, and the costs ([1.1](#cost))."),
+            labelled("only", "## 1.3 Notebook only", metadata={"tags": ["remove-cell"]}),
+            labelled("better", "## 1.4 Appendix: a better model", metadata={"appendix": "B"}),
+            labelled("end", "## 1.5 Conclusions"),
+        ]
+    )
     combined = report.combine([chapter], RESULTS, include_code=False)
     sources = [cell.source for cell in combined.cells[2:]]
     text = "\n".join(sources)
     assert "## 1.1 Data" in text and "## 1.2 Conclusions" in text, "the chapter's sections close ranks"
-    assert "As section [B.1](#better) shows, and the costs ([C.1](#cost))." in text, "references follow their labels"
+    assert "As section [B.1](#better) shows, and the costs ([C.1](#cost))." in text, (
+        "references follow their labels"
+    )
     assert "## B.1 A better model" in text and "## C.1 Cost" in text
-    order = [next(i for i, source in enumerate(sources) if marker in source)
-             for marker in ("## 1.2 Conclusions", "# Appendix B.", "## B.1", "# Appendix C.", "## C.1")]
+    order = [
+        next(i for i, source in enumerate(sources) if marker in source)
+        for marker in ("## 1.2 Conclusions", "# Appendix B.", "## B.1", "# Appendix C.", "## C.1")
+    ]
     assert order == sorted(order), "appendices follow the chapters, in order, each with its sections"
     assert "Notebook only" not in text
     entries = re.findall(r'<span class="toc-text">([^<]+)<', combined.cells[1].source)
@@ -259,9 +340,12 @@ def test_sections_move_to_appendices_and_are_numbered_again_with_the_references(
 
 
 def test_a_reference_to_a_section_the_report_leaves_out_is_an_error():
-    chapter = new_notebook(cells=[
-        labelled("intro", "# 1. Intro", "See section [1.1](#only)."),
-        labelled("only", "## 1.1 Notebook only", metadata={"tags": ["remove-cell"]})])
+    chapter = new_notebook(
+        cells=[
+            labelled("intro", "# 1. Intro", "See section [1.1](#only)."),
+            labelled("only", "## 1.1 Notebook only", metadata={"tags": ["remove-cell"]}),
+        ]
+    )
     with pytest.raises(report.ReportError, match="#only"):
         report.combine([chapter], RESULTS, include_code=False)
 
@@ -269,20 +353,29 @@ def test_a_reference_to_a_section_the_report_leaves_out_is_an_error():
 def test_a_notebook_without_its_title_continues_the_chapter_before_it():
     """Two notebooks make one chapter when the second's title is kept for the notebook: its sections and the
     chapters after it are numbered again, and so are the text's references to them."""
+
     def notebook(*cells, untitled=False):
         if untitled:
             cells[0].metadata["tags"] = ["remove-cell"]
         return new_notebook(cells=list(cells))
 
-    notebooks = [notebook(labelled("intro", "# 1. Intro"), labelled("data", "## 1.1 Data")),
-                 notebook(labelled("mlp", "# 2. MLP"), labelled("the-mlp", "## 2.1 The MLP")),
-                 notebook(labelled("cnn", "# 3. CNN"),
-                          labelled("the-cnn", "## 3.1 The CNN", "As in section [2.1](#the-mlp) and chapter [2](#mlp)."),
-                          untitled=True),
-                 notebook(labelled("comparison", "# 4. Comparison"),
-                          labelled("table", "## 4.1 Table",
-                                   "Chapters [2](#mlp) and [3](#cnn) give the models; see ([3.1](#the-cnn)).")),
-                 ]
+    notebooks = [
+        notebook(labelled("intro", "# 1. Intro"), labelled("data", "## 1.1 Data")),
+        notebook(labelled("mlp", "# 2. MLP"), labelled("the-mlp", "## 2.1 The MLP")),
+        notebook(
+            labelled("cnn", "# 3. CNN"),
+            labelled("the-cnn", "## 3.1 The CNN", "As in section [2.1](#the-mlp) and chapter [2](#mlp)."),
+            untitled=True,
+        ),
+        notebook(
+            labelled("comparison", "# 4. Comparison"),
+            labelled(
+                "table",
+                "## 4.1 Table",
+                "Chapters [2](#mlp) and [3](#cnn) give the models; see ([3.1](#the-cnn)).",
+            ),
+        ),
+    ]
     combined = report.combine(notebooks, RESULTS)
     body = "\n".join(cell.source for cell in combined.cells[2:])
     assert "## 2.2 The CNN" in body and "## 3.1" not in body.replace("## 3.1 Table", "")
@@ -295,21 +388,29 @@ def test_a_notebook_without_its_title_continues_the_chapter_before_it():
 def test_a_labelled_table_is_cited_by_its_number():
     verdicts = '<a id="verdicts-table"></a>\n**Verdicts**\n\n| a |\n|---|\n| 1 |\n'
     first = new_code_cell("tables.other(results)")
-    first.outputs = [{"output_type": "display_data", "metadata": {},
-                      "data": {"text/markdown": "**Other**\n\n| b |\n|---|\n| 2 |\n"}}]
+    first.outputs = [
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {"text/markdown": "**Other**\n\n| b |\n|---|\n| 2 |\n"},
+        }
+    ]
     cited = new_code_cell("findings.verdicts_markdown(results)")
     cited.outputs = [{"output_type": "display_data", "metadata": {}, "data": {"text/markdown": verdicts}}]
     tables = {}
     report.number_figures_and_tables([first, cited], tables)
     assert tables == {"verdicts-table": "Table 2"}
     assert numbering.resolve("the claims ([the verdicts table](#verdicts-table))", {}, tables) == (
-        "the claims ([Table 2](#verdicts-table))")
+        "the claims ([Table 2](#verdicts-table))"
+    )
 
 
 def test_every_titled_table_of_an_output_gets_a_number():
     """An output may hold several tables (the original report's tables, corrected): each is numbered."""
-    text = ("**First**\n\n| a |\n|---|\n| 1 |\n\nA sentence with **bold** words.\n\n"
-            "**Second** [FAST (subset, not the real result)]\n\n| b |\n|---|\n| 2 |\n")
+    text = (
+        "**First**\n\n| a |\n|---|\n| 1 |\n\nA sentence with **bold** words.\n\n"
+        "**Second** [FAST (subset, not the real result)]\n\n| b |\n|---|\n| 2 |\n"
+    )
     cell = new_code_cell("tables.something(results)")
     cell.outputs = [{"output_type": "display_data", "metadata": {}, "data": {"text/markdown": text}}]
     numbered = report.number_figures_and_tables([cell])[0].outputs[0]["data"]["text/markdown"]
@@ -319,9 +420,14 @@ def test_every_titled_table_of_an_output_gets_a_number():
 
 def test_only_the_first_appendix_starts_a_new_page():
     """After the references the appendices start on a new page, then run on one after another."""
-    notebook = new_notebook(cells=[new_markdown_cell("# 1. Intro"), new_markdown_cell("## 1.1 Text"),
-                                   new_markdown_cell("## 1.2 Parity", metadata={"appendix": "A"}),
-                                   new_markdown_cell("The builder:", metadata={"tags": [report.APPENDIX_TAG]})])
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell("# 1. Intro"),
+            new_markdown_cell("## 1.1 Text"),
+            new_markdown_cell("## 1.2 Parity", metadata={"appendix": "A"}),
+            new_markdown_cell("The builder:", metadata={"tags": [report.APPENDIX_TAG]}),
+        ]
+    )
     sources = [cell.source for cell in report.combine([notebook], RESULTS).cells]
     starts = [source for source in sources if "report-section-start" in source]
     assert len(starts) == 1 and "# Appendix A." in starts[0]

@@ -1,4 +1,5 @@
 import re
+
 """Known-answer tests of the research experiments' building blocks."""
 
 from types import SimpleNamespace
@@ -62,7 +63,11 @@ def test_pixel_permutation_is_one_fixed_permutation():
     assert not np.array_equal(permuted, images)
     for original, shuffled in zip(images, permuted):
         assert sorted(original.ravel()) == sorted(shuffled.ravel())
-    order = np.argsort(sections.permuted_pixels.permute_pixels(np.arange(784, dtype=np.float32).reshape(1, 28, 28, 1)).ravel())
+    order = np.argsort(
+        sections.permuted_pixels.permute_pixels(
+            np.arange(784, dtype=np.float32).reshape(1, 28, 28, 1)
+        ).ravel()
+    )
     np.testing.assert_array_equal(permuted.reshape(3, -1)[:, order], images.reshape(3, -1))
 
 
@@ -88,6 +93,7 @@ def test_user_like_drawings_are_seeded_and_the_crop_recovers_the_digit():
 
 def fake_results():
     """A results dict with the shape run_grid writes, 3 seeds, where the CNN is better by 1 pp."""
+
     def summary(values):
         from mnist_compare.metrics import summarize
 
@@ -98,37 +104,79 @@ def fake_results():
     runs = []
     for name, accs in (("mlp", mlp), ("cnn", cnn)):
         for seed, acc in zip(seeds, accs):
-            runs.append({"model": name, "seed": seed, "snapshots": {
-                e: {"test": {"accuracy": acc}, "train": {"accuracy": acc + 0.01}, "gap": {"accuracy_gap": 0.01}}
-                for e in ("5", "10")}})
+            runs.append(
+                {
+                    "model": name,
+                    "seed": seed,
+                    "snapshots": {
+                        e: {
+                            "test": {"accuracy": acc},
+                            "train": {"accuracy": acc + 0.01},
+                            "gap": {"accuracy_gap": 0.01},
+                        }
+                        for e in ("5", "10")
+                    },
+                }
+            )
     return {
-        "fast": False, "config": {"seeds": seeds, "snapshot_epochs": [5, 10]},
-        "summary": {"mlp": {"parameters": 101_770, "10": {"accuracy_gap": summary([0.02] * 3)}},
-                    "cnn": {"parameters": 542_230, "10": {"accuracy_gap": summary([0.01] * 3)}}},
-        "comparisons": [{"epochs": 10, "mlp_minus_cnn": {"test_accuracy": summary([-0.01, -0.01, -0.01]),
-                                                         "accuracy_gap": summary([0.01, 0.011, 0.009])},
-                         "mcnemar": [{"p_value": 0.001}] * 3}],
+        "fast": False,
+        "config": {"seeds": seeds, "snapshot_epochs": [5, 10]},
+        "summary": {
+            "mlp": {"parameters": 101_770, "10": {"accuracy_gap": summary([0.02] * 3)}},
+            "cnn": {"parameters": 542_230, "10": {"accuracy_gap": summary([0.01] * 3)}},
+        },
+        "comparisons": [
+            {
+                "epochs": 10,
+                "mlp_minus_cnn": {
+                    "test_accuracy": summary([-0.01, -0.01, -0.01]),
+                    "accuracy_gap": summary([0.01, 0.011, 0.009]),
+                },
+                "mcnemar": [{"p_value": 0.001}] * 3,
+            }
+        ],
         "runs": runs,
         "research": {
-            "seeds": seeds, "epochs": 10,
-            "capacity_control": {"mlp_wide": {"parameters": 540_610,
-                                              "10": {"test_accuracy": summary([0.975, 0.976, 0.974])}}},
-            "robustness": {"curves": {t: {"levels": [0, lvl], "mlp": [summary(mlp), summary([0.5, 0.5, 0.5])],
-                                          "cnn": [summary(cnn), summary([0.6, 0.61, 0.6])]}
-                                      for t, lvl in sections.robustness.ROBUSTNESS_POINTS.items()}, "units": {}},
-            "user_drawings": {"accuracy": {"mlp": {"naive": summary([0.2, 0.2, 0.2]), "bbox": summary([0.8, 0.8, 0.81])},
-                                           "cnn": {"naive": summary([0.25, 0.26, 0.25]), "bbox": summary([0.9, 0.9, 0.9])}}},
-            "permuted_pixels": {"epochs": 5, "models": {
-                "mlp": {"seeds": seeds, "5": {"test_accuracy": summary([0.969, 0.97, 0.968])}},
-                "cnn": {"seeds": seeds, "5": {"test_accuracy": summary([0.95, 0.951, 0.949])}}}},
+            "seeds": seeds,
+            "epochs": 10,
+            "capacity_control": {
+                "mlp_wide": {"parameters": 540_610, "10": {"test_accuracy": summary([0.975, 0.976, 0.974])}}
+            },
+            "robustness": {
+                "curves": {
+                    t: {
+                        "levels": [0, lvl],
+                        "mlp": [summary(mlp), summary([0.5, 0.5, 0.5])],
+                        "cnn": [summary(cnn), summary([0.6, 0.61, 0.6])],
+                    }
+                    for t, lvl in sections.robustness.ROBUSTNESS_POINTS.items()
+                },
+                "units": {},
+            },
+            "user_drawings": {
+                "accuracy": {
+                    "mlp": {"naive": summary([0.2, 0.2, 0.2]), "bbox": summary([0.8, 0.8, 0.81])},
+                    "cnn": {"naive": summary([0.25, 0.26, 0.25]), "bbox": summary([0.9, 0.9, 0.9])},
+                }
+            },
+            "permuted_pixels": {
+                "epochs": 5,
+                "models": {
+                    "mlp": {"seeds": seeds, "5": {"test_accuracy": summary([0.969, 0.97, 0.968])}},
+                    "cnn": {"seeds": seeds, "5": {"test_accuracy": summary([0.95, 0.951, 0.949])}},
+                },
+            },
         },
     }
 
 
 def test_verdicts_follow_the_numbers():
     text = findings.verdicts_markdown(fake_results())
-    rows = {line.split(" | ")[0].strip("| "): line.rsplit(" | ", 1)[1].strip(" |")
-            for line in text.splitlines() if line.startswith("| The") or line.startswith("| Cropping")}
+    rows = {
+        line.split(" | ")[0].strip("| "): line.rsplit(" | ", 1)[1].strip(" |")
+        for line in text.splitlines()
+        if line.startswith("| The") or line.startswith("| Cropping")
+    }
     assert rows["The CNN has fewer parameters than the MLP"] == "false"
     assert rows["The CNN is more accurate on the test set (10 epochs)"] == "supported"
     assert rows["The CNN overfits less (train − test accuracy, 10 epochs)"] == "supported"
@@ -137,11 +185,14 @@ def test_verdicts_follow_the_numbers():
     assert rows["The CNN is more robust to transformed input"] == "supported"
     assert rows["The CNN reads user drawings better"] == "supported"
     assert rows["Cropping and padding the drawing helps (MLP)"] == "supported"
-    # The CNN drops 3 points on permuted pixels but keeps 97% of its accuracy: it does not depend on the layout.
+    # The CNN drops 3 points on permuted pixels but keeps 97% of its accuracy: it does not depend on the
+    # layout.
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "partly supported"
     assert "On permuted pixels the CNN still reads 95.00% of the test digits (97% of its accuracy" in text
-    assert "Intervals are over 3 seeds for the MLP, the CNN, the wide MLP (784-680-10) and the permuted-pixel " \
-           "runs." in text
+    assert (
+        "Intervals are over 3 seeds for the MLP, the CNN, the wide MLP (784-680-10) and the permuted-pixel "
+        "runs." in text
+    )
 
 
 def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_counted():
@@ -150,20 +201,36 @@ def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_cou
     results = fake_results()
     # The wide MLP closes under a tenth of the gap; the CNN loses most of its accuracy on permuted pixels.
     results["research"]["capacity_control"]["mlp_wide"]["10"]["test_accuracy"] = {
-        **summarize([0.9705, 0.9715, 0.9695]), "values": [0.9705, 0.9715, 0.9695]}
+        **summarize([0.9705, 0.9715, 0.9695]),
+        "values": [0.9705, 0.9715, 0.9695],
+    }
     results["research"]["permuted_pixels"]["models"]["cnn"]["5"]["test_accuracy"] = {
-        **summarize([0.5, 0.51, 0.49]), "values": [0.5, 0.51, 0.49]}
-    results["research"]["architecture_controls"] = {"models": {"mlp_deep": {
-        "parameters": 235_146, "seeds": [0, 1], "epochs": 10,
-        "10": {"test_accuracy": {**summarize([0.9701, 0.9712]), "values": [0.9701, 0.9712]}}}}}
+        **summarize([0.5, 0.51, 0.49]),
+        "values": [0.5, 0.51, 0.49],
+    }
+    results["research"]["architecture_controls"] = {
+        "models": {
+            "mlp_deep": {
+                "parameters": 235_146,
+                "seeds": [0, 1],
+                "epochs": 10,
+                "10": {"test_accuracy": {**summarize([0.9701, 0.9712]), "values": [0.9701, 0.9712]}},
+            }
+        }
+    }
     text = findings.verdicts_markdown(results)
-    rows = {line.split(" | ")[0].strip("| "): line.rsplit(" | ", 1)[1].strip(" |")
-            for line in text.splitlines() if line.startswith("| The")}
+    rows = {
+        line.split(" | ")[0].strip("| "): line.rsplit(" | ", 1)[1].strip(" |")
+        for line in text.splitlines()
+        if line.startswith("| The")
+    }
     assert rows["The CNN's advantage is its architecture, not its size"] == "supported"
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
     assert "deep MLP (784-256-128-10, L2), 235,146 parameters:" in text and "mlp_deep" not in text
-    assert text.endswith("Intervals are over 3 seeds for the MLP, the CNN, the wide MLP (784-680-10) and the "
-                         "permuted-pixel runs; 2 seeds for the deep MLP (784-256-128-10, L2).")
+    assert text.endswith(
+        "Intervals are over 3 seeds for the MLP, the CNN, the wide MLP (784-680-10) and the "
+        "permuted-pixel runs; 2 seeds for the deep MLP (784-256-128-10, L2)."
+    )
     assert "CNN − MLP gap -1.00" in text, "the overfitting gap as CNN − MLP, like every difference"
 
 
@@ -172,7 +239,7 @@ def test_a_claim_the_numbers_contradict_is_called_so():
     results["research"]["user_drawings"]["accuracy"]["cnn"]["bbox"]["values"] = [0.7, 0.7, 0.71]
     results["research"]["user_drawings"]["accuracy"]["cnn"]["naive"]["values"] = [0.1, 0.1, 0.11]
     text = findings.verdicts_markdown(results)
-    line = next(l for l in text.splitlines() if l.startswith("| The CNN reads user drawings better"))
+    line = next(row for row in text.splitlines() if row.startswith("| The CNN reads user drawings better"))
     assert line.rstrip(" |").endswith("contradicted")
 
 
@@ -198,8 +265,9 @@ def test_shift_augmentation_is_a_plain_shift_of_each_image():
     shifts = np.random.default_rng(7).integers(-2, 3, size=(60, 2))  # the same draws
     for image, out, (dy, dx) in zip(images, moved, shifts):
         expected = np.zeros_like(image)
-        expected[max(0, dy):28 + min(0, dy), max(0, dx):28 + min(0, dx)] = \
-            image[max(0, -dy):28 - max(0, dy), max(0, -dx):28 - max(0, dx)]
+        expected[max(0, dy) : 28 + min(0, dy), max(0, dx) : 28 + min(0, dx)] = image[
+            max(0, -dy) : 28 - max(0, dy), max(0, -dx) : 28 - max(0, dx)
+        ]
         np.testing.assert_array_equal(out, expected)
 
 
@@ -213,10 +281,13 @@ def test_a_row_with_supported_and_unsupported_parts_is_mixed_and_the_legend_list
     results = fake_results()
     results["research"]["user_drawings"]["accuracy"]["cnn"]["naive"]["values"] = [0.2, 0.21, 0.2]
     text = findings.verdicts_markdown(results)
-    line = next(l for l in text.splitlines() if l.startswith("| The CNN reads user drawings better"))
+    line = next(row for row in text.splitlines() if row.startswith("| The CNN reads user drawings better"))
     assert line.rstrip(" |").endswith("mixed")
-    verdicts = {l.rstrip(" |").rsplit(" | ", 1)[1] for l in text.splitlines() if l.startswith("| The")
-                or l.startswith("| Cropping")}
+    verdicts = {
+        row.rstrip(" |").rsplit(" | ", 1)[1]
+        for row in text.splitlines()
+        if row.startswith("| The") or row.startswith("| Cropping")
+    }
     legend = text.rsplit("Verdicts: ", 1)[1]
     assert set(re.findall(r"\*([a-z ]+)\*:", legend)) == verdicts, "the legend defines exactly the words used"
     assert verdicts <= set(formatting.VERDICTS)
@@ -252,6 +323,7 @@ def test_research_sections_are_reused_by_version_and_computed_when_missing_or_ou
         def compute(ctx, research):
             calls.append(name)
             return {"computed": name, "saw": sorted(k for k in research if k in ("s1", "s2", "s3"))}
+
         return SimpleNamespace(KEY=name, VERSION=version, REQUIRES=requires, compute=compute)
 
     # s3 comes first in report order but reads s2, so it runs after it
@@ -261,10 +333,21 @@ def test_research_sections_are_reused_by_version_and_computed_when_missing_or_ou
     class Splits:
         info = {"fast": True}
 
-    previous = {"s1": {"old": True}, "s2": {"old": True}, "section_versions": {"s1": 1, "s2": 1},
-                "section_seconds": {"s1": 5.0}}
-    out = sections.run_research(results, Splits(), None, previous=previous, show_progress=False, log=lambda *_: None,
-                                sections=registry)
+    previous = {
+        "s1": {"old": True},
+        "s2": {"old": True},
+        "section_versions": {"s1": 1, "s2": 1},
+        "section_seconds": {"s1": 5.0},
+    }
+    out = sections.run_research(
+        results,
+        Splits(),
+        None,
+        previous=previous,
+        show_progress=False,
+        log=lambda *_: None,
+        sections=registry,
+    )
     assert calls == ["s2", "s3"], "s1 is current and reused; s2's version changed; s3 is new and waits for s2"
     assert out["s1"] == {"old": True} and out["s2"]["computed"] == "s2"
     assert out["s3"]["saw"] == ["s1", "s2"], "a section sees the sections it requires"
@@ -285,4 +368,3 @@ def test_the_registry_lists_every_section_once_in_an_order_that_runs():
     keys = [s.KEY for s in sections.SECTIONS]
     assert len(keys) == len(set(keys)) == 17
     assert {s.KEY for s in sections.run_order()} == set(keys)
-

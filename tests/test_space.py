@@ -1,9 +1,11 @@
 """The repository as a Hugging Face Space: README.md's front matter as the Hub reads it, and ``python app.py``
-started the way a Space starts it (in the repository's root, ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT`` set),
+started the way a Space starts it (in the repository's root, ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``
+set),
 read through ``/predict`` and stopped with SIGTERM.
 
 The app runs in the main environment and, when it exists, in ``.venv-colab`` (Colab's Python 3.13 and Gradio
-6.24.0, the ``python_version`` and ``sdk_version`` of the front matter), where the repository is not installed,
+6.24.0, the ``python_version`` and ``sdk_version`` of the front matter), where the repository is not
+installed,
 as on a Space. That run skips without ``.venv-colab`` and fails instead when ``REQUIRE_COLAB_LANE=1``.
 """
 
@@ -29,13 +31,21 @@ COLAB_PYTHON = ROOT / ".venv-colab" / "bin" / "python"
 COLAB_CONSTRAINTS = ROOT / "ci" / "colab-constraints.txt"
 REQUIRED_COLAB = bool(os.environ.get("REQUIRE_COLAB_LANE"))
 START_TIMEOUT = 60
-#: Drawn digits read through /predict (each request costs gradio_client about 0.5 s; the Colab lane reads all ten).
+#: Drawn digits read through /predict (each request costs gradio_client about 0.5 s; the Colab lane reads all
+#: ten).
 DIGITS = (2, 4, 7)
 #: Colours the Hub accepts for a Space's thumbnail (docs: spaces-config-reference).
 HUB_COLOURS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
 #: Environment variables of this process that a Space does not have.
-NOT_ON_A_SPACE = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", config.ENV_OUTPUT, config.ENV_FAST, config.ENV_SEEDS,
-                  "PYTEST_CURRENT_TEST")
+NOT_ON_A_SPACE = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "VIRTUAL_ENV",
+    config.ENV_OUTPUT,
+    config.ENV_FAST,
+    config.ENV_SEEDS,
+    "PYTEST_CURRENT_TEST",
+)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +95,9 @@ def test_sdk_version_is_the_lowest_gradio_requirements_admit_and_ci_tests(card):
     gradio = _requirement("gradio")
     assert Version(card.sdk_version) in gradio.specifier, (card.sdk_version, str(gradio))
     lowest = {spec.version for spec in gradio.specifier if spec.operator == ">="}
-    assert lowest == {card.sdk_version}, f"sdk_version {card.sdk_version} is not requirements.txt's bound {gradio}"
+    assert lowest == {card.sdk_version}, (
+        f"sdk_version {card.sdk_version} is not requirements.txt's bound {gradio}"
+    )
     tested = _requirement("gradio", COLAB_CONSTRAINTS)  # the Colab lane's pin
     assert str(tested.specifier) == f"=={card.sdk_version}", str(tested)
 
@@ -95,18 +107,29 @@ def test_python_version_is_the_one_the_colab_lane_tests(card):
 
     assert isinstance(card.python_version, str), "quote python_version: YAML reads 3.10 as the number 3.1"
     assert card.python_version == _colab_python_version()
-    requires = re.search(r'^requires-python = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    requires = re.search(r'^requires-python = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(
+        1
+    )
     assert f"{card.python_version}.0" in SpecifierSet(requires)
     if COLAB_PYTHON.is_file():
-        found = subprocess.run([str(COLAB_PYTHON), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        found = subprocess.run(
+            [str(COLAB_PYTHON), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         assert found == card.python_version, f".venv-colab runs Python {found}"
 
 
 def test_server_address_is_read_as_a_space_sets_it():
-    assert space.server_address({"GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": "7860"}) == ("0.0.0.0", 7860)
+    assert space.server_address({"GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": "7860"}) == (
+        "0.0.0.0",
+        7860,
+    )
     assert space.server_address({"GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": " 8001 "}) == (
-        "127.0.0.1", 8001)
+        "127.0.0.1",
+        8001,
+    )
     assert space.server_address({}) == ("0.0.0.0", 7860)
     assert space.server_address({"GRADIO_SERVER_NAME": "", "GRADIO_SERVER_PORT": ""}) == ("0.0.0.0", 7860)
     for bad in ("http", "0", "70000", "-1"):
@@ -155,9 +178,13 @@ def test_app_py_serves_the_demo_as_a_space_starts_it_and_stops_cleanly(lane, tmp
     log = tmp_path / "app.log"
     started = time.perf_counter()
     with open(log, "wb") as sink:
-        process = subprocess.Popen([python, "app.py"], cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
-                                   env=_space_environment(tmp_path, GRADIO_SERVER_NAME="0.0.0.0",
-                                                          GRADIO_SERVER_PORT=str(port)))
+        process = subprocess.Popen(
+            [python, "app.py"],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=_space_environment(tmp_path, GRADIO_SERVER_NAME="0.0.0.0", GRADIO_SERVER_PORT=str(port)),
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_for_http(process, url, log, START_TIMEOUT, what="python app.py")
@@ -168,8 +195,11 @@ def test_app_py_serves_the_demo_as_a_space_starts_it_and_stops_cleanly(lane, tmp
         for digit in DIGITS:
             path = tmp_path / f"digit{digit}.png"
             Image.fromarray(browser.render_strokes(browser.DIGIT_STROKES[digit])).save(path)
-            result = client.predict({"background": None, "layers": [], "composite": handle_file(str(path))},
-                                    "bbox_com", api_name="/predict")
+            result = client.predict(
+                {"background": None, "layers": [], "composite": handle_file(str(path))},
+                "bbox_com",
+                api_name="/predict",
+            )
             readings[digit] = _readings(result)
         client.close()
         print(f"{lane}: answered after {start_seconds:.1f} s; readings {readings}")
@@ -188,12 +218,20 @@ def test_app_py_serves_the_demo_as_a_space_starts_it_and_stops_cleanly(lane, tmp
 
 
 def test_app_py_without_the_models_is_one_line(tmp_path):
-    """Models missing (an empty output folder stands in for an upload without models/): one line, exit code 2."""
+    """Models missing (an empty output folder stands in for an upload without models/): one line, exit code
+    2."""
     empty = tmp_path / "outputs"
     empty.mkdir()
-    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env=_space_environment(tmp_path, GRADIO_SERVER_PORT=str(_free_port()),
-                                                   **{config.ENV_OUTPUT: str(empty)}))
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_space_environment(
+            tmp_path, GRADIO_SERVER_PORT=str(_free_port()), **{config.ENV_OUTPUT: str(empty)}
+        ),
+    )
     assert result.returncode == 2, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: No saved MLP"), result.stderr

@@ -13,8 +13,19 @@ def fake_results():
     def s(mean, std):
         return {"n": 2, "mean": mean, "std": std, "ci_low": mean - std, "ci_high": mean + std}
 
-    block = {key: s(0.9, 0.01) for key in ("train_accuracy", "test_accuracy", "val_accuracy", "train_loss",
-                                            "test_loss", "val_loss", "accuracy_gap", "loss_gap")}
+    block = {
+        key: s(0.9, 0.01)
+        for key in (
+            "train_accuracy",
+            "test_accuracy",
+            "val_accuracy",
+            "train_loss",
+            "test_loss",
+            "val_loss",
+            "accuracy_gap",
+            "loss_gap",
+        )
+    }
     mlp, cnn = copy.deepcopy(block), copy.deepcopy(block)
     mlp["test_accuracy"], cnn["test_accuracy"] = s(0.9779, 0.0012), s(0.9871, 0.0005)
     diff = copy.deepcopy(block)
@@ -24,8 +35,11 @@ def fake_results():
         "config": {"seeds": [0, 1], "snapshot_epochs": [5]},
         "summary": {"mlp": {"parameters": 101770, "5": mlp}, "cnn": {"parameters": 542230, "5": cnn}},
         "comparisons": [{"epochs": 5, "mlp_minus_cnn": diff}],
-        "provenance": {"split_sizes": {"train": 54000, "validation": 6000, "test": 10000},
-                       "git": {"commit": "abcdef1234567"}, "created": "2026-11-22T10:00:00"},
+        "provenance": {
+            "split_sizes": {"train": 54000, "validation": 6000, "test": 10000},
+            "git": {"commit": "abcdef1234567"},
+            "created": "2026-11-22T10:00:00",
+        },
     }
 
 
@@ -40,7 +54,8 @@ def test_comparison_rows_render_means_and_spreads():
     assert "| After | Metric | MLP | CNN | CNN − MLP |" in text
     assert "| 5 epochs | Test accuracy (%) | 97.79 ± 0.12 | 98.71 ± 0.05 | +0.92 ± 0.11 |" in text
     assert [line.split(" | ")[1] for line in text.splitlines() if line.startswith("| 5 epochs")] == list(
-        readme.README_ROWS)
+        readme.README_ROWS
+    )
 
 
 def test_update_readme_replaces_only_the_block(tmp_path):
@@ -61,20 +76,36 @@ def test_committed_readme_table_matches_committed_results():
     if "research" in results:
         assert findings.verdicts_markdown(results) in readme_text
         research = results["research"]
-        if all(key in research for key in ("architecture_controls", "data_efficiency", "calibration",
-                                           "other_handwriting")):
+        if all(
+            key in research
+            for key in ("architecture_controls", "data_efficiency", "calibration", "other_handwriting")
+        ):
             assert findings.overall_conclusion_markdown(results) in readme_text
 
 
 def test_benchmark_table_renders_the_measured_numbers():
-    benchmark = {"created": "2026-11-22T10:00", "machine": {"cpu_count": 2},
-                 "training_speed": {"cnn": {"default_fit": {"median_s": 18.0, "epoch_s": [18.0, 17.5, 19.0]},
-                                            "compiled": {"median_s": 4.5, "epoch_s": [4.5, 4.4, 4.6]},
-                                            "speedup": 4.0}},
-                 "demo_latency": {"model_call_both_models": {"median_ms": 0.66, "p95_ms": 0.92, "n": 200}}}
-    benchmark["pipeline"] = {"wall_s": 600.0, "experiments_s": 500.0, "research_s": 200.0,
-                             "notebooks_and_export_s": 100.0, "seeds": [0, 1, 2, 3, 4],
-                             "training_epochs_s": 420.4, "runs_trained": 12, "grid_cnn_epoch_s": 3.71}
+    benchmark = {
+        "created": "2026-11-22T10:00",
+        "machine": {"cpu_count": 2},
+        "training_speed": {
+            "cnn": {
+                "default_fit": {"median_s": 18.0, "epoch_s": [18.0, 17.5, 19.0]},
+                "compiled": {"median_s": 4.5, "epoch_s": [4.5, 4.4, 4.6]},
+                "speedup": 4.0,
+            }
+        },
+        "demo_latency": {"model_call_both_models": {"median_ms": 0.66, "p95_ms": 0.92, "n": 200}},
+    }
+    benchmark["pipeline"] = {
+        "wall_s": 600.0,
+        "experiments_s": 500.0,
+        "research_s": 200.0,
+        "notebooks_and_export_s": 100.0,
+        "seeds": [0, 1, 2, 3, 4],
+        "training_epochs_s": 420.4,
+        "runs_trained": 12,
+        "grid_cnn_epoch_s": 3.71,
+    }
     text = readme.benchmark_markdown(benchmark)
     assert "| CNN training, default `fit` (s/epoch) | 18.00 |" in text
     assert "4.50, 4.40, 4.60 (4.0x faster) | ≤ 3 s and ≥ 4x: **not met** |" in text
@@ -83,10 +114,16 @@ def test_benchmark_table_renders_the_measured_numbers():
     assert "none (the 8-minute target is retired)" in text and "≤ 8 min" not in text
     assert "the training epochs of its 12 runs alone 420 s, a CNN epoch 3.71 s" in text
     assert "research section added" not in text, "no row for sections that were not measured"
-    benchmark["pipeline"]["research_sections_s"] = {"robustness": 88.0, "shift_augmentation": 72.8, "gap_noise": 95.0}
+    benchmark["pipeline"]["research_sections_s"] = {
+        "robustness": 88.0,
+        "shift_augmentation": 72.8,
+        "gap_noise": 95.0,
+    }
     text = readme.benchmark_markdown(benchmark)
-    assert ("| Each research section added for the paper, in that run (s) | 95.0 (the largest) | "
-            "shift augmentation 72.8, gap noise 95.0 | ≤ 90 s each: **not met** |") in text
+    assert (
+        "| Each research section added for the paper, in that run (s) | 95.0 (the largest) | "
+        "shift augmentation 72.8, gap noise 95.0 | ≤ 90 s each: **not met** |"
+    ) in text
 
 
 @pytest.mark.skipif(not (config.REPORTS_DIR / "benchmark.json").exists(), reason="no committed benchmark yet")
@@ -100,42 +137,68 @@ def test_update_readme_block_writes_the_file_it_is_given_and_skips_a_missing_one
     doc = tmp_path / "speed.md"
     doc.write_text("notes\n<!-- benchmark-table:start -->\nold\n<!-- benchmark-table:end -->\nmore\n")
     assert readme.update_readme_block("benchmark-table", "new table", doc)
-    assert doc.read_text() == "notes\n<!-- benchmark-table:start -->\nnew table\n<!-- benchmark-table:end -->\nmore\n"
+    assert (
+        doc.read_text()
+        == "notes\n<!-- benchmark-table:start -->\nnew table\n<!-- benchmark-table:end -->\nmore\n"
+    )
     assert not readme.update_readme_block("benchmark-table", "new table", tmp_path / "missing.md")
 
 
 def test_parity_counts_and_table_say_which_original_numbers_fall_inside_our_seeds():
     from mnist_compare.metrics import summarize
 
-
     # Two seeds per model: the MLP's bracket every original number, the CNN's both sit above them.
     # The original's numbers as compared: its 5-epoch MLP gap corrected from the tabled 1.31 to 1.21.
     assert original.original_value("5", "mlp", "accuracy_gap") == pytest.approx(0.0121)
     assert original.ORIGINAL["5"]["mlp"]["accuracy_gap"] == pytest.approx(0.0131)
     offsets = {("mlp", 0): -0.001, ("mlp", 1): 0.001, ("cnn", 0): 0.002, ("cnn", 1): 0.003}
-    runs = [{"model": name, "seed": seed, "snapshots": {
-        epochs: {part: {field: original.original_value(epochs, name, key) + offset
-                        for key, (p, field) in original._FIELDS.items() if p == part}
-                 for part in ("train", "test", "gap")} for epochs in ("5", "10")}}
-        for (name, seed), offset in offsets.items()]
-    summary = {name: {epochs: {key: summarize([r["snapshots"][epochs][p][f] for r in runs if r["model"] == name])
-                               for key, (p, f) in original._FIELDS.items()} for epochs in ("5", "10")}
-               for name in ("mlp", "cnn")}
+    runs = [
+        {
+            "model": name,
+            "seed": seed,
+            "snapshots": {
+                epochs: {
+                    part: {
+                        field: original.original_value(epochs, name, key) + offset
+                        for key, (p, field) in original._FIELDS.items()
+                        if p == part
+                    }
+                    for part in ("train", "test", "gap")
+                }
+                for epochs in ("5", "10")
+            },
+        }
+        for (name, seed), offset in offsets.items()
+    ]
+    summary = {
+        name: {
+            epochs: {
+                key: summarize([r["snapshots"][epochs][p][f] for r in runs if r["model"] == name])
+                for key, (p, f) in original._FIELDS.items()
+            }
+            for epochs in ("5", "10")
+        }
+        for name in ("mlp", "cnn")
+    }
     results = {"summary": summary, "runs": runs, "config": {"seeds": [0, 1]}, "fast": False}
     assert original.parity_counts(results) == (10, 20)
-    rows = [line for line in original.parity_markdown(results).splitlines()
-            if line.startswith("| 5 ") or line.startswith("| 10 ")]
+    rows = [
+        line
+        for line in original.parity_markdown(results).splitlines()
+        if line.startswith("| 5 ") or line.startswith("| 10 ")
+    ]
     assert len(rows) == 20
     assert all(row.rstrip(" |").endswith("yes") == ("| MLP |" in row) for row in rows)
     gap = next(row for row in rows if row.startswith("| 5 | Train − test gap (pp) | MLP |"))
     assert gap.split(" | ")[3] == "1.21*", "the corrected value, marked, in the Original column"
-    assert "the original's table prints 1.31, a typing error; its own numbers give 1.21" in \
-        original.parity_markdown(results)
+    assert (
+        "the original's table prints 1.31, a typing error; its own numbers give 1.21"
+        in original.parity_markdown(results)
+    )
 
 
 def test_the_confidence_sentence_says_over_confident_only_when_confidence_is_above_accuracy():
     """Mean confidence against test accuracy decides the wording, in notebook 7 and in the abstract alike."""
-
 
     results = fake_results()  # test accuracy: MLP 97.79%, CNN 98.71% after 5 epochs
 
@@ -143,12 +206,18 @@ def test_the_confidence_sentence_says_over_confident_only_when_confidence_is_abo
         return {"mean": value, "values": [value, value]}
 
     def calibrated(confidence):
-        return {"mean_confidence": summary(confidence), "confident_mistakes": summary(3.0), "ece": summary(0.01),
-                "reliability": {"confidence": [0.5, 0.99], "accuracy": [0.4, 0.99], "count": [10, 100]}}
+        return {
+            "mean_confidence": summary(confidence),
+            "confident_mistakes": summary(3.0),
+            "ece": summary(0.01),
+            "reliability": {"confidence": [0.5, 0.99], "accuracy": [0.4, 0.99], "count": [10, 100]},
+        }
 
-    for mlp, cnn, expected, opening in ((0.99, 0.995, {"mlp": True, "cnn": True}, "Both models are over-confident"),
-                                        (0.99, 0.98, {"mlp": True, "cnn": False}, "Only the MLP is over-confident"),
-                                        (0.97, 0.98, {"mlp": False, "cnn": False}, "Neither model is over-confident")):
+    for mlp, cnn, expected, opening in (
+        (0.99, 0.995, {"mlp": True, "cnn": True}, "Both models are over-confident"),
+        (0.99, 0.98, {"mlp": True, "cnn": False}, "Only the MLP is over-confident"),
+        (0.97, 0.98, {"mlp": False, "cnn": False}, "Neither model is over-confident"),
+    ):
         results["research"] = {"calibration": {"models": {"mlp": calibrated(mlp), "cnn": calibrated(cnn)}}}
         assert sections.calibration.over_confident(results) == expected
         sentence = sections.calibration.confidence_sentence(results)
@@ -183,8 +252,19 @@ def _per_class_results(worst_mlp, worst_cnn):
     def run(name, worst):
         f1 = [0.99] * 10
         f1[worst] = 0.9
-        return {"model": name, "seed": 0, "snapshots": {"5": {"per_class": {
-            "precision": f1, "recall": f1, "f1": f1 if name == "mlp" else [x + 0.001 for x in f1]}}}}
+        return {
+            "model": name,
+            "seed": 0,
+            "snapshots": {
+                "5": {
+                    "per_class": {
+                        "precision": f1,
+                        "recall": f1,
+                        "f1": f1 if name == "mlp" else [x + 0.001 for x in f1],
+                    }
+                }
+            },
+        }
 
     results = fake_results()
     results["runs"] = [run("mlp", worst_mlp), run("cnn", worst_cnn)]
@@ -192,16 +272,22 @@ def _per_class_results(worst_mlp, worst_cnn):
 
 
 def test_the_hardest_digit_is_named_once_when_both_models_agree():
-    assert "The hardest digit by F1 is 8 for both models." in grid.per_class_markdown(_per_class_results(8, 8))
+    assert "The hardest digit by F1 is 8 for both models." in grid.per_class_markdown(
+        _per_class_results(8, 8)
+    )
     assert "is 8 for the MLP and 5 for the CNN." in grid.per_class_markdown(_per_class_results(8, 5))
 
 
 def test_a_tie_for_the_hardest_digit_names_every_tied_digit():
     results = _per_class_results(8, 8)
     cnn = next(run for run in results["runs"] if run["model"] == "cnn")
-    cnn["snapshots"]["5"]["per_class"]["f1"][9] = cnn["snapshots"]["5"]["per_class"]["f1"][8]  # 90.1% for both
-    assert "The hardest digit by F1 is 8 for the MLP and 8 and 9 (tied at 90.1%) for the CNN." in \
-        grid.per_class_markdown(results)
+    cnn["snapshots"]["5"]["per_class"]["f1"][9] = cnn["snapshots"]["5"]["per_class"]["f1"][
+        8
+    ]  # 90.1% for both
+    assert (
+        "The hardest digit by F1 is 8 for the MLP and 8 and 9 (tied at 90.1%) for the CNN."
+        in grid.per_class_markdown(results)
+    )
 
 
 def test_the_epoch_times_are_the_median_over_seeds_and_their_range():
@@ -212,10 +298,18 @@ def test_the_epoch_times_are_the_median_over_seeds_and_their_range():
 
 
 def _runs(name, accuracies, epochs="10", val_losses=None):
-    return [{"model": name, "seed": seed, "snapshots": {epochs: {"test": {"accuracy": accuracy}}},
-             "history": {"val_loss": (val_losses or [[0.3, 0.2, 0.25]])[seed % len(val_losses or [0])],
-                         "val_accuracy": [0.9, 0.91, 0.95]}}
-            for seed, accuracy in enumerate(accuracies)]
+    return [
+        {
+            "model": name,
+            "seed": seed,
+            "snapshots": {epochs: {"test": {"accuracy": accuracy}}},
+            "history": {
+                "val_loss": (val_losses or [[0.3, 0.2, 0.25]])[seed % len(val_losses or [0])],
+                "val_accuracy": [0.9, 0.91, 0.95],
+            },
+        }
+        for seed, accuracy in enumerate(accuracies)
+    ]
 
 
 def _with_controls(wide, deep=None):
@@ -224,13 +318,28 @@ def _with_controls(wide, deep=None):
     results = fake_results()
     results["config"] = {"seeds": [0, 1], "snapshot_epochs": [10]}
     results["runs"] = _runs("mlp", [0.970, 0.972]) + _runs("cnn", [0.980, 0.982])
-    research = {"seeds": [0, 1], "epochs": 10,
-                "capacity_control": {"mlp_wide": {"parameters": 540_610, "seeds": [0, 1],
-                                                  "10": {"test_accuracy": {**summarize(wide), "values": wide}}}}}
+    research = {
+        "seeds": [0, 1],
+        "epochs": 10,
+        "capacity_control": {
+            "mlp_wide": {
+                "parameters": 540_610,
+                "seeds": [0, 1],
+                "10": {"test_accuracy": {**summarize(wide), "values": wide}},
+            }
+        },
+    }
     if deep:
-        research["architecture_controls"] = {"models": {"mlp_deep": {
-            "parameters": 235_146, "seeds": [0], "epochs": 10,
-            "10": {"test_accuracy": {**summarize(deep), "values": deep, "mean": deep[0]}}}}}
+        research["architecture_controls"] = {
+            "models": {
+                "mlp_deep": {
+                    "parameters": 235_146,
+                    "seeds": [0],
+                    "epochs": 10,
+                    "10": {"test_accuracy": {**summarize(deep), "values": deep, "mean": deep[0]}},
+                }
+            }
+        }
     results["research"] = research
     return results
 
@@ -243,20 +352,28 @@ def test_the_share_of_the_gap_a_control_closes():
     # Two seeds whose gains over the MLP are 0.35 and 0.15 points: the interval of the gain includes 0, so the
     # share says nothing about size.
     assert sections.base.gap_closed_sentence(results) == (
-        "The wide MLP (784-680-10) closes 25% of the gap between the MLP and the CNN (97.10% → 97.35%, against "
-        "the CNN's 98.10%; +0.25 [-1.02, 1.52] of +1.00 [1.00, 1.00] pp, paired by seed, 95% intervals over 2 "
-        "seeds): its gain over the MLP is not distinguishable from 0 with these seeds, so the share says nothing "
-        "about size.")
+        "The wide MLP (784-680-10) closes 25% of the gap between the MLP and the CNN (97.10% → 97.35%, "
+        "against "
+        "the CNN's 98.10%; +0.25 [-1.02, 1.52] of +1.00 [1.00, 1.00] pp, paired by seed, 95% intervals over "
+        "2 "
+        "seeds): its gain over the MLP is not distinguishable from 0 with these seeds, so the share says "
+        "nothing "
+        "about size."
+    )
     # The same gain (0.33 points) on both seeds: its interval lies above 0.
     steady = _with_controls([0.9733, 0.9753])
     assert sections.base.gap_closed_sentence(steady).endswith(
-        "+0.33 [0.33, 0.33] of +1.00 [1.00, 1.00] pp, paired by seed, 95% intervals over 2 seeds): size explains "
-        "part of it.")
+        "+0.33 [0.33, 0.33] of +1.00 [1.00, 1.00] pp, paired by seed, 95% intervals over 2 seeds): size "
+        "explains "
+        "part of it."
+    )
     # The deep control has one seed (0): MLP 97.0%, CNN 98.0% on that seed; it is below the MLP.
     results = _with_controls([0.9735, 0.9735], deep=[0.969])
     assert sections.base.gap_closed(results, "mlp_deep")["share"] == pytest.approx(-0.1)
     assert sections.base.gap_closed_sentence(results, "mlp_deep").startswith(
-        "The deep MLP (784-256-128-10, L2) does not close the gap between the MLP and the CNN (97.00% → 96.90%")
+        "The deep MLP (784-256-128-10, L2) does not close the gap between the MLP and the CNN (97.00% → "
+        "96.90%"
+    )
     assert "size explains none of it." in sections.base.gap_closed_sentence(results, "mlp_deep")
 
 
@@ -267,8 +384,11 @@ def test_the_best_epoch_is_the_lowest_validation_loss_everywhere():
     results["runs"] = _runs("mlp", [0.97, 0.97], val_losses=[[0.3, 0.2, 0.25], [0.3, 0.35, 0.4]])
     # Validation accuracy is highest at epoch 3, validation loss lowest at epochs 2 and 1.
     text = grid.model_conclusions_markdown(results, "mlp")
-    assert "The best epoch (the one with the lowest validation loss, early stopping's usual choice) was, seed by " \
-           "seed: 2, 1." in text
+    assert (
+        "The best epoch (the one with the lowest validation loss, early stopping's usual choice) was, seed "
+        "by "
+        "seed: 2, 1." in text
+    )
     assert [item["best_epoch"] for item in grid.best_epochs(results, "mlp")] == [2, 1]
 
 
@@ -279,55 +399,87 @@ def test_the_calibration_contrast_names_the_lower_error_and_the_confident_mistak
         return {**summarize(values), "values": values}
 
     results = fake_results()
-    results["research"] = {"calibration": {"models": {
-        "mlp": {"ece": summary([0.010, 0.011]), "confident_mistakes": summary([29.0, 29.0])},
-        "cnn": {"ece": summary([0.008, 0.009]), "confident_mistakes": summary([33.0, 34.0])}}}}
+    results["research"] = {
+        "calibration": {
+            "models": {
+                "mlp": {"ece": summary([0.010, 0.011]), "confident_mistakes": summary([29.0, 29.0])},
+                "cnn": {"ece": summary([0.008, 0.009]), "confident_mistakes": summary([33.0, 34.0])},
+            }
+        }
+    }
     ece = references.cite("naeini2015", "guo2017")
-    # More confident mistakes by the means, but the interval of CNN − MLP includes 0: no detectable difference.
+    # More confident mistakes by the means, but the interval of CNN − MLP includes 0: no detectable
+    # difference.
     assert sections.calibration.calibration_contrast(results) == (
-        f"The CNN has the lower expected calibration error {ece} (0.85% against 1.05%); in confident mistakes there "
-        "is no detectable difference (CNN 33.5, MLP 29.0 test digits per run wrong with at least 99% confidence, "
-        "mean over 2 seeds; CNN − MLP +4.5, 95% interval [-1.9, 10.9], which includes 0).")
+        f"The CNN has the lower expected calibration error {ece} (0.85% against 1.05%); in confident "
+        f"mistakes there "
+        "is no detectable difference (CNN 33.5, MLP 29.0 test digits per run wrong with at least 99% "
+        "confidence, "
+        "mean over 2 seeds; CNN − MLP +4.5, 95% interval [-1.9, 10.9], which includes 0)."
+    )
     results["research"]["calibration"]["models"]["cnn"]["confident_mistakes"] = summary([20.0, 21.0])
     assert sections.calibration.calibration_contrast(results, with_ece=False).startswith(
-        f"The CNN has both the lower expected calibration error {ece} and fewer confident mistakes (CNN 20.5, "
-        "MLP 29.0")
+        f"The CNN has both the lower expected calibration error {ece} and fewer confident mistakes (CNN "
+        f"20.5, "
+        "MLP 29.0"
+    )
     results["research"]["calibration"]["models"]["cnn"]["confident_mistakes"] = summary([35.0, 36.0])
-    assert f"{ece} (0.85% against 1.05%) but more confident mistakes (CNN 35.5, MLP 29.0" in \
-        sections.calibration.calibration_contrast(results)
+    assert (
+        f"{ece} (0.85% against 1.05%) but more confident mistakes (CNN 35.5, MLP 29.0"
+        in sections.calibration.calibration_contrast(results)
+    )
     # ECEs whose paired interval includes 0 are not called lower.
     results["research"]["calibration"]["models"]["cnn"]["ece"] = summary([0.008, 0.012])
     assert sections.calibration.calibration_contrast(results).startswith(
-        f"The two models' expected calibration error {ece} does not differ detectably (MLP 1.05%, CNN 1.00%;")
+        f"The two models' expected calibration error {ece} does not differ detectably (MLP 1.05%, CNN 1.00%;"
+    )
 
 
 def test_the_data_efficiency_leads_are_all_given_with_the_epochs_that_differ():
     def s(mean):
         return {"mean": mean}
 
-    section = {"sizes": [500, 2000, 8000, 54000], "epochs": {"500": 40, "2000": 10, "8000": 10, "54000": 10},
-               "models": {"mlp": [s(0.87), s(0.91), s(0.95), s(0.977)],
-                          "cnn": [s(0.89), s(0.941), s(0.973), s(0.986)]}}
+    section = {
+        "sizes": [500, 2000, 8000, 54000],
+        "epochs": {"500": 40, "2000": 10, "8000": 10, "54000": 10},
+        "models": {
+            "mlp": [s(0.87), s(0.91), s(0.95), s(0.977)],
+            "cnn": [s(0.89), s(0.941), s(0.973), s(0.986)],
+        },
+    }
     # The 500-image runs had 40 epochs: their lead is not read as part of the trend of the 10-epoch sizes.
     assert sections.data_efficiency.leads_sentence(section) == (
-        "The CNN's lead over the MLP is 0.9, 2.3, 3.1 and 2.0 points with 54,000, 8,000, 2,000 and 500 training "
+        "The CNN's lead over the MLP is 0.9, 2.3, 3.1 and 2.0 points with 54,000, 8,000, 2,000 and 500 "
+        "training "
         "images: over the sizes trained for 10 epochs (54,000, 8,000 and 2,000 images) the lead grows as the "
-        "training set shrinks; the runs on 500 images trained for 40 epochs instead of 10, so the lead there is "
-        "confounded by the number of epochs and is not part of that comparison.")
+        "training set shrinks; the runs on 500 images trained for 40 epochs instead of 10, so the lead there "
+        "is "
+        "confounded by the number of epochs and is not part of that comparison."
+    )
     # With the same epochs everywhere, a lead that is not monotonic is not called a trend.
     section["epochs"]["500"] = 10
     assert sections.data_efficiency.leads_sentence(section).endswith(
-        ": the lead does not change monotonically with the size (largest with 2,000).")
+        ": the lead does not change monotonically with the size (largest with 2,000)."
+    )
     section["models"]["cnn"][0] = s(0.91)
-    assert sections.data_efficiency.leads_sentence(section).endswith(": the lead grows as the training set shrinks.")
+    assert sections.data_efficiency.leads_sentence(section).endswith(
+        ": the lead grows as the training set shrinks."
+    )
     # Per-seed values give each lead its paired interval, and the trend is one of the mean leads.
-    section["models"] = {name: [{"mean": sum(v) / 2, "values": v} for v in values] for name, values in {
-        "mlp": [[0.86, 0.88], [0.90, 0.92], [0.95, 0.95], [0.977, 0.977]],
-        "cnn": [[0.90, 0.92], [0.93, 0.95], [0.97, 0.97], [0.986, 0.986]]}.items()}
+    section["models"] = {
+        name: [{"mean": sum(v) / 2, "values": v} for v in values]
+        for name, values in {
+            "mlp": [[0.86, 0.88], [0.90, 0.92], [0.95, 0.95], [0.977, 0.977]],
+            "cnn": [[0.90, 0.92], [0.93, 0.95], [0.97, 0.97], [0.986, 0.986]],
+        }.items()
+    }
     assert sections.data_efficiency.leads_sentence(section) == (
-        "The CNN's lead over the MLP is 0.9 [0.9, 0.9], 2.0 [2.0, 2.0], 3.0 [3.0, 3.0] and 4.0 [4.0, 4.0] points "
-        "(paired by seed, 95% intervals) with 54,000, 8,000, 2,000 and 500 training images: the mean lead grows as "
-        "the training set shrinks.")
+        "The CNN's lead over the MLP is 0.9 [0.9, 0.9], 2.0 [2.0, 2.0], 3.0 [3.0, 3.0] and 4.0 [4.0, 4.0] "
+        "points "
+        "(paired by seed, 95% intervals) with 54,000, 8,000, 2,000 and 500 training images: the mean lead "
+        "grows as "
+        "the training set shrinks."
+    )
 
 
 def test_the_preprocessing_against_the_model_is_a_ratio_range():
@@ -340,8 +492,10 @@ def _robustness_results():
         return {"mean": mean, "n": n}
 
     levels = {"shift": [0, 4], "rotation": [0, 30], "scale": [1.0, 0.6], "noise": [0.0, 0.2, 0.3]}
-    at = {"mlp": {"shift": 0.3, "rotation": 0.7, "scale": 0.4, "noise": 0.65},
-          "cnn_gap": {"shift": 0.5, "rotation": 0.5, "scale": 0.4, "noise": 0.097}}
+    at = {
+        "mlp": {"shift": 0.3, "rotation": 0.7, "scale": 0.4, "noise": 0.65},
+        "cnn_gap": {"shift": 0.5, "rotation": 0.5, "scale": 0.4, "noise": 0.097},
+    }
     curves = {}
     for transform, lvls in levels.items():
         curves[transform] = {"levels": lvls}
@@ -358,11 +512,12 @@ def test_the_transformation_that_hurts_each_model_most_is_computed():
     hardest = sections.robustness.hardest_transforms(results)
     assert hardest["mlp"][0] == "shift" and hardest["cnn_gap"][0] == "noise"
 
-
     text = sections.robustness._robustness_text(results)
     assert "shift hurts the MLP most (30.0% left); noise hurts the GAP CNN most (9.7% left)." in text
-    assert ("The GAP CNN (2 seeds) falls to 11.7% (chance is 10%) already at noise level 0.2 (noise std), where "
-            "the other models still read 65.0-65.0%.") in text
+    assert (
+        "The GAP CNN (2 seeds) falls to 11.7% (chance is 10%) already at noise level 0.2 (noise std), where "
+        "the other models still read 65.0-65.0%."
+    ) in text
 
 
 def test_cite_gives_the_number_of_each_reference_in_the_list():
@@ -372,15 +527,24 @@ def test_cite_gives_the_number_of_each_reference_in_the_list():
         number = references.cite(key)[1:-1]
         assert listed[int(number) - 1] == f"{number}. {text}"
     assert references.cite("lecun1998") == "[1]", "the existing entries keep their numbers"
-    assert references.cite("mcnemar1947", "wilson1927") == f"[6, {list(references.REFERENCE_ENTRIES).index('wilson1927') + 1}]"
+    assert (
+        references.cite("mcnemar1947", "wilson1927")
+        == f"[6, {list(references.REFERENCE_ENTRIES).index('wilson1927') + 1}]"
+    )
     with pytest.raises(KeyError):
         references.cite("no-such-key")
     text = references.references_markdown()
-    for expected in ("*Journal of the American Statistical Association*, 22(158), 209-212",
-                     "*Psychometrika*, 12(2), 153-157", "Network in network", "arXiv:1312.6211",
-                     "Visualizing and understanding convolutional networks", "Bayesian binning",
-                     "Adam: a method for stochastic optimization", "On calibration of modern neural networks",
-                     "the report is in Korean). Unpublished course report"):
+    for expected in (
+        "*Journal of the American Statistical Association*, 22(158), 209-212",
+        "*Psychometrika*, 12(2), 153-157",
+        "Network in network",
+        "arXiv:1312.6211",
+        "Visualizing and understanding convolutional networks",
+        "Bayesian binning",
+        "Adam: a method for stochastic optimization",
+        "On calibration of modern neural networks",
+        "the report is in Korean). Unpublished course report",
+    ):
         assert expected in text
 
 
@@ -389,19 +553,28 @@ def _robustness_claim_results(noise_cnn, noise_mlp):
         return {"n": len(values), "mean": sum(values) / len(values), "values": values}
 
     levels = {"shift": [0, 4], "rotation": [0, 30], "scale": [1.0, 0.6], "noise": [0.0, 0.3]}
-    curves = {t: {"levels": lv, "mlp": [s([0.97, 0.98]), s([0.30, 0.32])],
-                  "cnn": [s([0.98, 0.99]), s([0.50, 0.53])]} for t, lv in levels.items()}
+    curves = {
+        t: {
+            "levels": lv,
+            "mlp": [s([0.97, 0.98]), s([0.30, 0.32])],
+            "cnn": [s([0.98, 0.99]), s([0.50, 0.53])],
+        }
+        for t, lv in levels.items()
+    }
     curves["noise"]["cnn"][1], curves["noise"]["mlp"][1] = s(noise_cnn), s(noise_mlp)
     return {"research": {"robustness": {"curves": curves, "units": {t: "" for t in levels}}}}
 
 
 def test_the_robustness_verdict_is_partly_supported_when_the_curves_show_exceptions():
 
-
-    verdict, measured, exceptions = sections.robustness.robustness_claim(_robustness_claim_results([0.8, 0.82], [0.6, 0.61]))
+    verdict, measured, exceptions = sections.robustness.robustness_claim(
+        _robustness_claim_results([0.8, 0.82], [0.6, 0.61])
+    )
     assert (verdict, exceptions) == ("supported", []) and "(supported: 4)" in measured
     # Under noise the CNN is ahead by the means, but its paired interval includes 0.
-    verdict, measured, exceptions = sections.robustness.robustness_claim(_robustness_claim_results([0.8, 0.5], [0.6, 0.61]))
+    verdict, measured, exceptions = sections.robustness.robustness_claim(
+        _robustness_claim_results([0.8, 0.5], [0.6, 0.61])
+    )
     assert verdict == "mixed" and "not shown: 1" in measured
     # Every point on the claimed side, but an MLP control reads more than the CNN somewhere: partly supported.
     results = _robustness_claim_results([0.8, 0.82], [0.6, 0.61])
@@ -426,7 +599,8 @@ def test_the_verdicts_and_the_corrected_original_tables_agree():
 
     cost = results["research"]["cost"]
     ratio = float(np.median(cost["cnn"]["seconds_per_epoch"]["values"])) / float(
-        np.median(cost["mlp"]["seconds_per_epoch"]["values"]))
+        np.median(cost["mlp"]["seconds_per_epoch"]["values"])
+    )
     assert f"an epoch is {ratio:.1f}× faster than the CNN's" in corrected and "several times" not in corrected
 
 
@@ -434,41 +608,67 @@ def test_a_smaller_gap_at_the_training_ceiling_is_called_weak_evidence():
     results = fake_results()
     results["comparisons"][0]["mcnemar"] = [{"seed": 0, "p_value": 0.01}]
     parameters = {"mlp": 101770, "cnn": 542230}
-    assert "weak evidence" not in grid.conclusions_markdown(results, parameters), "train accuracy 90%: no ceiling"
+    assert "weak evidence" not in grid.conclusions_markdown(results, parameters), (
+        "train accuracy 90%: no ceiling"
+    )
     results["summary"]["mlp"]["5"]["train_accuracy"]["mean"] = 0.9963
     results["summary"]["cnn"]["5"]["train_accuracy"]["mean"] = 0.9987
     text = grid.conclusions_markdown(results, parameters)
-    assert ("Both models are near the 100% ceiling of training accuracy (MLP 99.63%, CNN 99.87%), so a gap cannot "
-            "exceed 100% − test accuracy (2.21 pp for the MLP, 1.29 pp for the CNN)") in text
+    assert (
+        "Both models are near the 100% ceiling of training accuracy (MLP 99.63%, CNN 99.87%), so a gap "
+        "cannot "
+        "exceed 100% − test accuracy (2.21 pp for the MLP, 1.29 pp for the CNN)"
+    ) in text
     assert "A smaller gap at this ceiling is weak evidence that the CNN overfits less." in text
 
 
 def test_the_two_kinds_of_uncertainty_are_both_standard_deviations():
     results = fake_results()
-    results["runs"] = [{"model": name, "seed": seed, "snapshots": {"5": {"test": {"accuracy": accuracy}}}}
-                       for name, accuracies in (("mlp", [0.977, 0.979]), ("cnn", [0.986, 0.988]))
-                       for seed, accuracy in enumerate(accuracies)]
+    results["runs"] = [
+        {"model": name, "seed": seed, "snapshots": {"5": {"test": {"accuracy": accuracy}}}}
+        for name, accuracies in (("mlp", [0.977, 0.979]), ("cnn", [0.986, 0.988]))
+        for seed, accuracy in enumerate(accuracies)
+    ]
     text = grid.uncertainty_markdown(results, 5)
     sampling = 100 * ((0.977 * 0.023 / 10000) ** 0.5 + (0.979 * 0.021 / 10000) ** 0.5) / 2
     assert f"| MLP | 97.79 | 0.12 | {sampling:.2f} |" in text  # std over seeds: 0.0012 in fake_results
-    assert "For both models the sampling standard deviation of one run is at least as large as the standard " \
-           "deviation over seeds" in text
+    assert (
+        "For both models the sampling standard deviation of one run is at least as large as the standard "
+        "deviation over seeds" in text
+    )
     assert "half-width" not in text and f"Wilson {references.cite('wilson1927')} 95% interval" in text
 
 
 @pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
 def test_report_text_names_no_notebook_and_no_results_file():
     results = json.loads(RESULTS.read_text())
-    texts = [findings.abstract_markdown(results), findings.overall_conclusion_markdown(results),
-             findings.verdicts_markdown(results), original.original_errors_markdown(results),
-             findings.original_tables_markdown(results), sections.improved_cnn.improved_markdown(results),
-             sections.robustness.shift_markdown(results), sections.calibration.calibration_markdown(results), sections.calibration.confidence_sentence(results),
-             findings.inside_conclusions_markdown(results), sections.data_efficiency.data_efficiency_markdown(results),
-             grid.uncertainty_markdown(results), grid.per_class_markdown(results),
-             grid.conclusions_markdown(results, {name: results["summary"][name]["parameters"]
-                                                   for name in ("mlp", "cnn")})]
+    texts = [
+        findings.abstract_markdown(results),
+        findings.overall_conclusion_markdown(results),
+        findings.verdicts_markdown(results),
+        original.original_errors_markdown(results),
+        findings.original_tables_markdown(results),
+        sections.improved_cnn.improved_markdown(results),
+        sections.robustness.shift_markdown(results),
+        sections.calibration.calibration_markdown(results),
+        sections.calibration.confidence_sentence(results),
+        findings.inside_conclusions_markdown(results),
+        sections.data_efficiency.data_efficiency_markdown(results),
+        grid.uncertainty_markdown(results),
+        grid.per_class_markdown(results),
+        grid.conclusions_markdown(
+            results, {name: results["summary"][name]["parameters"] for name in ("mlp", "cnn")}
+        ),
+    ]
     for text in texts:
-        for phrase in ("notebook", "results.json", "next cell", "rendered from", "several times", "same setup."):
+        for phrase in (
+            "notebook",
+            "results.json",
+            "next cell",
+            "rendered from",
+            "several times",
+            "same setup.",
+        ):
             assert phrase not in text.lower(), (phrase, text[:200])
     improved = sections.improved_cnn.improved_markdown(results)
     assert "It is not the original report's CNN in the same setup: it changes" in improved

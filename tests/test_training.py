@@ -11,8 +11,15 @@ def splits():
 
 
 def spec(model, snapshot_epochs, seed=3, splits=None):
-    return training.RunSpec(model=model, seed=seed, snapshot_epochs=tuple(snapshot_epochs), batch_size=32,
-                            data_sha256=splits.info["sha256"], train_size=len(splits.y_train), fast=False)
+    return training.RunSpec(
+        model=model,
+        seed=seed,
+        snapshot_epochs=tuple(snapshot_epochs),
+        batch_size=32,
+        data_sha256=splits.info["sha256"],
+        train_size=len(splits.y_train),
+        fast=False,
+    )
 
 
 def weights(path):
@@ -36,10 +43,13 @@ def test_epoch_snapshot_equals_a_shorter_run_of_the_same_seed(model, splits, tmp
 
 def test_a_run_without_validation_trains_the_same_weights(splits, tmp_path):
     checked = training.train_run(spec("cnn", (2,), splits=splits), splits, tmp_path / "validated")
-    unchecked = training.train_run(spec("cnn", (2,), splits=splits), splits, tmp_path / "unvalidated",
-                                   validate=False)
-    for a, b in zip(weights(training.snapshot_path(tmp_path / "validated", 2)),
-                    weights(training.snapshot_path(tmp_path / "unvalidated", 2))):
+    unchecked = training.train_run(
+        spec("cnn", (2,), splits=splits), splits, tmp_path / "unvalidated", validate=False
+    )
+    for a, b in zip(
+        weights(training.snapshot_path(tmp_path / "validated", 2)),
+        weights(training.snapshot_path(tmp_path / "unvalidated", 2)),
+    ):
         np.testing.assert_array_equal(a, b)
     assert unchecked["snapshots"] == checked["snapshots"]
     assert len(checked["history"]["val_accuracy"]) == 2 and unchecked["history"]["val_accuracy"] == []
@@ -101,7 +111,8 @@ def test_training_order_changes_every_epoch_and_is_reproducible():
 
 
 def test_compiled_trainer_makes_the_same_updates_as_keras_fit(splits):
-    """Same seed, same batch order: the compiled epoch equals Keras's own fit (last partial batch included)."""
+    """Same seed, same batch order: the compiled epoch equals Keras's own fit (last partial batch
+    included)."""
     import keras
 
     from mnist_compare import models
@@ -113,7 +124,9 @@ def test_compiled_trainer_makes_the_same_updates_as_keras_fit(splits):
     keras.utils.set_random_seed(1)
     compiled = models.build_model("mlp")
     reference.fit(images[order], labels[order], batch_size=32, epochs=1, shuffle=False, verbose=0)
-    logs = training.CompiledTrainer(compiled, batch_size=32, jit_compile=False).train_epoch(images, labels, order)
+    logs = training.CompiledTrainer(compiled, batch_size=32, jit_compile=False).train_epoch(
+        images, labels, order
+    )
     for a, b in zip(reference.get_weights(), compiled.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     assert 0 < logs["loss"] and 0 <= logs["accuracy"] <= 1
@@ -152,7 +165,9 @@ def test_a_reused_trainer_trains_exactly_like_a_new_one(model, splits, tmp_path)
     training.train_run(spec(model, (1,), seed=6, splits=splits), splits, tmp_path / "other")
     reused = training.train_run(spec(model, (1,), seed=5, splits=splits), splits, tmp_path / "reused")
     assert list(training._TRAINERS.values()) == [trainer], "the second and third runs reuse the first trainer"
-    for a, b in zip(weights(tmp_path / "fresh" / "epoch01.keras"), weights(tmp_path / "reused" / "epoch01.keras")):
+    for a, b in zip(
+        weights(tmp_path / "fresh" / "epoch01.keras"), weights(tmp_path / "reused" / "epoch01.keras")
+    ):
         np.testing.assert_array_equal(a, b)
     other = weights(tmp_path / "other" / "epoch01.keras")
     assert any(not np.array_equal(a, b) for a, b in zip(other, weights(tmp_path / "fresh" / "epoch01.keras")))
@@ -167,8 +182,11 @@ def test_device_selection_uses_the_fast_cpu_layers_only_on_a_cpu(monkeypatch):
     from mnist_compare import training
     from mnist_compare.models import PatchConv2D, ReshapeMaxPooling2D, build_model
 
-    monkeypatch.setattr(tf.config, "list_physical_devices",
-                        lambda kind=None: ["/physical_device:GPU:0"] if kind == "GPU" else [])
+    monkeypatch.setattr(
+        tf.config,
+        "list_physical_devices",
+        lambda kind=None: ["/physical_device:GPU:0"] if kind == "GPU" else [],
+    )
     assert training.training_device() == "GPU"
     for name in ("mlp", "cnn", "cnn_improved"):
         options = training.training_options(name)
@@ -194,8 +212,11 @@ def test_a_gpu_run_records_its_device_and_trains_the_plain_layers(monkeypatch, t
 
     from mnist_compare import storage, training
 
-    monkeypatch.setattr(tf.config, "list_physical_devices",
-                        lambda kind=None: ["/physical_device:GPU:0"] if kind == "GPU" else [])
+    monkeypatch.setattr(
+        tf.config,
+        "list_physical_devices",
+        lambda kind=None: ["/physical_device:GPU:0"] if kind == "GPU" else [],
+    )
     monkeypatch.setattr(training, "_TRAINERS", {})
     run = spec("cnn", (1,), splits=splits)
     record = training.train_run(run, splits, tmp_path / "cnn_seed3")
@@ -207,7 +228,9 @@ def test_a_gpu_run_records_its_device_and_trains_the_plain_layers(monkeypatch, t
     assert storage.read_json(tmp_path / "cnn_seed3" / "run.json")["training_options"]["device"] == "GPU"
 
 
-def test_a_model_file_from_a_newer_keras_loads_its_weights_into_the_architecture(monkeypatch, tmp_path, splits):
+def test_a_model_file_from_a_newer_keras_loads_its_weights_into_the_architecture(
+    monkeypatch, tmp_path, splits
+):
     """Keras 3.13 (Colab's) refuses the initializer settings Keras 3.15 writes: the weights are read alone."""
     import keras
 

@@ -65,27 +65,44 @@ def run_order(sections=SECTIONS) -> list:
     for section in sections:
         missing = sorted(set(section.REQUIRES) - known)
         if missing:
-            raise ValueError(f"Research section {section.KEY!r} reads {', '.join(missing)}, which no section computes.")
+            raise ValueError(
+                f"Research section {section.KEY!r} reads {', '.join(missing)}, which no section computes."
+            )
     done, order, waiting = set(), [], list(sections)
     while waiting:
         ready = next((s for s in waiting if set(s.REQUIRES) <= done), None)
         if ready is None:
-            raise ValueError("The research sections require each other in a circle: "
-                             + ", ".join(s.KEY for s in waiting) + ".")
+            raise ValueError(
+                "The research sections require each other in a circle: "
+                + ", ".join(s.KEY for s in waiting)
+                + "."
+            )
         order.append(ready)
         done.add(ready.KEY)
         waiting.remove(ready)
     return order
 
 
-def run_research(results: dict, splits, paths, *, previous: dict | None = None, show_progress: bool = True,
-                 log=print, sections=SECTIONS) -> dict:
+def run_research(
+    results: dict,
+    splits,
+    paths,
+    *,
+    previous: dict | None = None,
+    show_progress: bool = True,
+    log=print,
+    sections=SECTIONS,
+) -> dict:
     """Every research section; a section of ``previous`` (the research of the last results.json, on the same
     runs) is reused when its version is current. Extra training runs are reused from disk as well."""
     previous = previous or {}
     old_versions = previous.get("section_versions", {})
-    research = {"version": RESEARCH_VERSION, "epochs": max(results["config"]["snapshot_epochs"]),
-                "seeds": results["config"]["seeds"], "section_versions": {}}
+    research = {
+        "version": RESEARCH_VERSION,
+        "epochs": max(results["config"]["snapshot_epochs"]),
+        "seeds": results["config"]["seeds"],
+        "section_versions": {},
+    }
     old_seconds = previous.get("section_seconds", {})
     seconds = {}  # seconds each section took when it was last computed, for the benchmark
     ctx = Context(results, splits, paths, show_progress, log)

@@ -3,32 +3,28 @@ seeds), and a CNN with a global-average-pooling head (the shift contrast)."""
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-
 from .. import registry
-from .base import Context
-from .base import GAP_MODEL
-from ..formatting import caption
-from .base import extra_runs
-from .base import extra_summary
+from ..formatting import caption, join_numbers, markdown_table
 from ..metrics import format_mean_std
+from ..registry import BASELINE, CANDIDATE
 from .architectures import forward_macs as recorded_macs
-from .base import gain_detected
-from .base import gap_closed
-from ..formatting import join_numbers
-from ..formatting import markdown_table
-from .base import mlp_controls
-from .base import progress_bar
-from .base import share_closed_text
-
+from .base import (
+    GAP_MODEL,
+    Context,
+    extra_runs,
+    extra_summary,
+    gain_detected,
+    gap_closed,
+    mlp_controls,
+    progress_bar,
+    share_closed_text,
+)
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "architecture_controls"
 VERSION = 1
 REQUIRES = ()
-
-
 
 
 #: The deeper regularised MLP and the compute-matched MLP: the grid's epochs, three seeds.
@@ -46,8 +42,13 @@ def compute(ctx: Context, research: dict) -> dict:
     with a global-average-pooling head (the shift contrast)."""
     plan = {name: (ctx.seeds[:ARCHITECTURE_SEEDS], ctx.snapshot_epochs) for name in ARCHITECTURE_MODELS}
     plan[GAP_MODEL] = (ctx.seeds[:GAP_SEEDS], (min(ctx.snapshot_epochs),))
-    ctx.log("Research: architecture controls (" + ", ".join(f"{name} x{len(seeds)} seeds, {max(epochs)} epochs"
-                                                            for name, (seeds, epochs) in plan.items()) + ")")
+    ctx.log(
+        "Research: architecture controls ("
+        + ", ".join(
+            f"{name} x{len(seeds)} seeds, {max(epochs)} epochs" for name, (seeds, epochs) in plan.items()
+        )
+        + ")"
+    )
     out = {"models": {}}
     with progress_bar(sum(len(s) * max(e) for s, e in plan.values()), ctx.show_progress) as progress:
         for name, (seeds, epochs) in plan.items():
@@ -66,9 +67,17 @@ def architecture_controls_markdown(results: dict) -> str:
 
     def add(name, parameters, block, seeds, epochs):
         macs = recorded_macs(results, name)
-        rows.append([registry.table_label(name), f"{parameters:,}", f"{macs / 1e3:,.0f}k", str(seeds), str(epochs),
-                     format_mean_std(block["test_accuracy"], percent=True),
-                     format_mean_std(block["accuracy_gap"], percent=True)])
+        rows.append(
+            [
+                registry.table_label(name),
+                f"{parameters:,}",
+                f"{macs / 1e3:,.0f}k",
+                str(seeds),
+                str(epochs),
+                format_mean_std(block["test_accuracy"], percent=True),
+                format_mean_std(block["accuracy_gap"], percent=True),
+            ]
+        )
 
     for name in (BASELINE, CANDIDATE):
         s = results["summary"][name]
@@ -82,18 +91,49 @@ def architecture_controls_markdown(results: dict) -> str:
     best = max(mlps, key=lambda n: mlps[n][last]["test_accuracy"]["mean"])
     reaches = [n for n in mlps if mlps[n][last]["test_accuracy"]["mean"] >= cnn]
     closed = {n: gap_closed(results, n) for n in mlps}
-    shares = [f"the {registry.text_name(n)} {share_closed_text(c)}"
-              + ("" if gain_detected(c) or c["share"] < 0 else " (its gain over the MLP has an interval that includes 0)")
-              for n, c in closed.items() if c and c["share"] is not None]
-    text = (f"The best MLP is the {registry.text_name(best)} at {100 * mlps[best][last]['test_accuracy']['mean']:.2f}%, "
-            f"against the CNN's {100 * cnn:.2f}%. "
-            + ("No MLP reaches the CNN, whether it has the CNN's parameters, its compute, or more depth with "
-               "regularisation" if not reaches else
-               f"{', '.join(registry.table_label(n) for n in reaches)} reach the CNN")
-            + (f". Of the gap between the MLP and the CNN (on each control's seeds) they close: {join_numbers(shares)}"
-               "; more parameters, compute or depth close part of the gap, and none of them all of it."
-               if shares and not reaches
-               else "."))
-    return (caption(results, "The original report's two models and the controls") + "\n\n"
-            + markdown_table(["Model", "Parameters", "Multiply-adds per image", "Seeds", "Epochs",
-                              "Test accuracy (%)", "Train − test gap (pp)"], rows) + "\n\n" + text)
+    shares = [
+        f"the {registry.text_name(n)} {share_closed_text(c)}"
+        + (
+            ""
+            if gain_detected(c) or c["share"] < 0
+            else " (its gain over the MLP has an interval that includes 0)"
+        )
+        for n, c in closed.items()
+        if c and c["share"] is not None
+    ]
+    text = (
+        f"The best MLP is the {registry.text_name(best)} at "
+        f"{100 * mlps[best][last]['test_accuracy']['mean']:.2f}%, "
+        f"against the CNN's {100 * cnn:.2f}%. "
+        + (
+            "No MLP reaches the CNN, whether it has the CNN's parameters, its compute, or more depth with "
+            "regularisation"
+            if not reaches
+            else f"{', '.join(registry.table_label(n) for n in reaches)} reach the CNN"
+        )
+        + (
+            f". Of the gap between the MLP and the CNN (on each control's seeds) they close: "
+            f"{join_numbers(shares)}"
+            "; more parameters, compute or depth close part of the gap, and none of them all of it."
+            if shares and not reaches
+            else "."
+        )
+    )
+    return (
+        caption(results, "The original report's two models and the controls")
+        + "\n\n"
+        + markdown_table(
+            [
+                "Model",
+                "Parameters",
+                "Multiply-adds per image",
+                "Seeds",
+                "Epochs",
+                "Test accuracy (%)",
+                "Train − test gap (pp)",
+            ],
+            rows,
+        )
+        + "\n\n"
+        + text
+    )

@@ -5,28 +5,25 @@ of the CNN's lead an MLP control closes."""
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-
-from .. import registry
-from ..transforms import ROBUSTNESS_SEED
-from ..formatting import diff_text
 import hashlib
-from .. import metrics
+
 import numpy as np
-from ..formatting import plural
 
-from .. import drawings
+from .. import drawings, metrics, registry
 from ..data import stratified_subset
+from ..formatting import diff_text, plural
 from ..metrics import summarize
-from ..preprocessing import METHODS
-from ..preprocessing import preprocess
-from ..training import EVAL_BATCH_SIZE
-from ..training import compiled_forward
-from ..training import load_snapshot
-from ..training import predict_probabilities
-from ..training import run_spec
-from ..training import train_run
-
+from ..preprocessing import METHODS, preprocess
+from ..registry import BASELINE, CANDIDATE
+from ..training import (
+    EVAL_BATCH_SIZE,
+    compiled_forward,
+    load_snapshot,
+    predict_probabilities,
+    run_spec,
+    train_run,
+)
+from ..transforms import ROBUSTNESS_SEED
 
 RESEARCH_VERSION = 1
 
@@ -81,8 +78,10 @@ def drawing_inputs(splits) -> tuple[np.ndarray, dict]:
     if key not in _DRAWING_INPUTS:
         digits = (splits.x_test[:count, ..., 0] * 255).astype(np.uint8)
         canvases = drawings.user_like_canvases(digits, seed=USER_DRAWINGS_SEED)
-        inputs = {method: np.concatenate([preprocess(canvas, method).batch() for canvas in canvases])
-                  for method in METHODS}
+        inputs = {
+            method: np.concatenate([preprocess(canvas, method).batch() for canvas in canvases])
+            for method in METHODS
+        }
         _DRAWING_INPUTS.clear()
         _DRAWING_INPUTS[key] = (splits.y_test[:count].copy(), inputs)
     return _DRAWING_INPUTS[key]
@@ -92,13 +91,20 @@ def drawing_accuracies(models: dict, splits) -> dict:
     """Accuracy on MNIST test digits drawn like a user draws, through each preprocessing method."""
 
     labels, inputs = drawing_inputs(splits)
-    out = {"drawings": int(len(labels)), "canvas_side": drawings.CANVAS_SIDE, "scale_range": list(drawings.SCALE_RANGE),
-           "stroke_range": list(drawings.STROKE_RANGE), "accuracy": {}}
+    out = {
+        "drawings": int(len(labels)),
+        "canvas_side": drawings.CANVAS_SIDE,
+        "scale_range": list(drawings.SCALE_RANGE),
+        "stroke_range": list(drawings.STROKE_RANGE),
+        "accuracy": {},
+    }
     for name, seed_models in models.items():
         out["accuracy"][name] = {}
         for method, batch in inputs.items():
-            values = [float(np.mean(np.argmax(predict_probabilities(model, batch), 1) == labels))
-                      for model in seed_models]
+            values = [
+                float(np.mean(np.argmax(predict_probabilities(model, batch), 1) == labels))
+                for model in seed_models
+            ]
             out["accuracy"][name][method] = seed_summary(values)
     return out
 
@@ -116,13 +122,19 @@ def calibration_summary(labels: np.ndarray, probabilities: list, bins: int = CAL
         pooled.append(table)
     counts = np.sum([t["count"] for t in pooled], axis=0)
     weight = np.maximum(counts, 1)
-    diagram = {"count": counts.astype(int).tolist(),
-               "confidence": (np.sum([np.array(t["confidence"]) * t["count"] for t in pooled], 0) / weight).tolist(),
-               "accuracy": (np.sum([np.array(t["accuracy"]) * t["count"] for t in pooled], 0) / weight).tolist(),
-               "edges": pooled[0]["edges"]}
-    return {"ece": seed_summary(ece), "confident_mistakes": seed_summary(mistakes), "reliability": diagram,
-            "mean_confidence": seed_summary([float(p.max(1).mean()) for p in probabilities]),
-            "test_images": int(len(labels))}
+    diagram = {
+        "count": counts.astype(int).tolist(),
+        "confidence": (np.sum([np.array(t["confidence"]) * t["count"] for t in pooled], 0) / weight).tolist(),
+        "accuracy": (np.sum([np.array(t["accuracy"]) * t["count"] for t in pooled], 0) / weight).tolist(),
+        "edges": pooled[0]["edges"],
+    }
+    return {
+        "ece": seed_summary(ece),
+        "confident_mistakes": seed_summary(mistakes),
+        "reliability": diagram,
+        "mean_confidence": seed_summary([float(p.max(1).mean()) for p in probabilities]),
+        "test_images": int(len(labels)),
+    }
 
 
 def median_epoch_seconds(record: dict) -> float:
@@ -134,13 +146,22 @@ def extra_run_dir(paths, variant: str, name: str, seed: int):
     return paths.models / "research" / f"{variant}_{name}_seed{seed}"
 
 
-def extra_runs(variant: str, model_names, seeds, splits, snapshot_epochs, paths, progress, *,
-                validate: bool = True) -> list[dict]:
+def extra_runs(
+    variant: str, model_names, seeds, splits, snapshot_epochs, paths, progress, *, validate: bool = True
+) -> list[dict]:
 
     fast = bool(splits.info.get("fast"))
-    return [train_run(run_spec(name, seed, splits, fast=fast, snapshot_epochs=snapshot_epochs), splits,
-                      extra_run_dir(paths, variant, name, seed), progress=progress, validate=validate)
-            for name in model_names for seed in seeds]
+    return [
+        train_run(
+            run_spec(name, seed, splits, fast=fast, snapshot_epochs=snapshot_epochs),
+            splits,
+            extra_run_dir(paths, variant, name, seed),
+            progress=progress,
+            validate=validate,
+        )
+        for name in model_names
+        for seed in seeds
+    ]
 
 
 def extra_models(paths, variant: str, name: str, seeds, epochs: int) -> list:
@@ -152,14 +173,19 @@ def extra_summary(records, epochs_list) -> dict:
     out = {}
     for name in dict.fromkeys(r["spec"]["model"] for r in records):
         runs = [r for r in records if r["spec"]["model"] == name]
-        out[name] = {"parameters": runs[0]["parameters"], "seeds": [r["spec"]["seed"] for r in runs],
-                     "seconds_per_epoch": seed_summary([median_epoch_seconds(r) for r in runs])}
+        out[name] = {
+            "parameters": runs[0]["parameters"],
+            "seeds": [r["spec"]["seed"] for r in runs],
+            "seconds_per_epoch": seed_summary([median_epoch_seconds(r) for r in runs]),
+        }
         for epochs in epochs_list:
             out[name][str(epochs)] = {
                 key: seed_summary([r["snapshots"][str(epochs)][part][field] for r in runs])
-                for key, (part, field) in (("test_accuracy", ("test", "accuracy")),
-                                           ("train_accuracy", ("train", "accuracy")),
-                                           ("accuracy_gap", ("gap", "accuracy_gap")))
+                for key, (part, field) in (
+                    ("test_accuracy", ("test", "accuracy")),
+                    ("train_accuracy", ("train", "accuracy")),
+                    ("accuracy_gap", ("gap", "accuracy_gap")),
+                )
             }
     return out
 
@@ -174,7 +200,13 @@ class Context:
     """What every research section needs: the results so far, the data, the output folder."""
 
     def __init__(self, results: dict, splits, paths, show_progress: bool, log):
-        self.results, self.splits, self.paths, self.show_progress, self.log = results, splits, paths, show_progress, log
+        self.results, self.splits, self.paths, self.show_progress, self.log = (
+            results,
+            splits,
+            paths,
+            show_progress,
+            log,
+        )
         self.seeds = results["config"]["seeds"]
         self.last = max(results["config"]["snapshot_epochs"])
         self.snapshot_epochs = tuple(results["config"]["snapshot_epochs"])
@@ -188,12 +220,15 @@ class Context:
     def grid_models(self) -> dict:
 
         if "grid" not in self._models:
-            self._models["grid"] = {name: [load_snapshot(self.run_dir(name, seed), self.last) for seed in self.seeds]
-                                    for name in (BASELINE, CANDIDATE)}
+            self._models["grid"] = {
+                name: [load_snapshot(self.run_dir(name, seed), self.last) for seed in self.seeds]
+                for name in (BASELINE, CANDIDATE)
+            }
         return self._models["grid"]
 
     def all_models(self, research: dict) -> dict:
-        """The grid's models and every control that has runs: the wide, deep, compute-matched MLPs and the GAP CNN."""
+        """The grid's models and every control that has runs: the wide, deep, compute-matched MLPs and the
+        GAP CNN."""
         if "all" not in self._models:
             models = dict(self.grid_models())
             models[CONTROL_MODEL] = extra_models(self.paths, "control", CONTROL_MODEL, self.seeds, self.last)
@@ -213,7 +248,6 @@ def layer_outputs(model, names, images: np.ndarray, batch_size: int | None = Non
     batch by batch, through one graph function per probe."""
     import keras
 
-
     batch_size = batch_size or EVAL_BATCH_SIZE
     key = tuple(names)
     probes = model.__dict__.setdefault("_mnist_compare_probes", {})
@@ -223,7 +257,7 @@ def layer_outputs(model, names, images: np.ndarray, batch_size: int | None = Non
     forward = compiled_forward(probes[key])
     parts = [[] for _ in names]
     for start in range(0, len(images), batch_size):
-        out = forward(np.asarray(images[start:start + batch_size], dtype=np.float32))
+        out = forward(np.asarray(images[start : start + batch_size], dtype=np.float32))
         out = out if isinstance(out, (list, tuple)) else [out]
         for part, value in zip(parts, out):
             part.append(np.asarray(value))
@@ -237,14 +271,21 @@ def mlp_controls(results: dict) -> dict:
     last = str(research["epochs"])
     controls = dict(research["capacity_control"])
     controls.update(research.get("architecture_controls", {}).get("models", {}))
-    return {name: control for name, control in controls.items()
-            if name.startswith(BASELINE) and str(control.get("epochs", last)) == last}
+    return {
+        name: control
+        for name, control in controls.items()
+        if name.startswith(BASELINE) and str(control.get("epochs", last)) == last
+    }
 
 
 def grid_accuracies(results: dict, name: str, seeds, epochs: str) -> list[float] | None:
-    """Test accuracies of the grid's runs of ``name`` for ``seeds`` (in that order), or None if one is missing."""
-    by_seed = {r["seed"]: r["snapshots"][epochs]["test"]["accuracy"] for r in results["runs"]
-               if r["model"] == name and epochs in r["snapshots"]}
+    """Test accuracies of the grid's runs of ``name`` for ``seeds`` (in that order), or None if one is
+    missing."""
+    by_seed = {
+        r["seed"]: r["snapshots"][epochs]["test"]["accuracy"]
+        for r in results["runs"]
+        if r["model"] == name and epochs in r["snapshots"]
+    }
     if not all(seed in by_seed for seed in seeds):
         return None
     return [by_seed[seed] for seed in seeds]
@@ -265,12 +306,21 @@ def gap_closed(results: dict, name: str = "mlp_wide") -> dict | None:
         return None
 
     values = control[last]["test_accuracy"].get("values") or [control[last]["test_accuracy"]["mean"]]
-    means = {BASELINE: sum(mlp) / len(mlp), CANDIDATE: sum(cnn) / len(cnn), "control": sum(values) / len(values)}
+    means = {
+        BASELINE: sum(mlp) / len(mlp),
+        CANDIDATE: sum(cnn) / len(cnn),
+        "control": sum(values) / len(values),
+    }
     gap = means[CANDIDATE] - means[BASELINE]
     # Paired by seed: the control's gain over the MLP and the CNN's lead, each with its 95% interval.
     gain = summarize([c - m for c, m in zip(values, mlp)]) if len(values) == len(mlp) else None
-    return {**means, "seeds": len(seeds), "share": (means["control"] - means[BASELINE]) / gap if gap else None,
-            "gain": gain, "lead": summarize([c - m for c, m in zip(cnn, mlp)])}
+    return {
+        **means,
+        "seeds": len(seeds),
+        "share": (means["control"] - means[BASELINE]) / gap if gap else None,
+        "gain": gain,
+        "lead": summarize([c - m for c, m in zip(cnn, mlp)]),
+    }
 
 
 def gap_numbers(closed: dict) -> str:
@@ -317,8 +367,10 @@ def closed_verdict(closed: dict) -> str:
     """size_verdict of the share a control closes, unless its gain over the MLP is not distinguishable from
     0: then the share says nothing about size."""
     if closed["share"] > 0 and not gain_detected(closed):
-        return ("its gain over the MLP is not distinguishable from 0 with these seeds, so the share says nothing "
-                "about size")
+        return (
+            "its gain over the MLP is not distinguishable from 0 with these seeds, so the share says nothing "
+            "about size"
+        )
     return size_verdict(closed["share"])
 
 
@@ -328,9 +380,13 @@ def gap_closed_sentence(results: dict, name: str = "mlp_wide") -> str:
     closed = gap_closed(results, name)
     if not closed or closed["share"] is None:
         return ""
-    numbers = (f"{100 * closed[BASELINE]:.2f}% → {100 * closed['control']:.2f}%, against the CNN's "
-               f"{100 * closed[CANDIDATE]:.2f}%; {gap_numbers(closed)}, "
-               + (f"paired by seed, 95% intervals over {plural(closed['seeds'], 'seed')}"
-                  if (closed.get("gain") or {}).get("ci_low") is not None
-                  else f"mean over {plural(closed['seeds'], 'seed')}"))
+    numbers = (
+        f"{100 * closed[BASELINE]:.2f}% → {100 * closed['control']:.2f}%, against the CNN's "
+        f"{100 * closed[CANDIDATE]:.2f}%; {gap_numbers(closed)}, "
+        + (
+            f"paired by seed, 95% intervals over {plural(closed['seeds'], 'seed')}"
+            if (closed.get("gain") or {}).get("ci_low") is not None
+            else f"mean over {plural(closed['seeds'], 'seed')}"
+        )
+    )
     return f"The {registry.text_name(name)} {closes_phrase(closed)} ({numbers}): {closed_verdict(closed)}."

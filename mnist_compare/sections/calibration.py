@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
+import matplotlib.pyplot as plt
+import numpy as np
 
 from .. import registry
-from .base import CALIBRATION_BINS
-from .base import CONTROL_MODEL
-from .base import Context
-from ..plots import PAGE_WIDTH
-from .base import calibration_summary
-from ..formatting import caption
-from ..formatting import diff_text
+from ..formatting import caption, diff_text, markdown_table, paired, plural, pp
+from ..metrics import format_mean_std, summarize
+from ..plots import PAGE_WIDTH, figure_title
 from ..references import cite
-from .base import extra_run_dir
-from ..plots import figure_title
-from ..metrics import format_mean_std
-from ..formatting import markdown_table
-import numpy as np
-from ..formatting import paired
-import matplotlib.pyplot as plt
-from ..formatting import plural
-from ..formatting import pp
+from ..registry import BASELINE, CANDIDATE
 from ..tables.grid import test_size
-
-from ..metrics import summarize
 from ..training import predictions_path
-
+from .base import CALIBRATION_BINS, CONTROL_MODEL, Context, calibration_summary, extra_run_dir
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -42,7 +29,9 @@ def compute(ctx: Context, research: dict) -> dict:
     sources[CONTROL_MODEL] = [extra_run_dir(ctx.paths, "control", CONTROL_MODEL, seed) for seed in ctx.seeds]
     labels = ctx.splits.y_test
     for name, run_dirs in sources.items():
-        probabilities = [np.load(predictions_path(run_dir, ctx.last))["probabilities"] for run_dir in run_dirs]
+        probabilities = [
+            np.load(predictions_path(run_dir, ctx.last))["probabilities"] for run_dir in run_dirs
+        ]
         out["models"][name] = calibration_summary(labels, probabilities)
     return out
 
@@ -57,11 +46,21 @@ def plot_reliability(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.Figu
         table = section["models"][name]["reliability"]
         used = np.array(table["count"]) > 0
         edges = np.array(table["edges"])
-        ax.plot(np.array(table["confidence"])[used], np.array(table["accuracy"])[used], marker="o", markersize=4,
-                color=registry.colour(name),
-                label=f"{registry.label(name)} (ECE {100 * section['models'][name]['ece']['mean']:.2f}%)")
-        ax_count.bar((edges[:-1] + edges[1:]) / 2 + (0.012 if name == CANDIDATE else -0.012), table["count"],
-                     width=0.024, color=registry.colour(name), label=registry.label(name))
+        ax.plot(
+            np.array(table["confidence"])[used],
+            np.array(table["accuracy"])[used],
+            marker="o",
+            markersize=4,
+            color=registry.colour(name),
+            label=f"{registry.label(name)} (ECE {100 * section['models'][name]['ece']['mean']:.2f}%)",
+        )
+        ax_count.bar(
+            (edges[:-1] + edges[1:]) / 2 + (0.012 if name == CANDIDATE else -0.012),
+            table["count"],
+            width=0.024,
+            color=registry.colour(name),
+            label=registry.label(name),
+        )
     ax.set_xlabel("Confidence (highest probability)")
     ax.set_ylabel("Accuracy in the bin")
     ax.set_xlim(0, 1.02)
@@ -101,42 +100,61 @@ def calibration_contrast(results: dict, with_ece: bool = True) -> str:
         return diff is not None and diff["ci_low"] <= 0 <= diff["ci_high"]
 
     n = min(mistakes[BASELINE].get("n", 1), mistakes[CANDIDATE].get("n", 1))
-    counts = (f"CNN {mistakes[CANDIDATE]['mean']:.1f}, MLP {mistakes[BASELINE]['mean']:.1f} test digits per run wrong "
-              f"with at least 99% confidence, mean over {plural(n, 'seed')}")
+    counts = (
+        f"CNN {mistakes[CANDIDATE]['mean']:.1f}, MLP {mistakes[BASELINE]['mean']:.1f} test digits per run "
+        f"wrong "
+        f"with at least 99% confidence, mean over {plural(n, 'seed')}"
+    )
     diff = paired("confident_mistakes")
     if diff is not None:
-        counts += (f"; CNN − MLP {diff['mean']:+.1f}, 95% interval [{diff['ci_low']:.1f}, {diff['ci_high']:.1f}]"
-                   + (", which includes 0" if undetectable(diff) else ""))
+        counts += (
+            f"; CNN − MLP {diff['mean']:+.1f}, 95% interval [{diff['ci_low']:.1f}, {diff['ci_high']:.1f}]"
+            + (", which includes 0" if undetectable(diff) else "")
+        )
     else:
         counts += "; no interval"
     ece_diff = paired("ece")
     name = f"expected calibration error {cite('naeini2015', 'guo2017')}"
     if undetectable(ece_diff):
-        opening = (f"The two models' {name} does not differ detectably"
-                   + (f" (MLP {100 * ece[BASELINE]:.2f}%, CNN {100 * ece[CANDIDATE]:.2f}%" if with_ece else " (")
-                   + f"{'; ' if with_ece else ''}CNN − MLP {diff_text(ece_diff)} pp)")
+        opening = (
+            f"The two models' {name} does not differ detectably"
+            + (f" (MLP {100 * ece[BASELINE]:.2f}%, CNN {100 * ece[CANDIDATE]:.2f}%" if with_ece else " (")
+            + f"{'; ' if with_ece else ''}CNN − MLP {diff_text(ece_diff)} pp)"
+        )
         if undetectable(diff):
             return f"{opening}, and neither does the number of confident mistakes ({counts})."
         more = CANDIDATE if mistakes[CANDIDATE]["mean"] > mistakes[BASELINE]["mean"] else BASELINE
         return f"{opening}; the {more.upper()} makes more confident mistakes ({counts})."
     ece_text = f" ({100 * ece[lower_ece]:.2f}% against {100 * ece[other]:.2f}%)" if with_ece else ""
     if undetectable(diff):
-        return (f"The {lower_ece.upper()} has the lower {name}{ece_text}; in confident mistakes there is no "
-                f"detectable difference ({counts}).")
+        return (
+            f"The {lower_ece.upper()} has the lower {name}{ece_text}; in confident mistakes there is no "
+            f"detectable difference ({counts})."
+        )
     if mistakes[lower_ece]["mean"] > mistakes[other]["mean"]:
-        return f"The {lower_ece.upper()} has the lower {name}{ece_text} but more confident mistakes ({counts})."
+        return (
+            f"The {lower_ece.upper()} has the lower {name}{ece_text} but more confident mistakes ({counts})."
+        )
     if mistakes[lower_ece]["mean"] < mistakes[other]["mean"]:
-        return (f"The {lower_ece.upper()} has both the lower {name}{ece_text} and fewer "
-                f"confident mistakes ({counts}).")
-    return f"The {lower_ece.upper()} has the lower {name}{ece_text} and as many confident mistakes ({counts})."
+        return (
+            f"The {lower_ece.upper()} has both the lower {name}{ece_text} and fewer "
+            f"confident mistakes ({counts})."
+        )
+    return (
+        f"The {lower_ece.upper()} has the lower {name}{ece_text} and as many confident mistakes ({counts})."
+    )
 
 
 def over_confident(results: dict) -> dict:
-    """Per grid model, whether its mean confidence on the test set is above its test accuracy (mean over seeds)."""
+    """Per grid model, whether its mean confidence on the test set is above its test accuracy (mean over
+    seeds)."""
     last = str(max(results["config"]["snapshot_epochs"]))
     calibration = results["research"]["calibration"]["models"]
-    return {name: calibration[name]["mean_confidence"]["mean"] > results["summary"][name][last]["test_accuracy"]["mean"]
-            for name in (BASELINE, CANDIDATE)}
+    return {
+        name: calibration[name]["mean_confidence"]["mean"]
+        > results["summary"][name][last]["test_accuracy"]["mean"]
+        for name in (BASELINE, CANDIDATE)
+    }
 
 
 def calibration_markdown(results: dict) -> str:
@@ -144,17 +162,41 @@ def calibration_markdown(results: dict) -> str:
     section = results["research"]["calibration"]
     rows = []
     for name, item in section["models"].items():
-        accuracy = (results["summary"][name][str(section["epochs"])]["test_accuracy"]["mean"] if name in
-                    results["summary"] else
-                    results["research"]["capacity_control"][name][str(section["epochs"])]["test_accuracy"]["mean"])
-        rows.append([registry.table_label(name), format_mean_std(item["ece"], percent=True),
-                     f"{100 * item['mean_confidence']['mean']:.2f}", f"{100 * accuracy:.2f}",
-                     format_mean_std(item["confident_mistakes"], digits=1)])
-    return (caption(results, f"Calibration after {section['epochs']} epochs (expected calibration error, ECE "
-                             f"{cite('naeini2015', 'guo2017')}, over {section['bins']} equal-width confidence bins; "
-                             "mean over seeds)") + "\n\n"
-            + markdown_table(["Model", "ECE (%)", "Mean confidence (%)", "Test accuracy (%)",
-                              f"Wrong with ≥ 99% confidence (of {test_size(results):,}), mean ± std"], rows))
+        accuracy = (
+            results["summary"][name][str(section["epochs"])]["test_accuracy"]["mean"]
+            if name in results["summary"]
+            else results["research"]["capacity_control"][name][str(section["epochs"])]["test_accuracy"][
+                "mean"
+            ]
+        )
+        rows.append(
+            [
+                registry.table_label(name),
+                format_mean_std(item["ece"], percent=True),
+                f"{100 * item['mean_confidence']['mean']:.2f}",
+                f"{100 * accuracy:.2f}",
+                format_mean_std(item["confident_mistakes"], digits=1),
+            ]
+        )
+    return (
+        caption(
+            results,
+            f"Calibration after {section['epochs']} epochs (expected calibration error, ECE "
+            f"{cite('naeini2015', 'guo2017')}, over {section['bins']} equal-width confidence bins; "
+            "mean over seeds)",
+        )
+        + "\n\n"
+        + markdown_table(
+            [
+                "Model",
+                "ECE (%)",
+                "Mean confidence (%)",
+                "Test accuracy (%)",
+                f"Wrong with ≥ 99% confidence (of {test_size(results):,}), mean ± std",
+            ],
+            rows,
+        )
+    )
 
 
 def confidence_sentence(results: dict) -> str:
@@ -169,14 +211,22 @@ def confidence_sentence(results: dict) -> str:
     else:
         verdict = "Neither model is over-confident"
     mean_confidence = {name: 100 * section[name]["mean_confidence"]["mean"] for name in (BASELINE, CANDIDATE)}
-    accuracy = {name: 100 * results["summary"][name][last]["test_accuracy"]["mean"] for name in (BASELINE, CANDIDATE)}
-    return (f"{verdict}: the MLP's mean confidence is {mean_confidence[BASELINE]:.2f}% against a test accuracy of "
-            f"{accuracy[BASELINE]:.2f}%, the CNN's {mean_confidence[CANDIDATE]:.2f}% against {accuracy[CANDIDATE]:.2f}%. "
-            f"{calibration_contrast(results)} {_pp_sentence(section)} {_under_diagonal(section)}")
+    accuracy = {
+        name: 100 * results["summary"][name][last]["test_accuracy"]["mean"] for name in (BASELINE, CANDIDATE)
+    }
+    return (
+        f"{verdict}: the MLP's mean confidence is {mean_confidence[BASELINE]:.2f}% against a test accuracy "
+        f"of "
+        f"{accuracy[BASELINE]:.2f}%, the CNN's {mean_confidence[CANDIDATE]:.2f}% against "
+        f"{accuracy[CANDIDATE]:.2f}%. "
+        f"{calibration_contrast(results)} {_pp_sentence(section)} {_under_diagonal(section)}"
+    )
 
 
 def _pp_sentence(section: dict) -> str:
-    return f"ECE, CNN − MLP paired by seed: {pp(paired(section[CANDIDATE]['ece'], section[BASELINE]['ece']))}."
+    return (
+        f"ECE, CNN − MLP paired by seed: {pp(paired(section[CANDIDATE]['ece'], section[BASELINE]['ece']))}."
+    )
 
 
 def _under_diagonal(section: dict) -> str:
@@ -184,7 +234,11 @@ def _under_diagonal(section: dict) -> str:
     parts = []
     for name in (BASELINE, CANDIDATE):
         table = section[name]["reliability"]
-        bins = [(c, a) for c, a, n in zip(table["confidence"], table["accuracy"], table["count"]) if n > 0][:-1]
+        bins = [(c, a) for c, a, n in zip(table["confidence"], table["accuracy"], table["count"]) if n > 0][
+            :-1
+        ]
         under = sum(a < c for c, a in bins)
         parts.append(f"{under} of {len(bins)} for the {name.upper()}")
-    return ("Below the top bin, the bins whose accuracy is under their mean confidence: " + ", ".join(parts) + ".")
+    return (
+        "Below the top bin, the bins whose accuracy is under their mean confidence: " + ", ".join(parts) + "."
+    )

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-
 from .. import registry
-from .base import CONTROL_MODEL
-from .base import Context
-from ..formatting import caption
-from .base import extra_runs
-from .base import extra_summary
+from ..formatting import caption, markdown_table
 from ..metrics import format_mean_std
-from .base import gap_closed_sentence
-from ..formatting import markdown_table
-from .base import progress_bar
-
+from ..registry import BASELINE, CANDIDATE
+from .base import CONTROL_MODEL, Context, extra_runs, extra_summary, gap_closed_sentence, progress_bar
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -23,13 +15,12 @@ VERSION = 2
 REQUIRES = ()
 
 
-
-
 def compute(ctx: Context, research: dict) -> dict:
     ctx.log(f"Research: capacity control ({CONTROL_MODEL}, {len(ctx.seeds)} seeds)")
     with progress_bar(len(ctx.seeds) * ctx.last, ctx.show_progress) as progress:
-        control = extra_runs("control", [CONTROL_MODEL], ctx.seeds, ctx.splits, ctx.snapshot_epochs, ctx.paths,
-                              progress)
+        control = extra_runs(
+            "control", [CONTROL_MODEL], ctx.seeds, ctx.splits, ctx.snapshot_epochs, ctx.paths, progress
+        )
     return extra_summary(control, ctx.snapshot_epochs)
 
 
@@ -41,13 +32,28 @@ def control_markdown(results: dict) -> str:
     rows = []
     for name in (BASELINE, CANDIDATE):
         s = results["summary"][name][last]
-        rows.append([registry.table_label(name), f"{results['summary'][name]['parameters']:,}",
-                     format_mean_std(s["test_accuracy"], percent=True), format_mean_std(s["accuracy_gap"], percent=True)])
+        rows.append(
+            [
+                registry.table_label(name),
+                f"{results['summary'][name]['parameters']:,}",
+                format_mean_std(s["test_accuracy"], percent=True),
+                format_mean_std(s["accuracy_gap"], percent=True),
+            ]
+        )
     for name, entry in research["capacity_control"].items():
         s = entry[last]
-        rows.append([registry.table_label(name), f"{entry['parameters']:,}",
-                     format_mean_std(s["test_accuracy"], percent=True), format_mean_std(s["accuracy_gap"], percent=True)])
+        rows.append(
+            [
+                registry.table_label(name),
+                f"{entry['parameters']:,}",
+                format_mean_std(s["test_accuracy"], percent=True),
+                format_mean_std(s["accuracy_gap"], percent=True),
+            ]
+        )
     text = " ".join(gap_closed_sentence(results, name) for name in research["capacity_control"]).strip()
-    return (caption(results, f"Parameter-matched control after {last} epochs (mean ± std over seeds)") + "\n\n"
-            + markdown_table(["Model", "Parameters", "Test accuracy (%)", "Overfitting gap (pp)"], rows)
-            + (f"\n\n{text}" if text else ""))
+    return (
+        caption(results, f"Parameter-matched control after {last} epochs (mean ± std over seeds)")
+        + "\n\n"
+        + markdown_table(["Model", "Parameters", "Test accuracy (%)", "Overfitting gap (pp)"], rows)
+        + (f"\n\n{text}" if text else "")
+    )

@@ -3,17 +3,14 @@ prediction."""
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-from .base import Context
-from ..formatting import caption
-from ..formatting import markdown_table
-from .base import median_epoch_seconds
-import numpy as np
-from .base import seed_summary
 import time
 
-from ..training import compiled_forward
+import numpy as np
 
+from ..formatting import caption, markdown_table
+from ..registry import BASELINE, CANDIDATE
+from ..training import compiled_forward
+from .base import Context, median_epoch_seconds, seed_summary
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -78,10 +75,28 @@ def cost_markdown(results: dict) -> str:
     rows = []
     for name in (BASELINE, CANDIDATE):
         entry = cost[name]
-        rows.append([name.upper(), f"{entry['parameters']:,}", f"{entry['forward_macs_per_image'] / 1e6:.2f} M",
-                     f"{entry['training_flops_per_image'] / 1e6:.1f} M",
-                     epoch_seconds_text(entry["seconds_per_epoch"]),
-                     f"{entry['milliseconds_per_prediction']:.2f}"])
-    return caption(results, "Cost of each model") + "\n\n" + markdown_table(
-        ["Model", "Parameters", "Multiply-adds per image (forward)", "Training FLOPs per image (≈ 6 × MACs)",
-         "Seconds per training epoch: median over seeds (range)", "ms per prediction (one image)"], rows)
+        rows.append(
+            [
+                name.upper(),
+                f"{entry['parameters']:,}",
+                f"{entry['forward_macs_per_image'] / 1e6:.2f} M",
+                f"{entry['training_flops_per_image'] / 1e6:.1f} M",
+                epoch_seconds_text(entry["seconds_per_epoch"]),
+                f"{entry['milliseconds_per_prediction']:.2f}",
+            ]
+        )
+    return (
+        caption(results, "Cost of each model")
+        + "\n\n"
+        + markdown_table(
+            [
+                "Model",
+                "Parameters",
+                "Multiply-adds per image (forward)",
+                "Training FLOPs per image (≈ 6 × MACs)",
+                "Seconds per training epoch: median over seeds (range)",
+                "ms per prediction (one image)",
+            ],
+            rows,
+        )
+    )

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-
-from .. import registry
-from .base import CONTROL_MODEL
-from .base import Context
-from ..plots import PAGE_WIDTH
-from ..formatting import caption
-from .. import config
-from .base import extra_runs
-from ..plots import figure_title
-from ..metrics import format_mean_std
-from ..formatting import join_numbers
-from ..formatting import markdown_table
-import numpy as np
 import matplotlib.pyplot as plt
-from ..formatting import plural
-from .base import progress_bar
-from .base import seed_summary
+import numpy as np
 
+from .. import config, registry
 from ..data import stratified_subset
-from ..metrics import summarize
-
+from ..formatting import caption, join_numbers, markdown_table, plural
+from ..metrics import format_mean_std, summarize
+from ..plots import PAGE_WIDTH, figure_title
+from ..registry import BASELINE, CANDIDATE
+from .base import CONTROL_MODEL, Context, extra_runs, progress_bar, seed_summary
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -69,13 +57,21 @@ def compute(ctx: Context, research: dict) -> dict:
     """
     from dataclasses import replace
 
-
     seeds = ctx.seeds[:DATA_EFFICIENCY_SEEDS]
     full = len(ctx.splits.y_train)
-    sizes = [size for size in (DATA_EFFICIENCY_FAST_SIZES if ctx.fast else DATA_EFFICIENCY_SIZES) if size < full]
-    total = sum(len(DATA_EFFICIENCY_MODELS) * len(seeds) * data_efficiency_epochs(s, fast=ctx.fast) for s in sizes)
+    sizes = [
+        size for size in (DATA_EFFICIENCY_FAST_SIZES if ctx.fast else DATA_EFFICIENCY_SIZES) if size < full
+    ]
+    total = sum(
+        len(DATA_EFFICIENCY_MODELS) * len(seeds) * data_efficiency_epochs(s, fast=ctx.fast) for s in sizes
+    )
     ctx.log(f"Research: data efficiency ({', '.join(f'{s:,}' for s in sizes)} images; {len(seeds)} seeds)")
-    out = {"sizes": sizes + [full], "seeds": seeds, "epochs": {}, "models": {n: [] for n in DATA_EFFICIENCY_MODELS}}
+    out = {
+        "sizes": sizes + [full],
+        "seeds": seeds,
+        "epochs": {},
+        "models": {n: [] for n in DATA_EFFICIENCY_MODELS},
+    }
     with progress_bar(total, ctx.show_progress) as progress:
         for size in sizes:
             epochs = data_efficiency_epochs(size, fast=ctx.fast)
@@ -83,21 +79,34 @@ def compute(ctx: Context, research: dict) -> dict:
             per_model: dict = {name: [] for name in DATA_EFFICIENCY_MODELS}
             for seed in seeds:
                 chosen = stratified_subset(ctx.splits.y_train, size, DATA_EFFICIENCY_SEED + seed)
-                subset = replace(ctx.splits, x_train=ctx.splits.x_train[chosen], y_train=ctx.splits.y_train[chosen])
+                subset = replace(
+                    ctx.splits, x_train=ctx.splits.x_train[chosen], y_train=ctx.splits.y_train[chosen]
+                )
                 for name in DATA_EFFICIENCY_MODELS:
-                    record = extra_runs(f"data{size}", [name], [seed], subset, (epochs,), ctx.paths, progress,
-                                         validate=False)[0]
+                    record = extra_runs(
+                        f"data{size}", [name], [seed], subset, (epochs,), ctx.paths, progress, validate=False
+                    )[0]
                     per_model[name].append(record["snapshots"][str(epochs)]["test"]["accuracy"])
             for name, values in per_model.items():
                 out["models"][name].append(seed_summary(values))
     out["epochs"][str(full)] = ctx.last
     for name in DATA_EFFICIENCY_MODELS:
         if name == CONTROL_MODEL:
-            values = [research["capacity_control"][name][str(ctx.last)]["test_accuracy"]["values"][ctx.seeds.index(s)]
-                      for s in seeds]
+            values = [
+                research["capacity_control"][name][str(ctx.last)]["test_accuracy"]["values"][
+                    ctx.seeds.index(s)
+                ]
+                for s in seeds
+            ]
         else:
-            values = [next(run["snapshots"][str(ctx.last)]["test"]["accuracy"] for run in ctx.results["runs"]
-                           if run["model"] == name and run["seed"] == s) for s in seeds]
+            values = [
+                next(
+                    run["snapshots"][str(ctx.last)]["test"]["accuracy"]
+                    for run in ctx.results["runs"]
+                    if run["model"] == name and run["seed"] == s
+                )
+                for s in seeds
+            ]
         out["models"][name].append(seed_summary(values))
     return out
 
@@ -110,8 +119,13 @@ def plot_data_efficiency(results: dict) -> plt.Figure:
     for name, points in section["models"].items():
         means = [100 * p["mean"] for p in points]
         ax.plot(sizes, means, marker="o", color=registry.colour(name), label=registry.label(name))
-        ax.fill_between(sizes, [100 * min(p["values"]) for p in points], [100 * max(p["values"]) for p in points],
-                        color=registry.colour(name), alpha=0.2)
+        ax.fill_between(
+            sizes,
+            [100 * min(p["values"]) for p in points],
+            [100 * max(p["values"]) for p in points],
+            color=registry.colour(name),
+            alpha=0.2,
+        )
     ax.set_xscale("log")
     ax.set_xticks(sizes)
     ax.set_xticklabels([f"{s:,}" for s in sizes])
@@ -135,18 +149,26 @@ def leads_sentence(section: dict) -> str:
     leads = {}
     for size, c, m in zip(sizes, section["models"][CANDIDATE], section["models"][BASELINE]):
         paired = c.get("values") and m.get("values") and len(c["values"]) == len(m["values"]) > 1
-        leads[size] = (summarize([a - b for a, b in zip(c["values"], m["values"])]) if paired
-                       else {"mean": c["mean"] - m["mean"]})
+        leads[size] = (
+            summarize([a - b for a, b in zip(c["values"], m["values"])])
+            if paired
+            else {"mean": c["mean"] - m["mean"]}
+        )
 
     def points(lead: dict) -> str:
-        return f"{100 * lead['mean']:.1f}" + (f" [{100 * lead['ci_low']:.1f}, {100 * lead['ci_high']:.1f}]"
-                                             if lead.get("ci_low") is not None else "")
+        return f"{100 * lead['mean']:.1f}" + (
+            f" [{100 * lead['ci_low']:.1f}, {100 * lead['ci_high']:.1f}]"
+            if lead.get("ci_low") is not None
+            else ""
+        )
 
     order = sorted(sizes, reverse=True)
     intervals = all(leads[s].get("ci_low") is not None for s in order)
-    text = (f"The CNN's lead over the MLP is {join_numbers([points(leads[s]) for s in order])} points"
-            + (" (paired by seed, 95% intervals)" if intervals else "")
-            + f" with {join_numbers([f'{s:,}' for s in order])} training images")
+    text = (
+        f"The CNN's lead over the MLP is {join_numbers([points(leads[s]) for s in order])} points"
+        + (" (paired by seed, 95% intervals)" if intervals else "")
+        + f" with {join_numbers([f'{s:,}' for s in order])} training images"
+    )
     epochs = {int(size): int(e) for size, e in section.get("epochs", {}).items()}
     full = epochs.get(max(sizes))
     same = [s for s in order if full is None or epochs.get(s, full) == full]
@@ -154,8 +176,11 @@ def leads_sentence(section: dict) -> str:
     for size in sizes:
         if size not in same:
             other.setdefault(epochs[size], []).append(f"{size:,}")
-    scope = (f"over the sizes trained for {full} epochs ({join_numbers([f'{s:,}' for s in same])} images) "
-             if other else "")
+    scope = (
+        f"over the sizes trained for {full} epochs ({join_numbers([f'{s:,}' for s in same])} images) "
+        if other
+        else ""
+    )
     means = [leads[s]["mean"] for s in same]
     if len(same) > 1 and all(a < b for a, b in zip(means, means[1:])):
         text += f": {scope}the {'mean ' if intervals else ''}lead grows as the training set shrinks"
@@ -165,10 +190,12 @@ def leads_sentence(section: dict) -> str:
         largest = max(same, key=lambda s: leads[s]["mean"])
         text += f": {scope}the lead does not change monotonically with the size (largest with {largest:,})"
     if other:
-        text += ("; the runs on " + "; on ".join(f"{join_numbers(s)} images trained for {e} epochs"
-                                                  for e, s in other.items())
-                 + f" instead of {full}, so the lead there is confounded by the number of epochs and is not part "
-                   "of that comparison")
+        text += (
+            "; the runs on "
+            + "; on ".join(f"{join_numbers(s)} images trained for {e} epochs" for e, s in other.items())
+            + f" instead of {full}, so the lead there is confounded by the number of epochs and is not part "
+            "of that comparison"
+        )
     return text + "."
 
 
@@ -177,17 +204,35 @@ def data_efficiency_markdown(results: dict) -> str:
     names = list(section["models"])
     rows = []
     for index, size in enumerate(section["sizes"]):
-        rows.append([f"{size:,}", str(section["epochs"][str(size)])]
-                    + [format_mean_std(section["models"][name][index], percent=True) for name in names])
-    above = all(section["models"][CANDIDATE][i]["mean"] > max(section["models"][n][i]["mean"] for n in names if n != CANDIDATE)
-                for i in range(len(section["sizes"])))
-    text = (leads_sentence(section) + " "
-            + ("The CNN is ahead of both MLPs at every size. " if above else
-               "The CNN is not ahead of both MLPs at every size. ")
-            + "That fits the convolution building in what the MLPs must learn from examples (a stroke is a stroke "
-              "wherever it is), though these runs do not test it.")
-    return (caption(results, f"Test accuracy (%) against training-set size (mean ± std over "
-                             f"{plural(len(section['seeds']), 'seed')}; each seed draws its own stratified subset)")
-            + "\n\n"
-            + markdown_table(["Training images", "Epochs"] + [registry.table_label(n) for n in names], rows)
-            + "\n\n" + text)
+        rows.append(
+            [f"{size:,}", str(section["epochs"][str(size)])]
+            + [format_mean_std(section["models"][name][index], percent=True) for name in names]
+        )
+    above = all(
+        section["models"][CANDIDATE][i]["mean"]
+        > max(section["models"][n][i]["mean"] for n in names if n != CANDIDATE)
+        for i in range(len(section["sizes"]))
+    )
+    text = (
+        leads_sentence(section)
+        + " "
+        + (
+            "The CNN is ahead of both MLPs at every size. "
+            if above
+            else "The CNN is not ahead of both MLPs at every size. "
+        )
+        + "That fits the convolution building in what the MLPs must learn from examples (a stroke is a "
+        "stroke "
+        "wherever it is), though these runs do not test it."
+    )
+    return (
+        caption(
+            results,
+            f"Test accuracy (%) against training-set size (mean ± std over "
+            f"{plural(len(section['seeds']), 'seed')}; each seed draws its own stratified subset)",
+        )
+        + "\n\n"
+        + markdown_table(["Training images", "Epochs"] + [registry.table_label(n) for n in names], rows)
+        + "\n\n"
+        + text
+    )

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-
-
-from ..plots import PAGE_WIDTH
-from ..plots import answers_title
-from ..formatting import caption
-from ..plots import figure_title
-from ..metrics import format_mean_std
-from ..formatting import markdown_table
-from .. import metrics
-import numpy as np
 import matplotlib.pyplot as plt
-from ..formatting import plural
-from ..formatting import seeds_listed
-from .base import seed_summary, seeds_text
+import numpy as np
 
+from .. import metrics
+from ..formatting import caption, markdown_table, plural, seeds_listed
+from ..metrics import format_mean_std
+from ..plots import PAGE_WIDTH, answers_title, figure_title
+from ..registry import BASELINE, CANDIDATE
 from ..training import predictions_path
-
+from .base import seed_summary, seeds_text
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -40,7 +32,8 @@ def disagreement_masks(labels: np.ndarray, mlp_predicted: np.ndarray, cnn_predic
 
 
 def gallery_order(mask: np.ndarray, wrong_confidence: np.ndarray, count: int) -> np.ndarray:
-    """The first ``count`` items of ``mask`` by the wrong model's confidence, highest first (ties: lower index)."""
+    """The first ``count`` items of ``mask`` by the wrong model's confidence, highest first (ties: lower
+    index)."""
     chosen = np.flatnonzero(mask)
     order = np.lexsort((chosen, -np.asarray(wrong_confidence)[chosen]))
     return chosen[order][:count]
@@ -49,13 +42,17 @@ def gallery_order(mask: np.ndarray, wrong_confidence: np.ndarray, count: int) ->
 def _recorded_counts(results: dict, epochs: int) -> dict:
     """McNemar's counts per seed that ``results["comparisons"]`` holds for ``epochs`` ({} if none)."""
     for comparison in results.get("comparisons", []):
-        if int(comparison["epochs"]) == int(epochs) and (comparison.get("a"), comparison.get("b")) == (BASELINE, CANDIDATE):
+        if int(comparison["epochs"]) == int(epochs) and (comparison.get("a"), comparison.get("b")) == (
+            BASELINE,
+            CANDIDATE,
+        ):
             return {int(test["seed"]): test for test in comparison["mcnemar"]}
     return {}
 
 
 def compute(ctx, research: dict) -> dict:
-    """Per seed (the grid's last snapshot): the test digits only the CNN gets right and only the MLP gets right;
+    """Per seed (the grid's last snapshot): the test digits only the CNN gets right and only the MLP gets
+    right;
     for seed 0 the ``DISAGREEMENT_GALLERY`` of each with the wrong model most confident."""
 
     ctx.log(f"Research: the test digits only one model gets right ({seeds_text(ctx.seeds)})")
@@ -65,15 +62,21 @@ def compute(ctx, research: dict) -> dict:
     by_label = {"cnn_only": np.zeros(10, int), "mlp_only": np.zeros(10, int)}
     gallery = None
     for seed in ctx.seeds:
-        probs = {name: np.load(predictions_path(ctx.run_dir(name, seed), ctx.last))["probabilities"]
-                 for name in (BASELINE, CANDIDATE)}
+        probs = {
+            name: np.load(predictions_path(ctx.run_dir(name, seed), ctx.last))["probabilities"]
+            for name in (BASELINE, CANDIDATE)
+        }
         predicted = {name: np.argmax(p, 1) for name, p in probs.items()}
         test = metrics.mcnemar_exact(labels, predicted[BASELINE], predicted[CANDIDATE])  # a = MLP, b = CNN
-        if seed in recorded and (recorded[seed]["a_only"], recorded[seed]["b_only"]) != (test["a_only"],
-                                                                                           test["b_only"]):
-            raise ValueError(f"Seed {seed}'s saved test predictions give {test['b_only']} CNN-only and "
-                             f"{test['a_only']} MLP-only digits, results.json's comparisons "
-                             f"{recorded[seed]['b_only']} and {recorded[seed]['a_only']}: run the grid again.")
+        if seed in recorded and (recorded[seed]["a_only"], recorded[seed]["b_only"]) != (
+            test["a_only"],
+            test["b_only"],
+        ):
+            raise ValueError(
+                f"Seed {seed}'s saved test predictions give {test['b_only']} CNN-only and "
+                f"{test['a_only']} MLP-only digits, results.json's comparisons "
+                f"{recorded[seed]['b_only']} and {recorded[seed]['a_only']}: run the grid again."
+            )
         counts["cnn_only"].append(test["b_only"])
         counts["mlp_only"].append(test["a_only"])
         counts["both_wrong"].append(test["both_wrong"])
@@ -81,21 +84,38 @@ def compute(ctx, research: dict) -> dict:
         for key, mask in masks.items():
             by_label[key] += np.bincount(labels[mask], minlength=10)
         if seed == ctx.seeds[0]:
-            gallery = {"seed": seed, "per_direction": DISAGREEMENT_GALLERY,
-                       "order": "the wrong model's confidence, highest first (ties: lower index)"}
+            gallery = {
+                "seed": seed,
+                "per_direction": DISAGREEMENT_GALLERY,
+                "order": "the wrong model's confidence, highest first (ties: lower index)",
+            }
             for key, wrong in (("cnn_only", BASELINE), ("mlp_only", CANDIDATE)):
                 chosen = gallery_order(masks[key], probs[wrong].max(1), DISAGREEMENT_GALLERY)
-                gallery[key] = [{"index": int(i), "label": int(labels[i]),
-                                 **{name: {"predicted": int(predicted[name][i]),
-                                           "confidence": float(probs[name][i].max())} for name in (BASELINE, CANDIDATE)}}
-                                for i in chosen]
+                gallery[key] = [
+                    {
+                        "index": int(i),
+                        "label": int(labels[i]),
+                        **{
+                            name: {
+                                "predicted": int(predicted[name][i]),
+                                "confidence": float(probs[name][i].max()),
+                            }
+                            for name in (BASELINE, CANDIDATE)
+                        },
+                    }
+                    for i in chosen
+                ]
     net = metrics.paired_differences(counts["cnn_only"], counts["mlp_only"])
-    return {"epochs": ctx.last, "seeds": list(ctx.seeds), "test_images": int(len(labels)),
-            "directions": {"cnn_only": "CNN right, MLP wrong", "mlp_only": "MLP right, CNN wrong"},
-            "counts": {**{key: seed_summary(values) for key, values in counts.items()}, "net": seed_summary(net)},
-            "checked_against_comparisons": sorted(seed for seed in ctx.seeds if seed in recorded),
-            "by_label": {key: values.astype(int).tolist() for key, values in by_label.items()},
-            "gallery": gallery}
+    return {
+        "epochs": ctx.last,
+        "seeds": list(ctx.seeds),
+        "test_images": int(len(labels)),
+        "directions": {"cnn_only": "CNN right, MLP wrong", "mlp_only": "MLP right, CNN wrong"},
+        "counts": {**{key: seed_summary(values) for key, values in counts.items()}, "net": seed_summary(net)},
+        "checked_against_comparisons": sorted(seed for seed in ctx.seeds if seed in recorded),
+        "by_label": {key: values.astype(int).tolist() for key, values in by_label.items()},
+        "gallery": gallery,
+    }
 
 
 def _disagreement_panels(subfig, items, label_text: str) -> None:
@@ -121,15 +141,24 @@ def plot_disagreements(results: dict, test_images, *, per_side: int = 6) -> plt.
     for subfig, key in zip(halves, ("cnn_only", "mlp_only")):
         summary = counts[key]
         seed_count = summary["values"][section["seeds"].index(gallery["seed"])]
-        spread = (f"; {summary['mean']:.1f} ± {summary['std']:.1f} per seed over {seeds} seeds" if summary.get("std")
-                  is not None else "")
+        spread = (
+            f"; {summary['mean']:.1f} ± {summary['std']:.1f} per seed over {seeds} seeds"
+            if summary.get("std") is not None
+            else ""
+        )
         items = [{**item, "image": test_images[item["index"]]} for item in gallery[key][:per_side]]
         wrong = "MLP" if key == "cnn_only" else "CNN"
-        _disagreement_panels(subfig, items, f"{section['directions'][key]}: {int(seed_count)} test digits in seed "
-                                            f"{gallery['seed']}{spread}\n(shown: the {len(items)} the {wrong} "
-                                            "was most sure of)")
-    fig.suptitle(figure_title(f"Test digits only one model gets right after {section['epochs']} epochs", results),
-                 fontsize=10)
+        _disagreement_panels(
+            subfig,
+            items,
+            f"{section['directions'][key]}: {int(seed_count)} test digits in seed "
+            f"{gallery['seed']}{spread}\n(shown: the {len(items)} the {wrong} "
+            "was most sure of)",
+        )
+    fig.suptitle(
+        figure_title(f"Test digits only one model gets right after {section['epochs']} epochs", results),
+        fontsize=10,
+    )
     return fig
 
 
@@ -139,25 +168,63 @@ def _count(summary: dict) -> str:
 
 
 def disagreements_markdown(results: dict) -> str:
-    """Per seed, the test digits only the CNN gets right and only the MLP gets right (McNemar's discordant pairs),
+    """Per seed, the test digits only the CNN gets right and only the MLP gets right (McNemar's discordant
+    pairs),
     by true digit, with a sentence."""
     section = results["research"]["disagreements"]
     counts = section["counts"]
-    rows = [[section["directions"][key], _count(counts[key]), ", ".join(str(int(v)) for v in counts[key]["values"])]
-            for key in ("cnn_only", "mlp_only")]
-    rows.append(["both wrong", _count(counts["both_wrong"]),
-                 ", ".join(str(int(v)) for v in counts["both_wrong"]["values"])])
-    rows.append(["CNN-only − MLP-only", _count(counts["net"]),
-                 ", ".join(f"{int(v):+d}" for v in counts["net"]["values"])])
-    table = markdown_table(["Test digits", "Mean ± std per seed", "Per seed (" + ", ".join(
-        str(s) for s in section["seeds"]) + ")"], rows)
-    by_label = markdown_table(["Digit"] + [str(d) for d in range(10)],
-                              [[section["directions"][key] + " (all seeds)"]
-                               + [str(v) for v in section["by_label"][key]] for key in ("cnn_only", "mlp_only")])
-    title = (f"Test digits only one model gets right after {section['epochs']} epochs, out of "
-             f"{section['test_images']:,}, {seeds_listed(section['seeds'])}")
-    return (caption(results, title) + "\n\n" + table + "\n\n" + caption(results, "The same digits by true label")
-            + "\n\n" + by_label + "\n\n" + disagreements_sentence(results))
+    rows = [
+        [
+            section["directions"][key],
+            _count(counts[key]),
+            ", ".join(str(int(v)) for v in counts[key]["values"]),
+        ]
+        for key in ("cnn_only", "mlp_only")
+    ]
+    rows.append(
+        [
+            "both wrong",
+            _count(counts["both_wrong"]),
+            ", ".join(str(int(v)) for v in counts["both_wrong"]["values"]),
+        ]
+    )
+    rows.append(
+        [
+            "CNN-only − MLP-only",
+            _count(counts["net"]),
+            ", ".join(f"{int(v):+d}" for v in counts["net"]["values"]),
+        ]
+    )
+    table = markdown_table(
+        [
+            "Test digits",
+            "Mean ± std per seed",
+            "Per seed (" + ", ".join(str(s) for s in section["seeds"]) + ")",
+        ],
+        rows,
+    )
+    by_label = markdown_table(
+        ["Digit"] + [str(d) for d in range(10)],
+        [
+            [section["directions"][key] + " (all seeds)"] + [str(v) for v in section["by_label"][key]]
+            for key in ("cnn_only", "mlp_only")
+        ],
+    )
+    title = (
+        f"Test digits only one model gets right after {section['epochs']} epochs, out of "
+        f"{section['test_images']:,}, {seeds_listed(section['seeds'])}"
+    )
+    return (
+        caption(results, title)
+        + "\n\n"
+        + table
+        + "\n\n"
+        + caption(results, "The same digits by true label")
+        + "\n\n"
+        + by_label
+        + "\n\n"
+        + disagreements_sentence(results)
+    )
 
 
 def disagreements_sentence(results: dict) -> str:
@@ -166,18 +233,30 @@ def disagreements_sentence(results: dict) -> str:
     cnn, mlp = counts["cnn_only"], counts["mlp_only"]
     ratio = cnn["mean"] / mlp["mean"] if mlp["mean"] else float("inf")
     more = all(c > m for c, m in zip(cnn["values"], mlp["values"]))
-    text = (f"Of the {section['test_images']:,} test digits, the CNN alone is right on {_count(cnn)} per seed, the MLP "
-            f"alone on {_count(mlp)}")
-    text += (f" ({ratio:.1f} times as many on average" + ("; more in every seed)" if more and len(cnn["values"]) > 1
-                                                         else ")")
-             if np.isfinite(ratio) else "")
+    text = (
+        f"Of the {section['test_images']:,} test digits, the CNN alone is right on {_count(cnn)} per seed, "
+        f"the MLP "
+        f"alone on {_count(mlp)}"
+    )
+    text += (
+        f" ({ratio:.1f} times as many on average"
+        + ("; more in every seed)" if more and len(cnn["values"]) > 1 else ")")
+        if np.isfinite(ratio)
+        else ""
+    )
     text += f", while both are wrong on {_count(counts['both_wrong'])}. "
     checked = section.get("checked_against_comparisons") or []
     if checked:
-        text += ("These are the discordant pairs of McNemar's test above (only CNN right, only MLP right), recounted "
-                 f"from the saved predictions of {plural(len(checked), 'seed')}. ")
+        text += (
+            "These are the discordant pairs of McNemar's test above (only CNN right, only MLP right), "
+            "recounted "
+            f"from the saved predictions of {plural(len(checked), 'seed')}. "
+        )
     labels = section["by_label"]
     top = int(np.argmax(labels["cnn_only"]))
-    text += (f"The digit the CNN alone gets right most often is {top} ({labels['cnn_only'][top]} over all seeds); the "
-             f"gallery shows seed {section['gallery']['seed']}'s cases where the wrong model was most confident.")
+    text += (
+        f"The digit the CNN alone gets right most often is {top} ({labels['cnn_only'][top]} over all seeds); "
+        f"the "
+        f"gallery shows seed {section['gallery']['seed']}'s cases where the wrong model was most confident."
+    )
     return text

@@ -3,25 +3,15 @@ digit moves by whole pixels."""
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-
-
-from ..plots import PAGE_WIDTH
-from ..formatting import caption
-from ..plots import figure_title
-from ..metrics import format_mean_std
-from .base import layer_outputs
-from ..formatting import markdown_table
-import numpy as np
-from ..formatting import pct
 import matplotlib.pyplot as plt
-from ..formatting import plural
-from .base import seed_summary
-from ..formatting import seeds_listed
-from .base import seeds_text
+import numpy as np
 
 from ..data import stratified_subset
-
+from ..formatting import caption, markdown_table, pct, plural, seeds_listed
+from ..metrics import format_mean_std
+from ..plots import PAGE_WIDTH, figure_title
+from ..registry import BASELINE, CANDIDATE
+from .base import layer_outputs, seed_summary, seeds_text
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -59,6 +49,7 @@ def shift_exact(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
 
 def move_text(rows: int, cols: int, *, short: bool = False) -> str:
     """'3 pixels right', '2 px down and 1 px left' (``short``), 'not moved'."""
+
     def part(count: int, positive: str, negative: str) -> str:
         unit = "px" if short else f"pixel{'s' * (abs(count) != 1)}"
         return f"{abs(count)} {unit} {positive if count > 0 else negative}" if count else ""
@@ -99,10 +90,15 @@ def equivariance_scores(original_maps: np.ndarray, shifted_maps: np.ndarray, row
     - ``unaligned``: the whole maps compared where they are, the move not undone (what a layer without
       the structure to undo it would face).
     """
-    (keep_r, to_r), (keep_c, to_c) = _spans(original_maps.shape[1], rows), _spans(original_maps.shape[2], cols)
-    return {"overlap": cosine_rows(original_maps[:, keep_r, keep_c], shifted_maps[:, to_r, to_c]),
-            "zero_filled": cosine_rows(shift_exact(original_maps, rows, cols), shifted_maps),
-            "unaligned": cosine_rows(original_maps, shifted_maps)}
+    (keep_r, to_r), (keep_c, to_c) = (
+        _spans(original_maps.shape[1], rows),
+        _spans(original_maps.shape[2], cols),
+    )
+    return {
+        "overlap": cosine_rows(original_maps[:, keep_r, keep_c], shifted_maps[:, to_r, to_c]),
+        "zero_filled": cosine_rows(shift_exact(original_maps, rows, cols), shifted_maps),
+        "unaligned": cosine_rows(original_maps, shifted_maps),
+    }
 
 
 def same_class_partners(labels: np.ndarray) -> np.ndarray:
@@ -131,16 +127,29 @@ def compute(ctx, research: dict) -> dict:
 
     rows, cols = EQUIVARIANCE_SHIFT
     count = min(EQUIVARIANCE_FAST_IMAGES if ctx.fast else EQUIVARIANCE_IMAGES, len(ctx.splits.y_test))
-    ctx.log(f"Research: translation equivariance ({count:,} test digits moved {move_text(rows, cols)}, "
-            f"{seeds_text(ctx.seeds)})")
+    ctx.log(
+        f"Research: translation equivariance ({count:,} test digits moved {move_text(rows, cols)}, "
+        f"{seeds_text(ctx.seeds)})"
+    )
     subset = stratified_subset(ctx.splits.y_test, count, EQUIVARIANCE_SEED)
     images, labels = ctx.splits.x_test[subset], ctx.splits.y_test[subset]
     shifted = shift_exact(images, rows, cols)
     partners = same_class_partners(labels)
     models = ctx.grid_models()
-    per_seed: dict = {key: [] for key in ("conv_overlap", "conv_overlap_min", "conv_zero_filled", "conv_unaligned",
-                                          "conv_same_class", "cnn_hidden", "cnn_hidden_same_class", "mlp_hidden",
-                                          "mlp_hidden_same_class")}
+    per_seed: dict = {
+        key: []
+        for key in (
+            "conv_overlap",
+            "conv_overlap_min",
+            "conv_zero_filled",
+            "conv_unaligned",
+            "conv_same_class",
+            "cnn_hidden",
+            "cnn_hidden_same_class",
+            "mlp_hidden",
+            "mlp_hidden_same_class",
+        )
+    }
     predictions: dict = {name: {"same": [], "original": [], "shifted": []} for name in (BASELINE, CANDIDATE)}
     shapes = {}
     for cnn, mlp in zip(models[CANDIDATE], models[BASELINE]):
@@ -163,29 +172,48 @@ def compute(ctx, research: dict) -> dict:
             predictions[name]["same"].append(np.argmax(before, 1) == np.argmax(after, 1))
             predictions[name]["original"].append(np.argmax(before, 1) == labels)
             predictions[name]["shifted"].append(np.argmax(after, 1) == labels)
-        shapes = {"cnn_conv": list(maps.shape[1:]), "cnn_hidden": int(hidden.shape[1]),
-                  "mlp_hidden": int(m_hidden.shape[1])}
+        shapes = {
+            "cnn_conv": list(maps.shape[1:]),
+            "cnn_hidden": int(hidden.shape[1]),
+            "mlp_hidden": int(m_hidden.shape[1]),
+        }
     ink = images.reshape(count, -1).sum(1)
     return {
-        "images": int(count), "subset_seed": EQUIVARIANCE_SEED, "shift": {"rows": rows, "columns": cols},
-        "seeds": list(ctx.seeds), "epochs": ctx.last, "shapes": shapes,
-        "similarity": ("cosine similarity of one digit's activations (flattened) in the two cases, averaged over "
-                       "the digits; summaries are over seeds"),
+        "images": int(count),
+        "subset_seed": EQUIVARIANCE_SEED,
+        "shift": {"rows": rows, "columns": cols},
+        "seeds": list(ctx.seeds),
+        "epochs": ctx.last,
+        "shapes": shapes,
+        "similarity": (
+            "cosine similarity of one digit's activations (flattened) in the two cases, averaged over "
+            "the digits; summaries are over seeds"
+        ),
         "ink_kept": float(np.mean(shifted.reshape(count, -1).sum(1) / np.maximum(ink, 1e-9))),
-        "pixels": {"shifted": float(np.mean(cosine_rows(images, shifted))),
-                   "same_class": float(np.mean(cosine_rows(images, images[partners])))},
-        "cnn_conv": {"overlap": _mean_summary(per_seed["conv_overlap"]),
-                     "overlap_min": seed_summary(per_seed["conv_overlap_min"]),
-                     "zero_filled": _mean_summary(per_seed["conv_zero_filled"]),
-                     "unaligned": _mean_summary(per_seed["conv_unaligned"]),
-                     "same_class": _mean_summary(per_seed["conv_same_class"])},
-        "cnn_hidden": {"shifted": _mean_summary(per_seed["cnn_hidden"]),
-                       "same_class": _mean_summary(per_seed["cnn_hidden_same_class"])},
-        "mlp_hidden": {"shifted": _mean_summary(per_seed["mlp_hidden"]),
-                       "same_class": _mean_summary(per_seed["mlp_hidden_same_class"])},
+        "pixels": {
+            "shifted": float(np.mean(cosine_rows(images, shifted))),
+            "same_class": float(np.mean(cosine_rows(images, images[partners]))),
+        },
+        "cnn_conv": {
+            "overlap": _mean_summary(per_seed["conv_overlap"]),
+            "overlap_min": seed_summary(per_seed["conv_overlap_min"]),
+            "zero_filled": _mean_summary(per_seed["conv_zero_filled"]),
+            "unaligned": _mean_summary(per_seed["conv_unaligned"]),
+            "same_class": _mean_summary(per_seed["conv_same_class"]),
+        },
+        "cnn_hidden": {
+            "shifted": _mean_summary(per_seed["cnn_hidden"]),
+            "same_class": _mean_summary(per_seed["cnn_hidden_same_class"]),
+        },
+        "mlp_hidden": {
+            "shifted": _mean_summary(per_seed["mlp_hidden"]),
+            "same_class": _mean_summary(per_seed["mlp_hidden_same_class"]),
+        },
         "same_prediction": {name: _mean_summary(p["same"]) for name, p in predictions.items()},
-        "accuracy": {name: {"original": _mean_summary(p["original"]), "shifted": _mean_summary(p["shifted"])}
-                     for name, p in predictions.items()},
+        "accuracy": {
+            name: {"original": _mean_summary(p["original"]), "shifted": _mean_summary(p["shifted"])}
+            for name, p in predictions.items()
+        },
     }
 
 
@@ -195,16 +223,23 @@ def _as_image(image) -> np.ndarray:
     return image / 255.0 if image.max() > 1 else image
 
 
-def plot_equivariance(models: dict, image, *, results: dict | None = None, shift=None, filters: int = 4) -> plt.Figure:
+def plot_equivariance(
+    models: dict, image, *, results: dict | None = None, shift=None, filters: int = 4
+) -> plt.Figure:
     """One digit and its copy moved by whole pixels (``EQUIVARIANCE_SHIFT``): the CNN's strongest
-    ``filters`` feature maps of each (they move with the digit) and the MLP's hidden units as a grid (they change,
+    ``filters`` feature maps of each (they move with the digit) and the MLP's hidden units as a grid (they
+    change,
     they do not move). ``models`` holds Keras models ``"cnn"`` and ``"mlp"``; with ``results`` the titles add
     the means of the ``equivariance`` section."""
 
     section = (results or {}).get("research", {}).get("equivariance")
-    rows_moved, cols_moved = (shift if shift is not None else
-                              (section["shift"]["rows"], section["shift"]["columns"]) if section
-                              else EQUIVARIANCE_SHIFT)
+    rows_moved, cols_moved = (
+        shift
+        if shift is not None
+        else (section["shift"]["rows"], section["shift"]["columns"])
+        if section
+        else EQUIVARIANCE_SHIFT
+    )
     original = _as_image(image)[None, ..., None]
     moved = shift_exact(original, rows_moved, cols_moved)
     both = np.concatenate([original, moved])
@@ -241,11 +276,17 @@ def plot_equivariance(models: dict, image, *, results: dict | None = None, shift
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
-    mean_text = (f", mean of {section['images']:,} test digits {section['cnn_conv']['overlap']['mean']:.3f}"
-                 if section else "")
-    top.suptitle("CNN convolution maps move with the digit (dashed: where the original's ink is centred)\n"
-                 f"maps of the moved digit vs the original's maps moved: cosine {overlap:.3f} for this digit"
-                 + mean_text, fontsize=9)
+    mean_text = (
+        f", mean of {section['images']:,} test digits {section['cnn_conv']['overlap']['mean']:.3f}"
+        if section
+        else ""
+    )
+    top.suptitle(
+        "CNN convolution maps move with the digit (dashed: where the original's ink is centred)\n"
+        f"maps of the moved digit vs the original's maps moved: cosine {overlap:.3f} for this digit"
+        + mean_text,
+        fontsize=9,
+    )
     grid_axes = bottom.subplots(1, 2)
     vmax = float(np.nanmax(grids)) or 1.0
     for ax, values, name in zip(grid_axes, grids, ("original", f"moved {shift_words}")):
@@ -253,10 +294,16 @@ def plot_equivariance(models: dict, image, *, results: dict | None = None, shift
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"{name}: {units} units ({grid_rows}x{grid_cols})", fontsize=9)
-    mlp_mean = (f", mean of {section['images']:,} digits {section['mlp_hidden']['shifted']['mean']:.3f}"
-                if section else "")
-    bottom.suptitle(f"MLP hidden layer (same colour scale): the units change, they do not move\n"
-                    f"cosine of the two {mlp_similarity:.3f} for this digit{mlp_mean}", fontsize=9)
+    mlp_mean = (
+        f", mean of {section['images']:,} digits {section['mlp_hidden']['shifted']['mean']:.3f}"
+        if section
+        else ""
+    )
+    bottom.suptitle(
+        f"MLP hidden layer (same colour scale): the units change, they do not move\n"
+        f"cosine of the two {mlp_similarity:.3f} for this digit{mlp_mean}",
+        fontsize=9,
+    )
     fig.suptitle(figure_title("Translation equivariance of one test digit", results), fontsize=10)
     return fig
 
@@ -278,30 +325,77 @@ def equivariance_markdown(results: dict) -> str:
     conv = section["cnn_conv"]
     h, w, c = shapes["cnn_conv"]
     rows = [
-        ["Pixels (input, 28x28)", "not undone", f"{section['pixels']['shifted']:.3f}",
-         f"{section['pixels']['same_class']:.3f}"],
-        [f"CNN convolution maps ({h}x{w}x{c})", "undone, on the part both maps cover", _similarity(conv["overlap"]),
-         _similarity(conv["same_class"])],
-        [f"CNN convolution maps ({h}x{w}x{c})", "undone, whole map, zeros moved in", _similarity(conv["zero_filled"]),
-         _similarity(conv["same_class"])],
-        [f"CNN convolution maps ({h}x{w}x{c})", "not undone", _similarity(conv["unaligned"]),
-         _similarity(conv["same_class"])],
-        *[[f"{name.upper()} hidden layer ({shapes[f'{name}_hidden']} units)", "nothing to undo",
-           _similarity(section[f"{name}_hidden"]["shifted"]), _similarity(section[f"{name}_hidden"]["same_class"])]
-          for name in (CANDIDATE, BASELINE)],
+        [
+            "Pixels (input, 28x28)",
+            "not undone",
+            f"{section['pixels']['shifted']:.3f}",
+            f"{section['pixels']['same_class']:.3f}",
+        ],
+        [
+            f"CNN convolution maps ({h}x{w}x{c})",
+            "undone, on the part both maps cover",
+            _similarity(conv["overlap"]),
+            _similarity(conv["same_class"]),
+        ],
+        [
+            f"CNN convolution maps ({h}x{w}x{c})",
+            "undone, whole map, zeros moved in",
+            _similarity(conv["zero_filled"]),
+            _similarity(conv["same_class"]),
+        ],
+        [
+            f"CNN convolution maps ({h}x{w}x{c})",
+            "not undone",
+            _similarity(conv["unaligned"]),
+            _similarity(conv["same_class"]),
+        ],
+        *[
+            [
+                f"{name.upper()} hidden layer ({shapes[f'{name}_hidden']} units)",
+                "nothing to undo",
+                _similarity(section[f"{name}_hidden"]["shifted"]),
+                _similarity(section[f"{name}_hidden"]["same_class"]),
+            ]
+            for name in (CANDIDATE, BASELINE)
+        ],
     ]
-    table = markdown_table(["Representation", "The move", "Moved digit vs original",
-                            "Another digit of the same class vs original"], rows)
+    table = markdown_table(
+        [
+            "Representation",
+            "The move",
+            "Moved digit vs original",
+            "Another digit of the same class vs original",
+        ],
+        rows,
+    )
     predictions = markdown_table(
         ["Model", "Accuracy, original (%)", "Accuracy, moved (%)", "Same answer for both (%)"],
-        [[name.upper(), format_mean_std(section["accuracy"][name]["original"], percent=True, digits=1),
-          format_mean_std(section["accuracy"][name]["shifted"], percent=True, digits=1),
-          format_mean_std(section["same_prediction"][name], percent=True, digits=1)] for name in (BASELINE, CANDIDATE)])
-    title = (f"Translation equivariance: {section['images']:,} test digits moved {_shift_text(section)} (whole "
-             f"pixels, zeros fill in), cosine similarity, {seeds_listed(section['seeds'])}, {section['epochs']} epochs")
-    return (caption(results, title) + "\n\n" + table + "\n\n"
-            + caption(results, "What the models answer for the moved digits") + "\n\n" + predictions + "\n\n"
-            + equivariance_sentence(results))
+        [
+            [
+                name.upper(),
+                format_mean_std(section["accuracy"][name]["original"], percent=True, digits=1),
+                format_mean_std(section["accuracy"][name]["shifted"], percent=True, digits=1),
+                format_mean_std(section["same_prediction"][name], percent=True, digits=1),
+            ]
+            for name in (BASELINE, CANDIDATE)
+        ],
+    )
+    title = (
+        f"Translation equivariance: {section['images']:,} test digits moved {_shift_text(section)} (whole "
+        f"pixels, zeros fill in), cosine similarity, {seeds_listed(section['seeds'])}, {section['epochs']} "
+        f"epochs"
+    )
+    return (
+        caption(results, title)
+        + "\n\n"
+        + table
+        + "\n\n"
+        + caption(results, "What the models answer for the moved digits")
+        + "\n\n"
+        + predictions
+        + "\n\n"
+        + equivariance_sentence(results)
+    )
 
 
 def equivariance_sentence(results: dict) -> str:
@@ -309,35 +403,60 @@ def equivariance_sentence(results: dict) -> str:
     section = results["research"]["equivariance"]
     conv, seeds = section["cnn_conv"], len(section["seeds"])
     overlap, lowest = conv["overlap"]["mean"], min(conv["overlap_min"]["values"])
-    text = (f"Each similarity is the cosine of one digit's activations before and after the move, averaged over "
-            f"{section['images']:,} test digits ({plural(seeds, 'seed')}; the move keeps "
-            f"{pct(section['ink_kept'])} of the ink in the frame). ")
+    text = (
+        f"Each similarity is the cosine of one digit's activations before and after the move, averaged over "
+        f"{section['images']:,} test digits ({plural(seeds, 'seed')}; the move keeps "
+        f"{pct(section['ink_kept'])} of the ink in the frame). "
+    )
     if lowest > 0.999:
-        text += (f"The CNN's convolution is translation-equivariant, as its structure implies: moving the digit moves "
-                 f"its feature maps, and once the move is undone the maps are the same (similarity {overlap:.4f}, "
-                 f"lowest single digit {lowest:.4f}, on the part of the map both cover; "
-                 f"{conv['zero_filled']['mean']:.4f} over the whole map, where the moved-in strip is the layer's "
-                 f"response to blank input). ")
+        text += (
+            f"The CNN's convolution is translation-equivariant, as its structure implies: moving the digit "
+            f"moves "
+            f"its feature maps, and once the move is undone the maps are the same (similarity {overlap:.4f}, "
+            f"lowest single digit {lowest:.4f}, on the part of the map both cover; "
+            f"{conv['zero_filled']['mean']:.4f} over the whole map, where the moved-in strip is the layer's "
+            f"response to blank input). "
+        )
     else:
-        text += (f"On the part of the map both cover, the CNN's convolution maps of the moved digit match the moved "
-                 f"maps of the original with similarity {overlap:.4f} (lowest digit {lowest:.4f}): less than exact. ")
-    text += (f"Compared where they are, without undoing the move, the maps' similarity is "
-             f"{conv['unaligned']['mean']:.3f}, below that of another digit of the same class "
-             f"({conv['same_class']['mean']:.3f}). ")
+        text += (
+            f"On the part of the map both cover, the CNN's convolution maps of the moved digit match the "
+            f"moved "
+            f"maps of the original with similarity {overlap:.4f} (lowest digit {lowest:.4f}): less than "
+            f"exact. "
+        )
+    text += (
+        f"Compared where they are, without undoing the move, the maps' similarity is "
+        f"{conv['unaligned']['mean']:.3f}, below that of another digit of the same class "
+        f"({conv['same_class']['mean']:.3f}). "
+    )
     mlp, cnn = section["mlp_hidden"], section["cnn_hidden"]
-    below = [name for name, item in (("MLP", mlp), ("CNN", cnn))
-             if item["shifted"]["mean"] < item["same_class"]["mean"]]
-    text += (f"A hidden layer has no positions to undo a move in: the MLP's hidden activations of the moved digit have "
-             f"similarity {mlp['shifted']['mean']:.3f} with the original's, the CNN's dense hidden layer "
-             f"{cnn['shifted']['mean']:.3f}. ")
+    below = [
+        name
+        for name, item in (("MLP", mlp), ("CNN", cnn))
+        if item["shifted"]["mean"] < item["same_class"]["mean"]
+    ]
+    text += (
+        f"A hidden layer has no positions to undo a move in: the MLP's hidden activations of the moved digit "
+        f"have "
+        f"similarity {mlp['shifted']['mean']:.3f} with the original's, the CNN's dense hidden layer "
+        f"{cnn['shifted']['mean']:.3f}. "
+    )
     if below:
-        text += (f"For {'both hidden layers' if len(below) == 2 else 'the ' + below[0] + chr(39) + 's'} that is below "
-                 f"the similarity of another writer's digit of the same class "
-                 f"({mlp['same_class']['mean']:.3f} and {cnn['same_class']['mean']:.3f}): to "
-                 f"{'these layers' if len(below) == 2 else 'that layer'} a move of {_shift_text(section)} changes a "
-                 "digit more than another writer does. ")
+        text += (
+            f"For {'both hidden layers' if len(below) == 2 else 'the ' + below[0] + chr(39) + 's'} that is "
+            f"below "
+            f"the similarity of another writer's digit of the same class "
+            f"({mlp['same_class']['mean']:.3f} and {cnn['same_class']['mean']:.3f}): to "
+            f"{'these layers' if len(below) == 2 else 'that layer'} a move of {_shift_text(section)} changes "
+            f"a "
+            "digit more than another writer does. "
+        )
     same = section["same_prediction"]
-    text += (f"Neither model's answer is invariant: the CNN gives the same answer for {pct(same[CANDIDATE]['mean'])} of "
-             f"the moved digits, the MLP for {pct(same[BASELINE]['mean'])}. The convolution is equivariant; the CNN's "
-             "dense head, like the MLP, reads features at fixed places.")
+    text += (
+        f"Neither model's answer is invariant: the CNN gives the same answer for "
+        f"{pct(same[CANDIDATE]['mean'])} of "
+        f"the moved digits, the MLP for {pct(same[BASELINE]['mean'])}. The convolution is equivariant; the "
+        f"CNN's "
+        "dense head, like the MLP, reads features at fixed places."
+    )
     return text

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-from .base import Context
-from ..plots import answers_title
-from .. import config
-from ..plots import figure_title
-from ..plots import image_panels
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 
+from .. import config
+from ..plots import answers_title, figure_title, image_panels
+from ..registry import BASELINE, CANDIDATE
 from ..training import predictions_path
-
+from .base import Context
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -24,41 +21,56 @@ REQUIRES = ()
 def error_gallery(run_dirs: dict, splits, epochs: int, top: int = 12) -> dict:
     """The test digits that either model (seed 0) gets wrong with the highest confidence."""
 
-    probabilities = {name: np.load(predictions_path(run_dir, epochs))["probabilities"]
-                     for name, run_dir in run_dirs.items()}
+    probabilities = {
+        name: np.load(predictions_path(run_dir, epochs))["probabilities"]
+        for name, run_dir in run_dirs.items()
+    }
     labels = splits.y_test
     worst = {}
     for name, probs in probabilities.items():
         predicted = np.argmax(probs, 1)
         wrong = np.flatnonzero(predicted != labels)
-        for index in wrong[np.argsort(-probs[wrong].max(1))][:top // len(probabilities)]:
+        for index in wrong[np.argsort(-probs[wrong].max(1))][: top // len(probabilities)]:
             worst[int(index)] = None
     items = []
     for index in worst:
         item = {"index": index, "label": int(labels[index])}
         for name, probs in probabilities.items():
-            item[name] = {"predicted": int(np.argmax(probs[index])), "confidence": float(np.max(probs[index])),
-                          "probabilities": [round(float(p), 4) for p in probs[index]]}
+            item[name] = {
+                "predicted": int(np.argmax(probs[index])),
+                "confidence": float(np.max(probs[index])),
+                "probabilities": [round(float(p), 4) for p in probs[index]],
+            }
         items.append(item)
     both_wrong = int(np.sum(np.all([np.argmax(p, 1) != labels for p in probabilities.values()], axis=0)))
-    return {"epochs": epochs, "seed": config.FIRST_SEED, "items": items, "both_wrong": both_wrong,
-            "test_images": int(len(labels))}
+    return {
+        "epochs": epochs,
+        "seed": config.FIRST_SEED,
+        "items": items,
+        "both_wrong": both_wrong,
+        "test_images": int(len(labels)),
+    }
 
 
 def compute(ctx: Context, research: dict) -> dict:
-    return error_gallery({name: ctx.run_dir(name, ctx.seeds[0]) for name in (BASELINE, CANDIDATE)},
-                         ctx.splits, ctx.last)
+    return error_gallery(
+        {name: ctx.run_dir(name, ctx.seeds[0]) for name in (BASELINE, CANDIDATE)}, ctx.splits, ctx.last
+    )
 
 
 def plot_error_gallery(results: dict, test_images, *, count: int | None = None) -> plt.Figure:
-    """The digits the seed-0 models get most confidently wrong (the first ``count``), with both models' answers."""
+    """The digits the seed-0 models get most confidently wrong (the first ``count``), with both models'
+    answers."""
     gallery = results["research"]["errors"]
     items = gallery["items"][:count]
     fig, axes = image_panels(len(items), 3, cols=6 if count and count <= 6 else 5)
     for ax, item in zip(axes.flat, items):
         ax.imshow(np.squeeze(test_images[item["index"]]), cmap="gray_r")
         ax.set_title(answers_title(item), fontsize=9)
-    fig.suptitle(figure_title(f"Most confident mistakes after {gallery['epochs']} epochs (seed {gallery['seed']})",
-                        results))
+    fig.suptitle(
+        figure_title(
+            f"Most confident mistakes after {gallery['epochs']} epochs (seed {gallery['seed']})", results
+        )
+    )
     fig.tight_layout()
     return fig

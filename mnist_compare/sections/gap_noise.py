@@ -3,32 +3,19 @@ the causes, the receptive field and the offset noise adds to the pooled features
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
 
 from .. import registry
-from .base import GAP_MODEL
-from ..plots import PAGE_WIDTH
-from ..transforms import ROBUSTNESS_SEED
-from ..formatting import caption
-from .base import extra_models
-from ..plots import figure_title
+from ..formatting import caption, join_words, markdown_table, pct, seeds_listed
 from ..metrics import format_mean_std
-from ..formatting import join_words
-from .base import layer_outputs
-from ..formatting import markdown_table
-import math
-import numpy as np
-from ..formatting import pct
-import matplotlib.pyplot as plt
-from ..transforms import rng
-from .base import robustness_subset
-from .base import seed_summary
-from ..formatting import seeds_listed
-from .base import seeds_text
-
-from ..training import load_snapshot
-from ..training import predict_probabilities
-
+from ..plots import PAGE_WIDTH, figure_title
+from ..registry import BASELINE, CANDIDATE
+from ..training import load_snapshot, predict_probabilities
+from ..transforms import ROBUSTNESS_SEED, rng
+from .base import GAP_MODEL, extra_models, layer_outputs, robustness_subset, seed_summary, seeds_text
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -39,8 +26,10 @@ REQUIRES = ("architecture_controls",)
 
 #: Noise levels of the GAP study (standard deviations, as in ``research.ROBUSTNESS_LEVELS["noise"]``) and the
 #: conditions, one factor changed at a time: every condition at ``GAP_NOISE_MAIN`` (where the GAP CNN is at
-#: chance and the grid's CNN is not), the ``GAP_NOISE_CURVE`` ones at every level; the grid's seed-0 CNN and MLP
-#: are measured at ``GAP_NOISE_MAIN`` for contrast. (Each condition is one pass of every model over the robustness
+#: chance and the grid's CNN is not), the ``GAP_NOISE_CURVE`` ones at every level; the grid's seed-0 CNN and
+#: MLP
+#: are measured at ``GAP_NOISE_MAIN`` for contrast. (Each condition is one pass of every model over the
+#: robustness
 #: subset; measuring only the curve conditions at the other levels keeps the section inside its time budget.)
 GAP_NOISE_LEVELS = (0.1, 0.2, 0.3)
 
@@ -93,9 +82,13 @@ def median_filter3(images: np.ndarray) -> np.ndarray:
     return ndimage.median_filter(np.asarray(images), size=(1, 3, 3, 1), mode="constant", cval=0.0)
 
 
-def noise_conditions(images: np.ndarray, std: float, names=None, seed: int | None = None) -> dict[str, np.ndarray]:
-    """The images under each of ``names`` (default: every one of ``GAP_NOISE_CONDITIONS``) at noise ``std``; the
-    noise is the robustness curve's (same seed, same draw), so ``clipped`` is ``research.noisy_images(images, std)``."""
+def noise_conditions(
+    images: np.ndarray, std: float, names=None, seed: int | None = None
+) -> dict[str, np.ndarray]:
+    """The images under each of ``names`` (default: every one of ``GAP_NOISE_CONDITIONS``) at noise ``std``;
+    the
+    noise is the robustness curve's (same seed, same draw), so ``clipped`` is ``research.noisy_images(images,
+    std)``."""
     seed = ROBUSTNESS_SEED if seed is None else seed
     names = list(GAP_NOISE_CONDITIONS if names is None else names)
     unknown = sorted(set(names) - set(GAP_NOISE_CONDITIONS))
@@ -105,10 +98,15 @@ def noise_conditions(images: np.ndarray, std: float, names=None, seed: int | Non
     ink = images > 0
     clipped = np.clip(images + noise, 0, 1)
     mean = np.float32(clipped_noise_mean(std))
-    make = {"clipped": lambda: clipped, "unclipped": lambda: images + noise,
-            "clipped_centred": lambda: clipped - mean, "ink_only": lambda: np.where(ink, clipped, images),
-            "background_only": lambda: np.where(ink, images, clipped),
-            "constant_background": lambda: np.maximum(images, mean), "median": lambda: median_filter3(clipped)}
+    make = {
+        "clipped": lambda: clipped,
+        "unclipped": lambda: images + noise,
+        "clipped_centred": lambda: clipped - mean,
+        "ink_only": lambda: np.where(ink, clipped, images),
+        "background_only": lambda: np.where(ink, images, clipped),
+        "constant_background": lambda: np.maximum(images, mean),
+        "median": lambda: median_filter3(clipped),
+    }
     return {name: make[name]().astype(np.float32) for name in names}
 
 
@@ -132,15 +130,22 @@ def receptive_field(model, layer_name: str) -> tuple[int, int]:
 
 
 def blank_positions(images: np.ndarray, size: int, stride: int) -> np.ndarray:
-    """(N, out, out) True where a position's receptive field (``size`` pixels, every ``stride``) holds no ink."""
+    """(N, out, out) True where a position's receptive field (``size`` pixels, every ``stride``) holds no
+    ink."""
     ink = np.asarray(images)[..., 0] > 0
     windows = np.lib.stride_tricks.sliding_window_view(ink, (size, size), axis=(1, 2))[:, ::stride, ::stride]
     return ~windows.any(axis=(-2, -1))
 
 
-def feature_offset(clean: np.ndarray, changed: np.ndarray, weights: np.ndarray, bias: np.ndarray,
-                   labels: np.ndarray, clean_part: np.ndarray | None = None,
-                   changed_part: np.ndarray | None = None) -> dict:
+def feature_offset(
+    clean: np.ndarray,
+    changed: np.ndarray,
+    weights: np.ndarray,
+    bias: np.ndarray,
+    labels: np.ndarray,
+    clean_part: np.ndarray | None = None,
+    changed_part: np.ndarray | None = None,
+) -> dict:
     """What a change of the input did to the pooled features (N, F) a linear softmax head reads.
 
     ``constant_share``: the share of the change's energy that is one offset common to every image
@@ -152,19 +157,24 @@ def feature_offset(clean: np.ndarray, changed: np.ndarray, weights: np.ndarray, 
     """
     change = np.asarray(changed, dtype=np.float64) - np.asarray(clean, dtype=np.float64)
     offset = change.mean(axis=0)
-    energy = float(np.mean(np.sum(change ** 2, axis=1)))
+    energy = float(np.mean(np.sum(change**2, axis=1)))
     halves = np.arange(len(change)) % 2 == 0
     corrected = np.array(changed, dtype=np.float64)
     for half in (halves, ~halves):
         other = change[~half].mean(axis=0) if np.any(~half) else offset
         corrected[half] -= other
     predicted = np.argmax(corrected @ weights + bias, axis=1)
-    out = {"constant_share": float(np.sum(offset ** 2) / energy) if energy > 0 else 1.0,
-           "norm": float(np.linalg.norm(offset)), "toward": int(np.argmax(offset @ weights)),
-           "accuracy_removed": float(np.mean(predicted == labels))}
+    out = {
+        "constant_share": float(np.sum(offset**2) / energy) if energy > 0 else 1.0,
+        "norm": float(np.linalg.norm(offset)),
+        "toward": int(np.argmax(offset @ weights)),
+        "accuracy_removed": float(np.mean(predicted == labels)),
+    }
     if clean_part is not None and changed_part is not None:
-        part = (np.asarray(changed_part, dtype=np.float64) - np.asarray(clean_part, dtype=np.float64)).mean(axis=0)
-        squared = float(np.sum(offset ** 2))
+        part = (np.asarray(changed_part, dtype=np.float64) - np.asarray(clean_part, dtype=np.float64)).mean(
+            axis=0
+        )
+        squared = float(np.sum(offset**2))
         out["part_share"] = float(part @ offset / squared) if squared > 0 else 0.0
     return out
 
@@ -178,11 +188,14 @@ def _gap_parts(model) -> tuple[str, np.ndarray, np.ndarray]:
 
 
 def _first_seed_models(ctx, names) -> dict:
-    """The grid's first-seed, last-snapshot model of each of ``names`` (from the context's cache when loaded)."""
+    """The grid's first-seed, last-snapshot model of each of ``names`` (from the context's cache when
+    loaded)."""
 
     loaded = ctx._models.get("grid", {})
-    return {name: loaded[name][0] if name in loaded else load_snapshot(ctx.run_dir(name, ctx.seeds[0]), ctx.last)
-            for name in names}
+    return {
+        name: loaded[name][0] if name in loaded else load_snapshot(ctx.run_dir(name, ctx.seeds[0]), ctx.last)
+        for name in names
+    }
 
 
 def _gap_models(ctx, research: dict) -> tuple[list, list[int], int]:
@@ -194,20 +207,24 @@ def _gap_models(ctx, research: dict) -> tuple[list, list[int], int]:
 def compute(ctx, research: dict) -> dict:
     """The GAP CNN (every seed of ``architecture_controls``) under ``GAP_NOISE_CONDITIONS`` at
     ``GAP_NOISE_LEVELS`` on the robustness test subset, with its predicted classes and what each condition
-    does to its pooled features; the grid's seed-0 CNN and MLP under the same conditions at ``GAP_NOISE_MAIN``."""
+    does to its pooled features; the grid's seed-0 CNN and MLP under the same conditions at
+    ``GAP_NOISE_MAIN``."""
 
     models, seeds, epochs = _gap_models(ctx, research)
     images, labels = robustness_subset(ctx.splits)
-    ctx.log(f"Research: why the GAP CNN fails under noise ({seeds_text(seeds)}, {len(labels):,} test images, "
-            f"{len(GAP_NOISE_CONDITIONS)} conditions at noise {GAP_NOISE_MAIN}, {len(GAP_NOISE_CURVE)} at "
-            f"{len(GAP_NOISE_LEVELS)} levels)")
+    ctx.log(
+        f"Research: why the GAP CNN fails under noise ({seeds_text(seeds)}, {len(labels):,} test images, "
+        f"{len(GAP_NOISE_CONDITIONS)} conditions at noise {GAP_NOISE_MAIN}, {len(GAP_NOISE_CURVE)} at "
+        f"{len(GAP_NOISE_LEVELS)} levels)"
+    )
     layer, _, _ = _gap_parts(models[0])
     size, stride = receptive_field(models[0], layer)
     blank = blank_positions(images, size, stride)
     parts = [_gap_parts(model) for model in models]
 
     def read(batch):
-        """Per seed: (pooled features, predicted classes, the part of the pooled features from blank positions)."""
+        """Per seed: (pooled features, predicted classes, the part of the pooled features from blank
+        positions)."""
         out = []
         for model, (name, weights, bias) in zip(models, parts):
             maps = layer_outputs(model, [name], batch)[0]
@@ -217,15 +234,21 @@ def compute(ctx, research: dict) -> dict:
         return out
 
     def described(reading, clean_reading) -> dict:
-        item = {"accuracy": seed_summary([float(np.mean(p == labels)) for _, p, _ in reading]),
-                "predicted": [np.bincount(p, minlength=10).astype(int).tolist() for _, p, _ in reading]}
-        offsets = [feature_offset(base[0], pooled, weights, bias, labels, base[2], from_blank)
-                   for (pooled, _, from_blank), base, (_, weights, bias) in zip(reading, clean_reading, parts)]
-        item["offset"] = {"constant_share": seed_summary([o["constant_share"] for o in offsets]),
-                          "norm": seed_summary([o["norm"] for o in offsets]),
-                          "toward": [o["toward"] for o in offsets],
-                          "accuracy_removed": seed_summary([o["accuracy_removed"] for o in offsets]),
-                          "blank_share": seed_summary([o["part_share"] for o in offsets])}
+        item = {
+            "accuracy": seed_summary([float(np.mean(p == labels)) for _, p, _ in reading]),
+            "predicted": [np.bincount(p, minlength=10).astype(int).tolist() for _, p, _ in reading],
+        }
+        offsets = [
+            feature_offset(base[0], pooled, weights, bias, labels, base[2], from_blank)
+            for (pooled, _, from_blank), base, (_, weights, bias) in zip(reading, clean_reading, parts)
+        ]
+        item["offset"] = {
+            "constant_share": seed_summary([o["constant_share"] for o in offsets]),
+            "norm": seed_summary([o["norm"] for o in offsets]),
+            "toward": [o["toward"] for o in offsets],
+            "accuracy_removed": seed_summary([o["accuracy_removed"] for o in offsets]),
+            "blank_share": seed_summary([o["part_share"] for o in offsets]),
+        }
         return item
 
     clean = read(images)
@@ -233,8 +256,10 @@ def compute(ctx, research: dict) -> dict:
     contrast_models = _first_seed_models(ctx, GAP_NOISE_CONTRAST)
 
     def contrast_accuracy(batch) -> dict:
-        return {name: float(np.mean(np.argmax(predict_probabilities(model, batch), 1) == labels))
-                for name, model in contrast_models.items()}
+        return {
+            name: float(np.mean(np.argmax(predict_probabilities(model, batch), 1) == labels))
+            for name, model in contrast_models.items()
+        }
 
     contrast = {"clean": contrast_accuracy(images), "median_clean": contrast_accuracy(median_filter3(images))}
     noise = {}
@@ -245,16 +270,29 @@ def compute(ctx, research: dict) -> dict:
             contrast.update({name: contrast_accuracy(batch) for name, batch in batches.items()})
     spread = [float(np.sqrt(np.sum(np.var(pooled, axis=0)))) for pooled, _, _ in clean]
     return {
-        "model": GAP_MODEL, "seeds": seeds, "epochs": epochs, "images": int(len(labels)),
-        "noise_seed": ROBUSTNESS_SEED, "levels": list(GAP_NOISE_LEVELS), "main_level": GAP_NOISE_MAIN,
-        "conditions": GAP_NOISE_CONDITIONS, "curve_conditions": list(GAP_NOISE_CURVE),
+        "model": GAP_MODEL,
+        "seeds": seeds,
+        "epochs": epochs,
+        "images": int(len(labels)),
+        "noise_seed": ROBUSTNESS_SEED,
+        "levels": list(GAP_NOISE_LEVELS),
+        "main_level": GAP_NOISE_MAIN,
+        "conditions": GAP_NOISE_CONDITIONS,
+        "curve_conditions": list(GAP_NOISE_CURVE),
         "background_mean": {str(level): clipped_noise_mean(level) for level in GAP_NOISE_LEVELS},
-        "receptive_field": {"layer": layer, "size": size, "stride": stride, "positions": int(blank[0].size),
-                            "blank_positions": float(blank.sum(axis=(1, 2)).mean()),
-                            "blank": "positions whose receptive field holds no ink of the clean digit"},
-        "clean": {"accuracy": seed_summary([float(np.mean(p == labels)) for _, p, _ in clean]),
-                  "predicted": [np.bincount(p, minlength=10).astype(int).tolist() for _, p, _ in clean],
-                  "feature_spread": seed_summary(spread)},
+        "receptive_field": {
+            "layer": layer,
+            "size": size,
+            "stride": stride,
+            "positions": int(blank[0].size),
+            "blank_positions": float(blank.sum(axis=(1, 2)).mean()),
+            "blank": "positions whose receptive field holds no ink of the clean digit",
+        },
+        "clean": {
+            "accuracy": seed_summary([float(np.mean(p == labels)) for _, p, _ in clean]),
+            "predicted": [np.bincount(p, minlength=10).astype(int).tolist() for _, p, _ in clean],
+            "feature_spread": seed_summary(spread),
+        },
         "median_clean": {"accuracy": seed_summary([float(np.mean(p == labels)) for _, p, _ in median_clean])},
         "noise": noise,
         "contrast": {"seed": ctx.seeds[0], "epochs": ctx.last, "level": GAP_NOISE_MAIN, "accuracy": contrast},
@@ -266,37 +304,58 @@ def plot_gap_noise(results: dict) -> plt.Figure:
     grid's CNN and MLP, and what the GAP CNN answers on clean and on noisy digits."""
     from textwrap import fill
 
-
     section = results["research"]["gap_noise"]
     level = str(section["main_level"])
     main = section["noise"][level]
     contrast = section["contrast"]["accuracy"]
     names = ["clean"] + list(main)
-    fig, (ax, ax_hist) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 4.6), layout="constrained",
-                                      gridspec_kw={"width_ratios": [1.7, 1]})
+    fig, (ax, ax_hist) = plt.subplots(
+        1, 2, figsize=(PAGE_WIDTH, 4.6), layout="constrained", gridspec_kw={"width_ratios": [1.7, 1]}
+    )
     positions = np.arange(len(names))[::-1]
     for position, name in zip(positions, names):
         item = section["clean"] if name == "clean" else main[name]
         values = [100 * v for v in item["accuracy"]["values"]]
-        ax.barh(position, np.mean(values), color=registry.colour("cnn_gap"), alpha=0.8, height=0.6,
-                label="GAP CNN (mean; dots: seeds)" if name == "clean" else None)
+        ax.barh(
+            position,
+            np.mean(values),
+            color=registry.colour("cnn_gap"),
+            alpha=0.8,
+            height=0.6,
+            label="GAP CNN (mean; dots: seeds)" if name == "clean" else None,
+        )
         ax.scatter(values, [position] * len(values), color="black", s=8, zorder=3)
         for model, marker in ((CANDIDATE, "D"), (BASELINE, "o")):
-            ax.scatter(100 * contrast[name][model], position, marker=marker, facecolor="none", s=30, zorder=4,
-                       edgecolor=registry.colour(model),
-                       label=f"{registry.label(model)} seed {section['contrast']['seed']}" if name == "clean" else None)
+            ax.scatter(
+                100 * contrast[name][model],
+                position,
+                marker=marker,
+                facecolor="none",
+                s=30,
+                zorder=4,
+                edgecolor=registry.colour(model),
+                label=f"{registry.label(model)} seed {section['contrast']['seed']}"
+                if name == "clean"
+                else None,
+            )
     ax.set_yticks(positions)
-    ax.set_yticklabels([fill("clean" if name == "clean" else GAP_NOISE_LABELS.get(name, name), 26) for name in names],
-                       fontsize=8)
+    ax.set_yticklabels(
+        [fill("clean" if name == "clean" else GAP_NOISE_LABELS.get(name, name), 26) for name in names],
+        fontsize=8,
+    )
     ax.set_xlim(0, 103)
     ax.axvline(10, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel("Test accuracy (%)")
     ax.grid(True, axis="x", alpha=0.3)
     ax.set_title(f"Noise std {level} (dotted: chance)", fontsize=9)
     digits = np.arange(10)
-    for offset, (name, predicted, colour) in zip((-0.2, 0.2), (
+    for offset, (name, predicted, colour) in zip(
+        (-0.2, 0.2),
+        (
             ("clean", section["clean"]["predicted"], "tab:green"),
-            (f"clipped noise {level}", main["clipped"]["predicted"], registry.colour("cnn_gap")))):
+            (f"clipped noise {level}", main["clipped"]["predicted"], registry.colour("cnn_gap")),
+        ),
+    ):
         pooled = np.sum(np.asarray(predicted), axis=0)
         ax_hist.bar(digits + offset, 100 * pooled / pooled.sum(), width=0.4, color=colour, label=name)
     ax_hist.set_xticks(digits)
@@ -308,8 +367,14 @@ def plot_gap_noise(results: dict) -> plt.Figure:
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     seeds = len(section["seeds"])
-    fig.suptitle(figure_title(f"The GAP CNN under Gaussian noise ({seeds} seed{'s' * (seeds != 1)}, "
-                        f"{section['images']:,} test images)", results), fontsize=10)
+    fig.suptitle(
+        figure_title(
+            f"The GAP CNN under Gaussian noise ({seeds} seed{'s' * (seeds != 1)}, "
+            f"{section['images']:,} test images)",
+            results,
+        ),
+        fontsize=10,
+    )
     return fig
 
 
@@ -328,38 +393,78 @@ GAP_CONDITION_LABELS = GAP_NOISE_LABELS
 
 
 def gap_noise_markdown(results: dict) -> str:
-    """The GAP CNN under each noise condition at the main level (with what it predicts, and the accuracy once the
-    common offset of its pooled features is removed), the grid's CNN and MLP beside it, the curve conditions at
+    """The GAP CNN under each noise condition at the main level (with what it predicts, and the accuracy once
+    the
+    common offset of its pooled features is removed), the grid's CNN and MLP beside it, the curve conditions
+    at
     every level, and the explanation."""
     section = results["research"]["gap_noise"]
     main = section["noise"][_level_key(section)]
     contrast = section["contrast"]["accuracy"]
     level = section["main_level"]
-    rows = [["clean", format_mean_std(section["clean"]["accuracy"], percent=True, digits=1),
-             "{} ({})".format(*_modal_text(section["clean"]["predicted"])), "", pct(contrast["clean"][CANDIDATE]),
-             pct(contrast["clean"][BASELINE])]]
+    rows = [
+        [
+            "clean",
+            format_mean_std(section["clean"]["accuracy"], percent=True, digits=1),
+            "{} ({})".format(*_modal_text(section["clean"]["predicted"])),
+            "",
+            pct(contrast["clean"][CANDIDATE]),
+            pct(contrast["clean"][BASELINE]),
+        ]
+    ]
     for name, item in main.items():
-        rows.append([GAP_CONDITION_LABELS.get(name, name), format_mean_std(item["accuracy"], percent=True, digits=1),
-                     "{} ({})".format(*_modal_text(item["predicted"])),
-                     format_mean_std(item["offset"]["accuracy_removed"], percent=True, digits=1),
-                     pct(contrast[name][CANDIDATE]), pct(contrast[name][BASELINE])])
+        rows.append(
+            [
+                GAP_CONDITION_LABELS.get(name, name),
+                format_mean_std(item["accuracy"], percent=True, digits=1),
+                "{} ({})".format(*_modal_text(item["predicted"])),
+                format_mean_std(item["offset"]["accuracy_removed"], percent=True, digits=1),
+                pct(contrast[name][CANDIDATE]),
+                pct(contrast[name][BASELINE]),
+            ]
+        )
     seeds = seeds_listed(section["seeds"])
     table = markdown_table(
-        ["Test images", f"GAP CNN accuracy (%), {len(section['seeds'])} seeds", "GAP CNN's most frequent answer",
-         "GAP CNN, pooled-feature offset removed (%)", f"CNN seed {section['contrast']['seed']}",
-         f"MLP seed {section['contrast']['seed']}"], rows)
+        [
+            "Test images",
+            f"GAP CNN accuracy (%), {len(section['seeds'])} seeds",
+            "GAP CNN's most frequent answer",
+            "GAP CNN, pooled-feature offset removed (%)",
+            f"CNN seed {section['contrast']['seed']}",
+            f"MLP seed {section['contrast']['seed']}",
+        ],
+        rows,
+    )
     curve_rows = []
     for name in section["curve_conditions"]:
-        curve_rows.append([GAP_CONDITION_LABELS.get(name, name)] + [
-            format_mean_std(section["noise"][str(lv)][name]["accuracy"], percent=True, digits=1)
-            for lv in section["levels"]])
-    curve = markdown_table(["GAP CNN accuracy (%)"] + [f"noise std {lv}" for lv in section["levels"]], curve_rows)
-    title = (f"The GAP CNN ({seeds}, {section['epochs']} epochs) under noise of std {level} on {section['images']:,} "
-             f"test images (background mean of the clipped noise m = "
-             f"{section['background_mean'][_level_key(section)]:.3f}); "
-             f"the grid's CNN and MLP ({section['contrast']['epochs']} epochs) beside it")
-    return (caption(results, title) + "\n\n" + table + "\n\n" + caption(results, "The GAP CNN at every noise level")
-            + "\n\n" + curve + "\n\n" + gap_noise_explanation(results))
+        curve_rows.append(
+            [GAP_CONDITION_LABELS.get(name, name)]
+            + [
+                format_mean_std(section["noise"][str(lv)][name]["accuracy"], percent=True, digits=1)
+                for lv in section["levels"]
+            ]
+        )
+    curve = markdown_table(
+        ["GAP CNN accuracy (%)"] + [f"noise std {lv}" for lv in section["levels"]], curve_rows
+    )
+    title = (
+        f"The GAP CNN ({seeds}, {section['epochs']} epochs) under noise of std {level} on "
+        f"{section['images']:,} "
+        f"test images (background mean of the clipped noise m = "
+        f"{section['background_mean'][_level_key(section)]:.3f}); "
+        f"the grid's CNN and MLP ({section['contrast']['epochs']} epochs) beside it"
+    )
+    return (
+        caption(results, title)
+        + "\n\n"
+        + table
+        + "\n\n"
+        + caption(results, "The GAP CNN at every noise level")
+        + "\n\n"
+        + curve
+        + "\n\n"
+        + gap_noise_explanation(results)
+    )
 
 
 def _modal_text(predicted) -> tuple[str, str]:
@@ -377,13 +482,20 @@ def gap_noise_explanation(results: dict) -> str:
     chance = 0.1
     top, share = _modal(main["clipped"]["predicted"])
     collapsed = acc["clipped"] < chance + 0.15
-    text = (f"At noise std {level} the GAP CNN falls from {pct(clean)} to {pct(acc['clipped'])}"
-            + (" (chance is 10%)" if collapsed else "") + f" and answers {top} for {pct(share, 0)} of the images. ")
+    text = (
+        f"At noise std {level} the GAP CNN falls from {pct(clean)} to {pct(acc['clipped'])}"
+        + (" (chance is 10%)" if collapsed else "")
+        + f" and answers {top} for {pct(share, 0)} of the images. "
+    )
     # Where the damaging noise is.
     ink, background = acc["ink_only"], acc["background_only"]
-    if clean - ink < 0.25 * (clean - acc["clipped"]) and background < acc["clipped"] + 0.5 * (clean - acc["clipped"]):
-        text += (f"It is the noise on the background that does it: on the background alone it gives "
-                 f"{pct(background)}, on the ink alone {pct(ink)}. ")
+    if clean - ink < 0.25 * (clean - acc["clipped"]) and background < acc["clipped"] + 0.5 * (
+        clean - acc["clipped"]
+    ):
+        text += (
+            f"It is the noise on the background that does it: on the background alone it gives "
+            f"{pct(background)}, on the ink alone {pct(ink)}. "
+        )
     else:
         text += f"Noise on the background alone gives {pct(background)}, on the ink alone {pct(ink)}. "
     # The clipping hypothesis.
@@ -393,52 +505,84 @@ def gap_noise_explanation(results: dict) -> str:
     damage = clean - acc["clipped"]
     constant_part = (clean - constant) / damage if damage > 0 else 0.0
     if unclipped < acc["clipped"] + 0.25 * damage:
-        text += (f"Clipping is not needed for the collapse: zero-mean noise that is not clipped gives "
-                 f"{pct(unclipped)}, so the positive mean that clipping gives the background (m = {mean:.3f}) is not "
-                 f"the whole story. ")
+        text += (
+            f"Clipping is not needed for the collapse: zero-mean noise that is not clipped gives "
+            f"{pct(unclipped)}, so the positive mean that clipping gives the background (m = {mean:.3f}) is "
+            f"not "
+            f"the whole story. "
+        )
     else:
-        text += (f"Without clipping (zero-mean noise) the GAP CNN keeps {pct(unclipped)}: the positive mean clipping "
-                 f"gives the background (m = {mean:.3f}) accounts for much of the damage. ")
-    text += (f"A background raised to m without any noise costs {100 * (clean - constant):.1f} points "
-             f"({pct(constant_part, 0)} of the noise's damage), and the clipped noise with m subtracted still gives "
-             f"{pct(acc['clipped_centred'])}: the pixels' mean shift explains "
-             f"{'part' if constant_part < 0.75 else 'most'} of it. ")
+        text += (
+            f"Without clipping (zero-mean noise) the GAP CNN keeps {pct(unclipped)}: the positive mean "
+            f"clipping "
+            f"gives the background (m = {mean:.3f}) accounts for much of the damage. "
+        )
+    text += (
+        f"A background raised to m without any noise costs {100 * (clean - constant):.1f} points "
+        f"({pct(constant_part, 0)} of the noise's damage), and the clipped noise with m subtracted still "
+        f"gives "
+        f"{pct(acc['clipped_centred'])}: the pixels' mean shift explains "
+        f"{'part' if constant_part < 0.75 else 'most'} of it. "
+    )
     # The mechanism in the pooled features.
     offset = main["clipped"]["offset"]
     towards = sorted(set(offset["toward"]))
-    text += (f"What the noise does to the {section['receptive_field']['layer']} features the head averages is nearly "
-             f"one offset common to every image ({pct(offset['constant_share']['mean'], 0)} of the change; it points "
-             f"the head to {join_words([str(t) for t in towards])}); subtracting that offset, estimated on the other "
-             f"half of the images, brings the accuracy back to {pct(offset['accuracy_removed']['mean'])}. ")
+    text += (
+        f"What the noise does to the {section['receptive_field']['layer']} features the head averages is "
+        f"nearly "
+        f"one offset common to every image ({pct(offset['constant_share']['mean'], 0)} of the change; it "
+        f"points "
+        f"the head to {join_words([str(t) for t in towards])}); subtracting that offset, estimated on the "
+        f"other "
+        f"half of the images, brings the accuracy back to {pct(offset['accuracy_removed']['mean'])}. "
+    )
     zero_mean = main["unclipped"]["offset"]
-    text += (f"Zero-mean noise moves them the same way ({pct(zero_mean['constant_share']['mean'], 0)} common, toward "
-             f"{join_words([str(t) for t in sorted(set(zero_mean['toward']))])}, offset length "
-             f"{zero_mean['norm']['mean']:.1f} against {offset['norm']['mean']:.1f} for the clipped noise), as "
-             "expected: a ReLU filter's response to noise has a positive mean whether or not the noise has, and the "
-             "global average adds it up over the whole map into about the same shift for every image. ")
+    text += (
+        f"Zero-mean noise moves them the same way ({pct(zero_mean['constant_share']['mean'], 0)} common, "
+        f"toward "
+        f"{join_words([str(t) for t in sorted(set(zero_mean['toward']))])}, offset length "
+        f"{zero_mean['norm']['mean']:.1f} against {offset['norm']['mean']:.1f} for the clipped noise), as "
+        "expected: a ReLU filter's response to noise has a positive mean whether or not the noise has, and "
+        "the "
+        "global average adds it up over the whole map into about the same shift for every image. "
+    )
     field = section["receptive_field"]
     blank_share = offset["blank_share"]["mean"]
     positions_share = field["blank_positions"] / field["positions"]
-    where = (f"Only {field['blank_positions']:.0f} of the {field['positions']} positions the head averages "
-             f"({pct(positions_share, 0)}) see no ink in their {field['size']}x{field['size']}-pixel receptive field; "
-             f"they make {pct(blank_share, 0)} of the offset")
+    where = (
+        f"Only {field['blank_positions']:.0f} of the {field['positions']} positions the head averages "
+        f"({pct(positions_share, 0)}) see no ink in their {field['size']}x{field['size']}-pixel receptive "
+        f"field; "
+        f"they make {pct(blank_share, 0)} of the offset"
+    )
     if blank_share < 0.5:
-        text += (f"{where}, so the offset does not come from the blank margin alone; as noise on the ink alone "
-                 f"makes an offset of length only {main['ink_only']['offset']['norm']['mean']:.1f}, most of it comes "
-                 "from the background pixels inside the windows that also see the digit. ")
+        text += (
+            f"{where}, so the offset does not come from the blank margin alone; as noise on the ink alone "
+            f"makes an offset of length only {main['ink_only']['offset']['norm']['mean']:.1f}, most of it "
+            f"comes "
+            "from the background pixels inside the windows that also see the digit. "
+        )
     else:
         text += f"{where}: most of the offset comes from the blank margin. "
     contrast = section["contrast"]["accuracy"]
-    text += (f"The grid's CNN (dense head, seed {section['contrast']['seed']}) keeps "
-             f"{pct(contrast['clipped'][CANDIDATE])} under the clipped noise and "
-             f"{pct(contrast['constant_background'][CANDIDATE])} with the raised background")
+    text += (
+        f"The grid's CNN (dense head, seed {section['contrast']['seed']}) keeps "
+        f"{pct(contrast['clipped'][CANDIDATE])} under the clipped noise and "
+        f"{pct(contrast['constant_background'][CANDIDATE])} with the raised background"
+    )
     if contrast["unclipped"][CANDIDATE] < contrast["clipped"][CANDIDATE] - 0.1:
-        text += (f", but zero-mean noise that is not clipped costs it too ({pct(contrast['unclipped'][CANDIDATE])}): "
-                 "its dense head ignores a brighter background, not noise as such")
+        text += (
+            f", but zero-mean noise that is not clipped costs it too "
+            f"({pct(contrast['unclipped'][CANDIDATE])}): "
+            "its dense head ignores a brighter background, not noise as such"
+        )
     text += ". "
     median = acc["median"]
     median_clean = section["median_clean"]["accuracy"]["mean"]
     verdict = "a partial fix" if median < clean - 0.1 else "a fix"
-    text += (f"A 3x3 median filter before the GAP CNN is {verdict}: {pct(median)} under the clipped noise "
-             f"(from {pct(acc['clipped'])}), at a cost of {100 * (clean - median_clean):.1f} points on clean digits.")
+    text += (
+        f"A 3x3 median filter before the GAP CNN is {verdict}: {pct(median)} under the clipped noise "
+        f"(from {pct(acc['clipped'])}), at a cost of {100 * (clean - median_clean):.1f} points on clean "
+        f"digits."
+    )
     return text

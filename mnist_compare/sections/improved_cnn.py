@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from ..registry import CANDIDATE
-from .base import Context
-from ..formatting import caption
+from ..formatting import caption, join_words, markdown_table, seed_mean
 from ..references import cite
-from .base import drawing_accuracies
-from .base import extra_models
-from .base import extra_runs
-from .base import extra_summary
-from ..formatting import join_words
-from ..formatting import markdown_table
-from .base import median_epoch_seconds
-from .base import progress_bar
-from ..formatting import seed_mean
-
+from ..registry import CANDIDATE
+from .base import (
+    Context,
+    drawing_accuracies,
+    extra_models,
+    extra_runs,
+    extra_summary,
+    median_epoch_seconds,
+    progress_bar,
+)
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "improved_cnn"
 VERSION = 1
 REQUIRES = ()
-
-
 
 
 IMPROVED_MODEL = "cnn_improved"
@@ -37,7 +33,8 @@ def compute(ctx: Context, research: dict) -> dict:
 
 
 def improved_cnn(results: dict, splits, paths, *, show_progress: bool = True, log=print) -> dict:
-    """The appendix: a stronger CNN (BatchNorm, dropout, shift augmentation), its test accuracy and drawings."""
+    """The appendix: a stronger CNN (BatchNorm, dropout, shift augmentation), its test accuracy and
+    drawings."""
     seeds = results["config"]["seeds"][:IMPROVED_SEEDS]
     epochs = max(results["config"]["snapshot_epochs"])
     log(f"Research: improved CNN ({len(seeds)} seed, {epochs} epochs, shift augmentation)")
@@ -46,9 +43,13 @@ def improved_cnn(results: dict, splits, paths, *, show_progress: bool = True, lo
     summary = extra_summary(records, (epochs,))[IMPROVED_MODEL]
     models = extra_models(paths, "appendix", IMPROVED_MODEL, seeds, epochs)
     drawings = drawing_accuracies({IMPROVED_MODEL: models}, splits)
-    return {"epochs": epochs, "seeds": seeds, "summary": summary,
-            "user_drawings": drawings["accuracy"][IMPROVED_MODEL],
-            "seconds_per_epoch": [median_epoch_seconds(r) for r in records]}
+    return {
+        "epochs": epochs,
+        "seeds": seeds,
+        "summary": summary,
+        "user_drawings": drawings["accuracy"][IMPROVED_MODEL],
+        "seconds_per_epoch": [median_epoch_seconds(r) for r in records],
+    }
 
 
 def improved_markdown(results: dict) -> str:
@@ -63,22 +64,52 @@ def improved_markdown(results: dict) -> str:
     drawings = research["user_drawings"]["accuracy"][CANDIDATE]
     rows = []
     for label, parameters, test, naive, bbox, com in (
-        ("CNN of the original report", results["summary"][CANDIDATE]["parameters"],
-         sum(r["snapshots"][epochs]["test"]["accuracy"] for r in report_runs) / max(1, len(report_runs)),
-         seed_mean(drawings["naive"], seeds, research["seeds"]), seed_mean(drawings["bbox"], seeds, research["seeds"]),
-         seed_mean(drawings["bbox_com"], seeds, research["seeds"])),
-        ("Improved CNN (BatchNorm, dropout, ±2 px shifts)", improved["summary"]["parameters"],
-         improved["summary"][epochs]["test_accuracy"]["mean"], improved["user_drawings"]["naive"]["mean"],
-         improved["user_drawings"]["bbox"]["mean"], improved["user_drawings"]["bbox_com"]["mean"]),
+        (
+            "CNN of the original report",
+            results["summary"][CANDIDATE]["parameters"],
+            sum(r["snapshots"][epochs]["test"]["accuracy"] for r in report_runs) / max(1, len(report_runs)),
+            seed_mean(drawings["naive"], seeds, research["seeds"]),
+            seed_mean(drawings["bbox"], seeds, research["seeds"]),
+            seed_mean(drawings["bbox_com"], seeds, research["seeds"]),
+        ),
+        (
+            "Improved CNN (BatchNorm, dropout, ±2 px shifts)",
+            improved["summary"]["parameters"],
+            improved["summary"][epochs]["test_accuracy"]["mean"],
+            improved["user_drawings"]["naive"]["mean"],
+            improved["user_drawings"]["bbox"]["mean"],
+            improved["user_drawings"]["bbox_com"]["mean"],
+        ),
     ):
-        rows.append([label, f"{parameters:,}", f"{100 * test:.2f}", f"{100 * naive:.1f}", f"{100 * bbox:.1f}",
-                     f"{100 * com:.1f}"])
+        rows.append(
+            [
+                label,
+                f"{parameters:,}",
+                f"{100 * test:.2f}",
+                f"{100 * naive:.1f}",
+                f"{100 * bbox:.1f}",
+                f"{100 * com:.1f}",
+            ]
+        )
     seed_text = ", ".join(map(str, seeds))
-    which = (f"seed {seed_text} only, so no interval" if len(seeds) == 1 else
-             f"seeds {seed_text}, mean")
-    return caption(results, f"Appendix: an improved CNN after {epochs} epochs ({which})") + "\n\n" + markdown_table(
-        ["Model", "Parameters", "Test accuracy (%)", "Drawings: plain resize (%)", "Drawings: crop + 20% pad (%)",
-         "Drawings: crop + pad + centre of mass (%)"], rows) + "\n\n" + _improved_differences(results)
+    which = f"seed {seed_text} only, so no interval" if len(seeds) == 1 else f"seeds {seed_text}, mean"
+    return (
+        caption(results, f"Appendix: an improved CNN after {epochs} epochs ({which})")
+        + "\n\n"
+        + markdown_table(
+            [
+                "Model",
+                "Parameters",
+                "Test accuracy (%)",
+                "Drawings: plain resize (%)",
+                "Drawings: crop + 20% pad (%)",
+                "Drawings: crop + pad + centre of mass (%)",
+            ],
+            rows,
+        )
+        + "\n\n"
+        + _improved_differences(results)
+    )
 
 
 def _improved_differences(results: dict) -> str:
@@ -90,21 +121,34 @@ def _improved_differences(results: dict) -> str:
     improved = research["improved_cnn"]
     grid_epochs, epochs = research["epochs"], improved["epochs"]
     config = results["config"]
-    shared = [f"the optimizer ({config['optimizer']} {cite('kingma2015')}, learning rate {config['learning_rate']:g})",
-              f"the batch size ({config['batch_size']})"]
-    changed = ["the architecture (a second convolution block, BatchNorm, dropout)",
-               "the training data (every training image moved by up to ±2 pixels at random each epoch: augmentation)"]
+    shared = [
+        f"the optimizer ({config['optimizer']} {cite('kingma2015')}, learning rate "
+        f"{config['learning_rate']:g})",
+        f"the batch size ({config['batch_size']})",
+    ]
+    changed = [
+        "the architecture (a second convolution block, BatchNorm, dropout)",
+        "the training data (every training image moved by up to ±2 pixels at random each epoch: "
+        "augmentation)",
+    ]
     if epochs == grid_epochs:
         shared.append(f"the number of epochs ({epochs})")
     else:
         changed.append(f"the number of epochs ({epochs} against {grid_epochs})")
-    text = (f"It is not the original report's CNN in the same setup: it changes {join_words(changed)}, and shares "
-            f"{join_words(shared)}. Its gain cannot be credited to any one of these changes.")
-    seconds = improved.get("seconds_per_epoch") or improved["summary"].get("seconds_per_epoch", {}).get("values")
+    text = (
+        f"It is not the original report's CNN in the same setup: it changes {join_words(changed)}, and "
+        f"shares "
+        f"{join_words(shared)}. Its gain cannot be credited to any one of these changes."
+    )
+    seconds = improved.get("seconds_per_epoch") or improved["summary"].get("seconds_per_epoch", {}).get(
+        "values"
+    )
     cnn_seconds = research.get("cost", {}).get(CANDIDATE, {}).get("seconds_per_epoch")
     if seconds and cnn_seconds:
         ours = float(np.median(seconds))
         theirs = float(np.median(cnn_seconds.get("values") or [cnn_seconds["mean"]]))
-        text += (f" An epoch takes {ours:.2f} s against the original report's CNN's {theirs:.2f} s (medians): "
-                 f"{ours / theirs:.1f}× as long.")
+        text += (
+            f" An epoch takes {ours:.2f} s against the original report's CNN's {theirs:.2f} s (medians): "
+            f"{ours / theirs:.1f}× as long."
+        )
     return text

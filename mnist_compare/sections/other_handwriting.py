@@ -3,19 +3,13 @@ canvas like user drawings, through each preprocessing method."""
 
 from __future__ import annotations
 
-from .. import registry
-from .base import Context
-from ..formatting import caption
-from ..formatting import markdown_table
 import numpy as np
-from .base import seed_summary
 
-from .. import drawings
-from ..preprocessing import METHODS
-from ..preprocessing import METHOD_LABELS
-from ..preprocessing import preprocess
+from .. import drawings, registry
+from ..formatting import caption, markdown_table
+from ..preprocessing import METHOD_LABELS, METHODS, preprocess
 from ..training import predict_probabilities
-
+from .base import Context, seed_summary
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -36,14 +30,25 @@ def other_handwriting(models: dict, *, fast: bool) -> dict:
 
     images, labels = drawings.other_handwriting(OTHER_HANDWRITING_FAST if fast else None)
     canvases = drawings.user_like_canvases(images, seed=OTHER_HANDWRITING_SEED)
-    inputs = {method: np.concatenate([preprocess(canvas, method).batch() for canvas in canvases]) for method in METHODS}
-    out = {"drawings": int(len(labels)), "source": "scikit-learn load_digits (UCI optical digits, 8x8)",
-           "accuracy": {}}
+    inputs = {
+        method: np.concatenate([preprocess(canvas, method).batch() for canvas in canvases])
+        for method in METHODS
+    }
+    out = {
+        "drawings": int(len(labels)),
+        "source": "scikit-learn load_digits (UCI optical digits, 8x8)",
+        "accuracy": {},
+    }
     for name, seed_models in models.items():
         out["accuracy"][name] = {
-            method: seed_summary([float(np.mean(np.argmax(predict_probabilities(model, batch), 1) == labels))
-                              for model in seed_models])
-            for method, batch in inputs.items()}
+            method: seed_summary(
+                [
+                    float(np.mean(np.argmax(predict_probabilities(model, batch), 1) == labels))
+                    for model in seed_models
+                ]
+            )
+            for method, batch in inputs.items()
+        }
     return out
 
 
@@ -59,18 +64,39 @@ def other_handwriting_markdown(results: dict) -> str:
     other, mnist = research["other_handwriting"]["accuracy"], research["user_drawings"]["accuracy"]
     rows = []
     for name in other:
-        rows.append([registry.table_label(name)]
-                    + [f"{100 * mnist[name][m]['mean']:.1f} / {100 * other[name][m]['mean']:.1f}" for m in METHODS])
-    best_everywhere = all(max(METHODS, key=lambda m: source[name][m]["mean"]) == "bbox_com"
-                          for source in (other, mnist) for name in other)
+        rows.append(
+            [registry.table_label(name)]
+            + [f"{100 * mnist[name][m]['mean']:.1f} / {100 * other[name][m]['mean']:.1f}" for m in METHODS]
+        )
+    best_everywhere = all(
+        max(METHODS, key=lambda m: source[name][m]["mean"]) == "bbox_com"
+        for source in (other, mnist)
+        for name in other
+    )
     com = [100 * other[name]["bbox_com"]["mean"] for name in other]
     com_mnist = [100 * mnist[name]["bbox_com"]["mean"] for name in other]
-    text = (f"With crop + padding + centre of mass the models read {min(com_mnist):.1f}-{max(com_mnist):.1f}% of the "
-            f"re-rendered MNIST digits but {min(com):.1f}-{max(com):.1f}% of other writers' digits: a drawing that "
-            "does not look like MNIST costs more than the choice of model. "
-            + ("Centring by the centre of mass is the best of the three preprocessings for every model on both sets."
-               if best_everywhere else "No preprocessing is the best for every model on both sets."))
-    return (caption(results, f"Accuracy (%) on drawings: re-rendered MNIST test digits "
-                             f"({research['user_drawings']['drawings']:,}) / scikit-learn's digits of other "
-                             f"writers ({research['other_handwriting']['drawings']:,}), mean over seeds") + "\n\n"
-            + markdown_table(["Model"] + [METHOD_LABELS[m] for m in METHODS], rows) + "\n\n" + text)
+    text = (
+        f"With crop + padding + centre of mass the models read {min(com_mnist):.1f}-{max(com_mnist):.1f}% of "
+        f"the "
+        f"re-rendered MNIST digits but {min(com):.1f}-{max(com):.1f}% of other writers' digits: a drawing "
+        f"that "
+        "does not look like MNIST costs more than the choice of model. "
+        + (
+            "Centring by the centre of mass is the best of the three preprocessings for every model on both "
+            "sets."
+            if best_everywhere
+            else "No preprocessing is the best for every model on both sets."
+        )
+    )
+    return (
+        caption(
+            results,
+            f"Accuracy (%) on drawings: re-rendered MNIST test digits "
+            f"({research['user_drawings']['drawings']:,}) / scikit-learn's digits of other "
+            f"writers ({research['other_handwriting']['drawings']:,}), mean over seeds",
+        )
+        + "\n\n"
+        + markdown_table(["Model"] + [METHOD_LABELS[m] for m in METHODS], rows)
+        + "\n\n"
+        + text
+    )

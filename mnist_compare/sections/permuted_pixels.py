@@ -3,23 +3,14 @@ permutation (the MLP cannot tell; the CNN loses its prior of neighbouring pixels
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-from .base import Context
-from ..formatting import caption
-from ..references import cite
-from .base import extra_runs
-from .base import extra_summary
-from ..metrics import format_mean_std
-from .base import grid_accuracies
-from ..formatting import markdown_table
 import numpy as np
-from ..formatting import plural
-from ..formatting import pp
-from .base import progress_bar
+
+from ..formatting import caption, markdown_table, plural, pp
+from ..metrics import format_mean_std, summarize
+from ..references import cite
+from ..registry import BASELINE, CANDIDATE
 from ..transforms import rng
-
-from ..metrics import summarize
-
+from .base import Context, extra_runs, extra_summary, grid_accuracies, progress_bar
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -46,12 +37,20 @@ def compute(ctx: Context, research: dict) -> dict:
 
     seeds = ctx.seeds[:PERMUTED_SEEDS]
     epochs = (min(ctx.snapshot_epochs),)
-    splits = replace(ctx.splits, x_train=permute_pixels(ctx.splits.x_train), x_val=permute_pixels(ctx.splits.x_val),
-                     x_test=permute_pixels(ctx.splits.x_test))
+    splits = replace(
+        ctx.splits,
+        x_train=permute_pixels(ctx.splits.x_train),
+        x_val=permute_pixels(ctx.splits.x_val),
+        x_test=permute_pixels(ctx.splits.x_test),
+    )
     ctx.log(f"Research: permuted pixels (MLP and CNN, {len(seeds)} seeds, {epochs[0]} epochs)")
     with progress_bar(2 * len(seeds) * epochs[0], ctx.show_progress) as progress:
         permuted = extra_runs("permuted", [BASELINE, CANDIDATE], seeds, splits, epochs, ctx.paths, progress)
-    return {"epochs": epochs[0], "permutation_seed": PERMUTATION_SEED, "models": extra_summary(permuted, epochs)}
+    return {
+        "epochs": epochs[0],
+        "permutation_seed": PERMUTATION_SEED,
+        "models": extra_summary(permuted, epochs),
+    }
 
 
 normal_accuracies = grid_accuracies
@@ -77,23 +76,41 @@ def permuted_markdown(results: dict) -> str:
         if normal is None:
             rows.append([name.upper(), "n/a", format_mean_std(entry, percent=True), "n/a"])
             continue
-        rows.append([name.upper(), format_mean_std(summarize(normal), percent=True),
-                     format_mean_std(entry, percent=True), pp(summarize(permuted_changes(results, name)))])
+        rows.append(
+            [
+                name.upper(),
+                format_mean_std(summarize(normal), percent=True),
+                format_mean_std(entry, percent=True),
+                pp(summarize(permuted_changes(results, name))),
+            ]
+        )
     seeds = len(permuted["models"][BASELINE]["seeds"])
-    title = (f"Test accuracy (%) after {epochs} epochs with the pixels in a fixed random order (as in permuted MNIST "
-             f"{cite('goodfellow2013')}; {plural(seeds, 'seed')})")
-    table = caption(results, title) + "\n\n" + markdown_table(
-        ["Model", "original pixel order (same seeds)", "permuted pixels", "change (paired by seed)"], rows)
+    title = (
+        f"Test accuracy (%) after {epochs} epochs with the pixels in a fixed random order (as in permuted "
+        f"MNIST "
+        f"{cite('goodfellow2013')}; {plural(seeds, 'seed')})"
+    )
+    table = (
+        caption(results, title)
+        + "\n\n"
+        + markdown_table(
+            ["Model", "original pixel order (same seeds)", "permuted pixels", "change (paired by seed)"], rows
+        )
+    )
     cnn_normal = normal_accuracies(results, CANDIDATE, permuted["models"][CANDIDATE]["seeds"], epochs)
     if cnn_normal is None:
         return table
     cnn_permuted = permuted["models"][CANDIDATE][epochs]["test_accuracy"]["mean"]
     kept = cnn_permuted / (sum(cnn_normal) / len(cnn_normal))
     cnn_change = summarize(permuted_changes(results, CANDIDATE))
-    return (table + f"\n\nOver {plural(seeds, 'seed')} the CNN's accuracy changes by {pp(cnn_change)} and the "
-            f"MLP's by {pp(summarize(permuted_changes(results, BASELINE)))}; on permuted pixels the CNN still reads "
-            f"{100 * cnn_permuted:.2f}% of the test digits, {100 * kept:.0f}% of its accuracy with the original order"
-            f"{_layout_phrase(cnn_change, kept)}.")
+    return (
+        table + f"\n\nOver {plural(seeds, 'seed')} the CNN's accuracy changes by {pp(cnn_change)} and the "
+        f"MLP's by {pp(summarize(permuted_changes(results, BASELINE)))}; on permuted pixels the CNN still "
+        f"reads "
+        f"{100 * cnn_permuted:.2f}% of the test digits, {100 * kept:.0f}% of its accuracy with the original "
+        f"order"
+        f"{layout_phrase(cnn_change, kept)}."
+    )
 
 
 #: The spatial-layout claim is only partly supported when the CNN on permuted pixels keeps at least this
@@ -101,7 +118,7 @@ def permuted_markdown(results: dict) -> str:
 LAYOUT_KEPT = 0.9
 
 
-def _layout_phrase(cnn_change: dict, kept: float) -> str:
+def layout_phrase(cnn_change: dict, kept: float) -> str:
     """': it uses the layout but does not depend on it', from the CNN's paired change on permuted pixels
     and the share of its accuracy it keeps."""
     uses = cnn_change.get("ci_high") is not None and cnn_change["ci_high"] < 0

@@ -3,31 +3,26 @@ and seed, and the verdict on the original report's robustness claim."""
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
+import matplotlib.pyplot as plt
+import numpy as np
 
 from .. import registry
-from .base import Context
-from ..plots import PAGE_WIDTH
-from ..transforms import ROBUSTNESS_LEVELS
-from ..transforms import ROBUSTNESS_UNITS
-from ..transforms import TRANSFORMS
-from .base import accuracy_of
-from ..formatting import caption
+from ..formatting import (
+    caption,
+    combined_verdict,
+    join_words,
+    markdown_table,
+    paired,
+    plural,
+    pp,
+    verdict_word,
+)
+from ..plots import PAGE_WIDTH, figure_title
 from ..references import cite
-from ..formatting import combined_verdict
-from ..plots import figure_title
-from ..formatting import join_words
-from ..formatting import markdown_table
-import numpy as np
-from ..formatting import paired
-import matplotlib.pyplot as plt
-from ..formatting import plural
-from ..formatting import pp
-from .base import robustness_subset
-from .base import seed_summary
+from ..registry import BASELINE, CANDIDATE
 from ..tables.grid import test_size
-from ..formatting import verdict_word
-
+from ..transforms import ROBUSTNESS_LEVELS, ROBUSTNESS_UNITS, TRANSFORMS
+from .base import Context, accuracy_of, robustness_subset, seed_summary
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -36,22 +31,24 @@ VERSION = 2
 REQUIRES = ("capacity_control", "architecture_controls")
 
 
-
-
 def robustness(models: dict, splits) -> dict:
     """Accuracy per transform and level, for every model and seed, on a fixed test subset."""
     images, labels = robustness_subset(splits)
     out = {"images": int(len(labels)), "units": ROBUSTNESS_UNITS, "curves": {}}
     # Every curve starts at the unchanged images: their accuracies are computed once, not once per curve.
-    unchanged = {name: [accuracy_of(model, images, labels) for model in seed_models]
-                 for name, seed_models in models.items()}
+    unchanged = {
+        name: [accuracy_of(model, images, labels) for model in seed_models]
+        for name, seed_models in models.items()
+    }
     for transform, levels in ROBUSTNESS_LEVELS.items():
         curve = {"levels": levels}
         transformed = [TRANSFORMS[transform](images, level) for level in levels]
         same = [np.array_equal(batch, images) for batch in transformed]
         for name, seed_models in models.items():
-            per_level = [unchanged[name] if is_same else [accuracy_of(model, batch, labels) for model in seed_models]
-                         for batch, is_same in zip(transformed, same)]
+            per_level = [
+                unchanged[name] if is_same else [accuracy_of(model, batch, labels) for model in seed_models]
+                for batch, is_same in zip(transformed, same)
+            ]
             curve[name] = [seed_summary(values) for values in per_level]
         out["curves"][transform] = curve
     return out
@@ -77,8 +74,15 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
             lows = [100 * min(point["values"]) for point in curve[name]]
             highs = [100 * max(point["values"]) for point in curve[name]]
             seeds = len(curve[name][0]["values"])
-            ax.plot(levels, means, marker="o", markersize=3, color=registry.colour(name),
-                    label=f"{registry.label(name)} ({seeds} seeds)", linewidth=2 if name in (BASELINE, CANDIDATE) else 1.3)
+            ax.plot(
+                levels,
+                means,
+                marker="o",
+                markersize=3,
+                color=registry.colour(name),
+                label=f"{registry.label(name)} ({seeds} seeds)",
+                linewidth=2 if name in (BASELINE, CANDIDATE) else 1.3,
+            )
             ax.fill_between(levels, lows, highs, color=registry.colour(name), alpha=0.15)
         ax.set_xlabel(robustness["units"][transform])
         ax.set_ylabel("Test accuracy (%)")
@@ -87,8 +91,11 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
         ax.grid(True, alpha=0.3)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
-    fig.suptitle(figure_title(f"Robustness on {robustness['images']:,} test images (mean over seeds, band = min-max)",
-                        results))
+    fig.suptitle(
+        figure_title(
+            f"Robustness on {robustness['images']:,} test images (mean over seeds, band = min-max)", results
+        )
+    )
     return fig
 
 
@@ -115,8 +122,11 @@ def hardest_transforms(results: dict) -> dict:
     names = [n for n in next(iter(curves.values())) if n != "levels"]
     out = {}
     for name in names:
-        points = [(transform, level, curves[transform][name][curves[transform]["levels"].index(level)]["mean"])
-                  for transform, level in ROBUSTNESS_POINTS.items() if name in curves.get(transform, {})]
+        points = [
+            (transform, level, curves[transform][name][curves[transform]["levels"].index(level)]["mean"])
+            for transform, level in ROBUSTNESS_POINTS.items()
+            if name in curves.get(transform, {})
+        ]
         if points:
             out[name] = min(points, key=lambda point: point[2])
     return out
@@ -131,17 +141,24 @@ def _robustness_text(results: dict) -> str:
     by_transform: dict[str, list[tuple[str, float]]] = {}
     for name, (transform, _, accuracy) in hardest.items():
         by_transform.setdefault(transform, []).append((f"the {registry.text_name(name)}", accuracy))
-    sentences = ["Which transformation hurts each model of the robustness figure most, at the levels of the "
-                 "table: " + "; ".join(
-                     f"{transform} hurts {join_words([n for n, _ in models])} most "
-                     f"({join_words([f'{100 * a:.1f}%' for _, a in models])} left)"
-                     for transform, models in by_transform.items()) + "."]
+    sentences = [
+        "Which transformation hurts each model of the robustness figure most, at the levels of the "
+        "table: "
+        + "; ".join(
+            f"{transform} hurts {join_words([n for n, _ in models])} most "
+            f"({join_words([f'{100 * a:.1f}%' for _, a in models])} left)"
+            for transform, models in by_transform.items()
+        )
+        + "."
+    ]
     noise = curves.get("noise")
     if noise:
         names = [n for n in noise if n != "levels"]
         collapsed = {}
         for name in names:
-            level = next((lvl for lvl, s in zip(noise["levels"], noise[name]) if s["mean"] < NEAR_CHANCE), None)
+            level = next(
+                (lvl for lvl, s in zip(noise["levels"], noise[name]) if s["mean"] < NEAR_CHANCE), None
+            )
             if level is not None:
                 collapsed[name] = level
         for name, level in collapsed.items():
@@ -149,11 +166,18 @@ def _robustness_text(results: dict) -> str:
             others = [noise[n][index]["mean"] for n in names if n not in collapsed]
             seeds = noise[name][index].get("n")
             sentences.append(
-                f"The {registry.text_name(name)}" + (f" ({plural(seeds, 'seed')})" if seeds else "")
-                + f" falls to {100 * noise[name][index]['mean']:.1f}% (chance is 10%) already at noise level {level}"
+                f"The {registry.text_name(name)}"
+                + (f" ({plural(seeds, 'seed')})" if seeds else "")
+                + f" falls to {100 * noise[name][index]['mean']:.1f}% (chance is 10%) already at noise level "
+                f"{level}"
                 + (f" ({units['noise']})" if units.get("noise") else "")
-                + (f", where the other models still read {100 * min(others):.1f}-{100 * max(others):.1f}%"
-                   if others else "") + ".")
+                + (
+                    f", where the other models still read {100 * min(others):.1f}-{100 * max(others):.1f}%"
+                    if others
+                    else ""
+                )
+                + "."
+            )
     return " ".join(sentences)
 
 
@@ -161,15 +185,28 @@ def robustness_markdown(results: dict) -> str:
     """Accuracy at one telling level of each transform, the paired CNN − MLP difference, and which
     transform hurts each model most."""
     units = results["research"]["robustness"]["units"]
-    rows = [[f"{transform} {level} {units[transform]}", f"{100 * mlp['mean']:.2f}", f"{100 * cnn['mean']:.2f}", pp(diff)]
-            for transform, level, mlp, cnn, diff in _robustness_points(results)]
-    return caption(results, "Accuracy (%) on transformed test images") + "\n\n" + markdown_table(
-        ["Transform", "MLP", "CNN", "CNN − MLP (paired by seed, 95% CI)"], rows) + "\n\n" + _robustness_text(results)
+    rows = [
+        [
+            f"{transform} {level} {units[transform]}",
+            f"{100 * mlp['mean']:.2f}",
+            f"{100 * cnn['mean']:.2f}",
+            pp(diff),
+        ]
+        for transform, level, mlp, cnn, diff in _robustness_points(results)
+    ]
+    return (
+        caption(results, "Accuracy (%) on transformed test images")
+        + "\n\n"
+        + markdown_table(["Transform", "MLP", "CNN", "CNN − MLP (paired by seed, 95% CI)"], rows)
+        + "\n\n"
+        + _robustness_text(results)
+    )
 
 
 def _robustness_exceptions(results: dict) -> list[str]:
     """Where the claim 'the CNN is more robust' goes further than the robustness curves: the levels at which
-    the CNN − MLP interval (paired by seed) does not lie above 0, the levels at which an MLP control reads more
+    the CNN − MLP interval (paired by seed) does not lie above 0, the levels at which an MLP control reads
+    more
     than the CNN (means), and the table's levels at which another CNN reads less than the MLP (means)."""
     curves = results["research"]["robustness"]["curves"]
     out, weak, above, below = [], [], {}, {}
@@ -180,8 +217,11 @@ def _robustness_exceptions(results: dict) -> list[str]:
                 if diff.get("ci_low") is None or diff["ci_low"] <= 0:
                     weak.append(f"{transform} {level} ({pp(diff)})")
         for name in (n for n in curve if n.startswith(BASELINE) and n != BASELINE):
-            levels = [str(level) for index, level in enumerate(curve["levels"])
-                      if curve[name][index]["mean"] > curve[CANDIDATE][index]["mean"]]
+            levels = [
+                str(level)
+                for index, level in enumerate(curve["levels"])
+                if curve[name][index]["mean"] > curve[CANDIDATE][index]["mean"]
+            ]
             if levels:
                 above.setdefault(name, []).append(f"{transform} {join_words(levels)}")
         if transform in ROBUSTNESS_POINTS:
@@ -189,14 +229,20 @@ def _robustness_exceptions(results: dict) -> list[str]:
             for name in (n for n in curve if n.startswith(CANDIDATE) and n != CANDIDATE):
                 if curve[name][index]["mean"] < curve[BASELINE][index]["mean"]:
                     below.setdefault(name, []).append(
-                        f"{transform} {ROBUSTNESS_POINTS[transform]} ({100 * curve[name][index]['mean']:.1f}% "
-                        f"against {100 * curve[BASELINE][index]['mean']:.1f}%)")
+                        f"{transform} {ROBUSTNESS_POINTS[transform]} "
+                        f"({100 * curve[name][index]['mean']:.1f}% "
+                        f"against {100 * curve[BASELINE][index]['mean']:.1f}%)"
+                    )
     if weak:
         out.append("the CNN − MLP interval does not lie above 0 at " + join_words(weak))
-    out += [f"the {registry.text_name(name)} reads more than the CNN at {'; '.join(parts)} (means)"
-            for name, parts in above.items()]
-    out += [f"the {registry.text_name(name)}, another CNN, reads less than the MLP at {join_words(parts)}"
-            for name, parts in below.items()]
+    out += [
+        f"the {registry.text_name(name)} reads more than the CNN at {'; '.join(parts)} (means)"
+        for name, parts in above.items()
+    ]
+    out += [
+        f"the {registry.text_name(name)}, another CNN, reads less than the MLP at {join_words(parts)}"
+        for name, parts in below.items()
+    ]
     return out
 
 
@@ -210,8 +256,13 @@ def robustness_claim(results: dict) -> tuple[str, str, list[str]]:
         parts.append(f"{transform} {level}: {pp(diff)}")
         verdicts.append(verdict_word(diff))
     counts = {word: verdicts.count(word) for word in dict.fromkeys(verdicts)}
-    measured = ("CNN − MLP: " + "; ".join(parts) + " (" + ", ".join(f"{word}: {n}" for word, n in counts.items())
-                + ")")
+    measured = (
+        "CNN − MLP: "
+        + "; ".join(parts)
+        + " ("
+        + ", ".join(f"{word}: {n}" for word, n in counts.items())
+        + ")"
+    )
     verdict, exceptions = combined_verdict(verdicts), _robustness_exceptions(results)
     if verdict == "supported" and exceptions:
         verdict = "partly supported"
@@ -224,25 +275,43 @@ def shift_markdown(results: dict) -> str:
     levels = curves["levels"]
     picks = [level for level in (0, 2, 4, 6, 8) if level in levels]
     names = [n for n in (BASELINE, "mlp_wide", "mlp_deep", CANDIDATE, "cnn_gap") if n in curves]
-    rows = [[registry.table_label(n)] + [f"{100 * curves[n][levels.index(level)]['mean']:.1f}" for level in picks]
-            for n in names]
+    rows = [
+        [registry.table_label(n)] + [f"{100 * curves[n][levels.index(level)]['mean']:.1f}" for level in picks]
+        for n in names
+    ]
     last = len(levels) - 1
     kept = {n: curves[n][last]["mean"] / curves[n][0]["mean"] for n in names}
     images = results["research"]["robustness"]["images"]
-    text = (f"At {levels[last]} pixels the original report's CNN keeps {100 * kept[CANDIDATE]:.0f}% of its unshifted accuracy and "
-            f"the MLP {100 * kept[BASELINE]:.0f}%"
-            + (f"; the GAP CNN {cite('lin2014')} keeps {100 * kept['cnn_gap']:.0f}%" if "cnn_gap" in kept else "") + ". "
-            "Part of every drop at large shifts is the digit leaving the 28×28 frame (MNIST digits fill a 20×20 box), "
-            "which no architecture can undo. That the GAP CNN loses a smaller share is consistent with the CNN's "
-            "dense head, which reads features at fixed places, causing part of the CNN's drop; but the GAP CNN "
-            "differs from the CNN in more than its head, so this does not isolate the head.")
+    text = (
+        f"At {levels[last]} pixels the original report's CNN keeps {100 * kept[CANDIDATE]:.0f}% of its "
+        f"unshifted accuracy and "
+        f"the MLP {100 * kept[BASELINE]:.0f}%"
+        + (f"; the GAP CNN {cite('lin2014')} keeps {100 * kept['cnn_gap']:.0f}%" if "cnn_gap" in kept else "")
+        + ". "
+        "Part of every drop at large shifts is the digit leaving the 28×28 frame (MNIST digits fill a 20×20 "
+        "box), "
+        "which no architecture can undo. That the GAP CNN loses a smaller share is consistent with the CNN's "
+        "dense head, which reads features at fixed places, causing part of the CNN's drop; but the GAP CNN "
+        "differs from the CNN in more than its head, so this does not isolate the head."
+    )
     gap_cnn = results["research"].get("architecture_controls", {}).get("models", {}).get("cnn_gap")
     if "cnn_gap" in curves and gap_cnn:
         full = gap_cnn[str(gap_cnn["epochs"])]["test_accuracy"]["mean"]
-        text += (f" The 0 px column is measured on these {images:,} test digits, so it differs from the accuracies "
-                 f"on all {test_size(results):,} test digits elsewhere: the GAP CNN reads "
-                 f"{100 * curves['cnn_gap'][0]['mean']:.1f}% here and {100 * full:.2f}% on the whole test set "
-                 "(controls table).")
-    return (caption(results, f"Accuracy (%) on test digits shifted by 0-8 pixels in a random direction (the same "
-                             f"{images:,}-image stratified subset of the test set for every model)") + "\n\n"
-            + markdown_table(["Model"] + [f"{level} px" for level in picks], rows) + "\n\n" + text)
+        text += (
+            f" The 0 px column is measured on these {images:,} test digits, so it differs from the "
+            f"accuracies "
+            f"on all {test_size(results):,} test digits elsewhere: the GAP CNN reads "
+            f"{100 * curves['cnn_gap'][0]['mean']:.1f}% here and {100 * full:.2f}% on the whole test set "
+            "(controls table)."
+        )
+    return (
+        caption(
+            results,
+            f"Accuracy (%) on test digits shifted by 0-8 pixels in a random direction (the same "
+            f"{images:,}-image stratified subset of the test set for every model)",
+        )
+        + "\n\n"
+        + markdown_table(["Model"] + [f"{level} px" for level in picks], rows)
+        + "\n\n"
+        + text
+    )

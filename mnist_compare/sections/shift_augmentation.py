@@ -3,36 +3,26 @@ convolution, close the gap under shifts?)."""
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-
-from .. import registry
-from .base import Context
-from ..plots import PAGE_WIDTH
-from ..transforms import ROBUSTNESS_LEVELS
-from ..transforms import ROBUSTNESS_UNITS
-from .base import accuracy_of
-from ..formatting import caption
-from .base import extra_models
-from .base import extra_run_dir
-from ..plots import figure_title
-from ..metrics import format_mean_std
-from ..formatting import markdown_table
-from .base import median_epoch_seconds
-from .. import metrics
-from ..formatting import moves
 import matplotlib.pyplot as plt
-from ..formatting import plural
-from ..formatting import pp
-from .base import progress_bar
-from .base import robustness_subset
-from .base import seed_summary
-from .base import seeds_text
-from ..transforms import shift_images
 
-from ..training import load_snapshot
-from ..training import run_spec
-from ..training import train_run
-
+from .. import metrics, registry
+from ..formatting import caption, markdown_table, moves, plural, pp
+from ..metrics import format_mean_std
+from ..plots import PAGE_WIDTH, figure_title
+from ..registry import BASELINE, CANDIDATE
+from ..training import load_snapshot, run_spec, train_run
+from ..transforms import ROBUSTNESS_LEVELS, ROBUSTNESS_UNITS, shift_images
+from .base import (
+    Context,
+    accuracy_of,
+    extra_models,
+    extra_run_dir,
+    median_epoch_seconds,
+    progress_bar,
+    robustness_subset,
+    seed_summary,
+    seeds_text,
+)
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -76,7 +66,8 @@ def compute(ctx: Context, research: dict) -> dict:
     clean test accuracy (all test images) and the shift curve (the robustness subset) of the four models.
 
     ``models[name][variant]`` (variant ``plain`` or ``augmented``), ``gap[variant]`` (CNN − MLP, paired by
-    seed) and ``gain[name]`` (augmented − plain, paired by seed) each hold ``test_accuracy`` and ``shift`` (one
+    seed) and ``gain[name]`` (augmented − plain, paired by seed) each hold ``test_accuracy`` and ``shift``
+    (one
     summary per level).
     """
 
@@ -84,21 +75,38 @@ def compute(ctx: Context, research: dict) -> dict:
     epochs = min(ctx.snapshot_epochs)
     pixels = SHIFT_AUGMENT_PIXELS
     variant = f"shift{pixels}"
-    ctx.log(f"Research: shift augmentation (MLP and CNN, up to {pixels} pixels, {seeds_text(seeds)}, "
-            f"{epochs} epochs)")
+    ctx.log(
+        f"Research: shift augmentation (MLP and CNN, up to {pixels} pixels, {seeds_text(seeds)}, "
+        f"{epochs} epochs)"
+    )
     records = {}
     with progress_bar(len(SHIFT_AUGMENT_MODELS) * len(seeds) * epochs, ctx.show_progress) as progress:
         for name in SHIFT_AUGMENT_MODELS:
             # validate=False: only the snapshot is read (it is still evaluated on every split)
-            records[name] = [train_run(run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=(epochs,)),
-                                       ctx.splits, extra_run_dir(ctx.paths, variant, name, seed), progress=progress,
-                                       overrides={"augment_shift": pixels}, validate=False)
-                             for seed in seeds]
+            records[name] = [
+                train_run(
+                    run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=(epochs,)),
+                    ctx.splits,
+                    extra_run_dir(ctx.paths, variant, name, seed),
+                    progress=progress,
+                    overrides={"augment_shift": pixels},
+                    validate=False,
+                )
+                for seed in seeds
+            ]
     plain_runs = {(run["model"], run["seed"]): run for run in ctx.results["runs"]}
-    test_accuracy = {(name, "plain"): [plain_runs[(name, seed)]["snapshots"][str(epochs)]["test"]["accuracy"]
-                                       for seed in seeds] for name in SHIFT_AUGMENT_MODELS}
-    test_accuracy.update({(name, "augmented"): [r["snapshots"][str(epochs)]["test"]["accuracy"] for r in records[name]]
-                          for name in SHIFT_AUGMENT_MODELS})
+    test_accuracy = {
+        (name, "plain"): [
+            plain_runs[(name, seed)]["snapshots"][str(epochs)]["test"]["accuracy"] for seed in seeds
+        ]
+        for name in SHIFT_AUGMENT_MODELS
+    }
+    test_accuracy.update(
+        {
+            (name, "augmented"): [r["snapshots"][str(epochs)]["test"]["accuracy"] for r in records[name]]
+            for name in SHIFT_AUGMENT_MODELS
+        }
+    )
     models = {}
     for name in SHIFT_AUGMENT_MODELS:
         models[(name, "plain")] = [load_snapshot(ctx.run_dir(name, seed), epochs) for seed in seeds]
@@ -108,24 +116,46 @@ def compute(ctx: Context, research: dict) -> dict:
     variants = ("plain", "augmented")
 
     def paired(a, b) -> dict:
-        return {"test_accuracy": seed_summary(metrics.paired_differences(test_accuracy[a], test_accuracy[b])),
-                "shift": [seed_summary(metrics.paired_differences(x, y)) for x, y in zip(accuracy[a], accuracy[b])]}
+        return {
+            "test_accuracy": seed_summary(metrics.paired_differences(test_accuracy[a], test_accuracy[b])),
+            "shift": [
+                seed_summary(metrics.paired_differences(x, y)) for x, y in zip(accuracy[a], accuracy[b])
+            ],
+        }
 
     return {
-        "pixels": pixels, "epochs": epochs, "seeds": seeds, "images": curves["images"], "levels": curves["levels"],
-        "units": ROBUSTNESS_UNITS["shift"], "test_images": int(len(ctx.splits.y_test)),
-        "augmentation": (f"every epoch, each training image moved by a random whole number of pixels from -{pixels} "
-                         f"to {pixels} in x and in y (zeros fill in)"),
+        "pixels": pixels,
+        "epochs": epochs,
+        "seeds": seeds,
+        "images": curves["images"],
+        "levels": curves["levels"],
+        "units": ROBUSTNESS_UNITS["shift"],
+        "test_images": int(len(ctx.splits.y_test)),
+        "augmentation": (
+            f"every epoch, each training image moved by a random whole number of pixels from -{pixels} "
+            f"to {pixels} in x and in y (zeros fill in)"
+        ),
         "baseline": f"the grid's {epochs}-epoch snapshots of the same seeds, trained without augmentation",
-        "augment_shift": {name: [r["training_options"].get("augment_shift") for r in records[name]]
-                          for name in SHIFT_AUGMENT_MODELS},
-        "models": {name: {v: {"test_accuracy": seed_summary(test_accuracy[(name, v)]),
-                              "shift": [seed_summary(values) for values in accuracy[(name, v)]]} for v in variants}
-                   for name in SHIFT_AUGMENT_MODELS},
+        "augment_shift": {
+            name: [r["training_options"].get("augment_shift") for r in records[name]]
+            for name in SHIFT_AUGMENT_MODELS
+        },
+        "models": {
+            name: {
+                v: {
+                    "test_accuracy": seed_summary(test_accuracy[(name, v)]),
+                    "shift": [seed_summary(values) for values in accuracy[(name, v)]],
+                }
+                for v in variants
+            }
+            for name in SHIFT_AUGMENT_MODELS
+        },
         "gap": {v: paired((CANDIDATE, v), (BASELINE, v)) for v in variants},
         "gain": {name: paired((name, "augmented"), (name, "plain")) for name in SHIFT_AUGMENT_MODELS},
-        "seconds_per_epoch": {name: seed_summary([median_epoch_seconds(r) for r in records[name]])
-                              for name in SHIFT_AUGMENT_MODELS},
+        "seconds_per_epoch": {
+            name: seed_summary([median_epoch_seconds(r) for r in records[name]])
+            for name in SHIFT_AUGMENT_MODELS
+        },
     }
 
 
@@ -134,17 +164,33 @@ def plot_shift_augmentation(results: dict) -> plt.Figure:
     random-shift augmentation (solid). Right: the CNN − MLP gap at every shift, plain and augmented."""
     section = results["research"]["shift_augmentation"]
     levels = section["levels"]
-    fig, (ax, ax_gap) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4), layout="constrained",
-                                     gridspec_kw={"width_ratios": [1.25, 1]})
-    styles = {"plain": ("--", "o", "plain"), "augmented": ("-", "s", f"shift-augmented (±{section['pixels']} px)")}
+    fig, (ax, ax_gap) = plt.subplots(
+        1, 2, figsize=(PAGE_WIDTH, 3.4), layout="constrained", gridspec_kw={"width_ratios": [1.25, 1]}
+    )
+    styles = {
+        "plain": ("--", "o", "plain"),
+        "augmented": ("-", "s", f"shift-augmented (±{section['pixels']} px)"),
+    }
     for name in (BASELINE, CANDIDATE):
         for variant, (linestyle, marker, text) in styles.items():
             points = section["models"][name][variant]["shift"]
-            ax.plot(levels, [100 * p["mean"] for p in points], linestyle=linestyle, marker=marker, markersize=3.5,
-                    color=registry.colour(name), label=f"{registry.label(name)} {text}")
+            ax.plot(
+                levels,
+                [100 * p["mean"] for p in points],
+                linestyle=linestyle,
+                marker=marker,
+                markersize=3.5,
+                color=registry.colour(name),
+                label=f"{registry.label(name)} {text}",
+            )
             if len(points[0]["values"]) > 1:
-                ax.fill_between(levels, [100 * min(p["values"]) for p in points],
-                                [100 * max(p["values"]) for p in points], color=registry.colour(name), alpha=0.12)
+                ax.fill_between(
+                    levels,
+                    [100 * min(p["values"]) for p in points],
+                    [100 * max(p["values"]) for p in points],
+                    color=registry.colour(name),
+                    alpha=0.12,
+                )
     ax.axvline(section["pixels"], color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel("Shift (pixels, random direction)")
     ax.set_ylabel("Test accuracy (%)")
@@ -152,8 +198,15 @@ def plot_shift_augmentation(results: dict) -> plt.Figure:
     ax.set_title("Accuracy under shifts")
     for variant, (linestyle, marker, text) in styles.items():
         gaps = section["gap"][variant]["shift"]
-        ax_gap.plot(levels, [100 * g["mean"] for g in gaps], linestyle=linestyle, marker=marker, markersize=3.5,
-                    color="black", label=text)
+        ax_gap.plot(
+            levels,
+            [100 * g["mean"] for g in gaps],
+            linestyle=linestyle,
+            marker=marker,
+            markersize=3.5,
+            color="black",
+            label=text,
+        )
     ax_gap.axhline(0, color="grey", linewidth=0.8)
     ax_gap.axvline(section["pixels"], color="grey", linestyle=":", linewidth=1)
     ax_gap.set_xlabel("Shift (pixels, random direction)")
@@ -168,8 +221,13 @@ def plot_shift_augmentation(results: dict) -> plt.Figure:
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
     seeds = len(section["seeds"])
-    fig.suptitle(figure_title(f"Shift augmentation for both models: {section['epochs']} epochs, {seeds} seed"
-                        f"{'s' * (seeds != 1)}, {section['images']:,} test images", results))
+    fig.suptitle(
+        figure_title(
+            f"Shift augmentation for both models: {section['epochs']} epochs, {seeds} seed"
+            f"{'s' * (seeds != 1)}, {section['images']:,} test images",
+            results,
+        )
+    )
     return fig
 
 
@@ -182,14 +240,20 @@ def augmentation_abstract(section: dict) -> str:
     seeds = len(section["seeds"])
     far = max(level for level in section["levels"] if level <= 2 * section["pixels"])
     beyond = section["gap"]["augmented"]["shift"][section["levels"].index(far)]["mean"]
-    return (f"On digits moved {section['pixels']} pixels, the CNN − MLP gap is {100 * plain:+.1f} points; trained with "
-            f"the same random shifts ({plural(seeds, 'seed')}, {section['epochs']} epochs), it is "
-            f"{100 * augmented:+.1f}, and the augmented MLP reads {100 * mlp:.1f}% against the plain CNN's "
-            f"{100 * cnn:.1f}%: "
-            + ("within the shifts trained on, augmentation buys more shift robustness than the convolution does"
-               if mlp > cnn and abs(augmented) < abs(plain) else "augmentation does not replace the convolution here")
-            + f"; beyond them ({far} pixels) the augmented CNN − MLP gap is {100 * beyond:+.1f} points"
-            + (" (one seed: an observation, not an established result)." if seeds == 1 else "."))
+    return (
+        f"On digits moved {section['pixels']} pixels, the CNN − MLP gap is {100 * plain:+.1f} points; "
+        f"trained with "
+        f"the same random shifts ({plural(seeds, 'seed')}, {section['epochs']} epochs), it is "
+        f"{100 * augmented:+.1f}, and the augmented MLP reads {100 * mlp:.1f}% against the plain CNN's "
+        f"{100 * cnn:.1f}%: "
+        + (
+            "within the shifts trained on, augmentation buys more shift robustness than the convolution does"
+            if mlp > cnn and abs(augmented) < abs(plain)
+            else "augmentation does not replace the convolution here"
+        )
+        + f"; beyond them ({far} pixels) the augmented CNN − MLP gap is {100 * beyond:+.1f} points"
+        + (" (one seed: an observation, not an established result)." if seeds == 1 else ".")
+    )
 
 
 #: Shifts shown in the table (those the section measured).
@@ -200,7 +264,8 @@ _VARIANT_TEXT = {"plain": "plain", "augmented": "shift-augmented"}
 
 
 def _half_width(accuracies, images: int) -> float:
-    """The largest 95% sampling half-width (Wilson, points) of one accuracy among ``accuracies`` on ``images``."""
+    """The largest 95% sampling half-width (Wilson, points) of one accuracy among ``accuracies`` on
+    ``images``."""
     widths = []
     for accuracy in accuracies:
         low, high = metrics.binomial_interval(round(accuracy * images), images)
@@ -216,57 +281,104 @@ def shift_augmentation_sentence(results: dict, level: int | None = None) -> str:
     level = section["pixels"] if level is None else level
     i = section["levels"].index(level)
     models, gap = section["models"], section["gap"]
-    acc = {(name, v): 100 * models[name][v]["shift"][i]["mean"] for name in (BASELINE, CANDIDATE) for v in _VARIANT_TEXT}
+    acc = {
+        (name, v): 100 * models[name][v]["shift"][i]["mean"]
+        for name in (BASELINE, CANDIDATE)
+        for v in _VARIANT_TEXT
+    }
     before, after = 100 * gap["plain"]["shift"][i]["mean"], 100 * gap["augmented"]["shift"][i]["mean"]
     seeds = len(section["seeds"])
     half = _half_width([value / 100 for value in acc.values()], section["images"])
-    text = (f"At a {level}-pixel shift, training with shifts of up to {section['pixels']} pixels "
-            f"{moves(acc[(BASELINE, 'plain')], acc[(BASELINE, 'augmented')], 'the MLP')} and "
-            f"{moves(acc[(CANDIDATE, 'plain')], acc[(CANDIDATE, 'augmented')], 'the CNN')}; the CNN − MLP gap goes from "
-            f"{before:+.1f} to {after:+.1f} points")
+    text = (
+        f"At a {level}-pixel shift, training with shifts of up to {section['pixels']} pixels "
+        f"{moves(acc[(BASELINE, 'plain')], acc[(BASELINE, 'augmented')], 'the MLP')} and "
+        f"{moves(acc[(CANDIDATE, 'plain')], acc[(CANDIDATE, 'augmented')], 'the CNN')}; the CNN − MLP gap "
+        f"goes from "
+        f"{before:+.1f} to {after:+.1f} points"
+    )
     if seeds > 1:
-        text += (f" (paired by seed: {pp(gap['plain']['shift'][i])} plain, {pp(gap['augmented']['shift'][i])} "
-                 "augmented)")
-    lead = 100 * gap["augmented"]["shift"][section["levels"].index(0)]["mean"] if 0 in section["levels"] else None
+        text += (
+            f" (paired by seed: {pp(gap['plain']['shift'][i])} plain, {pp(gap['augmented']['shift'][i])} "
+            "augmented)"
+        )
+    lead = (
+        100 * gap["augmented"]["shift"][section["levels"].index(0)]["mean"]
+        if 0 in section["levels"]
+        else None
+    )
     if before <= half:
         verdict = "there was no clear CNN lead to close at this shift"
     elif abs(after) <= half:
-        verdict = (f"augmentation closes it to within the sampling error of one accuracy on {section['images']:,} "
-                   f"images (±{half:.1f} points)")
+        verdict = (
+            f"augmentation closes it to within the sampling error of one accuracy on {section['images']:,} "
+            f"images (±{half:.1f} points)"
+        )
     elif after < -half:
-        verdict = f"augmentation reverses it: the augmented MLP is {-after:.1f} points ahead of the augmented CNN"
+        verdict = (
+            f"augmentation reverses it: the augmented MLP is {-after:.1f} points ahead of the augmented CNN"
+        )
     elif lead is not None and abs(after - lead) <= half:
-        verdict = (f"augmentation removes the part of the gap that the shift caused (within the sampling error of "
-                   f"one accuracy on {section['images']:,} images, ±{half:.1f} points); what is left is about the "
-                   f"augmented CNN's lead on unshifted images ({lead:+.1f} points)")
+        verdict = (
+            f"augmentation removes the part of the gap that the shift caused (within the sampling error of "
+            f"one accuracy on {section['images']:,} images, ±{half:.1f} points); what is left is about the "
+            f"augmented CNN's lead on unshifted images ({lead:+.1f} points)"
+        )
     elif after < before - half:
         verdict = f"augmentation shrinks it by {100 * (1 - after / before):.0f}% but does not close it"
     else:
-        verdict = (f"augmentation does not shrink it by more than the sampling error of one accuracy on "
-                   f"{section['images']:,} images (±{half:.1f} points)")
+        verdict = (
+            f"augmentation does not shrink it by more than the sampling error of one accuracy on "
+            f"{section['images']:,} images (±{half:.1f} points)"
+        )
     versus = acc[(BASELINE, "augmented")] - acc[(CANDIDATE, "plain")]
-    text += (f": {verdict}. The augmented MLP is {abs(versus):.1f} points "
-             f"{'above' if versus > 0 else 'below'} the plain CNN there"
-             + (", so augmentation alone buys the MLP more shift robustness than convolution did"
-                if versus > half else
-                ", so augmentation alone does not give the MLP the robustness convolution gave the CNN"
-                if versus < -half else ", level within the sampling error") + ".")
-    beyond = [level for level in section["levels"] if level > section["pixels"] and level >= 2 * section["pixels"]]
+    text += (
+        f": {verdict}. The augmented MLP is {abs(versus):.1f} points "
+        f"{'above' if versus > 0 else 'below'} the plain CNN there"
+        + (
+            ", so augmentation alone buys the MLP more shift robustness than convolution did"
+            if versus > half
+            else ", so augmentation alone does not give the MLP the robustness convolution gave the CNN"
+            if versus < -half
+            else ", level within the sampling error"
+        )
+        + "."
+    )
+    beyond = [
+        level for level in section["levels"] if level > section["pixels"] and level >= 2 * section["pixels"]
+    ]
     if beyond:
         far = section["levels"].index(beyond[0])
-        plain_far, aug_far = 100 * gap["plain"]["shift"][far]["mean"], 100 * gap["augmented"]["shift"][far]["mean"]
-        change = ("wider" if aug_far > plain_far + half else "narrower" if aug_far < plain_far - half
-                  else "about the same")
-        text += (f" Beyond the shifts trained on, at {beyond[0]} pixels, the gap is {aug_far:+.1f} points with "
-                 f"augmentation against {plain_far:+.1f} without ({change}).")
-    clean = {(name, v): 100 * models[name][v]["test_accuracy"]["mean"] for name in (BASELINE, CANDIDATE)
-             for v in _VARIANT_TEXT}
-    text += (f" On the {section['test_images']:,} unshifted test images augmentation "
-             f"{moves(clean[(BASELINE, 'plain')], clean[(BASELINE, 'augmented')], 'the MLP', digits=2)} and "
-             f"{moves(clean[(CANDIDATE, 'plain')], clean[(CANDIDATE, 'augmented')], 'the CNN', digits=2)}.")
+        plain_far, aug_far = (
+            100 * gap["plain"]["shift"][far]["mean"],
+            100 * gap["augmented"]["shift"][far]["mean"],
+        )
+        change = (
+            "wider"
+            if aug_far > plain_far + half
+            else "narrower"
+            if aug_far < plain_far - half
+            else "about the same"
+        )
+        text += (
+            f" Beyond the shifts trained on, at {beyond[0]} pixels, the gap is {aug_far:+.1f} points with "
+            f"augmentation against {plain_far:+.1f} without ({change})."
+        )
+    clean = {
+        (name, v): 100 * models[name][v]["test_accuracy"]["mean"]
+        for name in (BASELINE, CANDIDATE)
+        for v in _VARIANT_TEXT
+    }
+    text += (
+        f" On the {section['test_images']:,} unshifted test images augmentation "
+        f"{moves(clean[(BASELINE, 'plain')], clean[(BASELINE, 'augmented')], 'the MLP', digits=2)} and "
+        f"{moves(clean[(CANDIDATE, 'plain')], clean[(CANDIDATE, 'augmented')], 'the CNN', digits=2)}."
+    )
     if seeds == 1:
-        text += (f" One seed ({section['seeds'][0]}) and {section['epochs']} epochs for all four models: no spread over "
-                 "seeds is measured, so differences of a point or two are not established.")
+        text += (
+            f" One seed ({section['seeds'][0]}) and {section['epochs']} epochs for all four models: no "
+            f"spread over "
+            "seeds is measured, so differences of a point or two are not established."
+        )
     return text
 
 
@@ -280,16 +392,27 @@ def shift_augmentation_markdown(results: dict) -> str:
     for name, title in ((BASELINE, "MLP"), (CANDIDATE, "CNN")):
         for variant, text in _VARIANT_TEXT.items():
             item = section["models"][name][variant]
-            rows.append([f"{title}, {text}", format_mean_std(item["test_accuracy"], percent=True)]
-                        + [f"{100 * item['shift'][levels.index(level)]['mean']:.1f}" for level in picks])
+            rows.append(
+                [f"{title}, {text}", format_mean_std(item["test_accuracy"], percent=True)]
+                + [f"{100 * item['shift'][levels.index(level)]['mean']:.1f}" for level in picks]
+            )
     for variant, text in _VARIANT_TEXT.items():
         gap = section["gap"][variant]
-        rows.append([f"CNN − MLP, {text} (points)", f"{100 * gap['test_accuracy']['mean']:+.2f}"]
-                    + [f"{100 * gap['shift'][levels.index(level)]['mean']:+.1f}" for level in picks])
+        rows.append(
+            [f"CNN − MLP, {text} (points)", f"{100 * gap['test_accuracy']['mean']:+.2f}"]
+            + [f"{100 * gap['shift'][levels.index(level)]['mean']:+.1f}" for level in picks]
+        )
     seeds = plural(len(section["seeds"]), "seed")
-    return (caption(results, f"The same shift augmentation (up to {section['pixels']} pixels in x and y) for both "
-                             f"models: {section['epochs']} epochs, {seeds}, against the grid's {section['epochs']}-epoch "
-                             f"snapshots; accuracy (%) on {section['test_images']:,} unshifted test images and on "
-                             f"{section['images']:,} test images shifted in a random direction") + "\n\n"
-            + markdown_table(["Model", "Unshifted test"] + [f"{level} px" for level in picks], rows) + "\n\n"
-            + shift_augmentation_sentence(results))
+    return (
+        caption(
+            results,
+            f"The same shift augmentation (up to {section['pixels']} pixels in x and y) for both "
+            f"models: {section['epochs']} epochs, {seeds}, against the grid's {section['epochs']}-epoch "
+            f"snapshots; accuracy (%) on {section['test_images']:,} unshifted test images and on "
+            f"{section['images']:,} test images shifted in a random direction",
+        )
+        + "\n\n"
+        + markdown_table(["Model", "Unshifted test"] + [f"{level} px" for level in picks], rows)
+        + "\n\n"
+        + shift_augmentation_sentence(results)
+    )

@@ -3,18 +3,11 @@ preprocessing method."""
 
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-from .base import Context
-from ..formatting import caption
-from .base import drawing_accuracies
+from ..formatting import caption, markdown_table, paired, pp
 from ..metrics import format_mean_std
-from ..formatting import markdown_table
-from ..formatting import paired
-from ..formatting import pp
-
-from ..preprocessing import METHODS
-from ..preprocessing import METHOD_LABELS
-
+from ..preprocessing import METHOD_LABELS, METHODS
+from ..registry import BASELINE, CANDIDATE
+from .base import Context, drawing_accuracies
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -34,7 +27,16 @@ def user_drawings_markdown(results: dict) -> str:
     rows = []
     for method in METHODS:
         mlp, cnn = study["accuracy"][BASELINE][method], study["accuracy"][CANDIDATE][method]
-        rows.append([METHOD_LABELS[method], format_mean_std(mlp, percent=True), format_mean_std(cnn, percent=True),
-                     pp(paired(cnn, mlp))])
-    return caption(results, f"Accuracy (%) on {study['drawings']:,} user-like drawings") + "\n\n" + markdown_table(
-        ["Preprocessing", "MLP", "CNN", "CNN − MLP"], rows)
+        rows.append(
+            [
+                METHOD_LABELS[method],
+                format_mean_std(mlp, percent=True),
+                format_mean_std(cnn, percent=True),
+                pp(paired(cnn, mlp)),
+            ]
+        )
+    return (
+        caption(results, f"Accuracy (%) on {study['drawings']:,} user-like drawings")
+        + "\n\n"
+        + markdown_table(["Preprocessing", "MLP", "CNN", "CNN − MLP"], rows)
+    )

@@ -1,21 +1,16 @@
 """The README's results blocks and docs/speed.md's benchmark block, rendered from results.json and
 benchmark.json."""
+
 from __future__ import annotations
 
-from ..registry import BASELINE, CANDIDATE
-from .grid import comparison_rows
-from ..formatting import device_sentence
-from ..formatting import markdown_table
-from ..findings import overall_conclusion_markdown
-from ..formatting import plural
-from ..formatting import provenance_line
-from ..formatting import seeds_phrase
-from ..findings import verdicts_markdown
 import re
 from pathlib import Path
+
 from .. import config, storage
-
-
+from ..findings import overall_conclusion_markdown, verdicts_markdown
+from ..formatting import device_sentence, markdown_table, plural, provenance_line, seeds_phrase
+from ..registry import BASELINE, CANDIDATE
+from .grid import comparison_rows
 
 
 def _target(met: bool, text: str) -> str:
@@ -95,9 +90,10 @@ def update_readme(results: dict, readme: Path | None = None) -> bool:
     if updated and "research" in results and results.get("comparisons"):
         update_readme_block("verdicts-table", verdicts_markdown(results), readme)
         research = results["research"]
-        if all(key in research for key in ("architecture_controls", "data_efficiency", "calibration",
-                                           "other_handwriting")):
-
+        if all(
+            key in research
+            for key in ("architecture_controls", "data_efficiency", "calibration", "other_handwriting")
+        ):
             update_readme_block("findings", overall_conclusion_markdown(results), readme)
     return updated
 
@@ -117,26 +113,48 @@ def benchmark_markdown(benchmark: dict) -> str:
                 continue
             entry = training[name]
             compiled, speedup = entry["compiled"]["median_s"], entry["speedup"]
-            target = (_target(compiled <= 0.5, "≤ 0.5 s") if name == BASELINE
-                      else _target(compiled <= 3.0 and speedup >= 4.0, "≤ 3 s and ≥ 4x"))
-            rows.append([f"{name.upper()} training, default `fit` (s/epoch)", f"{entry['default_fit']['median_s']:.2f}",
-                         ", ".join(f"{v:.2f}" for v in entry["default_fit"]["epoch_s"]), ""])
-            rows.append([f"{name.upper()} training, compiled trainer (s/epoch)", f"{compiled:.2f}",
-                         ", ".join(f"{v:.2f}" for v in entry["compiled"]["epoch_s"])
-                         + f" ({speedup:.1f}x faster)", target])
+            target = (
+                _target(compiled <= 0.5, "≤ 0.5 s")
+                if name == BASELINE
+                else _target(compiled <= 3.0 and speedup >= 4.0, "≤ 3 s and ≥ 4x")
+            )
+            rows.append(
+                [
+                    f"{name.upper()} training, default `fit` (s/epoch)",
+                    f"{entry['default_fit']['median_s']:.2f}",
+                    ", ".join(f"{v:.2f}" for v in entry["default_fit"]["epoch_s"]),
+                    "",
+                ]
+            )
+            rows.append(
+                [
+                    f"{name.upper()} training, compiled trainer (s/epoch)",
+                    f"{compiled:.2f}",
+                    ", ".join(f"{v:.2f}" for v in entry["compiled"]["epoch_s"]) + f" ({speedup:.1f}x faster)",
+                    target,
+                ]
+            )
     latency = benchmark.get("demo_latency", {})
-    labels = {"model_call_both_models": ("Model call, both models (ms)", "median", 1.0),
-              "model_call_after_idle": ("… the same after a 5 ms pause, as in a server (ms)", None, None),
-              "read_drawing_in_process": ("Preprocess + both models, in process (ms)", None, None),
-              "read_drawing_after_idle": ("… the same after a 5 ms pause (ms)", None, None),
-              "http_request_gradio_client": ("Whole request through the app, gradio_client (ms)", None, None),
-              "http_request_raw": ("Whole request through the app, plain HTTP (ms)", "p95", 20.0),
-              "http_upload_raw": ("… of which the upload (ms)", None, None),
-              "http_predict_raw": ("… of which the prediction call (ms)", None, None),
-              "http_request_raw_fixed_answer": ("Same request, app answering a fixed reading: Gradio's own cost (ms)",
-                                                None, None),
-              "http_request_bare_gradio": ("Least a Gradio app can do with that upload: image in, text out (ms)",
-                                           None, None)}
+    labels = {
+        "model_call_both_models": ("Model call, both models (ms)", "median", 1.0),
+        "model_call_after_idle": ("… the same after a 5 ms pause, as in a server (ms)", None, None),
+        "read_drawing_in_process": ("Preprocess + both models, in process (ms)", None, None),
+        "read_drawing_after_idle": ("… the same after a 5 ms pause (ms)", None, None),
+        "http_request_gradio_client": ("Whole request through the app, gradio_client (ms)", None, None),
+        "http_request_raw": ("Whole request through the app, plain HTTP (ms)", "p95", 20.0),
+        "http_upload_raw": ("… of which the upload (ms)", None, None),
+        "http_predict_raw": ("… of which the prediction call (ms)", None, None),
+        "http_request_raw_fixed_answer": (
+            "Same request, app answering a fixed reading: Gradio's own cost (ms)",
+            None,
+            None,
+        ),
+        "http_request_bare_gradio": (
+            "Least a Gradio app can do with that upload: image in, text out (ms)",
+            None,
+            None,
+        ),
+    }
     for key, (label, statistic, limit) in labels.items():
         if key in latency:
             entry = latency[key]
@@ -158,22 +176,38 @@ def benchmark_markdown(benchmark: dict) -> str:
             parts.append(f"of which the appendix CNN {sections['improved_cnn']:.0f} s")
         parts.append(f"notebooks and export {pipeline['notebooks_and_export_s']:.0f} s")
         if pipeline.get("training_epochs_s") is not None:
-            parts.append(f"the training epochs of its {pipeline['runs_trained']} runs alone "
-                         f"{pipeline['training_epochs_s']:.0f} s")
+            parts.append(
+                f"the training epochs of its {pipeline['runs_trained']} runs alone "
+                f"{pipeline['training_epochs_s']:.0f} s"
+            )
         if pipeline.get("grid_cnn_epoch_s") is not None:
             parts.append(f"a CNN epoch {pipeline['grid_cnn_epoch_s']:.2f} s")
-        rows.append([f"Whole report from scratch, {plural(len(pipeline['seeds']), 'seed')} (min)",
-                     f"{pipeline['wall_s'] / 60:.1f}", "1 run: " + ", ".join(parts),
-                     "none (the 8-minute target is retired)"])
+        rows.append(
+            [
+                f"Whole report from scratch, {plural(len(pipeline['seeds']), 'seed')} (min)",
+                f"{pipeline['wall_s'] / 60:.1f}",
+                "1 run: " + ", ".join(parts),
+                "none (the 8-minute target is retired)",
+            ]
+        )
         added = {name: sections[name] for name in ADDED_SECTIONS if sections.get(name) is not None}
         if added:
-            rows.append(["Each research section added for the paper, in that run (s)",
-                         f"{max(added.values()):.1f} (the largest)",
-                         ", ".join(f"{name.replace('_', ' ')} {seconds:.1f}" for name, seconds in added.items()),
-                         _target(max(added.values()) <= 90, "≤ 90 s each")])
+            rows.append(
+                [
+                    "Each research section added for the paper, in that run (s)",
+                    f"{max(added.values()):.1f} (the largest)",
+                    ", ".join(f"{name.replace('_', ' ')} {seconds:.1f}" for name, seconds in added.items()),
+                    _target(max(added.values()) <= 90, "≤ 90 s each"),
+                ]
+            )
     header = ["Measure", "Median", "Runs", "Target"]
-    when = {part: benchmark[part].get("created", benchmark.get("created", "?"))[:16]
-            for part in ("training_speed", "demo_latency", "pipeline") if part in benchmark}
+    when = {
+        part: benchmark[part].get("created", benchmark.get("created", "?"))[:16]
+        for part in ("training_speed", "demo_latency", "pipeline")
+        if part in benchmark
+    }
     dates = sorted(set(when.values()))
-    return markdown_table(header, rows) + f"\n\nMeasured {', '.join(dates) if dates else '?'} on " \
+    return (
+        markdown_table(header, rows) + f"\n\nMeasured {', '.join(dates) if dates else '?'} on "
         f"{benchmark.get('machine', {}).get('cpu_count', '?')} CPU cores."
+    )

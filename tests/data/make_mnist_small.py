@@ -15,6 +15,7 @@ if __name__ == "__main__":
     train = stratified_subset(y_train, TRAIN_SIZE, SEED)
     test = stratified_subset(y_test, TEST_SIZE, SEED)
     out = Path(__file__).with_name("mnist_small.npz")
-    np.savez_compressed(out, x_train=x_train[train], y_train=y_train[train],
-                        x_test=x_test[test], y_test=y_test[test])
+    np.savez_compressed(
+        out, x_train=x_train[train], y_train=y_train[train], x_test=x_test[test], y_test=y_test[test]
+    )
     print(f"wrote {out}")
