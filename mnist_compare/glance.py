@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt
 from . import registry
 from .metrics import binomial_interval
 from .plots import PAGE_WIDTH, RC_PARAMS
-from .registry import BASELINE, CANDIDATE
+from .registry import CANDIDATE
+from .sections.improved_cnn import IMPROVED_MODEL
 
 FONT_PT = 9
 
@@ -52,7 +53,11 @@ def headline_rows(results: dict) -> list[Row]:
     test_size = int(results.get("provenance", {}).get("split_sizes", {}).get("test", 10_000))
     last = max(int(e) for e in results["config"]["snapshot_epochs"])
     seeds = len(results["config"]["seeds"])
-    rows = [_row(name, results["summary"][name], last, seeds, test_size) for name in (BASELINE, CANDIDATE)]
+    rows = [
+        _row(name, results["summary"][name], last, seeds, test_size)
+        for name in registry.grid_models()
+        if name in results["summary"]
+    ]
     research = results.get("research", {})
     for name, entry in (research.get("capacity_control") or {}).items():
         rows.append(_row(name, entry, last, len(entry.get("seeds", [])), test_size))
@@ -63,7 +68,7 @@ def headline_rows(results: dict) -> list[Row]:
     if improved and improved.get("summary"):
         rows.append(
             _row(
-                "cnn_improved",
+                IMPROVED_MODEL,
                 improved["summary"],
                 int(improved["epochs"]),
                 len(improved.get("seeds", [])),

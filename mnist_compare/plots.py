@@ -109,13 +109,14 @@ def _band(ax, epochs, values, colour, label, linestyle="-"):
         ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.15)
 
 
-def plot_learning_curves(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.Figure:
-    """Accuracy and loss per epoch on training (epoch average) and validation data.
+def plot_learning_curves(results: dict, *, models=None) -> plt.Figure:
+    """Accuracy and loss per epoch on training (epoch average) and validation data, for ``models`` (default:
+    every model the grid trained).
 
     Lines are means over seeds; bands span the lowest to highest seed. One legend for both panels, below them.
     """
     fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2), layout="constrained")
-    for name in models:
+    for name in models or registry.grid_models():
         runs = [run for run in results["runs"] if run["model"] == name]
         if not runs:
             continue
