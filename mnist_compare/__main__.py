@@ -9,6 +9,8 @@ import socket
 import sys
 from pathlib import Path
 
+from . import registry
+
 
 def save_run_figures(results: dict) -> list:
     """The learning curves and confusion matrices of a run, as PNG files."""
@@ -249,9 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--models",
-        default="mlp,cnn",
+        default=",".join(registry.grid_models()),
         metavar="NAMES",
-        help="comma-separated models to run (default: mlp,cnn)",
+        help=f"comma-separated models to run (default: the registry's grid, {','.join(registry.grid_models())})",
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument(
