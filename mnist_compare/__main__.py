@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--models",
         default=",".join(registry.grid_models()),
         metavar="NAMES",
-        help=f"comma-separated models to run (default: the registry's grid, {','.join(registry.grid_models())})",
+        help="comma-separated models to run (default: the registry's grid models, %(default)s)",
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument(
