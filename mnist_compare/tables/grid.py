@@ -21,7 +21,7 @@ from ..formatting import (
 from ..metrics import SUMMARY_METRICS, best_epoch, format_mean_std, most_confused_pairs, summarize
 from ..numbering import ref
 from ..references import cite
-from ..registry import BASELINE, CANDIDATE, COMPARISON_KEY
+from ..registry import BASELINE, CANDIDATE, COMPARED, COMPARISON_KEY
 
 #: Rows of the original report's comparison table: (label, summary key, percent?, digits).
 COMPARISON_ROWS = (
@@ -441,8 +441,10 @@ def confused_pairs_markdown(results: dict, epochs: int, top: int = 5) -> str:
     )
 
 
-def conclusions_markdown(results: dict, parameters: dict) -> str:
-    """The conclusions as sentences, every number taken from ``results`` (and the built models)."""
+def conclusions_markdown(results: dict, parameters: dict | None = None) -> str:
+    """The conclusions as sentences, every number taken from ``results`` (``parameters``: the models'
+    parameter counts, by default the recorded ones)."""
+    parameters = parameters or {name: results["summary"][name]["parameters"] for name in COMPARED}
     last = max(results["config"]["snapshot_epochs"])
     first = min(results["config"]["snapshot_epochs"])
     s = results["summary"]
