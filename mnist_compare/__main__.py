@@ -1,4 +1,5 @@
-"""Command line: ``python -m mnist_compare run | report | demo | drawings | bench | colab-links``."""
+"""Command line: ``python -m mnist_compare run | report | demo | drawings | bench | colab-links |
+renumber``."""
 
 from __future__ import annotations
 
@@ -79,6 +80,23 @@ def _command_colab_links(args) -> int:
         )
         return 1 if changed else 0
     print(f"Rewrote {names} for {config.REPOSITORY_URL}" if changed else "Nothing to change.")
+    return 0
+
+
+def _command_renumber(args) -> int:
+    # lazy: each command imports what it needs, so the CLI starts fast
+    from . import config, numbering
+
+    changed = numbering.renumber_notebooks(write=not args.check)
+    names = ", ".join(str(path.relative_to(config.PROJECT_ROOT)) for path in changed)
+    if args.check:
+        print(
+            f"Numbers out of date in: {names}"
+            if changed
+            else "Every heading and reference is numbered in order."
+        )
+        return 1 if changed else 0
+    print(f"Renumbered {names}" if changed else "Nothing to change.")
     return 0
 
 
@@ -409,6 +427,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of a failure"
     )
     links.set_defaults(handler=_command_colab_links)
+
+    renumber = commands.add_parser(
+        "renumber",
+        help="number the notebooks' headings and the references to them in order "
+        "(after a section is added, moved or removed)",
+    )
+    renumber.add_argument(
+        "--check", action="store_true", help="only say whether they are numbered in order (exit 1 if not)"
+    )
+    renumber.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of a failure"
+    )
+    renumber.set_defaults(handler=_command_renumber)
     return parser
 
 

@@ -37,7 +37,6 @@ from .errors import MnistCompareError, first_line
 from .metrics import binomial_interval
 from .preprocessing import METHOD_LABELS, METHODS, CanvasError
 from .reader import DigitReader
-from .registry import COMPARED
 from .storage import save_npz
 
 ENV_DB = "MNIST_COMPARE_DRAWINGS_DB"
@@ -47,19 +46,24 @@ THUMBNAIL_SIDE = 112
 DEFAULT_CAP_BYTES = 512 * 1024 * 1024
 #: At most this many saves per session per minute (a flood from one page or one forged client).
 DEFAULT_RATE = (30, 60.0)
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS drawings (
-    drawing_id TEXT PRIMARY KEY,
-    session TEXT NOT NULL,
-    created TEXT NOT NULL,
-    label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
-    method TEXT NOT NULL,
-    mlp_digit INTEGER, mlp_confidence REAL,
-    cnn_digit INTEGER, cnn_confidence REAL,
-    drawing_png BLOB NOT NULL,
-    input_naive BLOB NOT NULL, input_bbox BLOB NOT NULL, input_bbox_com BLOB NOT NULL
-);
-"""
+#: The columns a row has beside its key, session, time, label and drawing: each demo model's answer and
+#: confidence, and each preprocessing method's 28x28 input. A database made before a model or a method was
+#: added gets its columns when it is opened (``_connect``); its older rows hold NULL there.
+ANSWER_COLUMNS = {
+    f"{name}_{field}": kind
+    for name in registry.demo_models()
+    for field, kind in (("digit", "INTEGER"), ("confidence", "REAL"))
+}
+INPUT_COLUMNS = {f"input_{method}": "BLOB" for method in preprocessing.METHODS}
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS drawings (drawing_id TEXT PRIMARY KEY, session TEXT NOT NULL, "
+    "created TEXT NOT NULL, label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9), method TEXT NOT NULL, "
+    "drawing_png BLOB NOT NULL, "
+    + ", ".join(f"{column} {kind}" for column, kind in {**ANSWER_COLUMNS, **INPUT_COLUMNS}.items())
+    + ");"
+)
+#: What a second save of the same drawing (a new label) replaces, within the visitor's own session.
+UPDATED_COLUMNS = ("label", "created", "method", "drawing_png", *ANSWER_COLUMNS, *INPUT_COLUMNS)
 KEPT_NOTE = (
     "Say what you drew with one click: the drawing, your label and both answers are kept "
     "(no name, no address) to test the models on real handwriting."
@@ -91,6 +95,10 @@ def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.executescript(SCHEMA)
+        present = {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}
+        for column, kind in {**ANSWER_COLUMNS, **INPUT_COLUMNS}.items():
+            if column not in present:  # a model or a method added since the database was made
+                connection.execute(f"ALTER TABLE drawings ADD COLUMN {column} {kind}")
     return connection
 
 
@@ -193,7 +201,7 @@ class Collection:
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             **record,
         }
-        for name in COMPARED:  # the table has a digit and a confidence column for each compared model
+        for name in registry.demo_models():
             digit, confidence = answers.get(name, (None, None))
             row[f"{name}_digit"], row[f"{name}_confidence"] = digit, confidence
         with self._lock:
@@ -213,13 +221,9 @@ class Collection:
                 columns = ", ".join(row)
                 connection.execute(
                     f"INSERT INTO drawings ({columns}) VALUES ({', '.join('?' * len(row))}) "
-                    "ON CONFLICT(drawing_id) DO UPDATE SET label = excluded.label, "
-                    "created = excluded.created, "
-                    "method = excluded.method, mlp_digit = excluded.mlp_digit, "
-                    "mlp_confidence = excluded.mlp_confidence, cnn_digit = excluded.cnn_digit, "
-                    "cnn_confidence = excluded.cnn_confidence, drawing_png = excluded.drawing_png, "
-                    "input_naive = excluded.input_naive, input_bbox = excluded.input_bbox, "
-                    "input_bbox_com = excluded.input_bbox_com WHERE drawings.session = excluded.session",
+                    "ON CONFLICT(drawing_id) DO UPDATE SET "
+                    + ", ".join(f"{column} = excluded.{column}" for column in UPDATED_COLUMNS)
+                    + " WHERE drawings.session = excluded.session",
                     tuple(row.values()),
                 )
             except (sqlite3.Error, OSError) as error:
@@ -295,7 +299,8 @@ def to_arrays(rows: list[dict]) -> dict[str, np.ndarray]:
     drawings = np.zeros((n, THUMBNAIL_SIDE, THUMBNAIL_SIDE), np.uint8)
     for i, row in enumerate(rows):
         for m in preprocessing.METHODS:
-            arrays[f"x_{m}"][i] = np.frombuffer(row[f"input_{m}"], np.uint8).reshape(28, 28)
+            if row.get(f"input_{m}") is not None:  # NULL: a method added after the row was kept
+                arrays[f"x_{m}"][i] = np.frombuffer(row[f"input_{m}"], np.uint8).reshape(28, 28)
         with Image.open(BytesIO(row["drawing_png"])) as image:
             drawings[i] = np.asarray(image.convert("L"))
     labels = np.array([row["label"] for row in rows], np.uint8)
@@ -366,7 +371,7 @@ def report_markdown(path: str | os.PathLike | None = None, reader=None) -> str:
         "| Model | " + " | ".join(METHOD_LABELS[m] for m in METHODS) + " |",
         "|---|" + "---|" * len(METHODS),
     ]
-    for name, title in ((name, registry.label(name)) for name in COMPARED):
+    for name, title in ((name, registry.label(name)) for name in summary["methods"][METHODS[0]]):
         cells = [summary["methods"][m][name] for m in METHODS]
         lines.append(
             f"| {title} | "

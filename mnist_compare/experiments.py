@@ -21,7 +21,7 @@ from .data import prepare_splits
 from .errors import ReadOnlyError, ResultsFileError, first_line
 from .metrics import SUMMARY_METRICS
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
-from .sections import RESEARCH_VERSION, run_research
+from .sections import RESEARCH_VERSION, SECTIONS, run_research
 from .training import predictions_path, run_spec, train_run, training_device
 
 #: The models the grid trains (every seed, every snapshot): ``in_grid`` in the registry.
@@ -320,13 +320,16 @@ def load_results(fast: bool | None = None) -> dict:
 
 
 def results_complete(results: dict, *, fast: bool, seeds: list[int], model_names=MODEL_NAMES) -> bool:
-    """Whether ``results`` holds every run of this grid (same mode, seeds and models)."""
+    """Whether ``results`` holds every run of this grid (same mode, seeds and models) and every research
+    section at its current version (a section added or changed since is computed by ``ensure_results``)."""
+    versions = results.get("research", {}).get("section_versions", {})
     return (
         results.get("fast") == fast
         and results["config"]["seeds"] == list(seeds)
         and set(model_names) <= set(results["config"].get("models", []))
         and bool(results.get("comparisons"))
         and "research" in results
+        and all(versions.get(section.KEY) == section.VERSION for section in SECTIONS)
     )
 
 

@@ -16,7 +16,6 @@ import matplotlib.pyplot as plt
 from . import registry
 from .metrics import binomial_interval
 from .plots import PAGE_WIDTH, RC_PARAMS
-from .registry import CANDIDATE
 from .sections.improved_cnn import IMPROVED_MODEL
 
 FONT_PT = 9
@@ -87,7 +86,8 @@ def plot_headline(results: dict) -> plt.Figure:
 
     beside = blended_transform_factory(ax.transAxes, ax.transData)  # x in the axes, y on the rows
     for y, row in enumerate(rows):
-        colour = "#c2410c" if row.name.startswith(CANDIDATE) else "#1d4ed8"
+        convolutional = row.name in registry.MODELS and registry.entry(row.name).convolutional
+        colour = "#c2410c" if convolutional else "#1d4ed8"
         ax.errorbar(
             100 * row.mean,
             y,

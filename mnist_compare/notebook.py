@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config, import_tensorflow_quietly, storage
+from . import config, import_tensorflow_quietly, registry, storage
 from .data import load_mnist, prepare_splits
 from .errors import MnistCompareError, ReadOnlyError
 from .experiments import ensure_results as ensure
@@ -128,15 +128,17 @@ def ensure_results(*, seed_count: int | None = None) -> dict:
 
 
 def ensure_models(
-    names=(BASELINE, CANDIDATE),
+    names=None,
     *,
     epochs: int | None = None,
     seed: int = config.FIRST_SEED,
     fast: bool | None = None,
 ) -> dict:
-    """The run folder of each named model of one seed; a run without the snapshot is trained first."""
+    """The run folder of each named model of one seed (default: the compared models and the demo's); a run
+    without the snapshot is trained first."""
     from tqdm.auto import tqdm
 
+    names = names or tuple(dict.fromkeys(registry.COMPARED + registry.demo_models()))
     fast = config.fast_mode(fast)
     paths = config.output_paths(fast).make()
     snapshots = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
@@ -182,12 +184,14 @@ def load_models(
     }
 
 
-def load_reader(names=(BASELINE, CANDIDATE), *, epochs: int | None = None, seed: int = config.FIRST_SEED):
-    """The demo's reader of the saved models of one seed: each model's confidences scaled by the temperature
-    fitted on the validation set (its ``calibration.json``, when fitted for this snapshot; else unscaled)."""
+def load_reader(names=None, *, epochs: int | None = None, seed: int = config.FIRST_SEED):
+    """The demo's reader (default: the registry's demo models) of the saved models of one seed: each model's
+    confidences scaled by the temperature fitted on the validation set (its ``calibration.json``, when fitted
+    for this snapshot; else unscaled)."""
     # lazy: the reader pulls in the demo's image code only when a notebook reads drawings
     from .reader import DigitReader
 
+    names = names or registry.demo_models()
     epochs = epochs or max(config.FAST_SNAPSHOT_EPOCHS if config.fast_mode() else config.SNAPSHOT_EPOCHS)
     run_dirs = ensure_models(names, epochs=epochs, seed=seed)
     models = load_models(names, epochs=epochs, seed=seed)

@@ -34,7 +34,7 @@ ANCHOR = re.compile(r'<a id="([a-z0-9-]+)"></a>\s*\n')
 #: as its appendices', carry no label and are left as they are).
 HEADING = re.compile(r"^(#{1,2}) (\d+)(?:\.(\d+))?\.? (?:Appendix: )?(.+?)\s*$", re.M)
 #: A labelled heading: its anchor, then its heading line.
-LABELLED_HEADING = re.compile(ANCHOR.pattern + r"(#{1,2}) (\d+)(?:\.(\d+))?\.? (?:Appendix: )?([^\n]+)")
+LABELLED_HEADING = re.compile(ANCHOR.pattern + r"(#{1,2}) (\d+)(?:\.(\d+))?\.? (Appendix: )?([^\n]+)")
 #: A link to a label: ``[4.2](#paired-tests)``.
 LINK = re.compile(r"\[([^\]\n]*)\]\(#([a-z0-9-]+)\)")
 REMOVE_CELL_TAG = "remove-cell"
@@ -80,7 +80,7 @@ def headings(notebooks) -> list[Heading]:
                 continue
             kept = REMOVE_CELL_TAG not in _metadata(cell).get("tags", [])
             for match in LABELLED_HEADING.finditer(_source(cell)):
-                label, hashes, chapter, section, title = match.groups()
+                label, hashes, chapter, section, _, title = match.groups()
                 typed = chapter if section is None else f"{chapter}.{section}"
                 found.append(
                     Heading(label, len(hashes), typed, title.strip(), index, kept, appendix_of(cell))
@@ -161,7 +161,7 @@ def renumber_headings(source: str, numbers: dict[str, str]) -> str:
     "Appendix: " prefix, their appendix says it)."""
 
     def heading(match):
-        label, hashes, _, _, title = match.groups()
+        label, hashes, _, _, _, title = match.groups()
         number = numbers.get(label)
         if number is None:
             return match.group(0)
@@ -187,3 +187,39 @@ def resolve(text: str, numbers: dict[str, str], tables: dict[str, str] | None = 
         raise ValueError(f"The text refers to #{label} ({words!r}), which the report does not contain.")
 
     return LINK.sub(link, text)
+
+
+def renumber_notebooks(folder: Path | None = None, *, write: bool = True) -> list[Path]:
+    """Write each labelled heading's number, and the text of each link to a heading, from the notebooks'
+    order (``notebook_numbers``): after a section is added, moved or removed, the numbers follow. Returns
+    the notebooks that changed (with ``write=False``, that would change)."""
+    folder = Path(folder or config.PROJECT_ROOT / "notebooks")
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    numbers = notebook_numbers(notebooks)
+
+    def heading(match):
+        label, hashes, _, _, appendix, title = match.groups()
+        dot = "." if len(hashes) == 1 else ""
+        return f'<a id="{label}"></a>\n{hashes} {numbers[label]}{dot} {appendix or ""}{title}'
+
+    def link(match):
+        words, label = match.groups()
+        return f"[{numbers[label]}](#{label})" if label in numbers else match.group(0)
+
+    changed = []
+    for path, nb in zip(paths, notebooks):
+        edited = False
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "markdown":
+                continue
+            source = _source(cell)
+            new = LINK.sub(link, LABELLED_HEADING.sub(heading, source))
+            if new != source:
+                cell["source"] = new.splitlines(keepends=True)
+                edited = True
+        if edited:
+            changed.append(path)
+            if write:
+                path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return changed

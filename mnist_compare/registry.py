@@ -8,6 +8,7 @@ compares. This module imports nothing heavy (no Keras), so the demo can read it 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 
@@ -161,3 +162,29 @@ def grid_models() -> tuple[str, ...]:
 def demo_models() -> tuple[str, ...]:
     """The models the drawing demo reads, in registry order."""
     return tuple(name for name, item in MODELS.items() if item.in_demo)
+
+
+def check(models: dict | None = None) -> None:
+    """A ``ValueError`` for a registry the rest of the project cannot serve: the compared pair missing or
+    outside the grid, or a demo model the grid does not train (the demo reads its first seed's snapshot,
+    which only the grid makes)."""
+    models = MODELS if models is None else models
+    for name in COMPARED:
+        if name not in models or not models[name].in_grid:
+            raise ValueError(f"The compared model {name!r} must be in the registry with in_grid=True.")
+    for name, item in models.items():
+        if item.in_demo and not item.in_grid:
+            raise ValueError(
+                f"{name!r} is shown in the demo (in_demo=True) but not trained: set in_grid=True."
+            )
+
+
+def fingerprint() -> str:
+    """A short digest of every entry: a section that counts every model recomputes when it changes."""
+    text = repr(
+        sorted((name, item.builder, sorted(item.builder_args.items())) for name, item in MODELS.items())
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+check()

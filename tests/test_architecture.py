@@ -133,7 +133,11 @@ def test_every_section_module_is_registered_once_and_declares_what_the_runner_ne
     registered = [section.__name__.rsplit(".", 1)[1] for section in sections.SECTIONS]
     assert sorted(registered) == sorted(files), "each file in sections/ is one line of SECTIONS"
     for section in sections.SECTIONS:
-        assert isinstance(section.KEY, str) and isinstance(section.VERSION, int) and callable(section.compute)
+        assert (
+            isinstance(section.KEY, str)
+            and isinstance(section.VERSION, (int, str))
+            and callable(section.compute)
+        )
         assert set(section.REQUIRES) <= {s.KEY for s in sections.SECTIONS}
 
 
@@ -153,6 +157,18 @@ def test_the_compared_models_are_named_only_in_the_registry():
     for name in registry.MODELS:
         entry = registry.entry(name)
         assert entry.name == name and entry.label and entry.table_label and entry.text_name
+
+
+def test_a_registry_the_project_cannot_serve_is_refused_with_a_message():
+    from dataclasses import replace
+
+    shown_only = dict(registry.MODELS, extra=replace(registry.MODELS["mlp_wide"], name="extra", in_demo=True))
+    with pytest.raises(ValueError, match="'extra' is shown in the demo .* but not trained"):
+        registry.check(shown_only)
+    without_pair = {name: item for name, item in registry.MODELS.items() if name != registry.CANDIDATE}
+    with pytest.raises(ValueError, match="compared model"):
+        registry.check(without_pair)
+    registry.check()
 
 
 def test_an_unknown_model_is_named_in_a_clear_message():

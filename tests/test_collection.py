@@ -50,6 +50,30 @@ def test_a_label_is_one_row_a_second_click_replaces_it_and_undo_deletes_it(tmp_p
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_a_database_made_before_a_method_or_a_model_was_added_gets_its_columns(tmp_path):
+    """An older database lacks the columns of a preprocessing method or a demo model added since: they are
+    added when it is opened, its rows keep NULL there, and new drawings are kept in full."""
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE drawings (drawing_id TEXT PRIMARY KEY, session TEXT NOT NULL, created TEXT NOT "
+            "NULL, "
+            "label INTEGER NOT NULL, method TEXT NOT NULL, drawing_png BLOB NOT NULL, mlp_digit INTEGER, "
+            "mlp_confidence REAL, input_naive BLOB, input_bbox BLOB)"
+        )
+        connection.execute(
+            "INSERT INTO drawings VALUES ('old', 's0', '2026-01-01', 7, 'bbox', ?, 7, 0.9, ?, ?)",
+            (b"png", bytes(784), bytes(784)),
+        )
+    store = collection.Collection(path)
+    assert save(store, 3).ok
+    rows = {row["drawing_id"]: row for row in collection.read_rows(path)}
+    assert rows["old"]["input_bbox_com"] is None and rows["old"]["cnn_digit"] is None
+    assert rows["d1"]["input_bbox_com"] is not None and rows["d1"]["cnn_digit"] == 3
+    arrays = collection.to_arrays([rows["d1"], {**rows["old"], "drawing_png": rows["d1"]["drawing_png"]}])
+    assert arrays["x_bbox_com"][1].max() == 0, "a method the old row lacks reads as an empty input"
+
+
 @pytest.mark.parametrize("label", [11, -1, "7; DROP TABLE drawings", None, 3.5, "x" * 10_000])
 def test_labels_out_of_range_are_refused_with_a_message(tmp_path, label):
     store = collection.Collection(tmp_path / "d.sqlite")

@@ -108,3 +108,32 @@ def test_report_numbers_close_ranks_move_appendices_and_continue_chapters():
         "c": "2",
         "c1": "2.1",
     }
+
+
+def test_renumber_numbers_a_section_put_in_the_middle_and_the_references_to_it(tmp_path):
+    def notebook(*sources):
+        return {
+            "cells": [{"cell_type": "markdown", "metadata": {}, "source": text} for text in sources],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+
+    first = notebook(
+        '<a id="a"></a>\n# 1. A',
+        '<a id="new"></a>\n## 1.1 Appendix: new',
+        '<a id="old"></a>\n## 1.1 Old\n\nSee section [1.1](#old) and [1.1](#new).',
+    )
+    (tmp_path / "01_a.ipynb").write_text(json.dumps(first))
+    assert numbering.renumber_notebooks(tmp_path, write=False) == [tmp_path / "01_a.ipynb"]
+    assert numbering.renumber_notebooks(tmp_path) == [tmp_path / "01_a.ipynb"]
+    text = "".join(
+        "".join(cell["source"]) for cell in json.loads((tmp_path / "01_a.ipynb").read_text())["cells"]
+    )
+    assert "## 1.1 Appendix: new" in text and "## 1.2 Old" in text
+    assert "See section [1.2](#old) and [1.1](#new)." in text
+    assert numbering.renumber_notebooks(tmp_path) == [], "a second run changes nothing"
+
+
+def test_the_committed_notebooks_are_numbered_in_order():
+    assert numbering.renumber_notebooks(write=False) == []

@@ -9,7 +9,8 @@ from .base import Context
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "architectures"
-VERSION = 1
+#: It counts every model of the registry, so a model added or changed there makes it current no more.
+VERSION = f"1-{registry.fingerprint()}"
 REQUIRES = ()
 
 

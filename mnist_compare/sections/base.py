@@ -218,11 +218,13 @@ class Context:
         return self.paths.models / f"{name}_seed{seed}"
 
     def grid_models(self) -> dict:
+        """Every seed's last snapshot of every model the grid trained (the registry's ``in_grid`` models)."""
 
         if "grid" not in self._models:
             self._models["grid"] = {
                 name: [load_snapshot(self.run_dir(name, seed), self.last) for seed in self.seeds]
-                for name in (BASELINE, CANDIDATE)
+                for name in registry.grid_models()
+                if any(run["model"] == name for run in self.results["runs"])
             }
         return self._models["grid"]
 
@@ -274,7 +276,9 @@ def mlp_controls(results: dict) -> dict:
     return {
         name: control
         for name, control in controls.items()
-        if name.startswith(BASELINE) and str(control.get("epochs", last)) == last
+        if name in registry.MODELS
+        and not registry.entry(name).convolutional
+        and str(control.get("epochs", last)) == last
     }
 
 

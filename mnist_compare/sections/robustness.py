@@ -216,7 +216,9 @@ def _robustness_exceptions(results: dict) -> list[str]:
                 diff = paired(curve[CANDIDATE][index], curve[BASELINE][index])
                 if diff.get("ci_low") is None or diff["ci_low"] <= 0:
                     weak.append(f"{transform} {level} ({pp(diff)})")
-        for name in (n for n in curve if n.startswith(BASELINE) and n != BASELINE):
+        for name in (
+            n for n in curve if n in registry.MODELS and not registry.entry(n).convolutional and n != BASELINE
+        ):
             levels = [
                 str(level)
                 for index, level in enumerate(curve["levels"])
@@ -226,7 +228,11 @@ def _robustness_exceptions(results: dict) -> list[str]:
                 above.setdefault(name, []).append(f"{transform} {join_words(levels)}")
         if transform in ROBUSTNESS_POINTS:
             index = curve["levels"].index(ROBUSTNESS_POINTS[transform])
-            for name in (n for n in curve if n.startswith(CANDIDATE) and n != CANDIDATE):
+            for name in (
+                n
+                for n in curve
+                if n in registry.MODELS and registry.entry(n).convolutional and n != CANDIDATE
+            ):
                 if curve[name][index]["mean"] < curve[BASELINE][index]["mean"]:
                     below.setdefault(name, []).append(
                         f"{transform} {ROBUSTNESS_POINTS[transform]} "
