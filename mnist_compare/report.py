@@ -585,6 +585,18 @@ def pin_pdf_dates(data: bytes, stamp: bytes | None) -> bytes:
     )
 
 
+#: The ids Chromium gives the elements of a tagged PDF's structure tree: numbered from where a counter stood
+#: in that browser session, so the same page printed twice gets ids that differ by an offset.
+PDF_NODE_ID = re.compile(rb"node\d{8}")
+
+
+def pin_pdf_node_ids(data: bytes) -> bytes:
+    """``data`` with its structure-tree ids numbered from 0 in their own order (the order the id tree is
+    sorted by), so that printing the same report again gives the same bytes; each id keeps its length."""
+    ids = {old: b"node%08d" % number for number, old in enumerate(sorted(set(PDF_NODE_ID.findall(data))))}
+    return PDF_NODE_ID.sub(lambda m: ids[m.group(0)], data)
+
+
 def export_pdf(
     html_path: Path, pdf_path: Path, *, timeout_ms: int = 120_000, created: str | None = None
 ) -> dict:
@@ -646,7 +658,7 @@ def export_pdf(
                         footer_template=FOOTER,
                         margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
                     )
-                    tmp.write_bytes(pin_pdf_dates(tmp.read_bytes(), pdf_date(created)))
+                    tmp.write_bytes(pin_pdf_node_ids(pin_pdf_dates(tmp.read_bytes(), pdf_date(created))))
             finally:
                 browser.close()
     except PlaywrightError as error:

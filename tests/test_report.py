@@ -432,3 +432,13 @@ def test_only_the_first_appendix_starts_a_new_page():
     starts = [source for source in sources if "report-section-start" in source]
     assert len(starts) == 1 and "# Appendix A." in starts[0]
     assert any(f"# {report.SOURCE_APPENDIX}" in source for source in sources)
+
+
+def test_structure_ids_are_numbered_from_zero_in_their_order_keeping_the_bytes_offsets():
+    first = b"<</ID (node00000309)>> <</ID (node00000312)>> /IDTree <</Names [(node00000309) 1 0 R]>>"
+    second = first.replace(b"00000309", b"00000410").replace(b"00000312", b"00000413")
+    assert report.pin_pdf_node_ids(first) == report.pin_pdf_node_ids(second)
+    assert report.pin_pdf_node_ids(first) == first.replace(b"00000309", b"00000000").replace(
+        b"00000312", b"00000001"
+    )
+    assert len(report.pin_pdf_node_ids(first)) == len(first)
