@@ -78,16 +78,12 @@ const paintSegment = (stroke, from, to) => {
   if (!to) { ctx.arc(from[0], from[1], widthOf(stroke) / 2, 0, 2 * Math.PI); ctx.fill(); return; }
   ctx.moveTo(from[0], from[1]); ctx.lineTo(to[0], to[1]); ctx.stroke();
 };
+// A stroke is repainted as it was first drawn, dot then segment by segment, so the pixels after undo and
+// redo are the ones the pen left (one path would blend its antialiased edges differently).
 const paint = (stroke) => {
   const p = stroke.points;
   paintSegment(stroke, p[0]);
-  if (p.length > 1) {
-    ctx.strokeStyle = stroke.erase ? '#ffffff' : '#000000';
-    ctx.lineWidth = widthOf(stroke);
-    ctx.beginPath(); ctx.moveTo(p[0][0], p[0][1]);
-    for (let i = 1; i < p.length; i++) ctx.lineTo(p[i][0], p[i][1]);
-    ctx.stroke();
-  }
+  for (let i = 1; i < p.length; i++) paintSegment(stroke, p[i - 1], p[i]);
 };
 const redraw = () => { ctx.fillStyle = '#ffffff'; ctx.fillRect(0, 0, SIDE, SIDE); strokes.forEach(paint); };
 const send = () => {

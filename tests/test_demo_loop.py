@@ -93,6 +93,31 @@ def test_draw_undo_redo_erase_each_get_one_up_to_date_answer(app, reader, chromi
     )
 
 
+def test_undo_then_redo_gives_back_exactly_the_drawing(app, chromium):
+    """The canvas repaints each stroke as it was drawn, so after Undo and Redo every pixel is the pen's (an
+    ambiguous drawing could otherwise be read differently after Redo)."""
+    visitor = chromium.visitor(app.local_url)
+    try:
+        page, box = visitor.page, visitor.canvas_box()
+        pixels = "() => document.querySelector('#canvas canvas').toDataURL('image/png')"
+        for digit in (4, 8, 1):
+            for stroke in browser.DIGIT_STYLES[digit][0]:
+                visitor.wait_reading(visitor.stroke(stroke, box))
+            visitor.press("eraser")
+            visitor.wait_reading(visitor.stroke([(0.3, 0.5), (0.7, 0.52)], box))
+            visitor.press("brush")
+            visitor.wait_reading(visitor.stroke([(0.2, 0.45), (0.8, 0.55)], box))  # a bar across the digit
+            drawn = page.evaluate(pixels)
+            for _ in range(3):
+                visitor.wait_reading(visitor.press("undo"))
+            for _ in range(3):
+                visitor.wait_reading(visitor.press("redo"))
+            assert page.evaluate(pixels) == drawn, f"the {digit} after undo and redo is the {digit} drawn"
+            visitor.clear()
+    finally:
+        visitor.close()
+
+
 def test_quick_strokes_are_all_read_and_the_last_answer_is_the_canvas(app, reader, chromium):
     """Strokes faster than the readings: each pending reading is followed by one of the latest drawing."""
     visitor = chromium.visitor(app.local_url)
