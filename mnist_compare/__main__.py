@@ -66,38 +66,44 @@ def _command_run(args) -> int:
     return 0
 
 
+def _report_sync(changed: list, *, check: bool, stale: str, current: str, done: str) -> int:
+    """What a command that rewrites files says: with ``check``, whether they are current (exit 1 if not)."""
+    # lazy: each command imports what it needs, so the CLI starts fast
+    from . import config
+
+    names = ", ".join(str(path.relative_to(config.PROJECT_ROOT)) for path in changed)
+    if check:
+        print(f"{stale}: {names}" if changed else current)
+        return 1 if changed else 0
+    print(done.replace("{names}", names) if changed else "Nothing to change.")
+    return 0
+
+
 def _command_colab_links(args) -> int:
     # lazy: each command imports what it needs, so the CLI starts fast
     from . import colab, config
 
-    changed = colab.sync(write=not args.check)
-    names = ", ".join(str(path.relative_to(config.PROJECT_ROOT)) for path in changed)
-    if args.check:
-        print(
-            f"Out of date with {config.REPOSITORY_URL}: {names}"
-            if changed
-            else f"Setup cells and badges match {config.REPOSITORY_URL}."
-        )
-        return 1 if changed else 0
-    print(f"Rewrote {names} for {config.REPOSITORY_URL}" if changed else "Nothing to change.")
-    return 0
+    url = config.REPOSITORY_URL
+    return _report_sync(
+        colab.sync(write=not args.check),
+        check=args.check,
+        stale=f"Out of date with {url}",
+        current=f"Setup cells and badges match {url}.",
+        done="Rewrote {names} for " + url,
+    )
 
 
 def _command_renumber(args) -> int:
     # lazy: each command imports what it needs, so the CLI starts fast
-    from . import config, numbering
+    from . import numbering
 
-    changed = numbering.renumber_notebooks(write=not args.check)
-    names = ", ".join(str(path.relative_to(config.PROJECT_ROOT)) for path in changed)
-    if args.check:
-        print(
-            f"Numbers out of date in: {names}"
-            if changed
-            else "Every heading and reference is numbered in order."
-        )
-        return 1 if changed else 0
-    print(f"Renumbered {names}" if changed else "Nothing to change.")
-    return 0
+    return _report_sync(
+        numbering.renumber_notebooks(write=not args.check),
+        check=args.check,
+        stale="Numbers out of date in",
+        current="Every heading and reference is numbered in order.",
+        done="Renumbered {names}",
+    )
 
 
 def check_port(host: str, port: int | None) -> None:
