@@ -307,12 +307,16 @@ def to_arrays(rows: list[dict]) -> dict[str, np.ndarray]:
     return {
         "x_train": np.zeros((0, 28, 28), np.uint8),
         "y_train": np.zeros((0,), np.uint8),
-        "x_test": arrays["x_bbox_com"].copy(),
+        "x_test": arrays["x_bbox_com"].copy(),  # crop + padding + centre of mass, the demo's default
         "y_test": labels,
         **arrays,
         "drawings": drawings,
-        "mlp_digit": np.array([-1 if r["mlp_digit"] is None else r["mlp_digit"] for r in rows], np.int8),
-        "cnn_digit": np.array([-1 if r["cnn_digit"] is None else r["cnn_digit"] for r in rows], np.int8),
+        **{
+            f"{name}_digit": np.array(
+                [-1 if r.get(f"{name}_digit") is None else r[f"{name}_digit"] for r in rows], np.int8
+            )
+            for name in registry.demo_models()
+        },
         "session": np.array([r["session"] for r in rows], dtype="U16"),
         "created": np.array([r["created"] for r in rows], dtype="U32"),
     }
@@ -335,15 +339,18 @@ def evaluate(rows: list[dict], reader) -> dict:
     labels = arrays["y_test"].astype(int)
     summary["per_digit"] = {str(d): int((labels == d).sum()) for d in range(10)}
     for method in preprocessing.METHODS:
-        batch = arrays[f"x_{method}"].astype(np.float32)[..., None] / 255.0
+        kept = np.array([row.get(f"input_{method}") is not None for row in rows])  # not a method added since
+        if not kept.any():
+            continue
+        batch = arrays[f"x_{method}"][kept].astype(np.float32)[..., None] / 255.0
         outputs = reader.predict(batch)
         summary["methods"][method] = {}
         for name, probabilities in outputs.items():
-            correct = int((np.argmax(probabilities, axis=1) == labels).sum())
-            low, high = binomial_interval(correct, len(rows))
+            correct = int((np.argmax(probabilities, axis=1) == labels[kept]).sum())
+            low, high = binomial_interval(correct, int(kept.sum()))
             summary["methods"][method][name] = {
                 "correct": correct,
-                "accuracy": correct / len(rows),
+                "accuracy": correct / int(kept.sum()),
                 "low": low,
                 "high": high,
             }
@@ -364,15 +371,16 @@ def report_markdown(path: str | os.PathLike | None = None, reader=None) -> str:
     if reader is None:
         reader = DigitReader.from_saved()
     summary = evaluate(rows, reader)
+    methods = [m for m in METHODS if m in summary["methods"]]  # a method added since: not on older rows
     lines = [
         f"**Accuracy (%) on {summary['drawings']:,} drawings labelled by the demo's visitors "
         f"({summary['sessions']:,} sessions; seed-0 models, 95% intervals)**",
         "",
-        "| Model | " + " | ".join(METHOD_LABELS[m] for m in METHODS) + " |",
-        "|---|" + "---|" * len(METHODS),
+        "| Model | " + " | ".join(METHOD_LABELS[m] for m in methods) + " |",
+        "|---|" + "---|" * len(methods),
     ]
-    for name, title in ((name, registry.label(name)) for name in summary["methods"][METHODS[0]]):
-        cells = [summary["methods"][m][name] for m in METHODS]
+    for name, title in ((name, registry.label(name)) for name in summary["methods"][methods[0]]):
+        cells = [summary["methods"][m][name] for m in methods]
         lines.append(
             f"| {title} | "
             + " | ".join(

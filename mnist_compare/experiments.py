@@ -319,17 +319,24 @@ def load_results(fast: bool | None = None) -> dict:
     return read_results(path, fast)
 
 
-def results_complete(results: dict, *, fast: bool, seeds: list[int], model_names=MODEL_NAMES) -> bool:
+def stale_sections(results: dict, sections=SECTIONS) -> list[str]:
+    """The research sections ``results`` lacks, or holds at another version than the code's."""
+    versions = results.get("research", {}).get("section_versions", {})
+    return [section.KEY for section in sections if versions.get(section.KEY) != section.VERSION]
+
+
+def results_complete(
+    results: dict, *, fast: bool, seeds: list[int], model_names=MODEL_NAMES, sections=SECTIONS
+) -> bool:
     """Whether ``results`` holds every run of this grid (same mode, seeds and models) and every research
     section at its current version (a section added or changed since is computed by ``ensure_results``)."""
-    versions = results.get("research", {}).get("section_versions", {})
     return (
         results.get("fast") == fast
         and results["config"]["seeds"] == list(seeds)
         and set(model_names) <= set(results["config"].get("models", []))
         and bool(results.get("comparisons"))
         and "research" in results
-        and all(versions.get(section.KEY) == section.VERSION for section in SECTIONS)
+        and not stale_sections(results, sections)
     )
 
 
@@ -367,10 +374,16 @@ def ensure_results(
         return results
     if not train:
         command = f"python -m mnist_compare run{' --fast' if fast else ''} --seeds {len(seeds)}"
-        have = f"holds {_seeds(len(results['config']['seeds']))}" if results is not None else "does not exist"
+        stale = stale_sections(results) if results is not None else []
+        if results is not None and stale and results_complete(results, fast=fast, seeds=seeds, sections=()):
+            have = f"holds the grid, but not the current version of {', '.join(stale)}"
+        elif results is not None:
+            held = _seeds(len(results["config"]["seeds"]))
+            have = f"holds {held}, not the complete grid of {_seeds(len(seeds))}"
+        else:
+            have = "does not exist"
         raise ReadOnlyError(
-            f"{paths.results} {have}, not the complete grid of {_seeds(len(seeds))}, and nothing "
-            f"may be trained here; run `{command}` first."
+            f"{paths.results} {have}, and nothing may be trained here; run `{command}` first."
         )
     log(
         f"Training the runs that are not on disk yet ({_seeds(len(seeds))} x {len(MODEL_NAMES)} models); "

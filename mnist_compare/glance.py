@@ -44,7 +44,7 @@ def _row(name: str, entry: dict, epochs: int, seeds: int, test_size: int) -> Row
     else:
         low, high = binomial_interval(round(mean * test_size), test_size)
         kind = "test set"
-    return Row(name, registry.label(name), mean, low, high, seeds, epochs, kind)
+    return Row(name, registry.table_label(name), mean, low, high, seeds, epochs, kind)
 
 
 def headline_rows(results: dict) -> list[Row]:

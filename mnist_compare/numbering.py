@@ -130,9 +130,25 @@ def _project_numbers(folder: str, stamp: tuple) -> dict[str, str]:
     return notebook_numbers(notebooks)
 
 
+def notebooks_folder() -> Path | None:
+    """The project's notebooks: beside the package in a clone, else (the package installed with pip) the
+    working folder or a ``notebooks`` folder in it or above it; ``None`` when there are none."""
+    here = Path.cwd()
+    for folder in (
+        config.PROJECT_ROOT / "notebooks",
+        here,
+        *(p / "notebooks" for p in (here, *here.parents)),
+    ):
+        if any(folder.glob("[0-9][0-9]_*.ipynb")):
+            return folder
+    return None
+
+
 def project_numbers(folder: Path | None = None) -> dict[str, str]:
-    """``notebook_numbers`` of the project's notebooks (read again when one changes)."""
-    folder = Path(folder or config.PROJECT_ROOT / "notebooks")
+    """``notebook_numbers`` of the project's notebooks (read again when one changes); empty without them."""
+    folder = Path(folder) if folder else notebooks_folder()
+    if folder is None:
+        return {}
     paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     return _project_numbers(str(folder), tuple((str(p), p.stat().st_mtime_ns) for p in paths))
 
@@ -141,6 +157,8 @@ def ref(label: str) -> str:
     """A reference to the chapter or section ``label``: its number in the notebooks, linked to its label
     (the report writes its own number in its place)."""
     numbers = project_numbers()
+    if not numbers:  # the package without its notebooks: the section named, not numbered
+        return f"[{label.replace('-', ' ')}](#{label})"
     if label not in numbers:
         raise ValueError(f"No notebook heading is labelled {label!r}; labels: {', '.join(sorted(numbers))}.")
     return f"[{numbers[label]}](#{label})"
@@ -187,6 +205,12 @@ def resolve(text: str, numbers: dict[str, str], tables: dict[str, str] | None = 
         raise ValueError(f"The text refers to #{label} ({words!r}), which the report does not contain.")
 
     return LINK.sub(link, text)
+
+
+def unlink(text: str, keep: tuple[str, ...] = ()) -> str:
+    """``text`` with each link to a label replaced by its words, but for the labels in ``keep`` (for a
+    page that does not hold the labelled headings, such as the README)."""
+    return LINK.sub(lambda m: m.group(0) if m.group(2) in keep else m.group(1), text)
 
 
 def renumber_notebooks(folder: Path | None = None, *, write: bool = True) -> list[Path]:

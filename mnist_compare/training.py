@@ -263,7 +263,12 @@ class CompiledTrainer:
     """
 
     def __init__(
-        self, model, *, batch_size: int, learning_rate: float = config.LEARNING_RATE, jit_compile: bool = True
+        self,
+        model,
+        *,
+        batch_size: int,
+        learning_rate: float = config.LEARNING_RATE,
+        jit_compile: bool = True,
     ):
         import keras
         import tensorflow as tf

@@ -137,3 +137,16 @@ def test_renumber_numbers_a_section_put_in_the_middle_and_the_references_to_it(t
 
 def test_the_committed_notebooks_are_numbered_in_order():
     assert numbering.renumber_notebooks(write=False) == []
+
+
+def test_without_its_notebooks_the_package_names_a_section_instead_of_failing(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert numbering.ref("paired-tests") == "[paired tests](#paired-tests)"
+
+
+def test_a_page_without_the_headings_gets_the_numbers_without_links():
+    text = "the controls of section [6.2](#capacity-control) ([the verdicts table](#verdicts-table))"
+    assert numbering.unlink(text, keep=("verdicts-table",)) == (
+        "the controls of section 6.2 ([the verdicts table](#verdicts-table))"
+    )

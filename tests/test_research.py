@@ -368,3 +368,18 @@ def test_the_registry_lists_every_section_once_in_an_order_that_runs():
     keys = [s.KEY for s in sections.SECTIONS]
     assert len(keys) == len(set(keys)) == 17
     assert {s.KEY for s in sections.run_order()} == set(keys)
+
+
+def test_a_section_at_an_old_version_is_named_where_nothing_may_be_trained(isolated_outputs):
+    from mnist_compare import config, experiments, storage
+    from mnist_compare.errors import ReadOnlyError
+
+    results = storage.read_json(config.PROJECT_ROOT / "reports" / "results.json")
+    results["fast"], results["config"]["seeds"] = True, [0]
+    assert experiments.stale_sections(results) == []
+    results["research"]["section_versions"]["architectures"] = "0"
+    assert experiments.stale_sections(results) == ["architectures"]
+    paths = config.output_paths(True).make()
+    storage.write_json(paths.results, results)
+    with pytest.raises(ReadOnlyError, match="not the current version of architectures"):
+        experiments.ensure_results(fast=True, train=False, show_progress=False, log=lambda *_: None)

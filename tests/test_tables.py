@@ -80,7 +80,7 @@ def test_committed_readme_table_matches_committed_results():
             key in research
             for key in ("architecture_controls", "data_efficiency", "calibration", "other_handwriting")
         ):
-            assert findings.overall_conclusion_markdown(results) in readme_text
+            assert readme.readme_findings(results) in readme_text
 
 
 def test_benchmark_table_renders_the_measured_numbers():

@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 
 from .. import config, storage
-from ..findings import overall_conclusion_markdown, verdicts_markdown
+from ..findings import VERDICTS_TABLE, overall_conclusion_markdown, verdicts_markdown
 from ..formatting import device_sentence, markdown_table, plural, provenance_line, seeds_phrase
+from ..numbering import unlink
 from ..registry import BASELINE, CANDIDATE
 from .grid import comparison_rows
 
@@ -84,6 +85,12 @@ def update_readme_block(name: str, markdown: str, readme: Path | None = None) ->
     return True
 
 
+def readme_findings(results: dict) -> str:
+    """The findings as the README shows them: a reference to a section is its number, not a link (the
+    sections are in the notebooks); the verdicts table, which the README holds too, stays linked."""
+    return unlink(overall_conclusion_markdown(results), keep=(VERDICTS_TABLE,))
+
+
 def update_readme(results: dict, readme: Path | None = None) -> bool:
     """Replace the README's results block with one rendered from ``results``."""
     updated = update_readme_block("results-table", results_markdown(results), readme)
@@ -94,7 +101,7 @@ def update_readme(results: dict, readme: Path | None = None) -> bool:
             key in research
             for key in ("architecture_controls", "data_efficiency", "calibration", "other_handwriting")
         ):
-            update_readme_block("findings", overall_conclusion_markdown(results), readme)
+            update_readme_block("findings", readme_findings(results), readme)
     return updated
 
 
