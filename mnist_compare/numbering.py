@@ -174,6 +174,11 @@ def anchor(label: str) -> str:
     return f'<a id="{label}"></a>\n'
 
 
+def _heading(label: str, hashes: str, number: str, title: str) -> str:
+    """A labelled heading line: its anchor, then "# 4. Title" or "## 4.2 Title"."""
+    return f'<a id="{label}"></a>\n{hashes} {number}{"." if len(hashes) == 1 else ""} {title}'
+
+
 def renumber_headings(source: str, numbers: dict[str, str]) -> str:
     """Each labelled heading of ``source`` with its number from ``numbers`` (appendix sections lose their
     "Appendix: " prefix, their appendix says it)."""
@@ -183,8 +188,7 @@ def renumber_headings(source: str, numbers: dict[str, str]) -> str:
         number = numbers.get(label)
         if number is None:
             return match.group(0)
-        title = title[:1].upper() + title[1:]
-        return f'<a id="{label}"></a>\n{hashes} {number}{"." if len(hashes) == 1 else ""} {title}'
+        return _heading(label, hashes, number, title[:1].upper() + title[1:])
 
     return LABELLED_HEADING.sub(heading, source)
 
@@ -224,8 +228,7 @@ def renumber_notebooks(folder: Path | None = None, *, write: bool = True) -> lis
 
     def heading(match):
         label, hashes, _, _, appendix, title = match.groups()
-        dot = "." if len(hashes) == 1 else ""
-        return f'<a id="{label}"></a>\n{hashes} {numbers[label]}{dot} {appendix or ""}{title}'
+        return _heading(label, hashes, numbers[label], (appendix or "") + title)
 
     def link(match):
         words, label = match.groups()

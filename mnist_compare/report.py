@@ -61,10 +61,10 @@ SETUP_APPENDIX = "Appendix F. The Setup cell"
 #: ``remove-input`` / ``remove-output`` leave out a cell's code or its output. Cells tagged
 #: ``report-appendix`` (the package's source, shown in the chapter where it is used) are moved to an
 #: appendix at the end of the report.
-REMOVE_CELL_TAGS = frozenset({"remove-cell"})
+REMOVE_CELL_TAGS = frozenset({numbering.REMOVE_CELL_TAG})
 REMOVE_INPUT_TAGS = frozenset({"remove-input"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove-output"})
-APPENDIX_TAG = "report-appendix"
+APPENDIX_TAG = numbering.APPENDIX_TAG
 
 
 class ReportError(MnistCompareError):
@@ -353,10 +353,9 @@ SOURCE_APPENDIX = f"Appendix {SOURCE_APPENDIX_KEY}. {APPENDICES[SOURCE_APPENDIX_
 
 
 def appendix_key(cell) -> str | None:
-    """The appendix a cell belongs to in the report (``None``: the chapter where it stands)."""
-    if APPENDIX_TAG in cell.metadata.get("tags", []):
-        return SOURCE_APPENDIX_KEY
-    key = cell.metadata.get("appendix")
+    """The appendix a cell belongs to in the report (``None``: the chapter where it stands), checked
+    against the report's appendices."""
+    key = numbering.appendix_of(cell)
     if key is not None and key not in APPENDICES:
         raise ReportError(
             f"A cell names appendix {key!r}; the report has appendices {', '.join(APPENDICES)}."
@@ -414,9 +413,6 @@ def combine(
         None,
     )
     kept = [remover.preprocess(copy.deepcopy(nb), {})[0] for nb in notebooks]
-    for nb in notebooks:
-        for cell in nb.cells:
-            appendix_key(cell)  # an unknown appendix is an error
     numbers = numbering.report_numbers(notebooks)
     for cell in glance:
         _resolve_outputs(cell, numbers)

@@ -242,7 +242,8 @@ class Context:
 
 
 def seeds_text(seeds) -> str:
-    return f"{len(seeds)} seed{'s' * (len(seeds) != 1)}"
+    """'1 seed', '5 seeds'."""
+    return plural(len(seeds), "seed")
 
 
 def layer_outputs(model, names, images: np.ndarray, batch_size: int | None = None) -> list[np.ndarray]:
