@@ -149,6 +149,31 @@ def demo_latency(reader, digit_images, *, requests: int = 200, rounds: int = 3) 
     }
 
 
+def page_latency(reader, *, rounds: int = 2, viewport: dict | None = None) -> dict | None:
+    """Pen lift to answer on the demo's page in Chromium: ``rounds`` visitors each draw the 20 digits of the
+    browser test (two ways of writing each digit, stroke by stroke) and the page times each answer from the
+    pointer's release to the answers shown (``browser.draw_session``). ``None`` without a Chromium."""
+    from . import browser, demo  # lazy: Gradio and Playwright, only for this measurement
+
+    if browser.chromium_path() is None:
+        return None
+    drawings = [
+        (digit, styles[i]) for i in range(2) for digit, styles in sorted(browser.DIGIT_STYLES.items())
+    ]
+    app = demo.build_demo(reader)
+    demo.launch_demo(app, port=None, block=False)
+    latencies = []
+    try:
+        with browser.Chromium() as chromium:
+            browser.draw_session(app.local_url, drawings[:4], viewport=viewport, chromium=chromium)  # warm-up
+            for _ in range(rounds):
+                outcomes = browser.draw_session(app.local_url, drawings, viewport=viewport, chromium=chromium)
+                latencies.append([o["latency_ms"] / 1000 for o in outcomes])
+    finally:
+        app.close()
+    return _rounds_summary(latencies) | {"drawings_per_round": len(drawings), "readers": list(reader.names)}
+
+
 def training_speed(splits, *, epochs: int = 4, models=(BASELINE, CANDIDATE)) -> dict:
     """Seconds per epoch: default ``fit`` vs the compiled trainer, the first (warm-up) epoch excluded.
 
@@ -376,6 +401,11 @@ def run_benchmarks(
         results["demo_latency"] = demo_latency(reader, x_test[:50]) | {
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")
         }
+        page = page_latency(reader)
+        if page is None:
+            print("No Chromium found: the page's pen-lift-to-answer time is not measured.")
+        else:
+            results["demo_latency"]["page_pen_lift_to_answer"] = page
     if training:
         results["training_speed"] = training_speed(prepare_splits(fast=fast)) | {
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -10,6 +10,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from .strokes import DIGIT_STROKES, DIGIT_STYLES, render_strokes
+
+__all__ = ["DIGIT_STROKES", "DIGIT_STYLES", "render_strokes"]  # the strokes the browser tests draw
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -18,76 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def _arc(cx, cy, rx, ry, start, end, points=24):
-    """Points of an elliptical arc (angles in degrees, 0 = right, 90 = down, as on a screen)."""
-    import math
-
-    return [
-        (
-            cx + rx * math.cos(math.radians(start + (end - start) * i / points)),
-            cy + ry * math.sin(math.radians(start + (end - start) * i / points)),
-        )
-        for i in range(points + 1)
-    ]
-
-
-#: Strokes as lists of (x, y) in canvas fractions: one list of strokes per way of writing a digit
-#: (the browser test draws two of each digit, each in its own style).
-DIGIT_STYLES = {
-    0: [[_arc(0.5, 0.5, 0.2, 0.3, -90, 275)], [_arc(0.5, 0.5, 0.14, 0.28, -100, 262)]],
-    1: [[[(0.5, 0.2), (0.5, 0.8)]], [[(0.38, 0.3), (0.53, 0.18), (0.53, 0.8)]]],  # with a flag
-    2: [
-        [_arc(0.5, 0.35, 0.17, 0.15, 190, 390) + [(0.3, 0.8), (0.72, 0.8)]],
-        [_arc(0.48, 0.33, 0.16, 0.13, 200, 380) + [(0.34, 0.78), (0.3, 0.8), (0.7, 0.79)]],
-    ],
-    3: [
-        [_arc(0.48, 0.34, 0.16, 0.14, 200, 450) + _arc(0.48, 0.63, 0.18, 0.17, 270, 500)[1:]],
-        [[(0.32, 0.2), (0.66, 0.2), (0.48, 0.42)] + _arc(0.48, 0.6, 0.18, 0.18, 280, 500)[1:]],
-    ],  # flat top
-    4: [
-        [[(0.4, 0.18), (0.3, 0.58), (0.72, 0.58)], [(0.6, 0.3), (0.6, 0.84)]],
-        [[(0.62, 0.84), (0.62, 0.18), (0.28, 0.6), (0.74, 0.6)]],
-    ],  # closed
-    5: [
-        [[(0.68, 0.2), (0.37, 0.2), (0.34, 0.46)] + _arc(0.48, 0.62, 0.18, 0.18, 225, 500)[1:]],
-        [[(0.36, 0.2), (0.33, 0.46)] + _arc(0.48, 0.62, 0.18, 0.18, 225, 500)[1:], [(0.36, 0.2), (0.7, 0.2)]],
-    ],
-    6: [
-        [[(0.62, 0.18), (0.45, 0.35), (0.33, 0.62)] + _arc(0.5, 0.65, 0.17, 0.16, 180, 540)[1:]],
-        [_arc(0.56, 0.42, 0.24, 0.26, 270, 180) + _arc(0.5, 0.66, 0.16, 0.15, 180, 520)[1:]],
-    ],
-    7: [
-        [[(0.3, 0.22), (0.7, 0.22), (0.45, 0.8)]],
-        [[(0.3, 0.22), (0.7, 0.22), (0.45, 0.8)], [(0.42, 0.5), (0.66, 0.5)]],
-    ],  # crossed
-    8: [
-        [_arc(0.5, 0.33, 0.14, 0.14, 90, 450) + _arc(0.5, 0.64, 0.17, 0.17, -90, 270)[1:]],
-        [_arc(0.5, 0.34, 0.15, 0.15, 0, 360), _arc(0.5, 0.65, 0.17, 0.16, -90, 270)],
-    ],
-    9: [
-        [_arc(0.5, 0.35, 0.17, 0.15, 0, 370) + [(0.67, 0.35), (0.63, 0.82)]],
-        [_arc(0.5, 0.36, 0.16, 0.14, 0, 370) + [(0.66, 0.4), (0.58, 0.65), (0.45, 0.82)]],
-    ],  # curved tail
-}
-DIGIT_STROKES = {digit: styles[0] for digit, styles in DIGIT_STYLES.items()}
-
-
-def render_strokes(strokes, *, size: int = 400, width: int = 22):
-    """The strokes drawn with a round black brush on a white ``size`` x ``size`` canvas (uint8 gray):
-    what the Sketchpad sends for them, without a browser."""
-    import numpy as np
-    from PIL import Image, ImageDraw
-
-    image = Image.new("L", (size, size), 255)
-    draw = ImageDraw.Draw(image)
-    for stroke in strokes:
-        points = [(x * size, y * size) for x, y in stroke]
-        draw.line(points, fill=0, width=width, joint="curve")
-        for x, y in (points[0], points[-1]):
-            draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=0)
-    return np.asarray(image)
 
 
 def chromium_path() -> str | None:
@@ -284,6 +218,14 @@ class Visitor:
         )
         return self.page.evaluate("() => window.__mnistProbe.lastDone - window.__mnistProbe.lastUp")
 
+    def wait_pictures(self) -> None:
+        """Wait until the pictures of every answer on the page are there too (they follow the answers)."""
+        self.page.wait_for_function(
+            "() => { const r = document.querySelector('#canvas .mc-canvas');"
+            " return Number(r.dataset.pictured || 0) >= Number(r.dataset.answered || 0); }",
+            timeout=self.timeout_ms,
+        )
+
     def status(self) -> str:
         return self.page.locator("#status").inner_text().strip()
 
@@ -358,6 +300,7 @@ def read_and_clear(
     status = visitor.status()
     ink = ink_share(visitor.page)
     if screenshot:
+        visitor.wait_pictures()
         if visitor.page.viewport_size == REPORT:
             visitor.page.screenshot(path=str(screenshot), clip=crop_box(visitor.page), full_page=True)
         else:

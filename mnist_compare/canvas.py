@@ -156,6 +156,15 @@ ANSWERED_JS = """
 }
 """
 
+#: Counts the pictures shown (``data-pictured``), after the answers: for the tests and screenshots that
+#: need them.
+PICTURED_JS = """
+() => {
+  const root = document.querySelector('#canvas .mc-canvas');
+  if (root) root.dataset.pictured = String(Number(root.dataset.pictured || 0) + 1);
+}
+"""
+
 
 def decode(value) -> dict | None:
     """The canvas's value (a PNG ``data:`` URL, "" or ``None`` when empty) -> a Sketchpad-like dict

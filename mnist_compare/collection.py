@@ -374,7 +374,7 @@ def report_markdown(path: str | os.PathLike | None = None, reader=None) -> str:
     methods = [m for m in METHODS if m in summary["methods"]]  # a method added since: not on older rows
     lines = [
         f"**Accuracy (%) on {summary['drawings']:,} drawings labelled by the demo's visitors "
-        f"({summary['sessions']:,} sessions; seed-0 models, 95% intervals)**",
+        f"({summary['sessions']:,} sessions; the first seed's models, 95% intervals)**",
         "",
         "| Model | " + " | ".join(METHOD_LABELS[m] for m in methods) + " |",
         "|---|" + "---|" * len(methods),

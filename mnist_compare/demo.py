@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hmac
 import os
+import re
 import threading
 import time
 import uuid
@@ -189,11 +190,19 @@ def saliency_strip(model_input: np.ndarray, maps: dict, side: int = 140) -> np.n
 
 
 def read_drawing(
-    reader: DigitReader, value, method: str = DEFAULT_METHOD, *, explain: bool = False, polarity: str = "auto"
+    reader: DigitReader,
+    value,
+    method: str = DEFAULT_METHOD,
+    *,
+    explain: bool = False,
+    polarity: str = "auto",
+    pictures: bool = True,
 ) -> Reading:
     """Preprocess and classify one drawing; bad input becomes a message, never an exception.
 
-    ``explain`` adds the occlusion maps ("what the models look at"), computed in the same batch.
+    ``explain`` adds the occlusion maps ("what the models look at"), computed in the same batch;
+    ``pictures=False`` leaves out the preprocessing strip too (the page's answers come first, its pictures
+    in a second step).
     ``polarity`` is the preprocessing's (``"dark_on_light"`` for the page's canvas: black ink on white,
     so a canvas covered in ink is told so; ``"auto"`` for an upload, which may be white on black).
     """
@@ -205,7 +214,7 @@ def read_drawing(
         result = preprocessing.check_enough_ink(preprocessing.preprocess(value, method, polarity=polarity))
     except CanvasError as error:
         return Reading(str(error), {}, ok=False)
-    batch = saliency.occluded_batch(result.model_input) if explain else result.batch()
+    batch = saliency.occluded_batch(result.model_input) if explain and pictures else result.batch()
     outputs = reader.predict(batch)
     probabilities = {name: p[0] for name, p in outputs.items()}
     if not all(np.all(np.isfinite(p)) for p in probabilities.values()):
@@ -215,10 +224,22 @@ def read_drawing(
         for name, p in probabilities.items()
     ]
     message = " · ".join(parts) + f" — preprocessing: {METHOD_LABELS[method]}"
-    reading = Reading(message, probabilities, steps_strip(result))
-    if explain:
+    reading = Reading(message, probabilities, steps_strip(result) if pictures else None)
+    if explain and pictures:
         reading.saliency_image = saliency_strip(result.model_input, saliency.occlusion_maps(outputs))
     return reading
+
+
+def answers_in(status: str) -> dict[str, int]:
+    """The digit each model reads in a status line ("MLP reads **3** (97.1%) · CNN reads **3** ..."), by
+    model name; the browser tests and the benchmark read the page with it."""
+    titles = sorted(MODEL_TITLES.items(), key=lambda item: -len(item[1]))  # "CNN for drawings" before "CNN"
+    by_title = {title: name for name, title in titles}
+    pattern = "|".join(re.escape(title) for _, title in titles)
+    return {
+        by_title[title]: int(digit)
+        for title, digit in re.findall(rf"({pattern}) reads \*{{0,2}}(\d)", status)
+    }
 
 
 def _label_value(probabilities) -> dict | None:
@@ -243,7 +264,8 @@ def shown(reading: Reading, names) -> list:
 
 
 def respond_canvas(reader: DigitReader, read, text, method, state) -> list:
-    """One reading of the page's canvas (its ``submit``, and a change of the preprocessing).
+    """One reading of the page's canvas (its ``submit``, and a change of the preprocessing): the answers
+    only, at once (``respond_pictures`` adds the pictures next).
 
     ``text`` is the canvas's value (a PNG ``data:`` URL; "" or ``None`` once cleared) and ``state`` this
     visitor's current drawing (``None`` before the first stroke and after Clear). Returns the page's outputs
@@ -258,7 +280,7 @@ def respond_canvas(reader: DigitReader, read, text, method, state) -> list:
         value = {UNREADABLE_KEY: str(error)}
     if value is None:  # cleared: the next stroke starts a new drawing, with no label yet
         return empty_outputs(reader.names) + [None, None, ""]
-    reading = read(reader, value, method, explain=True, polarity="dark_on_light")
+    reading = read(reader, value, method, pictures=False, polarity="dark_on_light")
     new = not state
     state = {
         "drawing": state["drawing"] if state else uuid.uuid4().hex,
@@ -269,7 +291,32 @@ def respond_canvas(reader: DigitReader, read, text, method, state) -> list:
             for name, p in (reading.probabilities if reading.ok else {}).items()
         },
     }
-    return shown(reading, reader.names) + [state, None if new else gr.skip(), "" if new else gr.skip()]
+    page = shown(reading, reader.names)
+    if (
+        reading.ok
+    ):  # the pictures follow in a second step (``respond_pictures``); the last ones stay till then
+        page[1:3] = [gr.skip(), gr.skip()]
+    return page + [state, None if new else gr.skip(), "" if new else gr.skip()]
+
+
+def respond_pictures(reader: DigitReader, read, state) -> list:
+    """The pictures of the visitor's current drawing (``state``), once its answers are on the page: "what the
+    models look at" and the preprocessing steps. Nothing changes when there is no drawing or it could not be
+    read (the answers step has emptied them)."""
+    import gradio as gr  # lazy: Gradio is loaded only where an app is built (by now it is)
+
+    if not state or not state.get("answers"):
+        return [gr.skip(), gr.skip()]
+    try:
+        value = drawing_canvas.decode(state.get("canvas"))
+    except CanvasError:
+        return [gr.skip(), gr.skip()]
+    if value is None:
+        return [gr.skip(), gr.skip()]
+    reading = read(reader, value, state.get("method", DEFAULT_METHOD), explain=True, polarity="dark_on_light")
+    if not reading.ok:
+        return [gr.skip(), gr.skip()]
+    return [reading.saliency_image, reading.steps_image]
 
 
 def respond_upload(reader: DigitReader, read, value, method) -> list:
@@ -447,27 +494,30 @@ def _wire_events(parts: dict, reader: DigitReader, read, label_events: LabelEven
     canvas_outputs = outputs + [parts["current"], parts["said"], parts["said_note"]]
     # Each answer on the page is counted in the canvas's data-answered (and timed in data-answered-at),
     # in the page itself, after the outputs are shown: the browser tests wait for it.
-    drawn = parts["sketch"].submit(
-        canvas_handler,
-        inputs=canvas_inputs,
-        outputs=canvas_outputs,
-        api_name="read_canvas",
-        trigger_mode="always_last",
-        concurrency_limit=4,
-        concurrency_id="reading",
-        show_progress="hidden",
+    pictures_handler = bind(
+        respond_pictures, reader, read, description="The pictures of the current drawing."
     )
-    drawn.then(None, js=drawing_canvas.ANSWERED_JS)
-    parts["method"].change(
-        canvas_handler,
-        inputs=canvas_inputs,
-        outputs=canvas_outputs,
-        api_name=False,
-        trigger_mode="always_last",
-        concurrency_limit=4,
-        concurrency_id="reading",
-        show_progress="hidden",
-    ).then(None, js=drawing_canvas.ANSWERED_JS)
+    for trigger, api_name in ((parts["sketch"].submit, "read_canvas"), (parts["method"].change, False)):
+        answered = trigger(
+            canvas_handler,
+            inputs=canvas_inputs,
+            outputs=canvas_outputs,
+            api_name=api_name,
+            trigger_mode="always_last",
+            concurrency_limit=4,
+            concurrency_id="reading",
+            show_progress="hidden",
+        ).then(None, js=drawing_canvas.ANSWERED_JS)
+        # The answers are on the page (and counted); the pictures follow as a second step.
+        answered.then(
+            pictures_handler,
+            inputs=[parts["current"]],
+            outputs=[parts["explanation"], parts["steps"]],
+            api_name=False,
+            concurrency_limit=2,
+            concurrency_id="pictures",
+            show_progress="hidden",
+        ).then(None, js=drawing_canvas.PICTURED_JS)
     # Saving a label is its own event, with its own workers: a reading never waits for a save.
     parts["said"].input(
         label_events.save_label,

@@ -93,3 +93,52 @@ def other_handwriting(count: int | None = None) -> tuple[np.ndarray, np.ndarray]
     images = digits.images[:count] / 16.0
     smooth = np.clip(ndimage.zoom(images, (1, 4, 4), order=3), 0.0, 1.0)
     return smooth.astype(np.float32), digits.target[:count].astype(np.int64)
+
+
+#: How a font digit is drawn on the canvas: its height as a share of the canvas, rotation in degrees, and
+#: the pen's extra width (PIL's ``stroke_width``) as a share of the font size.
+FONT_VARIATION = {"height": (0.25, 0.9), "rotation": 15.0, "stroke": (0.0, 0.06)}
+
+
+def font_digits(font_paths, per_digit: int, *, seed: int, canvas_side: int = CANVAS_SIDE):
+    """Digits typed in the given fonts (handwriting fonts make handwriting nobody here wrote): for each font
+    and digit, ``per_digit`` canvases with the digit at a random size, place, rotation and pen width, black
+    on white as the Sketchpad sends them. Returns (uint8 gray canvases, labels, the font index of each)."""
+    from PIL import ImageDraw, ImageFont
+
+    rng = np.random.default_rng(seed)
+    canvases, labels, fonts = [], [], []
+    for font_index, path in enumerate(font_paths):
+        for digit in range(10):
+            for _ in range(per_digit):
+                height = rng.uniform(*FONT_VARIATION["height"]) * canvas_side
+                font = ImageFont.truetype(str(path), size=max(8, int(height * 1.3)))
+                stroke = int(round(rng.uniform(*FONT_VARIATION["stroke"]) * font.size))
+                glyph = Image.new("L", (canvas_side * 2, canvas_side * 2), 0)
+                ImageDraw.Draw(glyph).text(
+                    (canvas_side // 2, canvas_side // 2),
+                    str(digit),
+                    font=font,
+                    fill=255,
+                    stroke_width=stroke,
+                    stroke_fill=255,
+                )
+                angle = rng.uniform(-FONT_VARIATION["rotation"], FONT_VARIATION["rotation"])
+                glyph = glyph.rotate(angle, resample=Image.Resampling.BILINEAR)
+                box = glyph.getbbox()
+                if box is None:
+                    continue
+                ink = glyph.crop(box)
+                scale = min(1.0, 0.95 * canvas_side / max(ink.size), height / ink.size[1])
+                ink = ink.resize(
+                    (max(1, int(ink.size[0] * scale)), max(1, int(ink.size[1] * scale))),
+                    Image.Resampling.BILINEAR,
+                )
+                canvas = Image.new("L", (canvas_side, canvas_side), 0)
+                left = int(rng.integers(0, canvas_side - ink.size[0] + 1))
+                top = int(rng.integers(0, canvas_side - ink.size[1] + 1))
+                canvas.paste(ink, (left, top))
+                canvases.append(255 - np.asarray(canvas))
+                labels.append(digit)
+                fonts.append(font_index)
+    return canvases, np.asarray(labels, dtype=np.int64), np.asarray(fonts, dtype=np.int64)

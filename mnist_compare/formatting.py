@@ -69,10 +69,19 @@ def caption(results: dict, text: str) -> str:
 
 
 def interval(summary: dict, *, percent: bool, digits: int) -> str:
+    """'[low, high]' at ``digits`` decimals, or more where an end that is not 0 would print as 0.00 (so an
+    interval that just excludes 0 does not read as touching it)."""
     if summary.get("ci_low") is None:
         return "n/a (1 seed)"
     scale = 100.0 if percent else 1.0
-    return f"[{summary['ci_low'] * scale:.{digits}f}, {summary['ci_high'] * scale:.{digits}f}]"
+    ends = [summary["ci_low"] * scale, summary["ci_high"] * scale]
+    shown = []
+    for end in ends:
+        places = digits
+        while end != 0 and abs(end) < 0.5 * 10**-places and places < digits + 3:
+            places += 1
+        shown.append(f"{end:.{places}f}")
+    return f"[{shown[0]}, {shown[1]}]"
 
 
 def excludes_zero(summary: dict) -> bool | None:

@@ -8,8 +8,11 @@ its start-up time and memory), and reads a file the same way whatever Keras is i
 Both ways build the model from ``(kind, config, weights)`` triples through ``layer_step``:
 ``models.numpy_inference(model)`` takes them from a Keras model's layers, ``read_archive`` from the
 file. They cover Flatten, Dense, valid stride-1 Conv2D and non-overlapping valid MaxPooling2D
-(channels last) with ReLU, softmax or no activation, which is what the report's MLP and CNN are made
-of; anything else gives ``None``, and the caller loads the model with Keras instead.
+(channels last) with ReLU, softmax or no activation, Activation, Dropout (nothing at inference) and
+BatchNormalization over the channels, which is what the report's MLP and CNN and the demo's CNN trained
+for drawings are made of. A BatchNormalization right after a Dense or Conv2D without activation is folded
+into that layer's kernel and bias (one matrix product instead of two passes). Anything else gives
+``None``, and the caller loads the model with Keras instead.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import numpy as np
 from .errors import MnistCompareError, first_line
 
 #: The layers whose maths ``layer_step`` knows.
-COVERED = ("Flatten", "Dense", "Conv2D", "MaxPooling2D")
+COVERED = ("Flatten", "Dense", "Conv2D", "MaxPooling2D", "BatchNormalization", "Activation", "Dropout")
 #: The layers of a ``.keras`` file's config that compute nothing and hold no weights.
 SKIPPED = ("InputLayer",)
 
@@ -58,11 +61,42 @@ def _channels_last(config: dict) -> bool:
 def weight_count(kind: str, config: dict) -> int | None:
     """How many weight arrays a covered layer holds (kernel, then bias if it has one); ``None`` if not
     covered."""
-    if kind in ("Flatten", "MaxPooling2D"):
+    if kind in ("Flatten", "MaxPooling2D", "Activation", "Dropout"):
         return 0
     if kind in ("Dense", "Conv2D"):
         return 2 if config.get("use_bias", True) else 1
+    if kind == "BatchNormalization":
+        return int(bool(config.get("scale", True))) + int(bool(config.get("center", True))) + 2
     return None
+
+
+def batch_norm_affine(config: dict, weights) -> tuple[np.ndarray, np.ndarray] | None:
+    """A BatchNormalization at inference as ``x * scale + shift`` per channel (the last axis), from its
+    arrays in Keras's order (gamma if ``scale``, beta if ``center``, moving mean, moving variance); ``None``
+    for a normalisation over another axis."""
+    axis = config.get("axis", -1)
+    if axis not in (-1, [-1], 3, [3]) or config.get("renorm"):
+        return None
+    arrays = [np.asarray(w, dtype=np.float64) for w in weights]
+    gamma = arrays.pop(0) if config.get("scale", True) else 1.0
+    beta = arrays.pop(0) if config.get("center", True) else 0.0
+    mean, variance = arrays
+    scale = gamma / np.sqrt(variance + float(config.get("epsilon", 1e-3)))
+    return scale, beta - mean * scale
+
+
+def fold_batch_norm(kind: str, config: dict, weights: list, norm_config: dict, norm_weights) -> list | None:
+    """The kernel and bias of a Dense or Conv2D without activation followed by a BatchNormalization, as one
+    layer computing both (``None`` when they cannot be folded)."""
+    affine = batch_norm_affine(norm_config, norm_weights)
+    if affine is None or kind not in ("Dense", "Conv2D"):
+        return None
+    if config.get("activation", "linear") not in ("linear", None):
+        return None
+    scale, shift = affine
+    kernel = np.asarray(weights[0], dtype=np.float64)
+    bias = np.asarray(weights[1], dtype=np.float64) if len(weights) > 1 else np.zeros(kernel.shape[-1])
+    return [(kernel * scale).astype(np.float32), (bias * scale + shift).astype(np.float32)]
 
 
 def layer_step(kind: str, config: dict, weights) -> Callable | None:
@@ -73,7 +107,11 @@ def layer_step(kind: str, config: dict, weights) -> Callable | None:
     """
     if kind == "Flatten" and _channels_last(config):
         return lambda x: x.reshape(len(x), -1)
+    if kind == "Dropout":
+        return lambda x: x
     activation = activation_function(config.get("activation", "linear"))
+    if kind == "Activation":
+        return activation
     if activation is None or config.get("lora_rank") or config.get("quantization_config"):
         return None
     dtype = config.get("dtype")
@@ -90,6 +128,12 @@ def layer_step(kind: str, config: dict, weights) -> Callable | None:
             return None
         kernel = weights[0]
         bias = weights[1] if len(weights) > 1 else np.zeros(kernel.shape[-1], np.float32)
+    if kind == "BatchNormalization":
+        affine = batch_norm_affine(config, weights)
+        if affine is None:
+            return None
+        scale, shift = (a.astype(np.float32) if isinstance(a, np.ndarray) else np.float32(a) for a in affine)
+        return lambda x, s=scale, t=shift: x * s + t
     if kind == "Dense":
         return lambda x, k=kernel, b=bias, f=activation: f(x @ k + b)
     if (
@@ -137,6 +181,10 @@ class NumpyModel:
         self.name = name
         self._steps = steps
 
+    def __len__(self) -> int:
+        """The number of steps (a BatchNormalization folded into the layer before it is not one)."""
+        return len(self._steps)
+
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         x = np.asarray(batch, dtype=np.float32)
         for step in self._steps:
@@ -152,11 +200,21 @@ def build_inference(layers: Iterable[tuple[str, dict, Callable]], name: str = "m
 
     ``weights`` is a function returning the layer's arrays, called only for covered layers.
     """
-    steps = []
+    resolved: list[tuple[str, dict, list]] = []
     for kind, config, weights in layers:
         if kind not in COVERED:
             return None
-        step = layer_step(kind, config, weights() if weight_count(kind, config) else [])
+        arrays = weights() if weight_count(kind, config) else []
+        if kind == "BatchNormalization" and resolved:
+            previous_kind, previous_config, previous_arrays = resolved[-1]
+            folded = fold_batch_norm(previous_kind, previous_config, previous_arrays, config, arrays)
+            if folded is not None:
+                resolved[-1] = (previous_kind, {**previous_config, "use_bias": True}, folded)
+                continue
+        resolved.append((kind, config, arrays))
+    steps = []
+    for kind, config, arrays in resolved:
+        step = layer_step(kind, config, arrays)
         if step is None:
             return None
         steps.append(step)

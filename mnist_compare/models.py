@@ -169,27 +169,29 @@ def build_cnn(
     )
 
 
-def build_cnn_improved(*, name: str = "cnn_improved", fast_ops: bool = False) -> keras.Model:
+def build_cnn_improved(
+    *, name: str = "cnn_improved", fast_ops: bool = False, filters=(32, 64), units: int = 128
+) -> keras.Model:
     """The appendix's stronger CNN: two convolution blocks with BatchNorm, then a dense layer with dropout.
 
     Conv(32) -> BN -> ReLU -> MaxPool -> Conv(64) -> BN -> ReLU -> MaxPool -> Dense(128) -> Dropout(0.3)
-    -> softmax.
+    -> softmax (``filters`` and ``units`` set the widths).
     """
     conv = PatchConv2D if fast_ops else layers.Conv2D
     pool = ReshapeMaxPooling2D if fast_ops else layers.MaxPooling2D
     return keras.Sequential(
         [
             keras.Input(shape=INPUT_SHAPE, name="image"),
-            conv(32, 3, use_bias=False, name="conv1"),
+            conv(filters[0], 3, use_bias=False, name="conv1"),
             layers.BatchNormalization(name="bn1"),
             layers.Activation("relu", name="relu1"),
             pool(2, name="pool1"),
-            conv(64, 3, use_bias=False, name="conv2"),
+            conv(filters[1], 3, use_bias=False, name="conv2"),
             layers.BatchNormalization(name="bn2"),
             layers.Activation("relu", name="relu2"),
             pool(2, name="pool2"),  # 11x11 -> 5x5: the last row and column are dropped, as in MaxPooling2D
             layers.Flatten(name="flatten"),
-            layers.Dense(128, activation="relu", name="hidden"),
+            layers.Dense(units, activation="relu", name="hidden"),
             layers.Dropout(0.3, name="dropout"),
             layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"),
         ],
@@ -341,8 +343,8 @@ def numpy_inference(model: keras.Model):
     """``model``'s inference as a NumPy function of a (N, H, W, C) float32 batch, or ``None``
     when the model has a layer it does not cover.
 
-    Covers what the report's models are made of: Flatten, Dense, valid stride-1 Conv2D and
-    non-overlapping valid MaxPooling2D (channels last), with ReLU, softmax or no activation.
+    Covers what the report's models and the demo's CNN for drawings are made of (``keras_archive``'s
+    ``COVERED`` layers, BatchNormalization folded into the layer before it).
     For one drawing it answers in a fraction of the time of a TensorFlow call, which hands the
     work to TensorFlow's threads (``tests/test_demo.py`` checks that it gives Keras's outputs).
     The layer maths are ``keras_archive.layer_step``'s, which also reads a saved ``.keras`` file

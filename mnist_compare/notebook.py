@@ -28,6 +28,7 @@ from .training import (
     read_temperature,
     results_disagreement,
     run_spec,
+    shown_snapshot,
     snapshot_path,
     train_run,
     verify_snapshot,
@@ -141,18 +142,17 @@ def ensure_models(
     names = names or tuple(dict.fromkeys(registry.COMPARED + registry.demo_models()))
     fast = config.fast_mode(fast)
     paths = config.output_paths(fast).make()
-    snapshots = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
-    epochs = epochs or max(snapshots)
     splits = None
     run_dirs = {}
     for name in names:
         run_dir = paths.models / f"{name}_seed{seed}"
+        snapshot = shown_snapshot(name, fast, epochs)
         try:
-            verify_snapshot(run_dir, epochs)
+            verify_snapshot(run_dir, snapshot)
         except (FileNotFoundError, DamagedArtefactError) as error:
             if read_only():
                 raise ReadOnlyError(f"{error} (this notebook runs read-only, under `report`)") from None
-            print(f"The saved {name.upper()} of seed {seed} cannot be used; training it now.")
+            print(f"The saved {registry.label(name)} of seed {seed} cannot be used; training it now.")
             splits = splits or prepare_splits(fast=fast)
             spec = run_spec(name, seed, splits, fast=fast)
             with (
@@ -164,7 +164,7 @@ def ensure_models(
             results = read_results(paths.results, fast) if paths.results.is_file() else None
         except (OSError, ValueError, MnistCompareError):  # the notebook's results cell names the problem
             results = None
-        notice = results_disagreement(run_dir, epochs, results)
+        notice = results_disagreement(run_dir, snapshot, results)
         if notice:
             print(notice)
         run_dirs[name] = run_dir
@@ -176,10 +176,10 @@ def load_models(
 ) -> dict:
     """Saved models of one seed at one snapshot; a missing run is trained first (with progress)."""
 
-    epochs = epochs or max(config.FAST_SNAPSHOT_EPOCHS if config.fast_mode() else config.SNAPSHOT_EPOCHS)
+    fast = config.fast_mode()
     # ensure_models has checked each snapshot's sha256 (or just trained and recorded it)
     return {
-        name: load_model_file(snapshot_path(run_dir, epochs))
+        name: load_model_file(snapshot_path(run_dir, shown_snapshot(name, fast, epochs)))
         for name, run_dir in ensure_models(names, epochs=epochs, seed=seed).items()
     }
 
@@ -192,11 +192,15 @@ def load_reader(names=None, *, epochs: int | None = None, seed: int = config.FIR
     from .reader import DigitReader
 
     names = names or registry.demo_models()
-    epochs = epochs or max(config.FAST_SNAPSHOT_EPOCHS if config.fast_mode() else config.SNAPSHOT_EPOCHS)
+    fast = config.fast_mode()
     run_dirs = ensure_models(names, epochs=epochs, seed=seed)
     models = load_models(names, epochs=epochs, seed=seed)
     return DigitReader(
-        models, {name: read_temperature(run_dir, epochs) for name, run_dir in run_dirs.items()}
+        models,
+        {
+            name: read_temperature(run_dir, shown_snapshot(name, fast, epochs))
+            for name, run_dir in run_dirs.items()
+        },
     )
 
 

@@ -462,22 +462,27 @@ def _layer(model, kind: str):
 
 
 def plot_filters(model) -> plt.Figure:
-    """The learned 3x3 kernels of the first convolution (blue negative, red positive)."""
+    """The learned 3x3 kernels of the first convolution on one colour scale (blue negative, red positive),
+    with its colour bar."""
     kernel = np.asarray(_layer(model, ("Conv2D", "PatchConv2D")).kernel)  # (3, 3, 1, filters)
     filters = kernel.shape[-1]
     cols = 16
     rows = -(-filters // cols)
-    side = PAGE_WIDTH / cols
-    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.12) + 0.35), squeeze=False)
+    side = PAGE_WIDTH / (cols + 1.5)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.12) + 0.45), squeeze=False, layout="constrained"
+    )
+    limit = float(np.abs(kernel).max()) or 1.0
+    image = None
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
         if index < filters:
-            weights = kernel[..., 0, index]
-            limit = np.abs(weights).max()
-            ax.imshow(weights, cmap="bwr", vmin=-limit, vmax=limit)
+            image = ax.imshow(kernel[..., 0, index], cmap="bwr", vmin=-limit, vmax=limit)
             ax.set_title(str(index), fontsize=8, pad=2)
+    bar = fig.colorbar(image, ax=axes, shrink=0.9, pad=0.01, aspect=12)
+    bar.set_label("weight", fontsize=8)
+    bar.ax.tick_params(labelsize=8)
     fig.suptitle(f"The {filters} learned 3x3 filters of the CNN's convolution")
-    fig.tight_layout(h_pad=0.4)
     return fig
 
 
@@ -506,21 +511,27 @@ def plot_feature_maps(model, image, *, count: int = 16) -> plt.Figure:
 
 
 def plot_mlp_templates(model, *, count: int = 24) -> plt.Figure:
-    """The incoming weights of the MLP's first hidden units, each drawn as a 28x28 image."""
+    """The incoming weights of the MLP's first hidden units, each drawn as a 28x28 image, on one colour scale
+    with its colour bar."""
     kernel = np.asarray(_layer(model, ("Dense",)).kernel)  # (784, hidden)
     cols = 8
     rows = -(-count // cols)
-    side = PAGE_WIDTH / cols - 0.1
-    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.2) + 0.35), squeeze=False)
+    side = PAGE_WIDTH / (cols + 1) - 0.1
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.2) + 0.35), squeeze=False, layout="constrained"
+    )
+    limit = float(np.percentile(np.abs(kernel[:, :count]), 99.5)) or 1.0
+    image = None
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
         if index < count:
             weights = kernel[:, index].reshape(28, 28)
-            limit = np.abs(weights).max()
-            ax.imshow(weights, cmap="bwr", vmin=-limit, vmax=limit)
+            image = ax.imshow(weights, cmap="bwr", vmin=-limit, vmax=limit)
             ax.set_title(f"unit {index}", fontsize=8, pad=2)
+    bar = fig.colorbar(image, ax=axes, shrink=0.9, pad=0.01, aspect=25, extend="both")
+    bar.set_label("weight", fontsize=8)
+    bar.ax.tick_params(labelsize=8)
     fig.suptitle(
         f"Weights into the MLP's first {count} hidden units, one per 28x28 pixel (red +, blue −)", fontsize=10
     )
-    fig.tight_layout(h_pad=0.4)
     return fig

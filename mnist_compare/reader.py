@@ -17,7 +17,7 @@ from . import config, import_tensorflow_quietly, registry
 from .errors import MnistCompareError
 from .keras_archive import NumpyModel, read_archive
 from .metrics import temperature_scale
-from .training import load_snapshot, read_temperature, snapshot_path, verify_snapshot
+from .training import load_snapshot, read_temperature, shown_snapshot, snapshot_path, verify_snapshot
 
 #: The models the demo reads (``in_demo`` in the registry) and the names it shows them by.
 MODEL_NAMES = registry.demo_models()
@@ -105,7 +105,9 @@ class DigitReader:
     def from_saved(
         cls, *, epochs: int | None = None, seed: int = config.FIRST_SEED, fast: bool | None = None
     ) -> "DigitReader":
-        """Load ``models/<name>_seed<seed>/epochNN.keras`` for both models (sha256 checked first).
+        """Load ``models/<name>_seed<seed>/epochNN.keras`` for every demo model (sha256 checked first): the
+        grid's models at ``epochs`` (the last snapshot by default), a reader the grid does not train at the
+        epochs of its own run (``training.shown_snapshot``).
 
         The files are read without Keras (``keras_archive.read_archive``); only when one holds a layer
         that reader does not cover are both loaded with Keras (safe mode), TensorFlow imported then.
@@ -113,22 +115,24 @@ class DigitReader:
         snapshot (``training.read_temperature``), else it is 1 (the probabilities as the model gives them).
         """
         paths = config.output_paths(fast)
-        if epochs is None:
-            epochs = max(config.FAST_SNAPSHOT_EPOCHS if paths.fast else config.SNAPSHOT_EPOCHS)
-        models, run_dirs = {}, {}
+        models, run_dirs, snapshots = {}, {}, {}
         for name in MODEL_NAMES:
             run_dir = run_dirs[name] = paths.models / f"{name}_seed{seed}"
-            if not snapshot_path(run_dir, epochs).is_file():
+            snapshots[name] = shown_snapshot(name, paths.fast, epochs)
+            if not snapshot_path(run_dir, snapshots[name]).is_file():
                 raise ModelsMissingError(
-                    f"No saved {MODEL_TITLES[name]} at {snapshot_path(run_dir, epochs)}. "
+                    f"No saved {MODEL_TITLES[name]} at {snapshot_path(run_dir, snapshots[name])}. "
                     f"Train the models first: python -m mnist_compare run{' --fast' if paths.fast else ''}"
                 )
-            models[name] = read_archive(verify_snapshot(run_dir, epochs))  # checked against run.json's sha256
+            # checked against run.json's sha256
+            models[name] = read_archive(verify_snapshot(run_dir, snapshots[name]))
         if any(model is None for model in models.values()):
             import_tensorflow_quietly()
-            models = {name: load_snapshot(run_dir, epochs) for name, run_dir in run_dirs.items()}
+            models = {name: load_snapshot(run_dir, snapshots[name]) for name, run_dir in run_dirs.items()}
         cls.limit_malloc_arenas()
-        return cls(models, {name: read_temperature(run_dir, epochs) for name, run_dir in run_dirs.items()})
+        return cls(
+            models, {name: read_temperature(run_dir, snapshots[name]) for name, run_dir in run_dirs.items()}
+        )
 
     @staticmethod
     def limit_malloc_arenas(arenas: int = 2) -> bool:

@@ -31,8 +31,11 @@ class ModelEntry:
     convolutional: bool = False
     #: Trained by the experiment grid (every seed, every snapshot) and summarised in results.json.
     in_grid: bool = False
-    #: Read by the drawing demo (its first seed's snapshot) and shown beside the others.
+    #: Read by the drawing demo (its first seed's last snapshot) and shown beside the others.
     in_demo: bool = False
+    #: For a demo model the grid does not train: the epochs its one run (seed 0) is trained for, by the
+    #: ``drawing_reader`` section, into ``models/<name>_seed0/`` like the grid's first seed.
+    epochs: int | None = None
 
 
 #: The pair the report compares (its differences are CANDIDATE − BASELINE; results.json keeps them as
@@ -112,6 +115,21 @@ MODELS = {
             builder_args={"hidden_units": 928},
         ),
         ModelEntry(
+            "cnn_drawings",
+            "build_cnn_improved",
+            "CNN with BatchNorm and dropout, trained on MNIST distorted like handwriting (demo reader, "
+            "beyond the original report)",
+            label="CNN for drawings",
+            table_label="CNN trained for drawings (beyond the original report)",
+            text_name="CNN trained for drawings",
+            colour="tab:green",
+            builder_args={"filters": (48, 96), "units": 192},
+            training={**_CNN_TRAINING, "augment": "handwriting", "cosine_decay": True},
+            convolutional=True,
+            in_demo=True,
+            epochs=20,
+        ),
+        ModelEntry(
             "cnn_gap",
             "build_cnn_gap",
             "CNN conv16-pool-conv32-global average-10 (shift-invariant head)",
@@ -164,18 +182,32 @@ def demo_models() -> tuple[str, ...]:
     return tuple(name for name, item in MODELS.items() if item.in_demo)
 
 
+def reader_models() -> tuple[str, ...]:
+    """The demo models the grid does not train (each has its own ``epochs``): the drawing readers."""
+    return tuple(name for name in demo_models() if not MODELS[name].in_grid)
+
+
+#: The epochs a reader the grid does not train is trained for in fast mode (``run --fast``).
+FAST_READER_EPOCHS = 2
+
+
+def reader_epochs(name: str, fast: bool) -> int:
+    """The epochs of the one run (seed 0) of a demo model the grid does not train."""
+    return FAST_READER_EPOCHS if fast else entry(name).epochs
+
+
 def check(models: dict | None = None) -> None:
     """A ``ValueError`` for a registry the rest of the project cannot serve: the compared pair missing or
-    outside the grid, or a demo model the grid does not train (the demo reads its first seed's snapshot,
-    which only the grid makes)."""
+    outside the grid, or a demo model that nothing trains (the grid, or its own ``epochs``)."""
     models = MODELS if models is None else models
     for name in COMPARED:
         if name not in models or not models[name].in_grid:
             raise ValueError(f"The compared model {name!r} must be in the registry with in_grid=True.")
     for name, item in models.items():
-        if item.in_demo and not item.in_grid:
+        if item.in_demo and not item.in_grid and not item.epochs:
             raise ValueError(
-                f"{name!r} is shown in the demo (in_demo=True) but not trained: set in_grid=True."
+                f"{name!r} is shown in the demo (in_demo=True) but not trained: set in_grid=True, or the "
+                "epochs its own run is trained for."
             )
 
 

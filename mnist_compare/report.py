@@ -18,6 +18,7 @@ import copy
 import html
 import os
 import re
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
@@ -28,7 +29,7 @@ from .browser import CHROMIUM_ARGS, chromium_path
 from .colab import BADGE_PATTERN, SETUP_MARKER
 from .errors import MnistCompareError, first_line
 from .experiments import clean_outputs, ensure_results
-from .findings import abstract_markdown, overall_conclusion_markdown, verdicts_markdown
+from .findings import overall_conclusion_markdown, verdicts_markdown
 from .formatting import provenance_line
 from .notebook import ensure_models
 
@@ -128,6 +129,7 @@ def execute_notebooks(
     first), so they can run side by side: much of each is starting Python and TensorFlow.
     """
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -138,8 +140,16 @@ def execute_notebooks(
     def execute(path: Path) -> dict:
         started = time.perf_counter()
         nb = nbformat.read(path, as_version=4)
+        # IPC (Unix sockets in a private temporary folder) rather than TCP: nothing readable on the network,
+        # and the kernel has no reason to warn that it is.
+        sockets = tempfile.TemporaryDirectory(prefix="mnist-compare-kernel-")
+        if os.name == "posix":
+            manager = KernelManager(kernel_name="python3", transport="ipc", ip=f"{sockets.name}/kernel")
+        else:
+            manager = KernelManager(kernel_name="python3")
         client = NotebookClient(
             nb,
+            km=manager,
             timeout=timeout,
             kernel_name="python3",
             record_timing=False,
@@ -151,6 +161,8 @@ def execute_notebooks(
             first = str(error).strip().splitlines()
             detail = next((line for line in reversed(first) if line.strip()), "cell failed")
             raise ReportError(f"{path.name} failed: {detail[:300]}") from None
+        finally:
+            sockets.cleanup()
         clean_notebook(nb)
         destination = target / path.name
         storage.write_text(destination, nbformat.writes(nb) + "\n")
@@ -191,9 +203,20 @@ def title_page(results: dict) -> str:
         f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model; "
         f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
         f"{sizes.get('test', 0):,} test images.</p>\n"
-        f"<p>Results computed {provenance.get('created', '?')[:10]} "
-        f"at {html.escape(provenance_line(results))}. Report exported "
+        f"<p>Results computed {provenance.get('created', '?')[:10]}; report exported "
         f"{time.strftime('%Y-%m-%d')}.</p>\n</div>"
+    )
+
+
+COLOPHON_HEADING = "Colophon"
+
+
+def colophon(results: dict) -> str:
+    """The report's last lines: where its numbers come from (the code's version and the run's provenance)."""
+    return (
+        f"**{COLOPHON_HEADING}.** Every number, figure and table of this report is read from `results.json`, "
+        f"computed {results.get('provenance', {}).get('created', '?')[:10]} at "
+        f"{provenance_line(results)}; `python -m mnist_compare report` makes the report again from it."
     )
 
 
@@ -347,6 +370,23 @@ APPENDICES = {
     "E": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
+#: The notebook cell whose Markdown output is the abstract (written in the first notebook, with its numbers
+#: bound to results.json): the report moves it to the title page.
+ABSTRACT_TAG = "report-abstract"
+
+
+def abstract_text(notebooks) -> str:
+    """The Markdown output of the cell tagged ``ABSTRACT_TAG`` ("" when there is none or it has not run)."""
+    for nb in notebooks:
+        for cell in nb.cells:
+            if cell.cell_type == "code" and ABSTRACT_TAG in cell.metadata.get("tags", []):
+                for output in cell.get("outputs", []):
+                    text = _joined(output.get("data", {}).get("text/markdown"))
+                    if text:
+                        return text.strip()
+    return ""
+
+
 #: The chapter that describes the models and their training (the source appendix points to it).
 METHODS_LABEL = "mlp-chapter"
 SOURCE_APPENDIX = f"Appendix {SOURCE_APPENDIX_KEY}. {APPENDICES[SOURCE_APPENDIX_KEY]}"
@@ -420,6 +460,8 @@ def combine(
     for index, nb in enumerate(kept, start=1):
         first_markdown = True
         for cell in nb.cells:
+            if ABSTRACT_TAG in cell.metadata.get("tags", []):
+                continue  # on the title page
             cell = copy.deepcopy(cell)
             key = appendix_key(cell)
             if cell.cell_type == "markdown":
@@ -437,6 +479,8 @@ def combine(
                 cell.outputs = without_plumbing(cell.get("outputs", []))
                 _resolve_outputs(cell, numbers)
             (appendices[key] if key else cells).append(cell)
+    if not include_code:  # the source appendix is code: the export without code leaves it out
+        appendices[SOURCE_APPENDIX_KEY] = []
     first_appendix = next((key for key, moved in appendices.items() if moved), None)
     for key, moved in appendices.items():
         if not moved:
@@ -476,8 +520,15 @@ def combine(
         cells.append(
             new_code_cell(setup_source, metadata={"tags": ["report-long"]})
         )  # may break across pages
+    cells.append(new_markdown_cell(colophon(results)))
     contents = _contents(toc, pages)
-    abstract = abstract_markdown(results) if results.get("summary") else ""
+    abstract = abstract_text(notebooks)
+    if abstract:
+        try:
+            abstract = numbering.resolve(abstract, numbers, tables)
+        except ValueError as error:
+            raise ReportError(str(error)) from None
+        abstract = '<div class="abstract">\n\n## Abstract\n\n' + abstract + "\n\n</div>"
     combined = new_notebook(
         cells=[new_markdown_cell(title_page(results) + "\n\n" + abstract), new_markdown_cell(contents)]
         + cells

@@ -160,6 +160,22 @@ def artefact_names(spec: RunSpec) -> list[str]:
     ]
 
 
+def recipe(name: str) -> dict:
+    """What, besides the run's spec, decides a model's weights: its augmentation and learning-rate schedule
+    (with the handwriting augmentation's ranges). A saved run made with another recipe is trained again."""
+    options = registry.entry(name).training
+    out = {key: options[key] for key in ("augment", "augment_shift", "cosine_decay") if options.get(key)}
+    if out.get("augment") == "handwriting":
+        from dataclasses import asdict
+
+        from .augmentation import HANDWRITING  # lazy: SciPy's image filters, only for this recipe
+
+        out["handwriting"] = {
+            key: list(v) if isinstance(v, tuple) else v for key, v in asdict(HANDWRITING).items()
+        }
+    return out
+
+
 def check_run(run_dir: Path, spec: RunSpec) -> tuple[dict | None, str]:
     """``(record, "")`` if ``run_dir`` holds a complete, undamaged run of ``spec``; else ``(None, why)``.
 
@@ -175,6 +191,8 @@ def check_run(run_dir: Path, spec: RunSpec) -> tuple[dict | None, str]:
         return None, f"{record_file} is unreadable"
     if not isinstance(record, dict) or record.get("spec") != spec.as_dict():
         return None, "trained with other settings"
+    if "recipe" in record and record["recipe"] != recipe(spec.model):
+        return None, "trained with another recipe (augmentation or learning rate)"
     recorded = record.get("artefacts") or {}
     for name in artefact_names(spec):
         path = run_dir / name
@@ -267,7 +285,7 @@ class CompiledTrainer:
         model,
         *,
         batch_size: int,
-        learning_rate: float = config.LEARNING_RATE,
+        learning_rate=config.LEARNING_RATE,
         jit_compile: bool = True,
     ):
         import keras
@@ -355,6 +373,30 @@ class CompiledTrainer:
 _TRAINERS: dict = {}
 
 
+def learning_rate(options: dict, batch_size: int):
+    """Adam's learning rate for a run: the configured constant, or, with ``cosine_decay`` (the run's epochs
+    and training-set size), Keras's cosine decay from it to a twentieth of it over the whole run."""
+    decay = options.get("cosine_decay")
+    if not decay:
+        return config.LEARNING_RATE
+    import keras  # lazy: only a run that trains imports Keras
+
+    steps = decay["epochs"] * -(-decay["train_size"] // batch_size)
+    return keras.optimizers.schedules.CosineDecay(config.LEARNING_RATE, decay_steps=steps, alpha=0.05)
+
+
+def augmented_images(images: np.ndarray, options: dict, seed: int, epoch: int) -> np.ndarray:
+    """The training images of one epoch: as they are, shifted (``augment_shift`` pixels) or distorted like
+    handwriting (``augment="handwriting"``, ``augmentation.handwriting_augment``); seeded by run and epoch."""
+    if options.get("augment_shift"):
+        images = shift_augment(images, options["augment_shift"], np.random.default_rng([seed, epoch, 1]))
+    if options.get("augment") == "handwriting":
+        from .augmentation import handwriting_augment  # lazy: SciPy's image filters, only when training
+
+        images = handwriting_augment(images, np.random.default_rng([seed, epoch, 2]))
+    return images
+
+
 def trainer_for(name: str, model, *, batch_size: int, options: dict) -> CompiledTrainer:
     """A trainer starting from ``model``'s variables: the one already compiled for this architecture
     in this process (so the seeds of a grid compile once), else a new one."""
@@ -362,7 +404,10 @@ def trainer_for(name: str, model, *, batch_size: int, options: dict) -> Compiled
     trainer = _TRAINERS.get(key)
     if trainer is None:
         trainer = _TRAINERS[key] = CompiledTrainer(
-            model, batch_size=batch_size, jit_compile=options["jit_compile"]
+            model,
+            batch_size=batch_size,
+            jit_compile=options["jit_compile"],
+            learning_rate=learning_rate(options, batch_size),
         )
     else:
         trainer.start_from(model)
@@ -391,11 +436,7 @@ def _fit(
         if progress is not None:
             progress.set_description(f"{spec.model} seed {spec.seed} epoch {epoch}/{spec.epochs}")
         started = time.perf_counter()
-        images = splits.x_train
-        if options.get("augment_shift"):
-            images = shift_augment(
-                images, options["augment_shift"], np.random.default_rng([spec.seed, epoch, 1])
-            )
+        images = augmented_images(splits.x_train, options, spec.seed, epoch)
         logs = trainer.train_epoch(images, splits.y_train, epoch_order(len(splits.y_train), spec.seed, epoch))
         epoch_seconds.append(time.perf_counter() - started)
         history["loss"].append(float(logs["loss"]))
@@ -443,6 +484,8 @@ def train_run(
 
     options = training_options(spec.model)
     options.update(overrides or {})
+    if options.get("cosine_decay") is True:
+        options["cosine_decay"] = {"epochs": spec.epochs, "train_size": spec.train_size}
     keras.utils.set_random_seed(spec.seed)
     model = build_model(spec.model, fast_ops=options["fast_ops"])
     started = time.perf_counter()
@@ -465,6 +508,7 @@ def train_run(
         "run_id": spec.run_id,
         "parameters": int(model.count_params()),
         "training_options": dict(options),
+        "recipe": recipe(spec.model),
         "history": history,
         "epoch_seconds": [float(s) for s in epoch_seconds],
         "train_seconds": float(train_seconds),
@@ -552,10 +596,29 @@ def load_snapshot(run_dir: Path, epoch: int):
     return load_model_file(verify_snapshot(run_dir, epoch))
 
 
+def model_snapshots(name: str, fast: bool) -> tuple[int, ...]:
+    """The snapshot epochs of ``name``'s runs: the grid's, or the one of a reader the grid does not train
+    (``registry.reader_epochs``)."""
+    item = registry.entry(name)
+    if item.in_grid or item.epochs is None:
+        return tuple(config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS)
+    return (registry.reader_epochs(name, fast),)
+
+
+def shown_snapshot(name: str, fast: bool, epochs: int | None = None) -> int:
+    """The snapshot the demo and the notebooks read of ``name``: ``epochs`` (the grid's last by default) for
+    a grid model, a reader's own last epoch otherwise."""
+    snapshots = model_snapshots(name, fast)
+    if epochs is not None and epochs in snapshots:
+        return epochs
+    return max(snapshots)
+
+
 def run_spec(name: str, seed: int, splits, *, fast: bool, snapshot_epochs=None) -> RunSpec:
-    """The specification of one run (same data, same settings, one seed); the grid's snapshots by default."""
+    """The specification of one run (same data, same settings, one seed); the model's own snapshots
+    (``model_snapshots``: the grid's for all but a reader) by default."""
     if snapshot_epochs is None:
-        snapshot_epochs = config.FAST_SNAPSHOT_EPOCHS if fast else config.SNAPSHOT_EPOCHS
+        snapshot_epochs = model_snapshots(name, fast)
     return RunSpec(
         model=name,
         seed=seed,

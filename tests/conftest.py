@@ -99,19 +99,24 @@ def chromium():
 
 
 class CountingRead:
-    """``demo.read_drawing`` that counts its calls (one per reading of a drawing)."""
+    """``demo.read_drawing`` that counts its calls: ``calls`` the readings that answer (one per change of a
+    drawing), ``pictures`` those that draw the pictures after them."""
 
     def __init__(self):
         import threading
 
         self.calls = 0
+        self.pictures = 0
         self.lock = threading.Lock()
 
     def __call__(self, *args, **kwargs):
         from mnist_compare import demo
 
         with self.lock:
-            self.calls += 1
+            if kwargs.get("explain"):
+                self.pictures += 1
+            else:
+                self.calls += 1
         return demo.read_drawing(*args, **kwargs)
 
 

@@ -42,7 +42,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from mnist_compare import browser, colab, config
+from mnist_compare import browser, colab, config, registry
 from tests.conftest import CPP_LOG, git, wait_for_http
 
 pytestmark = pytest.mark.colab
@@ -412,8 +412,9 @@ BROWSER_DIGITS = [(digit, browser.DIGIT_STYLES[digit][0]) for digit in (3, 7, 0,
 
 
 def _answers(status: str) -> dict:
-    found = dict(re.findall(r"(MLP|CNN) reads \*{0,2}(\d)", status))
-    return {name.lower(): int(digit) for name, digit in found.items()}
+    from mnist_compare import demo
+
+    return demo.answers_in(status)
 
 
 @pytest.fixture(scope="module")
@@ -465,8 +466,8 @@ def test_demo_reads_drawn_digits_through_its_api(colab_demo, tmp_path, lane_summ
         answers = _answers(result[0])
         readings.append({"label": label, **answers})
     lane_summary.setdefault("demo", {})["api_readings"] = readings
-    print("API readings (label, MLP, CNN):", [(r["label"], r.get("mlp"), r.get("cnn")) for r in readings])
-    assert all(set(r) == {"label", "mlp", "cnn"} for r in readings), readings
+    print("API readings (label, then each reader):", [tuple(r.values()) for r in readings])
+    assert all(set(r) == {"label", *registry.demo_models()} for r in readings), readings
     assert sum(r["cnn"] == r["label"] for r in readings) >= 9, readings
     log = colab_demo["log"].read_text()
     assert "Traceback" not in log, log[-3000:]
@@ -488,9 +489,9 @@ def test_demo_reads_digits_drawn_in_chromium_with_clear_between(colab_demo, lane
             }
         )
     lane_summary.setdefault("demo", {})["browser_readings"] = readings
-    print(
-        "Chromium readings (label, MLP, CNN):", [(r["label"], r.get("mlp"), r.get("cnn")) for r in readings]
-    )
+    print("Chromium readings (label, each reader, ...):", readings)
+    for reading in readings:
+        assert set(registry.demo_models()) <= set(reading), reading
     for outcome, reading in zip(outcomes, readings):
         assert reading.get("cnn") == reading["label"], (reading, outcome["status"])
         assert outcome["ink"] > 0.005, "the brush drew (it is ready after every Clear)"

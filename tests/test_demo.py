@@ -110,15 +110,48 @@ def test_a_model_with_other_layers_falls_back_to_tensorflow(reader, test_digits)
     from mnist_compare import models
 
     keras.utils.set_random_seed(0)
-    improved = models.build_model("cnn_improved")  # BatchNormalization, Dropout: not covered by NumPy
-    assert models.numpy_inference(improved) is None
-    mixed = demo.DigitReader({"mlp": reader._models["mlp"], "cnn_improved": improved})
+    gap = models.build_model("cnn_gap")  # GlobalAveragePooling2D: not covered by NumPy
+    assert models.numpy_inference(gap) is None
+    mixed = demo.DigitReader({"mlp": reader._models["mlp"], "cnn_gap": gap})
     assert not mixed.uses_numpy
     batch = test_digits[0][:8, :, :, None].astype(np.float32) / 255.0
     predicted = mixed.predict(batch)
-    np.testing.assert_allclose(
-        predicted["cnn_improved"], improved(batch, training=False).numpy(), rtol=1e-5, atol=1e-6
-    )
+    np.testing.assert_allclose(predicted["cnn_gap"], gap(batch, training=False).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_batch_norm_is_folded_and_reads_as_keras_does(test_digits, tmp_path):
+    """A CNN with BatchNormalization (trained statistics far from 0 and 1) and Dropout: NumPy, from the model
+    and from its saved file without Keras, gives Keras's probabilities, with each BatchNormalization folded
+    into the convolution before it (one step fewer per BatchNormalization)."""
+    import keras
+
+    from mnist_compare import keras_archive, models, storage
+
+    keras.utils.set_random_seed(1)
+    model = models.build_model("cnn_drawings")
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, variance = layer.get_weights()
+            layer.set_weights(
+                [
+                    rng.uniform(0.5, 2.0, gamma.shape),
+                    rng.normal(0, 0.5, beta.shape),
+                    rng.normal(0, 0.3, mean.shape),
+                    rng.uniform(0.2, 3.0, variance.shape),
+                ]
+            )
+    batch = test_digits[0][:16, :, :, None].astype(np.float32) / 255.0
+    expected = model(batch, training=False).numpy()
+    from_model = models.numpy_inference(model)
+    path = tmp_path / "bn.keras"
+    storage.save_model(model, path)
+    from_file = keras_archive.read_archive(path)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    for numpy_model in (from_model, from_file):
+        assert numpy_model is not None
+        assert len(numpy_model) == len(kinds) - kinds.count("BatchNormalization")
+        np.testing.assert_allclose(numpy_model(batch), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_bad_input_matrix_is_big_enough():

@@ -39,10 +39,10 @@ def canvas_now(page) -> dict:
 def shown(page) -> dict:
     """What the page shows: the status's two digits and each Label's top digit."""
     status = page.locator("#status").inner_text()
-    digits = {name.lower(): int(d) for name, d in re.findall(r"(MLP|CNN) reads \*{0,2}(\d)", status)}
+    digits = demo.answers_in(status)
     labels = {
         name: page.evaluate(f"() => document.querySelector('#{name}-label h2')?.innerText?.trim() ?? null")
-        for name in ("mlp", "cnn")
+        for name in demo.MODEL_NAMES
     }
     return {"status": status, "digits": digits, "labels": labels}
 
@@ -246,7 +246,7 @@ def test_clear_pressed_while_a_reading_is_pending_still_leaves_no_answer(app, ch
             page.wait_for_timeout(300)  # a queued reading would be under way by now
             page.wait_for_function("() => !window.__mnistProbe.pending", timeout=60_000)
             view = shown(page)
-            assert "reads" not in view["status"] and view["labels"] == {"mlp": None, "cnn": None}, (
+            assert "reads" not in view["status"] and view["labels"] == dict.fromkeys(demo.MODEL_NAMES), (
                 digit,
                 view,
             )

@@ -23,18 +23,18 @@ from .base import (
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "architecture_controls"
-VERSION = 1
+VERSION = 2
 REQUIRES = ()
 
 
-#: The deeper regularised MLP and the compute-matched MLP: the grid's epochs, three seeds.
+#: The deeper regularised MLP and the compute-matched MLP: the grid's epochs and seeds.
 ARCHITECTURE_MODELS = ("mlp_deep", "mlp_compute")
 
 
-ARCHITECTURE_SEEDS = 3
+ARCHITECTURE_SEEDS = 5
 
 
-GAP_SEEDS = 2
+GAP_SEEDS = 5
 
 
 def compute(ctx: Context, research: dict) -> dict:

@@ -11,7 +11,7 @@ from .base import CONTROL_MODEL, Context, extra_runs, extra_summary, gap_closed_
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "capacity_control"
-VERSION = 2
+VERSION = 3
 REQUIRES = ()
 
 

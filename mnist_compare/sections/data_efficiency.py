@@ -182,10 +182,25 @@ def leads_sentence(section: dict) -> str:
         else ""
     )
     means = [leads[s]["mean"] for s in same]
+    seeds = len(section["models"][CANDIDATE][0].get("values") or [])
+    # A trend is stated as shown only when the intervals of every two neighbouring sizes are apart.
+    shown = intervals and all(
+        leads[a]["ci_high"] < leads[b]["ci_low"] or leads[b]["ci_high"] < leads[a]["ci_low"]
+        for a, b in zip(same, same[1:])
+    )
+    hedge = (
+        ""
+        if shown or not intervals
+        else f" (the intervals overlap: a tendency over {seeds} seeds, not a shown trend)"
+    )
     if len(same) > 1 and all(a < b for a, b in zip(means, means[1:])):
-        text += f": {scope}the {'mean ' if intervals else ''}lead grows as the training set shrinks"
+        text += (
+            f": {scope}the {'mean ' if intervals else ''}lead is larger the smaller the training set{hedge}"
+        )
     elif len(same) > 1 and all(a > b for a, b in zip(means, means[1:])):
-        text += f": {scope}the {'mean ' if intervals else ''}lead shrinks as the training set shrinks"
+        text += (
+            f": {scope}the {'mean ' if intervals else ''}lead is smaller the smaller the training set{hedge}"
+        )
     elif len(same) > 1:
         largest = max(same, key=lambda s: leads[s]["mean"])
         text += f": {scope}the lead does not change monotonically with the size (largest with {largest:,})"

@@ -270,12 +270,15 @@ def plot_equivariance(
         ax.axvline(centre, color="tab:blue", linewidth=0.8, linestyle="--")
         for k, index in enumerate(strongest):
             ax = axes[row, 1 + k]
-            ax.imshow(maps[row, ..., index], cmap="magma", vmin=0, vmax=limit)
+            shown = ax.imshow(maps[row, ..., index], cmap="magma", vmin=0, vmax=limit)
             ax.axvline(centre - 1, color="tab:cyan", linewidth=0.8, linestyle="--")  # a 3x3 map is 1 px in
             ax.set_title(f"filter {index}", fontsize=9)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
+    bar = top.colorbar(shown, ax=axes[:, 1:], shrink=0.9, pad=0.01, aspect=20)
+    bar.set_label("activation (after ReLU)", fontsize=8)
+    bar.ax.tick_params(labelsize=8)
     mean_text = (
         f", mean of {section['images']:,} test digits {section['cnn_conv']['overlap']['mean']:.3f}"
         if section
@@ -290,10 +293,13 @@ def plot_equivariance(
     grid_axes = bottom.subplots(1, 2)
     vmax = float(np.nanmax(grids)) or 1.0
     for ax, values, name in zip(grid_axes, grids, ("original", f"moved {shift_words}")):
-        ax.imshow(values.reshape(grid_rows, grid_cols), cmap="magma", vmin=0, vmax=vmax)
+        shown = ax.imshow(values.reshape(grid_rows, grid_cols), cmap="magma", vmin=0, vmax=vmax)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"{name}: {units} units ({grid_rows}x{grid_cols})", fontsize=9)
+    bar = bottom.colorbar(shown, ax=grid_axes, shrink=0.9, pad=0.01, aspect=12)
+    bar.set_label("activation", fontsize=8)
+    bar.ax.tick_params(labelsize=8)
     mlp_mean = (
         f", mean of {section['images']:,} digits {section['mlp_hidden']['shifted']['mean']:.3f}"
         if section

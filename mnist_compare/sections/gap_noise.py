@@ -20,7 +20,7 @@ from .base import GAP_MODEL, extra_models, layer_outputs, robustness_subset, see
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "gap_noise"
-VERSION = 1
+VERSION = 2
 REQUIRES = ("architecture_controls",)
 
 
@@ -452,7 +452,7 @@ def gap_noise_markdown(results: dict) -> str:
         f"{section['images']:,} "
         f"test images (background mean of the clipped noise m = "
         f"{section['background_mean'][_level_key(section)]:.3f}); "
-        f"the grid's CNN and MLP ({section['contrast']['epochs']} epochs) beside it"
+        f"the report's CNN and MLP ({section['contrast']['epochs']} epochs) beside it"
     )
     return (
         caption(results, title)

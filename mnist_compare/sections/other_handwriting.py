@@ -14,7 +14,7 @@ from .base import Context, seed_summary
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "other_handwriting"
-VERSION = 1
+VERSION = 2
 REQUIRES = ("capacity_control", "architecture_controls")
 
 

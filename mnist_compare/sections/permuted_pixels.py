@@ -15,14 +15,14 @@ from .base import Context, extra_runs, extra_summary, grid_accuracies, progress_
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "permuted_pixels"
-VERSION = 2
+VERSION = 3
 REQUIRES = ()
 
 
 PERMUTATION_SEED = 4321
 
 
-PERMUTED_SEEDS = 3
+PERMUTED_SEEDS = 5
 
 
 def permute_pixels(images: np.ndarray, seed: int = PERMUTATION_SEED) -> np.ndarray:

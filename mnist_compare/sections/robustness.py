@@ -27,7 +27,7 @@ from .base import Context, accuracy_of, robustness_subset, seed_summary
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "robustness"
-VERSION = 2
+VERSION = 3
 REQUIRES = ("capacity_control", "architecture_controls")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from .. import metrics, registry
-from ..formatting import caption, markdown_table, moves, plural, pp
+from ..formatting import caption, markdown_table, moves, paired, plural, pp
 from ..metrics import format_mean_std
 from ..plots import PAGE_WIDTH, figure_title
 from ..registry import BASELINE, CANDIDATE
@@ -27,20 +27,20 @@ from .base import (
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "shift_augmentation"
-VERSION = 1
+VERSION = 2
 REQUIRES = ()
 
 
 #: Shift augmentation for the MLP and the CNN alike (``training.shift_augment``, drawn anew every epoch):
 #: up to 3 whole pixels in x and in y. That box holds every 3-pixel shift of the test curve in any
 #: direction (where the plain MLP has lost ~40 points) and keeps a digit's 20x20 box inside the 28x28
-#: frame (4 pixels of margin); the appendix CNN uses 2. The grid's first snapshot's epochs, one seed: the
-#: section costs about 8 plain CNN epochs (85-91 s measured where one took 10.4-11.4 s; ~30 s at the grid's
-#: 3.6 s), two thirds of it the augmented CNN's five epochs; a second seed would add about 6 more.
+#: frame (4 pixels of margin); the appendix CNN uses 2. The grid's first snapshot's epochs and its five
+#: seeds: each seed costs about 8 plain CNN epochs (85-91 s measured where one took 10.4-11.4 s; ~30 s at the
+#: grid's 3.6 s), two thirds of it the augmented CNN's five epochs.
 SHIFT_AUGMENT_PIXELS = 3
 
 
-SHIFT_AUGMENT_SEEDS = 1
+SHIFT_AUGMENT_SEEDS = 5
 
 
 SHIFT_AUGMENT_MODELS = (BASELINE, CANDIDATE)
@@ -135,7 +135,7 @@ def compute(ctx: Context, research: dict) -> dict:
             f"every epoch, each training image moved by a random whole number of pixels from -{pixels} "
             f"to {pixels} in x and in y (zeros fill in)"
         ),
-        "baseline": f"the grid's {epochs}-epoch snapshots of the same seeds, trained without augmentation",
+        "baseline": f"the same models after {epochs} epochs, same seeds, trained without augmentation",
         "augment_shift": {
             name: [r["training_options"].get("augment_shift") for r in records[name]]
             for name in SHIFT_AUGMENT_MODELS
@@ -273,6 +273,21 @@ def _half_width(accuracies, images: int) -> float:
     return max(widths)
 
 
+def _order(a: dict, b: dict, half: float) -> int:
+    """+1 when ``a`` is above ``b``, -1 when below, 0 when neither is shown: by the 95% interval of the
+    per-seed differences a − b when there are seeds to pair, else by more than ``half`` points (the sampling
+    half-width of one accuracy)."""
+    if len(a.get("values") or []) > 1 and len(a["values"]) == len(b.get("values") or []):
+        difference = paired(a, b)
+        return 1 if difference["ci_low"] > 0 else -1 if difference["ci_high"] < 0 else 0
+    gap = 100 * (a["mean"] - b["mean"])
+    return 1 if gap > half else -1 if gap < -half else 0
+
+
+def _zero(summary: dict) -> dict:
+    return {"mean": 0.0, "values": [0.0] * len(summary.get("values") or [0])}
+
+
 def shift_augmentation_sentence(results: dict, level: int | None = None) -> str:
     """What the same shift augmentation does to both models at ``level`` pixels of shift (default: the
     augmentation's own size), to the CNN − MLP gap there, and to the unshifted test accuracy, stated only as
@@ -301,45 +316,36 @@ def shift_augmentation_sentence(results: dict, level: int | None = None) -> str:
             f" (paired by seed: {pp(gap['plain']['shift'][i])} plain, {pp(gap['augmented']['shift'][i])} "
             "augmented)"
         )
-    lead = (
-        100 * gap["augmented"]["shift"][section["levels"].index(0)]["mean"]
-        if 0 in section["levels"]
-        else None
+    plain_gap, augmented_gap = gap["plain"]["shift"][i], gap["augmented"]["shift"][i]
+    how = (
+        f"the 95% intervals over {seeds} seeds, paired by seed"
+        if seeds > 1
+        else f"the sampling error of one accuracy on {section['images']:,} images (±{half:.1f} points)"
     )
-    if before <= half:
+    if _order(plain_gap, _zero(plain_gap), half) <= 0:
         verdict = "there was no clear CNN lead to close at this shift"
-    elif abs(after) <= half:
-        verdict = (
-            f"augmentation closes it to within the sampling error of one accuracy on {section['images']:,} "
-            f"images (±{half:.1f} points)"
-        )
-    elif after < -half:
+    elif _order(augmented_gap, _zero(augmented_gap), half) == 0:
+        verdict = f"augmentation closes it (a gap of 0 is within {how})"
+    elif _order(augmented_gap, _zero(augmented_gap), half) < 0:
         verdict = (
             f"augmentation reverses it: the augmented MLP is {-after:.1f} points ahead of the augmented CNN"
         )
-    elif lead is not None and abs(after - lead) <= half:
-        verdict = (
-            f"augmentation removes the part of the gap that the shift caused (within the sampling error of "
-            f"one accuracy on {section['images']:,} images, ±{half:.1f} points); what is left is about the "
-            f"augmented CNN's lead on unshifted images ({lead:+.1f} points)"
-        )
-    elif after < before - half:
+    elif _order(augmented_gap, plain_gap, half) < 0:
         verdict = f"augmentation shrinks it by {100 * (1 - after / before):.0f}% but does not close it"
     else:
-        verdict = (
-            f"augmentation does not shrink it by more than the sampling error of one accuracy on "
-            f"{section['images']:,} images (±{half:.1f} points)"
-        )
+        verdict = f"augmentation does not shrink it detectably (by {how})"
+    order = _order(models[BASELINE]["augmented"]["shift"][i], models[CANDIDATE]["plain"]["shift"][i], half)
     versus = acc[(BASELINE, "augmented")] - acc[(CANDIDATE, "plain")]
     text += (
         f": {verdict}. The augmented MLP is {abs(versus):.1f} points "
         f"{'above' if versus > 0 else 'below'} the plain CNN there"
         + (
-            ", so augmentation alone buys the MLP more shift robustness than convolution did"
-            if versus > half
+            ", so within the shifts trained on, augmentation alone buys the MLP more robustness to them than "
+            "convolution gives the plain CNN"
+            if order > 0
             else ", so augmentation alone does not give the MLP the robustness convolution gave the CNN"
-            if versus < -half
-            else ", level within the sampling error"
+            if order < 0
+            else ", a difference within " + how
         )
         + "."
     )
@@ -352,13 +358,8 @@ def shift_augmentation_sentence(results: dict, level: int | None = None) -> str:
             100 * gap["plain"]["shift"][far]["mean"],
             100 * gap["augmented"]["shift"][far]["mean"],
         )
-        change = (
-            "wider"
-            if aug_far > plain_far + half
-            else "narrower"
-            if aug_far < plain_far - half
-            else "about the same"
-        )
+        wider = _order(gap["augmented"]["shift"][far], gap["plain"]["shift"][far], half)
+        change = "wider" if wider > 0 else "narrower" if wider < 0 else "no detectable change"
         text += (
             f" Beyond the shifts trained on, at {beyond[0]} pixels, the gap is {aug_far:+.1f} points with "
             f"augmentation against {plain_far:+.1f} without ({change})."
@@ -407,9 +408,9 @@ def shift_augmentation_markdown(results: dict) -> str:
         caption(
             results,
             f"The same shift augmentation (up to {section['pixels']} pixels in x and y) for both "
-            f"models: {section['epochs']} epochs, {seeds}, against the grid's {section['epochs']}-epoch "
-            f"snapshots; accuracy (%) on {section['test_images']:,} unshifted test images and on "
-            f"{section['images']:,} test images shifted in a random direction",
+            f"models: {section['epochs']} epochs, {seeds}, against the plain models after "
+            f"{section['epochs']} epochs; accuracy (%) on {section['test_images']:,} unshifted test images "
+            f"and on {section['images']:,} test images shifted in a random direction",
         )
         + "\n\n"
         + markdown_table(["Model", "Unshifted test"] + [f"{level} px" for level in picks], rows)

@@ -161,6 +161,11 @@ def benchmark_markdown(benchmark: dict) -> str:
             None,
             None,
         ),
+        "page_pen_lift_to_answer": (
+            "Pen lift to answers on the page, Chromium, 20 digits (ms)",
+            "p95",
+            300.0,
+        ),
     }
     for key, (label, statistic, limit) in labels.items():
         if key in latency:

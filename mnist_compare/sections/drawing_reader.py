@@ -1,0 +1,121 @@
+"""The demo's readers on handwriting that is not MNIST: the original report's two models (seed 0, as the
+demo shows them) beside a CNN trained for drawings (the registry's demo models the grid does not train),
+which this section trains. Beyond the original report: the CNN for drawings is not part of the comparison.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import drawings, registry, strokes
+from ..formatting import caption, markdown_table
+from ..numbering import anchor
+from ..preprocessing import preprocess
+from ..training import load_snapshot, predict_probabilities, run_spec, train_run
+from .base import Context, drawing_inputs, progress_bar
+
+#: The section's key in results.json, its version (a new version recomputes it; the others are reused)
+#: and the sections it reads (computed before it).
+KEY = "drawing_reader"
+VERSION = 1
+REQUIRES = ()
+
+#: The preprocessing the demo applies by default (``demo.DEFAULT_METHOD``).
+METHOD = "bbox_com"
+#: The seeds of the sets made here (other writers' canvases are the ``other_handwriting`` section's).
+STROKE_DIGITS, STROKE_SEED = 2000, 31
+OTHER_WRITERS_SEED = 17
+
+#: The anchor of the readers' table (the notebooks cite it as ``[words](#demo-readers-table)``).
+READERS_TABLE = "demo-readers-table"
+
+#: The sets every reader is measured on, as the table names them.
+SETS = {
+    "mnist_test": "MNIST test digits",
+    "synthetic": "Synthetic drawings (re-rendered MNIST test digits)",
+    "other_writers": "Other writers (scikit-learn's digits on a canvas)",
+    "stroke_digits": "Stroke digits (drawn with a pen, varied)",
+}
+
+
+def evaluation_sets(splits, *, fast: bool) -> dict:
+    """Each set's model inputs (through the demo's default preprocessing) and labels."""
+    labels, inputs = drawing_inputs(splits)
+    sets = {"synthetic": (inputs[METHOD], labels)}
+    images, other_labels = drawings.other_handwriting(300 if fast else None)
+    canvases = drawings.user_like_canvases(images, seed=OTHER_WRITERS_SEED)
+    sets["other_writers"] = (np.concatenate([preprocess(c, METHOD).batch() for c in canvases]), other_labels)
+    pen, pen_labels = strokes.stroke_digits(STROKE_DIGITS // 10 if fast else STROKE_DIGITS, seed=STROKE_SEED)
+    sets["stroke_digits"] = (np.concatenate([preprocess(c, METHOD).batch() for c in pen]), pen_labels)
+    return sets
+
+
+def compute(ctx: Context, research: dict) -> dict:
+    names = registry.reader_models()
+    ctx.log(f"Research: the demo's readers on handwriting that is not MNIST ({', '.join(names)} trained)")
+    models, trained = {}, {}
+    total = sum(registry.reader_epochs(name, ctx.fast) for name in names)
+    with progress_bar(total, ctx.show_progress) as progress:
+        for name in names:
+            epochs = registry.reader_epochs(name, ctx.fast)
+            run_dir = ctx.run_dir(name, 0)
+            record = train_run(
+                run_spec(name, 0, ctx.splits, fast=ctx.fast, snapshot_epochs=(epochs,)),
+                ctx.splits,
+                run_dir,
+                progress=progress,
+                log=ctx.log,
+            )
+            models[name] = load_snapshot(run_dir, epochs)
+            trained[name] = {
+                "epochs": epochs,
+                "parameters": record["parameters"],
+                "seconds_per_epoch": float(np.median(record["epoch_seconds"])),
+                "test_accuracy": record["snapshots"][str(epochs)]["test"]["accuracy"],
+            }
+    grid = {  # the grid's models as the demo shows them: the first seed's last snapshot
+        name: load_snapshot(ctx.run_dir(name, ctx.seeds[0]), ctx.last)
+        for name in registry.demo_models()
+        if name not in models
+    }
+    readers = {**grid, **models}
+    sets = evaluation_sets(ctx.splits, fast=ctx.fast)
+    accuracy = {}
+    for name, model in readers.items():
+        row = {}
+        if name in trained:
+            row["mnist_test"] = trained[name]["test_accuracy"]
+        else:
+            run = next(r for r in ctx.results["runs"] if r["model"] == name and r["seed"] == ctx.seeds[0])
+            row["mnist_test"] = run["snapshots"][str(ctx.last)]["test"]["accuracy"]
+        for key, (inputs, labels) in sets.items():
+            row[key] = float(np.mean(np.argmax(predict_probabilities(model, inputs), 1) == labels))
+        accuracy[name] = row
+    return {
+        "method": METHOD,
+        "readers": list(readers),
+        "trained": trained,
+        "sizes": {key: int(len(labels)) for key, (_, labels) in sets.items()},
+        "accuracy": accuracy,
+    }
+
+
+def readers_markdown(results: dict) -> str:
+    """The demo's readers, one row each, on MNIST and on the three sets of handwriting that is not MNIST."""
+    study = results["research"].get(KEY)
+    if not study:
+        return "The demo's readers have not been measured yet (run `python -m mnist_compare run`)."
+    rows = []
+    for name in study["readers"]:
+        values = study["accuracy"][name]
+        rows.append([registry.table_label(name)] + [f"{100 * values[key]:.1f}" for key in SETS])
+    sizes = study["sizes"]
+    headers = ["Reader (seed 0)"] + [
+        f"{label} (%, {sizes[key]:,})" if key in sizes else f"{label} (%)" for key, label in SETS.items()
+    ]
+    return (
+        anchor(READERS_TABLE)
+        + caption(results, "The demo's readers on MNIST and on handwriting that is not MNIST (one run each)")
+        + "\n\n"
+        + markdown_table(headers, rows)
+    )
