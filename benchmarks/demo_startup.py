@@ -15,6 +15,9 @@ take turns run by run) and, for each run:
   and the RSS 5 s later. The demo's queue refuses what it cannot hold ("Queue is full"); those readings
   are sent again 0.2 s later until answered, and counted.
 
+Each run also starts a **bare Gradio app** (one image in, one text out, the same ``launch`` settings), run
+by run beside the demo, and the medians give the demo's start-up as a multiple of the bare app's.
+
 Prints every run and the medians as JSON. Each run is a fresh process; the machine's other load
 shows in the times, so compare runs made side by side.
 """
@@ -207,6 +210,44 @@ def one_run(checkout: Path, python: str, files: list[str], requests: int, fast: 
     }
 
 
+BARE_APP = """
+import sys, time
+import gradio as gr
+with gr.Blocks() as demo:
+    image = gr.Image(type="numpy")
+    text = gr.Textbox()
+    image.change(lambda value: "read", inputs=image, outputs=text)
+demo.queue().launch(server_name="127.0.0.1", server_port=int(sys.argv[1]), prevent_thread_lock=True,
+                    quiet=True, ssr_mode=False)
+while True:
+    time.sleep(3600)
+"""
+
+
+def bare_run(python: str) -> dict:
+    """Start-up and resident memory of the bare Gradio app (launch to the first HTTP 200, RSS 3 s later)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH",)}
+    env.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    launched = time.perf_counter()
+    process = subprocess.Popen(
+        [python, "-c", BARE_APP, str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for_http(url, process)
+        startup = time.perf_counter() - launched
+        time.sleep(3)
+        rest = tree_kb(process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return {"startup_s": round(startup, 2), "rss_rest_mb": round(rest / 1024, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -223,9 +264,12 @@ def main() -> None:
     args = parser.parse_args()
     checkouts = args.checkout or [str(ROOT)]
     runs = {checkout: [] for checkout in checkouts}
+    bare = []
     with tempfile.TemporaryDirectory() as folder:
         files = canvas_files(Path(folder))
         for number in range(args.runs):
+            bare.append(bare_run(args.python))
+            print(json.dumps({"bare_gradio": True, "run": number + 1, **bare[-1]}), flush=True)
             for checkout in checkouts:
                 runs[checkout].append(one_run(Path(checkout), args.python, files, args.requests, args.fast))
                 print(json.dumps({"checkout": checkout, "run": number + 1, **runs[checkout][-1]}), flush=True)
@@ -238,13 +282,17 @@ def main() -> None:
         "rss_after_burst_mb",
         "burst_s",
     ]
+    bare_startup = statistics.median(run["startup_s"] for run in bare)
     for checkout, done in runs.items():
+        median = {key: statistics.median(run[key] for run in done) for key in keys}
         print(
             json.dumps(
                 {
                     "checkout": checkout,
                     "runs": len(done),
-                    "median": {key: statistics.median(run[key] for run in done) for key in keys},
+                    "median": median,
+                    "bare_gradio_startup_s": bare_startup,
+                    "startup_vs_bare_gradio": round(median["startup_s"] / bare_startup, 2),
                 }
             )
         )

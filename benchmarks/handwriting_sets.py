@@ -53,7 +53,9 @@ OUTLINE_FAMILIES = ("femkeklaver",)
 
 def find_fonts(folders) -> list[Path]:
     if folders:
-        return sorted(p for folder in folders for p in Path(folder).rglob("*") if p.suffix in (".ttf", ".otf"))
+        return sorted(
+            p for folder in folders for p in Path(folder).rglob("*") if p.suffix in (".ttf", ".otf")
+        )
     try:
         listing = subprocess.run(
             ["fc-list", ":", "family", "style", "file"],
@@ -93,7 +95,9 @@ def main() -> None:
         canvases, labels, font_index = drawings.font_digits(fonts, args.per_digit, seed=args.seed)
         sets["fonts"] = (canvases, labels)
     else:
-        print("No handwriting fonts found (install e.g. fonts-bwht fonts-breip fonts-kristi): fonts left out.")
+        print(
+            "No handwriting fonts found (install e.g. fonts-bwht fonts-breip fonts-kristi): fonts left out."
+        )
     sets["stroke digits"] = strokes.stroke_digits(2000, seed=31)
     images, other_labels = drawings.other_handwriting()
     sets["other writers"] = (drawings.user_like_canvases(images, seed=17), other_labels)

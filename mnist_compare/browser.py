@@ -220,11 +220,21 @@ class Visitor:
 
     def wait_pictures(self) -> None:
         """Wait until the pictures of every answer on the page are there too (they follow the answers)."""
-        self.page.wait_for_function(
-            "() => { const r = document.querySelector('#canvas .mc-canvas');"
-            " return Number(r.dataset.pictured || 0) >= Number(r.dataset.answered || 0); }",
-            timeout=self.timeout_ms,
-        )
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        counts = "const r = document.querySelector('#canvas .mc-canvas');"
+        try:
+            self.page.wait_for_function(
+                f"() => {{ {counts} return Number(r.dataset.pictured || 0) >= Number(r.dataset.answered || 0); }}",
+                timeout=self.timeout_ms,
+            )
+        except PlaywrightTimeout:
+            answered, pictured = self.page.evaluate(
+                f"() => {{ {counts} return [r.dataset.answered, r.dataset.pictured]; }}"
+            )
+            raise AssertionError(
+                f"{answered} answers on the page but pictures for {pictured} of them"
+            ) from None
 
     def status(self) -> str:
         return self.page.locator("#status").inner_text().strip()

@@ -178,7 +178,8 @@ def saliency_strip(model_input: np.ndarray, maps: dict, side: int = 140) -> np.n
         picture = Image.fromarray(saliency.overlay(model_input, heat), mode="RGB").resize(
             (side, side), Image.Resampling.NEAREST
         )
-        panel = _titled_blank(f"{MODEL_TITLES.get(name, name)} looks at", side, "RGB").copy()
+        # The heading above the strip says what the pictures are; a panel is titled by its model alone.
+        panel = _titled_blank(MODEL_TITLES.get(name, name), side, "RGB").copy()
         panel.paste(picture, (5, 23))
         panels.append(panel)
     strip = Image.new("RGB", (sum(p.size[0] for p in panels), panels[0].size[1]), "white")
@@ -508,12 +509,14 @@ def _wire_events(parts: dict, reader: DigitReader, read, label_events: LabelEven
             concurrency_id="reading",
             show_progress="hidden",
         ).then(None, js=drawing_canvas.ANSWERED_JS)
-        # The answers are on the page (and counted); the pictures follow as a second step.
+        # The answers are on the page (and counted); the pictures follow as a second step. always_last: a
+        # step asked for while one is pending runs after it (Gradio's default, "once", would drop it).
         answered.then(
             pictures_handler,
             inputs=[parts["current"]],
             outputs=[parts["explanation"], parts["steps"]],
             api_name=False,
+            trigger_mode="always_last",
             concurrency_limit=2,
             concurrency_id="pictures",
             show_progress="hidden",

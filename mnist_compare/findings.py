@@ -74,7 +74,12 @@ def verdicts_rows(results: dict) -> list[list[str]]:
     rows.append(
         [
             f"The CNN overfits less (train − test accuracy, {last} epochs)",
-            f"CNN − MLP gap {pp(gap)}" + (f". {ceiling}" if ceiling else ""),
+            f"CNN − MLP gap {pp(gap)}"
+            + (
+                "; both near 100% training accuracy, so the gap mostly restates the test difference"
+                if ceiling
+                else ""
+            ),
             verdict,
         ]
     )
@@ -92,9 +97,8 @@ def verdicts_rows(results: dict) -> list[list[str]]:
             most = max(closed, key=lambda name: closed[name]["share"])
             if closed[most]["share"] >= SIZE_SHARE and gain_detected(closed[most]):
                 measured += (
-                    f". The {registry.text_name(most)} closes {100 * closed[most]['share']:.0f}% of the gap "
-                    f"between the MLP and the CNN ({gap_numbers(closed[most])}, paired by seed): size "
-                    "explains part of it"
+                    f"; the {registry.text_name(most)} closes {100 * closed[most]['share']:.0f}% of the gap: "
+                    "size explains part of it"
                 )
                 if verdict == "supported":
                     verdict = "partly supported"
@@ -178,10 +182,29 @@ def _seed_counts(results: dict) -> str:
 VERDICTS_TABLE = "verdicts-table"
 
 
+#: Where each claim's evidence is (a section label), by the start of the claim.
+EVIDENCE = {
+    "The CNN has fewer parameters": "cost",
+    "The CNN is more accurate": "paired-tests",
+    "The CNN overfits less": "best-epoch",
+    "The CNN's advantage is its architecture": "capacity-control",
+    "The CNN is more robust": "robustness",
+    "The CNN reads user drawings": "user-like-drawings",
+    "Cropping and padding": "user-like-drawings",
+    "The CNN uses the spatial layout": "robustness",
+}
+
+
+def evidence_ref(claim: str) -> str:
+    """The reference to the section that gives the evidence for ``claim`` ("" when none is named)."""
+    label = next((label for start, label in EVIDENCE.items() if claim.startswith(start)), None)
+    return ref(label) if label else ""
+
+
 def verdicts_markdown(results: dict) -> str:
-    """Each claim of the original report, what was measured, and the verdict (with the legend of every word
-    used)."""
-    rows = verdicts_rows(results)
+    """Each claim of the original report, what was measured, the verdict (with the legend of every word
+    used) and the section with the evidence."""
+    rows = [row + [evidence_ref(row[0])] for row in verdicts_rows(results)]
     used = dict.fromkeys(row[2] for row in rows)
     note = (
         "\n\nVerdicts: " + "; ".join(f"*{word}*: {VERDICTS[word]}" for word in used) + ". "
@@ -191,7 +214,10 @@ def verdicts_markdown(results: dict) -> str:
         results, f"The original report's {cite('original')} claims, tested"
     )
     return (
-        title + "\n\n" + markdown_table(["Claim of the original report", "Measured", "Verdict"], rows) + note
+        title
+        + "\n\n"
+        + markdown_table(["Claim of the original report", "Measured", "Verdict", "Section"], rows)
+        + note
     )
 
 

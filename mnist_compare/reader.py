@@ -151,11 +151,19 @@ class DigitReader:
         m_arena_max = -8
         return bool(mallopt(m_arena_max, arenas))
 
+    #: Images computed at once by the NumPy path: an occlusion batch (145 images) goes in a few slices, so a
+    #: burst of concurrent readings does not hold every layer's activations for all of them at once.
+    CHUNK = 32
+
     def predict(self, batch: np.ndarray) -> dict[str, np.ndarray]:
         """Probabilities of every model for a (N, 28, 28, 1) float32 batch, scaled by its temperature."""
         batch = np.asarray(batch, dtype=np.float32)
         if self._forward is None:
-            outputs = {name: infer(batch) for name, infer in self._numpy.items()}
+            chunks = [batch[start : start + self.CHUNK] for start in range(0, max(1, len(batch)), self.CHUNK)]
+            outputs = {
+                name: infer(batch) if len(chunks) == 1 else np.concatenate([infer(chunk) for chunk in chunks])
+                for name, infer in self._numpy.items()
+            }
         else:
             with self._lock:
                 raw = self._forward(batch)

@@ -29,7 +29,7 @@ from .browser import CHROMIUM_ARGS, chromium_path
 from .colab import BADGE_PATTERN, SETUP_MARKER
 from .errors import MnistCompareError, first_line
 from .experiments import clean_outputs, ensure_results
-from .findings import overall_conclusion_markdown, verdicts_markdown
+from .findings import verdicts_markdown
 from .formatting import provenance_line
 from .notebook import ensure_models
 
@@ -162,6 +162,8 @@ def execute_notebooks(
             detail = next((line for line in reversed(first) if line.strip()), "cell failed")
             raise ReportError(f"{path.name} failed: {detail[:300]}") from None
         finally:
+            if manager.has_kernel:  # a kernel manager given to the client is the caller's to shut down
+                manager.shutdown_kernel()
             sockets.cleanup()
         clean_notebook(nb)
         destination = target / path.name
@@ -312,8 +314,8 @@ GLANCE_HEADING = "Results at a glance"
 
 def glance_cells(results: dict, toc: list) -> list:
     """The page after the abstract: every model's test accuracy with its interval (``glance.plot_headline``),
-    the verdict on each claim of the original report (``findings.verdicts_markdown``) and the findings
-    (``findings.overall_conclusion_markdown``). Nothing when the
+    the verdict on each claim of the original report (``findings.verdicts_markdown``), each pointing to its
+    evidence; the findings themselves are stated once, where their evidence is. Nothing when the
     results hold no research (a run with ``--no-research``)."""
     import base64
 
@@ -323,8 +325,7 @@ def glance_cells(results: dict, toc: list) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\nThe test accuracy of every model this report trains, then each claim of the "
-        "original report with what was measured and the verdict, and the findings; the chapters after them "
-        "give the evidence."
+        "original report with what was measured, the verdict and the section that gives the evidence."
     )
     figure = new_code_cell(
         "glance.plot_headline(results)",
@@ -346,17 +347,10 @@ def glance_cells(results: dict, toc: list) -> list:
             },
         )
     ]
-    findings = new_code_cell("findings.overall_conclusion_markdown(results)")
-    findings.outputs = [
-        new_output(
-            "display_data", data={"text/markdown": "**Findings**\n\n" + overall_conclusion_markdown(results)}
-        )
-    ]
     return [
         new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)),
         figure,
         verdicts,
-        findings,
     ]
 
 

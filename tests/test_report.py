@@ -44,7 +44,7 @@ RESULTS = {
 def test_combine_adds_title_page_contents_and_anchors_in_order():
     combined = report.combine(tiny_notebooks(), RESULTS)
     title, contents = combined.cells[0].source, combined.cells[1].source
-    assert "title-page" in title and "2 seeds" in title and "abcdef1234" in title
+    assert "title-page" in title and "2 seeds" in title and "abcdef1234" not in title
     entries = re.findall(r'href="#([^"]+)"><span class="toc-text">([^<]+)<', contents)
     assert [text for _, text in entries] == ["1. Intro", "1.1 Data", "Conclusions", "2. Models"]
     body = "\n".join(cell.source for cell in combined.cells[2:])
@@ -76,10 +76,13 @@ def test_cells_tagged_for_the_appendix_move_to_the_end_and_tagged_inputs_and_out
         quiet,
         silent,
     ]
-    combined = report.combine(notebooks, RESULTS, include_code=False)
+    without_code = report.combine(copy.deepcopy(notebooks), RESULTS, include_code=False)
+    assert not any(report.SOURCE_APPENDIX in cell.source for cell in without_code.cells), "no code, no source"
+    assert not any(cell.source == "The builder:" for cell in without_code.cells)
+    combined = report.combine(notebooks, RESULTS, include_code=True)
     sources = [cell.source for cell in combined.cells]
     appendix = next(i for i, source in enumerate(sources) if i > 1 and report.SOURCE_APPENDIX in source)
-    assert sources[appendix + 1 :] == ["The builder:", "notebook.show_source(build)"]
+    assert sources[appendix + 1 : appendix + 3] == ["The builder:", "notebook.show_source(build)"]
     assert appendix > next(i for i, source in enumerate(sources) if "# 2. Models" in source)
     cell = next(c for c in combined.cells if c.source == "secret = 1")
     assert cell.metadata.get("transient", {}).get("remove_source"), (
@@ -88,6 +91,21 @@ def test_cells_tagged_for_the_appendix_move_to_the_end_and_tagged_inputs_and_out
     cell = next(c for c in combined.cells if c.source == "print('noise')")
     assert cell.outputs == [], "remove-output"
     assert report.SOURCE_APPENDIX in combined.cells[1].source, "the appendix is in the contents"
+
+
+def test_the_abstract_is_the_tagged_cells_output_and_the_provenance_is_in_the_colophon():
+    from nbformat.v4 import new_output
+
+    notebooks = tiny_notebooks()
+    abstract = new_code_cell("notebook.show(...)", metadata={"tags": ["remove-input", report.ABSTRACT_TAG]})
+    abstract.outputs = [new_output("display_data", data={"text/markdown": "We compare two models."})]
+    notebooks[0].cells.insert(1, abstract)
+    combined = report.combine(notebooks, RESULTS, include_code=False)
+    title = combined.cells[0].source
+    assert "## Abstract" in title and "We compare two models." in title
+    assert "abcdef1234" not in title, "no commit on the title page"
+    assert sum("We compare two models." in cell.source for cell in combined.cells) == 1, "said once"
+    assert "abcdef1234" in combined.cells[-1].source and report.COLOPHON_HEADING in combined.cells[-1].source
 
 
 def test_the_committed_report_holds_none_of_the_notebooks_scaffolding():
@@ -209,7 +227,8 @@ def test_the_setup_cell_is_shown_once_in_an_appendix_and_plumbing_lines_are_left
     combined = report.combine(notebooks, RESULTS)
     sources = [cell.source for cell in combined.cells]
     assert sum(SETUP_MARKER in source for source in sources) == 1, "the Setup cell appears once"
-    assert sources[-1].startswith(SETUP_MARKER) and report.SETUP_APPENDIX in sources[-2]
+    assert sources[-2].startswith(SETUP_MARKER) and report.SETUP_APPENDIX in sources[-3]
+    assert sources[-1].startswith(f"**{report.COLOPHON_HEADING}.**"), "the colophon closes the report"
     assert not any(source.strip() == "## Setup" for source in sources)
     printed = [
         output["text"] for cell in combined.cells if cell.cell_type == "code" for output in cell.outputs

@@ -451,9 +451,9 @@ def test_the_data_efficiency_leads_are_all_given_with_the_epochs_that_differ():
     assert sections.data_efficiency.leads_sentence(section) == (
         "The CNN's lead over the MLP is 0.9, 2.3, 3.1 and 2.0 points with 54,000, 8,000, 2,000 and 500 "
         "training "
-        "images: over the sizes trained for 10 epochs (54,000, 8,000 and 2,000 images) the lead is larger the "
-        "smaller the training set; the runs on 500 images trained for 40 epochs instead of 10, so the lead there "
-        "is "
+        "images: over the sizes trained for 10 epochs (54,000, 8,000 and 2,000 images) the lead is larger "
+        "the smaller the training set; the runs on 500 images trained for 40 epochs instead of 10, so the "
+        "lead there is "
         "confounded by the number of epochs and is not part of that comparison."
     )
     # With the same epochs everywhere, a lead that is not monotonic is not called a trend.

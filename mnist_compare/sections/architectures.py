@@ -1,26 +1,64 @@
-"""Architectures: every model of the registry built (not trained) and counted: parameters and
-multiply-adds of one forward pass, so that tables read them from results.json instead of building models."""
+"""Architectures: every model of the registry built (not trained), described layer by layer and counted:
+parameters and multiply-adds of one forward pass, so that tables read them from results.json instead of
+building models. The Methods table of every model (its layers, size, training and seeds) is rendered here."""
 
 from __future__ import annotations
 
 from .. import registry
+from ..formatting import caption, markdown_table
+from ..numbering import anchor
 from .base import Context
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "architectures"
 #: It counts every model of the registry, so a model added or changed there makes it current no more.
-VERSION = f"1-{registry.fingerprint()}"
+VERSION = f"2-{registry.fingerprint()}"
 REQUIRES = ()
+
+#: The anchor of the Methods table of every model.
+MODELS_TABLE = "models-table"
+
+
+def describe_layer(layer) -> str | None:
+    """One Keras layer in words ("conv 32 3×3, ReLU"); ``None`` for a layer that only reshapes."""
+    config = layer.get_config()
+    kind = type(layer).__name__
+    activation = config.get("activation")
+    suffix = {"relu": ", ReLU", "softmax": ", softmax"}.get(activation, "")
+    l2 = (config.get("kernel_regularizer") or {}).get("config", {}).get("l2")
+    penalty = f", L2 {l2:g}" if l2 else ""
+    if kind.endswith("Conv2D"):
+        size = "×".join(str(k) for k in config["kernel_size"])
+        return f"conv {config['filters']} {size}{suffix}{penalty}"
+    if kind.endswith("MaxPooling2D"):
+        return "max-pool " + "×".join(str(k) for k in config["pool_size"])
+    if kind == "GlobalAveragePooling2D":
+        return "global average pool"
+    if kind == "BatchNormalization":
+        return "BatchNorm"
+    if kind == "Activation":
+        return {"relu": "ReLU", "softmax": "softmax"}.get(activation, str(activation))
+    if kind == "Dropout":
+        return f"dropout {config['rate']:g}"
+    if kind == "Dense":
+        return f"dense {config['units']}{suffix}{penalty}"
+    return None
 
 
 def model_size(name: str) -> dict:
-    """``{"parameters", "forward_macs_per_image"}`` of the registry model ``name``, built untrained."""
+    """``{"parameters", "forward_macs_per_image", "layers"}`` of the registry model ``name``, built untrained
+    (``layers``: its layers in words, in order)."""
     # lazy: models imports Keras (and TensorFlow), which only computing this section needs
     from ..models import build_model, forward_macs
 
     model = build_model(name)
-    return {"parameters": int(model.count_params()), "forward_macs_per_image": forward_macs(model)}
+    layers = [text for text in (describe_layer(layer) for layer in model.layers) if text]
+    return {
+        "parameters": int(model.count_params()),
+        "forward_macs_per_image": forward_macs(model),
+        "layers": layers,
+    }
 
 
 def compute(ctx: Context, research: dict) -> dict:
@@ -31,3 +69,86 @@ def compute(ctx: Context, research: dict) -> dict:
 def forward_macs(results: dict, name: str) -> int:
     """The recorded multiply-adds of one forward pass of ``name`` (one image)."""
     return results["research"][KEY]["models"][name]["forward_macs_per_image"]
+
+
+def runs_of(results: dict, name: str) -> tuple[list, int | None, str]:
+    """The seeds, the epochs and the section of the runs of ``name`` the report reads."""
+    research = results["research"]
+    if registry.entry(name).in_grid:
+        return results["config"]["seeds"], max(results["config"]["snapshot_epochs"]), "every section"
+    controls = research.get("architecture_controls", {}).get("models", {})
+    if name in controls:
+        return controls[name]["seeds"], controls[name]["epochs"], "architecture controls"
+    if name in research.get("capacity_control", {}):
+        control = research["capacity_control"][name]
+        return (
+            control.get("seeds", results["config"]["seeds"]),
+            max(results["config"]["snapshot_epochs"]),
+            ("capacity control"),
+        )
+    if name == "cnn_improved" and "improved_cnn" in research:
+        return research["improved_cnn"]["seeds"], research["improved_cnn"]["epochs"], "appendix"
+    reader = research.get("drawing_reader", {}).get("trained", {})
+    if name in reader:
+        return [0], reader[name]["epochs"], "the demo"
+    return [], None, ""
+
+
+def compact_layers(layers: list[str]) -> str:
+    """The recorded layers as one short line: ReLU and the final softmax left to the caption, BatchNorm and
+    dropout joined to the layer they follow ("conv 32 3×3 +BN → pool 2×2 → dense 128 +dropout 0.3 → 10")."""
+    out: list[str] = []
+    for layer in layers:
+        layer = layer.replace(", ReLU", "").replace(", softmax", "").replace("max-pool", "pool")
+        layer = layer.replace("global average pool", "global avg. pool")
+        if layer in ("ReLU", "softmax"):
+            continue
+        if (layer == "BatchNorm" or layer.startswith("dropout")) and out:
+            out[-1] += " +" + layer.replace("BatchNorm", "BN")
+            continue
+        out.append(layer.replace("dense 10", "10") if layer == layers[-1].replace(", softmax", "") else layer)
+    return " → ".join(out)
+
+
+def models_markdown(results: dict) -> str:
+    """Every model of the report, one row each: its layers, parameters, multiply-adds per image, how it is
+    trained (beyond Adam and cross-entropy, which all share), its epochs and its seeds."""
+    models = results["research"][KEY]["models"]
+    rows = []
+    for name, size in models.items():
+        seeds, epochs, _ = runs_of(results, name)
+        if not seeds:
+            continue
+        training = registry.entry(name).training
+        how = []
+        if training.get("augment_shift"):
+            how.append(f"random shifts ±{training['augment_shift']} px")
+        if training.get("augment") == "handwriting":
+            how.append("handwriting distortions")
+        if training.get("cosine_decay"):
+            how.append("cosine learning-rate decay")
+        rows.append(
+            [
+                registry.table_label(name),
+                compact_layers(size["layers"]) if "layers" in size else "",
+                f"{size['parameters']:,}",
+                f"{size['forward_macs_per_image']:,}",
+                ", ".join(how) or "plain",
+                str(epochs),
+                str(len(seeds)),
+            ]
+        )
+    return (
+        anchor(MODELS_TABLE)
+        + caption(
+            results,
+            "Every model of the report: layers (from the 28×28 input to the 10 digits; ReLU after every "
+            "hidden layer, softmax at the end), size, training and seeds; all "
+            f"use Adam (learning rate {results['config']['learning_rate']:g}), cross-entropy and batches of "
+            f"{results['config']['batch_size']}",
+        )
+        + "\n\n"
+        + markdown_table(
+            ["Model", "Layers", "Parameters", "Multiply-adds per image", "Training", "Epochs", "Seeds"], rows
+        )
+    )

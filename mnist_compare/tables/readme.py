@@ -95,7 +95,7 @@ def update_readme(results: dict, readme: Path | None = None) -> bool:
     """Replace the README's results block with one rendered from ``results``."""
     updated = update_readme_block("results-table", results_markdown(results), readme)
     if updated and "research" in results and results.get("comparisons"):
-        update_readme_block("verdicts-table", verdicts_markdown(results), readme)
+        update_readme_block("verdicts-table", unlink(verdicts_markdown(results), keep=()), readme)
         research = results["research"]
         if all(
             key in research
@@ -143,9 +143,9 @@ def benchmark_markdown(benchmark: dict) -> str:
             )
     latency = benchmark.get("demo_latency", {})
     labels = {
-        "model_call_both_models": ("Model call, both models (ms)", "median", 1.0),
+        "model_call_both_models": ("Model call, every reader of the demo (ms)", "median", 1.0),
         "model_call_after_idle": ("… the same after a 5 ms pause, as in a server (ms)", None, None),
-        "read_drawing_in_process": ("Preprocess + both models, in process (ms)", None, None),
+        "read_drawing_in_process": ("Preprocess + every reader, in process (ms)", None, None),
         "read_drawing_after_idle": ("… the same after a 5 ms pause (ms)", None, None),
         "http_request_gradio_client": ("Whole request through the app, gradio_client (ms)", None, None),
         "http_request_raw": ("Whole request through the app, plain HTTP (ms)", "p95", 20.0),

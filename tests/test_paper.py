@@ -1,0 +1,95 @@
+"""The paper's narrative: the sentences with numbers that the notebooks write (short cells whose input the
+report hides) say what results.json gives, and the abstract is short."""
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from mnist_compare import config, findings, formatting, registry, report, sections
+
+NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+class Shown:
+    """A stand-in for the notebooks' ``notebook`` module: ``show`` keeps what a cell displays."""
+
+    def __init__(self, results=None):
+        self.shown = []
+        self.results = results
+
+    def ensure_results(self):
+        return self.results
+
+    def show(self, markdown):
+        self.shown.append(markdown)
+
+
+def narrative_cells():
+    """Every cell that writes a sentence of the narrative: tagged ``remove-input`` and showing Markdown."""
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            tags = cell.metadata.get("tags", [])
+            if cell.cell_type == "code" and "remove-input" in tags and "notebook.show(" in cell.source:
+                yield path.name, cell
+
+
+def markdown_outputs(cell) -> list[str]:
+    return [
+        "".join(output["data"]["text/markdown"])
+        if isinstance(output["data"]["text/markdown"], list)
+        else output["data"]["text/markdown"]
+        for output in cell.get("outputs", [])
+        if "text/markdown" in output.get("data", {})
+    ]
+
+
+@pytest.fixture(scope="module")
+def results():
+    return json.loads((config.REPORTS_DIR / "results.json").read_text())
+
+
+def test_there_is_narrative_with_numbers_to_check():
+    names = {name for name, _ in narrative_cells()}
+    assert {"01_introduction_and_data.ipynb", "05_demo.ipynb"} <= names, names
+
+
+@pytest.mark.parametrize("name, cell", list(narrative_cells()), ids=lambda value: getattr(value, "id", value))
+def test_every_number_in_the_narrative_is_the_one_results_gives(name, cell, results):
+    """Each narrative cell, run again on the committed results.json, shows exactly what the committed notebook
+    shows: a number typed by hand, or left behind by an older run, fails here."""
+    shown = Shown(results)
+    namespace = {
+        "results": results,
+        "notebook": shown,
+        "pct": formatting.pct,
+        "formatting": formatting,
+        "findings": findings,
+        "registry": registry,
+        "sections": sections,
+    }
+    exec(compile(cell.source, f"{name}:{cell.get('id')}", "exec"), namespace)
+    assert shown.shown == markdown_outputs(cell), f"{name}: re-run the notebook (make report)"
+
+
+def abstract_output() -> str:
+    notebooks = [nbformat.read(path, as_version=4) for path in NOTEBOOKS]
+    return report.abstract_text(notebooks)
+
+
+def test_the_abstract_fits_in_a_breath():
+    """At most 200 words and 6 numbers (references to sections, tables, figures and sources aside)."""
+    text = abstract_output()
+    assert text, "the abstract cell (tagged report-abstract) has an output"
+    plain = re.sub(r"\[([^\]]*)\]\(#[^)]*\)", r"\1", text)  # links to sections: their words
+    words = re.findall(r"[A-Za-z0-9][\w'’.,%−+-]*", plain)
+    assert len(words) <= 200, len(words)
+    without_references = re.sub(
+        r"(?:[Ss]ections?|[Cc]hapters?|Tables?|Figures?|Appendix)\s+[A-Z0-9][\d.]*|\[\d+(?:,\s*\d+)*\]",
+        "",
+        plain,
+    )
+    numbers = re.findall(r"\d+(?:[.,]\d+)*", without_references)
+    assert len(numbers) <= 6, numbers
