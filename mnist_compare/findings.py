@@ -114,7 +114,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
     drawings = research["user_drawings"]["accuracy"]
     other = research.get("other_handwriting", {}).get("accuracy")
     parts, verdicts = [], []
-    for source, accuracy in (("MNIST drawn", drawings), ("other writers", other)):
+    for source, accuracy in (("synthetic drawings", drawings), ("other writers", other)):
         if not accuracy:
             continue
         for method in [m for m in METHODS if m in accuracy[CANDIDATE]]:

@@ -52,7 +52,7 @@ def skipped(value) -> bool:
 def test_a_cleared_canvas_empties_the_page_and_forgets_the_drawing(reader, cleared):
     read = Calls()
     outputs = demo.respond_canvas(reader, read, cleared, demo.DEFAULT_METHOD, {"drawing": "d1"})
-    assert outputs == [demo.EMPTY_MESSAGE, None, None, None, None, None, None, ""]
+    assert outputs == [demo.EMPTY_MESSAGE, None, None] + [None] * len(demo.MODEL_NAMES) + [None, None, ""]
     assert read.calls == [], "nothing is read"
 
 
@@ -67,16 +67,17 @@ def test_a_blank_canvas_is_a_message_and_starts_a_drawing_without_answers(reader
     assert len(state["drawing"]) == 32 and said is None and note == ""
 
 
-def test_a_drawn_digit_is_read_by_both_models(reader, drawn):
+def test_a_drawn_digit_is_answered_first_and_its_pictures_follow(reader, drawn):
     read = Calls()
     outputs = demo.respond_canvas(reader, read, drawn, demo.DEFAULT_METHOD, None)
     assert len(read.calls) == 1
     args, kwargs = read.calls[0]
     assert args[0] is reader and args[2] == demo.DEFAULT_METHOD
-    assert kwargs == {"explain": True, "polarity": "dark_on_light"}
+    assert kwargs == {"pictures": False, "polarity": "dark_on_light"}, "the answers alone, at once"
     message, looks, steps, *labels = outputs[:PAGE]
-    assert f"MLP reads **{DIGIT}**" in message and f"CNN reads **{DIGIT}**" in message
-    assert looks.ndim == 3 and looks.shape[2] == 3 and steps.ndim == 2 and steps.dtype == np.uint8
+    for name in demo.MODEL_NAMES:
+        assert f"{demo.MODEL_TITLES[name]} reads **{DIGIT}**" in message
+    assert skipped(looks) and skipped(steps), "the last pictures stay until the new ones come"
     for label in labels:
         assert set(label) == {str(d) for d in range(10)} and max(label, key=label.get) == str(DIGIT)
         assert sum(label.values()) == pytest.approx(1.0, abs=1e-4)
@@ -85,6 +86,13 @@ def test_a_drawn_digit_is_read_by_both_models(reader, drawn):
     assert set(state["answers"]) == set(demo.MODEL_NAMES)
     for digit, confidence in state["answers"].values():
         assert digit == DIGIT and 0.9 < confidence <= 1
+    pictures = Calls()
+    looks, steps = demo.respond_pictures(reader, pictures, state)
+    assert pictures.calls[0][1] == {"explain": True, "polarity": "dark_on_light"}
+    assert looks.ndim == 3 and looks.shape[2] == 3 and steps.ndim == 2 and steps.dtype == np.uint8
+    assert all(skipped(value) for value in demo.respond_pictures(reader, pictures, None)), "no drawing"
+    blank = {**state, "answers": {}}
+    assert all(skipped(value) for value in demo.respond_pictures(reader, pictures, blank)), "nothing read"
 
 
 def test_a_changed_drawing_keeps_its_id_and_its_label(reader, drawn):
@@ -115,14 +123,11 @@ def test_an_empty_upload_gets_the_invitation(reader, value):
 def test_an_upload_is_read_and_an_unreadable_one_is_its_message(reader, drawn):
     outputs = demo.respond_upload(reader, demo.read_drawing, canvas.decode(drawn), "bbox")
     assert f"CNN reads **{DIGIT}**" in outputs[0] and len(outputs) == PAGE
+    assert outputs[1].ndim == 3 and outputs[2].ndim == 2, "the API answers with the pictures in one call"
     unreadable = {demo.UNREADABLE_KEY: "The image is 13000x13000 pixels"}
     assert demo.respond_upload(reader, demo.read_drawing, unreadable, "bbox") == [
-        "The image is 13000x13000 pixels",
-        None,
-        None,
-        None,
-        None,
-    ]
+        "The image is 13000x13000 pixels"
+    ] + [None] * (PAGE - 1)
 
 
 def test_labels_are_kept_and_undone_for_the_visitors_session(reader, drawn, tmp_path):

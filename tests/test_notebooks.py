@@ -79,7 +79,7 @@ def test_each_notebook_has_title_goals_setup_and_conclusions(path):
     for cell in cells[1:4]:  # goals, Setup heading, Setup cell: the notebook's, not the report's
         assert "remove-cell" in cell["metadata"].get("tags", []), source(cell)[:60]
     headings = [source(c) for c in cells if c["cell_type"] == "markdown"]
-    assert any(re.search(r"^## (\d+\.\d+ )?(Overall )?[Cc]onclusions?\b", h, re.M) for h in headings[-6:]), (
+    assert any(re.search(r"^## (\d+\.\d+ )?(Overall )?[Cc]onclusions?\b", h, re.M) for h in headings[-9:]), (
         "it ends with conclusions (the last notebook: conclusion, limitations, future work, references)"
     )
 

@@ -11,10 +11,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from mnist_compare import config, data, metrics, plots, sections, storage, training, transforms  # noqa: E402
+from mnist_compare import config, data, metrics, plots, registry, sections, storage, training, transforms  # noqa: E402
 from tests.conftest import SMALL_MNIST, fast_research_sections  # noqa: E402
 
-SHIPPED = {name: config.PROJECT_ROOT / "models" / f"{name}_seed0" for name in ("mlp", "cnn")}
+SHIPPED = {name: config.PROJECT_ROOT / "models" / f"{name}_seed0" for name in registry.demo_models()}
 EPOCH = 10
 
 
@@ -68,10 +68,10 @@ def test_the_fit_stays_in_its_bounds():
 
 def shipped_output(root):
     """An output folder with the shipped seed-0 models (run.json recording the sha256 of what is there)."""
-    for source in SHIPPED.values():
+    for name, source in SHIPPED.items():
         run_dir = root / "models" / source.name
         run_dir.mkdir(parents=True)
-        path = run_dir / f"epoch{EPOCH:02d}.keras"
+        path = run_dir / f"epoch{training.shown_snapshot(name, False, EPOCH):02d}.keras"
         path.write_bytes((source / path.name).read_bytes())
         storage.write_json(run_dir / training.RUN_RECORD, {"artefacts": {path.name: storage.sha256(path)}})
     return root
@@ -111,7 +111,7 @@ def test_the_demo_shows_the_probabilities_scaled_by_the_temperature_file(tmp_pat
     canvas = demo.sample_canvas(x_test[0])
 
     plain = demo.DigitReader.from_saved(fast=False)
-    assert plain.temperatures == {"mlp": 1.0, "cnn": 1.0} and plain.uses_numpy
+    assert plain.temperatures == dict.fromkeys(registry.demo_models(), 1.0) and plain.uses_numpy
     raw = plain.predict(batch)
     shown_raw = demo.read_drawing(plain, canvas).probabilities
 
@@ -119,7 +119,7 @@ def test_the_demo_shows_the_probabilities_scaled_by_the_temperature_file(tmp_pat
     for name, t in temperatures.items():
         training.write_calibration(root / "models" / f"{name}_seed0", EPOCH, t, fitted_on="validation")
     calibrated = demo.DigitReader.from_saved(fast=False)
-    assert calibrated.temperatures == temperatures
+    assert calibrated.temperatures == {**dict.fromkeys(registry.demo_models(), 1.0), **temperatures}
     scaled = calibrated.predict(batch)
     reading = demo.read_drawing(calibrated, canvas)
     assert reading.ok
@@ -195,16 +195,17 @@ def test_the_shift_sentence_states_the_numbers_and_a_verdict_as_strong_as_they_a
     assert "gap goes from +30.0 to +5.0 points" in text and "shrinks it by 83% but does not close it" in text
     assert "7.0 points below the plain CNN" in text and "One seed (0) and 5 epochs" in text
     closed = sections.shift_augmentation.shift_augmentation_sentence(shift_section(0.57, 0.86, 0.87, 0.87))
-    assert "closes it to within the sampling error" in closed
+    assert "closes it (a gap of 0 is within the sampling error" in closed
     unmoved = sections.shift_augmentation.shift_augmentation_sentence(shift_section(0.57, 0.58, 0.87, 0.87))
-    assert "does not shrink it by more than the sampling error" in unmoved
+    assert "does not shrink it detectably (by the sampling error" in unmoved
     # what is left at 3 pixels is the CNN's lead on unshifted digits (+5 points there too)
     lead = sections.shift_augmentation.shift_augmentation_sentence(
         shift_section(0.57, 0.80, 0.87, 0.85, unshifted=(0.93, 0.98))
     )
     assert "removes the part of the gap that the shift caused" in lead and "(+5.0 points)" in lead
     assert (
-        "at 6 pixels, the gap is +0.0 points with augmentation against +0.0 without (about the same)" in lead
+        "at 6 pixels, the gap is +0.0 points with augmentation against +0.0 without (no detectable change)"
+        in lead
     )
     markdown = sections.shift_augmentation.shift_augmentation_markdown(shift_section(0.57, 0.80, 0.87, 0.85))
     assert "| MLP, shift-augmented |" in markdown and "| CNN − MLP, plain (points) |" in markdown

@@ -528,7 +528,7 @@ def gap_noise_explanation(results: dict) -> str:
     offset = main["clipped"]["offset"]
     towards = sorted(set(offset["toward"]))
     text += (
-        f"What the noise does to the {section['receptive_field']['layer']} features the head averages is "
+        f"What the noise does to the features of the last convolution, which the head averages, is "
         f"nearly "
         f"one offset common to every image ({pct(offset['constant_share']['mean'], 0)} of the change; it "
         f"points "

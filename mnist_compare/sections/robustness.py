@@ -266,7 +266,7 @@ def robustness_claim(results: dict) -> tuple[str, str, list[str]]:
         "CNN − MLP: "
         + "; ".join(parts)
         + " ("
-        + ", ".join(f"{word}: {n}" for word, n in counts.items())
+        + ", ".join(f"{plural(n, 'point')} {word}" for word, n in counts.items())
         + ")"
     )
     verdict, exceptions = combined_verdict(verdicts), _robustness_exceptions(results)

@@ -316,7 +316,8 @@ def shift_augmentation_sentence(results: dict, level: int | None = None) -> str:
             f" (paired by seed: {pp(gap['plain']['shift'][i])} plain, {pp(gap['augmented']['shift'][i])} "
             "augmented)"
         )
-    plain_gap, augmented_gap = gap["plain"]["shift"][i], gap["augmented"]["shift"][i]
+    augmented = gap["augmented"]["shift"]
+    plain_gap, augmented_gap = gap["plain"]["shift"][i], augmented[i]
     how = (
         f"the 95% intervals over {seeds} seeds, paired by seed"
         if seeds > 1
@@ -329,6 +330,12 @@ def shift_augmentation_sentence(results: dict, level: int | None = None) -> str:
     elif _order(augmented_gap, _zero(augmented_gap), half) < 0:
         verdict = (
             f"augmentation reverses it: the augmented MLP is {-after:.1f} points ahead of the augmented CNN"
+        )
+    elif 0 in section["levels"] and _order(augmented_gap, augmented[section["levels"].index(0)], half) == 0:
+        lead = 100 * augmented[section["levels"].index(0)]["mean"]
+        verdict = (
+            f"augmentation removes the part of the gap that the shift caused (by {how}); what is left is "
+            f"about the augmented CNN's lead on unshifted images ({lead:+.1f} points)"
         )
     elif _order(augmented_gap, plain_gap, half) < 0:
         verdict = f"augmentation shrinks it by {100 * (1 - after / before):.0f}% but does not close it"

@@ -164,8 +164,6 @@ def temperature_sentence(results: dict) -> str:
             f"99% "
             f"confidence {sure[CANDIDATE][1] - sure[BASELINE][1]:+.0f} (one seed: no interval)."
         )
-    if section.get("files"):
-        text += " The demo shows the first seed's probabilities scaled by their temperatures."
     return text
 
 
