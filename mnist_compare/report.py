@@ -361,7 +361,8 @@ APPENDICES = {
     "B": "An improved CNN",
     "C": "Costs: parameters, multiply-adds and time",
     "D": "Per-class precision, recall and F1",
-    "E": "The source of the builders, the training step and the preprocessing",
+    "E": "Per-seed and per-run detail",
+    "F": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
 #: The notebook cell whose Markdown output is the abstract (written in the first notebook, with its numbers
