@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from . import registry
 from .strokes import DIGIT_STROKES, DIGIT_STYLES, render_strokes
 
 __all__ = ["DIGIT_STROKES", "DIGIT_STYLES", "render_strokes"]  # the strokes the browser tests draw
@@ -37,7 +38,11 @@ DESKTOP = {"width": 1400, "height": 1000}
 #: The report's picture of the demo: a window narrow enough that, printed across the page (186 mm), the
 #: page's 14-px text is about 8 pt; the picture is cropped to the canvas, the answers and the steps.
 REPORT = {"width": 860, "height": 1000}
-REPORT_PARTS = ("#canvas", "#status", "#mlp-label", "#cnn-label", "#steps")
+#: What the report's picture of the demo holds: the canvas, the answers and what the readers look at (the
+#: preprocessing steps have a figure of their own in the report).
+REPORT_PARTS = ("#canvas", "#status", "#saliency") + tuple(
+    f"#{name}-label" for name in registry.demo_models()
+)
 
 
 def crop_box(page, selectors=REPORT_PARTS, margin: float = 8.0) -> dict:

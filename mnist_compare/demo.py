@@ -509,14 +509,16 @@ def _wire_events(parts: dict, reader: DigitReader, read, label_events: LabelEven
             concurrency_id="reading",
             show_progress="hidden",
         ).then(None, js=drawing_canvas.ANSWERED_JS)
-        # The answers are on the page (and counted); the pictures follow as a second step. always_last: a
-        # step asked for while one is pending runs after it (Gradio's default, "once", would drop it).
+        # The answers are on the page (and counted); the pictures follow as a second step. "multiple": every
+        # step asked for runs, each with the drawing as it is then (Gradio's default, "once", drops one asked
+        # for while another is pending, and "always_last" all but the last of several), so every answer on the
+        # page is followed by its pictures.
         answered.then(
             pictures_handler,
             inputs=[parts["current"]],
             outputs=[parts["explanation"], parts["steps"]],
             api_name=False,
-            trigger_mode="always_last",
+            trigger_mode="multiple",
             concurrency_limit=2,
             concurrency_id="pictures",
             show_progress="hidden",

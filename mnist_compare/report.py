@@ -266,9 +266,10 @@ def number_figures_and_tables(cells: list, tables: dict | None = None) -> list:
 
     A figure is a code cell whose ``caption`` metadata (set in the notebook) describes its image: the image
     and "**Figure N.** caption" become one ``<figure>`` (one block on paper: never a caption without its
-    picture). A table is a Markdown output that opens with a bold title and a table (what ``tables``
-    renders): its title becomes "**Table N.** title", for every such table of the output; ``tables``, if
-    given, receives "Table N" for each labelled table (label -> text), for the references to it.
+    picture); with ``label`` metadata too, a link to that label reads "Figure N". A table is a Markdown
+    output that opens with a bold title and a table (what ``tables`` renders): its title becomes
+    "**Table N.** title", for every such table of the output; ``tables``, if given, receives "Table N" for
+    each labelled table and "Figure N" for each labelled figure (label -> text), for the references to it.
     """
     figures, tables_seen = 0, 0
     for cell in cells:
@@ -296,9 +297,14 @@ def number_figures_and_tables(cells: list, tables: dict | None = None) -> list:
             if caption and "image/png" in data:
                 figures += 1
                 png = _joined(data["image/png"])
+                label = cell.metadata.get("label")
+                if label and tables is not None:
+                    tables.setdefault(label, f"Figure {figures}")
+                figure_id = f' id="{html.escape(label, quote=True)}"' if label else ""
                 output["data"] = {
                     "text/html": (
-                        f'<figure class="report-figure"><img src="data:image/png;base64,{png.strip()}" '
+                        f'<figure class="report-figure"{figure_id}>'
+                        f'<img src="data:image/png;base64,{png.strip()}" '
                         f'alt="{html.escape(caption, quote=True)}">'
                         f"<figcaption><strong>Figure {figures}.</strong> "
                         f"{html.escape(caption)}</figcaption></figure>"
@@ -324,8 +330,9 @@ def glance_cells(results: dict, toc: list) -> list:
     if not (results.get("summary") and results.get("research")):
         return []
     heading = (
-        f"# {GLANCE_HEADING}\n\nThe test accuracy of every model this report trains, then each claim of the "
-        "original report with what was measured, the verdict and the section that gives the evidence."
+        f"# {GLANCE_HEADING}\n\nThe test accuracy of every model this report trains (Figure 1), then each "
+        "claim of the original report with what was measured, the verdict and the section that gives the "
+        "evidence (Table 1)."
     )
     figure = new_code_cell(
         "glance.plot_headline(results)",

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from mnist_compare import __main__ as cli
-from mnist_compare import config, experiments, storage, training
+from mnist_compare import config, experiments, registry, storage, training
 from tests.conftest import SMALL_MNIST
 
 ROOT = config.PROJECT_ROOT
@@ -521,7 +521,8 @@ def test_random_kills_of_run_then_resume_give_the_uninterrupted_numbers(template
     results = json.loads((folder / "reports" / "results.json").read_text())
     original = json.loads((template / "reports" / "results.json").read_text())
     assert metrics_of(results) == metrics_of(original)
-    for run_dir in folder.glob("models/*_seed0"):
+    for name in registry.grid_models():
+        run_dir = folder / "models" / f"{name}_seed0"
         assert training.load_snapshot(run_dir, 1).count_params() in (101_770, 542_230)
 
 
