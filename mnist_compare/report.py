@@ -205,8 +205,7 @@ def title_page(results: dict) -> str:
         f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model; "
         f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
         f"{sizes.get('test', 0):,} test images.</p>\n"
-        f"<p>Results computed {provenance.get('created', '?')[:10]}; report exported "
-        f"{time.strftime('%Y-%m-%d')}.</p>\n</div>"
+        f"<p>Results computed {provenance.get('created', '?')[:10]}.</p>\n</div>"
     )
 
 
