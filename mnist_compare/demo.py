@@ -46,9 +46,9 @@ CANVAS_API_DESCRIPTION = (
     "One reading of the page's canvas; ``state`` is this visitor's current drawing (for the label)."
 )
 EMPTY_MESSAGE = "Draw a digit on the canvas: both models answer each time you lift the pen."
-#: Crop + 20% padding + centre of mass: how MNIST itself was made, and the best reader of real
-#: handwriting; the original report's crop + padding and the plain resize are one click away.
-DEFAULT_METHOD = "bbox_com"
+#: The preprocessing's default (crop + 20% padding + centre of mass); the original report's crop + padding
+#: and the plain resize are one click away.
+DEFAULT_METHOD = preprocessing.DEFAULT_METHOD
 #: Pictures that shrink to a phone's width (the canvas has its own style, ``canvas.CANVAS_CSS``).
 CSS = """
 #steps img, #saliency img { max-width: 100%; height: auto; object-fit: contain; }

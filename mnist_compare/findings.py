@@ -40,7 +40,8 @@ SIZE_SHARE = 0.1
 
 
 def verdicts_rows(results: dict) -> list[list[str]]:
-    """[claim, what was measured, verdict] for each claim of the original report."""
+    """[claim, what was measured, verdict, the label of the section with the evidence] for each claim of the
+    original report."""
 
     research = results["research"]
     last = str(research["epochs"])
@@ -53,6 +54,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
             "The CNN has fewer parameters than the MLP",
             f"CNN {cnn_p:,} vs MLP {mlp_p:,}",
             "false" if cnn_p > mlp_p else "supported",
+            "cost",
         ]
     )
     for epochs, comparison in comparisons.items():
@@ -65,6 +67,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                 f"McNemar {cite('mcnemar1947')} p < 0.05 in {significant} of "
                 f"{plural(len(comparison['mcnemar']), 'seed')}",
                 verdict_word(diff, better_if_positive=False),
+                "paired-tests",
             ]
         )
     gap = negated(comparisons[last][COMPARISON_KEY]["accuracy_gap"])
@@ -81,6 +84,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                 else ""
             ),
             verdict,
+            "best-epoch",
         ]
     )
     parts, verdicts = [], []
@@ -102,13 +106,16 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                 )
                 if verdict == "supported":
                     verdict = "partly supported"
-        rows.append(["The CNN's advantage is its architecture, not its size", measured, verdict])
+        rows.append(
+            ["The CNN's advantage is its architecture, not its size", measured, verdict, "capacity-control"]
+        )
     verdict, measured, exceptions = robustness_claim(results)
     rows.append(
         [
             "The CNN is more robust to transformed input",
             measured + (". But on the whole curves " + "; ".join(exceptions) if exceptions else ""),
             verdict,
+            "robustness",
         ]
     )
     drawings = research["user_drawings"]["accuracy"]
@@ -122,7 +129,12 @@ def verdicts_rows(results: dict) -> list[list[str]]:
             parts.append(f"{source}, {METHOD_LABELS[method]}: {pp(diff)}")
             verdicts.append(verdict_word(diff))
     rows.append(
-        ["The CNN reads user drawings better", "CNN − MLP, " + "; ".join(parts), combined_verdict(verdicts)]
+        [
+            "The CNN reads user drawings better",
+            "CNN − MLP, " + "; ".join(parts),
+            combined_verdict(verdicts),
+            "user-like-drawings",
+        ]
     )
     for name in (BASELINE, CANDIDATE):
         gain = paired(drawings[name]["bbox"], drawings[name]["naive"])
@@ -131,6 +143,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                 f"Cropping and padding the drawing helps ({name.upper()})",
                 f"crop + 20% padding − plain resize: {pp(gain)}",
                 verdict_word(gain),
+                "user-like-drawings",
             ]
         )
     permuted = research["permuted_pixels"]
@@ -154,6 +167,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
             f"test digits ({100 * kept:.0f}% of its accuracy with the original order)"
             + layout_phrase(summarize(drops[CANDIDATE]), kept),
             verdict,
+            "robustness",
         ]
     )
     return rows
@@ -182,29 +196,12 @@ def _seed_counts(results: dict) -> str:
 VERDICTS_TABLE = "verdicts-table"
 
 
-#: Where each claim's evidence is (a section label), by the start of the claim.
-EVIDENCE = {
-    "The CNN has fewer parameters": "cost",
-    "The CNN is more accurate": "paired-tests",
-    "The CNN overfits less": "best-epoch",
-    "The CNN's advantage is its architecture": "capacity-control",
-    "The CNN is more robust": "robustness",
-    "The CNN reads user drawings": "user-like-drawings",
-    "Cropping and padding": "user-like-drawings",
-    "The CNN uses the spatial layout": "robustness",
-}
-
-
-def evidence_ref(claim: str) -> str:
-    """The reference to the section that gives the evidence for ``claim`` ("" when none is named)."""
-    label = next((label for start, label in EVIDENCE.items() if claim.startswith(start)), None)
-    return ref(label) if label else ""
-
-
 def verdicts_markdown(results: dict) -> str:
     """Each claim of the original report, what was measured, the verdict (with the legend of every word
     used) and the section with the evidence."""
-    rows = [row + [evidence_ref(row[0])] for row in verdicts_rows(results)]
+    rows = [
+        [claim, measured, verdict, ref(label)] for claim, measured, verdict, label in verdicts_rows(results)
+    ]
     used = dict.fromkeys(row[2] for row in rows)
     note = (
         "\n\nVerdicts: " + "; ".join(f"*{word}*: {VERDICTS[word]}" for word in used) + ". "

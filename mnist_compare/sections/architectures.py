@@ -8,6 +8,8 @@ from .. import registry
 from ..formatting import caption, markdown_table
 from ..numbering import anchor
 from .base import Context
+from .improved_cnn import IMPROVED_MODEL
+from .improved_cnn import KEY as IMPROVED_KEY
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -86,8 +88,8 @@ def runs_of(results: dict, name: str) -> tuple[list, int | None, str]:
             max(results["config"]["snapshot_epochs"]),
             ("capacity control"),
         )
-    if name == "cnn_improved" and "improved_cnn" in research:
-        return research["improved_cnn"]["seeds"], research["improved_cnn"]["epochs"], "appendix"
+    if name == IMPROVED_MODEL and IMPROVED_KEY in research:
+        return research[IMPROVED_KEY]["seeds"], research[IMPROVED_KEY]["epochs"], "appendix"
     reader = research.get("drawing_reader", {}).get("trained", {})
     if name in reader:
         return [0], reader[name]["epochs"], "the demo"
@@ -98,7 +100,7 @@ def compact_layers(layers: list[str]) -> str:
     """The recorded layers as one short line: ReLU and the final softmax left to the caption, BatchNorm and
     dropout joined to the layer they follow ("conv 32 3×3 +BN → pool 2×2 → dense 128 +dropout 0.3 → 10")."""
     out: list[str] = []
-    for layer in layers:
+    for number, layer in enumerate(layers, start=1):
         layer = layer.replace(", ReLU", "").replace(", softmax", "").replace("max-pool", "pool")
         layer = layer.replace("global average pool", "global avg. pool")
         if layer in ("ReLU", "softmax"):
@@ -106,7 +108,7 @@ def compact_layers(layers: list[str]) -> str:
         if (layer == "BatchNorm" or layer.startswith("dropout")) and out:
             out[-1] += " +" + layer.replace("BatchNorm", "BN")
             continue
-        out.append(layer.replace("dense 10", "10") if layer == layers[-1].replace(", softmax", "") else layer)
+        out.append(layer.replace("dense 10", "10") if number == len(layers) else layer)
     return " → ".join(out)
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import drawings, registry, strokes
+from .. import registry, strokes
 from ..formatting import caption, markdown_table
 from ..numbering import anchor
-from ..preprocessing import preprocess
+from ..preprocessing import DEFAULT_METHOD, preprocess
 from ..training import load_snapshot, predict_probabilities, run_spec, train_run
 from .base import Context, drawing_inputs, progress_bar
+from .other_handwriting import other_writers_canvases
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -20,11 +21,10 @@ KEY = "drawing_reader"
 VERSION = 1
 REQUIRES = ()
 
-#: The preprocessing the demo applies by default (``demo.DEFAULT_METHOD``).
-METHOD = "bbox_com"
-#: The seeds of the sets made here (other writers' canvases are the ``other_handwriting`` section's).
+#: The preprocessing the demo applies by default.
+METHOD = DEFAULT_METHOD
+#: The stroke digits made here (other writers' canvases are the ``other_handwriting`` section's).
 STROKE_DIGITS, STROKE_SEED = 2000, 31
-OTHER_WRITERS_SEED = 17
 
 #: The anchor of the readers' table (the notebooks cite it as ``[words](#demo-readers-table)``).
 READERS_TABLE = "demo-readers-table"
@@ -42,8 +42,7 @@ def evaluation_sets(splits, *, fast: bool) -> dict:
     """Each set's model inputs (through the demo's default preprocessing) and labels."""
     labels, inputs = drawing_inputs(splits)
     sets = {"synthetic": (inputs[METHOD], labels)}
-    images, other_labels = drawings.other_handwriting(300 if fast else None)
-    canvases = drawings.user_like_canvases(images, seed=OTHER_WRITERS_SEED)
+    canvases, other_labels = other_writers_canvases(fast=fast)
     sets["other_writers"] = (np.concatenate([preprocess(c, METHOD).batch() for c in canvases]), other_labels)
     pen, pen_labels = strokes.stroke_digits(STROKE_DIGITS // 10 if fast else STROKE_DIGITS, seed=STROKE_SEED)
     sets["stroke_digits"] = (np.concatenate([preprocess(c, METHOD).batch() for c in pen]), pen_labels)

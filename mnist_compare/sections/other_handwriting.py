@@ -24,12 +24,18 @@ OTHER_HANDWRITING_SEED = 17
 OTHER_HANDWRITING_FAST = 300
 
 
+def other_writers_canvases(*, fast: bool) -> tuple[list, np.ndarray]:
+    """scikit-learn's digits drawn on canvases like user drawings (seeded; a subset in fast mode), and their
+    labels: the set this section and the demo's readers (``drawing_reader``) are measured on."""
+    images, labels = drawings.other_handwriting(OTHER_HANDWRITING_FAST if fast else None)
+    return drawings.user_like_canvases(images, seed=OTHER_HANDWRITING_SEED), labels
+
+
 def other_handwriting(models: dict, *, fast: bool) -> dict:
     """Accuracy on scikit-learn's 8x8 digits (other writers, other scanner) drawn like user drawings
     on a canvas, through each preprocessing method."""
 
-    images, labels = drawings.other_handwriting(OTHER_HANDWRITING_FAST if fast else None)
-    canvases = drawings.user_like_canvases(images, seed=OTHER_HANDWRITING_SEED)
+    canvases, labels = other_writers_canvases(fast=fast)
     inputs = {
         method: np.concatenate([preprocess(canvas, method).batch() for canvas in canvases])
         for method in METHODS
