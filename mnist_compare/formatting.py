@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from . import config
 from .metrics import paired_differences, summarize
+from .numbering import anchor
 
 
 def signed(text: str) -> str:
@@ -63,9 +64,11 @@ def device_sentence(results: dict) -> str:
     )
 
 
-def caption(results: dict, text: str) -> str:
-    """A table caption, marked FAST when the results come from fast mode."""
-    return f"**{text}** [{config.FAST_LABEL}]" if results.get("fast") else f"**{text}**"
+def caption(results: dict, text: str, label: str | None = None) -> str:
+    """A table caption, marked FAST when the results come from fast mode. With ``label``, the table can be
+    cited: ``[the table](#label)`` in a notebook reads "Table N" in the report."""
+    title = f"**{text}** [{config.FAST_LABEL}]" if results.get("fast") else f"**{text}**"
+    return (anchor(label) if label else "") + title
 
 
 def interval(summary: dict, *, percent: bool, digits: int) -> str:

@@ -115,6 +115,18 @@ MODELS = {
             builder_args={"hidden_units": 928},
         ),
         ModelEntry(
+            "cnn_small",
+            "build_cnn",
+            "CNN conv8-pool-72-10, the MLP's parameter count (control)",
+            label="small CNN",
+            table_label="Small CNN conv8-pool-72-10 (MLP's parameters)",
+            text_name="small CNN (8 filters, 72 hidden units)",
+            colour="tab:pink",
+            builder_args={"conv_filters": 8, "dense_units": 72},
+            training=_CNN_TRAINING,
+            convolutional=True,
+        ),
+        ModelEntry(
             "cnn_drawings",
             "build_cnn_improved",
             "CNN with BatchNorm and dropout, trained on MNIST distorted like handwriting (demo reader, "

@@ -29,7 +29,7 @@ from .browser import CHROMIUM_ARGS, chromium_path
 from .colab import BADGE_PATTERN, SETUP_MARKER
 from .errors import MnistCompareError, first_line
 from .experiments import clean_outputs, ensure_results
-from .findings import verdicts_markdown
+from .findings import VERDICTS_TABLE, verdicts_markdown
 from .formatting import provenance_line
 from .notebook import ensure_models
 
@@ -315,6 +315,8 @@ def number_figures_and_tables(cells: list, tables: dict | None = None) -> list:
 
 
 GLANCE_HEADING = "Results at a glance"
+#: The label of the glance page's figure (Figure 1).
+GLANCE_FIGURE = "fig-glance"
 
 
 def glance_cells(results: dict, toc: list) -> list:
@@ -329,17 +331,18 @@ def glance_cells(results: dict, toc: list) -> list:
     if not (results.get("summary") and results.get("research")):
         return []
     heading = (
-        f"# {GLANCE_HEADING}\n\nThe test accuracy of every model this report trains (Figure 1), then each "
-        "claim of the original report with what was measured, the verdict and the section that gives the "
-        "evidence (Table 1)."
+        f"# {GLANCE_HEADING}\n\nThe test accuracy of every model this report trains "
+        f"([Figure 1](#{GLANCE_FIGURE})), then each claim of the original report with what was measured, the "
+        f"verdict and the section that gives the evidence ([Table 1](#{VERDICTS_TABLE}))."
     )
     figure = new_code_cell(
         "glance.plot_headline(results)",
         metadata={
             "caption": "Test accuracy of every model after its last epoch: the original report's MLP and "
             "CNN, the "
-            "MLP controls (wider, as many parameters or multiply-adds as the CNN; deeper), the CNN with "
-            "global average pooling and the improved CNN of the appendix."
+            "MLP controls (wider, as many parameters or multiply-adds as the CNN; deeper), the CNN shrunk to "
+            "the MLP's parameters, the CNN with global average pooling and the improved CNN of the appendix.",
+            "label": GLANCE_FIGURE,
         },
     )
     png = base64.b64encode(glance.figure_png(glance.plot_headline(results))).decode("ascii")

@@ -267,20 +267,23 @@ def layer_outputs(model, names, images: np.ndarray, batch_size: int | None = Non
     return [np.concatenate(part, axis=0) for part in parts]
 
 
-def mlp_controls(results: dict) -> dict:
-    """The MLP controls trained for as many epochs as the grid, by name: the capacity control
-    (``mlp_wide``) first, then the architecture controls."""
+def controls(results: dict) -> dict:
+    """Every control trained for as many epochs as the grid, by name: the capacity control (``mlp_wide``)
+    first, then the architecture controls (the small CNN among them)."""
     research = results["research"]
     last = str(research["epochs"])
-    controls = dict(research["capacity_control"])
-    controls.update(research.get("architecture_controls", {}).get("models", {}))
+    found = dict(research["capacity_control"])
+    found.update(research.get("architecture_controls", {}).get("models", {}))
     return {
         name: control
-        for name, control in controls.items()
-        if name in registry.MODELS
-        and not registry.entry(name).convolutional
-        and str(control.get("epochs", last)) == last
+        for name, control in found.items()
+        if name in registry.MODELS and str(control.get("epochs", last)) == last
     }
+
+
+def mlp_controls(results: dict) -> dict:
+    """The MLP controls trained for as many epochs as the grid, by name (``controls`` without the CNNs)."""
+    return {name: c for name, c in controls(results).items() if not registry.entry(name).convolutional}
 
 
 def grid_accuracies(results: dict, name: str, seeds, epochs: str) -> list[float] | None:
@@ -297,12 +300,13 @@ def grid_accuracies(results: dict, name: str, seeds, epochs: str) -> list[float]
 
 
 def gap_closed(results: dict, name: str = "mlp_wide") -> dict | None:
-    """How much of the CNN − MLP test-accuracy gap the MLP control ``name`` closes, on the control's seeds
+    """How much of the CNN − MLP test-accuracy gap the control ``name`` closes (for the small CNN: how much of
+    the CNN's lead it keeps), on the control's seeds
     and at the grid's last epoch: the means of the MLP, the control and the CNN, and the share
     (control − MLP) / (CNN − MLP). None when the control or the runs are missing."""
     research = results.get("research", {})
     last = str(research.get("epochs", max(results["config"]["snapshot_epochs"])))
-    control = mlp_controls(results).get(name) if "capacity_control" in research else None
+    control = controls(results).get(name) if "capacity_control" in research else None
     if not control or last not in control:
         return None
     seeds = control.get("seeds", research.get("seeds", results["config"]["seeds"]))
@@ -377,21 +381,3 @@ def closed_verdict(closed: dict) -> str:
             "about size"
         )
     return size_verdict(closed["share"])
-
-
-def gap_closed_sentence(results: dict, name: str = "mlp_wide") -> str:
-    """'The wide MLP (784-680-10) closes 26% of the gap between the MLP and the CNN (...): size explains
-    part of it, architecture the rest.' Empty when the control is missing."""
-    closed = gap_closed(results, name)
-    if not closed or closed["share"] is None:
-        return ""
-    numbers = (
-        f"{100 * closed[BASELINE]:.2f}% → {100 * closed['control']:.2f}%, against the CNN's "
-        f"{100 * closed[CANDIDATE]:.2f}%; {gap_numbers(closed)}, "
-        + (
-            f"paired by seed, 95% intervals over {plural(closed['seeds'], 'seed')}"
-            if (closed.get("gain") or {}).get("ci_low") is not None
-            else f"mean over {plural(closed['seeds'], 'seed')}"
-        )
-    )
-    return f"The {registry.text_name(name)} {closes_phrase(closed)} ({numbers}): {closed_verdict(closed)}."

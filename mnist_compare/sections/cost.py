@@ -18,6 +18,9 @@ KEY = "cost"
 VERSION = 1
 REQUIRES = ()
 
+#: The label of the cost table (``[the table](#cost-table)`` in a notebook).
+COST_TABLE = "cost-table"
+
 
 def prediction_latency_ms(model, image: np.ndarray, repeats: int = 200) -> float:
     """Median milliseconds of one compiled call on one image."""
@@ -86,7 +89,7 @@ def cost_markdown(results: dict) -> str:
             ]
         )
     return (
-        caption(results, "Cost of each model")
+        caption(results, "Cost of each model", label=COST_TABLE)
         + "\n\n"
         + markdown_table(
             [

@@ -1,0 +1,113 @@
+"""The settings of every transformation, augmentation and drawing generator the report uses, as one table for
+its Methods: each row reads the constants the code runs with (and the counts results.json records), so the
+table cannot drift from what was done."""
+
+from __future__ import annotations
+
+from . import registry
+from .augmentation import HANDWRITING
+from .formatting import caption, markdown_table
+from .transforms import ROBUSTNESS_LEVELS
+
+#: The label of the settings table (``[the table](#settings-table)`` in a notebook).
+SETTINGS_TABLE = "settings-table"
+
+
+def _levels(values) -> str:
+    """'0, 1, ..., 8' as '0-8 (step 1)'."""
+    step = round(values[1] - values[0], 6)
+    return f"{values[0]:g}-{values[-1]:g} (step {step:g})"
+
+
+def settings_rows(results: dict) -> list[list[str]]:
+    """[what, where it is used, its settings] for every transformation of the report."""
+    research = results["research"]
+    rows = []
+    if "robustness" in research:
+        levels = ROBUSTNESS_LEVELS
+        rows.append(
+            [
+                "Transformed test images",
+                f"robustness curves ({research['robustness']['images']:,} stratified test images)",
+                f"shift {_levels(levels['shift'])} px in a random direction; "
+                f"rotation {_levels(levels['rotation'])}° with a random sign; "
+                f"zoom {_levels(levels['scale'])} about the centre; "
+                f"Gaussian noise of std {_levels(levels['noise'])}, clipped to [0, 1]; "
+                "bilinear interpolation, zeros fill in; one seed for every model",
+            ]
+        )
+    if "shift_augmentation" in research:
+        shift = research["shift_augmentation"]
+        rows.append(
+            [
+                "Shift augmentation",
+                f"MLP and CNN trained on shifted digits ({shift['epochs']} epochs, "
+                f"{len(shift['seeds'])} seeds)",
+                "every epoch each training image moves by a random whole number of pixels "
+                f"from −{shift['pixels']} to {shift['pixels']} in x and in y; zeros fill in",
+            ]
+        )
+    improved = registry.entry("cnn_improved").training.get("augment_shift")
+    if improved:
+        rows.append(
+            [
+                "Shift augmentation",
+                "improved CNN of the appendix",
+                f"the same, from −{improved} to {improved} pixels",
+            ]
+        )
+    h = HANDWRITING
+    rows.append(
+        [
+            "Handwriting distortions",
+            "the demo's CNN trained for drawings",
+            f"{h.unchanged:.0%} of images unchanged; the others rotated up to ±{h.rotation:g}°, "
+            f"sheared up to ±{h.shear:g}, each axis scaled by {h.scale[0]:g}-{h.scale[1]:g}, "
+            f"shifted up to ±{h.shift:g} px, elastically distorted (displacement up to "
+            f"{h.elastic_alpha:g} px smoothed by a Gaussian of σ = {h.elastic_sigma:g} px); "
+            f"pen thinner for {h.thinner:.0%}, thicker for {h.thicker:.0%} (half of these much thicker); "
+            "drawn afresh every epoch",
+        ]
+    )
+    if "user_drawings" in research:
+        drawn = research["user_drawings"]
+        low, high = drawn["scale_range"]
+        thin, thick = drawn["stroke_range"]
+        rows.append(
+            [
+                "Synthetic drawings",
+                f"{drawn['drawings']:,} MNIST test digits drawn on a canvas",
+                f"black ink on a white {drawn['canvas_side']}-px square; "
+                f"the digit's side {low:.0%}-{high:.0%} of the canvas at a random place; "
+                f"pen {-thin} px thinner to {thick} px thicker",
+            ]
+        )
+    if "other_handwriting" in research:
+        rows.append(
+            [
+                "Other writers' digits",
+                f"{research['other_handwriting']['drawings']:,} digits of scikit-learn's set",
+                "8×8 images smoothed to 32×32 (cubic), then drawn on a canvas like the synthetic drawings",
+            ]
+        )
+    if "permuted_pixels" in research:
+        rows.append(
+            [
+                "Permuted pixels",
+                f"MLP and CNN trained and tested on permuted images ({research['permuted_pixels']['epochs']} "
+                "epochs)",
+                "one fixed random order of the 784 pixels for training, validation and test images",
+            ]
+        )
+    return rows
+
+
+def settings_markdown(results: dict) -> str:
+    """The table of every transformation's settings (``settings_rows``)."""
+    return (
+        caption(
+            results, "Every transformation, augmentation and drawing set, with its settings", SETTINGS_TABLE
+        )
+        + "\n\n"
+        + markdown_table(["What", "Used for", "Settings"], settings_rows(results))
+    )
