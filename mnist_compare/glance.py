@@ -114,7 +114,7 @@ def plot_headline(results: dict) -> plt.Figure:
     ax.grid(axis="x", alpha=0.3)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.subplots_adjust(left=0.38, right=0.7, bottom=0.24, top=0.97)
+    fig.subplots_adjust(left=0.36, right=0.64, bottom=0.24, top=0.97)
     return fig
 
 

@@ -228,7 +228,9 @@ def test_the_equivariance_section_measures_every_representation(fast_sections):
     assert set(section["same_prediction"]) == {"mlp", "cnn"}
     json.dumps(section, allow_nan=False)
     text = sections.equivariance.equivariance_markdown(results)
-    assert "| CNN hidden layer (100 units) |" in text and "translation-equivariant" in text
+    assert text.startswith('<a id="equivariance-table"></a>') and "| CNN hidden layer (100 units) |" in text
+    answers = sections.equivariance.equivariance_answers_markdown(results)
+    assert answers.startswith('<a id="equivariance-answers-table"></a>') and "| CNN |" in answers
 
 
 def test_the_disagreements_agree_with_the_mcnemar_counts(fast_sections):
@@ -251,7 +253,10 @@ def test_the_disagreements_agree_with_the_mcnemar_counts(fast_sections):
         confidences = [item[wrong]["confidence"] for item in items]
         assert confidences == sorted(confidences, reverse=True)
     json.dumps(section, allow_nan=False)
-    assert "McNemar" in sections.disagreements.disagreements_markdown(results)
+    tables = sections.disagreements.disagreements_markdown(results)
+    assert "McNemar" in tables and '<a id="disagreements-digits-table"></a>' in tables
+    assert f"| CNN right, MLP wrong | {test['b_only']} | {test['b_only']} |" in tables
+    assert sections.disagreements.count_text(section["counts"]["cnn_only"]) == str(test["b_only"])
 
 
 def test_a_disagreement_count_that_contradicts_the_comparisons_is_refused(fast_sections):
@@ -289,10 +294,11 @@ def test_the_gap_noise_section_has_every_condition_and_an_explanation(fast_secti
     }
     json.dumps(section, allow_nan=False)
     text = sections.gap_noise.gap_noise_markdown(results)
-    assert "median filter" in text and "| clean |" in text
-    assert sections.gap_noise.gap_noise_explanation(results).startswith(
-        f"At noise std {section['main_level']} the GAP CNN"
-    )
+    assert "median filter" in text and "| clean |" in text and f"{section['epochs']} epochs" in text
+    levels = sections.gap_noise.gap_noise_levels_markdown(results)
+    assert [f"noise std {level}" in levels for level in section["levels"]] == [True] * len(section["levels"])
+    answer, share = sections.gap_noise.modal_answer(main["clipped"]["predicted"])
+    assert main["clipped"]["predicted"][0][answer] == max(main["clipped"]["predicted"][0]) and 0 < share <= 1
 
 
 def _check_print(fig):

@@ -189,26 +189,24 @@ def shift_section(mlp_plain, mlp_aug, cnn_plain, cnn_aug, seeds=(0,), unshifted=
     }
 
 
-def test_the_shift_sentence_states_the_numbers_and_a_verdict_as_strong_as_they_are():
-    text = sections.shift_augmentation.shift_augmentation_sentence(shift_section(0.57, 0.80, 0.87, 0.85))
-    assert "lifts the MLP from 57.0% to 80.0%" in text and "lowers the CNN from 87.0% to 85.0%" in text
-    assert "gap goes from +30.0 to +5.0 points" in text and "shrinks it by 83% but does not close it" in text
-    assert "7.0 points below the plain CNN" in text and "One seed (0) and 5 epochs" in text
-    closed = sections.shift_augmentation.shift_augmentation_sentence(shift_section(0.57, 0.86, 0.87, 0.87))
-    assert "closes it (a gap of 0 is within the sampling error" in closed
-    unmoved = sections.shift_augmentation.shift_augmentation_sentence(shift_section(0.57, 0.58, 0.87, 0.87))
-    assert "does not shrink it detectably (by the sampling error" in unmoved
-    # what is left at 3 pixels is the CNN's lead on unshifted digits (+5 points there too)
-    lead = sections.shift_augmentation.shift_augmentation_sentence(
-        shift_section(0.57, 0.80, 0.87, 0.85, unshifted=(0.93, 0.98))
-    )
-    assert "removes the part of the gap that the shift caused" in lead and "(+5.0 points)" in lead
-    assert (
-        "at 6 pixels, the gap is +0.0 points with augmentation against +0.0 without (no detectable change)"
-        in lead
-    )
+def test_the_shift_table_gives_every_model_and_both_gaps_at_every_shift():
     markdown = sections.shift_augmentation.shift_augmentation_markdown(shift_section(0.57, 0.80, 0.87, 0.85))
-    assert "| MLP, shift-augmented |" in markdown and "| CNN − MLP, plain (points) |" in markdown
+    assert markdown.startswith('<a id="shift-augmentation-table"></a>') and "5 epochs, 1 seed" in markdown
+    assert "| MLP, shift-augmented | 98.00 | 98.0 | 50.0 | 50.0 | 80.0 | 50.0 | 50.0 | 50.0 |" in markdown
+    assert "| CNN − MLP, plain (points) | +0.00 | +0.0 | +0.0 | +0.0 | +30.0 |" in markdown
+    assert "| CNN − MLP, shift-augmented (points) | +0.00 | +0.0 | +0.0 | +0.0 | +5.0 |" in markdown
+
+
+def test_the_abstracts_shift_sentence_is_as_strong_as_its_numbers():
+    weak = sections.shift_augmentation.augmentation_abstract(
+        shift_section(0.57, 0.80, 0.87, 0.85)["research"]["shift_augmentation"]
+    )
+    assert "gap is +30.0 points" in weak and "it is +5.0" in weak
+    assert "does not replace the convolution" in weak and "one seed: an observation" in weak
+    taught = sections.shift_augmentation.augmentation_abstract(
+        shift_section(0.57, 0.90, 0.87, 0.92)["research"]["shift_augmentation"]
+    )
+    assert "augmentation buys more shift robustness than the convolution does" in taught
 
 
 # --- both sections in fast mode on the shipped subset -----------------------------------------------
@@ -247,7 +245,8 @@ def test_the_shift_augmentation_section_has_the_four_models_and_their_gaps(fast_
         - section["models"]["mlp"]["augmented"]["shift"][3]["values"][0]
     )
     json.dumps(section, allow_nan=False)
-    assert "CNN − MLP gap goes from" in sections.shift_augmentation.shift_augmentation_markdown(results)
+    table = sections.shift_augmentation.shift_augmentation_markdown(results)
+    assert "| CNN − MLP, shift-augmented (points) |" in table
 
 
 def test_the_temperature_section_fits_on_validation_and_writes_the_demo_file(fast_sections):
@@ -272,7 +271,10 @@ def test_the_temperature_section_fits_on_validation_and_writes_the_demo_file(fas
         assert training.read_temperature(run_dir, 1) == pytest.approx(t)
         assert section["files"][name] == f"{name}_seed0/calibration.json"
     json.dumps(section, allow_nan=False)
-    assert "Accuracy is unchanged" in sections.temperature_scaling.temperature_scaling_markdown(results)
+    table = sections.temperature_scaling.temperature_scaling_markdown(results)
+    assert f'<a id="{sections.temperature_scaling.TEMPERATURE_TABLE}"></a>' in table
+    t = section["models"]["cnn"]["temperature"]["values"][0]
+    assert f"| CNN | {t:.3f} |" in table, "one seed: its temperature, without a spread"
 
 
 def test_the_shift_augmentation_figure_prints_at_7_points_or_more(fast_sections):

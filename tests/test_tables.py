@@ -185,23 +185,25 @@ def test_parity_counts_and_table_say_which_original_numbers_fall_inside_our_seed
     }
     results = {"summary": summary, "runs": runs, "config": {"seeds": [0, 1]}, "fast": False}
     assert original.parity_counts(results) == (10, 20)
-    rows = [
-        line
-        for line in original.parity_markdown(results).splitlines()
-        if line.startswith("| 5 ") or line.startswith("| 10 ")
-    ]
-    assert len(rows) == 20
-    assert all(row.rstrip(" |").endswith("yes") == ("| MLP |" in row) for row in rows)
-    gap = next(row for row in rows if row.startswith("| 5 | Train − test gap (pp) | MLP |"))
-    assert gap.split(" | ")[3] == "1.21*", "the corrected value, marked, in the Original column"
-    assert (
-        "the original's table prints 1.31, a typing error; its own numbers give 1.21"
-        in original.parity_markdown(results)
-    )
+    table = original.parity_markdown(results)
+    assert f'<a id="{original.PARITY_TABLE}"></a>' in table, "labelled, so the text can cite it"
+    rows = [line for line in table.splitlines() if line.startswith("| 5 ") or line.startswith("| 10 ")]
+    assert len(rows) == 10, "one row per metric and epoch count, both models side by side"
+    cells = [row.strip(" |").split(" | ") for row in rows]
+    assert all(row[2].endswith("(in)") and row[4].endswith("(out)") for row in cells)
+    gap = next(row for row in cells if row[:2] == ["5", "Train − test gap (pp)"])
+    assert gap[2] == "1.21* (in)", "the corrected value, marked, in the MLP's Original column"
+    assert "±" not in table, "our means are the epoch tables'; this table gives the range only"
+    # A bound that would print as the original's number without being it gets the decimals that tell them
+    # apart: 1.12 is outside a range that starts at 1.1222.
+    assert original._bound(0.011222, 0.0112, True, 2) == "1.122"
+    assert original._bound(0.0112, 0.0112, True, 2) == "1.12"
+    assert original._bound(0.0142, 0.0112, True, 2) == "1.42"
 
 
-def test_the_confidence_sentence_says_over_confident_only_when_confidence_is_above_accuracy():
-    """Mean confidence against test accuracy decides the wording, in notebook 7 and in the abstract alike."""
+def test_over_confidence_is_mean_confidence_above_accuracy_and_bins_under_the_diagonal_are_counted():
+    """Mean confidence against test accuracy decides over-confidence, in notebook 7 and in the abstract alike;
+    the reliability bins below the top one are counted where their accuracy is under their confidence."""
 
     results = fake_results()  # test accuracy: MLP 97.79%, CNN 98.71% after 5 epochs
 
@@ -213,19 +215,22 @@ def test_the_confidence_sentence_says_over_confident_only_when_confidence_is_abo
             "mean_confidence": summary(confidence),
             "confident_mistakes": summary(3.0),
             "ece": summary(0.01),
-            "reliability": {"confidence": [0.5, 0.99], "accuracy": [0.4, 0.99], "count": [10, 100]},
+            "reliability": {
+                "confidence": [0.5, 0.7, 0.8, 0.99],
+                "accuracy": [0.4, 0.75, 0.0, 0.99],
+                "count": [10, 20, 0, 100],
+            },
         }
 
-    for mlp, cnn, expected, opening in (
-        (0.99, 0.995, {"mlp": True, "cnn": True}, "Both models are over-confident"),
-        (0.99, 0.98, {"mlp": True, "cnn": False}, "Only the MLP is over-confident"),
-        (0.97, 0.98, {"mlp": False, "cnn": False}, "Neither model is over-confident"),
+    for mlp, cnn, expected in (
+        (0.99, 0.995, {"mlp": True, "cnn": True}),
+        (0.99, 0.98, {"mlp": True, "cnn": False}),
+        (0.97, 0.98, {"mlp": False, "cnn": False}),
     ):
         results["research"] = {"calibration": {"models": {"mlp": calibrated(mlp), "cnn": calibrated(cnn)}}}
         assert sections.calibration.over_confident(results) == expected
-        sentence = sections.calibration.confidence_sentence(results)
-        assert sentence.startswith(opening + ": the MLP's mean confidence is")
-        assert f"{100 * mlp:.2f}% against a test accuracy of 97.79%" in sentence
+    # The empty bin is left out and the top bin is not counted: 1 of the 2 others is under the diagonal.
+    assert sections.calibration.bins_under_diagonal(results) == {"mlp": (1, 2), "cnn": (1, 2)}
 
 
 def test_seed_counts_are_singular_or_plural():
@@ -233,10 +238,10 @@ def test_seed_counts_are_singular_or_plural():
     results = fake_results()
     results["config"]["seeds"] = [0]
     assert formatting.seeds_phrase(results) == "1 seed"
-    results["comparisons"][0]["mcnemar"] = [{"seed": 0, "p_value": 0.01}]
-    text = grid.conclusions_markdown(results, {"mlp": 101770, "cnn": 542230})
-    assert "for 1 of 1 seed." in text and "seed(s)" not in text
-    assert "(95% interval of CNN − MLP: [0.81, 1.03] pp)" in text, "CNN − MLP, with the sign that follows"
+    assert (
+        "| 5 | 97.79 [97.67, 97.91] | 98.71 [98.66, 98.76] | +0.92 [0.81, 1.03] |"
+        in grid.intervals_markdown(results)
+    ), "CNN − MLP, with the sign that follows"
 
 
 def test_provenance_line_says_when_the_tree_had_uncommitted_changes():
@@ -274,11 +279,18 @@ def _per_class_results(worst_mlp, worst_cnn):
     return results
 
 
-def test_the_hardest_digit_is_named_once_when_both_models_agree():
-    assert "The hardest digit by F1 is 8 for both models." in grid.per_class_markdown(
-        _per_class_results(8, 8)
+def test_the_hardest_digit_is_the_lowest_f1_of_each_model():
+    assert grid.hardest_digits(_per_class_results(8, 8)) == {"mlp": [8], "cnn": [8]}
+    assert grid.hardest_digits(_per_class_results(8, 5)) == {"mlp": [8], "cnn": [5]}
+    assert grid.digits_cnn_higher(_per_class_results(8, 8)) == 10, (
+        "the CNN's F1 is 0.1 points higher everywhere"
     )
-    assert "is 8 for the MLP and 5 for the CNN." in grid.per_class_markdown(_per_class_results(8, 5))
+    assert grid.digits_cnn_higher(_per_class_results(8, 5)) == 9, "all but the CNN's weak digit"
+    table = grid.per_class_markdown(_per_class_results(8, 5))
+    assert (
+        table.startswith('<a id="per-class-table"></a>\n**Per-class')
+        and "| 8 | 90.0 | 90.0 | 90.0 |" in table
+    )
 
 
 def test_a_tie_for_the_hardest_digit_names_every_tied_digit():
@@ -287,10 +299,7 @@ def test_a_tie_for_the_hardest_digit_names_every_tied_digit():
     cnn["snapshots"]["5"]["per_class"]["f1"][9] = cnn["snapshots"]["5"]["per_class"]["f1"][
         8
     ]  # 90.1% for both
-    assert (
-        "The hardest digit by F1 is 8 for the MLP and 8 and 9 (tied at 90.1%) for the CNN."
-        in grid.per_class_markdown(results)
-    )
+    assert grid.hardest_digits(results) == {"mlp": [8], "cnn": [8, 9]}
 
 
 def test_the_epoch_times_are_the_median_over_seeds_and_their_range():
@@ -352,32 +361,24 @@ def test_the_share_of_the_gap_a_control_closes():
     results = _with_controls([0.9735, 0.9735])
     closed = sections.base.gap_closed(results)
     assert closed["share"] == pytest.approx(0.25)
+    assert closed["lead"]["mean"] == pytest.approx(0.01)
     # Two seeds whose gains over the MLP are 0.35 and 0.15 points: the interval of the gain includes 0, so the
     # share says nothing about size.
-    assert sections.base.gap_closed_sentence(results) == (
-        "The wide MLP (784-680-10) closes 25% of the gap between the MLP and the CNN (97.10% → 97.35%, "
-        "against "
-        "the CNN's 98.10%; +0.25 [-1.02, 1.52] of +1.00 [1.00, 1.00] pp, paired by seed, 95% intervals over "
-        "2 "
-        "seeds): its gain over the MLP is not distinguishable from 0 with these seeds, so the share says "
-        "nothing "
-        "about size."
-    )
+    assert closed["gain"]["ci_low"] < 0 < closed["gain"]["ci_high"]
+    assert not sections.base.gain_detected(closed)
+    assert sections.base.closed_verdict(closed).startswith("its gain over the MLP is not distinguishable")
     # The same gain (0.33 points) on both seeds: its interval lies above 0.
-    steady = _with_controls([0.9733, 0.9753])
-    assert sections.base.gap_closed_sentence(steady).endswith(
-        "+0.33 [0.33, 0.33] of +1.00 [1.00, 1.00] pp, paired by seed, 95% intervals over 2 seeds): size "
-        "explains "
-        "part of it."
-    )
+    steady = sections.base.gap_closed(_with_controls([0.9733, 0.9753]))
+    assert sections.base.gain_detected(steady)
+    assert sections.base.gap_numbers(steady) == "+0.33 [0.33, 0.33] of +1.00 [1.00, 1.00] pp"
+    assert sections.base.closed_verdict(steady) == "size explains part of it"
     # The deep control has one seed (0): MLP 97.0%, CNN 98.0% on that seed; it is below the MLP.
     results = _with_controls([0.9735, 0.9735], deep=[0.969])
-    assert sections.base.gap_closed(results, "mlp_deep")["share"] == pytest.approx(-0.1)
-    assert sections.base.gap_closed_sentence(results, "mlp_deep").startswith(
-        "The deep MLP (784-256-128-10, L2) does not close the gap between the MLP and the CNN (97.00% → "
-        "96.90%"
-    )
-    assert "size explains none of it." in sections.base.gap_closed_sentence(results, "mlp_deep")
+    deep = sections.base.gap_closed(results, "mlp_deep")
+    assert deep["share"] == pytest.approx(-0.1)
+    assert sections.base.closes_phrase(deep) == "does not close the gap between the MLP and the CNN"
+    assert sections.base.share_closed_text(deep) == "none (0.10 pp below the MLP)"
+    assert sections.base.closed_verdict(deep) == "size explains none of it"
 
 
 def test_the_best_epoch_is_the_lowest_validation_loss_everywhere():
@@ -386,13 +387,12 @@ def test_the_best_epoch_is_the_lowest_validation_loss_everywhere():
     results["summary"]["mlp"]["10"] = results["summary"]["mlp"]["5"]
     results["runs"] = _runs("mlp", [0.97, 0.97], val_losses=[[0.3, 0.2, 0.25], [0.3, 0.35, 0.4]])
     # Validation accuracy is highest at epoch 3, validation loss lowest at epochs 2 and 1.
-    text = grid.model_conclusions_markdown(results, "mlp")
-    assert (
-        "The best epoch (the one with the lowest validation loss, early stopping's usual choice) was, seed "
-        "by "
-        "seed: 2, 1." in text
-    )
     assert [item["best_epoch"] for item in grid.best_epochs(results, "mlp")] == [2, 1]
+    best = grid.best_epoch_numbers(results, "mlp")
+    assert best["epochs"] == [2, 1]
+    assert best["rise"] == pytest.approx(((0.25 - 0.2) + (0.4 - 0.3)) / 2), (
+        "from the lowest to the last epoch"
+    )
 
 
 def test_the_calibration_contrast_names_the_lower_error_and_the_confident_mistakes():
@@ -515,12 +515,9 @@ def test_the_transformation_that_hurts_each_model_most_is_computed():
     hardest = sections.robustness.hardest_transforms(results)
     assert hardest["mlp"][0] == "shift" and hardest["cnn_gap"][0] == "noise"
 
-    text = sections.robustness._robustness_text(results)
-    assert "shift hurts the MLP most (30.0% left); noise hurts the GAP CNN most (9.7% left)." in text
-    assert (
-        "The GAP CNN (2 seeds) falls to 11.7% (chance is 10%) already at noise level 0.2 (noise std), where "
-        "the other models still read 65.0-65.0%."
-    ) in text
+    assert hardest["mlp"][2] == pytest.approx(0.3) and hardest["cnn_gap"][1:] == (0.3, 0.097)
+    # The GAP CNN falls below chance + 5 points first at noise 0.2; the MLP never does.
+    assert sections.robustness.near_chance(results) == {"cnn_gap": 0.2}
 
 
 def test_cite_gives_the_number_of_each_reference_in_the_list():
@@ -589,14 +586,17 @@ def test_the_robustness_verdict_is_partly_supported_when_the_curves_show_excepti
 
 
 @pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
-def test_the_verdicts_and_the_corrected_original_tables_agree():
+def test_the_corrected_original_tables_leave_the_claims_to_the_verdicts_table():
     results = json.loads(RESULTS.read_text())
-    rows = {row[0]: row for row in findings.verdicts_rows(results)}
     corrected = findings.original_tables_markdown(results)
-    robust = rows["The CNN is more robust to transformed input"][2]
-    assert f"| Robustness to transformed input | limited / better | {robust}:" in corrected
-    overfits = next(row for claim, row in rows.items() if claim.startswith("The CNN overfits less"))
-    assert f"| Resistance to overfitting | low / high | {overfits[2]}: {overfits[1]} |" in corrected
+    assert f'<a id="{findings.DESCRIPTIONS_TABLE}"></a>' in corrected
+    # The original's claims (fewer parameters, less overfitting, more robustness) are the verdicts table's
+    # rows, not repeated here with their numbers.
+    for claim in ("Fewer parameters", "Resistance to overfitting", "Robustness to transformed input"):
+        assert claim not in corrected
+    assert not any(row[1] in corrected for row in findings.verdicts_rows(results))
+    params = results["summary"]["cnn"]["parameters"]
+    assert f"{params - 1_010 - 320:,} of the CNN's {params:,} parameters" in corrected
     # The MLP's speed is the measured ratio of the median epoch times, not "several times".
     import numpy as np
 
@@ -607,22 +607,18 @@ def test_the_verdicts_and_the_corrected_original_tables_agree():
     assert f"an epoch is {ratio:.1f}× faster than the CNN's" in corrected and "several times" not in corrected
 
 
-def test_a_smaller_gap_at_the_training_ceiling_is_called_weak_evidence():
+def test_the_training_ceiling_caps_the_gap_at_100_percent_minus_test_accuracy():
     results = fake_results()
-    results["comparisons"][0]["mcnemar"] = [{"seed": 0, "p_value": 0.01}]
-    parameters = {"mlp": 101770, "cnn": 542230}
-    assert "weak evidence" not in grid.conclusions_markdown(results, parameters), (
-        "train accuracy 90%: no ceiling"
-    )
+    assert grid.ceiling_caveat(results, "5") == {}, "train accuracy 90%: no ceiling"
     results["summary"]["mlp"]["5"]["train_accuracy"]["mean"] = 0.9963
     results["summary"]["cnn"]["5"]["train_accuracy"]["mean"] = 0.9987
-    text = grid.conclusions_markdown(results, parameters)
-    assert (
-        "Both models are near the 100% ceiling of training accuracy (MLP 99.63%, CNN 99.87%), so a gap "
-        "cannot "
-        "exceed 100% − test accuracy (2.21 pp for the MLP, 1.29 pp for the CNN)"
-    ) in text
-    assert "A smaller gap at this ceiling is weak evidence that the CNN overfits less." in text
+    ceiling = grid.ceiling_caveat(results, "5")
+    assert ceiling["train"] == {"mlp": 0.9963, "cnn": 0.9987}
+    assert {name: round(100 * room, 2) for name, room in ceiling["room"].items()} == {
+        "mlp": 2.21,
+        "cnn": 1.29,
+    }
+    assert ceiling["test_diff"]["mean"] == pytest.approx(0.0092), "CNN − MLP, with the sign that follows"
 
 
 def test_the_two_kinds_of_uncertainty_are_both_standard_deviations():
@@ -635,10 +631,7 @@ def test_the_two_kinds_of_uncertainty_are_both_standard_deviations():
     text = grid.uncertainty_markdown(results, 5)
     sampling = 100 * ((0.977 * 0.023 / 10000) ** 0.5 + (0.979 * 0.021 / 10000) ** 0.5) / 2
     assert f"| MLP | 97.79 | 0.12 | {sampling:.2f} |" in text  # std over seeds: 0.0012 in fake_results
-    assert (
-        "For both models the sampling standard deviation of one run is at least as large as the standard "
-        "deviation over seeds" in text
-    )
+    assert 100 * grid.sampling_std(results, "mlp", 5) == pytest.approx(sampling)
     assert "half-width" not in text and f"Wilson {references.cite('wilson1927')} 95% interval" in text
 
 
@@ -654,14 +647,11 @@ def test_report_text_names_no_notebook_and_no_results_file():
         sections.improved_cnn.improved_markdown(results),
         sections.robustness.shift_markdown(results),
         sections.calibration.calibration_markdown(results),
-        sections.calibration.confidence_sentence(results),
-        findings.inside_conclusions_markdown(results),
+        sections.temperature_scaling.temperature_scaling_markdown(results),
+        original.parity_markdown(results),
         sections.data_efficiency.data_efficiency_markdown(results),
         grid.uncertainty_markdown(results),
         grid.per_class_markdown(results),
-        grid.conclusions_markdown(
-            results, {name: results["summary"][name]["parameters"] for name in ("mlp", "cnn")}
-        ),
     ]
     for text in texts:
         for phrase in (
@@ -674,22 +664,29 @@ def test_report_text_names_no_notebook_and_no_results_file():
         ):
             assert phrase not in text.lower(), (phrase, text[:200])
     improved = sections.improved_cnn.improved_markdown(results)
-    assert "It is not the original report's CNN in the same setup: it changes" in improved
+    assert improved.startswith('<a id="improved-cnn-table"></a>\n**An improved CNN')
+    assert "| 225,322 |" in improved
+    ours, theirs = sections.improved_cnn.epoch_seconds(results)
+    assert ours > theirs > 0, "the improved CNN's epochs are the slower"
     shift = sections.robustness.shift_markdown(results)
     images = results["research"]["robustness"]["images"]
+    assert f"same {images:,}-image stratified subset" in shift
+    assert "0 px is the accuracy on this subset" in shift
     if "cnn_gap" in results["research"]["robustness"]["curves"]["shift"]:
-        assert f"measured on these {images:,} test digits" in shift and "on the whole test set" in shift
+        gap_epochs = results["research"]["architecture_controls"]["models"]["cnn_gap"]["epochs"]
+        assert f"| CNN with global average pooling | {gap_epochs} |" in shift, "each model's epochs are shown"
 
 
 @pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
 def test_the_report_can_leave_out_the_per_run_tables():
-    """The report gives the two kinds of uncertainty and the best epochs without a row per run; the full
-    tables stay available."""
+    """The report gives the two kinds of uncertainty and the best epochs without a row per run (the best
+    epochs as numbers for a sentence); the full tables stay available."""
     results = json.loads(RESULTS.read_text())
     compact, full = grid.uncertainty_markdown(results, per_run=False), grid.uncertainty_markdown(results)
     assert "Test accuracy per run" in full and "Test accuracy per run" not in compact
-    assert "The two kinds of uncertainty side by side" in compact
-    compact = grid.best_epoch_markdown(results, per_run=False)
-    assert "|" not in compact and "Best epoch per seed:" in compact
+    assert compact.startswith('<a id="uncertainty-table"></a>\n**The two kinds of uncertainty side by side')
     epochs = [item["best_epoch"] for item in grid.best_epochs(results, "mlp")]
-    assert ", ".join(map(str, epochs)) + " (MLP)" in compact
+    assert grid.best_epoch_numbers(results, "mlp")["epochs"] == epochs
+    table = grid.best_epoch_markdown(results)
+    assert table.count("\n| MLP |") == len(results["config"]["seeds"])
+    assert f"\n| MLP | {results['config']['seeds'][0]} | {epochs[0]} |" in table

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from .. import registry
 from ..formatting import caption, markdown_table
-from ..numbering import anchor
 from .base import Context
 from .improved_cnn import IMPROVED_MODEL
 from .improved_cnn import KEY as IMPROVED_KEY
@@ -141,13 +140,13 @@ def models_markdown(results: dict) -> str:
             ]
         )
     return (
-        anchor(MODELS_TABLE)
-        + caption(
+        caption(
             results,
             "Every model of the report: layers (from the 28×28 input to the 10 digits; ReLU after every "
             "hidden layer, softmax at the end), size, training and seeds; all "
             f"use Adam (learning rate {results['config']['learning_rate']:g}), cross-entropy and batches of "
             f"{results['config']['batch_size']}",
+            label=MODELS_TABLE,
         )
         + "\n\n"
         + markdown_table(

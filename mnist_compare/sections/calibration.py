@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import registry
-from ..formatting import caption, diff_text, markdown_table, paired, plural, pp
+from ..formatting import caption, diff_text, markdown_table, plural
 from ..metrics import format_mean_std, summarize
 from ..plots import PAGE_WIDTH, figure_title
 from ..references import cite
@@ -157,6 +157,10 @@ def over_confident(results: dict) -> dict:
     }
 
 
+#: The anchor of the calibration table (the notebooks cite it as ``[Table](#calibration-table)``).
+CALIBRATION_TABLE = "calibration-table"
+
+
 def calibration_markdown(results: dict) -> str:
     """Expected calibration error, mean confidence and the confident mistakes of each model."""
     section = results["research"]["calibration"]
@@ -184,6 +188,7 @@ def calibration_markdown(results: dict) -> str:
             f"Calibration after {section['epochs']} epochs (expected calibration error, ECE "
             f"{cite('naeini2015', 'guo2017')}, over {section['bins']} equal-width confidence bins; "
             "mean over seeds)",
+            label=CALIBRATION_TABLE,
         )
         + "\n\n"
         + markdown_table(
@@ -199,46 +204,15 @@ def calibration_markdown(results: dict) -> str:
     )
 
 
-def confidence_sentence(results: dict) -> str:
-    """Whether each model is over-confident (mean confidence above test accuracy), with the numbers."""
+def bins_under_diagonal(results: dict) -> dict:
+    """Per compared model, (bins below the top one whose accuracy is under their mean confidence, populated
+    bins below the top one) of its reliability diagram."""
     section = results["research"]["calibration"]["models"]
-    last = str(max(results["config"]["snapshot_epochs"]))
-    over = [name.upper() for name, is_over in over_confident(results).items() if is_over]
-    if len(over) == 2:
-        verdict = "Both models are over-confident"
-    elif over:
-        verdict = f"Only the {over[0]} is over-confident"
-    else:
-        verdict = "Neither model is over-confident"
-    mean_confidence = {name: 100 * section[name]["mean_confidence"]["mean"] for name in (BASELINE, CANDIDATE)}
-    accuracy = {
-        name: 100 * results["summary"][name][last]["test_accuracy"]["mean"] for name in (BASELINE, CANDIDATE)
-    }
-    return (
-        f"{verdict}: the MLP's mean confidence is {mean_confidence[BASELINE]:.2f}% against a test accuracy "
-        f"of "
-        f"{accuracy[BASELINE]:.2f}%, the CNN's {mean_confidence[CANDIDATE]:.2f}% against "
-        f"{accuracy[CANDIDATE]:.2f}%. "
-        f"{calibration_contrast(results)} {_pp_sentence(section)} {_under_diagonal(section)}"
-    )
-
-
-def _pp_sentence(section: dict) -> str:
-    return (
-        f"ECE, CNN − MLP paired by seed: {pp(paired(section[CANDIDATE]['ece'], section[BASELINE]['ece']))}."
-    )
-
-
-def _under_diagonal(section: dict) -> str:
-    """How many of the populated reliability bins below the top one have accuracy under their confidence."""
-    parts = []
+    counts = {}
     for name in (BASELINE, CANDIDATE):
         table = section[name]["reliability"]
         bins = [(c, a) for c, a, n in zip(table["confidence"], table["accuracy"], table["count"]) if n > 0][
             :-1
         ]
-        under = sum(a < c for c, a in bins)
-        parts.append(f"{under} of {len(bins)} for the {name.upper()}")
-    return (
-        "Below the top bin, the bins whose accuracy is under their mean confidence: " + ", ".join(parts) + "."
-    )
+        counts[name] = (sum(a < c for c, a in bins), len(bins))
+    return counts

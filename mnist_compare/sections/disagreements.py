@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import metrics
-from ..formatting import caption, markdown_table, plural, seeds_listed
+from ..formatting import caption, markdown_table
 from ..metrics import format_mean_std
 from ..plots import PAGE_WIDTH, answers_title, figure_title
 from ..registry import BASELINE, CANDIDATE
@@ -129,8 +129,9 @@ def _disagreement_panels(subfig, items, label_text: str) -> None:
 
 
 def plot_disagreements(results: dict, test_images, *, per_side: int = 6) -> plt.Figure:
-    """The test digits only one model gets right (seed 0), both ways, with both models' answers and the counts
-    per seed in the titles (``research.disagreements``): one row of the first ``per_side`` of each way."""
+    """The test digits only one model gets right (the first seed), both ways, with both models' answers and
+    the counts per seed in the titles (``research.disagreements``): one row of the first ``per_side`` of each
+    way."""
     section = results["research"]["disagreements"]
     gallery = section["gallery"]
     counts = section["counts"]
@@ -151,9 +152,8 @@ def plot_disagreements(results: dict, test_images, *, per_side: int = 6) -> plt.
         _disagreement_panels(
             subfig,
             items,
-            f"{section['directions'][key]}: {int(seed_count)} test digits in seed "
-            f"{gallery['seed']}{spread}\n(shown: the {len(items)} the {wrong} "
-            "was most sure of)",
+            f"{section['directions'][key]}: {int(seed_count)} test digits for the first seed{spread}\n"
+            f"(shown: the {len(items)} the {wrong} was most sure of)",
         )
     fig.suptitle(
         figure_title(f"Test digits only one model gets right after {section['epochs']} epochs", results),
@@ -169,8 +169,7 @@ def _count(summary: dict) -> str:
 
 def disagreements_markdown(results: dict) -> str:
     """Per seed, the test digits only the CNN gets right and only the MLP gets right (McNemar's discordant
-    pairs),
-    by true digit, with a sentence."""
+    pairs), and the same digits by true label."""
     section = results["research"]["disagreements"]
     counts = section["counts"]
     rows = [
@@ -211,52 +210,20 @@ def disagreements_markdown(results: dict) -> str:
         ],
     )
     title = (
-        f"Test digits only one model gets right after {section['epochs']} epochs, out of "
-        f"{section['test_images']:,}, {seeds_listed(section['seeds'])}"
+        f"Test digits only one model gets right (McNemar's discordant pairs) after {section['epochs']} "
+        f"epochs, out of {section['test_images']:,}, per seed"
     )
     return (
-        caption(results, title)
+        caption(results, title, label="disagreements-table")
         + "\n\n"
         + table
         + "\n\n"
-        + caption(results, "The same digits by true label")
+        + caption(results, "The same test digits by true label", label="disagreements-digits-table")
         + "\n\n"
         + by_label
-        + "\n\n"
-        + disagreements_sentence(results)
     )
 
 
-def disagreements_sentence(results: dict) -> str:
-    section = results["research"]["disagreements"]
-    counts = section["counts"]
-    cnn, mlp = counts["cnn_only"], counts["mlp_only"]
-    ratio = cnn["mean"] / mlp["mean"] if mlp["mean"] else float("inf")
-    more = all(c > m for c, m in zip(cnn["values"], mlp["values"]))
-    text = (
-        f"Of the {section['test_images']:,} test digits, the CNN alone is right on {_count(cnn)} per seed, "
-        f"the MLP "
-        f"alone on {_count(mlp)}"
-    )
-    text += (
-        f" ({ratio:.1f} times as many on average"
-        + ("; more in every seed)" if more and len(cnn["values"]) > 1 else ")")
-        if np.isfinite(ratio)
-        else ""
-    )
-    text += f", while both are wrong on {_count(counts['both_wrong'])}. "
-    checked = section.get("checked_against_comparisons") or []
-    if checked:
-        text += (
-            "These are the discordant pairs of McNemar's test above (only CNN right, only MLP right), "
-            "recounted "
-            f"from the saved predictions of {plural(len(checked), 'seed')}. "
-        )
-    labels = section["by_label"]
-    top = int(np.argmax(labels["cnn_only"]))
-    text += (
-        f"The digit the CNN alone gets right most often is {top} ({labels['cnn_only'][top]} over all seeds); "
-        f"the "
-        f"gallery shows seed {section['gallery']['seed']}'s cases where the wrong model was most confident."
-    )
-    return text
+def count_text(summary: dict) -> str:
+    """'140.2 ± 11.3' test digits over seeds, or '140' for one seed."""
+    return _count(summary)

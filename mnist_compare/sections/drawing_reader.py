@@ -9,7 +9,6 @@ import numpy as np
 
 from .. import registry, strokes
 from ..formatting import caption, markdown_table
-from ..numbering import anchor
 from ..preprocessing import DEFAULT_METHOD, preprocess
 from ..training import load_snapshot, predict_probabilities, run_spec, train_run
 from .base import Context, drawing_inputs, progress_bar
@@ -32,9 +31,9 @@ READERS_TABLE = "demo-readers-table"
 #: The sets every reader is measured on, as the table names them.
 SETS = {
     "mnist_test": "MNIST test digits",
-    "synthetic": "Synthetic drawings (re-rendered MNIST test digits)",
-    "other_writers": "Other writers (scikit-learn's digits on a canvas)",
-    "stroke_digits": "Stroke digits (drawn with a pen, varied)",
+    "synthetic": "Synthetic drawings",
+    "other_writers": "Other writers",
+    "stroke_digits": "Stroke digits",
 }
 
 
@@ -109,12 +108,15 @@ def readers_markdown(results: dict) -> str:
         values = study["accuracy"][name]
         rows.append([registry.table_label(name)] + [f"{100 * values[key]:.1f}" for key in SETS])
     sizes = study["sizes"]
-    headers = ["Reader (seed 0)"] + [
+    headers = ["Reader"] + [
         f"{label} (%, {sizes[key]:,})" if key in sizes else f"{label} (%)" for key, label in SETS.items()
     ]
     return (
-        anchor(READERS_TABLE)
-        + caption(results, "The demo's readers on MNIST and on handwriting that is not MNIST (one run each)")
+        caption(
+            results,
+            "The demo's readers on MNIST and on handwriting that is not MNIST (one run each)",
+            label=READERS_TABLE,
+        )
         + "\n\n"
         + markdown_table(headers, rows)
     )

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..data import stratified_subset
-from ..formatting import caption, markdown_table, pct, plural, seeds_listed
+from ..formatting import caption, markdown_table, pct, plural
 from ..metrics import format_mean_std
 from ..plots import PAGE_WIDTH, figure_title
 from ..registry import BASELINE, CANDIDATE
@@ -325,7 +325,7 @@ def _shift_text(section: dict) -> str:
 
 def equivariance_markdown(results: dict) -> str:
     """The similarity of each representation of a moved digit to that of the original, beside the similarity
-    of another test digit of the same class (the reference), and what the numbers show."""
+    of another test digit of the same class (the reference)."""
     section = results["research"]["equivariance"]
     shapes = section["shapes"]
     conv = section["cnn_conv"]
@@ -365,104 +365,48 @@ def equivariance_markdown(results: dict) -> str:
             for name in (CANDIDATE, BASELINE)
         ],
     ]
-    table = markdown_table(
-        [
-            "Representation",
-            "The move",
-            "Moved digit vs original",
-            "Another digit of the same class vs original",
-        ],
-        rows,
-    )
-    predictions = markdown_table(
-        ["Model", "Accuracy, original (%)", "Accuracy, moved (%)", "Same answer for both (%)"],
-        [
-            [
-                name.upper(),
-                format_mean_std(section["accuracy"][name]["original"], percent=True, digits=1),
-                format_mean_std(section["accuracy"][name]["shifted"], percent=True, digits=1),
-                format_mean_std(section["same_prediction"][name], percent=True, digits=1),
-            ]
-            for name in (BASELINE, CANDIDATE)
-        ],
-    )
     title = (
         f"Translation equivariance: {section['images']:,} test digits moved {_shift_text(section)} (whole "
-        f"pixels, zeros fill in), cosine similarity, {seeds_listed(section['seeds'])}, {section['epochs']} "
-        f"epochs"
+        f"pixels, zeros fill in; {pct(section['ink_kept'])} of the ink stays in the frame), cosine "
+        f"similarity of one digit's activations in the two cases, averaged over the digits; "
+        f"{plural(len(section['seeds']), 'seed')}, {section['epochs']} epochs"
     )
     return (
-        caption(results, title)
+        caption(results, title, label="equivariance-table")
         + "\n\n"
-        + table
-        + "\n\n"
-        + caption(results, "What the models answer for the moved digits")
-        + "\n\n"
-        + predictions
-        + "\n\n"
-        + equivariance_sentence(results)
+        + markdown_table(
+            [
+                "Representation",
+                "The move",
+                "Moved digit vs original",
+                "Another digit of the same class vs original",
+            ],
+            rows,
+        )
     )
 
 
-def equivariance_sentence(results: dict) -> str:
-    """What the equivariance numbers show, in words."""
+def equivariance_answers_markdown(results: dict) -> str:
+    """Both models' accuracy on the original and on the moved digits, and how often they give the same
+    answer for both."""
     section = results["research"]["equivariance"]
-    conv, seeds = section["cnn_conv"], len(section["seeds"])
-    overlap, lowest = conv["overlap"]["mean"], min(conv["overlap_min"]["values"])
-    text = (
-        f"Each similarity is the cosine of one digit's activations before and after the move, averaged over "
-        f"{section['images']:,} test digits ({plural(seeds, 'seed')}; the move keeps "
-        f"{pct(section['ink_kept'])} of the ink in the frame). "
-    )
-    if lowest > 0.999:
-        text += (
-            f"The CNN's convolution is translation-equivariant, as its structure implies: moving the digit "
-            f"moves "
-            f"its feature maps, and once the move is undone the maps are the same (similarity {overlap:.4f}, "
-            f"lowest single digit {lowest:.4f}, on the part of the map both cover; "
-            f"{conv['zero_filled']['mean']:.4f} over the whole map, where the moved-in strip is the layer's "
-            f"response to blank input). "
-        )
-    else:
-        text += (
-            f"On the part of the map both cover, the CNN's convolution maps of the moved digit match the "
-            f"moved "
-            f"maps of the original with similarity {overlap:.4f} (lowest digit {lowest:.4f}): less than "
-            f"exact. "
-        )
-    text += (
-        f"Compared where they are, without undoing the move, the maps' similarity is "
-        f"{conv['unaligned']['mean']:.3f}, below that of another digit of the same class "
-        f"({conv['same_class']['mean']:.3f}). "
-    )
-    mlp, cnn = section["mlp_hidden"], section["cnn_hidden"]
-    below = [
-        name
-        for name, item in (("MLP", mlp), ("CNN", cnn))
-        if item["shifted"]["mean"] < item["same_class"]["mean"]
+    rows = [
+        [
+            name.upper(),
+            format_mean_std(section["accuracy"][name]["original"], percent=True, digits=1),
+            format_mean_std(section["accuracy"][name]["shifted"], percent=True, digits=1),
+            format_mean_std(section["same_prediction"][name], percent=True, digits=1),
+        ]
+        for name in (BASELINE, CANDIDATE)
     ]
-    text += (
-        f"A hidden layer has no positions to undo a move in: the MLP's hidden activations of the moved digit "
-        f"have "
-        f"similarity {mlp['shifted']['mean']:.3f} with the original's, the CNN's dense hidden layer "
-        f"{cnn['shifted']['mean']:.3f}. "
+    title = (
+        f"What the models answer for the {section['images']:,} test digits moved {_shift_text(section)} "
+        f"({plural(len(section['seeds']), 'seed')}, {section['epochs']} epochs)"
     )
-    if below:
-        text += (
-            f"For {'both hidden layers' if len(below) == 2 else 'the ' + below[0] + chr(39) + 's'} that is "
-            f"below "
-            f"the similarity of another writer's digit of the same class "
-            f"({mlp['same_class']['mean']:.3f} and {cnn['same_class']['mean']:.3f}): to "
-            f"{'these layers' if len(below) == 2 else 'that layer'} a move of {_shift_text(section)} changes "
-            f"a "
-            "digit more than another writer does. "
+    return (
+        caption(results, title, label="equivariance-answers-table")
+        + "\n\n"
+        + markdown_table(
+            ["Model", "Accuracy, original (%)", "Accuracy, moved (%)", "Same answer for both (%)"], rows
         )
-    same = section["same_prediction"]
-    text += (
-        f"Neither model's answer is invariant: the CNN gives the same answer for "
-        f"{pct(same[CANDIDATE]['mean'])} of "
-        f"the moved digits, the MLP for {pct(same[BASELINE]['mean'])}. The convolution is equivariant; the "
-        f"CNN's "
-        "dense head, like the MLP, reads features at fixed places."
     )
-    return text

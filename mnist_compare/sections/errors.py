@@ -68,9 +68,7 @@ def plot_error_gallery(results: dict, test_images, *, count: int | None = None) 
         ax.imshow(np.squeeze(test_images[item["index"]]), cmap="gray_r")
         ax.set_title(answers_title(item), fontsize=9)
     fig.suptitle(
-        figure_title(
-            f"Most confident mistakes after {gallery['epochs']} epochs (seed {gallery['seed']})", results
-        )
+        figure_title(f"Most confident mistakes after {gallery['epochs']} epochs (first seed)", results)
     )
     fig.tight_layout()
     return fig

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import registry
-from ..formatting import caption, join_words, markdown_table, pct, seeds_listed
+from ..formatting import caption, markdown_table, pct, plural
 from ..metrics import format_mean_std
 from ..plots import PAGE_WIDTH, figure_title
 from ..registry import BASELINE, CANDIDATE
@@ -334,7 +334,7 @@ def plot_gap_noise(results: dict) -> plt.Figure:
                 s=30,
                 zorder=4,
                 edgecolor=registry.colour(model),
-                label=f"{registry.label(model)} seed {section['contrast']['seed']}"
+                label=f"{registry.label(model)} ({section['contrast']['epochs']} epochs, first seed)"
                 if name == "clean"
                 else None,
             )
@@ -382,31 +382,30 @@ def _level_key(section: dict, level=None) -> str:
     return str(section["main_level"] if level is None else level)
 
 
-def _modal(predicted: list[list[int]]) -> tuple[int, float]:
+def modal_answer(predicted: list[list[int]]) -> tuple[int, float]:
     """The class predicted most often over all seeds, and its share of the answers."""
     pooled = np.sum(np.asarray(predicted), axis=0)
     top = int(np.argmax(pooled))
     return top, float(pooled[top] / pooled.sum())
 
 
-GAP_CONDITION_LABELS = GAP_NOISE_LABELS
+def _modal_text(predicted) -> str:
+    top, share = modal_answer(predicted)
+    return f"{top} ({pct(share, 0)})"
 
 
 def gap_noise_markdown(results: dict) -> str:
-    """The GAP CNN under each noise condition at the main level (with what it predicts, and the accuracy once
-    the
-    common offset of its pooled features is removed), the grid's CNN and MLP beside it, the curve conditions
-    at
-    every level, and the explanation."""
+    """The GAP CNN under each noise condition at the main level (with what it answers most often, and its
+    accuracy once the common offset of its pooled features is removed), the grid's first-seed CNN and MLP
+    beside it."""
     section = results["research"]["gap_noise"]
     main = section["noise"][_level_key(section)]
     contrast = section["contrast"]["accuracy"]
-    level = section["main_level"]
     rows = [
         [
             "clean",
             format_mean_std(section["clean"]["accuracy"], percent=True, digits=1),
-            "{} ({})".format(*_modal_text(section["clean"]["predicted"])),
+            _modal_text(section["clean"]["predicted"]),
             "",
             pct(contrast["clean"][CANDIDATE]),
             pct(contrast["clean"][BASELINE]),
@@ -415,174 +414,52 @@ def gap_noise_markdown(results: dict) -> str:
     for name, item in main.items():
         rows.append(
             [
-                GAP_CONDITION_LABELS.get(name, name),
+                GAP_NOISE_LABELS.get(name, name),
                 format_mean_std(item["accuracy"], percent=True, digits=1),
-                "{} ({})".format(*_modal_text(item["predicted"])),
+                _modal_text(item["predicted"]),
                 format_mean_std(item["offset"]["accuracy_removed"], percent=True, digits=1),
                 pct(contrast[name][CANDIDATE]),
                 pct(contrast[name][BASELINE]),
             ]
         )
-    seeds = seeds_listed(section["seeds"])
+    epochs, other = section["epochs"], section["contrast"]["epochs"]
+    title = (
+        f"The GAP CNN ({epochs} epochs, {plural(len(section['seeds']), 'seed')}) under noise of std "
+        f"{section['main_level']} on {section['images']:,} test images (background mean of the clipped "
+        f"noise m = {section['background_mean'][_level_key(section)]:.3f}), and the original report's CNN "
+        f"and MLP ({other} epochs, first seed) under the same conditions"
+    )
     table = markdown_table(
         [
             "Test images",
-            f"GAP CNN accuracy (%), {len(section['seeds'])} seeds",
-            "GAP CNN's most frequent answer",
-            "GAP CNN, pooled-feature offset removed (%)",
-            f"CNN seed {section['contrast']['seed']}",
-            f"MLP seed {section['contrast']['seed']}",
+            f"GAP CNN, {epochs} epochs (%)",
+            "Its most frequent answer",
+            "Its pooled-feature offset removed (%)",
+            f"CNN, {other} epochs",
+            f"MLP, {other} epochs",
         ],
         rows,
     )
-    curve_rows = []
-    for name in section["curve_conditions"]:
-        curve_rows.append(
-            [GAP_CONDITION_LABELS.get(name, name)]
-            + [
-                format_mean_std(section["noise"][str(lv)][name]["accuracy"], percent=True, digits=1)
-                for lv in section["levels"]
-            ]
-        )
-    curve = markdown_table(
-        ["GAP CNN accuracy (%)"] + [f"noise std {lv}" for lv in section["levels"]], curve_rows
-    )
+    return caption(results, title, label="gap-noise-table") + "\n\n" + table
+
+
+def gap_noise_levels_markdown(results: dict) -> str:
+    """The GAP CNN under the curve's conditions at every noise level of the section."""
+    section = results["research"]["gap_noise"]
+    rows = [
+        [GAP_NOISE_LABELS.get(name, name)]
+        + [
+            format_mean_std(section["noise"][str(lv)][name]["accuracy"], percent=True, digits=1)
+            for lv in section["levels"]
+        ]
+        for name in section["curve_conditions"]
+    ]
     title = (
-        f"The GAP CNN ({seeds}, {section['epochs']} epochs) under noise of std {level} on "
-        f"{section['images']:,} "
-        f"test images (background mean of the clipped noise m = "
-        f"{section['background_mean'][_level_key(section)]:.3f}); "
-        f"the report's CNN and MLP ({section['contrast']['epochs']} epochs) beside it"
+        f"The GAP CNN ({section['epochs']} epochs, {plural(len(section['seeds']), 'seed')}) at every noise "
+        "level: accuracy (%)"
     )
     return (
-        caption(results, title)
+        caption(results, title, label="gap-noise-levels-table")
         + "\n\n"
-        + table
-        + "\n\n"
-        + caption(results, "The GAP CNN at every noise level")
-        + "\n\n"
-        + curve
-        + "\n\n"
-        + gap_noise_explanation(results)
+        + markdown_table(["Test images"] + [f"noise std {lv}" for lv in section["levels"]], rows)
     )
-
-
-def _modal_text(predicted) -> tuple[str, str]:
-    top, share = _modal(predicted)
-    return str(top), pct(share, 0)
-
-
-def gap_noise_explanation(results: dict) -> str:
-    """One paragraph: why the GAP CNN collapses under noise, stating only what the conditions show."""
-    section = results["research"]["gap_noise"]
-    main = section["noise"][_level_key(section)]
-    level = section["main_level"]
-    acc = {name: item["accuracy"]["mean"] for name, item in main.items()}
-    clean = section["clean"]["accuracy"]["mean"]
-    chance = 0.1
-    top, share = _modal(main["clipped"]["predicted"])
-    collapsed = acc["clipped"] < chance + 0.15
-    text = (
-        f"At noise std {level} the GAP CNN falls from {pct(clean)} to {pct(acc['clipped'])}"
-        + (" (chance is 10%)" if collapsed else "")
-        + f" and answers {top} for {pct(share, 0)} of the images. "
-    )
-    # Where the damaging noise is.
-    ink, background = acc["ink_only"], acc["background_only"]
-    if clean - ink < 0.25 * (clean - acc["clipped"]) and background < acc["clipped"] + 0.5 * (
-        clean - acc["clipped"]
-    ):
-        text += (
-            f"It is the noise on the background that does it: on the background alone it gives "
-            f"{pct(background)}, on the ink alone {pct(ink)}. "
-        )
-    else:
-        text += f"Noise on the background alone gives {pct(background)}, on the ink alone {pct(ink)}. "
-    # The clipping hypothesis.
-    mean = section["background_mean"][_level_key(section)]
-    unclipped = acc["unclipped"]
-    constant = acc["constant_background"]
-    damage = clean - acc["clipped"]
-    constant_part = (clean - constant) / damage if damage > 0 else 0.0
-    if unclipped < acc["clipped"] + 0.25 * damage:
-        text += (
-            f"Clipping is not needed for the collapse: zero-mean noise that is not clipped gives "
-            f"{pct(unclipped)}, so the positive mean that clipping gives the background (m = {mean:.3f}) is "
-            f"not "
-            f"the whole story. "
-        )
-    else:
-        text += (
-            f"Without clipping (zero-mean noise) the GAP CNN keeps {pct(unclipped)}: the positive mean "
-            f"clipping "
-            f"gives the background (m = {mean:.3f}) accounts for much of the damage. "
-        )
-    text += (
-        f"A background raised to m without any noise costs {100 * (clean - constant):.1f} points "
-        f"({pct(constant_part, 0)} of the noise's damage), and the clipped noise with m subtracted still "
-        f"gives "
-        f"{pct(acc['clipped_centred'])}: the pixels' mean shift explains "
-        f"{'part' if constant_part < 0.75 else 'most'} of it. "
-    )
-    # The mechanism in the pooled features.
-    offset = main["clipped"]["offset"]
-    towards = sorted(set(offset["toward"]))
-    text += (
-        f"What the noise does to the features of the last convolution, which the head averages, is "
-        f"nearly "
-        f"one offset common to every image ({pct(offset['constant_share']['mean'], 0)} of the change; it "
-        f"points "
-        f"the head to {join_words([str(t) for t in towards])}); subtracting that offset, estimated on the "
-        f"other "
-        f"half of the images, brings the accuracy back to {pct(offset['accuracy_removed']['mean'])}. "
-    )
-    zero_mean = main["unclipped"]["offset"]
-    text += (
-        f"Zero-mean noise moves them the same way ({pct(zero_mean['constant_share']['mean'], 0)} common, "
-        f"toward "
-        f"{join_words([str(t) for t in sorted(set(zero_mean['toward']))])}, offset length "
-        f"{zero_mean['norm']['mean']:.1f} against {offset['norm']['mean']:.1f} for the clipped noise), as "
-        "expected: a ReLU filter's response to noise has a positive mean whether or not the noise has, and "
-        "the "
-        "global average adds it up over the whole map into about the same shift for every image. "
-    )
-    field = section["receptive_field"]
-    blank_share = offset["blank_share"]["mean"]
-    positions_share = field["blank_positions"] / field["positions"]
-    where = (
-        f"Only {field['blank_positions']:.0f} of the {field['positions']} positions the head averages "
-        f"({pct(positions_share, 0)}) see no ink in their {field['size']}x{field['size']}-pixel receptive "
-        f"field; "
-        f"they make {pct(blank_share, 0)} of the offset"
-    )
-    if blank_share < 0.5:
-        text += (
-            f"{where}, so the offset does not come from the blank margin alone; as noise on the ink alone "
-            f"makes an offset of length only {main['ink_only']['offset']['norm']['mean']:.1f}, most of it "
-            f"comes "
-            "from the background pixels inside the windows that also see the digit. "
-        )
-    else:
-        text += f"{where}: most of the offset comes from the blank margin. "
-    contrast = section["contrast"]["accuracy"]
-    text += (
-        f"The grid's CNN (dense head, seed {section['contrast']['seed']}) keeps "
-        f"{pct(contrast['clipped'][CANDIDATE])} under the clipped noise and "
-        f"{pct(contrast['constant_background'][CANDIDATE])} with the raised background"
-    )
-    if contrast["unclipped"][CANDIDATE] < contrast["clipped"][CANDIDATE] - 0.1:
-        text += (
-            f", but zero-mean noise that is not clipped costs it too "
-            f"({pct(contrast['unclipped'][CANDIDATE])}): "
-            "its dense head ignores a brighter background, not noise as such"
-        )
-    text += ". "
-    median = acc["median"]
-    median_clean = section["median_clean"]["accuracy"]["mean"]
-    verdict = "a partial fix" if median < clean - 0.1 else "a fix"
-    text += (
-        f"A 3x3 median filter before the GAP CNN is {verdict}: {pct(median)} under the clipped noise "
-        f"(from {pct(acc['clipped'])}), at a cost of {100 * (clean - median_clean):.1f} points on clean "
-        f"digits."
-    )
-    return text

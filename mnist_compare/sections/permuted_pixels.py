@@ -66,7 +66,7 @@ def permuted_changes(results: dict, name: str) -> list[float]:
 
 
 def permuted_markdown(results: dict) -> str:
-
+    """Test accuracy with the original and with permuted pixels, and the change paired by seed."""
     permuted = results["research"]["permuted_pixels"]
     epochs = str(permuted["epochs"])
     rows = []
@@ -87,30 +87,26 @@ def permuted_markdown(results: dict) -> str:
     seeds = len(permuted["models"][BASELINE]["seeds"])
     title = (
         f"Test accuracy (%) after {epochs} epochs with the pixels in a fixed random order (as in permuted "
-        f"MNIST "
-        f"{cite('goodfellow2013')}; {plural(seeds, 'seed')})"
+        f"MNIST {cite('goodfellow2013')}; {plural(seeds, 'seed')})"
     )
-    table = (
-        caption(results, title)
+    return (
+        caption(results, title, label="permuted-table")
         + "\n\n"
         + markdown_table(
             ["Model", "original pixel order (same seeds)", "permuted pixels", "change (paired by seed)"], rows
         )
     )
-    cnn_normal = normal_accuracies(results, CANDIDATE, permuted["models"][CANDIDATE]["seeds"], epochs)
-    if cnn_normal is None:
-        return table
-    cnn_permuted = permuted["models"][CANDIDATE][epochs]["test_accuracy"]["mean"]
-    kept = cnn_permuted / (sum(cnn_normal) / len(cnn_normal))
-    cnn_change = summarize(permuted_changes(results, CANDIDATE))
-    return (
-        table + f"\n\nOver {plural(seeds, 'seed')} the CNN's accuracy changes by {pp(cnn_change)} and the "
-        f"MLP's by {pp(summarize(permuted_changes(results, BASELINE)))}; on permuted pixels the CNN still "
-        f"reads "
-        f"{100 * cnn_permuted:.2f}% of the test digits, {100 * kept:.0f}% of its accuracy with the original "
-        f"order"
-        f"{layout_phrase(cnn_change, kept)}."
-    )
+
+
+def cnn_share_kept(results: dict) -> float | None:
+    """The CNN's mean accuracy on permuted pixels as a share of its mean with the original order (same seeds),
+    or None when the original-order runs are missing."""
+    permuted = results["research"]["permuted_pixels"]
+    epochs = str(permuted["epochs"])
+    normal = normal_accuracies(results, CANDIDATE, permuted["models"][CANDIDATE]["seeds"], epochs)
+    if normal is None:
+        return None
+    return permuted["models"][CANDIDATE][epochs]["test_accuracy"]["mean"] / (sum(normal) / len(normal))
 
 
 #: The spatial-layout claim is only partly supported when the CNN on permuted pixels keeps at least this

@@ -18,7 +18,6 @@ from ..formatting import (
     verdict_word,
 )
 from ..plots import PAGE_WIDTH, figure_title
-from ..references import cite
 from ..registry import BASELINE, CANDIDATE
 from ..tables.grid import test_size
 from ..transforms import ROBUSTNESS_LEVELS, ROBUSTNESS_UNITS, TRANSFORMS
@@ -132,58 +131,28 @@ def hardest_transforms(results: dict) -> dict:
     return out
 
 
-def _robustness_text(results: dict) -> str:
-    """Which transform hurts each model most at the table's levels, and any model that falls to chance
-    under noise while the others do not."""
-    curves = results["research"]["robustness"]["curves"]
-    units = results["research"]["robustness"]["units"]
-    hardest = hardest_transforms(results)
-    by_transform: dict[str, list[tuple[str, float]]] = {}
-    for name, (transform, _, accuracy) in hardest.items():
-        by_transform.setdefault(transform, []).append((f"the {registry.text_name(name)}", accuracy))
-    sentences = [
-        "Which transformation hurts each model of the robustness figure most, at the levels of the "
-        "table: "
-        + "; ".join(
-            f"{transform} hurts {join_words([n for n, _ in models])} most "
-            f"({join_words([f'{100 * a:.1f}%' for _, a in models])} left)"
-            for transform, models in by_transform.items()
-        )
-        + "."
-    ]
-    noise = curves.get("noise")
-    if noise:
-        names = [n for n in noise if n != "levels"]
-        collapsed = {}
-        for name in names:
-            level = next(
-                (lvl for lvl, s in zip(noise["levels"], noise[name]) if s["mean"] < NEAR_CHANCE), None
-            )
-            if level is not None:
-                collapsed[name] = level
-        for name, level in collapsed.items():
-            index = noise["levels"].index(level)
-            others = [noise[n][index]["mean"] for n in names if n not in collapsed]
-            seeds = noise[name][index].get("n")
-            sentences.append(
-                f"The {registry.text_name(name)}"
-                + (f" ({plural(seeds, 'seed')})" if seeds else "")
-                + f" falls to {100 * noise[name][index]['mean']:.1f}% (chance is 10%) already at noise level "
-                f"{level}"
-                + (f" ({units['noise']})" if units.get("noise") else "")
-                + (
-                    f", where the other models still read {100 * min(others):.1f}-{100 * max(others):.1f}%"
-                    if others
-                    else ""
-                )
-                + "."
-            )
-    return " ".join(sentences)
+def near_chance(results: dict, transform: str = "noise") -> dict:
+    """The models whose mean accuracy under ``transform`` falls below NEAR_CHANCE, each with the first level
+    where it does: {name: level}."""
+    curve = results["research"]["robustness"]["curves"].get(transform, {})
+    out = {}
+    for name in (n for n in curve if n != "levels"):
+        level = next((lvl for lvl, s in zip(curve["levels"], curve[name]) if s["mean"] < NEAR_CHANCE), None)
+        if level is not None:
+            out[name] = level
+    return out
+
+
+def model_epochs(results: dict, name: str) -> int:
+    """The epochs of the runs of ``name`` the research sections read: an architecture control's own, the
+    grid's last snapshot for the others."""
+    research = results["research"]
+    control = research.get("architecture_controls", {}).get("models", {}).get(name)
+    return int(control["epochs"]) if control else int(research["epochs"])
 
 
 def robustness_markdown(results: dict) -> str:
-    """Accuracy at one telling level of each transform, the paired CNN − MLP difference, and which
-    transform hurts each model most."""
+    """Accuracy at one telling level of each transform and the paired CNN − MLP difference."""
     units = results["research"]["robustness"]["units"]
     rows = [
         [
@@ -195,11 +164,14 @@ def robustness_markdown(results: dict) -> str:
         for transform, level, mlp, cnn, diff in _robustness_points(results)
     ]
     return (
-        caption(results, "Accuracy (%) on transformed test images")
+        caption(
+            results,
+            f"Accuracy (%) on transformed test images at one level of each transformation, after "
+            f"{model_epochs(results, CANDIDATE)} epochs",
+            label="robustness-table",
+        )
         + "\n\n"
         + markdown_table(["Transform", "MLP", "CNN", "CNN − MLP (paired by seed, 95% CI)"], rows)
-        + "\n\n"
-        + _robustness_text(results)
     )
 
 
@@ -276,48 +248,25 @@ def robustness_claim(results: dict) -> tuple[str, str, list[str]]:
 
 
 def shift_markdown(results: dict) -> str:
-    """Accuracy at 0, 4 and 8 pixels of shift for every model, and the GAP CNN's contrast."""
+    """Accuracy at 0-8 pixels of shift for every model, with the epochs each was trained for."""
     curves = results["research"]["robustness"]["curves"]["shift"]
     levels = curves["levels"]
     picks = [level for level in (0, 2, 4, 6, 8) if level in levels]
     names = [n for n in (BASELINE, "mlp_wide", "mlp_deep", CANDIDATE, "cnn_gap") if n in curves]
     rows = [
-        [registry.table_label(n)] + [f"{100 * curves[n][levels.index(level)]['mean']:.1f}" for level in picks]
+        [registry.table_label(n), str(model_epochs(results, n))]
+        + [f"{100 * curves[n][levels.index(level)]['mean']:.1f}" for level in picks]
         for n in names
     ]
-    last = len(levels) - 1
-    kept = {n: curves[n][last]["mean"] / curves[n][0]["mean"] for n in names}
     images = results["research"]["robustness"]["images"]
-    text = (
-        f"At {levels[last]} pixels the original report's CNN keeps {100 * kept[CANDIDATE]:.0f}% of its "
-        f"unshifted accuracy and "
-        f"the MLP {100 * kept[BASELINE]:.0f}%"
-        + (f"; the GAP CNN {cite('lin2014')} keeps {100 * kept['cnn_gap']:.0f}%" if "cnn_gap" in kept else "")
-        + ". "
-        "Part of every drop at large shifts is the digit leaving the 28×28 frame (MNIST digits fill a 20×20 "
-        "box), "
-        "which no architecture can undo. That the GAP CNN loses a smaller share is consistent with the CNN's "
-        "dense head, which reads features at fixed places, causing part of the CNN's drop; but the GAP CNN "
-        "differs from the CNN in more than its head, so this does not isolate the head."
-    )
-    gap_cnn = results["research"].get("architecture_controls", {}).get("models", {}).get("cnn_gap")
-    if "cnn_gap" in curves and gap_cnn:
-        full = gap_cnn[str(gap_cnn["epochs"])]["test_accuracy"]["mean"]
-        text += (
-            f" The 0 px column is measured on these {images:,} test digits, so it differs from the "
-            f"accuracies "
-            f"on all {test_size(results):,} test digits elsewhere: the GAP CNN reads "
-            f"{100 * curves['cnn_gap'][0]['mean']:.1f}% here and {100 * full:.2f}% on the whole test set "
-            "(controls table)."
-        )
     return (
         caption(
             results,
-            f"Accuracy (%) on test digits shifted by 0-8 pixels in a random direction (the same "
-            f"{images:,}-image stratified subset of the test set for every model)",
+            f"Accuracy (%) on test digits shifted by 0-8 pixels in a random direction, mean over seeds (the "
+            f"same {images:,}-image stratified subset of the test set for every model, so 0 px is the "
+            f"accuracy on this subset, not on all {test_size(results):,} test digits)",
+            label="robustness-shift-table",
         )
         + "\n\n"
-        + markdown_table(["Model"] + [f"{level} px" for level in picks], rows)
-        + "\n\n"
-        + text
+        + markdown_table(["Model", "Epochs"] + [f"{level} px" for level in picks], rows)
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from .. import metrics, registry
-from ..formatting import caption, markdown_table, moves, paired, plural, pp
+from ..formatting import caption, markdown_table, plural
 from ..metrics import format_mean_std
 from ..plots import PAGE_WIDTH, figure_title
 from ..registry import BASELINE, CANDIDATE
@@ -263,136 +263,9 @@ SHIFT_COLUMNS = (0, 1, 2, 3, 4, 6, 8)
 _VARIANT_TEXT = {"plain": "plain", "augmented": "shift-augmented"}
 
 
-def _half_width(accuracies, images: int) -> float:
-    """The largest 95% sampling half-width (Wilson, points) of one accuracy among ``accuracies`` on
-    ``images``."""
-    widths = []
-    for accuracy in accuracies:
-        low, high = metrics.binomial_interval(round(accuracy * images), images)
-        widths.append(100 * (high - low) / 2)
-    return max(widths)
-
-
-def _order(a: dict, b: dict, half: float) -> int:
-    """+1 when ``a`` is above ``b``, -1 when below, 0 when neither is shown: by the 95% interval of the
-    per-seed differences a − b when there are seeds to pair, else by more than ``half`` points (the sampling
-    half-width of one accuracy)."""
-    if len(a.get("values") or []) > 1 and len(a["values"]) == len(b.get("values") or []):
-        difference = paired(a, b)
-        return 1 if difference["ci_low"] > 0 else -1 if difference["ci_high"] < 0 else 0
-    gap = 100 * (a["mean"] - b["mean"])
-    return 1 if gap > half else -1 if gap < -half else 0
-
-
-def _zero(summary: dict) -> dict:
-    return {"mean": 0.0, "values": [0.0] * len(summary.get("values") or [0])}
-
-
-def shift_augmentation_sentence(results: dict, level: int | None = None) -> str:
-    """What the same shift augmentation does to both models at ``level`` pixels of shift (default: the
-    augmentation's own size), to the CNN − MLP gap there, and to the unshifted test accuracy, stated only as
-    strongly as one seed's numbers allow."""
-    section = results["research"]["shift_augmentation"]
-    level = section["pixels"] if level is None else level
-    i = section["levels"].index(level)
-    models, gap = section["models"], section["gap"]
-    acc = {
-        (name, v): 100 * models[name][v]["shift"][i]["mean"]
-        for name in (BASELINE, CANDIDATE)
-        for v in _VARIANT_TEXT
-    }
-    before, after = 100 * gap["plain"]["shift"][i]["mean"], 100 * gap["augmented"]["shift"][i]["mean"]
-    seeds = len(section["seeds"])
-    half = _half_width([value / 100 for value in acc.values()], section["images"])
-    text = (
-        f"At a {level}-pixel shift, training with shifts of up to {section['pixels']} pixels "
-        f"{moves(acc[(BASELINE, 'plain')], acc[(BASELINE, 'augmented')], 'the MLP')} and "
-        f"{moves(acc[(CANDIDATE, 'plain')], acc[(CANDIDATE, 'augmented')], 'the CNN')}; the CNN − MLP gap "
-        f"goes from "
-        f"{before:+.1f} to {after:+.1f} points"
-    )
-    if seeds > 1:
-        text += (
-            f" (paired by seed: {pp(gap['plain']['shift'][i])} plain, {pp(gap['augmented']['shift'][i])} "
-            "augmented)"
-        )
-    augmented = gap["augmented"]["shift"]
-    plain_gap, augmented_gap = gap["plain"]["shift"][i], augmented[i]
-    how = (
-        f"the 95% intervals over {seeds} seeds, paired by seed"
-        if seeds > 1
-        else f"the sampling error of one accuracy on {section['images']:,} images (±{half:.1f} points)"
-    )
-    if _order(plain_gap, _zero(plain_gap), half) <= 0:
-        verdict = "there was no clear CNN lead to close at this shift"
-    elif _order(augmented_gap, _zero(augmented_gap), half) == 0:
-        verdict = f"augmentation closes it (a gap of 0 is within {how})"
-    elif _order(augmented_gap, _zero(augmented_gap), half) < 0:
-        verdict = (
-            f"augmentation reverses it: the augmented MLP is {-after:.1f} points ahead of the augmented CNN"
-        )
-    elif 0 in section["levels"] and _order(augmented_gap, augmented[section["levels"].index(0)], half) == 0:
-        lead = 100 * augmented[section["levels"].index(0)]["mean"]
-        verdict = (
-            f"augmentation removes the part of the gap that the shift caused (by {how}); what is left is "
-            f"about the augmented CNN's lead on unshifted images ({lead:+.1f} points)"
-        )
-    elif _order(augmented_gap, plain_gap, half) < 0:
-        verdict = f"augmentation shrinks it by {100 * (1 - after / before):.0f}% but does not close it"
-    else:
-        verdict = f"augmentation does not shrink it detectably (by {how})"
-    order = _order(models[BASELINE]["augmented"]["shift"][i], models[CANDIDATE]["plain"]["shift"][i], half)
-    versus = acc[(BASELINE, "augmented")] - acc[(CANDIDATE, "plain")]
-    text += (
-        f": {verdict}. The augmented MLP is {abs(versus):.1f} points "
-        f"{'above' if versus > 0 else 'below'} the plain CNN there"
-        + (
-            ", so within the shifts trained on, augmentation alone buys the MLP more robustness to them than "
-            "convolution gives the plain CNN"
-            if order > 0
-            else ", so augmentation alone does not give the MLP the robustness convolution gave the CNN"
-            if order < 0
-            else ", a difference within " + how
-        )
-        + "."
-    )
-    beyond = [
-        level for level in section["levels"] if level > section["pixels"] and level >= 2 * section["pixels"]
-    ]
-    if beyond:
-        far = section["levels"].index(beyond[0])
-        plain_far, aug_far = (
-            100 * gap["plain"]["shift"][far]["mean"],
-            100 * gap["augmented"]["shift"][far]["mean"],
-        )
-        wider = _order(gap["augmented"]["shift"][far], gap["plain"]["shift"][far], half)
-        change = "wider" if wider > 0 else "narrower" if wider < 0 else "no detectable change"
-        text += (
-            f" Beyond the shifts trained on, at {beyond[0]} pixels, the gap is {aug_far:+.1f} points with "
-            f"augmentation against {plain_far:+.1f} without ({change})."
-        )
-    clean = {
-        (name, v): 100 * models[name][v]["test_accuracy"]["mean"]
-        for name in (BASELINE, CANDIDATE)
-        for v in _VARIANT_TEXT
-    }
-    text += (
-        f" On the {section['test_images']:,} unshifted test images augmentation "
-        f"{moves(clean[(BASELINE, 'plain')], clean[(BASELINE, 'augmented')], 'the MLP', digits=2)} and "
-        f"{moves(clean[(CANDIDATE, 'plain')], clean[(CANDIDATE, 'augmented')], 'the CNN', digits=2)}."
-    )
-    if seeds == 1:
-        text += (
-            f" One seed ({section['seeds'][0]}) and {section['epochs']} epochs for all four models: no "
-            f"spread over "
-            "seeds is measured, so differences of a point or two are not established."
-        )
-    return text
-
-
 def shift_augmentation_markdown(results: dict) -> str:
     """Unshifted test accuracy and accuracy under shifts of the four models (MLP and CNN, plain and
-    shift-augmented), the CNN − MLP gaps, then the sentence."""
+    shift-augmented), and the CNN − MLP gaps."""
     section = results["research"]["shift_augmentation"]
     levels = section["levels"]
     picks = [level for level in SHIFT_COLUMNS if level in levels]
@@ -418,9 +291,8 @@ def shift_augmentation_markdown(results: dict) -> str:
             f"models: {section['epochs']} epochs, {seeds}, against the plain models after "
             f"{section['epochs']} epochs; accuracy (%) on {section['test_images']:,} unshifted test images "
             f"and on {section['images']:,} test images shifted in a random direction",
+            label="shift-augmentation-table",
         )
         + "\n\n"
         + markdown_table(["Model", "Unshifted test"] + [f"{level} px" for level in picks], rows)
-        + "\n\n"
-        + shift_augmentation_sentence(results)
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import config, metrics
-from ..formatting import caption, markdown_table, moves, paired, plural, pp
+from ..formatting import caption, markdown_table, plural
 from ..metrics import format_mean_std
 from ..registry import BASELINE, CANDIDATE
 from ..training import predict_probabilities, predictions_path, write_calibration
@@ -107,75 +107,13 @@ def temperature_abstract(section: dict) -> str:
     )
 
 
-def temperature_sentence(results: dict) -> str:
-    """The fitted temperatures and what they do to the test set's calibration, CNN − MLP paired by seed."""
-    section = results["research"]["temperature_scaling"]
-    models = section["models"]
-    candidate_mistakes = models[CANDIDATE]["after"]["confident_mistakes"]
-    baseline_mistakes = models[BASELINE]["after"]["confident_mistakes"]
-    t = {name: models[name]["temperature"]["mean"] for name in (BASELINE, CANDIDATE)}
-    seeds = plural(len(section["seeds"]), "seed")
-    softer = [name.upper() for name, value in t.items() if value > 1]
-    meaning = (
-        "T > 1 for both: both models were over-confident, and dividing their logits by T softens them"
-        if len(softer) == 2
-        else "T < 1 for both: both models were under-confident, and dividing their logits by T sharpens them"
-        if not softer
-        else f"T > 1 only for the {softer[0]}: only its probabilities are softened"
-    )
-    ece = {
-        name: (100 * models[name]["before"]["ece"]["mean"], 100 * models[name]["after"]["ece"]["mean"])
-        for name in (BASELINE, CANDIDATE)
-    }
-    sure = {
-        name: (
-            models[name]["before"]["confident_mistakes"]["mean"],
-            models[name]["after"]["confident_mistakes"]["mean"],
-        )
-        for name in (BASELINE, CANDIDATE)
-    }
-    nll = {
-        name: (models[name]["before"]["nll"]["mean"], models[name]["after"]["nll"]["mean"])
-        for name in (BASELINE, CANDIDATE)
-    }
-    over = f"mean over {seeds}" if len(section["seeds"]) > 1 else f"seed {section['seeds'][0]}"
-    text = (
-        f"Fitted on the {section['validation_images']:,} validation images ({over}), the temperature "
-        f"is T = {t[BASELINE]:.2f} for the MLP and {t[CANDIDATE]:.2f} for the CNN ({meaning}). On the "
-        f"{section['test_images']:,} test images it "
-        f"{moves(*ece[BASELINE], 'the expected calibration error of the MLP', digits=2)} and "
-        f"{moves(*ece[CANDIDATE], 'that of the CNN', digits=2)}; it "
-        f"{moves(*sure[BASELINE], 'the MLP’s mistakes made with at least 99% confidence', unit='')} "
-        f"and {moves(*sure[CANDIDATE], 'the CNN’s', unit='')} per run; the test NLL goes from "
-        f"{nll[BASELINE][0]:.4f} to {nll[BASELINE][1]:.4f} (MLP) and from {nll[CANDIDATE][0]:.4f} to "
-        f"{nll[CANDIDATE][1]:.4f} "
-        "(CNN). Accuracy is unchanged: dividing the logits by one positive number never changes the arg-max."
-    )
-    if len(section["seeds"]) > 1:
-        text += (
-            " After scaling, CNN − MLP paired by seed: ECE "
-            f"{pp(paired(models[CANDIDATE]['after']['ece'], models[BASELINE]['after']['ece']))}, mistakes at "
-            f"≥ 99% confidence "
-            f"{_count(paired(candidate_mistakes, baseline_mistakes))}."
-        )
-    else:
-        text += (
-            f" After scaling, CNN − MLP: ECE {ece[CANDIDATE][1] - ece[BASELINE][1]:+.2f} pp, mistakes at ≥ "
-            f"99% "
-            f"confidence {sure[CANDIDATE][1] - sure[BASELINE][1]:+.0f} (one seed: no interval)."
-        )
-    return text
-
-
-def _count(summary: dict) -> str:
-    text = f"{summary['mean']:+.1f}"
-    if summary.get("ci_low") is not None:
-        text += f" [{summary['ci_low']:.1f}, {summary['ci_high']:.1f}]"
-    return text
+#: The anchor of the temperature-scaling table (the notebooks cite it as ``[Table](#temperature-table)``).
+TEMPERATURE_TABLE = "temperature-table"
 
 
 def temperature_scaling_markdown(results: dict) -> str:
-    """Per model: the temperature, and the test ECE, confident mistakes, NLL and accuracy before and after."""
+    """Per model: the temperature, and the test ECE and confident mistakes after scaling (the calibration
+    table has them before), and the test NLL before and after."""
     section = results["research"]["temperature_scaling"]
     rows = []
     for name, title in ((BASELINE, "MLP"), (CANDIDATE, "CNN")):
@@ -185,26 +123,13 @@ def temperature_scaling_markdown(results: dict) -> str:
             [
                 title,
                 format_mean_std(item["temperature"], digits=3),
-                format_mean_std(before["ece"], percent=True),
                 format_mean_std(after["ece"], percent=True),
-                f"{before['confident_mistakes']['mean']:.1f}",
                 f"{after['confident_mistakes']['mean']:.1f}",
                 f"{before['nll']['mean']:.4f}",
                 f"{after['nll']['mean']:.4f}",
-                f"{100 * before['accuracy']['mean']:.2f} → {100 * after['accuracy']['mean']:.2f}",
             ]
         )
-    header = [
-        "Model",
-        "T",
-        "ECE before (%)",
-        "ECE after (%)",
-        "≥ 99% mistakes before",
-        "after",
-        "NLL before",
-        "NLL after",
-        "Test accuracy (%)",
-    ]
+    header = ["Model", "T", "ECE after (%)", "≥ 99% mistakes after", "Test NLL before", "Test NLL after"]
     seeds = (
         f"mean ± std over {plural(len(section['seeds']), 'seed')}"
         if len(section["seeds"]) > 1
@@ -213,11 +138,11 @@ def temperature_scaling_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            f"Temperature scaling after {section['epochs']} epochs: T fitted on the validation split "
-            f"({seeds}), test set of {section['test_images']:,} ({section['bins']} confidence bins)",
+            f"Temperature scaling after {section['epochs']} epochs: T fitted on the "
+            f"{section['validation_images']:,} validation images ({seeds}), judged on the "
+            f"{section['test_images']:,} test images",
+            label=TEMPERATURE_TABLE,
         )
         + "\n\n"
         + markdown_table(header, rows)
-        + "\n\n"
-        + temperature_sentence(results)
     )

@@ -21,22 +21,43 @@ def compute(ctx: Context, research: dict) -> dict:
     return drawing_accuracies(ctx.all_models(research), ctx.splits)
 
 
-def user_drawings_markdown(results: dict) -> str:
+def drawings_difference(results: dict, section: str, method: str) -> dict:
+    """CNN − MLP accuracy on the drawings of ``section`` (``user_drawings``: synthetic, ``other_handwriting``:
+    other writers) through ``method``, paired by seed."""
+    accuracy = results["research"][section]["accuracy"]
+    return paired(accuracy[CANDIDATE][method], accuracy[BASELINE][method])
 
-    study = results["research"]["user_drawings"]
+
+#: The two drawing sets of the table, by their section's key.
+DRAWING_SETS = {"user_drawings": "synthetic", "other_handwriting": "other writers"}
+
+
+def user_drawings_markdown(results: dict) -> str:
+    """The MLP and the CNN on the synthetic drawings (MNIST test digits re-rendered on a canvas) and on other
+    writers' digits, through each preprocessing method, with the CNN − MLP difference paired by seed."""
+    research = results["research"]
     rows = []
-    for method in METHODS:
-        mlp, cnn = study["accuracy"][BASELINE][method], study["accuracy"][CANDIDATE][method]
-        rows.append(
-            [
-                METHOD_LABELS[method],
-                format_mean_std(mlp, percent=True),
-                format_mean_std(cnn, percent=True),
-                pp(paired(cnn, mlp)),
-            ]
-        )
+    for key, name in DRAWING_SETS.items():
+        if key not in research:
+            continue
+        accuracy = research[key]["accuracy"]
+        for index, method in enumerate(METHODS):
+            rows.append(
+                [
+                    f"{name} ({research[key]['drawings']:,})" if index == 0 else "",
+                    METHOD_LABELS[method],
+                    format_mean_std(accuracy[BASELINE][method], percent=True),
+                    format_mean_std(accuracy[CANDIDATE][method], percent=True),
+                    pp(drawings_difference(results, key, method)),
+                ]
+            )
     return (
-        caption(results, f"Accuracy (%) on {study['drawings']:,} user-like drawings")
+        caption(
+            results,
+            "Accuracy (%) on synthetic drawings (MNIST test digits re-rendered on a canvas) and on other "
+            "writers' digits drawn on the same canvas",
+            label="drawings-table",
+        )
         + "\n\n"
-        + markdown_table(["Preprocessing", "MLP", "CNN", "CNN − MLP"], rows)
+        + markdown_table(["Drawings", "Preprocessing", "MLP", "CNN", "CNN − MLP"], rows)
     )

@@ -1,27 +1,15 @@
-"""The experiment grid: per-model tables, the 5/10-epoch comparison, intervals, McNemar, conclusions."""
+"""The experiment grid: per-model tables, the 5/10-epoch comparison, intervals, McNemar, and the numbers the
+notebooks' sentences about them read (the sentences themselves are written in the notebooks)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import config, metrics
-from ..formatting import (
-    caption,
-    device_sentence,
-    diff_text,
-    excludes_zero,
-    interval,
-    join_words,
-    markdown_table,
-    negated,
-    plural,
-    seeds_phrase,
-    signed,
-)
-from ..metrics import SUMMARY_METRICS, best_epoch, format_mean_std, most_confused_pairs, summarize
-from ..numbering import ref
+from .. import metrics
+from ..formatting import caption, interval, markdown_table, negated, plural, seeds_phrase, signed
+from ..metrics import SUMMARY_METRICS, format_mean_std, most_confused_pairs, summarize
 from ..references import cite
-from ..registry import BASELINE, CANDIDATE, COMPARED, COMPARISON_KEY
+from ..registry import BASELINE, CANDIDATE, COMPARISON_KEY
 
 #: Rows of the original report's comparison table: (label, summary key, percent?, digits).
 COMPARISON_ROWS = (
@@ -60,29 +48,26 @@ def comparison_rows(results: dict, epochs: int | str) -> list[list[str]]:
 TRAIN_CEILING = 0.99
 
 
-def ceiling_caveat(results: dict, epochs: str) -> str:
-    """When both models' mean training accuracy is at least TRAIN_CEILING: the sentence that says a smaller
-    train − test gap is weak evidence of less overfitting, with the decomposition CNN − MLP gap = training
-    difference − test difference. Empty otherwise."""
+def ceiling_caveat(results: dict, epochs: str) -> dict:
+    """The numbers behind the caveat that a smaller train − test gap is weak evidence of less overfitting,
+    when both models' mean training accuracy is at least TRAIN_CEILING (empty otherwise): each model's
+    training accuracy (``train``) and room below 100% test accuracy (``room``, the largest gap it can have),
+    and the CNN − MLP training and test differences (``train_diff``, ``test_diff``), whose difference is the
+    CNN − MLP gap."""
     s = results["summary"]
     if not all("train_accuracy" in s[name][epochs] for name in (BASELINE, CANDIDATE)):
-        return ""
+        return {}
     train = {name: s[name][epochs]["train_accuracy"]["mean"] for name in (BASELINE, CANDIDATE)}
     if min(train.values()) < TRAIN_CEILING:
-        return ""
+        return {}
     comparison = next(c for c in results["comparisons"] if str(c["epochs"]) == epochs)
     diff = {key: negated(comparison[COMPARISON_KEY][key]) for key in ("train_accuracy", "test_accuracy")}
-    room = {name: 100 * (1 - s[name][epochs]["test_accuracy"]["mean"]) for name in (BASELINE, CANDIDATE)}
-    return (
-        f"Both models are near the 100% ceiling of training accuracy (MLP {100 * train[BASELINE]:.2f}%, CNN "
-        f"{100 * train[CANDIDATE]:.2f}%), so a gap cannot exceed 100% − test accuracy ({room[BASELINE]:.2f} "
-        f"pp for "
-        f"the MLP, {room[CANDIDATE]:.2f} pp for the CNN): the CNN − MLP gap is the training difference "
-        f"({100 * diff['train_accuracy']['mean']:+.2f} pp) minus the test difference "
-        f"({diff_text(diff['test_accuracy'])} pp) and mostly restates the CNN's higher test accuracy. A "
-        f"smaller gap "
-        "at this ceiling is weak evidence that the CNN overfits less."
-    )
+    return {
+        "train": train,
+        "room": {name: 1 - s[name][epochs]["test_accuracy"]["mean"] for name in (BASELINE, CANDIDATE)},
+        "train_diff": diff["train_accuracy"],
+        "test_diff": diff["test_accuracy"],
+    }
 
 
 def grid_runs(results: dict, name: str) -> list[dict]:
@@ -93,20 +78,26 @@ def test_size(results: dict) -> int:
     return int(results["provenance"]["split_sizes"]["test"])
 
 
-def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: bool = True) -> str:
-    """Per seed (``per_run``): test accuracy with its binomial (Wilson) 95% interval, i.e. the test-set
-    sampling
-    error; then, like with like, the standard deviation over seeds (training randomness) beside the binomial
-    standard error of one run, √(p(1 − p)/n) (test-set sampling)."""
+def sampling_std(results: dict, name: str, epochs: int | str | None = None) -> float:
+    """The binomial standard error of one run's test accuracy, √(p(1 − p)/n) (test-set sampling), as a
+    fraction, averaged over the model's runs."""
     epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
     n = test_size(results)
-    rows, sampling_sd = [], {}
+    accuracies = [run["snapshots"][epochs]["test"]["accuracy"] for run in grid_runs(results, name)]
+    return float(np.mean([np.sqrt(a * (1 - a) / n) for a in accuracies]))
+
+
+def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: bool = True) -> str:
+    """Per seed (``per_run``): test accuracy with its binomial (Wilson) 95% interval, i.e. the test-set
+    sampling error; then, like with like, the standard deviation over seeds (training randomness) beside the
+    binomial standard error of one run, √(p(1 − p)/n) (test-set sampling)."""
+    epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
+    n = test_size(results)
+    rows = []
     for name in (BASELINE, CANDIDATE):
-        sampling_sd[name] = []
         for run in grid_runs(results, name):
             accuracy = run["snapshots"][epochs]["test"]["accuracy"]
             low, high = metrics.binomial_interval(round(accuracy * n), n)
-            sampling_sd[name].append(float(np.sqrt(accuracy * (1 - accuracy) / n)))
             rows.append(
                 [
                     name.upper(),
@@ -115,47 +106,23 @@ def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: b
                     f"[{100 * low:.2f}, {100 * high:.2f}]",
                 ]
             )
-    seed_std = {
-        name: results["summary"][name][epochs]["test_accuracy"]["std"] for name in (BASELINE, CANDIDATE)
-    }
-    spread = [
-        [
-            name.upper(),
-            f"{100 * results['summary'][name][epochs]['test_accuracy']['mean']:.2f}",
-            "n/a (1 seed)" if seed_std[name] is None else f"{100 * seed_std[name]:.2f}",
-            f"{100 * np.mean(sampling_sd[name]):.2f}",
-        ]
-        for name in (BASELINE, CANDIDATE)
-    ]
-    larger = [
-        name.upper()
-        for name in (BASELINE, CANDIDATE)
-        if seed_std[name] is not None and np.mean(sampling_sd[name]) > seed_std[name]
-    ]
-    if any(value is None for value in seed_std.values()):
-        text = "With one seed there is no spread over seeds to compare with the sampling error."
-    elif len(larger) == 2:
-        text = (
-            "For both models the sampling standard deviation of one run is at least as large as the standard "
-            "deviation over seeds (itself a rough estimate from a few seeds): another test set of the same "
-            "size "
-            "would move a run's accuracy about as much as another seed does, or more. The CNN − MLP "
-            "difference is measured on the same images for both models (the paired tests of "
-            f"section {ref('paired-tests')}), which removes most of the sampling error from the comparison."
-        )
-    else:
-        text = (
-            f"The sampling standard deviation of one run is larger than the standard deviation over seeds "
-            f"for: "
-            f"{', '.join(larger) or 'neither model'}. The CNN − MLP difference is measured on the same "
-            f"images for "
-            f"both models (the paired tests of section {ref('paired-tests')})."
+    spread = []
+    for name in (BASELINE, CANDIDATE):
+        test = results["summary"][name][epochs]["test_accuracy"]
+        spread.append(
+            [
+                name.upper(),
+                f"{100 * test['mean']:.2f}",
+                "n/a (1 seed)" if test["std"] is None else f"{100 * test['std']:.2f}",
+                f"{100 * sampling_std(results, name, epochs):.2f}",
+            ]
         )
     runs = (
         caption(
             results,
             f"Test accuracy per run after {epochs} epochs, with the test-set sampling error "
             f"(Wilson {cite('wilson1927')} 95% interval, {n:,} images)",
+            label="uncertainty-runs-table",
         )
         + "\n\n"
         + markdown_table(["Model", "Seed", "Test accuracy (%)", "95% interval of this run (%)"], rows)
@@ -163,7 +130,11 @@ def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: b
     )
     return (
         (runs if per_run else "")
-        + caption(results, "The two kinds of uncertainty side by side, both as standard deviations (pp)")
+        + caption(
+            results,
+            "The two kinds of uncertainty side by side, both as standard deviations (pp)",
+            label="uncertainty-table",
+        )
         + "\n\n"
         + markdown_table(
             [
@@ -174,8 +145,6 @@ def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: b
             ],
             spread,
         )
-        + "\n\n"
-        + text
     )
 
 
@@ -198,45 +167,40 @@ def best_epochs(results: dict, name: str) -> list[dict]:
     return out
 
 
-def best_epoch_markdown(results: dict, *, per_run: bool = True) -> str:
-    """The best epoch of every run (lowest validation loss, the definition used throughout the report; the
-    table
-    with ``per_run``), and what training on to the last epoch did to the validation set."""
-    last = len(results["runs"][0]["history"]["val_loss"])
-    items = {name: best_epochs(results, name) for name in (BASELINE, CANDIDATE)}
-    rows = []
-    for name in (BASELINE, CANDIDATE):
-        for item in items[name]:
-            rows.append(
-                [
-                    name.upper(),
-                    str(item["seed"]),
-                    str(item["best_epoch"]),
-                    f"{item['best_val_loss']:.4f}",
-                    f"{item['last_val_loss']:.4f}",
-                    f"{100 * item['val_accuracy_best']:.2f}",
-                    f"{100 * item['val_accuracy_last']:.2f}",
-                ]
-            )
-    medians = {name: int(np.median([i["best_epoch"] for i in items[name]])) for name in items}
-    rises = {
-        name: float(np.mean([i["last_val_loss"] - i["best_val_loss"] for i in items[name]])) for name in items
+def best_epoch_numbers(results: dict, name: str) -> dict:
+    """One model's best epochs: per seed (``epochs``), their median (``median``), and how much the validation
+    loss rose from there to the last epoch, on average over seeds (``rise``)."""
+    items = best_epochs(results, name)
+    return {
+        "epochs": [item["best_epoch"] for item in items],
+        "median": int(np.median([item["best_epoch"] for item in items])),
+        "rise": float(np.mean([item["last_val_loss"] - item["best_val_loss"] for item in items])),
     }
-    text = (
-        f"The validation loss is lowest at epoch {medians[BASELINE]} for the MLP and {medians[CANDIDATE]} "
-        f"for the CNN "
-        f"(median over seeds) and rises afterwards, by {rises[BASELINE]:.4f} (MLP) and "
-        f"{rises[CANDIDATE]:.4f} (CNN) on "
-        f"average by epoch {last}, while the validation accuracy barely moves: the models grow more "
-        f"confident "
-        "on the images they get wrong. Early stopping on the held-out validation set would keep the "
-        "best-loss epoch; the test set is never used to choose it."
-    )
-    if not per_run:
-        best = {name: ", ".join(str(i["best_epoch"]) for i in items[name]) for name in items}
-        return f"Best epoch per seed: {best[BASELINE]} (MLP) and {best[CANDIDATE]} (CNN). " + text
+
+
+def best_epoch_markdown(results: dict) -> str:
+    """The best epoch of every run (lowest validation loss, the definition used throughout the report) and
+    what training on to the last epoch did to the validation loss and accuracy."""
+    last = len(results["runs"][0]["history"]["val_loss"])
+    rows = [
+        [
+            name.upper(),
+            str(item["seed"]),
+            str(item["best_epoch"]),
+            f"{item['best_val_loss']:.4f}",
+            f"{item['last_val_loss']:.4f}",
+            f"{100 * item['val_accuracy_best']:.2f}",
+            f"{100 * item['val_accuracy_last']:.2f}",
+        ]
+        for name in (BASELINE, CANDIDATE)
+        for item in best_epochs(results, name)
+    ]
     return (
-        caption(results, "Best epoch of every run (lowest validation loss, early stopping's usual choice)")
+        caption(
+            results,
+            "Best epoch of every run (lowest validation loss, early stopping's usual choice)",
+            label="best-epoch-table",
+        )
         + "\n\n"
         + markdown_table(
             [
@@ -250,13 +214,11 @@ def best_epoch_markdown(results: dict, *, per_run: bool = True) -> str:
             ],
             rows,
         )
-        + "\n\n"
-        + text
     )
 
 
-def per_class_markdown(results: dict, epochs: int | None = None) -> str:
-    """Precision, recall and F1 per digit, mean over seeds, for both models."""
+def per_class_scores(results: dict, epochs: int | str | None = None) -> dict:
+    """Per model: precision, recall and F1 of each digit (arrays of 10), mean over seeds."""
     epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
     scores = {}
     for name in (BASELINE, CANDIDATE):
@@ -264,52 +226,48 @@ def per_class_markdown(results: dict, epochs: int | None = None) -> str:
         scores[name] = {
             key: np.mean([r[key] for r in per_run], axis=0) for key in ("precision", "recall", "f1")
         }
-    rows = []
-    for digit in range(10):
-        rows.append(
-            [str(digit)]
-            + [
-                f"{100 * scores[name][key][digit]:.1f}"
-                for name in (BASELINE, CANDIDATE)
-                for key in ("precision", "recall", "f1")
-            ]
-        )
-    # The lowest F1 as the table shows it (one decimal): digits equal there are tied, and all of them are
-    # named.
-    shown = {name: np.round(100 * scores[name]["f1"], 1) for name in (BASELINE, CANDIDATE)}
-    worst = {
-        name: [digit for digit in range(10) if shown[name][digit] == shown[name].min()] for name in shown
+    return scores
+
+
+def hardest_digits(results: dict, epochs: int | str | None = None) -> dict[str, list[int]]:
+    """Per model: the digits with the lowest F1 as the per-class table shows it (one decimal), so digits
+    tied there are all named."""
+    shown = {
+        name: np.round(100 * scores["f1"], 1) for name, scores in per_class_scores(results, epochs).items()
     }
-    higher = int(np.sum(scores[CANDIDATE]["f1"] > scores[BASELINE]["f1"]))
+    return {name: [digit for digit in range(10) if f1[digit] == f1.min()] for name, f1 in shown.items()}
 
-    def digits(name: str) -> str:
-        tied = f" (tied at {shown[name].min():.1f}%)" if len(worst[name]) > 1 else ""
-        return join_words([str(digit) for digit in worst[name]]) + tied
 
-    hardest = (
-        f"{digits(BASELINE)} for both models"
-        if worst[BASELINE] == worst[CANDIDATE]
-        else f"{digits(BASELINE)} for the MLP and {digits(CANDIDATE)} for the CNN"
-    )
-    spread = (
-        "its advantage is spread over the classes, not confined to one pair"
-        if higher == 10
-        else f"for {plural(10 - higher, 'digit')} the MLP's F1 is as high or higher"
-    )
-    text = f"The hardest digit by F1 is {hardest}. "
-    text += f"The CNN's F1 is higher for {higher} of the 10 digits: {spread}."
+def digits_cnn_higher(results: dict, epochs: int | str | None = None) -> int:
+    """How many of the 10 digits the CNN's F1 is higher than the MLP's."""
+    scores = per_class_scores(results, epochs)
+    return int(np.sum(scores[CANDIDATE]["f1"] > scores[BASELINE]["f1"]))
+
+
+def per_class_markdown(results: dict, epochs: int | None = None) -> str:
+    """Precision, recall and F1 per digit, mean over seeds, for both models."""
+    epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
+    scores = per_class_scores(results, epochs)
+    rows = [
+        [str(digit)]
+        + [
+            f"{100 * scores[name][key][digit]:.1f}"
+            for name in (BASELINE, CANDIDATE)
+            for key in ("precision", "recall", "f1")
+        ]
+        for digit in range(10)
+    ]
     return (
         caption(
             results,
             f"Per-class precision, recall and F1 (%) after {epochs} epochs, mean over "
             f"{plural(len(results['config']['seeds']), 'seed')}",
+            label="per-class-table",
         )
         + "\n\n"
         + markdown_table(
             ["Digit", "MLP precision", "MLP recall", "MLP F1", "CNN precision", "CNN recall", "CNN F1"], rows
         )
-        + "\n\n"
-        + text
     )
 
 
@@ -332,7 +290,7 @@ def model_markdown(results: dict, name: str) -> str:
         ]
         rows.append([label] + cells)
     title = f"{name.upper()} over {seeds_phrase(results)}"
-    return caption(results, title) + "\n\n" + markdown_table(header, rows)
+    return caption(results, title, label=f"{name}-metrics-table") + "\n\n" + markdown_table(header, rows)
 
 
 def gap_per_seed_markdown(results: dict, name: str) -> str:
@@ -346,22 +304,25 @@ def gap_per_seed_markdown(results: dict, name: str) -> str:
         )
     header = ["Seed"] + [f"gap after {e} epochs (pp)" for e in epochs_list]
     return (
-        caption(results, f"{name.upper()}: overfitting gap per seed") + "\n\n" + markdown_table(header, rows)
+        caption(results, f"{name.upper()}: overfitting gap per seed", label=f"{name}-gap-table")
+        + "\n\n"
+        + markdown_table(header, rows)
     )
 
 
 def comparison_markdown(results: dict) -> str:
-    """The original report's 5/10-epoch table, with mean ± std over seeds and CNN − MLP."""
+    """The original report's 5/10-epoch table, with mean ± std over seeds and CNN − MLP: one table per
+    snapshot, labelled ``comparison-<epochs>-epochs``."""
     parts = []
     for epochs in results["config"]["snapshot_epochs"]:
         parts.append(
             caption(
                 results,
                 f"After {epochs} epoch{'s' if epochs != 1 else ''} (mean ± std over {seeds_phrase(results)})",
+                label=f"comparison-{epochs}-epochs",
             )
         )
         parts.append(markdown_table(["Metric", "MLP", "CNN", "CNN − MLP"], comparison_rows(results, epochs)))
-    parts.append(device_sentence(results))
     return "\n\n".join(parts)
 
 
@@ -381,7 +342,7 @@ def intervals_markdown(results: dict) -> str:
             + [f"{100 * diff['mean']:+.2f} {interval(diff, percent=True, digits=2)}"]
         )
     return (
-        caption(results, "Test accuracy (%), mean and 95% interval over seeds")
+        caption(results, "Test accuracy (%), mean and 95% interval over seeds", label="intervals-table")
         + "\n\n"
         + markdown_table(["Epochs", "MLP", "CNN", "CNN − MLP (paired by seed)"], rows)
     )
@@ -404,7 +365,7 @@ def mcnemar_markdown(results: dict) -> str:
             )
     title = f"McNemar's exact test {cite('mcnemar1947')}, MLP vs CNN on the same test images"
     return (
-        caption(results, title)
+        caption(results, title, label="mcnemar-table")
         + "\n\n"
         + markdown_table(
             ["Epochs", "Seed", "only MLP right", "only CNN right", "both wrong", "p-value"], rows
@@ -425,8 +386,6 @@ def epoch_change(results: dict, name: str, key: str = "test_accuracy") -> dict:
 
 def confused_pairs_markdown(results: dict, epochs: int, top: int = 5) -> str:
     """The most frequent (true → predicted) mistakes of each model, summed over seeds."""
-    import numpy as np
-
     rows = []
     for name in (BASELINE, CANDIDATE):
         matrix = np.sum(
@@ -435,150 +394,21 @@ def confused_pairs_markdown(results: dict, epochs: int, top: int = 5) -> str:
         for pair in most_confused_pairs(matrix, top=top):
             rows.append([name.upper(), f"{pair['true']} → {pair['predicted']}", str(pair["count"])])
     return (
-        caption(results, f"Most confused pairs after {epochs} epochs (test set, summed over seeds)")
+        caption(
+            results,
+            f"Most confused pairs after {epochs} epochs (test set, summed over seeds)",
+            label="confused-pairs-table",
+        )
         + "\n\n"
         + markdown_table(["Model", "true → predicted", "count"], rows)
     )
-
-
-def conclusions_markdown(results: dict, parameters: dict | None = None) -> str:
-    """The conclusions as sentences, every number taken from ``results`` (``parameters``: the models'
-    parameter counts, by default the recorded ones)."""
-    parameters = parameters or {name: results["summary"][name]["parameters"] for name in COMPARED}
-    last = max(results["config"]["snapshot_epochs"])
-    first = min(results["config"]["snapshot_epochs"])
-    s = results["summary"]
-    comparison = next(c for c in results["comparisons"] if c["epochs"] == last)
-    diff = {key: negated(value) for key, value in comparison[COMPARISON_KEY].items()}  # CNN − MLP
-    significant = sum(test["p_value"] < 0.05 for test in comparison["mcnemar"])
-    n = len(comparison["mcnemar"])
-    lines = []
-    if results.get("fast"):
-        lines.append(
-            f"**{config.FAST_LABEL}: these sentences only show the wiring; the numbers are not results.**"
-        )
-
-    def pct(summary, key="mean"):
-        return f"{100 * summary[key]:.2f}"
-
-    better = "CNN" if diff["test_accuracy"]["mean"] > 0 else "MLP"
-    lines.append(
-        f"- **Accuracy.** After {last} epochs the CNN reaches "
-        f"{pct(s[CANDIDATE][str(last)]['test_accuracy'])}% test "
-        f"accuracy and the MLP {pct(s[BASELINE][str(last)]['test_accuracy'])}% (means over "
-        f"{seeds_phrase(results)}). "
-        f"The {better} is ahead by {abs(100 * diff['test_accuracy']['mean']):.2f} percentage points"
-        + (
-            f" (95% interval of CNN − MLP: {interval(diff['test_accuracy'], percent=True, digits=2)} pp)"
-            if diff["test_accuracy"].get("ci_low") is not None
-            else ""
-        )
-        + f", and McNemar's exact test {cite('mcnemar1947')} on the same test images finds the difference "
-        f"significant (p < 0.05) for {significant} of {plural(n, 'seed')}."
-    )
-    ratio = parameters[CANDIDATE] / parameters[BASELINE]
-    lines.append(
-        f"- **Size.** The CNN has {parameters[CANDIDATE]:,} parameters and the MLP {parameters[BASELINE]:,}: "
-        f"the CNN is "
-        f"{ratio:.1f} times larger, because its dense layer reads 13×13×32 = 5,408 features. The original "
-        f"report "
-        f"{cite('original')} says the CNN has fewer parameters; that is false for these two models."
-    )
-    gap_diff = diff["accuracy_gap"]
-    ceiling = ceiling_caveat(results, str(last))
-    lines.append(
-        f"- **Overfitting.** The gap between training and test accuracy after {last} epochs is "
-        f"{pct(s[BASELINE][str(last)]['accuracy_gap'])} pp for the MLP and "
-        f"{pct(s[CANDIDATE][str(last)]['accuracy_gap'])} pp "
-        f"for the CNN; CNN − MLP = {100 * gap_diff['mean']:+.2f} pp"
-        + (
-            f", interval {interval(gap_diff, percent=True, digits=2)}"
-            + (" (excludes 0)" if excludes_zero(gap_diff) else " (includes 0)")
-            if gap_diff.get("ci_low") is not None
-            else ""
-        )
-        + ". Both gaps are small; the gap is a difference of accuracies, not a separate quantity the "
-        "models optimise." + (f" {ceiling}" if ceiling else "")
-    )
-    if first != last:
-        parts = []
-        for name in (BASELINE, CANDIDATE):
-            change = epoch_change(results, name)
-            verdict = {
-                True: "the interval excludes 0",
-                False: "the interval includes 0",
-                None: "one seed, no interval",
-            }[excludes_zero(change)]
-            parts.append(
-                f"{name.upper()} {100 * change['mean']:+.2f} pp "
-                f"{interval(change, percent=True, digits=2) if change.get('ci_low') is not None else ''}"
-                f" ({verdict})"
-            )
-        train = {name: epoch_change(results, name, "train_accuracy") for name in (BASELINE, CANDIDATE)}
-        gap = {name: epoch_change(results, name, "accuracy_gap") for name in (BASELINE, CANDIDATE)}
-        lines.append(
-            f"- **{first} vs {last} epochs** (paired by seed). Test accuracy changes by "
-            + "; ".join(parts)
-            + f". Over the same epochs training accuracy changes by {diff_text(train[BASELINE])} pp "
-            f"(MLP) and {diff_text(train[CANDIDATE])} pp (CNN), and the overfitting gap by "
-            f"{diff_text(gap[BASELINE])} pp and {diff_text(gap[CANDIDATE])} pp (95% intervals over seeds)."
-        )
-    return "\n".join(lines)
-
-
-def model_conclusions_markdown(results: dict, name: str) -> str:
-    """One model's conclusions as sentences rendered from ``results``."""
-    epochs_list = [str(e) for e in results["config"]["snapshot_epochs"]]
-    first, last = epochs_list[0], epochs_list[-1]
-    summary = results["summary"][name]
-    runs = [r for r in results["runs"] if r["model"] == name]
-    lines = []
-    if results.get("fast"):
-        lines.append(
-            f"**{config.FAST_LABEL}: these sentences only show the wiring; the numbers are not results.**"
-        )
-    test = summary[last]["test_accuracy"]
-    lines.append(
-        f"- After {last} epoch{'s' if last != '1' else ''} the {name.upper()} reaches "
-        f"{format_mean_std(test, percent=True)}% test accuracy over {seeds_phrase(results)}"
-        + (
-            f" (95% interval {interval(test, percent=True, digits=2)})"
-            if test.get("ci_low") is not None
-            else ""
-        )
-        + f", with {format_mean_std(summary[last]['train_accuracy'], percent=True)}% training accuracy."
-    )
-    if first != last:
-        test_change = epoch_change(results, name)
-        gap_change = epoch_change(results, name, "accuracy_gap")
-        grew = sum(
-            r["snapshots"][last]["gap"]["accuracy_gap"] > r["snapshots"][first]["gap"]["accuracy_gap"]
-            for r in runs
-        )
-        lines.append(
-            f"- From {first} to {last} epochs (paired by seed) test accuracy changes by "
-            f"{100 * test_change['mean']:+.2f} pp"
-            + (
-                f" {interval(test_change, percent=True, digits=2)}"
-                if test_change.get("ci_low") is not None
-                else ""
-            )
-            + f" and the overfitting gap by {100 * gap_change['mean']:+.2f} pp; the gap grew in {grew} of "
-            f"{plural(len(runs), 'seed')}."
-        )
-    best = [best_epoch(r["history"]["val_loss"]) for r in runs]
-    lines.append(
-        f"- The best epoch (the one with the lowest validation loss, early stopping's usual choice) was, "
-        f"seed by seed: {', '.join(map(str, best))}."
-    )
-    return "\n".join(lines)
 
 
 def splits_markdown(splits, *, fast: bool) -> str:
     """The train / validation / test sizes every experiment uses."""
     rows = [[name, f"{size:,}", "28×28×1 float32 in [0, 1]"] for name, size in splits.sizes().items()]
     return (
-        caption({"fast": fast}, "Splits used by every experiment")
+        caption({"fast": fast}, "Splits used by every experiment", label="splits-table")
         + "\n\n"
         + markdown_table(["Split", "Images", "Model input"], rows)
     )
