@@ -3,8 +3,6 @@ the README's findings and the table of the original's descriptions, corrected.""
 
 from __future__ import annotations
 
-from collections import Counter
-
 from . import registry
 from .formatting import (
     VERDICTS,
@@ -16,32 +14,22 @@ from .formatting import (
     paired,
     plural,
     pp,
-    seeds_phrase,
     verdict_word,
 )
-from .metrics import format_mean_std, summarize
-from .numbering import anchor, ref, table_ref
+from .metrics import summarize
+from .numbering import anchor, ref
 from .preprocessing import METHOD_LABELS, METHODS
 from .references import cite
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
 from .sections.base import (
-    closed_verdict,
-    closes_phrase,
     controls,
     gain_detected,
     gap_closed,
-    gap_numbers,
-    mlp_controls,
     share_closed_text,
 )
-from .sections.calibration import calibration_contrast, over_confident
-from .sections.data_efficiency import leads_sentence
 from .sections.permuted_pixels import LAYOUT_KEPT, layout_phrase, normal_accuracies, permuted_changes
 from .sections.robustness import robustness_claim
-from .sections.shift_augmentation import augmentation_abstract
-from .sections.temperature_scaling import temperature_abstract
 from .tables.grid import ceiling_caveat
-from .tables.original import ORIGINAL_PRINTED_MLP_GAP, ORIGINAL_STEPS, parity_counts
 
 #: The architecture claim is only partly supported when the best-matched MLP closes at least this share
 #: of the CNN − MLP gap (size then explains part of it).
@@ -317,194 +305,3 @@ def original_tables_markdown(results: dict) -> str:
         + "\n\n"
         + markdown_table(["Row (original section)", "Original", "Corrected or made precise"], rows)
     )
-
-
-def abstract_markdown(results: dict) -> str:
-    """The report's abstract, every number from results.json."""
-    s = results["summary"]
-    last = str(max(results["config"]["snapshot_epochs"]))
-    comparison = next(c for c in results["comparisons"] if str(c["epochs"]) == last)
-    cnn_minus = negated(comparison[COMPARISON_KEY]["test_accuracy"])
-    research = results.get("research", {})
-    parts = [
-        f"A multilayer perceptron (MLP, {s[BASELINE]['parameters']:,} parameters) and a small convolutional "
-        f"network "
-        f"(CNN, {s[CANDIDATE]['parameters']:,}) are trained on MNIST with {seeds_phrase(results)} each and "
-        f"compared at "
-        f"5 and {last} epochs. After {last} epochs the MLP reaches "
-        f"{format_mean_std(s[BASELINE][last]['test_accuracy'], percent=True)}% test accuracy and the CNN "
-        f"{format_mean_std(s[CANDIDATE][last]['test_accuracy'], percent=True)}% (CNN − MLP {pp(cnn_minus)}, "
-        "paired by seed).",
-    ]
-    control = research.get("capacity_control", {}).get("mlp_wide")
-    if control:
-        closed = gap_closed(results, "mlp_wide")
-        text = (
-            f"An MLP with the CNN's parameter count, the {registry.text_name('mlp_wide')}, reaches "
-            f"{format_mean_std(control[last]['test_accuracy'], percent=True)}%"
-        )
-        if closed and closed["share"] is not None:
-            text += (
-                f" and {closes_phrase(closed)} ({gap_numbers(closed)}, paired by seed): "
-                f"{closed_verdict(closed)}"
-            )
-        parts.append(text + ".")
-    efficiency = research.get("data_efficiency")
-    if efficiency:
-        parts.append(leads_sentence(efficiency))
-    if "calibration" in research:
-        contrast = calibration_contrast(results)
-        parts.append(
-            (
-                "Both are over-confident"
-                if all(over_confident(results).values())
-                else "Their calibration differs"
-            )
-            + "; t"
-            + contrast[1:]
-        )
-    augmentation = research.get("shift_augmentation")
-    if augmentation:
-        parts.append(augmentation_abstract(augmentation))
-    scaling = research.get("temperature_scaling")
-    if scaling:
-        parts.append(temperature_abstract(scaling))
-    parts.append(
-        f"The report reproduces a student report's {cite('original')} experiments, names its errors, "
-        "tests each of its claims, and adds robustness, equivariance, augmentation, drawing, calibration "
-        "and data-efficiency experiments; a drawing demo lets anyone read their own digits with both models."
-    )
-    return '<div class="abstract">\n\n## Abstract\n\n' + " ".join(parts) + "\n\n</div>"
-
-
-def overall_conclusion_markdown(results: dict) -> str:
-    """The README's findings, each with its number from results.json (the report's overall conclusion is
-    notebook 8's prose, which points to the sections instead of repeating their numbers)."""
-
-    s = results["summary"]
-    last = str(max(results["config"]["snapshot_epochs"]))
-    comparison = next(c for c in results["comparisons"] if str(c["epochs"]) == last)
-    research = results["research"]
-    controls = mlp_controls(results)
-    best = max(controls, key=lambda name: controls[name][last]["test_accuracy"]["mean"])
-    mlp_best = controls[best][last]["test_accuracy"]["mean"]
-    closes = mlp_best >= s[CANDIDATE][last]["test_accuracy"]["mean"]
-    closed = gap_closed(results, best)
-    share = closed["share"] if closed else None
-    if closes:
-        title, verdict = (
-            "The CNN is not more accurate than the best MLP control",
-            ", so size or compute explains the gap.",
-        )
-    elif share is not None and share > 0:
-        title = "The CNN is more accurate, and only partly because it is bigger"
-        verdict = (
-            f": it {closes_phrase(closed)} ({gap_numbers(closed)}, paired by seed over its "
-            f"{plural(closed['seeds'], 'seed')}), so size explains part of the gap; the MLP controls with "
-            f"more compute or "
-            f"depth do not close it either (the controls of section {ref('capacity-control')})."
-        )
-    else:
-        title, verdict = (
-            "The CNN is more accurate, and not because it is bigger",
-            ": size and compute do not close the gap.",
-        )
-    inside, total = parity_counts(results)
-    lines = [
-        f"1. **{title}.** After {last} epochs: "
-        f"MLP {format_mean_std(s[BASELINE][last]['test_accuracy'], percent=True)}%, CNN "
-        f"{format_mean_std(s[CANDIDATE][last]['test_accuracy'], percent=True)}% (CNN − MLP "
-        f"{pp(negated(comparison[COMPARISON_KEY]['test_accuracy']))}). The best MLP control, the "
-        f"{registry.text_name(best)}, reaches {100 * mlp_best:.2f}%" + verdict,
-        f"2. **The original's numbers look like one run of a setup close to ours.** {inside} of its {total} "
-        f"numbers "
-        f"(its 5-epoch MLP gap corrected to {100 * ORIGINAL_PRINTED_MLP_GAP:.2f}) lie "
-        f"inside the range our {plural(len(results['config']['seeds']), 'seed')} span; a new run of our "
-        f"setup would "
-        f"land inside that range with probability "
-        f"{(len(results['config']['seeds']) - 1) / (len(results['config']['seeds']) + 1):.0%}. "
-        f"The setups are not the same: its CNN trained on "
-        f"{ORIGINAL_STEPS[CANDIDATE] * results['config']['batch_size']:,} images (ours on "
-        f"{results['provenance']['split_sizes']['train']:,}) and was validated on the test set. Its CNN has "
-        f"{s[CANDIDATE]['parameters'] / s[BASELINE]['parameters']:.1f}× the MLP's parameters, not fewer; one "
-        f"gap and one "
-        f"log were mistyped (section {ref('original-errors')}).",
-    ]
-    shift = research["robustness"]["curves"]["shift"]
-    if "cnn_gap" in shift:
-        index = shift["levels"].index(max(shift["levels"]))
-        gap_cnn = research["architecture_controls"]["models"]["cnn_gap"]
-        full = gap_cnn[str(gap_cnn["epochs"])]["test_accuracy"]["mean"]
-        lead = (
-            paired(shift[CANDIDATE][index], shift[BASELINE][index])
-            if "values" in shift[CANDIDATE][index]
-            else None
-        )
-        lines.append(
-            f"3. **Neither of the original report's models is shift-invariant.** At {shift['levels'][index]} "
-            f"pixels of shift the "
-            f"MLP reads {100 * shift[BASELINE][index]['mean']:.1f}% and the CNN "
-            f"{100 * shift[CANDIDATE][index]['mean']:.1f}%"
-            + (f" (CNN − MLP {pp(lead)})" if lead else "")
-            + f"; a small CNN with global average pooling {cite('lin2014')} ({gap_cnn['parameters']:,} "
-            f"parameters, "
-            f"{gap_cnn['epochs']} epochs, {plural(len(gap_cnn['seeds']), 'seed')}), less accurate on "
-            f"unshifted digits "
-            f"({100 * shift['cnn_gap'][0]['mean']:.1f}% against the CNN's "
-            f"{100 * shift[CANDIDATE][0]['mean']:.1f}% on the "
-            f"same {research['robustness']['images']:,} test digits; {100 * full:.2f}% on all "
-            f"{results['provenance']['split_sizes']['test']:,}), reads "
-            f"{100 * shift['cnn_gap'][index]['mean']:.1f}%. "
-            "That is consistent with the dense head, which reads every feature at a fixed place, being a "
-            "large part "
-            "of the failure; the GAP CNN differs from the CNN in more than its head, so it does not isolate "
-            "it."
-            + (
-                " " + augmentation_abstract(research["shift_augmentation"])
-                if "shift_augmentation" in research
-                else ""
-            )
-        )
-    drawings = research["user_drawings"]["accuracy"]
-    other = research["other_handwriting"]["accuracy"]
-    lines.append(
-        "4. **On drawings the preprocessing decides more than the model.** Synthetic drawings (MNIST's "
-        "own test digits re-rendered on a canvas) through the plain resize: MLP "
-        f"{100 * drawings[BASELINE]['naive']['mean']:.1f}%, CNN "
-        f"{100 * drawings[CANDIDATE]['naive']['mean']:.1f}%; through crop + padding + centre of mass: MLP "
-        f"{100 * drawings[BASELINE]['bbox_com']['mean']:.1f}%, CNN "
-        f"{100 * drawings[CANDIDATE]['bbox_com']['mean']:.1f}%. How much the plain resize loses depends on "
-        "how small and off-centre the synthetic digits are drawn, so no ratio is drawn from it. Other "
-        "writers' digits (scikit-learn), the same way: MLP "
-        f"{100 * other[BASELINE]['bbox_com']['mean']:.1f}%, CNN "
-        f"{100 * other[CANDIDATE]['bbox_com']['mean']:.1f}% (section {ref('user-like-drawings')})."
-    )
-    cal = research["calibration"]["models"]
-    eff = research["data_efficiency"]
-    lines.append(
-        f"5. **Calibration and data efficiency.** Expected calibration error {cite('naeini2015', 'guo2017')} "
-        f"{100 * cal[BASELINE]['ece']['mean']:.2f}% (MLP) and {100 * cal[CANDIDATE]['ece']['mean']:.2f}% "
-        f"(CNN)"
-        + (
-            f", CNN − MLP {pp(paired(cal[CANDIDATE]['ece'], cal[BASELINE]['ece']))} paired by seed"
-            if "values" in cal[CANDIDATE]["ece"] and "values" in cal[BASELINE]["ece"]
-            else ""
-        )
-        + ". "
-        + (
-            temperature_abstract(research["temperature_scaling"]) + " "
-            if "temperature_scaling" in research
-            else ""
-        )
-        + f"Their confident mistakes are compared in section {ref('calibration')}; section "
-        f"{ref('data-efficiency')} gives the CNN's lead at each of "
-        f"{len(eff['sizes'])} training-set sizes and which of them is confounded by more epochs."
-    )
-    verdicts = verdicts_rows(results)
-    counts = Counter(row[2] for row in verdicts)
-    lines.append(
-        f"6. **The original's claims** ({table_ref(VERDICTS_TABLE, 'the verdicts table')}): "
-        + ", ".join(f"{n} {word}" for word, n in counts.items())
-        + f", of {len(verdicts)}."
-    )
-    return "\n".join(lines)

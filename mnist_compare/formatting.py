@@ -162,19 +162,6 @@ def combined_verdict(verdicts: list[str]) -> str:
     return "mixed"
 
 
-def join_numbers(items: list[str]) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def moves(before: float, after: float, what: str, unit: str = "%", digits: int = 1) -> str:
-    """'lifts the MLP from 57.4% to 80.1%' (or lowers, or leaves it at)."""
-    a, b = f"{before:.{digits}f}", f"{after:.{digits}f}"
-    if a == b:
-        return f"leaves {what} at {a}{unit}"
-    return f"{'lifts' if after > before else 'lowers'} {what} from {a}{unit} to {b}{unit}"
-
-
 def seeds_listed(seeds) -> str:
     seeds = list(seeds)
     return f"{plural(len(seeds), 'seed')} ({', '.join(str(s) for s in seeds)})"

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import drawings, metrics, registry
 from ..data import stratified_subset
-from ..formatting import diff_text, plural
+from ..formatting import plural
 from ..metrics import summarize
 from ..preprocessing import METHODS, preprocess
 from ..registry import BASELINE, CANDIDATE
@@ -332,14 +332,6 @@ def gap_closed(results: dict, name: str = "mlp_wide") -> dict | None:
     }
 
 
-def gap_numbers(closed: dict) -> str:
-    """'+0.23 [0.10, 0.36] of +0.89 [0.83, 0.95] pp': the control's gain over the MLP and the CNN's lead,
-    paired by seed with their 95% intervals (means only when a control has no per-seed values)."""
-    gain = closed.get("gain") or {"mean": closed["control"] - closed[BASELINE]}
-    lead = closed.get("lead") or {"mean": closed[CANDIDATE] - closed[BASELINE]}
-    return f"{diff_text(gain)} of {diff_text(lead)} pp"
-
-
 def share_closed_text(closed: dict) -> str:
     """'26%' of the gap, or 'none (0.07 pp below the MLP)' when the control is worse than the MLP."""
     if closed["share"] is None:
@@ -349,35 +341,8 @@ def share_closed_text(closed: dict) -> str:
     return f"{100 * closed['share']:.0f}%"
 
 
-def closes_phrase(closed: dict) -> str:
-    """'closes 26% of the gap between the MLP and the CNN', or 'does not close ...' for a control that is
-    not above the MLP."""
-    if closed["share"] is not None and closed["share"] > 0:
-        return f"closes {share_closed_text(closed)} of the gap between the MLP and the CNN"
-    return "does not close the gap between the MLP and the CNN"
-
-
-def size_verdict(share: float) -> str:
-    if share <= 0:
-        return "size explains none of it"
-    if share >= 1:
-        return "size explains all of it"
-    return "size explains part of it"
-
-
 def gain_detected(closed: dict) -> bool:
     """Whether the control's gain over the MLP (paired by seed) has a 95% interval above 0; True when there
     is no interval to say otherwise (one seed), so the wording then rests on the means."""
     gain = closed.get("gain") or {}
     return gain.get("ci_low") is None or gain["ci_low"] > 0
-
-
-def closed_verdict(closed: dict) -> str:
-    """size_verdict of the share a control closes, unless its gain over the MLP is not distinguishable from
-    0: then the share says nothing about size."""
-    if closed["share"] > 0 and not gain_detected(closed):
-        return (
-            "its gain over the MLP is not distinguishable from 0 with these seeds, so the share says nothing "
-            "about size"
-        )
-    return size_verdict(closed["share"])

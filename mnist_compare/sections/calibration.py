@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import registry
-from ..formatting import caption, diff_text, markdown_table, plural
-from ..metrics import format_mean_std, summarize
+from ..formatting import caption, markdown_table
+from ..metrics import format_mean_std
 from ..plots import PAGE_WIDTH, figure_title
 from ..references import cite
 from ..registry import BASELINE, CANDIDATE
@@ -76,73 +76,6 @@ def plot_reliability(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.Figu
     fig.suptitle(figure_title(f"Calibration after {section['epochs']} epochs (pooled over seeds)", results))
     fig.tight_layout()
     return fig
-
-
-def calibration_contrast(results: dict, with_ece: bool = True) -> str:
-    """Which model has the lower expected calibration error, and whether one makes more mistakes with at
-    least 99% confidence (mean per run, with the paired CNN − MLP difference), in one sentence
-    (``with_ece=False`` when the errors were just given). A difference whose 95% interval over seeds
-    includes 0 is called what it is: no detectable difference."""
-
-    section = results["research"]["calibration"]["models"]
-    ece = {name: section[name]["ece"]["mean"] for name in (BASELINE, CANDIDATE)}
-    mistakes = {name: section[name]["confident_mistakes"] for name in (BASELINE, CANDIDATE)}
-    lower_ece = min(ece, key=ece.get)
-    other = BASELINE if lower_ece == CANDIDATE else CANDIDATE
-
-    def paired(key: str) -> dict | None:
-        values = {name: section[name][key].get("values") for name in (BASELINE, CANDIDATE)}
-        if values[BASELINE] and values[CANDIDATE] and len(values[BASELINE]) == len(values[CANDIDATE]) > 1:
-            return summarize([c - m for c, m in zip(values[CANDIDATE], values[BASELINE])])
-        return None
-
-    def undetectable(diff: dict | None) -> bool:
-        return diff is not None and diff["ci_low"] <= 0 <= diff["ci_high"]
-
-    n = min(mistakes[BASELINE].get("n", 1), mistakes[CANDIDATE].get("n", 1))
-    counts = (
-        f"CNN {mistakes[CANDIDATE]['mean']:.1f}, MLP {mistakes[BASELINE]['mean']:.1f} test digits per run "
-        f"wrong "
-        f"with at least 99% confidence, mean over {plural(n, 'seed')}"
-    )
-    diff = paired("confident_mistakes")
-    if diff is not None:
-        counts += (
-            f"; CNN − MLP {diff['mean']:+.1f}, 95% interval [{diff['ci_low']:.1f}, {diff['ci_high']:.1f}]"
-            + (", which includes 0" if undetectable(diff) else "")
-        )
-    else:
-        counts += "; no interval"
-    ece_diff = paired("ece")
-    name = f"expected calibration error {cite('naeini2015', 'guo2017')}"
-    if undetectable(ece_diff):
-        opening = (
-            f"The two models' {name} does not differ detectably"
-            + (f" (MLP {100 * ece[BASELINE]:.2f}%, CNN {100 * ece[CANDIDATE]:.2f}%" if with_ece else " (")
-            + f"{'; ' if with_ece else ''}CNN − MLP {diff_text(ece_diff)} pp)"
-        )
-        if undetectable(diff):
-            return f"{opening}, and neither does the number of confident mistakes ({counts})."
-        more = CANDIDATE if mistakes[CANDIDATE]["mean"] > mistakes[BASELINE]["mean"] else BASELINE
-        return f"{opening}; the {more.upper()} makes more confident mistakes ({counts})."
-    ece_text = f" ({100 * ece[lower_ece]:.2f}% against {100 * ece[other]:.2f}%)" if with_ece else ""
-    if undetectable(diff):
-        return (
-            f"The {lower_ece.upper()} has the lower {name}{ece_text}; in confident mistakes there is no "
-            f"detectable difference ({counts})."
-        )
-    if mistakes[lower_ece]["mean"] > mistakes[other]["mean"]:
-        return (
-            f"The {lower_ece.upper()} has the lower {name}{ece_text} but more confident mistakes ({counts})."
-        )
-    if mistakes[lower_ece]["mean"] < mistakes[other]["mean"]:
-        return (
-            f"The {lower_ece.upper()} has both the lower {name}{ece_text} and fewer "
-            f"confident mistakes ({counts})."
-        )
-    return (
-        f"The {lower_ece.upper()} has the lower {name}{ece_text} and as many confident mistakes ({counts})."
-    )
 
 
 def over_confident(results: dict) -> dict:

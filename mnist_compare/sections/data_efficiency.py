@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import config, registry
 from ..data import stratified_subset
-from ..formatting import caption, join_numbers, markdown_table, plural
+from ..formatting import caption, markdown_table, plural
 from ..metrics import format_mean_std, summarize
 from ..plots import PAGE_WIDTH, figure_title
 from ..registry import BASELINE, CANDIDATE
@@ -151,74 +151,6 @@ def cnn_leads(section: dict) -> dict:
             else {"mean": c["mean"] - m["mean"]}
         )
     return leads
-
-
-def leads_sentence(section: dict) -> str:
-    """The CNN's lead over the MLP at every training-set size (largest set first), paired by seed with its 95%
-    interval when the per-seed values are there; how the mean lead changes over the sizes trained for as many
-    epochs as the full set (a trend only when it is monotonic); and the sizes trained for other epochs, whose
-    lead is confounded by the number of epochs."""
-
-    sizes = list(section["sizes"])
-    leads = cnn_leads(section)
-
-    def points(lead: dict) -> str:
-        return f"{100 * lead['mean']:.1f}" + (
-            f" [{100 * lead['ci_low']:.1f}, {100 * lead['ci_high']:.1f}]"
-            if lead.get("ci_low") is not None
-            else ""
-        )
-
-    order = sorted(sizes, reverse=True)
-    intervals = all(leads[s].get("ci_low") is not None for s in order)
-    text = (
-        f"The CNN's lead over the MLP is {join_numbers([points(leads[s]) for s in order])} points"
-        + (" (paired by seed, 95% intervals)" if intervals else "")
-        + f" with {join_numbers([f'{s:,}' for s in order])} training images"
-    )
-    epochs = {int(size): int(e) for size, e in section.get("epochs", {}).items()}
-    full = epochs.get(max(sizes))
-    same = [s for s in order if full is None or epochs.get(s, full) == full]
-    other: dict[int, list[str]] = {}
-    for size in sizes:
-        if size not in same:
-            other.setdefault(epochs[size], []).append(f"{size:,}")
-    scope = (
-        f"over the sizes trained for {full} epochs ({join_numbers([f'{s:,}' for s in same])} images) "
-        if other
-        else ""
-    )
-    means = [leads[s]["mean"] for s in same]
-    seeds = len(section["models"][CANDIDATE][0].get("values") or [])
-    # A trend is stated as shown only when the intervals of every two neighbouring sizes are apart.
-    shown = intervals and all(
-        leads[a]["ci_high"] < leads[b]["ci_low"] or leads[b]["ci_high"] < leads[a]["ci_low"]
-        for a, b in zip(same, same[1:])
-    )
-    hedge = (
-        ""
-        if shown or not intervals
-        else f" (the intervals overlap: a tendency over {seeds} seeds, not a shown trend)"
-    )
-    if len(same) > 1 and all(a < b for a, b in zip(means, means[1:])):
-        text += (
-            f": {scope}the {'mean ' if intervals else ''}lead is larger the smaller the training set{hedge}"
-        )
-    elif len(same) > 1 and all(a > b for a, b in zip(means, means[1:])):
-        text += (
-            f": {scope}the {'mean ' if intervals else ''}lead is smaller the smaller the training set{hedge}"
-        )
-    elif len(same) > 1:
-        largest = max(same, key=lambda s: leads[s]["mean"])
-        text += f": {scope}the lead does not change monotonically with the size (largest with {largest:,})"
-    if other:
-        text += (
-            "; the runs on "
-            + "; on ".join(f"{join_numbers(s)} images trained for {e} epochs" for e, s in other.items())
-            + f" instead of {full}, so the lead there is confounded by the number of epochs and is not part "
-            "of that comparison"
-        )
-    return text + "."
 
 
 #: The anchor of the data-efficiency table (the notebooks cite it as ``[Table](#data-efficiency-table)``).

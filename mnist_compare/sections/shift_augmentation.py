@@ -231,31 +231,6 @@ def plot_shift_augmentation(results: dict) -> plt.Figure:
     return fig
 
 
-def augmentation_abstract(section: dict) -> str:
-    """One sentence: the CNN − MLP gap at the trained shift, without and with the same shift augmentation."""
-    level = section["levels"].index(section["pixels"])
-    plain, augmented = (section["gap"][kind]["shift"][level]["mean"] for kind in ("plain", "augmented"))
-    mlp = section["models"][BASELINE]["augmented"]["shift"][level]["mean"]
-    cnn = section["models"][CANDIDATE]["plain"]["shift"][level]["mean"]
-    seeds = len(section["seeds"])
-    far = max(level for level in section["levels"] if level <= 2 * section["pixels"])
-    beyond = section["gap"]["augmented"]["shift"][section["levels"].index(far)]["mean"]
-    return (
-        f"On digits moved {section['pixels']} pixels, the CNN − MLP gap is {100 * plain:+.1f} points; "
-        f"trained with "
-        f"the same random shifts ({plural(seeds, 'seed')}, {section['epochs']} epochs), it is "
-        f"{100 * augmented:+.1f}, and the augmented MLP reads {100 * mlp:.1f}% against the plain CNN's "
-        f"{100 * cnn:.1f}%: "
-        + (
-            "within the shifts trained on, augmentation buys more shift robustness than the convolution does"
-            if mlp > cnn and abs(augmented) < abs(plain)
-            else "augmentation does not replace the convolution here"
-        )
-        + f"; beyond them ({far} pixels) the augmented CNN − MLP gap is {100 * beyond:+.1f} points"
-        + (" (one seed: an observation, not an established result)." if seeds == 1 else ".")
-    )
-
-
 #: Shifts shown in the table (those the section measured).
 SHIFT_COLUMNS = (0, 1, 2, 3, 4, 6, 8)
 

@@ -89,24 +89,6 @@ def compute(ctx: Context, research: dict) -> dict:
     return out
 
 
-def temperature_abstract(section: dict) -> str:
-    """One sentence: the fitted temperatures and the ECE before and after, both models."""
-    models = section["models"]
-
-    def ece(name, when):
-        return 100 * models[name][when]["ece"]["mean"]
-
-    return (
-        f"One temperature per model, fitted on the validation set (T = "
-        f"{models[BASELINE]['temperature']['mean']:.2f} "
-        f"for the MLP, {models[CANDIDATE]['temperature']['mean']:.2f} for the CNN), takes the expected "
-        f"calibration "
-        f"error from {ece(BASELINE, 'before'):.2f}% to {ece(BASELINE, 'after'):.2f}% (MLP) and from "
-        f"{ece(CANDIDATE, 'before'):.2f}% to {ece(CANDIDATE, 'after'):.2f}% (CNN); the demo shows calibrated "
-        f"confidences."
-    )
-
-
 #: The anchor of the temperature-scaling table (the notebooks cite it as ``[Table](#temperature-table)``).
 TEMPERATURE_TABLE = "temperature-table"
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from .. import config, storage
-from ..findings import VERDICTS_TABLE, overall_conclusion_markdown, verdicts_markdown
+from ..findings import VERDICTS_TABLE, verdicts_markdown
 from ..formatting import device_sentence, markdown_table, plural, provenance_line, seeds_phrase
 from ..numbering import unlink
 from ..registry import BASELINE, CANDIDATE
@@ -85,10 +85,21 @@ def update_readme_block(name: str, markdown: str, readme: Path | None = None) ->
     return True
 
 
-def readme_findings(results: dict) -> str:
-    """The findings as the README shows them: a reference to a section is its number, not a link (the
-    sections are in the notebooks); the verdicts table, which the README holds too, stays linked."""
-    return unlink(overall_conclusion_markdown(results), keep=(VERDICTS_TABLE,))
+def readme_findings(notebooks_folder: Path | None = None) -> str:
+    """The findings as the README shows them: the report's abstract, as the first notebook last wrote it
+    (its numbers bound to results.json there), with a reference to a section as its number, not a link (the
+    sections are in the notebooks); the verdicts table, which the README holds too, stays linked. "" when the
+    abstract has not been written by a full run."""
+    import nbformat  # lazy: only the README update reads the notebooks
+
+    from ..report import abstract_text, notebook_paths  # lazy: the report module loads the export's tools
+
+    notebooks = [nbformat.read(path, as_version=4) for path in notebook_paths(notebooks_folder)[:1]]
+    text = abstract_text(notebooks)
+    if "five seeds" not in text:
+        return ""
+    # The README lists no references: the citations' numbers go, the words stay.
+    return re.sub(r" \[\d+(?:, \d+)*\]", "", unlink(text, keep=(VERDICTS_TABLE,)))
 
 
 def update_readme(results: dict, readme: Path | None = None) -> bool:
@@ -101,7 +112,9 @@ def update_readme(results: dict, readme: Path | None = None) -> bool:
             key in research
             for key in ("architecture_controls", "data_efficiency", "calibration", "other_handwriting")
         ):
-            update_readme_block("findings", readme_findings(results), readme)
+            findings = readme_findings()
+            if findings:
+                update_readme_block("findings", findings, readme)
     return updated
 
 
