@@ -42,21 +42,17 @@ REFERENCE_ENTRIES = {
     "naeini2015": "Naeini, M. P., Cooper, G. F., & Hauskrecht, M. (2015). Obtaining well calibrated "
     "probabilities "
     "using Bayesian binning. *Proceedings of the Twenty-Ninth AAAI Conference on Artificial "
-    "Intelligence (AAAI 2015)*, 2901-2907 (expected calibration error).",
-    "lin2014": "Lin, M., Chen, Q., & Yan, S. (2014). Network in network. *ICLR 2014*, arXiv:1312.4400 "
-    "(global "
-    "average pooling).",
+    "Intelligence (AAAI 2015)*, 2901-2907.",
+    "lin2014": "Lin, M., Chen, Q., & Yan, S. (2014). Network in network. *ICLR 2014*, arXiv:1312.4400.",
     "zeiler2014": "Zeiler, M. D., & Fergus, R. (2014). Visualizing and understanding convolutional networks. "
     "*ECCV 2014*, Lecture Notes in Computer Science 8689, 818-833 (occlusion sensitivity).",
     "goodfellow2013": "Goodfellow, I. J., Mirza, M., Xiao, D., Courville, A., & Bengio, Y. (2013). An "
     "empirical "
     "investigation of catastrophic forgetting in gradient-based neural networks. arXiv:1312.6211 "
-    "(MNIST with its pixels in a fixed random order: permuted MNIST).",
+    "(permuted MNIST).",
     "original": "Mun, J. (2025, May 25). *Implementation and performance comparison of deep learning models "
-    "for "
-    "MNIST handwritten digit classification: MLP- and CNN-based approaches compared* (title translated, "
-    "name romanized; the report is in Korean). Unpublished course report, Python Programming, "
-    "Department of Computer Engineering (the original report).",
+    "for MNIST handwritten digit classification: MLP- and CNN-based approaches compared* (translated). "
+    "Unpublished course report in Korean, Python Programming, Dept. of Computer Engineering.",
 }
 
 
@@ -75,4 +71,6 @@ def cite(*keys: str) -> str:
 
 
 def references_markdown() -> str:
-    return "\n".join(f"{number}. {text}" for number, text in enumerate(REFERENCES, start=1))
+    """The numbered list, in a block the print style sets a size smaller than the text."""
+    entries = "\n".join(f"{number}. {text}" for number, text in enumerate(REFERENCES, start=1))
+    return f'<div class="report-references">\n\n{entries}\n\n</div>'

@@ -598,8 +598,30 @@ def export_html(nb, path: Path, *, include_code: bool = True) -> Path:
     if MATHJAX_PLACEHOLDER not in body:
         raise ReportError("The report template did not leave room for MathJax; is the template installed?")
     body = body.replace(MATHJAX_PLACEHOLDER, mathjax_script(), 1)
-    storage.write_text(path, body)
+    storage.write_text(path, print_tables(body))
     return path
+
+
+#: A numbered table's title paragraph and the table after it.
+TITLED_TABLE = re.compile(
+    r"<p>((?:<a id=\"[^\"]+\"></a>\s*)?<strong>Table \d+\.</strong>.*?)</p>\s*<table>", re.S
+)
+TABLE_CELL = re.compile(r"(<td[^>]*>)(.*?)(</td>)", re.S)
+
+
+def _unbreakable(cell: str) -> str:
+    """A cell's "97.65 ± 0.19" and "+1.03 [0.81, 1.26]" with no-break spaces: a number, its spread and its
+    interval wrap as one, never at "±" or inside the brackets."""
+    cell = cell.replace(" ± ", "&nbsp;±&nbsp;")
+    cell = re.sub(r"(\S) \[", "\\1&nbsp;[", cell)
+    return re.sub(r"\[([^\]\s]+), ([^\]\s]+)\]", "[\\1,&nbsp;\\2]", cell)
+
+
+def print_tables(body: str) -> str:
+    """Tables made for print: each numbered title becomes its table's caption (so the print style keeps
+    title and table on one page), and no cell wraps inside a number with its spread or interval."""
+    body = TITLED_TABLE.sub(r"<table><caption>\1</caption>", body)
+    return TABLE_CELL.sub(lambda m: m.group(1) + _unbreakable(m.group(2)) + m.group(3), body)
 
 
 FOOTER = (

@@ -128,3 +128,44 @@ def test_the_page_budget_holds(soup):
     assert starts, f"no page starts {title!r}"
     assert report.pdf_page_count(PDF) == len(pages) <= ALL_PAGES
     assert starts[0] <= BODY_PAGES, f"{starts[0]} pages before the appendices"
+
+
+#: A page is this full when its lowest ink is this far down the printable height (a chapter's last page and
+#: the report's last page may be emptier).
+MIN_PAGE_FILL = 0.40
+
+
+def page_fills(pdf, tmp_path) -> list[float]:
+    """How far down each page its content reaches, as a share of the printable height (page numbers aside),
+    from a 20-dpi rendering by poppler's pdftoppm."""
+    import shutil
+    import subprocess
+
+    import numpy as np
+    from PIL import Image
+
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    subprocess.run(["pdftoppm", "-r", "20", "-gray", str(pdf), str(tmp_path / "page")], check=True)
+    fills = []
+    for path in sorted(tmp_path.glob("page-*.pgm")):
+        pixels = np.asarray(Image.open(path))
+        height = pixels.shape[0]
+        top, bottom = 0.05 * height, 0.93 * height  # the @page margins; the page number sits below
+        ink = np.where((pixels[: int(bottom)] < 180).any(axis=1))[0]
+        fills.append(float((ink.max() - top) / (bottom - top)) if len(ink) else 0.0)
+    return fills
+
+
+def test_no_page_is_left_mostly_empty_but_a_chapters_last(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    texts = [(page.extract_text() or "").strip() for page in pypdf.PdfReader(str(PDF)).pages]
+    fills = page_fills(PDF, tmp_path)
+    assert len(fills) == len(texts)
+    chapter_start = re.compile(r"^(?:\d+\. [A-Z]|Appendix [A-Z]\.|Contents|Results at a glance)")
+    empty = [
+        (number, round(fill, 2))
+        for number, fill in enumerate(fills, start=1)
+        if fill < MIN_PAGE_FILL and number < len(fills) and not chapter_start.match(texts[number])
+    ]
+    assert not empty, f"pages under {MIN_PAGE_FILL:.0%} full that end no chapter: {empty}"
