@@ -109,6 +109,16 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                 share = f"{100 * c['share']:.0f}%" if c["share"] > 0 else "none"
                 parts.append(f"the {registry.text_name(name)} closes {share} ({pp(c['gain'])})")
                 size_helps = size_helps or (c["share"] >= SIZE_SHARE and gain_detected(c))
+        mlps = [name for name in closed if not registry.entry(name).convolutional]
+        small = [name for name in closed if registry.entry(name).convolutional]
+        if mlps and small:
+            # The smaller CNN against the best MLP control, paired by seed: what the shares cannot say.
+            best = max(mlps, key=lambda name: closed[name]["control"])
+            versus = paired(
+                controls(results)[small[0]][last]["test_accuracy"],
+                controls(results)[best][last]["test_accuracy"],
+            )
+            parts.append(f"{registry.text_name(small[0])} − {registry.text_name(best)} {pp(versus)}")
         verdict = combined_verdict(verdicts)
         if verdict == "supported" and size_helps:
             verdict = "partly supported"
@@ -213,23 +223,43 @@ def _seed_counts(results: dict) -> str:
 VERDICTS_TABLE = "verdicts-table"
 
 
-def verdicts_markdown(results: dict) -> str:
-    """Each claim of the original report, what was measured, the verdict (with the legend of every word
-    used) and the section with the evidence."""
+#: The label of the short verdicts table of the results at a glance (claim, verdict, section).
+VERDICTS_GLANCE = "verdicts-glance"
+
+
+def _verdicts_legend(words) -> str:
+    """What each verdict word of ``words`` means (each once, in order)."""
+    used = dict.fromkeys(words)
+    return "Verdicts: " + "; ".join(f"*{word}*: {VERDICTS[word]}" for word in used) + "."
+
+
+def verdicts_glance_markdown(results: dict) -> str:
+    """Each claim of the original report with its verdict and the section with the evidence, and what the
+    verdict words mean: the short table of the results at a glance."""
+    rows = [[claim, verdict, ref(label)] for claim, _, verdict, label in verdicts_rows(results)]
+    return (
+        caption(
+            results, f"The original report's {cite('original')} claims and their verdicts", VERDICTS_GLANCE
+        )
+        + "\n\n"
+        + markdown_table(["Claim of the original report", "Verdict", "Evidence"], rows)
+        + "\n\n"
+        + _verdicts_legend(row[1] for row in rows)
+    )
+
+
+def verdicts_markdown(results: dict, legend: bool = True) -> str:
+    """Each claim of the original report, what was measured, the verdict and the section with the evidence;
+    with ``legend``, what the verdict words mean (the report gives the legend once, under the short table)."""
     rows = [
         [claim, measured, verdict, ref(label)] for claim, measured, verdict, label in verdicts_rows(results)
     ]
-    used = dict.fromkeys(row[2] for row in rows)
-    note = (
-        "\n\nVerdicts: "
-        + "; ".join(f"*{word}*: {VERDICTS[word]}" for word in used)
-        + ". "
-        + (
-            f"Every interval is over {_seed_counts(results).split(' for ')[0]}."
-            if ";" not in _seed_counts(results)
-            else f"Intervals are over {_seed_counts(results)}."
-        )
+    seeds = (
+        f"Every interval is over {_seed_counts(results).split(' for ')[0]}."
+        if ";" not in _seed_counts(results)
+        else f"Intervals are over {_seed_counts(results)}."
     )
+    note = "\n\n" + (_verdicts_legend(row[2] for row in rows) + " " if legend else "") + seeds
     title = anchor(VERDICTS_TABLE) + caption(
         results, f"The original report's {cite('original')} claims, tested"
     )

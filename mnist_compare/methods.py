@@ -7,6 +7,8 @@ from __future__ import annotations
 from . import registry
 from .augmentation import HANDWRITING
 from .formatting import caption, markdown_table
+from .saliency import PATCH, STRIDE
+from .strokes import DIGIT_STYLES, STROKE_VARIATION
 from .transforms import ROBUSTNESS_LEVELS
 
 #: The label of the settings table (``[the table](#settings-table)`` in a notebook).
@@ -77,9 +79,9 @@ def settings_rows(results: dict) -> list[list[str]]:
             [
                 "Synthetic drawings",
                 f"{drawn['drawings']:,} MNIST test digits drawn on a canvas",
-                f"black ink on a white {drawn['canvas_side']}-px square; "
-                f"the digit's side {low:.0%}-{high:.0%} of the canvas at a random place; "
-                f"pen {-thin} px thinner to {thick} px thicker",
+                f"black ink on a white {drawn['canvas_side']}-px square; the 28×28 digit enlarged (bilinear) "
+                f"to a side of {low:.0%}-{high:.0%} of the canvas at a random place; "
+                f"pen {-thin} px thinner (grey erosion) to {thick} px thicker (grey dilation)",
             ]
         )
     if "other_handwriting" in research:
@@ -90,6 +92,31 @@ def settings_rows(results: dict) -> list[list[str]]:
                 "8×8 images smoothed to 32×32 (cubic), then drawn on a canvas like the synthetic drawings",
             ]
         )
+    sizes = research.get("drawing_reader", {}).get("sizes", {})
+    if "stroke_digits" in sizes:
+        v = STROKE_VARIATION
+        rows.append(
+            [
+                "Stroke digits",
+                f"{sizes['stroke_digits']:,} digits drawn as pen strokes by a program",
+                f"{sum(len(styles) for styles in DIGIT_STYLES.values())} templates "
+                f"({len(DIGIT_STYLES[0])} ways of writing each digit), each rotated up to "
+                f"±{v['rotation']:g}°, slanted up to ±{v['slant']:g}, "
+                f"scaled {v['x_scale'][0]:g}-{v['x_scale'][1]:g} across and "
+                f"{v['y_scale'][0]:g}-{v['y_scale'][1]:g} down, "
+                f"{v['height'][0]:.0%}-{v['height'][1]:.0%} of the canvas high, its strokes bent by a smooth "
+                f"wobble of up to {v['wobble']:.1%} of the canvas, "
+                f"pen {v['width'][0]}-{v['width'][1]} px wide",
+            ]
+        )
+    rows.append(
+        [
+            "Occlusion maps",
+            "what the demo's readers look at",
+            f"a {PATCH}×{PATCH}-pixel square of the 28×28 input set to 0, moved in steps of {STRIDE} pixels; "
+            "each pixel shows the mean drop of the answer's probability over the squares that cover it",
+        ]
+    )
     if "permuted_pixels" in research:
         rows.append(
             [

@@ -193,10 +193,13 @@ def renumber_headings(source: str, numbers: dict[str, str]) -> str:
     return LABELLED_HEADING.sub(heading, source)
 
 
-def resolve(text: str, numbers: dict[str, str], tables: dict[str, str] | None = None) -> str:
+def resolve(
+    text: str, numbers: dict[str, str], tables: dict[str, str] | None = None, *, missing_ok: bool = False
+) -> str:
     """Every link to a label in ``text`` with the label's number as its text (a table's label: "Table N").
     Without ``tables`` (before the tables are numbered) a link to any other label is left as it is; with
-    them, it is an error: the report does not contain what it points to."""
+    them, it is an error: the report does not contain what it points to. With ``missing_ok`` (a fast run,
+    which lacks some of the full run's tables) such a link keeps only its words."""
 
     def link(match):
         words, label = match.groups()
@@ -206,6 +209,8 @@ def resolve(text: str, numbers: dict[str, str], tables: dict[str, str] | None = 
             return match.group(0)
         if label in tables:
             return f"[{tables[label]}](#{label})"
+        if missing_ok:
+            return words
         raise ValueError(f"The text refers to #{label} ({words!r}), which the report does not contain.")
 
     return LINK.sub(link, text)

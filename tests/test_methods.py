@@ -33,4 +33,8 @@ def test_the_settings_table_says_what_the_code_does():
 
 def test_a_run_without_research_sections_gets_only_the_rows_it_has():
     rows = methods.settings_rows({"research": {}})
-    assert [what for what, _, _ in rows] == ["Shift augmentation", "Handwriting distortions"]
+    assert [what for what, _, _ in rows] == [
+        "Shift augmentation",
+        "Handwriting distortions",
+        "Occlusion maps",
+    ]

@@ -52,7 +52,8 @@ def plot_reliability(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.Figu
             marker="o",
             markersize=4,
             color=registry.colour(name),
-            label=f"{registry.label(name)} (ECE {100 * section['models'][name]['ece']['mean']:.2f}%)",
+            label=f"{registry.label(name)} (ECE {100 * section['models'][name]['ece']['mean']:.2f}%, "
+            "mean over seeds)",
         )
         ax_count.bar(
             (edges[:-1] + edges[1:]) / 2 + (0.012 if name == CANDIDATE else -0.012),
