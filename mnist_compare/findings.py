@@ -259,9 +259,12 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
         if ";" not in _seed_counts(results)
         else f"Intervals are over {_seed_counts(results)}."
     )
-    note = "\n\n" + (_verdicts_legend(row[2] for row in rows) + " " if legend else "") + seeds
+    # Without the legend the seeds go into the title: no line of its own to be left on the next page.
+    note = "\n\n" + _verdicts_legend(row[2] for row in rows) + " " + seeds if legend else ""
     title = anchor(VERDICTS_TABLE) + caption(
-        results, f"The original report's {cite('original')} claims, tested"
+        results,
+        f"The original report's {cite('original')} claims, tested"
+        + ("" if legend else f" ({seeds[0].lower()}{seeds[1:-1]})"),
     )
     return (
         title
