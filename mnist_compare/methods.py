@@ -65,8 +65,9 @@ def settings_rows(results: dict) -> list[list[str]]:
             "the demo's CNN trained for drawings",
             f"{h.unchanged:.0%} of images unchanged; the others rotated up to ±{h.rotation:g}°, "
             f"sheared up to ±{h.shear:g}, each axis scaled by {h.scale[0]:g}-{h.scale[1]:g}, "
-            f"shifted up to ±{h.shift:g} px, elastically distorted (displacement up to "
-            f"{h.elastic_alpha:g} px smoothed by a Gaussian of σ = {h.elastic_sigma:g} px); "
+            f"shifted up to ±{h.shift:g} px, elastically distorted (a random displacement field "
+            f"smoothed by a Gaussian of σ = {h.elastic_sigma:g} px and scaled by α up to "
+            f"{h.elastic_alpha:g}, as Simard et al. do); "
             f"pen thinner for {h.thinner:.0%}, thicker for {h.thicker:.0%} (half of these much thicker); "
             "drawn afresh every epoch",
         ]
