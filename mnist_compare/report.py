@@ -616,6 +616,7 @@ def _unbreakable(cell: str) -> str:
     """A cell's "97.65 ± 0.19" and "+1.03 [0.81, 1.26]" with no-break spaces: a number, its spread and its
     interval wrap as one, never at "±" or inside the brackets."""
     cell = cell.replace(" ± ", "&nbsp;±&nbsp;")
+    cell = re.sub(r"(\d) / (\d)", "\\1&nbsp;/&nbsp;\\2", cell)  # "18.5 / 20.2": two numbers read as a pair
     cell = re.sub(r"(\S) \[", "\\1&nbsp;[", cell)
     return re.sub(r"\[([^\]\s]+), ([^\]\s]+)\]", "[\\1,&nbsp;\\2]", cell)
 

@@ -78,7 +78,13 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
                 marker="o",
                 markersize=3,
                 color=registry.colour(name),
-                label=f"{registry.label(name)} ({seeds} seeds)",
+                label=f"{registry.label(name)} ({seeds} seeds"
+                + (
+                    ""
+                    if model_epochs(results, name) == results["research"]["epochs"]
+                    else f", {model_epochs(results, name)} epochs"
+                )
+                + ")",
                 linewidth=2 if name in (BASELINE, CANDIDATE) else 1.3,
             )
             ax.fill_between(levels, lows, highs, color=registry.colour(name), alpha=0.15)
