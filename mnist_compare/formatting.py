@@ -134,7 +134,7 @@ VERDICTS = {
     "that "
     "the claim goes further than the measurement",
     "contradicted": "the 95% interval lies on the other side of 0",
-    "not shown": "the interval includes 0 (or there is only one seed)",
+    "not shown": "the interval includes 0, there is only one seed, or the measure cannot show the claim",
     "mixed": "supported for some of the measurements in the row and not for others",
     "false": "a count, not a measurement, and it says the opposite",
 }

@@ -98,7 +98,12 @@ def plot_headline(results: dict) -> plt.Figure:
     ax.set_xlim(max(0.0, low - 0.5), 100.0)
     ax.tick_params(axis="x", labelsize=FONT_PT)
     ax.set_xlabel(
-        "test accuracy (%): mean with 95% interval over seeds\n(one seed: over the 10,000 test images)",
+        "test accuracy (%): mean with 95% interval over seeds"
+        + (
+            "\n(one seed: over the 10,000 test images)"
+            if any(row.interval == "test set" for row in rows)
+            else ""
+        ),
         fontsize=FONT_PT,
     )
     ax.grid(axis="x", alpha=0.3)

@@ -35,7 +35,8 @@ def settings_rows(results: dict) -> list[list[str]]:
                 f"rotation {_levels(levels['rotation'])}° with a random sign; "
                 f"zoom {_levels(levels['scale'])} about the centre; "
                 f"Gaussian noise of std {_levels(levels['noise'])}, clipped to [0, 1]; "
-                "bilinear interpolation, zeros fill in; one seed for every model",
+                "bilinear interpolation (a move by a fraction of a pixel also blurs the digit), "
+                "zeros fill in; the same changed images for every model",
             ]
         )
     if "shift_augmentation" in research:

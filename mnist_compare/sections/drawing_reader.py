@@ -114,7 +114,8 @@ def readers_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            "The demo's readers on MNIST and on handwriting that is not MNIST (one run each)",
+            "The demo's readers on MNIST and on handwriting that is not MNIST (one run each: the MLP's and "
+            "the CNN's first seed)",
             label=READERS_TABLE,
         )
         + "\n\n"

@@ -301,12 +301,13 @@ def plot_equivariance(
     bar.set_label("activation", fontsize=8)
     bar.ax.tick_params(labelsize=8)
     mlp_mean = (
-        f", mean of {section['images']:,} digits {section['mlp_hidden']['shifted']['mean']:.3f}"
+        f"; mean of {section['images']:,} digits over {len(section['seeds'])} seeds "
+        f"{section['mlp_hidden']['shifted']['mean']:.3f}"
         if section
         else ""
     )
     bottom.suptitle(
-        f"MLP hidden layer (same colour scale): the units change, they do not move\n"
+        f"MLP hidden layer (both panels on one colour scale): the units change, they do not move\n"
         f"cosine of the two {mlp_similarity:.3f} for this digit{mlp_mean}",
         fontsize=9,
     )
