@@ -8,6 +8,7 @@ from .formatting import (
     VERDICTS,
     caption,
     combined_verdict,
+    interval,
     join_words,
     markdown_table,
     negated,
@@ -73,16 +74,25 @@ def verdicts_rows(results: dict) -> list[list[str]]:
             ]
         )
     gap = negated(comparisons[last][COMPARISON_KEY]["accuracy_gap"])
+    loss = comparisons[last][COMPARISON_KEY].get("loss_gap")
+    loss_gap = negated(loss) if loss else None
     verdict, ceiling = verdict_word(gap, better_if_positive=False), ceiling_caveat(results, last)
     if ceiling and verdict == "supported":
-        verdict = "not shown"  # the gap is capped by the test accuracy: it cannot show less overfitting
+        # The accuracy gap is capped by the test accuracy, so it cannot show less overfitting; the loss gap
+        # has no such cap and decides whether the claim is partly supported or not shown.
+        loss_verdict = verdict_word(loss_gap, better_if_positive=False) if loss_gap else "not shown"
+        verdict = "partly supported" if loss_verdict == "supported" else "not shown"
     rows.append(
         [
-            f"The CNN overfits less (train − test accuracy, {last} epochs)",
-            f"CNN − MLP gap {pp(gap)}"
+            f"The CNN overfits less (train − test, {last} epochs)",
+            f"CNN − MLP gap {pp(gap)} in accuracy"
             + (
-                "; both near 100% training accuracy, so the gap mostly restates the test difference, and the "
-                "CNN's validation loss rises more after its best epoch"
+                f", {loss_gap['mean']:+.4f} {interval(loss_gap, percent=False, digits=4)} in loss"
+                if loss_gap
+                else ""
+            )
+            + (
+                "; both near 100% training accuracy, so the accuracy gap mostly restates the test difference"
                 if ceiling
                 else ""
             ),
