@@ -37,11 +37,6 @@ from .tables.grid import ceiling_caveat
 SIZE_SHARE = 0.1
 
 
-def c_parameters(results: dict, name: str) -> int:
-    """The recorded parameter count of the control ``name``."""
-    return results["research"]["architectures"]["models"][name]["parameters"]
-
-
 def verdicts_rows(results: dict) -> list[list[str]]:
     """[claim, what was measured, verdict, the label of the section with the evidence] for each claim of the
     original report."""
@@ -102,7 +97,8 @@ def verdicts_rows(results: dict) -> list[list[str]]:
     )
     # Size against architecture: how much of the CNN's lead the MLPs as large as the CNN close, and how much
     # of it a CNN smaller than the MLP keeps (each paired by seed with the MLP).
-    closed = {name: gap_closed(results, name) for name in controls(results)}
+    found = controls(results)
+    closed = {name: gap_closed(results, name) for name in found}
     closed = {name: c for name, c in closed.items() if c and c["share"] is not None}
     if closed:
         lead = next(iter(closed.values()))["lead"]
@@ -112,7 +108,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         for name, c in closed.items():
             if registry.entry(name).convolutional:
                 parts.append(
-                    f"the {registry.text_name(name)}, {c_parameters(results, name):,} parameters, keeps "
+                    f"the {registry.text_name(name)}, {found[name]['parameters']:,} parameters, keeps "
                     f"{share_closed_text(c)} of it ({pp(c['gain'])} over the MLP)"
                 )
                 verdicts.append(verdict_word(c["gain"]))
@@ -125,10 +121,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         if mlps and small:
             # The smaller CNN against the best MLP control, paired by seed: what the shares cannot say.
             best = max(mlps, key=lambda name: closed[name]["control"])
-            versus = paired(
-                controls(results)[small[0]][last]["test_accuracy"],
-                controls(results)[best][last]["test_accuracy"],
-            )
+            versus = paired(found[small[0]][last]["test_accuracy"], found[best][last]["test_accuracy"])
             parts.append(f"{registry.text_name(small[0])} − {registry.text_name(best)} {pp(versus)}")
         verdict = combined_verdict(verdicts)
         if verdict == "supported" and size_helps:
@@ -266,10 +259,11 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
     rows = [
         [claim, measured, verdict, ref(label)] for claim, measured, verdict, label in verdicts_rows(results)
     ]
+    counts = _seed_counts(results)
     seeds = (
-        f"Every interval is over {_seed_counts(results).split(' for ')[0]}."
-        if ";" not in _seed_counts(results)
-        else f"Intervals are over {_seed_counts(results)}."
+        f"Every interval is over {counts.split(' for ')[0]}."
+        if ";" not in counts
+        else f"Intervals are over {counts}."
     )
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
     note = "\n\n" + _verdicts_legend(row[2] for row in rows) + " " + seeds if legend else ""

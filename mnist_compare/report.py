@@ -32,6 +32,7 @@ from .experiments import clean_outputs, ensure_results
 from .findings import VERDICTS_GLANCE, verdicts_glance_markdown
 from .formatting import provenance_line
 from .notebook import ensure_models
+from .sections.base import GAP_MODEL
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
 #: Notebooks executed side by side (two cores: each notebook spends much of its time starting up).
@@ -335,12 +336,15 @@ def glance_cells(results: dict, toc: list) -> list:
         f"([Figure 1](#{GLANCE_FIGURE})), then each claim of the original report with its verdict and the "
         f"section that gives the evidence ([Table 1](#{VERDICTS_GLANCE}))."
     )
+    # The GAP CNN is trained for fewer epochs than the others: the caption says how many.
+    gap = results["research"].get("architecture_controls", {}).get("models", {}).get(GAP_MODEL)
     figure = new_code_cell(
         "glance.plot_headline(results)",
         metadata={
             "caption": "Test accuracy after the last epoch of the original report's MLP and CNN, the "
             "MLP controls (wider, as many parameters or multiply-adds as the CNN; deeper), the CNN shrunk to "
-            "the MLP's parameters and the CNN with global average pooling (5 epochs).",
+            "the MLP's parameters and the CNN with global average pooling"
+            + (f" ({gap['epochs']} epochs)." if gap else "."),
             "label": GLANCE_FIGURE,
         },
     )

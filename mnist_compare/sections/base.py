@@ -281,11 +281,6 @@ def controls(results: dict) -> dict:
     }
 
 
-def mlp_controls(results: dict) -> dict:
-    """The MLP controls trained for as many epochs as the grid, by name (``controls`` without the CNNs)."""
-    return {name: c for name, c in controls(results).items() if not registry.entry(name).convolutional}
-
-
 def grid_accuracies(results: dict, name: str, seeds, epochs: str) -> list[float] | None:
     """Test accuracies of the grid's runs of ``name`` for ``seeds`` (in that order), or None if one is
     missing."""
