@@ -47,9 +47,10 @@ def _row(name: str, entry: dict, epochs: int, seeds: int, test_size: int) -> Row
 
 
 def headline_rows(results: dict) -> list[Row]:
-    """The test accuracy after its last epoch of every model trained with seeds (the two models and their
-    controls; the single runs of the appendix and the demo are observations, left out), best last (the figure
-    reads bottom-up)."""
+    """The test accuracy after the last epoch of every model trained with seeds for the report's number of
+    epochs (the two models and their controls; the single runs of the appendix and the demo are observations,
+    and a control trained for fewer epochs is not comparable, so both are left out), best last (the figure
+    is drawn bottom-up)."""
     test_size = int(results.get("provenance", {}).get("split_sizes", {}).get("test", 10_000))
     last = max(int(e) for e in results["config"]["snapshot_epochs"])
     seeds = len(results["config"]["seeds"])
@@ -63,7 +64,8 @@ def headline_rows(results: dict) -> list[Row]:
         rows.append(_row(name, entry, last, len(entry.get("seeds", [])), test_size))
     for name, entry in ((research.get("architecture_controls") or {}).get("models") or {}).items():
         epochs = max(int(key) for key in entry if key.isdigit())
-        rows.append(_row(name, entry, epochs, len(entry.get("seeds", [])), test_size))
+        if epochs == last:
+            rows.append(_row(name, entry, epochs, len(entry.get("seeds", [])), test_size))
     return sorted((row for row in rows if row is not None), key=lambda row: row.mean)
 
 
@@ -95,7 +97,8 @@ def plot_headline(results: dict) -> plt.Figure:
         )
     ax.set_yticks(range(len(rows)), [row.label for row in rows], fontsize=FONT_PT)
     low = min(100 * row.low for row in rows)
-    ax.set_xlim(max(0.0, low - 0.5), 100.0)
+    high = max(100 * row.high for row in rows)
+    ax.set_xlim(max(0.0, low - 0.3), min(100.0, high + 0.3))
     ax.tick_params(axis="x", labelsize=FONT_PT)
     ax.set_xlabel(
         "test accuracy (%): mean with 95% interval over seeds"

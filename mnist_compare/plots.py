@@ -122,17 +122,23 @@ def plot_learning_curves(results: dict, *, models=None) -> plt.Figure:
             continue
         epochs = np.arange(1, len(runs[0]["history"]["accuracy"]) + 1)
         colour, label = registry.colour(name), registry.label(name)
-        for key, ax in (("accuracy", ax_acc), ("loss", ax_loss)):
-            _band(ax, epochs, [run["history"][key] for run in runs], colour, f"{label} train")
+        for key, ax, scale in (("accuracy", ax_acc, 100.0), ("loss", ax_loss, 1.0)):
             _band(
                 ax,
                 epochs,
-                [run["history"][f"val_{key}"] for run in runs],
+                [scale * np.asarray(run["history"][key]) for run in runs],
+                colour,
+                f"{label} train",
+            )
+            _band(
+                ax,
+                epochs,
+                [scale * np.asarray(run["history"][f"val_{key}"]) for run in runs],
                 colour,
                 f"{label} validation",
                 linestyle="--",
             )
-    for ax, key in ((ax_acc, "Accuracy"), (ax_loss, "Loss")):
+    for ax, key in ((ax_acc, "Accuracy (%)"), (ax_loss, "Loss")):
         ax.set_xlabel("Epoch")
         ax.set_ylabel(key)
         ax.grid(True, alpha=0.3)

@@ -29,10 +29,9 @@ from .browser import CHROMIUM_ARGS, chromium_path
 from .colab import BADGE_PATTERN, SETUP_MARKER
 from .errors import MnistCompareError, first_line
 from .experiments import clean_outputs, ensure_results
-from .findings import VERDICTS_GLANCE, verdicts_glance_markdown
+from .findings import VERDICTS_TABLE, verdicts_markdown
 from .formatting import provenance_line
 from .notebook import ensure_models
-from .sections.base import GAP_MODEL
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
 #: Notebooks executed side by side (two cores: each notebook spends much of its time starting up).
@@ -40,7 +39,7 @@ NOTEBOOK_WORKERS = 2
 REPORT_TITLE = "MLP vs CNN on MNIST"
 REPORT_SUBTITLE = (
     "A multilayer perceptron and a convolutional network compared seed by seed, with controls for size, "
-    "and read on drawings and on other writers' digits"
+    "on MNIST and on drawn digits"
 )
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 MATHJAX_PLACEHOLDER = "<!-- mathjax-inline -->"
@@ -203,7 +202,7 @@ def title_page(results: dict) -> str:
     fast = f"<p><strong>{html.escape(config.FAST_LABEL)}</strong></p>" if results.get("fast") else ""
     return (
         f'<div class="title-page">\n<h1>{REPORT_TITLE}</h1>\n<p>{REPORT_SUBTITLE}</p>\n{fast}'
-        f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model; "
+        f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model, except where a single run is marked; "
         f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
         f"{sizes.get('test', 0):,} test images.</p>\n"
         f"<p>Results computed {provenance.get('created', '?')[:10]}.</p>\n</div>"
@@ -322,9 +321,9 @@ GLANCE_FIGURE = "fig-glance"
 
 def glance_cells(results: dict, toc: list) -> list:
     """The page after the abstract: every model's test accuracy with its interval (``glance.plot_headline``),
-    the verdict on each claim of the original report (``findings.verdicts_glance_markdown``), each pointing
-    to its evidence; the findings themselves are stated once, where their evidence is. Nothing when the
-    results hold no research (a run with ``--no-research``)."""
+    the verdict on each claim of the original report with what was measured (``findings.verdicts_markdown``),
+    each pointing to its evidence; the findings themselves are stated once, where their evidence is. Nothing
+    when the results hold no research (a run with ``--no-research``)."""
     import base64
 
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
@@ -333,32 +332,26 @@ def glance_cells(results: dict, toc: list) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\nThe test accuracy of the two models and of every control and variant "
-        f"([Figure 1](#{GLANCE_FIGURE})), then each claim of the original report with its verdict and the "
-        f"section that gives the evidence ([Table 1](#{VERDICTS_GLANCE}))."
+        f"([Figure 1](#{GLANCE_FIGURE})), then each claim of the original report with what was measured, its "
+        f"verdict and the section that gives the evidence ([Table 1](#{VERDICTS_TABLE}))."
     )
-    # The GAP CNN is trained for fewer epochs than the others: the caption says how many.
-    gap = results["research"].get("architecture_controls", {}).get("models", {}).get(GAP_MODEL)
     figure = new_code_cell(
         "glance.plot_headline(results)",
         metadata={
-            "caption": "Test accuracy after the last epoch of the original report's MLP and CNN, the "
-            "MLP controls (wider, as many parameters or multiply-adds as the CNN; deeper), the CNN shrunk to "
-            "the MLP's parameters and the CNN with global average pooling"
-            + (f" ({gap['epochs']} epochs)." if gap else "."),
+            "caption": f"Test accuracy after {results['research']['epochs']} epochs of the original report's "
+            "MLP and CNN, the MLP controls "
+            "(as many parameters or multiply-adds as the CNN; deeper) and the CNN shrunk to the MLP's "
+            "parameters.",
             "label": GLANCE_FIGURE,
         },
     )
     png = base64.b64encode(glance.figure_png(glance.plot_headline(results))).decode("ascii")
     figure.outputs = [new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
-    verdicts = new_code_cell("findings.verdicts_glance_markdown(results)")
+    verdicts = new_code_cell("findings.verdicts_markdown(results)")
     verdicts.outputs = [
         new_output(
             "display_data",
-            data={
-                "text/markdown": (
-                    f'<div class="glance-verdicts">\n\n{verdicts_glance_markdown(results)}\n\n</div>'
-                )
-            },
+            data={"text/markdown": (f'<div class="split-table">\n\n{verdicts_markdown(results)}\n\n</div>')},
         )
     ]
     return [
@@ -372,7 +365,7 @@ def glance_cells(results: dict, toc: list) -> list:
 #: tagged ``report-appendix`` go to the source-code appendix.
 APPENDICES = {
     "A": "The original report beside this one: its numbers, its errors, its tables corrected",
-    "B": "An improved CNN",
+    "B": "Side studies: equivariance, the GAP CNN under noise, an improved CNN",
     "C": "Costs: parameters, multiply-adds and time",
     "D": "Per-class precision, recall and F1",
     "E": "Per-seed and per-run detail",

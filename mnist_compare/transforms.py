@@ -19,6 +19,10 @@ ROBUSTNESS_LEVELS = {
 }
 
 
+#: The level of each transform that leaves the image as it is.
+UNCHANGED_LEVEL = {"shift": 0, "rotation": 0, "scale": 1.0, "noise": 0.0}
+
+
 ROBUSTNESS_UNITS = {"shift": "pixels", "rotation": "degrees", "scale": "zoom factor", "noise": "noise std"}
 
 

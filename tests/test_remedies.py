@@ -192,9 +192,10 @@ def shift_section(mlp_plain, mlp_aug, cnn_plain, cnn_aug, seeds=(0,), unshifted=
 def test_the_shift_table_gives_every_model_and_both_gaps_at_every_shift():
     markdown = sections.shift_augmentation.shift_augmentation_markdown(shift_section(0.57, 0.80, 0.87, 0.85))
     assert markdown.startswith('<a id="shift-augmentation-table"></a>') and "5 epochs, 1 seed" in markdown
-    assert "| MLP, shift-augmented | 98.00 | 98.0 | 50.0 | 50.0 | 80.0 | 50.0 | 50.0 | 50.0 |" in markdown
-    assert "| CNN − MLP, plain (points) | +0.00 | +0.0 | +0.0 | +0.0 | +30.0 |" in markdown
-    assert "| CNN − MLP, shift-augmented (points) | +0.00 | +0.0 | +0.0 | +0.0 | +5.0 |" in markdown
+    # One column per shift, 0 px (the same images unshifted) first; no second unshifted column.
+    assert "| MLP, shift-augmented | 98.0 | 50.0 | 50.0 | 80.0 | 50.0 | 50.0 | 50.0 |" in markdown
+    assert "| CNN − MLP, plain (pp) | +0.0 | +0.0 | +0.0 | +30.0 |" in markdown
+    assert "| CNN − MLP, shift-augmented (pp) | +0.0 | +0.0 | +0.0 | +5.0 |" in markdown
 
 
 # --- both sections in fast mode on the shipped subset -----------------------------------------------
@@ -234,7 +235,7 @@ def test_the_shift_augmentation_section_has_the_four_models_and_their_gaps(fast_
     )
     json.dumps(section, allow_nan=False)
     table = sections.shift_augmentation.shift_augmentation_markdown(results)
-    assert "| CNN − MLP, shift-augmented (points) |" in table
+    assert "| CNN − MLP, shift-augmented (pp) |" in table
 
 
 def test_the_temperature_section_fits_on_validation_and_writes_the_demo_file(fast_sections):

@@ -36,6 +36,10 @@ def compute(ctx: Context, research: dict) -> dict:
     return out
 
 
+#: A reliability bin with fewer answers than this (pooled over seeds) is too noisy to plot or count.
+MIN_BIN_ANSWERS = 20
+
+
 def plot_reliability(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.Figure:
     """Reliability diagrams (accuracy against confidence per bin, pooled over seeds) and how many
     test images fall in each bin."""
@@ -44,7 +48,7 @@ def plot_reliability(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.Figu
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
     for name in models:
         table = section["models"][name]["reliability"]
-        used = np.array(table["count"]) > 0
+        used = np.array(table["count"]) >= MIN_BIN_ANSWERS
         edges = np.array(table["edges"])
         ax.plot(
             np.array(table["confidence"])[used],
@@ -68,7 +72,7 @@ def plot_reliability(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.Figu
     ax.set_ylim(0, 1.02)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left")
-    ax.set_title("Reliability")
+    ax.set_title(f"Reliability (bins of ≥ {MIN_BIN_ANSWERS} answers)")
     ax_count.set_yscale("log")
     ax_count.set_xlabel("Confidence")
     ax_count.set_ylabel("Test answers (log scale)")
@@ -139,14 +143,16 @@ def calibration_markdown(results: dict) -> str:
 
 
 def bins_under_diagonal(results: dict) -> dict:
-    """Per compared model, (bins below the top one whose accuracy is under their mean confidence, populated
-    bins below the top one) of its reliability diagram."""
+    """Per compared model, (bins below the top one whose accuracy is under their mean confidence, bins below
+    the top one with at least MIN_BIN_ANSWERS answers) of its reliability diagram."""
     section = results["research"]["calibration"]["models"]
     counts = {}
     for name in (BASELINE, CANDIDATE):
         table = section[name]["reliability"]
-        bins = [(c, a) for c, a, n in zip(table["confidence"], table["accuracy"], table["count"]) if n > 0][
-            :-1
-        ]
+        bins = [
+            (c, a)
+            for c, a, n in zip(table["confidence"], table["accuracy"], table["count"])
+            if n >= MIN_BIN_ANSWERS
+        ][:-1]
         counts[name] = (sum(a < c for c, a in bins), len(bins))
     return counts

@@ -102,20 +102,20 @@ def readers_markdown(results: dict) -> str:
     """The demo's readers, one row each, on MNIST and on the three sets of handwriting that is not MNIST."""
     study = results["research"].get(KEY)
     if not study:
-        return "The demo's readers have not been measured yet (run `python -m mnist_compare run`)."
+        return "The demo's models have not been measured yet (run `python -m mnist_compare run`)."
     rows = []
     for name in study["readers"]:
         values = study["accuracy"][name]
         rows.append([registry.table_label(name)] + [f"{100 * values[key]:.1f}" for key in SETS])
     sizes = study["sizes"]
-    headers = ["Reader"] + [
+    headers = ["Model"] + [
         f"{label} (%, {sizes[key]:,})" if key in sizes else f"{label} (%)" for key, label in SETS.items()
     ]
     return (
         caption(
             results,
-            "The demo's readers on MNIST and on handwriting that is not MNIST (one run each: the MLP's and "
-            "the CNN's first seed)",
+            "Accuracy of the demo's three models on MNIST and on handwriting that is not MNIST (one run "
+            "each: the MLP's and the CNN's first seed)",
             label=READERS_TABLE,
         )
         + "\n\n"

@@ -333,7 +333,7 @@ def equivariance_markdown(results: dict) -> str:
     h, w, c = shapes["cnn_conv"]
     rows = [
         [
-            "Pixels (input, 28x28)",
+            "Pixels (input, 28×28)",
             "not undone",
             f"{section['pixels']['shifted']:.3f}",
             f"{section['pixels']['same_class']:.3f}",

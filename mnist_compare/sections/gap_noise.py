@@ -50,7 +50,7 @@ GAP_NOISE_CONDITIONS = {
     "ink_only": "the clipped noise only on ink pixels (> 0); the background stays 0",
     "background_only": "the clipped noise only on background pixels (= 0); the ink stays as it is",
     "constant_background": "no noise; every pixel raised to at least m, the clipped noise's background mean",
-    "median": "the clipped noise, then a 3x3 median filter (a possible fix)",
+    "median": "the clipped noise, then a 3×3 median filter (a possible fix)",
 }
 
 
@@ -62,7 +62,7 @@ GAP_NOISE_LABELS = {
     "ink_only": "clipped noise on the ink only",
     "background_only": "clipped noise on the background only",
     "constant_background": "no noise, background raised to its mean",
-    "median": "clipped noise, then a 3x3 median filter",
+    "median": "clipped noise, then a 3×3 median filter",
 }
 
 

@@ -15,7 +15,7 @@ from .robustness import model_epochs
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "other_handwriting"
-VERSION = 2
+VERSION = 3
 REQUIRES = ("capacity_control", "architecture_controls")
 
 

@@ -13,19 +13,20 @@ from ..formatting import (
     join_words,
     markdown_table,
     paired,
+    plural,
     pp,
     verdict_word,
 )
 from ..plots import PAGE_WIDTH, figure_title
 from ..registry import BASELINE, CANDIDATE
 from ..tables.grid import test_size
-from ..transforms import ROBUSTNESS_LEVELS, ROBUSTNESS_UNITS, TRANSFORMS
+from ..transforms import ROBUSTNESS_LEVELS, ROBUSTNESS_UNITS, TRANSFORMS, UNCHANGED_LEVEL
 from .base import Context, accuracy_of, robustness_subset, seed_summary
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "robustness"
-VERSION = 3
+VERSION = 4
 REQUIRES = ("capacity_control", "architecture_controls")
 
 
@@ -103,37 +104,37 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
     return fig
 
 
-ROBUSTNESS_POINTS = {"shift": 4, "rotation": 30, "scale": 0.6, "noise": 0.3}
+def changed_levels(curve: dict) -> list[int]:
+    """The indices of a curve's levels that change the image (every level but the unchanged one)."""
+    return [
+        index for index, level in enumerate(curve["levels"]) if level != UNCHANGED_LEVEL[curve["transform"]]
+    ]
 
 
-def _robustness_points(results: dict):
-    """(transform, level, MLP summary, CNN summary, paired CNN − MLP) at each level of ROBUSTNESS_POINTS."""
+def curve_mean(results: dict, transform: str, name: str) -> dict:
+    """A model's accuracy averaged over every changed level of one robustness curve, seed by seed (the
+    area under the curve, divided by its width): no level is picked."""
+    curve = {**results["research"]["robustness"]["curves"][transform], "transform": transform}
+    points = [curve[name][index]["values"] for index in changed_levels(curve)]
+    return seed_summary([sum(values) / len(values) for values in zip(*points)])
+
+
+def curve_comparison(results: dict, first: str, second: str) -> dict:
+    """{transform: first − second} of the curve means, paired by seed, for every transform both have."""
     curves = results["research"]["robustness"]["curves"]
-    for transform, level in ROBUSTNESS_POINTS.items():
-        index = curves[transform]["levels"].index(level)
-        mlp, cnn = curves[transform][BASELINE][index], curves[transform][CANDIDATE][index]
-        yield transform, level, mlp, cnn, paired(cnn, mlp)
+    return {
+        transform: paired(curve_mean(results, transform, first), curve_mean(results, transform, second))
+        for transform, curve in curves.items()
+        if first in curve and second in curve
+    }
+
+
+#: The smaller CNN and the MLP matched to the CNN's multiply-adds: architecture against size, on the curves.
+SMALL_CNN, COMPUTE_MLP = "cnn_small", "mlp_compute"
 
 
 #: Below this accuracy a 10-class model is said to be near chance (10%).
 NEAR_CHANCE = 0.15
-
-
-def hardest_transforms(results: dict) -> dict:
-    """Per model of the robustness curves: (transform, level, mean accuracy) of the transform in
-    ROBUSTNESS_POINTS at whose level the model's accuracy is lowest."""
-    curves = results["research"]["robustness"]["curves"]
-    names = [n for n in next(iter(curves.values())) if n != "levels"]
-    out = {}
-    for name in names:
-        points = [
-            (transform, level, curves[transform][name][curves[transform]["levels"].index(level)]["mean"])
-            for transform, level in ROBUSTNESS_POINTS.items()
-            if name in curves.get(transform, {})
-        ]
-        if points:
-            out[name] = min(points, key=lambda point: point[2])
-    return out
 
 
 def near_chance(results: dict, transform: str = "noise") -> dict:
@@ -156,90 +157,105 @@ def model_epochs(results: dict, name: str) -> int:
     return int(control["epochs"]) if control else int(research["epochs"])
 
 
+def _levels_text(results: dict, transform: str) -> str:
+    """'1-8 pixels', '0.5-0.9 and 1.1-1.5 zoom factor': the changed levels a curve mean averages."""
+    curve = {**results["research"]["robustness"]["curves"][transform], "transform": transform}
+    levels = [curve["levels"][index] for index in changed_levels(curve)]
+    unit = results["research"]["robustness"]["units"][transform]
+    below = [level for level in levels if level < UNCHANGED_LEVEL[transform]]
+    above = [level for level in levels if level > UNCHANGED_LEVEL[transform]]
+    runs = " and ".join(f"{run[0]:g}-{run[-1]:g}" for run in (below, above) if run)
+    return f"{runs} {unit}" if unit in ("pixels", "degrees") else f"{unit} {runs}"
+
+
 def robustness_markdown(results: dict) -> str:
-    """Accuracy at one telling level of each transform and the paired CNN − MLP difference."""
-    units = results["research"]["robustness"]["units"]
-    rows = [
-        [
-            f"{transform} {level} {units[transform]}",
-            f"{100 * mlp['mean']:.2f}",
-            f"{100 * cnn['mean']:.2f}",
-            pp(diff),
-        ]
-        for transform, level, mlp, cnn, diff in _robustness_points(results)
-    ]
+    """Each model's accuracy averaged over every changed level of each curve, the CNN − MLP difference and
+    the small CNN − compute-matched MLP difference (architecture at matched size), paired by seed."""
+    curves = results["research"]["robustness"]["curves"]
+    small = all(SMALL_CNN in curve and COMPUTE_MLP in curve for curve in curves.values())
+    names = [BASELINE, CANDIDATE] + ([SMALL_CNN, COMPUTE_MLP] if small else [])
+    lead = curve_comparison(results, CANDIDATE, BASELINE)
+    matched = curve_comparison(results, SMALL_CNN, COMPUTE_MLP) if small else {}
+    rows = []
+    for transform in curves:
+        row = [f"{transform}, {_levels_text(results, transform)}"]
+        row += [f"{100 * curve_mean(results, transform, name)['mean']:.1f}" for name in names[:2]]
+        row.append(pp(lead[transform]))
+        if small:
+            row += [f"{100 * curve_mean(results, transform, name)['mean']:.1f}" for name in names[2:]]
+            row.append(pp(matched[transform]))
+        rows.append(row)
+    header = ["Transform, levels averaged", "MLP", "CNN", "CNN − MLP"]
+    if small:
+        header += ["Small CNN", "MLP 784-928-10", "Small CNN − MLP 784-928-10"]
+    seeds = len(curves["shift"][CANDIDATE][0]["values"])
     return (
         caption(
             results,
-            f"Accuracy (%) on transformed test images at one level of each transformation, after "
-            f"{model_epochs(results, CANDIDATE)} epochs",
+            f"Accuracy (%) averaged over every changed level of each robustness curve (no level picked), "
+            f"after {model_epochs(results, CANDIDATE)} epochs, mean over {seeds} seeds; differences paired "
+            f"by seed, with 95% intervals",
             label="robustness-table",
         )
         + "\n\n"
-        + markdown_table(["Transform", "MLP", "CNN", "CNN − MLP (paired by seed, 95% CI)"], rows)
+        + markdown_table(header, rows)
     )
 
 
-def _robustness_exceptions(results: dict) -> list[str]:
-    """Where the claim 'the CNN is more robust' goes further than the robustness curves: the levels at which
-    the CNN − MLP interval (paired by seed) does not lie above 0, the levels at which an MLP control reads
-    more
-    than the CNN (means), and the table's levels at which another CNN reads less than the MLP (means)."""
-    curves = results["research"]["robustness"]["curves"]
-    out, weak, above, below = [], [], {}, {}
+def _mean_over_curve(curve: dict, transform: str, name: str) -> float:
+    """The mean accuracy over a curve's changed levels, from the means (a control may lack seed values)."""
+    indices = changed_levels({**curve, "transform": transform})
+    return sum(curve[name][index]["mean"] for index in indices) / len(indices)
+
+
+def _robustness_exceptions(results: dict, transforms) -> list[str]:
+    """Where the claim 'the CNN is more robust' goes further than the curves of ``transforms``: the levels at
+    which the CNN − MLP interval (paired by seed) does not lie above 0, and the MLP controls whose curve mean
+    is higher than the CNN's."""
+    curves = {t: c for t, c in results["research"]["robustness"]["curves"].items() if t in transforms}
+    out, weak = [], []
     for transform, curve in curves.items():
         for index, level in enumerate(curve["levels"]):
             if "values" in curve[CANDIDATE][index] and "values" in curve[BASELINE][index]:
                 diff = paired(curve[CANDIDATE][index], curve[BASELINE][index])
                 if diff.get("ci_low") is None or diff["ci_low"] <= 0:
-                    weak.append(f"{transform} {level} ({pp(diff)})")
+                    weak.append(f"{transform} {level:g}")
+    if weak:
+        out.append("not detectable at " + join_words(weak) + " alone")
+    above = {}
+    for transform, curve in curves.items():
         for name in (
             n for n in curve if n in registry.MODELS and not registry.entry(n).convolutional and n != BASELINE
         ):
-            levels = [
-                str(level)
-                for index, level in enumerate(curve["levels"])
-                if curve[name][index]["mean"] > curve[CANDIDATE][index]["mean"]
-            ]
-            if levels:
-                above.setdefault(name, []).append(f"{transform} {join_words(levels)}")
-        if transform in ROBUSTNESS_POINTS:
-            index = curve["levels"].index(ROBUSTNESS_POINTS[transform])
-            for name in (
-                n
-                for n in curve
-                if n in registry.MODELS and registry.entry(n).convolutional and n != CANDIDATE
-            ):
-                if curve[name][index]["mean"] < curve[BASELINE][index]["mean"]:
-                    below.setdefault(name, []).append(
-                        f"{transform} {ROBUSTNESS_POINTS[transform]} "
-                        f"({100 * curve[name][index]['mean']:.1f}% "
-                        f"against {100 * curve[BASELINE][index]['mean']:.1f}%)"
-                    )
-    if weak:
-        out.append("the CNN − MLP interval does not lie above 0 at " + join_words(weak))
+            if _mean_over_curve(curve, transform, name) > _mean_over_curve(curve, transform, CANDIDATE):
+                above.setdefault(transform, []).append(f"the {registry.text_name(name)}")
     out += [
-        f"the {registry.text_name(name)} reads more than the CNN at {'; '.join(parts)} (means)"
-        for name, parts in above.items()
-    ]
-    out += [
-        f"the {registry.text_name(name)}, another CNN, reads less than the MLP at {join_words(parts)}"
-        for name, parts in below.items()
+        f"{names[0] if len(names) == 1 else plural(len(names), 'MLP control')} "
+        f"{'has' if len(names) == 1 else 'have'} a higher mean under {transform} than the CNN"
+        for transform, names in above.items()
     ]
     return out
 
 
-def robustness_claim(results: dict) -> tuple[str, str, list[str]]:
-    """The verdict on 'the CNN is more robust to transformed input' (the verdicts table and the corrected
-    tables of the original report use this one), the CNN − MLP differences at the levels of
-    ROBUSTNESS_POINTS, and where the curves show the claim going further than those points: 'supported' at
-    every point becomes 'partly supported' when there are such exceptions."""
-    parts, verdicts = [], []
-    for transform, level, _, _, diff in _robustness_points(results):
-        parts.append(f"{transform} {level}: {pp(diff)}")
-        verdicts.append(verdict_word(diff))
-    measured = "CNN − MLP at one level of each transformation: " + "; ".join(parts)
-    verdict, exceptions = combined_verdict(verdicts), _robustness_exceptions(results)
+#: The transforms that move the ink (the claim's geometric part) and the one that adds to it.
+GEOMETRIC = ("shift", "rotation", "scale")
+NOISE = ("noise",)
+
+
+def robustness_claim(results: dict, transforms=GEOMETRIC + NOISE) -> tuple[str, str, list[str]]:
+    """The verdict on 'the CNN is more robust to transformed input' for ``transforms`` (the verdicts table
+    gives the geometric ones and noise apart), the CNN − MLP differences of the curve means, and where the
+    curves show the claim going further than those means: 'supported' for every transform becomes 'partly
+    supported' when there are such exceptions."""
+    lead = {t: d for t, d in curve_comparison(results, CANDIDATE, BASELINE).items() if t in transforms}
+    measured = (
+        f"CNN − MLP, mean over the curve: {pp(next(iter(lead.values())))}"
+        if len(lead) == 1
+        else "CNN − MLP, mean over each curve: "
+        + "; ".join(f"{transform} {pp(diff)}" for transform, diff in lead.items())
+    )
+    verdict = combined_verdict([verdict_word(diff) for diff in lead.values()])
+    exceptions = _robustness_exceptions(results, transforms)
     if verdict == "supported" and exceptions:
         verdict = "partly supported"
     return verdict, measured, exceptions

@@ -106,7 +106,7 @@ def temperature_scaling_markdown(results: dict) -> str:
                 title,
                 format_mean_std(item["temperature"], digits=3),
                 format_mean_std(after["ece"], percent=True),
-                f"{after['confident_mistakes']['mean']:.1f}",
+                format_mean_std(after["confident_mistakes"], digits=1),
                 f"{before['nll']['mean']:.4f}",
                 f"{after['nll']['mean']:.4f}",
             ]

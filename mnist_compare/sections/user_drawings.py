@@ -12,7 +12,7 @@ from .base import Context, drawing_accuracies
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "user_drawings"
-VERSION = 3
+VERSION = 4
 REQUIRES = ("capacity_control", "architecture_controls")
 
 

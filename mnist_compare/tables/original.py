@@ -185,16 +185,16 @@ def original_errors_markdown(results: dict) -> str:
             "Its code passes the test images as validation data, its log shows "
             f"{steps:,} steps of {batch} per epoch (all {steps * batch:,} training images), and its last "
             "validation loss and accuracy are its test loss and accuracy "
-            f"({o5[CANDIDATE]['test_loss']:.4f}, {100 * o5[CANDIDATE]['test_accuracy']:.2f}%).",
+            f"({o5[CANDIDATE]['test_loss']:.4f}, {100 * o5[CANDIDATE]['test_accuracy']:.2f}%). With a fixed "
+            "number of epochs the test set chose nothing, so its test numbers are not biased by it; but it "
+            "has no validation set of its own.",
             f"Both models hold out the same {val:,} training images for validation; the test set is never "
             "used for a choice.",
         ],
         [
             "Its two models trained on different data (2.2, 4.1)",
             f"Its MLP trains on {round(0.9 * steps * batch):,} images ({ORIGINAL_STEPS[BASELINE]:,} steps: "
-            f"a tenth held out), its CNN on all {steps * batch:,}: a difference that favours the CNN. With a "
-            "fixed number of epochs the test set chose nothing, so its test numbers are not biased by the "
-            "validation.",
+            f"a tenth held out), its CNN on all {steps * batch:,}: a difference that favours the CNN.",
             "Both models train on the same images, seed by seed.",
         ],
         [
