@@ -97,7 +97,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
     closed = {name: c for name, c in closed.items() if c and c["share"] is not None}
     if closed:
         lead = next(iter(closed.values()))["lead"]
-        parts = [f"over the MLP: CNN {pp(lead)}"]
+        parts = []  # the CNN's own lead is the accuracy rows' (not repeated here)
         verdicts = [verdict_word(lead)]
         size_helps = False
         mlps = [name for name in closed if not registry.entry(name).convolutional]
@@ -127,7 +127,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         rows.append(
             [
                 "The CNN's advantage is its architecture, not its size",
-                "; ".join(parts),
+                "over the MLP: " + "; ".join(parts),
                 verdict,
                 "capacity-control",
             ]

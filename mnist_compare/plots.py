@@ -207,14 +207,16 @@ STEP_TITLES = {
     "inverted": "inverted gray",
     "cropped": "bounding box",
     "padded": "+ 20% padding",
-    "resized": "28x28",
-    "input": "model input\n28x28",
+    "resized": "resized\n28×28",
+    "input": "model input\n28×28",
 }
 
 
 def plot_preprocessing_steps(result, *, title: str | None = None) -> plt.Figure:
     """The intermediate images of ``preprocessing.preprocess(..., )``, left to right."""
     steps = list(result.steps.items())
+    if "resized" in result.steps:  # the last step moves the resized digit to its centre of mass
+        steps[-1] = ("centre of mass\nat the centre", steps[-1][1])
     side = min(1.6, PAGE_WIDTH / len(steps) - 0.15)
     fig, axes = plt.subplots(1, len(steps), figsize=(PAGE_WIDTH, side + 0.45 + 0.3 * bool(title)))
     for ax, (name, image) in zip(np.atleast_1d(axes), steps):

@@ -618,11 +618,32 @@ def _unbreakable(cell: str) -> str:
     return re.sub(r"\[([^\]\s]+), ([^\]\s]+)\]", "[\\1,&nbsp;\\2]", cell)
 
 
+#: A hyphen-minus that is a negative number's sign: before a digit, not after a letter, digit or point
+#: (ranges such as 0.5-1.5, layer sizes such as 784-128-10 and dates keep their hyphens).
+NEGATIVE = re.compile(r"(?<![\w.\-−/])-(?=\d)")
+#: The parts of an HTML body that are markup or code, not text (left as they are).
+NOT_TEXT = re.compile(r"(<(style|script|pre|code)\b.*?</\2>|<[^>]+>)", re.S | re.I)
+
+
+def minus_signs(body: str) -> str:
+    """A negative number's sign printed as a minus (−), as every difference's "CNN − MLP" is, in the text
+    of the page only (not in its markup, styles, scripts or code)."""
+    out, index = [], 0
+    for match in NOT_TEXT.finditer(body):
+        out.append(NEGATIVE.sub("−", body[index : match.start()]))
+        out.append(match.group(0))
+        index = match.end()
+    out.append(NEGATIVE.sub("−", body[index:]))
+    return "".join(out)
+
+
 def print_tables(body: str) -> str:
     """Tables made for print: each numbered title becomes its table's caption (so the print style keeps
-    title and table on one page), and no cell wraps inside a number with its spread or interval."""
+    title and table on one page), no cell wraps inside a number with its spread or interval, and negative
+    numbers carry a minus sign."""
     body = TITLED_TABLE.sub(r"<table><caption>\1</caption>", body)
-    return TABLE_CELL.sub(lambda m: m.group(1) + _unbreakable(m.group(2)) + m.group(3), body)
+    body = TABLE_CELL.sub(lambda m: m.group(1) + _unbreakable(m.group(2)) + m.group(3), body)
+    return minus_signs(body)
 
 
 FOOTER = (

@@ -475,3 +475,16 @@ def test_tables_print_with_their_titles_as_captions_and_numbers_unbroken():
     assert "<td>+1.03&nbsp;[0.81,&nbsp;1.26]</td>" in printed and "<td>18.5&nbsp;/&nbsp;20.2</td>" in printed
     assert "<td>MLP 784-128-10</td>" in printed, "words still wrap"
     assert printed.endswith("<p>Text after it, 1 ± 2 [3, 4].</p>"), "prose is left as it is"
+
+
+def test_negative_numbers_print_with_a_minus_sign_in_text_only():
+    body = (
+        "<style>tr:nth-child(-n+3) { margin: -1px; }</style>"
+        "<p>gap -0.69 [-0.76, -0.63] pp (-1.6); zoom 0.5-1.5; MLP 784-128-10; 2026-11-25</p>"
+        "<pre>x = -1</pre><td>-0.05</td>"
+    )
+    printed = report.minus_signs(body)
+    assert "<p>gap −0.69 [−0.76, −0.63] pp (−1.6); zoom 0.5-1.5; MLP 784-128-10; 2026-11-25</p>" in printed
+    assert "<td>−0.05</td>" in printed
+    assert printed.startswith("<style>tr:nth-child(-n+3) { margin: -1px; }</style>"), "styles keep hyphens"
+    assert "<pre>x = -1</pre>" in printed, "code keeps its hyphens"

@@ -10,6 +10,7 @@ import numpy as np
 from ..formatting import caption, markdown_table
 from ..registry import BASELINE, CANDIDATE
 from ..training import compiled_forward
+from .architectures import MODELS_TABLE
 from .base import Context, median_epoch_seconds, seed_summary
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
@@ -89,7 +90,12 @@ def cost_markdown(results: dict) -> str:
             ]
         )
     return (
-        caption(results, "Cost of each model", label=COST_TABLE)
+        caption(
+            results,
+            f"Cost of the original report's MLP and CNN ([the models table](#{MODELS_TABLE}) gives every "
+            "model's parameters and multiply-adds)",
+            label=COST_TABLE,
+        )
         + "\n\n"
         + markdown_table(
             [

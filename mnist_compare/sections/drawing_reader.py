@@ -1,5 +1,5 @@
-"""The demo's readers on handwriting that is not MNIST: the original report's two models (seed 0, as the
-demo shows them) beside a CNN trained for drawings (the registry's demo models the grid does not train),
+"""The demo's readers on handwriting that is not MNIST: the original report's two models (every seed; the
+demo shows the first) beside a CNN trained for drawings (the registry's demo models the grid does not train),
 which this section trains. Beyond the original report: the CNN for drawings is not part of the comparison.
 """
 
@@ -9,15 +9,16 @@ import numpy as np
 
 from .. import registry, strokes
 from ..formatting import caption, markdown_table
+from ..metrics import format_mean_std
 from ..preprocessing import DEFAULT_METHOD, preprocess
 from ..training import load_snapshot, predict_probabilities, run_spec, train_run
-from .base import Context, drawing_inputs, progress_bar
+from .base import Context, drawing_inputs, progress_bar, seed_summary
 from .other_handwriting import other_writers_canvases
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "drawing_reader"
-VERSION = 1
+VERSION = 2
 REQUIRES = ()
 
 #: The preprocessing the demo applies by default.
@@ -71,27 +72,34 @@ def compute(ctx: Context, research: dict) -> dict:
                 "seconds_per_epoch": float(np.median(record["epoch_seconds"])),
                 "test_accuracy": record["snapshots"][str(epochs)]["test"]["accuracy"],
             }
-    grid = {  # the grid's models as the demo shows them: the first seed's last snapshot
-        name: load_snapshot(ctx.run_dir(name, ctx.seeds[0]), ctx.last)
-        for name in registry.demo_models()
-        if name not in models
-    }
-    readers = {**grid, **models}
     sets = evaluation_sets(ctx.splits, fast=ctx.fast)
-    accuracy = {}
-    for name, model in readers.items():
-        row = {}
-        if name in trained:
-            row["mnist_test"] = trained[name]["test_accuracy"]
-        else:
-            run = next(r for r in ctx.results["runs"] if r["model"] == name and r["seed"] == ctx.seeds[0])
-            row["mnist_test"] = run["snapshots"][str(ctx.last)]["test"]["accuracy"]
-        for key, (inputs, labels) in sets.items():
-            row[key] = float(np.mean(np.argmax(predict_probabilities(model, inputs), 1) == labels))
-        accuracy[name] = row
+
+    def scores(model) -> dict:
+        return {
+            key: float(np.mean(np.argmax(predict_probabilities(model, inputs), 1) == labels))
+            for key, (inputs, labels) in sets.items()
+        }
+
+    accuracy, seeds = {}, {}
+    # The grid's models the demo shows, every seed (the demo shows the first): means, with the seeds' values.
+    for name in (n for n in registry.demo_models() if n not in models):
+        rows = []
+        for seed in ctx.seeds:
+            run = next(r for r in ctx.results["runs"] if r["model"] == name and r["seed"] == seed)
+            rows.append(
+                {
+                    "mnist_test": run["snapshots"][str(ctx.last)]["test"]["accuracy"],
+                    **scores(load_snapshot(ctx.run_dir(name, seed), ctx.last)),
+                }
+            )
+        seeds[name] = {key: seed_summary([row[key] for row in rows]) for key in rows[0]}
+        accuracy[name] = {key: summary["mean"] for key, summary in seeds[name].items()}
+    for name, model in models.items():
+        accuracy[name] = {"mnist_test": trained[name]["test_accuracy"], **scores(model)}
     return {
         "method": METHOD,
-        "readers": list(readers),
+        "readers": list(accuracy),
+        "seeds": seeds,
         "trained": trained,
         "sizes": {key: int(len(labels)) for key, (_, labels) in sets.items()},
         "accuracy": accuracy,
@@ -105,8 +113,16 @@ def readers_markdown(results: dict) -> str:
         return "The demo's models have not been measured yet (run `python -m mnist_compare run`)."
     rows = []
     for name in study["readers"]:
-        values = study["accuracy"][name]
-        rows.append([registry.table_label(name)] + [f"{100 * values[key]:.1f}" for key in SETS])
+        spread = study.get("seeds", {}).get(name)
+        rows.append(
+            [registry.table_label(name)]
+            + [
+                format_mean_std(spread[key], percent=True, digits=1)
+                if spread
+                else f"{100 * study['accuracy'][name][key]:.1f}"
+                for key in SETS
+            ]
+        )
     sizes = study["sizes"]
     headers = ["Model"] + [
         f"{label} (%, {sizes[key]:,})" if key in sizes else f"{label} (%)" for key, label in SETS.items()
@@ -114,8 +130,8 @@ def readers_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            "Accuracy of the demo's three models on MNIST and on handwriting that is not MNIST (one run "
-            "each: the MLP's and the CNN's first seed)",
+            "Accuracy of the demo's three models on MNIST and on handwriting that is not MNIST (the MLP and "
+            "the CNN: mean ± std over their seeds; the CNN trained for drawings: one run)",
             label=READERS_TABLE,
         )
         + "\n\n"
