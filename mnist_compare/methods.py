@@ -114,7 +114,7 @@ def settings_rows(results: dict) -> list[list[str]]:
     rows.append(
         [
             "Occlusion maps",
-            "what the demo's readers look at",
+            "what the demo's models look at",
             f"a {PATCH}×{PATCH}-pixel square of the 28×28 input set to 0, moved in steps of {STRIDE} pixels; "
             "each pixel shows the mean drop of the answer's probability over the squares that cover it",
         ]

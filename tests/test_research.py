@@ -180,16 +180,17 @@ def test_verdicts_follow_the_numbers():
     assert rows["The CNN has fewer parameters than the MLP"] == "false"
     assert rows["The CNN is more accurate on the test set (10 epochs)"] == "supported"
     assert rows["The CNN overfits less (train − test, 10 epochs)"] == "supported"
-    # The wide MLP (97.5%) closes half of the MLP (97.0%) to CNN (98.0%) gap: size explains part of it.
-    assert rows["The CNN's advantage is its architecture, not its size"] == "partly supported"
+    # The wide MLP (97.5%) closes half of the MLP (97.0%) to CNN (98.0%) gap: size explains part of it, so
+    # the "not its size" half fails while the architecture half holds.
+    assert rows["The CNN's advantage is its architecture, not its size"] == "mixed"
     assert rows["The CNN is more robust to moved, turned and rescaled digits"] == "supported"
     assert rows["The CNN is more robust to noisy digits"] == "supported"
-    assert rows["The CNN is more accurate on user drawings"] == "supported"
+    drawings = "The CNN is more accurate on user drawings (tested on synthetic drawings and other writers' "
+    assert rows[drawings + "digits)"] == "supported"
     assert rows["Cropping and padding the drawing helps (MLP)"] == "supported"
-    # The CNN drops 3 points on permuted pixels but keeps 97% of its accuracy: it does not depend on the
-    # layout.
-    assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "partly supported"
-    assert "the CNN keeps 97% of its accuracy" in text
+    # The CNN drops 3 points on permuted pixels and the MLP nothing: the CNN uses the layout.
+    assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
+    assert "CNN − MLP on permuted pixels" in text
     assert text.endswith("Every interval is over 3 seeds."), "one seed count for every model: said once"
 
 
@@ -224,7 +225,9 @@ def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_cou
     }
     assert rows["The CNN's advantage is its architecture, not its size"] == "supported"
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
-    assert "deep MLP (784-256-128-10, L2), the best MLP control, +" in text and "mlp_deep" not in text
+    assert (
+        "deep MLP (784-256-128-10, L2), the most accurate MLP control, +" in text and "mlp_deep" not in text
+    )
     assert text.endswith(
         "Intervals are over 3 seeds for the MLP, the CNN, the wide MLP (784-680-10) and the "
         "permuted-pixel runs; 2 seeds for the deep MLP (784-256-128-10, L2)."

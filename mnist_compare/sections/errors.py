@@ -58,11 +58,36 @@ def compute(ctx: Context, research: dict) -> dict:
     )
 
 
+def balanced_items(gallery: dict, count: int | None) -> list[dict]:
+    """``count`` of the gallery's digits, as many each model gets wrong as the other: each model's most
+    confident mistakes in turn (a digit both get wrong counts once)."""
+    items = gallery["items"]
+    if count is None:
+        return items
+    names = [key for key in items[0] if isinstance(items[0][key], dict)] if items else []
+    ranked = {
+        name: sorted(
+            (item for item in items if item[name]["predicted"] != item["label"]),
+            key=lambda item, name=name: -item[name]["confidence"],
+        )
+        for name in names
+    }
+    chosen: dict[int, dict] = {}
+    while len(chosen) < count and any(ranked.values()):
+        for name in names:
+            while ranked[name] and ranked[name][0]["index"] in chosen:
+                ranked[name].pop(0)
+            if ranked[name] and len(chosen) < count:
+                item = ranked[name].pop(0)
+                chosen[item["index"]] = item
+    return list(chosen.values())
+
+
 def plot_error_gallery(results: dict, test_images, *, count: int | None = None) -> plt.Figure:
-    """The digits the seed-0 models get most confidently wrong (the first ``count``), with both models'
-    answers."""
+    """The digits the first seed's models get most confidently wrong (``count`` of them, half each model's),
+    with both models' answers."""
     gallery = results["research"]["errors"]
-    items = gallery["items"][:count]
+    items = balanced_items(gallery, count)
     fig, axes = image_panels(len(items), 3, cols=6 if count and count <= 6 else 5)
     for ax, item in zip(axes.flat, items):
         ax.imshow(np.squeeze(test_images[item["index"]]), cmap="gray_r")
