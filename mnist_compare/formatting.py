@@ -131,12 +131,11 @@ def seed_mean(summary: dict, seeds, all_seeds) -> float:
 VERDICTS = {
     "supported": "the 95% interval over seeds lies on the claimed side of 0",
     "partly supported": "the 95% interval lies on the claimed side of 0, but other numbers in the row show "
-    "that "
-    "the claim goes further than the measurement",
+    "that the claim goes further than the measurement",
     "contradicted": "the 95% interval lies on the other side of 0",
     "not shown": "the interval includes 0, there is only one seed, or the measure cannot show the claim",
     "mixed": "supported for some of the measurements in the row and not for others",
-    "false": "a count, not a measurement, and it says the opposite",
+    "false": "an exact count (no interval needed) shows the opposite",
 }
 
 

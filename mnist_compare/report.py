@@ -202,7 +202,7 @@ def title_page(results: dict) -> str:
     fast = f"<p><strong>{html.escape(config.FAST_LABEL)}</strong></p>" if results.get("fast") else ""
     return (
         f'<div class="title-page">\n<h1>{REPORT_TITLE}</h1>\n<p>{REPORT_SUBTITLE}</p>\n{fast}'
-        f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model, except where a single run is marked; "
+        f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model, except where fewer are marked; "
         f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
         f"{sizes.get('test', 0):,} test images.</p>\n"
         f"<p>Results computed {provenance.get('created', '?')[:10]}.</p>\n</div>"
@@ -217,7 +217,8 @@ def colophon(results: dict) -> str:
     return (
         f"**{COLOPHON_HEADING}.** Every number, figure and table of this report is read from `results.json`, "
         f"computed {results.get('provenance', {}).get('created', '?')[:10]} at "
-        f"{provenance_line(results)}; `python -m mnist_compare report` makes the report again from it."
+        f"{provenance_line(results)}; `python -m mnist_compare report` makes the report again from it. The "
+        f"code, the notebooks and the demo: {config.REPOSITORY_URL}."
     )
 
 
@@ -331,17 +332,16 @@ def glance_cells(results: dict, toc: list) -> list:
     if not (results.get("summary") and results.get("research")):
         return []
     heading = (
-        f"# {GLANCE_HEADING}\n\nThe test accuracy of the two models and of every control and variant "
+        f"# {GLANCE_HEADING}\n\nHow much more accurate than the MLP the CNN and every control are "
         f"([Figure 1](#{GLANCE_FIGURE})), then each claim of the original report with what was measured, its "
         f"verdict and the section that gives the evidence ([Table 1](#{VERDICTS_TABLE}))."
     )
     figure = new_code_cell(
         "glance.plot_headline(results)",
         metadata={
-            "caption": f"Test accuracy after {results['research']['epochs']} epochs of the original report's "
-            "MLP and CNN, the MLP controls "
-            "(as many parameters or multiply-adds as the CNN; deeper) and the CNN shrunk to the MLP's "
-            "parameters.",
+            "caption": f"Test accuracy after {results['research']['epochs']} epochs minus the MLP's, paired "
+            "by seed, of the original report's CNN, the MLP controls (as many parameters or multiply-adds as "
+            "the CNN; deeper) and the CNN shrunk to the MLP's parameters; each label gives the accuracy.",
             "label": GLANCE_FIGURE,
         },
     )
@@ -365,7 +365,7 @@ def glance_cells(results: dict, toc: list) -> list:
 #: tagged ``report-appendix`` go to the source-code appendix.
 APPENDICES = {
     "A": "The original report beside this one: its numbers, its errors, its tables corrected",
-    "B": "Side studies: equivariance, the GAP CNN under noise, an improved CNN",
+    "B": "Side studies: equivariance and an improved CNN",
     "C": "Costs: parameters, multiply-adds and time",
     "D": "Per-class precision, recall and F1",
     "E": "Per-seed and per-run detail",
@@ -618,9 +618,9 @@ def _unbreakable(cell: str) -> str:
     return re.sub(r"\[([^\]\s]+), ([^\]\s]+)\]", "[\\1,&nbsp;\\2]", cell)
 
 
-#: A hyphen-minus that is a negative number's sign: before a digit, not after a letter, digit or point
-#: (ranges such as 0.5-1.5, layer sizes such as 784-128-10 and dates keep their hyphens).
-NEGATIVE = re.compile(r"(?<![\w.\-−/])-(?=\d)")
+#: A hyphen-minus that is a negative number's sign: before a digit, not after a letter, digit, point, % or °
+#: (ranges such as 0.5-1.5 or 20%-80%, layer sizes such as 784-128-10 and dates keep their hyphens).
+NEGATIVE = re.compile(r"(?<![\w.\-−/%°])-(?=\d)")
 #: The parts of an HTML body that are markup or code, not text (left as they are).
 NOT_TEXT = re.compile(r"(<(style|script|pre|code)\b.*?</\2>|<[^>]+>)", re.S | re.I)
 

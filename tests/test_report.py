@@ -480,11 +480,12 @@ def test_tables_print_with_their_titles_as_captions_and_numbers_unbroken():
 def test_negative_numbers_print_with_a_minus_sign_in_text_only():
     body = (
         "<style>tr:nth-child(-n+3) { margin: -1px; }</style>"
-        "<p>gap -0.69 [-0.76, -0.63] pp (-1.6); zoom 0.5-1.5; MLP 784-128-10; 2026-11-25</p>"
+        "<p>gap -0.69 [-0.76, -0.63] pp (-1.6); zoom 0.5-1.5; MLP 784-128-10; 2026-11-25; 20%-80%</p>"
         "<pre>x = -1</pre><td>-0.05</td>"
     )
     printed = report.minus_signs(body)
-    assert "<p>gap −0.69 [−0.76, −0.63] pp (−1.6); zoom 0.5-1.5; MLP 784-128-10; 2026-11-25</p>" in printed
+    text = "<p>gap −0.69 [−0.76, −0.63] pp (−1.6); zoom 0.5-1.5; MLP 784-128-10; 2026-11-25; 20%-80%</p>"
+    assert text in printed
     assert "<td>−0.05</td>" in printed
     assert printed.startswith("<style>tr:nth-child(-n+3) { margin: -1px; }</style>"), "styles keep hyphens"
     assert "<pre>x = -1</pre>" in printed, "code keeps its hyphens"

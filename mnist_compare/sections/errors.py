@@ -73,6 +73,7 @@ def balanced_items(gallery: dict, count: int | None) -> list[dict]:
         for name in names
     }
     chosen: dict[int, dict] = {}
+    picked: dict[str, list[dict]] = {name: [] for name in names}
     while len(chosen) < count and any(ranked.values()):
         for name in names:
             while ranked[name] and ranked[name][0]["index"] in chosen:
@@ -80,7 +81,9 @@ def balanced_items(gallery: dict, count: int | None) -> list[dict]:
             if ranked[name] and len(chosen) < count:
                 item = ranked[name].pop(0)
                 chosen[item["index"]] = item
-    return list(chosen.values())
+                picked[name].append(item)
+    # Grouped by the model whose mistake it is, in the models' order (the caption says which is which).
+    return [item for name in names for item in picked[name]]
 
 
 def plot_error_gallery(results: dict, test_images, *, count: int | None = None) -> plt.Figure:

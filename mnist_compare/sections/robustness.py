@@ -13,7 +13,6 @@ from ..formatting import (
     join_words,
     markdown_table,
     paired,
-    plural,
     pp,
     verdict_word,
 )
@@ -203,6 +202,8 @@ def robustness_markdown(results: dict) -> str:
     curves = results["research"]["robustness"]["curves"]
     lead = curve_comparison(results, CANDIDATE, BASELINE)
     against = small_cnn_against_controls(results)
+    controls = {control for control, _ in against.values()}
+    same = len(controls) == 1
     rows = []
     for transform in curves:
         row = [f"{transform}, {_levels_text(results, transform)}"]
@@ -212,13 +213,19 @@ def robustness_markdown(results: dict) -> str:
             control, diff = against[transform]
             row += [
                 f"{100 * curve_mean(results, transform, SMALL_CNN)['mean']:.1f}",
-                f"{registry.label(control)} {100 * curve_mean(results, transform, control)['mean']:.1f}",
+                (f"{registry.label(control)} " if not same else "")
+                + f"{100 * curve_mean(results, transform, control)['mean']:.1f}",
                 pp(diff),
             ]
         rows.append(row)
     header = ["Transform, levels averaged", "MLP", "CNN", "CNN − MLP"]
     if against:
-        header += ["Small CNN", "Most robust MLP control", "Small CNN − that control"]
+        robust = (
+            f"Most robust MLP control ({registry.label(next(iter(controls)))})"
+            if same
+            else "Most robust MLP control"
+        )
+        header += ["Small CNN", robust, "Small CNN − that control"]
     seeds = len(curves["shift"][CANDIDATE][0]["values"])
     return (
         caption(
@@ -253,17 +260,17 @@ def _robustness_exceptions(results: dict, transforms) -> list[str]:
                     weak.append(f"{transform} {level:g}")
     if weak:
         out.append("not detectable at " + join_words(weak) + " alone")
-    above = {}
+    behind = {}
     for transform, curve in curves.items():
-        for name in (
-            n for n in curve if n in registry.MODELS and not registry.entry(n).convolutional and n != BASELINE
-        ):
-            if _mean_over_curve(curve, transform, name) > _mean_over_curve(curve, transform, CANDIDATE):
-                above.setdefault(transform, []).append(f"the {registry.text_name(name)}")
+        for name in mlp_controls(results, transform):
+            if "values" not in curve[name][0]:
+                continue
+            diff = paired(curve_mean(results, transform, CANDIDATE), curve_mean(results, transform, name))
+            if verdict_word(diff) != "supported":
+                behind.setdefault(transform, []).append(registry.label(name))
     out += [
-        f"{names[0] if len(names) == 1 else plural(len(names), 'MLP control')} "
-        f"{'has' if len(names) == 1 else 'have'} a higher mean under {transform} than the CNN"
-        for transform, names in above.items()
+        f"not detectably ahead of the {join_words(names)} under {transform}"
+        for transform, names in behind.items()
     ]
     return out
 
@@ -297,7 +304,11 @@ def shift_markdown(results: dict) -> str:
     curves = results["research"]["robustness"]["curves"]["shift"]
     levels = curves["levels"]
     picks = [level for level in (0, 2, 4, 6, 8) if level in levels]
-    names = [n for n in (BASELINE, "mlp_wide", "mlp_deep", CANDIDATE, "cnn_gap") if n in curves]
+    names = [
+        n
+        for n in (BASELINE, "mlp_wide", "mlp_compute", "mlp_deep", CANDIDATE, SMALL_CNN, "cnn_gap")
+        if n in curves
+    ]
     rows = [
         [registry.table_label(n), str(model_epochs(results, n))]
         + [f"{100 * curves[n][levels.index(level)]['mean']:.1f}" for level in picks]
