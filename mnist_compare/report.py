@@ -365,7 +365,7 @@ def glance_cells(results: dict, toc: list) -> list:
 #: tagged ``report-appendix`` go to the source-code appendix.
 APPENDICES = {
     "A": "The original report beside this one: its numbers, its errors, its tables corrected",
-    "B": "Side studies: equivariance and an improved CNN",
+    "B": "Side studies: equivariance, where the models disagree, an improved CNN",
     "C": "Costs: parameters, multiply-adds and time",
     "D": "Per-class precision, recall and F1",
     "E": "Per-seed and per-run detail",

@@ -269,7 +269,13 @@ def _robustness_exceptions(results: dict, transforms) -> list[str]:
             if verdict_word(diff) != "supported":
                 behind.setdefault(transform, []).append(registry.label(name))
     out += [
-        f"not detectably ahead of the {join_words(names)} under {transform}"
+        "not detectably ahead of "
+        + (
+            "any MLP control"
+            if len(names) == len(mlp_controls(results, transform))
+            else f"the {join_words(names)}"
+        )
+        + f" under {transform}"
         for transform, names in behind.items()
     ]
     return out
