@@ -615,6 +615,7 @@ def _unbreakable(cell: str) -> str:
     cell = cell.replace(" ± ", "&nbsp;±&nbsp;")
     cell = re.sub(r"(\d) / (\d)", "\\1&nbsp;/&nbsp;\\2", cell)  # "18.5 / 20.2": two numbers read as a pair
     cell = re.sub(r"(\S) \[", "\\1&nbsp;[", cell)
+    cell = cell.replace("] pp", "]&nbsp;pp")  # a unit stays with its number
     return re.sub(r"\[([^\]\s]+), ([^\]\s]+)\]", "[\\1,&nbsp;\\2]", cell)
 
 

@@ -466,13 +466,15 @@ def test_structure_ids_are_numbered_from_zero_in_their_order_keeping_the_bytes_o
 def test_tables_print_with_their_titles_as_captions_and_numbers_unbroken():
     body = (
         '<p><a id="x-table"></a>\n<strong>Table 3.</strong> <strong>Cost</strong></p>\n<table>\n'
-        "<tr><td>MLP 784-128-10</td><td>97.65 ± 0.19</td><td>+1.03 [0.81, 1.26]</td><td>18.5 / 20.2</td></tr>"
+        "<tr><td>MLP 784-128-10</td><td>97.65 ± 0.19</td><td>+1.03 [0.81, 1.26]</td><td>18.5 / 20.2</td>"
+        "<td>+7.72 [6.85, 8.58] pp</td></tr>"
         "</table>\n<p>Text after it, 1 ± 2 [3, 4].</p>"
     )
     printed = report.print_tables(body)
     assert printed.startswith('<table><caption><a id="x-table"></a>\n<strong>Table 3.</strong>')
     assert "<td>97.65&nbsp;±&nbsp;0.19</td>" in printed
     assert "<td>+1.03&nbsp;[0.81,&nbsp;1.26]</td>" in printed and "<td>18.5&nbsp;/&nbsp;20.2</td>" in printed
+    assert "<td>+7.72&nbsp;[6.85,&nbsp;8.58]&nbsp;pp</td>" in printed, "the unit stays with its interval"
     assert "<td>MLP 784-128-10</td>" in printed, "words still wrap"
     assert printed.endswith("<p>Text after it, 1 ± 2 [3, 4].</p>"), "prose is left as it is"
 
