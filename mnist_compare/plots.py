@@ -281,36 +281,42 @@ def plot_class_balance(y_train, y_test) -> plt.Figure:
 
 
 def plot_math_primer(image) -> plt.Figure:
-    """ReLU, softmax of example scores, a 3x3 convolution of a digit, and the cross-entropy loss."""
+    """A convolution in three panels (a digit, a 3×3 kernel, the map it gives after ReLU) above the three
+    functions of the models' last steps (ReLU, softmax of example scores, the cross-entropy loss)."""
     from scipy.signal import correlate2d
     from scipy.special import softmax
 
     fig, grid = plt.subplots(2, 3, figsize=(PAGE_WIDTH, 4.6))
-    axes = grid.flat
-    grid[1, 2].axis("off")
-    x = np.linspace(-5, 5, 401)
-    axes[0].plot(x, np.maximum(0, x))
-    axes[0].set_title("ReLU: max(0, x)")
-    axes[0].grid(True, alpha=0.3)
-    scores = np.array([1.0, 0.2, -0.5, 3.1, 0.0, 1.5, -1.0, 0.3, 2.2, -0.2])
-    axes[1].bar(range(10), softmax(scores))
-    axes[1].set_xticks(range(10))
-    axes[1].set_title("softmax of 10 scores\n(sum = 1)")
     image = np.squeeze(np.asarray(image, dtype=np.float32))
     image = image / 255.0 if image.max() > 1 else image
     kernel = np.array([[-1, -1, -1], [0, 0, 0], [1, 1, 1]], dtype=np.float32)  # horizontal edges
     feature_map = np.maximum(0, correlate2d(image, kernel, mode="valid"))
-    axes[2].imshow(image, cmap="gray_r")
-    axes[2].set_title("input I (28x28)")
-    axes[3].imshow(feature_map, cmap="magma")
-    axes[3].set_title("ReLU(I * K), 26x26,\nK = horizontal-edge filter")
-    for ax in axes[2:4]:
-        ax.axis("off")
+    grid[0, 0].imshow(image, cmap="gray_r")
+    grid[0, 0].set_title("input I (28×28)")
+    grid[0, 1].imshow(kernel, cmap="coolwarm", vmin=-1.5, vmax=1.5)
+    for (row, col), value in np.ndenumerate(kernel):
+        text = f"{value:+.0f}".replace("-", "−") if value else "0"
+        grid[0, 1].text(col, row, text, ha="center", va="center", fontsize=9)
+    grid[0, 1].set_title("kernel K (3×3):\nhorizontal edges")
+    grid[0, 2].imshow(feature_map, cmap="magma")
+    grid[0, 2].set_title("ReLU(I * K) (26×26)")
+    for ax in grid[0]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    x = np.linspace(-5, 5, 401)
+    grid[1, 0].plot(x, np.maximum(0, x))
+    grid[1, 0].set_title("ReLU: max(0, x)")
+    grid[1, 0].grid(True, alpha=0.3)
+    scores = np.array([1.0, 0.2, -0.5, 3.1, 0.0, 1.5, -1.0, 0.3, 2.2, -0.2])
+    grid[1, 1].bar(range(10), softmax(scores))
+    grid[1, 1].set_xticks(range(10))
+    grid[1, 1].set_xlabel("digit")
+    grid[1, 1].set_title("softmax of 10 scores (sum 1)")
     p = np.linspace(0.01, 1, 200)
-    axes[4].plot(p, -np.log(p))
-    axes[4].set_xlabel("probability of the true class")
-    axes[4].set_title("cross-entropy: -log p")
-    axes[4].grid(True, alpha=0.3)
+    grid[1, 2].plot(p, -np.log(p))
+    grid[1, 2].set_xlabel("probability of the true class")
+    grid[1, 2].set_title("cross-entropy: −log p")
+    grid[1, 2].grid(True, alpha=0.3)
     fig.tight_layout()
     return fig
 

@@ -398,3 +398,14 @@ def test_a_section_at_an_old_version_is_named_where_nothing_may_be_trained(isola
     storage.write_json(paths.results, results)
     with pytest.raises(ReadOnlyError, match="not the current version of architectures"):
         experiments.ensure_results(fast=True, train=False, show_progress=False, log=lambda *_: None)
+
+
+def test_the_stability_claim_rests_on_an_f_test_of_the_seed_variances():
+    from scipy import stats
+
+    same = {"n": 5, "std": 0.002}
+    assert findings.variance_ratio_p(same, same) == pytest.approx(1.0)
+    wide, narrow = {"n": 5, "std": 0.0019}, {"n": 5, "std": 0.00076}
+    ratio = (0.0019 / 0.00076) ** 2
+    assert findings.variance_ratio_p(wide, narrow) == pytest.approx(2 * stats.f.sf(ratio, 4, 4))
+    assert findings.variance_ratio_p(wide, narrow) == findings.variance_ratio_p(narrow, wide), "two-sided"
