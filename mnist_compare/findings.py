@@ -108,10 +108,12 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         best = max(mlps, key=lambda name: closed[name]["control"]) if mlps else None
         for name in small:
             verdicts.append(verdict_word(closed[name]["gain"]))
-            size = f"{found[name]['parameters']:,} parameters"
-            parts.append(f"{registry.label(name)} ({size}) {pp(closed[name]['gain'])}")
+            size = f"{found[name]['parameters']:,} parameters, fewer than the MLP's"
+            parts.append(f"the {registry.label(name)} ({size}) {pp(closed[name]['gain'])}")
         if best:
-            parts.append(f"{registry.label(best)}, the most accurate MLP control, {pp(closed[best]['gain'])}")
+            parts.append(
+                f"the {registry.label(best)}, the most accurate MLP control, {pp(closed[best]['gain'])}"
+            )
         verdict = combined_verdict(verdicts)
         if verdict == "supported" and size_helps:
             # The architecture half holds and the "not its size" half does not: supported for some of the
@@ -120,7 +122,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         rows.append(
             [
                 "The CNN's advantage is its architecture, not its size",
-                "over the MLP: " + "; ".join(parts),
+                "accuracy gained over the MLP: " + "; ".join(parts),
                 verdict,
                 "capacity-control",
             ]
@@ -136,7 +138,14 @@ def verdicts_rows(results: dict) -> list[list[str]]:
     )
     verdict, measured, exceptions = robustness_claim(results, NOISE)
     measured += "".join(f"; {exception}" for exception in exceptions)
-    rows.append(["The CNN is more robust to noisy digits", measured, verdict, "robustness"])
+    rows.append(
+        [
+            "The CNN is more robust to noisy digits (noise clipped to the pixel range)",
+            measured,
+            verdict,
+            "robustness",
+        ]
+    )
     drawings = research["user_drawings"]["accuracy"]
     other = research.get("other_handwriting", {}).get("accuracy")
     parts, verdicts = [], []

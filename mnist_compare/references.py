@@ -32,7 +32,8 @@ REFERENCE_ENTRIES = {
     "357-362; "
     "Virtanen, P., et al. (2020). SciPy 1.0. *Nature Methods*, 17, 261-272; Pedregosa, F., et al. "
     "(2011). Scikit-learn. *JMLR*, 12, 2825-2830; Hunter, J. D. (2007). Matplotlib. *Computing in "
-    "Science & Engineering*, 9(3), 90-95.",
+    "Science & Engineering*, 9(3), 90-95; Clark, A., et al. Pillow, the Python Imaging Library fork "
+    "(image resizing). https://python-pillow.org",
     "textbook": "Cheon, I.-G., Park, D.-G., & Kang, Y.-M. (2023). *Python and data science, learned by "
     "doing* (in "
     "Korean). Saengneung Publishing (the original report's textbook).",

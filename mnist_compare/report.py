@@ -332,9 +332,9 @@ def glance_cells(results: dict, toc: list) -> list:
     if not (results.get("summary") and results.get("research")):
         return []
     heading = (
-        f"# {GLANCE_HEADING}\n\nHow much more accurate than the MLP the CNN and every control are "
-        f"([Figure 1](#{GLANCE_FIGURE})), then each claim of the original report with what was measured, its "
-        f"verdict and the section that gives the evidence ([Table 1](#{VERDICTS_TABLE}))."
+        f"# {GLANCE_HEADING}\n\n[Figure 1](#{GLANCE_FIGURE}) shows how much more accurate than the MLP "
+        f"the CNN and every control are; [Table 1](#{VERDICTS_TABLE}) gives each claim of the original "
+        "report with what was measured, its verdict and the section that holds the evidence."
     )
     figure = new_code_cell(
         "glance.plot_headline(results)",
