@@ -103,18 +103,16 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
     return fig
 
 
-def changed_levels(curve: dict) -> list[int]:
-    """The indices of a curve's levels that change the image (every level but the unchanged one)."""
-    return [
-        index for index, level in enumerate(curve["levels"]) if level != UNCHANGED_LEVEL[curve["transform"]]
-    ]
+def changed_levels(transform: str, levels) -> list[int]:
+    """The indices of a curve's ``levels`` that change the image (every level but the unchanged one)."""
+    return [index for index, level in enumerate(levels) if level != UNCHANGED_LEVEL[transform]]
 
 
 def curve_mean(results: dict, transform: str, name: str) -> dict:
     """A model's accuracy averaged over every changed level of one robustness curve, seed by seed (the
     area under the curve, divided by its width): no level is picked."""
-    curve = {**results["research"]["robustness"]["curves"][transform], "transform": transform}
-    points = [curve[name][index]["values"] for index in changed_levels(curve)]
+    curve = results["research"]["robustness"]["curves"][transform]
+    points = [curve[name][index]["values"] for index in changed_levels(transform, curve["levels"])]
     return seed_summary([sum(values) / len(values) for values in zip(*points)])
 
 
@@ -186,8 +184,8 @@ def model_epochs(results: dict, name: str) -> int:
 
 def _levels_text(results: dict, transform: str) -> str:
     """'1-8 pixels', '0.5-0.9 and 1.1-1.5 zoom factor': the changed levels a curve mean averages."""
-    curve = {**results["research"]["robustness"]["curves"][transform], "transform": transform}
-    levels = [curve["levels"][index] for index in changed_levels(curve)]
+    all_levels = results["research"]["robustness"]["curves"][transform]["levels"]
+    levels = [all_levels[index] for index in changed_levels(transform, all_levels)]
     unit = results["research"]["robustness"]["units"][transform]
     below = [level for level in levels if level < UNCHANGED_LEVEL[transform]]
     above = [level for level in levels if level > UNCHANGED_LEVEL[transform]]
@@ -240,16 +238,10 @@ def robustness_markdown(results: dict) -> str:
     )
 
 
-def _mean_over_curve(curve: dict, transform: str, name: str) -> float:
-    """The mean accuracy over a curve's changed levels, from the means (a control may lack seed values)."""
-    indices = changed_levels({**curve, "transform": transform})
-    return sum(curve[name][index]["mean"] for index in indices) / len(indices)
-
-
 def _robustness_exceptions(results: dict, transforms) -> list[str]:
     """Where the claim 'the CNN is more robust' goes further than the curves of ``transforms``: the levels at
-    which the CNN − MLP interval (paired by seed) does not lie above 0, and the MLP controls whose curve mean
-    is higher than the CNN's."""
+    which the CNN − MLP interval (paired by seed) does not lie above 0, and the MLP controls the CNN is not
+    detectably ahead of on a curve's mean (paired by seed)."""
     curves = {t: c for t, c in results["research"]["robustness"]["curves"].items() if t in transforms}
     out, weak = [], []
     for transform, curve in curves.items():
