@@ -28,7 +28,7 @@ from .sections.base import (
     gap_closed,
 )
 from .sections.permuted_pixels import permuted_changes
-from .sections.robustness import GEOMETRIC, NOISE, robustness_claim
+from .sections.robustness import GEOMETRIC, NOISE, curve_comparison, robustness_claim
 from .tables.grid import ceiling_caveat
 
 #: The architecture claim is only partly supported when the best-matched MLP closes at least this share
@@ -65,6 +65,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                 f"{plural(len(comparison['mcnemar']), 'seed')}",
                 verdict_word(diff, better_if_positive=False),
                 "paired-tests",
+                [diff],
             ]
         )
     gap = negated(comparisons[last][COMPARISON_KEY]["accuracy_gap"])
@@ -89,6 +90,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
             + (", which near 100% training accuracy mostly restates the test difference" if ceiling else ""),
             verdict,
             "best-epoch",
+            [loss_gap or gap],
         ]
     )
     # Size against architecture: how much of the CNN's lead the MLPs as large as the CNN close, and how much
@@ -100,6 +102,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         lead = next(iter(closed.values()))["lead"]
         parts = []  # the CNN's own lead is the accuracy rows' (not repeated here)
         verdicts = [verdict_word(lead)]
+        tests = [lead]
         size_helps = False
         mlps = [name for name in closed if not registry.entry(name).convolutional]
         small = [name for name in closed if registry.entry(name).convolutional]
@@ -108,9 +111,11 @@ def verdicts_rows(results: dict) -> list[list[str]]:
         best = max(mlps, key=lambda name: closed[name]["control"]) if mlps else None
         for name in small:
             verdicts.append(verdict_word(closed[name]["gain"]))
+            tests.append(closed[name]["gain"])
             size = f"{found[name]['parameters']:,} parameters, fewer than the MLP's"
             parts.append(f"the {registry.label(name)} ({size}) {pp(closed[name]['gain'])}")
         if best:
+            tests.append(closed[best]["gain"])
             parts.append(
                 f"the {registry.label(best)}, the most accurate MLP control, {pp(closed[best]['gain'])}"
             )
@@ -125,30 +130,27 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                 "accuracy gained over the MLP: " + "; ".join(parts),
                 verdict,
                 "capacity-control",
+                tests,
             ]
         )
-    verdict, measured, exceptions = robustness_claim(results, GEOMETRIC)
-    rows.append(
-        [
-            "The CNN is more robust to moved, turned and rescaled digits",
-            measured + "".join(f"; {exception}" for exception in exceptions),
-            verdict,
-            "robustness",
-        ]
-    )
-    verdict, measured, exceptions = robustness_claim(results, NOISE)
-    measured += "".join(f"; {exception}" for exception in exceptions)
-    rows.append(
-        [
-            "The CNN is more robust to noisy digits (noise clipped to the pixel range)",
-            measured,
-            verdict,
-            "robustness",
-        ]
-    )
+    leads = curve_comparison(results, CANDIDATE, BASELINE)
+    for claim, transforms in (
+        ("The CNN is more robust to moved, turned and rescaled digits", GEOMETRIC),
+        ("The CNN is more robust to noisy digits (Gaussian noise, clipped to the pixel range or not)", NOISE),
+    ):
+        verdict, measured, exceptions = robustness_claim(results, transforms)
+        rows.append(
+            [
+                claim,
+                measured + "".join(f"; {exception}" for exception in exceptions),
+                verdict,
+                "robustness",
+                [diff for transform, diff in leads.items() if transform in transforms],
+            ]
+        )
     drawings = research["user_drawings"]["accuracy"]
     other = research.get("other_handwriting", {}).get("accuracy")
-    parts, verdicts = [], []
+    parts, verdicts, tests = [], [], []
     for source, accuracy in (("synthetic drawings", drawings), ("other writers", other)):
         if not accuracy:
             continue
@@ -160,6 +162,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
             diff = paired(accuracy[CANDIDATE][method], accuracy[BASELINE][method])
             parts.append(f"{source} {pp(diff)}")
             verdicts.append(verdict_word(diff))
+            tests.append(diff)
     rows.append(
         [
             "The CNN is more accurate on user drawings (tested on synthetic drawings and other writers' "
@@ -167,6 +170,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
             "CNN − MLP through the demo's preprocessing: " + "; ".join(parts),
             combined_verdict(verdicts),
             "user-like-drawings",
+            tests,
         ]
     )
     for name in (BASELINE, CANDIDATE):
@@ -182,6 +186,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                 + "; ".join(f"{source} {pp(gain)}" for source, gain in gains.items()),
                 combined_verdict([verdict_word(gain) for gain in gains.values()]),
                 "user-like-drawings",
+                list(gains.values()),
             ]
         )
     permuted = research["permuted_pixels"]
@@ -195,6 +200,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
             f"{pp(summarize(drops[CANDIDATE]))}, MLP {pp(summarize(drops[BASELINE]))}",
             verdict_word(extra, better_if_positive=False),
             "robustness",
+            [extra],
         ]
     )
     # Its 5.2 table: "parameter efficiency high" for the CNN, answered by the CNN smaller than the MLP.
@@ -208,6 +214,7 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                 "(the architecture row gives its interval)",
                 verdict_word(kept["gain"]),
                 "capacity-control",
+                [],  # the architecture row's test, not counted twice
             ]
         )
     # Its 5.3: "the CNN also trains more stably": the spread of test accuracy over seeds, as an F test of the
@@ -224,9 +231,63 @@ def verdicts_rows(results: dict) -> list[list[str]]:
                 if p_value < 0.05 and spread[CANDIDATE]["std"] < spread[BASELINE]["std"]
                 else "not shown",
                 "uncertainty",
+                [p_value],
             ]
         )
     return rows
+
+
+def multiple_tests_text(results: dict) -> str:
+    """One sentence: what Holm's correction for every test behind the verdicts changes."""
+    found = multiple_tests(results)
+    head = (
+        f"Corrected together for the {found['tests']} tests behind these verdicts (Holm's method "
+        f"{cite('holm1979')}), "
+    )
+    if not found["lost"]:
+        return head + "every difference that excludes 0 alone still does."
+    lost = join_words([f"“{claim}”" for claim in found["lost"]])
+    return (
+        head
+        + f"a test that excludes 0 alone no longer does in the row{'s' * (len(found['lost']) > 1)} {lost}."
+    )
+
+
+def t_test_p(summary: dict) -> float:
+    """The two-sided p-value of the one-sample t test that a summary's mean over seeds is 0 (the test whose
+    95% interval the summary gives)."""
+    from scipy import stats  # lazy: only the correction for many tests needs it
+
+    if not summary.get("std"):
+        return 0.0 if summary.get("std") == 0 and summary["mean"] != 0 else 1.0
+    t = summary["mean"] / (summary["std"] / summary["n"] ** 0.5)
+    return float(2 * stats.t.sf(abs(t), summary["n"] - 1))
+
+
+def holm_adjusted(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given: the i-th smallest p is multiplied by
+    m − i + 1, and each adjusted value is at least the one before it in that order."""
+    m = len(p_values)
+    adjusted, running = [0.0] * m, 0.0
+    for rank, index in enumerate(sorted(range(m), key=lambda i: p_values[i])):
+        running = max(running, min(1.0, (m - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def multiple_tests(results: dict) -> dict:
+    """Every test behind the verdicts table corrected together by Holm's method: how many there are, and the
+    claims whose row has a test that is significant alone (p < 0.05) but not after the correction."""
+    rows = verdicts_rows(results)
+    tests = [
+        (row[0], test if isinstance(test, float) else t_test_p(test))
+        for row in rows
+        for test in (row[4] if len(row) > 4 else [])
+        if isinstance(test, float) or test.get("ci_low") is not None
+    ]
+    adjusted = holm_adjusted([p for _, p in tests])
+    lost = [claim for (claim, p), q in zip(tests, adjusted) if p < 0.05 <= q]
+    return {"tests": len(tests), "lost": list(dict.fromkeys(lost))}
 
 
 def variance_ratio_p(a: dict, b: dict) -> float:
@@ -271,7 +332,8 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
     """Each claim of the original report, what was measured, the verdict and the section with the evidence;
     with ``legend``, what the verdict words mean (the report gives the legend once, under the short table)."""
     rows = [
-        [claim, measured, verdict, ref(label)] for claim, measured, verdict, label in verdicts_rows(results)
+        [claim, measured, verdict, ref(label)]
+        for claim, measured, verdict, label, *_ in verdicts_rows(results)
     ]
     counts = _seed_counts(results)
     seeds = (
@@ -280,7 +342,11 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
         else f"Intervals are over {counts}."
     )
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
-    note = "\n\n" + _verdicts_legend(row[2] for row in rows) + " " + seeds if legend else ""
+    note = (
+        "\n\n" + _verdicts_legend(row[2] for row in rows) + " " + seeds + " " + multiple_tests_text(results)
+        if legend
+        else ""
+    )
     title = anchor(VERDICTS_TABLE) + caption(
         results,
         f"The original report's {cite('original')} claims, tested"

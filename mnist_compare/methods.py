@@ -34,7 +34,8 @@ def settings_rows(results: dict) -> list[list[str]]:
                 f"shift {_levels(levels['shift'])} px in a random direction; "
                 f"rotation {_levels(levels['rotation'])}° with a random sign; "
                 f"zoom {_levels(levels['scale'])} about the centre; "
-                f"Gaussian noise of std {_levels(levels['noise'])}, clipped to [0, 1]; "
+                f"Gaussian noise of std {_levels(levels['noise'])}, clipped to [0, 1], and the same "
+                "noise not clipped; "
                 "bilinear interpolation (a move by a fraction of a pixel also blurs the digit), "
                 "zeros fill in; the same changed images for every model",
             ]
@@ -132,11 +133,14 @@ def settings_rows(results: dict) -> list[list[str]]:
 
 
 def settings_markdown(results: dict) -> str:
-    """The table of every transformation's settings (``settings_rows``)."""
+    """The table of every transformation's settings (``settings_rows``); a long table, so print may split it
+    between rows."""
     return (
-        caption(
+        '<div class="split-table">\n\n'
+        + caption(
             results, "Every transformation, augmentation and drawing set, with its settings", SETTINGS_TABLE
         )
         + "\n\n"
         + markdown_table(["What", "Used for", "Settings"], settings_rows(results))
+        + "\n\n</div>"
     )

@@ -54,6 +54,8 @@ REFERENCE_ENTRIES = {
     "original": "Mun, J. (2025, May 25). *Implementation and performance comparison of deep learning models "
     "for MNIST handwritten digit classification: MLP- and CNN-based approaches compared* (translated). "
     "Unpublished course report in Korean, Python Programming, Dept. of Computer Engineering.",
+    "holm1979": "Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian "
+    "Journal of Statistics*, 6(2), 65-70.",
 }
 
 

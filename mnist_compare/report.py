@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
-from . import config, glance, numbering, storage
+from . import config, numbering, storage
 from .browser import CHROMIUM_ARGS, chromium_path
 from .colab import BADGE_PATTERN, SETUP_MARKER
 from .errors import MnistCompareError, first_line
@@ -195,6 +195,31 @@ def _anchor_headings(source: str, prefix: str, toc: list, *, first: bool, new_pa
     return "".join(out)
 
 
+#: A line of a Markdown cell that holds nothing but a heading or an anchor.
+_HEADING_LINE = re.compile(r'^(#{1,6} .*|<a id="[^"]*"></a>|<div id="[^"]*"( class="[^"]*")?></div>)$')
+
+
+def join_lone_headings(cells: list) -> list:
+    """A Markdown cell that holds only headings (a chapter's title with no lead-in) joined with the Markdown
+    cell after it: in one cell the print rule that keeps a heading with what follows it holds, where a page
+    break between two cells would leave the heading alone at the foot of a page."""
+    out: list = []
+    for cell in cells:
+        previous = out[-1] if out else None
+        lone = (
+            previous is not None
+            and previous.cell_type == "markdown"
+            and all(
+                _HEADING_LINE.match(line) for line in previous.source.strip().splitlines() if line.strip()
+            )
+        )
+        if lone and cell.cell_type == "markdown":
+            previous.source = previous.source.rstrip() + "\n\n" + cell.source
+        else:
+            out.append(cell)
+    return out
+
+
 def title_page(results: dict) -> str:
     provenance = results.get("provenance", {})
     seeds = len(results["config"]["seeds"])
@@ -316,37 +341,21 @@ def number_figures_and_tables(cells: list, tables: dict | None = None) -> list:
 
 
 GLANCE_HEADING = "Results at a glance"
-#: The label of the glance page's figure (Figure 1).
-GLANCE_FIGURE = "fig-glance"
 
 
 def glance_cells(results: dict, toc: list) -> list:
-    """The page after the abstract: every model's test accuracy with its interval (``glance.plot_headline``),
-    the verdict on each claim of the original report with what was measured (``findings.verdicts_markdown``),
-    each pointing to its evidence; the findings themselves are stated once, where their evidence is. Nothing
-    when the results hold no research (a run with ``--no-research``)."""
-    import base64
-
+    """The page after the abstract: the verdict on each claim of the original report with what was measured
+    (``findings.verdicts_markdown``), each pointing to the section with its evidence; the findings themselves
+    are stated once, where their evidence is. Nothing when the results hold no research (a run with
+    ``--no-research``)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
     if not (results.get("summary") and results.get("research")):
         return []
     heading = (
-        f"# {GLANCE_HEADING}\n\n[Figure 1](#{GLANCE_FIGURE}) shows how much more accurate than the MLP "
-        f"the CNN and every control are; [Table 1](#{VERDICTS_TABLE}) gives each claim of the original "
-        "report with what was measured, its verdict and the section that holds the evidence."
+        f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives each claim of the original report "
+        "with what was measured, its verdict and the section that holds the evidence."
     )
-    figure = new_code_cell(
-        "glance.plot_headline(results)",
-        metadata={
-            "caption": f"Test accuracy after {results['research']['epochs']} epochs minus the MLP's, paired "
-            "by seed, of the original report's CNN, the MLP controls (as many parameters or multiply-adds as "
-            "the CNN; deeper) and the CNN shrunk to the MLP's parameters; each label gives the accuracy.",
-            "label": GLANCE_FIGURE,
-        },
-    )
-    png = base64.b64encode(glance.figure_png(glance.plot_headline(results))).decode("ascii")
-    figure.outputs = [new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
     verdicts = new_code_cell("findings.verdicts_markdown(results)")
     verdicts.outputs = [
         new_output(
@@ -354,21 +363,17 @@ def glance_cells(results: dict, toc: list) -> list:
             data={"text/markdown": (f'<div class="split-table">\n\n{verdicts_markdown(results)}\n\n</div>')},
         )
     ]
-    return [
-        new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)),
-        figure,
-        verdicts,
-    ]
+    return [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)), verdicts]
 
 
 #: The report's appendices, in order: a cell goes to one by its ``appendix`` metadata (its letter); cells
 #: tagged ``report-appendix`` go to the source-code appendix.
 APPENDICES = {
     "A": "The original report beside this one: its numbers, its errors, its tables corrected",
-    "B": "Side studies: equivariance, where the models disagree, an improved CNN",
+    "B": "Side studies: the demo's CNN for drawings, equivariance, an improved CNN",
     "C": "Costs: parameters, multiply-adds and time",
     "D": "Per-class precision, recall and F1",
-    "E": "Per-seed and per-run detail",
+    "E": "Settings, and per-seed and per-run detail",
     "F": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
@@ -482,6 +487,9 @@ def combine(
                 cell.outputs = without_plumbing(cell.get("outputs", []))
                 _resolve_outputs(cell, numbers)
             (appendices[key] if key else cells).append(cell)
+    if not include_code:  # a code cell with nothing to show would only stand between a heading and its text
+        cells = [cell for cell in cells if cell.cell_type != "code" or cell.get("outputs")]
+    cells = join_lone_headings(cells)
     if not include_code:  # the source appendix is code: the export without code leaves it out
         appendices[SOURCE_APPENDIX_KEY] = []
     first_appendix = next((key for key, moved in appendices.items() if moved), None)

@@ -15,15 +15,22 @@ ROBUSTNESS_LEVELS = {
     "shift": [0, 1, 2, 3, 4, 5, 6, 7, 8],  # pixels, in a random direction per image
     "rotation": [0, 10, 20, 30, 40, 50, 60],  # degrees, random sign per image
     "scale": [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5],  # zoom about the image centre
-    "noise": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5],  # standard deviation of added Gaussian noise
+    "noise": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5],  # standard deviation of added Gaussian noise, clipped to [0, 1]
+    "unclipped noise": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5],  # the same draw of noise, not clipped
 }
 
 
 #: The level of each transform that leaves the image as it is.
-UNCHANGED_LEVEL = {"shift": 0, "rotation": 0, "scale": 1.0, "noise": 0.0}
+UNCHANGED_LEVEL = {"shift": 0, "rotation": 0, "scale": 1.0, "noise": 0.0, "unclipped noise": 0.0}
 
 
-ROBUSTNESS_UNITS = {"shift": "pixels", "rotation": "degrees", "scale": "zoom factor", "noise": "noise std"}
+ROBUSTNESS_UNITS = {
+    "shift": "pixels",
+    "rotation": "degrees",
+    "scale": "zoom factor",
+    "noise": "noise std",
+    "unclipped noise": "noise std",
+}
 
 
 def rng(seed: int) -> np.random.Generator:
@@ -71,4 +78,18 @@ def noisy_images(images: np.ndarray, std: float, seed: int = ROBUSTNESS_SEED) ->
     return np.clip(images + rng(seed).normal(0, std, images.shape).astype(np.float32), 0, 1)
 
 
-TRANSFORMS = {"shift": shift_images, "rotation": rotate_images, "scale": scale_images, "noise": noisy_images}
+def unclipped_noisy_images(images: np.ndarray, std: float, seed: int = ROBUSTNESS_SEED) -> np.ndarray:
+    """The noise of ``noisy_images`` (same seed, same draw) left unclipped: zero mean, so the background is
+    not brightened on average, and pixels may leave [0, 1]."""
+    if std == 0:
+        return images.copy()
+    return images + rng(seed).normal(0, std, images.shape).astype(np.float32)
+
+
+TRANSFORMS = {
+    "shift": shift_images,
+    "rotation": rotate_images,
+    "scale": scale_images,
+    "noise": noisy_images,
+    "unclipped noise": unclipped_noisy_images,
+}

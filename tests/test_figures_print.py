@@ -22,7 +22,7 @@ import matplotlib.text  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from mnist_compare import config, glance, plots, sections  # noqa: E402
+from mnist_compare import config, plots, sections  # noqa: E402
 from tests.conftest import SMALL_MNIST  # noqa: E402
 
 RESULTS = config.PROJECT_ROOT / "reports" / "results.json"
@@ -104,9 +104,8 @@ def _error_gallery(request):
 
 
 #: Every figure the report shows: the notebooks' (``notebook.save_and_show(figure, name)``, drawn with their
-#: arguments) and the one the export draws itself (results at a glance).
+#: arguments).
 FIGURES = {
-    "00_results_at_a_glance": lambda r: glance.plot_headline(r.getfixturevalue("results")),
     "01_sample_grid": lambda r: plots.plot_sample_grid(
         r.getfixturevalue("mnist")["x_train"][:27],
         r.getfixturevalue("mnist")["y_train"][:27],

@@ -491,3 +491,18 @@ def test_negative_numbers_print_with_a_minus_sign_in_text_only():
     assert "<td>−0.05</td>" in printed
     assert printed.startswith("<style>tr:nth-child(-n+3) { margin: -1px; }</style>"), "styles keep hyphens"
     assert "<pre>x = -1</pre>" in printed, "code keeps its hyphens"
+
+
+def test_a_chapter_title_without_a_lead_in_is_joined_with_the_next_text():
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+
+    cells = [
+        new_markdown_cell('<a id="discussion"></a>\n<div id="s8-40-0"></div>\n\n# 8. Discussion\n'),
+        new_markdown_cell("## 8.1 What the comparison shows\n\nText."),
+        new_markdown_cell("# 9. Next\n\nA lead-in."),
+        new_code_cell("x = 1"),
+    ]
+    joined = report.join_lone_headings(cells)
+    assert len(joined) == 3
+    assert joined[0].source.startswith('<a id="discussion"></a>') and "## 8.1 What" in joined[0].source
+    assert joined[1].source == "# 9. Next\n\nA lead-in.", "a heading with its own text stays its own cell"

@@ -25,7 +25,7 @@ from .base import Context, accuracy_of, robustness_subset, seed_summary
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "robustness"
-VERSION = 4
+VERSION = 5
 REQUIRES = ("capacity_control", "architecture_controls")
 
 
@@ -62,7 +62,8 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
     robustness = results["research"]["robustness"]
     curves = robustness["curves"]
     names = models or [name for name in registry.MODELS if name in next(iter(curves.values()))]
-    fig, axes = plt.subplots(2, 2, figsize=(PAGE_WIDTH, 4.6), layout="constrained")
+    columns = 3 if len(curves) > 4 else 2
+    fig, axes = plt.subplots(2, columns, figsize=(PAGE_WIDTH, 4.6), layout="constrained")
     for ax, (transform, curve) in zip(axes.flat, curves.items()):
         levels = curve["levels"]
         for name in names:
@@ -90,17 +91,32 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
             ax.fill_between(levels, lows, highs, color=registry.colour(name), alpha=0.15)
         ax.set_xlabel(robustness["units"][transform])
         ax.set_ylabel("Test accuracy (%)")
-        ax.set_title(transform)
+        ax.set_title(CURVE_TITLES.get(transform, transform))
         ax.set_ylim(0, 100)
         ax.grid(True, alpha=0.3)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
+    spare = list(axes.flat[len(curves) :])
+    for ax in spare:
+        ax.axis("off")
+    if spare:
+        # The legend fills the panel the curves leave free.
+        spare[0].legend(handles, labels, loc="center", frameon=False)
+    else:
+        fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     fig.suptitle(
         figure_title(
             f"Robustness on {robustness['images']:,} test images (mean over seeds, band = min-max)", results
         )
     )
     return fig
+
+
+#: A curve's name in a table row where its key alone would not say what it is.
+ROW_NAMES = {"noise": "clipped noise"}
+
+
+#: A curve's title where its key alone would not say what it is.
+CURVE_TITLES = {"noise": "noise, clipped to [0, 1]", "unclipped noise": "the same noise, not clipped"}
 
 
 def changed_levels(transform: str, levels) -> list[int]:
@@ -190,7 +206,7 @@ def _levels_text(results: dict, transform: str) -> str:
     below = [level for level in levels if level < UNCHANGED_LEVEL[transform]]
     above = [level for level in levels if level > UNCHANGED_LEVEL[transform]]
     runs = " and ".join(f"{run[0]:g}-{run[-1]:g}" for run in (below, above) if run)
-    return f"{runs} {unit}" if unit in ("pixels", "degrees") else f"{unit} {runs}"
+    return f"{runs} {unit}" if unit in ("pixels", "degrees") else f"{unit.removeprefix('noise ')} {runs}"
 
 
 def robustness_markdown(results: dict) -> str:
@@ -204,7 +220,7 @@ def robustness_markdown(results: dict) -> str:
     same = len(controls) == 1
     rows = []
     for transform in curves:
-        row = [f"{transform}, {_levels_text(results, transform)}"]
+        row = [f"{ROW_NAMES.get(transform, transform)}, {_levels_text(results, transform)}"]
         row += [f"{100 * curve_mean(results, transform, name)['mean']:.1f}" for name in (BASELINE, CANDIDATE)]
         row.append(pp(lead[transform]))
         if against:
@@ -216,10 +232,10 @@ def robustness_markdown(results: dict) -> str:
                 pp(diff),
             ]
         rows.append(row)
-    header = ["Transform, levels averaged", "MLP", "CNN", "CNN − MLP"]
+    header = ["Curve, levels averaged", "MLP", "CNN", "CNN − MLP"]
     if against:
         robust = (
-            f"Most robust MLP control ({registry.label(next(iter(controls)))})"
+            f"{registry.label(next(iter(controls))).capitalize()} (most robust control)"
             if same
             else "Most robust MLP control"
         )
@@ -238,18 +254,26 @@ def robustness_markdown(results: dict) -> str:
     )
 
 
+def weak_levels(results: dict, transform: str) -> list:
+    """The changed levels of one curve at which the CNN − MLP interval (paired by seed) does not lie above
+    0."""
+    curve = results["research"]["robustness"]["curves"][transform]
+    return [
+        curve["levels"][index]
+        for index in changed_levels(transform, curve["levels"])
+        if "values" in curve[CANDIDATE][index]
+        and "values" in curve[BASELINE][index]
+        and verdict_word(paired(curve[CANDIDATE][index], curve[BASELINE][index])) != "supported"
+    ]
+
+
 def _robustness_exceptions(results: dict, transforms) -> list[str]:
     """Where the claim 'the CNN is more robust' goes further than the curves of ``transforms``: the levels at
     which the CNN − MLP interval (paired by seed) does not lie above 0, and the MLP controls the CNN is not
     detectably ahead of on a curve's mean (paired by seed)."""
     curves = {t: c for t, c in results["research"]["robustness"]["curves"].items() if t in transforms}
-    out, weak = [], []
-    for transform, curve in curves.items():
-        for index, level in enumerate(curve["levels"]):
-            if "values" in curve[CANDIDATE][index] and "values" in curve[BASELINE][index]:
-                diff = paired(curve[CANDIDATE][index], curve[BASELINE][index])
-                if diff.get("ci_low") is None or diff["ci_low"] <= 0:
-                    weak.append(f"{transform} {level:g}")
+    out = []
+    weak = [f"{transform} {level:g}" for transform in curves for level in weak_levels(results, transform)]
     if weak:
         out.append("not detectable at " + join_words(weak) + " alone")
     behind = {}
@@ -275,7 +299,7 @@ def _robustness_exceptions(results: dict, transforms) -> list[str]:
 
 #: The transforms that move the ink (the claim's geometric part) and the one that adds to it.
 GEOMETRIC = ("shift", "rotation", "scale")
-NOISE = ("noise",)
+NOISE = ("noise", "unclipped noise")
 
 
 def robustness_claim(results: dict, transforms=GEOMETRIC + NOISE) -> tuple[str, str, list[str]]:
@@ -291,8 +315,9 @@ def robustness_claim(results: dict, transforms=GEOMETRIC + NOISE) -> tuple[str, 
         + "; ".join(f"{transform} {pp(diff)}" for transform, diff in lead.items())
     )
     verdict = combined_verdict([verdict_word(diff) for diff in lead.values()])
-    exceptions = _robustness_exceptions(results, transforms)
-    if verdict == "supported" and exceptions:
+    # The exceptions qualify a claim the curve means support; a claim they do not support needs none.
+    exceptions = _robustness_exceptions(results, transforms) if verdict == "supported" else []
+    if exceptions:
         verdict = "partly supported"
     return verdict, measured, exceptions
 
