@@ -371,10 +371,9 @@ def glance_cells(results: dict, toc: list) -> list:
 APPENDICES = {
     "A": "The original report beside this one: its numbers, its errors, its tables corrected",
     "B": "Side studies: the demo's CNN for drawings, equivariance, an improved CNN",
-    "C": "Costs: parameters, multiply-adds and time",
-    "D": "Per-class precision, recall and F1",
-    "E": "Settings, and per-seed and per-run detail",
-    "F": "The source of the builders, the training step and the preprocessing",
+    "C": "Per-class scores and costs",
+    "D": "Settings, and per-seed and per-run detail",
+    "E": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
 #: The notebook cell whose Markdown output is the abstract (written in the first notebook, with its numbers

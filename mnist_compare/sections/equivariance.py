@@ -339,19 +339,19 @@ def equivariance_markdown(results: dict) -> str:
             f"{section['pixels']['same_class']:.3f}",
         ],
         [
-            f"CNN convolution maps ({h}x{w}x{c})",
+            f"CNN convolution maps ({h}×{w}×{c})",
             "undone, on the part both maps cover",
             _similarity(conv["overlap"]),
             _similarity(conv["same_class"]),
         ],
         [
-            f"CNN convolution maps ({h}x{w}x{c})",
+            f"CNN convolution maps ({h}×{w}×{c})",
             "undone, whole map, zeros moved in",
             _similarity(conv["zero_filled"]),
             _similarity(conv["same_class"]),
         ],
         [
-            f"CNN convolution maps ({h}x{w}x{c})",
+            f"CNN convolution maps ({h}×{w}×{c})",
             "not undone",
             _similarity(conv["unaligned"]),
             _similarity(conv["same_class"]),

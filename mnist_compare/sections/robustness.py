@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .. import registry
 from ..formatting import (
@@ -90,6 +91,8 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
             )
             ax.fill_between(levels, lows, highs, color=registry.colour(name), alpha=0.15)
         ax.set_xlabel(robustness["units"][transform])
+        if robustness["units"][transform] == "pixels":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole pixels, not 2.5 and 7.5
         ax.set_ylabel("Test accuracy (%)")
         ax.set_title(CURVE_TITLES.get(transform, transform))
         ax.set_ylim(0, 100)
@@ -235,7 +238,8 @@ def robustness_markdown(results: dict) -> str:
     header = ["Curve, levels averaged", "MLP", "CNN", "CNN − MLP"]
     if against:
         robust = (
-            f"{registry.label(next(iter(controls))).capitalize()} (most robust control)"
+            f"{registry.label(next(iter(controls)))[:1].upper()}{registry.label(next(iter(controls)))[1:]} "
+            "(most robust control)"
             if same
             else "Most robust MLP control"
         )
