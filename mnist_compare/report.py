@@ -227,7 +227,7 @@ def title_page(results: dict) -> str:
     fast = f"<p><strong>{html.escape(config.FAST_LABEL)}</strong></p>" if results.get("fast") else ""
     return (
         f'<div class="title-page">\n<h1>{REPORT_TITLE}</h1>\n<p>{REPORT_SUBTITLE}</p>\n{fast}'
-        f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model, except where fewer are marked; "
+        f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model, except where marked otherwise; "
         f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
         f"{sizes.get('test', 0):,} test images.</p>\n"
         f"<p>Results computed {provenance.get('created', '?')[:10]}.</p>\n</div>"
@@ -370,7 +370,7 @@ def glance_cells(results: dict, toc: list) -> list:
 #: tagged ``report-appendix`` go to the source-code appendix.
 APPENDICES = {
     "A": "The original report beside this one: its numbers, its errors, its tables corrected",
-    "B": "Side studies: the demo's CNN for drawings, equivariance, an improved CNN",
+    "B": "Side studies: the demo's CNN for drawings, an improved CNN",
     "C": "Per-class scores and costs",
     "D": "Settings, and per-seed and per-run detail",
     "E": "The source of the builders, the training step and the preprocessing",

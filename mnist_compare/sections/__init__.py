@@ -28,6 +28,7 @@ from . import (
     permuted_pixels,
     robustness,
     shift_augmentation,
+    size_seeds,
     temperature_scaling,
     user_drawings,
 )
@@ -39,6 +40,7 @@ SECTIONS = (
     cost,
     capacity_control,
     architecture_controls,
+    size_seeds,
     robustness,
     permuted_pixels,
     equivariance,

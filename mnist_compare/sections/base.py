@@ -324,6 +324,8 @@ def gap_closed(results: dict, name: str = "mlp_wide") -> dict | None:
         "share": (means["control"] - means[BASELINE]) / gap if gap else None,
         "gain": gain,
         "lead": summarize([c - m for c, m in zip(cnn, mlp)]),
+        # The CNN against the control, paired by seed: the part of its lead the control does not close.
+        "behind": summarize([c - x for c, x in zip(cnn, values)]) if len(values) == len(cnn) else None,
     }
 
 

@@ -9,18 +9,25 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import registry
-from ..formatting import caption, markdown_table, pct, plural
+from ..formatting import caption, markdown_table, paired, pct, plural, pp
 from ..metrics import format_mean_std
 from ..plots import PAGE_WIDTH, figure_title
 from ..registry import BASELINE, CANDIDATE
-from ..training import load_snapshot, predict_probabilities
 from ..transforms import ROBUSTNESS_SEED, rng
-from .base import GAP_MODEL, extra_models, layer_outputs, robustness_subset, seed_summary, seeds_text
+from .base import (
+    GAP_MODEL,
+    accuracy_of,
+    extra_models,
+    layer_outputs,
+    robustness_subset,
+    seed_summary,
+    seeds_text,
+)
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "gap_noise"
-VERSION = 2
+VERSION = 3
 REQUIRES = ("architecture_controls",)
 
 
@@ -187,17 +194,6 @@ def _gap_parts(model) -> tuple[str, np.ndarray, np.ndarray]:
     return names[pool - 1], weights, bias
 
 
-def _first_seed_models(ctx, names) -> dict:
-    """The grid's first-seed, last-snapshot model of each of ``names`` (from the context's cache when
-    loaded)."""
-
-    loaded = ctx._models.get("grid", {})
-    return {
-        name: loaded[name][0] if name in loaded else load_snapshot(ctx.run_dir(name, ctx.seeds[0]), ctx.last)
-        for name in names
-    }
-
-
 def _gap_models(ctx, research: dict) -> tuple[list, list[int], int]:
     info = research["architecture_controls"]["models"][GAP_MODEL]
     seeds, epochs = list(info["seeds"]), int(info["epochs"])
@@ -253,12 +249,14 @@ def compute(ctx, research: dict) -> dict:
 
     clean = read(images)
     median_clean = read(median_filter3(images))
-    contrast_models = _first_seed_models(ctx, GAP_NOISE_CONTRAST)
+    grid = ctx.grid_models()
+    contrast_models = {name: grid[name] for name in GAP_NOISE_CONTRAST}
 
     def contrast_accuracy(batch) -> dict:
+        """Every seed's accuracy of each contrast model on ``batch``."""
         return {
-            name: float(np.mean(np.argmax(predict_probabilities(model, batch), 1) == labels))
-            for name, model in contrast_models.items()
+            name: seed_summary([accuracy_of(model, batch, labels) for model in seed_models])
+            for name, seed_models in contrast_models.items()
         }
 
     contrast = {"clean": contrast_accuracy(images), "median_clean": contrast_accuracy(median_filter3(images))}
@@ -295,7 +293,12 @@ def compute(ctx, research: dict) -> dict:
         },
         "median_clean": {"accuracy": seed_summary([float(np.mean(p == labels)) for _, p, _ in median_clean])},
         "noise": noise,
-        "contrast": {"seed": ctx.seeds[0], "epochs": ctx.last, "level": GAP_NOISE_MAIN, "accuracy": contrast},
+        "contrast": {
+            "seeds": list(ctx.seeds),
+            "epochs": ctx.last,
+            "level": GAP_NOISE_MAIN,
+            "accuracy": contrast,
+        },
     }
 
 
@@ -327,14 +330,14 @@ def plot_gap_noise(results: dict) -> plt.Figure:
         ax.scatter(values, [position] * len(values), color="black", s=8, zorder=3)
         for model, marker in ((CANDIDATE, "D"), (BASELINE, "o")):
             ax.scatter(
-                100 * contrast[name][model],
+                100 * contrast[name][model]["mean"],
                 position,
                 marker=marker,
                 facecolor="none",
                 s=30,
                 zorder=4,
                 edgecolor=registry.colour(model),
-                label=f"{registry.label(model)} ({section['contrast']['epochs']} epochs, first seed)"
+                label=f"{registry.label(model)} ({section['contrast']['epochs']} epochs, mean over seeds)"
                 if name == "clean"
                 else None,
             )
@@ -407,8 +410,8 @@ def gap_noise_markdown(results: dict) -> str:
             format_mean_std(section["clean"]["accuracy"], percent=True, digits=1),
             _modal_text(section["clean"]["predicted"]),
             "",
-            pct(contrast["clean"][CANDIDATE]),
-            pct(contrast["clean"][BASELINE]),
+            pct(contrast["clean"][CANDIDATE]["mean"]),
+            pct(contrast["clean"][BASELINE]["mean"]),
         ]
     ]
     for name, item in main.items():
@@ -418,8 +421,8 @@ def gap_noise_markdown(results: dict) -> str:
                 format_mean_std(item["accuracy"], percent=True, digits=1),
                 _modal_text(item["predicted"]),
                 format_mean_std(item["offset"]["accuracy_removed"], percent=True, digits=1),
-                pct(contrast[name][CANDIDATE]),
-                pct(contrast[name][BASELINE]),
+                pct(contrast[name][CANDIDATE]["mean"]),
+                pct(contrast[name][BASELINE]["mean"]),
             ]
         )
     epochs, other = section["epochs"], section["contrast"]["epochs"]
@@ -427,7 +430,7 @@ def gap_noise_markdown(results: dict) -> str:
         f"The GAP CNN ({epochs} epochs, {plural(len(section['seeds']), 'seed')}) under noise of std "
         f"{section['main_level']} on {section['images']:,} test images (background mean of the clipped "
         f"noise m = {section['background_mean'][_level_key(section)]:.3f}), and the original report's CNN "
-        f"and MLP ({other} epochs, first seed) under the same conditions"
+        f"and MLP ({other} epochs, mean over seeds) under the same conditions"
     )
     table = markdown_table(
         [
@@ -462,4 +465,51 @@ def gap_noise_levels_markdown(results: dict) -> str:
         caption(results, title, label="gap-noise-levels-table")
         + "\n\n"
         + markdown_table(["Test images"] + [f"noise std {lv}" for lv in section["levels"]], rows)
+    )
+
+
+#: The conditions the MLP-against-CNN contrast table shows, in the order that separates the two causes:
+#: the clean digits, the two noises of the robustness curves, then brightness alone and fluctuation alone.
+CONTRAST_ROWS = (
+    "clean",
+    "clipped",
+    "unclipped",
+    "constant_background",
+    "background_only",
+    "ink_only",
+    "clipped_centred",
+    "median",
+)
+
+#: The label of the contrast table (``[the table](#noise-contrast-table)`` in a notebook).
+CONTRAST_TABLE = "noise-contrast-table"
+
+
+def contrast_markdown(results: dict) -> str:
+    """The MLP's and the CNN's accuracy at noise std ``GAP_NOISE_MAIN`` under each condition of
+    ``CONTRAST_ROWS``, over the grid's seeds, with CNN − MLP paired by seed."""
+    contrast = results["research"][KEY]["contrast"]
+    accuracy = contrast["accuracy"]
+    labels = {"clean": "no noise", **GAP_NOISE_LABELS}
+    rows = [
+        [
+            labels[name],
+            f"{100 * accuracy[name][BASELINE]['mean']:.1f}",
+            f"{100 * accuracy[name][CANDIDATE]['mean']:.1f}",
+            pp(paired(accuracy[name][CANDIDATE], accuracy[name][BASELINE])),
+        ]
+        for name in CONTRAST_ROWS
+        if name in accuracy and isinstance(accuracy[name].get(BASELINE), dict)
+    ]
+    seeds = len(contrast.get("seeds", [contrast.get("seed")]))
+    return (
+        caption(
+            results,
+            f"What noise does to each model: accuracy (%) at noise std {contrast['level']} under conditions "
+            f"that separate a brighter background from zero-mean fluctuation, after {contrast['epochs']} "
+            f"epochs, mean over {plural(seeds, 'seed')}; CNN − MLP paired by seed",
+            label=CONTRAST_TABLE,
+        )
+        + "\n\n"
+        + markdown_table(["Condition", "MLP", "CNN", "CNN − MLP"], rows)
     )

@@ -111,8 +111,8 @@ def improved_markdown(results: dict) -> str:
                 "Parameters",
                 "Test accuracy (%)",
                 "Synthetic drawings: plain resize (%)",
-                "crop + 20% pad (%)",
-                "crop + pad + centre of mass (%)",
+                "crop + 20% padding (%)",
+                "crop + 20% padding + centre of mass (%)",
             ],
             rows,
         )
