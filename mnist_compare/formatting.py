@@ -133,7 +133,8 @@ VERDICTS = {
     "partly supported": "the 95% interval lies on the claimed side of 0, but other numbers in the row show "
     "that the claim goes further than the measurement",
     "contradicted": "the 95% interval lies on the other side of 0",
-    "not shown": "the interval includes 0, there is only one seed, or the measure cannot show the claim",
+    "not shown": "the interval includes 0 (alone or after the correction for the number of tests), there is "
+    "only one seed, or the measure cannot show the claim",
     "mixed": "supported for some of the measurements in the row and not for others",
     "false": "an exact count (no interval needed) shows the opposite",
 }

@@ -111,6 +111,12 @@ def compact_layers(layers: list[str]) -> str:
     return " → ".join(out)
 
 
+def _size_seeds(results: dict, name: str) -> list:
+    """The seeds of ``name`` in the size comparison with many seeds ([] when it is not there)."""
+    size = results["research"].get("size_seeds", {})
+    return size.get("seeds", []) if name in size.get("models", {}) else []
+
+
 def models_markdown(results: dict) -> str:
     """Every model of the report, one row each: its layers, parameters, multiply-adds per image, how it is
     trained (beyond Adam and cross-entropy, which all share), its epochs and its seeds."""
@@ -136,7 +142,12 @@ def models_markdown(results: dict) -> str:
                 f"{size['forward_macs_per_image']:,}",
                 ", ".join(how) or "plain",
                 str(epochs),
-                str(len(seeds)),
+                str(len(seeds))
+                + (
+                    f" ({len(more)} in [Table](#size-seeds-table))"
+                    if (more := _size_seeds(results, name)) and len(more) > len(seeds)
+                    else ""
+                ),
             ]
         )
     return (

@@ -384,37 +384,6 @@ def epoch_change(results: dict, name: str, key: str = "test_accuracy") -> dict:
     return summarize([r["snapshots"][last][part][field] - r["snapshots"][first][part][field] for r in runs])
 
 
-def loss_ratio(results: dict, epochs: int | str) -> dict | None:
-    """The relative train − test gap in loss: each run's test loss divided by its training loss, CNN ÷ MLP
-    paired by seed, summarised on the log scale (``ratio``: exp of the mean and of the interval's ends) and
-    each model's mean ratio (None without recorded losses). An absolute gap shrinks with the loss itself;
-    this one does not."""
-    import math  # lazy: only this ratio takes logarithms
-
-    epochs = str(epochs)
-    ratios = {
-        name: {
-            r["seed"]: r["snapshots"][epochs]["test"]["loss"] / r["snapshots"][epochs]["train"]["loss"]
-            for r in results["runs"]
-            if r["model"] == name and "loss" in r["snapshots"].get(epochs, {}).get("train", {})
-        }
-        for name in (BASELINE, CANDIDATE)
-    }
-    seeds = sorted(set(ratios[BASELINE]) & set(ratios[CANDIDATE]))
-    if not seeds:
-        return None
-    logs = summarize([math.log(ratios[CANDIDATE][s] / ratios[BASELINE][s]) for s in seeds])
-    scale = {
-        key: math.exp(logs[key]) if logs.get(key) is not None else None
-        for key in ("mean", "ci_low", "ci_high")
-    }
-    return {
-        "log": logs,
-        "ratio": scale,
-        "models": {name: sum(ratios[name][s] for s in seeds) / len(seeds) for name in (BASELINE, CANDIDATE)},
-    }
-
-
 def confused_pairs_markdown(results: dict, epochs: int, top: int = 5) -> str:
     """The most frequent (true → predicted) mistakes of each model, summed over seeds."""
     rows = []
