@@ -226,7 +226,7 @@ def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_cou
     }
     assert rows["The CNN's advantage is its architecture, not its size"] == "supported"
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
-    assert "CNN − MLP of its parameters +" in text and "mlp_deep" not in text
+    assert "CNN − wide MLP (its parameters) +" in text and "mlp_deep" not in text
     assert (
         "Intervals are over 3 seeds for the MLP, the CNN, the wide MLP (784-680-10) and the "
         "permuted-pixel runs; 2 seeds for the deep MLP (784-256-128-10, L2). Corrected"
@@ -479,7 +479,7 @@ def _with_many_seeds(wide_gain: float):
 def test_many_seeds_decide_the_size_row():
     rows = {row[0]: row for row in findings.verdicts_rows(_with_many_seeds(0.004))}
     row = rows["The CNN's advantage is its architecture, not its size"]
-    assert row[1].startswith("CNN − MLP of its parameters +")
+    assert row[1].startswith("CNN − wide MLP (its parameters) +")
     assert "size alone: wide MLP − MLP +0.40" in row[1] and row[1].endswith("(6 seeds)")
     assert row[2] == "partly supported", "the architecture holds at matched size, and size adds too"
     assert [name for name, _ in row[4]] == [

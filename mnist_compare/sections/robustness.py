@@ -74,11 +74,14 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
             lows = [100 * min(point["values"]) for point in curve[name]]
             highs = [100 * max(point["values"]) for point in curve[name]]
             seeds = len(curve[name][0]["values"])
+            convolutional = name in registry.MODELS and registry.entry(name).convolutional
             ax.plot(
                 levels,
                 means,
-                marker="o",
-                markersize=3,
+                # Solid for the CNNs, dashed for the MLPs, and a marker each: told apart in grey print too.
+                linestyle="-" if convolutional else "--",
+                marker=MARKERS[names.index(name) % len(MARKERS)],
+                markersize=3.5,
                 color=registry.colour(name),
                 label=f"{registry.label(name)} ({seeds} seeds"
                 + (
@@ -112,6 +115,10 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
         )
     )
     return fig
+
+
+#: The markers of the robustness curves, one per model shown.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
 #: A curve's name in a table row where its key alone would not say what it is.
