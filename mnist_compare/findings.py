@@ -23,6 +23,7 @@ from .preprocessing import DEFAULT_METHOD, METHODS
 from .references import cite
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
 from .sections import size_seeds
+from .sections.architectures import forward_macs
 from .sections.base import (
     controls,
     gap_closed,
@@ -258,8 +259,14 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         rows.append(
             [
                 "The CNN uses its parameters more efficiently",
-                f"the {registry.label(small)}, with fewer parameters than the MLP, is the more accurate "
-                "(the architecture row gives its interval)",
+                f"the {registry.label(small)}, with fewer parameters than the MLP"
+                + (
+                    f" (though {forward_macs(results, small) / forward_macs(results, BASELINE):.1f} times "
+                    "its multiply-adds)"
+                    if "architectures" in research
+                    else ""
+                )
+                + ", is the more accurate (the architecture row gives its interval)",
                 verdict_word(kept["gain"]),
                 "capacity-control",
                 [],  # the architecture row's test, not counted twice
@@ -361,7 +368,7 @@ def multiple_tests_markdown(results: dict) -> str:
     found = multiple_tests(results)
 
     def p_text(p: float) -> str:
-        return f"{p:.3f}" if p >= 0.001 else "< 0.001"
+        return f"{p:.3f}" if p >= 0.001 else "<\u00a00.001"  # no break between < and the number
 
     rows = [
         [claim, name, sign, p_text(p), p_text(q), "yes" if q < 0.05 else "no"]
