@@ -45,13 +45,19 @@ def verdicts_rows(results: dict) -> list[list]:
     """[claim, what was measured, verdict, the label of the section with the evidence, its tests] for each
     claim of the original report, after the correction for the number of tests: a claim supported by a test
     that no longer excludes 0 once all the tests are corrected together (Holm) is not shown."""
+    return _verdicts(results)[0]
+
+
+def _verdicts(results: dict) -> tuple[list[list], dict]:
+    """``verdicts_rows`` and ``multiple_tests``, from one pass over the claims."""
     rows = _raw_verdicts_rows(results)
-    lost = set(_corrected(rows)["lost"])
+    found = _corrected(rows)
+    lost = set(found["lost"])
     for row in rows:
         if row[0] in lost and row[2] in ("supported", "partly supported"):
             row[1] += "; not detectable after the correction for the number of tests"
             row[2] = "not shown"
-    return rows
+    return rows, found
 
 
 def _raw_verdicts_rows(results: dict) -> list[list]:
@@ -90,9 +96,6 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     loss_gap = negated(loss) if loss else None
     verdict, ceiling = verdict_word(gap, better_if_positive=False), ceiling_caveat(results, last)
     tests = [("CNN − MLP, train − test gap in loss", loss_gap or gap)]
-    gaps = (
-        f"CNN − MLP gap in loss {_loss_text(loss_gap)}; " if loss_gap else "CNN − MLP gap "
-    ) + f"in accuracy {pp(gap)}"
     rise = test_loss_rise(results)
     if ceiling and rise:
         # Near 100% training accuracy and a training loss near 0, both gaps mostly restate the test
@@ -112,7 +115,9 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             # The accuracy gap is capped by the test accuracy; the loss gap decides.
             loss_verdict = verdict_word(loss_gap, better_if_positive=False) if loss_gap else "not shown"
             verdict = "partly supported" if loss_verdict == "supported" else "not shown"
-        measured = gaps
+        measured = (
+            f"CNN − MLP gap in loss {_loss_text(loss_gap)}; " if loss_gap else "CNN − MLP gap "
+        ) + f"in accuracy {pp(gap)}"
     rows.append(
         [f"The CNN overfits less (train − test, {last} epochs)", measured, verdict, "best-epoch", tests]
     )
@@ -292,9 +297,9 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     return rows
 
 
-def multiple_tests_text(results: dict) -> str:
-    """One sentence: what Holm's correction for every test behind the verdicts changes."""
-    found = multiple_tests(results)
+def multiple_tests_text(found: dict) -> str:
+    """One sentence: what Holm's correction for every test behind the verdicts changes (``found``: what
+    ``multiple_tests`` returns)."""
     head = (
         f"Corrected together for the {found['tests']} tests behind these verdicts (Holm's method "
         f"{cite('holm1979')}; [Table](#{TESTS_TABLE}) lists them), "
@@ -333,7 +338,7 @@ def holm_adjusted(p_values: list[float]) -> list[float]:
 def multiple_tests(results: dict) -> dict:
     """Every test behind the verdicts table corrected together by Holm's method: how many there are, and the
     claims whose row has a test that is significant alone (p < 0.05) but not after the correction."""
-    return _corrected(_raw_verdicts_rows(results))
+    return _verdicts(results)[1]
 
 
 def _corrected(rows: list) -> dict:
@@ -354,7 +359,6 @@ def _corrected(rows: list) -> dict:
     return {
         "tests": len(tests),
         "lost": list(dict.fromkeys(lost)),
-        "adjusted": {p: q for (*_, p), q in zip(tests, adjusted)},
         "rows": [[*test, q] for test, q in zip(tests, adjusted)],
     }
 
@@ -385,14 +389,6 @@ def multiple_tests_markdown(results: dict) -> str:
         + "\n\n"
         + markdown_table(["Claim", "Test", "Sign", "p", "p after correction", "p < 0.05 after it"], rows)
     )
-
-
-def survives_correction(results: dict, summary: dict) -> bool:
-    """Whether one of the verdicts' tests (``summary``, as the verdicts table computes it) keeps p < 0.05
-    after Holm's correction for all of them."""
-    adjusted = multiple_tests(results)["adjusted"]
-    p = t_test_p(summary)
-    return p in adjusted and adjusted[p] < 0.05
 
 
 def test_loss_rise(results: dict) -> dict | None:
@@ -468,10 +464,8 @@ def _verdicts_legend(words) -> str:
 def verdicts_markdown(results: dict, legend: bool = True) -> str:
     """Each claim of the original report, what was measured, the verdict and the section with the evidence;
     with ``legend``, what the verdict words mean (the report gives the legend once, under the short table)."""
-    rows = [
-        [claim, measured, verdict, ref(label)]
-        for claim, measured, verdict, label, *_ in verdicts_rows(results)
-    ]
+    checked, found = _verdicts(results)
+    rows = [[claim, measured, verdict, ref(label)] for claim, measured, verdict, label, *_ in checked]
     counts = _seed_counts(results)
     seeds = (
         f"Every interval is over {counts.split(' for ')[0]}."
@@ -480,7 +474,7 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
     )
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
     note = (
-        "\n\n" + _verdicts_legend(row[2] for row in rows) + " " + seeds + " " + multiple_tests_text(results)
+        "\n\n" + _verdicts_legend(row[2] for row in rows) + " " + seeds + " " + multiple_tests_text(found)
         if legend
         else ""
     )

@@ -73,9 +73,8 @@ def scale_images(images: np.ndarray, factor: float) -> np.ndarray:
 
 
 def noisy_images(images: np.ndarray, std: float, seed: int = ROBUSTNESS_SEED) -> np.ndarray:
-    if std == 0:
-        return images.copy()
-    return np.clip(images + rng(seed).normal(0, std, images.shape).astype(np.float32), 0, 1)
+    """The noise of ``unclipped_noisy_images`` (same seed, same draw), clipped to [0, 1]."""
+    return np.clip(unclipped_noisy_images(images, std, seed), 0, 1)
 
 
 def unclipped_noisy_images(images: np.ndarray, std: float, seed: int = ROBUSTNESS_SEED) -> np.ndarray:

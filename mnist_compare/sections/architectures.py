@@ -9,6 +9,8 @@ from ..formatting import caption, markdown_table
 from .base import Context
 from .improved_cnn import IMPROVED_MODEL
 from .improved_cnn import KEY as IMPROVED_KEY
+from .size_seeds import KEY as SIZE_KEY
+from .size_seeds import SIZE_TABLE
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -113,7 +115,7 @@ def compact_layers(layers: list[str]) -> str:
 
 def _size_seeds(results: dict, name: str) -> list:
     """The seeds of ``name`` in the size comparison with many seeds ([] when it is not there)."""
-    size = results["research"].get("size_seeds", {})
+    size = results["research"].get(SIZE_KEY, {})
     return size.get("seeds", []) if name in size.get("models", {}) else []
 
 
@@ -144,7 +146,7 @@ def models_markdown(results: dict) -> str:
                 str(epochs),
                 str(len(seeds))
                 + (
-                    f" ({len(more)} in [Table](#size-seeds-table))"
+                    f" ({len(more)} in [Table](#{SIZE_TABLE}))"
                     if (more := _size_seeds(results, name)) and len(more) > len(seeds)
                     else ""
                 ),

@@ -499,9 +499,9 @@ def contrast_markdown(results: dict) -> str:
             pp(paired(accuracy[name][CANDIDATE], accuracy[name][BASELINE])),
         ]
         for name in CONTRAST_ROWS
-        if name in accuracy and isinstance(accuracy[name].get(BASELINE), dict)
+        if name in accuracy
     ]
-    seeds = len(contrast.get("seeds", [contrast.get("seed")]))
+    seeds = len(contrast["seeds"])
     return (
         caption(
             results,

@@ -244,11 +244,9 @@ def robustness_markdown(results: dict) -> str:
         rows.append(row)
     header = ["Curve, levels averaged", "MLP", "CNN", "CNN − MLP"]
     if against:
+        label = registry.label(next(iter(controls)))
         robust = (
-            f"{registry.label(next(iter(controls)))[:1].upper()}{registry.label(next(iter(controls)))[1:]} "
-            "(most robust control)"
-            if same
-            else "Most robust MLP control"
+            f"{label[:1].upper()}{label[1:]} (most robust control)" if same else "Most robust MLP control"
         )
         header += ["Small CNN", robust, "Small CNN − that control"]
     seeds = len(curves["shift"][CANDIDATE][0]["values"])
