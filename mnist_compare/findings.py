@@ -138,10 +138,19 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         } or {name: closed[name]["gain"] for name in closed if closed[name]["gain"]}
         suffix = f" ({seeds} seeds)" if many else ""
         mlps = [name for name in mlps if name in MATCHED]  # the deep MLP changes depth, not size
-        matched = {name: closed[name]["behind"] for name in mlps if closed[name]["behind"]}
-        architecture = [(f"CNN − {registry.label(name)}", diff) for name, diff in matched.items()] + [
-            (f"{registry.label(name)} − MLP{suffix}", gains[name]) for name in small if name in gains
-        ]
+        # The CNN against the MLPs of its size: from the size section's many seeds when it trains the CNN too.
+        matched = {
+            name: (many[(CANDIDATE, name)], suffix)
+            if (CANDIDATE, name) in many
+            else (closed[name]["behind"], "")
+            for name in mlps
+            if (CANDIDATE, name) in many or closed[name]["behind"]
+        }
+        kept = size_seeds.lead_kept(results)
+        architecture = [
+            (f"CNN − {registry.label(name)}{seeds_text}", diff)
+            for name, (diff, seeds_text) in matched.items()
+        ] + [(f"{registry.label(name)} − MLP{suffix}", gains[name]) for name in small if name in gains]
         size = [(f"{registry.label(name)} − MLP{suffix}", gains[name]) for name in mlps if name in gains]
         size_helps = any(
             verdict_word(gain) == "supported" and gain["mean"] >= SIZE_SHARE * lead["mean"]
@@ -151,7 +160,11 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         if verdict == "supported" and size_helps:
             # The architecture half holds and the "not its size" half does not quite: size adds a little.
             verdict = "partly supported"
-        parts = [f"CNN − {MATCHED[name]} {pp(diff)}" for name, diff in matched.items()]
+        parts = [
+            f"CNN − {MATCHED[name]} {pp(diff)}{seeds_text}"
+            + (f", {size_seeds.share_text(kept[name])} of its lead kept" if name in kept else "")
+            for name, (diff, seeds_text) in matched.items()
+        ]
         parts += [
             f"{registry.label(name)} ({found[name]['parameters']:,} parameters) − MLP "
             f"{pp(gains[name])}{suffix}"

@@ -501,3 +501,32 @@ def test_the_size_table_pairs_each_comparison_by_seed():
     assert diffs[("cnn_small", "mlp_compute")]["mean"] == pytest.approx(0.005, abs=1e-4)
     text = size_seeds.size_markdown(results)
     assert "Size or architecture with 6 seeds" in text and text.count("\n| small CNN") == 2
+
+
+def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
+    from mnist_compare.sections import size_seeds
+
+    results = _with_many_seeds(0.004)
+    assert size_seeds.lead_kept(results) == {}, "without the CNN in the section there is no share"
+    mlp = results["research"]["size_seeds"]["models"]["mlp"]["test_accuracy"]["values"]
+    spread = [0.0006, -0.0003, 0.0002, -0.0004, 0.0001, -0.0002]
+    cnn = [m + 0.010 + n for m, n in zip(mlp, spread)]
+    from mnist_compare.metrics import summarize
+
+    results["research"]["size_seeds"]["models"]["cnn"] = {
+        "parameters": 2000,
+        "test_accuracy": {**summarize(cnn), "values": cnn},
+    }
+    kept = size_seeds.lead_kept(results)
+    wide = kept["mlp_wide"]
+    assert wide["seeds"] == 6
+    # (CNN − wide) / (CNN − MLP) = (0.010 − 0.004) / 0.010
+    assert wide["share"] == pytest.approx(0.6, abs=0.03)
+    assert wide["ci_low"] < wide["share"] < wide["ci_high"] < 1
+    assert size_seeds.lead_kept(results) == kept, "a fixed generator gives the same interval every time"
+    text = size_seeds.size_markdown(results)
+    assert size_seeds.share_text(wide) in text and "Lead kept" in text
+    rows = {r[0]: r for r in findings.verdicts_rows(results)}
+    row = rows["The CNN's advantage is its architecture, not its size"]
+    assert "CNN − wide MLP (6 seeds)" in [name for name, _ in row[4]], "the many-seed comparison decides"
+    assert f"{size_seeds.share_text(wide)} of its lead kept" in row[1]

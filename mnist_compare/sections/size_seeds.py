@@ -1,39 +1,57 @@
-"""Size or architecture, with more seeds: the MLP, the MLPs as large as the CNN and the CNN shrunk below the
-MLP, trained with many seeds so that the small gains the five-seed controls leave open are settled."""
+"""Size or architecture, with more seeds: the MLP, the CNN, the MLPs as large as the CNN and the CNN shrunk
+below the MLP, trained with many seeds so that the small gains the five-seed controls leave open are settled,
+and the share of the CNN's lead that remains against an MLP of its size gets an interval."""
 
 from __future__ import annotations
 
+import numpy as np
+from scipy import stats
+
 from .. import registry
 from ..formatting import caption, markdown_table, paired, pp
-from ..registry import BASELINE
+from ..registry import BASELINE, CANDIDATE
 from .base import Context, extra_runs, progress_bar, seed_summary
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "size_seeds"
-VERSION = 1
+VERSION = 2
 REQUIRES = ("capacity_control", "architecture_controls")
 
 #: How many seeds (0, 1, ...): every model here trains in seconds an epoch, so many seeds are cheap. The
-#: controls' first five seeds are their runs of the other sections (reused, not trained again).
+#: controls' first five seeds are their runs of the other sections (reused, not trained again); the MLP and
+#: the CNN train all of theirs in a folder of their own.
 SIZE_SEEDS = 20
 
 #: The models and where their runs live: the MLP in a folder of its own, the controls in theirs.
 SIZE_MODELS = {
     BASELINE: "size",
+    CANDIDATE: "size",
     "mlp_wide": "control",
     "mlp_compute": "architecture",
     "cnn_small": "architecture",
 }
 
-#: The comparisons the section answers (first − second, paired by seed): does size help an MLP, does the
-#: architecture help with fewer parameters, and which helps more.
+#: The comparisons the section answers (first − second, paired by seed): the CNN's lead, how much of it
+#: remains against the MLPs of its size, does size help an MLP, does the architecture help with fewer
+#: parameters, and which helps more.
 SIZE_COMPARISONS = (
+    (CANDIDATE, BASELINE),
+    (CANDIDATE, "mlp_wide"),
+    (CANDIDATE, "mlp_compute"),
     ("mlp_wide", BASELINE),
     ("mlp_compute", BASELINE),
     ("cnn_small", BASELINE),
     ("cnn_small", "mlp_compute"),
 )
+
+#: The MLPs of the CNN's size, against which the share of its lead that remains is measured.
+MATCHED_MLPS = ("mlp_wide", "mlp_compute")
+
+#: The bootstrap behind the share's interval: resamples of the seeds (paired: a seed keeps its three runs)
+#: and the generator's seed, fixed so that the interval is the same on every rendering.
+BOOTSTRAP_RESAMPLES = 10_000
+BOOTSTRAP_SEED = 0
 
 #: The label of the section's table (``[the table](#size-seeds-table)`` in a notebook).
 SIZE_TABLE = "size-seeds-table"
@@ -68,6 +86,50 @@ def comparisons(results: dict) -> dict:
     }
 
 
+def _values(models: dict, name: str) -> np.ndarray:
+    return np.asarray(models[name]["test_accuracy"]["values"], dtype=float)
+
+
+def lead_kept(results: dict) -> dict:
+    """{matched MLP: the share of the CNN's lead over the MLP that remains against it, (CNN − matched MLP) /
+    (CNN − MLP) in means over the section's seeds, with a 95% BCa bootstrap interval over seeds (paired: a
+    resampled seed brings its three runs)}; empty when the section lacks the CNN or has fewer than 3 seeds."""
+    models = results["research"].get(KEY, {}).get("models", {})
+    if CANDIDATE not in models or BASELINE not in models:
+        return {}
+    cnn, mlp = _values(models, CANDIDATE), _values(models, BASELINE)
+    out = {}
+    for name in MATCHED_MLPS:
+        if name not in models or len(cnn) < 3:
+            continue
+        matched = _values(models, name)
+
+        def share(c, m, x, axis=-1):
+            return np.mean(c - x, axis=axis) / np.mean(c - m, axis=axis)
+
+        interval = stats.bootstrap(
+            (cnn, mlp, matched),
+            share,
+            paired=True,
+            vectorized=True,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            method="BCa",
+            rng=np.random.default_rng(BOOTSTRAP_SEED),
+        ).confidence_interval
+        out[name] = {
+            "share": float(share(cnn, mlp, matched)),
+            "ci_low": float(interval.low),
+            "ci_high": float(interval.high),
+            "seeds": len(cnn),
+        }
+    return out
+
+
+def share_text(kept: dict) -> str:
+    """'72% [60, 85]': a share of the lead with its interval, in percent."""
+    return f"{100 * kept['share']:.0f}% [{100 * kept['ci_low']:.0f}, {100 * kept['ci_high']:.0f}]"
+
+
 def size_markdown(results: dict) -> str:
     """Each comparison of the section: both models' mean test accuracy over its seeds and their difference,
     paired by seed."""
@@ -77,6 +139,7 @@ def size_markdown(results: dict) -> str:
     def mean(name: str) -> str:
         return f"{100 * models[name]['test_accuracy']['mean']:.2f}"
 
+    kept = lead_kept(results)
     rows = [
         [
             f"{registry.label(first)} ({models[first]['parameters']:,} parameters) − "
@@ -84,6 +147,7 @@ def size_markdown(results: dict) -> str:
             mean(first),
             mean(second),
             pp(diff),
+            share_text(kept[second]) if first == CANDIDATE and second in kept else "",
         ]
         for (first, second), diff in comparisons(results).items()
     ]
@@ -92,9 +156,10 @@ def size_markdown(results: dict) -> str:
         caption(
             results,
             f"Size or architecture with {seeds} seeds: test accuracy after {section['epochs']} epochs, mean "
-            "over seeds, and the difference paired by seed, with its 95% interval",
+            "over seeds, the difference paired by seed with its 95% interval, and for the CNN against an MLP "
+            "of its size the share of its lead over the MLP that remains (95% bootstrap interval over seeds)",
             label=SIZE_TABLE,
         )
         + "\n\n"
-        + markdown_table(["Comparison", "First (%)", "Second (%)", "First − second"], rows)
+        + markdown_table(["Comparison", "First (%)", "Second (%)", "First − second", "Lead kept"], rows)
     )
