@@ -32,10 +32,6 @@ from .sections.permuted_pixels import permuted_changes
 from .sections.robustness import GEOMETRIC, NOISE, curve_comparison, robustness_claim
 from .tables.grid import ceiling_caveat
 
-#: The MLP controls matched to the CNN, and what they match (the CNN's lead at matched size).
-MATCHED = {"mlp_wide": "wide MLP (its parameters)", "mlp_compute": "compute-matched MLP (its multiply-adds)"}
-
-
 #: The architecture claim is only partly supported when the best-matched MLP closes at least this share
 #: of the CNN − MLP gap (size then explains part of it).
 SIZE_SHARE = 0.1
@@ -53,10 +49,16 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
     rows = _raw_verdicts_rows(results)
     found = _corrected(rows)
     lost = set(found["lost"])
+    corrected = {claim: (p, q) for claim, _, _, p, q in found["rows"]}
     for row in rows:
+        details = row.pop(5) if len(row) > 5 else ""
         if row[0] in lost and row[2] in ("supported", "partly supported"):
-            row[1] += "; not detectable after the correction for the number of tests"
+            # The exceptions qualified a claim its test supported; once the test does not, they are moot.
+            p, q = corrected[row[0]]
+            row[1] += f" (p = {p:.3f} alone, {q:.3f} after the correction for {found['tests']} tests)"
             row[2] = "not shown"
+        else:
+            row[1] += details
     return rows, found
 
 
@@ -104,11 +106,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         tests = [("CNN − MLP, rise of test loss", rise["difference"])]
         measured = (
             f"rise of test loss from epoch {rise['first']} to {last}, CNN − MLP "
-            f"{_loss_text(rise['difference'])} (CNN {_loss_text(rise[CANDIDATE])}, MLP "
-            f"{_loss_text(rise[BASELINE])}); the train − test gaps (CNN − MLP: "
-            + (f"loss {_loss_text(loss_gap)}, " if loss_gap else "")
-            + f"accuracy {pp(gap)}) restate the test difference, both models being near 100% on their "
-            "training digits"
+            f"{_loss_text(rise['difference'])} (the train − test gaps only restate the test difference, "
+            "both models being near 100% on their training digits)"
         )
     else:
         if ceiling and verdict == "supported":
@@ -137,7 +136,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             first: diff for (first, second), diff in many.items() if second == BASELINE and first in closed
         } or {name: closed[name]["gain"] for name in closed if closed[name]["gain"]}
         suffix = f" ({seeds} seeds)" if many else ""
-        mlps = [name for name in mlps if name in MATCHED]  # the deep MLP changes depth, not size
+        # The deep MLP changes depth, not size.
+        mlps = [name for name in mlps if name in size_seeds.MATCHED_MLPS]
         # The CNN against the MLPs of its size: from the size section's many seeds when it trains the CNN too.
         matched = {
             name: (many[(CANDIDATE, name)], suffix)
@@ -160,22 +160,22 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         if verdict == "supported" and size_helps:
             # The architecture half holds and the "not its size" half does not quite: size adds a little.
             verdict = "partly supported"
+        # Every comparison from the size section's seeds: say their number once, at the end.
+        once = bool(many) and all(seeds_text for _, seeds_text in matched.values())
+        each = "" if once else suffix
         parts = [
-            f"CNN − {MATCHED[name]} {pp(diff)}{seeds_text}"
-            + (f", {size_seeds.share_text(kept[name])} of its lead kept" if name in kept else "")
+            f"CNN − {registry.label(name)} {pp(diff)}{'' if once else seeds_text}"
+            + (f", {size_seeds.share_text(kept[name])} of the lead kept" if name in kept else "")
             for name, (diff, seeds_text) in matched.items()
         ]
-        parts += [
-            f"{registry.label(name)} ({found[name]['parameters']:,} parameters) − MLP "
-            f"{pp(gains[name])}{suffix}"
-            for name in small
-            if name in gains
-        ]
+        parts += [f"{registry.label(name)} − MLP {pp(gains[name])}{each}" for name in small if name in gains]
         parts += [
             "size alone: "
             + ", ".join(f"{registry.label(name)} − MLP {pp(gains[name])}" for name in mlps if name in gains)
-            + suffix
+            + each
         ]
+        if once:
+            parts[-1] += suffix
         rows.append(
             [
                 "The CNN's advantage is its architecture, not its size",
@@ -196,10 +196,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             [
                 claim,
                 measured
-                + "".join(f"; {exception}" for exception in exceptions)
                 + "".join(
-                    "; stress test outside the training range, not the verdict's test: the same noise "
-                    f"unclipped (pixels below 0) {pp(leads[t])}"
+                    f"; unclipped (pixels below 0), a stress test outside the training range: {pp(leads[t])}"
                     for t in stress
                 ),
                 verdict,
@@ -209,6 +207,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
                     for transform, diff in leads.items()
                     if transform in transforms
                 ],
+                "".join(f"; {exception}" for exception in exceptions),
             ]
         )
     drawings = research["user_drawings"]["accuracy"]
@@ -225,7 +224,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         if source == "synthetic drawings" and other:
             # MNIST's own digits re-rendered: a check of the preprocessing, not of people's handwriting, so
             # the other writers' digits decide the verdict when there are any.
-            parts.append(f"synthetic drawings (MNIST digits re-rendered, not the verdict's test) {pp(diff)}")
+            parts.append(f"synthetic drawings (re-rendered MNIST digits, not the verdict's test) {pp(diff)}")
             continue
         parts.append(f"{source} {pp(diff)}")
         verdicts.append(verdict_word(diff))
@@ -277,14 +276,14 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         rows.append(
             [
                 "The CNN uses its parameters more efficiently",
-                f"the {registry.label(small)}, with fewer parameters than the MLP"
+                f"the {registry.label(small)}: fewer parameters than the MLP"
                 + (
-                    f" (though {forward_macs(results, small) / forward_macs(results, BASELINE):.1f} times "
-                    "its multiply-adds)"
+                    f", {forward_macs(results, small) / forward_macs(results, BASELINE):.1f} times its "
+                    "multiply-adds"
                     if "architectures" in research
                     else ""
                 )
-                + ", is the more accurate (the architecture row gives its interval)",
+                + ", more accurate (its interval in the architecture row)",
                 verdict_word(kept["gain"]),
                 "capacity-control",
                 [],  # the architecture row's test, not counted twice

@@ -92,7 +92,14 @@ def figure_title(text: str, results: dict | None = None, fast: bool | None = Non
 
 
 def save_figure(fig, name: str, *, fast: bool | None = None, dpi: int = 150) -> Path:
-    """Write ``fig`` as ``<figures>/<name>.png`` atomically and return the path."""
+    """Write ``fig`` as ``<figures>/<name>.png`` atomically and return the path. The figure's own title is
+    left out (the report's numbered caption says what it shows), but in a fast run, whose title carries the
+    fast label."""
+    if not config.fast_mode(fast) and fig.get_suptitle():
+        for text in fig.texts:
+            if text.get_text() == fig.get_suptitle():
+                text.set_visible(False)
+                text.set_in_layout(False)
     folder = config.output_paths(fast).figures
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"

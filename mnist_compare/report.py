@@ -56,7 +56,7 @@ PLUMBING = re.compile(
     r"^(Read results\.json|Closing server running on port|Headless run:|Mode: |Training the runs|"
     r"WARNING: All log messages|[IWE]\d{4} \d|.*absl::|.*cudart_stub|.*oneDNN custom operations)"
 )
-SETUP_APPENDIX = "Appendix F. The Setup cell"
+SETUP_APPENDIX = "Appendix G. The Setup cell"
 #: Cell tags the notebooks use (the names Jupyter Book uses too): a cell tagged ``remove-cell`` is for the
 #: notebook only (its goals, Setup, a live demo, what the next cell does) and never reaches the report;
 #: ``remove-input`` / ``remove-output`` leave out a cell's code or its output. Cells tagged
@@ -370,10 +370,11 @@ def glance_cells(results: dict, toc: list) -> list:
 #: tagged ``report-appendix`` go to the source-code appendix.
 APPENDICES = {
     "A": "The original report beside this one: its numbers, its errors, its tables corrected",
-    "B": "Side studies: the demo's CNN for drawings, an improved CNN",
-    "C": "Per-class scores and costs",
-    "D": "Settings, and per-seed and per-run detail",
-    "E": "The source of the builders, the training step and the preprocessing",
+    "B": "Background: the data and the mathematics of both models",
+    "C": "The drawing demo, and side studies",
+    "D": "Inside the models: errors, per-class scores, what they learned, cost",
+    "E": "Statistics, settings, and per-seed and per-run detail",
+    "F": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
 #: The notebook cell whose Markdown output is the abstract (written in the first notebook, with its numbers

@@ -374,15 +374,17 @@ _TRAINERS: dict = {}
 
 
 def learning_rate(options: dict, batch_size: int):
-    """Adam's learning rate for a run: the configured constant, or, with ``cosine_decay`` (the run's epochs
-    and training-set size), Keras's cosine decay from it to a twentieth of it over the whole run."""
+    """Adam's learning rate for a run: the configured constant (or the run's ``learning_rate``), or, with
+    ``cosine_decay`` (the run's epochs and training-set size), Keras's cosine decay from it to a twentieth of
+    it over the whole run."""
+    rate = options.get("learning_rate", config.LEARNING_RATE)
     decay = options.get("cosine_decay")
     if not decay:
-        return config.LEARNING_RATE
+        return rate
     import keras  # lazy: only a run that trains imports Keras
 
     steps = decay["epochs"] * -(-decay["train_size"] // batch_size)
-    return keras.optimizers.schedules.CosineDecay(config.LEARNING_RATE, decay_steps=steps, alpha=0.05)
+    return keras.optimizers.schedules.CosineDecay(rate, decay_steps=steps, alpha=0.05)
 
 
 def augmented_images(images: np.ndarray, options: dict, seed: int, epoch: int) -> np.ndarray:
@@ -400,7 +402,15 @@ def augmented_images(images: np.ndarray, options: dict, seed: int, epoch: int) -
 def trainer_for(name: str, model, *, batch_size: int, options: dict) -> CompiledTrainer:
     """A trainer starting from ``model``'s variables: the one already compiled for this architecture
     in this process (so the seeds of a grid compile once), else a new one."""
-    key = (name, batch_size, bool(options["jit_compile"]), bool(options.get("fast_ops")))
+    # The learning rate and its schedule are part of the key: a compiled trainer keeps its optimizer's.
+    key = (
+        name,
+        batch_size,
+        bool(options["jit_compile"]),
+        bool(options.get("fast_ops")),
+        options.get("learning_rate"),
+        str(options.get("cosine_decay")),
+    )
     trainer = _TRAINERS.get(key)
     if trainer is None:
         trainer = _TRAINERS[key] = CompiledTrainer(

@@ -226,7 +226,7 @@ def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_cou
     }
     assert rows["The CNN's advantage is its architecture, not its size"] == "supported"
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
-    assert "CNN − wide MLP (its parameters) +" in text and "mlp_deep" not in text
+    assert "CNN − wide MLP +" in text and "mlp_deep" not in text
     assert (
         "Intervals are over 3 seeds for the MLP, the CNN, the wide MLP (784-680-10) and the "
         "permuted-pixel runs; 2 seeds for the deep MLP (784-256-128-10, L2). Corrected"
@@ -384,7 +384,7 @@ def test_research_sections_that_require_a_missing_or_circular_section_are_refuse
 
 def test_the_registry_lists_every_section_once_in_an_order_that_runs():
     keys = [s.KEY for s in sections.SECTIONS]
-    assert len(keys) == len(set(keys)) == 19
+    assert len(keys) == len(set(keys)) == 20
     assert {s.KEY for s in sections.run_order()} == set(keys)
 
 
@@ -479,7 +479,7 @@ def _with_many_seeds(wide_gain: float):
 def test_many_seeds_decide_the_size_row():
     rows = {row[0]: row for row in findings.verdicts_rows(_with_many_seeds(0.004))}
     row = rows["The CNN's advantage is its architecture, not its size"]
-    assert row[1].startswith("CNN − wide MLP (its parameters) +")
+    assert row[1].startswith("CNN − wide MLP +")
     assert "size alone: wide MLP − MLP +0.40" in row[1] and row[1].endswith("(6 seeds)")
     assert row[2] == "partly supported", "the architecture holds at matched size, and size adds too"
     assert [name for name, _ in row[4]] == [
@@ -529,4 +529,69 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
     rows = {r[0]: r for r in findings.verdicts_rows(results)}
     row = rows["The CNN's advantage is its architecture, not its size"]
     assert "CNN − wide MLP (6 seeds)" in [name for name, _ in row[4]], "the many-seed comparison decides"
-    assert f"{size_seeds.share_text(wide)} of its lead kept" in row[1]
+    assert f"{size_seeds.share_text(wide)} of the lead kept" in row[1]
+
+
+def test_a_recipe_sets_adams_step_and_its_schedule():
+    from mnist_compare import config, training
+
+    assert training.learning_rate({}, 128) == config.LEARNING_RATE
+    assert training.learning_rate({"learning_rate": 3e-4}, 128) == 3e-4
+    schedule = training.learning_rate(
+        {"learning_rate": 3e-4, "cosine_decay": {"epochs": 2, "train_size": 1000}}, 100
+    )
+    assert float(schedule(0)) == pytest.approx(3e-4) and float(schedule(20)) == pytest.approx(3e-4 * 0.05)
+
+
+def test_the_recipes_table_gives_each_model_its_best_recipe_on_validation():
+    from mnist_compare.metrics import summarize
+    from mnist_compare.sections import recipes
+
+    def summary(value):
+        return {**summarize([value, value + 0.001]), "values": [value, value + 0.001]}
+
+    # The MLP validates best at step 3e-4 after 10 epochs, the CNN with the cosine after 5.
+    validation = {
+        "mlp": {
+            "grid": (0.975, 0.977),
+            "lr3e-4": (0.970, 0.979),
+            "lr3e-3": (0.96, 0.97),
+            "cosine": (0.97, 0.978),
+        },
+        "cnn": {
+            "grid": (0.985, 0.986),
+            "lr3e-4": (0.980, 0.985),
+            "lr3e-3": (0.97, 0.98),
+            "cosine": (0.989, 0.987),
+        },
+    }
+    section = {
+        "seeds": [0, 1],
+        "epochs": [5, 10],
+        "recipes": {
+            key: {"options": options, "label": label} for key, (options, label) in recipes.RECIPES.items()
+        },
+        "models": {
+            name: {
+                key: {
+                    epoch: {"validation": summary(values[index]), "test": summary(values[index] - 0.001)}
+                    for index, epoch in enumerate(("5", "10"))
+                }
+                for key, values in per_recipe.items()
+            }
+            for name, per_recipe in validation.items()
+        },
+        "best": {"mlp": {"recipe": "lr3e-4", "epochs": 10}, "cnn": {"recipe": "cosine", "epochs": 5}},
+        "lead": {key: {e: summary(0.01) for e in ("5", "10")} for key in recipes.RECIPES},
+        "lead_at_best": summary(0.01),
+    }
+    results = fake_results()
+    results["research"][recipes.KEY] = section
+    assert recipes.recipe_words(results, "mlp") == "step 3e-4, 10 epochs"
+    assert recipes.recipe_words(results, "cnn") == "step 1e-3 decayed by a cosine to 5e-5, 5 epochs"
+    text = recipes.recipes_markdown(results)
+    assert text.count("\n| Adam") == len(recipes.RECIPES)
+    last = text.strip().splitlines()[-1]
+    assert last.startswith(
+        "| Each model's best on validation | 97.85 (step 3e-4, 10 epochs) | 98.85 (step 1e-3"
+    )

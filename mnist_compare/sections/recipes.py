@@ -1,0 +1,157 @@
+"""Other training recipes: the MLP and the CNN trained with three recipes besides the grid's (a lower and a
+higher learning rate, and a cosine-decayed one), so that the CNN's lead can be compared when each model gets
+the recipe and the stopping epoch that suit it best on the validation images."""
+
+from __future__ import annotations
+
+from .. import metrics, registry
+from ..formatting import caption, markdown_table, pp
+from ..registry import BASELINE, CANDIDATE
+from ..training import run_spec, train_run
+from .base import Context, extra_run_dir, progress_bar, seed_summary, seeds_text
+
+#: The section's key in results.json, its version (a new version recomputes it; the others are reused)
+#: and the sections it reads (computed before it).
+KEY = "recipes"
+VERSION = 1
+REQUIRES = ()
+
+#: The recipes, each as the training options it changes (none: the grid's own runs, Adam at 1e-3), with the
+#: words the table gives it. Adam's step is the setting most worth tuning; a ten-fold range around the
+#: grid's, and the same step decayed to a twentieth of itself over the run (a cosine), cover what a simple
+#: tuning would try.
+RECIPES = {
+    "grid": ({}, "Adam, step 1e-3 (every other section)"),
+    "lr3e-4": ({"learning_rate": 3e-4}, "Adam, step 3e-4"),
+    "lr3e-3": ({"learning_rate": 3e-3}, "Adam, step 3e-3"),
+    "cosine": ({"cosine_decay": True}, "Adam, step 1e-3 decayed by a cosine to 5e-5"),
+}
+
+#: The grid's seeds used here (the first five): the CNN's ten epochs cost about 40 s a seed.
+RECIPE_SEEDS = 5
+
+RECIPE_MODELS = (BASELINE, CANDIDATE)
+
+#: The label of the section's table (``[the table](#recipes-table)`` in a notebook).
+RECIPES_TABLE = "recipes-table"
+
+
+def _accuracies(record: dict, epoch: int) -> tuple[float, float]:
+    """(validation accuracy, test accuracy) of a run after ``epoch`` epochs."""
+    return record["history"]["val_accuracy"][epoch - 1], record["snapshots"][str(epoch)]["test"]["accuracy"]
+
+
+def compute(ctx: Context, research: dict) -> dict:
+    """Validation and test accuracy of the MLP and the CNN at the grid's snapshot epochs under every recipe of
+    ``RECIPES`` (the grid's own runs for its recipe), each model's best recipe and epoch by mean validation
+    accuracy over seeds, and the CNN − MLP test difference, paired by seed, per recipe and at each model's
+    best."""
+    seeds = list(ctx.seeds[:RECIPE_SEEDS])
+    epochs = list(ctx.snapshot_epochs)
+    trained = [key for key, (options, _) in RECIPES.items() if options]
+    ctx.log(f"Research: training recipes ({', '.join(trained)}; MLP and CNN, {seeds_text(seeds)})")
+    grid_runs = {(run["model"], run["seed"]): run for run in ctx.results["runs"]}
+    records: dict = {}
+    with progress_bar(len(trained) * len(RECIPE_MODELS) * len(seeds) * ctx.last, ctx.show_progress) as bar:
+        for key, (options, _) in RECIPES.items():
+            for name in RECIPE_MODELS:
+                records[(key, name)] = [
+                    train_run(
+                        run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=tuple(epochs)),
+                        ctx.splits,
+                        extra_run_dir(ctx.paths, f"recipe-{key}", name, seed),
+                        progress=bar,
+                        overrides=options,
+                    )
+                    if options
+                    else grid_runs[(name, seed)]
+                    for seed in seeds
+                ]
+    models: dict = {name: {} for name in RECIPE_MODELS}
+    for (key, name), runs in records.items():
+        models[name][key] = {
+            str(epoch): {
+                part: seed_summary([_accuracies(run, epoch)[index] for run in runs])
+                for index, part in enumerate(("validation", "test"))
+            }
+            for epoch in epochs
+        }
+    best = {
+        name: max(
+            ((key, str(epoch)) for key in RECIPES for epoch in epochs),
+            key=lambda choice, name=name: models[name][choice[0]][choice[1]]["validation"]["mean"],
+        )
+        for name in RECIPE_MODELS
+    }
+
+    def lead(cnn: tuple[str, str], mlp: tuple[str, str]) -> dict:
+        first, second = (
+            [_accuracies(run, int(epoch))[1] for run in records[(key, name)]]
+            for name, (key, epoch) in ((CANDIDATE, cnn), (BASELINE, mlp))
+        )
+        return seed_summary(metrics.paired_differences(first, second))
+
+    return {
+        "seeds": seeds,
+        "epochs": epochs,
+        "recipes": {key: {"options": options, "label": label} for key, (options, label) in RECIPES.items()},
+        "models": models,
+        "best": {name: {"recipe": key, "epochs": int(epoch)} for name, (key, epoch) in best.items()},
+        "lead": {
+            key: {str(epoch): lead((key, str(epoch)), (key, str(epoch))) for epoch in epochs}
+            for key in RECIPES
+        },
+        "lead_at_best": lead(best[CANDIDATE], best[BASELINE]),
+    }
+
+
+def recipes_markdown(results: dict) -> str:
+    """Test accuracy of the MLP and the CNN after the last snapshot epoch under every recipe, the CNN − MLP
+    difference paired by seed, and a last row with each model at its best recipe and epoch on validation."""
+    section = results["research"][KEY]
+    last = str(max(section["epochs"]))
+    models = section["models"]
+
+    def test(name: str, key: str, epoch: str) -> str:
+        return f"{100 * models[name][key][epoch]['test']['mean']:.2f}"
+
+    rows = [
+        [
+            item["label"],
+            test(BASELINE, key, last),
+            test(CANDIDATE, key, last),
+            pp(section["lead"][key][last]),
+        ]
+        for key, item in section["recipes"].items()
+    ]
+    best = section["best"]
+
+    def choice(name: str) -> str:
+        chosen = best[name]
+        return f"{test(name, chosen['recipe'], str(chosen['epochs']))} ({recipe_words(results, name)})"
+
+    rows.append(
+        ["Each model's best on validation", choice(BASELINE), choice(CANDIDATE), pp(section["lead_at_best"])]
+    )
+    return (
+        caption(
+            results,
+            f"The CNN's lead under other training recipes: test accuracy after {last} epochs, mean over "
+            f"{len(section['seeds'])} seeds, and CNN − MLP paired by seed with its 95% interval; the last "
+            "row gives each model the recipe and epoch with its best mean validation accuracy",
+            label=RECIPES_TABLE,
+        )
+        + "\n\n"
+        + markdown_table(
+            ["Recipe", f"{registry.label(BASELINE)} (%)", f"{registry.label(CANDIDATE)} (%)", "CNN − MLP"],
+            rows,
+        )
+    )
+
+
+def recipe_words(results: dict, name: str) -> str:
+    """'step 3e-4, 10 epochs': the best recipe and epoch of ``name``, in short."""
+    section = results["research"][KEY]
+    chosen = section["best"][name]
+    label = section["recipes"][chosen["recipe"]]["label"].removeprefix("Adam, ")
+    return f"{label.split(' (')[0]}, {chosen['epochs']} epochs"
