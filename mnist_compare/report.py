@@ -373,7 +373,7 @@ APPENDICES = {
     "B": "Background: the data and the mathematics of both models",
     "C": "The drawing demo, and side studies",
     "D": "Inside the models: errors, per-class scores, what they learned, cost",
-    "E": "Statistics, settings, and per-seed and per-run detail",
+    "E": "The tests behind the verdicts, settings, and per-seed and per-run detail",
     "F": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY

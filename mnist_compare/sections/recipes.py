@@ -13,7 +13,7 @@ from .base import Context, extra_run_dir, progress_bar, seed_summary, seeds_text
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "recipes"
-VERSION = 1
+VERSION = 2
 REQUIRES = ()
 
 #: The recipes, each as the training options it changes (none: the grid's own runs, Adam at 1e-3), with the
@@ -24,7 +24,7 @@ RECIPES = {
     "grid": ({}, "Adam, step 1e-3 (every other section)"),
     "lr3e-4": ({"learning_rate": 3e-4}, "Adam, step 3e-4"),
     "lr3e-3": ({"learning_rate": 3e-3}, "Adam, step 3e-3"),
-    "cosine": ({"cosine_decay": True}, "Adam, step 1e-3 decayed by a cosine to 5e-5"),
+    "cosine": ({"cosine_decay": True}, "Adam, step 1e-3 with cosine decay to 5e-5"),
 }
 
 #: The grid's seeds used here (the first five): the CNN's ten epochs cost about 40 s a seed.
@@ -150,8 +150,22 @@ def recipes_markdown(results: dict) -> str:
 
 
 def recipe_words(results: dict, name: str) -> str:
-    """'step 3e-4, 10 epochs': the best recipe and epoch of ``name``, in short."""
+    """'step 3e-4, 10 epochs' or 'cosine decay, 10 epochs': the best recipe and epoch of ``name``."""
     section = results["research"][KEY]
     chosen = section["best"][name]
-    label = section["recipes"][chosen["recipe"]]["label"].removeprefix("Adam, ")
-    return f"{label.split(' (')[0]}, {chosen['epochs']} epochs"
+    label = section["recipes"][chosen["recipe"]]["label"].removeprefix("Adam, ").split(" (")[0]
+    short = "cosine decay" if "cosine" in label else label
+    return f"{short}, {chosen['epochs']} epochs"
+
+
+def leads(results: dict) -> dict:
+    """{recipe label: CNN − MLP test accuracy after the last snapshot epoch, paired by seed}."""
+    section = results["research"][KEY]
+    last = str(max(section["epochs"]))
+    return {item["label"]: section["lead"][key][last] for key, item in section["recipes"].items()}
+
+
+def lead_range(results: dict) -> tuple[dict, dict]:
+    """The smallest and the largest of ``leads`` (by mean)."""
+    ordered = sorted(leads(results).values(), key=lambda lead: lead["mean"])
+    return ordered[0], ordered[-1]

@@ -142,8 +142,7 @@ def size_markdown(results: dict) -> str:
     kept = lead_kept(results)
     rows = [
         [
-            f"{registry.label(first)} ({models[first]['parameters']:,} parameters) − "
-            f"{registry.label(second)} ({models[second]['parameters']:,})",
+            f"{registry.label(first)} − {registry.label(second)}",
             mean(first),
             mean(second),
             pp(diff),
