@@ -93,7 +93,8 @@ def cost_markdown(results: dict) -> str:
         caption(
             results,
             f"Cost of the original report's MLP and CNN ([the models table](#{MODELS_TABLE}) gives every "
-            "model's parameters and multiply-adds)",
+            "model's parameters and multiply-adds); times on the CPU of the runs, the CNN's convolution and "
+            "pooling run as equivalent matrix products",
             label=COST_TABLE,
         )
         + "\n\n"
