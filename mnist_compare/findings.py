@@ -92,8 +92,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             rows.append(
                 [
                     f"The CNN is more accurate on the test set ({epochs} epochs)",
-                    f"CNN − MLP {pp(lead_many)} over {size_count} seeds ({pp(diff)} over the {count} of the "
-                    f"main runs; {mcnemar})",
+                    f"CNN − MLP {pp(lead_many)} ({size_count} seeds; {pp(diff)} over the first {count}); "
+                    f"{mcnemar}",
                     verdict_word(lead_many),
                     "paired-tests",
                     [(f"CNN − MLP, test accuracy ({size_count} seeds)", lead_many)],
@@ -123,8 +123,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         tests = [("CNN − MLP, rise of test loss", rise["difference"], "−")]
         measured = (
             f"rise of test loss from epoch {rise['first']} to {last}, CNN − MLP "
-            f"{_loss_text(rise['difference'])} (the train − test gaps only restate the test difference, "
-            "both models being near 100% on their training digits)"
+            f"{_loss_text(rise['difference'])} (the train − test gaps restate the test difference)"
         )
     else:
         if ceiling and verdict == "supported":
@@ -185,7 +184,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             + (f", {size_seeds.share_text(kept[name])} of the lead kept" if name in kept else "")
             for name, (diff, seeds_text) in matched.items()
         ]
-        parts += [f"{registry.label(name)} − MLP {pp(gains[name])}{each}" for name in small if name in gains]
+        # The small CNN's gain is the efficiency row's: it counts here, and is said there.
         parts += [
             "size alone: "
             + ", ".join(f"{registry.label(name)} − MLP {pp(gains[name])}" for name in mlps if name in gains)
@@ -291,6 +290,11 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     small = next((name for name in controls(results) if registry.entry(name).convolutional), None)
     kept = gap_closed(results, small) if small else None
     if kept and kept.get("gain"):
+        # The gain over the MLP from the size section's seeds when it has them (the architecture row's test).
+        gain = size_seeds.comparisons(results).get((small, BASELINE))
+        seeds = len(research.get(size_seeds.KEY, {}).get("seeds", []))
+        gain_text = f"{pp(gain)} ({seeds} seeds)" if gain else pp(kept["gain"])
+        gain = gain or kept["gain"]
         rows.append(
             [
                 "The CNN uses its parameters more efficiently",
@@ -301,14 +305,14 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
                     if "architectures" in research
                     else ""
                 )
-                + ", more accurate (its interval in the architecture row)",
-                verdict_word(kept["gain"]),
+                + f"; {registry.label(small)} − MLP {gain_text}",
+                verdict_word(gain),
                 "capacity-control",
                 [],  # the architecture row's test, not counted twice
             ]
         )
     # Its 5.3: "the CNN also trains more stably": the spread of test accuracy over seeds, as an F test of the
-    # two variances (two-sided).
+    # two variances (two-sided; the claim predicts a smaller spread for the CNN).
     spread = {name: s[name].get(last, {}).get("test_accuracy", {}) for name in (BASELINE, CANDIDATE)}
     if all(item.get("std") and item.get("n", 0) > 2 for item in spread.values()):
         p_value = variance_ratio_p(spread[BASELINE], spread[CANDIDATE])
@@ -316,13 +320,21 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             [
                 "The CNN trains more stably",
                 "stability read as the spread of test accuracy over seeds, std: CNN "
-                f"{100 * spread[CANDIDATE]['std']:.2f}, MLP "
-                f"{100 * spread[BASELINE]['std']:.2f} pp; F test of the two variances p = {p_value:.2f}",
+                f"{100 * spread[CANDIDATE]['std']:.2f}, MLP {100 * spread[BASELINE]['std']:.2f} pp; "
+                f"two-sided F test of the two variances p = {p_value:.2f}",
                 "supported"
                 if p_value < 0.05 and spread[CANDIDATE]["std"] < spread[BASELINE]["std"]
                 else "not shown",
                 "uncertainty",
-                [("F test of the two variances", p_value)],
+                # The claim predicts CNN − MLP < 0 in spread; the sign found is that of the stds' difference.
+                [
+                    (
+                        "two-sided F test of the two variances",
+                        p_value,
+                        "−",
+                        "−" if spread[CANDIDATE]["std"] < spread[BASELINE]["std"] else "+",
+                    )
+                ],
             ]
         )
     return rows
@@ -375,17 +387,18 @@ def multiple_tests(results: dict) -> dict:
 def _corrected(rows: list) -> dict:
     """``multiple_tests`` of the verdicts' rows before the correction."""
     # Each test: (claim, name, the sign the claim predicts, the sign found, p); a test is (name, summary) or
-    # (name, summary, predicted sign) when the claim predicts a negative difference; an F test has no sign.
+    # (name, summary, predicted sign) when the claim predicts a negative difference, or (name, p-value,
+    # predicted sign, sign found) for a test that is not a difference over seeds (the F test).
     tests = [
         (
             row[0],
             name,
-            "" if isinstance(test, float) else (claimed or ["+"])[0],
-            "" if isinstance(test, float) else "+" if test["mean"] > 0 else "−",
+            (signs or ["+"])[0],
+            signs[1] if isinstance(test, float) else "+" if test["mean"] > 0 else "−",
             test if isinstance(test, float) else t_test_p(test),
         )
         for row in rows
-        for name, test, *claimed in (row[4] if len(row) > 4 else [])
+        for name, test, *signs in (row[4] if len(row) > 4 else [])
         if isinstance(test, float) or test.get("ci_low") is not None
     ]
     adjusted = holm_adjusted([p for *_, p in tests])

@@ -244,7 +244,7 @@ def test_seed_counts_are_singular_or_plural():
     results["config"]["seeds"] = [0]
     assert formatting.seeds_phrase(results) == "1 seed"
     assert (
-        "| 5 | 97.79 [97.67, 97.91] | 98.71 [98.66, 98.76] | +0.92 [0.81, 1.03] |"
+        "| 5 | 2 | 97.79 [97.67, 97.91] | 98.71 [98.66, 98.76] | +0.92 [0.81, 1.03] |"
         in grid.intervals_markdown(results)
     ), "CNN − MLP, with the sign that follows"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .. import registry
 from ..formatting import caption, markdown_table
-from .base import Context
+from .base import Context, controls
 from .improved_cnn import IMPROVED_MODEL
 from .improved_cnn import KEY as IMPROVED_KEY
 from .size_seeds import KEY as SIZE_KEY
@@ -123,8 +123,12 @@ def models_markdown(results: dict) -> str:
     """Every model of the report, one row each: its layers, parameters, multiply-adds per image, how it is
     trained (beyond Adam and cross-entropy, which all share), its epochs and its seeds."""
     models = results["research"][KEY]["models"]
+    # The compared models first, then the controls, then the side models (the demo's, the appendix's).
+    found = controls(results)
+    order = sorted(models, key=lambda name: 0 if name in registry.COMPARED else 1 if name in found else 2)
     rows = []
-    for name, size in models.items():
+    for name in order:
+        size = models[name]
         seeds, epochs, _ = runs_of(results, name)
         if not seeds:
             continue

@@ -15,7 +15,7 @@ from .base import Context, extra_runs, progress_bar, seed_summary
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "size_seeds"
-VERSION = 2
+VERSION = 3
 REQUIRES = ("capacity_control", "architecture_controls")
 
 #: How many seeds (0, 1, ...): every model here trains in seconds an epoch, so many seeds are cheap. The
@@ -59,19 +59,29 @@ SIZE_TABLE = "size-seeds-table"
 
 def compute(ctx: Context, research: dict) -> dict:
     """Test accuracy after the grid's last epoch of every model of ``SIZE_MODELS`` over ``SIZE_SEEDS`` seeds
-    (the grid's seeds in a fast run)."""
+    (the grid's seeds in a fast run).
+
+    For a model the grid trains (the MLP, the CNN), a seed the grid has is its grid run, so that the grid's
+    seeds are a subset of these; the same seeds trained again in this section's folder are kept apart
+    (``retrained``): they show how far a seed trained twice can differ."""
     seeds = list(ctx.seeds) if ctx.fast else list(range(SIZE_SEEDS))
     ctx.log(f"Research: size or architecture ({', '.join(SIZE_MODELS)}, {len(seeds)} seeds)")
     out = {"seeds": seeds, "epochs": ctx.last, "models": {}}
+    last = str(ctx.last)
+    grid = {(run["model"], run["seed"]): run for run in ctx.results["runs"]}
     with progress_bar(len(SIZE_MODELS) * len(seeds) * ctx.last, ctx.show_progress) as progress:
         for name, variant in SIZE_MODELS.items():
             records = extra_runs(variant, [name], seeds, ctx.splits, ctx.snapshot_epochs, ctx.paths, progress)
+            accuracy = {r["spec"]["seed"]: r["snapshots"][last]["test"]["accuracy"] for r in records}
+            in_grid = {
+                s: grid[(name, s)]["snapshots"][last]["test"]["accuracy"] for s in seeds if (name, s) in grid
+            }
             out["models"][name] = {
                 "parameters": records[0]["parameters"],
-                "test_accuracy": seed_summary(
-                    [r["snapshots"][str(ctx.last)]["test"]["accuracy"] for r in records]
-                ),
+                "test_accuracy": seed_summary([in_grid.get(seed, accuracy[seed]) for seed in seeds]),
             }
+            if in_grid:
+                out["models"][name]["retrained"] = {str(seed): accuracy[seed] for seed in in_grid}
     return out
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from .. import metrics
 from ..formatting import caption, interval, markdown_table, negated, plural, seeds_phrase, signed
 from ..metrics import SUMMARY_METRICS, format_mean_std, most_confused_pairs, summarize
+from ..numbering import ref
 from ..references import cite
 from ..registry import BASELINE, CANDIDATE, COMPARISON_KEY
 
@@ -327,13 +328,19 @@ def comparison_markdown(results: dict) -> str:
 
 
 def intervals_markdown(results: dict) -> str:
-    """Test accuracy with 95% intervals, and the paired CNN − MLP difference."""
+    """Test accuracy with 95% intervals, and the paired CNN − MLP difference; a last row with the size
+    comparison's seeds of the two models when it has more (the report's estimate of the lead)."""
     rows = []
     for comparison in results["comparisons"]:
         e = str(comparison["epochs"])
         diff = negated(comparison[COMPARISON_KEY]["test_accuracy"])
         rows.append(
-            [e]
+            [
+                e,
+                str(
+                    results["summary"][BASELINE][e]["test_accuracy"].get("n", len(results["config"]["seeds"]))
+                ),
+            ]
             + [
                 f"{100 * results['summary'][n][e]['test_accuracy']['mean']:.2f} "
                 f"{interval(results['summary'][n][e]['test_accuracy'], percent=True, digits=2)}"
@@ -341,10 +348,20 @@ def intervals_markdown(results: dict) -> str:
             ]
             + [f"{100 * diff['mean']:+.2f} {interval(diff, percent=True, digits=2)}"]
         )
+    many = results.get("research", {}).get("size_seeds", {})
+    models = many.get("models", {})
+    if BASELINE in models and CANDIDATE in models and len(many["seeds"]) > len(results["config"]["seeds"]):
+        values = {name: models[name]["test_accuracy"] for name in (BASELINE, CANDIDATE)}
+        diff = summarize([c - m for c, m in zip(values[CANDIDATE]["values"], values[BASELINE]["values"])])
+        rows.append(
+            [str(many["epochs"]), f"{len(many['seeds'])} (section {ref('capacity-control')})"]
+            + [f"{100 * values[n]['mean']:.2f} {interval(values[n], percent=True, digits=2)}" for n in values]
+            + [f"{100 * diff['mean']:+.2f} {interval(diff, percent=True, digits=2)}"]
+        )
     return (
         caption(results, "Test accuracy (%), mean and 95% interval over seeds", label="intervals-table")
         + "\n\n"
-        + markdown_table(["Epochs", "MLP", "CNN", "CNN − MLP (paired by seed)"], rows)
+        + markdown_table(["Epochs", "Seeds", "MLP", "CNN", "CNN − MLP (paired by seed)"], rows)
     )
 
 
