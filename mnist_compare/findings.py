@@ -55,7 +55,10 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
         if row[0] in lost and row[2] in ("supported", "partly supported"):
             # The exceptions qualified a claim its test supported; once the test does not, they are moot.
             p, q = corrected[row[0]]
-            row[1] += f" (p = {p:.3f} alone, {q:.3f} after the correction for {found['tests']} tests)"
+            # Beside the measurement the test is of, before anything the row adds after it.
+            head, sep, rest = row[1].partition("; ")
+            note = f" (p = {p:.3f} alone, {q:.3f} after the correction for {found['tests']} tests)"
+            row[1] = head + note + sep + rest
             row[2] = "not shown"
         else:
             row[1] += details
