@@ -111,8 +111,8 @@ def improved_markdown(results: dict) -> str:
                 "Parameters",
                 "Test accuracy (%)",
                 "Synthetic drawings: plain resize (%)",
-                "crop + 20% padding (%)",
-                "crop + 20% padding + centre of mass (%)",
+                "Synthetic drawings: crop + 20% padding (%)",
+                "Synthetic drawings: crop + 20% padding + centre of mass (%)",
             ],
             rows,
         )
