@@ -282,7 +282,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         [
             "The CNN uses the spatial layout of the image (the MLP cannot)",
             f"accuracy change when the pixels are permuted ({epochs} epochs): CNN "
-            f"{pp(summarize(drops[CANDIDATE]))}, MLP {pp(summarize(drops[BASELINE]))}",
+            f"{pp(summarize(drops[CANDIDATE]))}, MLP {pp(summarize(drops[BASELINE]))}; CNN − MLP {pp(extra)}",
             verdict_word(extra, better_if_positive=False),
             "robustness",
             # The claim predicts that the CNN loses more: a negative difference.

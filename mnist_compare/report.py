@@ -241,7 +241,8 @@ def colophon(results: dict) -> str:
     """The report's last lines: where its numbers come from (the code's version and the run's provenance)."""
     return (
         f"**{COLOPHON_HEADING}.** Every number, figure and table of this report is read from `results.json` "
-        "or computed from it (the bootstrap intervals, the corrected p-values), "
+        "or computed from it (the bootstrap intervals, the corrected p-values) or from the data set "
+        "(its class counts), "
         f"computed {results.get('provenance', {}).get('created', '?')[:10]} at "
         f"{provenance_line(results)}; `python -m mnist_compare report` makes the report again from it. The "
         f"code, the notebooks and the demo: {config.REPOSITORY_URL}."
