@@ -82,14 +82,14 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             "cost",
         ]
     )
-    lead_many = size_seeds.comparisons(results).get((CANDIDATE, BASELINE))
-    size_count = len(research.get(size_seeds.KEY, {}).get("seeds", []))
+    lead_many = size_seeds.lead(results)
+    size_count = size_seeds.seed_count(results)
     for epochs, comparison in comparisons.items():
         diff = negated(comparison[COMPARISON_KEY]["test_accuracy"])
         significant = sum(t["p_value"] < 0.05 for t in comparison["mcnemar"])
         count = len(comparison["mcnemar"])
         mcnemar = f"McNemar {cite('mcnemar1947')} p < 0.05 in {significant} of {plural(count, 'seed')}"
-        if lead_many and epochs == last and size_count > count:
+        if lead_many and epochs == last:
             # The size section's many seeds measure the same lead more closely: they decide, the grid's
             # seeds are given beside them.
             rows.append(
@@ -150,7 +150,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         mlps = [name for name in closed if not registry.entry(name).convolutional]
         small = [name for name in closed if registry.entry(name).convolutional]
         many = size_seeds.comparisons(results)
-        seeds = len(results["research"].get(size_seeds.KEY, {}).get("seeds", []))
+        seeds = size_seeds.seed_count(results)
         gains = {
             first: diff for (first, second), diff in many.items() if second == BASELINE and first in closed
         } or {name: closed[name]["gain"] for name in closed if closed[name]["gain"]}
@@ -295,7 +295,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     if kept and kept.get("gain"):
         # The gain over the MLP from the size section's seeds when it has them (the architecture row's test).
         gain = size_seeds.comparisons(results).get((small, BASELINE))
-        seeds = len(research.get(size_seeds.KEY, {}).get("seeds", []))
+        seeds = size_seeds.seed_count(results)
         gain_text = f"{pp(gain)} ({seeds} seeds)" if gain else pp(kept["gain"])
         gain = gain or kept["gain"]
         rows.append(
@@ -318,9 +318,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     # two variances (two-sided; the claim predicts a smaller spread for the CNN).
     spread = {name: s[name].get(last, {}).get("test_accuracy", {}) for name in (BASELINE, CANDIDATE)}
     many_models = research.get(size_seeds.KEY, {}).get("models", {})
-    if all(name in many_models for name in spread) and many_models[BASELINE]["test_accuracy"]["n"] > spread[
-        BASELINE
-    ].get("n", 0):
+    if size_seeds.more_seeds(results) and all(name in many_models for name in spread):
         # The size section's many seeds estimate the spread more closely.
         spread = {name: many_models[name]["test_accuracy"] for name in spread}
     if all(item.get("std") and item.get("n", 0) > 2 for item in spread.values()):

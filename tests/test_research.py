@@ -517,6 +517,13 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
         "parameters": 2000,
         "test_accuracy": {**summarize(cnn), "values": cnn},
     }
+    assert size_seeds.seed_count(results) == 6
+    results["config"]["seeds"] = list(range(6))
+    assert not size_seeds.more_seeds(results) and size_seeds.lead(results) is None, (
+        "no more seeds than the grid"
+    )
+    results["config"]["seeds"] = [0, 1]
+    assert size_seeds.lead(results)["mean"] == pytest.approx(0.010, abs=5e-4), "CNN − MLP over the six seeds"
     kept = size_seeds.lead_kept(results)
     wide = kept["mlp_wide"]
     assert wide["seeds"] == 6

@@ -18,12 +18,13 @@ KEY = "size_seeds"
 VERSION = 3
 REQUIRES = ("capacity_control", "architecture_controls")
 
-#: How many seeds (0, 1, ...): every model here trains in seconds an epoch, so many seeds are cheap. The
-#: controls' first five seeds are their runs of the other sections (reused, not trained again); the MLP and
-#: the CNN train all of theirs in a folder of their own.
+#: How many seeds (0, 1, ...): every model here trains in seconds to a minute, so many seeds are cheap. The
+#: controls' first five seeds are their runs of the other sections (reused, not trained again); the MLP's and
+#: the CNN's are the grid's runs where the grid has the seed, and the others are trained in a folder of their
+#: own (where the grid's seeds are trained again too, as a check of reproducibility).
 SIZE_SEEDS = 20
 
-#: The models and where their runs live: the MLP in a folder of its own, the controls in theirs.
+#: The models and where their runs live: the MLP and the CNN in a folder of their own, the controls in theirs.
 SIZE_MODELS = {
     BASELINE: "size",
     CANDIDATE: "size",
@@ -96,8 +97,29 @@ def comparisons(results: dict) -> dict:
     }
 
 
+def seed_count(results: dict) -> int:
+    """How many seeds the section has (0 without it)."""
+    return len(results["research"].get(KEY, {}).get("seeds", []))
+
+
+def more_seeds(results: dict) -> bool:
+    """Whether the section has more seeds than the grid (its numbers then are the closer estimates)."""
+    return seed_count(results) > len(results["config"]["seeds"])
+
+
+def lead(results: dict) -> dict | None:
+    """The CNN − MLP test accuracy over the section's seeds, paired by seed, when it has more seeds than the
+    grid: the report's estimate of the CNN's lead (None otherwise)."""
+    return comparisons(results).get((CANDIDATE, BASELINE)) if more_seeds(results) else None
+
+
 def _values(models: dict, name: str) -> np.ndarray:
     return np.asarray(models[name]["test_accuracy"]["values"], dtype=float)
+
+
+def _share(cnn, mlp, matched, axis=-1):
+    """(CNN − matched MLP) / (CNN − MLP) in means over seeds (along ``axis``, for the bootstrap's batches)."""
+    return np.mean(cnn - matched, axis=axis) / np.mean(cnn - mlp, axis=axis)
 
 
 def lead_kept(results: dict) -> dict:
@@ -113,13 +135,9 @@ def lead_kept(results: dict) -> dict:
         if name not in models or len(cnn) < 3:
             continue
         matched = _values(models, name)
-
-        def share(c, m, x, axis=-1):
-            return np.mean(c - x, axis=axis) / np.mean(c - m, axis=axis)
-
         interval = stats.bootstrap(
             (cnn, mlp, matched),
-            share,
+            _share,
             paired=True,
             vectorized=True,
             n_resamples=BOOTSTRAP_RESAMPLES,
@@ -127,7 +145,7 @@ def lead_kept(results: dict) -> dict:
             rng=np.random.default_rng(BOOTSTRAP_SEED),
         ).confidence_interval
         out[name] = {
-            "share": float(share(cnn, mlp, matched)),
+            "share": float(_share(cnn, mlp, matched)),
             "ci_low": float(interval.low),
             "ci_high": float(interval.high),
             "seeds": len(cnn),

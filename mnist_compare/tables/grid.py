@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import metrics
-from ..formatting import caption, interval, markdown_table, negated, plural, seeds_phrase, signed
+from ..formatting import caption, interval, markdown_table, negated, paired, plural, seeds_phrase, signed
 from ..metrics import SUMMARY_METRICS, format_mean_std, most_confused_pairs, summarize
 from ..numbering import ref
 from ..references import cite
@@ -352,7 +352,7 @@ def intervals_markdown(results: dict) -> str:
     models = many.get("models", {})
     if BASELINE in models and CANDIDATE in models and len(many["seeds"]) > len(results["config"]["seeds"]):
         values = {name: models[name]["test_accuracy"] for name in (BASELINE, CANDIDATE)}
-        diff = summarize([c - m for c, m in zip(values[CANDIDATE]["values"], values[BASELINE]["values"])])
+        diff = paired(values[CANDIDATE], values[BASELINE])
         rows.append(
             [str(many["epochs"]), f"{len(many['seeds'])} (section {ref('capacity-control')})"]
             + [f"{100 * values[n]['mean']:.2f} {interval(values[n], percent=True, digits=2)}" for n in values]
