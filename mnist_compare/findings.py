@@ -22,7 +22,7 @@ from .numbering import anchor, ref
 from .preprocessing import DEFAULT_METHOD, METHODS
 from .references import cite
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
-from .sections import size_seeds
+from .sections import recipes, size_seeds
 from .sections.architectures import forward_macs
 from .sections.base import (
     controls,
@@ -95,8 +95,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             rows.append(
                 [
                     f"The CNN is more accurate on the test set ({epochs} epochs)",
-                    f"CNN − MLP {pp(lead_many)} ({size_count} seeds; {pp(diff)} over the first {count}); "
-                    f"{mcnemar}",
+                    f"CNN − MLP {pp(lead_many)} ({size_count} seeds); {mcnemar}",
                     verdict_word(lead_many),
                     "paired-tests",
                     [(f"CNN − MLP, test accuracy ({size_count} seeds)", lead_many)],
@@ -182,19 +181,37 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         # Every comparison from the size section's seeds: say their number once, at the end.
         once = bool(many) and all(seeds_text for _, seeds_text in matched.values())
         each = "" if once else suffix
-        parts = [
-            f"CNN − {registry.label(name)} {pp(diff)}{'' if once else seeds_text}"
-            + (f", {size_seeds.share_text(kept[name])} of the lead kept" if name in kept else "")
-            for name, (diff, seeds_text) in matched.items()
-        ]
-        # The small CNN's gain is the efficiency row's: it counts here, and is said there.
-        parts += [
-            "size alone: "
-            + ", ".join(f"{registry.label(name)} − MLP {pp(gains[name])}" for name in mlps if name in gains)
-            + each
-        ]
-        if once:
-            parts[-1] += suffix
+        tuned = recipes.matched_at_best(results)
+        if once and set(kept) >= set(matched):
+            # One clause for the differences (their seeds said once), one for the shares kept, and the shares
+            # with each model's recipe tuned on validation (their own, fewer, seeds said).
+            parts = [
+                ", ".join(f"CNN − {registry.label(name)} {pp(diff)}" for name, (diff, _) in matched.items())
+                + f"{suffix}, keeping "
+                + " and ".join(size_seeds.share_text(kept[name]) for name in matched)
+                + " of the lead"
+            ]
+            if tuned and all(name in tuned for name in matched):
+                count = next(iter(tuned.values()))["kept"]["seeds"]
+                parts[-1] += f"; with each model's recipe tuned ({count} seeds), " + " and ".join(
+                    size_seeds.share_text(tuned[name]["kept"]) for name in matched
+                )
+        else:
+            parts = [
+                f"CNN − {registry.label(name)} {pp(diff)}{'' if once else seeds_text}"
+                + (f", {size_seeds.share_text(kept[name])} of the lead kept" if name in kept else "")
+                for name, (diff, seeds_text) in matched.items()
+            ]
+            # The small CNN's gain is the efficiency row's: it counts here, and is said there.
+            parts += [
+                "size alone: "
+                + ", ".join(
+                    f"{registry.label(name)} − MLP {pp(gains[name])}" for name in mlps if name in gains
+                )
+                + each
+            ]
+            if once:
+                parts[-1] += suffix
         rows.append(
             [
                 "The CNN's advantage is its architecture, not its size",
@@ -210,15 +227,11 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         ("The CNN is more robust to noisy digits (Gaussian noise, clipped to the pixel range)", NOISE[:1]),
     ):
         verdict, measured, exceptions = robustness_claim(results, transforms)
-        stress = [t for t in NOISE[1:] if t in leads and transforms == NOISE[:1]]
+        # The unclipped noise, a stress test outside the training range, is the robustness section's.
         rows.append(
             [
                 claim,
-                measured
-                + "".join(
-                    f"; unclipped (pixels below 0), a stress test outside the training range: {pp(leads[t])}"
-                    for t in stress
-                ),
+                measured,
                 verdict,
                 "robustness",
                 [
@@ -326,7 +339,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         rows.append(
             [
                 "The CNN trains more stably",
-                "stability read as the spread of test accuracy over seeds, std: CNN "
+                "read here as the spread of test accuracy over seeds, std: CNN "
                 f"{100 * spread[CANDIDATE]['std']:.2f}, MLP {100 * spread[BASELINE]['std']:.2f} pp over "
                 f"{spread[BASELINE]['n']} seeds; two-sided F test of the two variances p = {p_value:.2f}",
                 "supported"
@@ -508,6 +521,20 @@ def _seed_counts(results: dict) -> str:
     )
 
 
+def _seeds_unless_marked(results: dict) -> str | None:
+    """ "Every interval is over N seeds unless its row gives another number", when the only other number is
+    the size section's, which every row that uses it names; None otherwise."""
+    size = results["research"].get(size_seeds.KEY, {})
+    others = _seed_counts(results).split("; ")
+    if not size_seeds.comparisons(results) or len(others) != 2:
+        return None
+    many = len(size["seeds"])
+    rest = [part for part in others if not part.startswith(f"{many} seeds")]
+    if len(rest) != 1:
+        return None
+    return f"Every interval is over {rest[0].split(' for ')[0]}, unless its row says {many} seeds."
+
+
 #: The label of the verdicts table, which the findings refer to.
 VERDICTS_TABLE = "verdicts-table"
 
@@ -527,7 +554,7 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
     seeds = (
         f"Every interval is over {counts.split(' for ')[0]}."
         if ";" not in counts
-        else f"Intervals are over {counts}."
+        else _seeds_unless_marked(results) or f"Intervals are over {counts}."
     )
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
     note = (

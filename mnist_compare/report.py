@@ -356,7 +356,9 @@ def glance_cells(results: dict, toc: list) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives each claim of the original report "
-        "with what was measured, its verdict and the section that holds the evidence."
+        "with what was measured, its verdict and the section that holds the evidence. Its rows name the "
+        "controls of section [2.5](#every-model): MLPs widened to the CNN's parameters (the wide MLP) or its "
+        "multiply-adds (the compute-matched MLP), and a small CNN with fewer parameters than the MLP."
     )
     verdicts = new_code_cell("findings.verdicts_markdown(results)")
     verdicts.outputs = [

@@ -536,7 +536,16 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
     rows = {r[0]: r for r in findings.verdicts_rows(results)}
     row = rows["The CNN's advantage is its architecture, not its size"]
     assert "CNN − wide MLP (6 seeds)" in [name for name, _ in row[4]], "the many-seed comparison decides"
-    assert f"{size_seeds.share_text(wide)} of the lead kept" in row[1]
+    assert f"keeping {size_seeds.share_text(wide)}" in row[1] and "of the lead" in row[1]
+    assert "recipe tuned" not in row[1], "no tuned shares before the recipes section has them"
+    tuned = {"share": 0.4, "ci_low": 0.33, "ci_high": 0.5, "seeds": 5}
+    results["research"]["recipes"] = {
+        "matched_at_best": {name: {"kept": tuned} for name in size_seeds.MATCHED_MLPS}
+    }
+    row = {r[0]: r for r in findings.verdicts_rows(results)}[
+        "The CNN's advantage is its architecture, not its size"
+    ]
+    assert "with each model's recipe tuned (5 seeds), 40% [33, 50]" in row[1], row[1]
 
 
 def test_a_recipe_sets_adams_step_and_its_schedule():
@@ -601,4 +610,10 @@ def test_the_recipes_table_gives_each_model_its_best_recipe_on_validation():
     last = text.strip().splitlines()[-1]
     assert last.startswith(
         "| Each model's best on validation | 97.85 (step 3e-4, 10 epochs) | 98.85 (cosine decay, 5 epochs)"
+    )
+    # The same choice for every model: said once, in the row's label.
+    section["best"]["mlp"] = {"recipe": "cosine", "epochs": 5}
+    last = recipes.recipes_markdown(results).strip().splitlines()[-1]
+    assert last.startswith(
+        "| Each model's best on validation (for all: cosine decay, 5 epochs) | 96.95 | 98.85 |"
     )

@@ -1,9 +1,10 @@
 import copy
 import json
 
+import numpy as np
 import pytest
 
-from mnist_compare import config, findings, formatting, numbering, references, sections
+from mnist_compare import config, findings, formatting, metrics, numbering, references, sections
 from mnist_compare.tables import grid, original, readme
 
 RESULTS = config.REPORTS_DIR / "results.json"
@@ -534,9 +535,38 @@ def test_the_two_kinds_of_uncertainty_are_both_standard_deviations():
     ]
     text = grid.uncertainty_markdown(results, 5)
     sampling = 100 * ((0.977 * 0.023 / 10000) ** 0.5 + (0.979 * 0.021 / 10000) ** 0.5) / 2
-    assert f"| MLP | 97.79 | 0.12 | {sampling:.2f} |" in text  # std over seeds: 0.0012 in fake_results
+    seeds = results["summary"]["mlp"]["5"]["test_accuracy"].get("n", "")
+    assert (
+        f"| MLP | {seeds} | 97.79 | 0.12 | {sampling:.2f} |" in text
+    )  # std over seeds: 0.0012 in fake_results
     assert 100 * grid.sampling_std(results, "mlp", 5) == pytest.approx(sampling)
     assert "half-width" not in text and f"Wilson {references.cite('wilson1927')} 95% interval" in text
+
+
+def test_the_two_kinds_of_uncertainty_come_from_the_most_seeds():
+    """With more seeds in the size comparison at the same epochs, the spread and the sampling error are read
+    from them: one estimate of each, not a five-seed one beside a twenty-seed one."""
+    results = fake_results()
+    values = {"mlp": [0.97, 0.98, 0.975, 0.972], "cnn": [0.985, 0.986, 0.987, 0.984]}
+    results.setdefault("research", {})["size_seeds"] = {
+        "epochs": 5,
+        "seeds": [0, 1, 2, 3],
+        "models": {
+            name: {"test_accuracy": {**metrics.summarize(v), "values": v}} for name, v in values.items()
+        },
+    }
+    test, sampling = grid.uncertainty(results, "mlp", 5)
+    assert test["n"] == 4 and test["std"] == pytest.approx(np.std(values["mlp"], ddof=1))
+    assert sampling == pytest.approx(np.mean([(a * (1 - a) / 10000) ** 0.5 for a in values["mlp"]]))
+    text = grid.uncertainty_markdown(results, 5, per_run=False)
+    assert (
+        f"| MLP | 4 | {100 * np.mean(values['mlp']):.2f} | {100 * test['std']:.2f} | {100 * sampling:.2f} |"
+        in text
+    )
+    results["research"]["size_seeds"]["epochs"] = 10
+    results["runs"] = [{"model": "mlp", "seed": 0, "snapshots": {"5": {"test": {"accuracy": 0.98}}}}]
+    other, _ = grid.uncertainty(results, "mlp", 5)
+    assert other is results["summary"]["mlp"]["5"]["test_accuracy"], "other epochs keep the main runs' seeds"
 
 
 @pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")

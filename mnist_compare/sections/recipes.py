@@ -1,6 +1,7 @@
-"""Other training recipes: the MLP and the CNN trained with three recipes besides the grid's (a lower and a
-higher learning rate, and a cosine-decayed one), so that the CNN's lead can be compared when each model gets
-the recipe and the stopping epoch that suit it best on the validation images."""
+"""Other training recipes: the MLP, the CNN and the MLPs of the CNN's size trained with three recipes besides
+the grid's (a lower and a higher learning rate, and a cosine-decayed one), so that the CNN's lead, and the
+share of it that remains at matched size, can be compared when each model gets the recipe and the stopping
+epoch that suit it best on the validation images."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from ..formatting import caption, markdown_table, pp
 from ..registry import BASELINE, CANDIDATE
 from ..training import run_spec, train_run
 from .base import Context, extra_run_dir, progress_bar, seed_summary, seeds_text
+from .size_seeds import MATCHED_MLPS, SIZE_MODELS, share_kept
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "recipes"
-VERSION = 2
+VERSION = 3
 REQUIRES = ()
 
 #: The recipes, each as the training options it changes (none: the grid's own runs, Adam at 1e-3), with the
@@ -30,7 +32,9 @@ RECIPES = {
 #: The grid's seeds used here (the first five): the CNN's ten epochs cost about 40 s a seed.
 RECIPE_SEEDS = 5
 
-RECIPE_MODELS = (BASELINE, CANDIDATE)
+#: The models tuned: the two compared, and the MLPs of the CNN's size (parameters, multiply-adds), whose
+#: grid-recipe runs are those of the size comparison.
+RECIPE_MODELS = (BASELINE, CANDIDATE, *MATCHED_MLPS)
 
 #: The label of the section's table (``[the table](#recipes-table)`` in a notebook).
 RECIPES_TABLE = "recipes-table"
@@ -49,8 +53,22 @@ def compute(ctx: Context, research: dict) -> dict:
     seeds = list(ctx.seeds[:RECIPE_SEEDS])
     epochs = list(ctx.snapshot_epochs)
     trained = [key for key, (options, _) in RECIPES.items() if options]
-    ctx.log(f"Research: training recipes ({', '.join(trained)}; MLP and CNN, {seeds_text(seeds)})")
+    ctx.log(
+        f"Research: training recipes ({', '.join(trained)}; {', '.join(RECIPE_MODELS)}, {seeds_text(seeds)})"
+    )
     grid_runs = {(run["model"], run["seed"]): run for run in ctx.results["runs"]}
+
+    def grid_run(name: str, seed: int, bar) -> dict:
+        # The grid's recipe: the main runs, or a matched MLP's run of the size comparison (reused).
+        if (name, seed) in grid_runs:
+            return grid_runs[(name, seed)]
+        return train_run(
+            run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=tuple(epochs)),
+            ctx.splits,
+            extra_run_dir(ctx.paths, SIZE_MODELS[name], name, seed),
+            progress=bar,
+        )
+
     records: dict = {}
     with progress_bar(len(trained) * len(RECIPE_MODELS) * len(seeds) * ctx.last, ctx.show_progress) as bar:
         for key, (options, _) in RECIPES.items():
@@ -64,7 +82,7 @@ def compute(ctx: Context, research: dict) -> dict:
                         overrides=options,
                     )
                     if options
-                    else grid_runs[(name, seed)]
+                    else grid_run(name, seed, bar)
                     for seed in seeds
                 ]
     models: dict = {name: {} for name in RECIPE_MODELS}
@@ -84,12 +102,23 @@ def compute(ctx: Context, research: dict) -> dict:
         for name in RECIPE_MODELS
     }
 
-    def lead(cnn: tuple[str, str], mlp: tuple[str, str]) -> dict:
-        first, second = (
-            [_accuracies(run, int(epoch))[1] for run in records[(key, name)]]
-            for name, (key, epoch) in ((CANDIDATE, cnn), (BASELINE, mlp))
-        )
-        return seed_summary(metrics.paired_differences(first, second))
+    def test(name: str, choice: tuple[str, str]) -> list[float]:
+        key, epoch = choice
+        return [_accuracies(run, int(epoch))[1] for run in records[(key, name)]]
+
+    def lead(cnn: tuple[str, str], mlp: tuple[str, str], other: str = BASELINE) -> dict:
+        return seed_summary(metrics.paired_differences(test(CANDIDATE, cnn), test(other, mlp)))
+
+    # Each model tuned: the CNN against each MLP of its size, and the share of its lead over the MLP that
+    # remains, every model at its own best recipe and epoch.
+    matched = {
+        name: {
+            "lead": lead(best[CANDIDATE], best[name], name),
+            "kept": share_kept(*(test(model, best[model]) for model in (CANDIDATE, BASELINE, name))),
+        }
+        for name in MATCHED_MLPS
+        if len(seeds) >= 3
+    }
 
     return {
         "seeds": seeds,
@@ -102,36 +131,42 @@ def compute(ctx: Context, research: dict) -> dict:
             for key in RECIPES
         },
         "lead_at_best": lead(best[CANDIDATE], best[BASELINE]),
+        "matched_at_best": matched,
     }
 
 
 def recipes_markdown(results: dict) -> str:
-    """Test accuracy of the MLP and the CNN after the last snapshot epoch under every recipe, the CNN − MLP
+    """Test accuracy of every tuned model after the last snapshot epoch under every recipe, the CNN − MLP
     difference paired by seed, and a last row with each model at its best recipe and epoch on validation."""
     section = results["research"][KEY]
     last = str(max(section["epochs"]))
     models = section["models"]
+    names = [name for name in RECIPE_MODELS if name in models]
 
     def test(name: str, key: str, epoch: str) -> str:
         return f"{100 * models[name][key][epoch]['test']['mean']:.2f}"
 
     rows = [
-        [
-            item["label"],
-            test(BASELINE, key, last),
-            test(CANDIDATE, key, last),
-            pp(section["lead"][key][last]),
-        ]
+        [item["label"], *(test(name, key, last) for name in names), pp(section["lead"][key][last])]
         for key, item in section["recipes"].items()
     ]
     best = section["best"]
 
+    # Each model's choice in its cell, or once in the row's label when every model made the same.
+    words = {name: recipe_words(results, name) for name in names}
+    same = len(set(words.values())) == 1
+
     def choice(name: str) -> str:
         chosen = best[name]
-        return f"{test(name, chosen['recipe'], str(chosen['epochs']))} ({recipe_words(results, name)})"
+        value = test(name, chosen["recipe"], str(chosen["epochs"]))
+        return value if same else f"{value} ({words[name]})"
 
     rows.append(
-        ["Each model's best on validation", choice(BASELINE), choice(CANDIDATE), pp(section["lead_at_best"])]
+        [
+            "Each model's best on validation" + (f" (for all: {words[names[0]]})" if same else ""),
+            *(choice(name) for name in names),
+            pp(section["lead_at_best"]),
+        ]
     )
     return (
         caption(
@@ -143,10 +178,20 @@ def recipes_markdown(results: dict) -> str:
         )
         + "\n\n"
         + markdown_table(
-            ["Recipe", f"{registry.label(BASELINE)} (%)", f"{registry.label(CANDIDATE)} (%)", "CNN − MLP"],
+            ["Recipe", *(f"{_capital(registry.label(name))} (%)" for name in names), "CNN − MLP"],
             rows,
         )
     )
+
+
+def _capital(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+def matched_at_best(results: dict) -> dict:
+    """{MLP of the CNN's size: {"lead": CNN − it, "kept": the share of the CNN's lead over the MLP that
+    remains}, every model at its best recipe and epoch on validation}; empty before the section tuned them."""
+    return results["research"].get(KEY, {}).get("matched_at_best", {})
 
 
 def recipe_words(results: dict, name: str) -> str:
@@ -154,7 +199,7 @@ def recipe_words(results: dict, name: str) -> str:
     section = results["research"][KEY]
     chosen = section["best"][name]
     label = section["recipes"][chosen["recipe"]]["label"].removeprefix("Adam, ").split(" (")[0]
-    short = "cosine decay" if "cosine" in label else label
+    short = "cosine decay" if "cosine" in label else "step 1e-3" if chosen["recipe"] == "grid" else label
     return f"{short}, {chosen['epochs']} epochs"
 
 

@@ -113,6 +113,28 @@ def lead(results: dict) -> dict | None:
     return comparisons(results).get((CANDIDATE, BASELINE)) if more_seeds(results) else None
 
 
+def first_and_rest(results: dict) -> dict:
+    """{model: its test accuracy over the grid's seeds (the section's first ones) and over the others, with
+    Welch's two-sided t test of the two means}: whether the five seeds of the other sections drew high or
+    low; empty unless the section has more seeds than the grid."""
+    if not more_seeds(results):
+        return {}
+    count = len(results["config"]["seeds"])
+    models = results["research"][KEY]["models"]
+    out = {}
+    for name in models:
+        values = _values(models, name)
+        first, rest = values[:count], values[count:]
+        if len(first) < 2 or len(rest) < 2:
+            continue
+        out[name] = {
+            "first": float(first.mean()),
+            "rest": float(rest.mean()),
+            "p_value": float(stats.ttest_ind(first, rest, equal_var=False).pvalue),
+        }
+    return out
+
+
 def _values(models: dict, name: str) -> np.ndarray:
     return np.asarray(models[name]["test_accuracy"]["values"], dtype=float)
 
@@ -130,27 +152,33 @@ def lead_kept(results: dict) -> dict:
     if CANDIDATE not in models or BASELINE not in models:
         return {}
     cnn, mlp = _values(models, CANDIDATE), _values(models, BASELINE)
-    out = {}
-    for name in MATCHED_MLPS:
-        if name not in models or len(cnn) < 3:
-            continue
-        matched = _values(models, name)
-        interval = stats.bootstrap(
-            (cnn, mlp, matched),
-            _share,
-            paired=True,
-            vectorized=True,
-            n_resamples=BOOTSTRAP_RESAMPLES,
-            method="BCa",
-            rng=np.random.default_rng(BOOTSTRAP_SEED),
-        ).confidence_interval
-        out[name] = {
-            "share": float(_share(cnn, mlp, matched)),
-            "ci_low": float(interval.low),
-            "ci_high": float(interval.high),
-            "seeds": len(cnn),
-        }
-    return out
+    return {
+        name: share_kept(cnn, mlp, _values(models, name))
+        for name in MATCHED_MLPS
+        if name in models and len(cnn) >= 3
+    }
+
+
+def share_kept(cnn, mlp, matched) -> dict:
+    """The share of the CNN's lead over the MLP that remains against a matched MLP, (CNN − matched) /
+    (CNN − MLP) in means over seeds, with its 95% BCa bootstrap interval over seeds (paired: the three test
+    accuracies of a seed are resampled together)."""
+    cnn, mlp, matched = (np.asarray(values, dtype=float) for values in (cnn, mlp, matched))
+    interval = stats.bootstrap(
+        (cnn, mlp, matched),
+        _share,
+        paired=True,
+        vectorized=True,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        method="BCa",
+        rng=np.random.default_rng(BOOTSTRAP_SEED),
+    ).confidence_interval
+    return {
+        "share": float(_share(cnn, mlp, matched)),
+        "ci_low": float(interval.low),
+        "ci_high": float(interval.high),
+        "seeds": len(cnn),
+    }
 
 
 def share_text(kept: dict) -> str:

@@ -88,6 +88,23 @@ def sampling_std(results: dict, name: str, epochs: int | str | None = None) -> f
     return float(np.mean([np.sqrt(a * (1 - a) / n) for a in accuracies]))
 
 
+def uncertainty(results: dict, name: str, epochs: int | str | None = None) -> tuple[dict, float]:
+    """A model's test accuracy over seeds (its spread: training randomness) and the binomial standard error
+    of one run, √(p(1 − p)/n) (test-set sampling), averaged over its runs: over the size comparison's seeds
+    when it has more of them at these epochs than the main runs, else over the main runs'."""
+    epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
+    many = results.get("research", {}).get("size_seeds", {})
+    models = many.get("models", {})
+    if (
+        name in models
+        and str(many.get("epochs")) == epochs
+        and len(many["seeds"]) > len(results["config"]["seeds"])
+    ):
+        test, n = models[name]["test_accuracy"], test_size(results)
+        return test, float(np.mean([np.sqrt(a * (1 - a) / n) for a in test["values"]]))
+    return results["summary"][name][epochs]["test_accuracy"], sampling_std(results, name, epochs)
+
+
 def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: bool = True) -> str:
     """Per seed (``per_run``): test accuracy with its binomial (Wilson) 95% interval, i.e. the test-set
     sampling error; then, like with like, the standard deviation over seeds (training randomness) beside the
@@ -95,7 +112,7 @@ def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: b
     epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
     n = test_size(results)
     rows = []
-    for name in (BASELINE, CANDIDATE):
+    for name in (BASELINE, CANDIDATE) if per_run else ():
         for run in grid_runs(results, name):
             accuracy = run["snapshots"][epochs]["test"]["accuracy"]
             low, high = metrics.binomial_interval(round(accuracy * n), n)
@@ -109,13 +126,14 @@ def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: b
             )
     spread = []
     for name in (BASELINE, CANDIDATE):
-        test = results["summary"][name][epochs]["test_accuracy"]
+        test, sampling = uncertainty(results, name, epochs)
         spread.append(
             [
                 name.upper(),
+                str(test.get("n", "")),
                 f"{100 * test['mean']:.2f}",
                 "n/a (1 seed)" if test["std"] is None else f"{100 * test['std']:.2f}",
-                f"{100 * sampling_std(results, name, epochs):.2f}",
+                f"{100 * sampling:.2f}",
             ]
         )
     runs = (
@@ -140,6 +158,7 @@ def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: b
         + markdown_table(
             [
                 "Model",
+                "Seeds",
                 "Mean test accuracy (%)",
                 "Std over seeds: training randomness",
                 "Sampling std of one run, √(p(1 − p)/n): test-set sampling",
