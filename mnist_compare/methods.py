@@ -126,7 +126,12 @@ def settings_rows(results: dict) -> list[list[str]]:
                 "Permuted pixels",
                 f"MLP and CNN trained and tested on permuted images ({research['permuted_pixels']['epochs']} "
                 "epochs)",
-                "one fixed random order of the 784 pixels for training, validation and test images",
+                (
+                    "a fixed random order of the 784 pixels for training, validation and test images, "
+                    "a different one for each seed"
+                    if research["permuted_pixels"].get("permutation_per_seed")
+                    else "one fixed random order of the 784 pixels for training, validation and test images"
+                ),
             ]
         )
     return rows
