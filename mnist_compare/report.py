@@ -47,7 +47,7 @@ MATHJAX_CONFIG = """window.MathJax = {
   tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']],
         processEscapes: true},
   svg: {fontCache: 'global'},
-  options: {enableMenu: false}
+  options: {enableMenu: false, enableAssistiveMml: true}
 };"""
 HEADING = re.compile(r"^(#{1,2})\s+(.+?)\s*$", re.M)
 #: Printed lines that say how a notebook ran (which file was read, that a headless demo was
@@ -93,7 +93,11 @@ def report_paths(fast: bool, include_code: bool = True) -> tuple[Path, Path]:
 
 
 def clean_notebook(nb):
-    """Drop what changes on every run but says nothing (timings, widget state) for clean diffs."""
+    """Drop what changes on every run but says nothing (timings, widget state) for clean diffs, and join each
+    cell's consecutive printed outputs into one (the kernel splits them at random: same text, new diff)."""
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
+    CoalesceStreamsPreprocessor().preprocess(nb, {})
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)

@@ -169,3 +169,13 @@ def test_no_page_is_left_mostly_empty_but_a_chapters_last(tmp_path):
         if fill < MIN_PAGE_FILL and number < len(fills) and not chapter_start.match(texts[number])
     ]
     assert not empty, f"pages under {MIN_PAGE_FILL:.0%} full that end no chapter: {empty}"
+
+
+def test_the_equations_are_in_the_pdfs_text_layer():
+    """The equations are drawn as SVG; their MathML copy is printed invisibly over them, so that the PDF can
+    be searched and its text extracted with the equations in it."""
+    pypdf = pytest.importorskip("pypdf")
+    text = "".join(page.extract_text() or "" for page in pypdf.PdfReader(str(PDF)).pages)
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    for equation in ("ReLU(x)=max(0,x)", "a=σ(z)", "softmax(z/T)"):
+        assert equation in text, f"{equation} is not in the PDF's text"

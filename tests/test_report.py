@@ -506,3 +506,17 @@ def test_a_chapter_title_without_a_lead_in_is_joined_with_the_next_text():
     assert len(joined) == 3
     assert joined[0].source.startswith('<a id="discussion"></a>') and "## 8.1 What" in joined[0].source
     assert joined[1].source == "# 9. Next\n\nA lead-in.", "a heading with its own text stays its own cell"
+
+
+def test_a_cells_printed_outputs_are_joined_so_that_reruns_give_the_same_file():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    cell = new_code_cell("print('a'); print('b')")
+    cell.outputs = [
+        new_output("stream", name="stdout", text="MLP: 1"),
+        new_output("stream", name="stdout", text="\nCNN: 2\n"),
+    ]
+    notebook = report.clean_notebook(new_notebook(cells=[cell]))
+    assert [(o.output_type, o.name, o.text) for o in notebook.cells[0].outputs] == [
+        ("stream", "stdout", "MLP: 1\nCNN: 2\n")
+    ]
