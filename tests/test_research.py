@@ -1,3 +1,4 @@
+import json
 import re
 
 """Known-answer tests of the research experiments' building blocks."""
@@ -192,7 +193,7 @@ def test_verdicts_follow_the_numbers():
     # The CNN drops 3 points on permuted pixels and the MLP nothing: the CNN uses the layout.
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
     assert "accuracy change when the pixels are permuted" in text
-    assert "Every interval is over 3 seeds. Corrected" in text, "one seed count for every model: said once"
+    assert "Every interval is over 3 seeds. [Table](#verdict-tests-table) lists" in text, "one seed count for every model: said once"
 
 
 def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_counted():
@@ -229,7 +230,7 @@ def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_cou
     assert "CNN − wide MLP +" in text and "mlp_deep" not in text
     assert (
         "Intervals are over 3 seeds for the MLP, the CNN, the wide MLP (784-680-10) and the "
-        "permuted-pixel runs; 2 seeds for the deep MLP (784-256-128-10, L2). Corrected"
+        "permuted-pixel runs; 2 seeds for the deep MLP (784-256-128-10, L2). [Table](#verdict-tests-table) lists"
     ) in text
     assert "in accuracy -1.00" in text and "CNN − MLP gap" in text, "the overfitting gap as CNN − MLP"
 
@@ -603,13 +604,14 @@ def test_the_recipes_table_gives_each_model_its_best_recipe_on_validation():
     }
     results = fake_results()
     results["research"][recipes.KEY] = section
-    assert recipes.recipe_words(results, "mlp") == "step 3e-4, 10 epochs"
+    assert recipes.recipe_words(results, "mlp") == "learning rate 3e-4, 10 epochs"
     assert recipes.recipe_words(results, "cnn") == "cosine decay, 5 epochs"
     text = recipes.recipes_markdown(results)
     assert text.count("\n| Adam") == len(recipes.RECIPES)
     last = text.strip().splitlines()[-1]
     assert last.startswith(
-        "| Each model's best on validation | 97.85 (step 3e-4, 10 epochs) | 98.85 (cosine decay, 5 epochs)"
+        "| Each model's best on validation | 97.85 (learning rate 3e-4, 10 epochs) "
+        "| 98.85 (cosine decay, 5 epochs)"
     )
     # The same choice for every model: said once, in the row's label.
     section["best"]["mlp"] = {"recipe": "cosine", "epochs": 5}
@@ -617,3 +619,34 @@ def test_the_recipes_table_gives_each_model_its_best_recipe_on_validation():
     assert last.startswith(
         "| Each model's best on validation (for all: cosine decay, 5 epochs) | 96.95 | 98.85 |"
     )
+    # Scored over more seeds than it was chosen on: the last row gives those seeds' means and lead.
+    section["tuned"] = {"mlp": summary(0.975), "cnn": summary(0.985)}
+    section["scored_seeds"] = [0, 1, 2, 3]
+    section["tuned_lead"] = summary(0.008)
+    text = recipes.recipes_markdown(results)
+    assert (
+        text.strip()
+        .splitlines()[-1]
+        .startswith(
+            "| Each model's best on validation (for all: cosine decay, 5 epochs), scored over 4 seeds "
+            "| 97.55 | 98.55 |"
+        )
+    )
+    assert "then scores it over 4 seeds" in text
+
+
+def test_the_share_kept_is_none_where_the_seeds_cannot_give_it():
+    """A fast run's few, alike seeds: no lead to share, or a bootstrap with no spread, gives None (and JSON
+    can hold it), never a NaN or a warning."""
+    import warnings
+
+    from mnist_compare.sections import size_seeds
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        none = size_seeds.share_kept([0.9, 0.9, 0.9], [0.9, 0.9, 0.9], [0.9, 0.9, 0.9])
+        flat = size_seeds.share_kept([0.95, 0.95, 0.95], [0.9, 0.9, 0.9], [0.92, 0.92, 0.92])
+    assert none == {"share": None, "ci_low": None, "ci_high": None, "seeds": 3}
+    assert flat["share"] == pytest.approx(0.6) and flat["ci_low"] is None
+    assert size_seeds.share_text(none) == "n/a" and size_seeds.share_text(flat) == "60%"
+    json.dumps([none, flat], allow_nan=False)

@@ -10,12 +10,12 @@ from ..formatting import caption, markdown_table, pp
 from ..registry import BASELINE, CANDIDATE
 from ..training import run_spec, train_run
 from .base import Context, extra_run_dir, progress_bar, seed_summary, seeds_text
-from .size_seeds import MATCHED_MLPS, SIZE_MODELS, share_kept
+from .size_seeds import MATCHED_MLPS, SIZE_MODELS, SIZE_SEEDS, share_kept
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "recipes"
-VERSION = 3
+VERSION = 4
 REQUIRES = ()
 
 #: The recipes, each as the training options it changes (none: the grid's own runs, Adam at 1e-3), with the
@@ -23,10 +23,10 @@ REQUIRES = ()
 #: grid's, and the same step decayed to a twentieth of itself over the run (a cosine), cover what a simple
 #: tuning would try.
 RECIPES = {
-    "grid": ({}, "Adam, step 1e-3 (every other section)"),
-    "lr3e-4": ({"learning_rate": 3e-4}, "Adam, step 3e-4"),
-    "lr3e-3": ({"learning_rate": 3e-3}, "Adam, step 3e-3"),
-    "cosine": ({"cosine_decay": True}, "Adam, step 1e-3 with cosine decay to 5e-5"),
+    "grid": ({}, "Adam, learning rate 1e-3 (every other section)"),
+    "lr3e-4": ({"learning_rate": 3e-4}, "Adam, learning rate 3e-4"),
+    "lr3e-3": ({"learning_rate": 3e-3}, "Adam, learning rate 3e-3"),
+    "cosine": ({"cosine_decay": True}, "Adam, learning rate 1e-3 with cosine decay to 5e-5"),
 }
 
 #: The grid's seeds used here (the first five): the CNN's ten epochs cost about 40 s a seed.
@@ -109,15 +109,47 @@ def compute(ctx: Context, research: dict) -> dict:
     def lead(cnn: tuple[str, str], mlp: tuple[str, str], other: str = BASELINE) -> dict:
         return seed_summary(metrics.paired_differences(test(CANDIDATE, cnn), test(other, mlp)))
 
-    # Each model tuned: the CNN against each MLP of its size, and the share of its lead over the MLP that
-    # remains, every model at its own best recipe and epoch.
+    # Chosen on the first seeds' validation images, each model's recipe and epoch is then scored over the size
+    # comparison's seeds (the grid's in a fast run), the chosen ones included: the tuned lead, and the CNN
+    # against each MLP of its size with the share of its lead over the MLP that remains, every model at its
+    # own best, each beside the same seeds with the original recipe.
+    scored = list(ctx.seeds) if ctx.fast else list(range(SIZE_SEEDS))
+    more = [seed for seed in scored if seed not in seeds]
+    ctx.log(f"Research: the tuned recipes scored over {seeds_text(scored)}")
+    tuned: dict = {}
+    with progress_bar(len(RECIPE_MODELS) * len(more) * ctx.last, ctx.show_progress) as bar:
+        for name in RECIPE_MODELS:
+            key, epoch = best[name]
+            options = RECIPES[key][0]
+            extra = [
+                train_run(
+                    run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=tuple(epochs)),
+                    ctx.splits,
+                    extra_run_dir(ctx.paths, f"recipe-{key}", name, seed),
+                    progress=bar,
+                    overrides=options,
+                )
+                if options
+                else grid_run(name, seed, bar)
+                for seed in more
+            ]
+            original = [grid_run(name, seed, bar) for seed in scored]
+            tuned[name] = {
+                "tuned": test(name, best[name]) + [_accuracies(run, int(epoch))[1] for run in extra],
+                "original": [_accuracies(run, ctx.last)[1] for run in original],
+            }
+
+    def difference(first: str, second: str, recipe: str = "tuned") -> dict:
+        return seed_summary(metrics.paired_differences(tuned[first][recipe], tuned[second][recipe]))
+
+    lead_tuned, lead_original = difference(CANDIDATE, BASELINE), difference(CANDIDATE, BASELINE, "original")
     matched = {
         name: {
-            "lead": lead(best[CANDIDATE], best[name], name),
-            "kept": share_kept(*(test(model, best[model]) for model in (CANDIDATE, BASELINE, name))),
+            "lead": difference(CANDIDATE, name),
+            "kept": share_kept(*(tuned[model]["tuned"] for model in (CANDIDATE, BASELINE, name))),
         }
         for name in MATCHED_MLPS
-        if len(seeds) >= 3
+        if len(scored) >= 3
     }
 
     return {
@@ -131,6 +163,12 @@ def compute(ctx: Context, research: dict) -> dict:
             for key in RECIPES
         },
         "lead_at_best": lead(best[CANDIDATE], best[BASELINE]),
+        "scored_seeds": scored,
+        "tuned": {name: seed_summary(item["tuned"]) for name, item in tuned.items()},
+        "tuned_lead": lead_tuned,
+        "tuned_lead_change": seed_summary(
+            metrics.paired_differences(lead_tuned["values"], lead_original["values"])
+        ),
         "matched_at_best": matched,
     }
 
@@ -147,8 +185,8 @@ def recipes_markdown(results: dict) -> str:
         return f"{100 * models[name][key][epoch]['test']['mean']:.2f}"
 
     rows = [
-        [item["label"], *(test(name, key, last) for name in names), pp(section["lead"][key][last])]
-        for key, item in section["recipes"].items()
+        [_label(section, key), *(test(name, key, last) for name in names), pp(section["lead"][key][last])]
+        for key in section["recipes"]
     ]
     best = section["best"]
 
@@ -156,16 +194,26 @@ def recipes_markdown(results: dict) -> str:
     words = {name: recipe_words(results, name) for name in names}
     same = len(set(words.values())) == 1
 
+    # Scored over more seeds than it was chosen on, when the section has them.
+    tuned = section.get("tuned", {})
+    scored = len(section.get("scored_seeds", [])) if tuned else 0
+
     def choice(name: str) -> str:
         chosen = best[name]
-        value = test(name, chosen["recipe"], str(chosen["epochs"]))
+        value = (
+            f"{100 * tuned[name]['mean']:.2f}"
+            if tuned
+            else test(name, chosen["recipe"], str(chosen["epochs"]))
+        )
         return value if same else f"{value} ({words[name]})"
 
     rows.append(
         [
-            "Each model's best on validation" + (f" (for all: {words[names[0]]})" if same else ""),
+            "Each model's best on validation"
+            + (f" (for all: {words[names[0]]})" if same else "")
+            + (f", scored over {scored} seeds" if tuned else ""),
             *(choice(name) for name in names),
-            pp(section["lead_at_best"]),
+            pp(section["tuned_lead"] if tuned else section["lead_at_best"]),
         ]
     )
     return (
@@ -173,7 +221,8 @@ def recipes_markdown(results: dict) -> str:
             results,
             f"The CNN's lead under other training recipes: test accuracy after {last} epochs, mean over "
             f"{len(section['seeds'])} seeds, and CNN − MLP paired by seed with its 95% interval; the last "
-            "row gives each model the recipe and epoch with its best mean validation accuracy",
+            "row gives each model the recipe and epoch with its best mean validation accuracy"
+            + (f", then scores it over {scored} seeds" if tuned else ""),
             label=RECIPES_TABLE,
         )
         + "\n\n"
@@ -195,11 +244,11 @@ def matched_at_best(results: dict) -> dict:
 
 
 def recipe_words(results: dict, name: str) -> str:
-    """'step 3e-4, 10 epochs' or 'cosine decay, 10 epochs': the best recipe and epoch of ``name``."""
+    """'learning rate 3e-4, 10 epochs' or 'cosine decay, 10 epochs': the best recipe and epoch of ``name``."""
     section = results["research"][KEY]
     chosen = section["best"][name]
-    label = section["recipes"][chosen["recipe"]]["label"].removeprefix("Adam, ").split(" (")[0]
-    short = "cosine decay" if "cosine" in label else "step 1e-3" if chosen["recipe"] == "grid" else label
+    label = _label(section, chosen["recipe"]).removeprefix("Adam, ").split(" (")[0]
+    short = "cosine decay" if "cosine" in label else label
     return f"{short}, {chosen['epochs']} epochs"
 
 
@@ -207,7 +256,12 @@ def leads(results: dict) -> dict:
     """{recipe label: CNN − MLP test accuracy after the last snapshot epoch, paired by seed}."""
     section = results["research"][KEY]
     last = str(max(section["epochs"]))
-    return {item["label"]: section["lead"][key][last] for key, item in section["recipes"].items()}
+    return {_label(section, key): section["lead"][key][last] for key in section["recipes"]}
+
+
+def _label(section: dict, key: str) -> str:
+    """A recipe's words: this version's for a recipe it knows, else those the results recorded."""
+    return RECIPES[key][1] if key in RECIPES else section["recipes"][key]["label"]
 
 
 def lead_range(results: dict) -> tuple[dict, dict]:

@@ -245,17 +245,21 @@ def robustness_markdown(results: dict) -> str:
     header = ["Curve, levels averaged", "MLP", "CNN", "CNN − MLP"]
     if against:
         label = registry.label(next(iter(controls)))
-        robust = (
-            f"{label[:1].upper()}{label[1:]} (most robust control)" if same else "Most robust MLP control"
-        )
-        header += ["Small CNN", robust, "Small CNN − that control"]
+        robust = f"{label[:1].upper()}{label[1:]}" if same else "Most robust MLP control"
+        header += ["Small CNN", robust, f"Small CNN − {label}" if same else "Small CNN − that control"]
     seeds = len(curves["shift"][CANDIDATE][0]["values"])
     return (
         caption(
             results,
             f"Accuracy (%) averaged over every changed level of each robustness curve (no level picked), "
             f"after {model_epochs(results, CANDIDATE)} epochs, mean over {seeds} seeds; differences paired "
-            f"by seed, with 95% intervals",
+            f"by seed, with 95% intervals"
+            + (
+                f"; the {registry.label(next(iter(controls)))} is the MLP control with the highest mean on "
+                "every curve"
+                if against and same
+                else ""
+            ),
             label="robustness-table",
         )
         + "\n\n"

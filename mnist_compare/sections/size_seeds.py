@@ -4,6 +4,8 @@ and the share of the CNN's lead that remains against an MLP of its size gets an 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import stats
 
@@ -162,27 +164,36 @@ def lead_kept(results: dict) -> dict:
 def share_kept(cnn, mlp, matched) -> dict:
     """The share of the CNN's lead over the MLP that remains against a matched MLP, (CNN − matched) /
     (CNN − MLP) in means over seeds, with its 95% BCa bootstrap interval over seeds (paired: the three test
-    accuracies of a seed are resampled together)."""
+    accuracies of a seed are resampled together); None for what the seeds cannot give (no lead to share, or a
+    bootstrap with too little spread, as in a fast run)."""
     cnn, mlp, matched = (np.asarray(values, dtype=float) for values in (cnn, mlp, matched))
-    interval = stats.bootstrap(
-        (cnn, mlp, matched),
-        _share,
-        paired=True,
-        vectorized=True,
-        n_resamples=BOOTSTRAP_RESAMPLES,
-        method="BCa",
-        rng=np.random.default_rng(BOOTSTRAP_SEED),
-    ).confidence_interval
-    return {
-        "share": float(_share(cnn, mlp, matched)),
-        "ci_low": float(interval.low),
-        "ci_high": float(interval.high),
-        "seeds": len(cnn),
-    }
+    out = {"share": None, "ci_low": None, "ci_high": None, "seeds": len(cnn)}
+    if len(cnn) < 3 or np.mean(cnn - mlp) == 0:
+        return out
+    out["share"] = float(_share(cnn, mlp, matched))
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        interval = stats.bootstrap(
+            (cnn, mlp, matched),
+            _share,
+            paired=True,
+            vectorized=True,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            method="BCa",
+            rng=np.random.default_rng(BOOTSTRAP_SEED),
+        ).confidence_interval
+    if np.isfinite(interval.low) and np.isfinite(interval.high):
+        out.update(ci_low=float(interval.low), ci_high=float(interval.high))
+    return out
 
 
 def share_text(kept: dict) -> str:
-    """'72% [60, 85]': a share of the lead with its interval, in percent."""
+    """'72% [60, 85]': a share of the lead with its interval, in percent ('n/a' without a share, no interval
+    without one)."""
+    if kept.get("share") is None:
+        return "n/a"
+    if kept.get("ci_low") is None:
+        return f"{100 * kept['share']:.0f}%"
     return f"{100 * kept['share']:.0f}% [{100 * kept['ci_low']:.0f}, {100 * kept['ci_high']:.0f}]"
 
 

@@ -253,8 +253,11 @@ def original_errors_markdown(results: dict) -> str:
             f"{cite('mcnemar1947')}.",
         ],
     ]
+    # A long table: print may split it between rows (at least three on each page).
     return (
-        caption(results, f"The original report's {cite('original')} errors", label=ERRORS_TABLE)
+        '<div class="split-table">\n\n'
+        + caption(results, f"The original report's {cite('original')} errors", label=ERRORS_TABLE)
         + "\n\n"
         + markdown_table(["Error", "What shows it", "What this report does"], rows)
+        + "\n\n</div>"
     )
