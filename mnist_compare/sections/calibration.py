@@ -71,7 +71,7 @@ def plot_reliability(results: dict, *, models=(BASELINE, CANDIDATE)) -> plt.Figu
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower right")
     ax.set_title(f"Reliability (bins of ≥ {MIN_BIN_ANSWERS} answers)")
     ax_count.set_yscale("log")
     ax_count.set_xlabel("Confidence")
