@@ -447,8 +447,10 @@ def multiple_tests_markdown(results: dict) -> str:
         [claim, name, claimed, sign, p_text(p), p_text(q), "yes" if q < 0.05 else "no"]
         for claim, name, claimed, sign, p, q in found["rows"]
     ]
+    # A long table: print may split it between rows (at least three on each page).
     return (
-        anchor(TESTS_TABLE)
+        '<div class="split-table">\n\n'
+        + anchor(TESTS_TABLE)
         + caption(
             results,
             f"The {found['tests']} tests behind the verdicts on the original report's claims: each a "
@@ -460,6 +462,7 @@ def multiple_tests_markdown(results: dict) -> str:
             ["Claim", "Test", "Claimed sign", "Sign found", "p", "p after correction", "p < 0.05 after it"],
             rows,
         )
+        + "\n\n</div>"
     )
 
 

@@ -138,14 +138,12 @@ def settings_rows(results: dict) -> list[list[str]]:
 
 
 def settings_markdown(results: dict) -> str:
-    """The table of every transformation's settings (``settings_rows``); a long table, so print may split it
-    between rows."""
+    """The table of every transformation's settings (``settings_rows``); shorter than a page, it prints
+    whole, with its title."""
     return (
-        '<div class="split-table">\n\n'
-        + caption(
+        caption(
             results, "Every transformation, augmentation and drawing set, with its settings", SETTINGS_TABLE
         )
         + "\n\n"
         + markdown_table(["What", "Used for", "Settings"], settings_rows(results))
-        + "\n\n</div>"
     )

@@ -193,7 +193,9 @@ def test_verdicts_follow_the_numbers():
     # The CNN drops 3 points on permuted pixels and the MLP nothing: the CNN uses the layout.
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
     assert "accuracy change when the pixels are permuted" in text
-    assert "Every interval is over 3 seeds. [Table](#verdict-tests-table) lists" in text, "one seed count for every model: said once"
+    assert "Every interval is over 3 seeds. [Table](#verdict-tests-table) lists" in text, (
+        "one seed count for every model: said once"
+    )
 
 
 def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_counted():
@@ -230,7 +232,8 @@ def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_cou
     assert "CNN − wide MLP +" in text and "mlp_deep" not in text
     assert (
         "Intervals are over 3 seeds for the MLP, the CNN, the wide MLP (784-680-10) and the "
-        "permuted-pixel runs; 2 seeds for the deep MLP (784-256-128-10, L2). [Table](#verdict-tests-table) lists"
+        "permuted-pixel runs; 2 seeds for the deep MLP (784-256-128-10, L2). "
+        "[Table](#verdict-tests-table) lists"
     ) in text
     assert "in accuracy -1.00" in text and "CNN − MLP gap" in text, "the overfitting gap as CNN − MLP"
 
