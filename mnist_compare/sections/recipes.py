@@ -69,22 +69,24 @@ def compute(ctx: Context, research: dict) -> dict:
             progress=bar,
         )
 
+    def recipe_run(name: str, key: str, seed: int, bar) -> dict:
+        # One model and seed under one recipe: trained in the recipe's folder, or the grid's run for its own.
+        options = RECIPES[key][0]
+        if not options:
+            return grid_run(name, seed, bar)
+        return train_run(
+            run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=tuple(epochs)),
+            ctx.splits,
+            extra_run_dir(ctx.paths, f"recipe-{key}", name, seed),
+            progress=bar,
+            overrides=options,
+        )
+
     records: dict = {}
     with progress_bar(len(trained) * len(RECIPE_MODELS) * len(seeds) * ctx.last, ctx.show_progress) as bar:
-        for key, (options, _) in RECIPES.items():
+        for key in RECIPES:
             for name in RECIPE_MODELS:
-                records[(key, name)] = [
-                    train_run(
-                        run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=tuple(epochs)),
-                        ctx.splits,
-                        extra_run_dir(ctx.paths, f"recipe-{key}", name, seed),
-                        progress=bar,
-                        overrides=options,
-                    )
-                    if options
-                    else grid_run(name, seed, bar)
-                    for seed in seeds
-                ]
+                records[(key, name)] = [recipe_run(name, key, seed, bar) for seed in seeds]
     models: dict = {name: {} for name in RECIPE_MODELS}
     for (key, name), runs in records.items():
         models[name][key] = {
@@ -120,19 +122,7 @@ def compute(ctx: Context, research: dict) -> dict:
     with progress_bar(len(RECIPE_MODELS) * len(more) * ctx.last, ctx.show_progress) as bar:
         for name in RECIPE_MODELS:
             key, epoch = best[name]
-            options = RECIPES[key][0]
-            extra = [
-                train_run(
-                    run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=tuple(epochs)),
-                    ctx.splits,
-                    extra_run_dir(ctx.paths, f"recipe-{key}", name, seed),
-                    progress=bar,
-                    overrides=options,
-                )
-                if options
-                else grid_run(name, seed, bar)
-                for seed in more
-            ]
+            extra = [recipe_run(name, key, seed, bar) for seed in more]
             original = [grid_run(name, seed, bar) for seed in scored]
             tuned[name] = {
                 "tuned": test(name, best[name]) + [_accuracies(run, int(epoch))[1] for run in extra],
