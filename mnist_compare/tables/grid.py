@@ -83,8 +83,12 @@ def sampling_std(results: dict, name: str, epochs: int | str | None = None) -> f
     """The binomial standard error of one run's test accuracy, √(p(1 − p)/n) (test-set sampling), as a
     fraction, averaged over the model's runs."""
     epochs = str(epochs or max(results["config"]["snapshot_epochs"]))
-    n = test_size(results)
     accuracies = [run["snapshots"][epochs]["test"]["accuracy"] for run in grid_runs(results, name)]
+    return _binomial_std(accuracies, test_size(results))
+
+
+def _binomial_std(accuracies, n: int) -> float:
+    """The binomial standard error √(p(1 − p)/n) of each accuracy, averaged."""
     return float(np.mean([np.sqrt(a * (1 - a) / n) for a in accuracies]))
 
 
@@ -100,8 +104,8 @@ def uncertainty(results: dict, name: str, epochs: int | str | None = None) -> tu
         and str(many.get("epochs")) == epochs
         and len(many["seeds"]) > len(results["config"]["seeds"])
     ):
-        test, n = models[name]["test_accuracy"], test_size(results)
-        return test, float(np.mean([np.sqrt(a * (1 - a) / n) for a in test["values"]]))
+        test = models[name]["test_accuracy"]
+        return test, _binomial_std(test["values"], test_size(results))
     return results["summary"][name][epochs]["test_accuracy"], sampling_std(results, name, epochs)
 
 
