@@ -486,11 +486,14 @@ def test_many_seeds_decide_the_size_row():
     assert row[1].startswith("CNN − wide MLP +")
     assert "size alone: wide MLP − MLP +0.40" in row[1] and row[1].endswith("(6 seeds)")
     assert row[2] == "partly supported", "the architecture holds at matched size, and size adds too"
-    assert [name for name, _ in row[4]] == [
+    assert [name for name, *_ in row[4]] == [
         "CNN − wide MLP",
         "small CNN − MLP (6 seeds)",
         "wide MLP − MLP (6 seeds)",
     ]
+    assert [test[2:] for test in row[4] if test[0].startswith("wide MLP − MLP")] == [("0",)], (
+        "'not its size' predicts no gain from size: a claimed sign of 0"
+    )
     rows = {row[0]: row for row in findings.verdicts_rows(_with_many_seeds(0.0))}
     assert rows["The CNN's advantage is its architecture, not its size"][2] == "supported", (
         "size gains nothing"
@@ -539,7 +542,7 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
     assert size_seeds.share_text(wide) in text and "Lead kept" in text
     rows = {r[0]: r for r in findings.verdicts_rows(results)}
     row = rows["The CNN's advantage is its architecture, not its size"]
-    assert "CNN − wide MLP (6 seeds)" in [name for name, _ in row[4]], "the many-seed comparison decides"
+    assert "CNN − wide MLP (6 seeds)" in [name for name, *_ in row[4]], "the many-seed comparison decides"
     assert f"keeping {size_seeds.share_text(wide)}" in row[1] and "of the lead" in row[1]
     assert "recipe tuned" not in row[1], "no tuned shares before the recipes section has them"
     tuned = {"share": 0.4, "ci_low": 0.33, "ci_high": 0.5, "seeds": 5}
