@@ -622,7 +622,8 @@ def original_tables_markdown(results: dict) -> str:
         [
             "Pooling (4.1)",
             "dimension and noise reduction",
-            "2×2 max pooling halves each side and keeps the strongest response; it is not a denoiser",
+            "2×2 max pooling halves each side and keeps the strongest response; no result here shows it "
+            "removing noise",
         ],
         [
             "Fully connected (4.1)",
