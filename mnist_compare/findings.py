@@ -505,8 +505,9 @@ def variance_ratio_p(a: dict, b: dict) -> float:
     return float(min(1.0, 2 * min(stats.f.sf(ratio, low, high), stats.f.cdf(ratio, low, high))))
 
 
-def _seed_counts(results: dict) -> str:
-    """How many seeds the intervals of the verdicts table rest on, model by model, counted from results."""
+def _seed_groups(results: dict) -> dict[int, list[str]]:
+    """{number of seeds: the models and runs of the verdicts table whose intervals rest on it}, counted from
+    results."""
     research = results["research"]
     groups: dict[int, list[str]] = {}
     groups.setdefault(len(results["config"]["seeds"]), []).extend(["the MLP", "the CNN"])
@@ -518,27 +519,29 @@ def _seed_counts(results: dict) -> str:
     if permuted:
         count = len(next(iter(permuted.values()))["seeds"])
         groups.setdefault(count, []).append("the permuted-pixel runs")
-    size = research.get(size_seeds.KEY, {})
     if size_seeds.comparisons(results):
-        groups.setdefault(len(size["seeds"]), []).append("the comparisons marked so in the architecture row")
-    return "; ".join(
+        groups.setdefault(size_seeds.seed_count(results), []).append(
+            "the comparisons marked so in the architecture row"
+        )
+    return groups
+
+
+def _seeds_sentence(results: dict) -> str:
+    """How many seeds the intervals of the verdicts table rest on: one number when there is one; "N, unless
+    its row says M" when the only other number is the size section's, which every row that uses it names;
+    else every number with its models."""
+    groups = _seed_groups(results)
+    if len(groups) == 1:
+        return f"Every interval is over {plural(next(iter(groups)), 'seed')}."
+    many = size_seeds.seed_count(results) if size_seeds.comparisons(results) else None
+    if len(groups) == 2 and many in groups:
+        (other,) = (count for count in groups if count != many)
+        return f"Every interval is over {plural(other, 'seed')}, unless its row says {many} seeds."
+    counts = "; ".join(
         f"{plural(count, 'seed')} for {join_words(names)}"
         for count, names in sorted(groups.items(), reverse=True)
     )
-
-
-def _seeds_unless_marked(results: dict) -> str | None:
-    """ "Every interval is over N seeds unless its row gives another number", when the only other number is
-    the size section's, which every row that uses it names; None otherwise."""
-    size = results["research"].get(size_seeds.KEY, {})
-    others = _seed_counts(results).split("; ")
-    if not size_seeds.comparisons(results) or len(others) != 2:
-        return None
-    many = len(size["seeds"])
-    rest = [part for part in others if not part.startswith(f"{many} seeds")]
-    if len(rest) != 1:
-        return None
-    return f"Every interval is over {rest[0].split(' for ')[0]}, unless its row says {many} seeds."
+    return f"Intervals are over {counts}."
 
 
 #: The label of the verdicts table, which the findings refer to.
@@ -556,12 +559,7 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
     with ``legend``, what the verdict words mean (the report gives the legend once, under the short table)."""
     checked, found = _verdicts(results)
     rows = [[claim, measured, verdict, ref(label)] for claim, measured, verdict, label, *_ in checked]
-    counts = _seed_counts(results)
-    seeds = (
-        f"Every interval is over {counts.split(' for ')[0]}."
-        if ";" not in counts
-        else _seeds_unless_marked(results) or f"Intervals are over {counts}."
-    )
+    seeds = _seeds_sentence(results)
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
     note = (
         "\n\n" + _verdicts_legend(row[2] for row in rows) + " " + seeds + " " + multiple_tests_text(found)
