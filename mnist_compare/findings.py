@@ -189,14 +189,14 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             # One clause for the differences (their seeds said once), one for the shares kept, and the shares
             # with each model's recipe tuned on validation (their own, fewer, seeds said).
             parts = [
-                ", ".join(f"CNN − {registry.label(name)} {pp(diff)}" for name, (diff, _) in matched.items())
-                + f"{suffix}, keeping "
+                "share of the lead the CNN keeps against the "
+                + " and the ".join(registry.label(name) for name in matched)
+                + f"{suffix}: "
                 + " and ".join(size_seeds.share_text(kept[name]) for name in matched)
-                + " of the lead"
             ]
             if tuned and all(name in tuned for name in matched):
                 count = next(iter(tuned.values()))["kept"]["seeds"]
-                parts[-1] += f"; with each model's recipe tuned ({count} seeds), " + " and ".join(
+                parts[-1] += f"; with each model's recipe tuned ({count} seeds): " + " and ".join(
                     size_seeds.share_text(tuned[name]["kept"]) for name in matched
                 )
         else:

@@ -543,7 +543,7 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
     rows = {r[0]: r for r in findings.verdicts_rows(results)}
     row = rows["The CNN's advantage is its architecture, not its size"]
     assert "CNN − wide MLP (6 seeds)" in [name for name, *_ in row[4]], "the many-seed comparison decides"
-    assert f"keeping {size_seeds.share_text(wide)}" in row[1] and "of the lead" in row[1]
+    assert f"the CNN keeps against the wide MLP (6 seeds): {size_seeds.share_text(wide)}" in row[1]
     assert "recipe tuned" not in row[1], "no tuned shares before the recipes section has them"
     tuned = {"share": 0.4, "ci_low": 0.33, "ci_high": 0.5, "seeds": 5}
     results["research"]["recipes"] = {
@@ -552,7 +552,22 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
     row = {r[0]: r for r in findings.verdicts_rows(results)}[
         "The CNN's advantage is its architecture, not its size"
     ]
-    assert "with each model's recipe tuned (5 seeds), 40% [33, 50]" in row[1], row[1]
+    assert "with each model's recipe tuned (5 seeds): 40% [33, 50]" in row[1], row[1]
+    assert "| tuned |" not in size_seeds.size_markdown(results), "no tuned rows without the tuned scores"
+    lead = {**summarize([0.01] * 5), "ci_low": 0.005, "ci_high": 0.015}
+    results["research"]["recipes"].update(
+        tuned={
+            name: summarize([0.97 + 0.001 * i] * 5)
+            for i, name in enumerate(("mlp", "cnn", *size_seeds.MATCHED_MLPS))
+        },
+        tuned_lead=lead,
+    )
+    for name in size_seeds.MATCHED_MLPS:
+        results["research"]["recipes"]["matched_at_best"][name]["lead"] = lead
+    lines = [line for line in size_seeds.size_markdown(results).splitlines() if "| tuned |" in line]
+    assert len(lines) == 3 and "40% [33, 50]" in lines[1], (
+        "the tuned CNN against the MLP and both MLPs of its size"
+    )
 
 
 def test_a_recipe_sets_adams_step_and_its_schedule():

@@ -199,33 +199,52 @@ def share_text(kept: dict) -> str:
 
 def size_markdown(results: dict) -> str:
     """Each comparison of the section: both models' mean test accuracy over its seeds and their difference,
-    paired by seed."""
+    paired by seed; after the CNN's comparisons with the original recipe come the same with each model's
+    recipe tuned on validation (the recipes section's scoring over the same seeds), when it has them."""
     section = results["research"][KEY]
     models = section["models"]
+    recipes = results["research"].get("recipes", {})
+    tuned, matched = recipes.get("tuned", {}), recipes.get("matched_at_best", {})
 
-    def mean(name: str) -> str:
-        return f"{100 * models[name]['test_accuracy']['mean']:.2f}"
+    def mean(summary: dict) -> str:
+        return f"{100 * summary['mean']:.2f}"
+
+    def row(first: str, second: str, recipe: str, diff: dict, kept: dict | None, means: dict) -> list[str]:
+        return [
+            f"{registry.label(first)} − {registry.label(second)}",
+            recipe,
+            mean(means[first]),
+            mean(means[second]),
+            pp(diff),
+            share_text(kept) if kept else "",
+        ]
 
     kept = lead_kept(results)
+    accuracy = {name: model["test_accuracy"] for name, model in models.items()}
     rows = [
-        [
-            f"{registry.label(first)} − {registry.label(second)}",
-            mean(first),
-            mean(second),
-            pp(diff),
-            share_text(kept[second]) if first == CANDIDATE and second in kept else "",
-        ]
+        row(first, second, "original", diff, kept.get(second) if first == CANDIDATE else None, accuracy)
         for (first, second), diff in comparisons(results).items()
     ]
+    scored = (CANDIDATE, BASELINE, *matched)
+    if matched and recipes.get("tuned_lead") and all(name in tuned for name in scored):
+        cnn_rows = sum(first == CANDIDATE for first, _ in comparisons(results))
+        rows[cnn_rows:cnn_rows] = [
+            row(CANDIDATE, BASELINE, "tuned", recipes["tuned_lead"], None, tuned),
+            *(row(CANDIDATE, name, "tuned", it["lead"], it["kept"], tuned) for name, it in matched.items()),
+        ]
     seeds = len(section["seeds"])
     return (
         caption(
             results,
             f"Size or architecture with {seeds} seeds: test accuracy after {section['epochs']} epochs, mean "
             "over seeds, the difference paired by seed with its 95% interval, and for the CNN against an MLP "
-            "of its size the share of its lead over the MLP that remains (95% bootstrap interval over seeds)",
+            "of its size the share of its lead over the MLP that remains (95% bootstrap interval over "
+            "seeds); recipe: the original report's, or each model's own best on validation "
+            "([Table](#recipes-table), last row)",
             label=SIZE_TABLE,
         )
         + "\n\n"
-        + markdown_table(["Comparison", "First (%)", "Second (%)", "First − second", "Lead kept"], rows)
+        + markdown_table(
+            ["Comparison", "Recipe", "First (%)", "Second (%)", "First − second", "Lead kept"], rows
+        )
     )
