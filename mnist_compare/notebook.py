@@ -86,6 +86,19 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+def sharp_inline_figures() -> None:
+    """In a notebook kernel, have the inline backend write each figure as a PNG of twice the pixels, shown at
+    the same size (its "retina" format: the output's metadata gives the size); the report prints it at the
+    same size too, at about 300 ppi instead of 150. Outside a kernel, nothing."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    if not InteractiveShell.initialized():
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("retina")
+
+
 def setup() -> Context:
     """Matplotlib defaults, output folders, and a one-line banner saying which mode is on."""
     import matplotlib.pyplot as plt
@@ -93,6 +106,7 @@ def setup() -> Context:
     import_tensorflow_quietly()
 
     plt.rcParams.update(RC_PARAMS)  # figures PAGE_WIDTH wide at 150 dpi: printed at their own font sizes
+    sharp_inline_figures()
     fast = config.fast_mode()
     paths = config.output_paths(fast).make()
     storage.remove_stale_temporaries(

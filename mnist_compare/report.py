@@ -14,8 +14,10 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import html
+import io
 import os
 import re
 import tempfile
@@ -23,6 +25,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
+
+from PIL import Image
 
 from . import config, numbering, storage
 from .browser import CHROMIUM_ARGS, chromium_path
@@ -332,10 +336,15 @@ def number_figures_and_tables(cells: list, tables: dict | None = None) -> list:
                 if label and tables is not None:
                     tables.setdefault(label, f"Figure {figures}")
                 figure_id = f' id="{html.escape(label, quote=True)}"' if label else ""
+                density = _pixel_density(png, output.get("metadata", {}).get("image/png", {}))
+                # A PNG of more pixels than its shown size (the inline backend's retina format): the srcset's
+                # density keeps the size it is shown at, and the print gets the pixels.
+                source = "srcset" if density > 1 else "src"
+                suffix = f" {density:g}x" if density > 1 else ""
                 output["data"] = {
                     "text/html": (
                         f'<figure class="report-figure"{figure_id}>'
-                        f'<img src="data:image/png;base64,{png.strip()}" '
+                        f'<img {source}="data:image/png;base64,{png.strip()}{suffix}" '
                         f'alt="{html.escape(caption, quote=True)}">'
                         f"<figcaption><strong>Figure {figures}.</strong> "
                         f"{html.escape(caption)}</figcaption></figure>"
@@ -344,6 +353,20 @@ def number_figures_and_tables(cells: list, tables: dict | None = None) -> list:
                 output.get("metadata", {}).pop("image/png", None)
                 caption = None  # one caption per cell: its first image
     return cells
+
+
+def _pixel_density(png: str, metadata: dict) -> float:
+    """How many pixels of the base64 PNG ``png`` make one pixel of the width its output's ``metadata`` shows
+    it at (1 without a width, or for a PNG that cannot be read)."""
+    width = metadata.get("width") if isinstance(metadata, dict) else None
+    if not width:
+        return 1.0
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(png))) as image:
+            pixels = image.width
+    except (ValueError, OSError):
+        return 1.0
+    return round(pixels / float(width), 2)
 
 
 GLANCE_HEADING = "Results at a glance"

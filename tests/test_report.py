@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from mnist_compare import config, numbering, report
 from mnist_compare.browser import chromium_path
@@ -262,6 +262,41 @@ def test_pdf_dates_come_from_the_results_so_a_reprint_gives_the_same_bytes():
     assert pinned.count(b"(D:20261123172955+00'00')") == 2 and b"20261124" not in pinned
     assert report.pin_pdf_dates(pinned, stamp) == pinned
     assert report.pdf_date(None) is None and report.pin_pdf_dates(printed, None) == printed
+
+
+def test_a_figure_of_twice_the_pixels_keeps_its_shown_size_in_the_report():
+    import base64
+    import io
+
+    from PIL import Image
+
+    from mnist_compare import notebook
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 100), "white").save(buffer, format="PNG")
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    assert report._pixel_density(png, {"width": 100, "height": 50}) == 2
+    assert report._pixel_density(png, {}) == 1, "no shown width: one pixel per pixel"
+    assert report._pixel_density("not a png", {"width": 100}) == 1
+    figure = new_code_cell("figure = plots.plot_x(results)", metadata={"caption": "Sharp."})
+    figure.outputs = [
+        new_output(
+            "display_data",
+            data={"image/png": png, "text/plain": "<Figure>"},
+            metadata={"image/png": {"width": 100, "height": 50}},
+        )
+    ]
+    notebooks = tiny_notebooks()
+    notebooks[1].cells.append(figure)
+    html = next(
+        o["data"]["text/html"]
+        for c in report.combine(notebooks, RESULTS).cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "text/html" in o.get("data", {})
+    )
+    assert f'<img srcset="data:image/png;base64,{png} 2x"' in html, html[:120]
+    notebook.sharp_inline_figures()  # outside a kernel: nothing to set, and no error
 
 
 def test_figures_get_numbered_captions_and_tables_numbered_titles():
