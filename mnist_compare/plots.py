@@ -487,7 +487,7 @@ def plot_filters(model) -> plt.Figure:
     with its colour bar."""
     kernel = np.asarray(_layer(model, ("Conv2D", "PatchConv2D")).kernel)  # (3, 3, 1, filters)
     filters = kernel.shape[-1]
-    cols = 16
+    cols = 11  # 3x3 kernels large enough to read their signs in print
     rows = -(-filters // cols)
     side = PAGE_WIDTH / (cols + 1.5)
     fig, axes = plt.subplots(
