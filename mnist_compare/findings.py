@@ -279,16 +279,23 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             tests,
         ]
     )
+    # The claim is tested with the original report's own code for both steps when the results have it.
+    crop, plain = (
+        ("original_bbox", "original_naive")
+        if "original_bbox" in drawings.get(BASELINE, {})
+        else ("bbox", "naive")
+    )
     for name in (BASELINE, CANDIDATE):
         gains = {
-            source: paired(accuracy[name]["bbox"], accuracy[name]["naive"])
+            source: paired(accuracy[name][crop], accuracy[name][plain])
             for source, accuracy in (("synthetic", drawings), ("other writers", other))
-            if accuracy and "bbox" in accuracy.get(name, {})
+            if accuracy and crop in accuracy.get(name, {})
         }
         rows.append(
             [
                 f"Cropping and padding the drawing helps ({name.upper()})",
-                "crop + 20% padding − plain resize: "
+                ("with the original's own code, " if crop == "original_bbox" else "")
+                + "crop + 20% padding − plain resize: "
                 + "; ".join(f"{source} {pp(gain)}" for source, gain in gains.items()),
                 combined_verdict([verdict_word(gain) for gain in gains.values()]),
                 "user-like-drawings",

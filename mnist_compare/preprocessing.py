@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 METHODS = ("naive", "bbox", "bbox_com")
 METHOD_LABELS = {
@@ -320,6 +320,44 @@ def check_enough_ink(result: PreprocessResult, min_extent: float = MIN_INK_EXTEN
             "of the canvas's height)."
         )
     return result
+
+
+#: The original report's own two pipelines (its demos' code, step by step), run beside this project's methods
+#: so that its claim about cropping is tested with its code: every drawing is inverted, every pixel above 0 is
+#: ink, the padding is a whole number of pixels and Pillow resizes with its default filter.
+ORIGINAL_METHODS = {
+    "original_naive": "plain resize (the original's code)",
+    "original_bbox": "crop + 20% padding (the original's code)",
+}
+
+
+def original_input(value, method: str) -> np.ndarray:
+    """The (1, 28, 28, 1) input the original report's code makes of a drawing with ``method`` (a key of
+    ``ORIGINAL_METHODS``): gray (Pillow's "L"), inverted, then resized to 28x28, or first cropped to the
+    pixels above 0 and centred on a black square with int(20% of its side) added on each side. Raises
+    ``EmptyCanvasError`` where the original's demo says nothing is drawn."""
+    if method not in ORIGINAL_METHODS:
+        raise ValueError(f"method must be one of {tuple(ORIGINAL_METHODS)}, not {method!r}.")
+    data = np.asarray(_extract_array(value))
+    data = (data * 255).astype(np.uint8) if data.max() <= 1.0 else data.astype(np.uint8)
+    inverted = ImageOps.invert(Image.fromarray(data).convert("L"))
+    if method == "original_naive":
+        resized = inverted.resize((OUTPUT_SIDE, OUTPUT_SIDE))
+    else:
+        pixels = np.array(inverted)
+        if np.all(pixels == 0):
+            raise EmptyCanvasError("Draw a digit first: the canvas is empty.")
+        coords = np.argwhere(pixels > 0)
+        (top, left), (bottom, right) = coords.min(axis=0), coords.max(axis=0)
+        cropped = pixels[top : bottom + 1, left : right + 1]
+        height, width = cropped.shape
+        side = max(height, width)
+        padded_side = side + 2 * int(side * PADDING_FRACTION)
+        padded = np.zeros((padded_side, padded_side), dtype=np.uint8)
+        row, col = (padded_side - height) // 2, (padded_side - width) // 2
+        padded[row : row + height, col : col + width] = cropped
+        resized = Image.fromarray(padded).resize((OUTPUT_SIDE, OUTPUT_SIDE))
+    return (np.array(resized) / 255.0).astype(np.float32).reshape(1, OUTPUT_SIDE, OUTPUT_SIDE, 1)
 
 
 def to_model_input(value, method: str = "bbox", **options) -> np.ndarray:

@@ -182,3 +182,28 @@ def test_a_canvas_covered_in_ink_is_told_so_not_that_it_is_empty(covered):
     if covered == 1.0:  # whatever the polarity
         with pytest.raises(pp.TooMuchInkError, match="covered in ink"):
             pp.check_enough_ink(pp.preprocess(value, "bbox_com"))
+
+
+def test_the_original_reports_own_pipelines_as_it_wrote_them():
+    from PIL import ImageOps
+
+    canvas = np.full((100, 100, 4), 255, dtype=np.uint8)
+    canvas[10:30, 50:70, :3] = 0  # a black square
+    # A barely gray speck far from it: ink for the original (any pixel above 0 after inversion), not for ours.
+    canvas[90, 90, :3] = 250
+    naive = pp.original_input(canvas, "original_naive")
+    expected = np.array(ImageOps.invert(Image.fromarray(canvas).convert("L")).resize((28, 28))) / 255.0
+    assert naive.shape == (1, 28, 28, 1)
+    np.testing.assert_allclose(naive[0, ..., 0], expected, atol=1e-6)
+    cropped = pp.original_input(canvas, "original_bbox")[0, ..., 0]
+    ours = pp.preprocess(canvas, "bbox").model_input
+    # Ours crops to the square and centres it; the original's crop reaches the speck, so the square sits in a
+    # corner of its input.
+    rows, cols = np.nonzero(ours > 0.5)
+    assert abs(rows.mean() - 13.5) < 1 and abs(cols.mean() - 13.5) < 1
+    rows, cols = np.nonzero(cropped > 0.5)
+    assert rows.mean() < 10 and cols.mean() < 12
+    with pytest.raises(pp.EmptyCanvasError):
+        pp.original_input(np.full((50, 50, 3), 255, dtype=np.uint8), "original_bbox")
+    with pytest.raises(ValueError):
+        pp.original_input(canvas, "bbox")

@@ -13,7 +13,7 @@ from .. import drawings, metrics, registry
 from ..data import stratified_subset
 from ..formatting import plural
 from ..metrics import summarize
-from ..preprocessing import METHODS, preprocess
+from ..preprocessing import METHODS, ORIGINAL_METHODS, original_input, preprocess
 from ..registry import BASELINE, CANDIDATE
 from ..training import (
     EVAL_BATCH_SIZE,
@@ -69,6 +69,18 @@ def robustness_subset(splits) -> tuple[np.ndarray, np.ndarray]:
 _DRAWING_INPUTS: dict = {}
 
 
+def method_batches(canvases) -> dict:
+    """{method: the model inputs of ``canvases``} for each preprocessing method of the demo, and for the
+    original report's own two pipelines (``ORIGINAL_METHODS``)."""
+    batches = {
+        method: np.concatenate([preprocess(canvas, method).batch() for canvas in canvases])
+        for method in METHODS
+    }
+    for method in ORIGINAL_METHODS:
+        batches[method] = np.concatenate([original_input(canvas, method) for canvas in canvases])
+    return batches
+
+
 def drawing_inputs(splits) -> tuple[np.ndarray, dict]:
     """The labels and, per preprocessing method, the model inputs of the user-like drawings
     (made once per data set and reused by the appendix)."""
@@ -78,10 +90,7 @@ def drawing_inputs(splits) -> tuple[np.ndarray, dict]:
     if key not in _DRAWING_INPUTS:
         digits = (splits.x_test[:count, ..., 0] * 255).astype(np.uint8)
         canvases = drawings.user_like_canvases(digits, seed=USER_DRAWINGS_SEED)
-        inputs = {
-            method: np.concatenate([preprocess(canvas, method).batch() for canvas in canvases])
-            for method in METHODS
-        }
+        inputs = method_batches(canvases)
         _DRAWING_INPUTS.clear()
         _DRAWING_INPUTS[key] = (splits.y_test[:count].copy(), inputs)
     return _DRAWING_INPUTS[key]

@@ -7,15 +7,15 @@ import numpy as np
 
 from .. import drawings, registry
 from ..formatting import caption, markdown_table
-from ..preprocessing import METHOD_LABELS, METHODS, preprocess
+from ..preprocessing import METHOD_LABELS, METHODS
 from ..training import predict_probabilities
-from .base import Context, seed_summary
+from .base import Context, method_batches, seed_summary
 from .robustness import model_epochs
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "other_handwriting"
-VERSION = 3
+VERSION = 4
 REQUIRES = ("capacity_control", "architecture_controls")
 
 
@@ -37,10 +37,7 @@ def other_handwriting(models: dict, *, fast: bool) -> dict:
     on a canvas, through each preprocessing method."""
 
     canvases, labels = other_writers_canvases(fast=fast)
-    inputs = {
-        method: np.concatenate([preprocess(canvas, method).batch() for canvas in canvases])
-        for method in METHODS
-    }
+    inputs = method_batches(canvases)
     out = {
         "drawings": int(len(labels)),
         "source": "scikit-learn load_digits (UCI optical digits, 8x8)",

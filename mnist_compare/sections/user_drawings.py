@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from ..formatting import caption, markdown_table, paired, pp
 from ..metrics import format_mean_std
-from ..preprocessing import METHOD_LABELS, METHODS
+from ..preprocessing import METHOD_LABELS, METHODS, ORIGINAL_METHODS
 from ..registry import BASELINE, CANDIDATE
 from .base import Context, drawing_accuracies
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "user_drawings"
-VERSION = 4
+VERSION = 5
 REQUIRES = ("capacity_control", "architecture_controls")
 
 
@@ -41,11 +41,13 @@ def user_drawings_markdown(results: dict) -> str:
         if key not in research:
             continue
         accuracy = research[key]["accuracy"]
-        for index, method in enumerate(METHODS):
+        # The demo's methods, then the original report's own code where the results have it.
+        methods = [*METHODS, *(m for m in ORIGINAL_METHODS if m in accuracy[BASELINE])]
+        for index, method in enumerate(methods):
             rows.append(
                 [
                     f"{name} ({research[key]['drawings']:,})" if index == 0 else "",
-                    METHOD_LABELS[method],
+                    {**METHOD_LABELS, **ORIGINAL_METHODS}[method],
                     format_mean_std(accuracy[BASELINE][method], percent=True),
                     format_mean_std(accuracy[CANDIDATE][method], percent=True),
                     pp(drawings_difference(results, key, method)),
