@@ -130,8 +130,8 @@ def seed_mean(summary: dict, seeds, all_seeds) -> float:
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
     "supported": "the 95% interval over seeds lies on the claimed side of 0",
-    "partly supported": "the tests of one part of the claim lie on the claimed side of 0, and a test of "
-    "another part lies detectably against it",
+    "partly supported": "the claim's main test lies on the claimed side of 0, but the row names a part of "
+    "the claim that is not shown or is contradicted",
     "contradicted": "the 95% interval lies on the other side of 0",
     "not shown": "the interval includes 0 (alone or after the correction for the number of tests), there is "
     "only one seed, or the measure cannot show the claim",

@@ -388,7 +388,7 @@ def test_research_sections_that_require_a_missing_or_circular_section_are_refuse
 
 def test_the_registry_lists_every_section_once_in_an_order_that_runs():
     keys = [s.KEY for s in sections.SECTIONS]
-    assert len(keys) == len(set(keys)) == 20
+    assert len(keys) == len(set(keys)) == 21
     assert {s.KEY for s in sections.run_order()} == set(keys)
 
 
@@ -671,3 +671,28 @@ def test_the_share_kept_is_none_where_the_seeds_cannot_give_it():
     assert flat["share"] == pytest.approx(0.6) and flat["ci_low"] is None
     assert size_seeds.share_text(none) == "n/a" and size_seeds.share_text(flat) == "60%"
     json.dumps([none, flat], allow_nan=False)
+
+
+def test_the_side_studies_over_many_seeds_are_checked_against_the_first_ones():
+    from mnist_compare.sections import side_seeds
+
+    mlp = [0.010, 0.012, 0.011, 0.013, 0.012, 0.011]
+    cnn = [0.007, 0.008, 0.009, 0.010, 0.011, 0.009]
+    results = {
+        "research": {
+            "epochs": 10,
+            "side_seeds": {
+                "seeds": list(range(6)),
+                "first": 2,
+                "measures": {"ece": {"mlp": mlp, "cnn": cnn}},
+            },
+        },
+        "fast": False,
+    }
+    few, many = side_seeds.differences(results)["ece"]
+    assert few["n"] == 2 and many["n"] == 6
+    assert few["mean"] == pytest.approx(-0.0035)
+    assert many["mean"] == pytest.approx(sum(cnn) / 6 - sum(mlp) / 6)
+    text = side_seeds.side_seeds_markdown(results)
+    assert "expected calibration error (pp)" in text and "First 2 seeds" in text and "All 6 seeds" in text
+    assert side_seeds.differences({"research": {}}) == {}, "no section, nothing to check"

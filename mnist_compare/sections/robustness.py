@@ -134,19 +134,39 @@ def changed_levels(transform: str, levels) -> list[int]:
     return [index for index, level in enumerate(levels) if level != UNCHANGED_LEVEL[transform]]
 
 
-def curve_mean(results: dict, transform: str, name: str) -> dict:
+def _curves(results: dict, many: bool) -> dict:
+    """The robustness curves; with ``many``, the MLP's and the CNN's over the size comparison's seeds (the
+    side-seeds section) when the results have them."""
+    research = results["research"]
+    if many and research.get("side_seeds", {}).get("curves"):
+        return research["side_seeds"]["curves"]
+    return research["robustness"]["curves"]
+
+
+def many_seeds(results: dict) -> int | None:
+    """How many seeds the MLP's and the CNN's curves have with ``many=True`` when that is more than the
+    robustness section's (None otherwise)."""
+    curves = results["research"].get("side_seeds", {}).get("curves")
+    return len(results["research"]["side_seeds"]["seeds"]) if curves else None
+
+
+def curve_mean(results: dict, transform: str, name: str, *, many: bool = False) -> dict:
     """A model's accuracy averaged over every changed level of one robustness curve, seed by seed (the
-    area under the curve, divided by its width): no level is picked."""
-    curve = results["research"]["robustness"]["curves"][transform]
+    area under the curve, divided by its width): no level is picked. ``many``: see ``_curves``."""
+    curve = _curves(results, many)[transform]
     points = [curve[name][index]["values"] for index in changed_levels(transform, curve["levels"])]
     return seed_summary([sum(values) / len(values) for values in zip(*points)])
 
 
-def curve_comparison(results: dict, first: str, second: str) -> dict:
-    """{transform: first − second} of the curve means, paired by seed, for every transform both have."""
-    curves = results["research"]["robustness"]["curves"]
+def curve_comparison(results: dict, first: str, second: str, *, many: bool = False) -> dict:
+    """{transform: first − second} of the curve means, paired by seed, for every transform both have
+    (``many``: over the size comparison's seeds, for the MLP and the CNN, when the results have them)."""
+    curves = _curves(results, many)
     return {
-        transform: paired(curve_mean(results, transform, first), curve_mean(results, transform, second))
+        transform: paired(
+            curve_mean(results, transform, first, many=many),
+            curve_mean(results, transform, second, many=many),
+        )
         for transform, curve in curves.items()
         if first in curve and second in curve
     }
@@ -267,10 +287,10 @@ def robustness_markdown(results: dict) -> str:
     )
 
 
-def weak_levels(results: dict, transform: str) -> list:
+def weak_levels(results: dict, transform: str, *, many: bool = False) -> list:
     """The changed levels of one curve at which the CNN − MLP interval (paired by seed) does not lie above
-    0."""
-    curve = results["research"]["robustness"]["curves"][transform]
+    0 (``many``: see ``_curves``)."""
+    curve = _curves(results, many)[transform]
     return [
         curve["levels"][index]
         for index in changed_levels(transform, curve["levels"])
@@ -286,7 +306,11 @@ def _robustness_exceptions(results: dict, transforms) -> list[str]:
     detectably ahead of on a curve's mean (paired by seed)."""
     curves = {t: c for t, c in results["research"]["robustness"]["curves"].items() if t in transforms}
     out = []
-    weak = [f"{transform} {level:g}" for transform in curves for level in weak_levels(results, transform)]
+    weak = [
+        f"{transform} {level:g}"
+        for transform in curves
+        for level in weak_levels(results, transform, many=True)
+    ]
     if weak:
         out.append("not detectable at " + join_words(weak) + " alone")
     behind = {}
@@ -320,13 +344,16 @@ def robustness_claim(results: dict, transforms=GEOMETRIC + NOISE) -> tuple[str, 
     gives the geometric ones and noise apart), the CNN − MLP differences of the curve means, and where the
     curves show the claim going further than those means: 'supported' for every transform becomes 'partly
     supported' when there are such exceptions."""
-    lead = {t: d for t, d in curve_comparison(results, CANDIDATE, BASELINE).items() if t in transforms}
+    lead = {
+        t: d for t, d in curve_comparison(results, CANDIDATE, BASELINE, many=True).items() if t in transforms
+    }
+    seeds = many_seeds(results)
     measured = (
         f"CNN − MLP, mean over the curve: {pp(next(iter(lead.values())))}"
         if len(lead) == 1
         else "CNN − MLP, mean over each curve: "
         + "; ".join(f"{transform} {pp(diff)}" for transform, diff in lead.items())
-    )
+    ) + (f" ({seeds} seeds)" if seeds else "")
     verdict = combined_verdict([verdict_word(diff) for diff in lead.values()])
     # The exceptions qualify a claim the curve means support; a claim they do not support needs none.
     exceptions = _robustness_exceptions(results, transforms) if verdict == "supported" else []
