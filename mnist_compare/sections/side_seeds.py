@@ -91,10 +91,10 @@ def differences(results: dict) -> dict:
 def _measure_label(measure: str) -> str:
     kind, _, detail = measure.partition(":")
     if kind == "robustness":
-        return f"{detail} curve, mean accuracy (pp)"
+        return f"{'clipped noise' if detail == 'noise' else detail}: mean accuracy over the curve"
     if kind == "ece":
-        return "expected calibration error (pp)"
-    return f"{detail} drawings, accuracy (pp)"
+        return "expected calibration error"
+    return f"{'synthetic drawings' if detail == 'synthetic' else detail + chr(39) + ' digits'}: accuracy"
 
 
 def side_seeds_markdown(results: dict) -> str:
