@@ -694,5 +694,5 @@ def test_the_side_studies_over_many_seeds_are_checked_against_the_first_ones():
     assert few["mean"] == pytest.approx(-0.0035)
     assert many["mean"] == pytest.approx(sum(cnn) / 6 - sum(mlp) / 6)
     text = side_seeds.side_seeds_markdown(results)
-    assert "expected calibration error (pp)" in text and "First 2 seeds" in text and "All 6 seeds" in text
+    assert "| expected calibration error |" in text and "First 2 seeds" in text and "All 6 seeds" in text
     assert side_seeds.differences({"research": {}}) == {}, "no section, nothing to check"
