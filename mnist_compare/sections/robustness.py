@@ -59,9 +59,11 @@ def compute(ctx: Context, research: dict) -> dict:
 
 
 def plot_robustness(results: dict, *, models=None) -> plt.Figure:
-    """Test accuracy under each transform for every model measured; lines are means, bands span the seeds."""
+    """Test accuracy under each transform for every model measured; lines are means, bands span the seeds (the
+    MLP's and the CNN's over the size comparison's seeds when the results have them, as the verdicts use)."""
     robustness = results["research"]["robustness"]
     curves = robustness["curves"]
+    many = compared_curves(results, many=True)
     names = models or [name for name in registry.MODELS if name in next(iter(curves.values()))]
     columns = 3 if len(curves) > 4 else 2
     fig, axes = plt.subplots(2, columns, figsize=(PAGE_WIDTH, 4.6), layout="constrained")
@@ -70,10 +72,11 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
         for name in names:
             if name not in curve:
                 continue
-            means = [100 * point["mean"] for point in curve[name]]
-            lows = [100 * min(point["values"]) for point in curve[name]]
-            highs = [100 * max(point["values"]) for point in curve[name]]
-            seeds = len(curve[name][0]["values"])
+            points = many[transform][name] if name in many.get(transform, {}) else curve[name]
+            means = [100 * point["mean"] for point in points]
+            lows = [100 * min(point["values"]) for point in points]
+            highs = [100 * max(point["values"]) for point in points]
+            seeds = len(points[0]["values"])
             convolutional = name in registry.MODELS and registry.entry(name).convolutional
             ax.plot(
                 levels,
@@ -134,7 +137,7 @@ def changed_levels(transform: str, levels) -> list[int]:
     return [index for index, level in enumerate(levels) if level != UNCHANGED_LEVEL[transform]]
 
 
-def _curves(results: dict, many: bool) -> dict:
+def compared_curves(results: dict, many: bool) -> dict:
     """The robustness curves; with ``many``, the MLP's and the CNN's over the size comparison's seeds (the
     side-seeds section) when the results have them."""
     research = results["research"]
@@ -152,8 +155,8 @@ def many_seeds(results: dict) -> int | None:
 
 def curve_mean(results: dict, transform: str, name: str, *, many: bool = False) -> dict:
     """A model's accuracy averaged over every changed level of one robustness curve, seed by seed (the
-    area under the curve, divided by its width): no level is picked. ``many``: see ``_curves``."""
-    curve = _curves(results, many)[transform]
+    area under the curve, divided by its width): no level is picked. ``many``: see ``compared_curves``."""
+    curve = compared_curves(results, many)[transform]
     points = [curve[name][index]["values"] for index in changed_levels(transform, curve["levels"])]
     return seed_summary([sum(values) / len(values) for values in zip(*points)])
 
@@ -161,7 +164,7 @@ def curve_mean(results: dict, transform: str, name: str, *, many: bool = False) 
 def curve_comparison(results: dict, first: str, second: str, *, many: bool = False) -> dict:
     """{transform: first − second} of the curve means, paired by seed, for every transform both have
     (``many``: over the size comparison's seeds, for the MLP and the CNN, when the results have them)."""
-    curves = _curves(results, many)
+    curves = compared_curves(results, many)
     return {
         transform: paired(
             curve_mean(results, transform, first, many=many),
@@ -289,8 +292,8 @@ def robustness_markdown(results: dict) -> str:
 
 def weak_levels(results: dict, transform: str, *, many: bool = False) -> list:
     """The changed levels of one curve at which the CNN − MLP interval (paired by seed) does not lie above
-    0 (``many``: see ``_curves``)."""
-    curve = _curves(results, many)[transform]
+    0 (``many``: see ``compared_curves``)."""
+    curve = compared_curves(results, many)[transform]
     return [
         curve["levels"][index]
         for index in changed_levels(transform, curve["levels"])
@@ -381,7 +384,8 @@ def shift_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            f"Accuracy (%) on test digits shifted by 0-8 pixels in a random direction, mean over seeds (the "
+            f"Accuracy (%) on test digits shifted by {join_words([str(p) for p in picks])} pixels in a "
+            "random direction, mean over seeds (the "
             f"same {images:,}-image stratified subset of the test set for every model, so 0 px is the "
             f"accuracy on this subset, not on all {test_size(results):,} test digits)",
             label="robustness-shift-table",
