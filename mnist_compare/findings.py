@@ -217,7 +217,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
                 parts[-1] += suffix
         if verdict == "partly supported" and once:
             # Which part fails: the size-alone tests, whose gains the once-branch does not print.
-            parts.append("against 'not its size': the MLPs of the CNN's size beat the MLP")
+            parts.append("but size alone also helps: the MLPs of the CNN's size beat the MLP")
         rows.append(
             [
                 "The CNN's advantage is its architecture, not its size",
