@@ -153,12 +153,17 @@ def many_seeds(results: dict) -> int | None:
     return len(results["research"]["side_seeds"]["seeds"]) if curves else None
 
 
-def curve_mean(results: dict, transform: str, name: str, *, many: bool = False) -> dict:
-    """A model's accuracy averaged over every changed level of one robustness curve, seed by seed (the
-    area under the curve, divided by its width): no level is picked. ``many``: see ``compared_curves``."""
-    curve = compared_curves(results, many)[transform]
+def seed_curve_means(curve: dict, transform: str, name: str) -> list[float]:
+    """Per seed, ``name``'s accuracy averaged over every changed level of one robustness ``curve`` (the area
+    under the curve, divided by its width): no level is picked."""
     points = [curve[name][index]["values"] for index in changed_levels(transform, curve["levels"])]
-    return seed_summary([sum(values) / len(values) for values in zip(*points)])
+    return [sum(values) / len(values) for values in zip(*points)]
+
+
+def curve_mean(results: dict, transform: str, name: str, *, many: bool = False) -> dict:
+    """``seed_curve_means`` of one model on one curve of the results, summarised over seeds. ``many``: see
+    ``compared_curves``."""
+    return seed_summary(seed_curve_means(compared_curves(results, many)[transform], transform, name))
 
 
 def curve_comparison(results: dict, first: str, second: str, *, many: bool = False) -> dict:

@@ -10,10 +10,10 @@ from ..formatting import caption, markdown_table, pp
 from ..metrics import summarize
 from ..preprocessing import DEFAULT_METHOD
 from ..registry import BASELINE, CANDIDATE
-from ..training import load_snapshot, predict_probabilities
+from ..training import predict_probabilities
 from .base import Context, calibration_summary, drawing_accuracies, extra_models
 from .other_handwriting import other_handwriting
-from .robustness import changed_levels, robustness
+from .robustness import robustness, seed_curve_means
 from .size_seeds import SIZE_MODELS
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
@@ -39,9 +39,11 @@ def compute(ctx: Context, research: dict) -> dict:
     if len(seeds) <= len(ctx.seeds):
         return out
     ctx.log(f"Research: the side studies again over {len(seeds)} seeds (MLP and CNN, evaluation only)")
+    # The grid's seeds are the grid's models, loaded once for every section; the others the size section's.
+    grid = ctx.grid_models()
     models = {
         name: [
-            load_snapshot(ctx.run_dir(name, seed), ctx.last)
+            grid[name][ctx.seeds.index(seed)]
             if seed in ctx.seeds
             else extra_models(ctx.paths, SIZE_MODELS[name], name, [seed], ctx.last)[0]
             for seed in seeds
@@ -52,13 +54,8 @@ def compute(ctx: Context, research: dict) -> dict:
     curves = robustness(models, ctx.splits)["curves"]
     out["curves"] = curves
     for transform, curve in curves.items():
-        changed = changed_levels(transform, curve["levels"])
         measures[f"robustness:{transform}"] = {
-            name: [
-                sum(values) / len(values)
-                for values in zip(*(curve[name][index]["values"] for index in changed))
-            ]
-            for name in COMPARED
+            name: seed_curve_means(curve, transform, name) for name in COMPARED
         }
     labels = ctx.splits.y_test
     measures["ece"] = {
