@@ -357,7 +357,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
                 "supported"
                 if p_value < 0.05 and spread[CANDIDATE]["std"] < spread[BASELINE]["std"]
                 else "not shown",
-                "uncertainty",
+                "paired-tests",
                 # The claim predicts CNN − MLP < 0 in spread; the sign found is that of the stds' difference.
                 [
                     (

@@ -252,14 +252,18 @@ def robustness_markdown(results: dict) -> str:
     the small CNN against the most robust MLP control of each curve (architecture below size), paired by
     seed."""
     curves = results["research"]["robustness"]["curves"]
-    lead = curve_comparison(results, CANDIDATE, BASELINE)
+    # The MLP and the CNN over the size comparison's seeds when the results have them (as the verdicts).
+    lead = curve_comparison(results, CANDIDATE, BASELINE, many=True)
     against = small_cnn_against_controls(results)
     controls = {control for control, _ in against.values()}
     same = len(controls) == 1
     rows = []
     for transform in curves:
         row = [f"{ROW_NAMES.get(transform, transform)}, {_levels_text(results, transform)}"]
-        row += [f"{100 * curve_mean(results, transform, name)['mean']:.1f}" for name in (BASELINE, CANDIDATE)]
+        row += [
+            f"{100 * curve_mean(results, transform, name, many=True)['mean']:.1f}"
+            for name in (BASELINE, CANDIDATE)
+        ]
         row.append(pp(lead[transform]))
         if against:
             control, diff = against[transform]
@@ -276,12 +280,14 @@ def robustness_markdown(results: dict) -> str:
         robust = f"{label[:1].upper()}{label[1:]}" if same else "Most robust MLP control"
         header += ["Small CNN", robust, f"Small CNN − {label}" if same else "Small CNN − that control"]
     seeds = len(curves["shift"][CANDIDATE][0]["values"])
+    many = many_seeds(results)
     return (
         caption(
             results,
             f"Accuracy (%) averaged over every changed level of each robustness curve (no level picked), "
-            f"after {model_epochs(results, CANDIDATE)} epochs, mean over {seeds} seeds; differences paired "
-            f"by seed, with 95% intervals"
+            f"after {model_epochs(results, CANDIDATE)} epochs, mean over "
+            + (f"{many} seeds for the MLP and the CNN, {seeds} for the others" if many else f"{seeds} seeds")
+            + "; differences paired by seed, with 95% intervals"
             + (
                 f"; the {registry.label(next(iter(controls)))} is the MLP control with the highest mean on "
                 "every curve"
