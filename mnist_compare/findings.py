@@ -268,8 +268,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         tests.append((f"CNN − MLP, {source}", diff))
     rows.append(
         [
-            "The CNN is more accurate on user drawings (tested on synthetic drawings and other writers' "
-            "digits)",
+            "The CNN is more accurate on user drawings "
+            + ("(tested on other writers' digits)" if other else "(tested on synthetic drawings)"),
             "CNN − MLP through the demo's preprocessing: " + "; ".join(parts),
             combined_verdict(verdicts),
             "user-like-drawings",

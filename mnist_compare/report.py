@@ -233,9 +233,16 @@ def title_page(results: dict) -> str:
     seeds = len(results["config"]["seeds"])
     sizes = provenance.get("split_sizes", {})
     fast = f"<p><strong>{html.escape(config.FAST_LABEL)}</strong></p>" if results.get("fast") else ""
+    # The size comparison's seeds, when it has more: the MLP's, the CNN's and the size controls'.
+    many = len(results.get("research", {}).get("size_seeds", {}).get("seeds", []))
+    count = (
+        f"{many} seeds for the MLP, the CNN and the size controls, {seeds} for most other models"
+        if many > seeds
+        else f"{seeds} seed{'s' if seeds != 1 else ''} per model, except where marked otherwise"
+    )
     return (
         f'<div class="title-page">\n<h1>{REPORT_TITLE}</h1>\n<p>{REPORT_SUBTITLE}</p>\n{fast}'
-        f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model, except where marked otherwise; "
+        f"<p>{count}; "
         f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
         f"{sizes.get('test', 0):,} test images.</p>\n"
         f"<p>Results computed {provenance.get('created', '?')[:10]}.</p>\n</div>"
