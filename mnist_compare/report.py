@@ -410,7 +410,7 @@ APPENDICES = {
     "A": "The original report beside this one: its numbers, its errors, its tables corrected",
     "B": "Background: the data and the mathematics of both models",
     "C": "The drawing demo, and side studies",
-    "D": "Inside the models: errors, per-class scores, what they learned, cost",
+    "D": "Errors, per-class scores and cost",
     "E": "The tests behind the verdicts, settings, and per-seed and per-run detail",
     "F": "The source of the builders, the training step and the preprocessing",
 }

@@ -23,7 +23,7 @@ REQUIRES = ()
 #: grid's, and the same step decayed to a twentieth of itself over the run (a cosine), cover what a simple
 #: tuning would try.
 RECIPES = {
-    "grid": ({}, "Adam, learning rate 1e-3 (every other section)"),
+    "grid": ({}, "Adam, learning rate 1e-3 (all other sections)"),
     "lr3e-4": ({"learning_rate": 3e-4}, "Adam, learning rate 3e-4"),
     "lr3e-3": ({"learning_rate": 3e-3}, "Adam, learning rate 3e-3"),
     "cosine": ({"cosine_decay": True}, "Adam, learning rate 1e-3 with cosine decay to 5e-5"),
