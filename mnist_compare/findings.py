@@ -121,9 +121,9 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         verdict = verdict_word(rise["difference"], better_if_positive=False)
         tests = [("CNN − MLP, rise of test loss", rise["difference"], "−")]
         measured = (
-            f"rise of test loss from epoch {rise['first']} to {last}, CNN − MLP "
-            f"{_loss_text(rise['difference'])}"
-            + (", the opposite sign to the claim's" if rise["difference"]["mean"] > 0 else "")
+            f"rise of test loss from epoch {rise['first']} to {last} (the train − test gap is capped by the "
+            f"test error), CNN − MLP {_loss_text(rise['difference'])}"
+            + ("; the claim predicts a negative difference" if rise["difference"]["mean"] > 0 else "")
         )
     else:
         if ceiling and verdict == "supported":
@@ -134,7 +134,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             f"CNN − MLP gap in loss {_loss_text(loss_gap)}; " if loss_gap else "CNN − MLP gap "
         ) + f"in accuracy {pp(gap)}"
     rows.append(
-        [f"The CNN overfits less (train − test, {last} epochs)", measured, verdict, "best-epoch", tests]
+        [f"The CNN overfits less ({last} epochs)", measured, verdict, "best-epoch", tests]
     )
     # Size against architecture: the CNN against the MLPs as large as it (is its lead left at matched size?),
     # the CNN shrunk below the MLP against the MLP, and the MLPs' own gains over the MLP (does size add?); the
@@ -192,7 +192,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             ]
             if tuned and all(name in tuned for name in matched):
                 count = next(iter(tuned.values()))["kept"]["seeds"]
-                parts[-1] += f"; with each model's recipe tuned ({count} seeds): " + " and ".join(
+                count_text = "" if suffix == f" ({count} seeds)" else f" ({count} seeds)"
+                parts[-1] += f"; with each model's recipe tuned{count_text}: " + " and ".join(
                     size_seeds.share_text(tuned[name]["kept"]) for name in matched
                 )
         else:
@@ -213,7 +214,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
                 parts[-1] += suffix
         if verdict == "partly supported" and once:
             # Which part fails: the size-alone tests, whose gains the once-branch does not print.
-            parts.append("but size alone also helps: the MLPs of the CNN's size beat the MLP")
+            parts.append("but the MLPs of the CNN's size also beat the MLP")
         rows.append(
             [
                 "The CNN's advantage is its architecture, not its size",

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import registry
-from ..formatting import caption, markdown_table
+from ..formatting import caption, markdown_table, plural
 from ..metrics import format_mean_std
 from ..plots import PAGE_WIDTH, figure_title
 from ..references import cite
@@ -120,12 +120,13 @@ def calibration_markdown(results: dict) -> str:
                 format_mean_std(item["confident_mistakes"], digits=1),
             ]
         )
+    seeds = next(iter(section["models"].values()))["ece"].get("n", len(results["config"]["seeds"]))
     return (
         caption(
             results,
             f"Calibration after {section['epochs']} epochs (expected calibration error, ECE "
             f"{cite('naeini2015', 'guo2017')}, over {section['bins']} equal-width confidence bins; "
-            "mean over seeds)",
+            f"mean over {plural(seeds, 'seed')})",
             label=CALIBRATION_TABLE,
         )
         + "\n\n"

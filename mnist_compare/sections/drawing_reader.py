@@ -127,11 +127,13 @@ def readers_markdown(results: dict) -> str:
     headers = ["Model"] + [
         f"{label} (%, {sizes[key]:,})" if key in sizes else f"{label} (%)" for key, label in SETS.items()
     ]
+    counts = {summary.get("n") for spread in study.get("seeds", {}).values() for summary in spread.values()}
+    over = f"their {counts.pop()} seeds" if len(counts) == 1 and None not in counts else "their seeds"
     return (
         caption(
             results,
             "Accuracy of the demo's three models on MNIST and on handwriting that is not MNIST (the MLP and "
-            "the CNN: mean ± std over their seeds; the CNN trained for drawings: one run)",
+            f"the CNN: mean ± std over {over}; the CNN trained for drawings: one run)",
             label=READERS_TABLE,
         )
         + "\n\n"
