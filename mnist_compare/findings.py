@@ -133,9 +133,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         measured = (
             f"CNN − MLP gap in loss {_loss_text(loss_gap)}; " if loss_gap else "CNN − MLP gap "
         ) + f"in accuracy {pp(gap)}"
-    rows.append(
-        [f"The CNN overfits less ({last} epochs)", measured, verdict, "best-epoch", tests]
-    )
+    rows.append([f"The CNN overfits less ({last} epochs)", measured, verdict, "best-epoch", tests])
     # Size against architecture: the CNN against the MLPs as large as it (is its lead left at matched size?),
     # the CNN shrunk below the MLP against the MLP, and the MLPs' own gains over the MLP (does size add?); the
     # gains come from the size section's many seeds when it has them.
