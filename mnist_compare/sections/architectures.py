@@ -162,7 +162,7 @@ def models_markdown(results: dict) -> str:
             "Every model of the report: layers (from the 28×28 input to the 10 digits; ReLU after every "
             "hidden layer, softmax at the end), size, training and seeds; all "
             f"use Adam (learning rate {results['config']['learning_rate']:g}, decayed only where the "
-            "Training column says so; [the recipes section](#recipes) tries other rates), cross-entropy and "
+            "Training column says so; section [4.7](#recipes) tries other rates), cross-entropy and "
             "batches of "
             f"{results['config']['batch_size']}",
             label=MODELS_TABLE,
