@@ -391,14 +391,14 @@ def glance_cells(results: dict, toc: list) -> list:
     first, last = (min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"]))
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives each claim of the original report "
-        "with what was measured, its verdict and the section that holds the evidence. A few terms are used before "
-        "their sections define them. The *lead* is the CNN's test accuracy minus the MLP's, in percentage points "
-        "(pp), with its 95% interval over seeds in brackets. The *wide MLP* and the *compute-matched MLP* are "
-        "MLPs widened to the CNN's parameter count or to its multiply-adds per image, and the *small CNN* has "
-        "fewer parameters than the MLP (section [6.2](#capacity-control)); the *share of the lead kept* against "
-        "an MLP is the part of the lead that remains when that MLP replaces the MLP. The *rise of test loss* "
-        f"from epoch {first} to {last} measures overfitting without the ceiling of the train − test gap (section "
-        "[4.6](#best-epoch))."
+        "with what was measured, its verdict and the section that holds the evidence. A few terms are used "
+        "before their sections define them. The *lead* is the CNN's test accuracy minus the MLP's, in "
+        "percentage points (pp), with its 95% interval over seeds in brackets. The *wide MLP* and the "
+        "*compute-matched MLP* are MLPs widened to the CNN's parameter count or to its multiply-adds per "
+        "image, and the *small CNN* has fewer parameters than the MLP (section [6.2](#capacity-control)); "
+        "the *share of the lead kept* against an MLP is the part of the lead that remains when that MLP "
+        f"replaces the MLP. The *rise of test loss* from epoch {first} to {last} measures overfitting "
+        "without the ceiling of the train − test gap (section [4.6](#best-epoch))."
     )
     verdicts = new_code_cell("findings.verdicts_markdown(results)")
     verdicts.outputs = [
