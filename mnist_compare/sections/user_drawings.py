@@ -53,8 +53,11 @@ def user_drawings_markdown(results: dict) -> str:
                     pp(drawings_difference(results, key, method)),
                 ]
             )
+    # Ten rows: print may split the table between rows (at least three on each page), not leave a third of a
+    # page blank before it.
     return (
-        caption(
+        '<div class="split-table">\n\n'
+        + caption(
             results,
             "Accuracy (%) on synthetic drawings (MNIST test digits re-rendered on a canvas) and on other "
             "writers' digits drawn on the same canvas",
@@ -62,4 +65,5 @@ def user_drawings_markdown(results: dict) -> str:
         )
         + "\n\n"
         + markdown_table(["Drawings", "Preprocessing", "MLP", "CNN", "CNN − MLP"], rows)
+        + "\n\n</div>"
     )
