@@ -28,6 +28,12 @@ def seeds_phrase(results: dict) -> str:
     return plural(len(results["config"]["seeds"]), "seed")
 
 
+def number_word(count: int) -> str:
+    """'one' to 'twenty' in words ('twenty' for 20), larger counts in digits."""
+    words = "zero one two three four five six seven eight nine ten".split()
+    return words[count] if 0 <= count < len(words) else {20: "twenty"}.get(count, str(count))
+
+
 def join_words(words: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     words = list(words)
@@ -116,6 +122,8 @@ def diff_text(summary: dict) -> str:
 
 def pp(summary: dict, signed: bool = True) -> str:
     text = f"{100 * summary['mean']:+.2f}" if signed else f"{100 * summary['mean']:.2f}"
+    if text.lstrip("+-") == "0.00":
+        text = "0.00"  # no sign on a mean that rounds to zero
     if summary.get("ci_low") is not None:
         text += f" {interval(summary, percent=True, digits=2)}"
     return text + " pp"

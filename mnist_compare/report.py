@@ -28,13 +28,13 @@ from pathlib import Path
 
 from PIL import Image
 
-from . import config, numbering, storage
+from . import config, numbering, registry, storage
 from .browser import CHROMIUM_ARGS, chromium_path
 from .colab import BADGE_PATTERN, SETUP_MARKER
 from .errors import MnistCompareError, first_line
 from .experiments import clean_outputs, ensure_results
 from .findings import VERDICTS_TABLE, verdicts_markdown
-from .formatting import provenance_line
+from .formatting import join_words, provenance_line
 from .notebook import ensure_models
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
@@ -234,10 +234,12 @@ def title_page(results: dict) -> str:
     sizes = provenance.get("split_sizes", {})
     fast = f"<p><strong>{html.escape(config.FAST_LABEL)}</strong></p>" if results.get("fast") else ""
     # The size comparison's seeds, when it has more: the MLP's, the CNN's and the size controls'.
-    many = len(results.get("research", {}).get("size_seeds", {}).get("seeds", []))
+    size_seeds = results.get("research", {}).get("size_seeds", {})
+    many = len(size_seeds.get("seeds", []))
+    named = [f"the {registry.label(name)}" for name in size_seeds.get("models", {})]
     count = (
-        f"{many} seeds for the MLP, the CNN and the size controls, {seeds} for most other models"
-        if many > seeds
+        f"{many} seeds for {join_words(named)}; {seeds} for most other models"
+        if many > seeds and named
         else f"{seeds} seed{'s' if seeds != 1 else ''} per model, except where marked otherwise"
     )
     return (

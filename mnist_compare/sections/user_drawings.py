@@ -46,7 +46,8 @@ def user_drawings_markdown(results: dict) -> str:
         for index, method in enumerate(methods):
             rows.append(
                 [
-                    f"{name} ({research[key]['drawings']:,})" if index == 0 else "",
+                    # Every row names its set: a table split between pages still reads.
+                    f"{name} ({research[key]['drawings']:,})" if index == 0 else name,
                     {**METHOD_LABELS, **ORIGINAL_METHODS}[method],
                     format_mean_std(accuracy[BASELINE][method], percent=True),
                     format_mean_std(accuracy[CANDIDATE][method], percent=True),
