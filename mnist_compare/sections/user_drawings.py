@@ -4,8 +4,8 @@ preprocessing method."""
 from __future__ import annotations
 
 from ..formatting import caption, markdown_table, paired, pp
-from ..metrics import format_mean_std
-from ..preprocessing import METHOD_LABELS, METHODS, ORIGINAL_METHODS
+from ..metrics import format_mean_std, summarize
+from ..preprocessing import DEFAULT_METHOD, METHOD_LABELS, METHODS, ORIGINAL_METHODS
 from ..registry import BASELINE, CANDIDATE
 from .base import Context, drawing_accuracies
 
@@ -32,6 +32,27 @@ def drawings_difference(results: dict, section: str, method: str) -> dict:
 DRAWING_SETS = {"user_drawings": "synthetic", "other_handwriting": "other writers"}
 
 
+def _many_seeds_row(results: dict, key: str, name: str) -> list[list[str]]:
+    """The demo's default preprocessing over the size comparison's seeds (the verdicts use them), when the
+    results have them: one row, or none."""
+    from .side_seeds import KEY as SIDE_SEEDS  # lazy: side_seeds reads this section's results
+
+    section = results["research"].get(SIDE_SEEDS, {})
+    values = section.get("measures", {}).get(f"drawings:{DRAWING_SETS[key]}")
+    if not values:
+        return []
+    mlp, cnn = values[BASELINE], values[CANDIDATE]
+    return [
+        [
+            name,
+            f"{METHOD_LABELS[DEFAULT_METHOD]}, all {len(section['seeds'])} seeds",
+            format_mean_std(summarize(mlp), percent=True),
+            format_mean_std(summarize(cnn), percent=True),
+            pp(summarize([c - m for c, m in zip(cnn, mlp)])),
+        ]
+    ]
+
+
 def user_drawings_markdown(results: dict) -> str:
     """The MLP and the CNN on the synthetic drawings (MNIST test digits re-rendered on a canvas) and on other
     writers' digits, through each preprocessing method, with the CNN − MLP difference paired by seed."""
@@ -54,6 +75,15 @@ def user_drawings_markdown(results: dict) -> str:
                     pp(drawings_difference(results, key, method)),
                 ]
             )
+            if method == DEFAULT_METHOD:
+                rows += _many_seeds_row(results, key, name)
+    many = results["research"].get("side_seeds", {}).get("seeds", [])
+    first = len(results["config"]["seeds"])
+    seeds_text = (
+        f"the first {first} seeds (all {len(many)} where the row says so)"
+        if len(many) > first
+        else f"{first} seeds"
+    )
     # Ten rows: print may split the table between rows (at least three on each page), not leave a third of a
     # page blank before it.
     return (
@@ -61,7 +91,8 @@ def user_drawings_markdown(results: dict) -> str:
         + caption(
             results,
             "Accuracy (%) on synthetic drawings (MNIST test digits re-rendered on a canvas) and on other "
-            "writers' digits drawn on the same canvas",
+            f"writers' digits drawn on the same canvas: mean ± std over {seeds_text}, and CNN − MLP "
+            "paired by seed",
             label="drawings-table",
         )
         + "\n\n"
