@@ -102,7 +102,7 @@ MODELS = {
             label="deep MLP",
             table_label="Deep MLP 784-256-128-10, L2",
             text_name="deep MLP (784-256-128-10, L2)",
-            colour="tab:cyan",
+            colour="tab:red",
         ),
         ModelEntry(
             "mlp_compute",

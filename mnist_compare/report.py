@@ -34,7 +34,7 @@ from .colab import BADGE_PATTERN, SETUP_MARKER
 from .errors import MnistCompareError, first_line
 from .experiments import clean_outputs, ensure_results
 from .findings import VERDICTS_TABLE, verdicts_markdown
-from .formatting import join_words, provenance_line
+from .formatting import number_word, provenance_line
 from .notebook import ensure_models
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
@@ -236,9 +236,13 @@ def title_page(results: dict) -> str:
     # The size comparison's seeds, when it has more: the MLP's, the CNN's and the size controls'.
     size_seeds = results.get("research", {}).get("size_seeds", {})
     many = len(size_seeds.get("seeds", []))
-    named = [f"the {registry.label(name)}" for name in size_seeds.get("models", {})]
+    # The size comparison's models: the MLP, the CNN and the controls it trains again.
+    named = [
+        name for name in size_seeds.get("models", {}) if name not in (registry.BASELINE, registry.CANDIDATE)
+    ]
     count = (
-        f"{many} seeds for {join_words(named)}; {seeds} for most other models"
+        f"{many} seeds for the MLP, the CNN and {number_word(len(named))} of the controls; {seeds} for most "
+        "other models"
         if many > seeds and named
         else f"{seeds} seed{'s' if seeds != 1 else ''} per model, except where marked otherwise"
     )

@@ -487,7 +487,7 @@ def test_the_robustness_verdict_is_partly_supported_when_the_curves_show_excepti
         curve["mlp_wide"] = [{"mean": 0.9, "values": [0.9, 0.9]}, {"mean": sum(at) / 2, "values": at}]
     verdict, _, exceptions = sections.robustness.robustness_claim(results)
     assert verdict == "partly supported"
-    assert exceptions == ["not detectably ahead of any MLP control under noise"]
+    assert exceptions == ["not detectably ahead of any MLP control under noise (2 seeds)"]
 
 
 @pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")

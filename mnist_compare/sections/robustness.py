@@ -327,7 +327,7 @@ def _robustness_exceptions(results: dict, transforms) -> list[str]:
     ]
     if weak:
         out.append("not detectable at " + join_words(weak) + " alone")
-    behind = {}
+    behind, shared = {}, {}
     for transform, curve in curves.items():
         for name in mlp_controls(results, transform):
             if "values" not in curve[name][0]:
@@ -335,6 +335,7 @@ def _robustness_exceptions(results: dict, transforms) -> list[str]:
             diff = paired(curve_mean(results, transform, CANDIDATE), curve_mean(results, transform, name))
             if verdict_word(diff) != "supported":
                 behind.setdefault(transform, []).append(registry.label(name))
+                shared[transform] = diff.get("n")
     out += [
         "not detectably ahead of "
         + (
@@ -343,6 +344,7 @@ def _robustness_exceptions(results: dict, transforms) -> list[str]:
             else f"the {join_words(names)}"
         )
         + f" under {transform}"
+        + (f" ({shared[transform]} seeds)" if shared.get(transform) else "")
         for transform, names in behind.items()
     ]
     return out
