@@ -504,7 +504,7 @@ def multiple_tests_markdown(results: dict) -> str:
                 "Sign found",
                 "p",
                 "p after correction",
-                "After the correction",
+                "Effect after correction",
             ],
             rows,
         )
@@ -517,8 +517,8 @@ def bearing(claimed: str, found: str, q: float) -> str:
     detectable effect of the claimed sign supports it; one of the other sign, or any detectable effect where
     the claim predicts none ("0"), is against it; no detectable effect is neither."""
     if q >= 0.05:
-        return "no detectable effect"
-    return "supports the claim" if claimed == found else "against the claim"
+        return "none"
+    return "for" if claimed == found else "against"
 
 
 def test_loss_rise(results: dict) -> dict | None:
