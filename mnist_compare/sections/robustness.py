@@ -274,25 +274,19 @@ def robustness_markdown(results: dict) -> str:
                 pp(diff),
             ]
         rows.append(row)
-    seeds = len(curves["shift"][CANDIDATE][0]["values"])
-    many = many_seeds(results)
-    # Each column says its seeds when the MLP's and the CNN's are more than the others'.
-    first, rest = (f" ({many} seeds)", f" ({seeds} seeds)") if many else ("", "")
-    header = ["Curve, levels averaged", f"MLP{first}", f"CNN{first}", f"CNN − MLP{first}"]
+    header = ["Curve, levels averaged", "MLP", "CNN", "CNN − MLP"]
     if against:
         label = registry.label(next(iter(controls)))
         robust = f"{label[:1].upper()}{label[1:]}" if same else "Most robust MLP control"
-        header += [
-            f"Small CNN{rest}",
-            f"{robust}{rest}",
-            (f"Small CNN − {label}" if same else "Small CNN − that control") + rest,
-        ]
+        header += ["Small CNN", robust, f"Small CNN − {label}" if same else "Small CNN − that control"]
+    seeds = len(curves["shift"][CANDIDATE][0]["values"])
+    many = many_seeds(results)
     return (
         caption(
             results,
             f"Accuracy (%) averaged over every changed level of each robustness curve (no level picked), "
             f"after {model_epochs(results, CANDIDATE)} epochs, mean over "
-            + ("the seeds each column's header gives" if many else f"{seeds} seeds")
+            + (f"{many} seeds for the MLP and the CNN, {seeds} for the others" if many else f"{seeds} seeds")
             + "; differences paired by seed, with 95% intervals"
             + (
                 f"; the {registry.label(next(iter(controls)))} is the MLP control with the highest mean on "
