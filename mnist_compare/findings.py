@@ -123,8 +123,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         verdict = verdict_word(rise["difference"], better_if_positive=False)
         tests = [("CNN − MLP, rise of test loss", rise["difference"], "−")]
         measured = (
-            f"rise of test loss from epoch {rise['first']} to {last} (the train − test gap is capped by the "
-            f"test error), CNN − MLP {_loss_text(rise['difference'])}"
+            f"rise of test loss from epoch {rise['first']} to {last}, CNN − MLP "
+            f"{_loss_text(rise['difference'])}"
             + ("; the claim predicts a negative difference" if rise["difference"]["mean"] > 0 else "")
         )
     else:

@@ -402,8 +402,8 @@ def glance_cells(results: dict, toc: list) -> list:
         "percentage points (pp), with its 95% interval over seeds in brackets. The *wide MLP* and the "
         "*compute-matched MLP* are MLPs widened to the CNN's parameter count or to its multiply-adds per "
         "image, and the *small CNN* has fewer parameters than the MLP (section [6.2](#capacity-control)); "
-        "the *share of the lead kept* against an MLP is the part of the lead that remains when that MLP "
-        f"replaces the MLP. The *rise of test loss* from epoch {first} to {last} measures overfitting "
+        "the *share of the lead kept* against an MLP of the CNN's size is (CNN − that MLP) / (CNN − MLP). "
+        f"The *rise of test loss* from epoch {first} to {last} measures overfitting "
         "without the ceiling of the train − test gap (section [4.6](#best-epoch))."
     )
     verdicts = new_code_cell("findings.verdicts_markdown(results)")

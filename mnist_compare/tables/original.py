@@ -194,7 +194,7 @@ def original_errors_markdown(results: dict) -> str:
         [
             "Its two models trained on different data (2.2, 4.1)",
             f"Its MLP trains on {round(0.9 * steps * batch):,} images ({ORIGINAL_STEPS[BASELINE]:,} steps: "
-            f"a tenth held out), its CNN on all {steps * batch:,}: a difference that favours the CNN.",
+            f"a tenth held out), its CNN on all {steps * batch:,}: more data, which may favour the CNN.",
             "Both models train on the same images, seed by seed.",
         ],
         [
