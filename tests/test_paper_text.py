@@ -171,6 +171,16 @@ def test_no_page_is_left_mostly_empty_but_a_chapters_last(tmp_path):
     assert not empty, f"pages under {MIN_PAGE_FILL:.0%} full that end no chapter: {empty}"
 
 
+def test_the_title_page_holds_the_abstract_and_the_whole_contents():
+    """The contents follow the abstract on the first page; the glance page opens the second (a contents line
+    pushed over would leave a page all but empty)."""
+    pypdf = pytest.importorskip("pypdf")
+    pages = pypdf.PdfReader(str(PDF)).pages
+    first, second = ((pages[index].extract_text() or "").strip() for index in (0, 1))
+    assert "Abstract" in first and "Contents" in first
+    assert second.startswith("Results at a glance"), second[:80]
+
+
 def test_the_equations_are_in_the_pdfs_text_layer():
     """The equations are drawn as SVG; their MathML copy is printed invisibly over them, so that the PDF can
     be searched and its text extracted with the equations in it."""
