@@ -381,14 +381,13 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     return rows
 
 
-def claims_with_verdict(results: dict, verdict: str) -> list[str]:
-    """What each claim of the verdicts table with ``verdict`` says of the CNN, without its parenthesis:
-    ["has fewer parameters than the MLP", ...] for "false"."""
-    return [
-        re.sub(r" \(.*\)$", "", row[0]).removeprefix("The CNN ")
-        for row in verdicts_rows(results)
-        if row[2] == verdict
-    ]
+def claims_by_verdict(results: dict) -> dict[str, list[str]]:
+    """{verdict: what each claim of the verdicts table with it says of the CNN, without its parenthesis}:
+    {"false": ["has fewer parameters than the MLP"], ...}, from one pass over the verdicts."""
+    claims = {}
+    for row in verdicts_rows(results):
+        claims.setdefault(row[2], []).append(re.sub(r" \(.*\)$", "", row[0]).removeprefix("The CNN "))
+    return claims
 
 
 def multiple_tests_text(found: dict) -> str:

@@ -36,6 +36,7 @@ from .experiments import clean_outputs, ensure_results
 from .findings import VERDICTS_TABLE, verdicts_markdown
 from .formatting import number_word, provenance_line
 from .notebook import ensure_models
+from .sections import size_seeds
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
 #: Notebooks executed side by side (two cores: each notebook spends much of its time starting up).
@@ -233,17 +234,17 @@ def title_page(results: dict) -> str:
     seeds = len(results["config"]["seeds"])
     sizes = provenance.get("split_sizes", {})
     fast = f"<p><strong>{html.escape(config.FAST_LABEL)}</strong></p>" if results.get("fast") else ""
-    # The size comparison's seeds, when it has more: the MLP's, the CNN's and the size controls'.
-    size_seeds = results.get("research", {}).get("size_seeds", {})
-    many = len(size_seeds.get("seeds", []))
-    # The size comparison's models: the MLP, the CNN and the controls it trains again.
+    # The size comparison's seeds, when it has more: the MLP's, the CNN's and the controls it trains again.
+    many = "research" in results and size_seeds.more_seeds(results)
     named = [
-        name for name in size_seeds.get("models", {}) if name not in (registry.BASELINE, registry.CANDIDATE)
+        name
+        for name in results.get("research", {}).get(size_seeds.KEY, {}).get("models", {})
+        if name not in (registry.BASELINE, registry.CANDIDATE)
     ]
     count = (
-        f"{many} seeds for the MLP, the CNN and {number_word(len(named))} of the controls; {seeds} for most "
-        "other models"
-        if many > seeds and named
+        f"{size_seeds.seed_count(results)} seeds for the MLP, the CNN and {number_word(len(named))} of the "
+        f"controls; {seeds} for most other models"
+        if many and named
         else f"{seeds} seed{'s' if seeds != 1 else ''} per model, except where marked otherwise"
     )
     return (

@@ -32,23 +32,21 @@ def drawings_difference(results: dict, section: str, method: str) -> dict:
 DRAWING_SETS = {"user_drawings": "synthetic", "other_handwriting": "other writers"}
 
 
-def _many_seeds_row(results: dict, key: str, name: str) -> list[list[str]]:
-    """The demo's default preprocessing over the size comparison's seeds (the verdicts use them), when the
-    results have them: one row, or none."""
-    from .side_seeds import KEY as SIDE_SEEDS  # lazy: side_seeds reads this section's results
-
-    section = results["research"].get(SIDE_SEEDS, {})
-    values = section.get("measures", {}).get(f"drawings:{DRAWING_SETS[key]}")
-    if not values:
+def _many_seeds_row(side: dict, differences: dict, key: str, name: str) -> list[list[str]]:
+    """The demo's default preprocessing over the side-seeds section's seeds (``side``; the verdicts use
+    them), with its CNN − MLP from ``side_seeds.differences``, when the results have them: one row, or
+    none."""
+    measure = f"drawings:{DRAWING_SETS[key]}"
+    if measure not in differences:
         return []
-    mlp, cnn = values[BASELINE], values[CANDIDATE]
+    values = side["measures"][measure]
     return [
         [
             name,
-            f"{METHOD_LABELS[DEFAULT_METHOD]}, all {len(section['seeds'])} seeds",
-            format_mean_std(summarize(mlp), percent=True),
-            format_mean_std(summarize(cnn), percent=True),
-            pp(summarize([c - m for c, m in zip(cnn, mlp)])),
+            f"{METHOD_LABELS[DEFAULT_METHOD]}, all {len(side['seeds'])} seeds",
+            format_mean_std(summarize(values[BASELINE]), percent=True),
+            format_mean_std(summarize(values[CANDIDATE]), percent=True),
+            pp(differences[measure][1]),
         ]
     ]
 
@@ -56,7 +54,11 @@ def _many_seeds_row(results: dict, key: str, name: str) -> list[list[str]]:
 def user_drawings_markdown(results: dict) -> str:
     """The MLP and the CNN on the synthetic drawings (MNIST test digits re-rendered on a canvas) and on other
     writers' digits, through each preprocessing method, with the CNN − MLP difference paired by seed."""
+    from .side_seeds import KEY as SIDE_SEEDS  # lazy: side_seeds reads this section's results
+    from .side_seeds import differences as side_differences
+
     research = results["research"]
+    side, differences = research.get(SIDE_SEEDS, {}), side_differences(results)
     rows = []
     for key, name in DRAWING_SETS.items():
         if key not in research:
@@ -76,8 +78,8 @@ def user_drawings_markdown(results: dict) -> str:
                 ]
             )
             if method == DEFAULT_METHOD:
-                rows += _many_seeds_row(results, key, name)
-    many = results["research"].get("side_seeds", {}).get("seeds", [])
+                rows += _many_seeds_row(side, differences, key, name)
+    many = side.get("seeds", [])
     first = len(results["config"]["seeds"])
     seeds_text = (
         f"the first {first} seeds (all {len(many)} where the row says so)"
