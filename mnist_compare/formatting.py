@@ -137,14 +137,13 @@ def seed_mean(summary: dict, seeds, all_seeds) -> float:
 
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
-    "supported": "the 95% interval over seeds lies on the claimed side of 0",
-    "partly supported": "the claim's main test lies on the claimed side of 0, but the row names a part of "
-    "the claim that is not shown or is contradicted",
+    "supported": "the 95% interval over seeds lies on the side of 0 the claim predicts",
+    "partly supported": "the main test supports the claim; the row names the part that does not hold",
     "contradicted": "the 95% interval lies on the other side of 0",
     "not shown": "the interval includes 0 (alone or after the correction for the number of tests), there is "
-    "only one seed, or the measure cannot show the claim",
-    "mixed": "supported for some of the measurements in the row and not for others",
-    "false": "an exact count (no interval needed) shows the opposite",
+    "one seed, or the measure cannot test the claim",
+    "mixed": "some measurements in the row support the claim and others do not, or go against it",
+    "false": "an exact count shows the opposite",
 }
 
 

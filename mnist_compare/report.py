@@ -397,15 +397,16 @@ def glance_cells(results: dict, toc: list) -> list:
         return []
     first, last = (min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"]))
     heading = (
-        f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives each claim of the original report "
-        "with what was measured, its verdict and the section that holds the evidence. A few terms are used "
-        "before their sections define them. The *lead* is the CNN's test accuracy minus the MLP's, in "
-        "percentage points (pp), with its 95% interval over seeds in brackets. The *wide MLP* and the "
-        "*compute-matched MLP* are MLPs widened to the CNN's parameter count or to its multiply-adds per "
-        "image, and the *small CNN* has fewer parameters than the MLP (section [6.2](#capacity-control)); "
-        "the *share of the lead kept* against an MLP of the CNN's size is (CNN − that MLP) / (CNN − MLP). "
-        f"The *rise of test loss* from epoch {first} to {last} measures overfitting "
-        "without the ceiling of the train − test gap (section [4.6](#best-epoch))."
+        f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) tests each claim of the original report and "
+        "points to the section with the evidence. Its terms:\n\n"
+        "- *lead*: the CNN's test accuracy minus the MLP's, in percentage points (pp), with its 95% interval "
+        "over seeds in brackets;\n"
+        "- *wide MLP*, *compute-matched MLP*: MLPs widened to the CNN's parameter count or to its "
+        "multiply-adds per image; *small CNN*: a CNN with fewer parameters than the MLP (section "
+        "[6.2](#capacity-control));\n"
+        "- *lead kept*: (CNN − an MLP of the CNN's size) / (CNN − MLP);\n"
+        f"- *rise of test loss* from epoch {first} to {last}: a measure of overfitting without the ceiling "
+        "of the train − test gap (section [4.6](#best-epoch))."
     )
     verdicts = new_code_cell("findings.verdicts_markdown(results)")
     verdicts.outputs = [

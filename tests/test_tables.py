@@ -474,20 +474,20 @@ def test_the_robustness_verdict_is_partly_supported_when_the_curves_show_excepti
         _robustness_claim_results([0.8, 0.82], [0.6, 0.61])
     )
     assert (verdict, exceptions) == ("supported", [])
-    assert measured.startswith("CNN − MLP, mean over each curve: shift +")
+    assert measured.startswith("mean over each curve: shift +")
     # Under noise the CNN is ahead by the means, but its paired interval includes 0.
     verdict, measured, exceptions = sections.robustness.robustness_claim(
         _robustness_claim_results([0.8, 0.5], [0.6, 0.61])
     )
     assert verdict == "mixed" and "noise +4.50 [-192.45, 201.45] pp" in measured
-    # Every point on the claimed side, but the CNN not detectably ahead of an MLP control: partly supported.
+    # Every point on the claimed side, the CNN not significantly ahead of an MLP control: partly supported.
     results = _robustness_claim_results([0.8, 0.82], [0.6, 0.61])
     for transform, curve in results["research"]["robustness"]["curves"].items():
         at = [0.85, 0.86] if transform == "noise" else [0.2, 0.21]
         curve["mlp_wide"] = [{"mean": 0.9, "values": [0.9, 0.9]}, {"mean": sum(at) / 2, "values": at}]
     verdict, _, exceptions = sections.robustness.robustness_claim(results)
     assert verdict == "partly supported"
-    assert exceptions == ["not detectably ahead of any MLP control under noise (2 seeds)"]
+    assert exceptions == ["not significantly ahead of any MLP control under noise (2 seeds)"]
 
 
 @pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")

@@ -159,11 +159,9 @@ def models_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            "Every model of the report: layers (from the 28×28 input to the 10 digits; ReLU after every "
-            "hidden layer, softmax at the end), size, training and seeds; all "
-            f"use Adam (learning rate {results['config']['learning_rate']:g}, decayed only where the "
-            "Training column says so; section [4.7](#recipes) tries other rates), cross-entropy and "
-            "batches of "
+            "Every model of the report: layers from the 28×28 input to the 10 digits (ReLU after every "
+            "hidden layer, softmax at the end), size, training and seeds; all use Adam "
+            f"(learning rate {results['config']['learning_rate']:g}), cross-entropy and batches of "
             f"{results['config']['batch_size']}",
             label=MODELS_TABLE,
         )

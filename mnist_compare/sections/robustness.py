@@ -284,10 +284,9 @@ def robustness_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            f"Accuracy (%) averaged over every changed level of each robustness curve (no level picked), "
-            f"after {model_epochs(results, CANDIDATE)} epochs, mean over "
-            + (f"{many} seeds for the MLP and the CNN, {seeds} for the others" if many else f"{seeds} seeds")
-            + "; differences paired by seed, with 95% intervals"
+            f"Accuracy (%) averaged over every changed level of each curve, after "
+            f"{model_epochs(results, CANDIDATE)} epochs: "
+            + (f"MLP and CNN {many} seeds, the others {seeds}" if many else f"{seeds} seeds")
             + (
                 f"; the {registry.label(next(iter(controls)))} is the MLP control with the highest mean on "
                 "every curve"
@@ -317,7 +316,7 @@ def weak_levels(results: dict, transform: str, *, many: bool = False) -> list:
 def _robustness_exceptions(results: dict, transforms) -> list[str]:
     """Where the claim 'the CNN is more robust' goes further than the curves of ``transforms``: the levels at
     which the CNN − MLP interval (paired by seed) does not lie above 0, and the MLP controls the CNN is not
-    detectably ahead of on a curve's mean (paired by seed)."""
+    significantly ahead of on a curve's mean (paired by seed)."""
     curves = {t: c for t, c in results["research"]["robustness"]["curves"].items() if t in transforms}
     out = []
     weak = [
@@ -326,7 +325,7 @@ def _robustness_exceptions(results: dict, transforms) -> list[str]:
         for level in weak_levels(results, transform, many=True)
     ]
     if weak:
-        out.append("not detectable at " + join_words(weak) + " alone")
+        out.append("not significant at " + join_words(weak) + " alone")
     behind, shared = {}, {}
     for transform, curve in curves.items():
         for name in mlp_controls(results, transform):
@@ -337,7 +336,7 @@ def _robustness_exceptions(results: dict, transforms) -> list[str]:
                 behind.setdefault(transform, []).append(registry.label(name))
                 shared[transform] = diff.get("n")
     out += [
-        "not detectably ahead of "
+        "not significantly ahead of "
         + (
             "any MLP control"
             if len(names) == len(mlp_controls(results, transform))
@@ -365,9 +364,9 @@ def robustness_claim(results: dict, transforms=GEOMETRIC + NOISE) -> tuple[str, 
     }
     seeds = many_seeds(results)
     measured = (
-        f"CNN − MLP, mean over the curve: {pp(next(iter(lead.values())))}"
+        f"mean over the curve: {pp(next(iter(lead.values())))}"
         if len(lead) == 1
-        else "CNN − MLP, mean over each curve: "
+        else "mean over each curve: "
         + "; ".join(f"{transform} {pp(diff)}" for transform, diff in lead.items())
     ) + (f" ({seeds} seeds)" if seeds else "")
     verdict = combined_verdict([verdict_word(diff) for diff in lead.values()])

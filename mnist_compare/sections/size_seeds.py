@@ -238,12 +238,9 @@ def size_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            f"Size or architecture with {seeds} seeds: test accuracy after {section['epochs']} epochs, mean "
-            "over seeds, the difference paired by seed with its 95% interval, and for the CNN against an MLP "
-            "of its size the share of its lead over the MLP that remains (95% bootstrap interval over "
-            "seeds); recipe: the original report's, or each model's own best on validation; the lead itself "
-            "is the last row of [Table](#intervals-table) (original recipe) and of [Table](#recipes-table) "
-            "(tuned)",
+            f"Size or architecture with {seeds} seeds: test accuracy after {section['epochs']} epochs, and "
+            "the lead kept with its bootstrap interval; recipe: the original report's, or each model's best "
+            "on validation ([Table](#recipes-table))",
             label=SIZE_TABLE,
         )
         + "\n\n"
