@@ -701,3 +701,72 @@ def original_tables_markdown(results: dict) -> str:
         + "\n\n"
         + markdown_table(["Row (original section)", "Original", "Corrected or made precise"], rows)
     )
+
+
+def verdict_differences(results: dict) -> list[tuple[str, dict]]:
+    """The CNN-versus-MLP differences in accuracy behind the verdicts (``verdicts_rows``' tests), as
+    (label, summary): every test that is a difference of accuracies over seeds, so not the overfitting test
+    (a loss), the F test (a p-value) or the preprocessing tests (method against method). Each label ends with
+    its seeds, and the test-set lead with its epochs."""
+    out = {}
+    for row in verdicts_rows(results):
+        epochs = re.search(r"\((\d+) epochs\)", row[0])
+        for name, test, *_ in row[4] if len(row) > 4 else []:
+            if not isinstance(test, dict) or test.get("ci_low") is None or "loss" in name or "crop" in name:
+                continue
+            label = re.sub(r" \(\d+ seeds\)$", "", name).replace(", accuracy change on", ", change with")
+            label = label.replace(", noise curve", ", clipped noise curve").replace(
+                "other writers", "other writers' digits"
+            )
+            if "test accuracy" in label and epochs:
+                label = label.replace("test accuracy", f"test set, {epochs[1]} epochs")
+            out.setdefault(f"{label} ({test['n']} seeds)", test)  # a test shared by two claims once
+    return list(out.items())
+
+
+def plot_verdict_differences(results: dict):
+    """Every difference of ``verdict_differences`` with its 95% interval, in pp: those of a few points
+    (MNIST's test digits, the controls) above, the large ones (transformed digits) below, each on its own
+    scale."""
+    # lazy: the verdicts are read where Matplotlib is not needed (the README, the tests)
+    import matplotlib.pyplot as plt
+
+    from .plots import PAGE_WIDTH  # lazy with Matplotlib, which plots imports
+
+    found = verdict_differences(results)
+    panels = [
+        (group, title)
+        for group, title in (
+            ([item for item in found if abs(item[1]["mean"]) < 0.03], "Differences of a few points"),
+            ([item for item in found if abs(item[1]["mean"]) >= 0.03], "Under transformed input"),
+        )
+        if group
+    ]
+    if not panels:  # a run whose verdicts rest on no interval (one seed, a fast run)
+        fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.8))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "No difference of this run has an interval over seeds.", ha="center", va="center")
+        return fig
+    fig, axes = plt.subplots(
+        len(panels),
+        1,
+        figsize=(PAGE_WIDTH, 0.9 + 0.23 * len(found)),
+        layout="constrained",
+        squeeze=False,
+        height_ratios=[len(group) + 1.5 for group, _ in panels],
+    )
+    for ax, (group, title) in zip(axes[:, 0], panels):
+        y = list(range(len(group)))[::-1]
+        means = [100 * test["mean"] for _, test in group]
+        errors = [
+            [100 * (test["mean"] - test["ci_low"]) for _, test in group],
+            [100 * (test["ci_high"] - test["mean"]) for _, test in group],
+        ]
+        ax.errorbar(means, y, xerr=errors, fmt="o", color="tab:blue", ecolor="0.3", capsize=2, markersize=4)
+        ax.axvline(0, color="0.5", linestyle="--", linewidth=0.8)
+        ax.set_yticks(y, [name for name, _ in group])
+        ax.set_ylim(-0.6, len(group) - 0.4)
+        ax.set_title(title, loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1, 0].set_xlabel("difference in test accuracy (pp), with its 95% interval")
+    return fig
