@@ -384,6 +384,9 @@ def _pixel_density(png: str, metadata: dict) -> float:
 
 
 GLANCE_HEADING = "Results at a glance"
+#: The figure of the differences behind the verdicts (made in the Discussion's notebook): the report shows it
+#: on the glance page, after the verdicts table.
+GLANCE_FIGURE = "fig-verdict-differences"
 
 
 def glance_cells(results: dict, toc: list) -> list:
@@ -398,7 +401,8 @@ def glance_cells(results: dict, toc: list) -> list:
     first, last = (min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"]))
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) tests each claim of the original report and "
-        "points to the section with the evidence. Its terms:\n\n"
+        f"points to the section with the evidence; [the figure](#{GLANCE_FIGURE}) after it plots the "
+        "differences in accuracy behind its verdicts. The terms they use:\n\n"
         "- *lead*: the CNN's test accuracy minus the MLP's, in percentage points (pp), with its 95% interval "
         "over seeds in brackets;\n"
         "- *wide MLP*, *compute-matched MLP*: MLPs widened to the CNN's parameter count or to its "
@@ -538,6 +542,9 @@ def combine(
                 )
                 cell.outputs = without_plumbing(cell.get("outputs", []))
                 _resolve_outputs(cell, numbers)
+                if cell.metadata.get("label") == GLANCE_FIGURE:
+                    glance.append(cell)  # made where the Discussion reads it, shown at a glance
+                    continue
             (appendices[key] if key else cells).append(cell)
     if not include_code:  # a code cell with nothing to show would only stand between a heading and its text
         cells = [cell for cell in cells if cell.cell_type != "code" or cell.get("outputs")]

@@ -119,13 +119,19 @@ def _size_seeds(results: dict, name: str) -> list:
     return size.get("seeds", []) if name in size.get("models", {}) else []
 
 
-def models_markdown(results: dict) -> str:
-    """Every model of the report, one row each: its layers, parameters, multiply-adds per image, how it is
-    trained (beyond Adam and cross-entropy, which all share), its epochs and its seeds."""
+#: The label of the table of the side models (the appendix's and the demo's), apart from the main table.
+SIDE_MODELS_TABLE = "side-models-table"
+
+
+def models_markdown(results: dict, *, side: bool = False) -> str:
+    """The models of the report, one row each: its layers, parameters, multiply-adds per image, how it is
+    trained (beyond Adam and cross-entropy, which all share), its epochs and its seeds. The compared models
+    and their controls; with ``side``, the other models (the appendix's and the demo's) instead."""
     models = results["research"][KEY]["models"]
-    # The compared models first, then the controls, then the side models (the demo's, the appendix's).
+    # The compared models first, then the controls; the side models (the demo's, the appendix's) apart.
     found = controls(results)
-    order = sorted(models, key=lambda name: 0 if name in registry.COMPARED else 1 if name in found else 2)
+    rank = {name: 0 if name in registry.COMPARED else 1 if name in found else 2 for name in models}
+    order = sorted((name for name in models if (rank[name] == 2) == side), key=rank.get)
     rows = []
     for name in order:
         size = models[name]
@@ -156,15 +162,21 @@ def models_markdown(results: dict) -> str:
                 ),
             ]
         )
-    return (
-        caption(
-            results,
-            "Every model of the report: layers from the 28×28 input to the 10 digits (ReLU after every "
-            "hidden layer, softmax at the end), size, training and seeds; all use Adam "
+    if side:
+        title, label = (
+            "The side models of the appendix and the demo, as in [Table](#models-table)",
+            SIDE_MODELS_TABLE,
+        )
+    else:
+        title, label = (
+            "The compared models and their controls: layers from the 28×28 input to the 10 digits (ReLU "
+            "after every hidden layer, softmax at the end), size, training and seeds; all use Adam "
             f"(learning rate {results['config']['learning_rate']:g}), cross-entropy and batches of "
             f"{results['config']['batch_size']}",
-            label=MODELS_TABLE,
+            MODELS_TABLE,
         )
+    return (
+        caption(results, title, label=label)
         + "\n\n"
         + markdown_table(
             ["Model", "Layers", "Parameters", "Multiply-adds per image", "Training", "Epochs", "Seeds"], rows
