@@ -125,6 +125,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         measured = (
             f"rise of test loss from epoch {rise['first']} to {last}: {_loss_text(rise['difference'])}"
             + ("; the claim predicts a negative value" if rise["difference"]["mean"] > 0 else "")
+            + f"; the train − test gap, capped by each model's test error: {pp(gap)}"
         )
     else:
         if ceiling and verdict == "supported":
@@ -318,7 +319,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     rows.append(
         [
             "The CNN uses the spatial layout of the image (the MLP cannot)",
-            f"accuracy change when the pixels are permuted ({epochs} epochs): {pp(extra)}",
+            f"change in accuracy when the pixels are permuted ({epochs} epochs), the CNN's − the MLP's: "
+            f"{pp(extra)}",
             verdict_word(extra, better_if_positive=False),
             "robustness",
             # The claim predicts that the CNN loses more: a negative difference.

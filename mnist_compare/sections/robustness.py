@@ -289,7 +289,7 @@ def robustness_markdown(results: dict) -> str:
             + (f"MLP and CNN {many} seeds, the others {seeds}" if many else f"{seeds} seeds")
             + (
                 f"; the {registry.label(next(iter(controls)))} is the MLP control with the highest mean on "
-                "every curve"
+                "every curve, chosen on these same curves"
                 if against and same
                 else ""
             ),
