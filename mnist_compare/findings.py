@@ -405,7 +405,7 @@ def multiple_tests_text(found: dict) -> str:
         f"by Holm's method {cite('holm1979')}; "
     )
     if not found["lost"]:
-        return head + "every test that excludes 0 alone still does after the correction."
+        return head + "every test significant alone stays significant after the correction."
     lost = join_words([f"“{claim}”" for claim in found["lost"]])
     rows = "rows" if len(found["lost"]) > 1 else "row"
     return head + f"after the correction, the test of the {rows} {lost} no longer excludes 0."
@@ -635,7 +635,7 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
         title
         + "\n\n"
         + markdown_table(
-            ["Claim of the original report", "Measured: CNN − MLP unless said", "Verdict", "Section"], rows
+            ["Claim of the original report", "Measured: CNN − MLP unless stated", "Verdict", "Section"], rows
         )
         + note
     )
