@@ -31,7 +31,7 @@ from .sections.base import (
     gap_closed,
 )
 from .sections.permuted_pixels import permuted_changes
-from .sections.robustness import GEOMETRIC, NOISE, curve_comparison, robustness_claim
+from .sections.robustness import GEOMETRIC, NOISE, ROW_NAMES, curve_comparison, robustness_claim
 from .tables.grid import ceiling_caveat
 
 #: The architecture claim is only partly supported when the best-matched MLP closes at least this share
@@ -231,7 +231,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     ):
         verdict, measured, exceptions = robustness_claim(results, transforms)
         tests = [
-            (f"CNN − MLP, {transform} curve", diff)
+            (f"CNN − MLP, {ROW_NAMES.get(transform, transform)} curve", diff)
             for transform, diff in leads.items()
             if transform in transforms
         ]
@@ -720,9 +720,7 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
             if not isinstance(test, dict) or test.get("ci_low") is None or "loss" in name or "crop" in name:
                 continue
             label = re.sub(r" \(\d+ seeds\)$", "", name).replace(", accuracy change on", ", change with")
-            label = label.replace(", noise curve", ", clipped noise curve").replace(
-                "other writers", "other writers' digits"
-            )
+            label = label.replace("other writers", "other writers' digits")
             if "test accuracy" in label and epochs:
                 label = label.replace("test accuracy", f"test set, {epochs[1]} epochs")
             out.setdefault(f"{label} ({test['n']} seeds)", test)  # a test shared by two claims once

@@ -329,6 +329,8 @@ ORIGINAL_METHODS = {
     "original_naive": "plain resize (the original's code)",
     "original_bbox": "crop + 20% padding (the original's code)",
 }
+#: This project's version of each of the original report's pipelines (a key of ``METHODS``).
+ORIGINAL_COUNTERPARTS = {"original_naive": "naive", "original_bbox": "bbox"}
 
 
 def original_input(value, method: str) -> np.ndarray:

@@ -198,6 +198,17 @@ def most_robust_control(results: dict, transform: str) -> str | None:
     return max(names, key=lambda n: curve_mean(results, transform, n)["mean"]) if names else None
 
 
+def cnn_against_controls(results: dict, transform: str) -> dict:
+    """{MLP control: CNN − that control, the curve means of ``transform`` paired by seed} for every MLP
+    control with per-seed values (over their shared seeds)."""
+    curve = results["research"]["robustness"]["curves"][transform]
+    return {
+        name: paired(curve_mean(results, transform, CANDIDATE), curve_mean(results, transform, name))
+        for name in mlp_controls(results, transform)
+        if "values" in curve[name][0]
+    }
+
+
 def small_cnn_against_controls(results: dict) -> dict:
     """{transform: (the most robust MLP control, small CNN − that control paired by seed)} for every curve
     that has the small CNN and an MLP control."""
@@ -327,11 +338,8 @@ def _robustness_exceptions(results: dict, transforms) -> list[str]:
     if weak:
         out.append("not significant at " + join_words(weak) + " alone")
     behind, shared = {}, {}
-    for transform, curve in curves.items():
-        for name in mlp_controls(results, transform):
-            if "values" not in curve[name][0]:
-                continue
-            diff = paired(curve_mean(results, transform, CANDIDATE), curve_mean(results, transform, name))
+    for transform in curves:
+        for name, diff in cnn_against_controls(results, transform).items():
             if verdict_word(diff) != "supported":
                 behind.setdefault(transform, []).append(registry.label(name))
                 shared[transform] = diff.get("n")

@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 
 from .. import metrics, registry
 from ..formatting import caption, markdown_table, plural
+from ..formatting import paired as paired_by_seed  # compute() has a paired() of its own, for its records
 from ..plots import PAGE_WIDTH, figure_title
 from ..registry import BASELINE, CANDIDATE
 from ..training import load_snapshot, run_spec, train_run
@@ -155,6 +156,17 @@ def compute(ctx: Context, research: dict) -> dict:
             name: seed_summary([median_epoch_seconds(r) for r in records[name]])
             for name in SHIFT_AUGMENT_MODELS
         },
+    }
+
+
+def data_against_architecture(results: dict) -> dict:
+    """{shift in pixels: the shift-augmented MLP − the plain CNN, paired by seed}: training data against
+    architecture, at every level of the shift curve."""
+    section = results["research"][KEY]
+    augmented, plain = section["models"][BASELINE]["augmented"], section["models"][CANDIDATE]["plain"]
+    return {
+        level: paired_by_seed(augmented["shift"][i], plain["shift"][i])
+        for i, level in enumerate(section["levels"])
     }
 
 

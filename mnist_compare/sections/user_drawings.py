@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..formatting import caption, markdown_table, paired, pp
 from ..metrics import format_mean_std, summarize
-from ..preprocessing import DEFAULT_METHOD, METHOD_LABELS, METHODS
+from ..preprocessing import DEFAULT_METHOD, METHOD_LABELS, METHODS, ORIGINAL_COUNTERPARTS
 from ..registry import BASELINE, CANDIDATE
 from .base import Context, drawing_accuracies
 
@@ -107,14 +107,13 @@ ORIGINAL_CODE_TABLE = "original-code-table"
 
 def original_code_markdown(results: dict) -> str:
     """Both drawing sets through the original report's own code for its plain resize and its crop, each row
-    beside this report's version of the same method: the MLP's and the CNN's accuracy, and CNN − MLP paired by
-    seed. "" when the results do not have the original's code."""
+    beside this report's version of the same method: the MLP's and the CNN's accuracy through each. "" when
+    the results do not have the original's code."""
     research = results["research"]
-    versions = {"original_naive": "naive", "original_bbox": "bbox"}
     rows = []
     for key, name in DRAWING_SETS.items():
         accuracy = research.get(key, {}).get("accuracy", {})
-        for method, ours in versions.items():
+        for method, ours in ORIGINAL_COUNTERPARTS.items():
             if method not in accuracy.get(BASELINE, {}):
                 continue
             rows.append(
