@@ -124,8 +124,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         tests = [("CNN − MLP, rise of test loss", rise["difference"], "−")]
         measured = (
             f"rise of test loss from epoch {rise['first']} to {last}: {_loss_text(rise['difference'])}"
-            + ("; the claim predicts a negative value" if rise["difference"]["mean"] > 0 else "")
-            + f"; the train − test gap, capped by each model's test error: {pp(gap)}"
+            + (" (the claim predicts a fall)" if rise["difference"]["mean"] > 0 else "")
+            + f"; train − test gap, capped by each model's test error: {pp(gap)}"
         )
     else:
         if ceiling and verdict == "supported":
@@ -185,7 +185,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             # One clause for the differences (their seeds said once), one for the shares kept, and the shares
             # with each model's recipe tuned on validation (their own, fewer, seeds said).
             parts = [
-                "lead kept against the "
+                "share of the lead kept against the "
                 + " and the ".join(registry.label(name) for name in matched)
                 + f"{suffix}: "
                 + " and ".join(size_seeds.share_text(kept[name]) for name in matched)
@@ -193,7 +193,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             if tuned and all(name in tuned for name in matched):
                 count = next(iter(tuned.values()))["kept"]["seeds"]
                 count_text = "" if suffix == f" ({count} seeds)" else f" ({count} seeds)"
-                parts[-1] += f"; with tuned recipes{count_text}: " + " and ".join(
+                parts[-1] += f"; with tuned training recipes{count_text}: " + " and ".join(
                     size_seeds.share_text(tuned[name]["kept"]) for name in matched
                 )
         else:
@@ -401,14 +401,14 @@ def multiple_tests_text(found: dict) -> str:
     """One sentence: what Holm's correction for every test behind the verdicts changes (``found``: what
     ``multiple_tests`` returns)."""
     head = (
-        f"[Table](#{TESTS_TABLE}) lists the {found['tests']} tests behind these verdicts, corrected together "
-        f"by Holm's method {cite('holm1979')}; "
+        f"[Table](#{TESTS_TABLE}) lists the {found['tests']} tests behind these verdicts, corrected jointly "
+        f"by Holm's method {cite('holm1979')}. "
     )
     if not found["lost"]:
-        return head + "every test significant alone stays significant after the correction."
+        return head + "Every test that is significant alone remains significant after the correction."
     lost = join_words([f"“{claim}”" for claim in found["lost"]])
     rows = "rows" if len(found["lost"]) > 1 else "row"
-    return head + f"after the correction, the test of the {rows} {lost} no longer excludes 0."
+    return head + f"After the correction, the test of the {rows} {lost} no longer excludes 0."
 
 
 def t_test_p(summary: dict) -> float:
@@ -596,7 +596,7 @@ def _seeds_sentence(results: dict) -> str:
     many = size_seeds.seed_count(results) if size_seeds.comparisons(results) else None
     if len(groups) == 2 and many in groups:
         (other,) = (count for count in groups if count != many)
-        return f"Every interval is over {plural(other, 'seed')}, unless its row says {many} seeds."
+        return f"Intervals are over {plural(other, 'seed')}, except where the row says {many} seeds."
     counts = "; ".join(
         f"{plural(count, 'seed')} for {join_words(names)}"
         for count, names in sorted(groups.items(), reverse=True)
@@ -635,7 +635,13 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
         title
         + "\n\n"
         + markdown_table(
-            ["Claim of the original report", "Measured: CNN − MLP unless stated", "Verdict", "Section"], rows
+            [
+                "Claim of the original report",
+                "Measured (CNN − MLP where no model is named)",
+                "Verdict",
+                "Section",
+            ],
+            rows,
         )
         + note
     )
@@ -667,7 +673,7 @@ def original_tables_markdown(results: dict) -> str:
             "MLP: strength (2.2)",
             "simple, fast to train",
             f"correct: a CNN epoch takes {epoch_s[CANDIDATE] / epoch_s[BASELINE]:.1f} times as long as an "
-            f"MLP epoch on this report's CPU (section {ref('cost')})",
+            f"MLP epoch on our CPU (section {ref('cost')})",
         ],
         [
             "Data preparation (4.1, 5.2)",

@@ -138,11 +138,11 @@ def seed_mean(summary: dict, seeds, all_seeds) -> float:
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
     "supported": "the 95% interval over seeds lies on the side of 0 the claim predicts",
-    "partly supported": "the main test supports the claim; the row names the part that does not hold",
+    "partly supported": "the main test supports the claim; the row names the part that fails",
     "contradicted": "the 95% interval lies on the other side of 0",
-    "not shown": "the interval includes 0 (alone or after the correction for the number of tests), there is "
-    "one seed, or the measure cannot test the claim",
-    "mixed": "some measurements in the row support the claim and others do not, or go against it",
+    "not shown": "the interval includes 0 (alone or after the correction for the number of tests), or the "
+    "measure cannot decide",
+    "mixed": "some measurements support the claim and others do not",
     "false": "an exact count shows the opposite",
 }
 

@@ -401,16 +401,17 @@ def glance_cells(results: dict, toc: list) -> list:
     first, last = (min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"]))
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) tests each claim of the original report and "
-        f"points to the section with the evidence; [the figure](#{GLANCE_FIGURE}) after it plots the "
-        "differences in accuracy behind its verdicts. The terms they use:\n\n"
-        "- *lead*: the CNN's test accuracy minus the MLP's, in percentage points (pp), with its 95% interval "
-        "over seeds in brackets;\n"
-        "- *wide MLP*, *compute-matched MLP*: MLPs widened to the CNN's parameter count or to its "
-        "multiply-adds per image; *small CNN*: a CNN with fewer parameters than the MLP (section "
-        "[6.2](#capacity-control));\n"
-        "- *lead kept*: (CNN − an MLP of the CNN's size) / (CNN − MLP);\n"
-        f"- *rise of test loss* from epoch {first} to {last}: a measure of overfitting without the ceiling "
-        "of the train − test gap (section [4.6](#best-epoch))."
+        f"gives the section with the evidence. [The figure](#{GLANCE_FIGURE}) after it plots the differences "
+        "in accuracy behind the verdicts. Both use the following terms.\n\n"
+        "- *Lead*: the CNN's test accuracy minus the MLP's, in percentage points (pp), with its 95% interval "
+        "over seeds in brackets.\n"
+        "- *Wide MLP*, *compute-matched MLP*: MLPs widened to the CNN's parameter count or to its "
+        "multiply-adds per image. *Small CNN*: a CNN with fewer parameters than the MLP (section "
+        "[6.2](#capacity-control)).\n"
+        "- *Share of the lead kept*: how much of the lead remains against an MLP of the CNN's size, "
+        "(CNN − that MLP) / (CNN − MLP).\n"
+        f"- *Rise of test loss* from epoch {first} to {last}: a measure of overfitting without the ceiling "
+        "that limits the train − test gap (section [4.6](#best-epoch))."
     )
     verdicts = new_code_cell("findings.verdicts_markdown(results)")
     verdicts.outputs = [
@@ -425,7 +426,7 @@ def glance_cells(results: dict, toc: list) -> list:
 #: The report's appendices, in order: a cell goes to one by its ``appendix`` metadata (its letter); cells
 #: tagged ``report-appendix`` go to the source-code appendix.
 APPENDICES = {
-    "A": "The original report beside this one: its numbers, its errors, its tables corrected",
+    "A": "The original report beside ours: its numbers, its errors, its tables corrected",
     "B": "Background: the data and the mathematics of both models",
     "C": "The drawing demo, and side studies",
     "D": "Errors, per-class scores and cost",

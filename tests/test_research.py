@@ -541,11 +541,11 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
     assert wide["ci_low"] < wide["share"] < wide["ci_high"] < 1
     assert size_seeds.lead_kept(results) == kept, "a fixed generator gives the same interval every time"
     text = size_seeds.size_markdown(results)
-    assert size_seeds.share_text(wide) in text and "Lead kept" in text
+    assert size_seeds.share_text(wide) in text and "Share of lead kept" in text
     rows = {r[0]: r for r in findings.verdicts_rows(results)}
     row = rows["The CNN's advantage is its architecture, not its size"]
     assert "CNN − wide MLP (6 seeds)" in [name for name, *_ in row[4]], "the many-seed comparison decides"
-    assert f"lead kept against the wide MLP (6 seeds): {size_seeds.share_text(wide)}" in row[1]
+    assert f"share of the lead kept against the wide MLP (6 seeds): {size_seeds.share_text(wide)}" in row[1]
     assert "tuned recipes" not in row[1], "no tuned shares before the recipes section has them"
     tuned = {"share": 0.4, "ci_low": 0.33, "ci_high": 0.5, "seeds": 5}
     results["research"]["recipes"] = {
@@ -554,7 +554,7 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
     row = {r[0]: r for r in findings.verdicts_rows(results)}[
         "The CNN's advantage is its architecture, not its size"
     ]
-    assert "with tuned recipes (5 seeds): 40% [33, 50]" in row[1], row[1]
+    assert "with tuned training recipes (5 seeds): 40% [33, 50]" in row[1], row[1]
     assert "| tuned |" not in size_seeds.size_markdown(results), "no tuned rows without the tuned scores"
     lead = {**summarize([0.01] * 5), "ci_low": 0.005, "ci_high": 0.015}
     results["research"]["recipes"].update(

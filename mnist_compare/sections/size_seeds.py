@@ -239,12 +239,12 @@ def size_markdown(results: dict) -> str:
         caption(
             results,
             f"Size or architecture with {seeds} seeds: test accuracy after {section['epochs']} epochs, and "
-            "the lead kept with its bootstrap interval; recipe: the original report's, or each model's best "
-            "on validation ([Table](#recipes-table))",
+            "the share of the lead kept, with its bootstrap interval; recipe: the original report's, or each "
+            "model's best on validation ([Table](#recipes-table))",
             label=SIZE_TABLE,
         )
         + "\n\n"
         + markdown_table(
-            ["Comparison", "Recipe", "First (%)", "Second (%)", "First − second", "Lead kept"], rows
+            ["Comparison", "Recipe", "First (%)", "Second (%)", "First − second", "Share of lead kept"], rows
         )
     )

@@ -107,7 +107,7 @@ ORIGINAL_CODE_TABLE = "original-code-table"
 
 def original_code_markdown(results: dict) -> str:
     """Both drawing sets through the original report's own code for its plain resize and its crop, each row
-    beside this report's version of the same method: the MLP's and the CNN's accuracy through each. "" when
+    beside our version of the same method: the MLP's and the CNN's accuracy through each. "" when
     the results do not have the original's code."""
     research = results["research"]
     rows = []

@@ -1,4 +1,4 @@
-"""The original report beside this one: its numbers beside the range of ours, and its errors named (the
+"""The original report beside ours: its numbers beside the range of ours, and its errors named (the
 tables only; the notebooks write the sentences).
 
 The original's numbers are quoted from its text (``ORIGINAL``); every other number comes from
@@ -258,6 +258,6 @@ def original_errors_markdown(results: dict) -> str:
         '<div class="split-table">\n\n'
         + caption(results, f"The original report's {cite('original')} errors", label=ERRORS_TABLE)
         + "\n\n"
-        + markdown_table(["Error", "What shows it", "What this report does"], rows)
+        + markdown_table(["Error", "What shows it", "What we do"], rows)
         + "\n\n</div>"
     )
