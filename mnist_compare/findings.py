@@ -323,7 +323,9 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         [
             "The CNN uses the spatial layout of the image (the MLP cannot)",
             f"change in accuracy when the pixels are permuted ({epochs} epochs), the CNN's − the MLP's: "
-            f"{pp(extra)}",
+            f"{pp(extra)}"
+            # Its seeds said when they are not the grid's (the seeds sentence under the table counts on it).
+            + (f" ({extra['n']} seeds)" if extra["n"] != len(results["config"]["seeds"]) else ""),
             verdict_word(extra, better_if_positive=False),
             "robustness",
             # The claim predicts that the CNN loses more: a negative difference.
@@ -497,9 +499,8 @@ def multiple_tests_markdown(results: dict) -> str:
         + anchor(TESTS_TABLE)
         + caption(
             results,
-            f"The {found['tests']} tests behind the verdicts on the original report's claims: each a "
-            "paired t test over seeds (or an F test), its p-value alone and after Holm's correction "
-            f"{cite('holm1979')} for all of them",
+            f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): paired t tests "
+            f"over seeds (one F test), with p-values alone and after Holm's correction {cite('holm1979')}",
         )
         + "\n\n"
         + markdown_table(

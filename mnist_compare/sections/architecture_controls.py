@@ -107,9 +107,8 @@ def architecture_controls_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            f"The original report's two models and the controls: mean ± std over {over} seeds; the "
-            "differences from the MLP (after as many epochs) and from the CNN are paired by seed, with their "
-            "95% intervals",
+            f"The MLP, the CNN and the controls: mean ± std over {over} seeds; differences from the MLP "
+            "(same epochs) and from the CNN paired by seed, with 95% intervals",
             label=CONTROLS_TABLE,
         )
         + "\n\n"

@@ -92,9 +92,9 @@ def cost_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            f"Cost of the original report's MLP and CNN ([the models table](#{MODELS_TABLE}) gives every "
-            "model's parameters and multiply-adds); times on the CPU of the runs, the CNN's convolution and "
-            "pooling run as equivalent matrix products",
+            "Cost of the MLP and the CNN, timed on the CPU of our runs with convolution and pooling as "
+            f"matrix products; [the models table](#{MODELS_TABLE}) gives every model's parameters and "
+            "multiply-adds",
             label=COST_TABLE,
         )
         + "\n\n"

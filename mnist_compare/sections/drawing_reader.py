@@ -132,8 +132,8 @@ def readers_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            "Accuracy of the demo's three models on MNIST and on handwriting that is not MNIST (the MLP and "
-            f"the CNN: mean ± std over {over}; the CNN trained for drawings: one run)",
+            "Accuracy of the demo's three models on MNIST and on handwriting other than MNIST: MLP and CNN "
+            f"mean ± std over {over}, CNN trained for drawings one run",
             label=READERS_TABLE,
         )
         + "\n\n"

@@ -505,9 +505,9 @@ def contrast_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            f"What noise does to each model: accuracy (%) at noise std {contrast['level']} under conditions "
-            f"that separate a brighter background from zero-mean fluctuation, after {contrast['epochs']} "
-            f"epochs, mean over {plural(seeds, 'seed')}; CNN − MLP paired by seed",
+            f"Accuracy (%) at noise std {contrast['level']}, separating a brighter background from "
+            f"zero-mean fluctuation: {contrast['epochs']} epochs, mean over {plural(seeds, 'seed')}, "
+            "CNN − MLP paired by seed",
             label=CONTRAST_TABLE,
         )
         + "\n\n"

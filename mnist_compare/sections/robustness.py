@@ -331,7 +331,7 @@ def _robustness_exceptions(results: dict, transforms) -> list[str]:
     curves = {t: c for t, c in results["research"]["robustness"]["curves"].items() if t in transforms}
     out = []
     weak = [
-        f"{transform} {level:g}"
+        f"{transform} {'std ' if transform in NOISE else ''}{level:g}"
         for transform in curves
         for level in weak_levels(results, transform, many=True)
     ]

@@ -104,10 +104,9 @@ def side_seeds_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            f"The side studies' CNN − {registry.label(BASELINE)} differences over the first {first} seeds "
-            f"and over all {many}: robustness (mean over each curve's changed levels), calibration after "
-            f"{results['research']['epochs']} epochs and the drawings through the demo's default "
-            "preprocessing; paired by seed, with 95% intervals",
+            f"CNN − {registry.label(BASELINE)} differences in the side studies, first {first} seeds and all "
+            f"{many}: robustness (mean over changed levels), calibration ({results['research']['epochs']} "
+            "epochs) and drawings (default preprocessing); paired by seed, 95% intervals",
             label=SIDE_SEEDS_TABLE,
         )
         + "\n\n"

@@ -131,8 +131,8 @@ def original_code_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            "Accuracy (%) on both drawing sets through the original report's own code, beside this report's "
-            f"version of the same method (section [3.5](#preprocessing-a-drawing)); mean ± std over "
+            "Accuracy (%) on both drawing sets: the original report's preprocessing code beside ours "
+            f"(section [3.5](#preprocessing-a-drawing)); mean ± std over "
             f"{len(results['config']['seeds'])} seeds",
             label=ORIGINAL_CODE_TABLE,
         )

@@ -29,7 +29,7 @@ SPEED_DOC = config.PROJECT_ROOT / "docs" / "speed.md"
 
 
 #: The rows of the README's short results table (the report's notebook 4 has all of them).
-README_ROWS = ("Test accuracy (%)", "Test loss", "Overfitting gap, accuracy (pp)")
+README_ROWS = ("Test accuracy (%)", "Test loss", "Train − test gap, accuracy (pp)")
 
 
 def results_markdown(results: dict) -> str:
