@@ -260,13 +260,17 @@ COLOPHON_HEADING = "Colophon"
 
 
 def colophon(results: dict) -> str:
-    """The report's last lines: where its numbers come from (the code's version and the run's provenance)."""
+    """The report's last lines: where its numbers come from (the code's version and the run's provenance;
+    the date of the last research section computed on another day than the runs)."""
+    created = results.get("provenance", {}).get("created", "?")[:10]
+    later = max(results.get("research", {}).get("section_created", {}).values(), default="")[:10]
     return (
-        f"**{COLOPHON_HEADING}.** Every number, figure and table of this report is read from `results.json` "
+        f"**{COLOPHON_HEADING}.** Every number, figure and table is read from `results.json` "
         "or computed from it (the bootstrap intervals, the corrected p-values) or from the data set "
-        "(its class counts), "
-        f"computed {results.get('provenance', {}).get('created', '?')[:10]} at "
-        f"{provenance_line(results)}; `python -m mnist_compare report` makes the report again from it. The "
+        "(its class counts). The runs were "
+        f"computed {created} at {provenance_line(results)}"
+        + (f", and the last research section on {later}" if later and later != created else "")
+        + ". `python -m mnist_compare report` makes the document again from it. The "
         f"code, the notebooks and the demo: {config.REPOSITORY_URL}."
     )
 

@@ -106,6 +106,15 @@ def test_the_abstract_is_the_tagged_cells_output_and_the_provenance_is_in_the_co
     assert "abcdef1234" not in title, "no commit on the title page"
     assert sum("We compare two models." in cell.source for cell in combined.cells) == 1, "said once"
     assert "abcdef1234" in combined.cells[-1].source and report.COLOPHON_HEADING in combined.cells[-1].source
+    assert "last research section" not in combined.cells[-1].source, "no later section: the runs' date only"
+
+
+def test_the_colophon_dates_a_research_section_computed_after_the_runs():
+    results = copy.deepcopy(RESULTS)
+    created = results["provenance"]["created"]
+    results.setdefault("research", {})["section_created"] = {"a": created, "b": "2099-01-02T00:00:00+0000"}
+    text = report.colophon(results)
+    assert f"computed {created[:10]}" in text and "the last research section on 2099-01-02" in text
 
 
 def test_the_committed_report_holds_none_of_the_notebooks_scaffolding():

@@ -362,6 +362,7 @@ def test_research_sections_are_reused_by_version_and_computed_when_missing_or_ou
         "s2": {"old": True},
         "section_versions": {"s1": 1, "s2": 1},
         "section_seconds": {"s1": 5.0},
+        "section_created": {"s1": "2020-01-01T00:00:00+0000"},
     }
     out = sections.run_research(
         results,
@@ -376,6 +377,8 @@ def test_research_sections_are_reused_by_version_and_computed_when_missing_or_ou
     assert out["s1"] == {"old": True} and out["s2"]["computed"] == "s2"
     assert out["s3"]["saw"] == ["s1", "s2"], "a section sees the sections it requires"
     assert out["section_versions"] == {"s1": 1, "s2": 2, "s3": 1}
+    assert out["section_created"]["s1"] == "2020-01-01T00:00:00+0000", "a reused section keeps its date"
+    assert set(out["section_created"]) == {"s1", "s2", "s3"} and out["section_created"]["s2"] > "2020"
 
 
 def test_research_sections_that_require_a_missing_or_circular_section_are_refused():

@@ -113,6 +113,8 @@ def run_research(
     }
     old_seconds = previous.get("section_seconds", {})
     seconds = {}  # seconds each section took when it was last computed, for the benchmark
+    # When each section was computed, if after the runs it reads (the colophon dates the report by both).
+    created = {}
     ctx = Context(results, splits, paths, show_progress, log)
     for section in run_order(sections):
         key = section.KEY
@@ -120,11 +122,15 @@ def run_research(
             research[key] = previous[key]
             if key in old_seconds:
                 seconds[key] = old_seconds[key]
+            if key in previous.get("section_created", {}):
+                created[key] = previous["section_created"][key]
         else:
             mark = time.perf_counter()
             research[key] = section.compute(ctx, research)
             seconds[key] = time.perf_counter() - mark
+            created[key] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         research["section_versions"][key] = section.VERSION
     research["section_seconds"] = seconds
+    research["section_created"] = created
     research["seconds"] = sum(seconds.values())
     return research

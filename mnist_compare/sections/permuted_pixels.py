@@ -16,8 +16,8 @@ from .base import Context, extra_runs, extra_summary, grid_accuracies, progress_
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "permuted_pixels"
-VERSION = 4
-REQUIRES = ()
+VERSION = 5
+REQUIRES = ("size_seeds",)
 
 
 #: The first seed's permutation; seed ``s`` shuffles with ``PERMUTATION_SEED + s``, so that the interval over
@@ -25,7 +25,9 @@ REQUIRES = ()
 PERMUTATION_SEED = 4321
 
 
-PERMUTED_SEEDS = 5
+#: As many seeds as the size comparison, whose 10-epoch test accuracies give the original pixel order for the
+#: seeds the grid does not have (its first seeds are the grid's).
+PERMUTED_SEEDS = 20
 
 
 def permute_pixels(images: np.ndarray, seed: int = PERMUTATION_SEED) -> np.ndarray:
@@ -38,7 +40,7 @@ def permute_pixels(images: np.ndarray, seed: int = PERMUTATION_SEED) -> np.ndarr
 def compute(ctx: Context, research: dict) -> dict:
     from dataclasses import replace
 
-    seeds = ctx.seeds[:PERMUTED_SEEDS]
+    seeds = list(ctx.seeds) if ctx.fast else list(range(PERMUTED_SEEDS))
     epochs = tuple(ctx.snapshot_epochs)
     ctx.log(
         f"Research: permuted pixels (MLP and CNN, {len(seeds)} seeds, one permutation each, "
@@ -66,7 +68,17 @@ def compute(ctx: Context, research: dict) -> dict:
     }
 
 
-normal_accuracies = grid_accuracies
+def normal_accuracies(results: dict, name: str, seeds, epochs: str) -> list[float] | None:
+    """Test accuracies of ``name`` with the original pixel order for ``seeds`` (in that order): the grid's
+    runs, else the size comparison's (the same runs for the grid's seeds); None if a seed has neither."""
+    grid = grid_accuracies(results, name, seeds, epochs)
+    if grid is not None:
+        return grid
+    many = results["research"].get("size_seeds", {})
+    if str(many.get("epochs")) != epochs or name not in many.get("models", {}):
+        return None
+    by_seed = dict(zip(many["seeds"], many["models"][name]["test_accuracy"]["values"]))
+    return [by_seed[seed] for seed in seeds] if all(seed in by_seed for seed in seeds) else None
 
 
 def permuted_changes(results: dict, name: str) -> list[float]:
