@@ -124,7 +124,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         tests = [("CNN − MLP, rise of test loss", rise["difference"], "−")]
         measured = (
             f"rise of test loss from epoch {rise['first']} to {last}: {_loss_text(rise['difference'])}"
-            + (" (the claim predicts a fall)" if rise["difference"]["mean"] > 0 else "")
+            + (" (the claim predicts a smaller rise for the CNN)" if rise["difference"]["mean"] > 0 else "")
             + f"; train − test gap, capped by each model's test error: {pp(gap)}"
         )
     else:
@@ -619,7 +619,11 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
     """Each claim of the original report, what was measured, the verdict and the section with the evidence;
     with ``legend``, what the verdict words mean (the report gives the legend once, under the short table)."""
     checked, found = _verdicts(results)
-    rows = [[claim, measured, verdict, ref(label)] for claim, measured, verdict, label, *_ in checked]
+    # One measurement per line: the clauses a row joins with "; " each start a line of the cell.
+    rows = [
+        [claim, measured.replace("; ", "<br>"), verdict, ref(label)]
+        for claim, measured, verdict, label, *_ in checked
+    ]
     seeds = _seeds_sentence(results)
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
     note = (

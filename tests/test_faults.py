@@ -85,7 +85,7 @@ def fingerprint(folder: Path) -> dict:
 
 
 def metrics_of(results: dict) -> dict:
-    """What a rerun must reproduce: every number except timings and provenance."""
+    """What a rerun must reproduce: every number except timings and provenance (dates included)."""
 
     def strip(value):
         if isinstance(value, dict):
@@ -93,7 +93,8 @@ def metrics_of(results: dict) -> dict:
                 key: strip(item)
                 for key, item in value.items()
                 if "seconds" not in key
-                and key not in {"provenance", "reused_from_disk", "finished_at", "artefacts"}
+                and key
+                not in {"provenance", "reused_from_disk", "finished_at", "artefacts", "section_created"}
             }
         if isinstance(value, list):
             return [strip(item) for item in value]

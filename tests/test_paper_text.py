@@ -189,3 +189,12 @@ def test_the_equations_are_in_the_pdfs_text_layer():
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     for equation in ("ReLU(x)=max(0,x)", "a=σ(z)", "softmax(z/T)"):
         assert equation in text, f"{equation} is not in the PDF's text"
+
+
+def test_no_template_field_is_left_unfilled(soup):
+    """A sentence the package or a notebook renders fills every field: a '{name}' left in the prose is a
+    string that lost its f prefix."""
+    # Equations ($...$, $$...$$) hold braces of their own.
+    plain = [re.sub(r"\$\$.*?\$\$|\$[^$]*\$", "", block, flags=re.S) for block in prose_blocks(soup)]
+    unfilled = [block for block in plain if re.search(r"\{[A-Za-z_][^{}]*\}", block)]
+    assert not unfilled, unfilled[:3]

@@ -114,7 +114,10 @@ def test_the_colophon_dates_a_research_section_computed_after_the_runs():
     created = results["provenance"]["created"]
     results.setdefault("research", {})["section_created"] = {"a": created, "b": "2099-01-02T00:00:00+0000"}
     text = report.colophon(results)
-    assert f"computed {created[:10]}" in text and "the last research section on 2099-01-02" in text
+    assert f"computed {created[:10]} (the last research section on 2099-01-02)" in text
+    assert f"Results computed {report.computed_text(results)}." in report.title_page(results), (
+        "the title page too"
+    )
 
 
 def test_the_committed_report_holds_none_of_the_notebooks_scaffolding():
@@ -188,7 +191,8 @@ def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
         ):
             value = format_mean_std(results["summary"][name]["1"][key], percent=percent, digits=digits)
             assert value in text, f"{name} {key} {value} is not in the PDF"
-    assert "After 1 epoch (mean ± std over 1 seed)" in text
+    assert "The original report's table over seeds" in text and "mean ± std over 1 seed" in text
+    assert "MLP, 1 epoch" in text and "CNN, 1 epoch" in text, "one column per model and snapshot"
 
     # The executed notebooks went to the fast output folder, not to notebooks/.
     assert (isolated_outputs / "notebooks" / "02_mlp.ipynb").is_file()
