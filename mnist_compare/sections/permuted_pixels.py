@@ -12,6 +12,7 @@ from ..references import cite
 from ..registry import BASELINE, CANDIDATE
 from ..transforms import rng
 from .base import Context, extra_runs, extra_summary, grid_accuracies, progress_bar
+from .size_seeds import SIZE_SEEDS
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -27,7 +28,7 @@ PERMUTATION_SEED = 4321
 
 #: As many seeds as the size comparison, whose 10-epoch test accuracies give the original pixel order for the
 #: seeds the grid does not have (its first seeds are the grid's).
-PERMUTED_SEEDS = 20
+PERMUTED_SEEDS = SIZE_SEEDS
 
 
 def permute_pixels(images: np.ndarray, seed: int = PERMUTATION_SEED) -> np.ndarray:
