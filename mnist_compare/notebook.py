@@ -284,4 +284,11 @@ def show_demo(app, *, share: bool = False, screenshot: Path | None = None) -> No
         "Run this notebook in Jupyter or Colab to draw in it."
     )
     if screenshot is not None and Path(screenshot).is_file():
-        display(Image(filename=str(screenshot)))
+        from PIL import Image as Picture  # lazy: only a headless run shows the picture
+
+        from .browser import REPORT  # lazy: the browser module is only for this picture's width
+
+        with Picture.open(screenshot) as picture:
+            width = picture.width
+        # The report's picture is taken at 2 device pixels per CSS pixel (sharp in print): shown at CSS size.
+        display(Image(filename=str(screenshot), width=width // 2 if width > REPORT["width"] else width))

@@ -228,6 +228,10 @@ def plot_preprocessing_steps(result, *, title: str | None = None) -> plt.Figure:
     fig, axes = plt.subplots(1, len(steps), figsize=(PAGE_WIDTH, side + 0.45 + 0.3 * bool(title)))
     for ax, (name, image) in zip(np.atleast_1d(axes), steps):
         ax.imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        # Every panel the same square: a crop that is not square is centred in it, so the titles line up.
+        ax.set_adjustable("datalim")
+        ax.set_box_aspect(1)
+        ax.set_facecolor("white")
         ax.set_title(STEP_TITLES.get(name, name), fontsize=9)
         ax.axis("off")
     if title:
@@ -328,12 +332,12 @@ def plot_math_primer(image) -> plt.Figure:
     return fig
 
 
-def image_panels(count: int, lines: int, *, cols: int = 5, title: bool = True):
+def image_panels(count: int, lines: int, *, cols: int = 5, title: bool = True, largest: float = 1.3):
     """A figure PAGE_WIDTH wide of ``count`` image panels, ``cols`` a row, each under a ``lines``-line
-    title."""
+    title; an image is at most ``largest`` inches high."""
     cols = min(cols, count)
     rows = -(-count // cols)
-    side = min(1.3, PAGE_WIDTH / cols - 0.2)
+    side = min(largest, PAGE_WIDTH / cols - 0.2)
     fig, axes = plt.subplots(
         rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.17 * lines + 0.15) + 0.35 * title), squeeze=False
     )
@@ -343,9 +347,10 @@ def image_panels(count: int, lines: int, *, cols: int = 5, title: bool = True):
 
 
 def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "Test images") -> plt.Figure:
-    """Each image with every model's predicted digit and confidence; wrong answers in red (5 per row)."""
+    """Each image with every model's predicted digit and confidence; wrong answers in red (ten per row)."""
     count = len(images)
-    fig, axes = image_panels(count, 1 + len(probabilities))
+    # Ten in a row: a digit needs no more than an inch to be read, its answers are short lines.
+    fig, axes = image_panels(count, 1 + len(probabilities), cols=10)
     for index, ax in enumerate(axes.flat[:count]):
         ax.imshow(np.squeeze(images[index]), cmap="gray_r")
         lines = [f"true {int(labels[index])}"]
@@ -353,8 +358,8 @@ def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "
         for name, probs in probabilities.items():
             guess = int(np.argmax(probs[index]))
             wrong |= guess != int(labels[index])
-            lines.append(f"{registry.label(name)} {guess} ({100 * float(np.max(probs[index])):.0f}%)")
-        ax.set_title("\n".join(lines), fontsize=9, color="tab:red" if wrong else "black")
+            lines.append(f"{registry.label(name)} {guess} {100 * float(np.max(probs[index])):.0f}%")
+        ax.set_title("\n".join(lines), fontsize=7, color="tab:red" if wrong else "black")
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -10,7 +10,6 @@ from .base import Context, controls
 from .improved_cnn import IMPROVED_MODEL
 from .improved_cnn import KEY as IMPROVED_KEY
 from .size_seeds import KEY as SIZE_KEY
-from .size_seeds import SIZE_TABLE
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -154,14 +153,15 @@ def models_markdown(results: dict, *, side: bool = False) -> str:
                 f"{size['forward_macs_per_image']:,}",
                 ", ".join(how) or "plain",
                 str(epochs),
-                str(len(seeds))
-                + (
-                    f" ({len(more)} in [Table](#{SIZE_TABLE}))"
-                    if (more := _size_seeds(results, name)) and len(more) > len(seeds)
-                    else ""
-                ),
+                # The most seeds any comparison of the report reads (the size comparison's, when it has more).
+                str(max(len(seeds), len(_size_seeds(results, name)))),
             ]
         )
+    header = ["Model", "Layers", "Parameters", "Multiply-adds per image", "Training", "Epochs", "Seeds"]
+    alike = all(row[4] == "plain" for row in rows)
+    if alike:
+        # Every model trained alike: the caption says how, a column of one word would only repeat it.
+        header, rows = header[:4] + header[5:], [row[:4] + row[5:] for row in rows]
     if side:
         title, label = (
             "The side models of the appendix and the demo, as in [Table](#models-table)",
@@ -170,15 +170,10 @@ def models_markdown(results: dict, *, side: bool = False) -> str:
     else:
         title, label = (
             "The compared models and their controls: layers from the 28×28 input to the 10 digits (ReLU "
-            "after every hidden layer, softmax at the end), size, training and seeds; all use Adam "
-            f"(learning rate {results['config']['learning_rate']:g}), cross-entropy and batches of "
+            "after every hidden layer, softmax at the end), size, epochs and the most seeds any comparison "
+            + ("uses; all are trained without augmentation, with Adam " if alike else "uses; all use Adam ")
+            + f"(learning rate {results['config']['learning_rate']:g}), cross-entropy and batches of "
             f"{results['config']['batch_size']}",
             MODELS_TABLE,
         )
-    return (
-        caption(results, title, label=label)
-        + "\n\n"
-        + markdown_table(
-            ["Model", "Layers", "Parameters", "Multiply-adds per image", "Training", "Epochs", "Seeds"], rows
-        )
-    )
+    return caption(results, title, label=label) + "\n\n" + markdown_table(header, rows)

@@ -63,7 +63,6 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
     MLP's and the CNN's over the size comparison's seeds when the results have them, as the verdicts use)."""
     robustness = results["research"]["robustness"]
     curves = robustness["curves"]
-    many = compared_curves(results, many=True)
     names = models or [name for name in registry.MODELS if name in next(iter(curves.values()))]
     columns = 3 if len(curves) > 4 else 2
     fig, axes = plt.subplots(2, columns, figsize=(PAGE_WIDTH, 4.6), layout="constrained")
@@ -72,7 +71,7 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
         for name in names:
             if name not in curve:
                 continue
-            points = many[transform][name] if name in many.get(transform, {}) else curve[name]
+            points = model_curve(results, transform, name)[name]
             means = [100 * point["mean"] for point in points]
             lows = [100 * min(point["values"]) for point in points]
             highs = [100 * max(point["values"]) for point in points]
@@ -138,8 +137,8 @@ def changed_levels(transform: str, levels) -> list[int]:
 
 
 def compared_curves(results: dict, many: bool) -> dict:
-    """The robustness curves; with ``many``, the MLP's and the CNN's over the size comparison's seeds (the
-    side-seeds section) when the results have them."""
+    """The robustness curves; with ``many``, those over the size comparison's seeds (the side-seeds section:
+    the MLP, the CNN and the controls the size comparison trains) when the results have them."""
     research = results["research"]
     if many and research.get("side_seeds", {}).get("curves"):
         return research["side_seeds"]["curves"]
@@ -160,20 +159,45 @@ def seed_curve_means(curve: dict, transform: str, name: str) -> list[float]:
     return [sum(values) / len(values) for values in zip(*points)]
 
 
-def curve_mean(results: dict, transform: str, name: str, *, many: bool = False) -> dict:
+def model_curve(results: dict, transform: str, name: str, *, many: bool = True) -> dict:
+    """The curve of ``transform`` that holds ``name``'s points: over the size comparison's seeds when ``many``
+    and the results have them for this model, else the robustness section's."""
+    curves = compared_curves(results, many)
+    if name in curves.get(transform, {}):
+        return curves[transform]
+    return results["research"]["robustness"]["curves"][transform]
+
+
+def model_seeds(results: dict, name: str) -> int:
+    """How many seeds ``name``'s robustness curves rest on (over the size comparison's where it has them)."""
+    return len(model_curve(results, "shift", name)[name][0]["values"])
+
+
+def curve_mean(results: dict, transform: str, name: str, *, many: bool = True) -> dict:
     """``seed_curve_means`` of one model on one curve of the results, summarised over seeds. ``many``: see
-    ``compared_curves``."""
-    return seed_summary(seed_curve_means(compared_curves(results, many)[transform], transform, name))
+    ``model_curve``."""
+    return seed_summary(seed_curve_means(model_curve(results, transform, name, many=many), transform, name))
+
+
+def paired_curve_means(results: dict, transform: str, first: str, second: str) -> dict:
+    """``first`` − ``second`` of their curve means on ``transform``, paired by seed: over the size
+    comparison's seeds when both have curves there, else over the robustness section's."""
+    many = all(name in compared_curves(results, True).get(transform, {}) for name in (first, second))
+    return paired(
+        curve_mean(results, transform, first, many=many), curve_mean(results, transform, second, many=many)
+    )
 
 
 def curve_comparison(results: dict, first: str, second: str, *, many: bool = False) -> dict:
     """{transform: first − second} of the curve means, paired by seed, for every transform both have
     (``many``: over the size comparison's seeds, for the MLP and the CNN, when the results have them)."""
-    curves = compared_curves(results, many)
+    curves = results["research"]["robustness"]["curves"]
     return {
-        transform: paired(
-            curve_mean(results, transform, first, many=many),
-            curve_mean(results, transform, second, many=many),
+        transform: paired_curve_means(results, transform, first, second)
+        if many
+        else paired(
+            curve_mean(results, transform, first, many=False),
+            curve_mean(results, transform, second, many=False),
         )
         for transform, curve in curves.items()
         if first in curve and second in curve
@@ -203,7 +227,7 @@ def cnn_against_controls(results: dict, transform: str) -> dict:
     control with per-seed values (over their shared seeds)."""
     curve = results["research"]["robustness"]["curves"][transform]
     return {
-        name: paired(curve_mean(results, transform, CANDIDATE), curve_mean(results, transform, name))
+        name: paired_curve_means(results, transform, CANDIDATE, name)
         for name in mlp_controls(results, transform)
         if "values" in curve[name][0]
     }
@@ -218,7 +242,7 @@ def small_cnn_against_controls(results: dict) -> dict:
         if SMALL_CNN in curve and control:
             out[transform] = (
                 control,
-                paired(curve_mean(results, transform, SMALL_CNN), curve_mean(results, transform, control)),
+                paired_curve_means(results, transform, SMALL_CNN, control),
             )
     return out
 
@@ -290,14 +314,20 @@ def robustness_markdown(results: dict) -> str:
         label = registry.label(next(iter(controls)))
         robust = f"{label[:1].upper()}{label[1:]}" if same else "Most robust MLP control"
         header += ["Small CNN", robust, f"Small CNN − {label}" if same else "Small CNN − that control"]
-    seeds = len(curves["shift"][CANDIDATE][0]["values"])
-    many = many_seeds(results)
+    shown = [BASELINE, CANDIDATE] + ([SMALL_CNN, *controls] if against else [])
+    counts = {model_seeds(results, name) for name in shown}
+    seeds = (
+        f"{counts.pop()} seeds"
+        if len(counts) == 1
+        else f"MLP and CNN {model_seeds(results, CANDIDATE)} seeds, the others "
+        + join_words(sorted({str(model_seeds(results, name)) for name in shown[2:]}))
+    )
     return (
         caption(
             results,
             f"Accuracy (%) averaged over every changed level of each curve, after "
             f"{model_epochs(results, CANDIDATE)} epochs: "
-            + (f"MLP and CNN {many} seeds, the others {seeds}" if many else f"{seeds} seeds")
+            + seeds
             + (
                 f"; the {registry.label(next(iter(controls)))} is the MLP control with the highest mean on "
                 "every curve, chosen on these same curves"

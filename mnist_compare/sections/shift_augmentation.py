@@ -17,30 +17,34 @@ from .base import (
     accuracy_of,
     extra_models,
     extra_run_dir,
+    extra_runs,
     median_epoch_seconds,
     progress_bar,
     robustness_subset,
     seed_summary,
     seeds_text,
 )
+from .size_seeds import SIZE_MODELS, SIZE_SEEDS
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "shift_augmentation"
-VERSION = 2
-REQUIRES = ()
+VERSION = 3
+REQUIRES = ("size_seeds",)
 
 
 #: Shift augmentation for the MLP and the CNN alike (``training.shift_augment``, drawn anew every epoch):
 #: up to 3 whole pixels in x and in y. That box holds every 3-pixel shift of the test curve in any
 #: direction (where the plain MLP has lost ~40 points) and keeps a digit's 20x20 box inside the 28x28
-#: frame (4 pixels of margin); the appendix CNN uses 2. The grid's first snapshot's epochs and its five
-#: seeds: each seed costs about 8 plain CNN epochs (85-91 s measured where one took 10.4-11.4 s; ~30 s at the
-#: grid's 3.6 s), two thirds of it the augmented CNN's five epochs.
+#: frame (4 pixels of margin); the appendix CNN uses 2. The grid's first snapshot's epochs: each seed costs
+#: about 8 plain CNN epochs (85-91 s measured where one took 10.4-11.4 s; ~30 s at the grid's 3.6 s), two
+#: thirds of it the augmented CNN's five epochs.
 SHIFT_AUGMENT_PIXELS = 3
 
 
-SHIFT_AUGMENT_SEEDS = 5
+#: The size comparison's seeds (the grid's in a fast run): the plain models of a seed the grid lacks are the
+#: size comparison's runs of that seed, whose first snapshot is of the same epochs.
+SHIFT_AUGMENT_SEEDS = SIZE_SEEDS
 
 
 SHIFT_AUGMENT_MODELS = (BASELINE, CANDIDATE)
@@ -71,7 +75,7 @@ def compute(ctx: Context, research: dict) -> dict:
     summary per level).
     """
 
-    seeds = list(ctx.seeds[:SHIFT_AUGMENT_SEEDS])
+    seeds = list(ctx.seeds) if ctx.fast else list(range(SHIFT_AUGMENT_SEEDS))
     epochs = min(ctx.snapshot_epochs)
     pixels = SHIFT_AUGMENT_PIXELS
     variant = f"shift{pixels}"
@@ -95,6 +99,13 @@ def compute(ctx: Context, research: dict) -> dict:
                 for seed in seeds
             ]
     plain_runs = {(run["model"], run["seed"]): run for run in ctx.results["runs"]}
+    # A seed the grid lacks: the size comparison's run of it (saved; read, not trained again).
+    for name in SHIFT_AUGMENT_MODELS:
+        missing = [seed for seed in seeds if (name, seed) not in plain_runs]
+        for record in extra_runs(
+            SIZE_MODELS[name], [name], missing, ctx.splits, ctx.snapshot_epochs, ctx.paths, None
+        ):
+            plain_runs[(name, record["spec"]["seed"])] = record
     test_accuracy = {
         (name, "plain"): [
             plain_runs[(name, seed)]["snapshots"][str(epochs)]["test"]["accuracy"] for seed in seeds
@@ -109,7 +120,12 @@ def compute(ctx: Context, research: dict) -> dict:
     )
     models = {}
     for name in SHIFT_AUGMENT_MODELS:
-        models[(name, "plain")] = [load_snapshot(ctx.run_dir(name, seed), epochs) for seed in seeds]
+        models[(name, "plain")] = [
+            load_snapshot(ctx.run_dir(name, seed), epochs)
+            if seed in ctx.seeds
+            else extra_models(ctx.paths, SIZE_MODELS[name], name, [seed], epochs)[0]
+            for seed in seeds
+        ]
         models[(name, "augmented")] = extra_models(ctx.paths, variant, name, seeds, epochs)
     curves = shift_curves(models, ctx.splits)
     accuracy = curves["accuracy"]

@@ -1,7 +1,7 @@
-"""The side studies over the size comparison's seeds: the robustness curves, the calibration and the drawings
-measured again on the MLP and the CNN of every seed the size comparison trained, not only on the first five
-(which drew high for the CNN), so that the five-seed CNN − MLP differences of those studies can be checked
-against many seeds. Only evaluation: every model here is a saved run."""
+"""The side studies over the size comparison's seeds: the robustness curves of every model it trains, and the
+calibration and the drawings of the MLP and the CNN, measured on every seed the size comparison trained, not
+only on the first five (which drew high for the CNN), so that the five-seed differences of those studies can
+be checked against many seeds. Only evaluation: every model here is a saved run."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .size_seeds import SIZE_MODELS
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "side_seeds"
-VERSION = 2
+VERSION = 3
 REQUIRES = ("size_seeds", "robustness")
 
 #: The models measured: the two the report compares.
@@ -44,14 +44,18 @@ def compute(ctx: Context, research: dict) -> dict:
     models = {
         name: [
             grid[name][ctx.seeds.index(seed)]
-            if seed in ctx.seeds
+            if name in grid and seed in ctx.seeds
             else extra_models(ctx.paths, SIZE_MODELS[name], name, [seed], ctx.last)[0]
             for seed in seeds
         ]
-        for name in COMPARED
+        for name in SIZE_MODELS
+        if name in research["size_seeds"]["models"]
     }
     measures = out["measures"]
+    # The robustness curves of every model the size comparison trained (the controls too), the other
+    # measures of the two compared models only.
     curves = robustness(models, ctx.splits)["curves"]
+    models = {name: models[name] for name in COMPARED}
     out["curves"] = curves
     for transform, curve in curves.items():
         measures[f"robustness:{transform}"] = {

@@ -17,7 +17,7 @@ from .base import Context, extra_runs, progress_bar, seed_summary
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "size_seeds"
-VERSION = 3
+VERSION = 4
 REQUIRES = ("capacity_control", "architecture_controls")
 
 #: How many seeds (0, 1, ...): every model here trains in seconds to a minute, so many seeds are cheap. The
@@ -33,11 +33,24 @@ SIZE_MODELS = {
     "mlp_wide": "control",
     "mlp_compute": "architecture",
     "cnn_small": "architecture",
+    "mlp_deep": "architecture",
 }
+
+#: The models of the size comparison proper (the deep MLP is trained over the same seeds only so that the
+#: robustness curves of every MLP control rest on as many seeds as the MLP's and the CNN's).
+SIZE_COMPARED = (BASELINE, CANDIDATE, "mlp_wide", "mlp_compute", "cnn_small")
+
+#: The measures kept per snapshot epoch and seed: (key, split, field of the run record).
+SNAPSHOT_MEASURES = (
+    ("test_accuracy", "test", "accuracy"),
+    ("test_loss", "test", "loss"),
+    ("train_accuracy", "train", "accuracy"),
+    ("train_loss", "train", "loss"),
+)
 
 #: The comparisons the section answers (first − second, paired by seed): the CNN's lead, how much of it
 #: remains against the MLPs of its size, does size help an MLP, does the architecture help with fewer
-#: parameters, and which helps more.
+#: parameters, which helps more, and does depth with weight decay help an MLP.
 SIZE_COMPARISONS = (
     (CANDIDATE, BASELINE),
     (CANDIDATE, "mlp_wide"),
@@ -46,6 +59,7 @@ SIZE_COMPARISONS = (
     ("mlp_compute", BASELINE),
     ("cnn_small", BASELINE),
     ("cnn_small", "mlp_compute"),
+    ("mlp_deep", BASELINE),
 )
 
 #: The MLPs of the CNN's size, against which the share of its lead that remains is measured.
@@ -79,9 +93,23 @@ def compute(ctx: Context, research: dict) -> dict:
             in_grid = {
                 s: grid[(name, s)]["snapshots"][last]["test"]["accuracy"] for s in seeds if (name, s) in grid
             }
+            # Per seed, the run the section reads: the grid's where it has the seed, else this section's.
+            read = {r["spec"]["seed"]: r for r in records} | {
+                s: grid[(name, s)] for s in seeds if (name, s) in grid
+            }
             out["models"][name] = {
                 "parameters": records[0]["parameters"],
                 "test_accuracy": seed_summary([in_grid.get(seed, accuracy[seed]) for seed in seeds]),
+                # Every snapshot epoch's accuracy and loss per seed: the overfitting measures over many seeds.
+                "snapshots": {
+                    str(epoch): {
+                        key: seed_summary(
+                            [read[seed]["snapshots"][str(epoch)][part][field] for seed in seeds]
+                        )
+                        for key, part, field in SNAPSHOT_MEASURES
+                    }
+                    for epoch in ctx.snapshot_epochs
+                },
             }
             if in_grid:
                 out["models"][name]["retrained"] = {str(seed): accuracy[seed] for seed in in_grid}
@@ -115,6 +143,21 @@ def lead(results: dict) -> dict | None:
     return comparisons(results).get((CANDIDATE, BASELINE)) if more_seeds(results) else None
 
 
+def snapshot_values(results: dict, name: str, epochs, measure: str) -> list[float] | None:
+    """Per seed of the section, ``name``'s ``measure`` (a ``SNAPSHOT_MEASURES`` key) after ``epochs``, when
+    the section has more seeds than the grid and records that snapshot (None otherwise)."""
+    model = results["research"].get(KEY, {}).get("models", {}).get(name, {})
+    found = model.get("snapshots", {}).get(str(epochs), {}).get(measure)
+    return list(found["values"]) if found and more_seeds(results) else None
+
+
+def lead_at(results: dict, epochs) -> dict | None:
+    """The CNN − MLP test accuracy after ``epochs`` over the section's seeds, paired by seed, when it has more
+    seeds than the grid and that snapshot (None otherwise)."""
+    cnn, mlp = (snapshot_values(results, name, epochs, "test_accuracy") for name in (CANDIDATE, BASELINE))
+    return paired({"values": cnn}, {"values": mlp}) if cnn and mlp else None
+
+
 def first_and_rest(results: dict) -> dict:
     """{model: its test accuracy over the grid's seeds (the section's first ones) and over the others, with
     Welch's two-sided t test of the two means}: whether the five seeds of the other sections drew high or
@@ -124,7 +167,7 @@ def first_and_rest(results: dict) -> dict:
     count = len(results["config"]["seeds"])
     models = results["research"][KEY]["models"]
     out = {}
-    for name in models:
+    for name in (name for name in SIZE_COMPARED if name in models):
         values = _values(models, name)
         first, rest = values[:count], values[count:]
         if len(first) < 2 or len(rest) < 2:
