@@ -299,10 +299,15 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         if "original_bbox" in drawings.get(BASELINE, {})
         else ("bbox", "naive")
     )
+    # Over the size comparison's seeds when the side studies measured every method on them.
+    many_drawings = side_seeds.drawings(results)
     for name in (BASELINE, CANDIDATE):
         gains = {
             source: paired(accuracy[name][crop], accuracy[name][plain])
-            for source, accuracy in (("synthetic", drawings), ("other writers", other))
+            for source, accuracy in (
+                ("synthetic", many_drawings.get("synthetic", drawings)),
+                ("other writers", many_drawings.get("other writers", other)),
+            )
             if accuracy and crop in accuracy.get(name, {})
         }
         rows.append(
@@ -629,12 +634,21 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
     """Each claim of the original report, what was measured, the verdict and the section with the evidence;
     with ``legend``, what the verdict words mean (the report gives the legend once, under the short table)."""
     checked, found = _verdicts(results)
+    # When every test of the table rests on the same seeds, the legend says so once and no row repeats it.
+    counts = {test[1].get("n") for row in checked for test in (row[4] if len(row) > 4 else [])} - {None}
+    # ... and every seed count a row names (an exception's, a control's) is that one.
+    named = {int(n) for row in checked for n in re.findall(r"\((?:first )?(\d+) seeds\)", row[1])}
+    same = counts.pop() if len(counts) == 1 and named <= counts else None
+    seeds = f"Every interval is over {plural(same, 'seed')}." if same else _seeds_sentence(results)
+
+    def said_once(text: str) -> str:
+        return text.replace(f" (first {same} seeds)", "").replace(f" ({same} seeds)", "") if same else text
+
     # One measurement per line: the clauses a row joins with "; " each start a line of the cell.
     rows = [
-        [claim, measured.replace("; ", "<br>"), verdict, ref(label)]
+        [claim, said_once(measured).replace("; ", "<br>"), verdict, ref(label)]
         for claim, measured, verdict, label, *_ in checked
     ]
-    seeds = _seeds_sentence(results)
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
     note = (
         "\n\n" + _verdicts_legend(row[2] for row in rows) + " " + seeds + " " + multiple_tests_text(found)

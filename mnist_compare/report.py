@@ -252,16 +252,16 @@ def title_page(results: dict) -> str:
         f"<p>{count}; "
         f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
         f"{sizes.get('test', 0):,} test images.</p>\n"
-        f"<p>Results computed {computed_text(results)}.</p>\n</div>"
+        f"<p>Experiments run {computed_text(results)}.</p>\n</div>"
     )
 
 
 def computed_text(results: dict) -> str:
-    """'2026-11-25', or '2026-11-25 (the last research section on 2026-11-26)' when a research section was
-    computed on a later day than the runs (``section_created``)."""
+    """'2026-11-25', or '2026-11-25 to 2026-11-26' when a research section was computed on a later day than
+    the runs (``section_created``)."""
     created = results.get("provenance", {}).get("created", "?")[:10]
     later = max(results.get("research", {}).get("section_created", {}).values(), default="")[:10]
-    return created + (f" (the last research section on {later})" if later and later != created else "")
+    return created + (f" to {later}" if later and later != created else "")
 
 
 COLOPHON_HEADING = "Colophon"
@@ -273,8 +273,8 @@ def colophon(results: dict) -> str:
     return (
         f"**{COLOPHON_HEADING}.** Every number, figure and table is read from `results.json` "
         "or computed from it (the bootstrap intervals, the corrected p-values) or from the data set "
-        "(its class counts). Results computed "
-        f"{computed_text(results)}, the runs at {provenance_line(results)}"
+        "(its class counts). Experiments run "
+        f"{computed_text(results)}, the main runs at {provenance_line(results)}"
         + ". `python -m mnist_compare report` makes the document again from it. The "
         f"code, the notebooks and the demo: {config.REPOSITORY_URL}."
     )

@@ -106,7 +106,8 @@ def test_the_abstract_is_the_tagged_cells_output_and_the_provenance_is_in_the_co
     assert "abcdef1234" not in title, "no commit on the title page"
     assert sum("We compare two models." in cell.source for cell in combined.cells) == 1, "said once"
     assert "abcdef1234" in combined.cells[-1].source and report.COLOPHON_HEADING in combined.cells[-1].source
-    assert "last research section" not in combined.cells[-1].source, "no later section: the runs' date only"
+    colophon = combined.cells[-1].source
+    assert " to 20" not in colophon.split("Experiments run")[1][:20], "no later section: one date"
 
 
 def test_the_colophon_dates_a_research_section_computed_after_the_runs():
@@ -114,8 +115,8 @@ def test_the_colophon_dates_a_research_section_computed_after_the_runs():
     created = results["provenance"]["created"]
     results.setdefault("research", {})["section_created"] = {"a": created, "b": "2099-01-02T00:00:00+0000"}
     text = report.colophon(results)
-    assert f"computed {created[:10]} (the last research section on 2099-01-02)" in text
-    assert f"Results computed {report.computed_text(results)}." in report.title_page(results), (
+    assert f"Experiments run {created[:10]} to 2099-01-02" in text
+    assert f"Experiments run {report.computed_text(results)}." in report.title_page(results), (
         "the title page too"
     )
 

@@ -19,7 +19,7 @@ from .size_seeds import SIZE_MODELS
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "side_seeds"
-VERSION = 3
+VERSION = 4
 REQUIRES = ("size_seeds", "robustness")
 
 #: The models measured: the two the report compares.
@@ -72,7 +72,15 @@ def compute(ctx: Context, research: dict) -> dict:
     other = other_handwriting(models, fast=ctx.fast)["accuracy"]
     for key, accuracy in (("drawings:synthetic", synthetic), ("drawings:other writers", other)):
         measures[key] = {name: accuracy[name][DEFAULT_METHOD]["values"] for name in COMPARED}
+    # Every preprocessing method's accuracy on both drawing sets, per model: the verdicts on cropping.
+    out["drawings"] = {"synthetic": synthetic, "other writers": other}
     return out
+
+
+def drawings(results: dict) -> dict:
+    """{drawing set ("synthetic", "other writers"): {model: {method: accuracy over the section's seeds}}},
+    empty without them."""
+    return results["research"].get(KEY, {}).get("drawings", {})
 
 
 def differences(results: dict) -> dict:
