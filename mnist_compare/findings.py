@@ -747,7 +747,7 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
     """The CNN-versus-MLP differences in accuracy behind the verdicts (``verdicts_rows``' tests), as
     (label, summary): every test that is a difference of accuracies over seeds, so not the overfitting test
     (a loss), the F test (a p-value) or the preprocessing tests (method against method). Each label ends with
-    its seeds, and the test-set lead with its epochs."""
+    its seeds when they differ between tests, and the test-set lead's with its epochs."""
     out = {}
     for row in verdicts_rows(results):
         epochs = re.search(r"\((\d+) epochs\)", row[0])
@@ -758,8 +758,10 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
             label = label.replace("other writers", "other writers' digits")
             if "test accuracy" in label and epochs:
                 label = label.replace("test accuracy", f"test set, {epochs[1]} epochs")
-            out.setdefault(f"{label} ({test['n']} seeds)", test)  # a test shared by two claims once
-    return list(out.items())
+            out.setdefault((label, test["n"]), test)  # a test shared by two claims once
+    # Each label ends with its seeds, unless every difference has the same ones (the verdicts table says so).
+    same = len({n for _, n in out}) == 1
+    return [(label if same else f"{label} ({n} seeds)", test) for (label, n), test in out.items()]
 
 
 def plot_verdict_differences(results: dict):

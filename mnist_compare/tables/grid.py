@@ -387,13 +387,26 @@ def intervals_markdown(results: dict) -> str:
     many = results.get("research", {}).get("size_seeds", {})
     models = many.get("models", {})
     if BASELINE in models and CANDIDATE in models and len(many["seeds"]) > len(results["config"]["seeds"]):
-        values = {name: models[name]["test_accuracy"] for name in (BASELINE, CANDIDATE)}
-        diff = paired(values[CANDIDATE], values[BASELINE])
-        rows.append(
-            [str(many["epochs"]), f"{len(many['seeds'])} (section {ref('capacity-control')})"]
-            + [f"{100 * values[n]['mean']:.2f} {interval(values[n], percent=True, digits=2)}" for n in values]
-            + [f"{100 * diff['mean']:+.2f} {interval(diff, percent=True, digits=2)}"]
-        )
+        # Every snapshot the size comparison records over its seeds, the last (the report's lead) last.
+        pair = (BASELINE, CANDIDATE)
+        found = {
+            str(e): {n: models[n].get("snapshots", {}).get(str(e), {}).get("test_accuracy") for n in pair}
+            for e in results["config"]["snapshot_epochs"]
+            if e != many["epochs"]
+        }
+        found[str(many["epochs"])] = {n: models[n]["test_accuracy"] for n in pair}
+        for e, values in found.items():
+            if not all(values.values()):
+                continue
+            diff = paired(values[CANDIDATE], values[BASELINE])
+            rows.append(
+                [e, f"{len(many['seeds'])} (section {ref('capacity-control')})"]
+                + [
+                    f"{100 * values[n]['mean']:.2f} {interval(values[n], percent=True, digits=2)}"
+                    for n in pair
+                ]
+                + [f"{100 * diff['mean']:+.2f} {interval(diff, percent=True, digits=2)}"]
+            )
     return (
         caption(results, "Test accuracy (%), mean and 95% interval over seeds", label="intervals-table")
         + "\n\n"
