@@ -124,6 +124,32 @@ def parity_counts(results: dict) -> tuple[int, int]:
     return inside, total
 
 
+#: The side of our range an original number falls on when its model is less tightly fitted than ours: less
+#: accurate on its training images, a higher training and test loss, a smaller gap.
+LESS_FITTED = {
+    "train_accuracy": "below",
+    "test_accuracy": "below",
+    "train_loss": "above",
+    "test_loss": "above",
+    "accuracy_gap": "below",
+}
+
+
+def parity_misses(results: dict) -> dict:
+    """{(epochs, model): {key: "below" or "above"}}: each of the original's numbers outside the range of our
+    seeds, and on which side of it."""
+    out: dict = {}
+    for epochs, models in ORIGINAL.items():
+        if epochs not in results["summary"][BASELINE]:
+            continue
+        for name, numbers in models.items():
+            for key in numbers:
+                values, value = _parity_values(results, epochs, name, key), original_value(epochs, name, key)
+                if not _inside(values, value):
+                    out.setdefault((epochs, name), {})[key] = "below" if value < min(values) else "above"
+    return out
+
+
 #: The anchor of the parity table (the notebooks cite it as ``[Table](#original-numbers-table)``).
 PARITY_TABLE = "original-numbers-table"
 
