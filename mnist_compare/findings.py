@@ -650,7 +650,12 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
     with ``legend``, what the verdict words mean (the report gives the legend once, under the short table)."""
     checked, found = _verdicts(results)
     # When every test of the table rests on the same seeds, the legend says so once and no row repeats it.
-    counts = {test[1].get("n") for row in checked for test in (row[4] if len(row) > 4 else [])} - {None}
+    counts = {
+        test[1].get("n")
+        for row in checked
+        for test in (row[4] if len(row) > 4 else [])
+        if isinstance(test[1], dict)
+    } - {None}
     # ... and every seed count a row names (an exception's, a control's) is that one.
     named = {int(n) for row in checked for n in re.findall(r"\((?:first )?(\d+) seeds\)", row[1])}
     same = counts.pop() if len(counts) == 1 and named <= counts else None

@@ -4,6 +4,8 @@ building models. The Methods table of every model (its layers, size, training an
 
 from __future__ import annotations
 
+import re
+
 from .. import registry
 from ..formatting import caption, markdown_table
 from .base import Context, controls
@@ -109,6 +111,14 @@ def compact_layers(layers: list[str]) -> str:
             out[-1] += " +" + layer.replace("BatchNorm", "BN")
             continue
         out.append(layer.replace("dense 10", "10") if number == len(layers) else layer)
+    # A weight penalty every weighted layer shares is said once, after the layers.
+    penalties = {
+        re.search(r", L2 [^ →]+$", layer)[0] if ", L2 " in layer else ""
+        for layer in out
+        if "pool" not in layer
+    }
+    if len(penalties) == 1 and (penalty := penalties.pop()):
+        return " → ".join(layer.removesuffix(penalty) for layer in out) + f" (L2 {penalty[5:]} on each)"
     return " → ".join(out)
 
 
