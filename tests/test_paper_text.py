@@ -162,7 +162,7 @@ def test_no_page_is_left_mostly_empty_but_a_chapters_last(tmp_path):
     texts = [(page.extract_text() or "").strip() for page in pypdf.PdfReader(str(PDF)).pages]
     fills = page_fills(PDF, tmp_path)
     assert len(fills) == len(texts)
-    chapter_start = re.compile(r"^(?:\d+\. [A-Z]|Appendix [A-Z]\.|Contents|Results at a glance)")
+    chapter_start = re.compile(r"^(?:\d+\. [A-Z]|Appendix [A-Z]\.|Contents|Results at a glance|References\s)")
     empty = [
         (number, round(fill, 2))
         for number, fill in enumerate(fills, start=1)

@@ -38,7 +38,7 @@ def compute(ctx: Context, research: dict) -> dict:
     out = {"seeds": seeds, "first": len(ctx.seeds), "measures": {}}
     if len(seeds) <= len(ctx.seeds):
         return out
-    ctx.log(f"Research: the side studies again over {len(seeds)} seeds (MLP and CNN, evaluation only)")
+    ctx.log(f"Research: the side studies again over {len(seeds)} seeds (evaluation only)")
     # The grid's seeds are the grid's models, loaded once for every section; the others the size section's.
     grid = ctx.grid_models()
     models = {

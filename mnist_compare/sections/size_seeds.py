@@ -11,6 +11,7 @@ from scipy import stats
 
 from .. import registry
 from ..formatting import caption, markdown_table, paired, pp
+from ..metrics import summarize
 from ..registry import BASELINE, CANDIDATE
 from .base import Context, extra_runs, progress_bar, seed_summary
 
@@ -149,6 +150,21 @@ def snapshot_values(results: dict, name: str, epochs, measure: str) -> list[floa
     model = results["research"].get(KEY, {}).get("models", {}).get(name, {})
     found = model.get("snapshots", {}).get(str(epochs), {}).get(measure)
     return list(found["values"]) if found and more_seeds(results) else None
+
+
+def snapshot_change(results: dict, name: str, key: str = "test_accuracy") -> dict | None:
+    """``name``'s change of ``key`` (test or train accuracy, or their gap ``accuracy_gap``) from the first
+    snapshot to the last, paired by seed over the section's seeds; None when it does not record them."""
+    epochs = [min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"])]
+    wanted = ("train_accuracy", "test_accuracy") if key == "accuracy_gap" else (key,)
+    found = {(e, m): snapshot_values(results, name, e, m) for e in epochs for m in wanted}
+    if epochs[0] == epochs[1] or not all(found.values()):
+        return None
+    at = {
+        e: [a - b for a, b in zip(*(found[(e, m)] for m in wanted))] if len(wanted) == 2 else found[(e, key)]
+        for e in epochs
+    }
+    return summarize([b - a for a, b in zip(at[epochs[0]], at[epochs[1]])])
 
 
 def lead_at(results: dict, epochs) -> dict | None:

@@ -439,30 +439,13 @@ def mcnemar_markdown(results: dict) -> str:
     )
 
 
-def epoch_change(results: dict, name: str, key: str = "test_accuracy", *, many: bool = False) -> dict:
-    """Paired (same seed) change of a metric from the first to the last snapshot; with ``many``, over the size
-    comparison's seeds when it records both snapshots (train and test accuracy, and their gap)."""
-    from ..sections import size_seeds  # lazy: the sections import this module
+def epoch_change(results: dict, name: str, key: str = "test_accuracy") -> dict:
+    """Paired (same seed) change of a metric from the first to the last snapshot."""
 
     part, field = SUMMARY_METRICS[key]
     first, last = (
         str(e) for e in (min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"]))
     )
-    if many and "research" in results:
-        wanted = ("train_accuracy", "test_accuracy") if key == "accuracy_gap" else (key,)
-        found = {
-            (epochs, measure): size_seeds.snapshot_values(results, name, epochs, measure)
-            for epochs in (first, last)
-            for measure in wanted
-        }
-        if all(found.values()):
-            at = {
-                epochs: [a - b for a, b in zip(*(found[(epochs, m)] for m in wanted))]
-                if key == "accuracy_gap"
-                else found[(epochs, key)]
-                for epochs in (first, last)
-            }
-            return summarize([b - a for a, b in zip(at[first], at[last])])
     runs = [r for r in results["runs"] if r["model"] == name]
     return summarize([r["snapshots"][last][part][field] - r["snapshots"][first][part][field] for r in runs])
 
