@@ -260,7 +260,8 @@ def plot_sample_grid(
     images, labels, *, rows: int = 3, cols: int = 9, title: str = "MNIST samples"
 ) -> plt.Figure:
     side = PAGE_WIDTH / cols
-    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.1) + 0.35), squeeze=False)
+    # Each row holds its images and, above them, their labels' line.
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, rows * (side + 0.3) + 0.35), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, label in zip(axes.flat, images, labels):
@@ -359,7 +360,7 @@ def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "
             guess = int(np.argmax(probs[index]))
             wrong |= guess != int(labels[index])
             lines.append(f"{registry.label(name)} {guess} {100 * float(np.max(probs[index])):.0f}%")
-        ax.set_title("\n".join(lines), fontsize=7, color="tab:red" if wrong else "black")
+        ax.set_title("\n".join(lines), fontsize=7.5, color="tab:red" if wrong else "black")
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -37,10 +37,6 @@ SIZE_MODELS = {
     "mlp_deep": "architecture",
 }
 
-#: The models of the size comparison proper (the deep MLP is trained over the same seeds only so that the
-#: robustness curves of every MLP control rest on as many seeds as the MLP's and the CNN's).
-SIZE_COMPARED = (BASELINE, CANDIDATE, "mlp_wide", "mlp_compute", "cnn_small")
-
 #: The measures kept per snapshot epoch and seed: (key, split, field of the run record).
 SNAPSHOT_MEASURES = (
     ("test_accuracy", "test", "accuracy"),
@@ -167,6 +163,35 @@ def snapshot_change(results: dict, name: str, key: str = "test_accuracy") -> dic
     return summarize([b - a for a, b in zip(at[epochs[0]], at[epochs[1]])])
 
 
+def gaps_at(results: dict, epochs) -> dict | None:
+    """The train − test gaps after ``epochs`` over the section's seeds: per model the mean training and test
+    accuracy, and CNN − MLP of the accuracy gap (train − test accuracy) and of the loss gap (test − train
+    loss), paired by seed; None when the section does not record that snapshot."""
+    found = {
+        (name, measure): snapshot_values(results, name, epochs, measure)
+        for name in (BASELINE, CANDIDATE)
+        for measure in ("train_accuracy", "test_accuracy", "train_loss", "test_loss")
+    }
+    if not all(found.values()):
+        return None
+
+    def per_seed(name: str, plus: str, minus: str) -> list[float]:
+        return [a - b for a, b in zip(found[(name, plus)], found[(name, minus)])]
+
+    return {
+        "train": {name: float(np.mean(found[(name, "train_accuracy")])) for name in (BASELINE, CANDIDATE)},
+        "test": {name: float(np.mean(found[(name, "test_accuracy")])) for name in (BASELINE, CANDIDATE)},
+        "accuracy_gap": paired(
+            {"values": per_seed(CANDIDATE, "train_accuracy", "test_accuracy")},
+            {"values": per_seed(BASELINE, "train_accuracy", "test_accuracy")},
+        ),
+        "loss_gap": paired(
+            {"values": per_seed(CANDIDATE, "test_loss", "train_loss")},
+            {"values": per_seed(BASELINE, "test_loss", "train_loss")},
+        ),
+    }
+
+
 def lead_at(results: dict, epochs) -> dict | None:
     """The CNN − MLP test accuracy after ``epochs`` over the section's seeds, paired by seed, when it has more
     seeds than the grid and that snapshot (None otherwise)."""
@@ -183,7 +208,7 @@ def first_and_rest(results: dict) -> dict:
     count = len(results["config"]["seeds"])
     models = results["research"][KEY]["models"]
     out = {}
-    for name in (name for name in SIZE_COMPARED if name in models):
+    for name in models:
         values = _values(models, name)
         first, rest = values[:count], values[count:]
         if len(first) < 2 or len(rest) < 2:
