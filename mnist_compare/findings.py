@@ -117,7 +117,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     many_gaps = size_seeds.gaps_at(results, last)
     if many_gaps:  # the size comparison's seeds measure both gaps more closely
         gap, loss_gap = many_gaps["accuracy_gap"], many_gaps["loss_gap"]
-    verdict, ceiling = verdict_word(gap, better_if_positive=False), ceiling_caveat(results, last)
+    verdict, ceiling = verdict_word(gap, better_if_positive=False), ceiling_caveat(results, last, many_gaps)
     # The claim predicts a smaller gap, a smaller rise of the loss for the CNN: a negative difference.
     tests = [("CNN − MLP, train − test gap in loss", loss_gap or gap, "−")]
     rise = test_loss_rise(results)

@@ -165,8 +165,9 @@ def snapshot_change(results: dict, name: str, key: str = "test_accuracy") -> dic
 
 def gaps_at(results: dict, epochs) -> dict | None:
     """The train − test gaps after ``epochs`` over the section's seeds: per model the mean training and test
-    accuracy, and CNN − MLP of the accuracy gap (train − test accuracy) and of the loss gap (test − train
-    loss), paired by seed; None when the section does not record that snapshot."""
+    accuracy; CNN − MLP, paired by seed, of the training and of the test accuracy, of the accuracy gap (train
+    − test accuracy) and of the loss gap (test − train loss); None when the section does not record that
+    snapshot."""
     found = {
         (name, measure): snapshot_values(results, name, epochs, measure)
         for name in (BASELINE, CANDIDATE)
@@ -181,6 +182,10 @@ def gaps_at(results: dict, epochs) -> dict | None:
     return {
         "train": {name: float(np.mean(found[(name, "train_accuracy")])) for name in (BASELINE, CANDIDATE)},
         "test": {name: float(np.mean(found[(name, "test_accuracy")])) for name in (BASELINE, CANDIDATE)},
+        **{
+            measure: paired({"values": found[(CANDIDATE, measure)]}, {"values": found[(BASELINE, measure)]})
+            for measure in ("train_accuracy", "test_accuracy")
+        },
         "accuracy_gap": paired(
             {"values": per_seed(CANDIDATE, "train_accuracy", "test_accuracy")},
             {"values": per_seed(BASELINE, "train_accuracy", "test_accuracy")},

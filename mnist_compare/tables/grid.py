@@ -49,12 +49,13 @@ def comparison_rows(results: dict, epochs: int | str) -> list[list[str]]:
 TRAIN_CEILING = 0.99
 
 
-def ceiling_caveat(results: dict, epochs: str) -> dict:
+def ceiling_caveat(results: dict, epochs: str, many: dict | None = None) -> dict:
     """The numbers behind the caveat that a smaller train − test gap is weak evidence of less overfitting,
     when both models' mean training accuracy is at least TRAIN_CEILING (empty otherwise): each model's
     training accuracy (``train``) and room below 100% test accuracy (``room``, the largest gap it can have),
     and the CNN − MLP training and test differences (``train_diff``, ``test_diff``), whose difference is the
-    CNN − MLP gap."""
+    CNN − MLP gap. ``many``: the same over the size comparison's seeds (``size_seeds.gaps_at``), used in place
+    of the main runs' when given."""
     s = results["summary"]
     if not all("train_accuracy" in s[name][epochs] for name in (BASELINE, CANDIDATE)):
         return {}
@@ -62,13 +63,9 @@ def ceiling_caveat(results: dict, epochs: str) -> dict:
     test = {name: s[name][epochs]["test_accuracy"]["mean"] for name in (BASELINE, CANDIDATE)}
     comparison = next(c for c in results["comparisons"] if str(c["epochs"]) == epochs)
     diff = {key: negated(comparison[COMPARISON_KEY][key]) for key in ("train_accuracy", "test_accuracy")}
-    many = many_gaps(results, epochs)
     if many:  # the size comparison's seeds measure the same more closely
         train, test = many["train"], many["test"]
-        diff = {
-            key: paired(*({"values": values} for values in many[key]))
-            for key in ("train_accuracy", "test_accuracy")
-        }
+        diff = {key: many[key] for key in ("train_accuracy", "test_accuracy")}
     if min(train.values()) < TRAIN_CEILING:
         return {}
     return {
@@ -76,29 +73,6 @@ def ceiling_caveat(results: dict, epochs: str) -> dict:
         "room": {name: 1 - test[name] for name in (BASELINE, CANDIDATE)},
         "train_diff": diff["train_accuracy"],
         "test_diff": diff["test_accuracy"],
-    }
-
-
-def many_gaps(results: dict, epochs: str) -> dict | None:
-    """Per model the mean training and test accuracy after ``epochs`` over the size comparison's seeds, and
-    per measure the per-seed (CNN, MLP) values, when it has more seeds than the main runs and records that
-    snapshot (None otherwise)."""
-    size = results.get("research", {}).get("size_seeds", {})
-    models = size.get("models", {})
-    if len(size.get("seeds", [])) <= len(results["config"]["seeds"]):
-        return None
-    try:
-        values = {
-            (n, m): models[n]["snapshots"][str(epochs)][m]["values"]
-            for n in (BASELINE, CANDIDATE)
-            for m in ("train_accuracy", "test_accuracy")
-        }
-    except KeyError:
-        return None
-    return {
-        "train": {n: float(np.mean(values[(n, "train_accuracy")])) for n in (BASELINE, CANDIDATE)},
-        "test": {n: float(np.mean(values[(n, "test_accuracy")])) for n in (BASELINE, CANDIDATE)},
-        **{m: (values[(CANDIDATE, m)], values[(BASELINE, m)]) for m in ("train_accuracy", "test_accuracy")},
     }
 
 
