@@ -79,7 +79,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     rows.append(
         [
             "The CNN has fewer parameters than the MLP",
-            f"CNN {cnn_p:,} vs MLP {mlp_p:,}",
+            f"parameters: CNN {cnn_p:,}, MLP {mlp_p:,}",
             "false" if cnn_p > mlp_p else "supported",
             "the-cnn",
         ]
@@ -95,7 +95,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             rows.append(
                 [
                     f"The CNN is more accurate on the test set ({epochs} epochs)",
-                    f"test accuracy {pp(many)} ({size_count} seeds)",
+                    f"test accuracy ({size_count} seeds): {pp(many)}",
                     verdict_word(many),
                     "paired-tests",
                     [(f"CNN − MLP, test accuracy ({size_count} seeds)", many)],
@@ -105,7 +105,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         rows.append(
             [
                 f"The CNN is more accurate on the test set ({epochs} epochs)",
-                f"test accuracy {pp(diff)}" + (f" (first {diff['n']} seeds)" if lead_many else ""),
+                "test accuracy" + (f" (first {diff['n']} seeds)" if lead_many else "") + f": {pp(diff)}",
                 verdict_word(diff),
                 "paired-tests",
                 [("CNN − MLP, test accuracy", diff)],
@@ -130,8 +130,9 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             # The rise goes against the claim, the capped gap for it: the two measures disagree.
             verdict = "mixed"
         measured = (
-            f"rise of test loss from epoch {rise['first']} to {last}: {_loss_text(rise['difference'])}"
-            + (" (the claim predicts a smaller rise for the CNN)" if rise["difference"]["mean"] > 0 else "")
+            f"rise of test loss from epoch {rise['first']} to {last}"
+            + (" (the claim: smaller for the CNN)" if rise["difference"]["mean"] > 0 else "")
+            + f": {_loss_text(rise['difference'])}"
             + f"; train − test gap, capped by each model's test error: {pp(gap)}"
         )
     else:
@@ -139,9 +140,9 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             # The accuracy gap is capped by the test accuracy; the loss gap decides.
             loss_verdict = verdict_word(loss_gap, better_if_positive=False) if loss_gap else "not shown"
             verdict = "partly supported" if loss_verdict == "supported" else "not shown"
-        measured = (
-            f"CNN − MLP gap in loss {_loss_text(loss_gap)}; " if loss_gap else "CNN − MLP gap "
-        ) + f"in accuracy {pp(gap)}"
+        measured = (f"train − test gap in loss: {_loss_text(loss_gap)}; " if loss_gap else "") + (
+            f"train − test gap in accuracy: {pp(gap)}"
+        )
     rows.append([f"The CNN overfits less ({last} epochs)", measured, verdict, "best-epoch", tests])
     # Size against architecture: the CNN against the MLPs as large as it (is its lead left at matched size?),
     # the CNN shrunk below the MLP against the MLP, and the MLPs' own gains over the MLP (does size add?); the
@@ -184,41 +185,36 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         if verdict == "supported" and size_helps:
             # The architecture half holds and the "not its size" half does not quite: size adds a little.
             verdict = "partly supported"
-        # Every comparison from the size section's seeds: say their number once, at the end.
+        # Every comparison from the size section's seeds: the shares of the lead kept say it.
         once = bool(many) and all(seeds_text for _, seeds_text in matched.values())
-        each = "" if once else suffix
         tuned = recipes.matched_at_best(results)
         if once and set(kept) >= set(matched):
             # One clause for the differences (their seeds said once), one for the shares kept, and the shares
             # with each model's recipe tuned on validation (their own, fewer, seeds said).
             parts = [
-                "share of the lead kept against the "
-                + " and the ".join(registry.label(name) for name in matched)
-                + f"{suffix}: "
-                + " and ".join(size_seeds.share_text(kept[name]) for name in matched)
+                f"share kept, {registry.label(name)}{suffix}: " + size_seeds.share_text(kept[name])
+                for name in matched
             ]
             if tuned and all(name in tuned for name in matched):
                 count = next(iter(tuned.values()))["kept"]["seeds"]
                 count_text = "" if suffix == f" ({count} seeds)" else f" ({count} seeds)"
-                parts[-1] += f"; with tuned training recipes{count_text}: " + " and ".join(
-                    size_seeds.share_text(tuned[name]["kept"]) for name in matched
-                )
+                parts += [
+                    f"share kept, {registry.label(name)}, each recipe tuned{count_text}: "
+                    + size_seeds.share_text(tuned[name]["kept"])
+                    for name in matched
+                ]
         else:
             parts = [
-                f"CNN − {registry.label(name)} {pp(diff)}{'' if once else seeds_text}"
+                f"CNN − {registry.label(name)}{'' if once else seeds_text}: {pp(diff)}"
                 + (f", {size_seeds.share_text(kept[name])} of the lead kept" if name in kept else "")
                 for name, (diff, seeds_text) in matched.items()
             ]
             # The small CNN's gain is the efficiency row's: it counts here, and is said there.
             parts += [
-                "size alone: "
-                + ", ".join(
-                    f"{registry.label(name)} − MLP {pp(gains[name])}" for name in mlps if name in gains
-                )
-                + each
+                f"size alone, {registry.label(name)} − MLP{suffix}: {pp(gains[name])}"
+                for name in mlps
+                if name in gains
             ]
-            if once:
-                parts[-1] += suffix
         if verdict == "partly supported" and once:
             # Which part fails: the size-alone tests, whose gains the once-branch does not print.
             parts.append("but those MLPs also beat the MLP")
@@ -246,7 +242,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             # The clipped noise keeps pixels in the range of training; the same noise not clipped, a stress
             # test added after it, is a second test of the claim: when it goes the other way, the claim holds
             # for one kind of noise and is reversed by the other, a mixed verdict.
-            measured = "clipped Gaussian noise, " + measured
+            measured = "clipped Gaussian " + measured
             unclipped = leads.get(NOISE[1])
             if unclipped and verdict_word(unclipped) == "contradicted":
                 exceptions = [*exceptions, f"the same noise not clipped: {pp(unclipped)}"]
@@ -293,7 +289,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         note = ""
         if many and best == DEFAULT_METHOD:
             diff, note = many[1], f" ({len(results['research'][side_seeds.KEY]['seeds'])} seeds)"
-        parts.append(f"{source} {pp(diff)}{note}")
+        parts.append(f"{source} (the demo's preprocessing){note}: {pp(diff)}")
         verdicts.append(verdict_word(diff))
         if not tests:  # the first set measured decides (the other writers' digits when there are any)
             tests.append((f"CNN − MLP, {source}", diff))
@@ -308,7 +304,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
                 if other
                 else "(tested on synthetic drawings)"
             ),
-            "through the demo's preprocessing: " + "; ".join(parts),
+            "; ".join(parts),
             verdicts[0],
             "user-like-drawings",
             tests,
@@ -326,7 +322,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         gains = {
             source: paired(accuracy[name][crop], accuracy[name][plain])
             for source, accuracy in (
-                ("synthetic", many_drawings.get("synthetic", drawings)),
+                ("synthetic drawings", many_drawings.get("synthetic", drawings)),
                 ("other writers", many_drawings.get("other writers", other)),
             )
             if accuracy and crop in accuracy.get(name, {})
@@ -336,8 +332,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
                 f"Cropping and padding the drawing helps ({name.upper()})",
                 "crop + 20% padding − plain resize"
                 + (" (the original's code)" if crop == "original_bbox" else "")
-                + ": "
-                + "; ".join(f"{source} {pp(gain)}" for source, gain in gains.items()),
+                + "; "
+                + "; ".join(f"{source}: {pp(gain)}" for source, gain in gains.items()),
                 combined_verdict([verdict_word(gain) for gain in gains.values()]),
                 "user-like-drawings",
                 [(f"crop − plain resize, {source}", gain) for source, gain in gains.items()],
@@ -350,10 +346,10 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     rows.append(
         [
             "The CNN uses the spatial layout of the image (the MLP cannot)",
-            f"change in accuracy when the pixels are permuted ({epochs} epochs), the CNN's − the MLP's: "
-            f"{pp(extra)}"
+            f"change in accuracy with permuted pixels ({epochs} epochs), the CNN's − the MLP's"
             # Its seeds said when they are not the grid's (the seeds sentence under the table counts on it).
-            + (f" ({extra['n']} seeds)" if extra["n"] != len(results["config"]["seeds"]) else ""),
+            + (f" ({extra['n']} seeds)" if extra["n"] != len(results["config"]["seeds"]) else "")
+            + f": {pp(extra)}",
             verdict_word(extra, better_if_positive=False),
             "robustness",
             # The claim predicts that the CNN loses more: a negative difference.
@@ -367,19 +363,19 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         # The gain over the MLP from the size section's seeds when it has them (the architecture row's test).
         gain = size_seeds.comparisons(results).get((small, BASELINE))
         seeds = size_seeds.seed_count(results)
-        gain_text = f"{pp(gain)} ({seeds} seeds)" if gain else pp(kept["gain"])
+        gain_text = f" ({seeds} seeds): {pp(gain)}" if gain else f": {pp(kept['gain'])}"
         gain = gain or kept["gain"]
         rows.append(
             [
                 "The CNN uses its parameters more efficiently",
-                f"the {registry.label(small)}: fewer parameters than the MLP"
+                f"the {registry.label(small)} has fewer parameters than the MLP"
                 + (
-                    f", {forward_macs(results, small) / forward_macs(results, BASELINE):.1f} times its "
+                    f" and {forward_macs(results, small) / forward_macs(results, BASELINE):.1f} times its "
                     "multiply-adds"
                     if "architectures" in research
                     else ""
                 )
-                + f"; {registry.label(small)} − MLP {gain_text}",
+                + f"; {registry.label(small)} − MLP{gain_text}",
                 verdict_word(gain),
                 "capacity-control",
                 [],  # the architecture row's test, not counted twice
@@ -399,7 +395,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
                 "The CNN trains more stably (read here as a smaller spread over seeds)",
                 f"std of test accuracy over {spread[BASELINE]['n']} seeds: CNN "
                 f"{100 * spread[CANDIDATE]['std']:.2f}, MLP {100 * spread[BASELINE]['std']:.2f} pp; "
-                f"two-sided F test p = {p_value:.2f}",
+                f"two-sided F test: p = {p_value:.2f}",
                 "supported"
                 if p_value < 0.05 and spread[CANDIDATE]["std"] < spread[BASELINE]["std"]
                 else "not shown",
@@ -670,14 +666,18 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
     def said_once(text: str) -> str:
         return text.replace(f" (first {same} seeds)", "").replace(f" ({same} seeds)", "") if same else text
 
-    # One measurement per line: the clauses a row joins with "; " each start a line of the cell.
-    rows = [
-        [claim, said_once(measured).replace("; ", "<br>"), verdict, ref(label)]
-        for claim, measured, verdict, label, *_ in checked
-    ]
+    # One measurement per row: the clauses a claim's row joins with "; " each get a row, the claim, its
+    # verdict and its section on the first; a clause "what: value" puts its value in a column of its own.
+    rows = []
+    for claim, measured, verdict, label, *_ in checked:
+        for index, clause in enumerate(said_once(measured).split("; ")):
+            what, _, value = clause.rpartition(": ") if ": " in clause else (clause, "", "")
+            rows.append(
+                [claim, what, value, verdict, ref(label)] if index == 0 else ["", what, value, "", ""]
+            )
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
     note = (
-        "\n\n" + _verdicts_legend(row[2] for row in rows) + " " + seeds + " " + multiple_tests_text(found)
+        "\n\n" + _verdicts_legend(row[2] for row in checked) + " " + seeds + " " + multiple_tests_text(found)
         if legend
         else ""
     )
@@ -693,6 +693,7 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
             [
                 "Claim of the original report",
                 "Measured (CNN − MLP where no model is named)",
+                "Value",
                 "Verdict",
                 "Section",
             ],

@@ -224,6 +224,11 @@ def join_lone_headings(cells: list) -> list:
         )
         if lone and cell.cell_type == "markdown":
             previous.source = previous.source.rstrip() + "\n\n" + cell.source
+            # The heading now has its text with it: the joined cell keeps with the next only if the text's
+            # cell did (a long cell kept with the next is pushed whole to a new page).
+            tags = [tag for tag in previous.metadata.get("tags", []) if tag != "keep-with-next"]
+            tags += [tag for tag in cell.metadata.get("tags", []) if tag not in tags]
+            previous.metadata["tags"] = tags
         else:
             out.append(cell)
     return out
@@ -715,11 +720,62 @@ def minus_signs(body: str) -> str:
     return "".join(out)
 
 
+TABLE_BODY = re.compile(r"<tbody>(.*?)</tbody>", re.S)
+TABLE_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+
+
+def merge_continued_rows(body: str) -> str:
+    """A table row whose first cell is empty continues the row above it (one claim's measurements, one per
+    row): the group's first row spans it with each cell that is empty in all the rows that continue it (the
+    claim, its verdict), and the rows that continue it are marked ``continued`` for the print style."""
+
+    def merged(match: re.Match) -> str:
+        rows = [
+            [cell.groups() for cell in TABLE_CELL.finditer(row.group(1))]
+            for row in TABLE_ROW.finditer(match.group(1))
+        ]
+        if not any(row and not row[0][1].strip() for row in rows[1:]):
+            return match.group(0)
+        groups: list[list] = []
+        for row in rows:
+            if groups and row and not row[0][1].strip():
+                groups[-1].append(row)
+            else:
+                groups.append([row])
+        out = []
+        for head, *rest in groups:
+            spanned = {
+                index
+                for index, cell in enumerate(head)
+                if rest
+                and cell[1].strip()
+                and all(len(row) == len(head) and not row[index][1].strip() for row in rest)
+            }
+            span = f' rowspan="{len(rest) + 1}">'
+            out.append(
+                "<tr>"
+                + "".join(
+                    (o[:-1] + span if i in spanned else o) + text + c for i, (o, text, c) in enumerate(head)
+                )
+                + "</tr>"
+            )
+            out += [
+                '<tr class="continued">'
+                + "".join(o + text + c for i, (o, text, c) in enumerate(row) if i not in spanned)
+                + "</tr>"
+                for row in rest
+            ]
+        return "<tbody>\n" + "\n".join(out) + "\n</tbody>"
+
+    return TABLE_BODY.sub(merged, body)
+
+
 def print_tables(body: str) -> str:
     """Tables made for print: each numbered title becomes its table's caption (so the print style keeps
-    title and table on one page), no cell wraps inside a number with its spread or interval, and negative
-    numbers carry a minus sign."""
+    title and table on one page), a row that continues the one above is spanned by it, no cell wraps inside
+    a number with its spread or interval, and negative numbers carry a minus sign."""
     body = TITLED_TABLE.sub(r"<table><caption>\1</caption>", body)
+    body = merge_continued_rows(body)
     body = TABLE_CELL.sub(lambda m: m.group(1) + _unbreakable(m.group(2)) + m.group(3), body)
     return minus_signs(body)
 

@@ -547,8 +547,11 @@ def test_a_chapter_title_without_a_lead_in_is_joined_with_the_next_text():
     from nbformat.v4 import new_code_cell, new_markdown_cell
 
     cells = [
-        new_markdown_cell('<a id="discussion"></a>\n<div id="s8-40-0"></div>\n\n# 8. Discussion\n'),
-        new_markdown_cell("## 8.1 What the comparison shows\n\nText."),
+        new_markdown_cell(
+            '<a id="discussion"></a>\n<div id="s8-40-0"></div>\n\n# 8. Discussion\n',
+            metadata={"tags": ["keep-with-next"]},
+        ),
+        new_markdown_cell("## 8.1 What the comparison shows\n\nText.", metadata={"tags": ["report-long"]}),
         new_markdown_cell("# 9. Next\n\nA lead-in."),
         new_code_cell("x = 1"),
     ]
@@ -556,6 +559,8 @@ def test_a_chapter_title_without_a_lead_in_is_joined_with_the_next_text():
     assert len(joined) == 3
     assert joined[0].source.startswith('<a id="discussion"></a>') and "## 8.1 What" in joined[0].source
     assert joined[1].source == "# 9. Next\n\nA lead-in.", "a heading with its own text stays its own cell"
+    # Kept with its next cell, the joined chapter (its whole first section) would start a new page.
+    assert joined[0].metadata["tags"] == ["report-long"], "the joined cell has its text's tags"
 
 
 def test_a_cells_printed_outputs_are_joined_so_that_reruns_give_the_same_file():
@@ -570,3 +575,23 @@ def test_a_cells_printed_outputs_are_joined_so_that_reruns_give_the_same_file():
     assert [(o.output_type, o.name, o.text) for o in notebook.cells[0].outputs] == [
         ("stream", "stdout", "MLP: 1\nCNN: 2\n")
     ]
+
+
+def test_rows_that_continue_a_claim_are_spanned_by_its_first_row():
+    """A row whose first cell is empty continues the one above: the claim and its verdict span the group, and
+    a column that has text in some continuing rows (the values) keeps its own cells."""
+    body = (
+        "<table><thead><tr><th>Claim</th><th>Measured</th><th>Value</th><th>Verdict</th></tr></thead><tbody>"
+        "<tr><td>A</td><td>one</td><td>1</td><td>supported</td></tr>"
+        "<tr><td></td><td>two</td><td>2</td><td></td></tr>"
+        "<tr><td></td><td>a note</td><td></td><td></td></tr>"
+        "<tr><td>B</td><td>three</td><td>3</td><td>false</td></tr>"
+        "</tbody></table>"
+    )
+    out = report.merge_continued_rows(body)
+    assert '<td rowspan="3">A</td><td>one</td><td>1</td><td rowspan="3">supported</td>' in out
+    assert '<tr class="continued"><td>two</td><td>2</td></tr>' in out
+    assert '<tr class="continued"><td>a note</td><td></td></tr>' in out
+    assert "<tr><td>B</td><td>three</td><td>3</td><td>false</td></tr>" in out
+    plain = "<table><tbody><tr><td>A</td><td></td></tr><tr><td>B</td><td>1</td></tr></tbody></table>"
+    assert report.merge_continued_rows(plain) == plain, "a table without continuing rows is left alone"

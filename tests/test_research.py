@@ -193,7 +193,7 @@ def test_verdicts_follow_the_numbers():
     assert rows["Cropping and padding the drawing helps (MLP)"] == "supported"
     # The CNN drops 3 points on permuted pixels and the MLP nothing: the CNN uses the layout.
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
-    assert "change in accuracy when the pixels are permuted (" in text
+    assert "change in accuracy with permuted pixels (" in text
     assert "Every interval is over 3 seeds. [Table](#verdict-tests-table) lists" in text, (
         "one seed count for every model: said once"
     )
@@ -230,14 +230,14 @@ def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_cou
     }
     assert rows["The CNN's advantage is its architecture, not its size"] == "supported"
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
-    assert "CNN − wide MLP +" in text and "mlp_deep" not in text
+    assert "| CNN − wide MLP | +" in text and "mlp_deep" not in text
     # The deep MLP (2 seeds) has no interval in the table: every interval shown is over the same 3 seeds.
     assert "Every interval is over 3 seeds. [Table](#verdict-tests-table) lists" in text
     # Two seed counts among the tests: the legend names both, with their models.
     results["research"]["permuted_pixels"]["models"]["cnn"]["5"]["test_accuracy"]["values"] = [0.5, 0.51]
     results["research"]["permuted_pixels"]["models"]["mlp"]["5"]["test_accuracy"]["values"] = [0.9, 0.91]
     assert "Every interval is over" not in findings.verdicts_markdown(results)
-    assert "in accuracy -1.00" in text and "CNN − MLP gap" in text, "the overfitting gap as CNN − MLP"
+    assert "| train − test gap in accuracy | -1.00" in text, "the overfitting gap as CNN − MLP"
 
 
 def test_a_claim_the_numbers_contradict_is_called_so():
@@ -309,11 +309,15 @@ def test_other_writers_decide_the_drawings_row_and_the_legend_lists_the_words_us
     )
     assert [label for label, *_ in row[4]] == ["CNN − MLP, other writers"], "only handwriting is tested"
     text = findings.verdicts_markdown(results)
-    line = next(
-        row for row in text.splitlines() if row.startswith("| The CNN is more accurate on user drawings")
+    lines = text.splitlines()
+    index = next(
+        i for i, row in enumerate(lines) if row.startswith("| The CNN is more accurate on user drawings")
     )
+    line, below = lines[index], lines[index + 1]
     assert line.rstrip(" |").rsplit(" | ", 2)[1] == "not shown"
-    assert "other writers +" in line and "synthetic drawings +" in line, "both sets are in the row"
+    # One measurement a row: the claim's row gives the other writers, the row continuing it the synthetic set.
+    assert "other writers (the demo's preprocessing) | +" in line
+    assert below.startswith("|  | synthetic drawings (the demo's preprocessing) | +"), below
     assert "(tested on other writers' digits; synthetic drawings beside)" in line
     verdicts = {
         row.rstrip(" |").rsplit(" | ", 2)[1]
@@ -496,8 +500,8 @@ def _with_many_seeds(wide_gain: float):
 def test_many_seeds_decide_the_size_row():
     rows = {row[0]: row for row in findings.verdicts_rows(_with_many_seeds(0.004))}
     row = rows["The CNN's advantage is its architecture, not its size"]
-    assert row[1].startswith("CNN − wide MLP +")
-    assert "size alone: wide MLP − MLP +0.40" in row[1] and row[1].endswith("(6 seeds)")
+    assert row[1].startswith("CNN − wide MLP: +")
+    assert "size alone, wide MLP − MLP (6 seeds): +0.40" in row[1]
     assert row[2] == "partly supported", "the architecture holds at matched size, and size adds too"
     assert [name for name, *_ in row[4]] == [
         "CNN − wide MLP",
@@ -556,7 +560,7 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
     rows = {r[0]: r for r in findings.verdicts_rows(results)}
     row = rows["The CNN's advantage is its architecture, not its size"]
     assert "CNN − wide MLP (6 seeds)" in [name for name, *_ in row[4]], "the many-seed comparison decides"
-    assert f"share of the lead kept against the wide MLP (6 seeds): {size_seeds.share_text(wide)}" in row[1]
+    assert f"share kept, wide MLP (6 seeds): {size_seeds.share_text(wide)}" in row[1]
     assert "tuned recipes" not in row[1], "no tuned shares before the recipes section has them"
     tuned = {"share": 0.4, "ci_low": 0.33, "ci_high": 0.5, "seeds": 5}
     results["research"]["recipes"] = {
@@ -565,7 +569,7 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
     row = {r[0]: r for r in findings.verdicts_rows(results)}[
         "The CNN's advantage is its architecture, not its size"
     ]
-    assert "with tuned training recipes (5 seeds): 40% [33, 50]" in row[1], row[1]
+    assert "share kept, wide MLP, each recipe tuned (5 seeds): 40% [33, 50]" in row[1], row[1]
     assert "| tuned |" not in size_seeds.size_markdown(results), "no tuned rows without the tuned scores"
     lead = {**summarize([0.01] * 5), "ci_low": 0.005, "ci_high": 0.015}
     results["research"]["recipes"].update(

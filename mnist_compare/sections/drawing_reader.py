@@ -12,6 +12,7 @@ from ..formatting import caption, markdown_table
 from ..metrics import format_mean_std
 from ..preprocessing import DEFAULT_METHOD, preprocess
 from ..training import load_snapshot, predict_probabilities, run_spec, train_run
+from . import side_seeds, size_seeds
 from .base import Context, drawing_inputs, progress_bar, seed_summary
 from .other_handwriting import other_writers_canvases
 
@@ -106,14 +107,47 @@ def compute(ctx: Context, research: dict) -> dict:
     }
 
 
+def _many_seeds(results: dict) -> dict:
+    """{model: {set: summary}} of the MLP and the CNN over the size comparison's seeds, for the sets the other
+    sections measured on them (MNIST's test digits, and both drawing sets through the demo's preprocessing
+    when the side studies have them); empty otherwise."""
+    research = results["research"]
+    models = research.get(size_seeds.KEY, {}).get("models", {})
+    if not size_seeds.more_seeds(results):
+        return {}
+    drawings = research.get(side_seeds.KEY, {}).get("drawings", {})
+    out: dict = {}
+    for name in (n for n in (registry.BASELINE, registry.CANDIDATE) if n in models):
+        out[name] = {"mnist_test": models[name]["test_accuracy"]}
+        for key, source in (("synthetic", "synthetic"), ("other_writers", "other writers")):
+            found = drawings.get(source, {}).get(name, {}).get(METHOD)
+            if found:
+                out[name][key] = found
+    return out
+
+
+def reader_accuracy(results: dict) -> dict:
+    """{model: {set: mean accuracy}} of the demo's readers, as the readers' table gives them (the MLP and the
+    CNN over the size comparison's seeds where the other sections measured them there)."""
+    many = _many_seeds(results)
+    return {
+        name: {**values, **{key: summary["mean"] for key, summary in many.get(name, {}).items()}}
+        for name, values in results["research"][KEY]["accuracy"].items()
+    }
+
+
 def readers_markdown(results: dict) -> str:
-    """The demo's readers, one row each, on MNIST and on the three sets of handwriting that is not MNIST."""
+    """The demo's readers, one row each, on MNIST and on the three sets of handwriting that is not MNIST: the
+    MLP and the CNN over the size comparison's seeds where the other sections measured them there (the other
+    tables of those sets use them), over this section's seeds elsewhere."""
     study = results["research"].get(KEY)
     if not study:
         return "The demo's models have not been measured yet (run `python -m mnist_compare run`)."
+    many = _many_seeds(results)
     rows = []
     for name in study["readers"]:
         spread = study.get("seeds", {}).get(name)
+        spread = {**spread, **many.get(name, {})} if spread else None
         rows.append(
             [registry.table_label(name)]
             + [
@@ -127,8 +161,25 @@ def readers_markdown(results: dict) -> str:
     headers = ["Model"] + [
         f"{label} (%, {sizes[key]:,})" if key in sizes else f"{label} (%)" for key, label in SETS.items()
     ]
-    counts = {summary.get("n") for spread in study.get("seeds", {}).values() for summary in spread.values()}
-    over = f"their {counts.pop()} seeds" if len(counts) == 1 and None not in counts else "their seeds"
+    # The seeds of each set's column (the same for both models): said once when one count, else per set.
+    columns = {
+        key: {
+            ({**spread, **many.get(name, {})})[key].get("n")
+            for name, spread in study.get("seeds", {}).items()
+        }
+        for key in SETS
+    }
+    counts = [next(iter(found)) for found in columns.values() if len(found) == 1 and None not in found]
+    main = max(set(counts), key=counts.count) if len(counts) == len(SETS) else None
+    over = f"their {main} seeds" if main else "their seeds"
+    if main and len(set(counts)) > 1:
+        over += (
+            " ("
+            + "; ".join(
+                f"{count} for the {SETS[key].lower()}" for key, count in zip(SETS, counts) if count != main
+            )
+            + ")"
+        )
     return (
         caption(
             results,

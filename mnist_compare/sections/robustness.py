@@ -401,12 +401,10 @@ def robustness_claim(results: dict, transforms=GEOMETRIC + NOISE) -> tuple[str, 
         t: d for t, d in curve_comparison(results, CANDIDATE, BASELINE, many=True).items() if t in transforms
     }
     seeds = many_seeds(results)
-    measured = (
-        f"mean over the curve: {pp(next(iter(lead.values())))}"
-        if len(lead) == 1
-        else "mean over each curve: "
-        + "; ".join(f"{transform} {pp(diff)}" for transform, diff in lead.items())
-    ) + (f" ({seeds} seeds)" if seeds else "")
+    seeds_text = f" ({seeds} seeds)" if seeds else ""
+    measured = "; ".join(
+        f"{transform} curve, mean{seeds_text}: {pp(diff)}" for transform, diff in lead.items()
+    )
     verdict = combined_verdict([verdict_word(diff) for diff in lead.values()])
     # The exceptions qualify a claim the curve means support; a claim they do not support needs none.
     exceptions = _robustness_exceptions(results, transforms) if verdict == "supported" else []

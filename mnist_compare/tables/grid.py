@@ -343,28 +343,64 @@ def gap_per_seed_markdown(results: dict, name: str) -> str:
 COMPARISON_TABLE = "comparison-table"
 
 
+def _many_snapshots(results: dict) -> dict | None:
+    """{epochs: {model: {measure: per-seed values}}} for the MLP and the CNN over the size comparison's seeds,
+    with both gaps per seed, when it has more seeds than the grid and records every snapshot (else None)."""
+    many = results.get("research", {}).get("size_seeds", {})
+    models = many.get("models", {})
+    if len(many.get("seeds", [])) <= len(results["config"]["seeds"]):
+        return None
+    out = {}
+    for e in (str(e) for e in results["config"]["snapshot_epochs"]):
+        found = {name: models.get(name, {}).get("snapshots", {}).get(e) for name in (BASELINE, CANDIDATE)}
+        if not all(found.values()):
+            return None
+        out[e] = {}
+        for name, snapshot in found.items():
+            values = {measure: list(item["values"]) for measure, item in snapshot.items()}
+            values["accuracy_gap"] = [
+                a - b for a, b in zip(values["train_accuracy"], values["test_accuracy"])
+            ]
+            values["loss_gap"] = [a - b for a, b in zip(values["test_loss"], values["train_loss"])]
+            out[e][name] = values
+    return out
+
+
 def comparison_markdown(results: dict) -> str:
-    """The original report's 5/10-epoch table with mean ± std over seeds: one row per metric, one column per
-    model and snapshot, as the original lays it out (the paired CNN − MLP differences of test accuracy are
-    the intervals table's)."""
+    """The original report's 5/10-epoch table over seeds: per metric and snapshot, each model's mean ± std and
+    the CNN − MLP difference paired by seed with its 95% interval; over the size comparison's seeds when it
+    records both snapshots (its runs of the two models are the grid's recipe on more seeds), else the
+    grid's."""
     epochs = [str(e) for e in results["config"]["snapshot_epochs"]]
-    rows = {e: comparison_rows(results, e) for e in epochs}
-    header = ["Metric"] + [
-        f"{name}, {e} epoch{'s' if e != '1' else ''}" for e in epochs for name in ("MLP", "CNN")
-    ]
-    table = [
-        [row[0]] + [cell for e in epochs for cell in rows[e][index][1:3]]
-        for index, row in enumerate(rows[epochs[0]])
-    ]
+    many = _many_snapshots(results)
+    comparisons = {str(c["epochs"]): c for c in results["comparisons"]}
+    rows = []
+    for label, key, percent, digits in COMPARISON_ROWS:
+        for index, e in enumerate(epochs):
+            if many:
+                mlp, cnn = (summarize(many[e][name][key]) for name in (BASELINE, CANDIDATE))
+                diff = summarize([c - m for c, m in zip(many[e][CANDIDATE][key], many[e][BASELINE][key])])
+            else:
+                mlp, cnn = (results["summary"][name][e][key] for name in (BASELINE, CANDIDATE))
+                diff = negated(comparisons[e][COMPARISON_KEY][key])
+            scale = 100 if percent else 1
+            rows.append(
+                [label if index == 0 else "", e]
+                + [format_mean_std(item, percent=percent, digits=digits) for item in (mlp, cnn)]
+                + [f"{scale * diff['mean']:+.{digits}f} {interval(diff, percent=percent, digits=digits)}"]
+            )
+    count = len(results["research"]["size_seeds"]["seeds"]) if many else len(results["config"]["seeds"])
     return (
         caption(
             results,
             "The original report's table over seeds: train and test accuracy, loss and train − test gap, "
-            f"mean ± std over {seeds_phrase(results)}",
+            f"mean ± std over {plural(count, 'seed')}"
+            + (f" (the runs of section {ref('capacity-control')})" if many else "")
+            + ", and CNN − MLP paired by seed with its 95% interval",
             label=COMPARISON_TABLE,
         )
         + "\n\n"
-        + markdown_table(header, table)
+        + markdown_table(["Metric", "Epochs", "MLP", "CNN", "CNN − MLP"], rows)
     )
 
 
