@@ -14,6 +14,7 @@ from .formatting import (
     join_words,
     markdown_table,
     negated,
+    number_word,
     paired,
     plural,
     pp,
@@ -32,7 +33,7 @@ from .sections.base import (
 )
 from .sections.permuted_pixels import permuted_changes
 from .sections.robustness import GEOMETRIC, NOISE, ROW_NAMES, curve_comparison, robustness_claim
-from .tables.grid import ceiling_caveat
+from .tables.grid import ceiling_caveat, epoch_to_epoch
 
 #: The architecture claim is only partly supported when the best-matched MLP closes at least this share
 #: of the CNN − MLP gap (size then explains part of it).
@@ -54,12 +55,30 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
     corrected = {claim: (p, q) for claim, _, _, _, p, q in found["rows"]}
     for row in rows:
         details = row.pop(5) if len(row) > 5 else ""
+        if row[0] in lost and row[2] == "mixed":
+            # A test that supported the claim alone no longer does after the correction: the row names it, and
+            # the claim is mixed only if a test still supports it and another does not.
+            tests = [test for test in found["rows"] if test[0] == row[0]]
+            summaries = {name: test for name, test, *_ in row[4]}
+            for _, name, _, _, p, q in tests:
+                if p < 0.05 <= q and isinstance(summaries.get(name), dict):
+                    # Beside the measurement the test is of.
+                    shown = pp(summaries[name])
+                    note = f" (p = {p:.3f} alone, {q:.3f} corrected)"
+                    row[1] = row[1].replace(shown, shown + note, 1)
+            held = {bearing(claimed, sign, q) for _, _, claimed, sign, _, q in tests}
+            if "for" in held:
+                row[2] = "mixed" if held - {"for"} else "supported"
+            else:
+                row[2] = "contradicted" if "against" in held else "not shown"
+            row[1] += details
+            continue
         if row[0] in lost and row[2] in ("supported", "partly supported"):
             # The exceptions qualified a claim its test supported; once the test does not, they are moot.
             p, q = corrected[row[0]]
             # Beside the measurement the test is of, before anything the row adds after it.
             head, sep, rest = row[1].partition("; ")
-            note = f" (p = {p:.3f} alone, {q:.3f} after the correction for {found['tests']} tests)"
+            note = f" (p = {p:.3f} alone, {q:.3f} corrected)"
             row[1] = head + note + sep + rest
             row[2] = "not shown"
         else:
@@ -127,8 +146,10 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         verdict = verdict_word(rise["difference"], better_if_positive=False)
         tests = [("CNN − MLP, rise of test loss", rise["difference"], "−")]
         if verdict == "contradicted" and verdict_word(gap, better_if_positive=False) == "supported":
-            # The rise goes against the claim, the capped gap for it: the two measures disagree.
+            # The rise goes against the claim, the capped gap for it: the two measures disagree, and both are
+            # tests of the claim.
             verdict = "mixed"
+            tests.append(("CNN − MLP, train − test gap in accuracy", gap, "−"))
         measured = (
             f"rise of test loss from epoch {rise['first']} to {last}"
             + (" (the claim: smaller for the CNN)" if rise["difference"]["mean"] > 0 else "")
@@ -230,7 +251,10 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     leads = curve_comparison(results, CANDIDATE, BASELINE, many=True)
     for claim, transforms in (
         ("The CNN is more robust to moved, turned and rescaled digits", GEOMETRIC),
-        ("The CNN is more robust to noisy digits", NOISE[:1]),
+        (
+            "The CNN is more robust to noisy digits (inferred from the original's “pooling reduces noise”)",
+            NOISE[:1],
+        ),
     ):
         verdict, measured, exceptions = robustness_claim(results, transforms)
         tests = [
@@ -293,6 +317,14 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         verdicts.append(verdict_word(diff))
         if not tests:  # the first set measured decides (the other writers' digits when there are any)
             tests.append((f"CNN − MLP, {source}", diff))
+    # The original report read drawings through its own crop: the other writers' digits through that code too,
+    # over the side studies' seeds, as a second test of the claim (the two preprocessings can disagree).
+    theirs = side_seeds.drawings(results).get("other writers", {})
+    if other and all("original_bbox" in theirs.get(name, {}) for name in (BASELINE, CANDIDATE)):
+        diff = paired(theirs[CANDIDATE]["original_bbox"], theirs[BASELINE]["original_bbox"])
+        parts.insert(1, f"other writers (the original's crop code): {pp(diff)}")
+        tests.append(("CNN − MLP, other writers, the original's preprocessing", diff))
+        verdicts[0] = combined_verdict([verdicts[0], verdict_word(diff)])
     rows.append(
         [
             # Only the other writers' digits are handwriting by people: they decide. The synthetic drawings
@@ -392,10 +424,11 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         p_value = variance_ratio_p(spread[BASELINE], spread[CANDIDATE])
         rows.append(
             [
-                "The CNN trains more stably (read here as a smaller spread over seeds)",
+                "The CNN trains more stably (read as a smaller spread over seeds or a steadier validation "
+                "loss)",
                 f"std of test accuracy over {spread[BASELINE]['n']} seeds: CNN "
                 f"{100 * spread[CANDIDATE]['std']:.2f}, MLP {100 * spread[BASELINE]['std']:.2f} pp; "
-                f"two-sided F test: p = {p_value:.2f}",
+                f"two-sided F test: p = {p_value:.2f}" + _steadiness_text(results),
                 "supported"
                 if p_value < 0.05 and spread[CANDIDATE]["std"] < spread[BASELINE]["std"]
                 else "not shown",
@@ -412,6 +445,22 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             ]
         )
     return rows
+
+
+def _steadiness_text(results: dict) -> str:
+    """The other reading of "trains more stably", a steadier validation loss from epoch to epoch, as a clause
+    of the stability row: what the first seeds show and where (its interval is over the grid's seeds, which
+    the table's other intervals are not, so the row gives none)."""
+    if not all(r.get("history", {}).get("val_loss") for r in results["runs"]):
+        return ""
+    diff = epoch_to_epoch(results, "val_loss")["difference"]
+    found = {"not shown": "no significant difference", "supported": "larger for the CNN"}.get(
+        verdict_word(diff), "smaller for the CNN"
+    )
+    return (
+        f"; epoch-to-epoch change of validation loss, first {number_word(diff['n'])} seeds: {found} "
+        f"(section {ref('learning-curves-and-errors')})"
+    )
 
 
 def claims_by_verdict(results: dict) -> dict[str, list[str]]:
@@ -498,6 +547,11 @@ TESTS_TABLE = "verdict-tests-table"
 def multiple_tests_markdown(results: dict) -> str:
     """Every test behind the verdicts table, its p-value alone and after Holm's correction for all of them."""
     found = multiple_tests(results)
+    rows = verdicts_rows(results)
+    # The claims with no test of their own (the efficiency claim rests on the architecture row's small CNN).
+    shared = [row[0] for row in rows if len(row) > 4 and not row[4] and row[2] != "false"]
+    # One seed count for every test: said once, in the title.
+    same = _one_seed_count(rows)
 
     def p_text(p: float) -> str:
         return f"{p:.3f}" if p >= 0.001 else "<\u00a00.001"  # no break between < and the number
@@ -506,7 +560,7 @@ def multiple_tests_markdown(results: dict) -> str:
         # The claim once, on the first of its tests.
         [
             claim if claim != previous else "",
-            name,
+            name.replace(f" ({same} seeds)", "") if same else name,
             claimed,
             sign,
             p_text(p),
@@ -524,7 +578,9 @@ def multiple_tests_markdown(results: dict) -> str:
         + caption(
             results,
             f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): paired t tests "
-            f"over seeds (one F test), with p-values alone and after Holm's correction {cite('holm1979')}",
+            f"over {plural(same, 'seed') if same else 'seeds'} (one F test), with p-values alone and after "
+            f"Holm's correction {cite('holm1979')}"
+            + "".join(f"; “{claim}” rests on a test of another row, counted once" for claim in shared),
         )
         + "\n\n"
         + markdown_table(
@@ -647,20 +703,24 @@ def _verdicts_legend(words) -> str:
     return "Verdicts: " + "; ".join(f"*{word}*: {VERDICTS[word]}" for word in used) + "."
 
 
+def _one_seed_count(rows: list) -> int | None:
+    """The number of seeds every test of the verdicts' ``rows`` rests on, when it is one number and every seed
+    count a row names (an exception's, a control's) is that one; else None. The tables then say it once."""
+    counts = {
+        test[1].get("n")
+        for row in rows
+        for test in (row[4] if len(row) > 4 else [])
+        if isinstance(test[1], dict)
+    } - {None}
+    named = {int(n) for row in rows for n in re.findall(r"\((?:first )?(\d+) seeds\)", row[1])}
+    return counts.pop() if len(counts) == 1 and named <= counts else None
+
+
 def verdicts_markdown(results: dict, legend: bool = True) -> str:
     """Each claim of the original report, what was measured, the verdict and the section with the evidence;
     with ``legend``, what the verdict words mean (the report gives the legend once, under the short table)."""
     checked, found = _verdicts(results)
-    # When every test of the table rests on the same seeds, the legend says so once and no row repeats it.
-    counts = {
-        test[1].get("n")
-        for row in checked
-        for test in (row[4] if len(row) > 4 else [])
-        if isinstance(test[1], dict)
-    } - {None}
-    # ... and every seed count a row names (an exception's, a control's) is that one.
-    named = {int(n) for row in checked for n in re.findall(r"\((?:first )?(\d+) seeds\)", row[1])}
-    same = counts.pop() if len(counts) == 1 and named <= counts else None
+    same = _one_seed_count(checked)
     seeds = f"Every interval is over {plural(same, 'seed')}." if same else _seeds_sentence(results)
 
     def said_once(text: str) -> str:
@@ -772,14 +832,18 @@ def original_tables_markdown(results: dict) -> str:
 
 def verdict_differences(results: dict) -> list[tuple[str, dict]]:
     """The CNN-versus-MLP differences in accuracy behind the verdicts (``verdicts_rows``' tests), as
-    (label, summary): every test that is a difference of accuracies over seeds, so not the overfitting test
-    (a loss), the F test (a p-value) or the preprocessing tests (method against method). Each label ends with
-    its seeds when they differ between tests, and the test-set lead's with its epochs."""
+    (label, summary): every test that is a difference of accuracies over seeds, so not the overfitting tests
+    (a loss, a gap), the F test (a p-value) or the preprocessing tests (method against method). Each label
+    ends with its seeds when they differ between tests, and the test-set lead's with its epochs."""
     out = {}
     for row in verdicts_rows(results):
         epochs = re.search(r"\((\d+) epochs\)", row[0])
         for name, test, *_ in row[4] if len(row) > 4 else []:
-            if not isinstance(test, dict) or test.get("ci_low") is None or "loss" in name or "crop" in name:
+            if (
+                not isinstance(test, dict)
+                or test.get("ci_low") is None
+                or any(word in name for word in ("loss", "gap", "crop"))
+            ):
                 continue
             label = re.sub(r" \(\d+ seeds\)$", "", name).replace(", accuracy change on", ", change with")
             label = label.replace("other writers", "other writers' digits")
@@ -835,5 +899,5 @@ def plot_verdict_differences(results: dict):
         ax.set_ylim(-0.6, len(group) - 0.4)
         ax.set_title(title, loc="left")
         ax.grid(axis="x", alpha=0.3)
-    axes[-1, 0].set_xlabel("difference in test accuracy (pp), with its 95% interval")
+        ax.set_xlabel("difference in accuracy (pp), with its 95% interval")
     return fig

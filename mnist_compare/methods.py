@@ -138,12 +138,14 @@ def settings_rows(results: dict) -> list[list[str]]:
 
 
 def settings_markdown(results: dict) -> str:
-    """The table of every transformation's settings (``settings_rows``); shorter than a page, it prints
-    whole, with its title."""
+    """The table of every transformation's settings (``settings_rows``); a long table, print may split it
+    between rows (at least three on each page), its title kept with its first rows."""
     return (
-        caption(
+        '<div class="split-table">\n\n'
+        + caption(
             results, "Every transformation, augmentation and drawing set, with its settings", SETTINGS_TABLE
         )
         + "\n\n"
         + markdown_table(["What", "Used for", "Settings"], settings_rows(results))
+        + "\n\n</div>"
     )

@@ -348,10 +348,10 @@ def image_panels(count: int, lines: int, *, cols: int = 5, title: bool = True, l
 
 
 def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "Test images") -> plt.Figure:
-    """Each image with every model's predicted digit and confidence; wrong answers in red (ten per row)."""
+    """Each image with every model's predicted digit and confidence; wrong answers in red (five per row)."""
     count = len(images)
-    # Ten in a row: a digit needs no more than an inch to be read, its answers are short lines.
-    fig, axes = image_panels(count, 1 + len(probabilities), cols=10)
+    # Five in a row: room for each answer's line at 7.5 pt without touching the next digit's.
+    fig, axes = image_panels(count, 1 + len(probabilities), cols=5, largest=0.8)
     for index, ax in enumerate(axes.flat[:count]):
         ax.imshow(np.squeeze(images[index]), cmap="gray_r")
         lines = [f"true {int(labels[index])}"]

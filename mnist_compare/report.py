@@ -724,10 +724,30 @@ TABLE_BODY = re.compile(r"<tbody>(.*?)</tbody>", re.S)
 TABLE_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 
 
+def _widened(cells: list) -> str:
+    """A row's cells (open tag, text, close tag) joined, each empty cell after one with text widening that one
+    (a note with no value takes the value's column too); a cell spanning rows is never widened into."""
+    out, index = [], 0
+    while index < len(cells):
+        o, text, c = cells[index]
+        span = 1
+        while (
+            text.strip()
+            and index + span < len(cells)
+            and not cells[index + span][1].strip()
+            and "rowspan" not in cells[index + span][0]
+        ):
+            span += 1
+        out.append((o[:-1] + f' colspan="{span}">' if span > 1 else o) + text + c)
+        index += span
+    return "".join(out)
+
+
 def merge_continued_rows(body: str) -> str:
     """A table row whose first cell is empty continues the row above it (one claim's measurements, one per
     row): the group's first row spans it with each cell that is empty in all the rows that continue it (the
-    claim, its verdict), and the rows that continue it are marked ``continued`` for the print style."""
+    claim, its verdict), a note with no value spans the value's column, and the rows that continue the first
+    are marked ``continued`` for the print style. Tables without such rows are left as they are."""
 
     def merged(match: re.Match) -> str:
         rows = [
@@ -754,14 +774,14 @@ def merge_continued_rows(body: str) -> str:
             span = f' rowspan="{len(rest) + 1}">'
             out.append(
                 "<tr>"
-                + "".join(
-                    (o[:-1] + span if i in spanned else o) + text + c for i, (o, text, c) in enumerate(head)
+                + _widened(
+                    [(o[:-1] + span if i in spanned else o, text, c) for i, (o, text, c) in enumerate(head)]
                 )
                 + "</tr>"
             )
             out += [
                 '<tr class="continued">'
-                + "".join(o + text + c for i, (o, text, c) in enumerate(row) if i not in spanned)
+                + _widened([cell for i, cell in enumerate(row) if i not in spanned])
                 + "</tr>"
                 for row in rest
             ]

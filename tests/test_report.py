@@ -591,7 +591,7 @@ def test_rows_that_continue_a_claim_are_spanned_by_its_first_row():
     out = report.merge_continued_rows(body)
     assert '<td rowspan="3">A</td><td>one</td><td>1</td><td rowspan="3">supported</td>' in out
     assert '<tr class="continued"><td>two</td><td>2</td></tr>' in out
-    assert '<tr class="continued"><td>a note</td><td></td></tr>' in out
+    assert '<tr class="continued"><td colspan="2">a note</td></tr>' in out, "a note spans the value's column"
     assert "<tr><td>B</td><td>three</td><td>3</td><td>false</td></tr>" in out
     plain = "<table><tbody><tr><td>A</td><td></td></tr><tr><td>B</td><td>1</td></tr></tbody></table>"
     assert report.merge_continued_rows(plain) == plain, "a table without continuing rows is left alone"

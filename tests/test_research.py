@@ -185,7 +185,7 @@ def test_verdicts_follow_the_numbers():
     # the CNN stays ahead of the MLP of its size: the architecture half holds, the claim goes further.
     assert rows["The CNN's advantage is its architecture, not its size"] == "partly supported"
     assert rows["The CNN is more robust to moved, turned and rescaled digits"] == "supported"
-    noise = "The CNN is more robust to noisy digits"
+    noise = "The CNN is more robust to noisy digits (inferred from the original's “pooling reduces noise”)"
     assert rows[noise] == "supported"
     drawings = next(claim for claim in rows if claim.startswith("The CNN is more accurate on user drawings"))
     assert drawings.endswith("(tested on synthetic drawings)"), "the only drawings these results have"

@@ -4,7 +4,7 @@ seeds), and a CNN with a global-average-pooling head (the shift contrast)."""
 from __future__ import annotations
 
 from .. import registry
-from ..formatting import caption, diff_text, markdown_table
+from ..formatting import caption, diff_text, markdown_table, paired
 from ..metrics import format_mean_std, paired_differences, summarize
 from ..registry import BASELINE, CANDIDATE
 from .architectures import forward_macs as recorded_macs
@@ -18,6 +18,8 @@ from .base import (
     grid_accuracies,
     progress_bar,
 )
+from .size_seeds import KEY as SIZE_KEY
+from .size_seeds import more_seeds
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -68,8 +70,30 @@ def architecture_controls_markdown(results: dict) -> str:
     research = results["research"]
     last = str(research["epochs"])
     rows = []
+    # The models the size comparison trains again: over its seeds when it has more than the grid (its table
+    # and the verdicts use them), with both differences paired over those seeds.
+    many = research[SIZE_KEY]["models"] if more_seeds(results) else {}
+    seeds: dict = {}
 
-    def add(name, parameters, block, seeds, epochs):
+    def add(name, parameters, block, count, epochs):
+        if name in many and BASELINE in many and CANDIDATE in many:
+            accuracy = {key: many[key]["test_accuracy"] for key in (name, BASELINE, CANDIDATE)}
+            seeds[name] = len(research[SIZE_KEY]["seeds"])
+            rows.append(
+                [
+                    registry.table_label(name),
+                    f"{parameters:,}",
+                    f"{recorded_macs(results, name) / 1e3:,.0f}k",
+                    str(research[SIZE_KEY]["epochs"]),
+                    format_mean_std(accuracy[name], percent=True),
+                    diff_text(paired(accuracy[name], accuracy[BASELINE])) if name != BASELINE else "–",
+                    diff_text(paired(accuracy[CANDIDATE], accuracy[name]))
+                    if name not in (BASELINE, CANDIDATE)
+                    else "–",
+                ]
+            )
+            return
+        seeds[name] = count
         # The CNN's lead over the MLP, or the control's gain over it (the grid's epochs only).
         closed = (
             gap_closed(results, CONTROL_MODEL if name == CANDIDATE else name) if str(epochs) == last else None
@@ -93,21 +117,22 @@ def architecture_controls_markdown(results: dict) -> str:
             ]
         )
 
-    seeds = {len(results["config"]["seeds"])}
     for name in (BASELINE, CANDIDATE):
         s = results["summary"][name]
         add(name, s["parameters"], s[last], len(results["config"]["seeds"]), last)
     wide = research["capacity_control"]["mlp_wide"]
     add("mlp_wide", wide["parameters"], wide[last], len(wide["seeds"]), last)
-    seeds.add(len(wide["seeds"]))
     for name, item in research["architecture_controls"]["models"].items():
         add(name, item["parameters"], item[str(item["epochs"])], len(item["seeds"]), item["epochs"])
-        seeds.add(len(item["seeds"]))
-    over = "/".join(str(n) for n in sorted(seeds))
+    # The seeds most rows have, and the rows with other counts by name.
+    counts = list(seeds.values())
+    main = max(set(counts), key=counts.count)
+    others = [f"the {registry.table_label(name)}: {count}" for name, count in seeds.items() if count != main]
+    over = f"{main} seeds" + (f" ({'; '.join(others)})" if others else "")
     return (
         caption(
             results,
-            f"The MLP, the CNN and the controls: mean ± std over {over} seeds; differences from the MLP "
+            f"The MLP, the CNN and the controls: mean ± std over {over}; differences from the MLP "
             "(same epochs) and from the CNN paired by seed, with 95% intervals",
             label=CONTROLS_TABLE,
         )

@@ -12,9 +12,11 @@ from ..formatting import caption, markdown_table
 from ..metrics import format_mean_std
 from ..preprocessing import DEFAULT_METHOD, preprocess
 from ..training import load_snapshot, predict_probabilities, run_spec, train_run
-from . import side_seeds, size_seeds
 from .base import Context, drawing_inputs, progress_bar, seed_summary
 from .other_handwriting import other_writers_canvases
+from .side_seeds import KEY as SIDE_KEY
+from .size_seeds import KEY as SIZE_KEY
+from .size_seeds import more_seeds
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -112,10 +114,10 @@ def _many_seeds(results: dict) -> dict:
     sections measured on them (MNIST's test digits, and both drawing sets through the demo's preprocessing
     when the side studies have them); empty otherwise."""
     research = results["research"]
-    models = research.get(size_seeds.KEY, {}).get("models", {})
-    if not size_seeds.more_seeds(results):
+    models = research.get(SIZE_KEY, {}).get("models", {})
+    if not more_seeds(results):
         return {}
-    drawings = research.get(side_seeds.KEY, {}).get("drawings", {})
+    drawings = research.get(SIDE_KEY, {}).get("drawings", {})
     out: dict = {}
     for name in (n for n in (registry.BASELINE, registry.CANDIDATE) if n in models):
         out[name] = {"mnist_test": models[name]["test_accuracy"]}

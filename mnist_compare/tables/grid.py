@@ -19,7 +19,7 @@ COMPARISON_ROWS = (
     ("Train loss", "train_loss", False, 4),
     ("Test loss", "test_loss", False, 4),
     ("Train − test gap, accuracy (pp)", "accuracy_gap", True, 2),
-    ("Train − test gap, loss", "loss_gap", False, 4),
+    ("Gap in loss (test − train)", "loss_gap", False, 4),
 )
 
 

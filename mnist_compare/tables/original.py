@@ -7,7 +7,7 @@ results.json.
 
 from __future__ import annotations
 
-from ..formatting import caption, markdown_table, seeds_phrase
+from ..formatting import caption, markdown_table, plural, seeds_phrase
 from ..metrics import SUMMARY_METRICS
 from ..numbering import ref
 from ..references import cite
@@ -104,9 +104,40 @@ def original_value(epochs: str, name: str, key: str) -> float:
     return CORRECTED.get((epochs, name, key), ORIGINAL[epochs][name][key])
 
 
+def _many_snapshot(results: dict, epochs: str, name: str) -> dict | None:
+    """``name``'s snapshot after ``epochs`` over the size comparison's seeds, when it has more seeds than the
+    grid and records that snapshot (the same recipe on more seeds), else None."""
+    many = results.get("research", {}).get("size_seeds", {})
+    if len(many.get("seeds", [])) <= len(results["config"]["seeds"]):
+        return None
+    return many.get("models", {}).get(name, {}).get("snapshots", {}).get(epochs)
+
+
 def _parity_values(results: dict, epochs: str, name: str, key: str) -> list[float]:
+    """Our runs' values of one of the original's numbers: over the size comparison's seeds when it records the
+    snapshot, else over the grid's."""
+    snapshot = _many_snapshot(results, epochs, name)
+    if snapshot and key == "accuracy_gap":
+        train, test = snapshot["train_accuracy"]["values"], snapshot["test_accuracy"]["values"]
+        return [a - b for a, b in zip(train, test)]
+    if snapshot and key in snapshot:
+        return list(snapshot[key]["values"])
     part, field = _FIELDS[key]
     return [run["snapshots"][epochs][part][field] for run in results["runs"] if run["model"] == name]
+
+
+def parity_seed_count(results: dict) -> int:
+    """How many seeds the ranges of the parity table span (the fewest over its models and snapshots)."""
+    return (
+        min(
+            len(_parity_values(results, epochs, name, "test_accuracy"))
+            for epochs, models in ORIGINAL.items()
+            if epochs in results["summary"][BASELINE]
+            for name in models
+        )
+        if any(epochs in results["summary"][BASELINE] for epochs in ORIGINAL)
+        else len(results["config"]["seeds"])
+    )
 
 
 def parity_counts(results: dict) -> tuple[int, int]:
@@ -178,7 +209,7 @@ def parity_markdown(results: dict) -> str:
         caption(
             results,
             f"The original report's numbers (one run each; in or out of our range) beside the range our "
-            f"{seeds_phrase(results)} span",
+            f"{plural(parity_seed_count(results), 'seed')} span",
             label=PARITY_TABLE,
         )
         + "\n\n"
@@ -275,7 +306,8 @@ def original_errors_markdown(results: dict) -> str:
         [
             "One run per setting (5.1)",
             "Another seed moves test accuracy by about as much as some differences it discusses.",
-            f"{seeds_phrase(results)} per setting, 95% intervals, paired differences and McNemar's test "
+            f"{plural(parity_seed_count(results), 'seed')} for every verdict, {seeds_phrase(results)} for "
+            f"the descriptive side studies; 95% intervals, paired differences and McNemar's test "
             f"{cite('mcnemar1947')}.",
         ],
     ]
