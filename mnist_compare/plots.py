@@ -351,7 +351,7 @@ def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "
     """Each image with every model's predicted digit and confidence; wrong answers in red (five per row)."""
     count = len(images)
     # Five in a row: room for each answer's line at 7.5 pt without touching the next digit's.
-    fig, axes = image_panels(count, 1 + len(probabilities), cols=5, largest=0.8)
+    fig, axes = image_panels(count, 2 + len(probabilities), cols=5, largest=0.8)
     for index, ax in enumerate(axes.flat[:count]):
         ax.imshow(np.squeeze(images[index]), cmap="gray_r")
         lines = [f"true {int(labels[index])}"]
@@ -362,7 +362,8 @@ def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "
             lines.append(f"{registry.label(name)} {guess} {100 * float(np.max(probs[index])):.0f}%")
         ax.set_title("\n".join(lines), fontsize=7.5, color="tab:red" if wrong else "black")
     fig.suptitle(title)
-    fig.tight_layout()
+    # Room between the rows: a digit's lowest stroke never meets the answers of the digit below it.
+    fig.tight_layout(h_pad=1.2)
     return fig
 
 

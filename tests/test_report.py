@@ -193,7 +193,9 @@ def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
             value = format_mean_std(results["summary"][name]["1"][key], percent=percent, digits=digits)
             assert value in text, f"{name} {key} {value} is not in the PDF"
     assert "The original report's table over seeds" in text and "mean ± std over 1 seed" in text
-    assert "MLP, 1 epoch" in text and "CNN, 1 epoch" in text, "one column per model and snapshot"
+    # One row per metric and snapshot: each model's value and the paired difference (no interval over 1 seed).
+    assert re.search(r"Test accuracy \(%\)\s+1\s", text), "a row per metric and snapshot"
+    assert "CNN − MLP paired by seed" in text and "n/a (1 seed)" in text
 
     # The executed notebooks went to the fast output folder, not to notebooks/.
     assert (isolated_outputs / "notebooks" / "02_mlp.ipynb").is_file()

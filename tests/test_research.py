@@ -318,7 +318,7 @@ def test_other_writers_decide_the_drawings_row_and_the_legend_lists_the_words_us
     # One measurement a row: the claim's row gives the other writers, the row continuing it the synthetic set.
     assert "other writers (the demo's preprocessing) | +" in line
     assert below.startswith("|  | synthetic drawings (the demo's preprocessing) | +"), below
-    assert "(tested on other writers' digits; synthetic drawings beside)" in line
+    assert "(tested on other writers' digits; synthetic drawings for comparison)" in line
     verdicts = {
         row.rstrip(" |").rsplit(" | ", 2)[1]
         for row in text.splitlines()

@@ -133,7 +133,8 @@ def architecture_controls_markdown(results: dict) -> str:
         caption(
             results,
             f"The MLP, the CNN and the controls: mean ± std over {over}; differences from the MLP "
-            "(same epochs) and from the CNN paired by seed, with 95% intervals",
+            "(same epochs) and from the CNN paired by seed, with 95% intervals (– where there is no run to "
+            "pair with, as for a model trained for fewer epochs than the CNN)",
             label=CONTROLS_TABLE,
         )
         + "\n\n"

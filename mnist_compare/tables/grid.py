@@ -196,16 +196,20 @@ def best_epochs(results: dict, name: str) -> list[dict]:
     return out
 
 
-def epoch_to_epoch(results: dict, key: str = "val_accuracy", start: int = 2) -> dict:
-    """How much ``key`` of the training history moves from one epoch to the next, from epoch ``start`` on (the
-    first epochs' large gains left out): per run the mean absolute change, summarized over seeds for the MLP
-    and the CNN, and CNN − MLP paired by seed (``difference``)."""
+def epoch_to_epoch(results: dict, key: str = "val_loss", start: int = 1, relative: bool = False) -> dict:
+    """How much ``key`` of the training history moves from one epoch to the next, from epoch ``start`` on:
+    per run the mean absolute change (``relative``: of its logarithm, a change relative to its level, so that
+    a model with a lower loss is not steadier for that alone), summarized over seeds for the MLP and the CNN,
+    and CNN − MLP paired by seed (``difference``)."""
     per_seed = {}
     for name in (BASELINE, CANDIDATE):
         runs = sorted((r for r in results["runs"] if r["model"] == name), key=lambda r: r["seed"])
-        per_seed[name] = {
-            r["seed"]: float(np.mean(np.abs(np.diff(r["history"][key][start - 1 :])))) for r in runs
-        }
+        per_seed[name] = {}
+        for r in runs:
+            values = np.asarray(r["history"][key][start - 1 :], dtype=float)
+            per_seed[name][r["seed"]] = float(
+                np.mean(np.abs(np.diff(np.log(values) if relative else values)))
+            )
     seeds = sorted(set(per_seed[BASELINE]) & set(per_seed[CANDIDATE]))
     values = {name: [per_seed[name][seed] for seed in seeds] for name in per_seed}
     return {

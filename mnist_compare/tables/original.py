@@ -77,6 +77,10 @@ PARITY_ROWS = (
 )
 
 
+#: How each of the parity table's metrics prints: (percent, digits).
+PARITY_FORMATS = {key: (percent, digits) for _, key, percent, digits in PARITY_ROWS}
+
+
 def _original(value: float, percent: bool, digits: int) -> str:
     return f"{100 * value:.{digits}f}" if percent else f"{value:.{digits}f}"
 
@@ -209,7 +213,12 @@ def parity_markdown(results: dict) -> str:
         caption(
             results,
             f"The original report's numbers (one run each; in or out of our range) beside the range our "
-            f"{plural(parity_seed_count(results), 'seed')} span",
+            f"{plural(parity_seed_count(results), 'seed')} span"
+            + "".join(
+                f"; * recomputed from its own accuracies (its table prints "
+                f"{_original(ORIGINAL[e][name][key], *PARITY_FORMATS[key])})"
+                for e, name, key in CORRECTED
+            ),
             label=PARITY_TABLE,
         )
         + "\n\n"
