@@ -885,8 +885,11 @@ def plot_verdict_differences(results: dict):
     panels = [
         (group, title)
         for group, title in (
-            ([item for item in found if abs(item[1]["mean"]) < 0.03], "Differences of a few points"),
-            ([item for item in found if abs(item[1]["mean"]) >= 0.03], "Under transformed input"),
+            (
+                [item for item in found if abs(item[1]["mean"]) < 0.03],
+                "Test accuracy and other writers' digits",
+            ),
+            ([item for item in found if abs(item[1]["mean"]) >= 0.03], "Mean over each robustness curve"),
         )
         if group
     ]

@@ -362,8 +362,14 @@ def plot_test_predictions(images, labels, probabilities: dict, *, title: str = "
             lines.append(f"{registry.label(name)} {guess} {100 * float(np.max(probs[index])):.0f}%")
         ax.set_title("\n".join(lines), fontsize=7.5, color="tab:red" if wrong else "black")
     fig.suptitle(title)
-    # Room between the rows: a digit's lowest stroke never meets the answers of the digit below it.
-    fig.tight_layout(h_pad=1.2)
+    # Room between the rows: a digit's lowest stroke never meets the answers of the digit below it (the
+    # titles' height, as a share of an image's, is the space between rows).
+    height = fig.get_size_inches()[1]
+    titles = 0.15 * (1 + len(probabilities)) + 0.1  # inches above each image
+    rows = axes.shape[0]
+    top = 1 - (0.35 + titles) / height  # the figure's title, then the first row's
+    side = (top * height - 0.05 - titles * (rows - 1)) / rows
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.05 / height, top=top, hspace=titles / side)
     return fig
 
 

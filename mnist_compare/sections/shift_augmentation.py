@@ -237,7 +237,7 @@ def plot_shift_augmentation(results: dict) -> plt.Figure:
     ax_gap.axhline(0, color="grey", linewidth=0.8)
     ax_gap.axvline(section["pixels"], color="grey", linestyle=":", linewidth=1)
     ax_gap.set_xlabel("Shift (pixels, random direction)")
-    ax_gap.set_ylabel("CNN − MLP (points)")
+    ax_gap.set_ylabel("CNN − MLP (pp)")
     ax_gap.set_title("The CNN's lead")
     tops = [100 * g["mean"] for v in styles for g in section["gap"][v]["shift"]]
     ax_gap.set_ylim(min(0, min(tops)) - 1, max(tops) * 1.45 + 1)  # room above the curves for the legend
