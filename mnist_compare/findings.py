@@ -401,7 +401,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         gain = gain or kept["gain"]
         rows.append(
             [
-                "The CNN uses its parameters more efficiently",
+                "The CNN uses its parameters more efficiently (read per parameter, not per multiply-add)",
                 f"the {registry.label(small)} has fewer parameters than the MLP"
                 + (
                     f" and {forward_macs(results, small) / forward_macs(results, BASELINE):.1f} times its "
