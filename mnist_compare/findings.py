@@ -754,7 +754,13 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
             )
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
     note = (
-        "\n\n" + _verdicts_legend(row[2] for row in checked) + " " + seeds + " " + multiple_tests_text(found)
+        "\n\n"
+        + _verdicts_legend(row[2] for row in checked)
+        + " "
+        + seeds
+        + " "
+        + multiple_tests_text(found)
+        + " The intervals printed are not corrected."
         if legend
         else ""
     )
