@@ -64,8 +64,7 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
                 if p < 0.05 <= q and isinstance(summaries.get(name), dict):
                     # Beside the measurement the test is of.
                     shown = pp(summaries[name])
-                    note = f" (p = {p:.3f} alone, {q:.3f} corrected)"
-                    row[1] = row[1].replace(shown, shown + note, 1)
+                    row[1] = row[1].replace(shown, shown + _corrected_note(p, q), 1)
             held = {bearing(claimed, sign, q) for _, _, claimed, sign, _, q in tests}
             if "for" in held:
                 row[2] = "mixed" if held - {"for"} else "supported"
@@ -78,12 +77,20 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
             p, q = corrected[row[0]]
             # Beside the measurement the test is of, before anything the row adds after it.
             head, sep, rest = row[1].partition("; ")
-            note = f" (p = {p:.3f} alone, {q:.3f} corrected)"
-            row[1] = head + note + sep + rest
+            row[1] = head + _corrected_note(p, q) + sep + rest
             row[2] = "not shown"
         else:
             row[1] += details
     return rows, found
+
+
+def _corrected_note(p: float, q: float) -> str:
+    """' (p = 0.020 alone, 0.059 corrected)': a test's p-value alone and after Holm's correction."""
+    return f" (p = {p:.3f} alone, {q:.3f} corrected)"
+
+
+#: The measurement of the stability row's other reading (the legend names it as resting on fewer seeds).
+STEADINESS = "relative epoch-to-epoch change of validation loss"
 
 
 def _raw_verdicts_rows(results: dict) -> list[list]:
@@ -460,7 +467,7 @@ def _steadiness_text(results: dict) -> str:
         verdict_word(diff), "smaller for the CNN"
     )
     return (
-        f"; relative epoch-to-epoch change of validation loss, first {number_word(diff['n'])} seeds: {found} "
+        f"; {STEADINESS}, first {number_word(diff['n'])} seeds: {found} "
         f"(section {ref('learning-curves-and-errors')})"
     )
 
@@ -492,7 +499,7 @@ def multiple_tests_text(found: dict) -> str:
             if len(lost) == 1
             else f"The correction changes {number_word(len(lost))} results: "
         )
-        + "; ".join(f"{name} (p = {p:.3f} alone, {q:.3f} corrected)" for name, p, q in lost)
+        + "; ".join(name + _corrected_note(p, q) for name, p, q in lost)
         + "."
     )
 
@@ -557,8 +564,7 @@ TESTS_TABLE = "verdict-tests-table"
 
 def multiple_tests_markdown(results: dict) -> str:
     """Every test behind the verdicts table, its p-value alone and after Holm's correction for all of them."""
-    found = multiple_tests(results)
-    rows = verdicts_rows(results)
+    rows, found = _verdicts(results)
     # The claims with no test of their own (the efficiency claim rests on the architecture row's small CNN).
     shared = [row[0] for row in rows if len(row) > 4 and not row[4] and row[2] != "false"]
     # One seed count for every test: said once, in the title.
@@ -733,7 +739,7 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
     checked, found = _verdicts(results)
     same = _one_seed_count(checked)
     seeds = f"Every interval is over {plural(same, 'seed')}." if same else _seeds_sentence(results)
-    if any("epoch-to-epoch" in row[1] for row in checked):
+    if any(STEADINESS in row[1] for row in checked):
         # The stability row's other reading rests on the grid's seeds: no interval in the table, no test.
         seeds += (
             " The epoch-to-epoch reading of stability rests on the first "

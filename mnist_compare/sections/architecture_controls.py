@@ -77,34 +77,32 @@ def architecture_controls_markdown(results: dict) -> str:
 
     def add(name, parameters, block, count, epochs):
         if name in many and BASELINE in many and CANDIDATE in many:
+            # Both differences paired over the size comparison's seeds.
             accuracy = {key: many[key]["test_accuracy"] for key in (name, BASELINE, CANDIDATE)}
-            seeds[name] = len(research[SIZE_KEY]["seeds"])
-            rows.append(
-                [
-                    registry.table_label(name),
-                    f"{parameters:,}",
-                    f"{recorded_macs(results, name) / 1e3:,.0f}k",
-                    str(research[SIZE_KEY]["epochs"]),
-                    format_mean_std(accuracy[name], percent=True),
-                    diff_text(paired(accuracy[name], accuracy[BASELINE])) if name != BASELINE else "–",
-                    diff_text(paired(accuracy[CANDIDATE], accuracy[name]))
-                    if name not in (BASELINE, CANDIDATE)
-                    else "–",
-                ]
+            block, count = {"test_accuracy": accuracy[name]}, len(research[SIZE_KEY]["seeds"])
+            difference = paired(accuracy[name], accuracy[BASELINE]) if name != BASELINE else None
+            behind = (
+                paired(accuracy[CANDIDATE], accuracy[name]) if name not in (BASELINE, CANDIDATE) else None
             )
-            return
+            epochs = research[SIZE_KEY]["epochs"]
+        else:
+            # The CNN's lead over the MLP, or the control's gain over it (the grid's epochs only).
+            closed = (
+                gap_closed(results, CONTROL_MODEL if name == CANDIDATE else name)
+                if str(epochs) == last
+                else None
+            )
+            difference = (
+                closed["lead" if name == CANDIDATE else "gain"] if closed and name != BASELINE else None
+            )
+            if difference is None and name != BASELINE and str(epochs) != last:
+                # A control trained for fewer epochs is set against the MLP after as many (its grid snapshot).
+                control_seeds = research["architecture_controls"]["models"][name]["seeds"]
+                mlp = grid_accuracies(results, BASELINE, control_seeds, str(epochs))
+                if mlp and "values" in block["test_accuracy"]:
+                    difference = summarize(paired_differences(block["test_accuracy"]["values"], mlp))
+            behind = closed.get("behind") if closed and name != CANDIDATE else None
         seeds[name] = count
-        # The CNN's lead over the MLP, or the control's gain over it (the grid's epochs only).
-        closed = (
-            gap_closed(results, CONTROL_MODEL if name == CANDIDATE else name) if str(epochs) == last else None
-        )
-        difference = closed["lead" if name == CANDIDATE else "gain"] if closed and name != BASELINE else None
-        if difference is None and name != BASELINE and str(epochs) != last:
-            # A control trained for fewer epochs is set against the MLP after as many (its grid snapshot).
-            control_seeds = research["architecture_controls"]["models"][name]["seeds"]
-            mlp = grid_accuracies(results, BASELINE, control_seeds, str(epochs))
-            if mlp and "values" in block["test_accuracy"]:
-                difference = summarize(paired_differences(block["test_accuracy"]["values"], mlp))
         rows.append(
             [
                 registry.table_label(name),
@@ -113,7 +111,7 @@ def architecture_controls_markdown(results: dict) -> str:
                 str(epochs),
                 format_mean_std(block["test_accuracy"], percent=True),
                 diff_text(difference) if difference else "–",
-                diff_text(closed["behind"]) if closed and closed.get("behind") and name != CANDIDATE else "–",
+                diff_text(behind) if behind else "–",
             ]
         )
 

@@ -14,7 +14,7 @@ from ..preprocessing import DEFAULT_METHOD, preprocess
 from ..training import load_snapshot, predict_probabilities, run_spec, train_run
 from .base import Context, drawing_inputs, progress_bar, seed_summary
 from .other_handwriting import other_writers_canvases
-from .side_seeds import KEY as SIDE_KEY
+from .side_seeds import drawings as side_drawings
 from .size_seeds import KEY as SIZE_KEY
 from .size_seeds import more_seeds
 
@@ -117,7 +117,7 @@ def _many_seeds(results: dict) -> dict:
     models = research.get(SIZE_KEY, {}).get("models", {})
     if not more_seeds(results):
         return {}
-    drawings = research.get(SIDE_KEY, {}).get("drawings", {})
+    drawings = side_drawings(results)
     out: dict = {}
     for name in (n for n in (registry.BASELINE, registry.CANDIDATE) if n in models):
         out[name] = {"mnist_test": models[name]["test_accuracy"]}
@@ -146,10 +146,11 @@ def readers_markdown(results: dict) -> str:
     if not study:
         return "The demo's models have not been measured yet (run `python -m mnist_compare run`)."
     many = _many_seeds(results)
+    # Each seeded reader's spread per set, over the size comparison's seeds where it has them.
+    spreads = {name: {**spread, **many.get(name, {})} for name, spread in study.get("seeds", {}).items()}
     rows = []
     for name in study["readers"]:
-        spread = study.get("seeds", {}).get(name)
-        spread = {**spread, **many.get(name, {})} if spread else None
+        spread = spreads.get(name)
         rows.append(
             [registry.table_label(name)]
             + [
@@ -164,13 +165,7 @@ def readers_markdown(results: dict) -> str:
         f"{label} (%, {sizes[key]:,})" if key in sizes else f"{label} (%)" for key, label in SETS.items()
     ]
     # The seeds of each set's column (the same for both models): said once when one count, else per set.
-    columns = {
-        key: {
-            ({**spread, **many.get(name, {})})[key].get("n")
-            for name, spread in study.get("seeds", {}).items()
-        }
-        for key in SETS
-    }
+    columns = {key: {spread[key].get("n") for spread in spreads.values()} for key in SETS}
     counts = [next(iter(found)) for found in columns.values() if len(found) == 1 and None not in found]
     main = max(set(counts), key=counts.count) if len(counts) == len(SETS) else None
     over = f"their {main} seeds" if main else "their seeds"

@@ -11,8 +11,8 @@ from scipy import stats
 
 from .. import registry
 from ..formatting import caption, markdown_table, paired, pp
-from ..metrics import summarize
 from ..registry import BASELINE, CANDIDATE
+from ..tables.grid import many_seed_snapshot
 from .base import Context, extra_runs, progress_bar, seed_summary
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
@@ -141,26 +141,10 @@ def lead(results: dict) -> dict | None:
 
 
 def snapshot_values(results: dict, name: str, epochs, measure: str) -> list[float] | None:
-    """Per seed of the section, ``name``'s ``measure`` (a ``SNAPSHOT_MEASURES`` key) after ``epochs``, when
-    the section has more seeds than the grid and records that snapshot (None otherwise)."""
-    model = results["research"].get(KEY, {}).get("models", {}).get(name, {})
-    found = model.get("snapshots", {}).get(str(epochs), {}).get(measure)
-    return list(found["values"]) if found and more_seeds(results) else None
-
-
-def snapshot_change(results: dict, name: str, key: str = "test_accuracy") -> dict | None:
-    """``name``'s change of ``key`` (test or train accuracy, or their gap ``accuracy_gap``) from the first
-    snapshot to the last, paired by seed over the section's seeds; None when it does not record them."""
-    epochs = [min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"])]
-    wanted = ("train_accuracy", "test_accuracy") if key == "accuracy_gap" else (key,)
-    found = {(e, m): snapshot_values(results, name, e, m) for e in epochs for m in wanted}
-    if epochs[0] == epochs[1] or not all(found.values()):
-        return None
-    at = {
-        e: [a - b for a, b in zip(*(found[(e, m)] for m in wanted))] if len(wanted) == 2 else found[(e, key)]
-        for e in epochs
-    }
-    return summarize([b - a for a, b in zip(at[epochs[0]], at[epochs[1]])])
+    """Per seed of the section, ``name``'s ``measure`` (a ``SNAPSHOT_MEASURES`` key, or a gap of
+    ``many_seed_snapshot``) after ``epochs``, when the section has more seeds than the grid and records that
+    snapshot (None otherwise)."""
+    return (many_seed_snapshot(results, name, epochs) or {}).get(measure)
 
 
 def gaps_at(results: dict, epochs) -> dict | None:
@@ -168,32 +152,17 @@ def gaps_at(results: dict, epochs) -> dict | None:
     accuracy; CNN − MLP, paired by seed, of the training and of the test accuracy, of the accuracy gap (train
     − test accuracy) and of the loss gap (test − train loss); None when the section does not record that
     snapshot."""
-    found = {
-        (name, measure): snapshot_values(results, name, epochs, measure)
-        for name in (BASELINE, CANDIDATE)
-        for measure in ("train_accuracy", "test_accuracy", "train_loss", "test_loss")
-    }
-    if not all(found.values()):
+    found = {name: many_seed_snapshot(results, name, epochs) for name in (BASELINE, CANDIDATE)}
+    measures = ("train_accuracy", "test_accuracy", "accuracy_gap", "loss_gap")
+    if not all(found.values()) or not all(m in found[name] for name in found for m in measures):
         return None
-
-    def per_seed(name: str, plus: str, minus: str) -> list[float]:
-        return [a - b for a, b in zip(found[(name, plus)], found[(name, minus)])]
-
     return {
-        "train": {name: float(np.mean(found[(name, "train_accuracy")])) for name in (BASELINE, CANDIDATE)},
-        "test": {name: float(np.mean(found[(name, "test_accuracy")])) for name in (BASELINE, CANDIDATE)},
+        "train": {name: float(np.mean(found[name]["train_accuracy"])) for name in found},
+        "test": {name: float(np.mean(found[name]["test_accuracy"])) for name in found},
         **{
-            measure: paired({"values": found[(CANDIDATE, measure)]}, {"values": found[(BASELINE, measure)]})
-            for measure in ("train_accuracy", "test_accuracy")
+            measure: paired({"values": found[CANDIDATE][measure]}, {"values": found[BASELINE][measure]})
+            for measure in measures
         },
-        "accuracy_gap": paired(
-            {"values": per_seed(CANDIDATE, "train_accuracy", "test_accuracy")},
-            {"values": per_seed(BASELINE, "train_accuracy", "test_accuracy")},
-        ),
-        "loss_gap": paired(
-            {"values": per_seed(CANDIDATE, "test_loss", "train_loss")},
-            {"values": per_seed(BASELINE, "test_loss", "train_loss")},
-        ),
     }
 
 

@@ -365,26 +365,35 @@ def gap_per_seed_markdown(results: dict, name: str) -> str:
 COMPARISON_TABLE = "comparison-table"
 
 
-def _many_snapshots(results: dict) -> dict | None:
-    """{epochs: {model: {measure: per-seed values}}} for the MLP and the CNN over the size comparison's seeds,
-    with both gaps per seed, when it has more seeds than the grid and records every snapshot (else None)."""
+def many_seed_snapshot(results: dict, name: str, epochs) -> dict | None:
+    """``name``'s per-seed values after ``epochs`` over the size comparison's seeds (``research.size_seeds``,
+    the grid's recipe on more seeds): each measure it records, and both train − test gaps (``accuracy_gap``,
+    train − test accuracy; ``loss_gap``, test − train loss) where it records their parts; None when it has
+    no more seeds than the grid or does not record that snapshot."""
     many = results.get("research", {}).get("size_seeds", {})
-    models = many.get("models", {})
     if len(many.get("seeds", [])) <= len(results["config"]["seeds"]):
         return None
+    snapshot = many.get("models", {}).get(name, {}).get("snapshots", {}).get(str(epochs))
+    if not snapshot:
+        return None
+    values = {measure: list(item["values"]) for measure, item in snapshot.items()}
+    for gap, plus, minus in (
+        ("accuracy_gap", "train_accuracy", "test_accuracy"),
+        ("loss_gap", "test_loss", "train_loss"),
+    ):
+        if plus in values and minus in values:
+            values[gap] = [a - b for a, b in zip(values[plus], values[minus])]
+    return values
+
+
+def _many_snapshots(results: dict) -> dict | None:
+    """{epochs: {model: per-seed values (``many_seed_snapshot``)}} for the MLP and the CNN at every snapshot,
+    when the size comparison records them all (else None)."""
     out = {}
     for e in (str(e) for e in results["config"]["snapshot_epochs"]):
-        found = {name: models.get(name, {}).get("snapshots", {}).get(e) for name in (BASELINE, CANDIDATE)}
-        if not all(found.values()):
+        out[e] = {name: many_seed_snapshot(results, name, e) for name in (BASELINE, CANDIDATE)}
+        if not all(out[e].values()):
             return None
-        out[e] = {}
-        for name, snapshot in found.items():
-            values = {measure: list(item["values"]) for measure, item in snapshot.items()}
-            values["accuracy_gap"] = [
-                a - b for a, b in zip(values["train_accuracy"], values["test_accuracy"])
-            ]
-            values["loss_gap"] = [a - b for a, b in zip(values["test_loss"], values["train_loss"])]
-            out[e][name] = values
     return out
 
 
@@ -511,9 +520,23 @@ def mcnemar_markdown(results: dict) -> str:
     )
 
 
-def epoch_change(results: dict, name: str, key: str = "test_accuracy") -> dict:
-    """Paired (same seed) change of a metric from the first to the last snapshot."""
+def many_seed_change(results: dict, name: str, key: str = "test_accuracy") -> dict | None:
+    """``name``'s change of ``key`` (a measure of ``many_seed_snapshot``, such as test accuracy or the gap
+    ``accuracy_gap``) from the first snapshot to the last, paired by seed over the size comparison's seeds;
+    None when it does not record both snapshots."""
+    first, last = (min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"]))
+    before, after = ((many_seed_snapshot(results, name, e) or {}).get(key) for e in (first, last))
+    if first == last or not (before and after):
+        return None
+    return summarize([b - a for a, b in zip(before, after)])
 
+
+def epoch_change(results: dict, name: str, key: str = "test_accuracy", *, many: bool = False) -> dict:
+    """Paired (same seed) change of a metric from the first to the last snapshot; with ``many``, over the size
+    comparison's seeds when it records both snapshots (``many_seed_change``)."""
+    found = many_seed_change(results, name, key) if many else None
+    if found:
+        return found
     part, field = SUMMARY_METRICS[key]
     first, last = (
         str(e) for e in (min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"]))

@@ -12,6 +12,7 @@ from ..metrics import SUMMARY_METRICS
 from ..numbering import ref
 from ..references import cite
 from ..registry import BASELINE, CANDIDATE
+from .grid import many_seed_snapshot
 
 #: The original report's comparison table (section 5.1), as printed: one run per setting.
 ORIGINAL = {
@@ -108,39 +109,26 @@ def original_value(epochs: str, name: str, key: str) -> float:
     return CORRECTED.get((epochs, name, key), ORIGINAL[epochs][name][key])
 
 
-def _many_snapshot(results: dict, epochs: str, name: str) -> dict | None:
-    """``name``'s snapshot after ``epochs`` over the size comparison's seeds, when it has more seeds than the
-    grid and records that snapshot (the same recipe on more seeds), else None."""
-    many = results.get("research", {}).get("size_seeds", {})
-    if len(many.get("seeds", [])) <= len(results["config"]["seeds"]):
-        return None
-    return many.get("models", {}).get(name, {}).get("snapshots", {}).get(epochs)
-
-
 def _parity_values(results: dict, epochs: str, name: str, key: str) -> list[float]:
     """Our runs' values of one of the original's numbers: over the size comparison's seeds when it records the
     snapshot, else over the grid's."""
-    snapshot = _many_snapshot(results, epochs, name)
-    if snapshot and key == "accuracy_gap":
-        train, test = snapshot["train_accuracy"]["values"], snapshot["test_accuracy"]["values"]
-        return [a - b for a, b in zip(train, test)]
+    snapshot = many_seed_snapshot(results, name, epochs)
     if snapshot and key in snapshot:
-        return list(snapshot[key]["values"])
+        return snapshot[key]
     part, field = _FIELDS[key]
     return [run["snapshots"][epochs][part][field] for run in results["runs"] if run["model"] == name]
 
 
 def parity_seed_count(results: dict) -> int:
     """How many seeds the ranges of the parity table span (the fewest over its models and snapshots)."""
-    return (
-        min(
+    return min(
+        (
             len(_parity_values(results, epochs, name, "test_accuracy"))
             for epochs, models in ORIGINAL.items()
             if epochs in results["summary"][BASELINE]
             for name in models
-        )
-        if any(epochs in results["summary"][BASELINE] for epochs in ORIGINAL)
-        else len(results["config"]["seeds"])
+        ),
+        default=len(results["config"]["seeds"]),
     )
 
 
