@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-#: The numbered references, by the key ``cite`` takes; their order is their numbering (new entries go last,
-#: so that a number never changes under a text that cites it).
+#: The numbered references, by the key ``cite`` takes; their order is their numbering, which is the order
+#: in which the report first cites them (tests/test_paper_text.py checks it). A new reference goes where the
+#: report first cites it, and the numbers the notebooks' Markdown cites after it move up by one.
 REFERENCE_ENTRIES = {
+    "original": "Mun, J. (2025, May 25). *Implementation and performance comparison of deep learning models "
+    "for MNIST handwritten digit classification: MLP- and CNN-based approaches compared* (translated). "
+    "Unpublished course report in Korean, Python Programming, Dept. of Computer Engineering.",
+    "holm1979": "Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian "
+    "Journal of Statistics*, 6(2), 65-70.",
     "lecun1998": "LeCun, Y., Bottou, L., Bengio, Y., & Haffner, P. (1998). Gradient-based learning applied "
     "to document "
     "recognition. *Proceedings of the IEEE*, 86(11), 2278-2324.",
     "mnist": "LeCun, Y., Cortes, C., & Burges, C. J. C. *The MNIST database of handwritten digits*. "
     "http://yann.lecun.com/exdb/mnist/",
-    "simard2003": "Simard, P. Y., Steinkraus, D., & Platt, J. C. (2003). Best practices for convolutional "
-    "neural "
-    "networks applied to visual document analysis. *ICDAR 2003*, 958-963.",
-    "guo2017": "Guo, C., Pleiss, G., Sun, Y., & Weinberger, K. Q. (2017). On calibration of modern neural "
-    "networks. "
-    "*ICML 2017*, PMLR 70, 1321-1330 (expected calibration error, temperature scaling).",
-    "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI "
-    "Machine "
-    "Learning Repository (the 8×8 digits of scikit-learn's `load_digits`).",
-    "mcnemar1947": "McNemar, Q. (1947). Note on the sampling error of the difference between correlated "
-    "proportions "
-    "or percentages. *Psychometrika*, 12(2), 153-157.",
-    "kingma2015": "Kingma, D. P., & Ba, J. (2015). Adam: a method for stochastic optimization. *ICLR 2015*, "
-    "arXiv:1412.6980.",
     "keras": "Chollet, F., et al. Keras 3. https://keras.io; Abadi, M., et al. TensorFlow. "
     "https://www.tensorflow.org",
+    "kingma2015": "Kingma, D. P., & Ba, J. (2015). Adam: a method for stochastic optimization. *ICLR 2015*, "
+    "arXiv:1412.6980.",
     "gradio": "Abid, A., et al. (2019). Gradio: hassle-free sharing and testing of ML models in the wild. "
     "arXiv:1906.02569.",
     "scientific_python": "Harris, C. R., et al. (2020). Array programming with NumPy. *Nature*, 585, "
@@ -34,28 +28,35 @@ REFERENCE_ENTRIES = {
     "(2011). Scikit-learn. *JMLR*, 12, 2825-2830; Hunter, J. D. (2007). Matplotlib. *Computing in "
     "Science & Engineering*, 9(3), 90-95; Clark, A., et al. Pillow, the Python Imaging Library fork "
     "(image resizing). https://python-pillow.org",
-    "textbook": "Cheon, I.-G., Park, D.-G., & Kang, Y.-M. (2023). *Python and data science, learned by "
-    "doing* (in "
-    "Korean). Saengneung Publishing (the original report's textbook).",
+    "mcnemar1947": "McNemar, Q. (1947). Note on the sampling error of the difference between correlated "
+    "proportions "
+    "or percentages. *Psychometrika*, 12(2), 153-157.",
     "wilson1927": "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical "
     "inference. "
     "*Journal of the American Statistical Association*, 22(158), 209-212.",
-    "naeini2015": "Naeini, M. P., Cooper, G. F., & Hauskrecht, M. (2015). Obtaining well calibrated "
-    "probabilities "
-    "using Bayesian binning. *Proceedings of the Twenty-Ninth AAAI Conference on Artificial "
-    "Intelligence (AAAI 2015)*, 2901-2907.",
-    "lin2014": "Lin, M., Chen, Q., & Yan, S. (2014). Network in network. *ICLR 2014*, arXiv:1312.4400.",
-    "zeiler2014": "Zeiler, M. D., & Fergus, R. (2014). Visualizing and understanding convolutional networks. "
-    "*ECCV 2014*, Lecture Notes in Computer Science 8689, 818-833 (occlusion sensitivity).",
     "goodfellow2013": "Goodfellow, I. J., Mirza, M., Xiao, D., Courville, A., & Bengio, Y. (2013). An "
     "empirical "
     "investigation of catastrophic forgetting in gradient-based neural networks. arXiv:1312.6211 "
     "(permuted MNIST).",
-    "original": "Mun, J. (2025, May 25). *Implementation and performance comparison of deep learning models "
-    "for MNIST handwritten digit classification: MLP- and CNN-based approaches compared* (translated). "
-    "Unpublished course report in Korean, Python Programming, Dept. of Computer Engineering.",
-    "holm1979": "Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian "
-    "Journal of Statistics*, 6(2), 65-70.",
+    "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI "
+    "Machine "
+    "Learning Repository (the 8×8 digits of scikit-learn's `load_digits`).",
+    "simard2003": "Simard, P. Y., Steinkraus, D., & Platt, J. C. (2003). Best practices for convolutional "
+    "neural "
+    "networks applied to visual document analysis. *ICDAR 2003*, 958-963.",
+    "textbook": "Cheon, I.-G., Park, D.-G., & Kang, Y.-M. (2023). *Python and data science, learned by "
+    "doing* (in "
+    "Korean). Saengneung Publishing (the original report's textbook).",
+    "zeiler2014": "Zeiler, M. D., & Fergus, R. (2014). Visualizing and understanding convolutional networks. "
+    "*ECCV 2014*, Lecture Notes in Computer Science 8689, 818-833 (occlusion sensitivity).",
+    "lin2014": "Lin, M., Chen, Q., & Yan, S. (2014). Network in network. *ICLR 2014*, arXiv:1312.4400.",
+    "naeini2015": "Naeini, M. P., Cooper, G. F., & Hauskrecht, M. (2015). Obtaining well calibrated "
+    "probabilities "
+    "using Bayesian binning. *Proceedings of the Twenty-Ninth AAAI Conference on Artificial "
+    "Intelligence (AAAI 2015)*, 2901-2907.",
+    "guo2017": "Guo, C., Pleiss, G., Sun, Y., & Weinberger, K. Q. (2017). On calibration of modern neural "
+    "networks. "
+    "*ICML 2017*, PMLR 70, 1321-1330 (expected calibration error, temperature scaling).",
 }
 
 

@@ -1,10 +1,11 @@
 import copy
 import json
+import re
 
 import numpy as np
 import pytest
 
-from mnist_compare import config, findings, formatting, metrics, numbering, references, sections
+from mnist_compare import config, findings, formatting, metrics, references, sections
 from mnist_compare.tables import grid, original, readme
 
 RESULTS = config.REPORTS_DIR / "results.json"
@@ -75,7 +76,11 @@ def test_committed_readme_table_matches_committed_results():
     assert readme.results_markdown(results) in readme_text
     assert results["fast"] is False
     if "research" in results:
-        assert numbering.unlink(findings.verdicts_markdown(results)) in readme_text
+        verdicts = readme.for_readme(findings.verdicts_markdown(results))
+        assert verdicts in readme_text
+        assert not readme.CITATION.search(verdicts), "the README lists no references to cite"
+        assert not re.search(r"\b(Table|Figure) (lists|shows|gives)", verdicts), "a table's number is lost"
+        assert "71% [64, 79]" in verdicts, "an interval of whole numbers is not a citation"
         research = results["research"]
         if all(
             key in research
@@ -429,10 +434,10 @@ def test_cite_gives_the_number_of_each_reference_in_the_list():
     for key, text in references.REFERENCE_ENTRIES.items():
         number = references.cite(key)[1:-1]
         assert listed[int(number) - 1] == f"{number}. {text}"
-    assert references.cite("lecun1998") == "[1]", "the existing entries keep their numbers"
-    assert (
-        references.cite("mcnemar1947", "wilson1927")
-        == f"[6, {list(references.REFERENCE_ENTRIES).index('wilson1927') + 1}]"
+    assert references.cite("original") == "[1]", "the report cites the original report first"
+    keys = list(references.REFERENCE_ENTRIES)
+    assert references.cite("mcnemar1947", "wilson1927") == (
+        f"[{keys.index('mcnemar1947') + 1}, {keys.index('wilson1927') + 1}]"
     )
     with pytest.raises(KeyError):
         references.cite("no-such-key")

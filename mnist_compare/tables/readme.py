@@ -98,15 +98,37 @@ def readme_findings(notebooks_folder: Path | None = None) -> str:
     text = abstract_text(notebooks)
     if "percentage points more accurate" not in text:
         return ""
-    # The README lists no references: the citations' numbers go, the words stay.
-    return re.sub(r" \[\d+(?:, \d+)*\]", "", unlink(text, keep=(VERDICTS_TABLE,)))
+    return for_readme(text, keep=(VERDICTS_TABLE,))
+
+
+#: A citation's numbers after a word ("report's [1]"), not an interval after a number ("71% [64, 79]").
+CITATION = re.compile(r"(?<=[A-Za-z'’)]) \[\d+(?:, \d+)*\]")
+
+
+#: A link to a table or figure, whose number the report's export writes; the README has no such number.
+NUMBERED_LINK = re.compile(r"(^|[.!?] )?\[(Table|Figure)\]\(#[^)]+\)")
+
+
+def for_readme(text: str, keep: tuple[str, ...] = ()) -> str:
+    """Report text as the README shows it: the README lists no references (the citations' numbers go, the
+    words stay), a table or figure is one "in the report", and links to headings are their words (but for
+    ``keep``)."""
+    text = NUMBERED_LINK.sub(
+        lambda m: (
+            f"{m.group(1)}A {m.group(2).lower()} in the report"
+            if m.group(1) is not None
+            else f"a {m.group(2).lower()} in the report"
+        ),
+        text,
+    )
+    return CITATION.sub("", unlink(text, keep=keep))
 
 
 def update_readme(results: dict, readme: Path | None = None) -> bool:
     """Replace the README's results block with one rendered from ``results``."""
     updated = update_readme_block("results-table", results_markdown(results), readme)
     if updated and "research" in results and results.get("comparisons"):
-        update_readme_block("verdicts-table", unlink(verdicts_markdown(results), keep=()), readme)
+        update_readme_block("verdicts-table", for_readme(verdicts_markdown(results)), readme)
         research = results["research"]
         if all(
             key in research
