@@ -325,7 +325,7 @@ def robustness_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            f"Accuracy (%) averaged over every changed level of each curve, after "
+            f"Accuracy (%) averaged over every level of each curve but the unchanged images, after "
             f"{model_epochs(results, CANDIDATE)} epochs: "
             + seeds
             + (
