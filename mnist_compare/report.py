@@ -269,6 +269,15 @@ def computed_text(results: dict) -> str:
     return created + (f" to {later}" if later and later != created else "")
 
 
+def last_computed(results: dict) -> str | None:
+    """The time the last of the results was computed (the runs, or a research section computed later): the
+    PDF's date, so that it never predates a number the PDF prints."""
+    times = [results.get("provenance", {}).get("created")]
+    times += list(results.get("research", {}).get("section_created", {}).values())
+    dated = [(pdf_date(time), time) for time in times if pdf_date(time)]  # compared in UTC
+    return max(dated)[1] if dated else None
+
+
 COLOPHON_HEADING = "Colophon"
 
 
@@ -1022,7 +1031,7 @@ def _notebooks_and_export(
     if pdf:
         # Printed twice: the first printing tells on which page each heading lands, the second
         # prints the contents with those page numbers (the contents take the same room both times).
-        created = results.get("provenance", {}).get("created")
+        created = last_computed(results)
         printed = export_pdf(html_path, pdf_path, created=created)
         pages = heading_pages(pdf_path, toc)
         export_html(

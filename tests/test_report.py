@@ -279,6 +279,13 @@ def test_pdf_dates_come_from_the_results_so_a_reprint_gives_the_same_bytes():
     assert pinned.count(b"(D:20261123172955+00'00')") == 2 and b"20261124" not in pinned
     assert report.pin_pdf_dates(pinned, stamp) == pinned
     assert report.pdf_date(None) is None and report.pin_pdf_dates(printed, None) == printed
+    # The PDF's date is that of the last result computed, a research section's when it came later.
+    results = {
+        "provenance": {"created": "2026-11-25T16:27:44+0000"},
+        "research": {"section_created": {"a": "2026-11-26T05:11:59+0000", "b": "2026-11-26T01:00:00+0100"}},
+    }
+    assert report.last_computed(results) == "2026-11-26T05:11:59+0000"
+    assert report.last_computed({"provenance": {}}) is None
 
 
 def test_a_figure_of_twice_the_pixels_keeps_its_shown_size_in_the_report():

@@ -107,7 +107,7 @@ def architecture_controls_markdown(results: dict) -> str:
             [
                 registry.table_label(name),
                 f"{parameters:,}",
-                f"{recorded_macs(results, name) / 1e3:,.0f}k",
+                f"{round(recorded_macs(results, name)):,}",
                 str(epochs),
                 format_mean_std(block["test_accuracy"], percent=True),
                 diff_text(difference) if difference else "–",

@@ -83,8 +83,8 @@ def cost_markdown(results: dict) -> str:
             [
                 name.upper(),
                 f"{entry['parameters']:,}",
-                f"{entry['forward_macs_per_image'] / 1e6:.2f} M",
-                f"{entry['training_flops_per_image'] / 1e6:.1f} M",
+                f"{round(entry['forward_macs_per_image']):,}",
+                f"{round(entry['training_flops_per_image']):,}",
                 epoch_seconds_text(entry["seconds_per_epoch"]),
                 f"{entry['milliseconds_per_prediction']:.2f}",
             ]

@@ -59,8 +59,9 @@ def compute(ctx: Context, research: dict) -> dict:
 
 
 def plot_robustness(results: dict, *, models=None) -> plt.Figure:
-    """Test accuracy under each transform for every model measured; lines are means, bands span the seeds (the
-    MLP's and the CNN's over the size comparison's seeds when the results have them, as the verdicts use)."""
+    """Test accuracy under each transform for every model measured; lines are means, bands their 95% intervals
+    over seeds, as the tables give them (the MLP's and the CNN's over the size comparison's seeds when the
+    results have them, as the verdicts use)."""
     robustness = results["research"]["robustness"]
     curves = robustness["curves"]
     names = models or [name for name in registry.MODELS if name in next(iter(curves.values()))]
@@ -73,8 +74,15 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
                 continue
             points = model_curve(results, transform, name)[name]
             means = [100 * point["mean"] for point in points]
-            lows = [100 * min(point["values"]) for point in points]
-            highs = [100 * max(point["values"]) for point in points]
+            # The 95% interval of the mean, as the tables give it (one seed: no band).
+            lows = [
+                100 * (point["ci_low"] if point.get("ci_low") is not None else point["mean"])
+                for point in points
+            ]
+            highs = [
+                100 * (point["ci_high"] if point.get("ci_high") is not None else point["mean"])
+                for point in points
+            ]
             seeds = len(points[0]["values"])
             convolutional = name in registry.MODELS and registry.entry(name).convolutional
             ax.plot(
@@ -113,7 +121,8 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
         fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     fig.suptitle(
         figure_title(
-            f"Robustness on {robustness['images']:,} test images (mean over seeds, band = min-max)", results
+            f"Robustness on {robustness['images']:,} test images (mean over seeds, band = 95% interval)",
+            results,
         )
     )
     return fig
