@@ -34,6 +34,7 @@ from .sections.base import (
 from .sections.permuted_pixels import permuted_changes
 from .sections.robustness import GEOMETRIC, NOISE, ROW_NAMES, curve_comparison, robustness_claim
 from .tables.grid import ceiling_caveat, epoch_to_epoch
+from .tables.original import CLAIMS_TABLE, claims_markdown
 
 #: The architecture claim is only partly supported when the best-matched MLP closes at least this share
 #: of the CNN − MLP gap (size then explains part of it).
@@ -766,7 +767,8 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
         + seeds
         + " "
         + multiple_tests_text(found)
-        + " The intervals printed are not corrected."
+        + " The intervals printed are not corrected. "
+        + f"[Table](#{CLAIMS_TABLE}) gives each claim in the original's words."
         if legend
         else ""
     )
@@ -795,6 +797,11 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
 #: The anchor of the table of the original's descriptions, corrected (cited as
 #: ``[Table](#original-descriptions-table)``).
 DESCRIPTIONS_TABLE = "original-descriptions-table"
+
+
+def original_claims_markdown(results: dict) -> str:
+    """The claims of the verdicts table in the original report's own words (``original.CLAIM_SOURCES``)."""
+    return claims_markdown(results, [row[0] for row in verdicts_rows(results)])
 
 
 def original_tables_markdown(results: dict) -> str:

@@ -630,3 +630,30 @@ def test_the_report_can_leave_out_the_per_run_tables():
     table = grid.best_epoch_markdown(results)
     assert table.count("\n| MLP |") == len(results["config"]["seeds"])
     assert f"\n| MLP | {results['config']['seeds'][0]} | {epochs[0]} |" in table
+
+
+#: The original report, beside the repository where the project's own checks keep it (no user has it).
+ORIGINAL_REPORT = config.PROJECT_ROOT.parent / "shared" / "reference" / "original-report-ko.md"
+
+
+def test_every_claim_of_the_verdicts_table_has_its_words_in_the_original():
+    results = json.loads(RESULTS.read_text())
+    claims = [row[0] for row in findings.verdicts_rows(results)]
+    sources = {original.claim_source(claim) for claim in claims}  # raises for a claim without its source
+    assert len(sources) == len(original.CLAIM_SOURCES), "every source is a claim's"
+    table = findings.original_claims_markdown(results)
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == len(sources)
+    for _, _, english, reading in sources:
+        assert f"“{english}”" in table and reading in table
+    with pytest.raises(KeyError, match="CLAIM_SOURCES"):
+        original.claim_source("The CNN draws better pictures")
+
+
+@pytest.mark.skipif(not ORIGINAL_REPORT.exists(), reason="the original report is not beside the repository")
+def test_each_quotation_of_the_original_is_in_it():
+    text = re.sub(r"\s+", " ", ORIGINAL_REPORT.read_text(encoding="utf-8"))
+    for claim, (_, korean, _, _) in original.CLAIM_SOURCES.items():
+        # A table row is quoted as its cells: each run of Korean words is in the original as it stands.
+        for run in re.findall(r"[가-힣][가-힣0-9 .,]*[가-힣]", korean):
+            assert run.strip() in text, (claim, run)

@@ -316,3 +316,117 @@ def original_errors_markdown(results: dict) -> str:
         + markdown_table(["Error", "What shows it", "What we do"], rows)
         + "\n\n</div>"
     )
+
+
+#: Where the original report makes each claim of the verdicts table, keyed by the claim as that table words it
+#: without its parenthesis: (its section, its words in Korean, in English, and how the claim is read: "stated"
+#: in so many words, "implied" by what it says, or "inferred" from a description that compares nothing). The
+#: table prints the English (a PDF printed without a Korean font would show the Korean as empty boxes); the
+#: Korean is kept so that a test can find each quotation in the original.
+CLAIM_SOURCES = {
+    "The CNN has fewer parameters than the MLP": (
+        "5.2, table",
+        "파라미터 수: 상대적으로 많음 (MLP), 상대적으로 적음 (CNN)",
+        "number of parameters: relatively many (MLP), relatively few (CNN)",
+        "stated",
+    ),
+    "The CNN is more accurate on the test set": (
+        "5.1, table and text",
+        "에폭 수 변화에도 불구하고 CNN은 주요 지표에서 MLP보다 일관되게 우수한 결과를 보였다",
+        "whatever the number of epochs, the CNN was consistently better than the MLP on the main measures",
+        "stated, with its test accuracies after 5 and 10 epochs ([the table](#original-numbers-table))",
+    ),
+    "The CNN overfits less": (
+        "5.1, table (train − test accuracy); 5.3",
+        "과적합 문제도 MLP에 비해 현저히 적었습니다",
+        "its overfitting was also markedly less than the MLP's",
+        "stated",
+    ),
+    "The CNN's advantage is its architecture, not its size": (
+        "5.1",
+        "이미지의 특징 학습에 특화된 CNN 아키텍처가 MLP 대비 우수한 성능과 일반화 능력을 나타냈다",
+        "the CNN architecture, specialised in learning image features, performed and generalised better than "
+        "the MLP",
+        "implied: it credits the architecture and never considers size",
+    ),
+    "The CNN is more robust to moved, turned and rescaled digits": (
+        "5.2, table",
+        "변형된 입력에 대한 견고성: 제한적 (MLP), 상대적으로 우수 (CNN)",
+        "robustness to transformed input: limited (MLP), relatively good (CNN)",
+        "stated for transformed input in general; we test three transformations",
+    ),
+    "The CNN is more robust to noisy digits": (
+        "4.1, table",
+        "풀링층: 차원 축소 및 노이즈 감소",
+        "pooling layer: dimension reduction and noise reduction",
+        "inferred: a description of pooling, with no comparison",
+    ),
+    "The CNN is more accurate on user drawings": (
+        "5.2, table",
+        "사용자 입력 인식률: 양호 (MLP), 우수 (CNN)",
+        "recognition rate on user input: good (MLP), excellent (CNN)",
+        "stated, with no drawings counted",
+    ),
+    "Cropping and padding the drawing helps": (
+        "3.2 (MLP); 5.3",
+        "사용자 입력을 MNIST 학습 데이터와 더 유사한 형태로 변환하여 인식 정확도를 향상시켰습니다",
+        "converting the user's input into a form more like MNIST's training data improved recognition "
+        "accuracy",
+        "stated for the MLP; for the CNN implied by 5.3, which says it of the model",
+    ),
+    "The CNN uses the spatial layout of the image": (
+        "5.2, table; 2.2",
+        "공간적 정보 보존: 없음 (MLP), 있음 (CNN)",
+        "preservation of spatial information: none (MLP), yes (CNN)",
+        "stated",
+    ),
+    "The CNN uses its parameters more efficiently": (
+        "5.2, table",
+        "매개변수 효율성: 낮음 (MLP), 높음 (CNN)",
+        "parameter efficiency: low (MLP), high (CNN)",
+        "stated",
+    ),
+    "The CNN trains more stably": (
+        "5.3",
+        "손실 데이터를 포함한 전반적인 학습 안정성 측면에서도 CNN이 우위를 보였습니다",
+        "in overall training stability, including the loss data, the CNN also had the advantage",
+        "stated",
+    ),
+}
+
+
+#: The anchor of the table of the claims in the original's words.
+CLAIMS_TABLE = "original-claims-table"
+
+
+def claim_source(claim: str) -> tuple[str, str, str, str]:
+    """The entry of ``CLAIM_SOURCES`` for a claim as the verdicts table words it (its parenthesis and its
+    model or epochs in brackets left out)."""
+    key = claim.split(" (")[0]
+    if key not in CLAIM_SOURCES:
+        raise KeyError(f"no source in the original report for the claim {claim!r}; add it to CLAIM_SOURCES")
+    return CLAIM_SOURCES[key]
+
+
+def claims_markdown(results: dict, claims: list[str]) -> str:
+    """Each claim of the verdicts table (``claims``, in its order; a claim made twice, for two models or two
+    snapshots, once) with where the original report makes it, its words in our translation, and how we read
+    it."""
+    rows, seen = [], set()
+    for claim in claims:
+        source = claim_source(claim)
+        if source in seen:
+            continue
+        seen.add(source)
+        section, korean, english, reading = source
+        rows.append([claim.split(" (")[0], section, f"“{english}”", reading])
+    return (
+        caption(
+            results,
+            f"The claims of Table 1 where the original report {cite('original')} makes them: its section, "
+            "its words in our translation, and how we read them",
+            label=CLAIMS_TABLE,
+        )
+        + "\n\n"
+        + markdown_table(["Claim", "Its section", "Its words", "Read as"], rows)
+    )
