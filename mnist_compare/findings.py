@@ -247,7 +247,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         if verdict == "partly supported" and once:
             # Which part fails: the size-alone tests, whose gains the once-branch does not print.
             parts.append(
-                f"size also helps: both of those MLPs beat the MLP (section {ref('capacity-control')})"
+                "size also helps: both MLPs of the CNN's size beat the MLP "
+                f"(section {ref('capacity-control')})"
             )
         rows.append(
             [
@@ -292,10 +293,16 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             if beats and beats == [
                 level for level in research["shift_augmentation"]["levels"] if level >= beats[0]
             ]:
+                # Trained on shifted digits alike, the CNN may lead again at every shift: the row says so.
+                alike = all(
+                    verdict_word(diff) == "supported"
+                    for diff in research["shift_augmentation"]["gap"]["augmented"]["shift"]
+                )
                 exceptions = [
                     *exceptions,
-                    f"yet an MLP trained on shifted digits beats it at shifts of {beats[0]} px or more "
-                    f"(section {ref('shift-augmentation')})",
+                    f"yet an MLP trained on shifted digits beats it at shifts of {beats[0]} px or more"
+                    + (", unless the CNN is trained on them too" if alike else "")
+                    + f" (section {ref('shift-augmentation')})",
                 ]
         rows.append(
             [
@@ -734,9 +741,15 @@ def _one_seed_count(rows: list) -> int | None:
     return counts.pop() if len(counts) == 1 and named <= counts else None
 
 
-def verdicts_markdown(results: dict, legend: bool = True) -> str:
+def verdict_definitions(results: dict) -> str:
+    """What each verdict word the verdicts table uses means, in its order ("Verdicts: *false*: ...")."""
+    return _verdicts_legend(row[2] for row in _verdicts(results)[0])
+
+
+def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = True) -> str:
     """Each claim of the original report, what was measured, the verdict and the section with the evidence;
-    with ``legend``, what the verdict words mean (the report gives the legend once, under the short table)."""
+    with ``legend``, a note under the table on its seeds and tests, which starts with what the verdict words
+    mean unless ``definitions`` is False (the report gives them before the table)."""
     checked, found = _verdicts(results)
     same = _one_seed_count(checked)
     seeds = f"Every interval is over {plural(same, 'seed')}." if same else _seeds_sentence(results)
@@ -762,8 +775,7 @@ def verdicts_markdown(results: dict, legend: bool = True) -> str:
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
     note = (
         "\n\n"
-        + _verdicts_legend(row[2] for row in checked)
-        + " "
+        + (_verdicts_legend(row[2] for row in checked) + " " if definitions else "")
         + seeds
         + " "
         + multiple_tests_text(found)
@@ -881,7 +893,9 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
                 or any(word in name for word in ("loss", "gap", "crop"))
             ):
                 continue
-            label = re.sub(r" \(\d+ seeds\)$", "", name).replace(", accuracy change on", ", change with")
+            label = re.sub(r" \(\d+ seeds\)$", "", name).replace(
+                ", accuracy change on permuted pixels", ", drop with shuffled pixels"
+            )
             label = label.replace("other writers", "other writers' digits")
             if "test accuracy" in label and epochs:
                 label = label.replace("test accuracy", f"test set, {epochs[1]} epochs")
@@ -906,7 +920,7 @@ def plot_verdict_differences(results: dict):
         for group, title in (
             (
                 [item for item in found if abs(item[1]["mean"]) < 0.03],
-                "Test accuracy and other writers' digits",
+                "Test set, controls, shuffled pixels and other writers' digits",
             ),
             ([item for item in found if abs(item[1]["mean"]) >= 0.03], "Mean over each robustness curve"),
         )

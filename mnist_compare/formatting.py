@@ -138,7 +138,8 @@ def seed_mean(summary: dict, seeds, all_seeds) -> float:
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
     "supported": "the 95% interval over seeds lies on the side of 0 the claim predicts",
-    "partly supported": "the main test supports the claim and another measurement does not; the row names it",
+    "partly supported": "the main test supports the claim, but another measurement, named in the row, "
+    "does not",
     "contradicted": "the 95% interval lies on the other side of 0",
     "not shown": "the interval includes 0 (alone or after the correction for the number of tests), or the "
     "measure cannot decide",

@@ -33,7 +33,7 @@ from .browser import CHROMIUM_ARGS, chromium_path
 from .colab import BADGE_PATTERN, SETUP_MARKER
 from .errors import MnistCompareError, first_line
 from .experiments import clean_outputs, ensure_results
-from .findings import VERDICTS_TABLE, verdicts_markdown
+from .findings import VERDICTS_TABLE, verdict_definitions, verdicts_markdown
 from .formatting import number_word, provenance_line
 from .notebook import ensure_models
 from .sections import size_seeds
@@ -435,18 +435,17 @@ def glance_cells(results: dict, toc: list) -> list:
         "enlarging the MLP gains nothing.\n"
         "- *Training recipe*: the optimiser, learning-rate schedule and number of epochs (section "
         "[2.2](#mlp-training-and-evaluation)); the *original recipe* is the original report's.\n"
-        "- *Other writers' digits*: scikit-learn's small digits, written by people outside MNIST, drawn on a "
-        "canvas; *synthetic drawings*: MNIST test digits re-rendered on a canvas (section "
+        "- *Other writers' digits*: scikit-learn's 8×8 digits, written by people outside MNIST, enlarged and "
+        "drawn on a canvas; *synthetic drawings*: MNIST test digits re-rendered on a canvas (section "
         "[6.9](#user-like-drawings)).\n"
         f"- *Rise of test loss* from epoch {first} to {last}: a measure of overfitting without the ceiling "
-        "that limits the train − test gap (section [4.6](#best-epoch))."
+        "that limits the train − test gap (section [4.6](#best-epoch)).\n"
+        f"- {verdict_definitions(results).replace('Verdicts: ', '*Verdicts*: ', 1)}"
     )
-    verdicts = new_code_cell("findings.verdicts_markdown(results)")
+    verdicts = new_code_cell("findings.verdicts_markdown(results, definitions=False)")
+    table = verdicts_markdown(results, definitions=False)
     verdicts.outputs = [
-        new_output(
-            "display_data",
-            data={"text/markdown": (f'<div class="split-table">\n\n{verdicts_markdown(results)}\n\n</div>')},
-        )
+        new_output("display_data", data={"text/markdown": f'<div class="split-table">\n\n{table}\n\n</div>'})
     ]
     return [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)), verdicts]
 
@@ -580,7 +579,6 @@ def combine(
     cells = join_lone_headings(cells)
     if not include_code:  # the source appendix is code: the export without code leaves it out
         appendices[SOURCE_APPENDIX_KEY] = []
-    first_appendix = next((key for key, moved in appendices.items() if moved), None)
     for key, moved in appendices.items():
         if not moved:
             continue
@@ -592,11 +590,10 @@ def combine(
                 "the training step and the preprocessing of a drawing"
                 + (f" (chapter [{methods}](#{METHODS_LABEL}) describes them)." if methods else ".")
             )
-        # The appendices start on a new page after the references, then run on like the chapters.
+        # The appendices run on after the references, like the chapters (a new page would leave the rest of
+        # the references' page blank).
         cells.append(
-            new_markdown_cell(
-                _anchor_headings(heading, f"appendix{key}", toc, first=True, new_page=key == first_appendix)
-            )
+            new_markdown_cell(_anchor_headings(heading, f"appendix{key}", toc, first=True, new_page=False))
         )
         for cell in moved:
             if cell.cell_type == "markdown":

@@ -265,7 +265,7 @@ def original_errors_markdown(results: dict) -> str:
             f"The best epoch is read from the validation loss (section {ref('best-epoch')}).",
         ],
         [
-            "Its reference 2 (6)",
+            "Its reference 2 (its part 6)",
             "It credits the book Deep Learning (2016) to LeCun, Bottou, Goodfellow, Bengio and Courville.",
             "The book is by Goodfellow, Bengio and Courville.",
         ],
@@ -295,7 +295,7 @@ def original_errors_markdown(results: dict) -> str:
             "number; Keras computes the cross-correlation, so only the name is loose.",
         ],
         [
-            '"The CNN needs one-hot labels" (4.1)',
+            "One-hot labels for the CNN (4.1)",
             "One-hot labels with categorical cross-entropy and integer labels with the sparse loss give the "
             "same loss, whatever the architecture.",
             "Both models are trained with integer labels and the sparse loss.",
