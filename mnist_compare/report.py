@@ -453,11 +453,11 @@ def glance_cells(results: dict, toc: list) -> list:
 #: The report's appendices, in order: a cell goes to one by its ``appendix`` metadata (its letter); cells
 #: tagged ``report-appendix`` go to the source-code appendix.
 APPENDICES = {
-    "A": "The original report beside ours: its numbers, its errors, its tables corrected",
-    "B": "Background: the data and the mathematics of both models",
+    "A": "The original report beside ours",
+    "B": "Background: the data and the mathematics",
     "C": "The drawing demo, and side studies",
     "D": "Errors, per-class scores and cost",
-    "E": "The tests behind the verdicts, settings, and per-seed and per-run detail",
+    "E": "Tests, settings and per-run detail",
     "F": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
