@@ -261,7 +261,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         )
     leads = curve_comparison(results, CANDIDATE, BASELINE, many=True)
     for claim, transforms in (
-        ("The CNN is more robust to moved, turned and rescaled digits", GEOMETRIC),
+        ("The CNN is more robust to shifted, rotated and rescaled digits", GEOMETRIC),
         (
             "The CNN is more robust to noisy digits (inferred from the original's “pooling reduces noise”)",
             NOISE[:1],
@@ -395,14 +395,14 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     rows.append(
         [
             "The CNN uses the spatial layout of the image (the MLP cannot)",
-            f"change in accuracy with permuted pixels ({epochs} epochs), the CNN's − the MLP's"
+            f"change in accuracy with shuffled pixels ({epochs} epochs), the CNN's − the MLP's"
             # Its seeds said when they are not the grid's (the seeds sentence under the table counts on it).
             + (f" ({extra['n']} seeds)" if extra["n"] != len(results["config"]["seeds"]) else "")
             + f": {pp(extra)}",
             verdict_word(extra, better_if_positive=False),
             "robustness",
             # The claim predicts that the CNN loses more: a negative difference.
-            [("CNN − MLP, accuracy change on permuted pixels", extra, "−")],
+            [("CNN − MLP, accuracy change on shuffled pixels", extra, "−")],
         ]
     )
     # Its 5.2 table: "parameter efficiency high" for the CNN, answered by the CNN smaller than the MLP.
@@ -605,7 +605,7 @@ def multiple_tests_markdown(results: dict) -> str:
             f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): paired t tests "
             f"over {plural(same, 'seed') if same else 'seeds'} (one F test), with p-values alone and after "
             f"Holm's correction {cite('holm1979')}"
-            + "".join(f"; “{claim}” rests on a test of another row, counted once" for claim in shared),
+            + "".join(f"; “{claim}” reuses the test of another row, counted once" for claim in shared),
         )
         + "\n\n"
         + markdown_table(
@@ -894,7 +894,7 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
             ):
                 continue
             label = re.sub(r" \(\d+ seeds\)$", "", name).replace(
-                ", accuracy change on permuted pixels", ", drop with shuffled pixels"
+                ", accuracy change on shuffled pixels", ", drop with shuffled pixels"
             )
             label = label.replace("other writers", "other writers' digits")
             if "test accuracy" in label and epochs:

@@ -184,7 +184,7 @@ def test_verdicts_follow_the_numbers():
     # The wide MLP (97.5%) closes half of the MLP (97.0%) to CNN (98.0%) gap: size explains part of it, while
     # the CNN stays ahead of the MLP of its size: the architecture half holds, the claim goes further.
     assert rows["The CNN's advantage is its architecture, not its size"] == "partly supported"
-    assert rows["The CNN is more robust to moved, turned and rescaled digits"] == "supported"
+    assert rows["The CNN is more robust to shifted, rotated and rescaled digits"] == "supported"
     noise = "The CNN is more robust to noisy digits (inferred from the original's “pooling reduces noise”)"
     assert rows[noise] == "supported"
     drawings = next(claim for claim in rows if claim.startswith("The CNN is more accurate on user drawings"))
@@ -193,7 +193,7 @@ def test_verdicts_follow_the_numbers():
     assert rows["Cropping and padding the drawing helps (MLP)"] == "supported"
     # The CNN drops 3 points on permuted pixels and the MLP nothing: the CNN uses the layout.
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
-    assert "change in accuracy with permuted pixels (" in text
+    assert "change in accuracy with shuffled pixels (" in text
     assert "Every interval is over 3 seeds. [Table](#verdict-tests-table) lists" in text, (
         "one seed count for every model: said once"
     )

@@ -120,7 +120,7 @@ def permuted_markdown(results: dict) -> str:
         caption(results, title, label="permuted-table")
         + "\n\n"
         + markdown_table(
-            ["Model", "original pixel order (same seeds)", "permuted pixels", "change (paired by seed)"], rows
+            ["Model", "original pixel order (same seeds)", "shuffled pixels", "change (paired by seed)"], rows
         )
     )
 

@@ -200,8 +200,8 @@ def parity_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            f"The original report's numbers (one run each; in or out of our range) beside the range our "
-            f"{plural(parity_seed_count(results), 'seed')} span"
+            f"The original report's single-run numbers beside the range of our "
+            f"{plural(parity_seed_count(results), 'seed')}, each marked in or out of it"
             + "".join(
                 f"; * recomputed from its own accuracies (its table prints "
                 f"{_original(ORIGINAL[e][name][key], *PARITY_FORMATS[key])})"
@@ -253,8 +253,8 @@ def original_errors_markdown(results: dict) -> str:
         ],
         [
             "Its MLP's train accuracy (2.3)",
-            f"It is measured on all {steps * batch:,} training images, the tenth its MLP held out for "
-            "validation and never trained on included; that lowers the MLP's train accuracy and its gap.",
+            f"Measured on all {steps * batch:,} training images, including the tenth its MLP held out and "
+            "never trained on; this lowers the MLP's train accuracy and its gap.",
             f"Train accuracy is measured on the {results['provenance']['split_sizes']['train']:,} images "
             "every model trained on.",
         ],
@@ -280,9 +280,9 @@ def original_errors_markdown(results: dict) -> str:
         ],
         [
             "Its logs (5.1)",
-            f"Copied into its 5.1, the 5-epoch MLP log gives the gap, {mlp_gap:.4f}, as every epoch's "
-            "validation loss; the 5-epoch CNN log changes four metrics of its 4.1 (the first epoch's loss "
-            "0.3049 becomes 0.3849) and two epoch times (40 s becomes 48 s); the 10-epoch CNN log's "
+            f"As copied into its 5.1: the 5-epoch MLP log gives the gap, {mlp_gap:.4f}, as every epoch's "
+            "validation loss. The 5-epoch CNN log differs from its 4.1 in four metrics (the first epoch's "
+            "loss 0.3049 becomes 0.3849) and two epoch times (40 s becomes 48 s). The 10-epoch CNN log's "
             f"validation losses ({loss_10}, …) are the MLP's, digit for digit.",
             "Histories are recorded per run and plotted from that record.",
         ],
@@ -311,7 +311,11 @@ def original_errors_markdown(results: dict) -> str:
     # A long table: print may split it between rows (at least three on each page).
     return (
         '<div class="split-table">\n\n'
-        + caption(results, f"The original report's {cite('original')} errors", label=ERRORS_TABLE)
+        + caption(
+            results,
+            f"The original report's {cite('original')} errors, each with its section",
+            label=ERRORS_TABLE,
+        )
         + "\n\n"
         + markdown_table(["Error", "What shows it", "What we do"], rows)
         + "\n\n</div>"
@@ -349,7 +353,7 @@ CLAIM_SOURCES = {
         "the MLP",
         "implied: it credits the architecture and never considers size",
     ),
-    "The CNN is more robust to moved, turned and rescaled digits": (
+    "The CNN is more robust to shifted, rotated and rescaled digits": (
         "5.2, table",
         "변형된 입력에 대한 견고성: 제한적 (MLP), 상대적으로 우수 (CNN)",
         "robustness to transformed input: limited (MLP), relatively good (CNN)",
