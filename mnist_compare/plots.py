@@ -198,8 +198,8 @@ def plot_confusion_matrices(results: dict, epochs: int, *, models=(BASELINE, CAN
         ax.set_xlabel("Predicted digit")
         ax.set_ylabel("True digit")
         seeds = sum(run["model"] == name for run in results["runs"])
-        errors = int(matrix.sum() - np.trace(matrix))
-        ax.set_title(f"{registry.label(name)}: {errors:,} errors, {seeds} seeds")
+        wrong = int(matrix.sum() - np.trace(matrix))
+        ax.set_title(f"{registry.label(name)}: {wrong:,} errors, {seeds} seeds")
     fig.colorbar(image, ax=list(axes), fraction=0.03, label="test images (sum over seeds)")
     fig.suptitle(
         figure_title(
