@@ -316,7 +316,7 @@ def test_a_tie_for_the_hardest_digit_names_every_tied_digit():
 def test_the_epoch_times_are_the_median_over_seeds_and_their_range():
     # One slow seed (6.40 s) moves the mean to 4.16 ± 1.25 s; the median stays at the typical epoch.
     summary = {"n": 5, "mean": 4.16, "std": 1.25, "values": [6.40, 3.68, 3.59, 3.54, 3.60]}
-    assert sections.cost.epoch_seconds_text(summary) == "3.60 (3.54-6.40)"
+    assert sections.cost.epoch_seconds_text(summary) == "3.60 (3.54–6.40)"
     assert sections.cost.epoch_seconds_text({"n": 1, "mean": 2.0, "values": [2.0]}) == "2.00"
 
 

@@ -64,14 +64,14 @@ def compute(ctx: Context, research: dict) -> dict:
 
 
 def epoch_seconds_text(summary: dict) -> str:
-    """'3.60 (3.54-6.40)': the median over seeds of each seed's seconds per epoch, and their range (one slow
+    """'3.60 (3.54–6.40)': the median over seeds of each seed's seconds per epoch, and their range (one slow
     seed moves a mean and a standard deviation far more than the median)."""
     import numpy as np
 
     values = summary.get("values") or [summary["mean"]]
     if len(values) == 1:
         return f"{values[0]:.2f}"
-    return f"{float(np.median(values)):.2f} ({min(values):.2f}-{max(values):.2f})"
+    return f"{float(np.median(values)):.2f} ({min(values):.2f}–{max(values):.2f})"
 
 
 def cost_markdown(results: dict) -> str:

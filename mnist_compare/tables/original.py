@@ -193,7 +193,7 @@ def parity_markdown(results: dict) -> str:
                 where = "in" if _inside(values, original) else "out"
                 row += [
                     f"{_original(original, percent, digits)}{star} ({where})",
-                    f"{_bound(min(values), original, percent, digits)} – "
+                    f"{_bound(min(values), original, percent, digits)}–"
                     f"{_bound(max(values), original, percent, digits)}",
                 ]
             rows.append(row)
