@@ -280,7 +280,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             measured = "clipped Gaussian " + measured
             unclipped = leads.get(NOISE[1])
             if unclipped and verdict_word(unclipped) == "contradicted":
-                exceptions = [*exceptions, f"the same noise not clipped: {pp(unclipped)}"]
+                exceptions = [*exceptions, f"the same noise not clipped (added afterwards): {pp(unclipped)}"]
                 tests.append((f"CNN − MLP, {NOISE[1]} curve", unclipped))
                 verdict = "mixed" if verdict in ("supported", "partly supported") else verdict
         elif "shift" in transforms and "shift_augmentation" in research:

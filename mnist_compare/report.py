@@ -424,8 +424,11 @@ def glance_cells(results: dict, toc: list) -> list:
     first, last = (min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"]))
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) tests each claim of the original report and "
-        f"gives the section with the evidence. [The figure](#{GLANCE_FIGURE}) after it plots the differences "
-        "in accuracy behind the verdicts. Both use the following terms.\n\n"
+        "gives the section with the evidence; the notes under it define its terms. "
+        f"[The figure](#{GLANCE_FIGURE}) after them plots the differences in accuracy behind the verdicts."
+    )
+    terms = (
+        "**Terms of Table 1 and Figure 1.**\n\n"
         "- *Lead*: the CNN's test accuracy minus the MLP's, in percentage points (pp), with its 95% interval "
         "over seeds in brackets.\n"
         "- *Wide MLP*, *compute-matched MLP*: MLPs widened to the CNN's parameter count or to its "
@@ -447,7 +450,11 @@ def glance_cells(results: dict, toc: list) -> list:
     verdicts.outputs = [
         new_output("display_data", data={"text/markdown": f'<div class="split-table">\n\n{table}\n\n</div>'})
     ]
-    return [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)), verdicts]
+    return [
+        new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)),
+        verdicts,
+        new_markdown_cell(f'<div class="glance-terms">\n\n{terms}\n\n</div>'),
+    ]
 
 
 #: The report's appendices, in order: a cell goes to one by its ``appendix`` metadata (its letter); cells
