@@ -401,7 +401,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     rows.append(
         [
             "The CNN uses the spatial layout of the image (the MLP cannot)",
-            f"change in accuracy with shuffled pixels ({epochs} epochs), the CNN's − the MLP's"
+            f"drop in accuracy with shuffled pixels ({epochs} epochs), CNN − MLP"
             # Its seeds said when they are not the grid's (the seeds sentence under the table counts on it).
             + (f" ({extra['n']} seeds)" if extra["n"] != len(results["config"]["seeds"]) else "")
             + f": {pp(extra)}",

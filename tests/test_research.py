@@ -193,7 +193,7 @@ def test_verdicts_follow_the_numbers():
     assert rows["Cropping and padding the drawing helps (MLP)"] == "supported"
     # The CNN drops 3 points on permuted pixels and the MLP nothing: the CNN uses the layout.
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
-    assert "change in accuracy with shuffled pixels (" in text
+    assert "drop in accuracy with shuffled pixels (" in text
     assert "Every interval is over 3 seeds. [Table](#verdict-tests-table) lists" in text, (
         "one seed count for every model: said once"
     )
