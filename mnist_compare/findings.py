@@ -755,7 +755,7 @@ def verdict_definitions(results: dict) -> str:
 def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = True) -> str:
     """Each claim of the original report, what was measured, the verdict and the section with the evidence;
     with ``legend``, a note under the table on its seeds and tests, which starts with what the verdict words
-    mean unless ``definitions`` is False (the report gives them before the table)."""
+    mean unless ``definitions`` is False (the report gives them among the notes under the table)."""
     checked, found = _verdicts(results)
     same = _one_seed_count(checked)
     seeds = f"Every interval is over {plural(same, 'seed')}." if same else _seeds_sentence(results)
