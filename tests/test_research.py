@@ -183,7 +183,7 @@ def test_verdicts_follow_the_numbers():
     assert rows["The CNN overfits less (10 epochs)"] == "supported"
     # The wide MLP (97.5%) closes half of the MLP (97.0%) to CNN (98.0%) gap: size explains part of it, while
     # the CNN stays ahead of the MLP of its size: the architecture half holds, the claim goes further.
-    assert rows["The CNN's advantage is its architecture, not its size"] == "partly supported"
+    assert rows["The CNN's advantage is its architecture, not its size"] == "mixed"
     assert rows["The CNN is more robust to shifted, rotated and rescaled digits"] == "supported"
     noise = "The CNN is more robust to noisy digits (inferred from the original's “pooling reduces noise”)"
     assert rows[noise] == "supported"
@@ -194,7 +194,7 @@ def test_verdicts_follow_the_numbers():
     # The CNN drops 3 points on permuted pixels and the MLP nothing: the CNN uses the layout.
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
     assert "drop in accuracy with shuffled pixels (" in text
-    assert "Every interval is over 3 seeds. [Table](#verdict-tests-table) lists" in text, (
+    assert "Every interval printed is over 3 seeds. [Table](#verdict-tests-table) lists" in text, (
         "one seed count for every model: said once"
     )
 
@@ -232,11 +232,11 @@ def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_cou
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
     assert "| CNN − wide MLP | +" in text and "mlp_deep" not in text
     # The deep MLP (2 seeds) has no interval in the table: every interval shown is over the same 3 seeds.
-    assert "Every interval is over 3 seeds. [Table](#verdict-tests-table) lists" in text
+    assert "Every interval printed is over 3 seeds. [Table](#verdict-tests-table) lists" in text
     # Two seed counts among the tests: the legend names both, with their models.
     results["research"]["permuted_pixels"]["models"]["cnn"]["5"]["test_accuracy"]["values"] = [0.5, 0.51]
     results["research"]["permuted_pixels"]["models"]["mlp"]["5"]["test_accuracy"]["values"] = [0.9, 0.91]
-    assert "Every interval is over" not in findings.verdicts_markdown(results)
+    assert "Every interval printed is over" not in findings.verdicts_markdown(results)
     assert "| train − test gap in accuracy | -1.00" in text, "the overfitting gap as CNN − MLP"
 
 
@@ -502,7 +502,7 @@ def test_many_seeds_decide_the_size_row():
     row = rows["The CNN's advantage is its architecture, not its size"]
     assert row[1].startswith("CNN − wide MLP: +")
     assert "size alone, wide MLP − MLP (6 seeds): +0.40" in row[1]
-    assert row[2] == "partly supported", "the architecture holds at matched size, and size adds too"
+    assert row[2] == "mixed", "the architecture holds at matched size, and size adds too"
     assert [name for name, *_ in row[4]] == [
         "CNN − wide MLP",
         "small CNN − MLP (6 seeds)",
@@ -717,7 +717,7 @@ def test_the_side_studies_over_many_seeds_are_checked_against_the_first_ones():
 
 def test_the_original_preprocessing_tests_the_drawings_claim_and_the_demos_is_reported_beside_it():
     """The original's demos prepared drawings with its own crop (no centring): that is the claim's test. Ahead
-    there and level through the demo's preprocessing, the claim is partly supported, with one test."""
+    there and level through the demo's preprocessing, the claim is mixed, with one test."""
     from mnist_compare.metrics import summarize
 
     results = fake_results()
@@ -744,4 +744,4 @@ def test_the_original_preprocessing_tests_the_drawings_claim_and_the_demos_is_re
     assert "through the original's preprocessing" in row[0]
     assert [name for name, *_ in row[4]] == ["CNN − MLP, other writers, the original's preprocessing"]
     assert row[1].startswith("other writers (the original's crop code): +6.00")
-    assert row[2] == "partly supported", "ahead through the original's crop, not through the demo's"
+    assert row[2] == "mixed", "ahead through the original's crop, not through the demo's"
