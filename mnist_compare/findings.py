@@ -612,7 +612,9 @@ def multiple_tests_markdown(results: dict) -> str:
             f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): paired t tests "
             f"over {plural(same, 'seed') if same else 'seeds'} (one F test), with p-values alone and after "
             f"Holm's correction {cite('holm1979')}"
-            + "".join(f"; “{claim}” reuses the test of another row, counted once" for claim in shared),
+            + "".join(
+                f"; “{claim.split(' (')[0]}” reuses the test of another row, counted once" for claim in shared
+            ),
         )
         + "\n\n"
         + markdown_table(
