@@ -8,6 +8,7 @@ import re
 from . import registry
 from .formatting import (
     VERDICTS,
+    bare_claim,
     caption,
     combined_verdict,
     interval,
@@ -83,6 +84,23 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
         else:
             row[1] += details
     return rows, found
+
+
+#: The drawings claim's test when the results have it: the other writers' digits through the original's crop.
+ORIGINAL_DRAWINGS_TEST = "CNN − MLP, other writers, the original's preprocessing"
+
+
+def verdict_test(results: dict, name: str) -> dict | None:
+    """The test ``name`` behind the verdicts: its claim's verdict, its summary over seeds, and its p-value
+    alone (``p``) and after Holm's correction (``corrected``); None when the verdicts have no such test."""
+    rows, found = _verdicts(results)
+    tested = next(((claim, p, q) for claim, test, _, _, p, q in found["rows"] if test == name), None)
+    if tested is None:
+        return None
+    claim, p, q = tested
+    row = next(row for row in rows if row[0] == claim)
+    summary = next(test for test_name, test, *_ in row[4] if test_name == name)
+    return {"verdict": row[2], "summary": summary, "p": p, "corrected": q}
 
 
 def _corrected_note(p: float, q: float) -> str:
@@ -344,7 +362,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     if by_original:
         diff = paired(theirs[CANDIDATE]["original_bbox"], theirs[BASELINE]["original_bbox"])
         parts.insert(0, f"other writers (the original's crop code): {pp(diff)}")
-        tests = [("CNN − MLP, other writers, the original's preprocessing", diff)]
+        tests = [(ORIGINAL_DRAWINGS_TEST, diff)]
         main = verdict_word(diff)
         verdicts[0] = "mixed" if main == "supported" and verdicts[0] != "supported" else main
     rows.append(
@@ -492,7 +510,7 @@ def claims_by_verdict(results: dict) -> dict[str, list[str]]:
     {"false": ["has fewer parameters than the MLP"], ...}, from one pass over the verdicts."""
     claims = {}
     for row in verdicts_rows(results):
-        claims.setdefault(row[2], []).append(re.sub(r" \(.*\)$", "", row[0]).removeprefix("The CNN "))
+        claims.setdefault(row[2], []).append(bare_claim(row[0]).removeprefix("The CNN "))
     return claims
 
 
@@ -613,7 +631,7 @@ def multiple_tests_markdown(results: dict) -> str:
             f"over {plural(same, 'seed') if same else 'seeds'} (one F test), with p-values alone and after "
             f"Holm's correction {cite('holm1979')}"
             + "".join(
-                f"; “{claim.split(' (')[0]}” reuses the test of another row, counted once" for claim in shared
+                f"; “{bare_claim(claim)}” reuses the test of another row, counted once" for claim in shared
             ),
         )
         + "\n\n"
@@ -731,10 +749,14 @@ def _seeds_sentence(results: dict) -> str:
 VERDICTS_TABLE = "verdicts-table"
 
 
+def _verdict_meanings(words) -> str:
+    """What each verdict word of ``words`` means (each once, in order): "*false*: ...; *supported*: ..."."""
+    return "; ".join(f"*{word}*: {VERDICTS[word]}" for word in dict.fromkeys(words))
+
+
 def _verdicts_legend(words) -> str:
-    """What each verdict word of ``words`` means (each once, in order)."""
-    used = dict.fromkeys(words)
-    return "Verdicts: " + "; ".join(f"*{word}*: {VERDICTS[word]}" for word in used) + "."
+    """The legend of the verdict words of ``words``: "Verdicts: *false*: ...; ...."."""
+    return f"Verdicts: {_verdict_meanings(words)}."
 
 
 def _one_seed_count(rows: list) -> int | None:
@@ -751,8 +773,8 @@ def _one_seed_count(rows: list) -> int | None:
 
 
 def verdict_definitions(results: dict) -> str:
-    """What each verdict word the verdicts table uses means, in its order ("Verdicts: *false*: ...")."""
-    return _verdicts_legend(row[2] for row in _verdicts(results)[0])
+    """What each verdict word the verdicts table uses means, in its order ("*false*: ...; ...")."""
+    return _verdict_meanings(row[2] for row in _verdicts(results)[0])
 
 
 def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = True) -> str:

@@ -135,6 +135,11 @@ def seed_mean(summary: dict, seeds, all_seeds) -> float:
     return sum(values) / len(values)
 
 
+def bare_claim(claim: str) -> str:
+    """A claim of the verdicts table without the parenthesis that says how it is read or tested."""
+    return claim.split(" (")[0]
+
+
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
     "supported": "the 95% interval over seeds lies on the side of 0 the claim predicts",

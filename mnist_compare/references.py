@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 #: The numbered references, by the key ``cite`` takes; their order is their numbering, which is the order
 #: in which the report first cites them (tests/test_paper_text.py checks it). A new reference goes where the
 #: report first cites it, and the numbers the notebooks' Markdown cites after it move up by one.
@@ -72,6 +74,27 @@ def cite(*keys: str) -> str:
     if missing or not keys:
         raise KeyError(f"no reference {missing or '(none given)'}; the keys are {', '.join(order)}")
     return "[" + ", ".join(str(order.index(key) + 1) for key in keys) + "]"
+
+
+#: A citation: bracketed reference numbers after a word or a closing mark ("MNIST [3, 4]", "report's [1]"),
+#: not an interval after a number ("71% [64, 79]") nor a range after "to" ("scaled to [0, 1]").
+CITATION = re.compile(r"(?<=[A-Za-z'’)])(?<!\bto) \[(\d+(?:, \d+)*)\]")
+
+
+def _numbers(match: re.Match) -> list[int] | None:
+    """The reference numbers of a ``CITATION`` match, or None when one is no reference's (an interval)."""
+    numbers = [int(number) for number in match.group(1).split(", ")]
+    return numbers if all(1 <= number <= len(REFERENCE_ENTRIES) for number in numbers) else None
+
+
+def cited_numbers(text: str) -> list[int]:
+    """Every reference number ``text`` cites, in order (a number cited twice is listed twice)."""
+    return [number for match in CITATION.finditer(text) for number in _numbers(match) or []]
+
+
+def without_citations(text: str) -> str:
+    """``text`` without its citations' numbers, the words kept (for a page that lists no references)."""
+    return CITATION.sub(lambda match: "" if _numbers(match) else match.group(0), text)
 
 
 def references_markdown() -> str:

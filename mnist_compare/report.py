@@ -274,7 +274,7 @@ def last_computed(results: dict) -> str | None:
     PDF's date, so that it never predates a number the PDF prints."""
     times = [results.get("provenance", {}).get("created")]
     times += list(results.get("research", {}).get("section_created", {}).values())
-    dated = [(pdf_date(time), time) for time in times if pdf_date(time)]  # compared in UTC
+    dated = [(stamp, time) for time in times if (stamp := pdf_date(time))]  # compared in UTC
     return max(dated)[1] if dated else None
 
 
@@ -443,7 +443,7 @@ def glance_cells(results: dict, toc: list) -> list:
         "[6.9](#user-like-drawings)).\n"
         f"- *Rise of test loss* from epoch {first} to {last}: a measure of overfitting without the ceiling "
         "that limits the train − test gap (section [4.6](#best-epoch)).\n"
-        f"- {verdict_definitions(results).replace('Verdicts: ', '*Verdicts*: ', 1)}"
+        f"- *Verdicts*: {verdict_definitions(results)}."
     )
     verdicts = new_code_cell("findings.verdicts_markdown(results, definitions=False)")
     table = verdicts_markdown(results, definitions=False)

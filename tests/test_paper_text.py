@@ -200,11 +200,6 @@ def test_no_template_field_is_left_unfilled(soup):
     assert not unfilled, unfilled[:3]
 
 
-#: A citation: bracketed reference numbers after a word or a closing mark ("MNIST [3, 4]", "report's [1]"),
-#: not an interval after a number ("71% [64, 79]"); a range after "to" ("scaled to [0, 1]") is left out below.
-CITATION = re.compile(r"(\S+)\s\[(\d+(?:, \d+)*)\]")
-
-
 def test_references_are_numbered_in_the_order_the_report_first_cites_them(soup):
     from mnist_compare import references
 
@@ -212,15 +207,5 @@ def test_references_are_numbered_in_the_order_the_report_first_cites_them(soup):
     assert listed is not None
     listed.extract()
     text = re.sub(r"\s+", " ", soup.get_text(" "))
-    cited = []
-    for match in CITATION.finditer(text):
-        numbers = [int(number) for number in match.group(2).split(", ")]
-        word = match.group(1)
-        if (
-            word != "to"
-            and re.search(r"[A-Za-z'’)]$", word)
-            and all(1 <= n <= len(references.REFERENCES) for n in numbers)
-        ):
-            cited.extend(numbers)
-    first = list(dict.fromkeys(cited))
+    first = list(dict.fromkeys(references.cited_numbers(text)))
     assert first == list(range(1, len(references.REFERENCES) + 1)), first

@@ -78,7 +78,7 @@ def test_committed_readme_table_matches_committed_results():
     if "research" in results:
         verdicts = readme.for_readme(findings.verdicts_markdown(results))
         assert verdicts in readme_text
-        assert not readme.CITATION.search(verdicts), "the README lists no references to cite"
+        assert not references.cited_numbers(verdicts), "the README lists no references to cite"
         assert not re.search(r"\b(Table|Figure) (lists|shows|gives)", verdicts), "a table's number is lost"
         assert "71% [64, 79]" in verdicts, "an interval of whole numbers is not a citation"
         research = results["research"]
@@ -657,3 +657,13 @@ def test_each_quotation_of_the_original_is_in_it():
         # A table row is quoted as its cells: each run of Korean words is in the original as it stands.
         for run in re.findall(r"[가-힣][가-힣0-9 .,]*[가-힣]", korean):
             assert run.strip() in text, (claim, run)
+
+
+def test_citations_are_told_from_intervals_and_ranges():
+    text = "MNIST [3, 4] and the report's [1]: 71% [64, 79], scaled to [0, 1], [2] and (see [2])"
+    assert references.cited_numbers(text) == [3, 4, 1, 2]
+    assert references.without_citations(text) == (
+        "MNIST and the report's: 71% [64, 79], scaled to [0, 1], [2] and (see)"
+    )
+    too_far = f"see [{len(references.REFERENCES) + 1}]"
+    assert references.cited_numbers(too_far) == [] and references.without_citations(too_far) == too_far

@@ -7,7 +7,7 @@ results.json.
 
 from __future__ import annotations
 
-from ..formatting import caption, markdown_table, plural, seeds_phrase
+from ..formatting import bare_claim, caption, markdown_table, plural, seeds_phrase
 from ..metrics import SUMMARY_METRICS
 from ..numbering import ref
 from ..references import cite
@@ -407,7 +407,7 @@ CLAIMS_TABLE = "original-claims-table"
 def claim_source(claim: str) -> tuple[str, str, str, str]:
     """The entry of ``CLAIM_SOURCES`` for a claim as the verdicts table words it (its parenthesis and its
     model or epochs in brackets left out)."""
-    key = claim.split(" (")[0]
+    key = bare_claim(claim)
     if key not in CLAIM_SOURCES:
         raise KeyError(f"no source in the original report for the claim {claim!r}; add it to CLAIM_SOURCES")
     return CLAIM_SOURCES[key]
@@ -424,7 +424,7 @@ def claims_markdown(results: dict, claims: list[str]) -> str:
             continue
         seen.add(source)
         section, korean, english, reading = source
-        rows.append([claim.split(" (")[0], section, f"“{english}”", reading])
+        rows.append([bare_claim(claim), section, f"“{english}”", reading])
     return (
         caption(
             results,

@@ -10,6 +10,7 @@ from .. import config, storage
 from ..findings import VERDICTS_TABLE, verdicts_markdown
 from ..formatting import device_sentence, markdown_table, plural, provenance_line, seeds_phrase
 from ..numbering import unlink
+from ..references import without_citations
 from ..registry import BASELINE, CANDIDATE
 from .grid import comparison_rows
 
@@ -101,10 +102,6 @@ def readme_findings(notebooks_folder: Path | None = None) -> str:
     return for_readme(text, keep=(VERDICTS_TABLE,))
 
 
-#: A citation's numbers after a word ("report's [1]"), not an interval after a number ("71% [64, 79]").
-CITATION = re.compile(r"(?<=[A-Za-z'’)]) \[\d+(?:, \d+)*\]")
-
-
 #: A link to a table or figure, whose number the report's export writes; the README has no such number.
 NUMBERED_LINK = re.compile(r"(^|[.!?] )?\[(Table|Figure)\]\(#[^)]+\)")
 
@@ -121,7 +118,7 @@ def for_readme(text: str, keep: tuple[str, ...] = ()) -> str:
         ),
         text,
     )
-    return CITATION.sub("", unlink(text, keep=keep))
+    return without_citations(unlink(text, keep=keep))
 
 
 def update_readme(results: dict, readme: Path | None = None) -> bool:
