@@ -777,10 +777,41 @@ def verdict_definitions(results: dict) -> str:
     return _verdict_meanings(row[2] for row in _verdicts(results)[0])
 
 
-def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = True) -> str:
+#: The label of the table of every measurement behind each verdict (the report's appendix), of which the
+#: verdicts table is the one-line-a-claim summary.
+MEASUREMENTS_TABLE = "verdict-measurements-table"
+
+
+def verdicts_brief_markdown(results: dict) -> str:
+    """The verdicts table as the report opens with it: one line a claim, with its verdict and the section
+    with the evidence; a note under it says what the verdict words mean and which tables give the
+    measurements (``verdicts_markdown`` with ``label=MEASUREMENTS_TABLE``) and the tests."""
+    checked, found = _verdicts(results)
+    rows = [[claim, verdict, ref(label)] for claim, _, verdict, label, *_ in checked]
+    note = (
+        f"{_verdicts_legend(row[1] for row in rows)} [Table](#{MEASUREMENTS_TABLE}) gives every measurement "
+        f"behind these verdicts, and [Table](#{TESTS_TABLE}) their {found['tests']} tests, corrected jointly "
+        f"by Holm's method {cite('holm1979')}."
+    )
+    title = anchor(VERDICTS_TABLE) + caption(
+        results, f"The original report's {cite('original')} claims, tested"
+    )
+    return (
+        title
+        + "\n\n"
+        + markdown_table(["Claim of the original report", "Verdict", "Section"], rows)
+        + "\n\n"
+        + note
+    )
+
+
+def verdicts_markdown(
+    results: dict, legend: bool = True, definitions: bool = True, label: str = VERDICTS_TABLE
+) -> str:
     """Each claim of the original report, what was measured, the verdict and the section with the evidence;
     with ``legend``, a note under the table on its seeds and tests, which starts with what the verdict words
-    mean unless ``definitions`` is False (the report gives them among the notes under the table)."""
+    mean unless ``definitions`` is False (the report gives them among the notes under the table). With
+    ``label=MEASUREMENTS_TABLE`` it is the report's appendix table behind the verdicts table's lines."""
     checked, found = _verdicts(results)
     same = _one_seed_count(checked)
     seeds = f"Every interval printed is over {plural(same, 'seed')}." if same else _seeds_sentence(results)
@@ -797,11 +828,11 @@ def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = Tr
     # One measurement per row: the clauses a claim's row joins with "; " each get a row, the claim, its
     # verdict and its section on the first; a clause "what: value" puts its value in a column of its own.
     rows = []
-    for claim, measured, verdict, label, *_ in checked:
+    for claim, measured, verdict, section, *_ in checked:
         for index, clause in enumerate(said_once(measured).split("; ")):
             what, _, value = clause.rpartition(": ") if ": " in clause else (clause, "", "")
             rows.append(
-                [claim, what, value, verdict, ref(label)] if index == 0 else ["", what, value, "", ""]
+                [claim, what, value, verdict, ref(section)] if index == 0 else ["", what, value, "", ""]
             )
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
     note = (
@@ -815,11 +846,12 @@ def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = Tr
         if legend
         else ""
     )
-    title = anchor(VERDICTS_TABLE) + caption(
-        results,
+    name = (
         f"The original report's {cite('original')} claims, tested"
-        + ("" if legend else f" ({seeds[0].lower()}{seeds[1:-1]})"),
+        if label == VERDICTS_TABLE
+        else f"The measurements behind the verdicts of [Table](#{VERDICTS_TABLE})"
     )
+    title = anchor(label) + caption(results, name + ("" if legend else f" ({seeds[0].lower()}{seeds[1:-1]})"))
     return (
         title
         + "\n\n"

@@ -33,7 +33,7 @@ from .browser import CHROMIUM_ARGS, chromium_path
 from .colab import BADGE_PATTERN, SETUP_MARKER
 from .errors import MnistCompareError, first_line
 from .experiments import clean_outputs, ensure_results
-from .findings import VERDICTS_TABLE, verdict_definitions, verdicts_markdown
+from .findings import VERDICTS_TABLE, verdicts_brief_markdown
 from .formatting import number_word, provenance_line
 from .notebook import ensure_models
 from .sections import size_seeds
@@ -412,44 +412,38 @@ GLANCE_HEADING = "Results at a glance"
 GLANCE_FIGURE = "fig-verdict-differences"
 
 
+#: The notebook cell (by its ``label`` metadata) whose Markdown output says, under the verdicts table, why
+#: each claim that is not simply supported got its verdict: written in the first notebook, shown at a glance.
+GLANCE_NOTES = "glance-notes"
+
+
 def glance_cells(results: dict, toc: list) -> list:
-    """The page after the abstract: the verdict on each claim of the original report with what was measured
-    (``findings.verdicts_markdown``), each pointing to the section with its evidence; the findings themselves
-    are stated once, where their evidence is. Nothing when the results hold no research (a run with
-    ``--no-research``)."""
+    """The page after the abstract: the verdict on each claim of the original report, one line a claim
+    (``findings.verdicts_brief_markdown``), each pointing to the section with its evidence, and the terms of
+    the figure of differences that follows it; the cell labelled ``GLANCE_NOTES`` goes between them, and
+    the figure after them. Nothing when the results hold no research (a run with ``--no-research``)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
     if not (results.get("summary") and results.get("research")):
         return []
-    first, last = (min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"]))
     heading = (
-        f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) tests each claim of the original report and "
-        "gives the section with the evidence; the notes under it define its terms. "
-        f"[The figure](#{GLANCE_FIGURE}) after them plots the differences in accuracy behind the verdicts."
+        f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives the verdict on each claim of the original "
+        "report and the section with its evidence; the notes under it say why each claim that is not simply "
+        f"supported got its verdict. [The figure](#{GLANCE_FIGURE}) plots the differences in accuracy "
+        "behind the verdicts."
     )
     terms = (
-        "**Terms of Table 1 and Figure 1.**\n\n"
-        "- *Lead*: the CNN's test accuracy minus the MLP's, in percentage points (pp), with its 95% interval "
-        "over seeds in brackets.\n"
+        "**Terms of Figure 1.**\n\n"
+        "- *CNN − MLP*: the CNN's test accuracy minus the MLP's, in percentage points (pp), with its 95% "
+        "interval over seeds.\n"
         "- *Wide MLP*, *compute-matched MLP*: MLPs widened to the CNN's parameter count or to its "
         "multiply-adds per image. *Small CNN*: a CNN with fewer parameters than the MLP (section "
         "[6.2](#capacity-control)).\n"
-        "- *Share of the lead kept*: (CNN − an MLP of the CNN's size) / (CNN − MLP); 100% would mean that "
-        "enlarging the MLP gains nothing.\n"
-        "- *Training recipe*: the optimiser, learning-rate schedule and number of epochs (section "
-        "[2.2](#mlp-training-and-evaluation)); the *original recipe* is the original report's.\n"
         "- *Other writers' digits*: scikit-learn's 8×8 digits, written by people outside MNIST, enlarged and "
-        "drawn on a canvas; *synthetic drawings*: MNIST test digits re-rendered on a canvas (section "
-        "[6.9](#user-like-drawings)).\n"
-        f"- *Rise of test loss* from epoch {first} to {last}: a measure of overfitting without the ceiling "
-        "that limits the train − test gap (section [4.6](#best-epoch)).\n"
-        f"- *Verdicts*: {verdict_definitions(results)}."
+        "drawn on a canvas (section [6.9](#user-like-drawings))."
     )
-    verdicts = new_code_cell("findings.verdicts_markdown(results, definitions=False)")
-    table = verdicts_markdown(results, definitions=False)
-    verdicts.outputs = [
-        new_output("display_data", data={"text/markdown": f'<div class="split-table">\n\n{table}\n\n</div>'})
-    ]
+    verdicts = new_code_cell("findings.verdicts_brief_markdown(results)")
+    verdicts.outputs = [new_output("display_data", data={"text/markdown": verdicts_brief_markdown(results)})]
     return [
         new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)),
         verdicts,
@@ -579,6 +573,9 @@ def combine(
                 _resolve_outputs(cell, numbers)
                 if cell.metadata.get("label") == GLANCE_FIGURE:
                     glance.append(cell)  # made where the Discussion reads it, shown at a glance
+                    continue
+                if cell.metadata.get("label") == GLANCE_NOTES and glance:
+                    glance.insert(2, cell)  # written with the abstract, read under the verdicts table
                     continue
             (appendices[key] if key else cells).append(cell)
     if not include_code:  # a code cell with nothing to show would only stand between a heading and its text
