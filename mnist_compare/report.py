@@ -407,48 +407,32 @@ def _pixel_density(png: str, metadata: dict) -> float:
 
 
 GLANCE_HEADING = "Results at a glance"
-#: The figure of the differences behind the verdicts (made in the Discussion's notebook): the report shows it
-#: on the glance page, after the verdicts table.
-GLANCE_FIGURE = "fig-verdict-differences"
-
-
-#: The notebook cell (by its ``label`` metadata) whose Markdown output says, under the verdicts table, why
-#: each claim that is not simply supported got its verdict: written in the first notebook, shown at a glance.
-GLANCE_NOTES = "glance-notes"
+#: The figure of the differences behind the verdicts (made in the Discussion's notebook, where it stays): the
+#: glance page points to it.
+VERDICTS_FIGURE = "fig-verdict-differences"
+#: The notebook cell (by its ``label`` metadata) that shows the verdicts table with why each verdict was given
+#: (``findings.verdicts_brief_markdown`` with the reasons written in the first notebook): the glance page's.
+GLANCE_TABLE = "glance-table"
 
 
 def glance_cells(results: dict, toc: list) -> list:
     """The page after the abstract: the verdict on each claim of the original report, one line a claim
-    (``findings.verdicts_brief_markdown``), each pointing to the section with its evidence, and the terms of
-    the figure of differences that follows it; the cell labelled ``GLANCE_NOTES`` goes between them, and
-    the figure after them. Nothing when the results hold no research (a run with ``--no-research``)."""
+    (``findings.verdicts_brief_markdown``; the notebook cell labelled ``GLANCE_TABLE``, with the reasons,
+    takes its place), each pointing to the section with its evidence. Nothing when the results hold no
+    research (a run with ``--no-research``)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
     if not (results.get("summary") and results.get("research")):
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives the verdict on each claim of the original "
-        "report and the section with its evidence; the notes under it say why each claim that is not simply "
-        f"supported got its verdict. [The figure](#{GLANCE_FIGURE}) plots the differences in accuracy "
-        "behind the verdicts."
-    )
-    terms = (
-        "**Terms of Figure 1.**\n\n"
-        "- *CNN − MLP*: the CNN's test accuracy minus the MLP's, in percentage points (pp), with its 95% "
-        "interval over seeds.\n"
-        "- *Wide MLP*, *compute-matched MLP*: MLPs widened to the CNN's parameter count or to its "
-        "multiply-adds per image. *Small CNN*: a CNN with fewer parameters than the MLP (section "
-        "[6.2](#capacity-control)).\n"
-        "- *Other writers' digits*: scikit-learn's 8×8 digits, written by people outside MNIST, enlarged and "
-        "drawn on a canvas (section [6.9](#user-like-drawings))."
+        "report, why, and the section with the evidence. "
+        f"[The figure](#{VERDICTS_FIGURE}) in section {numbering.ref('discussion-shows')} plots the "
+        "differences in accuracy behind the verdicts."
     )
     verdicts = new_code_cell("findings.verdicts_brief_markdown(results)")
     verdicts.outputs = [new_output("display_data", data={"text/markdown": verdicts_brief_markdown(results)})]
-    return [
-        new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)),
-        verdicts,
-        new_markdown_cell(f'<div class="glance-terms">\n\n{terms}\n\n</div>'),
-    ]
+    return [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)), verdicts]
 
 
 #: The report's appendices, in order: a cell goes to one by its ``appendix`` metadata (its letter); cells
@@ -571,11 +555,8 @@ def combine(
                 )
                 cell.outputs = without_plumbing(cell.get("outputs", []))
                 _resolve_outputs(cell, numbers)
-                if cell.metadata.get("label") == GLANCE_FIGURE:
-                    glance.append(cell)  # made where the Discussion reads it, shown at a glance
-                    continue
-                if cell.metadata.get("label") == GLANCE_NOTES and glance:
-                    glance.insert(2, cell)  # written with the abstract, read under the verdicts table
+                if cell.metadata.get("label") == GLANCE_TABLE and glance:
+                    glance[1] = cell  # the verdicts table with the reasons written in the first notebook
                     continue
             (appendices[key] if key else cells).append(cell)
     if not include_code:  # a code cell with nothing to show would only stand between a heading and its text

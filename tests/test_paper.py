@@ -97,32 +97,20 @@ def test_the_abstract_fits_in_a_breath():
     assert len(numbers) <= 6, numbers
 
 
-def test_the_glance_notes_explain_every_verdict_that_is_not_simply_supported(results):
-    """Under the one-line verdicts table, each claim that is not supported has a sentence of its own,
-    written for the verdict it has now: a changed verdict falls back to a bare pointer, which fails here."""
+def test_the_verdicts_table_says_why_for_every_claim_as_its_verdict_stands(results):
+    """Table 1 gives each claim a reason, written in the first notebook for the verdict the claim has now: a
+    changed verdict leaves a dash in its line, which fails here."""
     cell = next(
         cell
         for name, cell in narrative_cells()
-        if cell.metadata.get("label") == report.GLANCE_NOTES and name.startswith("01_")
+        if cell.metadata.get("label") == report.GLANCE_TABLE and name.startswith("01_")
     )
     (text,) = markdown_outputs(cell)
-    others = [row for row in findings.verdicts_rows(results) if row[2] != "supported"]
-    assert others, "the committed results have claims that are not simply supported"
-    notes = [line for line in text.splitlines() if line.startswith("- **")]
-    assert len(notes) == len(others)
-    for note, (claim, _, verdict, *_) in zip(notes, others):
-        assert f"(*{verdict}*)" in note, (note, verdict)
-        assert "gives the evidence" not in note, f"no sentence written for {claim!r} as {verdict}"
-
-
-def test_the_verdicts_table_gives_one_line_a_claim_and_the_appendix_every_measurement(results):
-    brief = findings.verdicts_brief_markdown(results)
-    detail = findings.verdicts_markdown(results, label=findings.MEASUREMENTS_TABLE)
+    assert f'<a id="{findings.VERDICTS_TABLE}">' in text
+    lines = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     rows = findings.verdicts_rows(results)
-    lines = [line for line in brief.splitlines() if line.startswith("| ") and "---" not in line][1:]
-    assert [line.rstrip(" |").rsplit(" | ", 2)[1] for line in lines] == [row[2] for row in rows]
     assert [line.split(" | ")[0].strip("| ") for line in lines] == [row[0] for row in rows]
-    assert f'<a id="{findings.VERDICTS_TABLE}">' in brief
-    assert f'<a id="{findings.MEASUREMENTS_TABLE}">' in detail
-    assert f"(#{findings.MEASUREMENTS_TABLE})" in brief, "the one-line table points to the measurements"
-    assert "+0.82 [0.72, 0.93] pp" in detail and "[0.72" not in brief
+    assert [line.rstrip(" |").rsplit(" | ", 3)[1] for line in lines] == [row[2] for row in rows]
+    reasons = [line.rstrip(" |").rsplit(" | ", 2)[1] for line in lines]
+    assert all(len(reason) > 20 for reason in reasons), reasons
+    assert "[0." not in text, "the reasons carry no intervals: the sections give them"
