@@ -249,3 +249,24 @@ SUMMARY_METRICS = {
     "accuracy_gap": ("gap", "accuracy_gap"),
     "loss_gap": ("gap", "loss_gap"),
 }
+
+
+def with_image_sampling(summary: dict, counts: list[dict], level: float = 0.95) -> dict:
+    """``summary``, a paired difference of accuracies over seeds with its t-interval, with the interval
+    widened by the sampling error of the test images, which the seeds share. Each seed's McNemar ``counts``
+    (``mcnemar_exact``) give that error for one run: over n images of which a fraction d is discordant, the
+    difference m has variance (d − m²)/n. The seeds are scored on the same images, so their errors are taken
+    as fully correlated, the conservative bound: the image part is the mean of the seeds' standard errors. It
+    adds to the seeds' part in quadrature (a t quantile for the seeds, a normal one for the images)."""
+    from scipy import stats
+
+    errors = []
+    for count in counts:
+        n = count["a_only"] + count["b_only"] + count["both_right"] + count["both_wrong"]
+        discordant = (count["a_only"] + count["b_only"]) / n
+        difference = (count["a_only"] - count["b_only"]) / n
+        errors.append(math.sqrt(max(discordant - difference**2, 0.0) / n))
+    image = float(np.mean(errors))
+    seeds = stats.t.ppf(0.5 + level / 2, summary["n"] - 1) * summary["std"] / math.sqrt(summary["n"])
+    half = math.hypot(seeds, stats.norm.ppf(0.5 + level / 2) * image)
+    return {**summary, "ci_low": summary["mean"] - half, "ci_high": summary["mean"] + half, "image_se": image}

@@ -108,3 +108,22 @@ def test_binomial_interval_is_wilson():
 def test_best_epoch_is_the_first_lowest_loss():
     assert metrics.best_epoch([0.3, 0.2, 0.1, 0.1, 0.2]) == 3
     assert metrics.best_epoch([0.90, 0.95, 0.94], lower_is_better=False) == 2
+
+
+def test_image_sampling_widens_a_paired_interval_by_the_discordant_images():
+    from mnist_compare.metrics import summarize, with_image_sampling
+
+    counts = {"a_only": 140, "b_only": 43, "both_right": 9738, "both_wrong": 79}
+    # Known answer: d = 0.0183, m = 0.0097 over 10,000 images; no spread over seeds: only the images count.
+    still = {**summarize([0.0097] * 5), "std": 0.0}
+    wider = with_image_sampling(still, [counts, counts])
+    expected = ((0.0183 - 0.0097**2) / 10_000) ** 0.5
+    assert wider["image_se"] == pytest.approx(expected)
+    assert wider["ci_high"] - wider["mean"] == pytest.approx(1.959964 * expected, rel=1e-5)
+    # No discordant image: the interval over seeds is left as it was.
+    seeds = summarize([0.009, 0.010, 0.011, 0.0095, 0.0105])
+    same = with_image_sampling(seeds, [{"a_only": 0, "b_only": 0, "both_right": 9_900, "both_wrong": 100}])
+    assert (same["ci_low"], same["ci_high"]) == pytest.approx((seeds["ci_low"], seeds["ci_high"]))
+    # Both parts: wider than either alone.
+    both = with_image_sampling(seeds, [counts])
+    assert both["ci_high"] - both["mean"] > max(seeds["ci_high"] - seeds["mean"], 1.959964 * expected)
