@@ -18,6 +18,7 @@ import base64
 import copy
 import html
 import io
+import math
 import os
 import re
 import tempfile
@@ -496,7 +497,13 @@ def _resolve_cell(cell, numbers: dict, tables: dict | None = None, missing_ok: b
 
 
 def combine(
-    notebooks, results: dict, *, include_code: bool = True, pages: dict | None = None, toc: list | None = None
+    notebooks,
+    results: dict,
+    *,
+    include_code: bool = True,
+    pages: dict | None = None,
+    toc: list | None = None,
+    room: dict | None = None,
 ):
     """One notebook: title page with the abstract, results at a glance, contents, the chapters, appendices.
 
@@ -505,7 +512,9 @@ def combine(
     are moved to that appendix; sections are numbered again (``section_numbers``), references in the text
     with them; figures and tables are numbered; the Setup cell (the same in every notebook) is shown once,
     in the last appendix, when the code is; printed plumbing lines are left out. ``pages`` maps each
-    heading's anchor to its PDF page (from a first printing); ``toc``, if given a list, receives the contents.
+    heading's anchor to its PDF page (from a first printing); ``toc``, if given a list, receives the
+    contents; ``room`` (``float_room`` of an earlier printing) lets text run on ahead of the figures and
+    tables it names.
     """
     import nbformat
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -586,6 +595,8 @@ def combine(
             cells.append(cell)
     tables: dict = {}
     cells = number_figures_and_tables(glance + cells, tables)
+    if room:
+        cells = float_text(cells, room)
     try:
         for cell in cells:
             # A link to what the report does not hold is an error here, but for a fast run's missing tables.
@@ -621,6 +632,147 @@ def combine(
         cell["id"] = f"report-{number:03d}"
     nbformat.validate(combined)
     return combined
+
+
+#: A figure or table that does not fit at the foot of a page goes whole to the next and leaves the rest of the
+#: page blank (Chromium's print engine has no floats). A page whose text ends more than this share of the text
+#: area above its foot, before a page that opens with a figure's or table's caption, gets the text after that
+#: figure or table moved ahead of it, as a paper's floats let the text run on.
+FLOAT_MIN_ROOM = 0.12
+FLOAT_PASSES = 5
+FLOAT_CAPTION = re.compile(r"^(Figure|Table) (\d+)\.")
+#: The estimated height of the report's text, in PDF points: a line of about this many characters, a line's
+#: height, the space after a paragraph and a heading's height (10 pt serif on A4 with 2 cm margins).
+_LINE_CHARACTERS, _LINE_POINTS, _PARAGRAPH_POINTS, _HEADING_POINTS = 110, 14.5, 7.0, 30.0
+#: A figure's caption below its first line, and the space after the figure (points).
+_CAPTION_POINTS = 45.0
+
+
+def float_room(pdf_path: Path) -> dict[str, dict]:
+    """{"Figure 7": {"page": 12, "room": points, "height": points}, "Table 2": {..., "height": None}}: each
+    figure or table that opens a page after a page whose text ends more than ``FLOAT_MIN_ROOM`` of the text
+    area above its foot, with that page, the room left on it and, for a figure, its height (with its caption).
+    The foot of the text area is the lowest text of any page (the page numbers below it aside), its head the
+    highest; a figure's caption is the first text of its page when the figure opens it (the image above it
+    has none)."""
+    from pypdf import PdfReader
+
+    pages = []
+    for page in PdfReader(str(pdf_path)).pages:
+        lines: list = []
+
+        def visit(text, cm, tm, font, size, lines=lines):
+            if text.strip():
+                x, y = cm[0] * tm[4] + cm[2] * tm[5] + cm[4], cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
+                lines.append((round(y), -x, text.strip()))
+
+        page.extract_text(visitor_text=visit)
+        footer = min((y for y, _, _ in lines), default=0)
+        # The lowest text, and the first text of the page (its top line's leftmost run) with its height.
+        body = sorted(line for line in lines if line[0] > footer + 1)
+        pages.append((body[0][0], body[-1][0], body[-1][2]) if body else None)
+    printed = [page for page in pages if page]
+    if len(printed) < 3:
+        return {}
+    foot, head = min(page[0] for page in printed), max(page[1] for page in printed)
+    room = {}
+    for number, (page, following) in enumerate(zip(pages, pages[1:]), start=1):
+        if not (page and following):
+            continue
+        caption = FLOAT_CAPTION.match(following[2])
+        if caption and (page[0] - foot) / (head - foot) > FLOAT_MIN_ROOM:
+            room[f"{caption[1]} {caption[2]}"] = {
+                "page": number,
+                "room": page[0] - foot,
+                "height": head - following[1] + _CAPTION_POINTS if caption[1] == "Figure" else None,
+            }
+    return room
+
+
+def _text_points(cell) -> float | None:
+    """The estimated printed height of a cell of text (a Markdown cell, or a narrative cell showing only
+    Markdown text), or None for a cell that is not plain text (a figure, a table, code, a chapter's title)."""
+    if cell.cell_type == "markdown":
+        text = cell.source
+    elif "remove-input" in cell.metadata.get("tags", []) and cell.get("outputs"):
+        texts = [output.get("data", {}).get("text/markdown") for output in cell["outputs"]]
+        if not all(texts):
+            return None
+        text = "\n\n".join(_joined(t) for t in texts)
+    else:
+        return None
+    if (
+        "<img" in text
+        or "<figure" in text
+        or re.search(r"^\s*\|", text, re.M)
+        or re.search(r"^# ", text, re.M)
+    ):
+        return None
+    points = 0.0
+    for block in re.split(r"\n\s*\n", text.strip()):
+        if _HEADING_LINE.match(block.splitlines()[0]):
+            points += _HEADING_POINTS
+            block = "\n".join(block.splitlines()[1:])
+        plain = re.sub(r"<[^>]+>|\]\([^)]*\)", "", block)
+        if plain.strip():
+            points += math.ceil(len(" ".join(plain.split())) / _LINE_CHARACTERS) * _LINE_POINTS
+            points += _PARAGRAPH_POINTS
+    return points
+
+
+def float_text(cells: list, room: dict[str, dict]) -> list:
+    """``cells`` with, after each figure or table named in ``room`` (``float_room``), the cells of text that
+    follow it moved ahead of it until they fill its room (the last may run on to the next page, where the
+    figure or table then follows it). A figure with no such text after it goes up instead, ahead of the text
+    before it, far enough to find its height. Text moves past no table, figure, code or heading (but the
+    headings of the text that follows, within its chapter), and only in the chapters, not the appendices."""
+    out = list(cells)
+    # The chapters only: the appendices are reference material, each block where its heading puts it (text
+    # moved there would cross from one appendix section into another).
+    chapters = next((i for i, cell in enumerate(out) if "# Appendix " in _cell_text(cell)), len(out))
+    for name, gap in room.items():
+        kind, number = name.split()
+        marks = (f"<strong>{kind} {number}.</strong>", f"**{kind} {number}.**")
+        index = next(
+            (i for i, cell in enumerate(out) if any(mark in _cell_text(cell) for mark in marks)), None
+        )
+        if index is None or index >= chapters:
+            continue
+        end, filled = index + 1, 0.0
+        while end < len(out) and filled < gap["room"]:
+            points = _text_points(out[end])
+            if points is None:
+                break
+            filled += points
+            end += 1
+        if end > index + 1:
+            out[index:end] = out[index + 1 : end] + [out[index]]
+            continue
+        if not gap.get("height") or gap["height"] <= gap["room"]:
+            continue
+        # Up: past the paragraphs before it (none with a heading) until the room there holds the figure.
+        start, found = index, gap["room"]
+        while start > 0 and found < gap["height"]:
+            points = _text_points(out[start - 1])
+            if points is None or _HEADING_LINE.match(_cell_text(out[start - 1]).strip().splitlines()[0]):
+                break
+            found += points
+            start -= 1
+        if found >= gap["height"]:
+            out[start : index + 1] = [out[index]] + out[start:index]
+    return out
+
+
+def _cell_text(cell) -> str:
+    """A cell's Markdown source, or its outputs' text (HTML and Markdown) for a code cell."""
+    if cell.cell_type == "markdown":
+        return cell.source
+    return "".join(
+        _joined(value)
+        for output in cell.get("outputs", [])
+        for value in output.get("data", {}).values()
+        if isinstance(value, (str, list))
+    )
 
 
 def heading_pages(pdf_path: Path, toc: list) -> dict:
@@ -1013,11 +1165,26 @@ def _notebooks_and_export(
     if pdf:
         # Printed twice: the first printing tells on which page each heading lands, the second
         # prints the contents with those page numbers (the contents take the same room both times).
+        # Between the two, up to FLOAT_PASSES printings let text run on ahead of a figure or table that left
+        # the foot of its page blank (each pass fills the gaps the one before it left, page by page).
         created = last_computed(results)
         printed = export_pdf(html_path, pdf_path, created=created)
+        room: dict = {}
+        for _ in range(FLOAT_PASSES):
+            # A gap found again (its figure did not move, or the pages before it changed) is measured anew.
+            more = {name: gap for name, gap in float_room(pdf_path).items() if room.get(name) != gap}
+            if not more:
+                break
+            room.update(more)
+            export_html(
+                combine(notebooks, results, include_code=include_code, toc=toc, room=room),
+                html_path,
+                include_code=include_code,
+            )
+            printed = export_pdf(html_path, pdf_path, created=created)
         pages = heading_pages(pdf_path, toc)
         export_html(
-            combine(notebooks, results, include_code=include_code, pages=pages, toc=toc),
+            combine(notebooks, results, include_code=include_code, pages=pages, toc=toc, room=room),
             html_path,
             include_code=include_code,
         )

@@ -605,3 +605,76 @@ def test_rows_that_continue_a_claim_are_spanned_by_its_first_row():
     assert "<tr><td>B</td><td>three</td><td>3</td><td>false</td></tr>" in out
     plain = "<table><tbody><tr><td>A</td><td></td></tr><tr><td>B</td><td>1</td></tr></tbody></table>"
     assert report.merge_continued_rows(plain) == plain, "a table without continuing rows is left alone"
+
+
+def _text(source):
+    return new_markdown_cell(source)
+
+
+def _figure(number):
+    cell = new_code_cell("plots.something(results)")
+    cell.outputs = [
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {
+                "text/html": f'<figure><img src="x"><figcaption><strong>Figure {number}.</strong> A.'
+                "</figcaption></figure>"
+            },
+        }
+    ]
+    return cell
+
+
+def test_text_runs_on_ahead_of_a_figure_that_left_its_page_blank():
+    """The text after a figure that went to the next page moves ahead of it until it fills the room left,
+    never past a table or a figure; a figure with no text after it goes up past paragraphs (not headings)
+    until the room there holds it; the appendices keep their order."""
+    line = "word " * 20  # one printed line
+    a, b, c = _text("A " + line), _text("B " + line), _text("C " + line * 3)
+    table = new_code_cell("tables.other(results)")
+    table.outputs = [
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {"text/markdown": "**Table 1.** **T**\n\n| a |\n|---|\n| 1 |\n"},
+        }
+    ]
+    figure = _figure(1)
+    cells = [a, figure, b, c, table]
+    # Room for one line: B fills it (and no more moves).
+    assert report.float_text(cells, {"Figure 1": {"room": 20.0, "height": 300.0}}) == [a, b, figure, c, table]
+    # Room for more than B and C: both move, but not the table.
+    assert report.float_text(cells, {"Figure 1": {"room": 500.0, "height": 300.0}}) == [
+        a,
+        b,
+        c,
+        figure,
+        table,
+    ]
+    # Nothing after it but a table: the figure goes up past A when the room there holds it.
+    up = [_text("## 1.1 A heading\n\nIts text."), c, b, figure, table]
+    moved = report.float_text(up, {"Figure 1": {"room": 80.0, "height": 100.0}})
+    assert moved == [up[0], c, figure, b, table], "past B (one line), not C, which already makes room"
+    assert report.float_text(up, {"Figure 1": {"room": 20.0, "height": 1000.0}}) == up, "never past a heading"
+    # In the appendices nothing moves.
+    appendix = [_text("# Appendix A. Tables"), figure, b, c]
+    assert report.float_text(appendix, {"Figure 1": {"room": 500.0, "height": 300.0}}) == appendix
+
+
+@pytest.mark.skipif(
+    not (config.REPORTS_DIR / "mnist_mlp_vs_cnn_no_code.pdf").exists(), reason="no report yet"
+)
+def test_no_figure_of_the_chapters_leaves_the_foot_of_its_page_blank():
+    """In the committed report without code, every figure that opens a page after a page left blank at its
+    foot is in the appendices (the chapters' text runs on ahead of their figures)."""
+    pdf = config.REPORTS_DIR / "mnist_mlp_vs_cnn_no_code.pdf"
+    from pypdf import PdfReader
+
+    appendix = next(
+        number
+        for number, page in enumerate(PdfReader(str(pdf)).pages, start=1)
+        if "Appendix A." in (page.extract_text() or "") and number > 3
+    )
+    gaps = report.float_room(pdf)
+    assert all(gap["page"] >= appendix - 1 for name, gap in gaps.items() if name.startswith("Figure")), gaps
