@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from mnist_compare import drawings, findings, formatting, models, sections, transforms
+from mnist_compare import config, drawings, findings, formatting, models, sections, transforms
 from mnist_compare.preprocessing import preprocess
 
 
@@ -745,3 +745,21 @@ def test_the_original_preprocessing_tests_the_drawings_claim_and_the_demos_is_re
     assert [name for name, *_ in row[4]] == ["CNN − MLP, other writers, the original's preprocessing"]
     assert row[1].startswith("other writers (the original's crop code): +6.00")
     assert row[2] == "mixed", "ahead through the original's crop, not through the demo's"
+
+
+@pytest.mark.skipif(not (config.REPORTS_DIR / "results.json").exists(), reason="no committed results yet")
+def test_the_noise_claim_is_tested_against_the_mlps_of_the_cnns_size_not_the_unclipped_stress_test():
+    """The clipped noise decides the noise claim, against the MLP and against every MLP control (all among the
+    corrected tests); the unclipped noise, added after the results were seen, decides no verdict."""
+    results = json.loads((config.REPORTS_DIR / "results.json").read_text())
+    (row,) = [row for row in findings.verdicts_rows(results) if "noisy digits" in row[0]]
+    names = [name for name, *_ in row[4]]
+    assert names[0] == "CNN − MLP, clipped noise curve" and len(names) == 4, names
+    assert all("clipped noise" in name and "unclipped" not in name for name in names)
+    assert "not clipped" not in row[1]
+    # Ahead of the MLP, not of the MLPs of its size: mixed.
+    assert formatting.verdict_word(row[4][0][1]) == "supported"
+    assert not any(formatting.verdict_word(test) == "supported" for _, test, *_ in row[4][1:])
+    assert row[2] == "mixed"
+    tested = {name for _, name, *_ in findings.multiple_tests(results)["rows"]}
+    assert set(names) <= tested and not any("unclipped" in name for name in tested)
