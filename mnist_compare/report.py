@@ -1163,7 +1163,7 @@ def _notebooks_and_export(
         "notebooks": [{"name": Path(item["path"]).name, "seconds": item["seconds"]} for item in executed],
     }
     if pdf:
-        # Printed twice: the first printing tells on which page each heading lands, the second
+        # Printed at least twice: the last printing but one tells on which page each heading lands, the last
         # prints the contents with those page numbers (the contents take the same room both times).
         # Between the two, up to FLOAT_PASSES printings let text run on ahead of a figure or table that left
         # the foot of its page blank (each pass fills the gaps the one before it left, page by page).
