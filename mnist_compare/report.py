@@ -1163,10 +1163,10 @@ def _notebooks_and_export(
         "notebooks": [{"name": Path(item["path"]).name, "seconds": item["seconds"]} for item in executed],
     }
     if pdf:
-        # Printed at least twice: the last printing but one tells on which page each heading lands, the last
-        # prints the contents with those page numbers (the contents take the same room both times).
-        # Between the two, up to FLOAT_PASSES printings let text run on ahead of a figure or table that left
-        # the foot of its page blank (each pass fills the gaps the one before it left, page by page).
+        # A first printing shows which figures and tables left the foot of a page blank; up to FLOAT_PASSES
+        # printings let text run on ahead of them (each filling the gaps the one before it left). The last of
+        # these tells on which page each heading lands, and a final printing puts those page numbers in the
+        # contents (which take the same room both times).
         created = last_computed(results)
         printed = export_pdf(html_path, pdf_path, created=created)
         room: dict = {}
