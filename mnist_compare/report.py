@@ -645,7 +645,7 @@ FLOAT_CAPTION = re.compile(r"^(Figure|Table) (\d+)\.")
 #: height, the space after a paragraph and a heading's height (10 pt serif on A4 with 2 cm margins).
 _LINE_CHARACTERS, _LINE_POINTS, _PARAGRAPH_POINTS, _HEADING_POINTS = 110, 14.5, 7.0, 30.0
 #: A figure's caption below its first line, and the space after the figure (points).
-_CAPTION_POINTS = 45.0
+_CAPTION_POINTS = 60.0
 
 
 def float_room(pdf_path: Path) -> dict[str, dict]:
@@ -724,8 +724,8 @@ def float_text(cells: list, room: dict[str, dict]) -> list:
     """``cells`` with, after each figure or table named in ``room`` (``float_room``), the cells of text that
     follow it moved ahead of it until they fill its room (the last may run on to the next page, where the
     figure or table then follows it). A figure with no such text after it goes up instead, ahead of the text
-    before it, far enough to find its height. Text moves past no table, figure, code or heading (but the
-    headings of the text that follows, within its chapter), and only in the chapters, not the appendices."""
+    before it, far enough to find its height. Text moves past no table, figure, code or heading (a figure or
+    table stays in its section), and only in the chapters, not the appendices."""
     out = list(cells)
     # The chapters only: the appendices are reference material, each block where its heading puts it (text
     # moved there would cross from one appendix section into another).
@@ -741,7 +741,7 @@ def float_text(cells: list, room: dict[str, dict]) -> list:
         end, filled = index + 1, 0.0
         while end < len(out) and filled < gap["room"]:
             points = _text_points(out[end])
-            if points is None:
+            if points is None or _opens_section(out[end]):
                 break
             filled += points
             end += 1
@@ -754,13 +754,19 @@ def float_text(cells: list, room: dict[str, dict]) -> list:
         start, found = index, gap["room"]
         while start > 0 and found < gap["height"]:
             points = _text_points(out[start - 1])
-            if points is None or _HEADING_LINE.match(_cell_text(out[start - 1]).strip().splitlines()[0]):
+            if points is None or _opens_section(out[start - 1]):
                 break
             found += points
             start -= 1
         if found >= gap["height"]:
             out[start : index + 1] = [out[index]] + out[start:index]
     return out
+
+
+def _opens_section(cell) -> bool:
+    """Whether a cell starts with a heading (or its anchor): a figure or table stays in its section."""
+    lines = _cell_text(cell).strip().splitlines()
+    return bool(lines) and bool(_HEADING_LINE.match(lines[0]))
 
 
 def _cell_text(cell) -> str:

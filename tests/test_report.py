@@ -657,6 +657,9 @@ def test_text_runs_on_ahead_of_a_figure_that_left_its_page_blank():
     moved = report.float_text(up, {"Figure 1": {"room": 80.0, "height": 100.0}})
     assert moved == [up[0], c, figure, b, table], "past B (one line), not C, which already makes room"
     assert report.float_text(up, {"Figure 1": {"room": 20.0, "height": 1000.0}}) == up, "never past a heading"
+    # Nor past the heading of the next section: a figure stays in its section.
+    after = [a, figure, _text("## 1.2 Next\n\nIts text."), c]
+    assert report.float_text(after, {"Figure 1": {"room": 500.0, "height": 300.0}}) == after
     # In the appendices nothing moves.
     appendix = [_text("# Appendix A. Tables"), figure, b, c]
     assert report.float_text(appendix, {"Figure 1": {"room": 500.0, "height": 300.0}}) == appendix
