@@ -416,11 +416,12 @@ VERDICTS_FIGURE = "fig-verdict-differences"
 GLANCE_TABLE = "glance-table"
 
 
-def glance_cells(results: dict, toc: list) -> list:
-    """The page after the abstract: the verdict on each claim of the original report, one line a claim
-    (``findings.verdicts_brief_markdown``; the notebook cell labelled ``GLANCE_TABLE``, with the reasons,
-    takes its place), each pointing to the section with its evidence. Nothing when the results hold no
-    research (a run with ``--no-research``)."""
+def glance_cells(results: dict, toc: list, written: bool = False) -> list:
+    """The page after the abstract: the verdict on each claim of the original report, one line a claim,
+    each pointing to the section with its evidence. With ``written`` (a notebook cell labelled
+    ``GLANCE_TABLE`` gives the table with its reasons, and ``combine`` puts it here), only the heading;
+    else the table without reasons (``findings.verdicts_brief_markdown``). Nothing when the results hold
+    no research (a run with ``--no-research``)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
     if not (results.get("summary") and results.get("research")):
@@ -431,9 +432,14 @@ def glance_cells(results: dict, toc: list) -> list:
         f"[The figure](#{VERDICTS_FIGURE}) in section {numbering.ref('discussion-shows')} plots the "
         "differences in accuracy behind the verdicts."
     )
-    verdicts = new_code_cell("findings.verdicts_brief_markdown(results)")
-    verdicts.outputs = [new_output("display_data", data={"text/markdown": verdicts_brief_markdown(results)})]
-    return [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)), verdicts]
+    cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
+    if not written:
+        verdicts = new_code_cell("findings.verdicts_brief_markdown(results)")
+        verdicts.outputs = [
+            new_output("display_data", data={"text/markdown": verdicts_brief_markdown(results)})
+        ]
+        cells.append(verdicts)
+    return cells
 
 
 #: The report's appendices, in order: a cell goes to one by its ``appendix`` metadata (its letter); cells
@@ -528,7 +534,8 @@ def combine(
         remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS),
         enabled=True,
     )
-    glance = glance_cells(results, toc)  # first in the contents
+    written = any(cell.metadata.get("label") == GLANCE_TABLE for nb in notebooks for cell in nb.cells)
+    glance = glance_cells(results, toc, written)  # first in the contents
     setup_source = next(
         (
             cell.source
@@ -565,7 +572,7 @@ def combine(
                 cell.outputs = without_plumbing(cell.get("outputs", []))
                 _resolve_outputs(cell, numbers)
                 if cell.metadata.get("label") == GLANCE_TABLE and glance:
-                    glance[1] = cell  # the verdicts table with the reasons written in the first notebook
+                    glance.append(cell)  # the verdicts table with the reasons written in the first notebook
                     continue
             (appendices[key] if key else cells).append(cell)
     if not include_code:  # a code cell with nothing to show would only stand between a heading and its text
