@@ -142,13 +142,13 @@ def bare_claim(claim: str) -> str:
 
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
-    "supported": "the 95% interval over seeds lies on the side of 0 the claim predicts",
+    "supported": "every test of the claim is significant on the side it predicts, after Holm's correction "
+    "for the number of tests",
     "partly supported": "the main test supports the claim, but another measurement, named in the row, "
     "does not",
-    "contradicted": "the 95% interval lies on the other side of 0",
-    "not shown": "the interval includes 0 (alone or after the correction for the number of tests), or the "
-    "measure cannot decide",
-    "mixed": "some measurements support the claim and others do not",
+    "contradicted": "a test is significant on the other side",
+    "not shown": "no test is significant after the correction, or the measure cannot decide",
+    "mixed": "after the correction, some tests support the claim and others do not",
     "false": "an exact count shows the opposite",
 }
 

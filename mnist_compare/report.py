@@ -730,9 +730,9 @@ def _text_points(cell) -> float | None:
 def float_text(cells: list, room: dict[str, dict]) -> list:
     """``cells`` with, after each figure or table named in ``room`` (``float_room``), the cells of text that
     follow it moved ahead of it until they fill its room (the last may run on to the next page, where the
-    figure or table then follows it). A figure with no such text after it goes up instead, ahead of the text
-    before it, far enough to find its height. Text moves past no table, figure, code or heading (a figure or
-    table stays in its section), and only in the chapters, not the appendices."""
+    figure or table then follows it). A figure with too little such text after it goes up as well, ahead of
+    the text before it, far enough to find its height. Text moves past no table, figure, code or heading (a
+    figure or table stays in its section), and only in the chapters, not the appendices."""
     out = list(cells)
     # The chapters only: the appendices are reference material, each block where its heading puts it (text
     # moved there would cross from one appendix section into another).
@@ -752,21 +752,22 @@ def float_text(cells: list, room: dict[str, dict]) -> list:
                 break
             filled += points
             end += 1
-        if end > index + 1:
+        if end > index + 1 and filled >= gap["room"]:
             out[index:end] = out[index + 1 : end] + [out[index]]
             continue
-        if not gap.get("height") or gap["height"] <= gap["room"]:
-            continue
-        # Up: past the paragraphs before it (none with a heading) until the room there holds the figure.
+        # Too little text after it to fill the room (a table or a heading follows): up, past the paragraphs
+        # before it (none with a heading), when the room there holds the figure; else what text there is.
         start, found = index, gap["room"]
-        while start > 0 and found < gap["height"]:
+        while gap.get("height") and start > 0 and found < gap["height"]:
             points = _text_points(out[start - 1])
             if points is None or _opens_section(out[start - 1]):
                 break
             found += points
             start -= 1
-        if found >= gap["height"]:
+        if gap.get("height") and start < index and found >= gap["height"]:
             out[start : index + 1] = [out[index]] + out[start:index]
+        elif end > index + 1:
+            out[index:end] = out[index + 1 : end] + [out[index]]
     return out
 
 

@@ -628,8 +628,8 @@ def _figure(number):
 
 def test_text_runs_on_ahead_of_a_figure_that_left_its_page_blank():
     """The text after a figure that went to the next page moves ahead of it until it fills the room left,
-    never past a table or a figure; a figure with no text after it goes up past paragraphs (not headings)
-    until the room there holds it; the appendices keep their order."""
+    never past a table or a figure; a figure with too little text after it goes up past paragraphs (not
+    headings) until the room there holds it; the appendices keep their order."""
     line = "word " * 20  # one printed line
     a, b, c = _text("A " + line), _text("B " + line), _text("C " + line * 3)
     table = new_code_cell("tables.other(results)")
@@ -657,6 +657,16 @@ def test_text_runs_on_ahead_of_a_figure_that_left_its_page_blank():
     moved = report.float_text(up, {"Figure 1": {"room": 80.0, "height": 100.0}})
     assert moved == [up[0], c, figure, b, table], "past B (one line), not C, which already makes room"
     assert report.float_text(up, {"Figure 1": {"room": 20.0, "height": 1000.0}}) == up, "never past a heading"
+    # Too little text after it before a table to fill the room: the figure goes up past the text before it
+    # when the room there holds it (the text after it stays).
+    long = _text("L " + line * 15)
+    short = [long, figure, b, table]
+    assert report.float_text(short, {"Figure 1": {"room": 100.0, "height": 300.0}}) == [
+        figure,
+        long,
+        b,
+        table,
+    ]
     # Nor past the heading of the next section: a figure stays in its section.
     after = [a, figure, _text("## 1.2 Next\n\nIts text."), c]
     assert report.float_text(after, {"Figure 1": {"room": 500.0, "height": 300.0}}) == after

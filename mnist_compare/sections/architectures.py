@@ -172,16 +172,30 @@ def models_markdown(results: dict, *, side: bool = False) -> str:
     if alike:
         # Every model trained alike: the caption says how, a column of one word would only repeat it.
         header, rows = header[:4] + header[5:], [row[:4] + row[5:] for row in rows]
+    # Epochs and seeds the same for every model: said once in the caption, not in a column of one value.
+    same = {
+        column: rows[0][header.index(column)]
+        for column in ("Epochs", "Seeds")
+        if len({row[header.index(column)] for row in rows}) == 1
+    }
+    for column in same:
+        index = header.index(column)
+        header, rows = header[:index] + header[index + 1 :], [row[:index] + row[index + 1 :] for row in rows]
+    trained = (f"all are trained for {same['Epochs']} epochs" if "Epochs" in same else "all are trained") + (
+        f" with {same['Seeds']} seeds each" if "Seeds" in same else ""
+    )
     if side:
         title, label = (
-            "The side models of the appendix and the demo, as in [Table](#models-table)",
+            "The side models of the appendix and the demo: layers, size, training, epochs and seeds",
             SIDE_MODELS_TABLE,
         )
     else:
         title, label = (
             "The compared models and their controls: layers from the 28×28 input to the 10 digits (ReLU "
-            "after every hidden layer, softmax at the end), size, epochs and the most seeds any comparison "
-            + ("uses; all are trained without augmentation, with Adam " if alike else "uses; all use Adam ")
+            "after every hidden layer, softmax at the end) and size"
+            + ("" if len(same) == 2 else ", with epochs and the most seeds any comparison uses")
+            + f"; {trained}, "
+            + ("without augmentation, with Adam " if alike else "with Adam ")
             + f"(learning rate {results['config']['learning_rate']:g}), cross-entropy and batches of "
             f"{results['config']['batch_size']}",
             MODELS_TABLE,
