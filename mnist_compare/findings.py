@@ -966,7 +966,8 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
     """The CNN-versus-MLP differences in accuracy behind the verdicts (``verdicts_rows``' tests), as
     (label, summary): every test that is a difference of accuracies over seeds, so not the overfitting tests
     (a loss, a gap), the F test (a p-value) or the preprocessing tests (method against method); the
-    shuffled pixels' test as the CNN's extra drop (positive as the claim predicts). Each label ends with its
+    shuffled pixels' test as MLP − CNN (the CNN's extra drop: positive as the claim predicts); beside the
+    drawings test, the other writers' digits through the other crops (no tests). Each label ends with its
     seeds when they differ between tests, and the test-set lead's with its epochs."""
     out = {}
     for row in verdicts_rows(results):

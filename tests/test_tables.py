@@ -667,3 +667,22 @@ def test_citations_are_told_from_intervals_and_ranges():
     )
     too_far = f"see [{len(references.REFERENCES) + 1}]"
     assert references.cited_numbers(too_far) == [] and references.without_citations(too_far) == too_far
+
+
+@pytest.mark.skipif(not (config.REPORTS_DIR / "results.json").exists(), reason="no committed results yet")
+def test_the_models_table_says_a_column_of_one_value_in_its_title():
+    """Epochs and seeds the same for every compared model: the title says them and the table drops their
+    columns; one model with other seeds brings the seeds column back, and the title no longer says them."""
+
+    from mnist_compare.sections import architectures
+
+    results = json.loads((config.REPORTS_DIR / "results.json").read_text())
+    text = architectures.models_markdown(results)
+    title, table = text.split("\n\n", 1)
+    assert "all are trained for 10 epochs with 20 seeds each" in title
+    assert table.splitlines()[0] == "| Model | Layers | Parameters | Multiply-adds per image |"
+    fewer = copy.deepcopy(results)
+    del fewer["research"]["size_seeds"]["models"]["mlp_deep"]  # its own section's seeds only
+    title, table = architectures.models_markdown(fewer).split("\n\n", 1)
+    assert "the most seeds any comparison uses" in title and "seeds each" not in title
+    assert table.splitlines()[0].endswith("| Seeds |") and "all are trained for 10 epochs" in title

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .. import registry
-from ..formatting import caption, markdown_table
+from ..formatting import caption, join_words, markdown_table
 from .base import Context, controls
 from .improved_cnn import IMPROVED_MODEL
 from .improved_cnn import KEY as IMPROVED_KEY
@@ -184,16 +184,22 @@ def models_markdown(results: dict, *, side: bool = False) -> str:
     trained = (f"all are trained for {same['Epochs']} epochs" if "Epochs" in same else "all are trained") + (
         f" with {same['Seeds']} seeds each" if "Seeds" in same else ""
     )
+    # The columns of one value each, said in the title instead.
+    shown = [words for column, words in (("Epochs", "epochs"), ("Seeds", "seeds")) if column not in same]
     if side:
         title, label = (
-            "The side models of the appendix and the demo: layers, size, training, epochs and seeds",
+            "The side models of the appendix and the demo: "
+            + join_words(["layers", "size", "training", *shown])
+            + (f"; {trained}" if same else ""),
             SIDE_MODELS_TABLE,
         )
     else:
         title, label = (
             "The compared models and their controls: layers from the 28×28 input to the 10 digits (ReLU "
             "after every hidden layer, softmax at the end) and size"
-            + ("" if len(same) == 2 else ", with epochs and the most seeds any comparison uses")
+            + "".join(
+                f", {'the most seeds any comparison uses' if words == 'seeds' else words}" for words in shown
+            )
             + f"; {trained}, "
             + ("without augmentation, with Adam " if alike else "with Adam ")
             + f"(learning rate {results['config']['learning_rate']:g}), cross-entropy and batches of "
