@@ -96,13 +96,9 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
 #: The drawings claim's test when the results have it: the other writers' digits through the original's crop.
 ORIGINAL_DRAWINGS_TEST = "CNN − MLP, other writers, the original's preprocessing"
 
-#: Each crop through which the figure of the verdicts' differences shows the other writers' digits (the first
-#: is the claim's test, the others are shown beside it): {method: how the figure names it}.
-DRAWINGS_CROPS = {
-    "original_bbox": "the original's crop",
-    "bbox": "our crop",
-    "bbox_com": "our crop and centring",
-}
+#: The crops other than the original's through which the figure of the verdicts' differences shows the other
+#: writers' digits beside the drawings claim's test: {method: how the figure names it}.
+OTHER_DRAWINGS_CROPS = {"bbox": "our crop", "bbox_com": "our crop and centring"}
 
 
 def verdict_test(results: dict, name: str) -> dict | None:
@@ -505,15 +501,6 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     return rows
 
 
-def _steadier_in_absolute_terms(results: dict) -> bool:
-    """Whether the CNN's validation loss moves less than the MLP's from epoch to epoch in absolute terms, over
-    the first seeds (those with histories): one reading of "trains more stably" that supports it."""
-    if not all(r.get("history", {}).get("val_loss") for r in results["runs"]):
-        return False
-    diff = epoch_to_epoch(results, "val_loss")["difference"]
-    return verdict_word(diff, better_if_positive=False) == "supported"
-
-
 def _steadiness_text(results: dict) -> str:
     """The other reading of "trains more stably", a steadier validation loss from epoch to epoch, as a clause
     of the stability row: what the first seeds show and where (its interval is over the grid's seeds, which
@@ -530,7 +517,8 @@ def _steadiness_text(results: dict) -> str:
         + (
             f"; absolute change, same seeds: smaller for the CNN, "
             f"{absolute['mean']:+.4f} {interval(absolute, percent=False, digits=4)}"
-            if _steadier_in_absolute_terms(results)
+            # The absolute change favours the CNN: said beside the relative one, which decides nothing either.
+            if verdict_word(absolute, better_if_positive=False) == "supported"
             else ""
         )
         + f" (section {ref('learning-curves-and-errors')})"
@@ -991,16 +979,12 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
                 # The claim's test, through the original's crop, and beside it each other crop (no tests):
                 # how much the verdict owes to the preprocessing.
                 label = "CNN − MLP, other writers' digits, the original's crop (the test)"
+                out.setdefault((label, test["n"]), test)
                 theirs = side_seeds.drawings(results).get("other writers", {})
-                for crop, words in list(DRAWINGS_CROPS.items())[1:]:
+                for crop, words in OTHER_DRAWINGS_CROPS.items():
                     if all(crop in theirs.get(model, {}) for model in (BASELINE, CANDIDATE)):
                         shown = paired(theirs[CANDIDATE][crop], theirs[BASELINE][crop])
                         out.setdefault((f"CNN − MLP, other writers' digits, {words}", shown["n"]), shown)
-                # The test first in its panel, as in the list.
-                out = {key: value for key, value in out.items() if "other writers" not in key[0]} | {
-                    (label, test["n"]): test,
-                    **{key: value for key, value in out.items() if "other writers" in key[0]},
-                }
                 continue
             out.setdefault((label, test["n"]), test)  # a test shared by two claims once
     # Each label ends with its seeds, unless every difference has the same ones (the verdicts table says so).
@@ -1019,22 +1003,16 @@ def plot_verdict_differences(results: dict):
     from .plots import PAGE_WIDTH  # lazy with Matplotlib, which plots imports
 
     found = verdict_differences(results)
-
-    def kind(label: str) -> int:
-        return 1 if "other writers" in label else 2 if "curve" in label else 0
-
-    panels = [
-        (group, title)
-        for index, title in enumerate(
-            (
-                "Test set, controls and shuffled pixels",
-                "Other writers' digits",
-                "Mean over each robustness curve",
-            )
-        )
-        for group in ([item for item in found if kind(item[0]) == index],)
-        if group
-    ]
+    # A panel per kind of test: the other writers' digits, the robustness curves, and the rest.
+    titles = (
+        "Test set, controls and shuffled pixels",
+        "Other writers' digits",
+        "Mean over each robustness curve",
+    )
+    groups: list[list] = [[] for _ in titles]
+    for item in found:
+        groups[1 if "other writers" in item[0] else 2 if "curve" in item[0] else 0].append(item)
+    panels = [(group, title) for group, title in zip(groups, titles) if group]
     if not panels:  # a run whose verdicts rest on no interval (one seed, a fast run)
         fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.8))
         ax.axis("off")
