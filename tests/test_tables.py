@@ -686,3 +686,15 @@ def test_the_models_table_says_a_column_of_one_value_in_its_title():
     title, table = architectures.models_markdown(fewer).split("\n\n", 1)
     assert "the most seeds any comparison uses" in title and "seeds each" not in title
     assert table.splitlines()[0].endswith("| Seeds |") and "all are trained for 10 epochs" in title
+
+
+@pytest.mark.skipif(not (config.REPORTS_DIR / "results.json").exists(), reason="no committed results yet")
+def test_the_lead_with_the_test_images_sampling_error_is_wider_and_none_without_many_seeds():
+    results = json.loads((config.REPORTS_DIR / "results.json").read_text())
+    lead = sections.size_seeds.lead(results)
+    wider = sections.size_seeds.lead_with_image_sampling(results)
+    assert wider["mean"] == pytest.approx(lead["mean"])
+    assert wider["ci_low"] < lead["ci_low"] < lead["ci_high"] < wider["ci_high"]
+    fewer = copy.deepcopy(results)
+    fewer["research"].pop("size_seeds")
+    assert sections.size_seeds.lead_with_image_sampling(fewer) is None

@@ -11,6 +11,7 @@ from scipy import stats
 
 from .. import registry
 from ..formatting import caption, markdown_table, paired, pp
+from ..metrics import with_image_sampling
 from ..registry import BASELINE, CANDIDATE
 from ..tables.grid import many_seed_snapshot
 from .base import Context, extra_runs, progress_bar, seed_summary
@@ -138,6 +139,18 @@ def lead(results: dict) -> dict | None:
     """The CNN − MLP test accuracy over the section's seeds, paired by seed, when it has more seeds than the
     grid: the report's estimate of the CNN's lead (None otherwise)."""
     return comparisons(results).get((CANDIDATE, BASELINE)) if more_seeds(results) else None
+
+
+def lead_with_image_sampling(results: dict) -> dict | None:
+    """``lead`` with its interval widened by the sampling error of the test images that every seed shares
+    (``metrics.with_image_sampling``, from the last epoch's McNemar counts, one a seed); None without the
+    lead or its spread."""
+    found = lead(results)
+    if not (found and found.get("std")):
+        return None
+    last = max(results["config"]["snapshot_epochs"])
+    counts = next(c for c in results["comparisons"] if c["epochs"] == last)["mcnemar"]
+    return with_image_sampling(found, counts)
 
 
 def snapshot_values(results: dict, name: str, epochs, measure: str) -> list[float] | None:
