@@ -51,11 +51,6 @@ REFERENCE_ENTRIES = {
     "Korean). Saengneung Publishing (the original report's textbook).",
     "zeiler2014": "Zeiler, M. D., & Fergus, R. (2014). Visualizing and understanding convolutional networks. "
     "*ECCV 2014*, Lecture Notes in Computer Science 8689, 818-833 (occlusion sensitivity).",
-    "lin2014": "Lin, M., Chen, Q., & Yan, S. (2014). Network in network. *ICLR 2014*, arXiv:1312.4400.",
-    "naeini2015": "Naeini, M. P., Cooper, G. F., & Hauskrecht, M. (2015). Obtaining well calibrated "
-    "probabilities "
-    "using Bayesian binning. *Proceedings of the Twenty-Ninth AAAI Conference on Artificial "
-    "Intelligence (AAAI 2015)*, 2901-2907.",
     "guo2017": "Guo, C., Pleiss, G., Sun, Y., & Weinberger, K. Q. (2017). On calibration of modern neural "
     "networks. "
     "*ICML 2017*, PMLR 70, 1321-1330 (expected calibration error, temperature scaling).",
@@ -68,7 +63,7 @@ REFERENCES = list(REFERENCE_ENTRIES.values())
 def cite(*keys: str) -> str:
     """The bracketed number of each reference by its key in ``REFERENCE_ENTRIES``: cite("mcnemar1947") ->
     '[6]',
-    cite("guo2017", "naeini2015") -> '[4, 13]'."""
+    cite("guo2017", "mcnemar1947") -> '[16, 9]'."""
     order = list(REFERENCE_ENTRIES)
     missing = [key for key in keys if key not in REFERENCE_ENTRIES]
     if missing or not keys:

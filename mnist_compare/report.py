@@ -447,8 +447,8 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
 APPENDICES = {
     "A": "The original report beside ours",
     "B": "Background: the data and the mathematics",
-    "C": "The drawing demo, and side studies",
-    "D": "Errors, per-class scores and cost",
+    "C": "The drawing demo",
+    "D": "Cost",
     "E": "Tests, settings and per-run detail",
     "F": "The source of the builders, the training step and the preprocessing",
 }

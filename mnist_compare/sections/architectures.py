@@ -132,15 +132,18 @@ def _size_seeds(results: dict, name: str) -> list:
 SIDE_MODELS_TABLE = "side-models-table"
 
 
-def models_markdown(results: dict, *, side: bool = False) -> str:
+def models_markdown(results: dict, *, side: bool = False, names: tuple[str, ...] | None = None) -> str:
     """The models of the report, one row each: its layers, parameters, multiply-adds per image, how it is
     trained (beyond Adam and cross-entropy, which all share), its epochs and its seeds. The compared models
-    and their controls; with ``side``, the other models (the appendix's and the demo's) instead."""
+    and their controls; with ``side``, the other models (the appendix's and the demo's) instead, or only
+    ``names`` among them (the demo's, say)."""
     models = results["research"][KEY]["models"]
     # The compared models first, then the controls; the side models (the demo's, the appendix's) apart.
     found = controls(results)
     rank = {name: 0 if name in registry.COMPARED else 1 if name in found else 2 for name in models}
-    order = sorted((name for name in models if (rank[name] == 2) == side), key=rank.get)
+    order = sorted(
+        (name for name in models if (rank[name] == 2) == side and (names is None or name in names)), key=rank.get
+    )
     rows = []
     for name in order:
         size = models[name]
@@ -188,7 +191,8 @@ def models_markdown(results: dict, *, side: bool = False) -> str:
     shown = [words for column, words in (("Epochs", "epochs"), ("Seeds", "seeds")) if column not in same]
     if side:
         title, label = (
-            "The side models of the appendix and the demo: "
+            ("The side models of the appendix and the demo: " if names is None else
+             f"The demo's {'model' if len(rows) == 1 else 'models'} beyond the comparison: ")
             + join_words(["layers", "size", "training", *shown])
             + (f"; {trained}" if same else ""),
             SIDE_MODELS_TABLE,

@@ -125,7 +125,7 @@ def calibration_markdown(results: dict) -> str:
         caption(
             results,
             f"Calibration after {section['epochs']} epochs (expected calibration error, ECE "
-            f"{cite('naeini2015', 'guo2017')}, over {section['bins']} equal-width confidence bins; "
+            f"{cite('guo2017')}, over {section['bins']} equal-width confidence bins; "
             f"mean over {plural(seeds, 'seed')})",
             label=CALIBRATION_TABLE,
         )
