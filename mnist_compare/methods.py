@@ -51,15 +51,6 @@ def settings_rows(results: dict) -> list[list[str]]:
                 f"from −{shift['pixels']} to {shift['pixels']} in x and in y; zeros fill in",
             ]
         )
-    improved = registry.entry("cnn_improved").training.get("augment_shift")
-    if improved:
-        rows.append(
-            [
-                "Shift augmentation",
-                "improved CNN of the appendix",
-                f"the same, from −{improved} to {improved} pixels",
-            ]
-        )
     h = HANDWRITING
     rows.append(
         [

@@ -500,8 +500,9 @@ def test_saliency_maps_show_where_blanking_hurts(reader):
     assert set(maps) == set(reader.names)
     for heat in maps.values():
         assert heat.shape == (28, 28) and heat.min() >= 0
-        # blanking the empty corner changes nothing; the stroke is where the answer comes from
-        assert heat[:3, :3].max() == 0 and heat[4:24, 12:17].max() > 0
+        # blanking the empty corner changes nothing (up to float rounding in a batch of another size);
+        # the stroke is where the answer comes from
+        assert heat[:3, :3].max() < 1e-6 and heat[4:24, 12:17].max() > 1e-3
     reading = demo.read_drawing(reader, browser.render_strokes(browser.DIGIT_STROKES[7]), explain=True)
     assert reading.saliency_image.ndim == 3 and reading.saliency_image.shape[2] == 3
 

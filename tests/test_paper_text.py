@@ -187,7 +187,7 @@ def test_the_equations_are_in_the_pdfs_text_layer():
     pypdf = pytest.importorskip("pypdf")
     text = "".join(page.extract_text() or "" for page in pypdf.PdfReader(str(PDF)).pages)
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-    for equation in ("ReLU(x)=max(0,x)", "a=σ(z)", "softmax(z/T)"):
+    for equation in ("ReLU(x)=max(0,x)", "a=σ(z)", "P(y=j∣x)"):
         assert equation in text, f"{equation} is not in the PDF's text"
 
 

@@ -141,9 +141,8 @@ def models_markdown(results: dict, *, side: bool = False, names: tuple[str, ...]
     # The compared models first, then the controls; the side models (the demo's, the appendix's) apart.
     found = controls(results)
     rank = {name: 0 if name in registry.COMPARED else 1 if name in found else 2 for name in models}
-    order = sorted(
-        (name for name in models if (rank[name] == 2) == side and (names is None or name in names)), key=rank.get
-    )
+    shown = [name for name in models if (rank[name] == 2) == side and (names is None or name in names)]
+    order = sorted(shown, key=rank.get)
     rows = []
     for name in order:
         size = models[name]
@@ -185,14 +184,17 @@ def models_markdown(results: dict, *, side: bool = False, names: tuple[str, ...]
         index = header.index(column)
         header, rows = header[:index] + header[index + 1 :], [row[:index] + row[index + 1 :] for row in rows]
     trained = (f"all are trained for {same['Epochs']} epochs" if "Epochs" in same else "all are trained") + (
-        f" with {same['Seeds']} seeds each" if "Seeds" in same else ""
+        (f" with {same['Seeds']} seeds each" if same["Seeds"] != "1" else " once") if "Seeds" in same else ""
     )
     # The columns of one value each, said in the title instead.
     shown = [words for column, words in (("Epochs", "epochs"), ("Seeds", "seeds")) if column not in same]
     if side:
         title, label = (
-            ("The side models of the appendix and the demo: " if names is None else
-             f"The demo's {'model' if len(rows) == 1 else 'models'} beyond the comparison: ")
+            (
+                "The side models of the appendix and the demo: "
+                if names is None
+                else f"The demo's {'model' if len(rows) == 1 else 'models'} beyond the comparison: "
+            )
             + join_words(["layers", "size", "training", *shown])
             + (f"; {trained}" if same else ""),
             SIDE_MODELS_TABLE,
