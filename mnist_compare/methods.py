@@ -4,7 +4,6 @@ table cannot drift from what was done."""
 
 from __future__ import annotations
 
-from . import registry
 from .augmentation import HANDWRITING
 from .formatting import caption, markdown_table
 from .saliency import PATCH, STRIDE
