@@ -141,8 +141,8 @@ def models_markdown(results: dict, *, side: bool = False, names: tuple[str, ...]
     # The compared models first, then the controls; the side models (the demo's, the appendix's) apart.
     found = controls(results)
     rank = {name: 0 if name in registry.COMPARED else 1 if name in found else 2 for name in models}
-    shown = [name for name in models if (rank[name] == 2) == side and (names is None or name in names)]
-    order = sorted(shown, key=rank.get)
+    listed = [name for name in models if (rank[name] == 2) == side and (names is None or name in names)]
+    order = sorted(listed, key=rank.get)
     rows = []
     for name in order:
         size = models[name]
