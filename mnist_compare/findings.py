@@ -3,6 +3,7 @@ the README's findings and the table of the original's descriptions, corrected.""
 
 from __future__ import annotations
 
+import math
 import re
 
 from . import registry
@@ -538,8 +539,9 @@ def multiple_tests_text(found: dict) -> str:
     """One sentence: what Holm's correction for every test behind the verdicts changes (``found``: what
     ``multiple_tests`` returns)."""
     head = (
-        f"[Table](#{TESTS_TABLE}) lists the {found['tests']} tests behind these verdicts, corrected jointly "
-        f"by Holm's method {cite('holm1979')}. "
+        f"The {found['tests']} tests behind these verdicts are corrected jointly by Holm's method "
+        f"{cite('holm1979')}; [Figure](#{VERDICTS_FIGURE}) gives the corrected p-values of those that "
+        "compare accuracies. "
     )
     if not found["lost"]:
         return head + "Every test that is significant alone remains significant after the correction."
@@ -611,8 +613,13 @@ def _corrected(rows: list) -> dict:
     }
 
 
-#: The label of the table of the verdicts' tests (in the per-run appendix).
+#: The label of the table of the verdicts' tests (in the notebooks; the report's figure of the verdicts'
+#: differences gives their corrected p-values).
 TESTS_TABLE = "verdict-tests-table"
+
+#: The label of the figure of the differences behind the verdicts, with their corrected p-values (made in the
+#: Discussion's notebook).
+VERDICTS_FIGURE = "fig-verdict-differences"
 
 
 def multiple_tests_markdown(results: dict) -> str:
@@ -622,9 +629,6 @@ def multiple_tests_markdown(results: dict) -> str:
     shared = [row[0] for row in rows if len(row) > 4 and not row[4] and row[2] != "false"]
     # One seed count for every test: said once, in the title.
     same = _one_seed_count(rows)
-
-    def p_text(p: float) -> str:
-        return f"{p:.3f}" if p >= 0.001 else "<\u00a00.001"  # no break between < and the number
 
     rows = [
         # The claim once, on the first of its tests.
@@ -815,10 +819,7 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
         header.insert(2, "Why")
         for row in rows:
             row.insert(2, reasons.get(row[0]) or "–")
-    note = (
-        f"{_verdicts_legend(row[2] for row in checked)} [Table](#{TESTS_TABLE}) lists the {found['tests']} "
-        f"tests behind these verdicts, corrected jointly by Holm's method {cite('holm1979')}."
-    )
+    note = f"{_verdicts_legend(row[2] for row in checked)} {multiple_tests_text(found)}"
     return _verdicts_title(results) + "\n\n" + markdown_table(header, rows) + "\n\n" + note
 
 
@@ -939,10 +940,33 @@ def original_tables_markdown(results: dict) -> str:
             "correct; the sharing is in the convolution only, the dense layers are fully connected",
         ],
     ]
+    lead = size_seeds.lead(results)
+    many = results["research"].get("size_seeds", {}).get("models", {})
+    accuracy = {name: many[name]["test_accuracy"]["mean"] for name in (BASELINE, CANDIDATE) if name in many}
+    if lead and len(accuracy) == 2:
+        rows.append(
+            [
+                "Suitability for images (5.2)",
+                "limited (MLP) / excellent (CNN)",
+                f"on centred MNIST digits both exceed {math.floor(100 * min(accuracy.values()))}% and the "
+                f"CNN leads by {pp(lead)}; its lead is large on shifted, rotated and rescaled digits, not "
+                f"under noise (section {ref('robustness')})",
+            ]
+        )
+    other = side_seeds.differences(results).get("drawings:other writers", (None, {}))[1]
+    if other.get("ci_low") is not None and other["ci_low"] < 0 < other["ci_high"]:
+        rows.append(
+            [
+                "Practical value of the demo (5.3)",
+                "the drawing interface raises the models' practicality",
+                "its drawings were never scored; on other writers' digits the demo's default preprocessing "
+                f"leaves the two models level (section {ref('user-like-drawings')})",
+            ]
+        )
     return (
         caption(
             results,
-            "The original's descriptions of the two models (its 2.2, 4.1 and 5.2), corrected",
+            "The original's descriptions of the two models (its 2.2, 4.1, 5.2 and 5.3), corrected",
             label=DESCRIPTIONS_TABLE,
         )
         + "\n\n"
@@ -957,6 +981,14 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
     shuffled pixels' test as MLP − CNN (the CNN's extra drop: positive as the claim predicts); beside the
     drawings test, the other writers' digits through the other crops (no tests). Each label ends with its
     seeds when they differ between tests, and the test-set lead's with its epochs."""
+    return [(label, test) for label, test, _ in verdict_differences_corrected(results)]
+
+
+def verdict_differences_corrected(results: dict) -> list[tuple[str, dict, float | None]]:
+    """``verdict_differences`` with each difference's p-value after Holm's correction over every test behind
+    the verdicts (None for a difference shown beside a test, which is not one)."""
+    _, found = _verdicts(results)
+    corrected = {name: q for _, name, *_, q in found["rows"]}
     out = {}
     for row in verdicts_rows(results):
         epochs = re.search(r"\((\d+) epochs\)", row[0])
@@ -971,7 +1003,7 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
             if "shuffled pixels" in name:
                 # The claim predicts a larger drop for the CNN: shown as that drop, so that, as for the CNN's
                 # leads, a positive value is the way the claim predicts.
-                label, test = "MLP − CNN, accuracy change with shuffled pixels", negated(test)
+                label, test = "CNN's extra drop with shuffled pixels", negated(test)
             label = label.replace("other writers", "other writers' digits")
             if "test accuracy" in label and epochs:
                 label = label.replace("test accuracy", f"test set, {epochs[1]} epochs")
@@ -979,17 +1011,24 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
                 # The claim's test, through the original's crop, and beside it each other crop (no tests):
                 # how much the verdict owes to the preprocessing.
                 label = "CNN − MLP, other writers' digits, the original's crop (the test)"
-                out.setdefault((label, test["n"]), test)
+                out.setdefault((label, test["n"]), (test, corrected.get(name)))
                 theirs = side_seeds.drawings(results).get("other writers", {})
                 for crop, words in OTHER_DRAWINGS_CROPS.items():
                     if all(crop in theirs.get(model, {}) for model in (BASELINE, CANDIDATE)):
                         shown = paired(theirs[CANDIDATE][crop], theirs[BASELINE][crop])
-                        out.setdefault((f"CNN − MLP, other writers' digits, {words}", shown["n"]), shown)
+                        key = (f"CNN − MLP, other writers' digits, {words}", shown["n"])
+                        out.setdefault(key, (shown, None))
                 continue
-            out.setdefault((label, test["n"]), test)  # a test shared by two claims once
-    # Each label ends with its seeds, unless every difference has the same ones (the verdicts table says so).
+            # A test shared by two claims once.
+            out.setdefault((label, test["n"]), (test, corrected.get(name)))
+    # Each label ends with its seeds, unless every difference has the same ones (the verdicts table says it).
     same = len({n for _, n in out}) == 1
-    return [(label if same else f"{label} ({n} seeds)", test) for (label, n), test in out.items()]
+    return [(label if same else f"{label} ({n} seeds)", test, q) for (label, n), (test, q) in out.items()]
+
+
+def p_text(p: float) -> str:
+    """A p-value as the report prints it: three decimals, or "< 0.001" (no break between < and the number)."""
+    return f"{p:.3f}" if p >= 0.001 else "<\u00a00.001"
 
 
 def plot_verdict_differences(results: dict):
@@ -1002,10 +1041,10 @@ def plot_verdict_differences(results: dict):
 
     from .plots import PAGE_WIDTH  # lazy with Matplotlib, which plots imports
 
-    found = verdict_differences(results)
+    found = verdict_differences_corrected(results)
     # A panel per kind of test: the other writers' digits, the robustness curves, and the rest.
     titles = (
-        "Test set, controls and shuffled pixels",
+        "MNIST's test digits",
         "Other writers' digits",
         "Mean over each robustness curve",
     )
@@ -1028,15 +1067,21 @@ def plot_verdict_differences(results: dict):
     )
     for ax, (group, title) in zip(axes[:, 0], panels):
         y = list(range(len(group)))[::-1]
-        means = [100 * test["mean"] for _, test in group]
+        means = [100 * test["mean"] for _, test, _ in group]
         errors = [
-            [100 * (test["mean"] - test["ci_low"]) for _, test in group],
-            [100 * (test["ci_high"] - test["mean"]) for _, test in group],
+            [100 * (test["mean"] - test["ci_low"]) for _, test, _ in group],
+            [100 * (test["ci_high"] - test["mean"]) for _, test, _ in group],
         ]
         ax.errorbar(means, y, xerr=errors, fmt="o", color="tab:blue", ecolor="0.3", capsize=2, markersize=4)
         ax.axvline(0, color="0.5", linestyle="--", linewidth=0.8)
         # The panel's title names the set: a label need not say it again.
-        ax.set_yticks(y, [name.replace("other writers' digits, ", "") for name, _ in group])
+        ax.set_yticks(y, [name.replace("other writers' digits, ", "") for name, _, _ in group])
+        # Each test's p-value after Holm's correction, in a column at the right (a dash: no test).
+        right = ax.secondary_yaxis("right")
+        right.set_yticks(y, [p_text(q).replace("\u00a0", " ") if q is not None else "–" for _, _, q in group])
+        right.tick_params(length=0)
+        if ax is axes[0, 0]:
+            ax.text(1.01, 1.02, "p, Holm", transform=ax.transAxes, ha="left", va="bottom")
         ax.set_ylim(-0.6, len(group) - 0.4)
         ax.set_title(title, loc="left")
         ax.grid(axis="x", alpha=0.3)

@@ -408,9 +408,6 @@ def _pixel_density(png: str, metadata: dict) -> float:
 
 
 GLANCE_HEADING = "Results at a glance"
-#: The figure of the differences behind the verdicts (made in the Discussion's notebook, where it stays): the
-#: glance page points to it.
-VERDICTS_FIGURE = "fig-verdict-differences"
 #: The notebook cell (by its ``label`` metadata) that shows the verdicts table with why each verdict was given
 #: (``findings.verdicts_brief_markdown`` with the reasons written in the first notebook): the glance page's.
 GLANCE_TABLE = "glance-table"
@@ -428,9 +425,8 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives the verdict on each claim of the original "
-        "report, why, and the section with the evidence. "
-        f"[The figure](#{VERDICTS_FIGURE}) in section {numbering.ref('discussion-shows')} plots the "
-        "differences in accuracy behind the verdicts."
+        "report, why, and the section with the evidence; section "
+        f"{numbering.ref('every-model')} defines the control models and the tests it names."
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
     if not written:
@@ -447,10 +443,9 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
 APPENDICES = {
     "A": "The original report beside ours",
     "B": "Background: the data and the mathematics",
-    "C": "The drawing demo",
-    "D": "Cost",
-    "E": "Tests, settings and per-run detail",
-    "F": "The source of the builders, the training step and the preprocessing",
+    "C": "The drawing demo and the cost of the models",
+    "D": "Predictions, settings and per-run detail",
+    "E": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
 #: The notebook cell whose Markdown output is the abstract (written in the first notebook, with its numbers

@@ -183,9 +183,14 @@ def models_markdown(results: dict, *, side: bool = False, names: tuple[str, ...]
     for column in same:
         index = header.index(column)
         header, rows = header[:index] + header[index + 1 :], [row[:index] + row[index + 1 :] for row in rows]
-    trained = (f"all are trained for {same['Epochs']} epochs" if "Epochs" in same else "all are trained") + (
-        (f" with {same['Seeds']} seeds each" if same["Seeds"] != "1" else " once") if "Seeds" in same else ""
-    )
+    # One model is "trained", several "all are trained"; one seed is "once".
+    subject = "trained" if len(rows) == 1 else "all are trained"
+    if same.get("Seeds") == "1":
+        trained = f"{subject} once" + (f", for {same['Epochs']} epochs" if "Epochs" in same else "")
+    else:
+        trained = (f"{subject} for {same['Epochs']} epochs" if "Epochs" in same else subject) + (
+            f" with {same['Seeds']} seeds each" if "Seeds" in same else ""
+        )
     # The columns of one value each, said in the title instead.
     shown = [words for column, words in (("Epochs", "epochs"), ("Seeds", "seeds")) if column not in same]
     if side:

@@ -425,9 +425,7 @@ def comparison_markdown(results: dict) -> str:
         caption(
             results,
             "The original report's table over seeds: train and test accuracy, loss and train − test gap, "
-            f"mean ± std over {plural(count, 'seed')}"
-            + (f" (the runs of section {ref('capacity-control')})" if many else "")
-            + ", and CNN − MLP paired by seed with its 95% interval",
+            f"mean ± std over {plural(count, 'seed')}, and CNN − MLP paired by seed with its 95% interval",
             label=COMPARISON_TABLE,
         )
         + "\n\n"

@@ -1,0 +1,90 @@
+"""The over-confidence section: the test loss split by whether the answer is right, and its table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mnist_compare.metrics import summarize
+from mnist_compare.sections import overconfidence
+
+
+def _probabilities(labels: np.ndarray, confidence: float, wrong: int) -> np.ndarray:
+    """Probabilities that give ``labels`` ``confidence`` except on the first ``wrong`` images, which put it
+    on the next class; the rest is spread evenly over the other classes."""
+    rest = (1 - confidence) / 9
+    probabilities = np.full((len(labels), 10), rest)
+    answers = labels.copy()
+    answers[:wrong] = (labels[:wrong] + 1) % 10
+    probabilities[np.arange(len(labels)), answers] = confidence
+    return probabilities.astype(np.float32)
+
+
+def test_the_loss_splits_into_its_right_and_wrong_parts():
+    labels = np.arange(100) % 10
+    probabilities = _probabilities(labels, 0.9, wrong=20)
+    found = overconfidence.loss_split(labels, probabilities)
+    expected = -np.log(np.clip(probabilities[np.arange(100), labels].astype(np.float64), 1e-7, 1 - 1e-7))
+    assert found["loss"] == pytest.approx(expected.mean())
+    assert found["loss_right"] + found["loss_wrong"] == pytest.approx(found["loss"])
+    # 80 right answers with p = 0.9 on the label, 20 wrong ones with p = 0.1 / 9 on it.
+    assert found["loss_right"] == pytest.approx(80 * -np.log(0.9) / 100, rel=1e-5)
+    assert found["loss_wrong"] == pytest.approx(20 * -np.log(0.1 / 9) / 100, rel=1e-5)
+    assert found["accuracy"] == pytest.approx(0.8)
+    assert found["confidence_right"] == pytest.approx(0.9) and found["confidence_wrong"] == pytest.approx(0.9)
+    # Every answer is 90% sure and 80% right: the calibration error is the 10-point gap.
+    assert found["ece"] == pytest.approx(0.1, abs=1e-6)
+
+
+def test_a_certain_wrong_answer_costs_what_keras_clips_it_to():
+    labels = np.array([0, 1])
+    probabilities = np.zeros((2, 10), dtype=np.float32)
+    probabilities[0, 0], probabilities[1, 2] = 1.0, 1.0  # one certain right answer, one certain mistake
+    found = overconfidence.loss_split(labels, probabilities)
+    assert found["loss_wrong"] == pytest.approx(-np.log(1e-7) / 2)
+    assert found["loss_right"] == pytest.approx(-np.log(1 - 1e-7) / 2)
+
+
+def _section(seeds: int = 3) -> dict:
+    """A section whose models grow more confident in their mistakes from epoch 5 to epoch 10."""
+    labels = np.arange(200) % 10
+    models = {}
+    for name, (early, late) in {"mlp": ((0.8, 10), (0.9, 8)), "cnn": ((0.85, 6), (0.95, 6))}.items():
+        models[name] = {}
+        for epoch, (confidence, wrong) in (("5", early), ("10", late)):
+            runs = [
+                overconfidence.loss_split(labels, _probabilities(labels, confidence + 0.01 * seed, wrong))
+                for seed in range(seeds)
+            ]
+            models[name][epoch] = {
+                key: {**summarize([run[key] for run in runs]), "values": [run[key] for run in runs]}
+                for key in overconfidence.MEASURES
+            }
+    return {"seeds": list(range(seeds)), "epochs": [5, 10], "bins": 15, "models": models}
+
+
+def test_the_change_is_paired_by_seed_and_the_table_shows_both_snapshots():
+    results = {"research": {overconfidence.KEY: _section()}, "fast": False}
+    change = overconfidence.change(results, "cnn", "confidence_wrong")
+    assert change["n"] == 3 and change["mean"] == pytest.approx(0.10)
+    # The same step for every seed: no spread, so the interval is the point.
+    assert change["ci_low"] == pytest.approx(0.10, abs=1e-5)
+    assert change["ci_high"] == pytest.approx(0.10, abs=1e-5)
+    loss = overconfidence.change(results, "cnn", "loss_wrong")
+    assert loss["mean"] > 0, "surer mistakes cost more"
+    table = overconfidence.table_markdown(results)
+    assert "after epochs 5 and 10" in table and "over 3 seeds" in table
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
+    assert len(rows) == 2 * len(overconfidence.MEASURES)
+    assert rows[0].startswith("| MLP | Test loss |") and rows[len(overconfidence.MEASURES)].startswith(
+        "| CNN |"
+    )
+    confident = next(row for row in rows[len(overconfidence.MEASURES) :] if "wrong answers (%)" in row)
+    assert "| 86.00 | 96.00 | +10.00 [10.00, 10.00] |" in confident, confident
+    falls = next(row for row in rows[len(overconfidence.MEASURES) :] if "from correct answers" in row)
+    assert "| −0." in falls and "-" not in falls, "a minus sign, not a hyphen"
+
+
+def test_one_seed_shows_no_interval():
+    results = {"research": {overconfidence.KEY: _section(seeds=1)}, "fast": True}
+    assert "[n/a, n/a]" in overconfidence.table_markdown(results)
