@@ -730,6 +730,17 @@ def variance_ratio_p(a: dict, b: dict) -> float:
     return float(min(1.0, 2 * min(stats.f.sf(ratio, low, high), stats.f.cdf(ratio, low, high))))
 
 
+def detectable_spread_ratio(n: int, m: int, *, alpha: float = 0.05, power: float = 0.8) -> float:
+    """The ratio of two standard deviations over ``n`` and ``m`` seeds (the larger over the smaller) that the
+    two-sided F test of ``variance_ratio_p`` detects at level ``alpha`` with probability ``power``."""
+    from scipy import stats  # lazy, as variance_ratio_p
+
+    critical = stats.f.ppf(1 - alpha / 2, n - 1, m - 1)
+    # The variance ratio R at which the larger sample's F = R × F(n − 1, m − 1) passes the critical value with
+    # probability ``power`` (the other tail adds a negligible amount).
+    return float((critical / stats.f.ppf(1 - power, n - 1, m - 1)) ** 0.5)
+
+
 def _seed_groups(results: dict) -> dict[int, list[str]]:
     """{number of seeds: the models and runs of the verdicts table whose intervals rest on it}, counted from
     results."""

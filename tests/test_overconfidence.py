@@ -88,3 +88,20 @@ def test_the_change_is_paired_by_seed_and_the_table_shows_both_snapshots():
 def test_one_seed_shows_no_interval():
     results = {"research": {overconfidence.KEY: _section(seeds=1)}, "fast": True}
     assert "[n/a, n/a]" in overconfidence.table_markdown(results)
+
+
+def test_the_detectable_spread_ratio_has_the_power_it_claims():
+    from scipy import stats
+
+    from mnist_compare.findings import detectable_spread_ratio, variance_ratio_p
+
+    for n in (5, 20):
+        ratio = detectable_spread_ratio(n, n)
+        low, high = stats.f.ppf(0.025, n - 1, n - 1), stats.f.ppf(0.975, n - 1, n - 1)
+        # With the larger spread ``ratio`` times the other, the statistic is ratio² × F(n − 1, n − 1).
+        power = stats.f.sf(high / ratio**2, n - 1, n - 1) + stats.f.cdf(low / ratio**2, n - 1, n - 1)
+        assert power == pytest.approx(0.8, abs=0.005)
+        # Both functions use the same test: spreads just past the critical ratio are significant.
+        sd = (high**0.5) * 1.0001
+        assert variance_ratio_p({"std": sd, "n": n}, {"std": 1.0, "n": n}) < 0.05
+    assert detectable_spread_ratio(5, 5) > detectable_spread_ratio(20, 20) > 1
