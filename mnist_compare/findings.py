@@ -1014,7 +1014,7 @@ def verdict_differences_corrected(results: dict) -> list[tuple[str, dict, float 
             if "shuffled pixels" in name:
                 # The claim predicts a larger drop for the CNN: shown as that drop, so that, as for the CNN's
                 # leads, a positive value is the way the claim predicts.
-                label, test = "CNN's extra drop with shuffled pixels", negated(test)
+                label, test = "MLP's change − CNN's change, shuffled pixels", negated(test)
             label = label.replace("other writers", "other writers' digits")
             if "test accuracy" in label and epochs:
                 label = label.replace("test accuracy", f"test set, {epochs[1]} epochs")

@@ -109,7 +109,7 @@ MODELS = {
             "build_mlp",
             "MLP 784-928-10, the CNN's multiply-adds per image (control)",
             label="compute-matched MLP",
-            table_label="MLP 784-928-10 (CNN's multiply-adds)",
+            table_label="Compute-matched MLP 784-928-10 (CNN's multiply-adds)",
             text_name="compute-matched MLP (784-928-10)",
             colour="tab:olive",
             builder_args={"hidden_units": 928},

@@ -248,8 +248,8 @@ def title_page(results: dict) -> str:
         if name not in (registry.BASELINE, registry.CANDIDATE)
     ]
     count = (
-        f"{size_seeds.seed_count(results)} seeds for the MLP, the CNN and {number_word(len(named))} of the "
-        f"controls; {seeds} for most other models"
+        f"{size_seeds.seed_count(results)} seeds for the MLP, the CNN and the {number_word(len(named))} "
+        f"control models; {seeds} for the learning curves and the other training recipes"
         if many and named
         else f"{seeds} seed{'s' if seeds != 1 else ''} per model, except where marked otherwise"
     )

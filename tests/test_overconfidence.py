@@ -105,3 +105,21 @@ def test_the_detectable_spread_ratio_has_the_power_it_claims():
         sd = (high**0.5) * 1.0001
         assert variance_ratio_p({"std": sd, "n": n}, {"std": 1.0, "n": n}) < 0.05
     assert detectable_spread_ratio(5, 5) > detectable_spread_ratio(20, 20) > 1
+
+
+def test_the_leads_change_is_the_difference_of_the_two_leads_paired_by_seed():
+    import json
+
+    from mnist_compare import config
+    from mnist_compare.sections import size_seeds
+
+    path = config.REPORTS_DIR / "results.json"
+    if not path.exists():
+        pytest.skip("no committed results")
+    results = json.loads(path.read_text())
+    change = size_seeds.lead_change(results)
+    first, last = (size_seeds.lead_at(results, e) for e in (5, 10))
+    assert change["n"] == first["n"] == last["n"]
+    assert change["mean"] == pytest.approx(last["mean"] - first["mean"])
+    # Paired by seed: its spread is that of the per-seed changes, not of either lead.
+    assert change["std"] not in (pytest.approx(first["std"]), pytest.approx(last["std"]))

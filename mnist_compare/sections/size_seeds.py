@@ -11,7 +11,7 @@ from scipy import stats
 
 from .. import registry
 from ..formatting import caption, markdown_table, paired, pp
-from ..metrics import with_image_sampling
+from ..metrics import summarize, with_image_sampling
 from ..registry import BASELINE, CANDIDATE
 from ..tables.grid import many_seed_snapshot
 from .base import Context, extra_runs, progress_bar, seed_summary
@@ -139,6 +139,24 @@ def lead(results: dict) -> dict | None:
     """The CNN − MLP test accuracy over the section's seeds, paired by seed, when it has more seeds than the
     grid: the report's estimate of the CNN's lead (None otherwise)."""
     return comparisons(results).get((CANDIDATE, BASELINE)) if more_seeds(results) else None
+
+
+def lead_change(results: dict) -> dict | None:
+    """How the CNN − MLP lead changes from the first snapshot to the last, paired by seed over the section's
+    seeds (None when it does not record both snapshots)."""
+    first, last = min(results["config"]["snapshot_epochs"]), max(results["config"]["snapshot_epochs"])
+    values = {
+        (name, epochs): snapshot_values(results, name, epochs, "test_accuracy")
+        for name in (BASELINE, CANDIDATE)
+        for epochs in (first, last)
+    }
+    if first == last or not all(values.values()):
+        return None
+    cnn = zip(values[CANDIDATE, first], values[CANDIDATE, last])
+    mlp = zip(values[BASELINE, first], values[BASELINE, last])
+    return summarize(
+        [(c_last - m_last) - (c_first - m_first) for (c_first, c_last), (m_first, m_last) in zip(cnn, mlp)]
+    )
 
 
 def lead_with_image_sampling(results: dict) -> dict | None:
