@@ -17,7 +17,7 @@ SETTINGS_TABLE = "settings-table"
 def _levels(values) -> str:
     """'0, 1, ..., 8' as '0-8 (step 1)'."""
     step = round(values[1] - values[0], 6)
-    return f"{values[0]:g}-{values[-1]:g} (step {step:g})"
+    return f"{values[0]:g}–{values[-1]:g} (step {step:g})"
 
 
 def settings_rows(results: dict) -> list[list[str]]:

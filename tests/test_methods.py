@@ -19,8 +19,8 @@ def test_the_settings_table_says_what_the_code_does():
     # A long table: print may split it between rows, its title kept with its first rows.
     assert text.startswith('<div class="split-table">\n\n' + opening) and text.endswith("</div>")
     robustness = next(s for (what, _), s in rows.items() if what == "Transformed test images")
-    assert f"shift 0-{ROBUSTNESS_LEVELS['shift'][-1]} (step 1) px" in robustness
-    assert f"rotation 0-{ROBUSTNESS_LEVELS['rotation'][-1]} (step 10)°" in robustness
+    assert f"shift 0–{ROBUSTNESS_LEVELS['shift'][-1]} (step 1) px" in robustness
+    assert f"rotation 0–{ROBUSTNESS_LEVELS['rotation'][-1]} (step 10)°" in robustness
     handwriting = next(s for (what, _), s in rows.items() if what == "Handwriting distortions")
     assert (
         f"±{HANDWRITING.rotation:g}°" in handwriting

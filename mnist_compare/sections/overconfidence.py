@@ -131,7 +131,8 @@ def table_markdown(results: dict) -> str:
             )
     title = (
         "Where the test loss rises: the loss split by whether the answer is right, the expected "
-        f"calibration error and the mean confidence after epochs {first} and {last}, mean over "
+        "calibration error (the mean gap between confidence and accuracy over bins of confidence) and the "
+        f"mean confidence after epochs {first} and {last}, mean over "
         f"{plural(len(section['seeds']), 'seed')} of fresh runs, and the change paired by seed"
     )
     headers = ["Model", "Measure", f"Epoch {first}", f"Epoch {last}", "Change [95% interval]"]

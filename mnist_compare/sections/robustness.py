@@ -288,7 +288,7 @@ def _levels_text(results: dict, transform: str) -> str:
     unit = results["research"]["robustness"]["units"][transform]
     below = [level for level in levels if level < UNCHANGED_LEVEL[transform]]
     above = [level for level in levels if level > UNCHANGED_LEVEL[transform]]
-    runs = " and ".join(f"{run[0]:g}-{run[-1]:g}" for run in (below, above) if run)
+    runs = " and ".join(f"{run[0]:g}–{run[-1]:g}" for run in (below, above) if run)
     return f"{runs} {unit}" if unit in ("pixels", "degrees") else f"{unit.removeprefix('noise ')} {runs}"
 
 
