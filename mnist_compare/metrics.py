@@ -24,12 +24,17 @@ def accuracy(labels: np.ndarray, probabilities: np.ndarray) -> float:
     return float(np.mean(predicted == labels))
 
 
-def cross_entropy(labels: np.ndarray, probabilities: np.ndarray) -> float:
-    """Mean sparse categorical cross-entropy, as Keras computes it from softmax outputs."""
+def image_cross_entropy(labels: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Each image's sparse categorical cross-entropy, as Keras computes it from softmax outputs."""
     probabilities = np.asarray(probabilities, dtype=np.float64)
     probabilities = probabilities / probabilities.sum(axis=-1, keepdims=True)
     picked = probabilities[np.arange(len(labels)), np.asarray(labels)]
-    return float(-np.mean(np.log(np.clip(picked, EPSILON, 1.0 - EPSILON))))
+    return -np.log(np.clip(picked, EPSILON, 1.0 - EPSILON))
+
+
+def cross_entropy(labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """Mean sparse categorical cross-entropy, as Keras computes it from softmax outputs."""
+    return float(np.mean(image_cross_entropy(labels, probabilities)))
 
 
 def accuracy_and_loss(labels: np.ndarray, probabilities: np.ndarray) -> dict:

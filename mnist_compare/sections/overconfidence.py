@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import metrics
-from ..formatting import caption, markdown_table, plural
-from ..metrics import summarize
+from ..formatting import caption, markdown_table, paired, plural
 from ..registry import BASELINE, CANDIDATE
 from ..training import predictions_path
 from .base import CALIBRATION_BINS, Context, extra_run_dir, extra_runs, progress_bar, seed_summary
@@ -24,10 +23,6 @@ REQUIRES = ()
 
 #: The folder prefix of this section's runs (their own: the probabilities of both snapshots are read).
 VARIANT = "confidence"
-
-#: Keras's cross-entropy clips a probability to [1e-7, 1 - 1e-7] before its logarithm; so does this one, so
-#: that the split adds up to the loss Keras reports.
-EPSILON = 1e-7
 
 #: The measures per seed and snapshot, in the order of the section's table, with their labels.
 MEASURES = {
@@ -52,8 +47,8 @@ def loss_split(labels: np.ndarray, probabilities: np.ndarray) -> dict:
     wrongly classified images contribute (the two add up to it), accuracy, expected calibration error, and
     the mean confidence of the correct and of the wrong answers."""
     labels = np.asarray(labels)
-    picked = np.clip(probabilities[np.arange(len(labels)), labels].astype(np.float64), EPSILON, 1 - EPSILON)
-    loss = -np.log(picked)
+    # Clipped as Keras clips it, so that the two parts add up to the loss Keras reports.
+    loss = metrics.image_cross_entropy(labels, probabilities)
     right = np.argmax(probabilities, 1) == labels
     confidence = probabilities.max(1)
     return {
@@ -99,7 +94,7 @@ def change(results: dict, name: str, measure: str) -> dict:
     section = results["research"][KEY]
     first, last = (str(e) for e in (min(section["epochs"]), max(section["epochs"])))
     entry = section["models"][name]
-    return summarize([b - a for a, b in zip(entry[first][measure]["values"], entry[last][measure]["values"])])
+    return paired(entry[last][measure], entry[first][measure])
 
 
 def _number(value: float | None, measure: str, *, sign: str = "") -> str:
