@@ -123,3 +123,24 @@ def test_the_leads_change_is_the_difference_of_the_two_leads_paired_by_seed():
     assert change["mean"] == pytest.approx(last["mean"] - first["mean"])
     # Paired by seed: its spread is that of the per-seed changes, not of either lead.
     assert change["std"] not in (pytest.approx(first["std"]), pytest.approx(last["std"]))
+
+
+def test_the_mean_accuracies_differ_by_the_lead():
+    import json
+
+    from mnist_compare import config
+    from mnist_compare.sections import size_seeds
+
+    path = config.REPORTS_DIR / "results.json"
+    if not path.exists():
+        pytest.skip("no committed results")
+    results = json.loads(path.read_text())
+    accuracy = size_seeds.mean_test_accuracy(results)
+    assert set(accuracy) == {"mlp", "cnn"}
+    assert accuracy["cnn"] - accuracy["mlp"] == pytest.approx(size_seeds.lead(results)["mean"])
+    # A run without more seeds than the grid has no such means.
+    few = {
+        **results,
+        "research": {**results["research"], "size_seeds": {"seeds": results["config"]["seeds"]}},
+    }
+    assert size_seeds.mean_test_accuracy(few) == {}

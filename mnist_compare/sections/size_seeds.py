@@ -141,6 +141,13 @@ def lead(results: dict) -> dict | None:
     return comparisons(results).get((CANDIDATE, BASELINE)) if more_seeds(results) else None
 
 
+def mean_test_accuracy(results: dict) -> dict[str, float]:
+    """{model: its mean test accuracy over the section's seeds} for the MLP and the CNN, when the section has
+    more seeds than the grid (empty otherwise)."""
+    models = results["research"].get(KEY, {}).get("models", {}) if more_seeds(results) else {}
+    return {name: models[name]["test_accuracy"]["mean"] for name in (BASELINE, CANDIDATE) if name in models}
+
+
 def lead_change(results: dict) -> dict | None:
     """How the CNN − MLP lead changes from the first snapshot to the last, paired by seed over the section's
     seeds (None when it does not record both snapshots)."""
