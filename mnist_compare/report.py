@@ -29,15 +29,14 @@ from pathlib import Path
 
 from PIL import Image
 
-from . import config, numbering, registry, storage
+from . import config, numbering, storage
 from .browser import CHROMIUM_ARGS, chromium_path
 from .colab import BADGE_PATTERN, SETUP_MARKER
 from .errors import MnistCompareError, first_line
 from .experiments import clean_outputs, ensure_results
 from .findings import VERDICTS_TABLE, verdicts_brief_markdown
-from .formatting import number_word, provenance_line
+from .formatting import provenance_line
 from .notebook import ensure_models
-from .sections import size_seeds
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
 #: Notebooks executed side by side (two cores: each notebook spends much of its time starting up).
@@ -236,28 +235,11 @@ def join_lone_headings(cells: list) -> list:
 
 
 def title_page(results: dict) -> str:
-    provenance = results.get("provenance", {})
-    seeds = len(results["config"]["seeds"])
-    sizes = provenance.get("split_sizes", {})
+    """The title, the subtitle and the dates of the experiments (the seeds and the splits are said in the
+    Methods, where a reader looks for them)."""
     fast = f"<p><strong>{html.escape(config.FAST_LABEL)}</strong></p>" if results.get("fast") else ""
-    # The size comparison's seeds, when it has more: the MLP's, the CNN's and the controls it trains again.
-    many = "research" in results and size_seeds.more_seeds(results)
-    named = [
-        name
-        for name in results.get("research", {}).get(size_seeds.KEY, {}).get("models", {})
-        if name not in (registry.BASELINE, registry.CANDIDATE)
-    ]
-    count = (
-        f"{size_seeds.seed_count(results)} seeds for the MLP, the CNN and the {number_word(len(named))} "
-        f"control models; {seeds} for the learning curves and the other training recipes"
-        if many and named
-        else f"{seeds} seed{'s' if seeds != 1 else ''} per model, except where marked otherwise"
-    )
     return (
         f'<div class="title-page">\n<h1>{REPORT_TITLE}</h1>\n<p>{REPORT_SUBTITLE}</p>\n{fast}'
-        f"<p>{count}; "
-        f"{sizes.get('train', 0):,} training, {sizes.get('validation', 0):,} validation and "
-        f"{sizes.get('test', 0):,} test images.</p>\n"
         f"<p>Experiments run {computed_text(results)}.</p>\n</div>"
     )
 

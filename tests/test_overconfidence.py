@@ -75,13 +75,13 @@ def test_the_change_is_paired_by_seed_and_the_table_shows_both_snapshots():
     table = overconfidence.table_markdown(results)
     assert "after epochs 5 and 10" in table and "over 3 seeds" in table
     rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
-    assert len(rows) == 2 * len(overconfidence.MEASURES)
-    assert rows[0].startswith("| MLP | Test loss |") and rows[len(overconfidence.MEASURES)].startswith(
+    assert len(rows) == 2 * len(overconfidence.TABLE_MEASURES)
+    assert rows[0].startswith("| MLP | Test loss |") and rows[len(overconfidence.TABLE_MEASURES)].startswith(
         "| CNN |"
     )
-    confident = next(row for row in rows[len(overconfidence.MEASURES) :] if "wrong answers (%)" in row)
+    confident = next(row for row in rows[len(overconfidence.TABLE_MEASURES) :] if "wrong answers (%)" in row)
     assert "| 86.00 | 96.00 | +10.00 [10.00, 10.00] |" in confident, confident
-    falls = next(row for row in rows[len(overconfidence.MEASURES) :] if "from correct answers" in row)
+    falls = next(row for row in rows[len(overconfidence.TABLE_MEASURES) :] if "from correct answers" in row)
     assert "| −0." in falls and "-" not in falls, "a minus sign, not a hyphen"
 
 

@@ -35,6 +35,10 @@ MEASURES = {
     "confidence_wrong": "Mean confidence, wrong answers (%)",
 }
 
+#: The measures the report's table shows: the loss and its two parts, the calibration error and the confidence
+#: in wrong answers (the text gives the test accuracy's change; the confidence in right answers follows it).
+TABLE_MEASURES = ("loss", "loss_right", "loss_wrong", "ece", "confidence_wrong")
+
 #: Measures printed as percentages.
 PERCENT = ("accuracy", "ece", "confidence_right", "confidence_wrong")
 
@@ -112,12 +116,12 @@ def table_markdown(results: dict) -> str:
     rows = []
     for name in (BASELINE, CANDIDATE):
         entry = section["models"][name]
-        for measure, label in MEASURES.items():
+        for measure in TABLE_MEASURES:
             diff = change(results, name, measure)
             rows.append(
                 [
-                    name.upper() if measure == next(iter(MEASURES)) else "",
-                    label,
+                    name.upper() if measure == TABLE_MEASURES[0] else "",
+                    MEASURES[measure],
                     _number(entry[first][measure]["mean"], measure),
                     _number(entry[last][measure]["mean"], measure),
                     f"{_number(diff['mean'], measure, sign='+')} "
@@ -127,7 +131,7 @@ def table_markdown(results: dict) -> str:
     title = (
         "Where the test loss rises: the loss split by whether the answer is right, the expected "
         "calibration error (the mean gap between confidence and accuracy over bins of confidence) and the "
-        f"mean confidence after epochs {first} and {last}, mean over "
+        f"mean confidence in wrong answers after epochs {first} and {last}, mean over "
         f"{plural(len(section['seeds']), 'seed')} of fresh runs, and the change paired by seed"
     )
     headers = ["Model", "Measure", f"Epoch {first}", f"Epoch {last}", "Change [95% interval]"]
