@@ -116,42 +116,39 @@ def _band(ax, epochs, values, colour, label, linestyle="-"):
         ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.15)
 
 
-def plot_learning_curves(results: dict, *, models=None) -> plt.Figure:
+def plot_learning_curves(results: dict, *, models=None, curves: dict | None = None) -> plt.Figure:
     """Accuracy and loss per epoch on training (epoch average) and validation data, for ``models`` (default:
     every model the grid trained).
 
     Lines are means over seeds; bands span the lowest to highest seed. One legend for both panels, below them.
+    ``curves`` ({model: {curve: seeds × epochs}}, as the learning-curves section gives them) draws a model
+    over those seeds; a model it lacks is drawn over the grid's runs.
     """
     fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2), layout="constrained")
+    counts = []
     for name in models or registry.grid_models():
-        runs = [run for run in results["runs"] if run["model"] == name]
-        if not runs:
-            continue
-        epochs = np.arange(1, len(runs[0]["history"]["accuracy"]) + 1)
+        found = (curves or {}).get(name)
+        if found is None:
+            runs = [run for run in results["runs"] if run["model"] == name]
+            if not runs:
+                continue
+            found = {
+                key: np.asarray([run["history"][key] for run in runs])
+                for key in ("accuracy", "loss", "val_accuracy", "val_loss")
+            }
+        counts.append(len(found["accuracy"]))
+        epochs = np.arange(1, found["accuracy"].shape[1] + 1)
         colour, label = registry.colour(name), registry.label(name)
         for key, ax, scale in (("accuracy", ax_acc, 100.0), ("loss", ax_loss, 1.0)):
-            _band(
-                ax,
-                epochs,
-                [scale * np.asarray(run["history"][key]) for run in runs],
-                colour,
-                f"{label} train",
-            )
-            _band(
-                ax,
-                epochs,
-                [scale * np.asarray(run["history"][f"val_{key}"]) for run in runs],
-                colour,
-                f"{label} validation",
-                linestyle="--",
-            )
+            _band(ax, epochs, scale * found[key], colour, f"{label} train")
+            _band(ax, epochs, scale * found[f"val_{key}"], colour, f"{label} validation", linestyle="--")
     for ax, key in ((ax_acc, "Accuracy (%)"), (ax_loss, "Loss")):
         ax.set_xlabel("Epoch")
         ax.set_ylabel(key)
         ax.grid(True, alpha=0.3)
     handles, labels = ax_acc.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=max(1, min(4, len(labels))), frameon=False)
-    seeds = len(results["config"]["seeds"])
+    seeds = max(counts, default=len(results["config"]["seeds"]))
     fig.suptitle(
         figure_title(f"Learning curves (mean over {seeds} seed{'s' * (seeds != 1)}, band = min-max)", results)
     )

@@ -1,0 +1,88 @@
+"""Learning curves over the size comparison's seeds: the MLP's and the CNN's training and validation accuracy
+and loss after every epoch, so that the curves and the best epochs rest on as many seeds as the verdicts (the
+grid's first five seeds favour the CNN)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import BASELINE, CANDIDATE
+from .base import Context, extra_runs, progress_bar
+from .size_seeds import SIZE_MODELS, SIZE_SEEDS
+
+#: The section's key in results.json, its version (a new version recomputes it) and the sections it reads.
+KEY = "learning_curves"
+VERSION = 1
+REQUIRES = ()
+
+#: The curves kept per run and epoch: training (the running mean Keras reports over each epoch) and
+#: validation.
+CURVES = ("accuracy", "loss", "val_accuracy", "val_loss")
+
+
+def compute(ctx: Context, research: dict) -> dict:
+    """Every curve of ``CURVES`` per seed for the MLP and the CNN, over the size comparison's seeds (the
+    grid's seeds in a fast run). A seed the grid has is its grid run; the others are the size comparison's
+    runs of the same seed (one folder, so each is trained once and read by both sections)."""
+    seeds = list(ctx.seeds) if ctx.fast else list(range(SIZE_SEEDS))
+    ctx.log(f"Research: learning curves ({len(seeds)} seeds)")
+    grid = {(run["model"], run["seed"]): run for run in ctx.results["runs"]}
+    out = {"seeds": seeds, "models": {}}
+    names = (BASELINE, CANDIDATE)
+    missing = {name: [seed for seed in seeds if (name, seed) not in grid] for name in names}
+    with progress_bar(sum(map(len, missing.values())) * ctx.last, ctx.show_progress) as progress:
+        for name in names:
+            records = {
+                record["spec"]["seed"]: record
+                for record in extra_runs(
+                    SIZE_MODELS[name],
+                    [name],
+                    missing[name],
+                    ctx.splits,
+                    ctx.snapshot_epochs,
+                    ctx.paths,
+                    progress,
+                )
+            }
+            histories = [(grid.get((name, seed)) or records[seed])["history"] for seed in seeds]
+            out["models"][name] = {curve: [list(history[curve]) for history in histories] for curve in CURVES}
+    return out
+
+
+def curves(results: dict, name: str) -> dict[str, np.ndarray] | None:
+    """{curve: seeds × epochs array} for ``name``; None when the section has not run."""
+    section = results.get("research", {}).get(KEY)
+    if not section or name not in section["models"]:
+        return None
+    return {curve: np.asarray(values, dtype=float) for curve, values in section["models"][name].items()}
+
+
+def all_curves(results: dict) -> dict:
+    """{model: ``curves``} for every model the section has ({} when it has not run): what the learning-curves
+    figure draws."""
+    section = results.get("research", {}).get(KEY, {})
+    return {name: curves(results, name) for name in section.get("models", {})}
+
+
+def seed_count(results: dict) -> int:
+    """How many seeds the curves are over (0 when the section has not run)."""
+    return len(results.get("research", {}).get(KEY, {}).get("seeds", []))
+
+
+def best_epochs(results: dict, name: str) -> dict | None:
+    """``name``'s best epoch per seed (lowest validation loss, counted from 1), their median and range, and
+    how far the validation loss rose from its minimum to the last epoch, on average over seeds; None without
+    the section."""
+    found = curves(results, name)
+    if found is None:
+        return None
+    loss = found["val_loss"]
+    best = loss.argmin(axis=1) + 1
+    return {
+        "epochs": [int(epoch) for epoch in best],
+        "median": float(np.median(best)),
+        "low": int(best.min()),
+        "high": int(best.max()),
+        "rise": float(np.mean(loss[:, -1] - loss.min(axis=1))),
+        "n": len(best),
+    }
