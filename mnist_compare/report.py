@@ -426,7 +426,7 @@ APPENDICES = {
     "A": "The original report beside ours",
     "B": "Background: the data and the mathematics",
     "C": "The drawing demo and the cost of the models",
-    "D": "Predictions, settings and per-run detail",
+    "D": "Predictions, settings and reproducibility",
     "E": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
