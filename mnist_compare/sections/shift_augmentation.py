@@ -234,6 +234,15 @@ def plot_shift_augmentation(results: dict) -> plt.Figure:
             color="black",
             label=text,
         )
+        if all(g.get("ci_low") is not None for g in gaps):
+            # The gap's 95% interval over seeds, paired by seed (the text quotes it).
+            ax_gap.fill_between(
+                levels,
+                [100 * g["ci_low"] for g in gaps],
+                [100 * g["ci_high"] for g in gaps],
+                color="black",
+                alpha=0.12,
+            )
     ax_gap.axhline(0, color="grey", linewidth=0.8)
     ax_gap.axvline(section["pixels"], color="grey", linestyle=":", linewidth=1)
     ax_gap.set_xlabel("Shift (pixels, random direction)")
