@@ -37,6 +37,7 @@ from .experiments import clean_outputs, ensure_results
 from .findings import VERDICTS_TABLE, verdicts_brief_markdown
 from .formatting import provenance_line
 from .notebook import ensure_models
+from .sections import size_seeds
 
 REPORT_STEM = "mnist_mlp_vs_cnn"
 #: Notebooks executed side by side (two cores: each notebook spends much of its time starting up).
@@ -235,11 +236,18 @@ def join_lone_headings(cells: list) -> list:
 
 
 def title_page(results: dict) -> str:
-    """The title, the subtitle and the dates of the experiments (the seeds and the splits are said in the
-    Methods, where a reader looks for them)."""
+    """The title, the subtitle and the dates of the experiments. The full run's seeds and splits are said in
+    the Methods, where a reader looks for them; a run on one seed count throughout (no size comparison over
+    more seeds) says its count here too, since every table of it has that many."""
     fast = f"<p><strong>{html.escape(config.FAST_LABEL)}</strong></p>" if results.get("fast") else ""
+    seeds = len(results["config"]["seeds"])
+    count = (
+        ""
+        if "research" in results and size_seeds.more_seeds(results)
+        else f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model, except where marked otherwise.</p>\n"
+    )
     return (
-        f'<div class="title-page">\n<h1>{REPORT_TITLE}</h1>\n<p>{REPORT_SUBTITLE}</p>\n{fast}'
+        f'<div class="title-page">\n<h1>{REPORT_TITLE}</h1>\n<p>{REPORT_SUBTITLE}</p>\n{fast}{count}'
         f"<p>Experiments run {computed_text(results)}.</p>\n</div>"
     )
 

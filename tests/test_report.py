@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from mnist_compare import config, numbering, report
+from mnist_compare import config, numbering, report, storage
 from mnist_compare.browser import chromium_path
 from mnist_compare.metrics import format_mean_std
 
@@ -44,8 +44,8 @@ RESULTS = {
 def test_combine_adds_title_page_contents_and_anchors_in_order():
     combined = report.combine(tiny_notebooks(), RESULTS)
     title, contents = combined.cells[0].source, combined.cells[1].source
-    # The seeds and the splits are said in the Methods; no commit hash on the title page.
-    assert "title-page" in title and "seeds" not in title and "abcdef1234" not in title
+    # A run with one seed count throughout says it on the title page; no commit hash there.
+    assert "title-page" in title and "2 seeds" in title and "abcdef1234" not in title
     entries = re.findall(r'href="#([^"]+)"><span class="toc-text">([^<]+)<', contents)
     assert [text for _, text in entries] == ["1. Intro", "1.1 Data", "Conclusions", "2. Models"]
     body = "\n".join(cell.source for cell in combined.cells[2:])
@@ -54,6 +54,14 @@ def test_combine_adds_title_page_contents_and_anchors_in_order():
     assert body.count("report-section-start") == 0, "chapters run on like a paper's sections"
     assert "NBVAL_CHECK_OUTPUT" not in body, "test markers are not part of the report"
     assert len({anchor for anchor, _ in entries}) == len(entries), "anchors are unique"
+
+
+def test_the_full_runs_title_page_leaves_the_seeds_to_the_methods():
+    """The committed results count their seeds per study (20 for the verdicts, 5 for some side studies): the
+    Methods say which, so the title page gives only the title and the dates."""
+    results = storage.read_json(config.REPORTS_DIR / "results.json")
+    title = report.title_page(results)
+    assert "seeds" not in title and f"Experiments run {report.computed_text(results)}." in title
 
 
 def test_combine_without_code_drops_the_setup_headings():
