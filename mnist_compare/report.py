@@ -434,7 +434,7 @@ APPENDICES = {
     "A": "The original report beside ours",
     "B": "Background: the data and the mathematics",
     "C": "The drawing demo and the cost of the models",
-    "D": "Predictions, settings and reproducibility",
+    "D": "Settings and reproducibility",
     "E": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
@@ -578,12 +578,21 @@ def combine(
             )
         # The appendices run on after the references, like the chapters (a new page would leave the rest of
         # the references' page blank).
-        cells.append(
-            new_markdown_cell(_anchor_headings(heading, f"appendix{key}", toc, first=True, new_page=False))
+        title = new_markdown_cell(
+            _anchor_headings(heading, f"appendix{key}", toc, first=True, new_page=False)
         )
-        for cell in moved:
+        cells.append(title)
+        if not include_code:  # as in the chapters: a code cell with nothing to show stands between them
+            moved = [cell for cell in moved if cell.cell_type != "code" or cell.get("outputs")]
+        for index, cell in enumerate(moved):
             if cell.cell_type == "markdown":
                 cell.source = _anchor_headings(cell.source, f"appendix{key}", toc, first=False)
+                if index == 0 and key != SOURCE_APPENDIX_KEY:
+                    # The appendix's title and its first section's text print as one block, so that the title
+                    # never stands alone at the foot of a page (the source appendix's title has a lead-in).
+                    title.source += "\n\n" + cell.source
+                    title.metadata = cell.metadata
+                    continue
             cells.append(cell)
     tables: dict = {}
     cells = number_figures_and_tables(glance + cells, tables)
