@@ -116,6 +116,10 @@ def _band(ax, epochs, values, colour, label, linestyle="-"):
         ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.15)
 
 
+#: The curves a run's history keeps per epoch: training (Keras's running mean over the epoch) and validation.
+HISTORY_CURVES = ("accuracy", "loss", "val_accuracy", "val_loss")
+
+
 def plot_learning_curves(results: dict, *, models=None, curves: dict | None = None) -> plt.Figure:
     """Accuracy and loss per epoch on training (epoch average) and validation data, for ``models`` (default:
     every model the grid trained).
@@ -132,10 +136,7 @@ def plot_learning_curves(results: dict, *, models=None, curves: dict | None = No
             runs = [run for run in results["runs"] if run["model"] == name]
             if not runs:
                 continue
-            found = {
-                key: np.asarray([run["history"][key] for run in runs])
-                for key in ("accuracy", "loss", "val_accuracy", "val_loss")
-            }
+            found = {key: np.asarray([run["history"][key] for run in runs]) for key in HISTORY_CURVES}
         counts.append(len(found["accuracy"]))
         epochs = np.arange(1, found["accuracy"].shape[1] + 1)
         colour, label = registry.colour(name), registry.label(name)

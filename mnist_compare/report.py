@@ -487,6 +487,12 @@ def _resolve_cell(cell, numbers: dict, tables: dict | None = None, missing_ok: b
         _resolve_outputs(cell, numbers, tables, missing_ok)
 
 
+def _with_something_to_show(cells: list) -> list:
+    """``cells`` without the code cells that have no output: in the export without code, such a cell would
+    only stand between a heading and its text."""
+    return [cell for cell in cells if cell.cell_type != "code" or cell.get("outputs")]
+
+
 def combine(
     notebooks,
     results: dict,
@@ -560,8 +566,8 @@ def combine(
                     glance.append(cell)  # the verdicts table with the reasons written in the first notebook
                     continue
             (appendices[key] if key else cells).append(cell)
-    if not include_code:  # a code cell with nothing to show would only stand between a heading and its text
-        cells = [cell for cell in cells if cell.cell_type != "code" or cell.get("outputs")]
+    if not include_code:
+        cells = _with_something_to_show(cells)
     cells = join_lone_headings(cells)
     if not include_code:  # the source appendix is code: the export without code leaves it out
         appendices[SOURCE_APPENDIX_KEY] = []
@@ -582,8 +588,8 @@ def combine(
             _anchor_headings(heading, f"appendix{key}", toc, first=True, new_page=False)
         )
         cells.append(title)
-        if not include_code:  # as in the chapters: a code cell with nothing to show stands between them
-            moved = [cell for cell in moved if cell.cell_type != "code" or cell.get("outputs")]
+        if not include_code:
+            moved = _with_something_to_show(moved)
         for index, cell in enumerate(moved):
             if cell.cell_type == "markdown":
                 cell.source = _anchor_headings(cell.source, f"appendix{key}", toc, first=False)

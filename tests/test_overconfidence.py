@@ -107,16 +107,22 @@ def test_the_detectable_spread_ratio_has_the_power_it_claims():
     assert detectable_spread_ratio(5, 5) > detectable_spread_ratio(20, 20) > 1
 
 
-def test_the_leads_change_is_the_difference_of_the_two_leads_paired_by_seed():
+@pytest.fixture(scope="module")
+def committed_results():
     import json
 
     from mnist_compare import config
-    from mnist_compare.sections import size_seeds
 
     path = config.REPORTS_DIR / "results.json"
     if not path.exists():
         pytest.skip("no committed results")
-    results = json.loads(path.read_text())
+    return json.loads(path.read_text())
+
+
+def test_the_leads_change_is_the_difference_of_the_two_leads_paired_by_seed(committed_results):
+    from mnist_compare.sections import size_seeds
+
+    results = committed_results
     change = size_seeds.lead_change(results)
     first, last = (size_seeds.lead_at(results, e) for e in (5, 10))
     assert change["n"] == first["n"] == last["n"]
@@ -125,16 +131,10 @@ def test_the_leads_change_is_the_difference_of_the_two_leads_paired_by_seed():
     assert change["std"] not in (pytest.approx(first["std"]), pytest.approx(last["std"]))
 
 
-def test_the_mean_accuracies_differ_by_the_lead():
-    import json
-
-    from mnist_compare import config
+def test_the_mean_accuracies_differ_by_the_lead(committed_results):
     from mnist_compare.sections import size_seeds
 
-    path = config.REPORTS_DIR / "results.json"
-    if not path.exists():
-        pytest.skip("no committed results")
-    results = json.loads(path.read_text())
+    results = committed_results
     accuracy = size_seeds.mean_test_accuracy(results)
     assert set(accuracy) == {"mlp", "cnn"}
     assert accuracy["cnn"] - accuracy["mlp"] == pytest.approx(size_seeds.lead(results)["mean"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..plots import HISTORY_CURVES
 from ..registry import BASELINE, CANDIDATE
 from .base import Context, extra_runs, progress_bar
 from .size_seeds import SIZE_MODELS, SIZE_SEEDS
@@ -15,9 +16,8 @@ KEY = "learning_curves"
 VERSION = 1
 REQUIRES = ()
 
-#: The curves kept per run and epoch: training (the running mean Keras reports over each epoch) and
-#: validation.
-CURVES = ("accuracy", "loss", "val_accuracy", "val_loss")
+#: The curves kept per run and epoch: every curve of a run's history (as the learning-curves figure reads it).
+CURVES = HISTORY_CURVES
 
 
 def compute(ctx: Context, research: dict) -> dict:
