@@ -33,6 +33,7 @@ from .sections.base import (
     controls,
     gap_closed,
 )
+from .sections.learning_curves import epoch_to_epoch
 from .sections.permuted_pixels import permuted_changes
 from .sections.robustness import (
     GEOMETRIC,
@@ -42,7 +43,7 @@ from .sections.robustness import (
     curve_comparison,
     robustness_claim,
 )
-from .tables.grid import ceiling_caveat, epoch_to_epoch
+from .tables.grid import ceiling_caveat
 from .tables.original import CLAIMS_TABLE, claims_markdown
 
 #: The architecture claim is mixed when the best-matched MLP closes at least this share
@@ -504,8 +505,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
 
 def _steadiness_text(results: dict) -> str:
     """The other reading of "trains more stably", a steadier validation loss from epoch to epoch, as a clause
-    of the stability row: what the first seeds show and where (its interval is over the grid's seeds, which
-    the table's other intervals are not, so the row gives none)."""
+    of the stability row: what its seeds show and where (its seeds may not be the other rows' seeds, so
+    the row gives no interval)."""
     if not all(r.get("history", {}).get("val_loss") for r in results["runs"]):
         return ""
     diff = epoch_to_epoch(results, "val_loss", relative=True)["difference"]
@@ -514,7 +515,13 @@ def _steadiness_text(results: dict) -> str:
     )
     absolute = epoch_to_epoch(results, "val_loss")["difference"]
     return (
-        f"; {STEADINESS}, first {number_word(diff['n'])} seeds: {found}"
+        f"; {STEADINESS}, "
+        + (
+            f"first {number_word(diff['n'])} seeds"
+            if diff["n"] <= len(results["config"]["seeds"])
+            else f"{diff['n']} seeds"
+        )
+        + f": {found}"
         + (
             f"; absolute change, same seeds: smaller for the CNN, "
             f"{absolute['mean']:+.4f} {interval(absolute, percent=False, digits=4)}"
@@ -843,9 +850,15 @@ def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = Tr
     seeds = f"Every interval printed is over {plural(same, 'seed')}." if same else _seeds_sentence(results)
     if any(STEADINESS in row[1] for row in checked):
         # The stability row's other reading rests on the grid's seeds: no interval in the table, no test.
+        steady = epoch_to_epoch(results, "val_loss", relative=True)["difference"]["n"]
         seeds += (
-            " The epoch-to-epoch reading of stability rests on the first "
-            f"{number_word(len(results['config']['seeds']))} seeds and is not among the tests."
+            " The epoch-to-epoch reading of stability rests on "
+            + (
+                f"the first {number_word(steady)} seeds"
+                if steady <= len(results["config"]["seeds"])
+                else f"{number_word(steady)} seeds"
+            )
+            + " and is not among the tests."
         )
 
     def said_once(text: str) -> str:

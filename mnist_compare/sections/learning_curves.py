@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..metrics import summarize
 from ..plots import HISTORY_CURVES
 from ..registry import BASELINE, CANDIDATE
 from .base import Context, extra_runs, progress_bar
@@ -85,4 +86,29 @@ def best_epochs(results: dict, name: str) -> dict | None:
         "high": int(best.max()),
         "rise": float(np.mean(loss[:, -1] - loss.min(axis=1))),
         "n": len(best),
+    }
+
+
+def epoch_to_epoch(results: dict, key: str = "val_loss", start: int = 1, relative: bool = False) -> dict:
+    """How much ``key`` of the training history moves from one epoch to the next, from epoch ``start`` on:
+    per run the mean absolute change (``relative``: of its logarithm, a change relative to its level, so that
+    a model with a lower loss is not steadier for that alone), summarized over seeds for the MLP and the CNN,
+    and CNN − MLP paired by seed (``difference``). Over the learning-curves section's seeds when it has run
+    (the grid's first seeds otherwise)."""
+    many = all_curves(results)
+    per_seed = {}
+    for name in (BASELINE, CANDIDATE):
+        if name in many:
+            histories = dict(zip(results["research"][KEY]["seeds"], many[name][key]))
+        else:
+            histories = {r["seed"]: r["history"][key] for r in results["runs"] if r["model"] == name}
+        per_seed[name] = {}
+        for seed, history in sorted(histories.items()):
+            values = np.asarray(history[start - 1 :], dtype=float)
+            per_seed[name][seed] = float(np.mean(np.abs(np.diff(np.log(values) if relative else values))))
+    seeds = sorted(set(per_seed[BASELINE]) & set(per_seed[CANDIDATE]))
+    values = {name: [per_seed[name][seed] for seed in seeds] for name in per_seed}
+    return {
+        **{name: summarize(values[name]) for name in values},
+        "difference": summarize([c - m for c, m in zip(values[CANDIDATE], values[BASELINE])]),
     }

@@ -200,28 +200,6 @@ def best_epochs(results: dict, name: str) -> list[dict]:
     return out
 
 
-def epoch_to_epoch(results: dict, key: str = "val_loss", start: int = 1, relative: bool = False) -> dict:
-    """How much ``key`` of the training history moves from one epoch to the next, from epoch ``start`` on:
-    per run the mean absolute change (``relative``: of its logarithm, a change relative to its level, so that
-    a model with a lower loss is not steadier for that alone), summarized over seeds for the MLP and the CNN,
-    and CNN − MLP paired by seed (``difference``)."""
-    per_seed = {}
-    for name in (BASELINE, CANDIDATE):
-        runs = sorted((r for r in results["runs"] if r["model"] == name), key=lambda r: r["seed"])
-        per_seed[name] = {}
-        for r in runs:
-            values = np.asarray(r["history"][key][start - 1 :], dtype=float)
-            per_seed[name][r["seed"]] = float(
-                np.mean(np.abs(np.diff(np.log(values) if relative else values)))
-            )
-    seeds = sorted(set(per_seed[BASELINE]) & set(per_seed[CANDIDATE]))
-    values = {name: [per_seed[name][seed] for seed in seeds] for name in per_seed}
-    return {
-        **{name: summarize(values[name]) for name in values},
-        "difference": summarize([c - m for c, m in zip(values[CANDIDATE], values[BASELINE])]),
-    }
-
-
 def best_epoch_numbers(results: dict, name: str) -> dict:
     """One model's best epochs: per seed (``epochs``), their median (``median``), and how much the validation
     loss rose from there to the last epoch, on average over seeds (``rise``)."""

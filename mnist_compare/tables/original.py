@@ -7,7 +7,7 @@ results.json.
 
 from __future__ import annotations
 
-from ..formatting import bare_claim, caption, markdown_table, plural, seeds_phrase
+from ..formatting import bare_claim, caption, markdown_table, plural
 from ..metrics import SUMMARY_METRICS
 from ..numbering import ref
 from ..references import cite
@@ -294,19 +294,6 @@ def original_errors_markdown(results: dict) -> str:
             "Σ_m Σ_n I(i + m, j + n) K(m, n), is a cross-correlation.",
             "The sum runs over another index k; with the integer label y the loss is −log ŷ_y, the same "
             "number; Keras computes the cross-correlation, so only the name is loose.",
-        ],
-        [
-            "One-hot labels for the CNN (4.1)",
-            "One-hot labels with categorical cross-entropy and integer labels with the sparse loss give the "
-            "same loss, whatever the architecture.",
-            "Both models are trained with integer labels and the sparse loss.",
-        ],
-        [
-            "One run per setting (5.1)",
-            "Another seed moves test accuracy by about as much as some differences it discusses.",
-            f"{plural(parity_seed_count(results), 'seed')} for every verdict, {seeds_phrase(results)} for "
-            f"the descriptive side studies; 95% intervals, paired differences and McNemar's test "
-            f"{cite('mcnemar1947')}.",
         ],
     ]
     # A long table: print may split it between rows (at least three on each page).
