@@ -146,7 +146,8 @@ VERDICTS = {
     "for the number of tests",
     "partly supported": "the main test supports the claim, but another measurement, named in the row, "
     "does not",
-    "contradicted": "a test is significant on the other side",
+    "contradicted": "after the correction, a test is significant on the side opposite to the claim, and "
+    "none on its side",
     "not shown": "no test is significant after the correction, or the measure cannot decide",
     "mixed": "after the correction, some tests support the claim and others do not",
     "false": "an exact count shows the opposite",

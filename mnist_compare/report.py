@@ -209,10 +209,12 @@ def _anchor_headings(source: str, prefix: str, toc: list, *, first: bool, new_pa
 _HEADING_LINE = re.compile(r'^(#{1,6} .*|<a id="[^"]*"></a>|<div id="[^"]*"( class="[^"]*")?></div>)$')
 
 
-def join_lone_headings(cells: list) -> list:
+def join_lone_headings(cells: list, include_code: bool = True) -> list:
     """A Markdown cell that holds only headings (a chapter's title with no lead-in) joined with the Markdown
     cell after it: in one cell the print rule that keeps a heading with what follows it holds, where a page
-    break between two cells would leave the heading alone at the foot of a page."""
+    break between two cells would leave the heading alone at the foot of a page. Without ``include_code``
+    (no input is shown), a heading before a code cell whose first output is Markdown (the references) goes
+    into that output."""
     out: list = []
     for cell in cells:
         previous = out[-1] if out else None
@@ -230,9 +232,21 @@ def join_lone_headings(cells: list) -> list:
             tags = [tag for tag in previous.metadata.get("tags", []) if tag != "keep-with-next"]
             tags += [tag for tag in cell.metadata.get("tags", []) if tag not in tags]
             previous.metadata["tags"] = tags
+        elif lone and not include_code and cell.cell_type == "code" and _leading_markdown(cell) is not None:
+            output = cell.outputs[0]
+            output["data"]["text/markdown"] = previous.source.rstrip() + "\n\n" + _leading_markdown(cell)
+            out[-1] = cell
         else:
             out.append(cell)
     return out
+
+
+def _leading_markdown(cell) -> str | None:
+    """The Markdown text of a code cell's first output, or None when it has none."""
+    outputs = cell.get("outputs") or []
+    data = outputs[0].get("data", {}) if outputs else {}
+    text = data.get("text/markdown")
+    return "".join(text) if isinstance(text, list) else text
 
 
 def title_page(results: dict) -> str:
@@ -568,7 +582,7 @@ def combine(
             (appendices[key] if key else cells).append(cell)
     if not include_code:
         cells = _with_something_to_show(cells)
-    cells = join_lone_headings(cells)
+    cells = join_lone_headings(cells, include_code)
     if not include_code:  # the source appendix is code: the export without code leaves it out
         appendices[SOURCE_APPENDIX_KEY] = []
     for key, moved in appendices.items():

@@ -127,3 +127,20 @@ def test_image_sampling_widens_a_paired_interval_by_the_discordant_images():
     # Both parts: wider than either alone.
     both = with_image_sampling(seeds, [counts])
     assert both["ci_high"] - both["mean"] > max(seeds["ci_high"] - seeds["mean"], 1.959964 * expected)
+
+
+def test_the_error_rate_bound_is_the_image_sampling_of_models_whose_errors_never_overlap():
+    from mnist_compare.metrics import summarize, with_error_rate_bound, with_image_sampling
+
+    # Accuracies 98.57% and 97.74% on 10,000 images: 143 and 226 errors. If no image is wrong for both,
+    # the discordant images are all 369 errors, and the bound is McNemar's image sampling for those counts.
+    disjoint = {"a_only": 226, "b_only": 143, "both_right": 9_631, "both_wrong": 0}
+    seeds = summarize([0.0080, 0.0085, 0.0083, 0.0079, 0.0088])
+    bound = with_error_rate_bound(seeds, [0.9857] * 5, [0.9774] * 5, 10_000)
+    exact = with_image_sampling(seeds, [disjoint])
+    assert bound["image_se"] == pytest.approx(exact["image_se"])
+    # Errors that overlap (79 images wrong for both) leave fewer discordant images: a narrower interval than
+    # the bound, which is therefore conservative.
+    overlap = {"a_only": 147, "b_only": 64, "both_right": 9_710, "both_wrong": 79}
+    overlapping = with_image_sampling(seeds, [overlap])
+    assert overlapping["ci_high"] - overlapping["ci_low"] < bound["ci_high"] - bound["ci_low"]

@@ -582,6 +582,23 @@ def test_a_chapter_title_without_a_lead_in_is_joined_with_the_next_text():
     assert joined[0].metadata["tags"] == ["report-long"], "the joined cell has its text's tags"
 
 
+def test_a_lone_heading_goes_into_the_markdown_output_after_it_when_no_code_is_shown():
+    heading = '<a id="references"></a>\n<div id="s8-26-0"></div>\n\n## References\n'
+    listing = new_code_cell("notebook.show(references.references_markdown())")
+    listing.outputs = [new_output("display_data", data={"text/markdown": "1. Mun, J. (2025)."})]
+    without_code = report.join_lone_headings([new_markdown_cell(heading), copy.deepcopy(listing)], False)
+    assert len(without_code) == 1 and without_code[0].cell_type == "code"
+    text = without_code[0].outputs[0]["data"]["text/markdown"]
+    assert text.startswith('<a id="references"></a>') and text.endswith("## References\n\n1. Mun, J. (2025).")
+    # With the code shown, the heading stays above the cell's input.
+    with_code = report.join_lone_headings([new_markdown_cell(heading), copy.deepcopy(listing)], True)
+    assert [cell.cell_type for cell in with_code] == ["markdown", "code"]
+    # A code cell without a Markdown output (a figure) keeps the heading apart.
+    figure = new_code_cell("plot()")
+    figure.outputs = [new_output("display_data", data={"image/png": "iVBOR"})]
+    assert len(report.join_lone_headings([new_markdown_cell(heading), figure], False)) == 2
+
+
 def test_a_cells_printed_outputs_are_joined_so_that_reruns_give_the_same_file():
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 

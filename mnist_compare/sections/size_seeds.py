@@ -11,7 +11,7 @@ from scipy import stats
 
 from .. import registry
 from ..formatting import caption, markdown_table, paired, pp
-from ..metrics import summarize, with_image_sampling
+from ..metrics import summarize, with_error_rate_bound, with_image_sampling
 from ..registry import BASELINE, CANDIDATE
 from ..tables.grid import many_seed_snapshot
 from .base import Context, extra_runs, progress_bar, seed_summary
@@ -139,6 +139,23 @@ def lead(results: dict) -> dict | None:
     """The CNN − MLP test accuracy over the section's seeds, paired by seed, when it has more seeds than the
     grid: the report's estimate of the CNN's lead (None otherwise)."""
     return comparisons(results).get((CANDIDATE, BASELINE)) if more_seeds(results) else None
+
+
+def comparisons_with_image_bound(results: dict) -> dict:
+    """``comparisons`` with each interval widened by a conservative bound on the test images' sampling
+    error (``metrics.with_error_rate_bound``: the controls keep only their error rates per seed)."""
+    models = results["research"].get(KEY, {}).get("models", {})
+    images = results["provenance"]["split_sizes"]["test"]
+    return {
+        (first, second): with_error_rate_bound(
+            diff,
+            models[first]["test_accuracy"]["values"],
+            models[second]["test_accuracy"]["values"],
+            images,
+        )
+        for (first, second), diff in comparisons(results).items()
+        if diff.get("std")
+    }
 
 
 def mean_test_accuracy(results: dict) -> dict[str, float]:
