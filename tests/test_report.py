@@ -201,7 +201,7 @@ def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
         ):
             value = format_mean_std(results["summary"][name]["1"][key], percent=percent, digits=digits)
             assert value in text, f"{name} {key} {value} is not in the PDF"
-    assert "The original report's table over seeds" in text and "mean ± std over 1 seed" in text
+    assert "The original report's measures over seeds" in text and "mean ± std over 1 seed" in text
     # One row per metric and snapshot: each model's value and the paired difference (no interval over 1 seed).
     assert re.search(r"Test accuracy \(%\)\s+1\s", text), "a row per metric and snapshot"
     assert "CNN − MLP paired by seed" in text and "n/a (1 seed)" in text
@@ -216,7 +216,7 @@ def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
     no_code = outcome["html"].read_text(encoding="utf-8")
     assert outcome["html"].name == "mnist_mlp_vs_cnn_no_code.html"
     assert "notebook.ensure_results()" not in no_code
-    assert "table over seeds: train and test accuracy" in no_code
+    assert "measures over seeds: train and test accuracy" in no_code
 
 
 def test_the_setup_cell_is_shown_once_in_an_appendix_and_plumbing_lines_are_left_out():

@@ -406,7 +406,7 @@ def comparison_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            "The original report's table over seeds: train and test accuracy, loss and train − test gap, "
+            "The original report's measures over seeds: train and test accuracy, loss and train − test gap, "
             f"mean ± std over {plural(count, 'seed')}, and CNN − MLP paired by seed with its 95% interval",
             label=COMPARISON_TABLE,
         )
