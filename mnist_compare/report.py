@@ -447,7 +447,7 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
 APPENDICES = {
     "A": "The original report beside ours",
     "B": "Background: the data and the mathematics",
-    "C": "The drawing demo and the cost of the models",
+    "C": "The drawing demo, the cost of the models and their answers",
     "D": "Settings and reproducibility",
     "E": "The source of the builders, the training step and the preprocessing",
 }
