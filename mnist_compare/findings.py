@@ -491,7 +491,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         # The original's own reading (its training logs): how much the validation curves move from epoch to
         # epoch. Each measure answers differently (relative to the loss, absolute, in accuracy), so the row
         # describes them beside the test and they decide nothing.
-        steady = _steadiness_test(results)
+        steady = _steadiness_over_seeds(results)
         rows.append(
             [
                 "The CNN trains more stably (read as a smaller spread over seeds)",
@@ -508,7 +508,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
     return rows
 
 
-def _steadiness_test(results: dict) -> dict | None:
+def _steadiness_over_seeds(results: dict) -> dict | None:
     """CNN − MLP of the relative epoch-to-epoch change of the validation loss, paired by seed, when the
     learning curves give it over more seeds than the grid (then given with its interval); else None."""
     if not all(name in learning_curves.all_curves(results) for name in (BASELINE, CANDIDATE)):
@@ -518,9 +518,9 @@ def _steadiness_test(results: dict) -> dict | None:
 
 
 def _steadiness_text(results: dict, steady: dict | None = None) -> str:
-    """The other reading of "trains more stably", a steadier validation loss from epoch to epoch, as clauses
-    of the stability row: with ``steady`` (its test over many seeds) the difference with its interval, else
-    what the grid's first seeds show, without an interval (its seeds are not the other rows' seeds)."""
+    """The other reading of "trains more stably", steadier validation curves from epoch to epoch, as clauses
+    of the stability row: with ``steady`` (``_steadiness_over_seeds``) the differences with their intervals,
+    else what the grid's first seeds show, without an interval (its seeds are not the other rows' seeds)."""
     if not all(r.get("history", {}).get("val_loss") for r in results["runs"]):
         return ""
     diff = steady or epoch_to_epoch(results, "val_loss", relative=True)["difference"]
@@ -873,7 +873,7 @@ def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = Tr
         # when the learning curves have not run): no test.
         seeds += (
             " The epoch-to-epoch readings of stability describe the curves and are not among the tests."
-            if _steadiness_test(results)
+            if _steadiness_over_seeds(results)
             else " The epoch-to-epoch reading of stability rests on the first "
             f"{number_word(len(results['config']['seeds']))} seeds and is not among the tests."
         )
