@@ -27,13 +27,13 @@ from .numbering import anchor, ref
 from .preprocessing import DEFAULT_METHOD, METHODS
 from .references import cite
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
-from .sections import learning_curves, recipes, shift_augmentation, side_seeds, size_seeds
+from .sections import recipes, shift_augmentation, side_seeds, size_seeds
 from .sections.architectures import forward_macs
 from .sections.base import (
     controls,
     gap_closed,
 )
-from .sections.learning_curves import epoch_to_epoch
+from .sections.learning_curves import all_curves, epoch_to_epoch
 from .sections.permuted_pixels import permuted_changes
 from .sections.robustness import (
     GEOMETRIC,
@@ -479,30 +479,25 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         spread = {name: many_models[name]["test_accuracy"] for name in spread}
     if all(item.get("std") and item.get("n", 0) > 2 for item in spread.values()):
         p_value = variance_ratio_p(spread[BASELINE], spread[CANDIDATE])
-        # The claim predicts CNN − MLP < 0 in spread; the sign found is that of the stds' difference.
-        tests = [
-            (
-                "two-sided F test of the two variances",
-                p_value,
-                "−",
-                "−" if spread[CANDIDATE]["std"] < spread[BASELINE]["std"] else "+",
-            )
-        ]
-        # The original's own reading (its training logs): how much the validation curves move from epoch to
-        # epoch. Each measure answers differently (relative to the loss, absolute, in accuracy), so the row
-        # describes them beside the test and they decide nothing.
-        steady = _steadiness_over_seeds(results)
         rows.append(
             [
                 "The CNN trains more stably (read as a smaller spread over seeds)",
                 f"std of test accuracy over {spread[BASELINE]['n']} seeds: CNN "
                 f"{100 * spread[CANDIDATE]['std']:.2f}, MLP {100 * spread[BASELINE]['std']:.2f} pp; "
-                f"two-sided F test: p = {p_value:.2f}" + _steadiness_text(results, steady),
+                f"two-sided F test: p = {p_value:.2f}" + _steadiness_text(results),
                 "supported"
                 if p_value < 0.05 and spread[CANDIDATE]["std"] < spread[BASELINE]["std"]
                 else "not shown",
                 "paired-tests",
-                tests,
+                # The claim predicts CNN − MLP < 0 in spread; the sign found is that of the stds' difference.
+                [
+                    (
+                        "two-sided F test of the two variances",
+                        p_value,
+                        "−",
+                        "−" if spread[CANDIDATE]["std"] < spread[BASELINE]["std"] else "+",
+                    )
+                ],
             ]
         )
     return rows
@@ -511,36 +506,41 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
 def _steadiness_over_seeds(results: dict) -> dict | None:
     """CNN − MLP of the relative epoch-to-epoch change of the validation loss, paired by seed, when the
     learning curves give it over more seeds than the grid (then given with its interval); else None."""
-    if not all(name in learning_curves.all_curves(results) for name in (BASELINE, CANDIDATE)):
+    if not all(name in all_curves(results) for name in (BASELINE, CANDIDATE)):
         return None
     diff = epoch_to_epoch(results, "val_loss", relative=True)["difference"]
     return diff if diff["n"] > len(results["config"]["seeds"]) and diff.get("ci_low") is not None else None
 
 
-def _steadiness_text(results: dict, steady: dict | None = None) -> str:
+def _steadiness_text(results: dict) -> str:
     """The other reading of "trains more stably", steadier validation curves from epoch to epoch, as clauses
-    of the stability row: with ``steady`` (``_steadiness_over_seeds``) the differences with their intervals,
-    else what the grid's first seeds show, without an interval (its seeds are not the other rows' seeds)."""
+    of the stability row. Each measure answers differently (relative to the loss, absolute, in accuracy), so
+    they are described beside the test and decide nothing: over the learning curves' seeds
+    (``_steadiness_over_seeds``) with their intervals, else what the grid's first seeds show, without an
+    interval (its seeds are not the other rows' seeds)."""
     if not all(r.get("history", {}).get("val_loss") for r in results["runs"]):
         return ""
-    diff = steady or epoch_to_epoch(results, "val_loss", relative=True)["difference"]
-    found = {"not shown": "no significant difference", "supported": "larger for the CNN"}.get(
-        verdict_word(diff), "smaller for the CNN"
-    )
+    steady = _steadiness_over_seeds(results)
     absolute = epoch_to_epoch(results, "val_loss")["difference"]
-    accuracy = epoch_to_epoch(results, "val_accuracy")["difference"]
-    return (
-        (
-            f"; {STEADINESS} ({diff['n']} seeds): {100 * diff['mean']:+.1f} "
-            f"{interval(diff, percent=True, digits=1)} percentage points"
+    if steady:
+        accuracy = epoch_to_epoch(results, "val_accuracy")["difference"]
+        head = (
+            f"; {STEADINESS} ({steady['n']} seeds): {100 * steady['mean']:+.1f} "
+            f"{interval(steady, percent=True, digits=1)} percentage points"
             + (
                 f"; change of validation accuracy, same seeds: {pp(accuracy)}"
                 if accuracy.get("ci_low") is not None
                 else ""
             )
-            if steady
-            else f"; {STEADINESS}, first {number_word(diff['n'])} seeds: {found}"
         )
+    else:
+        diff = epoch_to_epoch(results, "val_loss", relative=True)["difference"]
+        found = {"not shown": "no significant difference", "supported": "larger for the CNN"}.get(
+            verdict_word(diff), "smaller for the CNN"
+        )
+        head = f"; {STEADINESS}, first {number_word(diff['n'])} seeds: {found}"
+    return (
+        head
         + (
             f"; absolute change, same seeds: smaller for the CNN, "
             f"{absolute['mean']:+.4f} {interval(absolute, percent=False, digits=4)}"

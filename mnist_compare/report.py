@@ -232,9 +232,8 @@ def join_lone_headings(cells: list, include_code: bool = True) -> list:
             tags = [tag for tag in previous.metadata.get("tags", []) if tag != "keep-with-next"]
             tags += [tag for tag in cell.metadata.get("tags", []) if tag not in tags]
             previous.metadata["tags"] = tags
-        elif lone and not include_code and cell.cell_type == "code" and _leading_markdown(cell) is not None:
-            output = cell.outputs[0]
-            output["data"]["text/markdown"] = previous.source.rstrip() + "\n\n" + _leading_markdown(cell)
+        elif lone and not include_code and (text := _leading_markdown(cell)) is not None:
+            cell.outputs[0]["data"]["text/markdown"] = previous.source.rstrip() + "\n\n" + text
             out[-1] = cell
         else:
             out.append(cell)
@@ -242,11 +241,9 @@ def join_lone_headings(cells: list, include_code: bool = True) -> list:
 
 
 def _leading_markdown(cell) -> str | None:
-    """The Markdown text of a code cell's first output, or None when it has none."""
-    outputs = cell.get("outputs") or []
-    data = outputs[0].get("data", {}) if outputs else {}
-    text = data.get("text/markdown")
-    return "".join(text) if isinstance(text, list) else text
+    """The Markdown text of a code cell's first output, or None when it has none (or is not a code cell)."""
+    outputs = (cell.get("outputs") or []) if cell.cell_type == "code" else []
+    return _joined(outputs[0].get("data", {}).get("text/markdown")) if outputs else None
 
 
 def title_page(results: dict) -> str:
