@@ -488,7 +488,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
                 "supported"
                 if p_value < 0.05 and spread[CANDIDATE]["std"] < spread[BASELINE]["std"]
                 else "not shown",
-                "paired-tests",
+                "learning-curves-and-errors",
                 # The claim predicts CNN − MLP < 0 in spread; the sign found is that of the stds' difference.
                 [
                     (
@@ -562,14 +562,19 @@ def claims_by_verdict(results: dict) -> dict[str, list[str]]:
     return claims
 
 
-def multiple_tests_text(found: dict) -> str:
-    """One sentence: what Holm's correction for every test behind the verdicts changes (``found``: what
-    ``multiple_tests`` returns)."""
-    head = (
-        f"The {found['tests']} tests behind these verdicts are corrected jointly by Holm's method "
-        f"{cite('holm1979')}; [Figure](#{VERDICTS_FIGURE}) gives the corrected p-values of those that "
-        "compare accuracies. "
+def holm_sentence(found: dict) -> str:
+    """The sentence that opens the verdicts' legend: every test behind them is corrected jointly, so that
+    "significant" there means significant after the correction (``found``: ``multiple_tests``)."""
+    return (
+        f"All {found['tests']} tests behind these verdicts are corrected jointly by Holm's method "
+        f"{cite('holm1979')}; significant means significant after the correction."
     )
+
+
+def multiple_tests_text(found: dict) -> str:
+    """What Holm's correction for every test behind the verdicts changes (``found``: what ``multiple_tests``
+    returns), after where the corrected p-values are given."""
+    head = f"[Figure](#{VERDICTS_FIGURE}) gives the corrected p-values of the tests that compare accuracies. "
     if not found["lost"]:
         return head + "Every test that is significant alone remains significant after the correction."
     # The tests that lose their significance, by name and with both p-values.
@@ -857,7 +862,9 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
         header.insert(2, "Why")
         for row in rows:
             row.insert(2, reasons.get(row[0]) or "–")
-    note = f"{_verdicts_legend(row[2] for row in checked)} {multiple_tests_text(found)}"
+    note = (
+        f"{holm_sentence(found)} {_verdicts_legend(row[2] for row in checked)} {multiple_tests_text(found)}"
+    )
     return _verdicts_title(results) + "\n\n" + markdown_table(header, rows) + "\n\n" + note
 
 
@@ -893,6 +900,8 @@ def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = Tr
     # Without the legend the seeds go into the title: no line of its own to be left on the next page.
     note = (
         "\n\n"
+        + holm_sentence(found)
+        + " "
         + (_verdicts_legend(row[2] for row in checked) + " " if definitions else "")
         + seeds
         + " "
@@ -968,7 +977,11 @@ def original_tables_markdown(results: dict) -> str:
         [
             "Pooling (4.1)",
             "dimension and noise reduction",
-            "2×2 max pooling halves each side and keeps the strongest response; no result here shows it "
+            "2×2 max pooling halves each side and keeps the strongest response; it makes the CNN less "
+            "robust to noise, not more: average pooling in its place is far more robust "
+            f"(section {ref('robustness')})"
+            if "pooling" in results["research"]
+            else "2×2 max pooling halves each side and keeps the strongest response; no result here shows it "
             "removing noise",
         ],
         [

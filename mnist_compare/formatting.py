@@ -142,14 +142,12 @@ def bare_claim(claim: str) -> str:
 
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
-    "supported": "every test of the claim is significant on the side it predicts, after Holm's correction "
-    "for the number of tests",
+    "supported": "every test of the claim is significant in the direction it predicts",
     "partly supported": "the main test supports the claim, but another measurement, named in the row, "
     "does not",
-    "contradicted": "after the correction, a test is significant on the side opposite to the claim, and "
-    "none on its side",
-    "not shown": "no test is significant after the correction, or the measure cannot decide",
-    "mixed": "after the correction, some tests support the claim and others do not",
+    "contradicted": "a test is significant in the direction opposite to the claim, and none in its direction",
+    "not shown": "no test is significant, or the measure cannot decide",
+    "mixed": "some tests support the claim and others do not",
     "false": "an exact count shows the opposite",
 }
 

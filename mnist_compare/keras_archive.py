@@ -29,7 +29,16 @@ import numpy as np
 from .errors import MnistCompareError, first_line
 
 #: The layers whose maths ``layer_step`` knows.
-COVERED = ("Flatten", "Dense", "Conv2D", "MaxPooling2D", "BatchNormalization", "Activation", "Dropout")
+COVERED = (
+    "Flatten",
+    "Dense",
+    "Conv2D",
+    "MaxPooling2D",
+    "AveragePooling2D",
+    "BatchNormalization",
+    "Activation",
+    "Dropout",
+)
 #: The layers of a ``.keras`` file's config that compute nothing and hold no weights.
 SKIPPED = ("InputLayer",)
 
@@ -61,7 +70,7 @@ def _channels_last(config: dict) -> bool:
 def weight_count(kind: str, config: dict) -> int | None:
     """How many weight arrays a covered layer holds (kernel, then bias if it has one); ``None`` if not
     covered."""
-    if kind in ("Flatten", "MaxPooling2D", "Activation", "Dropout"):
+    if kind in ("Flatten", "MaxPooling2D", "AveragePooling2D", "Activation", "Dropout"):
         return 0
     if kind in ("Dense", "Conv2D"):
         return 2 if config.get("use_bias", True) else 1
@@ -158,17 +167,18 @@ def layer_step(kind: str, config: dict, weights) -> Callable | None:
 
         return convolve
     if (
-        kind == "MaxPooling2D"
+        kind in ("MaxPooling2D", "AveragePooling2D")
         and config.get("padding") == "valid"
         and _channels_last(config)
         and config.get("strides") is not None
         and tuple(config["strides"]) == tuple(config["pool_size"])
     ):
 
-        def pool(x, size=tuple(config["pool_size"])):
+        def pool(x, size=tuple(config["pool_size"]), reduce=np.max if kind == "MaxPooling2D" else np.mean):
             out_h, out_w = x.shape[1] // size[0], x.shape[2] // size[1]
             used = x[:, : out_h * size[0], : out_w * size[1], :]
-            return used.reshape(len(x), out_h, size[0], out_w, size[1], x.shape[3]).max(axis=(2, 4))
+            blocks = used.reshape(len(x), out_h, size[0], out_w, size[1], x.shape[3])
+            return reduce(blocks, axis=(2, 4)).astype(x.dtype, copy=False)
 
         return pool
     return None

@@ -18,13 +18,19 @@ INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 
 
-def build_mlp(*, hidden_units: int = 128, name: str = "mlp") -> keras.Model:
-    """Flatten(28x28) -> Dense(hidden_units, relu) -> Dense(10, softmax)."""
+def build_mlp(*, hidden_units: int = 128, dropout: float = 0.0, name: str = "mlp") -> keras.Model:
+    """Flatten(28x28) -> Dense(hidden_units, relu) -> Dense(10, softmax); with ``dropout`` > 0, a Dropout
+    layer of that rate between the hidden layer and the output (active in training only)."""
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"The dropout rate must be in [0, 1), not {dropout!r}.")
+    hidden = [layers.Dense(hidden_units, activation="relu", name="hidden")]
+    if dropout:
+        hidden.append(layers.Dropout(dropout, name="dropout"))
     return keras.Sequential(
         [
             keras.Input(shape=INPUT_SHAPE, name="image"),
             layers.Flatten(name="flatten"),
-            layers.Dense(hidden_units, activation="relu", name="hidden"),
+            *hidden,
             layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"),
         ],
         name=name,
@@ -144,18 +150,24 @@ def build_cnn(
     conv_filters: int = 32,
     kernel_size: int = 3,
     dense_units: int = 100,
+    pooling: str = "max",
     name: str = "cnn",
     fast_ops: bool = False,
 ) -> keras.Model:
     """Conv2D(conv_filters, 3x3, relu) -> MaxPooling2D(2) -> Flatten -> Dense(dense_units, relu)
-    -> Dense(10, softmax).
+    -> Dense(10, softmax); ``pooling="average"`` puts AveragePooling2D(2) in the max pooling's place.
 
-    ``fast_ops=True`` computes the convolution and the pooling with the equivalent
+    ``fast_ops=True`` computes the convolution and the max pooling with the equivalent
     ``PatchConv2D`` and ``ReshapeMaxPooling2D`` (used for training; saved models use
     the plain Keras layers, see ``plain_copy``).
     """
+    if pooling not in ("max", "average"):
+        raise ValueError(f"Unknown pooling {pooling!r}; choose 'max' or 'average'.")
     conv = PatchConv2D if fast_ops else layers.Conv2D
-    pool = ReshapeMaxPooling2D if fast_ops else layers.MaxPooling2D
+    if pooling == "average":
+        pool = layers.AveragePooling2D
+    else:
+        pool = ReshapeMaxPooling2D if fast_ops else layers.MaxPooling2D
     return keras.Sequential(
         [
             keras.Input(shape=INPUT_SHAPE, name="image"),

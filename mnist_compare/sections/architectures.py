@@ -37,6 +37,8 @@ def describe_layer(layer) -> str | None:
         return f"conv {config['filters']} {size}{suffix}{penalty}"
     if kind.endswith("MaxPooling2D"):
         return "max-pool " + "×".join(str(k) for k in config["pool_size"])
+    if kind == "AveragePooling2D":
+        return "average-pool " + "×".join(str(k) for k in config["pool_size"])
     if kind == "GlobalAveragePooling2D":
         return "global average pool"
     if kind == "BatchNormalization":
@@ -90,6 +92,14 @@ def runs_of(results: dict, name: str) -> tuple[list, int | None, str]:
             max(results["config"]["snapshot_epochs"]),
             ("capacity control"),
         )
+    # The ablations: the CNN with average pooling, the wide MLP with dropout.
+    pooling = research.get("pooling", {})
+    if name == pooling.get("model"):
+        return pooling["seeds"], pooling["epochs"], "pooling ablation"
+    dropout = research.get("dropout_control", {})
+    if name == dropout.get("chosen"):
+        # The rate validation chose (the other one, on the first seeds only, is in the dropout table).
+        return dropout["models"][name]["seeds"], dropout["epochs"], "dropout control"
     if name == IMPROVED_MODEL and IMPROVED_KEY in research:
         return research[IMPROVED_KEY]["seeds"], research[IMPROVED_KEY]["epochs"], "appendix"
     reader = research.get("drawing_reader", {}).get("trained", {})
@@ -100,10 +110,16 @@ def runs_of(results: dict, name: str) -> tuple[list, int | None, str]:
 
 def compact_layers(layers: list[str]) -> str:
     """The recorded layers as one short line: ReLU and the final softmax left to the caption, BatchNorm and
-    dropout joined to the layer they follow ("conv 32 3×3 +BN → pool 2×2 → dense 128 +dropout 0.3 → 10")."""
+    dropout joined to the layer they follow
+    ("conv 32 3×3 +BN → max pool 2×2 → dense 128 +dropout 0.3 → 10")."""
     out: list[str] = []
     for number, layer in enumerate(layers, start=1):
-        layer = layer.replace(", ReLU", "").replace(", softmax", "").replace("max-pool", "pool")
+        layer = (
+            layer.replace(", ReLU", "")
+            .replace(", softmax", "")
+            .replace("max-pool", "max pool")
+            .replace("average-pool", "avg pool")
+        )
         layer = layer.replace("global average pool", "global avg. pool")
         if layer in ("ReLU", "softmax"):
             continue
@@ -140,7 +156,15 @@ def models_markdown(results: dict, *, side: bool = False, names: tuple[str, ...]
     models = results["research"][KEY]["models"]
     # The compared models first, then the controls; the side models (the demo's, the appendix's) apart.
     found = controls(results)
-    rank = {name: 0 if name in registry.COMPARED else 1 if name in found else 2 for name in models}
+    ablations = {"pooling ablation", "dropout control"}
+    rank = {
+        name: 0
+        if name in registry.COMPARED
+        else 1
+        if name in found or runs_of(results, name)[2] in ablations
+        else 2
+        for name in models
+    }
     listed = [name for name in models if (rank[name] == 2) == side and (names is None or name in names)]
     order = sorted(listed, key=rank.get)
     rows = []

@@ -281,7 +281,7 @@ def model_epochs(results: dict, name: str) -> int:
     return int(control["epochs"]) if control else int(research["epochs"])
 
 
-def _levels_text(results: dict, transform: str) -> str:
+def levels_text(results: dict, transform: str) -> str:
     """'1-8 pixels', '0.5-0.9 and 1.1-1.5 zoom factor': the changed levels a curve mean averages."""
     all_levels = results["research"]["robustness"]["curves"][transform]["levels"]
     levels = [all_levels[index] for index in changed_levels(transform, all_levels)]
@@ -304,7 +304,7 @@ def robustness_markdown(results: dict) -> str:
     same = len(controls) == 1
     rows = []
     for transform in curves:
-        row = [f"{ROW_NAMES.get(transform, transform)}, {_levels_text(results, transform)}"]
+        row = [f"{ROW_NAMES.get(transform, transform)}, {levels_text(results, transform)}"]
         row += [
             f"{100 * curve_mean(results, transform, name, many=True)['mean']:.1f}"
             for name in (BASELINE, CANDIDATE)

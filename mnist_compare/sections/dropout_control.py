@@ -1,0 +1,144 @@
+"""A regularised MLP control: the wide MLP (the CNN's parameter count) with dropout after its hidden layer, at
+two rates, trained with the original recipe on the size comparison's seeds. The rate with the higher mean
+validation accuracy is the control; its test accuracy is set against the CNN's and the wide MLP's, paired by
+seed. It asks whether the MLP of the CNN's size was held back by the lack of regularisation."""
+
+from __future__ import annotations
+
+from .. import registry
+from ..formatting import caption, markdown_table, paired, plural, pp
+from ..metrics import format_mean_std
+from ..registry import BASELINE, CANDIDATE
+from .base import Context, extra_runs, extra_summary, progress_bar, seed_summary
+
+#: The section's key in results.json, its version (a new version recomputes it; the others are reused)
+#: and the sections it reads (computed before it).
+KEY = "dropout_control"
+VERSION = 1
+REQUIRES = ("size_seeds",)
+
+#: The wide MLP without dropout, and the same MLP with each dropout rate tried (``registry.MODELS``).
+WIDE = "mlp_wide"
+DROPOUT_MODELS = ("mlp_wide_dropout20", "mlp_wide_dropout50")
+
+#: The label of the section's table (``[the table](#dropout-table)`` in a notebook).
+DROPOUT_TABLE = "dropout-table"
+
+
+def dropout_seeds(research: dict, grid_seeds) -> list[int]:
+    """The size comparison's seeds when it has the wide MLP, else the grid's."""
+    size = research.get("size_seeds", {})
+    return list(size["seeds"]) if WIDE in size.get("models", {}) else list(grid_seeds)
+
+
+#: The seeds on which validation chooses the rate (the first ones, as for the training recipes); the rate
+#: chosen is then trained on every seed.
+CHOICE_SEEDS = 5
+
+
+def compute(ctx: Context, research: dict) -> dict:
+    seeds = dropout_seeds(research, ctx.seeds)
+    first = seeds[:CHOICE_SEEDS]
+    epochs = tuple(ctx.snapshot_epochs)
+    ctx.log(
+        f"Research: the wide MLP with dropout ({len(DROPOUT_MODELS)} rates on {len(first)} seeds, the one "
+        f"validation chooses on {len(seeds)})"
+    )
+    total = (len(DROPOUT_MODELS) * len(first) + len(seeds) - len(first)) * max(epochs)
+    with progress_bar(total, ctx.show_progress) as progress:
+        records = extra_runs("dropout", DROPOUT_MODELS, first, ctx.splits, epochs, ctx.paths, progress)
+
+        def validation(name: str) -> dict:
+            """The last epoch's validation accuracy over ``name``'s runs (the test images choose nothing)."""
+            runs = [r for r in records if r["spec"]["model"] == name]
+            return seed_summary([r["history"]["val_accuracy"][-1] for r in runs])
+
+        chosen = max(DROPOUT_MODELS, key=lambda name: validation(name)["mean"])
+        records += extra_runs(
+            "dropout", [chosen], seeds[len(first) :], ctx.splits, epochs, ctx.paths, progress
+        )
+    out = {"seeds": seeds, "choice_seeds": first, "epochs": max(epochs), "chosen": chosen}
+    out["models"] = extra_summary(records, epochs)
+    for name in DROPOUT_MODELS:
+        out["models"][name]["dropout"] = registry.entry(name).builder_args["dropout"]
+        out["models"][name]["val_accuracy"] = validation(name)
+    return out
+
+
+def other_accuracies(results: dict, name: str, seeds) -> dict | None:
+    """``name``'s test accuracy after the section's epochs over ``seeds`` (in that order): the size
+    comparison's runs, else the grid's; None when a seed is missing."""
+    section = results["research"][KEY]
+    size = results["research"].get("size_seeds", {})
+    if name in size.get("models", {}) and str(size.get("epochs")) == str(section["epochs"]):
+        by_seed = dict(zip(size["seeds"], size["models"][name]["test_accuracy"]["values"]))
+    else:
+        by_seed = {
+            r["seed"]: r["snapshots"][str(section["epochs"])]["test"]["accuracy"]
+            for r in results["runs"]
+            if r["model"] == name
+        }
+    if not all(seed in by_seed for seed in seeds):
+        return None
+    return seed_summary([by_seed[seed] for seed in seeds])
+
+
+def dropout_comparison(results: dict) -> dict:
+    """{dropout model: {"test", "val", "minus wide" (it − the wide MLP), "cnn minus" (the CNN − it),
+    "minus mlp" (it − the MLP)}}, the differences paired by seed (None where a model has no runs to pair)."""
+    section = results["research"][KEY]
+    epochs = str(section["epochs"])
+    out = {}
+    for name in DROPOUT_MODELS:
+        seeds = section["models"][name]["seeds"]
+        others = {other: other_accuracies(results, other, seeds) for other in (BASELINE, CANDIDATE, WIDE)}
+        test = section["models"][name][epochs]["test_accuracy"]
+        out[name] = {
+            "dropout": section["models"][name]["dropout"],
+            "seeds": len(seeds),
+            "test": test,
+            "val": section["models"][name]["val_accuracy"],
+            "minus wide": paired(test, others[WIDE]) if others[WIDE] else None,
+            "cnn minus": paired(others[CANDIDATE], test) if others[CANDIDATE] else None,
+            "minus mlp": paired(test, others[BASELINE]) if others[BASELINE] else None,
+        }
+    return out
+
+
+def dropout_markdown(results: dict) -> str:
+    """Each dropout rate's validation and test accuracy, and its test accuracy against the wide MLP without
+    dropout, the CNN and the MLP, paired by seed; the rate validation chose is marked."""
+    section = results["research"][KEY]
+    rows = []
+    for name, item in dropout_comparison(results).items():
+        rows.append(
+            [
+                f"{item['dropout']:g}" + (" (chosen)" if name == section["chosen"] else ""),
+                format_mean_std(item["val"], percent=True),
+                str(item["seeds"]),
+                format_mean_std(item["test"], percent=True),
+                *(pp(item[key]) if item[key] else "–" for key in ("minus mlp", "minus wide", "cnn minus")),
+            ]
+        )
+    title = (
+        f"The wide MLP (784-680-10) with dropout after its hidden layer, after {section['epochs']} epochs: "
+        f"validation accuracy over the first {plural(len(section['choice_seeds']), 'seed')}, which chooses "
+        "the rate, and test accuracy over every seed the rate is trained with (mean ± std), with "
+        "differences in test accuracy paired by seed"
+    )
+    return (
+        caption(results, title, label=DROPOUT_TABLE)
+        + "\n\n"
+        + markdown_table(
+            [
+                "Dropout rate",
+                "Validation (%)",
+                "Seeds",
+                "Test (%)",
+                "It − MLP",
+                "It − wide MLP without dropout",
+                "CNN − it",
+            ],
+            rows,
+        )
+    )

@@ -1,0 +1,132 @@
+"""The two ablations. The CNN with average pooling is the CNN with one layer swapped (same parameters and
+multiply-adds), its NumPy reading matches Keras, and its section measures every robustness curve and pairs
+its differences by seed. The wide MLP with dropout differs from the wide MLP by one layer that has no weights,
+and its section lets validation choose the rate. Both sections run in fast mode on the shipped MNIST
+subset."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mnist_compare import models, sections
+from mnist_compare.registry import BASELINE, CANDIDATE
+from tests.conftest import fast_research_sections
+
+POOLING = sections.pooling.POOLING_MODEL
+
+
+def test_average_pooling_changes_one_layer_and_nothing_it_counts():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    cnn, average = models.build_model(CANDIDATE), models.build_model(POOLING)
+    assert [type(layer).__name__ for layer in average.layers] == [
+        "Conv2D",
+        "AveragePooling2D",
+        "Flatten",
+        "Dense",
+        "Dense",
+    ]
+    assert [type(layer).__name__ for layer in cnn.layers][1] == "MaxPooling2D"
+    assert average.count_params() == cnn.count_params()
+    assert models.forward_macs(average) == models.forward_macs(cnn)
+    with pytest.raises(ValueError, match="Unknown pooling 'median'"):
+        models.build_cnn(pooling="median")
+
+
+def test_the_numpy_reading_of_average_pooling_is_keras_s():
+    import keras
+
+    keras.utils.set_random_seed(1)
+    model = models.build_model(POOLING)
+    batch = np.random.default_rng(0).random((16, 28, 28, 1), dtype=np.float32)
+    reading = models.numpy_inference(model)
+    assert reading is not None
+    np.testing.assert_allclose(reading(batch), model(batch, training=False).numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def pooling_results(tmp_path_factory):
+    def prepare(ctx, splits, paths):
+        # The MLP's and the CNN's curves, as the robustness section measures them (its other models are not
+        # needed here).
+        grid = ctx.grid_models()
+        curves = sections.robustness.robustness({n: grid[n] for n in (BASELINE, CANDIDATE)}, splits)
+        return {"robustness": curves, "seeds": ctx.seeds}
+
+    return fast_research_sections(tmp_path_factory.mktemp("pooling"), ("pooling",), prepare=prepare)
+
+
+def test_the_pooling_section_measures_every_curve_paired_by_seed(pooling_results):
+    results, paths, _ = pooling_results
+    section = results["research"]["pooling"]
+    assert section["model"] == POOLING and section["seeds"] == results["config"]["seeds"]
+    assert set(section["curves"]) == set(results["research"]["robustness"]["curves"])
+    for run in section["seeds"]:
+        assert (paths.models / "research" / f"pooling_{POOLING}_seed{run}").is_dir()
+    json.dumps(section, allow_nan=False)
+
+    comparison = sections.pooling.pooling_comparison(results)
+    assert list(comparison) == ["test", *section["curves"]]
+    for item in comparison.values():
+        difference = item["average − max"]
+        assert difference["n"] == len(section["seeds"])
+        assert difference["mean"] == pytest.approx(item[POOLING]["mean"] - item[CANDIDATE]["mean"], abs=1e-9)
+    test = comparison["test"]
+    assert test[POOLING]["mean"] == pytest.approx(
+        section["summary"][str(section["epochs"])]["test_accuracy"]["mean"]
+    )
+
+    table = sections.pooling.pooling_markdown(results)
+    assert table.count("\n|") == 2 + len(comparison)  # header, rule, one row per measure
+    assert "test set" in table and "unclipped noise" in table
+
+
+def test_dropout_adds_a_layer_without_weights_and_refuses_a_rate_outside_0_1():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    wide = models.build_model("mlp_wide")
+    for name in sections.dropout_control.DROPOUT_MODELS:
+        model = models.build_model(name)
+        assert [type(layer).__name__ for layer in model.layers] == ["Flatten", "Dense", "Dropout", "Dense"]
+        assert model.count_params() == wide.count_params()
+        batch = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
+        # At inference dropout does nothing: the NumPy reading (which skips it) gives Keras's outputs.
+        np.testing.assert_allclose(
+            models.numpy_inference(model)(batch), model(batch, training=False).numpy(), rtol=1e-5, atol=1e-6
+        )
+    for rate in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="dropout rate must be in"):
+            models.build_mlp(dropout=rate)
+
+
+@pytest.fixture(scope="module")
+def dropout_results(tmp_path_factory):
+    return fast_research_sections(tmp_path_factory.mktemp("dropout"), ("dropout_control",))
+
+
+def test_validation_chooses_the_dropout_rate_and_the_test_set_only_scores_it(dropout_results):
+    results, _, _ = dropout_results
+    section = results["research"]["dropout_control"]
+    names = sections.dropout_control.DROPOUT_MODELS
+    assert set(section["models"]) == set(names) and section["seeds"] == results["config"]["seeds"]
+    validation = {name: section["models"][name]["val_accuracy"]["mean"] for name in names}
+    assert section["chosen"] == max(validation, key=validation.get)
+    json.dumps(section, allow_nan=False)
+
+    comparison = sections.dropout_control.dropout_comparison(results)
+    epochs = str(section["epochs"])
+    for name, item in comparison.items():
+        assert item["dropout"] == section["models"][name]["dropout"]
+        # The grid has the MLP and the CNN; the wide MLP is the size comparison's, which this run lacks.
+        assert item["minus wide"] is None
+        mlp = [r["snapshots"][epochs]["test"]["accuracy"] for r in results["runs"] if r["model"] == BASELINE]
+        assert item["minus mlp"]["mean"] == pytest.approx(
+            item["test"]["mean"] - sum(mlp) / len(mlp), abs=1e-9
+        )
+    table = sections.dropout_control.dropout_markdown(results)
+    assert table.count("(chosen)") == 1 and table.count("\n|") == 2 + len(names)
