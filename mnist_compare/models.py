@@ -43,12 +43,14 @@ class PatchConv2D(layers.Conv2D):
 
     Same weights, same output, same gradients as ``Conv2D`` up to float rounding;
     under XLA on a CPU it is several times faster than the native convolution for
-    this small 3x3 kernel. Other settings fall back to Conv2D.
+    this small 3x3 kernel. Equal strides along both axes take every stride-th slice. Other
+    settings fall back to Conv2D.
     """
 
     def convolution_op(self, inputs, kernel):
+        stride = self.strides[0]
         simple = (
-            tuple(self.strides) == (1, 1)
+            self.strides[1] == stride
             and self.padding == "valid"
             and self.groups == 1
             and tuple(self.dilation_rate) == (1, 1)
@@ -57,10 +59,13 @@ class PatchConv2D(layers.Conv2D):
         if not simple:
             return super().convolution_op(inputs, kernel)
         kernel_h, kernel_w, channels, filters = kernel.shape
-        out_h, out_w = inputs.shape[1] - kernel_h + 1, inputs.shape[2] - kernel_w + 1
+        out_h = (inputs.shape[1] - kernel_h) // stride + 1
+        out_w = (inputs.shape[2] - kernel_w) // stride + 1
         taps = kernel_h * kernel_w * channels
         shifted = [
-            inputs[:, i : i + out_h, j : j + out_w, :] for i in range(kernel_h) for j in range(kernel_w)
+            inputs[:, i : i + stride * (out_h - 1) + 1 : stride, j : j + stride * (out_w - 1) + 1 : stride, :]
+            for i in range(kernel_h)
+            for j in range(kernel_w)
         ]
         if channels == 1:
             # One channel: the shifted images stacked on a leading axis are contiguous copies
@@ -155,24 +160,32 @@ def build_cnn(
     fast_ops: bool = False,
 ) -> keras.Model:
     """Conv2D(conv_filters, 3x3, relu) -> MaxPooling2D(2) -> Flatten -> Dense(dense_units, relu)
-    -> Dense(10, softmax); ``pooling="average"`` puts AveragePooling2D(2) in the max pooling's place.
+    -> Dense(10, softmax); ``pooling="average"`` puts AveragePooling2D(2) in the max pooling's place, and
+    ``pooling="none"`` drops it for a convolution with stride 2 (the same 13x13 map, no pooling).
 
     ``fast_ops=True`` computes the convolution and the max pooling with the equivalent
     ``PatchConv2D`` and ``ReshapeMaxPooling2D`` (used for training; saved models use
     the plain Keras layers, see ``plain_copy``).
     """
-    if pooling not in ("max", "average"):
-        raise ValueError(f"Unknown pooling {pooling!r}; choose 'max' or 'average'.")
+    if pooling not in ("max", "average", "none"):
+        raise ValueError(f"Unknown pooling {pooling!r}; choose 'max', 'average' or 'none'.")
     conv = PatchConv2D if fast_ops else layers.Conv2D
-    if pooling == "average":
-        pool = layers.AveragePooling2D
+    if pooling == "none":
+        # No pooling: the convolution itself moves by 2 pixels, to the same 13x13 map the pooling gives.
+        reduce = [conv(conv_filters, kernel_size, strides=2, activation="relu", name="conv")]
     else:
-        pool = ReshapeMaxPooling2D if fast_ops else layers.MaxPooling2D
+        pool = {
+            "average": layers.AveragePooling2D,
+            "max": ReshapeMaxPooling2D if fast_ops else layers.MaxPooling2D,
+        }
+        reduce = [
+            conv(conv_filters, kernel_size, activation="relu", name="conv"),
+            pool[pooling](2, name="pool"),
+        ]
     return keras.Sequential(
         [
             keras.Input(shape=INPUT_SHAPE, name="image"),
-            conv(conv_filters, kernel_size, activation="relu", name="conv"),
-            pool(2, name="pool"),
+            *reduce,
             layers.Flatten(name="flatten"),
             layers.Dense(dense_units, activation="relu", name="hidden"),
             layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"),

@@ -155,6 +155,19 @@ MODELS = {
             convolutional=True,
         ),
         ModelEntry(
+            "cnn_strided",
+            "build_cnn",
+            "CNN conv32/2-100-10, the original CNN without pooling: its convolution moves by 2 pixels "
+            "instead (pooling ablation)",
+            label="CNN, no pooling",
+            table_label="CNN without pooling, stride-2 convolution (pooling ablation)",
+            text_name="CNN without pooling",
+            colour="teal",
+            builder_args={"pooling": "none"},
+            training=_CNN_TRAINING,
+            convolutional=True,
+        ),
+        ModelEntry(
             "cnn_drawings",
             "build_cnn_improved",
             "CNN with BatchNorm and dropout, trained on MNIST distorted like handwriting (demo reader, "

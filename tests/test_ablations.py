@@ -33,6 +33,11 @@ def test_average_pooling_changes_one_layer_and_nothing_it_counts():
     assert [type(layer).__name__ for layer in cnn.layers][1] == "MaxPooling2D"
     assert average.count_params() == cnn.count_params()
     assert models.forward_macs(average) == models.forward_macs(cnn)
+    # Without pooling: a stride-2 convolution to the same 13x13 map, the same parameters.
+    strided = models.build_model(sections.pooling.NO_POOLING_MODEL)
+    assert [type(layer).__name__ for layer in strided.layers] == ["Conv2D", "Flatten", "Dense", "Dense"]
+    assert strided.layers[0].output.shape[1:] == cnn.layers[1].output.shape[1:] == (13, 13, 32)
+    assert strided.count_params() == cnn.count_params()
     with pytest.raises(ValueError, match="Unknown pooling 'median'"):
         models.build_cnn(pooling="median")
 
@@ -63,21 +68,24 @@ def pooling_results(tmp_path_factory):
 def test_the_pooling_section_measures_every_curve_paired_by_seed(pooling_results):
     results, paths, _ = pooling_results
     section = results["research"]["pooling"]
-    assert section["model"] == POOLING and section["seeds"] == results["config"]["seeds"]
+    assert section["models"] == list(sections.pooling.POOLING_MODELS)
+    assert section["seeds"] == results["config"]["seeds"]
     assert set(section["curves"]) == set(results["research"]["robustness"]["curves"])
-    for run in section["seeds"]:
-        assert (paths.models / "research" / f"pooling_{POOLING}_seed{run}").is_dir()
+    for name in section["models"]:
+        for run in section["seeds"]:
+            assert (paths.models / "research" / f"pooling_{name}_seed{run}").is_dir()
     json.dumps(section, allow_nan=False)
 
     comparison = sections.pooling.pooling_comparison(results)
     assert list(comparison) == ["test", *section["curves"]]
     for item in comparison.values():
-        difference = item["average − max"]
-        assert difference["n"] == len(section["seeds"])
-        assert difference["mean"] == pytest.approx(item[POOLING]["mean"] - item[CANDIDATE]["mean"], abs=1e-9)
+        for name, short in ((POOLING, "average"), (sections.pooling.NO_POOLING_MODEL, "none")):
+            difference = item[f"{short} − max"]
+            assert difference["n"] == len(section["seeds"])
+            assert difference["mean"] == pytest.approx(item[name]["mean"] - item[CANDIDATE]["mean"], abs=1e-9)
     test = comparison["test"]
     assert test[POOLING]["mean"] == pytest.approx(
-        section["summary"][str(section["epochs"])]["test_accuracy"]["mean"]
+        section["summary"][POOLING][str(section["epochs"])]["test_accuracy"]["mean"]
     )
 
     table = sections.pooling.pooling_markdown(results)
@@ -130,3 +138,14 @@ def test_validation_chooses_the_dropout_rate_and_the_test_set_only_scores_it(dro
         )
     table = sections.dropout_control.dropout_markdown(results)
     assert table.count("(chosen)") == 1 and table.count("\n|") == 2 + len(names)
+
+
+def test_the_fast_strided_convolution_is_keras_s():
+    import keras
+
+    keras.utils.set_random_seed(2)
+    fast = models.build_model(sections.pooling.NO_POOLING_MODEL, fast_ops=True)
+    plain = models.build_model(sections.pooling.NO_POOLING_MODEL)
+    plain.set_weights(fast.get_weights())
+    batch = np.random.default_rng(1).random((16, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_allclose(fast(batch).numpy(), plain(batch).numpy(), rtol=1e-5, atol=1e-6)

@@ -94,7 +94,7 @@ def runs_of(results: dict, name: str) -> tuple[list, int | None, str]:
         )
     # The ablations: the CNN with average pooling, the wide MLP with dropout.
     pooling = research.get("pooling", {})
-    if name == pooling.get("model"):
+    if name in pooling.get("models", []):
         return pooling["seeds"], pooling["epochs"], "pooling ablation"
     dropout = research.get("dropout_control", {})
     if name == dropout.get("chosen"):
@@ -155,16 +155,11 @@ def models_markdown(results: dict, *, side: bool = False, names: tuple[str, ...]
     ``names`` among them (the demo's, say)."""
     models = results["research"][KEY]["models"]
     # The compared models first, then the controls; the side models (the demo's, the appendix's) apart.
-    found = controls(results)
-    ablations = {"pooling ablation", "dropout control"}
-    rank = {
-        name: 0
-        if name in registry.COMPARED
-        else 1
-        if name in found or runs_of(results, name)[2] in ablations
-        else 2
-        for name in models
+    # The ablations (average pooling, dropout) sit with the controls.
+    found = set(controls(results)) | {
+        name for name in models if runs_of(results, name)[2] in ("pooling ablation", "dropout control")
     }
+    rank = {name: 0 if name in registry.COMPARED else 1 if name in found else 2 for name in models}
     listed = [name for name in models if (rank[name] == 2) == side and (names is None or name in names)]
     order = sorted(listed, key=rank.get)
     rows = []

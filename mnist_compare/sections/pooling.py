@@ -1,7 +1,8 @@
-"""Max or average pooling: the CNN with its 2×2 max pooling replaced by average pooling (the same parameters
-and multiply-adds), trained with the original recipe on the size comparison's seeds, on the test set and on
-every robustness curve. It tests whether the max pooling is what makes the CNN collapse under zero-mean
-(unclipped) noise, and how much of its robustness to shifts, rotations and scaling it carries."""
+"""Max, average or no pooling: the CNN with its 2×2 max pooling replaced by average pooling (the same
+parameters and multiply-adds), and without pooling (its convolution moves by 2 pixels instead, to the same
+13×13 map and the same parameters), trained with the original recipe on the size comparison's seeds, on the
+test set and on every robustness curve. It tests whether the max pooling is what makes the CNN collapse
+under zero-mean (unclipped) noise, and how much of its robustness to moved digits pooling carries."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from .robustness import ROW_NAMES, levels_text, model_curve, robustness, seed_cu
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "pooling"
-VERSION = 1
+VERSION = 2
 REQUIRES = ("size_seeds", "robustness", "side_seeds")
 
-#: The ablated CNN: the original CNN with average pooling (``registry.MODELS``).
+#: The ablated CNNs: the original CNN with average pooling, and without pooling (``registry.MODELS``).
 POOLING_MODEL = "cnn_avgpool"
+NO_POOLING_MODEL = "cnn_strided"
+POOLING_MODELS = (POOLING_MODEL, NO_POOLING_MODEL)
 
 #: The label of the section's table (``[the table](#pooling-table)`` in a notebook).
 POOLING_TABLE = "pooling-table"
@@ -34,15 +37,17 @@ def pooling_seeds(research: dict, grid_seeds) -> list[int]:
 def compute(ctx: Context, research: dict) -> dict:
     seeds = pooling_seeds(research, ctx.seeds)
     epochs = tuple(ctx.snapshot_epochs)
-    ctx.log(f"Research: the CNN with average pooling ({len(seeds)} seeds, {max(epochs)} epochs)")
-    with progress_bar(len(seeds) * max(epochs), ctx.show_progress) as progress:
-        records = extra_runs("pooling", [POOLING_MODEL], seeds, ctx.splits, epochs, ctx.paths, progress)
-    models = {POOLING_MODEL: extra_models(ctx.paths, "pooling", POOLING_MODEL, seeds, ctx.last)}
+    ctx.log(
+        f"Research: the CNN with average pooling and without it ({len(seeds)} seeds, {max(epochs)} epochs)"
+    )
+    with progress_bar(len(POOLING_MODELS) * len(seeds) * max(epochs), ctx.show_progress) as progress:
+        records = extra_runs("pooling", POOLING_MODELS, seeds, ctx.splits, epochs, ctx.paths, progress)
+    models = {name: extra_models(ctx.paths, "pooling", name, seeds, ctx.last) for name in POOLING_MODELS}
     return {
-        "model": POOLING_MODEL,
+        "models": list(POOLING_MODELS),
         "seeds": seeds,
         "epochs": max(epochs),
-        "summary": extra_summary(records, epochs)[POOLING_MODEL],
+        "summary": extra_summary(records, epochs),
         "curves": robustness(models, ctx.splits)["curves"],
     }
 
@@ -50,14 +55,11 @@ def compute(ctx: Context, research: dict) -> dict:
 def curve_values(results: dict, transform: str, name: str) -> list[float]:
     """Per seed of the pooling section, ``name``'s accuracy averaged over every changed level of a curve."""
     section = results["research"][KEY]
-    if name == POOLING_MODEL:
-        curve = section["curves"][transform]
-    else:
-        curve = model_curve(results, transform, name)
+    if name in section["models"]:
+        return seed_curve_means(section["curves"][transform], transform, name)
+    # The CNN's, the MLP's and the controls' curves over their own seeds, in the pooling section's order.
+    curve = model_curve(results, transform, name)
     values = seed_curve_means(curve, transform, name)
-    if name == POOLING_MODEL:
-        return values
-    # The CNN's and the MLP's curves over their own seeds, taken in the pooling section's order.
     count = len(curve[name][0]["values"])
     their_seeds = pooling_seeds(results["research"], results["research"]["seeds"])[:count]
     by_seed = dict(zip(their_seeds, values))
@@ -68,28 +70,26 @@ def test_values(results: dict, name: str) -> list[float]:
     """Per seed of the pooling section, ``name``'s test accuracy after the section's epochs."""
     section = results["research"][KEY]
     epochs = str(section["epochs"])
-    if name == POOLING_MODEL:
-        return section["summary"][epochs]["test_accuracy"]["values"]
+    if name in section["models"]:
+        return section["summary"][name][epochs]["test_accuracy"]["values"]
     return normal_accuracies(results, name, section["seeds"], epochs)
 
 
 def pooling_comparison(results: dict) -> dict:
-    """{"test" or a robustness curve: {model: its summary over seeds, "average − max": the CNN with average
-    pooling minus the CNN, "average − MLP": minus the MLP, both paired by seed}}."""
+    """{"test" or a robustness curve: {model: its summary over seeds, "average − max" and "none − max": each
+    ablated CNN minus the CNN, "average − MLP" and "none − MLP": minus the MLP, all paired by seed}}."""
     section = results["research"][KEY]
     out = {}
-    measures = ["test", *section["curves"]]
-    for measure in measures:
+    for measure in ["test", *section["curves"]]:
         values = {
             name: (test_values(results, name) if measure == "test" else curve_values(results, measure, name))
-            for name in (BASELINE, CANDIDATE, POOLING_MODEL)
+            for name in (BASELINE, CANDIDATE, *POOLING_MODELS)
         }
         summaries = {name: seed_summary(v) for name, v in values.items()}
-        out[measure] = {
-            **summaries,
-            "average − max": paired(summaries[POOLING_MODEL], summaries[CANDIDATE]),
-            "average − MLP": paired(summaries[POOLING_MODEL], summaries[BASELINE]),
-        }
+        out[measure] = dict(summaries)
+        for name, short in ((POOLING_MODEL, "average"), (NO_POOLING_MODEL, "none")):
+            out[measure][f"{short} − max"] = paired(summaries[name], summaries[CANDIDATE])
+            out[measure][f"{short} − MLP"] = paired(summaries[name], summaries[BASELINE])
     return out
 
 
@@ -107,13 +107,14 @@ def pooling_markdown(results: dict) -> str:
         )
         rows.append(
             [name]
-            + [f"{100 * item[model]['mean']:.1f}" for model in (BASELINE, CANDIDATE, POOLING_MODEL)]
-            + [pp(item["average − max"]), pp(item["average − MLP"])]
+            + [f"{100 * item[model]['mean']:.1f}" for model in (BASELINE, CANDIDATE, *POOLING_MODELS)]
+            + [pp(item["average − max"]), pp(item["none − max"])]
         )
     title = (
-        f"Max or average pooling: accuracy (%) after {section['epochs']} epochs on the test set and averaged "
-        f"over every level of each robustness curve but the unchanged images, mean over "
-        f"{plural(len(section['seeds']), 'seed')}, and differences paired by seed"
+        f"Max, average or no pooling: accuracy (%) after {section['epochs']} epochs on the test set and "
+        "averaged over every level of each robustness curve but the unchanged images, mean over "
+        f"{plural(len(section['seeds']), 'seed')}, and each other CNN minus the CNN with max pooling, paired "
+        "by seed; without pooling, the convolution moves by 2 pixels"
     )
     return (
         caption(results, title, label=POOLING_TABLE)
@@ -124,14 +125,10 @@ def pooling_markdown(results: dict) -> str:
                 "MLP",
                 "CNN, max pooling",
                 "CNN, average pooling",
-                "Average − max pooling",
-                "Average pooling − MLP",
+                "CNN, no pooling",
+                "Average − max",
+                "None − max",
             ],
             rows,
         )
     )
-
-
-def pooling_numbers(results: dict) -> dict:
-    """The numbers the notebook's sentences read: each measure's differences and the models' means."""
-    return {measure: dict(item) for measure, item in pooling_comparison(results).items()}
