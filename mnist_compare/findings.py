@@ -66,7 +66,7 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
     corrected = {claim: (p, q) for claim, _, _, _, p, q in found["rows"]}
     for row in rows:
         details = row.pop(5) if len(row) > 5 else ""
-        if row[0] in lost and (row[2] in ("mixed", "contradicted") or len(row[4]) > 1):
+        if row[0] in lost and row[2] in ("mixed", "contradicted"):
             # A test that supported the claim alone no longer does after the correction: the row names it, and
             # the claim is mixed only if a test still supports it and another does not.
             tests = [test for test in found["rows"] if test[0] == row[0]]
@@ -97,8 +97,6 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
 
 #: The drawings claim's test when the results have it: the other writers' digits through the original's crop.
 ORIGINAL_DRAWINGS_TEST = "CNN − MLP, other writers, the original's preprocessing"
-#: The drawings claim's other test: the other writers' digits through the original's first demo, its resize.
-ORIGINAL_PLAIN_TEST = "CNN − MLP, other writers, the original's resize"
 
 #: The crops other than the original's through which the figure of the verdicts' differences shows the other
 #: writers' digits beside the drawings claim's test: {method: how the figure names it}.
@@ -382,21 +380,6 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         tests = [(ORIGINAL_DRAWINGS_TEST, diff)]
         main = verdict_word(diff)
         verdicts[0] = "mixed" if main == "supported" and verdicts[0] != "supported" else main
-        if all("original_naive" in theirs.get(name, {}) for name in (BASELINE, CANDIDATE)):
-            # Its two demos prepared drawings two ways, a plain resize and a crop: both are the claim's tests.
-            plain = paired(theirs[CANDIDATE]["original_naive"], theirs[BASELINE]["original_naive"])
-            parts.insert(0, f"other writers (the original's resize code): {pp(plain)}")
-            tests.insert(0, (ORIGINAL_PLAIN_TEST, plain))
-            words = {verdict_word(test) for _, test in tests}
-            verdicts[0] = (
-                "supported"
-                if words == {"supported"}
-                else "mixed"
-                if "supported" in words
-                else "contradicted"
-                if words == {"contradicted"}
-                else "not shown"
-            )
     rows.append(
         [
             # Only the other writers' digits are handwriting by people: they decide. The synthetic drawings
