@@ -10,6 +10,7 @@ from ..formatting import caption, markdown_table, paired, plural, pp
 from ..metrics import format_mean_std
 from ..registry import BASELINE, CANDIDATE
 from .base import Context, extra_runs, extra_summary, progress_bar, seed_summary
+from .permuted_pixels import normal_accuracies
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -65,24 +66,6 @@ def compute(ctx: Context, research: dict) -> dict:
     return out
 
 
-def other_accuracies(results: dict, name: str, seeds) -> dict | None:
-    """``name``'s test accuracy after the section's epochs over ``seeds`` (in that order): the size
-    comparison's runs, else the grid's; None when a seed is missing."""
-    section = results["research"][KEY]
-    size = results["research"].get("size_seeds", {})
-    if name in size.get("models", {}) and str(size.get("epochs")) == str(section["epochs"]):
-        by_seed = dict(zip(size["seeds"], size["models"][name]["test_accuracy"]["values"]))
-    else:
-        by_seed = {
-            r["seed"]: r["snapshots"][str(section["epochs"])]["test"]["accuracy"]
-            for r in results["runs"]
-            if r["model"] == name
-        }
-    if not all(seed in by_seed for seed in seeds):
-        return None
-    return seed_summary([by_seed[seed] for seed in seeds])
-
-
 def dropout_comparison(results: dict) -> dict:
     """{dropout model: {"test", "val", "minus wide" (it − the wide MLP), "cnn minus" (the CNN − it),
     "minus mlp" (it − the MLP)}}, the differences paired by seed (None where a model has no runs to pair)."""
@@ -91,7 +74,11 @@ def dropout_comparison(results: dict) -> dict:
     out = {}
     for name in DROPOUT_MODELS:
         seeds = section["models"][name]["seeds"]
-        others = {other: other_accuracies(results, other, seeds) for other in (BASELINE, CANDIDATE, WIDE)}
+        # The grid's runs, else the size comparison's (the same runs on the seeds both have).
+        others = {}
+        for other in (BASELINE, CANDIDATE, WIDE):
+            accuracies = normal_accuracies(results, other, seeds, epochs)
+            others[other] = seed_summary(accuracies) if accuracies else None
         test = section["models"][name][epochs]["test_accuracy"]
         out[name] = {
             "dropout": section["models"][name]["dropout"],

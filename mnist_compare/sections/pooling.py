@@ -94,9 +94,8 @@ def pooling_comparison(results: dict) -> dict:
 
 
 def pooling_markdown(results: dict) -> str:
-    """The MLP, the CNN and the CNN with average pooling on the test set and averaged over each robustness
-    curve, with the two poolings' difference and the average-pooling CNN's lead over the MLP, paired by
-    seed."""
+    """The MLP, the CNN and the CNN with average pooling and without pooling on the test set and averaged over
+    each robustness curve, with each ablated CNN minus the CNN, paired by seed."""
     section = results["research"][KEY]
     rows = []
     for measure, item in pooling_comparison(results).items():
