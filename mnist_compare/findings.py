@@ -479,28 +479,70 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         spread = {name: many_models[name]["test_accuracy"] for name in spread}
     if all(item.get("std") and item.get("n", 0) > 2 for item in spread.values()):
         p_value = variance_ratio_p(spread[BASELINE], spread[CANDIDATE])
+        # The claim predicts CNN − MLP < 0 in spread; the sign found is that of the stds' difference.
+        tests = [
+            (
+                "two-sided F test of the two variances",
+                p_value,
+                "−",
+                "−" if spread[CANDIDATE]["std"] < spread[BASELINE]["std"] else "+",
+            )
+        ]
+        curves = _steadiness_tests(results)
         rows.append(
             [
-                "The CNN trains more stably (read as a smaller spread over seeds)",
+                "The CNN trains more stably (read as a smaller spread over seeds"
+                + (" and steadier validation curves)" if curves else ")"),
                 f"std of test accuracy over {spread[BASELINE]['n']} seeds: CNN "
                 f"{100 * spread[CANDIDATE]['std']:.2f}, MLP {100 * spread[BASELINE]['std']:.2f} pp; "
                 f"two-sided F test: p = {p_value:.2f}" + _steadiness_text(results),
-                "supported"
-                if p_value < 0.05 and spread[CANDIDATE]["std"] < spread[BASELINE]["std"]
-                else "not shown",
+                verdict_of_tests(tests + curves),
                 "learning-curves-and-errors",
-                # The claim predicts CNN − MLP < 0 in spread; the sign found is that of the stds' difference.
-                [
-                    (
-                        "two-sided F test of the two variances",
-                        p_value,
-                        "−",
-                        "−" if spread[CANDIDATE]["std"] < spread[BASELINE]["std"] else "+",
-                    )
-                ],
+                tests + curves,
             ]
         )
     return rows
+
+
+def _steadiness_tests(results: dict) -> list[tuple]:
+    """The stability claim's readings from the validation curves, as tests of it when the learning curves give
+    them over their many seeds (with intervals): how much the validation loss moves from epoch to epoch,
+    relative to its level and absolute, and how much the validation accuracy moves; the claim predicts less
+    movement for the CNN (a negative difference). Empty without them (a fast run: the grid's few seeds)."""
+    if _steadiness_over_seeds(results) is None:
+        return []
+    readings = {
+        "CNN − MLP, per-epoch change of validation loss, relative": epoch_to_epoch(
+            results, "val_loss", relative=True
+        ),
+        "CNN − MLP, per-epoch change of validation loss, absolute": epoch_to_epoch(results, "val_loss"),
+        "CNN − MLP, per-epoch change of validation accuracy": epoch_to_epoch(results, "val_accuracy"),
+    }
+    return [
+        (name, found["difference"], "−")
+        for name, found in readings.items()
+        if found["difference"].get("ci_low") is not None
+    ]
+
+
+def verdict_of_tests(tests: list[tuple]) -> str:
+    """A claim's verdict from its tests before the correction, as the legend defines the words: every
+    test significant in the claimed direction, supported; some, mixed; none, but one against it, contradicted;
+    no significant test, not shown. A test is (name, summary over seeds[, claimed sign]) or (name, p-value,
+    claimed sign, sign found)."""
+    bearings = []
+    for name, test, *signs in tests:
+        claimed = (signs or ["+"])[0]
+        if isinstance(test, float):
+            found, p = signs[1], test
+        else:
+            found, p = ("+" if test["mean"] > 0 else "−"), t_test_p(test)
+        bearings.append(bearing(claimed, found, p))
+    if all(b == "for" for b in bearings):
+        return "supported"
+    if "for" in bearings:
+        return "mixed"
+    return "contradicted" if "against" in bearings else "not shown"
 
 
 def _steadiness_over_seeds(results: dict) -> dict | None:
@@ -574,7 +616,7 @@ def holm_sentence(found: dict) -> str:
 def multiple_tests_text(found: dict) -> str:
     """What Holm's correction for every test behind the verdicts changes (``found``: what ``multiple_tests``
     returns), after where the corrected p-values are given."""
-    head = f"[Figure](#{VERDICTS_FIGURE}) gives the corrected p-values of the tests that compare accuracies. "
+    head = f"[Table](#{TESTS_TABLE}) lists every test with its p-value alone and after the correction. "
     if not found["lost"]:
         return head + "Every test that is significant alone remains significant after the correction."
     # The tests that lose their significance, by name and with both p-values.
@@ -662,13 +704,15 @@ def multiple_tests_markdown(results: dict) -> str:
     # One seed count for every test: said once, in the title.
     same = _one_seed_count(rows)
 
-    rows = [
+    # Each test's measurement by its claim and name: a difference over seeds, or the F test's p-value.
+    measured = {(row[0], name): test for row in rows for name, test, *_ in (row[4] if len(row) > 4 else [])}
+    table = [
         # The claim once, on the first of its tests.
         [
             claim if claim != previous else "",
             name.replace(f" ({same} seeds)", "") if same else name,
             claimed,
-            sign,
+            _difference_text(name, measured[(claim, name)], sign),
             p_text(p),
             p_text(q),
             bearing(claimed, sign, q),
@@ -696,15 +740,28 @@ def multiple_tests_markdown(results: dict) -> str:
                 "Claim",
                 "Test",
                 "Claimed sign",
-                "Sign found",
+                "Found [95% interval]",
                 "p",
                 "p after correction",
                 "Effect after correction",
             ],
-            rows,
+            table,
         )
         + "\n\n</div>"
     )
+
+
+def _difference_text(name: str, test, sign: str) -> str:
+    """A test's measurement as the table of the verdicts' tests gives it: a difference in accuracy in pp, a
+    change of loss as a loss, a relative change in points of relative change, each with its 95% interval; the
+    F test (a p-value, no difference) by the sign of the difference of the standard deviations."""
+    if isinstance(test, float):
+        return f"std {'smaller' if sign == '−' else 'larger'} for the CNN"
+    if "relative" in name:
+        return f"{100 * test['mean']:+.1f} {interval(test, percent=True, digits=1)} points".replace("-", "−")
+    if "loss" in name:
+        return _loss_text(test).replace("-", "−")
+    return pp(test).replace("-", "−")
 
 
 def bearing(claimed: str, found: str, q: float) -> str:
@@ -875,13 +932,11 @@ def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = Tr
     checked, found = _verdicts(results)
     same = _one_seed_count(checked)
     seeds = f"Every interval printed is over {plural(same, 'seed')}." if same else _seeds_sentence(results)
-    if any(STEADINESS in row[1] for row in checked):
-        # The stability row's other readings describe the curves (on the grid's seeds, without an interval,
-        # when the learning curves have not run): no test.
+    if any(STEADINESS in row[1] for row in checked) and not _steadiness_over_seeds(results):
+        # Without the learning curves' many seeds, the stability row's other reading is the first seeds,
+        # without an interval: no test.
         seeds += (
-            " The epoch-to-epoch readings of stability describe the curves and are not among the tests."
-            if _steadiness_over_seeds(results)
-            else " The epoch-to-epoch reading of stability rests on the first "
+            " The epoch-to-epoch reading of stability rests on the first "
             f"{number_word(len(results['config']['seeds']))} seeds and is not among the tests."
         )
 
@@ -1051,7 +1106,7 @@ def verdict_differences_corrected(results: dict) -> list[tuple[str, dict, float 
             if (
                 not isinstance(test, dict)
                 or test.get("ci_low") is None
-                or any(word in name for word in ("loss", "gap", "plain resize"))
+                or any(word in name for word in ("loss", "gap", "plain resize", "per-epoch"))
             ):
                 continue
             label = re.sub(r" \(\d+ seeds\)$", "", name)

@@ -445,7 +445,7 @@ APPENDICES = {
     "A": "The original report beside ours",
     "B": "Background: the data and the mathematics",
     "C": "The drawing demo, the cost of the models and their answers",
-    "D": "Settings and reproducibility",
+    "D": "The tests behind the verdicts, settings and reproducibility",
     "E": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
