@@ -706,6 +706,9 @@ def multiple_tests_markdown(results: dict) -> str:
 
     # Each test's measurement by its claim and name: a difference over seeds, or the F test's p-value.
     measured = {(row[0], name): test for row in rows for name, test, *_ in (row[4] if len(row) > 4 else [])}
+    # Each interval with the sampling error of the images the test is scored on (a dash: not a test of
+    # accuracies on a set of images).
+    sampled = with_test_images(results)
     table = [
         # The claim once, on the first of its tests.
         [
@@ -713,6 +716,9 @@ def multiple_tests_markdown(results: dict) -> str:
             name.replace(f" ({same} seeds)", "") if same else name,
             claimed,
             _difference_text(name, measured[(claim, name)], sign),
+            interval(sampled[(claim, name)], percent=True, digits=2).replace("-", "−")
+            if (claim, name) in sampled
+            else "–",
             p_text(p),
             p_text(q),
             bearing(claimed, sign, q),
@@ -729,7 +735,10 @@ def multiple_tests_markdown(results: dict) -> str:
             results,
             f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): paired t tests "
             f"over {plural(same, 'seed') if same else 'seeds'} (one F test), with p-values alone and after "
-            f"Holm's correction {cite('holm1979')}"
+            f"Holm's correction {cite('holm1979')}, and each interval of a difference in accuracy widened by "
+            "the sampling error of the images it is scored on (exact for the test-set lead, from the models' "
+            "answers image by image; elsewhere a conservative bound from their error rates, section "
+            f"{ref('capacity-control')})"
             + "".join(
                 f"; “{bare_claim(claim)}” reuses the test of another row, counted once" for claim in shared
             ),
@@ -739,11 +748,12 @@ def multiple_tests_markdown(results: dict) -> str:
             [
                 "Claim",
                 "Test",
-                "Claimed sign",
+                "Claim predicts",
                 "Found [95% interval]",
+                "Interval with image sampling (pp)",
                 "p",
-                "p after correction",
-                "Effect after correction",
+                "p, Holm",
+                "Effect, Holm",
             ],
             table,
         )
@@ -1197,3 +1207,89 @@ def plot_verdict_differences(results: dict):
         ax.grid(axis="x", alpha=0.3)
         ax.set_xlabel("difference in accuracy (pp), with its 95% interval")
     return fig
+
+
+def with_test_images(results: dict) -> dict:
+    """{(claim, test name): the test's difference with its interval widened by the sampling error of the
+    images it is scored on, which every seed shares} for every test behind the verdicts that compares
+    accuracies on a set of images. The CNN's lead on the test set uses the two models' answers image by
+    image (McNemar's counts, ``metrics.with_image_sampling``); every other test has only error rates per
+    seed, which bound that error from above (``metrics.with_error_rate_bound``). The change with shuffled
+    pixels is a difference of two such differences, bounded by the sum of their bounds. A robustness curve's
+    mean over its levels is bounded as one set of the subset's images (the levels transform the same
+    images)."""
+    from .metrics import error_rate_se, widened, with_error_rate_bound, with_image_sampling
+    from .sections.permuted_pixels import normal_accuracies
+    from .sections.robustness import compared_curves, curve_mean
+
+    research = results["research"]
+    labels = {registry.label(name): name for name in registry.MODELS}
+    bounded = {
+        f"{registry.label(first)} − {registry.label(second)}": diff
+        for (first, second), diff in size_seeds.comparisons_with_image_bound(results).items()
+    }
+    sizes = {
+        "test": results["provenance"]["split_sizes"]["test"],
+        "synthetic drawings": research["user_drawings"]["drawings"],
+        "other writers": research.get("other_handwriting", {}).get("drawings"),
+    }
+    transforms = {ROW_NAMES.get(t, t): t for t in research["robustness"]["curves"]}
+    drawings = side_seeds.drawings(results)
+    out = {}
+    for row in verdicts_rows(results):
+        for name, test, *_ in row[4] if len(row) > 4 else []:
+            if not isinstance(test, dict) or test.get("ci_low") is None:
+                continue
+            base = re.sub(r" \(\d+ seeds\)$", "", name)
+            found = None
+            if base == "CNN − MLP, test accuracy":
+                epochs = int(re.search(r"\((\d+) epochs\)", row[0])[1])
+                counts = next(c for c in results["comparisons"] if c["epochs"] == epochs)["mcnemar"]
+                found = with_image_sampling(test, counts)
+            elif base in bounded:
+                found = bounded[base]
+            elif base.endswith(" curve"):
+                pair, what = base.split(", ", 1)
+                transform = transforms[what.removesuffix(" curve")]
+                first, second = (labels[label] for label in pair.split(" − "))
+                many = all(n in compared_curves(results, True).get(transform, {}) for n in (first, second))
+                means = [curve_mean(results, transform, n, many=many)["values"] for n in (first, second)]
+                found = with_error_rate_bound(test, *means, research["robustness"]["images"])
+            elif name == ORIGINAL_DRAWINGS_TEST:
+                theirs = drawings["other writers"]
+                found = with_error_rate_bound(
+                    test,
+                    theirs[CANDIDATE]["original_bbox"]["values"],
+                    theirs[BASELINE]["original_bbox"]["values"],
+                    sizes["other writers"],
+                )
+            elif base.startswith("crop − plain resize, "):
+                source = base.removeprefix("crop − plain resize, ")
+                model = BASELINE if "(MLP)" in row[0] else CANDIDATE
+                accuracy = drawings.get(source.removesuffix(" drawings"), {}).get(model, {})
+                crop, plain = (
+                    ("original_bbox", "original_naive") if "original_bbox" in accuracy else ("bbox", "naive")
+                )
+                if crop in accuracy and plain in accuracy:
+                    found = with_error_rate_bound(
+                        test, accuracy[crop]["values"], accuracy[plain]["values"], sizes[source]
+                    )
+            elif "shuffled pixels" in base:
+                permuted = research["permuted_pixels"]
+                epochs = str(permuted["epochs"])
+                shuffled = {
+                    n: permuted["models"][n][epochs]["test_accuracy"]["values"] for n in (BASELINE, CANDIDATE)
+                }
+                normal = {
+                    n: normal_accuracies(results, n, permuted["models"][n]["seeds"], epochs)
+                    for n in (BASELINE, CANDIDATE)
+                }
+                if all(normal.values()):
+                    found = widened(
+                        test,
+                        error_rate_se(shuffled[CANDIDATE], shuffled[BASELINE], sizes["test"])
+                        + error_rate_se(normal[CANDIDATE], normal[BASELINE], sizes["test"]),
+                    )
+            if found is not None:
+                out[(row[0], name)] = found
+    return out

@@ -269,7 +269,7 @@ def with_image_sampling(summary: dict, counts: list[dict], level: float = 0.95) 
         discordant = (count["a_only"] + count["b_only"]) / n
         difference = (count["a_only"] - count["b_only"]) / n
         errors.append(math.sqrt(max(discordant - difference**2, 0.0) / n))
-    return _widened(summary, float(np.mean(errors)), level)
+    return widened(summary, float(np.mean(errors)), level)
 
 
 def with_error_rate_bound(
@@ -279,13 +279,21 @@ def with_error_rate_bound(
     are their test accuracies per seed on the same ``n`` images. The images on which two models disagree are
     at most those that either gets wrong, so a seed's discordant fraction d is bounded by the sum of the two
     error rates; with that bound for d the widened interval is wider still, a conservative test."""
+    return widened(summary, error_rate_se(first, second, n), level)
+
+
+def error_rate_se(first: list[float], second: list[float], n: int) -> float:
+    """The bound of ``with_error_rate_bound`` on the images' standard error of a difference of accuracies:
+    over the seeds, the mean of √((d − m²)/n) for a difference m on ``n`` images, where d, the share of images
+    the two models answer differently, is bounded by the sum of their error rates (and by 1)."""
     errors = [
-        math.sqrt(max((1 - a) + (1 - b) - (a - b) ** 2, 0.0) / n) for a, b in zip(first, second, strict=True)
+        math.sqrt(max(min((1 - a) + (1 - b), 1.0) - (a - b) ** 2, 0.0) / n)
+        for a, b in zip(first, second, strict=True)
     ]
-    return _widened(summary, float(np.mean(errors)), level)
+    return float(np.mean(errors))
 
 
-def _widened(summary: dict, image: float, level: float) -> dict:
+def widened(summary: dict, image: float, level: float = 0.95) -> dict:
     """``summary``'s interval with the images' standard error ``image`` added to the seeds' part in
     quadrature (a t quantile for the seeds, a normal one for the images)."""
     from scipy import stats
