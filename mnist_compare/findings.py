@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 from . import registry
 from .formatting import (
     VERDICTS,
@@ -22,7 +24,7 @@ from .formatting import (
     pp,
     verdict_word,
 )
-from .metrics import summarize
+from .metrics import error_rate_se, summarize, widened, with_error_rate_bound, with_image_sampling
 from .numbering import anchor, ref
 from .preprocessing import DEFAULT_METHOD, METHODS
 from .references import cite
@@ -34,13 +36,16 @@ from .sections.base import (
     gap_closed,
 )
 from .sections.learning_curves import all_curves, epoch_to_epoch
-from .sections.permuted_pixels import permuted_changes
+from .sections.permuted_pixels import normal_accuracies, permuted_changes
 from .sections.robustness import (
     GEOMETRIC,
     NOISE,
     ROW_NAMES,
+    changed_levels,
     cnn_against_controls,
+    compared_curves,
     curve_comparison,
+    model_curve,
     robustness_claim,
 )
 from .tables.grid import ceiling_caveat
@@ -317,7 +322,15 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
                 for name, diff in controls_under_noise.items()
             ]
             verdict = "mixed" if verdict == "partly supported" else verdict
-        elif "shift" in transforms and "shift_augmentation" in research:
+        else:
+            # The CNN against each MLP control on every curve that moves the ink: the row says it leads them
+            # all, so each is among the tests.
+            tests += [
+                (f"CNN − {registry.label(name)}, {ROW_NAMES.get(transform, transform)} curve", diff)
+                for transform in transforms
+                for name, diff in cnn_against_controls(results, transform).items()
+            ]
+        if "shift" in transforms and "shift_augmentation" in research:
             # The claim compares models trained alike, without augmentation; training data can do more.
             beats = [
                 level
@@ -456,7 +469,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         gain = gain or kept["gain"]
         rows.append(
             [
-                "The CNN uses its parameters more efficiently (read per parameter, not per multiply-add)",
+                "The CNN uses its parameters more efficiently (read per parameter, not per multiply-add; one "
+                "small CNN)",
                 f"the {registry.label(small)} has fewer parameters than the MLP"
                 + (
                     f" and {forward_macs(results, small) / forward_macs(results, BASELINE):.1f} times its "
@@ -930,8 +944,9 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
         for row in rows:
             row.insert(2, reasons.get(row[0]) or "–")
     note = (
-        f"{holm_sentence(found)} {_verdicts_legend(row[2] for row in checked)} {multiple_tests_text(found)}"
-    )
+        f"{holm_sentence(found)} {_verdicts_legend(row[2] for row in checked)} {multiple_tests_text(found)} "
+        + image_sampling_text(results)
+    ).strip()
     return _verdicts_title(results) + "\n\n" + markdown_table(header, rows) + "\n\n" + note
 
 
@@ -971,6 +986,7 @@ def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = Tr
         + seeds
         + " "
         + multiple_tests_text(found)
+        + (" " + image_sampling_text(results) if image_sampling_text(results) else "")
         + " The intervals printed are not corrected. "
         + f"[Table](#{CLAIMS_TABLE}) gives each claim in the original's words."
         if legend
@@ -1216,13 +1232,11 @@ def with_test_images(results: dict) -> dict:
     image (McNemar's counts, ``metrics.with_image_sampling``); every other test has only error rates per
     seed, which bound that error from above (``metrics.with_error_rate_bound``). The change with shuffled
     pixels is a difference of two such differences, bounded by the sum of their bounds. A robustness curve's
-    mean over its levels is bounded as one set of the subset's images (the levels transform the same
-    images)."""
-    from .metrics import error_rate_se, widened, with_error_rate_bound, with_image_sampling
-    from .sections.permuted_pixels import normal_accuracies
-    from .sections.robustness import compared_curves, curve_mean
-
+    mean over its levels gets the mean of the levels' bounds (the levels transform the same images, so
+    their errors may be correlated; the mean of the bounds holds even if they are fully correlated)."""
     research = results["research"]
+    if "provenance" not in results or "robustness" not in research:
+        return {}
     labels = {registry.label(name): name for name in registry.MODELS}
     bounded = {
         f"{registry.label(first)} − {registry.label(second)}": diff
@@ -1253,8 +1267,25 @@ def with_test_images(results: dict) -> dict:
                 transform = transforms[what.removesuffix(" curve")]
                 first, second = (labels[label] for label in pair.split(" − "))
                 many = all(n in compared_curves(results, True).get(transform, {}) for n in (first, second))
-                means = [curve_mean(results, transform, n, many=many)["values"] for n in (first, second)]
-                found = with_error_rate_bound(test, *means, research["robustness"]["images"])
+                curve = model_curve(results, transform, first, many=many)
+                # Level by level on the same images: the mean of the levels' bounds bounds the curve mean's
+                # error whatever the correlation between levels.
+                levels = changed_levels(transform, curve["levels"])
+                found = widened(
+                    test,
+                    float(
+                        np.mean(
+                            [
+                                error_rate_se(
+                                    curve[first][level]["values"],
+                                    curve[second][level]["values"],
+                                    research["robustness"]["images"],
+                                )
+                                for level in levels
+                            ]
+                        )
+                    ),
+                )
             elif name == ORIGINAL_DRAWINGS_TEST:
                 theirs = drawings["other writers"]
                 found = with_error_rate_bound(
@@ -1293,3 +1324,79 @@ def with_test_images(results: dict) -> dict:
             if found is not None:
                 out[(row[0], name)] = found
     return out
+
+
+def _widened_p(summary: dict) -> float:
+    """The two-sided p-value of a difference whose interval ``with_test_images`` widened: its mean against the
+    standard error that the half-width of its 95% interval implies (a normal approximation)."""
+    from scipy import stats  # lazy, as in t_test_p
+
+    se = (summary["ci_high"] - summary["ci_low"]) / 2 / stats.norm.ppf(0.975)
+    return float(2 * stats.norm.sf(abs(summary["mean"]) / se)) if se > 0 else t_test_p(summary)
+
+
+def verdict_from_bearings(bearings) -> str:
+    """A claim's verdict from what each of its tests shows after the correction ("for", "against", "none"), in
+    the words of the verdicts' legend."""
+    bearings = list(bearings)
+    if bearings and all(b == "for" for b in bearings):
+        return "supported"
+    if "for" in bearings:
+        return "mixed"
+    return "contradicted" if "against" in bearings else "not shown"
+
+
+def image_sampling_changes(results: dict) -> dict:
+    """What adding the images' sampling error (``with_test_images``) to the tests behind the verdicts changes,
+    with Holm's correction run again over all of them: the tests significant before and not after (``lost``),
+    and {claim: (verdict, verdict with it)} for every claim whose verdict changes (``verdicts``). A test
+    without a widened interval (a loss, a gap, the F test, a curve reading) keeps its p-value."""
+    rows, found = _verdicts(results)
+    sampled = with_test_images(results)
+    p_values = [
+        _widened_p(sampled[(claim, name)]) if (claim, name) in sampled else p
+        for claim, name, _, _, p, _ in found["rows"]
+    ]
+    adjusted = holm_adjusted(p_values)
+    lost = [name for (_, name, *_, q), q2 in zip(found["rows"], adjusted) if q < 0.05 <= q2]
+    bearings: dict[str, list[str]] = {}
+    for (claim, _, claimed, sign, _, _), q2 in zip(found["rows"], adjusted):
+        bearings.setdefault(claim, []).append(bearing(claimed, sign, q2))
+    verdicts = {
+        row[0]: (row[2], verdict_from_bearings(bearings[row[0]]))
+        for row in rows
+        if row[0] in bearings and verdict_from_bearings(bearings[row[0]]) != row[2]
+    }
+    return {"lost": lost, "verdicts": verdicts}
+
+
+def image_sampling_text(results: dict) -> str:
+    """What adding the images' sampling error to every test behind the verdicts changes
+    (``image_sampling_changes``), as a sentence of the verdicts table's note ("" when the results have no
+    widened interval)."""
+    if not with_test_images(results):
+        return ""
+    changes = image_sampling_changes(results)
+    lost, verdicts = changes["lost"], changes["verdicts"]
+    head = (
+        f"[Table](#{TESTS_TABLE}) also widens each interval by the sampling error of the images it is scored "
+        "on, for most tests a conservative bound; with it, "
+    )
+    if not lost:
+        return head + "every significant test stays significant."
+    return (
+        head
+        + f"{number_word(len(lost))} {'test loses' if len(lost) == 1 else 'tests lose'} significance after "
+        "the correction and "
+        + (
+            "no verdict changes."
+            if not verdicts
+            else (
+                "one verdict would change: "
+                if len(verdicts) == 1
+                else f"{len(verdicts)} verdicts would change: "
+            )
+            + "; ".join(f"“{bare_claim(claim)}” would be {new}" for claim, (_, new) in verdicts.items())
+            + "."
+        )
+    )
