@@ -29,7 +29,7 @@ from .numbering import anchor, ref
 from .preprocessing import DEFAULT_METHOD, METHODS
 from .references import cite
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
-from .sections import recipes, shift_augmentation, side_seeds, size_seeds
+from .sections import image_sampling, recipes, shift_augmentation, side_seeds, size_seeds
 from .sections.architectures import forward_macs
 from .sections.base import (
     controls,
@@ -750,9 +750,7 @@ def multiple_tests_markdown(results: dict) -> str:
             f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): paired t tests "
             f"over {plural(same, 'seed') if same else 'seeds'} (one F test), with p-values alone and after "
             f"Holm's correction {cite('holm1979')}, and each interval of a difference in accuracy widened by "
-            "the sampling error of the images it is scored on (exact for the test-set lead, from the models' "
-            "answers image by image; elsewhere a conservative bound from their error rates, section "
-            f"{ref('capacity-control')})"
+            f"the sampling error of the images it is scored on ({_sampling_source(results)})"
             + "".join(
                 f"; “{bare_claim(claim)}” reuses the test of another row, counted once" for claim in shared
             ),
@@ -1229,7 +1227,8 @@ def with_test_images(results: dict) -> dict:
     """{(claim, test name): the test's difference with its interval widened by the sampling error of the
     images it is scored on, which every seed shares} for every test behind the verdicts that compares
     accuracies on a set of images. The CNN's lead on the test set uses the two models' answers image by
-    image (McNemar's counts, ``metrics.with_image_sampling``); every other test has only error rates per
+    image (McNemar's counts, ``metrics.with_image_sampling``), and so does every test the image-sampling
+    section measures (its standard error from a few seeds' answers); any other test has only error rates per
     seed, which bound that error from above (``metrics.with_error_rate_bound``). The change with shuffled
     pixels is a difference of two such differences, bounded by the sum of their bounds. A robustness curve's
     mean over its levels gets the mean of the levels' bounds (the levels transform the same images, so
@@ -1240,7 +1239,7 @@ def with_test_images(results: dict) -> dict:
     labels = {registry.label(name): name for name in registry.MODELS}
     bounded = {
         f"{registry.label(first)} − {registry.label(second)}": diff
-        for (first, second), diff in size_seeds.comparisons_with_image_bound(results).items()
+        for (first, second), diff in image_sampling.widened_comparisons(results).items()
     }
     sizes = {
         "test": results["provenance"]["split_sizes"]["test"],
@@ -1255,17 +1254,22 @@ def with_test_images(results: dict) -> dict:
             if not isinstance(test, dict) or test.get("ci_low") is None:
                 continue
             base = re.sub(r" \(\d+ seeds\)$", "", name)
-            found = None
+            # The measure of the image-sampling section that gives this test's error from the answers image
+            # by image, when it has one (else the bound below stands).
+            found, key = None, None
             if base == "CNN − MLP, test accuracy":
                 epochs = int(re.search(r"\((\d+) epochs\)", row[0])[1])
                 counts = next(c for c in results["comparisons"] if c["epochs"] == epochs)["mcnemar"]
                 found = with_image_sampling(test, counts)
             elif base in bounded:
                 found = bounded[base]
+                first, second = (labels[label] for label in base.split(" − "))
+                key = f"test:{first}-{second}"
             elif base.endswith(" curve"):
                 pair, what = base.split(", ", 1)
                 transform = transforms[what.removesuffix(" curve")]
                 first, second = (labels[label] for label in pair.split(" − "))
+                key = f"curve:{transform}:{first}-{second}"
                 many = all(n in compared_curves(results, True).get(transform, {}) for n in (first, second))
                 curve = model_curve(results, transform, first, many=many)
                 # Level by level on the same images: the mean of the levels' bounds bounds the curve mean's
@@ -1287,6 +1291,7 @@ def with_test_images(results: dict) -> dict:
                     ),
                 )
             elif name == ORIGINAL_DRAWINGS_TEST:
+                key = "drawings:other writers:original_bbox"
                 theirs = drawings["other writers"]
                 found = with_error_rate_bound(
                     test,
@@ -1297,6 +1302,7 @@ def with_test_images(results: dict) -> dict:
             elif base.startswith("crop − plain resize, "):
                 source = base.removeprefix("crop − plain resize, ")
                 model = BASELINE if "(MLP)" in row[0] else CANDIDATE
+                key = f"crop:{source.removesuffix(' drawings')}:{model}"
                 accuracy = drawings.get(source.removesuffix(" drawings"), {}).get(model, {})
                 crop, plain = (
                     ("original_bbox", "original_naive") if "original_bbox" in accuracy else ("bbox", "naive")
@@ -1321,6 +1327,9 @@ def with_test_images(results: dict) -> dict:
                         error_rate_se(shuffled[CANDIDATE], shuffled[BASELINE], sizes["test"])
                         + error_rate_se(normal[CANDIDATE], normal[BASELINE], sizes["test"]),
                     )
+            measured = image_sampling.standard_error(results, key) if key else None
+            if measured is not None:
+                found = widened(test, measured)
             if found is not None:
                 out[(row[0], name)] = found
     return out
@@ -1370,6 +1379,21 @@ def image_sampling_changes(results: dict) -> dict:
     return {"lost": lost, "verdicts": verdicts}
 
 
+def _sampling_source(results: dict) -> str:
+    """Where the tests' errors from the images' sampling come from, as the table of the tests says it."""
+    section = results["research"].get(image_sampling.KEY, {})
+    if not section.get("standard_errors"):
+        return (
+            "exact for the test-set lead, from the models' answers image by image; elsewhere a conservative "
+            f"bound from their error rates, section {ref('capacity-control')}"
+        )
+    return (
+        "from the models' answers image by image, on the main runs for the test-set lead and on "
+        f"{number_word(len(section['seeds']))} further seeds for the other tests; for the shuffled pixels a "
+        f"conservative bound from error rates, section {ref('capacity-control')}"
+    )
+
+
 def image_sampling_text(results: dict) -> str:
     """What adding the images' sampling error to every test behind the verdicts changes
     (``image_sampling_changes``), as a sentence of the verdicts table's note ("" when the results have no
@@ -1380,14 +1404,18 @@ def image_sampling_text(results: dict) -> str:
     lost, verdicts = changes["lost"], changes["verdicts"]
     head = (
         f"[Table](#{TESTS_TABLE}) also widens each interval by the sampling error of the images it is scored "
-        "on, for most tests a conservative bound; with it, "
+        + (
+            "on, measured from the models' answers image by image. With this widening, "
+            if image_sampling.measured(results)
+            else "on, for most tests a conservative bound. With this widening, "
+        )
     )
     if not lost:
         return head + "every significant test stays significant."
     return (
         head
         + f"{number_word(len(lost))} {'test loses' if len(lost) == 1 else 'tests lose'} significance after "
-        "the correction and "
+        "the correction, and "
         + (
             "no verdict changes."
             if not verdicts

@@ -425,9 +425,9 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
     if not (results.get("summary") and results.get("research")):
         return []
     heading = (
-        f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives the verdict on each claim of the original "
-        "report, why, and the section with the evidence; section "
-        f"{numbering.ref('every-model')} defines the control models and the tests it names."
+        f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives, for each claim of the original report, "
+        "our verdict, the main reason for it and the section with the evidence. Section "
+        f"{numbering.ref('every-model')} defines the control models and the tests that the table names."
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
     if not written:

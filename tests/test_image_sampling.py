@@ -1,0 +1,57 @@
+"""The images' sampling error behind the verdicts' tests: measured from answers image by image, it is the
+McNemar-count formula, it is tighter than the bound from error rates, and the verdicts' table uses it where
+the results have it."""
+
+import copy
+import json
+import math
+
+import numpy as np
+import pytest
+
+from mnist_compare import config, findings, metrics
+from mnist_compare.sections import image_sampling, size_seeds
+
+RESULTS = config.REPORTS_DIR / "results.json"
+
+
+def test_the_measured_error_is_the_mcnemar_formula_and_within_the_error_rate_bound():
+    rng = np.random.default_rng(0)
+    n = 2_000
+    first = (rng.random(n) < 0.97).astype(float)
+    # The second model errs mostly where the first does: few discordant images, as trained models do.
+    second = np.where(rng.random(n) < 0.9, first, (rng.random(n) < 0.95).astype(float))
+    a_only = int(np.sum((first == 1) & (second == 0)))
+    b_only = int(np.sum((first == 0) & (second == 1)))
+    d, m = (a_only + b_only) / n, (a_only - b_only) / n
+    assert image_sampling.image_se(first, second) == pytest.approx(math.sqrt((d - m * m) / n))
+    bound = metrics.error_rate_se([first.mean()], [second.mean()], n)
+    assert image_sampling.image_se(first, second) < bound
+    # Scores between 0 and 1 (a curve's share of levels right) are allowed: the same deviation over √n.
+    shares = rng.random(n)
+    assert image_sampling.image_se(shares, 0 * shares) == pytest.approx(np.std(shares) / math.sqrt(n))
+
+
+@pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
+def test_the_tests_use_the_measured_error_where_the_results_have_it_and_the_bound_elsewhere():
+    results = json.loads(RESULTS.read_text())
+    assert image_sampling.measured(results)
+    widened = image_sampling.widened_comparisons(results)
+    bounded = size_seeds.comparisons_with_image_bound(results)
+    pair = ("mlp_wide", "mlp")
+    error = image_sampling.standard_error(results, f"test:{pair[0]}-{pair[1]}")
+    assert widened[pair]["image_se"] == pytest.approx(error)
+    assert error < bounded[pair]["image_se"], "the answers are tighter than the bound"
+    tests = findings.with_test_images(results)
+    shift = next(value for (_, name), value in tests.items() if name == "CNN − deep MLP, shift curve")
+    assert shift["image_se"] == pytest.approx(
+        image_sampling.standard_error(results, "curve:shift:cnn-mlp_deep")
+    )
+    # Without the section every test falls back on the bound, which is wider.
+    without = copy.deepcopy(results)
+    del without["research"][image_sampling.KEY]
+    assert not image_sampling.measured(without)
+    loose = findings.with_test_images(without)
+    for key, value in tests.items():
+        if "shuffled pixels" not in key[1] and "test accuracy" not in key[1]:
+            assert loose[key]["image_se"] >= value["image_se"], key
