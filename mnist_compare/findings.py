@@ -81,7 +81,12 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
                     # Beside the measurement the test is of.
                     shown = pp(summaries[name])
                     row[1] = row[1].replace(shown, shown + _corrected_note(p, q), 1)
-            held = {bearing(claimed, sign, q) for _, _, claimed, sign, _, q in tests}
+            # A test of no difference (claimed sign 0) that finds none counts neither way.
+            held = {
+                bearing(claimed, sign, q)
+                for _, _, claimed, sign, _, q in tests
+                if not (claimed == "0" and bearing(claimed, sign, q) == "none")
+            }
             if "for" in held:
                 row[2] = "mixed" if held - {"for"} else "supported"
             else:
@@ -469,8 +474,8 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         gain = gain or kept["gain"]
         rows.append(
             [
-                "The CNN uses its parameters more efficiently (read per parameter, not per multiply-add; one "
-                "small CNN)",
+                "The CNN uses its parameters more efficiently (read as more accuracy from as many or fewer "
+                "parameters)",
                 f"the {registry.label(small)} has fewer parameters than the MLP"
                 + (
                     f" and {forward_macs(results, small) / forward_macs(results, BASELINE):.1f} times its "
@@ -620,10 +625,18 @@ def claims_by_verdict(results: dict) -> dict[str, list[str]]:
 
 def holm_sentence(found: dict) -> str:
     """The sentence that opens the verdicts' legend: every test behind them is corrected jointly, so that
-    "significant" there means significant after the correction (``found``: ``multiple_tests``)."""
+    "significant" there means significant after the correction (``found``: ``multiple_tests``), and how a test
+    of no difference counts."""
+    zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     return (
         f"All {found['tests']} tests behind these verdicts are corrected jointly by Holm's method "
         f"{cite('holm1979')}; significant means significant after the correction."
+        + (
+            " A test of no difference (as “not its size” predicts for size alone) counts against its claim "
+            "when it finds one, and otherwise not at all."
+            if zero
+            else ""
+        )
     )
 
 
@@ -748,12 +761,9 @@ def multiple_tests_markdown(results: dict) -> str:
         + caption(
             results,
             f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): paired t tests "
-            f"over {plural(same, 'seed') if same else 'seeds'} (one F test), with p-values alone and after "
-            f"Holm's correction {cite('holm1979')}, and each interval of a difference in accuracy widened by "
-            f"the sampling error of the images it is scored on ({_sampling_source(results)})"
-            + "".join(
-                f"; “{bare_claim(claim)}” reuses the test of another row, counted once" for claim in shared
-            ),
+            f"over {plural(same, 'seed') if same else 'seeds'} (one F test), their p-values alone and after "
+            f"Holm's correction {cite('holm1979')}, and each accuracy interval widened by the images' "
+            "sampling error",
         )
         + "\n\n"
         + markdown_table(
@@ -769,7 +779,11 @@ def multiple_tests_markdown(results: dict) -> str:
             ],
             table,
         )
-        + "\n\n</div>"
+        + "\n\n</div>\n\n"
+        + f"The images' sampling error is measured {_sampling_source(results)}."
+        + "".join(
+            f" “{bare_claim(claim)}” reuses the tests of another row, counted once." for claim in shared
+        )
     )
 
 
@@ -1370,7 +1384,10 @@ def image_sampling_changes(results: dict) -> dict:
     lost = [name for (_, name, *_, q), q2 in zip(found["rows"], adjusted) if q < 0.05 <= q2]
     bearings: dict[str, list[str]] = {}
     for (claim, _, claimed, sign, _, _), q2 in zip(found["rows"], adjusted):
-        bearings.setdefault(claim, []).append(bearing(claimed, sign, q2))
+        found_here = bearing(claimed, sign, q2)
+        # A test of no difference that finds none neither supports nor contradicts its claim: left out.
+        if not (claimed == "0" and found_here == "none"):
+            bearings.setdefault(claim, []).append(found_here)
     verdicts = {
         row[0]: (row[2], verdict_from_bearings(bearings[row[0]]))
         for row in rows
@@ -1379,18 +1396,24 @@ def image_sampling_changes(results: dict) -> dict:
     return {"lost": lost, "verdicts": verdicts}
 
 
+def _without_seeds(name: str) -> str:
+    """A test's name without the seeds it ends with ("wide MLP − MLP (20 seeds)" -> "wide MLP − MLP")."""
+    return re.sub(r" \(\d+ seeds\)$", "", name)
+
+
 def _sampling_source(results: dict) -> str:
     """Where the tests' errors from the images' sampling come from, as the table of the tests says it."""
     section = results["research"].get(image_sampling.KEY, {})
     if not section.get("standard_errors"):
         return (
-            "exact for the test-set lead, from the models' answers image by image; elsewhere a conservative "
-            f"bound from their error rates, section {ref('capacity-control')}"
+            "exactly for the test-set lead, from the models' answers image by image, and elsewhere bounded "
+            f"from their error rates (section {ref('capacity-control')})"
         )
     return (
         "from the models' answers image by image, on the main runs for the test-set lead and on "
-        f"{number_word(len(section['seeds']))} further seeds for the other tests; for the shuffled pixels a "
-        f"conservative bound from error rates, section {ref('capacity-control')}"
+        f"{number_word(len(section['seeds']))} further seeds for the other tests; for the shuffled pixels, a "
+        "conservative bound from error rates, as two models can disagree at most on the images either gets "
+        "wrong"
     )
 
 
@@ -1415,7 +1438,7 @@ def image_sampling_text(results: dict) -> str:
     return (
         head
         + f"{number_word(len(lost))} {'test loses' if len(lost) == 1 else 'tests lose'} significance after "
-        "the correction, and "
+        f"the correction ({join_words([_without_seeds(name) for name in lost])}), and "
         + (
             "no verdict changes."
             if not verdicts

@@ -84,7 +84,10 @@ def dropout_comparison(results: dict) -> dict:
             "dropout": section["models"][name]["dropout"],
             "seeds": len(seeds),
             "test": test,
-            "val": section["models"][name]["val_accuracy"],
+            # Over the seeds that chose the rate (the chosen rate's runs on the other seeds chose nothing).
+            "val": seed_summary(
+                section["models"][name]["val_accuracy"]["values"][: len(section["choice_seeds"])]
+            ),
             "minus wide": paired(test, others[WIDE]) if others[WIDE] else None,
             "cnn minus": paired(others[CANDIDATE], test) if others[CANDIDATE] else None,
             "minus mlp": paired(test, others[BASELINE]) if others[BASELINE] else None,

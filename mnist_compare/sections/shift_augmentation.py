@@ -10,7 +10,7 @@ from ..formatting import caption, markdown_table, plural
 from ..formatting import paired as paired_by_seed  # compute() has a paired() of its own, for its records
 from ..plots import PAGE_WIDTH, figure_title
 from ..registry import BASELINE, CANDIDATE
-from ..training import load_snapshot, run_spec, train_run
+from ..training import load_snapshot, run_spec, snapshot_path, train_run
 from ..transforms import ROBUSTNESS_LEVELS, ROBUSTNESS_UNITS, shift_images
 from .base import (
     Context,
@@ -29,7 +29,7 @@ from .size_seeds import SIZE_MODELS, SIZE_SEEDS
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "shift_augmentation"
-VERSION = 3
+VERSION = 4
 REQUIRES = ("size_seeds",)
 
 
@@ -76,7 +76,8 @@ def compute(ctx: Context, research: dict) -> dict:
     """
 
     seeds = list(ctx.seeds) if ctx.fast else list(range(SHIFT_AUGMENT_SEEDS))
-    epochs = min(ctx.snapshot_epochs)
+    # The grid's last snapshot, as every other comparison of the report.
+    epochs = max(ctx.snapshot_epochs)
     pixels = SHIFT_AUGMENT_PIXELS
     variant = f"shift{pixels}"
     ctx.log(
@@ -98,8 +99,13 @@ def compute(ctx: Context, research: dict) -> dict:
                 )
                 for seed in seeds
             ]
-    plain_runs = {(run["model"], run["seed"]): run for run in ctx.results["runs"]}
-    # A seed the grid lacks: the size comparison's run of it (saved; read, not trained again).
+    plain_runs = {
+        (run["model"], run["seed"]): run
+        for run in ctx.results["runs"]
+        if snapshot_path(ctx.run_dir(run["model"], run["seed"]), epochs).exists()
+    }
+    # A seed whose grid model is not on disk: the size comparison's run of it (saved and read, or trained
+    # again in its folder, as that section trains the grid's seeds again).
     for name in SHIFT_AUGMENT_MODELS:
         missing = [seed for seed in seeds if (name, seed) not in plain_runs]
         for record in extra_runs(
@@ -122,7 +128,7 @@ def compute(ctx: Context, research: dict) -> dict:
     for name in SHIFT_AUGMENT_MODELS:
         models[(name, "plain")] = [
             load_snapshot(ctx.run_dir(name, seed), epochs)
-            if seed in ctx.seeds
+            if seed in ctx.seeds and snapshot_path(ctx.run_dir(name, seed), epochs).exists()
             else extra_models(ctx.paths, SIZE_MODELS[name], name, [seed], epochs)[0]
             for seed in seeds
         ]
