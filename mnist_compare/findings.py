@@ -81,16 +81,9 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
                     # Beside the measurement the test is of.
                     shown = pp(summaries[name])
                     row[1] = row[1].replace(shown, shown + _corrected_note(p, q), 1)
-            # A test of no difference (claimed sign 0) that finds none counts neither way.
-            held = {
-                bearing(claimed, sign, q)
-                for _, _, claimed, sign, _, q in tests
-                if not (claimed == "0" and bearing(claimed, sign, q) == "none")
-            }
-            if "for" in held:
-                row[2] = "mixed" if held - {"for"} else "supported"
-            else:
-                row[2] = "contradicted" if "against" in held else "not shown"
+            row[2] = verdict_from_bearings(
+                (claimed, bearing(claimed, sign, q)) for _, _, claimed, sign, _, q in tests
+            )
             row[1] += details
             continue
         if row[0] in lost and row[2] in ("supported", "partly supported"):
@@ -545,23 +538,17 @@ def _steadiness_tests(results: dict) -> list[tuple]:
 
 
 def verdict_of_tests(tests: list[tuple]) -> str:
-    """A claim's verdict from its tests before the correction, as the legend defines the words: every
-    test significant in the claimed direction, supported; some, mixed; none, but one against it, contradicted;
-    no significant test, not shown. A test is (name, summary over seeds[, claimed sign]) or (name, p-value,
-    claimed sign, sign found)."""
+    """A claim's verdict from its tests before the correction (``verdict_from_bearings``). A test is (name,
+    summary over seeds[, claimed sign]) or (name, p-value, claimed sign, sign found)."""
     bearings = []
-    for name, test, *signs in tests:
+    for _, test, *signs in tests:
         claimed = (signs or ["+"])[0]
         if isinstance(test, float):
             found, p = signs[1], test
         else:
             found, p = ("+" if test["mean"] > 0 else "−"), t_test_p(test)
-        bearings.append(bearing(claimed, found, p))
-    if all(b == "for" for b in bearings):
-        return "supported"
-    if "for" in bearings:
-        return "mixed"
-    return "contradicted" if "against" in bearings else "not shown"
+        bearings.append((claimed, bearing(claimed, found, p)))
+    return verdict_from_bearings(bearings)
 
 
 def _steadiness_over_seeds(results: dict) -> dict | None:
@@ -1147,7 +1134,7 @@ def verdict_differences_corrected(results: dict) -> list[tuple[str, dict, float 
                 or any(word in name for word in ("loss", "gap", "plain resize", "per-epoch"))
             ):
                 continue
-            label = re.sub(r" \(\d+ seeds\)$", "", name)
+            label = _without_seeds(name)
             if "shuffled pixels" in name:
                 # The claim predicts a larger drop for the CNN: shown as that drop, so that, as for the CNN's
                 # leads, a positive value is the way the claim predicts.
@@ -1267,7 +1254,7 @@ def with_test_images(results: dict) -> dict:
         for name, test, *_ in row[4] if len(row) > 4 else []:
             if not isinstance(test, dict) or test.get("ci_low") is None:
                 continue
-            base = re.sub(r" \(\d+ seeds\)$", "", name)
+            base = _without_seeds(name)
             # The measure of the image-sampling section that gives this test's error from the answers image
             # by image, when it has one (else the bound below stands).
             found, key = None, None
@@ -1359,14 +1346,16 @@ def _widened_p(summary: dict) -> float:
 
 
 def verdict_from_bearings(bearings) -> str:
-    """A claim's verdict from what each of its tests shows after the correction ("for", "against", "none"), in
-    the words of the verdicts' legend."""
-    bearings = list(bearings)
-    if bearings and all(b == "for" for b in bearings):
+    """A claim's verdict from (claimed sign, what the test shows: "for", "against" or "none") for each of its
+    tests, in the words of the verdicts' legend: every test for the claim, supported; some, mixed; none for
+    it but one against it, contradicted; else not shown. A test of no difference (claimed sign 0) that finds
+    none neither supports nor contradicts its claim and is left out."""
+    shown = [found for claimed, found in bearings if not (claimed == "0" and found == "none")]
+    if shown and all(found == "for" for found in shown):
         return "supported"
-    if "for" in bearings:
+    if "for" in shown:
         return "mixed"
-    return "contradicted" if "against" in bearings else "not shown"
+    return "contradicted" if "against" in shown else "not shown"
 
 
 def image_sampling_changes(results: dict) -> dict:
@@ -1382,12 +1371,9 @@ def image_sampling_changes(results: dict) -> dict:
     ]
     adjusted = holm_adjusted(p_values)
     lost = [name for (_, name, *_, q), q2 in zip(found["rows"], adjusted) if q < 0.05 <= q2]
-    bearings: dict[str, list[str]] = {}
+    bearings: dict[str, list[tuple[str, str]]] = {}
     for (claim, _, claimed, sign, _, _), q2 in zip(found["rows"], adjusted):
-        found_here = bearing(claimed, sign, q2)
-        # A test of no difference that finds none neither supports nor contradicts its claim: left out.
-        if not (claimed == "0" and found_here == "none"):
-            bearings.setdefault(claim, []).append(found_here)
+        bearings.setdefault(claim, []).append((claimed, bearing(claimed, sign, q2)))
     verdicts = {
         row[0]: (row[2], verdict_from_bearings(bearings[row[0]]))
         for row in rows

@@ -55,3 +55,36 @@ def test_the_tests_use_the_measured_error_where_the_results_have_it_and_the_boun
     for key, value in tests.items():
         if "shuffled pixels" not in key[1] and "test accuracy" not in key[1]:
             assert loose[key]["image_se"] >= value["image_se"], key
+
+
+def test_a_test_of_no_difference_counts_only_against_its_claim():
+    rule = findings.verdict_from_bearings
+    assert rule([("+", "for"), ("0", "none")]) == "supported", (
+        "finding no size effect is not evidence either way"
+    )
+    assert rule([("+", "for"), ("0", "against")]) == "mixed", "a size effect goes against 'not its size'"
+    assert rule([("0", "none")]) == "not shown"
+    assert rule([("+", "none"), ("−", "against")]) == "contradicted"
+    assert rule([("+", "for"), ("+", "none")]) == "mixed"
+
+
+@pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
+def test_the_verdicts_note_says_what_the_images_sampling_changes():
+    results = json.loads(RESULTS.read_text())
+    changes = findings.image_sampling_changes(results)
+    text = findings.image_sampling_text(results)
+    for name in changes["lost"]:
+        assert findings._without_seeds(name) in text
+    for claim, (_, new) in changes["verdicts"].items():
+        assert f"would be {new}" in text and claim.split(" (")[0] in text
+    # With every image-sampling error set to zero the widened intervals are the seeds' own: nothing changes.
+    flat = copy.deepcopy(results)
+    errors = flat["research"][image_sampling.KEY]["standard_errors"]
+    for key in errors:
+        errors[key] = [0.0] * len(errors[key])
+    zeroed = findings.with_test_images(flat)
+    assert all(
+        value["image_se"] == 0.0
+        for (_, name), value in zeroed.items()
+        if "test accuracy" not in name and "shuffled" not in name
+    )
