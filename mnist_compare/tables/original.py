@@ -334,7 +334,7 @@ CLAIM_SOURCES = {
         "its overfitting was also markedly less than the MLP's",
         "stated",
     ),
-    "The CNN's advantage is its architecture, not its size": (
+    "The CNN's advantage is its architecture, not only its size": (
         "5.1",
         "이미지의 특징 학습에 특화된 CNN 아키텍처가 MLP 대비 우수한 성능과 일반화 능력을 나타냈다",
         "the CNN architecture, specialised in learning image features, performed and generalised better than "
