@@ -541,15 +541,19 @@ def _steadiness_tests(results: dict) -> list[tuple]:
 def verdict_of_tests(tests: list[tuple]) -> str:
     """A claim's verdict from its tests before the correction (``verdict_from_bearings``). A test is (name,
     summary over seeds[, claimed sign]) or (name, p-value, claimed sign, sign found)."""
-    bearings = []
-    for _, test, *signs in tests:
-        claimed = (signs or ["+"])[0]
-        if isinstance(test, float):
-            found, p = signs[1], test
-        else:
-            found, p = ("+" if test["mean"] > 0 else "−"), t_test_p(test)
-        bearings.append((claimed, bearing(claimed, found, p)))
-    return verdict_from_bearings(bearings)
+    return verdict_from_bearings(
+        (claimed, bearing(claimed, found, p))
+        for claimed, found, p in (_signs_and_p(test, signs) for _, test, *signs in tests)
+    )
+
+
+def _signs_and_p(test, signs: list) -> tuple[str, str, float]:
+    """(the sign the claim predicts, the sign found, the p-value alone) of a test of the verdicts, given as
+    its summary over seeds (``signs``: [] for a predicted "+", or [predicted sign]) or as the F test's p-value
+    (``signs``: [predicted sign, sign found])."""
+    if isinstance(test, float):
+        return signs[0], signs[1], test
+    return (signs or ["+"])[0], "+" if test["mean"] > 0 else "−", t_test_p(test)
 
 
 def _steadiness_over_seeds(results: dict) -> dict | None:
@@ -681,13 +685,7 @@ def _corrected(rows: list) -> dict:
     # (name, summary, predicted sign) when the claim predicts a negative difference, or (name, p-value,
     # predicted sign, sign found) for a test that is not a difference over seeds (the F test).
     tests = [
-        (
-            row[0],
-            name,
-            (signs or ["+"])[0],
-            signs[1] if isinstance(test, float) else "+" if test["mean"] > 0 else "−",
-            test if isinstance(test, float) else t_test_p(test),
-        )
+        (row[0], name, *_signs_and_p(test, signs))
         for row in rows
         for name, test, *signs in (row[4] if len(row) > 4 else [])
         if isinstance(test, float) or test.get("ci_low") is not None

@@ -6,7 +6,7 @@ epoch that suit it best on the validation images."""
 from __future__ import annotations
 
 from .. import metrics, registry
-from ..formatting import caption, markdown_table, pp
+from ..formatting import caption, markdown_table, paired, pp
 from ..registry import BASELINE, CANDIDATE
 from ..training import run_spec, train_run
 from .base import Context, extra_run_dir, progress_bar, seed_summary, seeds_text
@@ -257,3 +257,14 @@ def lead_range(results: dict) -> tuple[dict, dict]:
     """The smallest and the largest of ``leads`` (by mean)."""
     ordered = sorted(leads(results).values(), key=lambda lead: lead["mean"])
     return ordered[0], ordered[-1]
+
+
+def tuned_size_gains(results: dict) -> dict:
+    """{MLP of the CNN's size: it − the MLP, both at their best recipe and epoch on validation, paired by
+    seed}: what size alone adds with tuned recipes; empty before the section tuned them."""
+    tuned = results["research"].get(KEY, {}).get("tuned", {})
+    return {
+        name: paired(tuned[name], tuned[BASELINE])
+        for name in MATCHED_MLPS
+        if name in tuned and BASELINE in tuned
+    }
