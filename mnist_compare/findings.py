@@ -1057,7 +1057,7 @@ def original_tables_markdown(results: dict) -> str:
             "dimension and noise reduction",
             "2×2 max pooling halves each side and keeps the strongest response; it adds tolerance to moved "
             "digits, but the same CNN with average pooling, or none, is far more robust to noise "
-            f"(section {ref('robustness')})"
+            f"(section {ref('pooling-ablation')})"
             if "pooling" in results["research"]
             else "2×2 max pooling halves each side and keeps the strongest response; no result here shows it "
             "removing noise",

@@ -40,7 +40,7 @@ LINK = re.compile(r"\[([^\]\n]*)\]\(#([a-z0-9-]+)\)")
 REMOVE_CELL_TAG = "remove-cell"
 APPENDIX_TAG = "report-appendix"
 #: The appendix that holds cells tagged ``report-appendix`` (the source code).
-SOURCE_APPENDIX_KEY = "E"
+SOURCE_APPENDIX_KEY = "F"
 
 
 @dataclass(frozen=True)

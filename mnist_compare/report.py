@@ -443,10 +443,11 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
 #: tagged ``report-appendix`` go to the source-code appendix.
 APPENDICES = {
     "A": "The original report beside ours",
-    "B": "Background: the data and the mathematics",
-    "C": "The drawing demo, the cost of the models and their answers",
-    "D": "The tests behind the verdicts, settings and reproducibility",
-    "E": "The source of the builders, the training step and the preprocessing",
+    "B": "Further analyses",
+    "C": "Background: the data and the mathematics",
+    "D": "The drawing demo, the cost of the models and their answers",
+    "E": "The tests behind the verdicts, settings and reproducibility",
+    "F": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
 #: The notebook cell whose Markdown output is the abstract (written in the first notebook, with its numbers

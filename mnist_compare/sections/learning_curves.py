@@ -89,22 +89,30 @@ def best_epochs(results: dict, name: str) -> dict | None:
     }
 
 
-def epoch_to_epoch(results: dict, key: str = "val_loss", start: int = 1, relative: bool = False) -> dict:
+def epoch_to_epoch(
+    results: dict, key: str = "val_loss", start: int = 1, relative: bool = False, until_best: bool = False
+) -> dict:
     """How much ``key`` of the training history moves from one epoch to the next, from epoch ``start`` on:
     per run the mean absolute change (``relative``: of its logarithm, a change relative to its level, so that
     a model with a lower loss is not steadier for that alone), summarized over seeds for the MLP and the CNN,
-    and CNN − MLP paired by seed (``difference``). Over the learning-curves section's seeds when it has run
-    (the grid's first seeds otherwise)."""
+    and CNN − MLP paired by seed (``difference``). ``until_best`` stops each run at its best epoch (its lowest
+    validation loss), so that the loss rising after it is not counted. Over the learning-curves section's
+    seeds when it has run (the grid's first seeds otherwise)."""
     many = all_curves(results)
     per_seed = {}
     for name in (BASELINE, CANDIDATE):
         if name in many:
-            histories = dict(zip(results["research"][KEY]["seeds"], many[name][key]))
+            seeds = results["research"][KEY]["seeds"]
+            histories = dict(zip(seeds, many[name][key]))
+            losses = dict(zip(seeds, many[name]["val_loss"]))
         else:
-            histories = {r["seed"]: r["history"][key] for r in results["runs"] if r["model"] == name}
+            runs = [r for r in results["runs"] if r["model"] == name]
+            histories = {r["seed"]: r["history"][key] for r in runs}
+            losses = {r["seed"]: r["history"]["val_loss"] for r in runs}
         per_seed[name] = {}
         for seed, history in sorted(histories.items()):
-            values = np.asarray(history[start - 1 :], dtype=float)
+            end = int(np.argmin(losses[seed])) + 1 if until_best else len(history)
+            values = np.asarray(history[start - 1 : max(end, start + 1)], dtype=float)
             per_seed[name][seed] = float(np.mean(np.abs(np.diff(np.log(values) if relative else values))))
     seeds = sorted(set(per_seed[BASELINE]) & set(per_seed[CANDIDATE]))
     values = {name: [per_seed[name][seed] for seed in seeds] for name in per_seed}
