@@ -42,7 +42,7 @@ REFERENCE_ENTRIES = {
     "(permuted MNIST).",
     "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI "
     "Machine "
-    "Learning Repository (the 8×8 digits of scikit-learn's `load_digits`).",
+    "Learning Repository (the 8×8 digits of scikit-learn's load_digits function).",
     "simard2003": "Simard, P. Y., Steinkraus, D., & Platt, J. C. (2003). Best practices for convolutional "
     "neural "
     "networks applied to visual document analysis. *ICDAR 2003*, 958-963.",

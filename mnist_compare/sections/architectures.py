@@ -111,7 +111,7 @@ def runs_of(results: dict, name: str) -> tuple[list, int | None, str]:
 def compact_layers(layers: list[str]) -> str:
     """The recorded layers as one short line: ReLU and the final softmax left to the caption, BatchNorm and
     dropout joined to the layer they follow
-    ("conv 32 3×3 +BN → max pool 2×2 → dense 128 +dropout 0.3 → 10")."""
+    ("conv 32 3×3 with BN → max pool 2×2 → dense 128 with dropout 0.3 → 10")."""
     out: list[str] = []
     for number, layer in enumerate(layers, start=1):
         layer = (
@@ -124,7 +124,7 @@ def compact_layers(layers: list[str]) -> str:
         if layer in ("ReLU", "softmax"):
             continue
         if (layer == "BatchNorm" or layer.startswith("dropout")) and out:
-            out[-1] += " +" + layer.replace("BatchNorm", "BN")
+            out[-1] += " with " + layer.replace("BatchNorm", "BN")
             continue
         out.append(layer.replace("dense 10", "10") if number == len(layers) else layer)
     # A weight penalty every weighted layer shares is said once, after the layers.

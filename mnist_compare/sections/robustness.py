@@ -282,14 +282,17 @@ def model_epochs(results: dict, name: str) -> int:
 
 
 def levels_text(results: dict, transform: str) -> str:
-    """'1-8 pixels', '0.5-0.9 and 1.1-1.5 zoom factor': the changed levels a curve mean averages."""
+    """'1–8 pixels', 'zoom 0.5–0.9, 1.1–1.5': the changed levels a curve mean averages (short enough for a
+    table's first column)."""
     all_levels = results["research"]["robustness"]["curves"][transform]["levels"]
     levels = [all_levels[index] for index in changed_levels(transform, all_levels)]
     unit = results["research"]["robustness"]["units"][transform]
     below = [level for level in levels if level < UNCHANGED_LEVEL[transform]]
     above = [level for level in levels if level > UNCHANGED_LEVEL[transform]]
-    runs = " and ".join(f"{run[0]:g}–{run[-1]:g}" for run in (below, above) if run)
-    return f"{runs} {unit}" if unit in ("pixels", "degrees") else f"{unit.removeprefix('noise ')} {runs}"
+    runs = ", ".join(f"{run[0]:g}–{run[-1]:g}" for run in (below, above) if run)
+    if unit in ("pixels", "degrees"):
+        return f"{runs} {unit}"
+    return f"{unit.removeprefix('noise ').removesuffix(' factor')} {runs}"
 
 
 def robustness_markdown(results: dict) -> str:
