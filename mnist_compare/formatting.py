@@ -143,11 +143,10 @@ def bare_claim(claim: str) -> str:
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
     "supported": "every test of the claim is significant in the direction it predicts",
-    "partly supported": "the main test supports the claim, but another measurement, named in the row, "
-    "does not",
+    "partly supported": "some tests support the claim and the others find no significant difference",
     "contradicted": "a test is significant in the direction opposite to the claim, and none in its direction",
     "not shown": "no test is significant, or the measure cannot decide",
-    "mixed": "some tests support the claim and others do not",
+    "mixed": "some tests support the claim and others are significant against it",
     "false": "an exact count shows the opposite",
 }
 
@@ -169,8 +168,12 @@ def verdict_word(summary: dict, better_if_positive: bool = True) -> str:
 
 
 def combined_verdict(verdicts: list[str]) -> str:
+    """One verdict from several measurements' (``verdict_word``): the same word when they agree; some in the
+    claim's direction and the rest showing nothing, partly supported; else mixed."""
     if len(set(verdicts)) == 1:
         return verdicts[0]
+    if set(verdicts) == {"supported", "not shown"}:
+        return "partly supported"
     return "mixed"
 
 
