@@ -51,6 +51,10 @@ class Context:
         return config.FAST_LABEL if self.fast else "full MNIST"
 
 
+#: The widest the demo's picture is shown in a notebook and the report (CSS pixels).
+DEMO_PICTURE_WIDTH = 560
+
+
 def headless() -> bool:
     """True when notebooks run unattended (report export, tests): no live widgets are left open."""
     return config._truthy(os.environ.get(ENV_HEADLESS))
@@ -295,5 +299,7 @@ def show_demo(app, *, share: bool = False, screenshot: Path | None = None) -> No
 
         with Picture.open(screenshot) as picture:
             width = picture.width
-        # The report's picture is taken at 2 device pixels per CSS pixel (sharp in print): shown at CSS size.
-        display(Image(filename=str(screenshot), width=width // 2 if width > REPORT["width"] else width))
+        # The report's picture is taken at 2 device pixels per CSS pixel (sharp in print): shown at most at
+        # ``DEMO_PICTURE_WIDTH`` CSS pixels, which leaves the page's smallest text above 7 pt in print.
+        shown = width // 2 if width > REPORT["width"] else width
+        display(Image(filename=str(screenshot), width=min(shown, DEMO_PICTURE_WIDTH)))
