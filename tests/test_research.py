@@ -403,7 +403,7 @@ def test_research_sections_that_require_a_missing_or_circular_section_are_refuse
 
 def test_the_registry_lists_every_section_once_in_an_order_that_runs():
     keys = [s.KEY for s in sections.SECTIONS]
-    assert len(keys) == len(set(keys)) == 26
+    assert len(keys) == len(set(keys)) == 27
     assert {s.KEY for s in sections.run_order()} == set(keys)
 
 
@@ -833,3 +833,68 @@ def test_the_stability_claim_counts_the_spread_and_the_curves_as_its_tests():
         curves["cnn"][key] = [list(values) for values in curves["mlp"][key]]
     row = stability()
     assert row[2] == "not shown" and "absolute change" not in row[1]
+
+
+def test_the_original_protocol_trains_the_cnn_on_every_training_image_and_scores_train_accuracy_on_all():
+    """The original's CNN trained on all 60,000 training images (its validation data were the test images),
+    and both its models' train accuracy counted every training image: the section's data say so, and its table
+    sets each gap's range over the seeds against the original's own gap."""
+    from mnist_compare.data import MnistSplits
+    from mnist_compare.metrics import summarize
+    from mnist_compare.sections import original_protocol
+
+    def images(n, value):
+        return np.full((n, 28, 28, 1), value, dtype="float32")
+
+    splits = MnistSplits(
+        images(6, 0.1),
+        np.arange(6),
+        images(2, 0.2),
+        np.arange(2),
+        images(3, 0.3),
+        np.arange(3),
+        {"arrays_sha256": "a"},
+    )
+    data = original_protocol.protocol_splits(splits)
+    assert data["mlp"] is splits, "the MLP trains on our training split, as the original's held out a tenth"
+    cnn = data["cnn"]
+    assert len(cnn.y_train) == 8 and cnn.x_val is splits.x_test and cnn.info["arrays_sha256"] != "a"
+    every_x, every_y = data["every"]
+    assert every_x.shape[0] == 8 and list(every_y) == [0, 1, 2, 3, 4, 5, 0, 1]
+
+    def gaps(values):
+        return {
+            "train_accuracy": summarize([0.99] * len(values)),
+            "test_accuracy": summarize([0.99 - v for v in values]),
+            "accuracy_gap": {**summarize(values), "values": values},
+        }
+
+    results = {
+        "config": {"seeds": [0, 1, 2]},
+        "research": {
+            "original_protocol": {
+                "seeds": [0, 1, 2],
+                "epochs": [5, 10],
+                "train_images": 60000,
+                "models": {
+                    # The original's gaps: MLP 1.21 pp after 5 epochs (inside), CNN 1.12 after 10 (outside).
+                    "mlp": {
+                        "train_size": 54000,
+                        "5": gaps([0.011, 0.012, 0.013]),
+                        "10": gaps([0.017, 0.018, 0.019]),
+                    },
+                    "cnn": {
+                        "train_size": 60000,
+                        "5": gaps([0.010, 0.011, 0.012]),
+                        "10": gaps([0.013, 0.014, 0.015]),
+                    },
+                },
+            }
+        },
+    }
+    assert original_protocol.gap_range(results, "cnn", 10) == (0.013, 0.015)
+    text = original_protocol.protocol_markdown(results)
+    rows = [line for line in text.splitlines() if line.startswith("| 5 ") or line.startswith("| 10 ")]
+    assert len(rows) == 4
+    assert "| 1.10–1.30 | 1.21 (in) |" in rows[0] and "| 54,000 |" in rows[0]
+    assert "| 1.30–1.50 | 1.12 (out) |" in rows[3] and "| 60,000 |" in rows[3]

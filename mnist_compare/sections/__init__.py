@@ -27,6 +27,7 @@ from . import (
     image_sampling,
     improved_cnn,
     learning_curves,
+    original_protocol,
     other_handwriting,
     overconfidence,
     permuted_pixels,
@@ -69,6 +70,7 @@ SECTIONS = (
     calibration,
     temperature_scaling,
     data_efficiency,
+    original_protocol,
 )
 
 
