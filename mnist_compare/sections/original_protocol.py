@@ -114,7 +114,8 @@ def protocol_markdown(results: dict) -> str:
         "The original report's protocol over "
         f"{plural(len(section['seeds']), 'seed')}: the CNN trained on all "
         f"{section['train_images']:,} training images, and both models' train accuracy measured on all of "
-        "them (mean ± std); the range of the train − test gap over the seeds and the original's own gap"
+        "them (mean ± std); the range of the train − test gap over the seeds and the original's own gap, in "
+        "or out of it at the 0.01 pp the original printed"
     )
     return (
         caption(results, title, label=PROTOCOL_TABLE)
