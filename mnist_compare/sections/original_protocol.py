@@ -12,7 +12,7 @@ from ..data import MnistSplits
 from ..formatting import caption, markdown_table, plural
 from ..metrics import format_mean_std
 from ..registry import BASELINE, CANDIDATE
-from ..tables.original import original_value
+from ..tables.original import ORIGINAL, original_value
 from .base import Context, accuracy_of, extra_models, extra_runs, progress_bar, seed_summary
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
@@ -93,7 +93,8 @@ def protocol_markdown(results: dict) -> str:
     section's seeds, with the range of the gap and the original's own gap beside it."""
     section = results["research"][KEY]
     rows = []
-    for epochs in section["epochs"]:
+    # The snapshots the original reports (a fast run's other snapshots have nothing to set beside them).
+    for epochs in [e for e in section["epochs"] if str(e) in ORIGINAL]:
         for name in (BASELINE, CANDIDATE):
             found = section["models"][name][str(epochs)]
             low, high = gap_range(results, name, epochs)
@@ -110,6 +111,8 @@ def protocol_markdown(results: dict) -> str:
                     f"{100 * original:.2f} ({'in' if inside else 'out'})",
                 ]
             )
+    if not rows:
+        return "*This run has none of the original's snapshots (5 and 10 epochs) to set beside its protocol.*"
     title = (
         "The original report's protocol over "
         f"{plural(len(section['seeds']), 'seed')}: the CNN trained on all "
