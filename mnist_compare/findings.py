@@ -119,6 +119,9 @@ def drawings_test_name(method: str) -> str:
     return f"CNN − MLP, other writers, {DRAWINGS_TESTS[method]}"
 
 
+#: The drawings claim's tests by name: {test name: method}.
+DRAWINGS_TEST_METHODS = {drawings_test_name(method): method for method in DRAWINGS_TESTS}
+
 #: The drawings claim's test through the original's crop, the preprocessing of its CNN demo.
 ORIGINAL_DRAWINGS_TEST = drawings_test_name("original_bbox")
 
@@ -1322,8 +1325,8 @@ def with_test_images(results: dict) -> dict:
                         )
                     ),
                 )
-            elif name in (drawings_test_name(method) for method in DRAWINGS_TESTS):
-                method = next(m for m in DRAWINGS_TESTS if drawings_test_name(m) == name)
+            elif name in DRAWINGS_TEST_METHODS:
+                method = DRAWINGS_TEST_METHODS[name]
                 key = f"drawings:other writers:{method}"
                 theirs = drawings["other writers"]
                 found = with_error_rate_bound(
