@@ -655,10 +655,14 @@ def holm_sentence(found: dict) -> str:
     )
 
 
-def multiple_tests_text(found: dict) -> str:
+def multiple_tests_text(found: dict, where: bool = True) -> str:
     """What Holm's correction for every test behind the verdicts changes (``found``: what ``multiple_tests``
-    returns), after where the corrected p-values are given."""
-    head = f"[Table](#{TESTS_TABLE}) lists every test with its p-value alone and after the correction. "
+    returns), after where the corrected p-values are given (unless ``where`` is False: under their table)."""
+    head = (
+        f"[Table](#{TESTS_TABLE}) lists every test with its p-value alone and after the correction. "
+        if where
+        else ""
+    )
     if not found["lost"]:
         return head + "Every test that is significant alone remains significant after the correction."
     # The tests that lose their significance, by name and with both p-values.
@@ -785,16 +789,19 @@ def multiple_tests_markdown(results: dict) -> str:
             [
                 "Claim",
                 "Test",
-                "Claim predicts",
+                "Predicts",
                 "Found [95% interval]",
-                "Interval with image sampling (pp)",
+                "With image sampling (pp)",
                 "p",
                 "p, Holm",
-                "Effect, Holm",
+                "Effect",
             ],
             table,
         )
         + "\n\n</div>\n\n"
+        + multiple_tests_text(found, where=False)
+        + " "
+        + (image_sampling_text(results, where=False) + " " if with_test_images(results) else "")
         + f"The images' sampling error is measured {_sampling_source(results)}."
         + "".join(
             f" “{bare_claim(claim)}” reuses the tests of another row, counted once." for claim in shared
@@ -970,10 +977,12 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
         header.insert(2, "Why")
         for row in rows:
             row.insert(2, reasons.get(row[0]) or "–")
+    # The note says what the words mean; what the correction and the images' sampling change is said under the
+    # table of the tests, where their p-values and intervals are.
     note = (
-        f"{holm_sentence(found)} {_verdicts_legend(row[2] for row in checked)} {multiple_tests_text(found)} "
-        + image_sampling_text(results)
-    ).strip()
+        f"{holm_sentence(found)} {_verdicts_legend(row[2] for row in checked)} pp: percentage points. "
+        f"[Table](#{TESTS_TABLE}) lists every test."
+    )
     return _verdicts_title(results) + "\n\n" + markdown_table(header, rows) + "\n\n" + note
 
 
@@ -1229,7 +1238,7 @@ def plot_verdict_differences(results: dict):
     fig, axes = plt.subplots(
         len(panels),
         1,
-        figsize=(PAGE_WIDTH, 0.5 + 0.42 * len(panels) + 0.155 * len(found)),
+        figsize=(PAGE_WIDTH, 0.5 + 0.42 * len(panels) + 0.135 * len(found)),
         layout="constrained",
         squeeze=False,
         height_ratios=[len(group) + 1.5 for group, _ in panels],
@@ -1439,18 +1448,20 @@ def _sampling_source(results: dict) -> str:
     )
 
 
-def image_sampling_text(results: dict) -> str:
+def image_sampling_text(results: dict, where: bool = True) -> str:
     """What adding the images' sampling error to every test behind the verdicts changes
-    (``image_sampling_changes``), as a sentence of the verdicts table's note ("" when the results have no
-    widened interval)."""
+    (``image_sampling_changes``), as a sentence of a verdicts table's note ("" when the results have no
+    widened interval); ``where``: with the table that gives the widened intervals (not under that table)."""
     if not with_test_images(results):
         return ""
     changes = image_sampling_changes(results)
     lost, verdicts = changes["lost"], changes["verdicts"]
+    said = [] if image_sampling.measured(results) else ["for most tests a conservative bound"]
+    said += [f"[Table](#{TESTS_TABLE})"] if where else []
     head = (
-        "With each accuracy interval widened by the sampling error of the images it is scored on ("
-        + ("" if image_sampling.measured(results) else "for most tests a conservative bound; ")
-        + f"[Table](#{TESTS_TABLE})), "
+        "With each accuracy interval widened by the sampling error of the images it is scored on"
+        + (f" ({'; '.join(said)})" if said else "")
+        + ", "
     )
     if not lost:
         return head + "every significant test stays significant."

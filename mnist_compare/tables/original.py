@@ -329,7 +329,7 @@ CLAIM_SOURCES = {
         "stated, with its test accuracies after 5 and 10 epochs ([the table](#original-numbers-table))",
     ),
     "The CNN overfits less": (
-        "5.1, table (train − test accuracy); 5.3",
+        "5.1, table (train − test accuracy); 4.2.1; 5.3",
         "과적합 문제도 MLP에 비해 현저히 적었습니다",
         "its overfitting was also markedly less than the MLP's",
         "stated",
@@ -342,7 +342,7 @@ CLAIM_SOURCES = {
         "implied: it credits the architecture and never considers size",
     ),
     "The CNN is more robust to shifted, rotated and rescaled digits": (
-        "5.2, table",
+        "5.2, table; 2.2 and 4.1 (the MLP is sensitive to position and size)",
         "변형된 입력에 대한 견고성: 제한적 (MLP), 상대적으로 우수 (CNN)",
         "robustness to transformed input: limited (MLP), relatively good (CNN)",
         "stated for transformed input in general; we test three transformations",
