@@ -104,11 +104,11 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
 #: does not deny that size adds some accuracy too (the row gives how much).
 ARCHITECTURE_CLAIM = "The CNN's advantage is its architecture, not only its size"
 
-#: The drawings claim's tests when the results have them: the other writers' digits through each
-#: preprocessing a demo uses, the original report's demos' own code and our demo's default, so that the
-#: demos, not the results, fix them: {method: how the tests name it}.
+#: The drawings claim's tests when the results have them: the other writers' digits through the preprocessing
+#: with which each demo that compares the two models reads a drawing: the original report's own crop, which
+#: both of its final demos (its improved MLP's and its CNN's) use, and our demo's default: {method: how the
+#: tests name it}. The plain resize of the original's first demo, which only its first MLP used, is none.
 DRAWINGS_TESTS = {
-    "original_naive": "the original's plain resize",
     "original_bbox": "the original's crop",
     DEFAULT_METHOD: "our demo's crop and centring",
 }
@@ -125,9 +125,9 @@ DRAWINGS_TEST_METHODS = {drawings_test_name(method): method for method in DRAWIN
 #: The drawings claim's test through the original's crop, the preprocessing of its CNN demo.
 ORIGINAL_DRAWINGS_TEST = drawings_test_name("original_bbox")
 
-#: The crops that are not among the drawings claim's tests, through which the figure of the verdicts'
-#: differences also shows the other writers' digits: {method: how the figure names it}.
-OTHER_DRAWINGS_CROPS = {"bbox": "our crop, no centring"}
+#: The preprocessing methods that are not among the drawings claim's tests, through which the figure of the
+#: verdicts' differences also shows the other writers' digits: {method: how the figure names it}.
+OTHER_DRAWINGS_CROPS = {"original_naive": "the original's plain resize", "bbox": "our crop, no centring"}
 
 
 def verdict_test(results: dict, name: str) -> dict | None:
@@ -400,8 +400,9 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         verdicts.append(verdict_word(diff))
         if not tests:  # the first set measured decides (the other writers' digits when there are any)
             tests.append((f"CNN − MLP, {source}", diff))
-    # When the results have the other writers' digits through every preprocessing a demo uses (over the side
-    # studies' seeds), each is a test of the claim: the original's demos' own code and our demo's default.
+    # When the results have the other writers' digits through the crop of every demo that compares the
+    # models (over the side studies' seeds), each is a test of the claim: the original's own crop and our
+    # demo's default.
     theirs = side_seeds.drawings(results).get("other writers", {})
     by_demos = other and all(
         method in theirs.get(name, {}) for name in (BASELINE, CANDIDATE) for method in DRAWINGS_TESTS
@@ -424,7 +425,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
             "The CNN is more accurate on user drawings "
             + (
                 "(tested on other writers' digits"
-                + (" through each demo's preprocessing" if by_demos else "")
+                + (" through the demos' crops" if by_demos else "")
                 + "; synthetic drawings for comparison)"
                 if other
                 else "(tested on synthetic drawings)"
