@@ -1404,6 +1404,91 @@ def verdict_from_bearings(bearings) -> str:
     return "contradicted" if "against" in shown else "not shown"
 
 
+#: The label of the table of each verdict under other rules of testing.
+SENSITIVITY_TABLE = "verdict-sensitivity-table"
+
+
+def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
+    """Each claim of the verdicts table with its verdict and the verdict under other rules of testing: its
+    tests' p-values without a correction ("alone"), corrected by Holm's method within the claim's own tests
+    ("within"), and with every accuracy interval widened by the images' sampling error, corrected over all the
+    tests ("sampled"). A rule that gives the claim's tests the same bearings as the reported one keeps its
+    verdict; a claim without tests of its own (an exact count, or tests counted under another claim) has
+    none."""
+    rows, found = _verdicts(results)
+    sampled = with_test_images(results)
+    widened_p = holm_adjusted(
+        [
+            _widened_p(sampled[(claim, name)]) if (claim, name) in sampled else p
+            for claim, name, _, _, p, _ in found["rows"]
+        ]
+    )
+    within: dict[str, list[float]] = {}
+    for claim, *_, p, _ in found["rows"]:
+        within.setdefault(claim, []).append(p)
+    within = {claim: iter(holm_adjusted(ps)) for claim, ps in within.items()}
+    rules: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for (claim, _, claimed, sign, p, q), q_sampled in zip(found["rows"], widened_p):
+        by_rule = rules.setdefault(claim, {"reported": [], "alone": [], "within": [], "sampled": []})
+        for rule, value in (
+            ("reported", q),
+            ("alone", p),
+            ("within", next(within[claim])),
+            ("sampled", q_sampled),
+        ):
+            by_rule[rule].append((claimed, bearing(claimed, sign, value)))
+    out = []
+    for row in rows:
+        by_rule = rules.get(row[0])
+        if by_rule is None:
+            out.append((row[0], row[2], {}))
+            continue
+        base = verdict_from_bearings(by_rule["reported"])
+        out.append(
+            (
+                row[0],
+                row[2],
+                {
+                    rule: row[2]
+                    if verdict_from_bearings(bearings) == base
+                    else verdict_from_bearings(bearings)
+                    for rule, bearings in by_rule.items()
+                    if rule != "reported"
+                },
+            )
+        )
+    return out
+
+
+def verdict_sensitivity_markdown(results: dict) -> str:
+    """The table of ``verdict_sensitivity``: a claim a row, its verdict, and its verdict under each other rule
+    (a changed verdict in bold; a dash for a claim without tests of its own)."""
+    found = verdict_sensitivity(results)
+    _, tests = _verdicts(results)
+    rows = [
+        [_short_claim(claim), verdict]
+        + [
+            "–" if not others else others[rule] if others[rule] == verdict else f"**{others[rule]}**"
+            for rule in ("alone", "within", "sampled")
+        ]
+        for claim, verdict, others in found
+    ]
+    return (
+        anchor(SENSITIVITY_TABLE)
+        + caption(
+            results,
+            f"Each verdict of [Table](#{VERDICTS_TABLE}) under other rules of testing: its tests without a "
+            "correction, with Holm's correction within the claim's own tests, and with each accuracy "
+            f"interval widened by the images' sampling error and Holm's correction over all {tests['tests']} "
+            "tests; a verdict that changes in bold, a dash for a claim without tests of its own",
+        )
+        + "\n\n"
+        + markdown_table(
+            ["Claim", "Verdict", "No correction", "Holm within the claim", "With image sampling"], rows
+        )
+    )
+
+
 def image_sampling_changes(results: dict) -> dict:
     """What adding the images' sampling error (``with_test_images``) to the tests behind the verdicts changes,
     with Holm's correction run again over all of them: the tests significant before and not after (``lost``),

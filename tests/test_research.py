@@ -714,8 +714,8 @@ def test_the_crop_of_every_demo_that_compares_the_models_tests_the_drawings_clai
     """The demos, not the results, fix the drawings claim's tests: the other writers' digits through the
     original's own crop (the code of both its final demos) and through our demo's default. Ahead through the
     original's and level through ours, the claim is partly supported; the original's plain resize (its first
-    demo's, for the MLP alone) and our crop without centring, which no demo uses, are shown beside the tests
-    in the figure and are none of them."""
+    demo's, for the MLP alone) and our crop without centring, which no demo uses by default, are shown beside
+    the tests in the figure and are none of them."""
     from mnist_compare.metrics import summarize
 
     results = fake_results()
