@@ -1416,13 +1416,7 @@ def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
     verdict; a claim without tests of its own (an exact count, or tests counted under another claim) has
     none."""
     rows, found = _verdicts(results)
-    sampled = with_test_images(results)
-    widened_p = holm_adjusted(
-        [
-            _widened_p(sampled[(claim, name)]) if (claim, name) in sampled else p
-            for claim, name, _, _, p, _ in found["rows"]
-        ]
-    )
+    widened_p = _sampled_corrected(results, found)
     within: dict[str, list[float]] = {}
     for claim, *_, p, _ in found["rows"]:
         within.setdefault(claim, []).append(p)
@@ -1489,18 +1483,26 @@ def verdict_sensitivity_markdown(results: dict) -> str:
     )
 
 
+def _sampled_corrected(results: dict, found: dict) -> list[float]:
+    """Each test of ``found`` (``multiple_tests``), in its order, with its p-value from its interval
+    widened by the images' sampling error where it has one (``with_test_images``), corrected by Holm's
+    method over all."""
+    sampled = with_test_images(results)
+    return holm_adjusted(
+        [
+            _widened_p(sampled[(claim, name)]) if (claim, name) in sampled else p
+            for claim, name, _, _, p, _ in found["rows"]
+        ]
+    )
+
+
 def image_sampling_changes(results: dict) -> dict:
     """What adding the images' sampling error (``with_test_images``) to the tests behind the verdicts changes,
     with Holm's correction run again over all of them: the tests significant before and not after (``lost``),
     and {claim: (verdict, verdict with it)} for every claim whose verdict changes (``verdicts``). A test
     without a widened interval (a loss, a gap, the F test, a curve reading) keeps its p-value."""
     rows, found = _verdicts(results)
-    sampled = with_test_images(results)
-    p_values = [
-        _widened_p(sampled[(claim, name)]) if (claim, name) in sampled else p
-        for claim, name, _, _, p, _ in found["rows"]
-    ]
-    adjusted = holm_adjusted(p_values)
+    adjusted = _sampled_corrected(results, found)
     lost = [name for (_, name, *_, q), q2 in zip(found["rows"], adjusted) if q < 0.05 <= q2]
     bearings: dict[str, list[tuple[str, str]]] = {}
     for (claim, _, claimed, sign, _, _), q2 in zip(found["rows"], adjusted):
