@@ -99,6 +99,25 @@ MODELS = {
             )
             for rate, colour in ((0.2, "tab:pink"), (0.5, "darkviolet"))
         ),
+        *(
+            ModelEntry(
+                f"mlp_w{units}",
+                "build_mlp",
+                f"MLP 784-{units}-10 (width sweep)",
+                label=f"MLP, {units} units",
+                table_label=f"MLP 784-{units}-10",
+                text_name=f"MLP with {units:,} hidden units",
+                colour=colour,
+                builder_args={"hidden_units": units},
+            )
+            for units, colour in (
+                (256, "lightsteelblue"),
+                (512, "cornflowerblue"),
+                (1024, "royalblue"),
+                (2048, "mediumblue"),
+                (4096, "navy"),
+            )
+        ),
         ModelEntry(
             "cnn_improved",
             "build_cnn_improved",

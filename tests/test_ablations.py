@@ -149,3 +149,34 @@ def test_the_fast_strided_convolution_is_keras_s():
     plain.set_weights(fast.get_weights())
     batch = np.random.default_rng(1).random((16, 28, 28, 1), dtype=np.float32)
     np.testing.assert_allclose(fast(batch).numpy(), plain(batch).numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def width_results(tmp_path_factory):
+    return fast_research_sections(tmp_path_factory.mktemp("width"), ("architectures", "width_sweep"))
+
+
+def test_the_width_sweep_trains_every_width_and_sets_the_best_against_the_cnn(width_results):
+    results, _, _ = width_results
+    sweep = sections.width_sweep
+    section = results["research"][sweep.KEY]
+    assert set(section["models"]) == set(sweep.SWEEP_MODELS) and len(sweep.SWEEP_MODELS) == 5
+    assert section["seeds"] == results["config"]["seeds"][: sweep.SWEEP_SEEDS]
+    json.dumps(section, allow_nan=False)
+    points = sweep.width_points(results)
+    # The grid's MLP and CNN join the sweep; the size comparison's controls, which this run lacks, do not.
+    assert BASELINE in points and CANDIDATE in points and "mlp_wide" not in points
+    mlps = [p for p in points.values() if p["units"] is not None]
+    assert [p["units"] for p in mlps] == [128, 256, 512, 1024, 2048, 4096]
+    assert [p["parameters"] for p in mlps] == [
+        (784 + 1) * u + (u + 1) * 10 for u in (128, 256, 512, 1024, 2048, 4096)
+    ]
+    found = sweep.width_findings(results)
+    best = points[found["best"]]["test"]
+    assert best["mean"] == max(p["test"]["mean"] for p in mlps)
+    assert found["cnn_minus_best"]["mean"] == pytest.approx(
+        points[CANDIDATE]["test"]["mean"] - best["mean"], abs=1e-9
+    )
+    assert found["small_minus_best"] is None and found["widest_units"] == 4096
+    figure = sweep.plot_width_sweep(results)
+    assert len(figure.axes) == 1 and figure.axes[0].get_xscale() == "log"

@@ -39,6 +39,7 @@ from . import (
     size_seeds,
     temperature_scaling,
     user_drawings,
+    width_sweep,
 )
 from .base import RESEARCH_VERSION, Context
 
@@ -51,6 +52,7 @@ SECTIONS = (
     size_seeds,
     learning_curves,
     dropout_control,
+    width_sweep,
     side_seeds,
     image_sampling,
     overconfidence,

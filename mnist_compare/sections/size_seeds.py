@@ -347,6 +347,21 @@ def size_markdown(results: dict) -> str:
         rows[cnn_rows:cnn_rows] = [
             row(CANDIDATE, name, "tuned", it["lead"], it["kept"], tuned) for name, it in matched.items()
         ]
+        # What widening alone adds with tuned recipes, after the same gains with the original recipe.
+        gains = [name for name in matched if "values" in tuned.get(name, {}) and "values" in tuned[BASELINE]]
+        after = max(
+            (
+                i
+                for i, r in enumerate(rows)
+                if r[0] in {f"{registry.label(n)} − {registry.label(BASELINE)}" for n in gains}
+            ),
+            default=None,
+        )
+        if after is not None:
+            rows[after + 1 : after + 1] = [
+                row(name, BASELINE, "tuned", paired(tuned[name], tuned[BASELINE]), None, tuned)
+                for name in gains
+            ]
     seeds = len(section["seeds"])
     return (
         caption(

@@ -1,0 +1,168 @@
+"""The MLP at every width: the original MLP's hidden layer widened from 128 units to 4,096 (32 times its
+parameters, six times the CNN's), trained with the original recipe on the size comparison's first seeds. It
+asks whether any width of the one-hidden-layer MLP reaches the CNNs, the small CNN included."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from .. import registry
+from ..formatting import paired
+from ..plots import PAGE_WIDTH, figure_title
+from ..registry import BASELINE, CANDIDATE
+from .base import Context, extra_runs, extra_summary, progress_bar, seed_summary
+from .permuted_pixels import normal_accuracies
+
+#: The section's key in results.json, its version (a new version recomputes it; the others are reused)
+#: and the sections it reads (computed before it).
+KEY = "width_sweep"
+VERSION = 1
+REQUIRES = ("size_seeds",)
+
+#: The widths trained here (``registry.MODELS``: ``mlp_w<units>``); the 128-unit MLP and the 680- and 928-unit
+#: controls come from the size comparison's runs.
+SWEEP_MODELS = tuple(name for name in registry.MODELS if name.startswith("mlp_w") and name[5:].isdigit())
+#: The other one-hidden-layer MLPs of the sweep, and the CNNs it is set against.
+KNOWN_MLPS = (BASELINE, "mlp_wide", "mlp_compute")
+SMALL = "cnn_small"
+CNNS = (SMALL, CANDIDATE)
+
+#: Seeds per width: the size comparison's first ones (a 4,096-unit epoch takes about 7 s on two cores).
+SWEEP_SEEDS = 10
+
+#: The label of the section's table and figure (``[the table](#width-table)`` in a notebook).
+WIDTH_TABLE = "width-table"
+
+
+def sweep_seeds(research: dict, grid_seeds) -> list[int]:
+    """The size comparison's first ``SWEEP_SEEDS`` seeds when it has run, else the grid's."""
+    size = research.get("size_seeds", {})
+    return list(size.get("seeds", grid_seeds))[:SWEEP_SEEDS]
+
+
+def compute(ctx: Context, research: dict) -> dict:
+    seeds = sweep_seeds(research, ctx.seeds)
+    epochs = tuple(ctx.snapshot_epochs)
+    ctx.log(f"Research: the MLP at {len(SWEEP_MODELS)} more widths ({len(seeds)} seeds each)")
+    with progress_bar(len(SWEEP_MODELS) * len(seeds) * max(epochs), ctx.show_progress) as progress:
+        records = extra_runs("width", SWEEP_MODELS, seeds, ctx.splits, epochs, ctx.paths, progress)
+    out = {"seeds": seeds, "epochs": max(epochs), "models": extra_summary(records, epochs)}
+    for name in SWEEP_MODELS:
+        out["models"][name]["hidden_units"] = registry.entry(name).builder_args["hidden_units"]
+    return out
+
+
+def width_points(results: dict) -> dict:
+    """{model: {"parameters", "units" (None for a CNN), "test" (summary over the sweep's seeds)}} for every
+    one-hidden-layer MLP of the sweep, the 128-, 680- and 928-unit MLPs included, and the two CNNs, in
+    order of size; a model without runs on every sweep seed is left out."""
+    section = results["research"][KEY]
+    epochs = str(section["epochs"])
+    sizes = results["research"]["architectures"]["models"]
+    out = {}
+    for name in (*KNOWN_MLPS, *SWEEP_MODELS, *CNNS):
+        if name in section["models"]:
+            test = section["models"][name][epochs]["test_accuracy"]
+        else:
+            values = normal_accuracies(results, name, section["seeds"], epochs)
+            if values is None:
+                continue
+            test = seed_summary(values)
+        entry = registry.entry(name)
+        units = None if entry.convolutional else entry.builder_args.get("hidden_units", 128)
+        out[name] = {"parameters": sizes[name]["parameters"], "units": units, "test": test}
+    return dict(sorted(out.items(), key=lambda item: (item[1]["units"] is None, item[1]["parameters"])))
+
+
+def width_findings(results: dict) -> dict:
+    """The sweep's numbers for the text: the most accurate MLP width ("best", by mean) and its parameters,
+    the CNN − it and the small CNN − it paired by seed (None without the small CNN's runs on the sweep's
+    seeds), the widest MLP and its gain over the 128-unit MLP."""
+    points = width_points(results)
+    mlps = {name: p for name, p in points.items() if p["units"] is not None}
+    best = max(mlps, key=lambda name: mlps[name]["test"]["mean"])
+    widest = max(mlps, key=lambda name: mlps[name]["units"])
+    return {
+        "seeds": len(results["research"][KEY]["seeds"]),
+        "best": best,
+        "best_units": mlps[best]["units"],
+        "best_parameters": mlps[best]["parameters"],
+        "best_test": mlps[best]["test"],
+        "cnn_minus_best": paired(points[CANDIDATE]["test"], mlps[best]["test"]),
+        "small_minus_best": paired(points[SMALL]["test"], mlps[best]["test"]) if SMALL in points else None,
+        "small_parameters": points[SMALL]["parameters"] if SMALL in points else None,
+        "widest_units": mlps[widest]["units"],
+        "widest_parameters": mlps[widest]["parameters"],
+        "widest_minus_mlp": paired(mlps[widest]["test"], mlps[BASELINE]["test"]),
+        "widest_minus_best": paired(mlps[widest]["test"], mlps[best]["test"]),
+    }
+
+
+def plot_width_sweep(results: dict) -> plt.Figure:
+    """Test accuracy against the parameter count (log scale): the one-hidden-layer MLP at every width, and
+    the small CNN and the CNN, each a mean over the sweep's seeds with its 95% interval."""
+    points = width_points(results)
+    section = results["research"][KEY]
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 2.6), layout="constrained")
+
+    def bars(names):
+        """x, y and the 95% interval's two arms (none for a single seed) of ``names``."""
+        tests = [points[n]["test"] for n in names]
+        arms = [
+            (t["mean"] - t["ci_low"], t["ci_high"] - t["mean"]) if t.get("ci_low") is not None else (0, 0)
+            for t in tests
+        ]
+        return (
+            [points[n]["parameters"] for n in names],
+            [100 * t["mean"] for t in tests],
+            [[100 * low for low, _ in arms], [100 * high for _, high in arms]],
+        )
+
+    mlps = [n for n, p in points.items() if p["units"] is not None]
+    x, y, err = bars(mlps)
+    ax.errorbar(
+        x,
+        y,
+        yerr=err,
+        marker="o",
+        markersize=3.5,
+        capsize=2,
+        color=registry.colour(BASELINE),
+        label="MLP, one hidden layer",
+    )
+    for name, following in zip(mlps, [*mlps[1:], None]):
+        # Right of its point, or left of it where the next width's point is too close for the label.
+        crowded = (
+            following is not None and points[following]["parameters"] < 1.25 * points[name]["parameters"]
+        )
+        ax.annotate(
+            f"{points[name]['units']:,}",
+            (points[name]["parameters"], 100 * points[name]["test"]["mean"]),
+            textcoords="offset points",
+            xytext=(-4, -9) if crowded else (4, -9),
+            ha="right" if crowded else "left",
+            fontsize=7,
+        )
+    for name in (n for n in CNNS if n in points):
+        x, y, err = bars([name])
+        ax.errorbar(
+            x,
+            y,
+            yerr=err,
+            marker="s",
+            markersize=4.5,
+            capsize=2,
+            linestyle="none",
+            color=registry.colour(name),
+            label=registry.label(name),
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("Parameters (log scale); MLP points labelled with their hidden units")
+    ax.set_ylabel("Test accuracy (%)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper right")
+    seeds = len(section["seeds"])
+    ax.set_title(
+        figure_title(f"Accuracy against size after {section['epochs']} epochs, {seeds} seeds", results)
+    )
+    return fig
