@@ -180,3 +180,31 @@ def test_the_width_sweep_trains_every_width_and_sets_the_best_against_the_cnn(wi
     assert found["small_minus_best"] is None and found["widest_units"] == 4096
     figure = sweep.plot_width_sweep(results)
     assert len(figure.axes) == 1 and figure.axes[0].get_xscale() == "log"
+    assert found["small_tuned_minus"] == {}, "without the recipes section's tuned scores, no tuned comparison"
+
+
+def test_the_tuned_small_cnn_is_paired_with_the_tuned_mlps_on_the_seeds_both_were_scored_on():
+    from mnist_compare.sections.base import seed_summary
+
+    sweep = sections.width_sweep
+    small = seed_summary([0.985, 0.986, 0.984])
+    results = {
+        "research": {
+            sweep.KEY: {"small_tuned": {"seeds": [0, 1, 2], "test_accuracy": small}},
+            "recipes": {
+                "scored_seeds": [0, 1, 2],
+                "tuned": {
+                    "mlp_wide": seed_summary([0.984, 0.984, 0.983]),
+                    "mlp_compute": seed_summary([0.985, 0.984, 0.984]),
+                },
+            },
+        }
+    }
+    found = sweep.small_tuned_against(results)
+    assert set(found) == {"mlp_wide", "mlp_compute"}
+    assert found["mlp_wide"]["mean"] == pytest.approx(0.0013333, abs=1e-6)
+    assert found["mlp_compute"]["mean"] == pytest.approx(0.002 / 3, abs=1e-9)
+    assert found["mlp_compute"]["n"] == 3
+    # Scored on other seeds than the tuned MLPs: nothing to pair.
+    results["research"]["recipes"]["scored_seeds"] = [0, 1, 3]
+    assert sweep.small_tuned_against(results) == {}

@@ -10,14 +10,15 @@ from .. import registry
 from ..formatting import paired
 from ..plots import PAGE_WIDTH, figure_title
 from ..registry import BASELINE, CANDIDATE
-from .base import Context, extra_runs, extra_summary, progress_bar, seed_summary
+from ..training import run_spec, train_run
+from .base import Context, extra_run_dir, extra_runs, extra_summary, progress_bar, seed_summary
 from .permuted_pixels import normal_accuracies
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
 KEY = "width_sweep"
-VERSION = 1
-REQUIRES = ("size_seeds",)
+VERSION = 2
+REQUIRES = ("size_seeds", "recipes")
 
 #: The widths trained here (``registry.MODELS``: ``mlp_w<units>``); the 128-unit MLP and the 680- and 928-unit
 #: controls come from the size comparison's runs.
@@ -26,6 +27,10 @@ SWEEP_MODELS = tuple(name for name in registry.MODELS if name.startswith("mlp_w"
 KNOWN_MLPS = (BASELINE, "mlp_wide", "mlp_compute")
 SMALL = "cnn_small"
 CNNS = (SMALL, CANDIDATE)
+
+#: The recipe the small CNN is also trained with: the one validation chose for every model of the recipes
+#: section (``recipes.RECIPES["cosine"]``).
+TUNED_RECIPE = {"cosine_decay": True}
 
 #: Seeds per width: the size comparison's first ones (a 4,096-unit epoch takes about 7 s on two cores).
 SWEEP_SEEDS = 10
@@ -49,6 +54,28 @@ def compute(ctx: Context, research: dict) -> dict:
     out = {"seeds": seeds, "epochs": max(epochs), "models": extra_summary(records, epochs)}
     for name in SWEEP_MODELS:
         out["models"][name]["hidden_units"] = registry.entry(name).builder_args["hidden_units"]
+    # The small CNN with the recipe validation chose for every model of the recipes section (cosine decay), on
+    # the seeds that section scored its tuned models on: set against the MLPs of the CNN's size, tuned.
+    scored = research.get("recipes", {}).get("scored_seeds", [])
+    if scored:
+        ctx.log(f"Research: the small CNN with cosine decay ({len(scored)} seeds)")
+        with progress_bar(len(scored) * max(epochs), ctx.show_progress) as progress:
+            tuned = [
+                train_run(
+                    run_spec(SMALL, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=epochs),
+                    ctx.splits,
+                    extra_run_dir(ctx.paths, "width-cosine", SMALL, seed),
+                    progress=progress,
+                    overrides=TUNED_RECIPE,
+                )
+                for seed in scored
+            ]
+        out["small_tuned"] = {
+            "seeds": list(scored),
+            "test_accuracy": seed_summary(
+                [r["snapshots"][str(max(epochs))]["test"]["accuracy"] for r in tuned]
+            ),
+        }
     return out
 
 
@@ -75,15 +102,29 @@ def width_points(results: dict) -> dict:
 
 
 def width_findings(results: dict) -> dict:
-    """The sweep's numbers for the text: the most accurate MLP width ("best", by mean) and its parameters,
+    """The sweep's numbers for the text: the most accurate MLP width ("best", by mean) and its parameters, the
+    narrowest width from which on none is significantly below the best ("level_units"),
     the CNN − it and the small CNN − it paired by seed (None without the small CNN's runs on the sweep's
     seeds), the widest MLP and its gain over the 128-unit MLP."""
     points = width_points(results)
     mlps = {name: p for name, p in points.items() if p["units"] is not None}
     best = max(mlps, key=lambda name: mlps[name]["test"]["mean"])
     widest = max(mlps, key=lambda name: mlps[name]["units"])
+    # The narrowest width from which on no width is significantly below the best (paired by seed): where
+    # accuracy levels off.
+    below = {name: paired(mlps[best]["test"], mlps[name]["test"]) for name in mlps if name != best}
+    level = next(
+        name
+        for name in mlps
+        if all(
+            other == best or below[other]["ci_low"] is None or below[other]["ci_low"] <= 0
+            for other in mlps
+            if mlps[other]["units"] >= mlps[name]["units"]
+        )
+    )
     return {
         "seeds": len(results["research"][KEY]["seeds"]),
+        "level_units": mlps[level]["units"],
         "best": best,
         "best_units": mlps[best]["units"],
         "best_parameters": mlps[best]["parameters"],
@@ -95,6 +136,22 @@ def width_findings(results: dict) -> dict:
         "widest_parameters": mlps[widest]["parameters"],
         "widest_minus_mlp": paired(mlps[widest]["test"], mlps[BASELINE]["test"]),
         "widest_minus_best": paired(mlps[widest]["test"], mlps[best]["test"]),
+        "small_tuned_minus": small_tuned_against(results),
+    }
+
+
+def small_tuned_against(results: dict) -> dict:
+    """{MLP of the CNN's size: the small CNN with cosine decay − that MLP at its best recipe on validation,
+    paired over the seeds both were scored on}; empty without the runs."""
+    section = results["research"][KEY]
+    recipes = results["research"].get("recipes", {})
+    tuned = recipes.get("tuned", {})
+    if "small_tuned" not in section or section["small_tuned"]["seeds"] != recipes.get("scored_seeds"):
+        return {}
+    return {
+        name: paired(section["small_tuned"]["test_accuracy"], tuned[name])
+        for name in ("mlp_wide", "mlp_compute")
+        if "values" in tuned.get(name, {})
     }
 
 
@@ -103,7 +160,7 @@ def plot_width_sweep(results: dict) -> plt.Figure:
     the small CNN and the CNN, each a mean over the sweep's seeds with its 95% interval."""
     points = width_points(results)
     section = results["research"][KEY]
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 2.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 2.9), layout="constrained")
 
     def bars(names):
         """x, y and the 95% interval's two arms (none for a single seed) of ``names``."""
@@ -130,17 +187,19 @@ def plot_width_sweep(results: dict) -> plt.Figure:
         color=registry.colour(BASELINE),
         label="MLP, one hidden layer",
     )
-    for name, following in zip(mlps, [*mlps[1:], None]):
-        # Right of its point, or left of it where the next width's point is too close for the label.
-        crowded = (
-            following is not None and points[following]["parameters"] < 1.25 * points[name]["parameters"]
-        )
+    for name in mlps:
+        # Under the lower end of its interval, so that neighbouring widths' labels sit at different heights.
+        test = points[name]["test"]
         ax.annotate(
             f"{points[name]['units']:,}",
-            (points[name]["parameters"], 100 * points[name]["test"]["mean"]),
+            (
+                points[name]["parameters"],
+                100 * (test["ci_low"] if test.get("ci_low") is not None else test["mean"]),
+            ),
             textcoords="offset points",
-            xytext=(-4, -9) if crowded else (4, -9),
-            ha="right" if crowded else "left",
+            xytext=(0, -3),
+            ha="center",
+            va="top",
             fontsize=7,
         )
     for name in (n for n in CNNS if n in points):
@@ -157,6 +216,10 @@ def plot_width_sweep(results: dict) -> plt.Figure:
             label=registry.label(name),
         )
     ax.set_xscale("log")
+    low, high = ax.get_xlim()
+    ax.set_xlim(low, high * 1.15)  # room for the widest width's label
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(bottom - 0.08 * (top - bottom), top)  # room for the labels under the intervals
     ax.set_xlabel("Parameters (log scale); MLP points labelled with their hidden units")
     ax.set_ylabel("Test accuracy (%)")
     ax.grid(True, alpha=0.3)
