@@ -208,3 +208,24 @@ def test_the_tuned_small_cnn_is_paired_with_the_tuned_mlps_on_the_seeds_both_wer
     # Scored on other seeds than the tuned MLPs: nothing to pair.
     results["research"]["recipes"]["scored_seeds"] = [0, 1, 3]
     assert sweep.small_tuned_against(results) == {}
+
+
+def test_the_split_at_the_mlps_size_is_the_share_of_the_lead_the_small_cnn_gains():
+    from mnist_compare.sections.base import seed_summary
+
+    sweep = sections.width_sweep
+    rng = np.random.default_rng(0)
+    mlp = 0.977 + 0.001 * rng.standard_normal(8)
+    cnn, small = mlp + 0.008, mlp + 0.006 + 0.0002 * rng.standard_normal(8)
+    models = {"mlp": mlp, "cnn": cnn, "cnn_small": small}
+    results = {
+        "research": {
+            "size_seeds": {"models": {n: {"test_accuracy": seed_summary(v)} for n, v in models.items()}},
+            sweep.KEY: {},
+        }
+    }
+    split = sweep.share_at_mlp_size(results)
+    assert set(split) == {"original"}, "no tuned split without the tuned runs"
+    share = (small.mean() - mlp.mean()) / (cnn.mean() - mlp.mean())
+    assert split["original"]["share"] == pytest.approx(share, abs=1e-9)
+    assert split["original"]["ci_low"] < share < split["original"]["ci_high"]

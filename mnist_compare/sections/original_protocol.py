@@ -113,7 +113,15 @@ def protocol_markdown(results: dict) -> str:
                     format_mean_std(found["train_accuracy"], percent=True),
                     format_mean_std(found["test_accuracy"], percent=True),
                     f"{100 * low:.2f}–{100 * high:.2f}",
-                    f"{100 * original:.2f} ({'in' if inside else 'out'})",
+                    f"{100 * original:.2f} ("
+                    + (
+                        "edge"
+                        if inside and original in (round(low, 4), round(high, 4))
+                        else "in"
+                        if inside
+                        else "out"
+                    )
+                    + ")",
                 ]
             )
     if not rows:
@@ -123,7 +131,7 @@ def protocol_markdown(results: dict) -> str:
         f"{plural(len(section['seeds']), 'seed')}: the CNN trained on all "
         f"{section['train_images']:,} training images, and both models' train accuracy measured on all of "
         "them (mean ± std); the range of the train − test gap over the seeds and the original's own gap, in "
-        "or out of it at the 0.01 pp the original printed"
+        "or out of it at the 0.01 pp the original printed (edge: equal to a bound only once rounded)"
     )
     return (
         caption(results, title, label=PROTOCOL_TABLE)

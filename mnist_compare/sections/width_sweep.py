@@ -13,6 +13,7 @@ from ..registry import BASELINE, CANDIDATE
 from ..training import run_spec, train_run
 from .base import Context, extra_run_dir, extra_runs, extra_summary, progress_bar, seed_summary
 from .permuted_pixels import normal_accuracies
+from .size_seeds import share_kept
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -229,3 +230,41 @@ def plot_width_sweep(results: dict) -> plt.Figure:
         figure_title(f"Accuracy against size after {section['epochs']} epochs, {seeds} seeds", results)
     )
     return fig
+
+
+def share_at_mlp_size(results: dict) -> dict:
+    """The share of the CNN's lead that a CNN as small as the MLP already gains, (small CNN − MLP) /
+    (CNN − MLP), with its BCa interval over seeds: {"original": over the size comparison's seeds, "tuned": the
+    small CNN with cosine decay against the MLP and the CNN at their best recipes, over the seeds they were
+    scored on (when the runs are there)}. The split of the lead measured at the MLP's size, beside the size
+    comparison's at the CNN's."""
+
+    def gained(cnn, mlp, small) -> dict:
+        kept = share_kept(cnn, mlp, small)  # (CNN − small CNN) / (CNN − MLP): the share the small CNN leaves
+        if kept["share"] is None:
+            return kept
+        out = {**kept, "share": 1 - kept["share"]}
+        if kept["ci_low"] is not None:
+            out.update(ci_low=1 - kept["ci_high"], ci_high=1 - kept["ci_low"])
+        return out
+
+    out = {}
+    size = results["research"].get("size_seeds", {}).get("models", {})
+    if all(name in size for name in (BASELINE, CANDIDATE, SMALL)):
+        out["original"] = gained(
+            *(size[name]["test_accuracy"]["values"] for name in (CANDIDATE, BASELINE, SMALL))
+        )
+    section = results["research"].get(KEY, {})
+    recipes = results["research"].get("recipes", {})
+    tuned = recipes.get("tuned", {})
+    if (
+        "small_tuned" in section
+        and section["small_tuned"]["seeds"] == recipes.get("scored_seeds")
+        and all("values" in tuned.get(name, {}) for name in (BASELINE, CANDIDATE))
+    ):
+        out["tuned"] = gained(
+            tuned[CANDIDATE]["values"],
+            tuned[BASELINE]["values"],
+            section["small_tuned"]["test_accuracy"]["values"],
+        )
+    return out
