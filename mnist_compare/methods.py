@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .augmentation import HANDWRITING
 from .formatting import caption, markdown_table
+from .references import cite
 from .saliency import PATCH, STRIDE
 from .strokes import DIGIT_STYLES, STROKE_VARIATION
 from .transforms import ROBUSTNESS_LEVELS
@@ -59,7 +60,7 @@ def settings_rows(results: dict) -> list[list[str]]:
             f"sheared up to ±{h.shear:g}, each axis scaled by {h.scale[0]:g}-{h.scale[1]:g}, "
             f"shifted up to ±{h.shift:g} px, elastically distorted (a random displacement field "
             f"smoothed by a Gaussian of σ = {h.elastic_sigma:g} px and scaled by α up to "
-            f"{h.elastic_alpha:g}, as Simard et al. do); "
+            f"{h.elastic_alpha:g}, as Simard et al. {cite('simard2003')} do); "
             f"pen thinner for {h.thinner:.0%}, thicker for {h.thicker:.0%} (half of these much thicker); "
             "drawn afresh every epoch",
         ]
