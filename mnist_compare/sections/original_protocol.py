@@ -93,6 +93,12 @@ def within(low: float, high: float, value: float) -> bool:
     return round(low, 4) <= value <= round(high, 4)
 
 
+def at_edge(low: float, high: float, value: float) -> bool:
+    """Whether the original's ``value`` equals a bound of ``low``..``high`` only once that bound is rounded to
+    the 0.01 pp the original printed (``within`` counts it in)."""
+    return value in (round(low, 4), round(high, 4))
+
+
 def protocol_markdown(results: dict) -> str:
     """Each model's train and test accuracy and train − test gap under the original's protocol, over the
     section's seeds, with the range of the gap and the original's own gap beside it."""
@@ -114,13 +120,7 @@ def protocol_markdown(results: dict) -> str:
                     format_mean_std(found["test_accuracy"], percent=True),
                     f"{100 * low:.2f}–{100 * high:.2f}",
                     f"{100 * original:.2f} ("
-                    + (
-                        "edge"
-                        if inside and original in (round(low, 4), round(high, 4))
-                        else "in"
-                        if inside
-                        else "out"
-                    )
+                    + ("edge" if inside and at_edge(low, high, original) else "in" if inside else "out")
                     + ")",
                 ]
             )

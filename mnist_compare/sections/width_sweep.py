@@ -104,7 +104,7 @@ def width_findings(results: dict) -> dict:
     """The sweep's numbers for the text: the most accurate MLP width ("best", by mean) and its parameters, the
     narrowest width from which on none is significantly below the best ("level_units"),
     the CNN − it and the small CNN − it paired by seed (None without the small CNN's runs on the sweep's
-    seeds), the widest MLP and its gain over the 128-unit MLP."""
+    seeds), the widest MLP and its difference from the best."""
     points = width_points(results)
     mlps = {name: p for name, p in points.items() if p["units"] is not None}
     best = max(mlps, key=lambda name: mlps[name]["test"]["mean"])
@@ -122,7 +122,6 @@ def width_findings(results: dict) -> dict:
         )
     )
     return {
-        "seeds": len(results["research"][KEY]["seeds"]),
         "level_units": mlps[level]["units"],
         "best": best,
         "best_units": mlps[best]["units"],
@@ -133,22 +132,30 @@ def width_findings(results: dict) -> dict:
         "small_parameters": points[SMALL]["parameters"] if SMALL in points else None,
         "widest_units": mlps[widest]["units"],
         "widest_parameters": mlps[widest]["parameters"],
-        "widest_minus_mlp": paired(mlps[widest]["test"], mlps[BASELINE]["test"]),
         "widest_minus_best": paired(mlps[widest]["test"], mlps[best]["test"]),
         "small_tuned_minus": small_tuned_against(results),
     }
 
 
+def _tuned_scores(results: dict) -> tuple[dict, dict] | None:
+    """(the small CNN with cosine decay, {model: its test accuracy at its best recipe on validation}), both
+    over the seeds the recipes section scored its tuned models on; None without those runs."""
+    section = results["research"].get(KEY, {})
+    recipes = results["research"].get("recipes", {})
+    if "small_tuned" not in section or section["small_tuned"]["seeds"] != recipes.get("scored_seeds"):
+        return None
+    return section["small_tuned"]["test_accuracy"], recipes.get("tuned", {})
+
+
 def small_tuned_against(results: dict) -> dict:
     """{MLP of the CNN's size: the small CNN with cosine decay − that MLP at its best recipe on validation,
     paired over the seeds both were scored on}; empty without the runs."""
-    section = results["research"][KEY]
-    recipes = results["research"].get("recipes", {})
-    tuned = recipes.get("tuned", {})
-    if "small_tuned" not in section or section["small_tuned"]["seeds"] != recipes.get("scored_seeds"):
+    scores = _tuned_scores(results)
+    if scores is None:
         return {}
+    small, tuned = scores
     return {
-        name: paired(section["small_tuned"]["test_accuracy"], tuned[name])
+        name: paired(small, tuned[name])
         for name in ("mlp_wide", "mlp_compute")
         if "values" in tuned.get(name, {})
     }
@@ -252,17 +259,8 @@ def share_at_mlp_size(results: dict) -> dict:
         out["original"] = gained(
             *(size[name]["test_accuracy"]["values"] for name in (CANDIDATE, BASELINE, SMALL))
         )
-    section = results["research"].get(KEY, {})
-    recipes = results["research"].get("recipes", {})
-    tuned = recipes.get("tuned", {})
-    if (
-        "small_tuned" in section
-        and section["small_tuned"]["seeds"] == recipes.get("scored_seeds")
-        and all("values" in tuned.get(name, {}) for name in (BASELINE, CANDIDATE))
-    ):
-        out["tuned"] = gained(
-            tuned[CANDIDATE]["values"],
-            tuned[BASELINE]["values"],
-            section["small_tuned"]["test_accuracy"]["values"],
-        )
+    scores = _tuned_scores(results)
+    if scores is not None and all("values" in scores[1].get(name, {}) for name in (BASELINE, CANDIDATE)):
+        small, tuned = scores
+        out["tuned"] = gained(tuned[CANDIDATE]["values"], tuned[BASELINE]["values"], small["values"])
     return out
