@@ -1406,15 +1406,23 @@ def verdict_from_bearings(bearings) -> str:
 
 #: The label of the table of each verdict under other rules of testing.
 SENSITIVITY_TABLE = "verdict-sensitivity-table"
+#: The tests of measures added to the original report's own while the results were examined (the rise of the
+#: test loss for overfitting, the validation loss's change relative to its level for stability): the rule
+#: "original" of ``verdict_sensitivity`` leaves them out.
+ADDED_AFTER_RESULTS = (
+    "CNN − MLP, rise of test loss",
+    "CNN − MLP, per-epoch change of validation loss, relative",
+)
 
 
 def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
     """Each claim of the verdicts table with its verdict and the verdict under other rules of testing: its
     tests' p-values without a correction ("alone"), corrected by Holm's method within the claim's own tests
-    ("within"), and with every accuracy interval widened by the images' sampling error, corrected over all the
-    tests ("sampled"). A rule that gives the claim's tests the same bearings as the reported one keeps its
-    verdict; a claim without tests of its own (an exact count, or tests counted under another claim) has
-    none."""
+    ("within"), with every accuracy interval widened by the images' sampling error, corrected over all the
+    tests ("sampled"), and without the tests of measures added while the results were examined
+    (``ADDED_AFTER_RESULTS``; "original"). A rule that gives the claim's tests the same bearings as the
+    reported one keeps its verdict; a claim without tests of its own (an exact count, or tests counted under
+    another claim) has none."""
     rows, found = _verdicts(results)
     widened_p = _sampled_corrected(results, found)
     within: dict[str, list[float]] = {}
@@ -1422,15 +1430,19 @@ def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
         within.setdefault(claim, []).append(p)
     within = {claim: iter(holm_adjusted(ps)) for claim, ps in within.items()}
     rules: dict[str, dict[str, list[tuple[str, str]]]] = {}
-    for (claim, _, claimed, sign, p, q), q_sampled in zip(found["rows"], widened_p):
-        by_rule = rules.setdefault(claim, {"reported": [], "alone": [], "within": [], "sampled": []})
+    for (claim, name, claimed, sign, p, q), q_sampled in zip(found["rows"], widened_p):
+        by_rule = rules.setdefault(
+            claim, {"reported": [], "alone": [], "within": [], "sampled": [], "original": []}
+        )
         for rule, value in (
             ("reported", q),
             ("alone", p),
             ("within", next(within[claim])),
             ("sampled", q_sampled),
+            ("original", None if name in ADDED_AFTER_RESULTS else q),
         ):
-            by_rule[rule].append((claimed, bearing(claimed, sign, value)))
+            if value is not None:
+                by_rule[rule].append((claimed, bearing(claimed, sign, value)))
     out = []
     for row in rows:
         by_rule = rules.get(row[0])
@@ -1463,7 +1475,7 @@ def verdict_sensitivity_markdown(results: dict) -> str:
         [_short_claim(claim), verdict]
         + [
             "–" if not others else others[rule] if others[rule] == verdict else f"**{others[rule]}**"
-            for rule in ("alone", "within", "sampled")
+            for rule in ("alone", "within", "sampled", "original")
         ]
         for claim, verdict, others in found
     ]
@@ -1474,11 +1486,21 @@ def verdict_sensitivity_markdown(results: dict) -> str:
             f"Each verdict of [Table](#{VERDICTS_TABLE}) under other rules of testing: its tests without a "
             "correction, with Holm's correction within the claim's own tests, and with each accuracy "
             f"interval widened by the images' sampling error and Holm's correction over all {tests['tests']} "
-            "tests; a verdict that changes in bold, a dash for a claim without tests of its own",
+            "tests, and with the original report's measures only (without the two measures added while the "
+            "results were examined); a verdict that changes in bold, a dash for a claim without tests of its "
+            "own",
         )
         + "\n\n"
         + markdown_table(
-            ["Claim", "Verdict", "No correction", "Holm within the claim", "With image sampling"], rows
+            [
+                "Claim",
+                "Verdict",
+                "No correction",
+                "Holm within the claim",
+                "With image sampling",
+                "Original's measures only",
+            ],
+            rows,
         )
     )
 

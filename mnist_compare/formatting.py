@@ -184,3 +184,12 @@ def seeds_listed(seeds) -> str:
 
 def pct(value: float, digits: int = 1) -> str:
     return f"{100 * value:.{digits}f}%"
+
+
+SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def scientific(value: float, digits: int = 1) -> str:
+    """A small or large number as the report prints it: "1.8 × 10⁻⁹" (no "e" notation)."""
+    mantissa, exponent = f"{value:.{digits}e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPTS)}"

@@ -110,3 +110,12 @@ def test_each_verdict_is_given_again_under_other_rules_of_testing():
     )
     assert verdict == "not shown" and others["alone"] == "partly supported"
     assert "| **partly supported** |" in findings.verdict_sensitivity_markdown(results)
+    # With the original report's measures only, the two verdicts that the added measures make mixed change,
+    # and no claim without such a test does.
+    added = {claim for claim, name, *_ in tests["rows"] if name in findings.ADDED_AFTER_RESULTS}
+    assert len(added) == 2
+    for claim, (verdict, others) in found.items():
+        if claim in added:
+            assert verdict == "mixed" and others["original"] in ("supported", "partly supported"), claim
+        elif others:
+            assert others["original"] == verdict, claim

@@ -23,10 +23,10 @@ REQUIRES = ()
 #: grid's, and the same step decayed to a twentieth of itself over the run (a cosine), cover what a simple
 #: tuning would try.
 RECIPES = {
-    "grid": ({}, "Adam, learning rate 1e-3 (all other sections)"),
-    "lr3e-4": ({"learning_rate": 3e-4}, "Adam, learning rate 3e-4"),
-    "lr3e-3": ({"learning_rate": 3e-3}, "Adam, learning rate 3e-3"),
-    "cosine": ({"cosine_decay": True}, "Adam, learning rate 1e-3 with cosine decay to 5e-5"),
+    "grid": ({}, "Adam, learning rate 10⁻³ (all other sections)"),
+    "lr3e-4": ({"learning_rate": 3e-4}, "Adam, learning rate 3 × 10⁻⁴"),
+    "lr3e-3": ({"learning_rate": 3e-3}, "Adam, learning rate 3 × 10⁻³"),
+    "cosine": ({"cosine_decay": True}, "Adam, learning rate 10⁻³ with cosine decay to 5 × 10⁻⁵"),
 }
 
 #: The grid's seeds used here (the first five): the CNN's ten epochs cost about 40 s a seed.
@@ -233,7 +233,8 @@ def matched_at_best(results: dict) -> dict:
 
 
 def recipe_words(results: dict, name: str) -> str:
-    """'learning rate 3e-4, 10 epochs' or 'cosine decay, 10 epochs': the best recipe and epoch of ``name``."""
+    """The best recipe and epoch of ``name``, as "learning rate 3 × 10⁻⁴, 10 epochs" or "cosine decay, 10
+    epochs"."""
     section = results["research"][KEY]
     chosen = section["best"][name]
     label = _label(section, chosen["recipe"]).removeprefix("Adam, ").split(" (")[0]

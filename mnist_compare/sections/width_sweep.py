@@ -5,6 +5,7 @@ asks whether any width of the one-hidden-layer MLP reaches the CNNs, the small C
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FixedLocator, NullFormatter
 
 from .. import registry
 from ..formatting import paired
@@ -224,6 +225,11 @@ def plot_width_sweep(results: dict) -> plt.Figure:
     ax.set_xscale("log")
     low, high = ax.get_xlim()
     ax.set_xlim(low, high * 1.15)  # room for the widest width's label
+    # A labelled tick at 1, 2 and 5 of every power of ten in range, in thousands or millions of parameters.
+    ticks = [m * 10**e for e in range(4, 8) for m in (1, 2, 5) if low <= m * 10**e <= high * 1.15]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticklabels([f"{t / 1e6:g} M" if t >= 1e6 else f"{t / 1e3:g} k" for t in ticks])
     bottom, top = ax.get_ylim()
     ax.set_ylim(bottom - 0.08 * (top - bottom), top)  # room for the labels under the intervals
     ax.set_xlabel("Parameters (log scale); MLP points labelled with their hidden units")
