@@ -29,7 +29,7 @@ from .numbering import anchor, ref
 from .preprocessing import DEFAULT_METHOD, METHODS
 from .references import cite
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
-from .sections import image_sampling, recipes, shift_augmentation, side_seeds, size_seeds
+from .sections import image_sampling, recipes, shift_augmentation, side_seeds, size_seeds, width_sweep
 from .sections.architectures import forward_macs
 from .sections.base import (
     controls,
@@ -491,6 +491,9 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         seeds = size_seeds.seed_count(results)
         gain_text = f" ({seeds} seeds): {pp(gain)}" if gain else f": {pp(kept['gain'])}"
         gain = gain or kept["gain"]
+        # Its own tests: the small CNN against every MLP width and against the MLPs of the CNN's size tuned
+        # (the small CNN − MLP is the architecture row's test, not counted twice).
+        own = [(test["name"], test["difference"]) for test in width_sweep.efficiency_tests(results)]
         rows.append(
             [
                 "The CNN uses its parameters more efficiently (read as more accuracy from as many or fewer "
@@ -502,10 +505,11 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
                     if "architectures" in research
                     else ""
                 )
-                + f"; {registry.label(small)} − MLP{gain_text}",
-                verdict_word(gain),
+                + f"; {registry.label(small)} − MLP{gain_text}"
+                + "".join(f"; {name}: {pp(test)}" for name, test in own),
+                verdict_of_tests(own) if own else verdict_word(gain),
                 "capacity-control",
-                [],  # the architecture row's test, not counted twice
+                own,
             ]
         )
     # Its 5.3: "the CNN also trains more stably": the spread of test accuracy over seeds, as an F test of the
@@ -1293,6 +1297,7 @@ def with_test_images(results: dict) -> dict:
     }
     transforms = {ROW_NAMES.get(t, t): t for t in research["robustness"]["curves"]}
     drawings = side_seeds.drawings(results)
+    efficiency = {test["name"]: test for test in width_sweep.efficiency_tests(results)}
     out = {}
     for row in verdicts_rows(results):
         for name, test, *_ in row[4] if len(row) > 4 else []:
@@ -1357,6 +1362,12 @@ def with_test_images(results: dict) -> dict:
                     found = with_error_rate_bound(
                         test, accuracy[crop]["values"], accuracy[plain]["values"], sizes[source]
                     )
+            elif base in efficiency:
+                # The efficiency claim's tests: measured where the image-sampling section has the pair.
+                key = efficiency[base]["key"]
+                found = with_error_rate_bound(
+                    test, efficiency[base]["first"], efficiency[base]["second"], sizes["test"]
+                )
             elif "shuffled pixels" in base:
                 permuted = research["permuted_pixels"]
                 epochs = str(permuted["epochs"])
@@ -1550,9 +1561,12 @@ def _sampling_source(results: dict) -> str:
             "exactly for the test-set lead, from the models' answers image by image, and elsewhere bounded "
             f"from their error rates (section {ref('capacity-control')})"
         )
+    # The tests whose models kept no answers image by image: a bound from their error rates.
+    tuned = any(test["key"] is None for test in width_sweep.efficiency_tests(results))
+    bounded = join_words(["the shuffled pixels"] + (["the tuned models"] if tuned else []))
     return (
         "from the models' answers image by image, on the main runs for the test-set lead and on "
-        f"{number_word(len(section['seeds']))} further seeds for the other tests; for the shuffled pixels, a "
+        f"{number_word(len(section['seeds']))} further seeds for the other tests; for {bounded}, a "
         "conservative bound from error rates, as two models can disagree at most on the images either gets "
         "wrong"
     )

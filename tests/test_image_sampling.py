@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mnist_compare import config, findings, metrics
-from mnist_compare.sections import image_sampling, size_seeds
+from mnist_compare.sections import image_sampling, size_seeds, width_sweep
 
 RESULTS = config.REPORTS_DIR / "results.json"
 
@@ -85,11 +85,14 @@ def test_the_verdicts_note_says_what_the_images_sampling_changes():
     for key in errors:
         errors[key] = [0.0] * len(errors[key])
     zeroed = findings.with_test_images(flat)
+    # The tuned runs kept no answers image by image: their tests have only the bound from error rates.
+    bounded = {test["name"] for test in width_sweep.efficiency_tests(results) if test["key"] is None}
     assert all(
         value["image_se"] == 0.0
         for (_, name), value in zeroed.items()
-        if "test accuracy" not in name and "shuffled" not in name
+        if "test accuracy" not in name and "shuffled" not in name and name not in bounded
     )
+    assert bounded and all(value["image_se"] > 0 for (_, name), value in zeroed.items() if name in bounded)
 
 
 @pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
@@ -119,3 +122,29 @@ def test_each_verdict_is_given_again_under_other_rules_of_testing():
             assert verdict == "mixed" and others["original"] in ("supported", "partly supported"), claim
         elif others:
             assert others["original"] == verdict, claim
+
+
+@pytest.mark.skipif(not RESULTS.exists(), reason="no committed results yet")
+def test_the_efficiency_claim_has_tests_of_its_own_in_the_corrected_family():
+    """The small CNN against the best MLP width and against the tuned MLPs of the CNN's size: the claim's own
+    tests, counted in Holm's family and widened by the images' sampling error like every other."""
+    results = json.loads(RESULTS.read_text())
+    own = width_sweep.efficiency_tests(results)
+    best = width_sweep.width_findings(results)["best"]
+    assert [test["name"] for test in own] == [
+        "small CNN − best-width MLP",
+        "tuned small CNN − tuned wide MLP",
+        "tuned small CNN − tuned compute-matched MLP",
+    ]
+    # The best width is a model of the size comparison: its test is over that comparison's seeds, whose
+    # answers image by image the image-sampling section kept.
+    assert own[0]["difference"] == size_seeds.comparisons(results)[("cnn_small", best)]
+    assert image_sampling.standard_error(results, own[0]["key"]) is not None
+    _, tests = findings._verdicts(results)
+    counted = [name for claim, name, *_ in tests["rows"] if claim.startswith("The CNN uses its parameters")]
+    assert counted == [test["name"] for test in own]
+    widened = {name: found for (_, name), found in findings.with_test_images(results).items()}
+    for test in own:
+        seeds_only = test["difference"]["ci_high"] - test["difference"]["ci_low"]
+        assert widened[test["name"]]["ci_high"] - widened[test["name"]]["ci_low"] > seeds_only
+        assert widened[test["name"]]["mean"] == pytest.approx(test["difference"]["mean"])

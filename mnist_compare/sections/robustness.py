@@ -66,7 +66,7 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
     curves = robustness["curves"]
     names = models or [name for name in registry.MODELS if name in next(iter(curves.values()))]
     columns = 3 if len(curves) > 4 else 2
-    fig, axes = plt.subplots(2, columns, figsize=(PAGE_WIDTH, 4.8), layout="constrained")
+    fig, axes = plt.subplots(2, columns, figsize=(PAGE_WIDTH, 3.9), layout="constrained")
     fig.get_layout_engine().set(hspace=0.06)  # the lower panels' titles clear the upper panels' axis labels
     for ax, (transform, curve) in zip(axes.flat, curves.items()):
         levels = curve["levels"]
