@@ -89,6 +89,17 @@ def best_epochs(results: dict, name: str) -> dict | None:
     }
 
 
+def rise_difference(results: dict) -> dict | None:
+    """CNN − MLP, paired by seed, of how far the validation loss rose from each run's own minimum to the last
+    epoch: the rise measured from each model's best epoch, so that the CNN's earlier best epoch is not what it
+    counts. None without the section."""
+    found = {name: curves(results, name) for name in (BASELINE, CANDIDATE)}
+    if any(value is None for value in found.values()):
+        return None
+    rise = {name: value["val_loss"][:, -1] - value["val_loss"].min(axis=1) for name, value in found.items()}
+    return summarize(list(rise[CANDIDATE] - rise[BASELINE]))
+
+
 def epoch_to_epoch(
     results: dict, key: str = "val_loss", start: int = 1, relative: bool = False, until_best: bool = False
 ) -> dict:
