@@ -49,11 +49,16 @@ def test_best_epochs_are_the_lowest_validation_loss_counted_from_one():
     cnn = learning_curves.best_epochs(results, "cnn")
     assert cnn["epochs"] == [2, 3, 1] and cnn["median"] == 2.0
     assert cnn["rise"] == pytest.approx((0.1 + 0.2 + 0.3) / 3)
+    # CNN − MLP of each seed's rise from its own minimum, paired by seed: 0.05, 0.15 and 0.3.
+    rise = learning_curves.rise_difference(results)
+    assert rise["n"] == 3 and rise["mean"] == pytest.approx((0.05 + 0.15 + 0.3) / 3)
+    assert rise["ci_low"] < rise["mean"] < rise["ci_high"]
 
 
 def test_without_the_section_there_are_no_curves():
     results = {"research": {}}
     assert learning_curves.best_epochs(results, "mlp") is None
+    assert learning_curves.rise_difference(results) is None
     assert learning_curves.all_curves(results) == {}
     assert learning_curves.seed_count(results) == 0
 
