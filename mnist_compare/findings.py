@@ -491,7 +491,7 @@ def _raw_verdicts_rows(results: dict) -> list[list]:
         seeds = size_seeds.seed_count(results)
         gain_text = f" ({seeds} seeds): {pp(gain)}" if gain else f": {pp(kept['gain'])}"
         gain = gain or kept["gain"]
-        # Its own tests: the small CNN against every MLP width and against the MLPs of the CNN's size tuned
+        # Its own tests: the small CNN against the best MLP width and, both tuned, the MLPs of the CNN's size
         # (the small CNN − MLP is the architecture row's test, not counted twice).
         own = [(test["name"], test["difference"]) for test in width_sweep.efficiency_tests(results)]
         rows.append(
