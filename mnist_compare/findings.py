@@ -1392,6 +1392,16 @@ def with_test_images(results: dict) -> dict:
     return out
 
 
+def within_image_sampling(results: dict) -> set[str]:
+    """The tests behind the verdicts, by name, whose interval widened by the images' sampling error
+    (``with_test_images``) includes 0: differences the test set is too small to resolve."""
+    return {
+        name
+        for (_, name), found in with_test_images(results).items()
+        if found["ci_low"] <= 0 <= found["ci_high"]
+    }
+
+
 def _widened_p(summary: dict) -> float:
     """The two-sided p-value of a difference whose interval ``with_test_images`` widened: its mean against the
     standard error that the half-width of its 95% interval implies (a normal approximation)."""

@@ -166,15 +166,16 @@ def small_tuned_against(results: dict) -> dict:
 def efficiency_tests(results: dict) -> list[dict]:
     """The parameter-efficiency claim's own tests, each {"name", "difference" (paired by seed), "first" and
     "second" (the two models' accuracies per seed), "key" (the image-sampling section's measure of the pair,
-    or None)}: the small CNN against the most accurate MLP width, and the small CNN with cosine decay against
-    each MLP of the CNN's size at its best recipe on validation. Empty before the sweep has run."""
+    or None), "tuned" (both models at their tuned recipes)}: the small CNN against the most accurate MLP
+    width, and the small CNN with cosine decay against each MLP of the CNN's size at its best recipe on
+    validation. Empty before the sweep has run."""
     if KEY not in results["research"]:
         return []
     found = width_findings(results)
-    points = width_points(results)
     best = found["best"]
+    pairs = comparisons(results)
     out = []
-    if (SMALL, best) in comparisons(results):
+    if (SMALL, best) in pairs:
         # The most accurate width is a model of the size comparison: the test is over its many seeds (the
         # width was chosen as the best on some of them, which favours the MLP), with its answers kept.
         models = results["research"][SIZE_KEY]["models"]
@@ -182,13 +183,15 @@ def efficiency_tests(results: dict) -> list[dict]:
         out.append(
             {
                 "name": f"{registry.label(SMALL)} − best-width ({kind}) MLP",
-                "difference": comparisons(results)[(SMALL, best)],
+                "difference": pairs[(SMALL, best)],
                 "first": models[SMALL]["test_accuracy"]["values"],
                 "second": models[best]["test_accuracy"]["values"],
                 "key": f"test:{SMALL}-{best}",
+                "tuned": False,
             }
         )
     elif found["small_minus_best"]:
+        points = width_points(results)
         out.append(
             {
                 "name": f"{registry.label(SMALL)} − best-width MLP",
@@ -196,6 +199,7 @@ def efficiency_tests(results: dict) -> list[dict]:
                 "first": points[SMALL]["test"]["values"],
                 "second": points[best]["test"]["values"],
                 "key": None,
+                "tuned": False,
             }
         )
     scores = _tuned_scores(results)
@@ -207,6 +211,7 @@ def efficiency_tests(results: dict) -> list[dict]:
                 "first": scores[0]["values"],
                 "second": scores[1][name]["values"],
                 "key": None,  # tuned runs kept no answers: the bound from error rates stands
+                "tuned": True,
             }
         )
     return out
