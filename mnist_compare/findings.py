@@ -66,23 +66,27 @@ def verdicts_rows(results: dict) -> list[list]:
 def _verdicts(results: dict) -> tuple[list[list], dict]:
     """``verdicts_rows`` and ``multiple_tests``, from one pass over the claims."""
     rows = _raw_verdicts_rows(results)
-    found = _corrected(rows)
+    # Each test of accuracies on a set of images is judged with the sampling error of those images, which
+    # every seed shares, added to its interval (``with_test_images``).
+    sampled = with_test_images(results, rows)
+    found = _corrected(rows, sampled)
     lost = set(found["lost"])
     corrected = {claim: (p, q) for claim, _, _, _, p, q in found["rows"]}
     for row in rows:
         details = row.pop(5) if len(row) > 5 else ""
-        if row[0] in lost and (
-            row[2] in ("mixed", "contradicted") or (row[2] == "partly supported" and len(row[4]) > 1)
-        ):
+        if row[0] in lost and (row[2] in ("mixed", "contradicted") or len(row[4]) > 1):
             # A test that supported the claim alone no longer does after the correction: the row names it, and
             # the verdict is found again from what every test shows after the correction.
             tests = [test for test in found["rows"] if test[0] == row[0]]
+            fixed = [p for test, p in zip(found["rows"], found["fixed"]) if test[0] == row[0]]
             summaries = {name: test for name, test, *_ in row[4]}
-            for _, name, _, _, p, q in tests:
-                if p < 0.05 <= q and isinstance(summaries.get(name), dict):
+            for (_, name, _, _, p, q), alone in zip(tests, fixed):
+                if alone < 0.05 <= q and isinstance(summaries.get(name), dict):
                     # Beside the measurement the test is of.
                     shown = pp(summaries[name])
-                    row[1] = row[1].replace(shown, shown + _corrected_note(p, q), 1)
+                    row[1] = row[1].replace(
+                        shown, shown + _corrected_note(p, q, sampled.get((row[0], name))), 1
+                    )
             row[2] = verdict_from_bearings(
                 (claimed, bearing(claimed, sign, q)) for _, _, claimed, sign, _, q in tests
             )
@@ -110,7 +114,7 @@ ARCHITECTURE_CLAIM = "The CNN's advantage is its architecture, not only its size
 #: tests name it}. The plain resize of the original's first demo, which only its first MLP used, is none.
 DRAWINGS_TESTS = {
     "original_bbox": "the original's crop",
-    DEFAULT_METHOD: "our demo's crop and centring",
+    DEFAULT_METHOD: "our demo's default",
 }
 
 
@@ -131,8 +135,10 @@ OTHER_DRAWINGS_CROPS = {"original_naive": "the original's plain resize", "bbox":
 
 
 def verdict_test(results: dict, name: str) -> dict | None:
-    """The test ``name`` behind the verdicts: its claim's verdict, its summary over seeds, and its p-value
-    alone (``p``) and after Holm's correction (``corrected``); None when the verdicts have no such test."""
+    """The test ``name`` behind the verdicts: its claim's verdict, its summary over seeds, that summary with
+    the images' sampling error added (``sampled``, None for a test of no accuracies on images), and its
+    p-value alone (``p``) and after Holm's correction (``corrected``); None when the verdicts have no such
+    test."""
     rows, found = _verdicts(results)
     tested = next(((claim, p, q) for claim, test, _, _, p, q in found["rows"] if test == name), None)
     if tested is None:
@@ -140,12 +146,19 @@ def verdict_test(results: dict, name: str) -> dict | None:
     claim, p, q = tested
     row = next(row for row in rows if row[0] == claim)
     summary = next(test for test_name, test, *_ in row[4] if test_name == name)
-    return {"verdict": row[2], "summary": summary, "p": p, "corrected": q}
+    sampled = with_test_images(results).get((claim, name))
+    return {"verdict": row[2], "summary": summary, "sampled": sampled, "p": p, "corrected": q}
 
 
-def _corrected_note(p: float, q: float) -> str:
-    """' (p = 0.020 alone, 0.059 corrected)': a test's p-value alone and after Holm's correction."""
-    return f" (p = {p:.3f} alone, {q:.3f} corrected)"
+def _corrected_note(p: float, q: float, sampled: dict | None = None) -> str:
+    """' (p = 0.020 alone, 0.059 corrected)': a test's p-value alone and after Holm's correction, after its
+    interval with the images' sampling error when it has one (``sampled``), from which its p-value comes."""
+    wider = (
+        f"{interval(sampled, percent=True, digits=2)} pp with the images' sampling error, "
+        if sampled and sampled.get("ci_low") is not None
+        else ""
+    )
+    return f" ({wider}p = {p:.3f} alone, {q:.3f} corrected)"
 
 
 #: The measurement of the stability row's other reading (the legend names it as resting on fewer seeds).
@@ -650,8 +663,9 @@ def holm_sentence(found: dict) -> str:
     of no difference counts."""
     zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     return (
-        f"All {found['tests']} tests behind these verdicts are corrected jointly by Holm's method "
-        f"{cite('holm1979')}; significant means significant after the correction."
+        "Each test of accuracy behind these verdicts includes the sampling error of the images it is scored "
+        f"on, and all {found['tests']} tests are corrected jointly by Holm's method {cite('holm1979')}; "
+        "significant means significant after both."
         + (
             " A test of no difference counts against its claim when it finds one, and otherwise not at all."
             if zero
@@ -712,8 +726,11 @@ def multiple_tests(results: dict) -> dict:
     return _verdicts(results)[1]
 
 
-def _corrected(rows: list) -> dict:
-    """``multiple_tests`` of the verdicts' rows before the correction."""
+def _corrected(rows: list, sampled: dict | None = None) -> dict:
+    """``multiple_tests`` of the verdicts' rows before the correction. ``sampled``: {(claim, test name): its
+    difference with the images' sampling error added} (``with_test_images``); such a test's p-value comes from
+    that wider interval (``_widened_p``), any other test's from its interval over seeds alone."""
+    sampled = sampled or {}
     # Each test: (claim, name, the sign the claim predicts, the sign found, p); a test is (name, summary) or
     # (name, summary, predicted sign) when the claim predicts a negative difference, or (name, p-value,
     # predicted sign, sign found) for a test that is not a difference over seeds (the F test).
@@ -723,12 +740,22 @@ def _corrected(rows: list) -> dict:
         for name, test, *signs in (row[4] if len(row) > 4 else [])
         if isinstance(test, float) or test.get("ci_low") is not None
     ]
+    # The p-values over seeds alone, with the test images held fixed: the rows' verdicts before the
+    # correction rest on them.
+    fixed = [p for *_, p in tests]
+    tests = [
+        (claim, name, claimed, sign, _widened_p(sampled[(claim, name)]) if (claim, name) in sampled else p)
+        for claim, name, claimed, sign, p in tests
+    ]
     adjusted = holm_adjusted([p for *_, p in tests])
-    lost = [claim for (claim, *_, p), q in zip(tests, adjusted) if p < 0.05 <= q]
+    # A claim whose verdict before the correction counted a test that is not significant once the images'
+    # sampling and the correction are added.
+    lost = [claim for (claim, *_), p, q in zip(tests, fixed, adjusted) if p < 0.05 <= q]
     return {
         "tests": len(tests),
         "lost": list(dict.fromkeys(lost)),
         "rows": [[*test, q] for test, q in zip(tests, adjusted)],
+        "fixed": fixed,
     }
 
 
@@ -1171,10 +1198,12 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
 def verdict_differences_corrected(results: dict) -> list[tuple[str, dict, float | None]]:
     """``verdict_differences`` with each difference's p-value after Holm's correction over every test behind
     the verdicts (None for a difference shown beside a test, which is not one)."""
-    _, found = _verdicts(results)
+    rows, found = _verdicts(results)
     corrected = {name: q for _, name, *_, q in found["rows"]}
+    # Each test's interval with the images' sampling error, as the test judges it.
+    sampled = with_test_images(results)
     out = {}
-    for row in verdicts_rows(results):
+    for row in rows:
         epochs = re.search(r"\((\d+) epochs\)", row[0])
         for name, test, *_ in row[4] if len(row) > 4 else []:
             if (
@@ -1184,6 +1213,7 @@ def verdict_differences_corrected(results: dict) -> list[tuple[str, dict, float 
             ):
                 continue
             label = _without_seeds(name)
+            test = sampled.get((row[0], name), test)
             if "shuffled pixels" in name:
                 # The claim predicts a larger drop for the CNN: shown as that drop, so that, as for the CNN's
                 # leads, a positive value is the way the claim predicts.
@@ -1199,6 +1229,14 @@ def verdict_differences_corrected(results: dict) -> list[tuple[str, dict, float 
                 for crop, words in OTHER_DRAWINGS_CROPS.items():
                     if all(crop in theirs.get(model, {}) for model in (BASELINE, CANDIDATE)):
                         shown = paired(theirs[CANDIDATE][crop], theirs[BASELINE][crop])
+                        size = results["research"].get("other_handwriting", {}).get("drawings")
+                        if size:  # with the bound on the images' sampling error, as beside the tests
+                            shown = with_error_rate_bound(
+                                shown,
+                                theirs[CANDIDATE][crop]["values"],
+                                theirs[BASELINE][crop]["values"],
+                                size,
+                            )
                         key = (f"CNN − MLP, other writers' digits, {words}", shown["n"])
                         out.setdefault(key, (shown, None))
                 continue
@@ -1272,7 +1310,7 @@ def plot_verdict_differences(results: dict):
     return fig
 
 
-def with_test_images(results: dict) -> dict:
+def with_test_images(results: dict, rows: list | None = None) -> dict:
     """{(claim, test name): the test's difference with its interval widened by the sampling error of the
     images it is scored on, which every seed shares} for every test behind the verdicts that compares
     accuracies on a set of images. The CNN's lead on the test set uses the two models' answers image by
@@ -1281,7 +1319,8 @@ def with_test_images(results: dict) -> dict:
     seed, which bound that error from above (``metrics.with_error_rate_bound``). The change with shuffled
     pixels is a difference of two such differences, bounded by the sum of their bounds. A robustness curve's
     mean over its levels gets the mean of the levels' bounds (the levels transform the same images, so
-    their errors may be correlated; the mean of the bounds holds even if they are fully correlated)."""
+    their errors may be correlated; the mean of the bounds holds even if they are fully correlated).
+    ``rows``: the verdicts' rows before the correction (``_raw_verdicts_rows``), when the caller has them."""
     research = results["research"]
     if "provenance" not in results or "robustness" not in research:
         return {}
@@ -1299,7 +1338,7 @@ def with_test_images(results: dict) -> dict:
     drawings = side_seeds.drawings(results)
     efficiency = {test["name"]: test for test in width_sweep.efficiency_tests(results)}
     out = {}
-    for row in verdicts_rows(results):
+    for row in rows if rows is not None else _raw_verdicts_rows(results):
         for name, test, *_ in row[4] if len(row) > 4 else []:
             if not isinstance(test, dict) or test.get("ci_low") is None:
                 continue
@@ -1439,27 +1478,27 @@ ADDED_AFTER_RESULTS = (
 def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
     """Each claim of the verdicts table with its verdict and the verdict under other rules of testing: its
     tests' p-values without a correction ("alone"), corrected by Holm's method within the claim's own tests
-    ("within"), with every accuracy interval widened by the images' sampling error, corrected over all the
-    tests ("sampled"), and without the tests of measures added while the results were examined
-    (``ADDED_AFTER_RESULTS``; "original"). A rule that gives the claim's tests the same bearings as the
-    reported one keeps its verdict; a claim without tests of its own (an exact count, or tests counted under
-    another claim) has none."""
+    ("within"), with the test images held fixed (each interval over seeds alone, without the images' sampling
+    error), corrected over all the tests ("fixed"), and without the tests of measures added while the results
+    were examined (``ADDED_AFTER_RESULTS``; "original"). A rule that gives the claim's tests the same
+    bearings as the reported one keeps its verdict; a claim without tests of its own (an exact count, or tests
+    counted under another claim) has none."""
     rows, found = _verdicts(results)
-    widened_p = _sampled_corrected(results, found)
+    fixed_q = _fixed_corrected(found)
     within: dict[str, list[float]] = {}
     for claim, *_, p, _ in found["rows"]:
         within.setdefault(claim, []).append(p)
     within = {claim: iter(holm_adjusted(ps)) for claim, ps in within.items()}
     rules: dict[str, dict[str, list[tuple[str, str]]]] = {}
-    for (claim, name, claimed, sign, p, q), q_sampled in zip(found["rows"], widened_p):
+    for (claim, name, claimed, sign, p, q), q_fixed in zip(found["rows"], fixed_q):
         by_rule = rules.setdefault(
-            claim, {"reported": [], "alone": [], "within": [], "sampled": [], "original": []}
+            claim, {"reported": [], "alone": [], "within": [], "fixed": [], "original": []}
         )
         for rule, value in (
             ("reported", q),
             ("alone", p),
             ("within", next(within[claim])),
-            ("sampled", q_sampled),
+            ("fixed", q_fixed),
             ("original", None if name in ADDED_AFTER_RESULTS else q),
         ):
             if value is not None:
@@ -1491,12 +1530,11 @@ def verdict_sensitivity_markdown(results: dict) -> str:
     """The table of ``verdict_sensitivity``: a claim a row, its verdict, and its verdict under each other rule
     (a changed verdict in bold; a dash for a claim without tests of its own)."""
     found = verdict_sensitivity(results)
-    _, tests = _verdicts(results)
     rows = [
         [_short_claim(claim), verdict]
         + [
             "–" if not others else others[rule] if others[rule] == verdict else f"**{others[rule]}**"
-            for rule in ("alone", "within", "sampled", "original")
+            for rule in ("alone", "within", "fixed", "original")
         ]
         for claim, verdict, others in found
     ]
@@ -1504,12 +1542,8 @@ def verdict_sensitivity_markdown(results: dict) -> str:
         anchor(SENSITIVITY_TABLE)
         + caption(
             results,
-            f"Each verdict of [Table](#{VERDICTS_TABLE}) under other rules of testing: its tests without a "
-            "correction, with Holm's correction within the claim's own tests, and with each accuracy "
-            f"interval widened by the images' sampling error and Holm's correction over all {tests['tests']} "
-            "tests, and with the original report's measures only (without the two measures added while the "
-            "results were examined); a verdict that changes in bold, a dash for a claim without tests of its "
-            "own",
+            f"Each verdict of [Table](#{VERDICTS_TABLE}) under the other rules of testing that the text "
+            "above describes; a verdict that changes in bold, a dash for a claim without tests of its own",
         )
         + "\n\n"
         + markdown_table(
@@ -1518,7 +1552,7 @@ def verdict_sensitivity_markdown(results: dict) -> str:
                 "Verdict",
                 "No correction",
                 "Holm within the claim",
-                "With image sampling",
+                "Test images held fixed",
                 "Original's measures only",
             ],
             rows,
@@ -1526,27 +1560,22 @@ def verdict_sensitivity_markdown(results: dict) -> str:
     )
 
 
-def _sampled_corrected(results: dict, found: dict) -> list[float]:
-    """Each test of ``found`` (``multiple_tests``), in its order, with its p-value from its interval
-    widened by the images' sampling error where it has one (``with_test_images``), corrected by Holm's
-    method over all."""
-    sampled = with_test_images(results)
-    return holm_adjusted(
-        [
-            _widened_p(sampled[(claim, name)]) if (claim, name) in sampled else p
-            for claim, name, _, _, p, _ in found["rows"]
-        ]
-    )
+def _fixed_corrected(found: dict) -> list[float]:
+    """Each test of ``found`` (``multiple_tests``), in its order, with its p-value over seeds alone (the test
+    images held fixed, without their sampling error), corrected by Holm's method over all."""
+    return holm_adjusted(found["fixed"])
 
 
 def image_sampling_changes(results: dict) -> dict:
-    """What adding the images' sampling error (``with_test_images``) to the tests behind the verdicts changes,
-    with Holm's correction run again over all of them: the tests significant before and not after (``lost``),
-    and {claim: (verdict, verdict with it)} for every claim whose verdict changes (``verdicts``). A test
-    without a widened interval (a loss, a gap, the F test, a curve reading) keeps its p-value."""
+    """What the images' sampling error (``with_test_images``), which the verdicts' tests include, changes
+    against holding the test images fixed (intervals over seeds alone, Holm's correction run again over all
+    the tests): the tests significant with the images held fixed but not with their sampling (``lost``), and
+    {claim: (verdict, verdict with the images held fixed)} for every claim whose verdict would change
+    (``verdicts``). A test without a widened interval (a loss, a gap, the F test, a curve reading) keeps its
+    p-value."""
     rows, found = _verdicts(results)
-    adjusted = _sampled_corrected(results, found)
-    lost = [name for (_, name, *_, q), q2 in zip(found["rows"], adjusted) if q < 0.05 <= q2]
+    adjusted = _fixed_corrected(found)
+    lost = [name for (_, name, *_, q), q2 in zip(found["rows"], adjusted) if q2 < 0.05 <= q]
     bearings: dict[str, list[tuple[str, str]]] = {}
     for (claim, _, claimed, sign, _, _), q2 in zip(found["rows"], adjusted):
         bearings.setdefault(claim, []).append((claimed, bearing(claimed, sign, q2)))
@@ -1583,9 +1612,10 @@ def _sampling_source(results: dict) -> str:
 
 
 def image_sampling_text(results: dict, where: bool = True) -> str:
-    """What adding the images' sampling error to every test behind the verdicts changes
-    (``image_sampling_changes``), as a sentence of a verdicts table's note ("" when the results have no
-    widened interval); ``where``: with the table that gives the widened intervals (not under that table)."""
+    """How the verdicts' tests take the images' sampling error into account and what holding the images fixed
+    instead would change (``image_sampling_changes``), as sentences of a verdicts table's note ("" when the
+    results have no widened interval); ``where``: with the table that gives the widened intervals (not under
+    that table)."""
     if not with_test_images(results):
         return ""
     changes = image_sampling_changes(results)
@@ -1593,25 +1623,21 @@ def image_sampling_text(results: dict, where: bool = True) -> str:
     said = [] if image_sampling.measured(results) else ["for most tests a conservative bound"]
     said += [f"[Table](#{TESTS_TABLE})"] if where else []
     head = (
-        "With each accuracy interval widened by the sampling error of the images it is scored on"
+        "Each test of accuracies has its interval widened by the sampling error of the images it is scored on"
         + (f" ({'; '.join(said)})" if said else "")
-        + ", "
+        + ", and its p-value comes from that wider interval. "
     )
     if not lost:
-        return head + "every significant test stays significant."
+        return head + "Holding the test images fixed instead would make no further test significant."
     return (
         head
-        + f"{number_word(len(lost))} {'test loses' if len(lost) == 1 else 'tests lose'} significance after "
+        + "With the test images held fixed instead, "
+        + f"{number_word(len(lost))} more {'test' if len(lost) == 1 else 'tests'} would be significant after "
         f"the correction ({join_words([_without_seeds(name) for name in lost])}), and "
         + (
-            "no verdict changes."
+            "no verdict would change."
             if not verdicts
-            else (
-                "one verdict would change: "
-                if len(verdicts) == 1
-                else f"{len(verdicts)} verdicts would change: "
-            )
-            + "; ".join(f"“{bare_claim(claim)}” would be {new}" for claim, (_, new) in verdicts.items())
+            else "; ".join(f"“{bare_claim(claim)}” would be {new}" for claim, (_, new) in verdicts.items())
             + "."
         )
     )

@@ -143,7 +143,10 @@ def plot_learning_curves(results: dict, *, models=None, curves: dict | None = No
         for key, ax, scale in (("accuracy", ax_acc, 100.0), ("loss", ax_loss, 1.0)):
             _band(ax, epochs, scale * found[key], colour, f"{label} train")
             _band(ax, epochs, scale * found[f"val_{key}"], colour, f"{label} validation", linestyle="--")
-    for ax, key in ((ax_acc, "Accuracy (%)"), (ax_loss, "Loss")):
+    # The loss on a log scale: the first epoch's training loss would otherwise flatten the validation loss's
+    # rise after its minimum, which the report discusses.
+    ax_loss.set_yscale("log")
+    for ax, key in ((ax_acc, "Accuracy (%)"), (ax_loss, "Loss (log scale)")):
         ax.set_xlabel("Epoch")
         ax.set_ylabel(key)
         ax.grid(True, alpha=0.3)

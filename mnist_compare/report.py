@@ -425,13 +425,11 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
     if not (results.get("summary") and results.get("research")):
         return []
     heading = (
-        f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives, for each claim of the original report, "
-        "our verdict, the main reason for it and the section with the evidence. Section "
-        f"{numbering.ref('every-model')} defines the control models and the tests that the table names: the "
-        "MLP controls are the larger MLPs of [the models table](#models-table), a tuned recipe is a model's "
-        f"best training settings on validation (Appendix {numbering.ref('recipes')}), and the original's "
-        "crop and our demo's default are two ways of preparing a drawing (section "
-        f"{numbering.ref('preprocessing-a-drawing')})."
+        f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
+        "original report, the main reason for it and the section with the evidence. The MLP controls are the "
+        "larger MLPs of [the models table](#models-table); a tuned recipe is a model's best training "
+        f"settings on validation (Appendix {numbering.ref('recipes')}); the original's crop and our demo's "
+        f"default are two ways of preparing a drawing (section {numbering.ref('preprocessing-a-drawing')})."
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
     if not written:

@@ -754,14 +754,14 @@ def test_the_crop_of_every_demo_that_compares_the_models_tests_the_drawings_clai
     assert "through the demos' crops" in row[0]
     assert [name for name, *_ in row[4]] == [
         "CNN − MLP, other writers, the original's crop",
-        "CNN − MLP, other writers, our demo's crop and centring",
+        "CNN − MLP, other writers, our demo's default",
     ], "the plain resize of the original's first demo, which only its first MLP used, is no test"
     assert row[1].startswith("other writers (the original's crop): +6.00")
     assert row[2] == "partly supported", "ahead through the original's crop, level through our demo's"
     labels = [label for label, _ in findings.verdict_differences(results) if "other writers" in label]
     assert labels == [
         "CNN − MLP, other writers' digits, the original's crop",
-        "CNN − MLP, other writers' digits, our demo's crop and centring",
+        "CNN − MLP, other writers' digits, our demo's default",
         "CNN − MLP, other writers' digits, the original's plain resize",
     ], labels
     shown = findings.verdict_differences_corrected(results)

@@ -249,19 +249,28 @@ def plot_width_sweep(results: dict) -> plt.Figure:
         color=registry.colour(BASELINE),
         label="MLP, one hidden layer",
     )
-    for name in mlps:
-        # Under the lower end of its interval, so that neighbouring widths' labels sit at different heights.
+    for index, name in enumerate(mlps):
+        # Under the lower end of its interval, or above the upper end for every other width, so that
+        # neighbouring widths' labels do not collide.
         test = points[name]["test"]
+        above = index % 2 == 1 and test.get("ci_high") is not None
         ax.annotate(
             f"{points[name]['units']:,}",
             (
                 points[name]["parameters"],
-                100 * (test["ci_low"] if test.get("ci_low") is not None else test["mean"]),
+                100
+                * (
+                    test["ci_high"]
+                    if above
+                    else test["ci_low"]
+                    if test.get("ci_low") is not None
+                    else test["mean"]
+                ),
             ),
             textcoords="offset points",
-            xytext=(0, -3),
+            xytext=(0, 3 if above else -3),
             ha="center",
-            va="top",
+            va="bottom" if above else "top",
             fontsize=7,
         )
     for name in (n for n in CNNS if n in points):
@@ -292,9 +301,10 @@ def plot_width_sweep(results: dict) -> plt.Figure:
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper right")
     seeds = len(section["seeds"])
-    ax.set_title(
-        figure_title(f"Accuracy against size after {section['epochs']} epochs, {seeds} seeds", results)
-    )
+    if results.get("fast"):  # the report's caption says what the figure shows; a fast run's title says so
+        ax.set_title(
+            figure_title(f"Accuracy against size after {section['epochs']} epochs, {seeds} seeds", results)
+        )
     return fig
 
 
