@@ -672,9 +672,8 @@ def holm_sentence(found: dict) -> str:
     of no difference counts."""
     zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     return (
-        "Each test of accuracy behind these verdicts includes the sampling error of the images it is scored "
-        f"on, and all {found['tests']} tests are corrected jointly by Holm's method {cite('holm1979')}; "
-        "significant means significant after both."
+        "Significant: with the test images' sampling error and after Holm's correction "
+        f"{cite('holm1979')} over all {found['tests']} tests (section {ref('every-model')})."
         + (
             " A test of no difference counts against its claim when it finds one, and otherwise not at all."
             if zero
@@ -1664,15 +1663,14 @@ def image_sampling_text(results: dict, where: bool = True) -> str:
     said = [] if image_sampling.measured(results) else ["for most tests a conservative bound"]
     said += [f"[Table](#{TESTS_TABLE})"] if where else []
     head = (
-        "Each test of accuracies has its interval widened by the sampling error of the images it is scored on"
+        "With the test images held fixed instead, each interval over seeds alone"
         + (f" ({'; '.join(said)})" if said else "")
-        + ", and its p-value comes from that wider interval. "
+        + ", "
     )
     if not lost:
-        return head + "Holding the test images fixed instead would make no further test significant."
+        return head + "no further test would be significant."
     return (
         head
-        + "With the test images held fixed instead, "
         + f"{number_word(len(lost))} more {'test' if len(lost) == 1 else 'tests'} would be significant after "
         f"the correction ({join_words([_without_seeds(name) for name in lost])}), and "
         + (

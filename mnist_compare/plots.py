@@ -235,7 +235,12 @@ def plot_preprocessing_steps(result, *, title: str | None = None) -> plt.Figure:
         ax.set_box_aspect(1)
         ax.set_facecolor("white")
         ax.set_title(STEP_TITLES.get(name, name), fontsize=9)
-        ax.axis("off")
+        # A thin frame, so that the white canvas of the drawing shows where it ends.
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_color("0.6")
+            spine.set_linewidth(0.6)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

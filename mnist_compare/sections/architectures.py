@@ -8,6 +8,7 @@ import re
 
 from .. import registry
 from ..formatting import caption, join_words, markdown_table
+from ..numbering import ref
 from .base import Context, controls
 from .improved_cnn import IMPROVED_MODEL
 from .improved_cnn import KEY as IMPROVED_KEY
@@ -225,15 +226,18 @@ def models_markdown(results: dict, *, side: bool = False, names: tuple[str, ...]
         )
     else:
         title, label = (
-            "The compared models and their controls: layers from the 28×28 input to the 10 digits (ReLU "
-            "after every hidden layer, softmax at the end) and size"
+            "The compared models and their controls: layers (ReLU after each hidden one, softmax at the end) "
+            "and size"
             + "".join(
                 f", {'the most seeds any comparison uses' if words == 'seeds' else words}" for words in shown
             )
-            + f"; {trained}, "
-            + ("without augmentation, with Adam " if alike else "with Adam ")
-            + f"(learning rate {results['config']['learning_rate']:g}), cross-entropy and batches of "
-            f"{results['config']['batch_size']}",
+            + f"; {trained}"
+            + (
+                f" with the training recipe of section {ref('training-and-evaluation')}, without augmentation"
+                if alike
+                else f", with Adam (learning rate {results['config']['learning_rate']:g}), cross-entropy and "
+                f"batches of {results['config']['batch_size']}"
+            ),
             MODELS_TABLE,
         )
     return caption(results, title, label=label) + "\n\n" + markdown_table(header, rows)
