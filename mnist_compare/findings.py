@@ -1327,7 +1327,21 @@ def plot_verdict_differences(results: dict):
             [100 * (test["mean"] - test["ci_low"]) for _, test, _ in group],
             [100 * (test["ci_high"] - test["mean"]) for _, test, _ in group],
         ]
-        ax.errorbar(means, y, xerr=errors, fmt="o", color="tab:blue", ecolor="0.3", capsize=2, markersize=4)
+        # Filled: significant after the correction; open: not significant, or shown beside the tests.
+        for filled in (True, False):
+            chosen = [i for i, (_, _, q) in enumerate(group) if (q is not None and q < 0.05) == filled]
+            if chosen:
+                ax.errorbar(
+                    [means[i] for i in chosen],
+                    [y[i] for i in chosen],
+                    xerr=[[errors[0][i] for i in chosen], [errors[1][i] for i in chosen]],
+                    fmt="o",
+                    color="tab:blue",
+                    markerfacecolor="tab:blue" if filled else "white",
+                    ecolor="0.3",
+                    capsize=2,
+                    markersize=4,
+                )
         ax.axvline(0, color="0.5", linestyle="--", linewidth=0.8)
         # The panel's title names the set: a label need not say it again.
         ax.set_yticks(y, [name.replace("other writers' digits, ", "") for name, _, _ in group])

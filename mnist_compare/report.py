@@ -47,6 +47,8 @@ REPORT_SUBTITLE = (
     "A multilayer perceptron and a convolutional network compared seed by seed, with controls for size, "
     "on MNIST and on drawn digits"
 )
+#: Who wrote the report, as its title page says.
+REPORT_AUTHORS = "The mnist-compare contributors"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 MATHJAX_PLACEHOLDER = "<!-- mathjax-inline -->"
 MATHJAX_CONFIG = """window.MathJax = {
@@ -258,7 +260,8 @@ def title_page(results: dict) -> str:
         else f"<p>{seeds} seed{'s' if seeds != 1 else ''} per model, except where marked otherwise.</p>\n"
     )
     return (
-        f'<div class="title-page">\n<h1>{REPORT_TITLE}</h1>\n<p>{REPORT_SUBTITLE}</p>\n{fast}{count}'
+        f'<div class="title-page">\n<h1>{REPORT_TITLE}</h1>\n<p>{REPORT_SUBTITLE}</p>\n'
+        f"<p>{REPORT_AUTHORS}</p>\n{fast}{count}"
         f"<p>Experiments run {computed_text(results)}.</p>\n</div>"
     )
 
