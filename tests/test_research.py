@@ -798,12 +798,13 @@ def test_the_noise_claim_is_tested_against_the_mlps_of_the_cnns_size_not_the_unc
 
 @pytest.mark.skipif(not (config.REPORTS_DIR / "results.json").exists(), reason="no committed results yet")
 def test_the_stability_claim_counts_the_spread_and_the_curves_as_its_tests():
-    """The stability claim has two readings, both tests of it: the spread of test accuracy over seeds (an F
-    test) and how much the validation curves move from epoch to epoch over the learning curves' seeds (the
-    loss and the accuracy). The F test finds no difference and the curve readings are for the claim: partly
-    supported. The loss's change relative to its level, a measure added while the results were examined, goes
-    against the claim; it is described in the row and counted only by the rule that counts the added
-    measures. With the CNN's curves made the MLP's, no test is significant: not shown."""
+    """The stability claim has two readings: the spread of test accuracy over seeds (an F test, which
+    decides) and how much the validation curves move from epoch to epoch over the learning curves' seeds (the
+    loss, absolute and relative to its level, and the accuracy), which the row describes but which cannot
+    decide: the absolute movement shrinks with the loss's own level, and the relative one was added while the
+    results were examined. The F test finds no difference: not shown. Counting every measure, the relative
+    change goes against the claim and the others for it: mixed. With the CNN's curves made the MLP's, no test
+    is significant: not shown."""
     results = json.loads((config.REPORTS_DIR / "results.json").read_text())
 
     def stability() -> list:
@@ -812,23 +813,27 @@ def test_the_stability_claim_counts_the_spread_and_the_curves_as_its_tests():
         )
 
     row = stability()
-    assert row[2] == "partly supported" and "absolute change, same seeds: smaller for the CNN, -0.0" in row[1]
+    assert row[2] == "not shown" and "absolute change, same seeds: smaller for the CNN, -0.0" in row[1]
     assert f"{findings.STEADINESS} (20 seeds): +1.6" in row[1]
     assert "change of validation accuracy, same seeds: -0.1" in row[1]
     names = [name for name, *_ in row[4]]
-    assert names[0] == "two-sided F test of the two variances" and len(names) == 3
+    assert names == ["two-sided F test of the two variances"]
     bearings = {
         name: findings.bearing(claimed, sign, q)
         for claim, name, claimed, sign, _, q in findings.multiple_tests(results)["rows"]
         if claim == row[0]
     }
-    assert "CNN − MLP, per-epoch change of validation loss, relative" not in bearings
-    added = findings._corrected(findings._raw_verdicts_rows(results, added=True))["rows"]
-    assert any(
-        claim == row[0] and name == "CNN − MLP, per-epoch change of validation loss, relative" and sign == "+"
-        for claim, name, _, sign, *_ in added
-    )
-    assert bearings["CNN − MLP, per-epoch change of validation accuracy"] == "for"
+    assert list(bearings) == ["two-sided F test of the two variances"]
+    # Every measure counted: the relative change against the claim, the absolute ones for it.
+    every = {
+        name: findings.bearing(claimed, sign, q)
+        for claim, name, claimed, sign, _, q in findings._corrected(
+            findings._raw_verdicts_rows(results, added=True)
+        )["rows"]
+        if claim == row[0]
+    }
+    assert every["CNN − MLP, per-epoch change of validation loss, relative"] == "against"
+    assert every["CNN − MLP, per-epoch change of validation accuracy"] == "for"
     # The curve readings are not differences in test accuracy: the figure of the verdicts' differences leaves
     # them out.
     assert not any("per-epoch" in label for label, _ in findings.verdict_differences(results))
