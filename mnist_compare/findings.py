@@ -169,10 +169,10 @@ STEADINESS = "relative epoch-to-epoch change of validation loss"
 
 
 def _raw_verdicts_rows(results: dict, added: bool = False) -> list[list]:
-    """The rows of ``verdicts_rows`` before the correction for the number of tests. The measures added to the
-    original report's own while the results were examined (``ADDED_AFTER_RESULTS``) are described in their
-    rows but are tests of their claims only with ``added`` (the rule of ``verdict_sensitivity`` that counts
-    them)."""
+    """The rows of ``verdicts_rows`` before the correction for the number of tests. The measures that cannot
+    decide (bounded by a model's accuracy or by its loss's level) and those added to the original report's own
+    while the results were examined (``ADDED_AFTER_RESULTS``) are described in their rows but are tests of
+    their claims only with ``added`` (the rule of ``verdict_sensitivity`` that counts every measure)."""
 
     research = results["research"]
     last = str(research["epochs"])

@@ -188,3 +188,12 @@ def test_the_efficiency_claim_has_tests_of_its_own_in_the_corrected_family():
         seeds_only = test["difference"]["ci_high"] - test["difference"]["ci_low"]
         assert widened[test["name"]]["ci_high"] - widened[test["name"]]["ci_low"] > seeds_only
         assert widened[test["name"]]["mean"] == pytest.approx(test["difference"]["mean"])
+
+
+def test_a_test_two_claims_share_is_counted_once_by_holms_correction():
+    """The same test under two claims (the same name and measurement) is one test of Holm's family: both get
+    the adjusted p-value of a family without the repeat."""
+    grouped = findings.holm_grouped([0.01, 0.02, 0.01, 0.04], ["a", "b", "a", "c"])
+    alone = findings.holm_adjusted([0.01, 0.02, 0.04])
+    assert grouped == [alone[0], alone[1], alone[0], alone[2]]
+    assert grouped != findings.holm_adjusted([0.01, 0.02, 0.01, 0.04]), "the repeat would raise the others"
