@@ -510,7 +510,7 @@ def _raw_verdicts_rows(results: dict, added: bool = False) -> list[list]:
         seeds = size_seeds.seed_count(results)
         gain_text = f" ({seeds} seeds): {pp(gain)}" if gain else f": {pp(kept['gain'])}"
         # Its tests: the small CNN against the MLP, with fewer parameters (the architecture row's test,
-        # counted once by the correction), and against MLPs five to seven times its size: the best MLP width
+        # counted once by the correction), and against MLPs 5.5 to 7.5 times its size: the best MLP width
         # and, both tuned, the MLPs of the CNN's size.
         own = [
             (f"{registry.label(small)} − MLP ({seeds} seeds)", gain)
@@ -1603,7 +1603,8 @@ def verdict_sensitivity_markdown(results: dict) -> str:
         + caption(
             results,
             f"Each verdict of [Table](#{VERDICTS_TABLE}) under the other rules of testing that the text "
-            "above describes; a verdict that changes in bold, a dash for a claim without tests of its own",
+            "above describes; a verdict that changes in bold (mixed: some tests support the claim and others "
+            "are significant against it), a dash for a claim without tests under that rule",
         )
         + "\n\n"
         + markdown_table(
