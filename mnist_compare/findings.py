@@ -146,7 +146,7 @@ def verdict_test(results: dict, name: str) -> dict | None:
     claim, p, q = tested
     row = next(row for row in rows if row[0] == claim)
     summary = next(test for test_name, test, *_ in row[4] if test_name == name)
-    sampled = with_test_images(results).get((claim, name))
+    sampled = found["sampled"].get((claim, name))
     return {"verdict": row[2], "summary": summary, "sampled": sampled, "p": p, "corrected": q}
 
 
@@ -775,6 +775,8 @@ def _corrected(rows: list, sampled: dict | None = None) -> dict:
         "rows": [[*test, q] for test, q in zip(tests, adjusted)],
         "fixed": fixed,
         "groups": groups,
+        # The tests' intervals with the images' sampling error (``sampled``), from which their p-values come.
+        "sampled": sampled,
     }
 
 
@@ -820,7 +822,7 @@ def multiple_tests_markdown(results: dict) -> str:
     measured = {(row[0], name): test for row in rows for name, test, *_ in (row[4] if len(row) > 4 else [])}
     # Each interval with the sampling error of the images the test is scored on (a dash: not a test of
     # accuracies on a set of images).
-    sampled = with_test_images(results)
+    sampled = found["sampled"]
     table = [
         # The claim once, on the first of its tests, without a long parenthesis (Table 1 gives it whole).
         [
@@ -867,7 +869,7 @@ def multiple_tests_markdown(results: dict) -> str:
         + "\n\n</div>\n\n"
         + multiple_tests_text(found, where=False)
         + " "
-        + (image_sampling_text(results, where=False) + " " if with_test_images(results) else "")
+        + (image_sampling_text(results, where=False) + " " if sampled else "")
         + f"The images' sampling error is measured {_sampling_source(results)}."
         + "".join(
             f" The test {name} belongs to two claims and is counted once."
@@ -1236,7 +1238,7 @@ def verdict_differences_corrected(results: dict) -> list[tuple[str, dict, float 
     rows, found = _verdicts(results)
     corrected = {name: q for _, name, *_, q in found["rows"]}
     # Each test's interval with the images' sampling error, as the test judges it.
-    sampled = with_test_images(results)
+    sampled = found["sampled"]
     out = {}
     for row in rows:
         epochs = re.search(r"\((\d+) epochs\)", row[0])
@@ -1485,16 +1487,6 @@ def with_test_images(results: dict, rows: list | None = None) -> dict:
     return out
 
 
-def within_image_sampling(results: dict) -> set[str]:
-    """The tests behind the verdicts, by name, whose interval widened by the images' sampling error
-    (``with_test_images``) includes 0: differences the test set is too small to resolve."""
-    return {
-        name
-        for (_, name), found in with_test_images(results).items()
-        if found["ci_low"] <= 0 <= found["ci_high"]
-    }
-
-
 def _widened_p(summary: dict) -> float:
     """The two-sided p-value of a difference whose interval ``with_test_images`` widened: its mean against the
     standard error that the half-width of its 95% interval implies (a normal approximation)."""
@@ -1677,7 +1669,7 @@ def image_sampling_text(results: dict, where: bool = True) -> str:
     instead would change (``image_sampling_changes``), as sentences of a verdicts table's note ("" when the
     results have no widened interval); ``where``: with the table that gives the widened intervals (not under
     that table)."""
-    if not with_test_images(results):
+    if not multiple_tests(results)["sampled"]:
         return ""
     changes = image_sampling_changes(results)
     lost, verdicts = changes["lost"], changes["verdicts"]
