@@ -1323,7 +1323,7 @@ def plot_verdict_differences(results: dict):
     fig, axes = plt.subplots(
         len(panels),
         1,
-        figsize=(PAGE_WIDTH, 0.5 + 0.42 * len(panels) + 0.112 * len(found)),
+        figsize=(PAGE_WIDTH, 0.5 + 0.42 * len(panels) + 0.125 * len(found)),
         layout="constrained",
         squeeze=False,
         height_ratios=[len(group) + 1.5 for group, _ in panels],

@@ -373,6 +373,6 @@ def size_markdown(results: dict) -> str:
         )
         + "\n\n"
         + markdown_table(
-            ["Comparison", "Recipe", "First (%)", "Second (%)", "First − second", "Share of lead kept"], rows
+            ["Comparison A − B", "Recipe", "A (%)", "B (%)", "A − B", "Share of lead kept"], rows
         )
     )

@@ -43,78 +43,79 @@ ORIGINAL_LABELS = {"original_naive": "the original's plain resize", "original_bb
 DRAWING_SETS = {"user_drawings": "synthetic", "other_handwriting": "other writers"}
 
 
-def _many_seeds_row(side: dict, differences: dict, key: str, name: str) -> list[list[str]]:
-    """The demo's default preprocessing over the side-seeds section's seeds (``side``; the verdicts use
-    them), with its CNN − MLP from ``side_seeds.differences``, when the results have them: one row, or
-    none."""
+def _many_seeds_cells(side: dict, differences: dict, key: str) -> list[str] | None:
+    """The demo's default preprocessing on the drawings of ``key`` over the side-seeds section's seeds
+    (``side``; the verdicts use them): the MLP's and the CNN's mean and their CNN − MLP from
+    ``side_seeds.differences``, or None when the results do not have them."""
     measure = f"drawings:{DRAWING_SETS[key]}"
     if measure not in differences:
-        return []
+        return None
     values = side["measures"][measure]
     return [
-        [
-            name,
-            f"{METHOD_LABELS[DEFAULT_METHOD]}, all {len(side['seeds'])} seeds",
-            format_mean_std(summarize(values[BASELINE]), percent=True),
-            format_mean_std(summarize(values[CANDIDATE]), percent=True),
-            pp(differences[measure][1]),
-        ]
+        f"{100 * summarize(values[BASELINE])['mean']:.2f}",
+        f"{100 * summarize(values[CANDIDATE])['mean']:.2f}",
+        pp(differences[measure][1]),
     ]
 
 
 def user_drawings_markdown(results: dict) -> str:
     """The MLP and the CNN on the synthetic drawings (MNIST test digits re-rendered on a canvas) and on other
-    writers' digits, through each preprocessing method, with the CNN − MLP difference paired by seed."""
+    writers' digits, through each preprocessing method (a row each), with the CNN − MLP difference paired
+    by seed: the two sets side by side."""
     from .side_seeds import KEY as SIDE_SEEDS  # lazy: side_seeds reads this section's results
     from .side_seeds import differences as side_differences
 
     research = results["research"]
     side, differences = research.get(SIDE_SEEDS, {}), side_differences(results)
+    sets = [key for key in DRAWING_SETS if key in research]
+    accuracy = {key: set_accuracy(results, key) for key in sets}
+    # The demo's methods, then the original report's own code for its plain resize and its crop (the
+    # drawings claim's test reads through the latter), where every set has them.
+    methods = [
+        *METHODS,
+        *(m for m in ORIGINAL_COUNTERPARTS if all(m in accuracy[key][BASELINE] for key in sets)),
+    ]
     rows = []
-    for key, name in DRAWING_SETS.items():
-        if key not in research:
-            continue
-        accuracy = set_accuracy(results, key)
-        many_here = accuracy is not research[key]["accuracy"]
-        # The demo's methods, then the original report's own code for its plain resize and its crop (the
-        # drawings claim's test reads through the latter).
-        methods = [*METHODS, *(m for m in ORIGINAL_COUNTERPARTS if m in accuracy[BASELINE])]
-        for index, method in enumerate(methods):
-            rows.append(
-                [
-                    # Every row names its set: a table split between pages still reads.
-                    f"{name} ({research[key]['drawings']:,})" if index == 0 else name,
-                    ORIGINAL_LABELS.get(method) or METHOD_LABELS[method],
-                    format_mean_std(accuracy[BASELINE][method], percent=True),
-                    format_mean_std(accuracy[CANDIDATE][method], percent=True),
-                    pp(drawings_difference(results, key, method)),
-                ]
-            )
-            if method == DEFAULT_METHOD and not many_here:
-                rows += _many_seeds_row(side, differences, key, name)
+    for method in methods:
+        row = [ORIGINAL_LABELS.get(method) or METHOD_LABELS[method]]
+        for key in sets:
+            row += [
+                f"{100 * accuracy[key][BASELINE][method]['mean']:.2f}",
+                f"{100 * accuracy[key][CANDIDATE][method]['mean']:.2f}",
+                pp(drawings_difference(results, key, method)),
+            ]
+        rows.append(row)
+    # A run whose drawings have fewer seeds than the side studies': the demo's default over all of those too.
+    few = [key for key in sets if accuracy[key] is research[key]["accuracy"]]
+    extra = {key: _many_seeds_cells(side, differences, key) for key in few}
+    if few and any(extra.values()):
+        row = [f"{METHOD_LABELS[DEFAULT_METHOD]}, all {len(side['seeds'])} seeds"]
+        for key in sets:
+            row += extra.get(key) or ["", "", ""]
+        rows.append(row)
     many = side.get("seeds", [])
     first = len(results["config"]["seeds"])
-    counts = {len(set_accuracy(results, key)[BASELINE][DEFAULT_METHOD]["values"]) for key in DRAWING_SETS}
+    counts = {len(accuracy[key][BASELINE][DEFAULT_METHOD]["values"]) for key in sets}
     seeds_text = (
         f"{counts.pop()} seeds"
-        if len(counts) == 1 and not any(len(row) and "seeds" in row[1] for row in rows)
+        if len(counts) == 1 and len(rows) == len(methods)
         else f"the first {first} seeds (all {len(many)} where the row says so)"
         if len(many) > first
         else f"{first} seeds"
     )
-    # Ten rows: print may split the table between rows (at least three on each page), not leave a third of a
-    # page blank before it.
+    sizes = "; ".join(f"{DRAWING_SETS[key]}: {research[key]['drawings']:,}" for key in sets)
+    header = ["Preprocessing"]
+    for key in sets:
+        header += [f"{column}, {DRAWING_SETS[key]}" for column in ("MLP", "CNN", "CNN − MLP")]
     return (
-        '<div class="split-table">\n\n'
-        + caption(
+        caption(
             results,
             "Accuracy (%) on synthetic drawings and other writers' digits through each preprocessing: "
-            f"mean ± std over {seeds_text}, and CNN − MLP paired by seed",
+            f"mean over {seeds_text}, and CNN − MLP paired by seed ({sizes} digits)",
             label="drawings-table",
         )
         + "\n\n"
-        + markdown_table(["Drawings", "Preprocessing", "MLP", "CNN", "CNN − MLP"], rows)
-        + "\n\n</div>"
+        + markdown_table(header, rows)
     )
 
 
