@@ -132,6 +132,11 @@ ORIGINAL_DRAWINGS_TEST = drawings_test_name("original_bbox")
 #: The preprocessing methods that are not among the drawings claim's tests, through which the figure of the
 #: verdicts' differences also shows the other writers' digits: {method: how the figure names it}.
 OTHER_DRAWINGS_CROPS = {"original_naive": "the original's plain resize", "bbox": "our crop, no centring"}
+#: The drawings claim's tests through those other crops, counted only by the rule that counts every measure:
+#: {test name: method}.
+OTHER_DRAWINGS_TESTS = {
+    f"CNN − MLP, other writers, {words}": crop for crop, words in OTHER_DRAWINGS_CROPS.items()
+}
 
 
 def verdict_test(results: dict, name: str) -> dict | None:
@@ -360,6 +365,10 @@ def _raw_verdicts_rows(results: dict, added: bool = False) -> list[list]:
                 for name, diff in controls_under_noise.items()
             ]
             verdict = verdict_of_tests(tests)
+            if added and NOISE[1] in leads:
+                # Counting every measure: the unclipped noise, added after the results, is a test too.
+                tests.append((f"CNN − MLP, {ROW_NAMES.get(NOISE[1], NOISE[1])} curve", leads[NOISE[1]]))
+                verdict = verdict_of_tests(tests)
         else:
             # The CNN against each MLP control on every curve that moves the ink: the row says it leads them
             # all, so each is among the tests.
@@ -435,6 +444,13 @@ def _raw_verdicts_rows(results: dict, added: bool = False) -> list[list]:
             f"other writers ({DRAWINGS_TESTS[method]}): {pp(diff)}"
             for method, (_, diff) in zip(DRAWINGS_TESTS, tests)
         ] + [part for part in parts if not part.startswith("other writers")]
+        if added:
+            # Counting every measure: the other crops, which no demo that compares the models uses, too.
+            tests += [
+                (name, paired(theirs[CANDIDATE][crop], theirs[BASELINE][crop]))
+                for name, crop in OTHER_DRAWINGS_TESTS.items()
+                if all(crop in theirs.get(model, {}) for model in (BASELINE, CANDIDATE))
+            ]
         verdicts[0] = verdict_of_tests(tests)
     rows.append(
         [
@@ -1335,20 +1351,30 @@ def plot_verdict_differences(results: dict):
             [100 * (test["mean"] - test["ci_low"]) for _, test, _ in group],
             [100 * (test["ci_high"] - test["mean"]) for _, test, _ in group],
         ]
-        # Filled: significant after the correction; open: not significant, or shown beside the tests.
-        for filled in (True, False):
-            chosen = [i for i, (_, _, q) in enumerate(group) if (q is not None and q < 0.05) == filled]
+        # Filled: significant after the correction; open: not significant; a grey diamond: shown beside the
+        # tests, not one of them.
+        kinds = {
+            "significant": ("o", "tab:blue", "tab:blue"),
+            "not significant": ("o", "tab:blue", "white"),
+            "no test": ("D", "0.45", "0.45"),
+        }
+        for kind, (marker, color, face) in kinds.items():
+            chosen = [
+                i
+                for i, (_, _, q) in enumerate(group)
+                if kind == ("no test" if q is None else "significant" if q < 0.05 else "not significant")
+            ]
             if chosen:
                 ax.errorbar(
                     [means[i] for i in chosen],
                     [y[i] for i in chosen],
                     xerr=[[errors[0][i] for i in chosen], [errors[1][i] for i in chosen]],
-                    fmt="o",
-                    color="tab:blue",
-                    markerfacecolor="tab:blue" if filled else "white",
-                    ecolor="0.3",
+                    fmt=marker,
+                    color=color,
+                    markerfacecolor=face,
+                    ecolor="0.3" if kind != "no test" else "0.6",
                     capsize=2,
-                    markersize=4,
+                    markersize=4 if kind != "no test" else 3.5,
                 )
         ax.axvline(0, color="0.5", linestyle="--", linewidth=0.8)
         # The panel's title names the set: a label need not say it again.
@@ -1435,8 +1461,8 @@ def with_test_images(results: dict, rows: list | None = None) -> dict:
                         )
                     ),
                 )
-            elif name in DRAWINGS_TEST_METHODS:
-                method = DRAWINGS_TEST_METHODS[name]
+            elif name in DRAWINGS_TEST_METHODS or name in OTHER_DRAWINGS_TESTS:
+                method = DRAWINGS_TEST_METHODS.get(name) or OTHER_DRAWINGS_TESTS[name]
                 key = f"drawings:other writers:{method}"
                 theirs = drawings["other writers"]
                 found = with_error_rate_bound(
@@ -1512,13 +1538,16 @@ def verdict_from_bearings(bearings) -> str:
 
 #: The label of the table of each verdict under other rules of testing.
 SENSITIVITY_TABLE = "verdict-sensitivity-table"
-#: The tests of measures added to the original report's own while the results were examined (the rise of the
-#: test loss for overfitting, the validation loss's change relative to its level for stability): the verdicts
-#: report them beside the original's measures, and only the rule "added" of ``verdict_sensitivity`` counts
-#: them as tests.
+#: The tests of measures added to the original report's own, or chosen out of the claim's tests, while the
+#: results were examined (the rise of the test loss for overfitting, the validation loss's change relative to
+#: its level for stability, the unclipped noise for noise, the crops no demo that compares the models uses
+#: for drawings): the verdicts report them beside the original's measures, and only the rule "added" of
+#: ``verdict_sensitivity`` counts them as tests.
 ADDED_AFTER_RESULTS = (
     "CNN − MLP, rise of test loss",
     "CNN − MLP, per-epoch change of validation loss, relative",
+    "CNN − MLP, unclipped noise curve",
+    *OTHER_DRAWINGS_TESTS,
 )
 
 

@@ -99,6 +99,13 @@ def excludes_zero(summary: dict) -> bool | None:
     return summary["ci_low"] > 0 or summary["ci_high"] < 0
 
 
+def intervals_overlap(first: dict, second: dict) -> bool:
+    """Whether two summaries' 95% intervals overlap (False when either has none)."""
+    if None in (first.get("ci_low"), second.get("ci_low")):
+        return False
+    return first["ci_low"] <= second["ci_high"] and second["ci_low"] <= first["ci_high"]
+
+
 def paired(a: dict, b: dict) -> dict:
     """Summary of the per-seed differences a − b of two research summaries (same seeds, same order)."""
 
