@@ -1608,24 +1608,32 @@ def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
 
 
 def verdict_sensitivity_markdown(results: dict) -> str:
-    """The table of ``verdict_sensitivity``: a claim a row, its verdict, and its verdict under each other rule
-    (a changed verdict in bold; a dash for a claim without tests of its own)."""
+    """The table of ``verdict_sensitivity``: a row for each claim whose verdict another rule changes, with its
+    verdict and its verdict under each other rule (a changed verdict in bold; a dash for a claim without
+    tests of its own); the caption says how many verdicts every rule leaves as they are."""
     found = verdict_sensitivity(results)
+    changed = [
+        (claim, verdict, others)
+        for claim, verdict, others in found
+        if any(other != verdict for other in others.values())
+    ]
     rows = [
         [_short_claim(claim), verdict]
         + [
             "–" if rule not in others else others[rule] if others[rule] == verdict else f"**{others[rule]}**"
             for rule in ("alone", "within", "fixed", "added")
         ]
-        for claim, verdict, others in found
+        for claim, verdict, others in changed
     ]
+    kept = len(found) - len(changed)
     return (
         anchor(SENSITIVITY_TABLE)
         + caption(
             results,
-            f"Each verdict of [Table](#{VERDICTS_TABLE}) under the other rules of testing that the text "
-            "above describes; a verdict that changes in bold (mixed: some tests support the claim and others "
-            "are significant against it), a dash for a claim without tests under that rule",
+            f"The verdicts of [Table](#{VERDICTS_TABLE}) that another rule of testing changes, under each "
+            "rule the text above describes; a changed verdict in bold (mixed: some tests support the claim "
+            "and others are significant against it), a dash for a claim without tests under that rule"
+            + (f"; the other {number_word(kept)} verdicts stand under every rule" if kept else ""),
         )
         + "\n\n"
         + markdown_table(

@@ -109,11 +109,16 @@ def save_figure(fig, name: str, *, fast: bool | None = None, dpi: int = 150) -> 
 
 
 def _band(ax, epochs, values, colour, label, linestyle="-"):
+    """The mean over seeds of a curve (one row of ``values`` a seed), with its 95% Student-t interval as a
+    band, as every other figure of the report shows its spread."""
+    from scipy import stats  # lazy: only the curves with a band need it
+
     values = np.asarray(values)
     mean = values.mean(axis=0)
     ax.plot(epochs, mean, color=colour, linestyle=linestyle, label=label)
     if len(values) > 1:
-        ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.15)
+        half = stats.t.ppf(0.975, len(values) - 1) * values.std(axis=0, ddof=1) / np.sqrt(len(values))
+        ax.fill_between(epochs, mean - half, mean + half, color=colour, alpha=0.15)
 
 
 #: The curves a run's history keeps per epoch: training (Keras's running mean over the epoch) and validation.
@@ -154,7 +159,9 @@ def plot_learning_curves(results: dict, *, models=None, curves: dict | None = No
     fig.legend(handles, labels, loc="outside lower center", ncol=max(1, min(4, len(labels))), frameon=False)
     seeds = max(counts, default=len(results["config"]["seeds"]))
     fig.suptitle(
-        figure_title(f"Learning curves (mean over {seeds} seed{'s' * (seeds != 1)}, band = min-max)", results)
+        figure_title(
+            f"Learning curves (mean over {seeds} seed{'s' * (seeds != 1)}, band = 95% interval)", results
+        )
     )
     return fig
 

@@ -637,13 +637,13 @@ def test_the_recipes_table_gives_each_model_its_best_recipe_on_validation():
     }
     results = fake_results()
     results["research"][recipes.KEY] = section
-    assert recipes.recipe_words(results, "mlp") == "learning rate 3 × 10⁻⁴, 10 epochs"
+    assert recipes.recipe_words(results, "mlp") == "learning rate 3\u00a0×\u00a010⁻⁴, 10 epochs"
     assert recipes.recipe_words(results, "cnn") == "cosine decay, 5 epochs"
     text = recipes.recipes_markdown(results)
     assert text.count("\n| Adam") == len(recipes.RECIPES)
     last = text.strip().splitlines()[-1]
     assert last.startswith(
-        "| Each model's best on validation | 97.85 (learning rate 3 × 10⁻⁴, 10 epochs) "
+        "| Each model's best on validation | 97.85 (learning rate 3\u00a0×\u00a010⁻⁴, 10 epochs) "
         "| 98.85 (cosine decay, 5 epochs)"
     )
     # The same choice for every model: said once, in the row's label.

@@ -24,9 +24,9 @@ REQUIRES = ()
 #: tuning would try.
 RECIPES = {
     "grid": ({}, "Adam, learning rate 10⁻³ (all other sections)"),
-    "lr3e-4": ({"learning_rate": 3e-4}, "Adam, learning rate 3 × 10⁻⁴"),
-    "lr3e-3": ({"learning_rate": 3e-3}, "Adam, learning rate 3 × 10⁻³"),
-    "cosine": ({"cosine_decay": True}, "Adam, learning rate 10⁻³ with cosine decay to 5 × 10⁻⁵"),
+    "lr3e-4": ({"learning_rate": 3e-4}, "Adam, learning rate 3 × 10⁻⁴"),
+    "lr3e-3": ({"learning_rate": 3e-3}, "Adam, learning rate 3 × 10⁻³"),
+    "cosine": ({"cosine_decay": True}, "Adam, learning rate 10⁻³ with cosine decay to 5 × 10⁻⁵"),
 }
 
 #: The grid's seeds used here (the first five): the CNN's ten epochs cost about 40 s a seed.

@@ -290,10 +290,11 @@ def levels_text(results: dict, transform: str) -> str:
     unit = results["research"]["robustness"]["units"][transform]
     below = [level for level in levels if level < UNCHANGED_LEVEL[transform]]
     above = [level for level in levels if level > UNCHANGED_LEVEL[transform]]
-    runs = ", ".join(f"{run[0]:g}–{run[-1]:g}" for run in (below, above) if run)
+    # A range never breaks at its dash (a word joiner after it), nor from its unit (a no-break space).
+    runs = ", ".join(f"{run[0]:g}–\u2060{run[-1]:g}" for run in (below, above) if run)
     if unit in ("pixels", "degrees"):
-        return f"{runs} {unit}"
-    return f"{unit.removeprefix('noise ').removesuffix(' factor')} {runs}"
+        return f"{runs}\u00a0{unit}"
+    return f"{unit.removeprefix('noise ').removesuffix(' factor')}\u00a0{runs}"
 
 
 def robustness_markdown(results: dict) -> str:
