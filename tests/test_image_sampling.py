@@ -86,7 +86,9 @@ def test_the_verdicts_note_says_what_the_images_sampling_changes():
         errors[key] = [0.0] * len(errors[key])
     zeroed = findings.with_test_images(flat)
     # The tuned runs kept no answers image by image: their tests have only the bound from error rates.
-    bounded = {test["name"] for test in width_sweep.efficiency_tests(results) if test["key"] is None}
+    bounded = {test["name"] for test in width_sweep.efficiency_tests(results) if test["key"] is None} | set(
+        findings.tuned_architecture_tests(results)
+    )
     assert all(
         value["image_se"] == 0.0
         for (_, name), value in zeroed.items()

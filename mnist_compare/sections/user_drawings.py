@@ -39,6 +39,9 @@ def drawings_difference(results: dict, section: str, method: str) -> dict:
 #: How the drawings table names the original report's own code for its two methods.
 ORIGINAL_LABELS = {"original_naive": "the original's plain resize", "original_bbox": "the original's crop"}
 
+#: How the drawings table's caption names each set.
+SET_WORDS = {"user_drawings": "synthetic drawings", "other_handwriting": "other writers' digits"}
+
 #: The two drawing sets of the table, by their section's key.
 DRAWING_SETS = {"user_drawings": "synthetic", "other_handwriting": "other writers"}
 
@@ -103,15 +106,17 @@ def user_drawings_markdown(results: dict) -> str:
         if len(many) > first
         else f"{first} seeds"
     )
-    sizes = "; ".join(f"{DRAWING_SETS[key]}: {research[key]['drawings']:,}" for key in sets)
-    header = ["Preprocessing"]
-    for key in sets:
-        header += [f"{column}, {DRAWING_SETS[key]}" for column in ("MLP", "CNN", "CNN − MLP")]
+    # Three columns a set (the MLP, the CNN, CNN − MLP), the sets in the caption's order.
+    sizes = ", ".join(
+        f"{'first' if index == 0 else 'last'} three columns {SET_WORDS[key]} ({research[key]['drawings']:,})"
+        for index, key in enumerate(sets)
+    )
+    header = ["Preprocessing"] + ["MLP", "CNN", "CNN − MLP"] * len(sets)
     return (
         caption(
             results,
-            "Accuracy (%) on synthetic drawings and other writers' digits through each preprocessing: "
-            f"mean over {seeds_text}, and CNN − MLP paired by seed ({sizes} digits)",
+            f"Accuracy (%) through each preprocessing, mean over {seeds_text}, and CNN − MLP paired by seed: "
+            f"{sizes}",
             label="drawings-table",
         )
         + "\n\n"
