@@ -57,7 +57,7 @@ def settings_rows(results: dict) -> list[list[str]]:
             "Handwriting distortions",
             "the demo's CNN trained for drawings",
             f"{h.unchanged:.0%} of images unchanged; the others rotated up to ±{h.rotation:g}°, "
-            f"sheared up to ±{h.shear:g}, each axis scaled by {h.scale[0]:g}-{h.scale[1]:g}, "
+            f"sheared up to ±{h.shear:g}, each axis scaled by {h.scale[0]:g}–{h.scale[1]:g}, "
             f"shifted up to ±{h.shift:g} px, elastically distorted (a random displacement field "
             f"smoothed by a Gaussian of σ = {h.elastic_sigma:g} px and scaled by α up to "
             f"{h.elastic_alpha:g}, as Simard et al. {cite('simard2003')} do); "
@@ -74,7 +74,7 @@ def settings_rows(results: dict) -> list[list[str]]:
                 "Synthetic drawings",
                 f"{drawn['drawings']:,} MNIST test digits drawn on a canvas",
                 f"black ink on a white {drawn['canvas_side']}-px square; the 28×28 digit enlarged (bilinear) "
-                f"to a side of {low:.0%}-{high:.0%} of the canvas at a random place; "
+                f"to a side of {low:.0%}–{high:.0%} of the canvas at a random place; "
                 f"pen {-thin} px thinner (grey erosion) to {thick} px thicker (grey dilation)",
             ]
         )
@@ -96,11 +96,11 @@ def settings_rows(results: dict) -> list[list[str]]:
                 f"{sum(len(styles) for styles in DIGIT_STYLES.values())} templates "
                 f"({len(DIGIT_STYLES[0])} ways of writing each digit), each rotated up to "
                 f"±{v['rotation']:g}°, slanted up to ±{v['slant']:g}, "
-                f"scaled {v['x_scale'][0]:g}-{v['x_scale'][1]:g} across and "
-                f"{v['y_scale'][0]:g}-{v['y_scale'][1]:g} down, "
-                f"{v['height'][0]:.0%}-{v['height'][1]:.0%} of the canvas high, its strokes bent by a smooth "
+                f"scaled {v['x_scale'][0]:g}–{v['x_scale'][1]:g} across and "
+                f"{v['y_scale'][0]:g}–{v['y_scale'][1]:g} down, "
+                f"{v['height'][0]:.0%}–{v['height'][1]:.0%} of the canvas high, its strokes bent by a smooth "
                 f"wobble of up to {v['wobble']:.1%} of the canvas, "
-                f"pen {v['width'][0]}-{v['width'][1]} px wide",
+                f"pen {v['width'][0]}–{v['width'][1]} px wide",
             ]
         )
     rows.append(
