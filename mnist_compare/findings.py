@@ -461,7 +461,7 @@ def _raw_verdicts_rows(results: dict, added: bool = False) -> list[list]:
             for method, (_, diff) in zip(DRAWINGS_TESTS, tests)
         ] + [part for part in parts if not part.startswith("other writers")]
         if added:
-            # Counting every measure: the other crops, which no demo that compares the models uses, too.
+            # Counting every measure: the two other crops, which no demo reads with by default, too.
             tests += [
                 (name, paired(theirs[CANDIDATE][crop], theirs[BASELINE][crop]))
                 for name, crop in OTHER_DRAWINGS_TESTS.items()
@@ -1563,8 +1563,8 @@ def verdict_from_bearings(bearings) -> str:
 SENSITIVITY_TABLE = "verdict-sensitivity-table"
 #: The tests of measures added to the original report's own, or chosen out of the claim's tests, while the
 #: results were examined (the rise of the test loss for overfitting, the validation loss's change relative to
-#: its level for stability, the unclipped noise for noise, the crops no demo that compares the models uses
-#: for drawings): the verdicts report them beside the original's measures, and only the rule "added" of
+#: its level for stability, the unclipped noise for noise, the crops no demo reads with by default for
+#: drawings): the verdicts report them beside the original's measures, and only the rule "added" of
 #: ``verdict_sensitivity`` counts them as tests.
 ADDED_AFTER_RESULTS = (
     "CNN − MLP, rise of test loss",
