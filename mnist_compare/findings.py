@@ -29,7 +29,15 @@ from .numbering import anchor, ref
 from .preprocessing import DEFAULT_METHOD, METHODS
 from .references import cite
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
-from .sections import image_sampling, recipes, shift_augmentation, side_seeds, size_seeds, width_sweep
+from .sections import (
+    image_sampling,
+    recipes,
+    shift_augmentation,
+    side_seeds,
+    size_seeds,
+    tuned_sampling,
+    width_sweep,
+)
 from .sections.architectures import forward_macs
 from .sections.base import (
     controls,
@@ -1500,18 +1508,24 @@ def with_test_images(results: dict, rows: list | None = None) -> dict:
                         test, accuracy[crop]["values"], accuracy[plain]["values"], sizes[source]
                     )
             elif base.startswith("tuned CNN − tuned "):
-                # The CNN against an MLP of its size, both tuned: their runs kept no answers, so the bound.
+                # The CNN against an MLP of its size, both tuned: measured from the tuned models' answers
+                # (``tuned_sampling``) when the results have them, else the bound from error rates.
                 tuned = research["recipes"]["tuned"]
                 other = labels[base.removeprefix("tuned CNN − tuned ")]
                 found = with_error_rate_bound(
                     test, tuned[CANDIDATE]["values"], tuned[other]["values"], sizes["test"]
                 )
+                error = tuned_sampling.standard_error(results, CANDIDATE, other)
+                found = widened(test, error) if error is not None else found
             elif base in efficiency:
-                # The efficiency claim's tests: measured where the image-sampling section has the pair.
+                # The efficiency claim's tests: measured where the image-sampling sections have the pair.
                 key = efficiency[base]["key"]
                 found = with_error_rate_bound(
                     test, efficiency[base]["first"], efficiency[base]["second"], sizes["test"]
                 )
+                pair = efficiency[base].get("tuned_pair")
+                error = tuned_sampling.standard_error(results, *pair) if pair else None
+                found = widened(test, error) if error is not None else found
             elif "shuffled pixels" in base:
                 permuted = research["permuted_pixels"]
                 epochs = str(permuted["epochs"])
@@ -1713,14 +1727,20 @@ def _sampling_source(results: dict) -> str:
             "exactly for the test-set lead, from the models' answers image by image, and elsewhere bounded "
             f"from their error rates (section {ref('capacity-control')})"
         )
-    # The tests whose models kept no answers image by image: a bound from their error rates.
-    tuned = any(test["key"] is None for test in width_sweep.efficiency_tests(results))
-    bounded = join_words(["the shuffled pixels"] + (["the tuned models"] if tuned else []))
+    # The tuned models' error, measured by their own section when the results have it, else bounded.
+    tuned = results["research"].get(tuned_sampling.KEY, {})
+    measured_tuned = bool(tuned.get("standard_errors"))
+    bounded = join_words(["the shuffled pixels"] + ([] if measured_tuned else ["the tuned models"]))
     return (
         "from the models' answers image by image, on the main runs for the test-set lead and on "
-        f"{number_word(len(section['seeds']))} further seeds for the other tests; for {bounded}, whose "
-        "answers were not kept, it is bounded from the error rates, since two models can disagree only on "
-        "images that one of them gets wrong"
+        f"{number_word(len(section['seeds']))} further seeds for the other tests"
+        + (
+            f" (for the tuned models, on {number_word(len(tuned['seeds']))} of their seeds trained again)"
+            if measured_tuned
+            else ""
+        )
+        + f"; for {bounded}, whose answers were not kept, it is bounded from the error rates, since two "
+        "models can disagree only on images that one of them gets wrong"
     )
 
 

@@ -403,7 +403,7 @@ def test_research_sections_that_require_a_missing_or_circular_section_are_refuse
 
 def test_the_registry_lists_every_section_once_in_an_order_that_runs():
     keys = [s.KEY for s in sections.SECTIONS]
-    assert len(keys) == len(set(keys)) == 28
+    assert len(keys) == len(set(keys)) == 29
     assert {s.KEY for s in sections.run_order()} == set(keys)
 
 

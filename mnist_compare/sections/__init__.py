@@ -38,6 +38,7 @@ from . import (
     side_seeds,
     size_seeds,
     temperature_scaling,
+    tuned_sampling,
     user_drawings,
     width_sweep,
 )
@@ -57,6 +58,7 @@ SECTIONS = (
     image_sampling,
     overconfidence,
     recipes,
+    tuned_sampling,
     robustness,
     permuted_pixels,
     pooling,

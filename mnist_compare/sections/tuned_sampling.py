@@ -1,0 +1,93 @@
+"""The sampling error of the test images behind the tuned tests, measured from the tuned models' answers image
+by image. The recipes section and the small CNN's cosine-decay runs keep only their accuracies, which bound
+that error from above (``metrics.with_error_rate_bound``); here the tuned models (each at its best recipe and
+epoch on validation, the small CNN with cosine decay) are trained again on the recipes section's own seeds
+with their answers kept, in the folders those sections use, and the error is measured as the image-sampling
+section measures it for the original recipe. It is a property of the pair of models and the images, so a few
+seeds estimate it; the differences themselves stay those of the other sections, over every scored seed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import BASELINE, CANDIDATE
+from ..training import load_snapshot, run_spec, train_run
+from .base import Context, extra_run_dir, progress_bar
+from .image_sampling import correct, image_se
+from .recipes import RECIPES
+from .size_seeds import MATCHED_MLPS
+from .width_sweep import SMALL, TUNED_RECIPE
+
+#: The section's key in results.json, its version (a new version recomputes it; the others are reused)
+#: and the sections it reads (computed before it).
+KEY = "tuned_sampling"
+VERSION = 1
+REQUIRES = ("recipes", "width_sweep")
+
+#: How many seeds: the first ones the recipes section chose its recipes on.
+SAMPLING_SEEDS = 5
+
+#: The pairs of tuned models whose differences are tests behind the verdicts (the CNN against the MLP and
+#: each MLP of its size; the small CNN against each MLP of the CNN's size), and the size gains of the MLPs.
+PAIRS = (
+    (CANDIDATE, BASELINE),
+    *((CANDIDATE, name) for name in MATCHED_MLPS),
+    *((SMALL, name) for name in MATCHED_MLPS),
+    *((name, BASELINE) for name in MATCHED_MLPS),
+)
+
+
+def _tuned_run(ctx: Context, name: str, seed: int, choice: dict, bar) -> tuple:
+    """(the run's folder, the epoch to read) of ``name`` trained with its tuned ``choice`` ({"recipe",
+    "epochs"}; the small CNN: cosine decay, the last epoch), in the folder its own section uses."""
+    if name == SMALL:
+        options, folder, epoch = TUNED_RECIPE, "width-cosine", ctx.last
+    else:
+        options, folder, epoch = RECIPES[choice["recipe"]][0], f"recipe-{choice['recipe']}", choice["epochs"]
+    run_dir = extra_run_dir(ctx.paths, folder, name, seed)
+    train_run(
+        run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=ctx.snapshot_epochs),
+        ctx.splits,
+        run_dir,
+        progress=bar,
+        overrides=options,
+    )
+    return run_dir, epoch
+
+
+def compute(ctx: Context, research: dict) -> dict:
+    """Per seed, each pair's standard error from the test images' sampling, with the tuned models' test
+    accuracies on those seeds: {"seeds", "standard_errors": {"test:first-second": [one value per seed]},
+    "accuracies": {model: [one value per seed]}}. Nothing to measure without tuned runs or in a fast run
+    (whose test set is too small to say anything of the images)."""
+    recipes = research.get("recipes", {})
+    best = recipes.get("best", {})
+    seeds = list(recipes.get("seeds", []))[:SAMPLING_SEEDS]
+    out: dict = {"seeds": seeds, "standard_errors": {}, "accuracies": {}}
+    names = [CANDIDATE, BASELINE, *MATCHED_MLPS]
+    if ctx.fast or not seeds or any(name not in best for name in names):
+        return out
+    if any("recipe" not in best[name] or best[name]["recipe"] not in RECIPES for name in names):
+        return out
+    ctx.log(f"Research: the tuned models' answers image by image ({len(seeds)} seeds)")
+    errors: dict[str, list[float]] = {}
+    accuracies: dict[str, list[float]] = {}
+    with progress_bar((len(names) + 1) * len(seeds) * ctx.last, ctx.show_progress) as bar:
+        for seed in seeds:
+            answers = {}
+            for name in (*names, SMALL):
+                run_dir, epoch = _tuned_run(ctx, name, seed, best.get(name, {}), bar)
+                answers[name] = correct(load_snapshot(run_dir, epoch), ctx.splits.x_test, ctx.splits.y_test)
+                accuracies.setdefault(name, []).append(float(np.mean(answers[name])))
+            for first, second in PAIRS:
+                error = image_se(answers[first], answers[second])
+                errors.setdefault(f"test:{first}-{second}", []).append(error)
+    out["standard_errors"], out["accuracies"] = errors, accuracies
+    return out
+
+
+def standard_error(results: dict, first: str, second: str) -> float | None:
+    """The mean over the section's seeds of the standard error, from the test images' sampling, of the tuned
+    ``first`` − tuned ``second``; None when the results do not have it."""
+    values = results["research"].get(KEY, {}).get("standard_errors", {}).get(f"test:{first}-{second}")
+    return float(np.mean(values)) if values else None
