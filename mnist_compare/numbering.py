@@ -213,7 +213,12 @@ def resolve(
             return words
         raise ValueError(f"The text refers to #{label} ({words!r}), which the report does not contain.")
 
-    return LINK.sub(link, text)
+    # A link to an appendix's section reads "Appendix B.3", as the contents name it, not "section B.3".
+    return _APPENDIX_SECTION.sub(r"Appendix \1", LINK.sub(link, text))
+
+
+#: "section [B.3](#label)": the word before a link whose number is an appendix's.
+_APPENDIX_SECTION = re.compile(r"\b[Ss]ection (\[[A-Z](?:\.\d+)*\]\(#)")
 
 
 def unlink(text: str, keep: tuple[str, ...] = ()) -> str:

@@ -412,7 +412,7 @@ def test_sections_move_to_appendices_and_are_numbered_again_with_the_references(
     sources = [cell.source for cell in combined.cells[2:]]
     text = "\n".join(sources)
     assert "## 1.1 Data" in text and "## 1.2 Conclusions" in text, "the chapter's sections close ranks"
-    assert "As section [B.1](#better) shows, and the costs ([C.1](#cost))." in text, (
+    assert "As Appendix [B.1](#better) shows, and the costs ([C.1](#cost))." in text, (
         "references follow their labels"
     )
     assert "## B.1 A better model" in text and "## C.1 Cost" in text

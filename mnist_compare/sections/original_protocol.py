@@ -127,11 +127,8 @@ def protocol_markdown(results: dict) -> str:
     if not rows:
         return "*This run has none of the original's snapshots (5 and 10 epochs) to set beside its protocol.*"
     title = (
-        "The original report's protocol over "
-        f"{plural(len(section['seeds']), 'seed')}: the CNN trained on all "
-        f"{section['train_images']:,} training images, and both models' train accuracy measured on all of "
-        "them (mean ± std); the range of the train − test gap over the seeds and the original's own gap, in "
-        "or out of it at the 0.01 pp the original printed (edge: equal to a bound only once rounded)"
+        f"The original report's protocol over {plural(len(section['seeds']), 'seed')} (mean ± std): the "
+        "gap's range over the seeds, and the original's gap in or out of it (edge: at a bound once rounded)"
     )
     return (
         caption(results, title, label=PROTOCOL_TABLE)

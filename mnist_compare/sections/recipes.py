@@ -23,7 +23,7 @@ REQUIRES = ()
 #: grid's, and the same step decayed to a twentieth of itself over the run (a cosine), cover what a simple
 #: tuning would try.
 RECIPES = {
-    "grid": ({}, "Adam, learning rate 10⁻³ (all other sections)"),
+    "grid": ({}, "Adam, learning rate 10⁻³ (the original recipe)"),
     "lr3e-4": ({"learning_rate": 3e-4}, "Adam, learning rate 3 × 10⁻⁴"),
     "lr3e-3": ({"learning_rate": 3e-3}, "Adam, learning rate 3 × 10⁻³"),
     "cosine": ({"cosine_decay": True}, "Adam, learning rate 10⁻³ with cosine decay to 5 × 10⁻⁵"),
