@@ -241,3 +241,22 @@ def test_the_tuned_tests_use_the_tuned_models_answers_and_fall_back_on_the_bound
         assert tests[key]["image_se"] == pytest.approx(error), name
         assert error < loose[key]["image_se"], f"{name}: the answers are tighter than the bound"
     assert tuned_sampling.standard_error(without, "cnn", "mlp_wide") is None
+
+
+def test_the_tuned_section_trains_nothing_without_tuned_runs_or_in_a_fast_run():
+    from types import SimpleNamespace
+
+    from mnist_compare.sections import tuned_sampling
+
+    def never(*args, **kwargs):
+        raise AssertionError("nothing may be logged or trained here")
+
+    best = {name: {"recipe": "cosine", "epochs": 10} for name in ("mlp", "cnn", "mlp_wide", "mlp_compute")}
+    fast = SimpleNamespace(fast=True, log=never)
+    out = tuned_sampling.compute(fast, {"recipes": {"seeds": [0, 1], "best": best}})
+    assert out == {"seeds": [0, 1], "standard_errors": {}, "accuracies": {}}
+    # A full run whose recipes section has not chosen every model's recipe: nothing to measure either.
+    full = SimpleNamespace(fast=False, log=never)
+    partial = {"recipes": {"seeds": [0, 1], "best": {"cnn": best["cnn"]}}}
+    assert tuned_sampling.compute(full, partial)["standard_errors"] == {}
+    assert tuned_sampling.standard_error({"research": {}}, "cnn", "mlp") is None
