@@ -69,7 +69,7 @@ def image_se(first: np.ndarray, second: np.ndarray) -> float:
     return float(np.std(difference) / np.sqrt(len(difference)))
 
 
-def correct(model, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def _correct(model, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """1.0 for each image the model answers right, else 0.0."""
     return (np.argmax(predict_probabilities(model, images), axis=1) == labels).astype(float)
 
@@ -111,11 +111,11 @@ def compute(ctx: Context, research: dict) -> dict:
     for index in range(len(seeds)):
         seed_models = {name: runs[index] for name, runs in models.items()}
         test = {
-            name: correct(model, ctx.splits.x_test, ctx.splits.y_test) for name, model in seed_models.items()
+            name: _correct(model, ctx.splits.x_test, ctx.splits.y_test) for name, model in seed_models.items()
         }
         curves = {
             transform: {
-                name: np.mean([correct(model, batch, labels) for batch in batches], axis=0)
+                name: np.mean([_correct(model, batch, labels) for batch in batches], axis=0)
                 for name, model in seed_models.items()
             }
             for transform, batches in transformed.items()
@@ -130,12 +130,12 @@ def compute(ctx: Context, research: dict) -> dict:
         drawings = {
             "synthetic": {
                 name: {
-                    m: correct(seed_models[name], batch, synthetic_labels) for m, batch in synthetic.items()
+                    m: _correct(seed_models[name], batch, synthetic_labels) for m, batch in synthetic.items()
                 }
                 for name in (BASELINE, CANDIDATE)
             },
             "other writers": {
-                name: {m: correct(seed_models[name], batch, other_labels) for m, batch in other.items()}
+                name: {m: _correct(seed_models[name], batch, other_labels) for m, batch in other.items()}
                 for name in (BASELINE, CANDIDATE)
             },
         }

@@ -40,6 +40,11 @@ RECIPE_MODELS = (BASELINE, CANDIDATE, *MATCHED_MLPS)
 RECIPES_TABLE = "recipes-table"
 
 
+def recipe_variant(key: str) -> str:
+    """The folder variant of the runs trained with the recipe ``key`` (``base.extra_run_dir``)."""
+    return f"recipe-{key}"
+
+
 def _accuracies(record: dict, epoch: int) -> tuple[float, float]:
     """(validation accuracy, test accuracy) of a run after ``epoch`` epochs."""
     return record["history"]["val_accuracy"][epoch - 1], record["snapshots"][str(epoch)]["test"]["accuracy"]
@@ -77,7 +82,7 @@ def compute(ctx: Context, research: dict) -> dict:
         return train_run(
             run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=tuple(epochs)),
             ctx.splits,
-            extra_run_dir(ctx.paths, f"recipe-{key}", name, seed),
+            extra_run_dir(ctx.paths, recipe_variant(key), name, seed),
             progress=bar,
             overrides=options,
         )

@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import BASELINE, CANDIDATE
-from ..training import load_snapshot, run_spec, train_run
+from ..training import predictions_path, run_spec, train_run
 from .base import Context, extra_run_dir, progress_bar
-from .image_sampling import correct, image_se
-from .recipes import RECIPES
+from .image_sampling import image_se
+from .recipes import RECIPES, recipe_variant
 from .size_seeds import MATCHED_MLPS
-from .width_sweep import SMALL, TUNED_RECIPE
+from .width_sweep import SMALL, TUNED_RECIPE, TUNED_VARIANT
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -41,9 +41,10 @@ def _tuned_run(ctx: Context, name: str, seed: int, choice: dict, bar) -> tuple:
     """(the run's folder, the epoch to read) of ``name`` trained with its tuned ``choice`` ({"recipe",
     "epochs"}; the small CNN: cosine decay, the last epoch), in the folder its own section uses."""
     if name == SMALL:
-        options, folder, epoch = TUNED_RECIPE, "width-cosine", ctx.last
+        options, folder, epoch = TUNED_RECIPE, TUNED_VARIANT, ctx.last
     else:
-        options, folder, epoch = RECIPES[choice["recipe"]][0], f"recipe-{choice['recipe']}", choice["epochs"]
+        key = choice["recipe"]
+        options, folder, epoch = RECIPES[key][0], recipe_variant(key), choice["epochs"]
     run_dir = extra_run_dir(ctx.paths, folder, name, seed)
     train_run(
         run_spec(name, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=ctx.snapshot_epochs),
@@ -77,7 +78,9 @@ def compute(ctx: Context, research: dict) -> dict:
             answers = {}
             for name in (*names, SMALL):
                 run_dir, epoch = _tuned_run(ctx, name, seed, best.get(name, {}), bar)
-                answers[name] = correct(load_snapshot(run_dir, epoch), ctx.splits.x_test, ctx.splits.y_test)
+                # Each snapshot's test probabilities, saved by the training run: no model to load again.
+                probabilities = np.load(predictions_path(run_dir, epoch))["probabilities"]
+                answers[name] = (np.argmax(probabilities, axis=1) == ctx.splits.y_test).astype(float)
                 accuracies.setdefault(name, []).append(float(np.mean(answers[name])))
             for first, second in PAIRS:
                 error = image_se(answers[first], answers[second])

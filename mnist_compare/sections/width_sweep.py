@@ -36,6 +36,9 @@ CNNS = (SMALL, CANDIDATE)
 #: section (its cosine decay).
 TUNED_RECIPE = RECIPES["cosine"][0]
 
+#: The folder variant of the small CNN's runs with that recipe (``base.extra_run_dir``).
+TUNED_VARIANT = "width-cosine"
+
 #: Seeds per width: the size comparison's first ones (a 4,096-unit epoch takes 7 to 10 s on two cores).
 SWEEP_SEEDS = 10
 
@@ -65,7 +68,7 @@ def compute(ctx: Context, research: dict) -> dict:
                 train_run(
                     run_spec(SMALL, seed, ctx.splits, fast=ctx.fast, snapshot_epochs=epochs),
                     ctx.splits,
-                    extra_run_dir(ctx.paths, "width-cosine", SMALL, seed),
+                    extra_run_dir(ctx.paths, TUNED_VARIANT, SMALL, seed),
                     progress=progress,
                     overrides=TUNED_RECIPE,
                 )
