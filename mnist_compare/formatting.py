@@ -149,11 +149,11 @@ def bare_claim(claim: str) -> str:
 
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
-    "supported": "every test of the claim is significant in the direction it predicts",
-    "partly supported": "some tests support the claim and the others find no significant difference",
-    "contradicted": "a test is significant in the direction opposite to the claim, and none in its direction",
-    "not shown": "no test is significant, or the measure cannot decide",
-    "mixed": "some tests support the claim and others are significant against it",
+    "supported": "every test of the claim is confirmed in the direction it predicts",
+    "partly supported": "some tests are confirmed for the claim and the others confirm nothing",
+    "contradicted": "a test is confirmed against the claim, and none for it",
+    "not shown": "no test is confirmed, or the measure cannot decide",
+    "mixed": "some tests are confirmed for the claim and others against it",
     "false": "an exact count shows the opposite",
 }
 

@@ -430,8 +430,8 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
         "original report, the main reason for it and the section with the evidence. The MLP controls are the "
-        "larger MLPs of [the models table](#models-table); a tuned recipe is a model's best training "
-        f"settings on validation (Appendix {numbering.ref('recipes')}); the original's crop and our demo's "
+        "larger MLPs of [the models table](#models-table). A tuned recipe is a model's best training "
+        f"settings on validation (Appendix {numbering.ref('recipes')}). The original's crop and our demo's "
         f"default are two ways of preparing a drawing (section {numbering.ref('preprocessing-a-drawing')})."
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]

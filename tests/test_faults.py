@@ -535,7 +535,7 @@ def test_random_kills_of_report_after_a_three_seed_run_then_the_report_says_thre
     rng = random.Random(7)
     folder = tmp_path / "report"
     shutil.copytree(template, folder)
-    done = run_command(folder, *RUN, "--seeds", "3")
+    done = run_command(folder, *RUN, "--seeds", "3", timeout=1500)
     assert done.returncode == 0, done.stderr
     results_bytes = (folder / "reports" / "results.json").read_bytes()
     assert json.loads(results_bytes)["config"]["seeds"] == [0, 1, 2]

@@ -106,17 +106,18 @@ def user_drawings_markdown(results: dict) -> str:
         if len(many) > first
         else f"{first} seeds"
     )
-    # Three columns a set (the MLP, the CNN, CNN − MLP), the sets in the caption's order.
-    sizes = ", ".join(
-        f"{'first' if index == 0 else 'last'} three columns {SET_WORDS[key]} ({research[key]['drawings']:,})"
-        for index, key in enumerate(sets)
-    )
-    header = ["Preprocessing"] + ["MLP", "CNN", "CNN − MLP"] * len(sets)
+    # Three columns a set (the MLP, the CNN, CNN − MLP), each headed by its set.
+    sizes = " and ".join(f"{research[key]['drawings']:,} {SET_WORDS[key]}" for key in sets)
+    header = ["Preprocessing"] + [
+        f"{DRAWING_SETS[key].capitalize()}: {column}"
+        for key in sets
+        for column in ("MLP", "CNN", "CNN − MLP")
+    ]
     return (
         caption(
             results,
-            f"Accuracy (%) through each preprocessing, mean over {seeds_text}, and CNN − MLP paired by seed: "
-            f"{sizes}",
+            f"Accuracy (%) through each preprocessing, mean over {seeds_text}, and CNN − MLP paired by "
+            f"seed, on {sizes}",
             label="drawings-table",
         )
         + "\n\n"
