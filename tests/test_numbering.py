@@ -150,3 +150,12 @@ def test_a_page_without_the_headings_gets_the_numbers_without_links():
     assert numbering.unlink(text, keep=("verdicts-table",)) == (
         "the controls of section 6.2 ([the verdicts table](#verdicts-table))"
     )
+
+
+def test_no_link_to_a_label_breaks_its_words_across_lines():
+    """A link whose words run over a line break is not resolved to "Figure 2" or "Table 7" in the report; its
+    words would be printed as they are ("the learning-curves figure")."""
+    broken = re.compile(r"\[[^\]\n]*\n[^\]]*\]\(#")
+    for path, nb in zip(NOTEBOOKS, notebooks()):
+        for text in markdown(nb):
+            assert not broken.search(text), f"{path.name}: {broken.search(text).group(0)!r}"
