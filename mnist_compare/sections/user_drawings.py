@@ -78,41 +78,37 @@ def user_drawings_markdown(results: dict) -> str:
         *METHODS,
         *(m for m in ORIGINAL_COUNTERPARTS if all(m in accuracy[key][BASELINE] for key in sets)),
     ]
+    # One block of rows a set, the set named on its first row.
     rows = []
-    for method in methods:
-        row = [ORIGINAL_LABELS.get(method) or METHOD_LABELS[method]]
-        for key in sets:
-            row += [
-                f"{100 * accuracy[key][BASELINE][method]['mean']:.2f}",
-                f"{100 * accuracy[key][CANDIDATE][method]['mean']:.2f}",
-                pp(drawings_difference(results, key, method)),
-            ]
-        rows.append(row)
-    # A run whose drawings have fewer seeds than the side studies': the demo's default over all of those too.
-    few = [key for key in sets if accuracy[key] is research[key]["accuracy"]]
-    extra = {key: _many_seeds_cells(side, differences, key) for key in few}
-    if few and any(extra.values()):
-        row = [f"{METHOD_LABELS[DEFAULT_METHOD]}, all {len(side['seeds'])} seeds"]
-        for key in sets:
-            row += extra.get(key) or ["", "", ""]
-        rows.append(row)
+    for key in sets:
+        for index, method in enumerate(methods):
+            rows.append(
+                [
+                    f"{DRAWING_SETS[key].capitalize()} ({research[key]['drawings']:,})" if index == 0 else "",
+                    ORIGINAL_LABELS.get(method) or METHOD_LABELS[method],
+                    f"{100 * accuracy[key][BASELINE][method]['mean']:.2f}",
+                    f"{100 * accuracy[key][CANDIDATE][method]['mean']:.2f}",
+                    pp(drawings_difference(results, key, method)),
+                ]
+            )
+        # A run whose drawings have fewer seeds than the side studies': the demo's default over all of those.
+        extra = (
+            _many_seeds_cells(side, differences, key) if accuracy[key] is research[key]["accuracy"] else None
+        )
+        if extra:
+            rows.append(["", f"{METHOD_LABELS[DEFAULT_METHOD]}, all {len(side['seeds'])} seeds", *extra])
     many = side.get("seeds", [])
     first = len(results["config"]["seeds"])
     counts = {len(accuracy[key][BASELINE][DEFAULT_METHOD]["values"]) for key in sets}
     seeds_text = (
         f"{counts.pop()} seeds"
-        if len(counts) == 1 and len(rows) == len(methods)
+        if len(counts) == 1 and len(rows) == len(methods) * len(sets)
         else f"the first {first} seeds (all {len(many)} where the row says so)"
         if len(many) > first
         else f"{first} seeds"
     )
-    # Three columns a set (the MLP, the CNN, CNN − MLP), each headed by its set.
     sizes = " and ".join(f"{research[key]['drawings']:,} {SET_WORDS[key]}" for key in sets)
-    header = ["Preprocessing"] + [
-        f"{DRAWING_SETS[key].capitalize()}: {column}"
-        for key in sets
-        for column in ("MLP", "CNN", "CNN − MLP")
-    ]
+    header = ["Drawings (number)", "Preprocessing", "MLP", "CNN", "CNN − MLP"]
     return (
         caption(
             results,

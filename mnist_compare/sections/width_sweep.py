@@ -254,11 +254,17 @@ def plot_width_sweep(results: dict) -> plt.Figure:
         color=registry.colour(BASELINE),
         label="MLP, one hidden layer",
     )
+    means = [points[name]["test"]["mean"] for name in mlps]
     for index, name in enumerate(mlps):
-        # Under the lower end of its interval, or above the upper end for every other width, so that
-        # neighbouring widths' labels do not collide.
+        # Above the upper end of its interval for a width at least as accurate as its neighbours' mean, else
+        # under the lower end: each label on the open side of the line, clear of its neighbours' labels.
         test = points[name]["test"]
-        above = index % 2 == 1 and test.get("ci_high") is not None
+        neighbours = [means[j] for j in (index - 1, index + 1) if 0 <= j < len(means)]
+        above = (
+            test.get("ci_high") is not None
+            and bool(neighbours)
+            and means[index] >= sum(neighbours) / len(neighbours)
+        )
         ax.annotate(
             f"{points[name]['units']:,}",
             (
