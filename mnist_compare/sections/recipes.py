@@ -216,7 +216,7 @@ def recipes_markdown(results: dict) -> str:
             results,
             f"The CNN's lead under other training recipes: test accuracy after {last} epochs, mean over "
             f"{len(section['seeds'])} seeds (the main runs); last row: each model's best recipe and epoch on "
-            "validation" + (f", scored over {scored} seeds" if tuned else ""),
+            "validation, scored at that epoch" + (f" over {scored} seeds" if tuned else ""),
             label=RECIPES_TABLE,
         )
         + "\n\n"
