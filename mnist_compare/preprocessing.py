@@ -22,7 +22,7 @@ from PIL import Image, ImageOps
 METHODS = ("naive", "bbox", "bbox_com")
 METHOD_LABELS = {
     "naive": "plain resize",
-    "bbox": "bounding-box crop + 20% padding",
+    "bbox": "crop + 20% padding",
     "bbox_com": "crop + 20% padding + centre of mass",
 }
 #: Crop + 20% padding + centre of mass: how MNIST itself was made, and the best reader of real

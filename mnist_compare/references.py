@@ -16,6 +16,9 @@ REFERENCE_ENTRIES = {
     "lecun1998": "LeCun, Y., Bottou, L., Bengio, Y., & Haffner, P. (1998). Gradient-based learning applied "
     "to document "
     "recognition. *Proceedings of the IEEE*, 86(11), 2278-2324.",
+    "simard2003": "Simard, P. Y., Steinkraus, D., & Platt, J. C. (2003). Best practices for convolutional "
+    "neural "
+    "networks applied to visual document analysis. *ICDAR 2003*, 958-963.",
     "mnist": "LeCun, Y., Cortes, C., & Burges, C. J. C. *The MNIST database of handwritten digits*. "
     "http://yann.lecun.com/exdb/mnist/",
     "keras": "Chollet, F., et al. Keras 3. https://keras.io; Abadi, M., et al. TensorFlow. "
@@ -33,9 +36,6 @@ REFERENCE_ENTRIES = {
     "mcnemar1947": "McNemar, Q. (1947). Note on the sampling error of the difference between correlated "
     "proportions "
     "or percentages. *Psychometrika*, 12(2), 153-157.",
-    "wilson1927": "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical "
-    "inference. "
-    "*Journal of the American Statistical Association*, 22(158), 209-212.",
     "goodfellow2013": "Goodfellow, I. J., Mirza, M., Xiao, D., Courville, A., & Bengio, Y. (2013). An "
     "empirical "
     "investigation of catastrophic forgetting in gradient-based neural networks. arXiv:1312.6211 "
@@ -43,9 +43,6 @@ REFERENCE_ENTRIES = {
     "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI "
     "Machine "
     "Learning Repository (the 8×8 digits of scikit-learn's load_digits function).",
-    "simard2003": "Simard, P. Y., Steinkraus, D., & Platt, J. C. (2003). Best practices for convolutional "
-    "neural "
-    "networks applied to visual document analysis. *ICDAR 2003*, 958-963.",
     "textbook": "Cheon, I.-G., Park, D.-G., & Kang, Y.-M. (2023). *Python and data science, learned by "
     "doing* (in "
     "Korean). Saengneung Publishing (the original report's textbook).",
@@ -71,9 +68,10 @@ def cite(*keys: str) -> str:
     return "[" + ", ".join(str(order.index(key) + 1) for key in keys) + "]"
 
 
-#: A citation: bracketed reference numbers after a word or a closing mark ("MNIST [3, 4]", "report's [1]"),
+#: A citation: bracketed reference numbers after a word, a closing mark or "et al." ("MNIST [3, 4]",
+#: "report's [1]", "Simard et al. [4]"),
 #: not an interval after a number ("71% [64, 79]") nor a range after "to" ("scaled to [0, 1]").
-CITATION = re.compile(r"(?<=[A-Za-z'’)])(?<!\bto) \[(\d+(?:, \d+)*)\]")
+CITATION = re.compile(r"(?:(?<=[A-Za-z'’)])|(?<=al\.))(?<!\bto) \[(\d+(?:, \d+)*)\]")
 
 
 def _numbers(match: re.Match) -> list[int] | None:

@@ -45,7 +45,7 @@ NOTEBOOK_WORKERS = 2
 REPORT_TITLE = "MLP vs CNN on MNIST"
 REPORT_SUBTITLE = (
     "A multilayer perceptron and a convolutional network compared seed by seed, with controls for size, "
-    "on MNIST and on drawn digits"
+    "on MNIST, on other writers' digits and on synthetic drawings"
 )
 #: Who wrote the report, as its title page says.
 REPORT_AUTHORS = "The mnist-compare contributors"
@@ -429,9 +429,10 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
-        "original report, the main reason for it and the section with the evidence. The MLP controls are the "
-        "larger MLPs of [the models table](#models-table). A tuned recipe is a model's best training "
-        f"settings on validation (Appendix {numbering.ref('recipes')}). The original's crop and our demo's "
+        "original report, the main reason for it and the section with the evidence. The MLP controls are "
+        "the wide, compute-matched and deep MLPs of [the models table](#models-table). A tuned recipe is a "
+        f"model's best training settings on validation (Appendix {numbering.ref('recipes')}). The original's "
+        "crop and our demo's "
         f"default are two ways of preparing a drawing (section {numbering.ref('preprocessing-a-drawing')})."
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]

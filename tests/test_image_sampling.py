@@ -178,8 +178,8 @@ def test_the_efficiency_claim_has_tests_of_its_own_in_the_corrected_family():
     best = width_sweep.width_findings(results)["best"]
     assert [test["name"] for test in own] == [
         "small CNN − best-width (compute-matched) MLP",
-        "tuned small CNN − tuned wide MLP",
-        "tuned small CNN − tuned compute-matched MLP",
+        "small CNN with cosine decay − tuned wide MLP",
+        "small CNN with cosine decay − tuned compute-matched MLP",
     ]
     # The best width is a model of the size comparison: its test is over that comparison's seeds, whose
     # answers image by image the image-sampling section kept.
@@ -230,7 +230,7 @@ def test_the_tuned_tests_use_the_tuned_models_answers_and_fall_back_on_the_bound
         recorded = tuned[name]["values"][: len(section["seeds"])]
         assert abs(np.mean(section["accuracies"][name]) - np.mean(recorded)) < 0.001, name
     tests = findings.with_test_images(results)
-    names = [*findings.tuned_architecture_tests(results), "tuned small CNN − tuned wide MLP"]
+    names = [*findings.tuned_architecture_tests(results), "small CNN with cosine decay − tuned wide MLP"]
     pairs = [("cnn", "mlp_wide"), ("cnn", "mlp_compute"), ("cnn_small", "mlp_wide")]
     without = copy.deepcopy(results)
     del without["research"][tuned_sampling.KEY]

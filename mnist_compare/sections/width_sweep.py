@@ -210,7 +210,7 @@ def efficiency_tests(results: dict) -> list[dict]:
     for name, difference in found["small_tuned_minus"].items():
         out.append(
             {
-                "name": f"tuned {registry.label(SMALL)} − tuned {registry.label(name)}",
+                "name": f"{registry.label(SMALL)} with cosine decay − tuned {registry.label(name)}",
                 "difference": difference,
                 "first": scores[0]["values"],
                 "second": scores[1][name]["values"],

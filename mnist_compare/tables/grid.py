@@ -153,7 +153,7 @@ def uncertainty_markdown(results: dict, epochs: int | None = None, *, per_run: b
         caption(
             results,
             f"Test accuracy per run after {epochs} epochs, with the test-set sampling error "
-            f"(Wilson {cite('wilson1927')} 95% interval, {n:,} images)",
+            f"(Wilson score 95% interval, {n:,} images)",
             label="uncertainty-runs-table",
         )
         + "\n\n"
