@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -1077,7 +1078,8 @@ def _verdicts_title(results: dict, more: str = "") -> str:
 def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     """The verdicts table as the report opens with it: one line a claim, with its verdict, why (``reasons``:
     {claim: sentence}, written where the narrative is; a claim without one gets a dash) and the section with
-    the evidence; a note under it says what the verdict words mean and which table gives the tests."""
+    the evidence, and how the other rules of testing would change the verdict (``verdict_sensitivity``); a
+    note under it says what the verdict words mean and which tables give the tests and the other rules."""
     checked, found = _verdicts(results)
     header = ["Claim of the original report", "Verdict", "Section"]
     rows = [[claim, f"**{verdict}**", ref(label)] for claim, _, verdict, label, *_ in checked]
@@ -1085,11 +1087,35 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
         header.insert(2, "Why")
         for row in rows:
             row.insert(2, reasons.get(row[0]) or "–")
+    # How firm each verdict is: the verdicts the other rules of testing give it, with how many of them do
+    # (the sensitivity table's rows), or "stands" when every rule keeps it.
+    others = {claim: changed for claim, _, changed in verdict_sensitivity(results)}
+    if any(others.values()):
+        header.insert(-1, "Other rules")
+        for row, (claim, _, verdict, *_) in zip(rows, checked):
+            changed = others.get(claim) or {}
+            counts = Counter(other for other in changed.values() if other != verdict)
+            row.insert(
+                -1,
+                "; ".join(f"{other} ({count} of {len(OTHER_RULES)})" for other, count in counts.items())
+                if counts
+                else "stands"
+                if changed
+                else "–",
+            )
     # The note says what the words mean; what the correction and the images' sampling change is said under the
     # table of the tests, where their p-values and intervals are.
     note = (
-        f"{holm_sentence(found)} {_verdicts_legend(row[2] for row in checked)} pp: percentage points. "
-        f"[Table](#{TESTS_TABLE}) lists every test."
+        f"{holm_sentence(found)} "
+        f"{_verdicts_legend([row[2] for row in checked] + [v for c in others.values() for v in c.values()])} "
+        f"pp: percentage points. [Table](#{TESTS_TABLE}) lists every test"
+        + (
+            f". Other rules: a verdict that another rule of [Table](#{SENSITIVITY_TABLE}) gives, and how "
+            "many of its four rules give it (no correction, Holm's correction within the claim, the test "
+            "images held fixed, every measure counted); stands: all four keep the verdict."
+            if "Other rules" in header
+            else "."
+        )
     )
     return _verdicts_title(results) + "\n\n" + markdown_table(header, rows) + "\n\n" + note
 
@@ -1567,6 +1593,9 @@ def verdict_from_bearings(bearings) -> str:
 
 #: The label of the table of each verdict under other rules of testing.
 SENSITIVITY_TABLE = "verdict-sensitivity-table"
+#: The other rules of testing, in the sensitivity table's order: no correction, Holm's correction within the
+#: claim, the test images held fixed, every measure counted (``verdict_sensitivity``).
+OTHER_RULES = ("alone", "within", "fixed", "added")
 #: The tests of measures added to the original report's own, or chosen out of the claim's tests, while the
 #: results were examined (the rise of the test loss for overfitting, the validation loss's change relative to
 #: its level for stability, the unclipped noise for noise, the crops no demo reads with by default for
@@ -1650,7 +1679,7 @@ def verdict_sensitivity_markdown(results: dict) -> str:
         [_short_claim(claim), verdict]
         + [
             "–" if rule not in others else others[rule] if others[rule] == verdict else f"**{others[rule]}**"
-            for rule in ("alone", "within", "fixed", "added")
+            for rule in OTHER_RULES
         ]
         for claim, verdict, others in changed
     ]
