@@ -68,7 +68,7 @@ SIZE_SHARE = 0.1
 def verdicts_rows(results: dict) -> list[list]:
     """[claim, what was measured, verdict, the label of the section with the evidence, its tests] for each
     claim of the original report, after the correction for the number of tests: a claim supported by a test
-    that no longer excludes 0 once all the tests are corrected together (Holm) is not shown."""
+    that no longer excludes 0 once the claim's tests are corrected together (Holm) is not shown."""
     return _verdicts(results)[0]
 
 
@@ -303,7 +303,12 @@ def _raw_verdicts_rows(results: dict, added: bool = False) -> list[list]:
             for name in mlps
             if (CANDIDATE, name) in many or closed[name]["behind"]
         }
-        kept = size_seeds.lead_kept(results)
+        # The shares kept, with the test images' sampling error in their intervals where the results have it.
+        with_images = size_seeds.shares_with_images(results)
+        kept = {
+            name: with_images.get(("original", name), share)
+            for name, share in size_seeds.lead_kept(results).items()
+        }
         architecture = [
             (f"CNN − {registry.label(name)}{seeds_text}", diff)
             for name, (diff, seeds_text) in matched.items()
@@ -334,7 +339,7 @@ def _raw_verdicts_rows(results: dict, added: bool = False) -> list[list]:
                 count_text = "" if suffix == f" ({count} seeds)" else f" ({count} seeds)"
                 parts += [
                     f"share kept, {registry.label(name)}, each recipe tuned{count_text}: "
-                    + size_seeds.share_text(tuned[name]["kept"])
+                    + size_seeds.share_text(with_images.get(("tuned", name), tuned[name]["kept"]))
                     for name in matched
                 ]
         else:
@@ -561,8 +566,8 @@ def _raw_verdicts_rows(results: dict, added: bool = False) -> list[list]:
         own += [(test["name"], test["difference"]) for test in width_sweep.efficiency_tests(results)]
         rows.append(
             [
-                "The CNN uses its parameters more efficiently (read as more accuracy from as many or fewer "
-                "parameters)",
+                "The CNN uses its parameters more efficiently (read as more accuracy from fewer parameters, "
+                "even against larger MLPs)",
                 f"the {registry.label(small)} has fewer parameters than the MLP"
                 + (
                     f" and {forward_macs(results, small) / forward_macs(results, BASELINE):.1f} times its "
@@ -714,13 +719,13 @@ def claims_by_verdict(results: dict) -> dict[str, list[str]]:
 
 
 def holm_sentence(found: dict) -> str:
-    """The sentence that opens the verdicts' legend: every test behind them is corrected jointly, and a test
+    """The sentence that opens the verdicts' legend: each claim's tests are corrected together, and a test
     "confirmed" there is significant after the correction (``found``: ``multiple_tests``), and how a test
     of no difference counts."""
     zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     return (
         "Confirmed: significant with the test images' sampling error added and after Holm's correction "
-        f"{cite('holm1979')} over all {found['tests']} tests (section {ref('every-model')})."
+        f"{cite('holm1979')} over the claim's own tests (section {ref('every-model')})."
         + (
             " A test of no difference counts against its claim when it finds one, and otherwise not at all."
             if zero
@@ -776,8 +781,8 @@ def holm_adjusted(p_values: list[float]) -> list[float]:
 
 
 def multiple_tests(results: dict) -> dict:
-    """Every test behind the verdicts table corrected together by Holm's method: how many there are, and the
-    claims whose row has a test that is significant alone (p < 0.05) but not after the correction."""
+    """Every test behind the verdicts table corrected by Holm's method within its claim: how many there are,
+    and the claims whose row has a test that is significant alone (p < 0.05) but not after the correction."""
     return _verdicts(results)[1]
 
 
@@ -806,7 +811,7 @@ def _corrected(rows: list, sampled: dict | None = None) -> dict:
         (claim, name, claimed, sign, _widened_p(sampled[(claim, name)]) if (claim, name) in sampled else p)
         for claim, name, claimed, sign, p in tests
     ]
-    adjusted = holm_grouped([p for *_, p in tests], groups)
+    adjusted = holm_within([claim for claim, *_ in tests], [p for *_, p in tests], groups)
     # A claim whose verdict before the correction counted a test that is not significant once the images'
     # sampling and the correction are added.
     lost = [claim for (claim, *_), p, q in zip(tests, fixed, adjusted) if p < 0.05 <= q]
@@ -826,6 +831,20 @@ def _test_key(name: str, test) -> tuple:
     if isinstance(test, float):
         return (name, test)
     return (name, test["mean"], test.get("std"), test["n"])
+
+
+def holm_within(claims: list[str], p_values: list[float], groups: list) -> list[float]:
+    """``holm_grouped`` run separately over each claim's own tests (``claims``, one per p-value): each claim
+    is a family, so a claim with one test is not corrected at all, and tests of other claims never raise its
+    p-values."""
+    adjusted = [1.0] * len(p_values)
+    for claim in dict.fromkeys(claims):
+        indices = [index for index, other in enumerate(claims) if other == claim]
+        for index, q in zip(
+            indices, holm_grouped([p_values[i] for i in indices], [groups[i] for i in indices])
+        ):
+            adjusted[index] = q
+    return adjusted
 
 
 def holm_grouped(p_values: list[float], groups: list) -> list[float]:
@@ -854,7 +873,8 @@ def _short_claim(claim: str) -> str:
 
 
 def multiple_tests_markdown(results: dict) -> str:
-    """Every test behind the verdicts table, its p-value alone and after Holm's correction for all of them."""
+    """Every test behind the verdicts table, its p-value alone and after Holm's correction within its
+    claim."""
     rows, found = _verdicts(results)
     # One seed count for every test: said once, in the title.
     same = _one_seed_count(rows)
@@ -888,10 +908,10 @@ def multiple_tests_markdown(results: dict) -> str:
         + anchor(TESTS_TABLE)
         + caption(
             results,
-            f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): paired t tests "
-            f"over {plural(same, 'seed') if same else 'seeds'} (one F test), their p-values alone and after "
-            f"Holm's correction {cite('holm1979')}, and each accuracy interval widened by the images' "
-            "sampling error",
+            f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): differences "
+            f"paired over {plural(same, 'seed') if same else 'seeds'} (one F test), each accuracy interval "
+            "widened by the images' sampling error, and the p-value of that widened interval alone and after "
+            f"Holm's correction {cite('holm1979')} within each claim",
         )
         + "\n\n"
         + markdown_table(
@@ -1110,9 +1130,10 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
         f"{_verdicts_legend([row[2] for row in checked] + [v for c in others.values() for v in c.values()])} "
         f"pp: percentage points. [Table](#{TESTS_TABLE}) lists every test"
         + (
-            f". Other rules: a verdict that another rule of [Table](#{SENSITIVITY_TABLE}) gives, and how "
-            "many of its four rules give it (no correction, Holm's correction within the claim, the test "
-            "images held fixed, every measure counted); stands: all four keep the verdict."
+            ". Other rules: the verdict under the four other rules of testing of "
+            f"[Table](#{SENSITIVITY_TABLE}) (no correction, Holm's correction over all the tests together, "
+            "the test images held fixed, every measure counted); stands: all four keep the verdict; "
+            "otherwise the column gives the other verdict and how many of the four rules give it."
             if "Other rules" in header
             else "."
         )
@@ -1291,8 +1312,8 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
 
 
 def verdict_differences_corrected(results: dict) -> list[tuple[str, dict, float | None]]:
-    """``verdict_differences`` with each difference's p-value after Holm's correction over every test behind
-    the verdicts (None for a difference shown beside a test, which is not one)."""
+    """``verdict_differences`` with each difference's p-value after Holm's correction within its claim's tests
+    (None for a difference shown beside a test, which is not one)."""
     rows, found = _verdicts(results)
     corrected = {name: q for _, name, *_, q in found["rows"]}
     # Each test's interval with the images' sampling error, as the test judges it.
@@ -1595,7 +1616,7 @@ def verdict_from_bearings(bearings) -> str:
 SENSITIVITY_TABLE = "verdict-sensitivity-table"
 #: The other rules of testing, in the sensitivity table's order: no correction, Holm's correction within the
 #: claim, the test images held fixed, every measure counted (``verdict_sensitivity``).
-OTHER_RULES = ("alone", "within", "fixed", "added")
+OTHER_RULES = ("alone", "all", "fixed", "added")
 #: The tests of measures added to the original report's own, or chosen out of the claim's tests, while the
 #: results were examined (the rise of the test loss for overfitting, the validation loss's change relative to
 #: its level for stability, the unclipped noise for noise, the crops no demo reads with by default for
@@ -1611,27 +1632,24 @@ ADDED_AFTER_RESULTS = (
 
 def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
     """Each claim of the verdicts table with its verdict and the verdict under other rules of testing: its
-    tests' p-values without a correction ("alone"), corrected by Holm's method within the claim's own tests
-    ("within"), with the test images held fixed (each interval over seeds alone, without the images' sampling
-    error), corrected over all the tests ("fixed"), and with the tests of measures added while the results
-    were examined counted too (``ADDED_AFTER_RESULTS``; "added", corrected over all the tests with them).
+    tests' p-values without a correction ("alone"), corrected by Holm's method over every claim's tests
+    together ("all"), with the test images held fixed (each interval over seeds alone, without the images'
+    sampling error), corrected within the claim ("fixed"), and with the tests of measures added while the
+    results were examined counted too (``ADDED_AFTER_RESULTS``; "added", corrected within the claim with
+    them).
     A rule that gives the claim's tests the same bearings as the reported one keeps its verdict; a claim
     without tests of its own (an exact count) has none."""
     rows, found = _verdicts(results)
     fixed_q = _fixed_corrected(found)
-    within: dict[str, list[float]] = {}
-    for claim, *_, p, _ in found["rows"]:
-        within.setdefault(claim, []).append(p)
-    within = {claim: iter(holm_adjusted(ps)) for claim, ps in within.items()}
+    # Every test corrected together with every other claim's: one family of all the tests.
+    over_all = iter(holm_grouped([p for *_, p, _ in found["rows"]], found["groups"]))
     rules: dict[str, dict[str, list[tuple[str, str]]]] = {}
     for (claim, name, claimed, sign, p, q), q_fixed in zip(found["rows"], fixed_q):
-        by_rule = rules.setdefault(
-            claim, {"reported": [], "alone": [], "within": [], "fixed": [], "added": []}
-        )
+        by_rule = rules.setdefault(claim, {"reported": [], "alone": [], "all": [], "fixed": [], "added": []})
         for rule, value in (
             ("reported", q),
             ("alone", p),
-            ("within", next(within[claim])),
+            ("all", next(over_all)),
             ("fixed", q_fixed),
         ):
             by_rule[rule].append((claimed, bearing(claimed, sign, value)))
@@ -1699,7 +1717,7 @@ def verdict_sensitivity_markdown(results: dict) -> str:
                 "Claim",
                 "Verdict",
                 "No correction",
-                "Holm within the claim",
+                "Holm over all the tests",
                 "Test images held fixed",
                 "Every measure counted",
             ],
@@ -1710,14 +1728,14 @@ def verdict_sensitivity_markdown(results: dict) -> str:
 
 def _fixed_corrected(found: dict) -> list[float]:
     """Each test of ``found`` (``multiple_tests``), in its order, with its p-value over seeds alone (the test
-    images held fixed, without their sampling error), corrected by Holm's method over all."""
-    return holm_grouped(found["fixed"], found["groups"])
+    images held fixed, without their sampling error), corrected by Holm's method within each claim."""
+    return holm_within([row[0] for row in found["rows"]], found["fixed"], found["groups"])
 
 
 def image_sampling_changes(results: dict) -> dict:
     """What the images' sampling error (``with_test_images``), which the verdicts' tests include, changes
-    against holding the test images fixed (intervals over seeds alone, Holm's correction run again over all
-    the tests): the tests significant with the images held fixed but not with their sampling (``lost``), and
+    against holding the test images fixed (intervals over seeds alone, Holm's correction run again within
+    each claim): the tests significant with the images held fixed but not with their sampling (``lost``), and
     {claim: (verdict, verdict with the images held fixed)} for every claim whose verdict would change
     (``verdicts``). A test without a widened interval (a loss, a gap, the F test, a curve reading) keeps its
     p-value."""

@@ -432,8 +432,9 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         "original report, the main reason for it and the section with the evidence. The MLP controls are "
         "the wide, compute-matched and deep MLPs of [the models table](#models-table). A tuned recipe is a "
         f"model's best training settings on validation (Appendix {numbering.ref('recipes')}). The original's "
-        "crop and our demo's "
-        f"default are two ways of preparing a drawing (section {numbering.ref('preprocessing-a-drawing')})."
+        "crop (crop the ink and pad it by 20%) and our demo's default (the same, then move the ink's centre "
+        "of mass to the centre) are two ways of preparing a drawing (section "
+        f"{numbering.ref('preprocessing-a-drawing')})."
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
     if not written:

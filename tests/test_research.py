@@ -448,12 +448,43 @@ def test_the_t_test_p_matches_the_interval():
     assert including["ci_low"] < 0 < including["ci_high"] and findings.t_test_p(including) > 0.05
 
 
+def test_the_share_of_the_lead_widens_with_the_images_sampling_error():
+    from mnist_compare.sections import size_seeds
+
+    rng = np.random.default_rng(1)
+    mlp = 0.977 + rng.normal(0, 0.0015, 20)
+    matched = mlp + 0.0025 + rng.normal(0, 0.0008, 20)
+    cnn = mlp + 0.0082 + rng.normal(0, 0.0008, 20)
+    seeds_only = size_seeds.share_kept(cnn, mlp, matched)
+    small = size_seeds.share_with_images(cnn, mlp, matched, {"kept": 1e-6, "lead": 1e-6, "gain": 1e-6})
+    large = size_seeds.share_with_images(cnn, mlp, matched, {"kept": 0.0014, "lead": 0.0014, "gain": 0.0013})
+    assert small["share"] == pytest.approx(seeds_only["share"]) == pytest.approx(large["share"])
+    # Without the images' error the interval is the seeds' alone; with it, much wider on both sides.
+    assert small["ci_low"] == pytest.approx(seeds_only["ci_low"], abs=0.03)
+    assert small["ci_high"] == pytest.approx(seeds_only["ci_high"], abs=0.03)
+    assert large["ci_low"] < small["ci_low"] - 0.1 and large["ci_high"] > small["ci_high"] + 0.1
+    # lead = kept + gain: the covariance of the two differences' errors is (lead² + kept² − gain²) / 2.
+    assert large["correlation"] == pytest.approx((0.0014**2 + 0.0014**2 - 0.0013**2) / 2 / 0.0014**2)
+    assert size_seeds.share_with_images(cnn, mlp, matched, {"kept": None, "lead": 1e-3, "gain": 1e-3}) is None
+
+
+def test_holm_corrects_each_claims_tests_as_one_family():
+    claims = ["a", "a", "b", "a"]
+    p = [0.01, 0.04, 0.03, 0.02]
+    groups = [("x",), ("y",), ("z",), ("w",)]
+    # Claim a's three tests: 0.01 * 3, 0.02 * 2, 0.04 * 1 (each at least the one before); claim b's one test
+    # is not corrected, and claim a's tests do not raise it.
+    assert findings.holm_within(claims, p, groups) == pytest.approx([0.03, 0.04, 0.03, 0.04])
+    # Over all four tests together, b's test would be 0.03 * 2.
+    assert findings.holm_grouped(p, groups)[2] == pytest.approx(0.06)
+
+
 def test_the_correction_names_the_rows_it_weakens():
     results = fake_results()
     found = findings.multiple_tests(results)
     assert found["tests"] >= 10
     text = findings.verdicts_markdown(results)
-    assert "Holm's correction" in text and f"all {found['tests']} tests" in text
+    assert "Holm's correction" in text and "over the claim's own tests" in text
     for claim in found["lost"]:
         assert claim in text.split("Holm's correction")[1]
 

@@ -12,6 +12,7 @@ from scipy import stats
 from .. import registry
 from ..formatting import caption, markdown_table, paired, pp
 from ..metrics import summarize, with_error_rate_bound, with_image_sampling
+from ..numbering import ref
 from ..registry import BASELINE, CANDIDATE
 from ..tables.grid import many_seed_snapshot
 from .base import Context, extra_runs, progress_bar, seed_summary
@@ -274,6 +275,74 @@ def lead_kept(results: dict) -> dict:
     }
 
 
+def share_with_images(cnn, mlp, matched, errors: dict) -> dict | None:
+    """``share_kept`` with the test images' sampling error added to its interval: a 95% percentile interval
+    of (CNN − matched) / (CNN − MLP) over ``BOOTSTRAP_RESAMPLES`` draws, each resampling the seeds (paired, as
+    ``share_kept``) and adding to both differences a normal error of the images. ``errors``: the images'
+    standard errors of the three differences on the same images, {"kept": CNN − matched, "lead": CNN − MLP,
+    "gain": matched − MLP}; since lead = kept + gain, they give the covariance of the two differences' errors,
+    (lead² + kept² − gain²) / 2, so the ratio's errors are correlated as the images make them. None without a
+    lead or a standard error."""
+    cnn, mlp, matched = (np.asarray(values, dtype=float) for values in (cnn, mlp, matched))
+    if (
+        len(cnn) < 3
+        or np.mean(cnn - mlp) == 0
+        or any(errors.get(key) is None for key in ("kept", "lead", "gain"))
+    ):
+        return None
+    kept, lead, gain = errors["kept"], errors["lead"], errors["gain"]
+    # The covariance, kept within what two standard errors allow (the three are means over seeds).
+    covariance = float(np.clip((lead**2 + kept**2 - gain**2) / 2, -kept * lead, kept * lead))
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    picks = rng.integers(0, len(cnn), size=(BOOTSTRAP_RESAMPLES, len(cnn)))
+    noise = rng.multivariate_normal(
+        [0.0, 0.0], [[kept**2, covariance], [covariance, lead**2]], BOOTSTRAP_RESAMPLES
+    )
+    shares = ((cnn - matched)[picks].mean(axis=1) + noise[:, 0]) / (
+        (cnn - mlp)[picks].mean(axis=1) + noise[:, 1]
+    )
+    low, high = np.percentile(shares, [2.5, 97.5])
+    return {
+        "share": float(_share(cnn, mlp, matched)),
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "seeds": len(cnn),
+        "correlation": covariance / (kept * lead) if kept * lead > 0 else 0.0,
+    }
+
+
+def shares_with_images(results: dict) -> dict:
+    """{(recipe, matched MLP): ``share_with_images``} for the original recipe (the section's seeds, the
+    images' errors of ``image_sampling``) and for every model at its tuned recipe (``recipes``' tuned runs,
+    the errors of ``tuned_sampling``); a pair the results lack is left out."""
+    # lazy: the sibling sections import this one
+    from . import image_sampling, tuned_sampling
+
+    out = {}
+    models = results["research"].get(KEY, {}).get("models", {})
+    tuned = results["research"].get("recipes", {}).get("tuned", {})
+    for recipe, runs, error in (
+        ("original", models, lambda a, b: image_sampling.standard_error(results, f"test:{a}-{b}")),
+        ("tuned", tuned, lambda a, b: tuned_sampling.standard_error(results, a, b)),
+    ):
+        for name in MATCHED_MLPS:
+            # A model's test accuracy per seed: a tuned run's summary, or a model of the section.
+            values = [
+                (runs.get(key) or {}).get("values")
+                or (runs.get(key) or {}).get("test_accuracy", {}).get("values")
+                for key in (CANDIDATE, BASELINE, name)
+            ]
+            errors = {
+                "kept": error(CANDIDATE, name),
+                "lead": error(CANDIDATE, BASELINE),
+                "gain": error(name, BASELINE),
+            }
+            found = share_with_images(*values, errors) if all(v is not None for v in values) else None
+            if found:
+                out[(recipe, name)] = found
+    return out
+
+
 def share_kept(cnn, mlp, matched) -> dict:
     """The share of the CNN's lead over the MLP that remains against a matched MLP, (CNN − matched) /
     (CNN − MLP) in means over seeds, with its 95% BCa bootstrap interval over seeds (paired: the three test
@@ -332,7 +401,9 @@ def size_markdown(results: dict) -> str:
             share_text(kept) if kept else "",
         ]
 
-    kept = lead_kept(results)
+    # The shares with the test images' sampling error in their intervals where the results have it.
+    kept, with_images = lead_kept(results), shares_with_images(results)
+    kept = {name: with_images.get(("original", name), share) for name, share in kept.items()}
     accuracy = {name: model["test_accuracy"] for name, model in models.items()}
     # The CNN − MLP lead itself is the intervals table's last row (original recipe) and the recipes table's
     # (tuned): here only the comparisons that divide it.
@@ -345,7 +416,8 @@ def size_markdown(results: dict) -> str:
     if matched and recipes.get("tuned_lead") and all(name in tuned for name in scored):
         cnn_rows = sum(first == CANDIDATE for first, _ in shown)
         rows[cnn_rows:cnn_rows] = [
-            row(CANDIDATE, name, "tuned", it["lead"], it["kept"], tuned) for name, it in matched.items()
+            row(CANDIDATE, name, "tuned", it["lead"], with_images.get(("tuned", name), it["kept"]), tuned)
+            for name, it in matched.items()
         ]
         # What widening alone adds with tuned recipes, after the same gains with the original recipe.
         gains = [name for name in matched if "values" in tuned.get(name, {}) and "values" in tuned[BASELINE]]
@@ -367,8 +439,9 @@ def size_markdown(results: dict) -> str:
         caption(
             results,
             f"Size or architecture with {seeds} seeds: test accuracy after {section['epochs']} epochs, and "
-            "the share of the lead kept, with its bootstrap interval; recipe: the original report's, or each "
-            "model's best on validation ([Table](#recipes-table))",
+            "the share of the lead kept, with its bootstrap interval"
+            + (f" over seeds and test images (section {ref('every-model')})" if with_images else "")
+            + "; recipe: the original report's, or each model's best on validation ([Table](#recipes-table))",
             label=SIZE_TABLE,
         )
         + "\n\n"
