@@ -19,7 +19,7 @@ REFERENCE_ENTRIES = {
     "simard2003": "Simard, P. Y., Steinkraus, D., & Platt, J. C. (2003). Best practices for convolutional "
     "neural "
     "networks applied to visual document analysis. *ICDAR 2003*, 958-963.",
-    "mnist": "LeCun, Y., Cortes, C., & Burges, C. J. C. *The MNIST database of handwritten digits*. "
+    "mnist": "LeCun, Y., Cortes, C., & Burges, C. J. C. (1998). *The MNIST database of handwritten digits*. "
     "http://yann.lecun.com/exdb/mnist/",
     "keras": "Chollet, F., et al. Keras 3. https://keras.io; Abadi, M., et al. TensorFlow. "
     "https://www.tensorflow.org",
