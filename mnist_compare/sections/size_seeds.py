@@ -315,15 +315,12 @@ def shares_with_images(results: dict) -> dict:
     """{(recipe, matched MLP): ``share_with_images``} for the original recipe (the section's seeds, the
     images' errors of ``image_sampling``) and for every model at its tuned recipe (``recipes``' tuned runs,
     the errors of ``tuned_sampling``); a pair the results lack is left out."""
-    # lazy: the sibling sections import this one
-    from . import image_sampling, tuned_sampling
-
     out = {}
     models = results["research"].get(KEY, {}).get("models", {})
     tuned = results["research"].get("recipes", {}).get("tuned", {})
     for recipe, runs, error in (
-        ("original", models, lambda a, b: image_sampling.standard_error(results, f"test:{a}-{b}")),
-        ("tuned", tuned, lambda a, b: tuned_sampling.standard_error(results, a, b)),
+        ("original", models, lambda a, b: _image_error(results, "image_sampling", f"test:{a}-{b}")),
+        ("tuned", tuned, lambda a, b: _image_error(results, "tuned_sampling", f"test:{a}-{b}")),
     ):
         for name in MATCHED_MLPS:
             # A model's test accuracy per seed: a tuned run's summary, or a model of the section.
@@ -341,6 +338,13 @@ def shares_with_images(results: dict) -> dict:
             if found:
                 out[(recipe, name)] = found
     return out
+
+
+def _image_error(results: dict, section: str, key: str) -> float | None:
+    """The mean over seeds of the images' standard error that ``section`` (image_sampling or tuned_sampling,
+    which import this module, so their own ``standard_error`` cannot be called here) records under ``key``."""
+    values = results["research"].get(section, {}).get("standard_errors", {}).get(key)
+    return float(np.mean(values)) if values else None
 
 
 def share_kept(cnn, mlp, matched) -> dict:
