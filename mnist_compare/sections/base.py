@@ -47,6 +47,13 @@ GAP_MODEL = "cnn_gap"
 CALIBRATION_BINS = 15
 
 
+def recorded_error(results: dict, section: str, key: str) -> float | None:
+    """The mean over a section's seeds of the images' standard error it records under ``key`` (its
+    ``standard_errors``), or None when the results do not have it."""
+    values = results["research"].get(section, {}).get("standard_errors", {}).get(key)
+    return float(np.mean(values)) if values else None
+
+
 def seed_summary(values) -> dict:
     summary = metrics.summarize(values)
     summary["values"] = [float(v) for v in values]

@@ -24,6 +24,7 @@ from .base import (
     extra_runs,
     method_batches,
     progress_bar,
+    recorded_error,
     robustness_subset,
 )
 from .other_handwriting import other_writers_canvases
@@ -157,8 +158,7 @@ def compute(ctx: Context, research: dict) -> dict:
 def standard_error(results: dict, key: str) -> float | None:
     """The mean over the section's seeds of one measure's standard error from the images' sampling (``key``
     as ``compute`` names it), or None when the results do not have it."""
-    values = results["research"].get(KEY, {}).get("standard_errors", {}).get(key)
-    return float(np.mean(values)) if values else None
+    return recorded_error(results, KEY, key)
 
 
 def measured(results: dict) -> bool:

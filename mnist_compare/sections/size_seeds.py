@@ -15,7 +15,7 @@ from ..metrics import summarize, with_error_rate_bound, with_image_sampling
 from ..numbering import ref
 from ..registry import BASELINE, CANDIDATE
 from ..tables.grid import many_seed_snapshot
-from .base import Context, extra_runs, progress_bar, seed_summary
+from .base import Context, extra_runs, progress_bar, recorded_error, seed_summary
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -319,8 +319,8 @@ def shares_with_images(results: dict) -> dict:
     models = results["research"].get(KEY, {}).get("models", {})
     tuned = results["research"].get("recipes", {}).get("tuned", {})
     for recipe, runs, error in (
-        ("original", models, lambda a, b: _image_error(results, "image_sampling", f"test:{a}-{b}")),
-        ("tuned", tuned, lambda a, b: _image_error(results, "tuned_sampling", f"test:{a}-{b}")),
+        ("original", models, lambda a, b: recorded_error(results, "image_sampling", f"test:{a}-{b}")),
+        ("tuned", tuned, lambda a, b: recorded_error(results, "tuned_sampling", f"test:{a}-{b}")),
     ):
         for name in MATCHED_MLPS:
             # A model's test accuracy per seed: a tuned run's summary, or a model of the section.
@@ -338,13 +338,6 @@ def shares_with_images(results: dict) -> dict:
             if found:
                 out[(recipe, name)] = found
     return out
-
-
-def _image_error(results: dict, section: str, key: str) -> float | None:
-    """The mean over seeds of the images' standard error that ``section`` (image_sampling or tuned_sampling,
-    which import this module, so their own ``standard_error`` cannot be called here) records under ``key``."""
-    values = results["research"].get(section, {}).get("standard_errors", {}).get(key)
-    return float(np.mean(values)) if values else None
 
 
 def share_kept(cnn, mlp, matched) -> dict:

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..registry import BASELINE, CANDIDATE
 from ..training import predictions_path, run_spec, train_run
-from .base import Context, extra_run_dir, progress_bar
+from .base import Context, extra_run_dir, progress_bar, recorded_error
 from .image_sampling import image_se
 from .recipes import RECIPES, recipe_variant
 from .size_seeds import MATCHED_MLPS
@@ -92,5 +92,4 @@ def compute(ctx: Context, research: dict) -> dict:
 def standard_error(results: dict, first: str, second: str) -> float | None:
     """The mean over the section's seeds of the standard error, from the test images' sampling, of the tuned
     ``first`` − tuned ``second``; None when the results do not have it."""
-    values = results["research"].get(KEY, {}).get("standard_errors", {}).get(f"test:{first}-{second}")
-    return float(np.mean(values)) if values else None
+    return recorded_error(results, KEY, f"test:{first}-{second}")
