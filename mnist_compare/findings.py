@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 
 import numpy as np
 
@@ -725,7 +724,7 @@ def holm_sentence(found: dict) -> str:
     zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     return (
         "Confirmed: significant with the test images' sampling error added and after Holm's correction "
-        f"{cite('holm1979')} over all {found['tests']} tests (section {ref('every-model')})."
+        f"{cite('holm1979')} over all {found['tests']} tests (section {ref('statistics')})."
         + (
             " A test of no difference counts against its claim when it finds one, and otherwise not at all."
             if zero
@@ -1097,7 +1096,7 @@ def _verdicts_title(results: dict, more: str = "") -> str:
 def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     """The verdicts table as the report opens with it: one line a claim, with its verdict, why (``reasons``:
     {claim: sentence}, written where the narrative is; a claim without one gets a dash) and the section with
-    the evidence, and how the other rules of testing would change the verdict (``verdict_sensitivity``); a
+    the evidence, with a dagger on a verdict that another rule of testing changes (``verdict_sensitivity``); a
     note under it says what the verdict words mean and which tables give the tests and the other rules."""
     checked, found = _verdicts(results)
     header = ["Claim of the original report", "Verdict", "Section"]
@@ -1106,36 +1105,21 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
         header.insert(2, "Why")
         for row in rows:
             row.insert(2, reasons.get(row[0]) or "–")
-    # How firm each verdict is: the verdicts the other rules of testing give it, with how many of them do
-    # (the sensitivity table's rows), or "stands" when every rule keeps it.
+    # How firm each verdict is: a dagger on a verdict that one of the other rules of testing changes (the
+    # sensitivity table gives which rule and to what).
     others = {claim: changed for claim, _, changed in verdict_sensitivity(results)}
-    if any(others.values()):
-        header.insert(-1, "Other rules")
-        for row, (claim, _, verdict, *_) in zip(rows, checked):
-            changed = others.get(claim) or {}
-            counts = Counter(other for other in changed.values() if other != verdict)
-            row.insert(
-                -1,
-                "; ".join(f"{other} ({count} of {len(OTHER_RULES)})" for other, count in counts.items())
-                if counts
-                else "stands"
-                if changed
-                else "–",
-            )
+    marked = False
+    for row, (claim, _, verdict, *_) in zip(rows, checked):
+        if any(other != verdict for other in (others.get(claim) or {}).values()):
+            row[1] += " †"
+            marked = True
     # The note says what the words mean; what the correction and the images' sampling change is said under the
     # table of the tests, where their p-values and intervals are.
     note = (
         f"{holm_sentence(found)} "
-        f"{_verdicts_legend([row[2] for row in checked] + [v for c in others.values() for v in c.values()])} "
-        f"pp: percentage points. [Table](#{TESTS_TABLE}) lists every test"
-        + (
-            ". Other rules: the verdict under the four other rules of testing of "
-            f"[Table](#{SENSITIVITY_TABLE}) (no correction, Holm's correction within each claim, the test "
-            "images held fixed, every measure counted), with how many of the four give it; stands: none "
-            "changes it."
-            if "Other rules" in header
-            else "."
-        )
+        f"{_verdicts_legend([row[2] for row in checked])} "
+        + (f"†: another rule of testing of [Table](#{SENSITIVITY_TABLE}) changes it. " if marked else "")
+        + f"pp: percentage points. [Table](#{TESTS_TABLE}) lists every test."
     )
     return _verdicts_title(results) + "\n\n" + markdown_table(header, rows) + "\n\n" + note
 
@@ -1709,9 +1693,9 @@ def verdict_sensitivity_markdown(results: dict) -> str:
         anchor(SENSITIVITY_TABLE)
         + caption(
             results,
-            f"The verdicts of [Table](#{VERDICTS_TABLE}) that another rule of testing changes, under each "
-            "rule the text above describes; a changed verdict in bold (mixed: some tests are confirmed for "
-            "the claim and others against it), a dash for a claim without tests under that rule"
+            f"The verdicts of [Table](#{VERDICTS_TABLE}) that another rule of testing changes: changed "
+            "verdicts in bold (mixed: tests confirmed both for and against the claim), a dash where a rule "
+            "leaves a claim no test"
             + (f"; the other {number_word(kept)} verdicts stand under every rule" if kept else ""),
         )
         + "\n\n"
@@ -1774,7 +1758,8 @@ def _sampling_source(results: dict) -> str:
     measured_tuned = bool(tuned.get("standard_errors"))
     bounded = join_words(["the shuffled pixels"] + ([] if measured_tuned else ["the tuned models"]))
     return (
-        "from the models' answers image by image, on the main runs for the test-set lead and on "
+        "from the models' answers image by image, on the first "
+        f"{number_word(len(results['config']['seeds']))} seeds for the test-set lead and on "
         f"{number_word(len(section['seeds']))} further seeds for the other tests"
         + (
             f" (for the tuned models, on {number_word(len(tuned['seeds']))} of their seeds trained again)"

@@ -293,7 +293,7 @@ def colophon(results: dict) -> str:
         f"**{COLOPHON_HEADING}.** Every number, figure and table is read from `results.json` "
         "or computed from it (the bootstrap intervals, the corrected p-values) or from the data set "
         "(its class counts). Experiments run "
-        f"{computed_text(results)}, the main runs at {provenance_line(results)}"
+        f"{computed_text(results)}, the first seeds' runs at {provenance_line(results)}"
         + ". `python -m mnist_compare report` makes the document again from it. The "
         f"code, the notebooks and the demo: {config.REPOSITORY_URL}."
     )
@@ -429,9 +429,12 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
-        "original report, the main reason for it and the section with the evidence. The MLP controls are "
-        "the wide, compute-matched and deep MLPs of [the models table](#models-table). A tuned recipe is a "
-        f"model's best training settings on validation (Appendix {numbering.ref('recipes')}). The original's "
+        "original report, the main reason for it and the section with the evidence. The MLPs of the CNN's "
+        "size are the MLP widened to the CNN's parameters (the wide MLP) or to its multiply-adds (the "
+        "compute-matched MLP); with a deeper MLP they are the MLP controls of "
+        "[the models table](#models-table). "
+        "A recipe is a set of training settings: the original recipe is the original report's, and a tuned "
+        f"recipe a model's best on validation (Appendix {numbering.ref('recipes')}). The original's "
         "crop (crop the ink and pad it by 20%) and our demo's default (the same, then move the ink's centre "
         "of mass to the centre) are two ways of preparing a drawing (section "
         f"{numbering.ref('preprocessing-a-drawing')})."

@@ -1,10 +1,12 @@
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from mnist_compare import browser
 
@@ -30,6 +32,44 @@ CPP_LOG = re.compile(
 @pytest.fixture
 def small_mnist_path():
     return SMALL_MNIST
+
+
+def fast_env(output: Path) -> dict:
+    """The environment of a fast run on the shipped small MNIST that writes into ``output``."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "MNIST_COMPARE_OUTPUT": str(output),
+            "MNIST_NPZ": str(SMALL_MNIST),
+            "MNIST_COMPARE_FAST": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+    )
+    env.pop("MNIST_COMPARE_SEEDS", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def fast_template(tmp_path_factory, worker_id) -> Path:
+    """One finished fast run (both models, research, figures) made once per test session, however many
+    pytest-xdist workers need it: the first to ask makes it under a file lock, the others wait and reuse it.
+    Tests copy it before they change anything."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # shared by the workers
+    folder = root / "fast-template"
+    with FileLock(str(root / "fast-template.lock")):
+        if not (folder / "reports" / "results.json").is_file():
+            done = subprocess.run(
+                [sys.executable, "-m", "mnist_compare", "run", "--fast", "--no-progress", "--no-readme"],
+                cwd=TESTS_DIR.parent,
+                env=fast_env(folder),
+                capture_output=True,
+                text=True,
+                timeout=1200,
+            )
+            assert done.returncode == 0, done.stderr
+    return folder
 
 
 @pytest.fixture

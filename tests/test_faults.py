@@ -25,24 +25,10 @@ import pytest
 
 from mnist_compare import __main__ as cli
 from mnist_compare import config, experiments, registry, storage, training
-from tests.conftest import SMALL_MNIST
+from tests.conftest import SMALL_MNIST, fast_env
 
 ROOT = config.PROJECT_ROOT
 LOCK = storage.LOCK_NAME
-
-
-def fast_env(output: Path) -> dict:
-    env = dict(os.environ)
-    env.update(
-        {
-            "MNIST_COMPARE_OUTPUT": str(output),
-            "MNIST_NPZ": str(SMALL_MNIST),
-            "MNIST_COMPARE_FAST": "1",
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-        }
-    )
-    env.pop("MNIST_COMPARE_SEEDS", None)
-    return env
 
 
 def run_command(output: Path, *args, timeout=600) -> subprocess.CompletedProcess:
@@ -57,12 +43,10 @@ def run_command(output: Path, *args, timeout=600) -> subprocess.CompletedProcess
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    """One finished fast run (both models, research, figures), made once for every probe."""
-    folder = tmp_path_factory.mktemp("template")
-    done = run_command(folder, "run", "--fast", "--no-progress", "--no-readme")
-    assert done.returncode == 0, done.stderr
-    return folder
+def template(fast_template) -> Path:
+    """One finished fast run (both models, research, figures), made once for every probe (and shared with the
+    report's end-to-end test)."""
+    return fast_template
 
 
 @pytest.fixture

@@ -164,8 +164,11 @@ needs_pdf_tools = pytest.mark.skipif(
 
 @needs_pdf_tools
 @pytest.mark.slow
-def test_fast_report_export_end_to_end(isolated_outputs, tmp_path, monkeypatch):
+def test_fast_report_export_end_to_end(isolated_outputs, fast_template, tmp_path, monkeypatch):
+    """From a finished fast run (the session's, which the kill trials of test_faults.py share): every notebook
+    executed, then the HTML and the PDF, then the variant without code."""
     monkeypatch.delenv("MNIST_COMPARE_HEADLESS", raising=False)
+    shutil.copytree(fast_template, isolated_outputs, dirs_exist_ok=True)
     outcome = report.build_report(fast=True, seed_count=1, timeout=900, log=lambda *_: None)
     html_path, pdf_path = report.report_paths(True)
     assert outcome["html"] == html_path and html_path.is_file() and pdf_path.is_file()

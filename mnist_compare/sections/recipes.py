@@ -215,7 +215,7 @@ def recipes_markdown(results: dict) -> str:
         caption(
             results,
             f"The CNN's lead under other training recipes: test accuracy after {last} epochs, mean over "
-            f"{len(section['seeds'])} seeds (the main runs); last row: each model's best recipe and epoch on "
+            f"the first {len(section['seeds'])} seeds; last row: each model's best recipe and epoch on "
             "validation, scored at that epoch" + (f" over {scored} seeds" if tuned else ""),
             label=RECIPES_TABLE,
         )
