@@ -926,8 +926,6 @@ def multiple_tests_markdown(results: dict) -> str:
             table,
         )
         + "\n\n</div>\n\n"
-        + multiple_tests_text(found, where=False)
-        + " "
         + f"The images' sampling error is measured {_sampling_source(results)}."
         + "".join(
             f" The test {name} belongs to two claims and is counted once."
@@ -1118,7 +1116,11 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     note = (
         f"{holm_sentence(found)} "
         f"{_verdicts_legend([row[2] for row in checked])} "
-        + (f"†: another rule of testing of [Table](#{SENSITIVITY_TABLE}) changes it. " if marked else "")
+        + (
+            f"†: the verdict changes under another rule of testing ([Table](#{SENSITIVITY_TABLE})). "
+            if marked
+            else ""
+        )
         + f"pp: percentage points. [Table](#{TESTS_TABLE}) lists every test."
     )
     return _verdicts_title(results) + "\n\n" + markdown_table(header, rows) + "\n\n" + note

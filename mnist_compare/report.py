@@ -431,7 +431,7 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
         "original report, the main reason for it and the section with the evidence. The MLPs of the CNN's "
         "size are the MLP widened to the CNN's parameters (the wide MLP) or to its multiply-adds (the "
-        "compute-matched MLP); with a deeper MLP they are the MLP controls of "
+        "compute-matched MLP); together with a deeper MLP, they are the MLP controls of "
         "[the models table](#models-table). "
         "A recipe is a set of training settings: the original recipe is the original report's, and a tuned "
         f"recipe a model's best on validation (Appendix {numbering.ref('recipes')}). The original's "

@@ -280,4 +280,4 @@ def test_table_1_marks_each_verdict_another_rule_changes():
     assert findings.ARCHITECTURE_CLAIM in marked
     # Some verdicts stand under every rule, and the note says what the dagger means once.
     assert 0 < len(marked) < len(cells)
-    assert table.count("†: another rule of testing") == 1
+    assert table.count("†: the verdict changes under another rule of testing") == 1

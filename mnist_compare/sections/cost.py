@@ -103,7 +103,7 @@ def cost_markdown(results: dict) -> str:
                 "Model",
                 "Parameters",
                 "Multiply-adds per image (forward)",
-                "Training FLOPs per image (≈ 6 × multiply-adds)",
+                "Training FLOPs per image (estimated as 6 × multiply-adds)",
                 "Seconds per training epoch: median over seeds (range)",
                 "ms per prediction (one image)",
             ],

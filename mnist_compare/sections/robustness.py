@@ -104,7 +104,7 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
                 + ")",
                 linewidth=2 if name in (BASELINE, CANDIDATE) else 1.3,
             )
-            ax.fill_between(levels, lows, highs, color=registry.colour(name), alpha=0.15)
+            ax.fill_between(levels, lows, highs, color=registry.colour(name), alpha=0.25)
         ax.set_xlabel(robustness["units"][transform])
         if robustness["units"][transform] == "pixels":
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole pixels, not 2.5 and 7.5

@@ -72,12 +72,14 @@ def user_drawings_markdown(results: dict) -> str:
     side, differences = research.get(SIDE_SEEDS, {}), side_differences(results)
     sets = [key for key in DRAWING_SETS if key in research]
     accuracy = {key: set_accuracy(results, key) for key in sets}
-    # The demo's methods, then the original report's own code for its plain resize and its crop (the
-    # drawings claim's test reads through the latter), where every set has them.
-    methods = [
-        *METHODS,
-        *(m for m in ORIGINAL_COUNTERPARTS if all(m in accuracy[key][BASELINE] for key in sets)),
-    ]
+    # The demo's methods, each followed by the original report's own code for the same method (its plain
+    # resize and its crop, through which the drawings claim is tested) where every set has it.
+    originals = {
+        ours: original
+        for original, ours in ORIGINAL_COUNTERPARTS.items()
+        if all(original in accuracy[key][BASELINE] for key in sets)
+    }
+    methods = [m for method in METHODS for m in (method, originals.get(method)) if m]
     # One block of rows a set, the set named on its first row.
     rows = []
     for key in sets:
