@@ -733,14 +733,10 @@ def holm_sentence(found: dict) -> str:
     )
 
 
-def multiple_tests_text(found: dict, where: bool = True) -> str:
+def multiple_tests_text(found: dict) -> str:
     """What Holm's correction for every test behind the verdicts changes (``found``: what ``multiple_tests``
-    returns), after where the corrected p-values are given (unless ``where`` is False: under their table)."""
-    head = (
-        f"[Table](#{TESTS_TABLE}) lists every test with its p-value alone and after the correction. "
-        if where
-        else ""
-    )
+    returns), after where the corrected p-values are given."""
+    head = f"[Table](#{TESTS_TABLE}) lists every test with its p-value alone and after the correction. "
     if not found["lost"]:
         return head + "Every test that is significant alone remains significant after the correction."
     # The tests that lose their significance, by name and with both p-values.
