@@ -49,6 +49,12 @@ def pytest_runtest_setup(item):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """The notebooks' temporary output folder goes when the session ends (it holds a copy of the models)."""
+    if _NOTEBOOK_OUTPUT is not None:
+        shutil.rmtree(_NOTEBOOK_OUTPUT, ignore_errors=True)
+
+
 def pytest_collection_modifyitems(items):
     """A notebook run (nbval) is a slow test: ``make test-quick`` leaves it out."""
     for item in items:
