@@ -21,18 +21,21 @@ REFERENCE_ENTRIES = {
     "networks applied to visual document analysis. *ICDAR 2003*, 958-963.",
     "mnist": "LeCun, Y., Cortes, C., & Burges, C. J. C. (1998). *The MNIST database of handwritten digits*. "
     "http://yann.lecun.com/exdb/mnist/",
-    "keras": "Chollet, F., et al. Keras 3. https://keras.io; Abadi, M., et al. TensorFlow. "
-    "https://www.tensorflow.org",
+    "tensorflow": "Abadi, M., et al. (2016). TensorFlow: a system for large-scale machine learning. *OSDI "
+    "2016*, 265-283. https://www.tensorflow.org",
+    "keras": "Chollet, F., et al. Keras 3. https://keras.io",
     "kingma2015": "Kingma, D. P., & Ba, J. (2015). Adam: a method for stochastic optimization. *ICLR 2015*, "
     "arXiv:1412.6980.",
+    "numpy": "Harris, C. R., et al. (2020). Array programming with NumPy. *Nature*, 585, 357-362.",
+    "scipy": "Virtanen, P., et al. (2020). SciPy 1.0: fundamental algorithms for scientific computing in "
+    "Python. *Nature Methods*, 17, 261-272.",
+    "sklearn": "Pedregosa, F., et al. (2011). Scikit-learn: machine learning in Python. *JMLR*, 12, "
+    "2825-2830.",
+    "matplotlib": "Hunter, J. D. (2007). Matplotlib: a 2D graphics environment. *Computing in Science & "
+    "Engineering*, 9(3), 90-95.",
+    "pillow": "Clark, A., et al. Pillow, the Python Imaging Library fork. https://python-pillow.org",
     "gradio": "Abid, A., et al. (2019). Gradio: hassle-free sharing and testing of ML models in the wild. "
     "arXiv:1906.02569.",
-    "scientific_python": "Harris, C. R., et al. (2020). Array programming with NumPy. *Nature*, 585, "
-    "357-362; "
-    "Virtanen, P., et al. (2020). SciPy 1.0. *Nature Methods*, 17, 261-272; Pedregosa, F., et al. "
-    "(2011). Scikit-learn. *JMLR*, 12, 2825-2830; Hunter, J. D. (2007). Matplotlib. *Computing in "
-    "Science & Engineering*, 9(3), 90-95; Clark, A., et al. Pillow, the Python Imaging Library fork "
-    "(image resizing). https://python-pillow.org",
     "mcnemar1947": "McNemar, Q. (1947). Note on the sampling error of the difference between correlated "
     "proportions "
     "or percentages. *Psychometrika*, 12(2), 153-157.",
@@ -42,15 +45,15 @@ REFERENCE_ENTRIES = {
     "(permuted MNIST).",
     "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI "
     "Machine "
-    "Learning Repository (the 8×8 digits of scikit-learn's load_digits function).",
+    "Learning Repository (scikit-learn's 8×8 digits).",
     "textbook": "Cheon, I.-G., Park, D.-G., & Kang, Y.-M. (2023). *Python and data science, learned by "
     "doing* (in "
-    "Korean). Saengneung Publishing (the original report's textbook).",
+    "Korean). Saengneung Publishing.",
     "zeiler2014": "Zeiler, M. D., & Fergus, R. (2014). Visualizing and understanding convolutional networks. "
-    "*ECCV 2014*, Lecture Notes in Computer Science 8689, 818-833 (occlusion sensitivity).",
+    "*ECCV 2014*, Lecture Notes in Computer Science 8689, 818-833.",
     "guo2017": "Guo, C., Pleiss, G., Sun, Y., & Weinberger, K. Q. (2017). On calibration of modern neural "
     "networks. "
-    "*ICML 2017*, PMLR 70, 1321-1330 (expected calibration error, temperature scaling).",
+    "*ICML 2017*, PMLR 70, 1321-1330.",
 }
 
 

@@ -44,8 +44,8 @@ REPORT_STEM = "mnist_mlp_vs_cnn"
 NOTEBOOK_WORKERS = 2
 REPORT_TITLE = "MLP vs CNN on MNIST"
 REPORT_SUBTITLE = (
-    "A multilayer perceptron and a convolutional network compared seed by seed, with controls for size, "
-    "on MNIST, on other writers' digits and on synthetic drawings"
+    "A multilayer perceptron and a convolutional network compared over repeated training runs and "
+    "against size-matched controls, on MNIST, other writers' digits and synthetic drawings"
 )
 #: Who wrote the report, as its title page says.
 REPORT_AUTHORS = "The mnist-compare contributors"
@@ -429,14 +429,12 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
-        "original report, the main reason for it and the section with the evidence. The MLPs of the CNN's "
-        "size are the MLP widened to the CNN's parameters (the wide MLP) or to its multiply-adds (the "
-        "compute-matched MLP); together with a deeper MLP, they are the MLP controls of "
-        "[the models table](#models-table). "
-        "A recipe is a set of training settings: the original recipe is the original report's, and a tuned "
-        f"recipe a model's best on validation (Appendix {numbering.ref('recipes')}). The original's "
-        "crop (crop the ink and pad it by 20%) and our demo's default (the same, then move the ink's centre "
-        "of mass to the centre) are two ways of preparing a drawing (section "
+        "original report, the main reason for it and the section with the evidence. Its terms: the MLPs "
+        "of the CNN's size are the MLP widened to the CNN's parameters (the wide MLP) or multiply-adds (the "
+        "compute-matched MLP), and with a deeper MLP they are the MLP controls ([the models "
+        "table](#models-table)); a recipe is a set of training settings, the original report's or a model's "
+        f"best on validation (tuned; Appendix {numbering.ref('recipes')}); the original's crop and our "
+        "demo's default are two ways of preparing a drawing (section "
         f"{numbering.ref('preprocessing-a-drawing')})."
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]

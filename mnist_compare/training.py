@@ -494,6 +494,11 @@ def train_run(
 
     options = training_options(spec.model)
     options.update(overrides or {})
+    if spec.fast:
+        # A fast run's few hundred images train in well under a second a model, while compiling an epoch
+        # with XLA takes seconds for each architecture and recipe: a fast run skips XLA (a plain TensorFlow
+        # graph gives the same updates); the full runs and the unit tests of training keep it.
+        options["jit_compile"] = False
     if options.get("cosine_decay") is True:
         options["cosine_decay"] = {"epochs": spec.epochs, "train_size": spec.train_size}
     keras.utils.set_random_seed(spec.seed)
