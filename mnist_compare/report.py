@@ -429,12 +429,12 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
-        "original report, the main reason for it and the section with the evidence. Its terms: the MLPs "
-        "of the CNN's size are the MLP widened to the CNN's parameters (the wide MLP) or multiply-adds (the "
-        "compute-matched MLP), and with a deeper MLP they are the MLP controls ([the models "
-        "table](#models-table)); a recipe is a set of training settings, the original report's or a model's "
-        f"best on validation (tuned; Appendix {numbering.ref('recipes')}); the original's crop and our "
-        "demo's default are two ways of preparing a drawing (section "
+        "original report, the main reason for it and the section with the evidence. The MLP controls "
+        "([the models table](#models-table)) are a deeper MLP and two MLPs of the CNN's size: the MLP "
+        "widened to the CNN's parameters (the wide MLP) and to its multiply-adds (the compute-matched MLP). "
+        "A recipe is a set of training settings: the original report's, or a model's best on validation "
+        f"(tuned; Appendix {numbering.ref('recipes')}). The original's crop and our demo's default are two "
+        "ways of preparing a drawing (section "
         f"{numbering.ref('preprocessing-a-drawing')})."
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
