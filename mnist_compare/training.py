@@ -497,7 +497,7 @@ def train_run(
     if spec.fast:
         # A fast run's few hundred images train in well under a second a model, while compiling an epoch
         # with XLA takes seconds for each architecture and recipe: a fast run skips XLA (a plain TensorFlow
-        # graph gives the same updates); the full runs and the unit tests of training keep it.
+        # graph gives the same updates up to rounding); the full runs and the unit tests of training keep it.
         options["jit_compile"] = False
     if options.get("cosine_decay") is True:
         options["cosine_decay"] = {"epochs": spec.epochs, "train_size": spec.train_size}
