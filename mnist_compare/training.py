@@ -33,13 +33,15 @@ def training_device() -> str:
     return "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
 
 
-def training_options(name: str, device: str | None = None) -> dict:
-    """The options ``name`` is trained with on ``device`` (the one TensorFlow sees by default): its registry
-    entry's ``training`` (``python -m mnist_compare bench`` measures them).
+def training_options(name: str, device: str | None = None, *, fast: bool = False) -> dict:
+    """The options ``name`` is trained with on ``device`` (the one TensorFlow sees by default), in a fast
+    run or not: its registry entry's ``training`` (``python -m mnist_compare bench`` measures them).
 
     On a CPU the CNNs use the im2col convolution and reshape pooling of ``models.py``; on a GPU
     they keep the plain Keras layers, whose cuDNN kernels are the fast ones there. The weights,
-    and so the saved models, are the same either way.
+    and so the saved models, are the same either way. A fast run's few hundred images train in well
+    under a second a model, while compiling an epoch with XLA takes seconds for each architecture and
+    recipe: a fast run skips XLA (a plain TensorFlow graph gives the same updates up to rounding).
     """
     device = (device or training_device()).upper()
     if device not in ("CPU", "GPU"):
@@ -47,6 +49,8 @@ def training_options(name: str, device: str | None = None) -> dict:
     options = dict(registry.entry(name).training)
     if device == "GPU":
         options["fast_ops"] = False
+    if fast:
+        options["jit_compile"] = False
     options["device"] = device
     return options
 
@@ -492,13 +496,8 @@ def train_run(
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / RUN_RECORD).unlink(missing_ok=True)
 
-    options = training_options(spec.model)
+    options = training_options(spec.model, fast=spec.fast)
     options.update(overrides or {})
-    if spec.fast:
-        # A fast run's few hundred images train in well under a second a model, while compiling an epoch
-        # with XLA takes seconds for each architecture and recipe: a fast run skips XLA (a plain TensorFlow
-        # graph gives the same updates up to rounding); the full runs and the unit tests of training keep it.
-        options["jit_compile"] = False
     if options.get("cosine_decay") is True:
         options["cosine_decay"] = {"epochs": spec.epochs, "train_size": spec.train_size}
     keras.utils.set_random_seed(spec.seed)

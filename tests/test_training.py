@@ -202,6 +202,7 @@ def test_device_selection_uses_the_fast_cpu_layers_only_on_a_cpu(monkeypatch):
     cpu_cnn = build_model("cnn", fast_ops=training.training_options("cnn")["fast_ops"])
     assert isinstance(cpu_cnn.get_layer("conv"), PatchConv2D)
     assert training.training_options("cnn", "gpu")["fast_ops"] is False, "an explicit device wins"
+    assert training.training_options("cnn", fast=True)["jit_compile"] is False, "a fast run compiles no XLA"
     with pytest.raises(ValueError, match="TPU"):
         training.training_options("cnn", "TPU")
 
