@@ -35,9 +35,14 @@ def number_word(count: int) -> str:
 
 
 def join_words(words: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
+    """'a', 'a and b', 'a, b and c'; items that hold a comma themselves are parted by semicolons ('a, x; b, y;
+    and c, z'), so that the list still reads as so many items."""
     words = list(words)
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    if any("," in word for word in words):
+        return "; ".join(words[:-1]) + ("; and " if len(words) > 2 else " and ") + words[-1]
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def provenance_line(results: dict) -> str:

@@ -43,9 +43,14 @@ REFERENCE_ENTRIES = {
     "empirical "
     "investigation of catastrophic forgetting in gradient-based neural networks. arXiv:1312.6211 "
     "(permuted MNIST).",
-    "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI "
-    "Machine "
-    "Learning Repository (scikit-learn's 8×8 digits).",
+    "bouthillier2021": "Bouthillier, X., Delaunay, P., Bronzi, M., Trofimov, A., Nichyporuk, B., "
+    "Szeto, J., Sepah, N., Raff, E., Madan, K., Voleti, V., Kahou, S. E., Michalski, V., Serdyuk, D., "
+    "Arbel, T., Pal, C., Varoquaux, G., & Vincent, P. (2021). Accounting for variance in machine learning "
+    "benchmarks. *Proceedings of Machine Learning and Systems*, 3, 747-769.",
+    "picard2021": "Picard, D. (2021). torch.manual_seed(3407) is all you need: on the influence of random "
+    "seeds in deep learning architectures for computer vision. arXiv:2109.08203.",
+    "dror2018": "Dror, R., Baumer, G., Shlomov, S., & Reichart, R. (2018). The hitchhiker's guide to "
+    "testing statistical significance in natural language processing. *ACL 2018*, 1383-1392.",
     "textbook": "Cheon, I.-G., Park, D.-G., & Kang, Y.-M. (2023). *Python and data science, learned by "
     "doing* (in "
     "Korean). Saengneung Publishing.",
@@ -54,6 +59,9 @@ REFERENCE_ENTRIES = {
     "guo2017": "Guo, C., Pleiss, G., Sun, Y., & Weinberger, K. Q. (2017). On calibration of modern neural "
     "networks. "
     "*ICML 2017*, PMLR 70, 1321-1330.",
+    "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI "
+    "Machine "
+    "Learning Repository (scikit-learn's 8×8 digits).",
 }
 
 

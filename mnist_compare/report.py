@@ -453,7 +453,7 @@ APPENDICES = {
     "A": "The original report beside ours",
     "B": "Further analyses",
     "C": "Background: the data and the mathematics",
-    "D": "The drawing demo, the cost of the models and their answers",
+    "D": "Drawings, the drawing demo, the cost of the models and their answers",
     "E": "The tests behind the verdicts, settings and reproducibility",
     "F": "The source of the builders, the training step and the preprocessing",
 }

@@ -233,7 +233,7 @@ def models_markdown(results: dict, *, side: bool = False, names: tuple[str, ...]
             )
             + f"; {trained}"
             + (
-                f" with the training recipe of section {ref('training-and-evaluation')}, without augmentation"
+                f" with the original recipe of section {ref('training-and-evaluation')}, without augmentation"
                 if alike
                 else f", with Adam (learning rate {results['config']['learning_rate']:g}), cross-entropy and "
                 f"batches of {results['config']['batch_size']}"
