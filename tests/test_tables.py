@@ -699,3 +699,16 @@ def test_the_lead_with_the_test_images_sampling_error_is_wider_and_none_without_
     fewer = copy.deepcopy(results)
     fewer["research"].pop("size_seeds")
     assert sections.size_seeds.lead_with_image_sampling(fewer) is None
+
+
+def test_a_list_whose_items_hold_commas_is_parted_by_semicolons():
+    from mnist_compare.formatting import join_words
+
+    assert join_words(["shift", "rotation", "scale"]) == "shift, rotation and scale"
+    assert join_words(["a"]) == "a"
+    # Test names with commas in them: a comma between them would make four items read as six.
+    names = ["CNN − MLP, other writers", "small CNN − best-width MLP", "CNN − wide MLP, scale curve"]
+    assert join_words(names) == (
+        "CNN − MLP, other writers; small CNN − best-width MLP; and CNN − wide MLP, scale curve"
+    )
+    assert join_words(names[:2]) == "CNN − MLP, other writers and small CNN − best-width MLP"
