@@ -541,7 +541,7 @@ def _raw_verdicts_rows(results: dict, added: bool = False) -> list[list]:
             + (f" ({extra['n']} seeds)" if extra["n"] != len(results["config"]["seeds"]) else "")
             + f": {pp(extra)}",
             verdict_word(extra, better_if_positive=False),
-            "robustness",
+            "capacity-control",
             # The claim predicts that the CNN loses more: a negative difference.
             [("CNN − MLP, accuracy change on shuffled pixels", extra, "−")],
         ]
