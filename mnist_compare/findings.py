@@ -67,7 +67,7 @@ SIZE_SHARE = 0.1
 def verdicts_rows(results: dict) -> list[list]:
     """[claim, what was measured, verdict, the label of the section with the evidence, its tests] for each
     claim of the original report, after the correction for the number of tests: a claim supported by a test
-    that no longer excludes 0 once the claim's tests are corrected together (Holm) is not shown."""
+    that no longer excludes 0 once all the tests are corrected together (Holm) is not shown."""
     return _verdicts(results)[0]
 
 
@@ -718,13 +718,13 @@ def claims_by_verdict(results: dict) -> dict[str, list[str]]:
 
 
 def holm_sentence(found: dict) -> str:
-    """The sentence that opens the verdicts' legend: each claim's tests are corrected jointly, and a test
+    """The sentence that opens the verdicts' legend: every test behind them is corrected jointly, and a test
     "confirmed" there is significant after the correction (``found``: ``multiple_tests``), and how a test
     of no difference counts."""
     zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     return (
         "Confirmed: significant with the test images' sampling error added and after Holm's correction "
-        f"{cite('holm1979')} over the claim's own tests (section {ref('statistics')})."
+        f"{cite('holm1979')} over all {found['tests']} tests (section {ref('statistics')})."
         + (
             " A test of no difference counts against its claim when it finds one, and otherwise not at all."
             if zero
@@ -776,9 +776,8 @@ def holm_adjusted(p_values: list[float]) -> list[float]:
 
 
 def multiple_tests(results: dict) -> dict:
-    """Every test behind the verdicts table, each claim's tests corrected together by Holm's method (a family
-    per claim, ``holm_within``): how many tests there are, and the claims whose row has a test that is
-    significant alone (p < 0.05) but not after the correction."""
+    """Every test behind the verdicts table corrected together by Holm's method: how many there are, and the
+    claims whose row has a test that is significant alone (p < 0.05) but not after the correction."""
     return _verdicts(results)[1]
 
 
@@ -798,8 +797,7 @@ def _corrected(rows: list, sampled: dict | None = None) -> dict:
     ]
     tests = [(claim, name, *_signs_and_p(test, signs)) for claim, name, test, signs in counted]
     # A test that two claims share (the small CNN against the MLP) is one test: the same name and the same
-    # measurement. It is counted once in a correction over several claims' tests, and each claim gets its
-    # corrected p-value.
+    # measurement. It is counted once in the correction, and each claim gets its corrected p-value.
     groups = [_test_key(name, test) for _, name, test, _ in counted]
     # The p-values over seeds alone, with the test images held fixed: the rows' verdicts before the
     # correction rest on them.
@@ -808,10 +806,7 @@ def _corrected(rows: list, sampled: dict | None = None) -> dict:
         (claim, name, claimed, sign, _widened_p(sampled[(claim, name)]) if (claim, name) in sampled else p)
         for claim, name, claimed, sign, p in tests
     ]
-    # Each claim is a family of its own: its tests are corrected together, and another claim's tests never
-    # raise their p-values (``holm_within``; the verdicts under one family of all the tests are in the
-    # sensitivity table, ``verdict_sensitivity``).
-    adjusted = holm_within([claim for claim, *_ in tests], [p for *_, p in tests], groups)
+    adjusted = holm_grouped([p for *_, p in tests], groups)
     # A claim whose verdict before the correction counted a test that is not significant once the images'
     # sampling and the correction are added.
     lost = [claim for (claim, *_), p, q in zip(tests, fixed, adjusted) if p < 0.05 <= q]
@@ -910,7 +905,7 @@ def multiple_tests_markdown(results: dict) -> str:
             f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): differences "
             f"paired over {plural(same, 'seed') if same else 'seeds'} (one F test), each accuracy interval "
             "widened by the images' sampling error, and the p-value of that widened interval alone and after "
-            f"Holm's correction {cite('holm1979')} over the claim's own tests",
+            f"Holm's correction {cite('holm1979')} over all the tests",
         )
         + "\n\n"
         + markdown_table(
@@ -929,7 +924,7 @@ def multiple_tests_markdown(results: dict) -> str:
         + "\n\n</div>\n\n"
         + f"The images' sampling error is measured {_sampling_source(results)}."
         + "".join(
-            f" The test {name} belongs to two claims and is corrected within each."
+            f" The test {name} belongs to two claims and is counted once."
             for name in dict.fromkeys(key[0] for key in found["groups"] if found["groups"].count(key) > 1)
         )
     )
@@ -1298,8 +1293,8 @@ def verdict_differences(results: dict) -> list[tuple[str, dict]]:
 
 
 def verdict_differences_corrected(results: dict) -> list[tuple[str, dict, float | None]]:
-    """``verdict_differences`` with each difference's p-value after Holm's correction over its claim's tests
-    (None for a difference shown beside a test, which is not one)."""
+    """``verdict_differences`` with each difference's p-value after Holm's correction over every test behind
+    the verdicts (None for a difference shown beside a test, which is not one)."""
     rows, found = _verdicts(results)
     corrected = {name: q for _, name, *_, q in found["rows"]}
     # Each test's interval with the images' sampling error, as the test judges it.
@@ -1600,9 +1595,9 @@ def verdict_from_bearings(bearings) -> str:
 
 #: The label of the table of each verdict under other rules of testing.
 SENSITIVITY_TABLE = "verdict-sensitivity-table"
-#: The other rules of testing, in the sensitivity table's order: no correction, Holm's correction over all the
-#: tests together, the test images held fixed, every measure counted (``verdict_sensitivity``).
-OTHER_RULES = ("alone", "all", "fixed", "added")
+#: The other rules of testing, in the sensitivity table's order: no correction, Holm's correction within the
+#: claim, the test images held fixed, every measure counted (``verdict_sensitivity``).
+OTHER_RULES = ("alone", "within", "fixed", "added")
 #: The tests of measures added to the original report's own, or chosen out of the claim's tests, while the
 #: results were examined (the rise of the test loss for overfitting, the validation loss's change relative to
 #: its level for stability, the unclipped noise for noise, the crops no demo reads with by default for
@@ -1618,24 +1613,28 @@ ADDED_AFTER_RESULTS = (
 
 def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
     """Each claim of the verdicts table with its verdict and the verdict under other rules of testing: its
-    tests' p-values without a correction ("alone"), corrected by Holm's method over all the tests of every
-    claim together ("all", ``holm_grouped``), with the test images held fixed (each interval over seeds alone,
-    without the images' sampling error; "fixed"), and with the tests of measures added while the results were
-    examined counted too (``ADDED_AFTER_RESULTS``; "added"); the last two corrected within each claim as the
-    reported verdicts are.
+    tests' p-values without a correction ("alone"), corrected by Holm's method within the claim's own tests
+    ("within", ``holm_within``), with the test images held fixed (each interval over seeds alone, without the
+    images' sampling error), corrected over all the tests ("fixed"), and with the tests of measures added
+    while the results were examined counted too (``ADDED_AFTER_RESULTS``; "added", corrected over all the
+    tests with them).
     A rule that gives the claim's tests the same bearings as the reported one keeps its verdict; a claim
     without tests of its own (an exact count) has none."""
     rows, found = _verdicts(results)
     fixed_q = _fixed_corrected(found)
-    # Every test of every claim corrected as one family.
-    together = iter(holm_grouped([p for *_, p, _ in found["rows"]], found["groups"]))
+    # Each claim's tests corrected as a family of their own.
+    within = iter(
+        holm_within([row[0] for row in found["rows"]], [p for *_, p, _ in found["rows"]], found["groups"])
+    )
     rules: dict[str, dict[str, list[tuple[str, str]]]] = {}
     for (claim, name, claimed, sign, p, q), q_fixed in zip(found["rows"], fixed_q):
-        by_rule = rules.setdefault(claim, {"reported": [], "alone": [], "all": [], "fixed": [], "added": []})
+        by_rule = rules.setdefault(
+            claim, {"reported": [], "alone": [], "within": [], "fixed": [], "added": []}
+        )
         for rule, value in (
             ("reported", q),
             ("alone", p),
-            ("all", next(together)),
+            ("within", next(within)),
             ("fixed", q_fixed),
         ):
             by_rule[rule].append((claimed, bearing(claimed, sign, value)))
@@ -1703,7 +1702,7 @@ def verdict_sensitivity_markdown(results: dict) -> str:
                 "Claim",
                 "Verdict",
                 "No correction",
-                "Holm over all tests",
+                "Holm within the claim",
                 "Test images held fixed",
                 "Every measure counted",
             ],
@@ -1714,14 +1713,14 @@ def verdict_sensitivity_markdown(results: dict) -> str:
 
 def _fixed_corrected(found: dict) -> list[float]:
     """Each test of ``found`` (``multiple_tests``), in its order, with its p-value over seeds alone (the test
-    images held fixed, without their sampling error), corrected by Holm's method within each claim."""
-    return holm_within([claim for claim, *_ in found["rows"]], found["fixed"], found["groups"])
+    images held fixed, without their sampling error), corrected by Holm's method over all."""
+    return holm_grouped(found["fixed"], found["groups"])
 
 
 def image_sampling_changes(results: dict) -> dict:
     """What the images' sampling error (``with_test_images``), which the verdicts' tests include, changes
-    against holding the test images fixed (intervals over seeds alone, Holm's correction run again within
-    each claim): the tests significant with the images held fixed but not with their sampling (``lost``), and
+    against holding the test images fixed (intervals over seeds alone, Holm's correction run again over all
+    the tests): the tests significant with the images held fixed but not with their sampling (``lost``), and
     {claim: (verdict, verdict with the images held fixed)} for every claim whose verdict would change
     (``verdicts``). A test without a widened interval (a loss, a gap, the F test, a curve reading) keeps its
     p-value."""

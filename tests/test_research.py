@@ -484,7 +484,7 @@ def test_the_correction_names_the_rows_it_weakens():
     found = findings.multiple_tests(results)
     assert found["tests"] >= 10
     text = findings.verdicts_markdown(results)
-    assert "Holm's correction" in text and "over the claim's own tests" in text
+    assert "Holm's correction" in text and f"all {found['tests']} tests" in text
     for claim in found["lost"]:
         assert claim in text.split("Holm's correction")[1]
 

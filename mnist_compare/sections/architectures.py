@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .. import registry
-from ..formatting import caption, join_words, markdown_table
+from ..formatting import caption, join_words, markdown_table, number_word
 from ..numbering import ref
 from .base import Context, controls
 from .improved_cnn import IMPROVED_MODEL
@@ -213,6 +213,8 @@ def models_markdown(results: dict, *, side: bool = False, names: tuple[str, ...]
         )
     # The columns of one value each, said in the title instead.
     shown = [words for column, words in (("Epochs", "epochs"), ("Seeds", "seeds")) if column not in same]
+    # The models whose recipes the recipes section tunes on validation (said in the title, when it has run).
+    tuned = results.get("research", {}).get("recipes", {}).get("tuned", {})
     if side:
         title, label = (
             (
@@ -234,6 +236,12 @@ def models_markdown(results: dict, *, side: bool = False, names: tuple[str, ...]
             + f"; {trained}"
             + (
                 f" with the original recipe of section {ref('training-and-evaluation')}, without augmentation"
+                + (
+                    f" (Appendix {ref('recipes')} also tunes the recipes of "
+                    f"{number_word(len(tuned))} of them)"
+                    if tuned
+                    else ""
+                )
                 if alike
                 else f", with Adam (learning rate {results['config']['learning_rate']:g}), cross-entropy and "
                 f"batches of {results['config']['batch_size']}"
