@@ -905,7 +905,8 @@ def multiple_tests_markdown(results: dict) -> str:
             f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): differences "
             f"paired over {plural(same, 'seed') if same else 'seeds'} (one F test), each accuracy interval "
             "widened by the images' sampling error, and the p-value of that widened interval alone and after "
-            f"Holm's correction {cite('holm1979')} over all the tests",
+            f"Holm's correction {cite('holm1979')} over all the tests; Effect: what the test shows after the "
+            "correction, a confirmed difference for or against the claim, or none",
         )
         + "\n\n"
         + markdown_table(

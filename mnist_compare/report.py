@@ -290,9 +290,9 @@ def colophon(results: dict) -> str:
     """The report's last lines: where its numbers come from (the code's version and the run's provenance;
     the date of the last research section computed on another day than the runs)."""
     return (
-        f"**{COLOPHON_HEADING}.** Every number, figure and table is read from `results.json` "
+        f"**{COLOPHON_HEADING}.** Every number, figure and table of ours is read from `results.json` "
         "or computed from it (the bootstrap intervals, the corrected p-values) or from the data set "
-        "(its class counts). Experiments run "
+        "(its class counts); the original report's numbers are quoted from it. Experiments run "
         f"{computed_text(results)}, the first seeds' runs at {provenance_line(results)}"
         + ". `python -m mnist_compare report` makes the document again from it. The "
         f"code, the notebooks and the demo: {config.REPOSITORY_URL}."
@@ -429,13 +429,15 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
-        "original report, the main reason for it and the section with the evidence. The MLP controls "
-        "([the models table](#models-table)) are a deeper MLP and two MLPs of the CNN's size: the MLP "
-        "widened to the CNN's parameters (the wide MLP) and to its multiply-adds (the compute-matched MLP). "
-        "A recipe is a set of training settings: the original report's, or a model's best on validation "
-        f"(tuned; Appendix {numbering.ref('recipes')}). The original's crop and our demo's default are two "
-        "ways of preparing a drawing (section "
-        f"{numbering.ref('preprocessing-a-drawing')})."
+        "original report, the main reason for it and the section with the evidence. Terms used "
+        "throughout:\n\n"
+        "- **MLP controls** ([the models table](#models-table)): a deeper MLP, and two MLPs of the CNN's "
+        "size, the *wide MLP* (the CNN's parameters) and the *compute-matched MLP* (its multiply-adds).\n"
+        "- **Recipe**: a set of training settings, the *original recipe* (the original report's) or a "
+        f"model's *tuned recipe* (its best on validation; Appendix {numbering.ref('recipes')}).\n"
+        "- **The original's crop** and **our demo's default**: two ways of preparing a drawing for the "
+        "models "
+        f"(section {numbering.ref('preprocessing-a-drawing')})."
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
     if not written:
