@@ -43,6 +43,9 @@ REFERENCE_ENTRIES = {
     "empirical "
     "investigation of catastrophic forgetting in gradient-based neural networks. arXiv:1312.6211 "
     "(permuted MNIST).",
+    "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI "
+    "Machine "
+    "Learning Repository (scikit-learn's 8×8 digits).",
     "bouthillier2021": "Bouthillier, X., Delaunay, P., Bronzi, M., Trofimov, A., Nichyporuk, B., "
     "Szeto, J., Sepah, N., Raff, E., Madan, K., Voleti, V., Kahou, S. E., Michalski, V., Serdyuk, D., "
     "Arbel, T., Pal, C., Varoquaux, G., & Vincent, P. (2021). Accounting for variance in machine learning "
@@ -59,9 +62,6 @@ REFERENCE_ENTRIES = {
     "guo2017": "Guo, C., Pleiss, G., Sun, Y., & Weinberger, K. Q. (2017). On calibration of modern neural "
     "networks. "
     "*ICML 2017*, PMLR 70, 1321-1330.",
-    "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI "
-    "Machine "
-    "Learning Repository (scikit-learn's 8×8 digits).",
 }
 
 
