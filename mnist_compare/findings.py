@@ -1100,6 +1100,22 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
         header.insert(2, "Why")
         for row in rows:
             row.insert(2, reasons.get(row[0]) or "–")
+    # How much evidence each verdict rests on: of the claim's tests, how many are confirmed for it (and
+    # against it, if any); a dash for a claim with no test (the verdict is read from a count or a measure that
+    # cannot decide).
+    bearings: dict[str, list[str]] = {}
+    for claim, _, claimed, sign, _, q in found["rows"]:
+        bearings.setdefault(claim, []).append(bearing(claimed, sign, q))
+    header.insert(2, "Tests confirmed")
+    for row in rows:
+        found_for = bearings.get(row[0], [])
+        against = found_for.count("against")
+        row.insert(
+            2,
+            f"{found_for.count('for')} of {len(found_for)}" + (f", {against} against" if against else "")
+            if found_for
+            else "–",
+        )
     # How firm each verdict is: a dagger on a verdict that one of the other rules of testing changes (the
     # sensitivity table gives which rule and to what).
     others = {claim: changed for claim, _, changed in verdict_sensitivity(results)}
@@ -1214,7 +1230,8 @@ def original_tables_markdown(results: dict) -> str:
             "MLP: strength (2.2)",
             "simple, fast to train",
             f"correct: a CNN epoch takes {epoch_s[CANDIDATE] / epoch_s[BASELINE]:.1f} times as long as an "
-            f"MLP epoch on our CPU (section {ref('cost')})",
+            f"MLP epoch on our CPU, with our convolution as matrix products; the ratio depends on the "
+            f"implementation and the hardware (section {ref('cost')})",
         ],
         [
             "Data preparation (4.1, 5.2)",
@@ -1257,7 +1274,8 @@ def original_tables_markdown(results: dict) -> str:
                 "Suitability for images (5.2)",
                 "limited (MLP) / excellent (CNN)",
                 f"on centred MNIST digits both exceed {math.floor(100 * min(accuracy.values()))}% and the "
-                f"CNN leads by {'under a point' if lead['mean'] < 0.01 else pp(lead)} "
+                f"CNN leads by {'under a point' if lead['mean'] < 0.01 else pp(lead)} after "
+                f"{number_word(results['research']['size_seeds']['epochs'])} epochs "
                 f"(section {ref('paired-tests')}); its advantage is largest on moved digits "
                 f"(section {ref('robustness')})",
             ]
@@ -1798,4 +1816,103 @@ def image_sampling_text(results: dict, where: bool = True) -> str:
             else "; ".join(f"“{bare_claim(claim)}” would be {new}" for claim, (_, new) in verdicts.items())
             + "."
         )
+    )
+
+
+#: The anchor of the table of the studies on fewer seeds (cited as ``[the table](#fewer-seeds-table)``).
+FEWER_SEEDS_TABLE = "fewer-seeds-table"
+
+
+def fewer_seeds_rows(results: dict) -> list[list[str]]:
+    """The studies that decide no verdict, one row each (study, seeds, what was measured, what was found):
+    training-set size, the CNN with global average pooling, the moved digits' answers and feature maps, and
+    the improved CNN; a study the results lack is left out."""
+    research = results["research"]
+    rows = []
+    efficiency = research.get("data_efficiency")
+    if efficiency and all(name in efficiency["models"] for name in (BASELINE, CANDIDATE)):
+        sizes, models = efficiency["sizes"], efficiency["models"]
+        epochs = efficiency["epochs"]
+        leads = [f"{100 * (c['mean'] - m['mean']):+.1f}" for c, m in zip(models[CANDIDATE], models[BASELINE])]
+        rows.append(
+            [
+                "Training-set size",
+                str(len(efficiency["seeds"])),
+                "CNN − MLP in test accuracy, trained on "
+                + " / ".join(f"{size:,}" for size in sizes)
+                + " images (a stratified subset per seed; "
+                + ", ".join(
+                    f"{epochs[str(size)]} epochs for {size:,}" for size in sizes if epochs[str(size)] != 10
+                )
+                + ", 10 for the others)",
+                " / ".join(leads) + " pp",
+            ]
+        )
+    gap = research.get("architecture_controls", {}).get("models", {}).get("cnn_gap")
+    if gap:
+        epochs = str(gap["epochs"])
+        mlp = [
+            r["snapshots"][epochs]["test"]["accuracy"]
+            for r in results["runs"]
+            if r["model"] == BASELINE and r["seed"] in gap["seeds"] and epochs in r["snapshots"]
+        ]
+        accuracy = gap[epochs]["test_accuracy"]["mean"]
+        rows.append(
+            [
+                "CNN with global average pooling",
+                str(len(gap["seeds"])),
+                f"test accuracy after {epochs} epochs of conv 16 3×3 → max pool 2×2 → conv 32 3×3 → "
+                f"the mean of each map → 10 ({gap['parameters']:,} parameters)",
+                f"{100 * accuracy:.2f}%"
+                + (f", {100 * (sum(mlp) / len(mlp) - accuracy):.2f} pp below the MLP" if mlp else ""),
+            ]
+        )
+    moved = research.get("equivariance")
+    if moved and "same_prediction" in moved:
+        same = moved["same_prediction"]
+        rows.append(
+            [
+                "Moved digits",
+                str(len(moved["seeds"])),
+                f"share of {moved['images']:,} test digits moved {moved['shift']['columns']} pixels right "
+                "whose answer does not change; the cosine similarity of the CNN's convolution maps once the "
+                "move is undone",
+                f"MLP {100 * same[BASELINE]['mean']:.1f}%, CNN {100 * same[CANDIDATE]['mean']:.1f}%; "
+                f"{moved['cnn_conv']['overlap']['mean']:.3f}",
+            ]
+        )
+    improved = research.get("improved_cnn")
+    if improved:
+        epochs = str(improved["epochs"])
+        runs = [r for r in results["runs"] if r["model"] == CANDIDATE and r["seed"] in improved["seeds"]]
+        ours = improved["summary"][epochs]["test_accuracy"]["mean"]
+        rows.append(
+            [
+                "Improved CNN",
+                str(len(improved["seeds"])),
+                f"test accuracy after {epochs} epochs of two convolution blocks with batch normalisation, "
+                f"dropout and shifts of up to 2 pixels ({improved['summary']['parameters']:,} parameters)",
+                f"{100 * ours:.2f}%"
+                + (
+                    f", against {100 * runs[0]['snapshots'][epochs]['test']['accuracy']:.2f}% for the CNN "
+                    "with the same seed"
+                    if runs
+                    else ""
+                ),
+            ]
+        )
+    return rows
+
+
+def fewer_seeds_markdown(results: dict) -> str:
+    """The table of the studies on fewer seeds, which decide no verdict (``fewer_seeds_rows``)."""
+    return (
+        caption(
+            results,
+            "Studies on fewer seeds, reported as observations: no interval or test is given and none decides "
+            "a verdict",
+            label=FEWER_SEEDS_TABLE,
+        )
+        + "\n\n"
+        + markdown_table(["Study", "Seeds", "Measured", "Found"], fewer_seeds_rows(results))
     )

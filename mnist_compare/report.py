@@ -429,7 +429,8 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
-        "original report, the main reason for it and the section with the evidence. Terms used "
+        "original report, how many of its tests are confirmed, the main reason and the section with the "
+        "evidence. Terms used "
         "throughout:\n\n"
         "- **MLP controls** ([the models table](#models-table)): a deeper MLP, and two MLPs of the CNN's "
         "size, the *wide MLP* (the CNN's parameters) and the *compute-matched MLP* (its multiply-adds).\n"
