@@ -1895,7 +1895,7 @@ def fewer_seeds_rows(results: dict) -> list[list[str]]:
                 f"{100 * ours:.2f}%"
                 + (
                     f", against {100 * runs[0]['snapshots'][epochs]['test']['accuracy']:.2f}% for the CNN "
-                    "with the same seed"
+                    f"of section {ref('epoch-table')} with the same seed"
                     if runs
                     else ""
                 ),

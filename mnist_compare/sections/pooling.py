@@ -124,9 +124,9 @@ def pooling_markdown(results: dict) -> str:
                 "MLP",
                 "CNN, max pooling",
                 "CNN, average pooling",
-                "CNN, no pooling",
+                "CNN, stride-2 conv, no pooling",
                 "Average − max",
-                "None − max",
+                "Stride-2 − max",
             ],
             rows,
         )

@@ -201,7 +201,8 @@ def parity_markdown(results: dict) -> str:
         caption(
             results,
             f"The original report's single-run numbers beside the range of our "
-            f"{plural(parity_seed_count(results), 'seed')}, each marked in or out of it"
+            f"{plural(parity_seed_count(results), 'seed')}, each marked in or out of it (its MLP's train "
+            "accuracy counts all 60,000 training images, ours the 54,000 we train on)"
             + "".join(
                 f"; * recomputed from its own accuracies (its table prints "
                 f"{_original(ORIGINAL[e][name][key], *PARITY_FORMATS[key])})"
