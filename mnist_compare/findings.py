@@ -38,11 +38,12 @@ from .sections import (
     tuned_sampling,
     width_sweep,
 )
-from .sections.architectures import forward_macs
+from .sections.architectures import compact_layers, forward_macs
 from .sections.base import (
     controls,
     gap_closed,
 )
+from .sections.data_efficiency import cnn_leads
 from .sections.learning_curves import all_curves, epoch_to_epoch
 from .sections.permuted_pixels import normal_accuracies, permuted_changes
 from .sections.robustness import (
@@ -1831,9 +1832,10 @@ def fewer_seeds_rows(results: dict) -> list[list[str]]:
     rows = []
     efficiency = research.get("data_efficiency")
     if efficiency and all(name in efficiency["models"] for name in (BASELINE, CANDIDATE)):
-        sizes, models = efficiency["sizes"], efficiency["models"]
-        epochs = efficiency["epochs"]
-        leads = [f"{100 * (c['mean'] - m['mean']):+.1f}" for c, m in zip(models[CANDIDATE], models[BASELINE])]
+        sizes = efficiency["sizes"]
+        epochs = [efficiency["epochs"][str(size)] for size in sizes]
+        usual = max(set(epochs), key=epochs.count)
+        leads = cnn_leads(efficiency)
         rows.append(
             [
                 "Training-set size",
@@ -1841,15 +1843,16 @@ def fewer_seeds_rows(results: dict) -> list[list[str]]:
                 "CNN − MLP in test accuracy, trained on "
                 + " / ".join(f"{size:,}" for size in sizes)
                 + " images (a stratified subset per seed; "
-                + ", ".join(
-                    f"{epochs[str(size)]} epochs for {size:,}" for size in sizes if epochs[str(size)] != 10
+                + "".join(
+                    f"{count} epochs for {size:,}, " for size, count in zip(sizes, epochs) if count != usual
                 )
-                + ", 10 for the others)",
-                " / ".join(leads) + " pp",
+                + f"{usual} for the others)",
+                " / ".join(f"{100 * leads[size]['mean']:+.1f}" for size in sizes) + " pp",
             ]
         )
     gap = research.get("architecture_controls", {}).get("models", {}).get("cnn_gap")
-    if gap:
+    layers = research.get("architectures", {}).get("models", {}).get("cnn_gap", {}).get("layers")
+    if gap and layers:
         epochs = str(gap["epochs"])
         mlp = [
             r["snapshots"][epochs]["test"]["accuracy"]
@@ -1861,8 +1864,8 @@ def fewer_seeds_rows(results: dict) -> list[list[str]]:
             [
                 "CNN with global average pooling",
                 str(len(gap["seeds"])),
-                f"test accuracy after {epochs} epochs of conv 16 3×3 → max pool 2×2 → conv 32 3×3 → "
-                f"the mean of each map → 10 ({gap['parameters']:,} parameters)",
+                f"test accuracy after {epochs} epochs of {compact_layers(layers)} "
+                f"({gap['parameters']:,} parameters)",
                 f"{100 * accuracy:.2f}%"
                 + (f", {100 * (sum(mlp) / len(mlp) - accuracy):.2f} pp below the MLP" if mlp else ""),
             ]

@@ -118,3 +118,30 @@ def test_the_verdicts_table_says_why_for_every_claim_as_its_verdict_stands(resul
     reasons = [line.rstrip(" |").rsplit(" | ", 2)[1] for line in lines]
     assert all(len(reason) > 20 for reason in reasons), reasons
     assert "[0." not in text, "the reasons carry no intervals: the sections give them"
+
+
+def test_the_studies_on_fewer_seeds_are_reported_with_their_seeds_and_only_when_run(results):
+    """Appendix B's table of the studies that decide no verdict: one row per study the results hold, each
+    with its own (smaller) seed count, the training-set sizes' leads as the CNN − MLP difference of means."""
+    research = results["research"]
+    rows = findings.fewer_seeds_rows(results)
+    assert [row[0] for row in rows] == [
+        "Training-set size",
+        "CNN with global average pooling",
+        "Moved digits",
+        "Improved CNN",
+    ]
+    sources = (
+        research["data_efficiency"],
+        research["architecture_controls"]["models"]["cnn_gap"],
+        research["equivariance"],
+        research["improved_cnn"],
+    )
+    assert [row[1] for row in rows] == [str(len(source["seeds"])) for source in sources]
+    assert all(int(row[1]) < len(research["size_seeds"]["seeds"]) for row in rows)
+    models = research["data_efficiency"]["models"]
+    leads = [100 * (c["mean"] - m["mean"]) for c, m in zip(models["cnn"], models["mlp"])]
+    assert rows[0][3] == " / ".join(f"{lead:+.1f}" for lead in leads) + " pp"
+    studies = ("data_efficiency", "architecture_controls", "equivariance", "improved_cnn")
+    bare = {**results, "research": {key: value for key, value in research.items() if key not in studies}}
+    assert findings.fewer_seeds_rows(bare) == []
