@@ -42,6 +42,7 @@ from .sections.architectures import compact_layers, forward_macs
 from .sections.base import (
     controls,
     gap_closed,
+    grid_accuracies,
 )
 from .sections.data_efficiency import cnn_leads
 from .sections.learning_curves import all_curves, epoch_to_epoch
@@ -1854,11 +1855,7 @@ def fewer_seeds_rows(results: dict) -> list[list[str]]:
     layers = research.get("architectures", {}).get("models", {}).get("cnn_gap", {}).get("layers")
     if gap and layers:
         epochs = str(gap["epochs"])
-        mlp = [
-            r["snapshots"][epochs]["test"]["accuracy"]
-            for r in results["runs"]
-            if r["model"] == BASELINE and r["seed"] in gap["seeds"] and epochs in r["snapshots"]
-        ]
+        mlp = grid_accuracies(results, BASELINE, gap["seeds"], epochs)
         accuracy = gap[epochs]["test_accuracy"]["mean"]
         rows.append(
             [
@@ -1887,7 +1884,7 @@ def fewer_seeds_rows(results: dict) -> list[list[str]]:
     improved = research.get("improved_cnn")
     if improved:
         epochs = str(improved["epochs"])
-        runs = [r for r in results["runs"] if r["model"] == CANDIDATE and r["seed"] in improved["seeds"]]
+        cnn = grid_accuracies(results, CANDIDATE, improved["seeds"], epochs)
         ours = improved["summary"][epochs]["test_accuracy"]["mean"]
         rows.append(
             [
@@ -1897,9 +1894,9 @@ def fewer_seeds_rows(results: dict) -> list[list[str]]:
                 f"dropout and shifts of up to 2 pixels ({improved['summary']['parameters']:,} parameters)",
                 f"{100 * ours:.2f}%"
                 + (
-                    f", against {100 * runs[0]['snapshots'][epochs]['test']['accuracy']:.2f}% for the CNN "
-                    f"of section {ref('epoch-table')} with the same seed"
-                    if runs
+                    f", against {100 * sum(cnn) / len(cnn):.2f}% for the CNN of section {ref('epoch-table')} "
+                    f"with the same {'seed' if len(cnn) == 1 else 'seeds'}"
+                    if cnn
                     else ""
                 ),
             ]
