@@ -177,7 +177,7 @@ def test_the_efficiency_claim_has_tests_of_its_own_in_the_corrected_family():
     own = width_sweep.efficiency_tests(results)
     best = width_sweep.width_findings(results)["best"]
     assert [test["name"] for test in own] == [
-        "small CNN − best-width (compute-matched) MLP",
+        "small CNN − compute-matched MLP",
         "small CNN with cosine decay − tuned wide MLP",
         "small CNN with cosine decay − tuned compute-matched MLP",
     ]

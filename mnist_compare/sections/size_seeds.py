@@ -342,6 +342,19 @@ def shares_with_images(results: dict) -> dict:
     return out
 
 
+def shares_in_round_numbers(results: dict) -> dict:
+    """{recipe: the share of the CNN's lead it keeps against the MLPs of its size, the mean of the two MLPs'
+    shares (``shares_with_images``) in percent rounded to a multiple of 5}: "about 70%" in the prose.
+    A recipe the results lack neither MLP for is left out."""
+    shares = shares_with_images(results)
+    out = {}
+    for recipe in ("original", "tuned"):
+        found = [s["share"] for (r, _), s in shares.items() if r == recipe and s["share"] is not None]
+        if found:
+            out[recipe] = 5 * round(20 * sum(found) / len(found))
+    return out
+
+
 def share_kept(cnn, mlp, matched) -> dict:
     """The share of the CNN's lead over the MLP that remains against a matched MLP, (CNN − matched) /
     (CNN − MLP) in means over seeds, with its 95% BCa bootstrap interval over seeds (paired: the three test

@@ -183,10 +183,10 @@ def efficiency_tests(results: dict) -> list[dict]:
         # The most accurate width is a model of the size comparison: the test is over its many seeds (the
         # width was chosen as the best on some of them, which favours the MLP), with its answers kept.
         models = results["research"][SIZE_KEY]["models"]
-        kind = registry.label(best).removesuffix(" MLP")  # its name in the size comparison
         out.append(
             {
-                "name": f"{registry.label(SMALL)} − best-width ({kind}) MLP",
+                # Named as in the size comparison (the best width is one of its MLPs).
+                "name": f"{registry.label(SMALL)} − {registry.label(best)}",
                 "difference": pairs[(SMALL, best)],
                 "first": models[SMALL]["test_accuracy"]["values"],
                 "second": models[best]["test_accuracy"]["values"],
