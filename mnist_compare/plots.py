@@ -125,13 +125,16 @@ def _band(ax, epochs, values, colour, label, linestyle="-"):
 HISTORY_CURVES = ("accuracy", "loss", "val_accuracy", "val_loss")
 
 
-def plot_learning_curves(results: dict, *, models=None, curves: dict | None = None) -> plt.Figure:
+def plot_learning_curves(
+    results: dict, *, models=None, curves: dict | None = None, best: dict | None = None
+) -> plt.Figure:
     """Accuracy and loss per epoch on training (epoch average) and validation data, for ``models`` (default:
     every model the grid trained).
 
     Lines are means over seeds; bands span the lowest to highest seed. One legend for both panels, below them.
     ``curves`` ({model: {curve: seeds × epochs}}, as the learning-curves section gives them) draws a model
-    over those seeds; a model it lacks is drawn over the grid's runs.
+    over those seeds; a model it lacks is drawn over the grid's runs. ``best`` ({model: epoch}) marks each
+    model's median best epoch (lowest validation loss) on the loss panel with a dotted line in its colour.
     """
     fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2), layout="constrained")
     counts = []
@@ -148,6 +151,8 @@ def plot_learning_curves(results: dict, *, models=None, curves: dict | None = No
         for key, ax, scale in (("accuracy", ax_acc, 100.0), ("loss", ax_loss, 1.0)):
             _band(ax, epochs, scale * found[key], colour, f"{label} train")
             _band(ax, epochs, scale * found[f"val_{key}"], colour, f"{label} validation", linestyle="--")
+    for name, epoch in (best or {}).items():
+        ax_loss.axvline(epoch, color=registry.colour(name), linestyle=":", linewidth=1.4)
     # The loss on a log scale: the first epoch's training loss would otherwise flatten the validation loss's
     # rise after its minimum, which the report discusses.
     ax_loss.set_yscale("log")

@@ -145,3 +145,34 @@ def test_the_studies_on_fewer_seeds_are_reported_with_their_seeds_and_only_when_
     studies = ("data_efficiency", "architecture_controls", "equivariance", "improved_cnn")
     bare = {**results, "research": {key: value for key, value in research.items() if key not in studies}}
     assert findings.fewer_seeds_rows(bare) == []
+
+
+def test_the_robustness_table_gives_the_cnn_against_the_strongest_mlp_control_as_its_tests_do(results):
+    """Table 6's control column is the CNN against the MLP control with the highest mean on each curve, the
+    difference the robustness claim's tests use (Table 20 lists the same numbers), and the abstract's and
+    4.1's rounded shares of the lead kept are the mean of the two MLPs' shares."""
+    robust = sections.robustness
+    table = robust.robustness_markdown(results)
+    lines = [line for line in table.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    control = robust.most_robust_control(results, "shift")
+    column = header.index(f"CNN − {registry.label(control)}")
+    tests = {
+        name.split(" (")[0]: test
+        for row in findings.verdicts_rows(results)
+        for name, test, *_ in (row[4] if len(row) > 4 else [])
+        if isinstance(test, dict)
+    }
+    for line, transform in zip(lines[2:], results["research"]["robustness"]["curves"]):
+        cell = line.strip("|").split("|")[column].strip()
+        strongest = robust.most_robust_control(results, transform)
+        assert cell == formatting.pp(robust.cnn_against_controls(results, transform)[strongest])
+        name = f"CNN − {registry.label(control)}, {robust.ROW_NAMES.get(transform, transform)} curve"
+        if transform in (*robust.GEOMETRIC, "noise"):
+            assert formatting.pp(tests[name]) == cell, name
+    shares = sections.size_seeds.shares_with_images(results)
+    rounded = sections.size_seeds.shares_in_round_numbers(results)
+    for recipe, percent in rounded.items():
+        found = [s["share"] for (r, _), s in shares.items() if r == recipe]
+        assert abs(percent - 100 * sum(found) / len(found)) <= 2.5
+        assert percent % 5 == 0

@@ -3,6 +3,8 @@ convolution, close the gap under shifts?)."""
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 
 from .. import metrics, registry
@@ -204,6 +206,13 @@ def closed_shifts(results: dict) -> list:
     ]
 
 
+def shade_trained_shifts(ax, pixels: int) -> None:
+    """Shade the shifts the augmentation trains on: darker up to its largest move along each axis, lighter
+    up to its largest move overall (that move along both axes at once, the diagonal)."""
+    ax.axvspan(0, pixels, color="grey", alpha=0.16, linewidth=0)
+    ax.axvspan(pixels, pixels * math.sqrt(2), color="grey", alpha=0.07, linewidth=0)
+
+
 def plot_shift_augmentation(results: dict) -> plt.Figure:
     """Left: test accuracy against the shift for the MLP and the CNN, trained plain (dashed) and with the same
     random-shift augmentation (solid). Right: the CNN − MLP gap at every shift, plain and augmented."""
@@ -236,7 +245,7 @@ def plot_shift_augmentation(results: dict) -> plt.Figure:
                     color=registry.colour(name),
                     alpha=0.12,
                 )
-    ax.axvline(section["pixels"], color="grey", linestyle=":", linewidth=1)
+    shade_trained_shifts(ax, section["pixels"])
     ax.set_xlabel("Shift (pixels, random direction)")
     ax.set_ylabel("Test accuracy (%)")
     ax.set_ylim(0, 100)
@@ -262,7 +271,7 @@ def plot_shift_augmentation(results: dict) -> plt.Figure:
                 alpha=0.12,
             )
     ax_gap.axhline(0, color="grey", linewidth=0.8)
-    ax_gap.axvline(section["pixels"], color="grey", linestyle=":", linewidth=1)
+    shade_trained_shifts(ax_gap, section["pixels"])
     ax_gap.set_xlabel("Shift (pixels, random direction)")
     ax_gap.set_ylabel("CNN − MLP (pp)")
     ax_gap.set_title("The CNN's lead")
