@@ -56,6 +56,25 @@ def test_there_is_narrative_with_numbers_to_check():
     assert {"01_introduction_and_data.ipynb", "05_demo.ipynb"} <= names, names
 
 
+#: A Python expression in braces left in a sentence, such as "{last}" or "{best['cnn']['median']:g}": a piece
+#: of an f-string that lost its f when a sentence was split across lines.
+PLACEHOLDER = re.compile(r"\{[A-Za-z_][\w\[\]'\"().]*(?::[^}]*)?\}")
+
+
+def test_no_sentence_of_the_narrative_holds_an_unfilled_placeholder():
+    found = {
+        (name, match)
+        for name, cell in narrative_cells()
+        for shown in markdown_outputs(cell)
+        for match in PLACEHOLDER.findall(shown)
+    }
+    assert PLACEHOLDER.findall("By epoch {last} its loss, {best['cnn']['median']:g}") == [
+        "{last}",
+        "{best['cnn']['median']:g}",
+    ]
+    assert not found, found
+
+
 @pytest.mark.parametrize("name, cell", list(narrative_cells()), ids=lambda value: getattr(value, "id", value))
 def test_every_number_in_the_narrative_is_the_one_results_gives(name, cell, results):
     """Each narrative cell, run again on the committed results.json, shows exactly what the committed notebook
