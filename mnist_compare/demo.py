@@ -401,8 +401,9 @@ def bind(handler, *args, description: str = "") -> functools.partial:
 
 # -- the page ------------------------------------------------------------------------------------
 def _method_choices() -> list[tuple[str, str]]:
-    """The preprocessing radio's (label, value) pairs, the default and the original report's marked."""
-    notes = {DEFAULT_METHOD: " (default: how MNIST was made)", "bbox": " (original report)"}
+    """The preprocessing radio's (label, value) pairs, the default marked. The original report's method is
+    not marked: the report keeps the original's own code as a separate method, which a mark would suggest."""
+    notes = {DEFAULT_METHOD: " (default: how MNIST was made)"}
     return [(METHOD_LABELS[m] + notes.get(m, ""), m) for m in METHODS]
 
 
