@@ -898,17 +898,20 @@ def multiple_tests_markdown(results: dict) -> str:
             [None] + [row[0] for row in found["rows"]], found["rows"]
         )
     ]
+    # A test that belongs to two claims is a row under each, and one test of the correction.
+    shared = list(dict.fromkeys(key[0] for key in found["groups"] if found["groups"].count(key) > 1))
     # A long table: print may split it between rows (at least three on each page).
     return (
         '<div class="split-table">\n\n'
         + anchor(TESTS_TABLE)
         + caption(
             results,
-            f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE}): differences "
-            f"paired over {plural(same, 'seed') if same else 'seeds'} (one F test), each accuracy interval "
-            "widened by the images' sampling error, and the p-value of that widened interval alone and after "
-            f"Holm's correction {cite('holm1979')} over all the tests; Effect: what the test shows after the "
-            "correction, a confirmed difference for or against the claim, or none",
+            f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE})"
+            + "".join(f", with {name.split(' (')[0]} listed under both its claims" for name in shared)
+            + f": differences paired over {plural(same, 'seed') if same else 'seeds'} (one F test), each "
+            "accuracy interval widened by the images' sampling error, and the p-value of that widened "
+            f"interval alone and after Holm's correction {cite('holm1979')} over all the tests; Effect: what "
+            "the test shows after the correction, a confirmed difference for or against the claim, or none",
         )
         + "\n\n"
         + markdown_table(
@@ -926,10 +929,6 @@ def multiple_tests_markdown(results: dict) -> str:
         )
         + "\n\n</div>\n\n"
         + f"The images' sampling error is measured {_sampling_source(results)}."
-        + "".join(
-            f" The test {name} belongs to two claims and is counted once."
-            for name in dict.fromkeys(key[0] for key in found["groups"] if found["groups"].count(key) > 1)
-        )
     )
 
 
@@ -1292,14 +1291,17 @@ def original_tables_markdown(results: dict) -> str:
                 "other writers' digits prepared as the demos prepare a drawing",
             ]
         )
+    # Rows of prose: print may split the table between rows (at least three on each page).
     return (
-        caption(
+        '<div class="split-table">\n\n'
+        + caption(
             results,
             "The original's descriptions of the two models (its 2.2, 4.1, 5.2 and 5.3), corrected",
             label=DESCRIPTIONS_TABLE,
         )
         + "\n\n"
         + markdown_table(["Row (original section)", "Original", "Corrected or made precise"], rows)
+        + "\n\n</div>"
     )
 
 

@@ -550,7 +550,7 @@ def test_the_size_table_pairs_each_comparison_by_seed():
     diffs = size_seeds.comparisons(results)
     assert diffs[("cnn_small", "mlp_compute")]["mean"] == pytest.approx(0.005, abs=1e-4)
     text = size_seeds.size_markdown(results)
-    assert "Size or architecture with 6 seeds" in text and text.count("\n| small CNN") == 2
+    assert "Size or architecture with 6 seeds" in text and text.count("\n| small CNN") == 3
 
 
 def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():

@@ -57,6 +57,7 @@ SIZE_COMPARISONS = (
     ("mlp_wide", BASELINE),
     ("mlp_compute", BASELINE),
     ("cnn_small", BASELINE),
+    ("cnn_small", "mlp_wide"),
     ("cnn_small", "mlp_compute"),
     ("mlp_deep", BASELINE),
 )
