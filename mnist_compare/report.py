@@ -415,6 +415,9 @@ GLANCE_HEADING = "Results at a glance"
 #: The notebook cell (by its ``label`` metadata) that shows the verdicts table with why each verdict was given
 #: (``findings.verdicts_brief_markdown`` with the reasons written in the first notebook): the glance page's.
 GLANCE_TABLE = "glance-table"
+#: The figure (by its ``label``) that plots each verdict test's difference with its interval (in Appendix E,
+#: where its tests are listed; the glance page points to it).
+GLANCE_FIGURE = "fig-verdict-differences"
 
 
 def glance_cells(results: dict, toc: list, written: bool = False) -> list:
@@ -430,8 +433,14 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
         "original report, how many of its tests are confirmed, the main reason and the section with the "
-        "evidence. Terms used "
-        "throughout:\n\n"
+        "evidence"
+        + (
+            f"; [Figure](#{GLANCE_FIGURE}) (Appendix {numbering.ref('verdict-tests')}) plots each test's "
+            "difference with its interval"
+            if written
+            else ""
+        )
+        + ". Terms used throughout:\n\n"
         "- **MLP controls** ([the models table](#models-table)): a deeper MLP, plus two MLPs of the CNN's "
         "size: the *wide MLP*, matching its parameter count, and the *compute-matched MLP*, matching its "
         "multiply-adds.\n"
@@ -457,8 +466,8 @@ APPENDICES = {
     "A": "The original report beside ours",
     "B": "Further analyses",
     "C": "Background: the data and the mathematics",
-    "D": "Drawings, the drawing demo, the cost of the models and their answers",
-    "E": "The tests behind the verdicts, settings and reproducibility",
+    "D": "Drawings, the demo, cost and disagreements",
+    "E": "The verdicts' tests, choices and settings",
     "F": "The source of the builders, the training step and the preprocessing",
 }
 SOURCE_APPENDIX_KEY = numbering.SOURCE_APPENDIX_KEY
