@@ -120,7 +120,7 @@ ARCHITECTURE_CLAIM = "The CNN's advantage is its architecture, not only its size
 
 #: The drawings claim's tests when the results have them: the other writers' digits through the preprocessing
 #: with which each demo that compares the two models reads a drawing: the original report's own crop, which
-#: both of its final demos (its improved MLP's and its CNN's) use, and our demo's default: {method: how the
+#: both of its final demos (its MLP's second demo and its CNN's) use, and our demo's default: {method: how the
 #: tests name it}. The plain resize of the original's first demo, which only its first MLP used, is none.
 DRAWINGS_TESTS = {
     "original_bbox": "the original's crop",
