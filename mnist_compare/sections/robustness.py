@@ -304,8 +304,13 @@ def robustness_markdown(results: dict) -> str:
     curves = results["research"]["robustness"]["curves"]
     # The MLP and the CNN over the size comparison's seeds when the results have them (as the verdicts).
     lead = curve_comparison(results, CANDIDATE, BASELINE, many=True)
-    against = small_cnn_against_controls(results)
-    controls = {control for control, _ in against.values()}
+    # The MLP control with the highest mean on each curve that has the small CNN as well.
+    against = {
+        transform: control
+        for transform, curve in curves.items()
+        if SMALL_CNN in curve and (control := most_robust_control(results, transform))
+    }
+    controls = set(against.values())
     same = len(controls) == 1
     rows = []
     for transform in curves:
@@ -316,11 +321,11 @@ def robustness_markdown(results: dict) -> str:
         ]
         row.append(pp(lead[transform]))
         if against:
-            control, _ = against[transform]
+            control = against[transform]
             row += [
                 (f"{registry.label(control)} " if not same else "")
                 + f"{100 * curve_mean(results, transform, control)['mean']:.1f}",
-                pp(cnn_against_controls(results, transform)[control]),
+                pp(paired_curve_means(results, transform, CANDIDATE, control)),
                 f"{100 * curve_mean(results, transform, SMALL_CNN)['mean']:.1f}",
             ]
         rows.append(row)
