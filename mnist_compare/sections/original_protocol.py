@@ -94,9 +94,15 @@ def within(low: float, high: float, value: float) -> bool:
 
 
 def at_edge(low: float, high: float, value: float) -> bool:
-    """Whether the original's ``value`` equals a bound of ``low``..``high`` only once that bound is rounded to
-    the 0.01 pp the original printed (``within`` counts it in)."""
-    return value in (round(low, 4), round(high, 4))
+    """Whether the original's ``value`` lies outside ``low``..``high`` by less than the 0.005 pp that its
+    rounding to 0.01 pp can hide (``within`` counts it in)."""
+    return within(low, high, value) and not low <= value <= high
+
+
+def range_text(low: float, high: float) -> str:
+    """A gap's range in pp to three decimals, one more than the original printed, so that a value at its edge
+    shows on which side it lies."""
+    return f"{100 * low:.3f}–{100 * high:.3f}"
 
 
 def protocol_markdown(results: dict) -> str:
@@ -118,7 +124,7 @@ def protocol_markdown(results: dict) -> str:
                     f"{section['models'][name]['train_size']:,}",
                     format_mean_std(found["train_accuracy"], percent=True),
                     format_mean_std(found["test_accuracy"], percent=True),
-                    f"{100 * low:.2f}–{100 * high:.2f}",
+                    range_text(low, high),
                     f"{100 * original:.2f} ("
                     + ("edge" if inside and at_edge(low, high, original) else "in" if inside else "out")
                     + ")",
@@ -128,7 +134,8 @@ def protocol_markdown(results: dict) -> str:
         return "*This run has none of the original's snapshots (5 and 10 epochs) to set beside its protocol.*"
     title = (
         f"The original report's protocol over {plural(len(section['seeds']), 'seed')} (mean ± std): the "
-        "gap's range over the seeds, and the original's gap in or out of it (edge: at a bound once rounded)"
+        "gap's range over the seeds, and the original's gap in or out of it (edge: outside by less than its "
+        "rounding to 0.01)"
     )
     return (
         caption(results, title, label=PROTOCOL_TABLE)
