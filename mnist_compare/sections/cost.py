@@ -92,9 +92,8 @@ def cost_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            "Cost of the MLP and the CNN, timed on the CPU of our runs with convolution and pooling as "
-            f"matrix products; [the models table](#{MODELS_TABLE}) gives every model's parameters and "
-            "multiply-adds",
+            "Cost of the MLP and the CNN on the CPU of our runs; training FLOPs are 6 × multiply-adds, and "
+            f"[the models table](#{MODELS_TABLE}) gives every model's size",
             label=COST_TABLE,
         )
         + "\n\n"
@@ -102,10 +101,10 @@ def cost_markdown(results: dict) -> str:
             [
                 "Model",
                 "Parameters",
-                "Multiply-adds per image (forward)",
-                "Training FLOPs per image (estimated as 6 × multiply-adds)",
-                "Seconds per training epoch: median over seeds (range)",
-                "ms per prediction (one image)",
+                "Multiply-adds per image",
+                "Training FLOPs per image",
+                "Seconds per epoch, median (range)",
+                "ms per image predicted",
             ],
             rows,
         )
