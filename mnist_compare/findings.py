@@ -1092,7 +1092,7 @@ def _verdicts_title(results: dict, more: str = "") -> str:
 def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     """The verdicts table as the report opens with it: one line a claim, with its verdict, why (``reasons``:
     {claim: sentence}, written where the narrative is; a claim without one gets a dash) and the section with
-    the evidence, with a dagger on a verdict that another rule of testing changes (``verdict_sensitivity``); a
+    the evidence, with a mark on a verdict that another rule of testing changes (``verdict_sensitivity``); a
     note under it says what the verdict words mean and which tables give the tests and the other rules."""
     checked, found = _verdicts(results)
     header = ["Claim of the original report", "Verdict", "Section"]
@@ -1117,24 +1117,24 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
             if found_for
             else "–",
         )
-    # How firm each verdict is: a dagger on a verdict that one of the other rules of testing changes (the
-    # sensitivity table gives which rule and to what).
+    # How firm each verdict is (the sensitivity table gives which rule changes it and to what): a dagger on a
+    # verdict that a less strict rule of testing changes, a double dagger on one that counting the measures
+    # added while the results were examined changes.
     others = {claim: changed for claim, _, changed in verdict_sensitivity(results)}
-    marked = False
+    marked = set()
     for row, (claim, _, verdict, *_) in zip(rows, checked):
-        if any(other != verdict for other in (others.get(claim) or {}).values()):
-            row[1] += " †"
-            marked = True
+        changed = {rule for rule, other in (others.get(claim) or {}).items() if other != verdict}
+        for mark, rules in VERDICT_MARKS.items():
+            if changed & set(rules):
+                row[1] += f" {mark}"
+                marked.add(mark)
     # The note says what the words mean; what the correction and the images' sampling change is said under the
     # table of the tests, where their p-values and intervals are.
     note = (
         f"{holm_sentence(found)} "
         f"{_verdicts_legend([row[2] for row in checked])} "
-        + (
-            f"†: the verdict changes under another rule of testing ([Table](#{SENSITIVITY_TABLE})). "
-            if marked
-            else ""
-        )
+        + "".join(f"{mark}: {VERDICT_MARK_WORDS[mark]}; " for mark in VERDICT_MARKS if mark in marked)
+        + (f"[Table](#{SENSITIVITY_TABLE}) gives these verdicts. " if marked else "")
         + f"pp: percentage points. [Table](#{TESTS_TABLE}) lists every test."
     )
     return _verdicts_title(results) + "\n\n" + markdown_table(header, rows) + "\n\n" + note
@@ -1621,6 +1621,14 @@ SENSITIVITY_TABLE = "verdict-sensitivity-table"
 #: The other rules of testing, in the sensitivity table's order: no correction, Holm's correction within the
 #: claim, the test images held fixed, every measure counted (``verdict_sensitivity``).
 OTHER_RULES = ("alone", "within", "fixed", "added")
+#: The marks on Table 1's verdicts, by the rules of ``verdict_sensitivity`` that change them: the three rules
+#: less strict than the reported one, and the rule that counts the measures added while the results were
+#: examined.
+VERDICT_MARKS = {"†": ("alone", "within", "fixed"), "‡": ("added",)}
+VERDICT_MARK_WORDS = {
+    "†": "a less strict rule of testing changes the verdict",
+    "‡": "counting the measures added after seeing the results changes it",
+}
 #: The tests of measures added to the original report's own, or chosen out of the claim's tests, while the
 #: results were examined (the rise of the test loss for overfitting, the validation loss's change relative to
 #: its level for stability, the unclipped noise for noise, the crops no demo reads with by default for
@@ -1714,9 +1722,10 @@ def verdict_sensitivity_markdown(results: dict) -> str:
         anchor(SENSITIVITY_TABLE)
         + caption(
             results,
-            f"The verdicts of [Table](#{VERDICTS_TABLE}) that another rule of testing changes: changed "
-            "verdicts in bold (mixed: tests confirmed both for and against the claim), a dash where a rule "
-            "leaves a claim no test"
+            f"The verdicts of [Table](#{VERDICTS_TABLE}) that another rule of testing changes: three rules "
+            "less strict than the reported one (†), and every measure counted, with those added after "
+            "seeing the results (‡); changed verdicts in bold (mixed: tests confirmed both for and against "
+            "the claim), a dash where a rule leaves a claim no test"
             + (f"; the other {number_word(kept)} verdicts stand under every rule" if kept else ""),
         )
         + "\n\n"
