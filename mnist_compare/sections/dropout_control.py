@@ -122,8 +122,8 @@ def dropout_markdown(results: dict) -> str:
         + markdown_table(
             [
                 "Dropout rate",
-                "Validation (%)",
-                "Seeds",
+                f"Validation (%), first {len(section['choice_seeds'])} seeds",
+                "Test seeds",
                 "Test (%)",
                 "It − MLP",
                 "It − wide MLP without dropout",

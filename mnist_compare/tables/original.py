@@ -284,9 +284,16 @@ def original_errors_markdown(results: dict) -> str:
             f"As copied into its 5.1: the 5-epoch MLP log gives the gap, {mlp_gap:.4f}, as every epoch's "
             "validation loss. The 5-epoch CNN log differs from its 4.1 in four metrics (the first epoch's "
             "loss 0.3049 becomes 0.3849) and two epoch times (40 s becomes 48 s). The 10-epoch CNN log's "
-            f"validation losses ({loss_10}, …) are the MLP's, digit for digit. Differences of one digit (0 "
-            "for 8, 5 for 6) may come from the conversion of its document rather than from its author.",
+            f"validation losses ({loss_10}, …) are the MLP's, digit for digit, under the MLP's model summary "
+            "(flatten_2, dense_4, dense_5). Differences of one digit (0 for 8, 5 for 6) may come from the "
+            "conversion of its document rather than from its author.",
             "Histories are recorded per run and plotted from that record.",
+        ],
+        [
+            "Its printed one-hot labels (4.2)",
+            "The one-hot labels it prints for the first ten test digits have 11 entries where Keras's "
+            "to_categorical gives 10, and the first digit, a 7, has its 1 at index 8.",
+            "Labels are integers throughout; no one-hot label is printed.",
         ],
         [
             "Its equations (1.4)",
