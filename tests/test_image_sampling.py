@@ -295,3 +295,20 @@ def test_table_1_marks_each_verdict_another_rule_changes():
     assert looser and added and looser != added
     assert table.count("†: a less strict rule of testing changes the verdict") == 1
     assert table.count("‡: counting the measures added after seeing the results changes it") == 1
+
+
+def test_the_efficiency_tests_set_the_small_cnn_against_mlps_5_5_and_7_5_times_its_size():
+    # Known answer: the size comparison's parameter counts (MLPs of the CNN's parameters and multiply-adds).
+    results = {
+        "research": {
+            "size_seeds": {
+                "models": {
+                    "cnn_small": {"parameters": 98226},
+                    "mlp_compute": {"parameters": 737770},
+                    "mlp_wide": {"parameters": 540610},
+                }
+            }
+        }
+    }
+    ratios = width_sweep.control_size_ratios(results)
+    assert [f"{ratio:.1f}" for ratio in ratios] == ["5.5", "7.5"]

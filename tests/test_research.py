@@ -947,4 +947,6 @@ def test_the_original_protocol_trains_the_cnn_on_every_training_image_and_scores
     assert "| 1.765–1.900 | 1.76 (edge) |" in rows[2]
     assert "| 1.300–1.500 | 1.12 (out) |" in rows[3] and "| 60,000 |" in rows[3]
     assert original_protocol.at_edge(0.017649, 0.019, 0.0176)
+    # A sentence gives the same range with words between its bounds.
+    assert original_protocol.range_text(0.017649, 0.019, " to ") == "1.765 to 1.900"
     assert not original_protocol.at_edge(0.011, 0.013, 0.0121)

@@ -485,6 +485,13 @@ CONTRAST_ROWS = (
 CONTRAST_TABLE = "noise-contrast-table"
 
 
+def contrast_difference(results: dict, name: str) -> dict | None:
+    """CNN − MLP in accuracy under the contrast condition ``name`` (a row of the contrast table), paired by
+    seed; None when the results do not hold that condition."""
+    accuracy = results["research"].get(KEY, {}).get("contrast", {}).get("accuracy", {})
+    return paired(accuracy[name][CANDIDATE], accuracy[name][BASELINE]) if name in accuracy else None
+
+
 def contrast_markdown(results: dict) -> str:
     """The MLP's and the CNN's accuracy at noise std ``GAP_NOISE_MAIN`` under each condition of
     ``CONTRAST_ROWS``, over the grid's seeds, with CNN − MLP paired by seed."""
@@ -496,7 +503,7 @@ def contrast_markdown(results: dict) -> str:
             labels[name],
             f"{100 * accuracy[name][BASELINE]['mean']:.1f}",
             f"{100 * accuracy[name][CANDIDATE]['mean']:.1f}",
-            pp(paired(accuracy[name][CANDIDATE], accuracy[name][BASELINE])),
+            pp(contrast_difference(results, name)),
         ]
         for name in CONTRAST_ROWS
         if name in accuracy

@@ -99,10 +99,10 @@ def at_edge(low: float, high: float, value: float) -> bool:
     return within(low, high, value) and not low <= value <= high
 
 
-def range_text(low: float, high: float) -> str:
+def range_text(low: float, high: float, between: str = "–") -> str:
     """A gap's range in pp to three decimals, one more than the original printed, so that a value at its edge
-    shows on which side it lies."""
-    return f"{100 * low:.3f}–{100 * high:.3f}"
+    shows on which side it lies (``between``: "–" in a table, " to " in a sentence)."""
+    return f"{100 * low:.3f}{between}{100 * high:.3f}"
 
 
 def protocol_markdown(results: dict) -> str:
@@ -126,7 +126,7 @@ def protocol_markdown(results: dict) -> str:
                     format_mean_std(found["test_accuracy"], percent=True),
                     range_text(low, high),
                     f"{100 * original:.2f} ("
-                    + ("edge" if inside and at_edge(low, high, original) else "in" if inside else "out")
+                    + ("edge" if at_edge(low, high, original) else "in" if inside else "out")
                     + ")",
                 ]
             )

@@ -105,6 +105,16 @@ def width_points(results: dict) -> dict:
     return dict(sorted(out.items(), key=lambda item: (item[1]["units"] is None, item[1]["parameters"])))
 
 
+def control_size_ratios(results: dict) -> list[float]:
+    """How many times the small CNN's parameters each MLP of the CNN's size has (the wide and the
+    compute-matched MLP), smallest first, from the size comparison's models: the sizes the efficiency claim's
+    tests set the small CNN against ("5.5 and 7.5")."""
+    models = results["research"][SIZE_KEY]["models"]
+    return sorted(
+        models[name]["parameters"] / models[SMALL]["parameters"] for name in ("mlp_wide", "mlp_compute")
+    )
+
+
 def width_findings(results: dict) -> dict:
     """The sweep's numbers for the text: the most accurate MLP width ("best", by mean) and its parameters, the
     narrowest width from which on none is significantly below the best ("level_units"),
