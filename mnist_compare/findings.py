@@ -124,7 +124,7 @@ ARCHITECTURE_CLAIM = "The CNN's advantage is its architecture, not only its size
 #: tests name it}. The plain resize of the original's first demo, which only its first MLP used, is none.
 DRAWINGS_TESTS = {
     "original_bbox": "the original's crop",
-    DEFAULT_METHOD: "our demo's default",
+    DEFAULT_METHOD: "our crop",
 }
 
 
@@ -1117,24 +1117,22 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
             if found_for
             else "–",
         )
-    # How firm each verdict is (the sensitivity table gives which rule changes it and to what): a dagger on a
-    # verdict that a less strict rule of testing changes, a double dagger on one that counting the measures
-    # added while the results were examined changes.
+    # How firm the verdicts are: how many another rule of testing changes, said once under the table; the
+    # sensitivity table gives which and to what, and the discussion says why.
     others = {claim: changed for claim, _, changed in verdict_sensitivity(results)}
-    marked = set()
-    for row, (claim, _, verdict, *_) in zip(rows, checked):
-        changed = {rule for rule, other in (others.get(claim) or {}).items() if other != verdict}
-        for mark, rules in VERDICT_MARKS.items():
-            if changed & set(rules):
-                row[1] += f" {mark}"
-                marked.add(mark)
-    # The note says what the words mean; what the correction and the images' sampling change is said under the
-    # table of the tests, where their p-values and intervals are.
+    depend = sum(
+        any(other != verdict for other in (others.get(claim) or {}).values())
+        for claim, _, verdict, *_ in checked
+    )
     note = (
         f"{holm_sentence(found)} "
         f"{_verdicts_legend([row[2] for row in checked])} "
-        + "".join(f"{mark}: {VERDICT_MARK_WORDS[mark]}; " for mark in VERDICT_MARKS if mark in marked)
-        + (f"[Table](#{SENSITIVITY_TABLE}) gives these verdicts. " if marked else "")
+        + (
+            f"Another rule of testing would change {number_word(depend)} of these verdicts "
+            f"([Table](#{SENSITIVITY_TABLE}); section {ref('threats')}). "
+            if depend
+            else ""
+        )
         + f"pp: percentage points. [Table](#{TESTS_TABLE}) lists every test."
     )
     return _verdicts_title(results) + "\n\n" + markdown_table(header, rows) + "\n\n" + note
@@ -1621,14 +1619,6 @@ SENSITIVITY_TABLE = "verdict-sensitivity-table"
 #: The other rules of testing, in the sensitivity table's order: no correction, Holm's correction within the
 #: claim, the test images held fixed, every measure counted (``verdict_sensitivity``).
 OTHER_RULES = ("alone", "within", "fixed", "added")
-#: The marks on Table 1's verdicts, by the rules of ``verdict_sensitivity`` that change them: the three rules
-#: less strict than the reported one, and the rule that counts the measures added while the results were
-#: examined.
-VERDICT_MARKS = {"†": ("alone", "within", "fixed"), "‡": ("added",)}
-VERDICT_MARK_WORDS = {
-    "†": "a less strict rule of testing changes the verdict",
-    "‡": "counting the measures added after seeing the results changes it",
-}
 #: The tests of measures added to the original report's own, or chosen out of the claim's tests, while the
 #: results were examined (the rise of the test loss for overfitting, the validation loss's change relative to
 #: its level for stability, the unclipped noise for noise, the crops no demo reads with by default for

@@ -161,7 +161,11 @@ def plot_learning_curves(
         ax.set_ylabel(key)
         ax.grid(True, alpha=0.3)
     handles, labels = ax_acc.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=max(1, min(4, len(labels))), frameon=False)
+    if best:
+        # The dotted lines in each model's colour: one grey key for them all.
+        handles.append(plt.Line2D([], [], color="grey", linestyle=":", linewidth=1.4))
+        labels.append("median best epoch")
+    fig.legend(handles, labels, loc="outside lower center", ncol=max(1, min(5, len(labels))), frameon=False)
     seeds = max(counts, default=len(results["config"]["seeds"]))
     fig.suptitle(
         figure_title(

@@ -434,8 +434,8 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
         "original report and the section with its evidence"
         + (
-            f"; [Figure](#{GLANCE_FIGURE}) (Appendix {numbering.ref('verdict-tests')}) plots every test "
-            "with its interval"
+            f"; [Figure](#{GLANCE_FIGURE}) (Appendix {numbering.ref('verdict-tests')}) plots the "
+            "differences behind them with their intervals"
             if written
             else ""
         )
@@ -445,8 +445,8 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         "multiply-adds.\n"
         "- **Recipe**: a set of training settings, the *original recipe* (the original report's) or a "
         f"model's *tuned recipe* (its best on validation; Appendix {numbering.ref('recipes')}).\n"
-        "- **The original's crop** (the original report's code) and **our demo's default** (crop + 20% "
-        "padding + centre of mass): two ways of preparing a drawing for the models "
+        "- **The original's crop** (the original report's code) and **our crop** (crop + 20% padding + "
+        "centre of mass, our demo's default): two ways of preparing a drawing for the models "
         f"(section {numbering.ref('preprocessing-a-drawing')})."
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]

@@ -219,7 +219,7 @@ def plot_shift_augmentation(results: dict) -> plt.Figure:
     section = results["research"]["shift_augmentation"]
     levels = section["levels"]
     fig, (ax, ax_gap) = plt.subplots(
-        1, 2, figsize=(PAGE_WIDTH, 3.4), layout="constrained", gridspec_kw={"width_ratios": [1.25, 1]}
+        1, 2, figsize=(PAGE_WIDTH, 2.45), layout="constrained", gridspec_kw={"width_ratios": [1.25, 1]}
     )
     styles = {
         "plain": ("--", "o", "plain"),

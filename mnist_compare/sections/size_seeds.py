@@ -444,7 +444,7 @@ def size_markdown(results: dict) -> str:
             results,
             f"Size or architecture with {seeds} seeds: test accuracy after {section['epochs']} epochs, and "
             "the share of the lead kept, with its bootstrap interval"
-            + (f" over seeds and test images (section {ref('statistics')})" if with_images else "")
+            + (f" over seeds and test images (Appendix {ref('verdict-tests')})" if with_images else "")
             + "; recipe: the original report's, or each model's best on validation ([Table](#recipes-table))",
             label=SIZE_TABLE,
         )
