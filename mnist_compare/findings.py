@@ -1713,8 +1713,8 @@ def verdict_sensitivity_markdown(results: dict) -> str:
         + caption(
             results,
             f"The verdicts of [Table](#{VERDICTS_TABLE}) that another rule of testing changes: three rules "
-            "less strict than the reported one (†), and every measure counted, with those added after "
-            "seeing the results (‡); changed verdicts in bold (mixed: tests confirmed both for and against "
+            "less strict than the reported one, and every measure counted, with those added after "
+            "seeing the results; changed verdicts in bold (mixed: tests confirmed both for and against "
             "the claim), a dash where a rule leaves a claim no test"
             + (f"; the other {number_word(kept)} verdicts stand under every rule" if kept else ""),
         )
