@@ -1780,7 +1780,8 @@ def _sampling_source(results: dict) -> str:
     return (
         "from the models' answers image by image, on the first "
         f"{number_word(len(results['config']['seeds']))} seeds for the test-set lead and on "
-        f"{number_word(len(section['seeds']))} further seeds for the other tests"
+        f"{number_word(len(section['seeds']))} further seeds, {min(section['seeds'])} to "
+        f"{max(section['seeds'])}, for the other tests"
         + (
             f" (for the tuned models, on {number_word(len(tuned['seeds']))} of their seeds trained again)"
             if measured_tuned

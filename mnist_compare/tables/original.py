@@ -286,7 +286,7 @@ def original_errors_markdown(results: dict) -> str:
             "loss 0.3049 becomes 0.3849) and two epoch times (40 s becomes 48 s). The 10-epoch CNN log's "
             f"validation losses ({loss_10}, …) are the MLP's, digit for digit, under the MLP's model summary "
             "(flatten_2, dense_4, dense_5). Each change of the 5-epoch CNN log replaces one digit (a 0 by an "
-            "8, or a 5 by a 6), so it may come from the conversion of its document rather than from its "
+            "8, or a 6 by a 5), so it may come from the conversion of its document rather than from its "
             "author.",
             "Histories are recorded per run and plotted from that record.",
         ],
