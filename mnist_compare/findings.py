@@ -1119,11 +1119,7 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
         )
     # How firm the verdicts are: how many another rule of testing changes, said once under the table; the
     # sensitivity table gives which and to what, and the discussion says why.
-    others = {claim: changed for claim, _, changed in verdict_sensitivity(results)}
-    depend = sum(
-        any(other != verdict for other in (others.get(claim) or {}).values())
-        for claim, _, verdict, *_ in checked
-    )
+    depend = len(rule_dependent_verdicts(verdict_sensitivity(results)))
     note = (
         f"{holm_sentence(found)} "
         f"{_verdicts_legend([row[2] for row in checked])} "
@@ -1689,16 +1685,22 @@ def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
     return out
 
 
+def rule_dependent_verdicts(found: list) -> list[tuple[str, str, dict[str, str]]]:
+    """The rows of ``verdict_sensitivity`` (``found``) whose verdict at least one other rule of testing
+    changes."""
+    return [
+        (claim, verdict, others)
+        for claim, verdict, others in found
+        if any(other != verdict for other in others.values())
+    ]
+
+
 def verdict_sensitivity_markdown(results: dict) -> str:
     """The table of ``verdict_sensitivity``: a row for each claim whose verdict another rule changes, with its
     verdict and its verdict under each other rule (a changed verdict in bold; a dash for a claim without
     tests of its own); the caption says how many verdicts every rule leaves as they are."""
     found = verdict_sensitivity(results)
-    changed = [
-        (claim, verdict, others)
-        for claim, verdict, others in found
-        if any(other != verdict for other in others.values())
-    ]
+    changed = rule_dependent_verdicts(found)
     rows = [
         [_short_claim(claim), verdict]
         + [
