@@ -1444,8 +1444,7 @@ def plot_verdict_differences(results: dict):
         right = ax.secondary_yaxis("right")
         right.set_yticks(y, [p_text(q).replace("\u00a0", " ") if q is not None else "–" for _, _, q in group])
         right.tick_params(length=0)
-        if ax is axes[0, 0]:
-            ax.text(1.01, 1.02, "p, Holm", transform=ax.transAxes, ha="left", va="bottom")
+        ax.text(1.01, 1.02, "p, Holm", transform=ax.transAxes, ha="left", va="bottom")
         ax.set_ylim(-0.6, len(group) - 0.4)
         ax.set_title(title, loc="left")
         ax.grid(axis="x", alpha=0.3)

@@ -415,8 +415,8 @@ GLANCE_HEADING = "Results at a glance"
 #: The notebook cell (by its ``label`` metadata) that shows the verdicts table with why each verdict was given
 #: (``findings.verdicts_brief_markdown`` with the reasons written in the first notebook): the glance page's.
 GLANCE_TABLE = "glance-table"
-#: The figure (by its ``label``) that plots each verdict test's difference with its interval (in Appendix E,
-#: where its tests are listed; the glance page points to it).
+#: The figure (by its ``label``) that plots each verdict test's difference with its interval (in the
+#: Discussion's first section, which sums up the findings; the glance page points to it).
 GLANCE_FIGURE = "fig-verdict-differences"
 
 
@@ -434,7 +434,7 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
         "original report and the section with its evidence"
         + (
-            f"; [Figure](#{GLANCE_FIGURE}) (Appendix {numbering.ref('verdict-tests')}) plots the "
+            f"; [Figure](#{GLANCE_FIGURE}) (section {numbering.ref('discussion-shows')}) plots the "
             "differences behind them with their intervals"
             if written
             else ""
@@ -443,11 +443,11 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         "- **MLP controls** ([the models table](#models-table)): a deeper MLP, plus two MLPs of the CNN's "
         "size: the *wide MLP*, matching its parameter count, and the *compute-matched MLP*, matching its "
         "multiply-adds.\n"
-        "- **Recipe**: a set of training settings, the *original recipe* (the original report's) or a "
-        f"model's *tuned recipe* (its best on validation; Appendix {numbering.ref('recipes')}).\n"
-        "- **The original's crop** (the original report's code) and **our crop** (crop + 20% padding + "
-        "centre of mass, our demo's default): two ways of preparing a drawing for the models "
-        f"(section {numbering.ref('preprocessing-a-drawing')})."
+        "- **Recipe**: a set of training settings. The *original recipe* is the original report's; a model's "
+        f"*tuned recipe* is its best on validation (Appendix {numbering.ref('recipes')}).\n"
+        "- **The original's crop** and **our crop**: two ways of preparing a drawing for the models "
+        f"(section {numbering.ref('preprocessing-a-drawing')}). The first is the original report's code; the "
+        "second, crop + 20% padding + centre of mass, is our demo's default."
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
     if not written:
@@ -504,12 +504,16 @@ def appendix_key(cell) -> str | None:
 
 
 def _resolve_outputs(cell, numbers: dict, tables: dict | None = None, missing_ok: bool = False) -> None:
-    """The links to labels in a code cell's Markdown outputs, resolved (``numbering.resolve``)."""
+    """The links to labels in a code cell's Markdown outputs, resolved (``numbering.resolve``), and in its
+    figure's caption (``number_figures_and_tables``), where each becomes its plain text: "Table 20"."""
     for output in cell.get("outputs", []):
         data = output.get("data", {})
         if "text/markdown" in data:
             text = _joined(data["text/markdown"])
             data["text/markdown"] = numbering.resolve(text, numbers, tables, missing_ok=missing_ok)
+        if 'class="report-figure"' in _joined(data.get("text/html", "")):
+            text = numbering.resolve(_joined(data["text/html"]), numbers, tables, missing_ok=missing_ok)
+            data["text/html"] = numbering.unlink(text)
 
 
 def _resolve_cell(cell, numbers: dict, tables: dict | None = None, missing_ok: bool = False) -> None:
