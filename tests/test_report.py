@@ -495,6 +495,30 @@ def test_a_labelled_table_is_cited_by_its_number():
     )
 
 
+def test_a_figure_caption_cites_a_later_table_by_its_number():
+    """A caption may link to a table that comes after its figure: once every table is numbered, the link
+    reads "Table N" in the caption and in the image's alternative text, as plain words."""
+    png = "iVBORw0KGgo="
+    figure = new_code_cell(
+        "plot(results)", metadata={"caption": "Differences; [the table of tests](#tests-table) lists them."}
+    )
+    figure.outputs = [{"output_type": "display_data", "metadata": {}, "data": {"image/png": png}}]
+    table = new_code_cell("tests_markdown(results)")
+    table.outputs = [
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {"text/markdown": '<a id="tests-table"></a>\n**Tests**\n\n| a |\n|---|\n| 1 |\n'},
+        }
+    ]
+    tables = {}
+    cells = report.number_figures_and_tables([figure, table], tables)
+    report._resolve_cell(cells[0], {}, tables)
+    html = cells[0].outputs[0]["data"]["text/html"]
+    assert "Differences; Table 1 lists them." in html
+    assert "](#" not in html and "the table of tests" not in html
+
+
 def test_every_titled_table_of_an_output_gets_a_number():
     """An output may hold several tables (the original report's tables, corrected): each is numbered."""
     text = (
