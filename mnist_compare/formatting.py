@@ -3,6 +3,8 @@ percentage points, captions, verdict words. Nothing here reads a particular sect
 
 from __future__ import annotations
 
+import re
+
 from . import config
 from .metrics import paired_differences, summarize
 from .numbering import anchor
@@ -13,8 +15,30 @@ def signed(text: str) -> str:
     return text if text.startswith(("-", "+")) else "+" + text
 
 
+#: A cell that holds a number: a value, a signed difference, a bound ("< 0.001") or an interval ("[0.5, 1]").
+_NUMBER_CELL = re.compile(r"^(?:[+−–-]?\d|[<>≤≥]\s?\d|\[)")
+#: A cell that holds nothing to align: empty, or a dash for a missing value.
+_EMPTY_CELL = {"", "–", "—", "-"}
+#: A word of three letters or more: what a cell of numbers and units ("12 of 12", "+0.6 pp") does not hold.
+_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def _numeric_column(cells: list[str]) -> bool:
+    """Whether a column holds only numbers (its dashes aside): it is set flush right, so that its values line
+    up on their last digits."""
+    values = [re.sub(r"[*_`]", "", cell).strip() for cell in cells]
+    values = [value for value in values if value not in _EMPTY_CELL]
+    # A cell of words that opens with a number ("91.05%, 6.41 pp below the MLP") reads as text.
+    return bool(values) and all(_NUMBER_CELL.match(value) and not _WORD.search(value) for value in values)
+
+
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    """A Markdown table; every column but the first that holds only numbers is set flush right."""
+    align = [
+        "---:" if index and _numeric_column([row[index] for row in rows if index < len(row)]) else "---"
+        for index in range(len(header))
+    ]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 

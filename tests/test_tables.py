@@ -712,3 +712,16 @@ def test_a_list_whose_items_hold_commas_is_parted_by_semicolons():
         "CNN − MLP, other writers; small CNN − best-width MLP; and CNN − wide MLP, scale curve"
     )
     assert join_words(names[:2]) == "CNN − MLP, other writers and small CNN − best-width MLP"
+
+
+def test_a_column_of_numbers_is_set_flush_right_and_a_column_of_words_is_not():
+    """Markdown's alignment row: a column whose every cell (dashes aside) is a number, a bound, a count or an
+    interval is right-aligned; the first column, and a column with a cell of words, stay left."""
+    table = formatting.markdown_table(
+        ["Model", "Tests", "Found", "Difference", "p"],
+        [
+            ["1", "1 of 1", "91.05%, 6.41 pp below the MLP", "+0.35 [0.31, 0.38] pp", "< 0.001"],
+            ["2", "–", "98.76", "−1.46 [−1.58, −1.35] pp", "0.077"],
+        ],
+    )
+    assert table.splitlines()[1] == "|---|---:|---|---:|---:|"
