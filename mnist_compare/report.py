@@ -465,7 +465,7 @@ APPENDICES = {
     "A": "The original report beside ours",
     "B": "Further analyses",
     "C": "Background: the data and the mathematics",
-    "D": "Drawings, the demo, cost and disagreements",
+    "D": "Drawings, demo, cost and disagreements",
     "E": "The verdicts' tests, choices and settings",
     "F": "The source of the builders, the training step and the preprocessing",
 }
