@@ -768,18 +768,15 @@ def float_text(cells: list, room: dict[str, dict]) -> list:
     follow it moved ahead of it until they fill its room (the last may run on to the next page, where the
     figure or table then follows it). A figure with too little such text after it goes up as well, ahead of
     the text before it, far enough to find its height. Text moves past no table, figure, code or heading (a
-    figure or table stays in its section), and only in the chapters, not the appendices."""
+    figure or table stays in its section), in the chapters and the appendices alike."""
     out = list(cells)
-    # The chapters only: the appendices are reference material, each block where its heading puts it (text
-    # moved there would cross from one appendix section into another).
-    chapters = next((i for i, cell in enumerate(out) if "# Appendix " in _cell_text(cell)), len(out))
     for name, gap in room.items():
         kind, number = name.split()
         marks = (f"<strong>{kind} {number}.</strong>", f"**{kind} {number}.**")
         index = next(
             (i for i, cell in enumerate(out) if any(mark in _cell_text(cell) for mark in marks)), None
         )
-        if index is None or index >= chapters:
+        if index is None:
             continue
         end, filled = index + 1, 0.0
         while end < len(out) and filled < gap["room"]:

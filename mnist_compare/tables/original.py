@@ -204,7 +204,7 @@ def parity_markdown(results: dict) -> str:
             f"{plural(parity_seed_count(results), 'seed')}, each marked in or out of it (its MLP's train "
             "accuracy counts all 60,000 training images, ours the 54,000 we train on)"
             + "".join(
-                f"; * recomputed from its own accuracies (its table prints "
+                f"; * as its text gives it and its own accuracies compute it (its table prints "
                 f"{_original(ORIGINAL[e][name][key], *PARITY_FORMATS[key])})"
                 for e, name, key in CORRECTED
             ),
