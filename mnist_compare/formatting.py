@@ -19,8 +19,8 @@ def signed(text: str) -> str:
 _NUMBER_CELL = re.compile(r"^(?:[+−–-]?\d|[<>≤≥]\s?\d|\[)")
 #: A cell that holds nothing to align: empty, or a dash for a missing value.
 _EMPTY_CELL = {"", "–", "—", "-"}
-#: A word of three letters or more: what a cell of numbers and units ("12 of 12", "+0.6 pp") does not hold.
-_WORD = re.compile(r"[A-Za-z]{3,}")
+#: A word of four letters or more: what a cell of numbers and units ("12 of 12", "1.21 (out)") does not hold.
+_WORD = re.compile(r"[A-Za-z]{4,}")
 
 
 def _numeric_column(cells: list[str]) -> bool:

@@ -805,7 +805,7 @@ def test_the_crop_of_every_demo_that_compares_the_models_tests_the_drawings_clai
                 "values": values,
             }
     shown = findings.verdict_differences_corrected(results)
-    extra = [(label, q) for label, _, q in shown if label.endswith("our crop, no centring")]
+    extra = [(label, q) for label, _, q in shown if label.endswith("crop + 20% padding")]
     assert len(extra) == 1 and extra[0][1] is None, "shown beside the tests, not one of them"
 
 
