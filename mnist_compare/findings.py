@@ -725,9 +725,8 @@ def holm_sentence(found: dict) -> str:
     of no difference counts."""
     zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     # A test two claims share (the small CNN's lead over the MLP) counts once in the correction and for each
-    # claim in the table's column of confirmed tests.
-    # (Two claims' tests of one name on different measurements, such as the lead after 5 and after 10
-    # epochs, have different p-values: they are two tests.)
+    # claim in the table's column of confirmed tests. It is the same name with the same p-value: two claims'
+    # tests of one name on different measurements (the lead after 5 and after 10 epochs) differ in p.
     tests = [(name, p) for _, name, _, _, p, _ in found["rows"]]
     shared = sorted({name for name, p in tests if tests.count((name, p)) > 1})
     return (

@@ -718,10 +718,33 @@ def test_a_column_of_numbers_is_set_flush_right_and_a_column_of_words_is_not():
     """Markdown's alignment row: a column whose every cell (dashes aside) is a number, a bound, a count or an
     interval is right-aligned; the first column, and a column with a cell of words, stay left."""
     table = formatting.markdown_table(
-        ["Model", "Tests", "Found", "Difference", "p"],
+        ["Model", "Tests", "Found", "Difference", "p", "Original"],
         [
-            ["1", "1 of 1", "91.05%, 6.41 pp below the MLP", "+0.35 [0.31, 0.38] pp", "< 0.001"],
-            ["2", "–", "98.76", "−1.46 [−1.58, −1.35] pp", "0.077"],
+            [
+                "1",
+                "1 of 1",
+                "91.05%, 6.41 pp below the MLP",
+                "+0.35 [0.31, 0.38] pp",
+                "< 0.001",
+                "1.21* (out)",
+            ],
+            ["2", "–", "98.76", "−1.46 [−1.58, −1.35] pp", "0.077", "0.0385 (in)"],
         ],
     )
-    assert table.splitlines()[1] == "|---|---:|---|---:|---:|"
+    assert table.splitlines()[1] == "|---|---:|---|---:|---:|---:|"
+
+
+def test_the_verdicts_legend_says_which_test_counts_for_two_claims():
+    """A test that two claims share (one name, one p-value) counts once in the correction and for both claims
+    in Table 1; two claims' tests of one name on different measurements (different p-values) are two tests."""
+    rows = [
+        ("5 epochs", "CNN − MLP, test accuracy", "+", "+", 1e-9, 1e-8),
+        ("10 epochs", "CNN − MLP, test accuracy", "+", "+", 2e-9, 2e-8),
+        ("architecture", "small CNN − MLP", "+", "+", 3e-6, 3e-5),
+        ("efficiency", "small CNN − MLP", "+", "+", 3e-6, 3e-5),
+    ]
+    sentence = findings.holm_sentence({"rows": rows, "tests": 3})
+    assert "over all 3 tests" in sentence
+    assert "; small CNN − MLP counts for two claims." in sentence
+    assert "test accuracy counts" not in sentence
+    assert "two claims" not in findings.holm_sentence({"rows": rows[:3], "tests": 3})
