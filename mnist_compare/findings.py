@@ -733,7 +733,12 @@ def holm_sentence(found: dict) -> str:
         "Confirmed: significant with the test images' sampling error added and after Holm's correction "
         f"{cite('holm1979')} over all {found['tests']} tests (section {ref('statistics')})"
         + (
-            f"; {join_words(shared)}" + (" counts" if len(shared) == 1 else " count") + " for two claims"
+            (
+                f"; one test, {shared[0]}, counts"
+                if len(shared) == 1
+                else f"; the tests {join_words(shared)} count"
+            )
+            + " toward two claims"
             if shared
             else ""
         )

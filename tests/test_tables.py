@@ -745,6 +745,6 @@ def test_the_verdicts_legend_says_which_test_counts_for_two_claims():
     ]
     sentence = findings.holm_sentence({"rows": rows, "tests": 3})
     assert "over all 3 tests" in sentence
-    assert "; small CNN − MLP counts for two claims." in sentence
+    assert "; one test, small CNN − MLP, counts toward two claims." in sentence
     assert "test accuracy counts" not in sentence
     assert "two claims" not in findings.holm_sentence({"rows": rows[:3], "tests": 3})
