@@ -725,10 +725,9 @@ def holm_sentence(found: dict) -> str:
     of no difference counts."""
     zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     # A test two claims share (the small CNN's lead over the MLP) counts once in the correction and for each
-    # claim in the table's column of confirmed tests. It is the same name with the same p-value: two claims'
-    # tests of one name on different measurements (the lead after 5 and after 10 epochs) differ in p.
-    tests = [(name, p) for _, name, _, _, p, _ in found["rows"]]
-    shared = sorted({name for name, p in tests if tests.count((name, p)) > 1})
+    # claim in the table's column of confirmed tests: the correction's groups (``_test_key``) say which.
+    groups = found["groups"]
+    shared = sorted({name for (_, name, *_), group in zip(found["rows"], groups) if groups.count(group) > 1})
     return (
         "Confirmed: significant with the test images' sampling error added and after Holm's correction "
         f"{cite('holm1979')} over all {found['tests']} tests (section {ref('statistics')})"

@@ -735,16 +735,19 @@ def test_a_column_of_numbers_is_set_flush_right_and_a_column_of_words_is_not():
 
 
 def test_the_verdicts_legend_says_which_test_counts_for_two_claims():
-    """A test that two claims share (one name, one p-value) counts once in the correction and for both claims
-    in Table 1; two claims' tests of one name on different measurements (different p-values) are two tests."""
+    """A test that two claims share (one group of the correction: one name, one measurement) counts once in
+    the correction and for both claims in Table 1; two claims' tests of one name on different measurements
+    (two groups) are two tests."""
     rows = [
         ("5 epochs", "CNN − MLP, test accuracy", "+", "+", 1e-9, 1e-8),
         ("10 epochs", "CNN − MLP, test accuracy", "+", "+", 2e-9, 2e-8),
         ("architecture", "small CNN − MLP", "+", "+", 3e-6, 3e-5),
         ("efficiency", "small CNN − MLP", "+", "+", 3e-6, 3e-5),
     ]
-    sentence = findings.holm_sentence({"rows": rows, "tests": 3})
+    # The correction's groups (``_test_key``): the shared test's two rows are one group.
+    groups = [("accuracy", 5), ("accuracy", 10), ("small", 0), ("small", 0)]
+    sentence = findings.holm_sentence({"rows": rows, "tests": 3, "groups": groups})
     assert "over all 3 tests" in sentence
     assert "; one test, small CNN − MLP, counts toward two claims." in sentence
     assert "test accuracy counts" not in sentence
-    assert "two claims" not in findings.holm_sentence({"rows": rows[:3], "tests": 3})
+    assert "two claims" not in findings.holm_sentence({"rows": rows[:3], "tests": 3, "groups": groups[:3]})
