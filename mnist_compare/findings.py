@@ -729,7 +729,7 @@ def holm_sentence(found: dict) -> str:
     groups = found["groups"]
     shared = sorted({name for (_, name, *_), group in zip(found["rows"], groups) if groups.count(group) > 1})
     return (
-        "Confirmed: significant with the test images' sampling error added and after Holm's correction "
+        "Confirmed: significant once the test images' sampling error is added, after Holm's correction "
         f"{cite('holm1979')} over all {found['tests']} tests (section {ref('statistics')})"
         + (
             (
@@ -1140,7 +1140,7 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
         f"{_verdicts_legend([row[2] for row in checked])} "
         + (
             f"Another rule of testing would change {number_word(depend)} of these verdicts "
-            f"([Table](#{SENSITIVITY_TABLE}); section {ref('threats')}). "
+            f"([Table](#{SENSITIVITY_TABLE})). "
             if depend
             else ""
         )

@@ -178,11 +178,11 @@ def bare_claim(claim: str) -> str:
 
 #: Every verdict word the table uses, and what it means (printed under the table as its legend).
 VERDICTS = {
-    "supported": "every test of the claim is confirmed in the direction it predicts",
-    "partly supported": "some tests are confirmed for the claim and the others confirm nothing",
-    "contradicted": "a test is confirmed against the claim, and none for it",
+    "supported": "every test is confirmed as the claim predicts",
+    "partly supported": "some tests are confirmed for the claim, none against it",
+    "contradicted": "a test is confirmed against the claim, none for it",
     "not shown": "no test is confirmed, or the measure cannot decide",
-    "mixed": "some tests are confirmed for the claim and others against it",
+    "mixed": "tests are confirmed both for and against the claim",
     "false": "an exact count shows the opposite",
 }
 
