@@ -921,12 +921,12 @@ def multiple_tests_markdown(results: dict) -> str:
         + anchor(TESTS_TABLE)
         + caption(
             results,
-            f"The {found['tests']} tests behind the verdicts of [Table](#{VERDICTS_TABLE})"
-            + "".join(f", with {name.split(' (')[0]} listed under both its claims" for name in shared)
-            + f": differences paired over {plural(same, 'seed') if same else 'seeds'} (one F test), each "
-            "accuracy interval widened by the images' sampling error, and the p-value of that widened "
-            f"interval alone and after Holm's correction {cite('holm1979')} over all the tests; Effect: what "
-            "the test shows after the correction, a confirmed difference for or against the claim, or none",
+            f"The {found['tests']} tests behind [Table](#{VERDICTS_TABLE})"
+            + "".join(f" ({name.split(' (')[0]} serves two claims)" for name in shared)
+            + f": differences paired over {plural(same, 'seed') if same else 'seeds'} (one F test); each "
+            "accuracy interval widened by the images' sampling error; p from the widened interval, alone "
+            f"and after Holm's correction {cite('holm1979')}; Effect: confirmed for or against the claim, "
+            "or none",
         )
         + "\n\n"
         + markdown_table(
@@ -1728,11 +1728,10 @@ def verdict_sensitivity_markdown(results: dict) -> str:
         anchor(SENSITIVITY_TABLE)
         + caption(
             results,
-            f"The verdicts of [Table](#{VERDICTS_TABLE}) that another rule of testing changes: three rules "
-            "less strict than the reported one, and every measure counted, with those added after "
-            "seeing the results; changed verdicts in bold (mixed: tests confirmed both for and against "
-            "the claim), a dash where a rule leaves a claim no test"
-            + (f"; the other {number_word(kept)} verdicts stand under every rule" if kept else ""),
+            f"The verdicts of [Table](#{VERDICTS_TABLE}) that another rule of testing changes: three less "
+            "strict rules, and every measure counted, including those added after seeing the results; "
+            "changed verdicts in bold (mixed: confirmed both for and against), a dash where a rule leaves a "
+            "claim no test" + (f"; the other {number_word(kept)} verdicts never change" if kept else ""),
         )
         + "\n\n"
         + markdown_table(

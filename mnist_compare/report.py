@@ -294,7 +294,7 @@ def colophon(results: dict) -> str:
         "or computed from it (the bootstrap intervals, the corrected p-values) or from the data set "
         "(its class counts); the original report's numbers are quoted from it. Experiments run "
         f"{computed_text(results)}, the first seeds' runs at {provenance_line(results)}"
-        + ". `python -m mnist_compare report` makes the document again from it. The "
+        + ". The command `python -m mnist_compare report` rebuilds this document from `results.json`. The "
         f"code, the notebooks and the demo: {config.REPOSITORY_URL}."
     )
 
