@@ -1132,15 +1132,26 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
             if found_for
             else "–",
         )
-    # How firm the verdicts are: how many another rule of testing changes, said once under the table; the
-    # sensitivity table gives which and to what, and the discussion says why.
-    depend = len(rule_dependent_verdicts(verdict_sensitivity(results)))
+    # How firm the verdicts are: beside each, the verdict another rule of testing gives it where one changes
+    # it (the sensitivity table gives every rule's), so that a verdict the rule decides is seen as such.
+    sensitivity = verdict_sensitivity(results)
+    others = {claim: rules for claim, _, rules in sensitivity}
+    depend = len(rule_dependent_verdicts(sensitivity))
+    words = [row[2] for row in checked]
+    if depend:
+        header.insert(3, "Under other rules")
+        for row, (claim, _, verdict, *_) in zip(rows, checked):
+            row.insert(3, other_rules_cell(verdict, others.get(claim, {})))
+        words += [other for _, verdict, rules in sensitivity for other in rules.values() if other != verdict]
+    less_strict = [OTHER_RULE_WORDS[rule] for rule in LESS_STRICT]
     note = (
         f"{holm_sentence(found)} "
-        f"{_verdicts_legend([row[2] for row in checked])} "
+        f"{_verdicts_legend(words)} "
         + (
-            f"Another rule of testing would change {number_word(depend)} of these verdicts "
-            f"([Table](#{SENSITIVITY_TABLE})). "
+            "Under other rules: the verdict where another rule of testing changes it "
+            f"([Table](#{SENSITIVITY_TABLE})), a less strict one ({', '.join(less_strict[:-1])} or "
+            f"{less_strict[-1]}) or one that also counts the measures added after seeing the results "
+            "(later measures). "
             if depend
             else ""
         )
@@ -1697,6 +1708,39 @@ def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
             )
         )
     return out
+
+
+#: The other rules of testing in the words of the verdicts table's column of them, and the rules less strict
+#: than the reported one (each only drops a step of it: the correction over all tests, or the images' error).
+OTHER_RULE_WORDS = {
+    "alone": "no correction",
+    "within": "Holm within the claim",
+    "fixed": "test images held fixed",
+    "added": "later measures",
+}
+LESS_STRICT = ("alone", "within", "fixed")
+
+
+def other_rules_cell(verdict: str, others: dict[str, str]) -> str:
+    """The verdicts table's cell of a claim's verdict under the other rules of testing (``others``: {rule:
+    verdict}, from ``verdict_sensitivity``): each verdict that differs from ``verdict``, with the rules that
+    give it ("supported (any less strict rule)"); a dash when every rule gives ``verdict``."""
+    by_verdict: dict[str, list[str]] = {}
+    for rule in OTHER_RULES:
+        if rule in others and others[rule] != verdict:
+            by_verdict.setdefault(others[rule], []).append(rule)
+    if not by_verdict:
+        return "–"
+    return "; ".join(
+        f"{other} ("
+        + (
+            "any less strict rule"
+            if tuple(rules) == LESS_STRICT
+            else join_words([OTHER_RULE_WORDS[rule] for rule in rules])
+        )
+        + ")"
+        for other, rules in by_verdict.items()
+    )
 
 
 def rule_dependent_verdicts(found: list) -> list[tuple[str, str, dict[str, str]]]:

@@ -294,7 +294,7 @@ def colophon(results: dict) -> str:
         "or computed from it (the bootstrap intervals, the corrected p-values) or from the data set "
         "(its class counts); the original report's numbers are quoted from it. Experiments run "
         f"{computed_text(results)}, the first seeds' runs at {provenance_line(results)}"
-        + ". The command `python -m mnist_compare report` rebuilds this document from `results.json`. The "
+        + ". The command `python -m mnist_compare report` rebuilds this document from these results. The "
         f"code, the notebooks and the demo: {config.REPOSITORY_URL}."
     )
 
@@ -442,7 +442,7 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         + ". Terms used throughout:\n\n"
         "- **MLP controls** ([the models table](#models-table)): a deeper MLP, plus two MLPs of the CNN's "
         "size: the *wide MLP*, matching its parameter count, and the *compute-matched MLP*, matching its "
-        "multiply-adds.\n"
+        "multiply-adds (the products of a weight and an input that a model computes per image).\n"
         "- **Recipe**: a set of training settings. The *original recipe* is the original report's; a model's "
         f"*tuned recipe* is its best on validation (Appendix {numbering.ref('recipes')}).\n"
         "- **The original's crop** and **our crop**: two ways of preparing a drawing for the models "

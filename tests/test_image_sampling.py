@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from mnist_compare import config, findings, metrics
-from mnist_compare.formatting import number_word
 from mnist_compare.sections import image_sampling, size_seeds, width_sweep
 
 RESULTS = config.REPORTS_DIR / "results.json"
@@ -267,17 +266,20 @@ def test_the_tuned_section_trains_nothing_without_tuned_runs_or_in_a_fast_run():
 def test_table_1_counts_the_verdicts_another_rule_changes():
     results = json.loads(RESULTS.read_text())
     table = findings.verdicts_brief_markdown(results)
-    cells = {
-        line.split(" | ")[0].lstrip("| "): line.split(" | ")[1]
+    lines = [
+        line.split(" | ")
         for line in table.splitlines()
         if line.startswith("| The ") or line.startswith("| Cropping")
-    }
+    ]
+    cells = {line[0].lstrip("| "): line[1] for line in lines}
+    under_other_rules = {line[0].lstrip("| "): line[3] for line in lines}
     changed, looser, added = set(), set(), set()
     for claim, verdict, others in findings.verdict_sensitivity(results):
-        # The table prints the verdict alone; the note under it counts the verdicts that another rule
-        # changes: a less strict one (no correction, Holm within the claim, the test images held fixed) or
-        # counting the measures added while the results were examined.
+        # The table prints the verdict, and beside it the verdict that another rule gives where one changes
+        # it: a less strict one (no correction, Holm within the claim, the test images held fixed) or
+        # counting the measures added while the results were examined; a dash where every rule agrees.
         assert cells[claim] == f"**{verdict}**", (claim, cells[claim])
+        assert under_other_rules[claim] == findings.other_rules_cell(verdict, others)
         by_looser = any(others.get(rule, verdict) != verdict for rule in ("alone", "within", "fixed"))
         by_added = others.get("added", verdict) != verdict
         changed |= {claim} if by_looser or by_added else set()
@@ -290,11 +292,14 @@ def test_table_1_counts_the_verdicts_another_rule_changes():
         found for found in findings.verdict_sensitivity(results) if found[0] == findings.ARCHITECTURE_CLAIM
     ]
     assert architecture[1] == "partly supported" and architecture[2]["within"] == "supported"
-    # Some verdicts stand under every rule, both kinds of change occur, and the note gives their count once,
-    # pointing to the table that names them.
+    # Some verdicts stand under every rule, both kinds of change occur, each changed verdict says which rules
+    # change it, and the note says what the column means, pointing to the table that gives every rule.
     assert 0 < len(changed) < len(cells)
     assert looser and added and looser != added
-    sentence = f"Another rule of testing would change {number_word(len(changed))} of these verdicts"
+    assert {claim for claim, cell in under_other_rules.items() if cell != "–"} == changed
+    assert under_other_rules[findings.ARCHITECTURE_CLAIM] == "supported (any less strict rule)"
+    assert all(under_other_rules[claim].endswith("(later measures)") for claim in added - looser)
+    sentence = "Under other rules: the verdict where another rule of testing changes it"
     assert table.count(sentence) == 1, table
     assert f"(#{findings.SENSITIVITY_TABLE})" in table.split(sentence)[1][:80]
     assert "†" not in table and "‡" not in table
