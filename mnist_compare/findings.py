@@ -1139,25 +1139,22 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     depend = len(rule_dependent_verdicts(sensitivity))
     words = [row[2] for row in checked]
     if depend:
-        header.insert(3, "Under other rules")
+        header.insert(3, "Under another rule")
         for row, (claim, _, verdict, *_) in zip(rows, checked):
             row.insert(3, other_rules_cell(verdict, others.get(claim, {})))
         words += [other for _, verdict, rules in sensitivity for other in rules.values() if other != verdict]
     less_strict = [OTHER_RULE_WORDS[rule] for rule in LESS_STRICT]
+    # The words the table uses, defined before it; under it, what its columns of other rules and tests mean.
+    definitions = f"{holm_sentence(found)} {_verdicts_legend(words)} pp: percentage points."
     note = (
-        f"{holm_sentence(found)} "
-        f"{_verdicts_legend(words)} "
-        + (
-            "Under other rules: the verdict where another rule of testing changes it "
-            f"([Table](#{SENSITIVITY_TABLE})), a less strict one ({', '.join(less_strict[:-1])} or "
-            f"{less_strict[-1]}) or one that also counts the measures added after seeing the results "
-            "(later measures). "
-            if depend
-            else ""
-        )
-        + f"pp: percentage points. [Table](#{TESTS_TABLE}) lists every test."
-    )
-    return _verdicts_title(results) + "\n\n" + markdown_table(header, rows) + "\n\n" + note
+        "Under another rule: the verdict where another rule of testing changes it "
+        f"([Table](#{SENSITIVITY_TABLE})), a less strict one ({', '.join(less_strict[:-1])} or "
+        f"{less_strict[-1]}) or one that also counts the measures added after seeing the results "
+        "(later measures). "
+        if depend
+        else ""
+    ) + f"[Table](#{TESTS_TABLE}) lists every test."
+    return "\n\n".join([definitions, _verdicts_title(results), markdown_table(header, rows), note])
 
 
 def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = True) -> str:

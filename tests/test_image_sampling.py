@@ -299,7 +299,7 @@ def test_table_1_counts_the_verdicts_another_rule_changes():
     assert {claim for claim, cell in under_other_rules.items() if cell != "–"} == changed
     assert under_other_rules[findings.ARCHITECTURE_CLAIM] == "supported (any less strict rule)"
     assert all(under_other_rules[claim].endswith("(later measures)") for claim in added - looser)
-    sentence = "Under other rules: the verdict where another rule of testing changes it"
+    sentence = "Under another rule: the verdict where another rule of testing changes it"
     assert table.count(sentence) == 1, table
     assert f"(#{findings.SENSITIVITY_TABLE})" in table.split(sentence)[1][:80]
     assert "†" not in table and "‡" not in table

@@ -349,8 +349,8 @@ def robustness_markdown(results: dict) -> str:
             f"{model_epochs(results, CANDIDATE)} epochs: "
             + seeds
             + (
-                f"; the {registry.label(next(iter(controls)))} is the MLP control with the highest mean on "
-                "every curve, chosen on these same curves"
+                f"; the {registry.label(next(iter(controls)))} stands for the MLP controls: of the three, it "
+                "has the highest mean on every curve (a choice made on these curves)"
                 if against and same
                 else ""
             ),
