@@ -1133,7 +1133,7 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
             else "–",
         )
     # How firm the verdicts are: beside each, the verdict another rule of testing gives it where one changes
-    # it (the sensitivity table gives every rule's), so that a verdict the rule decides is seen as such.
+    # it (``other_rules_cell``), so that a verdict the rule decides is seen as such.
     sensitivity = verdict_sensitivity(results)
     others = {claim: rules for claim, _, rules in sensitivity}
     depend = len(rule_dependent_verdicts(sensitivity))
@@ -1147,10 +1147,10 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     # The words the table uses, defined before it; under it, what its columns of other rules and tests mean.
     definitions = f"{holm_sentence(found)} {_verdicts_legend(words)} pp: percentage points."
     note = (
-        "Under another rule: the verdict where another rule of testing changes it "
-        f"([Table](#{SENSITIVITY_TABLE})), a less strict one ({', '.join(less_strict[:-1])} or "
-        f"{less_strict[-1]}) or one that also counts the measures added after seeing the results "
-        "(later measures). "
+        "Under another rule: the verdict where another rule of testing changes it: a less strict one, which "
+        f"drops one step of ours ({', '.join(less_strict[:-1])} or {less_strict[-1]}), or one that also "
+        "counts the train − test gaps and the measures added after seeing the results (later measures; "
+        f"Appendix {ref('post-hoc-choices')}). "
         if depend
         else ""
     ) + f"[Table](#{TESTS_TABLE}) lists every test."
@@ -1632,10 +1632,8 @@ def verdict_from_bearings(bearings) -> str:
     return "contradicted" if "against" in shown else "not shown"
 
 
-#: The label of the table of each verdict under other rules of testing.
-SENSITIVITY_TABLE = "verdict-sensitivity-table"
-#: The other rules of testing, in the sensitivity table's order: no correction, Holm's correction within the
-#: claim, the test images held fixed, every measure counted (``verdict_sensitivity``).
+#: The other rules of testing, in the order the verdicts table names them: no correction, Holm's correction
+#: within the claim, the test images held fixed, every measure counted (``verdict_sensitivity``).
 OTHER_RULES = ("alone", "within", "fixed", "added")
 #: The tests of measures added to the original report's own, or chosen out of the claim's tests, while the
 #: results were examined (the rise of the test loss for overfitting, the validation loss's change relative to
@@ -1748,45 +1746,6 @@ def rule_dependent_verdicts(found: list) -> list[tuple[str, str, dict[str, str]]
         for claim, verdict, others in found
         if any(other != verdict for other in others.values())
     ]
-
-
-def verdict_sensitivity_markdown(results: dict) -> str:
-    """The table of ``verdict_sensitivity``: a row for each claim whose verdict another rule changes, with its
-    verdict and its verdict under each other rule (a changed verdict in bold; a dash for a claim without
-    tests of its own); the caption says how many verdicts every rule leaves as they are."""
-    found = verdict_sensitivity(results)
-    changed = rule_dependent_verdicts(found)
-    rows = [
-        [_short_claim(claim), verdict]
-        + [
-            "–" if rule not in others else others[rule] if others[rule] == verdict else f"**{others[rule]}**"
-            for rule in OTHER_RULES
-        ]
-        for claim, verdict, others in changed
-    ]
-    kept = len(found) - len(changed)
-    return (
-        anchor(SENSITIVITY_TABLE)
-        + caption(
-            results,
-            f"The verdicts of [Table](#{VERDICTS_TABLE}) that another rule of testing changes: three less "
-            "strict rules, and every measure counted, including those added after seeing the results; "
-            "changed verdicts in bold (mixed: confirmed both for and against), a dash where a rule leaves a "
-            "claim no test" + (f"; the other {number_word(kept)} verdicts never change" if kept else ""),
-        )
-        + "\n\n"
-        + markdown_table(
-            [
-                "Claim",
-                "Verdict",
-                "No correction",
-                "Holm within the claim",
-                "Test images held fixed",
-                "Every measure counted",
-            ],
-            rows,
-        )
-    )
 
 
 def _fixed_corrected(found: dict) -> list[float]:
