@@ -1132,28 +1132,16 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
             if found_for
             else "–",
         )
-    # How firm the verdicts are: beside each, the verdict another rule of testing gives it where one changes
-    # it (``other_rules_cell``), so that a verdict the rule decides is seen as such.
+    # How firm the verdicts are: the verdicts another rule of testing changes, said in a sentence under the
+    # table (``rule_sensitivity_sentence``), so that a verdict the rule decides is seen as such.
     sensitivity = verdict_sensitivity(results)
-    others = {claim: rules for claim, _, rules in sensitivity}
-    depend = len(rule_dependent_verdicts(sensitivity))
-    words = [row[2] for row in checked]
-    if depend:
-        header.insert(3, "Under another rule")
-        for row, (claim, _, verdict, *_) in zip(rows, checked):
-            row.insert(3, other_rules_cell(verdict, others.get(claim, {})))
-        words += [other for _, verdict, rules in sensitivity for other in rules.values() if other != verdict]
-    less_strict = [OTHER_RULE_WORDS[rule] for rule in LESS_STRICT]
-    # The words the table uses, defined before it; under it, what its columns of other rules and tests mean.
+    words = [row[2] for row in checked] + [
+        other for _, verdict, rules in sensitivity for other in rules.values() if other != verdict
+    ]
+    # The words the table uses, defined before it; under it, how firm the verdicts are and where the tests
+    # are.
     definitions = f"{holm_sentence(found)} {_verdicts_legend(words)} pp: percentage points."
-    note = (
-        "Under another rule: the verdict where another rule of testing changes it: a less strict one, which "
-        f"drops one step of ours ({', '.join(less_strict[:-1])} or {less_strict[-1]}), or one that also "
-        "counts the train − test gaps and the measures added after seeing the results (later measures; "
-        f"Appendix {ref('post-hoc-choices')}). "
-        if depend
-        else ""
-    ) + f"[Table](#{TESTS_TABLE}) lists every test."
+    note = f"{rule_sensitivity_sentence(sensitivity)} [Table](#{TESTS_TABLE}) lists every test."
     return "\n\n".join([definitions, _verdicts_title(results), markdown_table(header, rows), note])
 
 
@@ -1705,37 +1693,69 @@ def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
     return out
 
 
-#: The other rules of testing in the words of the verdicts table's column of them, and the rules less strict
-#: than the reported one (each only drops a step of it: the correction over all tests, or the images' error).
-OTHER_RULE_WORDS = {
-    "alone": "no correction",
-    "within": "Holm within the claim",
-    "fixed": "test images held fixed",
-    "added": "later measures",
+#: The rules less strict than the reported one, as the sentence on the verdicts' firmness names them (each
+#: drops a step of it: the correction over all the tests, its reach beyond the claim, the images' error).
+RULE_PHRASES = {
+    "alone": "without a correction",
+    "within": "with Holm's correction within each claim",
+    "fixed": "with the test images held fixed",
 }
 LESS_STRICT = ("alone", "within", "fixed")
 
 
-def other_rules_cell(verdict: str, others: dict[str, str]) -> str:
-    """The verdicts table's cell of a claim's verdict under the other rules of testing (``others``: {rule:
-    verdict}, from ``verdict_sensitivity``): each verdict that differs from ``verdict``, with the rules that
-    give it ("supported (any less strict rule)"); a dash when every rule gives ``verdict``."""
-    by_verdict: dict[str, list[str]] = {}
-    for rule in OTHER_RULES:
-        if rule in others and others[rule] != verdict:
-            by_verdict.setdefault(others[rule], []).append(rule)
-    if not by_verdict:
-        return "–"
-    return "; ".join(
-        f"{other} ("
-        + (
-            "any less strict rule"
-            if tuple(rules) == LESS_STRICT
-            else join_words([OTHER_RULE_WORDS[rule] for rule in rules])
+#: How the sentence on the verdicts' firmness names a claim: the question it answers.
+CLAIM_TOPICS = {
+    ARCHITECTURE_CLAIM: "architecture",
+    "The CNN uses its parameters more efficiently": "efficiency",
+    "The CNN overfits less": "overfitting",
+    "The CNN is more robust to noisy digits": "noise",
+    "The CNN is more accurate on user drawings": "drawings",
+    "The CNN trains more stably": "stability",
+}
+
+
+def rule_sensitivity_sentence(found: list) -> str:
+    """The verdicts another rule of testing changes, in words (``found``: ``verdict_sensitivity``): how many,
+    what each less strict rule would make of them, and what counting the measures added after seeing the
+    results would; the empty string when every rule gives every verdict."""
+    changed = rule_dependent_verdicts(found)
+    if not changed:
+        return "Every other rule of testing gives every verdict as it is."
+
+    def topic(claim: str) -> str:
+        return CLAIM_TOPICS.get(bare_claim(claim), f"“{bare_claim(claim)}”")
+
+    def claims(names: list[str]) -> str:
+        return f"the {join_words([topic(name) for name in names])} claim" + ("s" if len(names) > 1 else "")
+
+    # The claims a less strict rule changes, by the rules that change them and the verdict they then get.
+    looser: dict[tuple, list[str]] = {}
+    added: dict[str, list[str]] = {}
+    for claim, verdict, others in changed:
+        rules = tuple(rule for rule in LESS_STRICT if others.get(rule, verdict) != verdict)
+        if rules:
+            looser.setdefault((rules, others[rules[0]]), []).append(claim)
+        if others.get("added", verdict) != verdict:
+            added.setdefault(others["added"], []).append(claim)
+    clauses = [
+        (
+            "under any less strict rule ("
+            + ", ".join(RULE_PHRASES[rule] for rule in LESS_STRICT[:-1])
+            + f" or {RULE_PHRASES[LESS_STRICT[-1]]})"
+            if rules == LESS_STRICT
+            else " or ".join(RULE_PHRASES[rule] for rule in rules)
         )
-        + ")"
-        for other, rules in by_verdict.items()
-    )
+        + f", {claims(names)} would be {verdict}"
+        for (rules, verdict), names in looser.items()
+    ]
+    if added:
+        clauses.append(
+            f"counting the train − test gaps and the measures added after seeing the results (Appendix "
+            f"{ref('post-hoc-choices')}) would make "
+            + join_words([f"{claims(names)} {verdict}" for verdict, names in added.items()])
+        )
+    text = "; ".join(clauses)
+    return f"Another rule of testing would change {number_word(len(changed))} verdicts: {text}."
 
 
 def rule_dependent_verdicts(found: list) -> list[tuple[str, str, dict[str, str]]]:
