@@ -23,7 +23,7 @@ REFERENCE_ENTRIES = {
     "http://yann.lecun.com/exdb/mnist/",
     "tensorflow": "Abadi, M., et al. (2016). TensorFlow: a system for large-scale machine learning. *OSDI "
     "2016*, 265-283. https://www.tensorflow.org",
-    "keras": "Chollet, F., et al. Keras 3. https://keras.io",
+    "keras": "Chollet, F., et al. (2023). Keras 3. https://keras.io",
     "kingma2015": "Kingma, D. P., & Ba, J. (2015). Adam: a method for stochastic optimization. *ICLR 2015*, "
     "arXiv:1412.6980.",
     "numpy": "Harris, C. R., et al. (2020). Array programming with NumPy. *Nature*, 585, 357-362.",
@@ -33,7 +33,7 @@ REFERENCE_ENTRIES = {
     "2825-2830.",
     "matplotlib": "Hunter, J. D. (2007). Matplotlib: a 2D graphics environment. *Computing in Science & "
     "Engineering*, 9(3), 90-95.",
-    "pillow": "Clark, A., et al. Pillow, the Python Imaging Library fork. https://python-pillow.org",
+    "pillow": "Clark, A., et al. (2015). Pillow, the Python Imaging Library fork. https://python-pillow.org",
     "gradio": "Abid, A., et al. (2019). Gradio: hassle-free sharing and testing of ML models in the wild. "
     "arXiv:1906.02569.",
     "mcnemar1947": "McNemar, Q. (1947). Note on the sampling error of the difference between correlated "
