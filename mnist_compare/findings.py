@@ -1717,7 +1717,7 @@ CLAIM_TOPICS = {
 def rule_sensitivity_sentence(found: list) -> str:
     """The verdicts another rule of testing changes, in words (``found``: ``verdict_sensitivity``): how many,
     what each less strict rule would make of them, and what counting the measures added after seeing the
-    results would; the empty string when every rule gives every verdict."""
+    results would; when every rule gives every verdict, a sentence that says so."""
     changed = rule_dependent_verdicts(found)
     if not changed:
         return "Every other rule of testing gives every verdict as it is."

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mnist_compare import config, findings, formatting, metrics, references, sections
+from mnist_compare.numbering import ref
 from mnist_compare.tables import grid, original, readme
 
 RESULTS = config.REPORTS_DIR / "results.json"
@@ -751,3 +752,35 @@ def test_the_verdicts_legend_says_which_test_counts_for_two_claims():
     assert "; one test, small CNN − MLP, counts toward two claims." in sentence
     assert "test accuracy counts" not in sentence
     assert "two claims" not in findings.holm_sentence({"rows": rows[:3], "tests": 3, "groups": groups[:3]})
+
+
+def test_the_sentence_under_table_1_names_each_verdict_another_rule_changes():
+    """Known answers: ``verdict_sensitivity`` rows (claim, verdict, {rule: verdict}) in, the sentence under
+    Table 1 out. A verdict that every less strict rule changes is said once for all three; one that only some
+    change names them; counting the later measures groups the claims by the verdict they would get; a claim
+    the sentence has no short name for is quoted; and when no rule changes anything, the sentence says so."""
+    every = {"alone": "supported", "within": "supported", "fixed": "supported", "added": "partly supported"}
+    found = [
+        (findings.ARCHITECTURE_CLAIM, "partly supported", every),
+        (
+            "The CNN uses its parameters more efficiently (read as ...)",
+            "partly supported",
+            {"alone": "partly supported", "within": "partly supported", "fixed": "supported"},
+        ),
+        ("The CNN overfits less (10 epochs)", "not shown", {"added": "mixed"}),
+        ("The CNN sleeps less", "not shown", {"added": "mixed"}),
+        ("The CNN is more accurate on the test set (5 epochs)", "supported", {"alone": "supported"}),
+    ]
+    sentence = findings.rule_sensitivity_sentence(found)
+    assert sentence == (
+        "Another rule of testing would change four verdicts: under any less strict rule (without a "
+        "correction, with Holm's correction within each claim or with the test images held fixed), the "
+        "architecture claim would be supported; with the test images held fixed, the efficiency claim would "
+        "be supported; "
+        "counting the train − test gaps and the measures added after seeing the results (Appendix "
+        f"{ref('post-hoc-choices')}) would make the overfitting and “The CNN sleeps less” claims mixed."
+    )
+    assert (
+        findings.rule_sensitivity_sentence(found[-1:])
+        == "Every other rule of testing gives every verdict as it is."
+    )
