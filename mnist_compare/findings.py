@@ -1620,9 +1620,6 @@ def verdict_from_bearings(bearings) -> str:
     return "contradicted" if "against" in shown else "not shown"
 
 
-#: The other rules of testing, in the order the verdicts table names them: no correction, Holm's correction
-#: within the claim, the test images held fixed, every measure counted (``verdict_sensitivity``).
-OTHER_RULES = ("alone", "within", "fixed", "added")
 #: The tests of measures added to the original report's own, or chosen out of the claim's tests, while the
 #: results were examined (the rise of the test loss for overfitting, the validation loss's change relative to
 #: its level for stability, the unclipped noise for noise, the crops no demo reads with by default for
@@ -1693,14 +1690,15 @@ def verdict_sensitivity(results: dict) -> list[tuple[str, str, dict[str, str]]]:
     return out
 
 
-#: The rules less strict than the reported one, as the sentence on the verdicts' firmness names them (each
-#: drops a step of it: the correction over all the tests, its reach beyond the claim, the images' error).
+#: The rules of ``verdict_sensitivity`` less strict than the reported one, in order, as the sentence on the
+#: verdicts' firmness names them (each drops a step of it: the correction over all the tests, its reach beyond
+#: the claim, the images' error); its fourth rule, "added", counts every measure.
 RULE_PHRASES = {
     "alone": "without a correction",
     "within": "with Holm's correction within each claim",
     "fixed": "with the test images held fixed",
 }
-LESS_STRICT = ("alone", "within", "fixed")
+LESS_STRICT = tuple(RULE_PHRASES)
 
 
 #: How the sentence on the verdicts' firmness names a claim: the question it answers.
@@ -1728,13 +1726,16 @@ def rule_sensitivity_sentence(found: list) -> str:
     def claims(names: list[str]) -> str:
         return f"the {join_words([topic(name) for name in names])} claim" + ("s" if len(names) > 1 else "")
 
-    # The claims a less strict rule changes, by the rules that change them and the verdict they then get.
+    # The claims a less strict rule changes, by the verdict they then get and the rules that give it.
     looser: dict[tuple, list[str]] = {}
     added: dict[str, list[str]] = {}
     for claim, verdict, others in changed:
-        rules = tuple(rule for rule in LESS_STRICT if others.get(rule, verdict) != verdict)
-        if rules:
-            looser.setdefault((rules, others[rules[0]]), []).append(claim)
+        by_verdict: dict[str, list[str]] = {}
+        for rule in LESS_STRICT:
+            if others.get(rule, verdict) != verdict:
+                by_verdict.setdefault(others[rule], []).append(rule)
+        for other, rules in by_verdict.items():
+            looser.setdefault((tuple(rules), other), []).append(claim)
         if others.get("added", verdict) != verdict:
             added.setdefault(others["added"], []).append(claim)
     clauses = [
@@ -1755,7 +1756,8 @@ def rule_sensitivity_sentence(found: list) -> str:
             + join_words([f"{claims(names)} {verdict}" for verdict, names in added.items()])
         )
     text = "; ".join(clauses)
-    return f"Another rule of testing would change {number_word(len(changed))} verdicts: {text}."
+    count = number_word(len(changed)) + (" verdict" if len(changed) == 1 else " verdicts")
+    return f"Another rule of testing would change {count}: {text}."
 
 
 def rule_dependent_verdicts(found: list) -> list[tuple[str, str, dict[str, str]]]:

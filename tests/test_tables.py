@@ -784,3 +784,15 @@ def test_the_sentence_under_table_1_names_each_verdict_another_rule_changes():
         findings.rule_sensitivity_sentence(found[-1:])
         == "Every other rule of testing gives every verdict as it is."
     )
+    # Two less strict rules that change one verdict to two different verdicts are said apart.
+    split = [
+        (
+            "The CNN overfits less",
+            "not shown",
+            {"alone": "supported", "within": "not shown", "fixed": "mixed"},
+        )
+    ]
+    assert findings.rule_sensitivity_sentence(split) == (
+        "Another rule of testing would change one verdict: without a correction, the overfitting claim would "
+        "be supported; with the test images held fixed, the overfitting claim would be mixed."
+    )
