@@ -969,6 +969,12 @@ def bearing(claimed: str, found: str, q: float) -> str:
     return "for" if claimed == found else "against"
 
 
+def against_mlp_only(names: list[str]) -> bool:
+    """Whether every test of ``names`` (the verdicts' test names, "A − B, measure") compares a model with the
+    baseline MLP, and there is at least one."""
+    return bool(names) and all(re.search(r" − MLP(?:$|,| \()", name) for name in names)
+
+
 def test_loss_rise(results: dict) -> dict | None:
     """How much each model's test loss rises from the first snapshot to the last, and CNN − MLP of it, paired
     by seed (None without recorded losses or with a single snapshot)."""
@@ -1120,8 +1126,16 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     # against it, if any); a dash for a claim with no test (the verdict is read from a count or a measure that
     # cannot decide).
     bearings: dict[str, list[str]] = {}
-    for claim, _, claimed, sign, _, q in found["rows"]:
+    confirmed: dict[str, list[str]] = {}
+    for claim, name, claimed, sign, _, q in found["rows"]:
         bearings.setdefault(claim, []).append(bearing(claimed, sign, q))
+        if bearing(claimed, sign, q) == "for":
+            confirmed.setdefault(claim, []).append(name)
+    # A verdict that only the tests against the baseline MLP support says so: the MLP controls did not
+    # confirm it.
+    for row in rows:
+        if row[1] == "**partly supported**" and against_mlp_only(confirmed.get(row[0], [])):
+            row[1] += "<br>only against the MLP"
     header.insert(2, "Tests confirmed")
     for row in rows:
         found_for = bearings.get(row[0], [])

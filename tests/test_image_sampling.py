@@ -279,7 +279,8 @@ def test_table_1_counts_the_verdicts_another_rule_changes():
         # The table prints the verdict alone; the note under it says which verdicts another rule changes: a
         # less strict one (no correction, Holm within the claim, the test images held fixed) or counting the
         # measures added while the results were examined.
-        assert cells[claim] == f"**{verdict}**", (claim, cells[claim])
+        word = cells[claim].removesuffix("<br>only against the MLP")  # a mark the noise verdict carries
+        assert word == f"**{verdict}**", (claim, cells[claim])
         by_looser = any(others.get(rule, verdict) != verdict for rule in ("alone", "within", "fixed"))
         by_added = others.get("added", verdict) != verdict
         changed |= {claim} if by_looser or by_added else set()

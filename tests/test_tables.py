@@ -796,3 +796,13 @@ def test_the_sentence_under_table_1_names_each_verdict_another_rule_changes():
         "Another rule of testing would change one verdict: without a correction, the overfitting claim would "
         "be supported; with the test images held fixed, the overfitting claim would be mixed."
     )
+
+
+def test_a_verdict_only_the_mlp_tests_support_is_marked_by_its_test_names():
+    """Known answers: the tests against the baseline MLP alone (a measure after a comma, seeds in brackets, or
+    nothing after it) are "only against the MLP"; one test against an MLP control, or no test, is not."""
+    assert findings.against_mlp_only(["CNN − MLP, clipped noise curve"])
+    assert findings.against_mlp_only(["small CNN − MLP (20 seeds)", "CNN − MLP"])
+    assert not findings.against_mlp_only(["small CNN − MLP (20 seeds)", "CNN − wide MLP (20 seeds)"])
+    assert not findings.against_mlp_only(["tuned CNN − tuned compute-matched MLP"])
+    assert not findings.against_mlp_only([])
