@@ -1154,7 +1154,11 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     ]
     # The words the table uses, defined before it; under it, how firm the verdicts are and where the tests
     # are.
-    definitions = f"{holm_sentence(found)} {_verdicts_legend(words)} pp: percentage points."
+    definitions = (
+        f"- **Confirmed**: {holm_sentence(found).removeprefix('Confirmed: ')}\n"
+        f"- **Verdicts**: {_verdict_meanings(words)}.\n"
+        "- **pp**: percentage points."
+    )
     note = f"{rule_sensitivity_sentence(sensitivity)} [Table](#{TESTS_TABLE}) lists every test."
     return "\n\n".join([definitions, _verdicts_title(results), markdown_table(header, rows), note])
 
@@ -1425,12 +1429,12 @@ def plot_verdict_differences(results: dict):
     fig, axes = plt.subplots(
         len(panels),
         1,
-        figsize=(PAGE_WIDTH, 0.5 + 0.42 * len(panels) + 0.125 * len(found)),
+        figsize=(PAGE_WIDTH, 0.66 + 0.3 * len(panels) + 0.125 * len(found)),
         layout="constrained",
         squeeze=False,
         height_ratios=[len(group) + 1.5 for group, _ in panels],
     )
-    for ax, (group, title) in zip(axes[:, 0], panels):
+    for index, (ax, (group, title)) in enumerate(zip(axes[:, 0], panels)):
         y = list(range(len(group)))[::-1]
         means = [100 * test["mean"] for _, test, _ in group]
         errors = [
@@ -1473,7 +1477,8 @@ def plot_verdict_differences(results: dict):
         ax.set_ylim(-0.6, len(group) - 0.4)
         ax.set_title(title, loc="left")
         ax.grid(axis="x", alpha=0.3)
-        ax.set_xlabel("difference in accuracy (pp), with its 95% interval")
+        if index == len(panels) - 1:  # one axis label for every panel (each has its own scale)
+            ax.set_xlabel("difference in accuracy (pp), with its 95% interval")
     return fig
 
 
@@ -1765,8 +1770,9 @@ def rule_sensitivity_sentence(found: list) -> str:
     ]
     if added:
         clauses.append(
-            f"counting the train − test gaps and the measures added after seeing the results (Appendix "
-            f"{ref('post-hoc-choices')}) would make "
+            "counting every measure as a test, including the train − test gaps, the validation curves' "
+            f"changes from epoch to epoch and the measures added after seeing the results (Appendix "
+            f"{ref('post-hoc-choices')}), would make "
             + join_words([f"{claims(names)} {verdict}" for verdict, names in added.items()])
         )
     text = "; ".join(clauses)
