@@ -1111,10 +1111,12 @@ def _verdicts_title(results: dict, more: str = "") -> str:
 
 
 def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
-    """The verdicts table as the report opens with it: one line a claim, with its verdict, why (``reasons``:
-    {claim: sentence}, written where the narrative is; a claim without one gets a dash) and the section with
-    the evidence, with a mark on a verdict that another rule of testing changes (``verdict_sensitivity``); a
-    note under it says what the verdict words mean and which tables give the tests and the other rules."""
+    """The verdicts table as the report opens with it: one line a claim, with its verdict (a partly supported
+    one that only tests against the baseline MLP confirm is marked "only against the MLP"), how many of its
+    tests are confirmed, why (``reasons``: {claim: sentence}, written where the narrative is; a claim without
+    one gets a dash) and the section with the evidence. A list before it defines "confirmed", the verdict
+    words and "pp"; a sentence under it says which verdicts another rule of testing changes
+    (``rule_sensitivity_sentence``) and which table lists every test."""
     checked, found = _verdicts(results)
     header = ["Claim of the original report", "Verdict", "Section"]
     rows = [[claim, f"**{verdict}**", ref(label)] for claim, _, verdict, label, *_ in checked]
@@ -1128,8 +1130,9 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     bearings: dict[str, list[str]] = {}
     confirmed: dict[str, list[str]] = {}
     for claim, name, claimed, sign, _, q in found["rows"]:
-        bearings.setdefault(claim, []).append(bearing(claimed, sign, q))
-        if bearing(claimed, sign, q) == "for":
+        said = bearing(claimed, sign, q)
+        bearings.setdefault(claim, []).append(said)
+        if said == "for":
             confirmed.setdefault(claim, []).append(name)
     # A verdict that only the tests against the baseline MLP support says so: the MLP controls did not
     # confirm it.

@@ -279,7 +279,8 @@ def test_table_1_counts_the_verdicts_another_rule_changes():
         # The table prints the verdict alone; the note under it says which verdicts another rule changes: a
         # less strict one (no correction, Holm within the claim, the test images held fixed) or counting the
         # measures added while the results were examined.
-        word = cells[claim].removesuffix("<br>only against the MLP")  # a mark the noise verdict carries
+        # A verdict that only the tests against the MLP confirm carries a mark under its word.
+        word = cells[claim].removesuffix("<br>only against the MLP")
         assert word == f"**{verdict}**", (claim, cells[claim])
         by_looser = any(others.get(rule, verdict) != verdict for rule in ("alone", "within", "fixed"))
         by_added = others.get("added", verdict) != verdict
