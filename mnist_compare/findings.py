@@ -1136,9 +1136,11 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
             confirmed.setdefault(claim, []).append(name)
     # A verdict that only the tests against the baseline MLP support says so: the MLP controls did not
     # confirm it.
+    marked = False
     for row in rows:
         if row[1] == "**partly supported**" and against_mlp_only(confirmed.get(row[0], [])):
             row[1] += "<br>only against the MLP"
+            marked = True
     header.insert(2, "Tests confirmed")
     for row in rows:
         found_for = bearings.get(row[0], [])
@@ -1159,7 +1161,14 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     # are.
     definitions = (
         f"- **Confirmed**: {holm_sentence(found).removeprefix('Confirmed: ')}\n"
-        f"- **Verdicts**: {_verdict_meanings(words)}.\n"
+        f"- **Verdicts**: {_verdict_meanings(words)}"
+        + (
+            " (marked *only against the MLP* when every confirmed test compares with the baseline MLP, none "
+            "with its controls)"
+            if marked
+            else ""
+        )
+        + ".\n"
         "- **pp**: percentage points."
     )
     note = f"{rule_sensitivity_sentence(sensitivity)} [Table](#{TESTS_TABLE}) lists every test."
@@ -1774,7 +1783,8 @@ def rule_sensitivity_sentence(found: list) -> str:
     if added:
         clauses.append(
             "counting every measure as a test, including the train − test gaps, the validation curves' "
-            f"changes from epoch to epoch and the measures added after seeing the results (Appendix "
+            "changes from epoch to epoch, the drawings' other preprocessings and the measures added after "
+            f"seeing the results (Appendix "
             f"{ref('post-hoc-choices')}), would make "
             + join_words([f"{claims(names)} {verdict}" for verdict, names in added.items()])
         )
@@ -1841,7 +1851,8 @@ def _sampling_source(results: dict) -> str:
         "from the models' answers image by image, on the first "
         f"{number_word(len(results['config']['seeds']))} seeds for the test-set lead and on "
         f"{number_word(len(section['seeds']))} further seeds, {min(section['seeds'])} to "
-        f"{max(section['seeds'])}, for the other tests"
+        f"{max(section['seeds'])}, for the other tests (the first seeds the size comparison adds, where it "
+        "saved its MLP and CNN; the controls were trained again there with their answers kept)"
         + (
             f" (for the tuned models, on {number_word(len(tuned['seeds']))} of their seeds trained again)"
             if measured_tuned

@@ -778,7 +778,8 @@ def test_the_sentence_under_table_1_names_each_verdict_another_rule_changes():
         "architecture claim would be supported; with the test images held fixed, the efficiency claim would "
         "be supported; "
         "counting every measure as a test, including the train − test gaps, the validation curves' changes "
-        "from epoch to epoch and the measures added after seeing the results (Appendix "
+        "from epoch to epoch, the drawings' other preprocessings and the measures added after seeing the "
+        "results (Appendix "
         f"{ref('post-hoc-choices')}), would make the overfitting and “The CNN sleeps less” claims mixed."
     )
     assert (
