@@ -1161,14 +1161,14 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     # are.
     definitions = (
         f"- **Confirmed**: {holm_sentence(found).removeprefix('Confirmed: ')}\n"
-        f"- **Verdicts**: {_verdict_meanings(words)}"
+        f"- **Verdicts**: {_verdict_meanings(words)}."
         + (
-            " (marked *only against the MLP* when every confirmed test compares with the baseline MLP, none "
-            "with its controls)"
+            " A *partly supported* verdict is marked *only against the MLP* when every confirmed test "
+            "compares with the baseline MLP, none with its controls."
             if marked
             else ""
         )
-        + ".\n"
+        + "\n"
         "- **pp**: percentage points."
     )
     note = f"{rule_sensitivity_sentence(sensitivity)} [Table](#{TESTS_TABLE}) lists every test."
@@ -1848,17 +1848,18 @@ def _sampling_source(results: dict) -> str:
     measured_tuned = bool(tuned.get("standard_errors"))
     bounded = join_words(["the shuffled pixels"] + ([] if measured_tuned else ["the tuned models"]))
     return (
-        "from the models' answers image by image, on the first "
-        f"{number_word(len(results['config']['seeds']))} seeds for the test-set lead and on "
+        "from the models' answers image by image: on the first "
+        f"{number_word(len(results['config']['seeds']))} seeds for the test-set lead, and on "
         f"{number_word(len(section['seeds']))} further seeds, {min(section['seeds'])} to "
-        f"{max(section['seeds'])}, for the other tests (the first seeds the size comparison adds, where it "
-        "saved its MLP and CNN; the controls were trained again there with their answers kept)"
+        f"{max(section['seeds'])}, for the other tests. These are the first seeds the size comparison adds; "
+        "it saved its MLP and CNN there, and the controls were trained again on them with their answers kept"
         + (
-            f" (for the tuned models, on {number_word(len(tuned['seeds']))} of their seeds trained again)"
+            f". For the tuned models it is measured on {number_word(len(tuned['seeds']))} of their seeds "
+            "trained again"
             if measured_tuned
             else ""
         )
-        + f"; for {bounded}, whose answers were not kept, it is bounded from the error rates, since two "
+        + f". For {bounded}, whose answers were not kept, it is bounded from the error rates, since two "
         "models can disagree only on images that one of them gets wrong"
     )
 
