@@ -720,16 +720,22 @@ def claims_by_verdict(results: dict) -> dict[str, list[str]]:
 
 
 def holm_sentence(found: dict) -> str:
-    """The sentence that opens the verdicts' legend: every test behind them is corrected jointly, and a test
-    "confirmed" there is significant after the correction (``found``: ``multiple_tests``), and how a test
-    of no difference counts."""
+    """The sentence that opens the verdicts' legend: "Confirmed: " and what it means
+    (``confirmed_meaning``)."""
+    return f"Confirmed: {confirmed_meaning(found)}"
+
+
+def confirmed_meaning(found: dict) -> str:
+    """What "confirmed" means: every test behind the verdicts is corrected jointly, and a confirmed test is
+    significant after the correction (``found``: ``multiple_tests``); and how a test of no difference
+    counts."""
     zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     # A test two claims share (the small CNN's lead over the MLP) counts once in the correction and for each
     # claim in the table's column of confirmed tests: the correction's groups (``_test_key``) say which.
     groups = found["groups"]
     shared = sorted({name for (_, name, *_), group in zip(found["rows"], groups) if groups.count(group) > 1})
     return (
-        "Confirmed: significant once the test images' sampling error is added, after Holm's correction "
+        "significant once the test images' sampling error is added, after Holm's correction "
         f"{cite('holm1979')} over all {found['tests']} tests (section {ref('statistics')})"
         + (
             (
@@ -1160,7 +1166,7 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
     # The words the table uses, defined before it; under it, how firm the verdicts are and where the tests
     # are.
     definitions = (
-        f"- **Confirmed**: {holm_sentence(found).removeprefix('Confirmed: ')}\n"
+        f"- **Confirmed**: {confirmed_meaning(found)}\n"
         f"- **Verdicts**: {_verdict_meanings(words)}."
         + (
             " A *partly supported* verdict is marked *only against the MLP* when every confirmed test "
@@ -1784,8 +1790,7 @@ def rule_sensitivity_sentence(found: list) -> str:
         clauses.append(
             "counting every measure as a test, including the train − test gaps, the validation curves' "
             "changes from epoch to epoch, the drawings' other preprocessings and the measures added after "
-            f"seeing the results (Appendix "
-            f"{ref('post-hoc-choices')}), would make "
+            f"seeing the results (Appendix {ref('post-hoc-choices')}), would make "
             + join_words([f"{claims(names)} {verdict}" for verdict, names in added.items()])
         )
     text = "; ".join(clauses)

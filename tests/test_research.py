@@ -950,3 +950,23 @@ def test_the_original_protocol_trains_the_cnn_on_every_training_image_and_scores
     # A sentence gives the same range with words between its bounds.
     assert original_protocol.range_text(0.017649, 0.019, " to ") == "1.765 to 1.900"
     assert not original_protocol.at_edge(0.011, 0.013, 0.0121)
+
+
+def test_a_drawing_lead_within_the_drawings_own_sampling_error_is_found_by_its_method():
+    """Known answers: a lead of 2 pp steady over three seeds excludes 0 over seeds; with the drawings' own
+    standard error of 0.5 pp it still does, with 2 pp it does not; a method without a measured error is left
+    out."""
+    accuracy = {
+        "cnn": {m: {"values": [0.90, 0.91, 0.92]} for m in ("a", "b", "c")},
+        "mlp": {m: {"values": [0.88, 0.89, 0.90]} for m in ("a", "b", "c")},
+    }
+    results = {
+        "research": {
+            "user_drawings": {"accuracy": accuracy},
+            "image_sampling": {
+                "standard_errors": {"drawings:synthetic:a": [0.005], "drawings:synthetic:b": [0.02]}
+            },
+        }
+    }
+    found = sections.user_drawings.leads_within_image_error(results, "user_drawings", ("a", "b", "c"))
+    assert found == ["b"]

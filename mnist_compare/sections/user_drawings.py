@@ -4,10 +4,11 @@ preprocessing method."""
 from __future__ import annotations
 
 from ..formatting import caption, markdown_table, paired, pp
-from ..metrics import format_mean_std, summarize
+from ..metrics import format_mean_std, summarize, widened
 from ..preprocessing import DEFAULT_METHOD, METHOD_LABELS, METHODS, ORIGINAL_COUNTERPARTS
 from ..registry import BASELINE, CANDIDATE
 from .base import Context, drawing_accuracies
+from .image_sampling import standard_error
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -34,6 +35,18 @@ def drawings_difference(results: dict, section: str, method: str) -> dict:
     of ``set_accuracy``)."""
     accuracy = set_accuracy(results, section)
     return paired(accuracy[CANDIDATE][method], accuracy[BASELINE][method])
+
+
+def leads_within_image_error(results: dict, section: str, methods) -> list[str]:
+    """The ``methods`` through which the CNN's lead on the drawings of ``section`` (``drawings_difference``)
+    has an interval including 0 once the drawings' own sampling error, measured by ``image_sampling``, is
+    added to its interval over seeds; a method without a measured error is left out."""
+    found = []
+    for method in methods:
+        error = standard_error(results, f"drawings:{DRAWING_SETS[section]}:{method}")
+        if error and widened(drawings_difference(results, section, method), error)["ci_low"] <= 0:
+            found.append(method)
+    return found
 
 
 #: How the drawings table names the original report's own code for its two methods.
