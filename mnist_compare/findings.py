@@ -725,15 +725,19 @@ def holm_sentence(found: dict) -> str:
     return f"Confirmed: {confirmed_meaning(found)}"
 
 
-def confirmed_meaning(found: dict) -> str:
+def confirmed_meaning(found: dict, shared: bool = True) -> str:
     """What "confirmed" means: every test behind the verdicts is corrected jointly, and a confirmed test is
-    significant after the correction (``found``: ``multiple_tests``); and how a test of no difference
-    counts."""
+    significant after the correction (``found``: ``multiple_tests``); with ``shared``, which test counts
+    toward two claims; and how a test of no difference counts."""
     zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     # A test two claims share (the small CNN's lead over the MLP) counts once in the correction and for each
     # claim in the table's column of confirmed tests: the correction's groups (``_test_key``) say which.
     groups = found["groups"]
-    shared = sorted({name for (_, name, *_), group in zip(found["rows"], groups) if groups.count(group) > 1})
+    shared = (
+        sorted({name for (_, name, *_), group in zip(found["rows"], groups) if groups.count(group) > 1})
+        if shared
+        else []
+    )
     return (
         "significant once the test images' sampling error is added, after Holm's correction "
         f"{cite('holm1979')} over all {found['tests']} tests (section {ref('statistics')})"
@@ -1116,13 +1120,14 @@ def _verdicts_title(results: dict, more: str = "") -> str:
     )
 
 
-def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
+def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: bool = True) -> str:
     """The verdicts table as the report opens with it: one line a claim, with its verdict (a partly supported
     one that only tests against the baseline MLP confirm is marked "only against the MLP"), how many of its
     tests are confirmed, why (``reasons``: {claim: sentence}, written where the narrative is; a claim without
-    one gets a dash) and the section with the evidence. A list before it defines "confirmed", the verdict
-    words and "pp"; a sentence under it says which verdicts another rule of testing changes
-    (``rule_sensitivity_sentence``) and which table lists every test."""
+    one gets a dash) and the section with the evidence. With ``terms``, a list before it defines the words it
+    uses (``verdict_terms``; the report's glance page gives them itself); a sentence under it says in brief
+    which verdicts another rule of testing changes (``rule_sensitivity_brief``) and which table lists every
+    test."""
     checked, found = _verdicts(results)
     header = ["Claim of the original report", "Verdict", "Section"]
     rows = [[claim, f"**{verdict}**", ref(label)] for claim, _, verdict, label, *_ in checked]
@@ -1142,11 +1147,9 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
             confirmed.setdefault(claim, []).append(name)
     # A verdict that only the tests against the baseline MLP support says so: the MLP controls did not
     # confirm it.
-    marked = False
     for row in rows:
         if row[1] == "**partly supported**" and against_mlp_only(confirmed.get(row[0], [])):
             row[1] += "<br>only against the MLP"
-            marked = True
     header.insert(2, "Tests confirmed")
     for row in rows:
         found_for = bearings.get(row[0], [])
@@ -1157,16 +1160,35 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
             if found_for
             else "–",
         )
-    # How firm the verdicts are: the verdicts another rule of testing changes, said in a sentence under the
-    # table (``rule_sensitivity_sentence``), so that a verdict the rule decides is seen as such.
-    sensitivity = verdict_sensitivity(results)
+    # How firm the verdicts are: the verdicts another rule of testing changes, said in brief under the table
+    # (``rule_sensitivity_brief``; Appendix E.2 gives each rule), so that a verdict the rule decides is
+    # seen as such; and where the tests are.
+    note = f"{rule_sensitivity_brief(verdict_sensitivity(results))} [Table](#{TESTS_TABLE}) lists every test."
+    parts = [_verdicts_title(results), markdown_table(header, rows), note]
+    return "\n\n".join(([verdict_terms(results)] if terms else []) + parts)
+
+
+def verdict_terms(results: dict) -> str:
+    """The words Table 1 uses, as Markdown list items: "confirmed", the verdict words it uses and any
+    verdict another rule of testing would give, the "only against the MLP" mark when a verdict carries it,
+    and "pp"."""
+    checked, found = _verdicts(results)
     words = [row[2] for row in checked] + [
-        other for _, verdict, rules in sensitivity for other in rules.values() if other != verdict
+        other
+        for _, verdict, rules in verdict_sensitivity(results)
+        for other in rules.values()
+        if other != verdict
     ]
-    # The words the table uses, defined before it; under it, how firm the verdicts are and where the tests
-    # are.
-    definitions = (
-        f"- **Confirmed**: {confirmed_meaning(found)}\n"
+    confirmed: dict[str, list[str]] = {}
+    for claim, name, claimed, sign, _, q in found["rows"]:
+        if bearing(claimed, sign, q) == "for":
+            confirmed.setdefault(claim, []).append(name)
+    marked = any(
+        verdict == "partly supported" and against_mlp_only(confirmed.get(claim, []))
+        for claim, _, verdict, *_ in checked
+    )
+    return (
+        f"- **Confirmed**: {confirmed_meaning(found, shared=False)}\n"
         f"- **Verdicts**: {_verdict_meanings(words)}."
         + (
             " A *partly supported* verdict is marked *only against the MLP* when every confirmed test "
@@ -1177,8 +1199,6 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None) -> str:
         + "\n"
         "- **pp**: percentage points."
     )
-    note = f"{rule_sensitivity_sentence(sensitivity)} [Table](#{TESTS_TABLE}) lists every test."
-    return "\n\n".join([definitions, _verdicts_title(results), markdown_table(header, rows), note])
 
 
 def verdicts_markdown(results: dict, legend: bool = True, definitions: bool = True) -> str:
@@ -1749,10 +1769,11 @@ CLAIM_TOPICS = {
 }
 
 
-def rule_sensitivity_sentence(found: list) -> str:
+def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
     """The verdicts another rule of testing changes, in words (``found``: ``verdict_sensitivity``): how many,
     what each less strict rule would make of them, and what counting the measures added after seeing the
-    results would; when every rule gives every verdict, a sentence that says so."""
+    results would (with ``where``, the appendix that lists those measures); when every rule gives every
+    verdict, a sentence that says so."""
     changed = rule_dependent_verdicts(found)
     if not changed:
         return "Every other rule of testing gives every verdict as it is."
@@ -1790,12 +1811,52 @@ def rule_sensitivity_sentence(found: list) -> str:
         clauses.append(
             "counting every measure as a test, including the train − test gaps, the validation curves' "
             "changes from epoch to epoch, the drawings' other preprocessings and the measures added after "
-            f"seeing the results (Appendix {ref('post-hoc-choices')}), would make "
+            "seeing the results"
+            + (f" (Appendix {ref('post-hoc-choices')})" if where else "")
+            + ", would make "
             + join_words([f"{claims(names)} {verdict}" for verdict, names in added.items()])
         )
     text = "; ".join(clauses)
     count = number_word(len(changed)) + (" verdict" if len(changed) == 1 else " verdicts")
     return f"Another rule of testing would change {count}: {text}."
+
+
+def rule_sensitivity_brief(found: list) -> str:
+    """``rule_sensitivity_sentence`` in brief, for the glance page (``found``: ``verdict_sensitivity``): how
+    many verdicts another rule changes, what a less strict rule would make of them, and which claims counting
+    every measure would change; Appendix E.2 gives the rules."""
+    changed = rule_dependent_verdicts(found)
+    if not changed:
+        return "Every other rule of testing gives every verdict as it is."
+    # The claims a less strict rule changes, grouped by the verdicts those rules would give them.
+    looser: dict[tuple, list[str]] = {}
+    added: list[str] = []
+    for claim, verdict, others in changed:
+        topic = CLAIM_TOPICS.get(bare_claim(claim), f"“{bare_claim(claim)}”")
+        given = tuple(
+            dict.fromkeys(others[rule] for rule in LESS_STRICT if others.get(rule, verdict) != verdict)
+        )
+        if given:
+            looser.setdefault(given, []).append(topic)
+        if others.get("added", verdict) != verdict:
+            added.append(topic)
+    groups = [
+        f"the {join_words(names)} claim{'s' if len(names) > 1 else ''} {' or '.join(given)}"
+        for given, names in looser.items()
+    ]
+    clauses = [f"a less strict rule would make {join_words(groups)}"] if groups else []
+    if added:
+        clauses.append(
+            f"counting every measure as a test would change the {join_words(added)} verdict"
+            + ("s" if len(added) > 1 else "")
+        )
+    count = number_word(len(changed)).capitalize() + (" verdict" if len(changed) == 1 else " verdicts")
+    count += " depends" if len(changed) == 1 else " depend"
+    return (
+        f"{count} on the rule of testing (Appendix {ref('post-hoc-choices')}): "
+        + ", and ".join(clauses)
+        + "."
+    )
 
 
 def rule_dependent_verdicts(found: list) -> list[tuple[str, str, dict[str, str]]]:

@@ -34,7 +34,7 @@ from .browser import CHROMIUM_ARGS, chromium_path
 from .colab import BADGE_PATTERN, SETUP_MARKER
 from .errors import MnistCompareError, first_line
 from .experiments import clean_outputs, ensure_results
-from .findings import VERDICTS_TABLE, verdicts_brief_markdown
+from .findings import VERDICTS_TABLE, verdict_terms, verdicts_brief_markdown
 from .formatting import provenance_line
 from .notebook import ensure_models
 from .sections import size_seeds
@@ -422,10 +422,11 @@ GLANCE_FIGURE = "fig-verdict-differences"
 
 def glance_cells(results: dict, toc: list, written: bool = False) -> list:
     """The page after the abstract: the verdict on each claim of the original report, one line a claim,
-    each pointing to the section with its evidence. With ``written`` (a notebook cell labelled
-    ``GLANCE_TABLE`` gives the table with its reasons, and ``combine`` puts it here), only the heading;
-    else the table without reasons (``findings.verdicts_brief_markdown``). Nothing when the results hold
-    no research (a run with ``--no-research``)."""
+    each pointing to the section with its evidence, after one list of the terms the page uses (the models'
+    and crops' names, then ``findings.verdict_terms``). With ``written`` (a notebook cell labelled
+    ``GLANCE_TABLE`` gives the table with its reasons, and ``combine`` puts it here), only the heading and
+    the terms; else also the table without reasons (``findings.verdicts_brief_markdown``). Nothing when the
+    results hold no research (a run with ``--no-research``)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
     if not (results.get("summary") and results.get("research")):
@@ -446,13 +447,15 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         "CNN* has fewer parameters than the MLP.\n"
         "- **The original's crop** and **our crop**: two ways of preparing a drawing for the models "
         f"(section {numbering.ref('preprocessing-a-drawing')}). The first is the original report's code; the "
-        "second, crop + 20% padding + centre of mass, is our demo's default."
+        "second, crop + 20% padding + centre of mass, is our demo's default.\n"
+        # The words of the verdicts table, in the same list (the table's cell leaves them out).
+         + verdict_terms(results)
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
     if not written:
         verdicts = new_code_cell("findings.verdicts_brief_markdown(results)")
         verdicts.outputs = [
-            new_output("display_data", data={"text/markdown": verdicts_brief_markdown(results)})
+            new_output("display_data", data={"text/markdown": verdicts_brief_markdown(results, terms=False)})
         ]
         cells.append(verdicts)
     return cells

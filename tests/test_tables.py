@@ -798,6 +798,45 @@ def test_the_sentence_under_table_1_names_each_verdict_another_rule_changes():
         "Another rule of testing would change one verdict: without a correction, the overfitting claim would "
         "be supported; with the test images held fixed, the overfitting claim would be mixed."
     )
+    # Without the appendix's name, for the appendix itself.
+    assert "(Appendix" not in findings.rule_sensitivity_sentence(found, where=False)
+
+
+def test_the_brief_sentence_under_table_1_says_how_many_verdicts_the_rule_decides():
+    """Known answers: the glance page's brief sentence counts the verdicts another rule changes, gives what a
+    less strict rule would make of them (grouped by that verdict; a claim two rules change differently gets
+    both) and which verdicts counting every measure changes, and points to the appendix with each rule."""
+    every = {"alone": "supported", "within": "supported", "fixed": "supported", "added": "partly supported"}
+    found = [
+        (findings.ARCHITECTURE_CLAIM, "partly supported", every),
+        (
+            "The CNN uses its parameters more efficiently (read as ...)",
+            "partly supported",
+            {"alone": "partly supported", "within": "partly supported", "fixed": "supported"},
+        ),
+        ("The CNN overfits less (10 epochs)", "not shown", {"added": "mixed"}),
+        ("The CNN sleeps less", "not shown", {"added": "mixed"}),
+        ("The CNN is more accurate on the test set (5 epochs)", "supported", {"alone": "supported"}),
+    ]
+    brief = findings.rule_sensitivity_brief(found)
+    assert brief == (
+        f"Four verdicts depend on the rule of testing (Appendix {ref('post-hoc-choices')}): a less strict "
+        "rule would make the architecture and efficiency claims supported, and counting every measure as a "
+        "test would change the overfitting and “The CNN sleeps less” verdicts."
+    )
+    split = [
+        (
+            "The CNN overfits less",
+            "not shown",
+            {"alone": "supported", "within": "not shown", "fixed": "mixed"},
+        )
+    ]
+    assert findings.rule_sensitivity_brief(split) == (
+        f"One verdict depends on the rule of testing (Appendix {ref('post-hoc-choices')}): a less strict "
+        "rule would make the overfitting claim supported or mixed."
+    )
+    nothing = findings.rule_sensitivity_brief(found[-1:])
+    assert nothing == "Every other rule of testing gives every verdict as it is."
 
 
 def test_a_verdict_only_the_mlp_tests_support_is_marked_by_its_test_names():

@@ -290,8 +290,9 @@ def levels_text(results: dict, transform: str) -> str:
     unit = results["research"]["robustness"]["units"][transform]
     below = [level for level in levels if level < UNCHANGED_LEVEL[transform]]
     above = [level for level in levels if level > UNCHANGED_LEVEL[transform]]
-    # A range never breaks at its dash (a word joiner after it), nor from its unit (a no-break space).
-    runs = ", ".join(f"{run[0]:g}–\u2060{run[-1]:g}" for run in (below, above) if run)
+    # A range keeps its unit (a no-break space); the print style keeps the tables' first column on one line,
+    # as an invisible joiner after the dash would too, but that would reach a reader's copy of the text.
+    runs = ", ".join(f"{run[0]:g}–{run[-1]:g}" for run in (below, above) if run)
     if unit in ("pixels", "degrees"):
         return f"{runs}\u00a0{unit}"
     return f"{unit.removeprefix('noise ').removesuffix(' factor')}\u00a0{runs}"
