@@ -173,6 +173,16 @@ def mean_test_accuracy(results: dict) -> dict[str, float]:
     return {name: models[name]["test_accuracy"]["mean"] for name in (BASELINE, CANDIDATE) if name in models}
 
 
+def error_reduction(results: dict) -> dict | None:
+    """How much smaller the CNN's test error is than the MLP's, as a share of the MLP's (1 − CNN's error /
+    MLP's error), seed by seed over the section's seeds: its mean and t-interval (``summarize``); None when
+    the section has no more seeds than the grid."""
+    models = results["research"].get(KEY, {}).get("models", {}) if more_seeds(results) else {}
+    if not (BASELINE in models and CANDIDATE in models):
+        return None
+    return summarize(1 - (1 - _values(models, CANDIDATE)) / (1 - _values(models, BASELINE)))
+
+
 def lead_change(results: dict) -> dict | None:
     """How the CNN − MLP lead changes from the first snapshot to the last, paired by seed over the section's
     seeds (None when it does not record both snapshots)."""
