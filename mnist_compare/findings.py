@@ -1168,6 +1168,10 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: b
     return "\n\n".join(([verdict_terms(results)] if terms else []) + parts)
 
 
+#: The verdict words from the strongest for a claim to the strongest against it.
+STRENGTH = ("supported", "partly supported", "mixed", "not shown", "contradicted", "false")
+
+
 def verdict_terms(results: dict) -> str:
     """The words Table 1 uses, as Markdown list items: "confirmed", the verdict words it uses and any
     verdict another rule of testing would give, the "only against the MLP" mark when a verdict carries it,
@@ -1187,16 +1191,21 @@ def verdict_terms(results: dict) -> str:
         verdict == "partly supported" and against_mlp_only(confirmed.get(claim, []))
         for claim, _, verdict, *_ in checked
     )
-    return (
-        f"- **Confirmed**: {confirmed_meaning(found, shared=False)}\n"
-        f"- **Verdicts**: {_verdict_meanings(words)}."
+    # From the strongest verdict to the weakest, one sentence each; the mark belongs to "partly supported".
+    meanings = [
+        f"*{word.capitalize()}*: {VERDICTS[word]}"
         + (
-            " A *partly supported* verdict is marked *only against the MLP* when every confirmed test "
-            "compares with the baseline MLP, none with its controls."
-            if marked
+            "; marked *only against the MLP* when every confirmed test compares with the baseline MLP, none "
+            "with its controls"
+            if word == "partly supported" and marked
             else ""
         )
-        + "\n"
+        + "."
+        for word in sorted(set(words), key=STRENGTH.index)
+    ]
+    return (
+        f"- **Confirmed**: {confirmed_meaning(found, shared=False)}\n"
+        f"- **Verdicts**, from the most support for the claim to the least. {' '.join(meanings)}\n"
         "- **pp**: percentage points."
     )
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mnist_compare import config, findings, metrics
-from mnist_compare.formatting import bare_claim, number_word
+from mnist_compare.formatting import VERDICTS, bare_claim, number_word
 from mnist_compare.sections import image_sampling, size_seeds, width_sweep
 
 RESULTS = config.REPORTS_DIR / "results.json"
@@ -308,6 +308,16 @@ def test_table_1_counts_the_verdicts_another_rule_changes():
     assert "the architecture claim would be supported" in sentence
     assert all(findings.CLAIM_TOPICS[bare_claim(claim)] in sentence for claim in changed)
     assert "Another rule of testing" not in table
+    # The words the table uses, defined from the most support for a claim to the least, every verdict once.
+    terms = findings.verdict_terms(results)
+    assert set(findings.STRENGTH) == set(VERDICTS)
+    places = [
+        terms.index(f"*{word.capitalize()}*:")
+        for word in findings.STRENGTH
+        if f"*{word.capitalize()}*:" in terms
+    ]
+    assert places == sorted(places) and len(places) >= 4, terms
+    assert "only against the MLP" in terms and "only against the MLP" in table
     assert "†" not in table and "‡" not in table
 
 
