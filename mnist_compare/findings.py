@@ -1509,9 +1509,11 @@ def plot_verdict_differences(results: dict):
                     fmt=marker,
                     color=color,
                     markerfacecolor=face,
-                    ecolor="0.3" if kind != "no test" else "0.6",
+                    # A confirmed test's interval dark, the others' light: the two read apart in grey print.
+                    ecolor={"significant": "0.2", "not significant": "0.65"}.get(kind, "0.6"),
                     capsize=2,
-                    markersize=4 if kind != "no test" else 3.5,
+                    markersize=4.5 if kind == "significant" else 4 if kind == "not significant" else 3.5,
+                    markeredgewidth=1.2,
                 )
         ax.axvline(0, color="0.5", linestyle="--", linewidth=0.8)
         # The panel's title names the set: a label need not say it again.
