@@ -76,8 +76,8 @@ def _many_seeds_cells(side: dict, differences: dict, key: str) -> list[str] | No
 
 def user_drawings_markdown(results: dict) -> str:
     """The MLP and the CNN on the synthetic drawings (MNIST test digits re-rendered on a canvas) and on other
-    writers' digits, through each preprocessing method (a row each), with the CNN − MLP difference paired
-    by seed: the two sets side by side."""
+    writers' digits, through each preprocessing method (a row each; the original report's code for a
+    method on the row below ours), with the CNN − MLP difference paired by seed: the two sets side by side."""
     from .side_seeds import KEY as SIDE_SEEDS  # lazy: side_seeds reads this section's results
     from .side_seeds import differences as side_differences
 
@@ -100,7 +100,9 @@ def user_drawings_markdown(results: dict) -> str:
             rows.append(
                 [
                     f"{DRAWING_SETS[key].capitalize()} ({research[key]['drawings']:,})" if index == 0 else "",
-                    ORIGINAL_LABELS.get(method) or METHOD_LABELS[method],
+                    # Three methods, the original report's code for two of them on the row below ours.
+                    "" if method in ORIGINAL_LABELS else METHOD_LABELS[method],
+                    "the original's" if method in ORIGINAL_LABELS else "ours",
                     f"{100 * accuracy[key][BASELINE][method]['mean']:.2f}",
                     f"{100 * accuracy[key][CANDIDATE][method]['mean']:.2f}",
                     pp(drawings_difference(results, key, method)),
@@ -111,7 +113,8 @@ def user_drawings_markdown(results: dict) -> str:
             _many_seeds_cells(side, differences, key) if accuracy[key] is research[key]["accuracy"] else None
         )
         if extra:
-            rows.append(["", f"{METHOD_LABELS[DEFAULT_METHOD]}, all {len(side['seeds'])} seeds", *extra])
+            many_seeds = f"{METHOD_LABELS[DEFAULT_METHOD]}, all {len(side['seeds'])} seeds"
+            rows.append(["", many_seeds, "ours", *extra])
     many = side.get("seeds", [])
     first = len(results["config"]["seeds"])
     counts = {len(accuracy[key][BASELINE][DEFAULT_METHOD]["values"]) for key in sets}
@@ -123,7 +126,7 @@ def user_drawings_markdown(results: dict) -> str:
         else f"{first} seeds"
     )
     sizes = " and ".join(f"{research[key]['drawings']:,} {SET_WORDS[key]}" for key in sets)
-    header = ["Drawings (number)", "Preprocessing", "MLP", "CNN", "CNN − MLP"]
+    header = ["Drawings (number)", "Preprocessing", "Code", "MLP", "CNN", "CNN − MLP"]
     return (
         caption(
             results,
