@@ -725,9 +725,9 @@ def holm_sentence(found: dict) -> str:
     return f"Confirmed: {confirmed_meaning(found)}"
 
 
-def confirmed_meaning(found: dict, shared: bool = True) -> str:
+def confirmed_meaning(found: dict, with_shared: bool = True) -> str:
     """What "confirmed" means: every test behind the verdicts is corrected jointly, and a confirmed test is
-    significant after the correction (``found``: ``multiple_tests``); with ``shared``, which test counts
+    significant after the correction (``found``: ``multiple_tests``); with ``with_shared``, which test counts
     toward two claims; and how a test of no difference counts."""
     zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     # A test two claims share (the small CNN's lead over the MLP) counts once in the correction and for each
@@ -735,7 +735,7 @@ def confirmed_meaning(found: dict, shared: bool = True) -> str:
     groups = found["groups"]
     shared = (
         sorted({name for (_, name, *_), group in zip(found["rows"], groups) if groups.count(group) > 1})
-        if shared
+        if with_shared
         else []
     )
     return (
@@ -1139,12 +1139,9 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: b
     # against it, if any); a dash for a claim with no test (the verdict is read from a count or a measure that
     # cannot decide).
     bearings: dict[str, list[str]] = {}
-    confirmed: dict[str, list[str]] = {}
-    for claim, name, claimed, sign, _, q in found["rows"]:
-        said = bearing(claimed, sign, q)
-        bearings.setdefault(claim, []).append(said)
-        if said == "for":
-            confirmed.setdefault(claim, []).append(name)
+    for claim, _, claimed, sign, _, q in found["rows"]:
+        bearings.setdefault(claim, []).append(bearing(claimed, sign, q))
+    confirmed = _confirmed_for(found)
     # A verdict that only the tests against the baseline MLP support says so: the MLP controls did not
     # confirm it.
     for row in rows:
@@ -1168,6 +1165,15 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: b
     return "\n\n".join(([verdict_terms(results)] if terms else []) + parts)
 
 
+def _confirmed_for(found: dict) -> dict[str, list[str]]:
+    """{claim: the names of its tests confirmed for it} (``found``: ``multiple_tests``)."""
+    confirmed: dict[str, list[str]] = {}
+    for claim, name, claimed, sign, _, q in found["rows"]:
+        if bearing(claimed, sign, q) == "for":
+            confirmed.setdefault(claim, []).append(name)
+    return confirmed
+
+
 #: The verdict words from the strongest for a claim to the strongest against it.
 STRENGTH = ("supported", "partly supported", "mixed", "not shown", "contradicted", "false")
 
@@ -1183,10 +1189,7 @@ def verdict_terms(results: dict) -> str:
         for other in rules.values()
         if other != verdict
     ]
-    confirmed: dict[str, list[str]] = {}
-    for claim, name, claimed, sign, _, q in found["rows"]:
-        if bearing(claimed, sign, q) == "for":
-            confirmed.setdefault(claim, []).append(name)
+    confirmed = _confirmed_for(found)
     marked = any(
         verdict == "partly supported" and against_mlp_only(confirmed.get(claim, []))
         for claim, _, verdict, *_ in checked
@@ -1204,7 +1207,7 @@ def verdict_terms(results: dict) -> str:
         for word in sorted(set(words), key=STRENGTH.index)
     ]
     return (
-        f"- **Confirmed**: {confirmed_meaning(found, shared=False)}\n"
+        f"- **Confirmed**: {confirmed_meaning(found, with_shared=False)}\n"
         f"- **Verdicts**, from the most support for the claim to the least. {' '.join(meanings)}\n"
         "- **pp**: percentage points."
     )
