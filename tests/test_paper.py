@@ -183,6 +183,8 @@ def test_the_robustness_table_gives_the_cnn_against_the_strongest_mlp_control_as
         for name, test, *_ in (row[4] if len(row) > 4 else [])
         if isinstance(test, dict)
     }
+    # The curves' ranges hold no invisible character (a word joiner would reach a reader's copy of the text).
+    assert "\u2060" not in table and "1–8" in table
     for line, transform in zip(lines[2:], results["research"]["robustness"]["curves"]):
         cell = line.strip("|").split("|")[column].strip()
         strongest = robust.most_robust_control(results, transform)
