@@ -725,19 +725,15 @@ def holm_sentence(found: dict) -> str:
     return f"Confirmed: {confirmed_meaning(found)}"
 
 
-def confirmed_meaning(found: dict, with_shared: bool = True) -> str:
+def confirmed_meaning(found: dict) -> str:
     """What "confirmed" means: every test behind the verdicts is corrected jointly, and a confirmed test is
-    significant after the correction (``found``: ``multiple_tests``); with ``with_shared``, which test counts
-    toward two claims; and how a test of no difference counts."""
+    significant after the correction (``found``: ``multiple_tests``); and how a test of no difference
+    counts."""
     zero = any(claimed == "0" for _, _, claimed, *_ in found["rows"])
     # A test two claims share (the small CNN's lead over the MLP) counts once in the correction and for each
     # claim in the table's column of confirmed tests: the correction's groups (``_test_key``) say which.
     groups = found["groups"]
-    shared = (
-        sorted({name for (_, name, *_), group in zip(found["rows"], groups) if groups.count(group) > 1})
-        if with_shared
-        else []
-    )
+    shared = sorted({name for (_, name, *_), group in zip(found["rows"], groups) if groups.count(group) > 1})
     return (
         "significant once the test images' sampling error is added, after Holm's correction "
         f"{cite('holm1979')} over all {found['tests']} tests (section {ref('statistics')})"
@@ -953,7 +949,7 @@ def multiple_tests_markdown(results: dict) -> str:
             table,
         )
         + "\n\n</div>\n\n"
-        + f"The images' sampling error is measured {_sampling_source(results)}."
+        + f"The images' sampling error comes {_sampling_source(results)}."
     )
 
 
@@ -1198,8 +1194,8 @@ def verdict_terms(results: dict) -> str:
     meanings = [
         f"*{word.capitalize()}*: {VERDICTS[word]}"
         + (
-            "; marked *only against the MLP* when every confirmed test compares with the baseline MLP, none "
-            "with its controls"
+            "; *only against the MLP* means that every confirmed test is against the baseline MLP, none "
+            "against a control"
             if word == "partly supported" and marked
             else ""
         )
@@ -1207,8 +1203,8 @@ def verdict_terms(results: dict) -> str:
         for word in sorted(set(words), key=STRENGTH.index)
     ]
     return (
-        f"- **Confirmed**: {confirmed_meaning(found, with_shared=False)}\n"
-        f"- **Verdicts**, from the most support for the claim to the least. {' '.join(meanings)}\n"
+        f"- **Confirmed**: {confirmed_meaning(found)}\n"
+        f"- **Verdicts**, strongest first. {' '.join(meanings)}\n"
         "- **pp**: percentage points."
     )
 
@@ -1821,18 +1817,21 @@ def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
         + f", {claims(names)} would be {verdict}"
         for (rules, verdict), names in looser.items()
     ]
+    # One sentence for the less strict rules and one for counting every measure.
+    sentences = ["; ".join(clauses)] if clauses else []
     if added:
-        clauses.append(
-            "counting every measure as a test, including the train − test gaps, the validation curves' "
-            "changes from epoch to epoch, the drawings' other preprocessings and the measures added after "
-            "seeing the results"
-            + (f" (Appendix {ref('post-hoc-choices')})" if where else "")
-            + ", would make "
+        sentences.append(
+            "counting every measure as a test (the train − test gaps, the validation curves' changes from "
+            "epoch to epoch, the drawings' other preprocessings and the measures added after seeing the "
+            "results"
+            + (f"; Appendix {ref('post-hoc-choices')}" if where else "")
+            + ") would make "
             + join_words([f"{claims(names)} {verdict}" for verdict, names in added.items()])
         )
-    text = "; ".join(clauses)
     count = number_word(len(changed)) + (" verdict" if len(changed) == 1 else " verdicts")
-    return f"Another rule of testing would change {count}: {text}."
+    return f"Another rule of testing would change {count}. " + " ".join(
+        sentence[0].upper() + sentence[1:] + "." for sentence in sentences
+    )
 
 
 def rule_sensitivity_brief(found: list) -> str:
@@ -1927,19 +1926,18 @@ def _sampling_source(results: dict) -> str:
     tuned = results["research"].get(tuned_sampling.KEY, {})
     measured_tuned = bool(tuned.get("standard_errors"))
     bounded = join_words(["the shuffled pixels"] + ([] if measured_tuned else ["the tuned models"]))
+    seeds = results["config"]["seeds"]
     return (
-        "from the models' answers image by image: on the first "
-        f"{number_word(len(results['config']['seeds']))} seeds for the test-set lead, and on "
-        f"{number_word(len(section['seeds']))} further seeds, {min(section['seeds'])} to "
-        f"{max(section['seeds'])}, for the other tests. These are the first seeds the size comparison adds; "
-        "it saved its MLP and CNN there, and the controls were trained again on them with their answers kept"
+        f"from the models' answers image by image: seeds {min(seeds)}–{max(seeds)} for the test-set lead; "
+        f"seeds {min(section['seeds'])}–{max(section['seeds'])}, the first the size comparison adds, for the "
+        "other tests (its MLP and CNN were saved there, and the controls trained again with their answers "
+        "kept)"
         + (
-            f". For the tuned models it is measured on {number_word(len(tuned['seeds']))} of their seeds "
-            "trained again"
+            f"; {number_word(len(tuned['seeds']))} of their seeds trained again for the tuned models"
             if measured_tuned
             else ""
         )
-        + f". For {bounded}, whose answers were not kept, it is bounded from the error rates, since two "
+        + f". For {bounded}, whose answers were not kept, it is bounded by the error rates, since two "
         "models can disagree only on images that one of them gets wrong"
     )
 

@@ -46,9 +46,7 @@ REFERENCE_ENTRIES = {
     "alpaydin1998": "Alpaydin, E., & Kaynak, C. (1998). Optical recognition of handwritten digits. UCI "
     "Machine "
     "Learning Repository (scikit-learn's 8×8 digits).",
-    "bouthillier2021": "Bouthillier, X., Delaunay, P., Bronzi, M., Trofimov, A., Nichyporuk, B., "
-    "Szeto, J., Sepah, N., Raff, E., Madan, K., Voleti, V., Kahou, S. E., Michalski, V., Serdyuk, D., "
-    "Arbel, T., Pal, C., Varoquaux, G., & Vincent, P. (2021). Accounting for variance in machine learning "
+    "bouthillier2021": "Bouthillier, X., et al. (2021). Accounting for variance in machine learning "
     "benchmarks. *Proceedings of Machine Learning and Systems*, 3, 747-769.",
     "picard2021": "Picard, D. (2021). torch.manual_seed(3407) is all you need: on the influence of random "
     "seeds in deep learning architectures for computer vision. arXiv:2109.08203.",

@@ -303,8 +303,8 @@ def test_table_1_counts_the_verdicts_another_rule_changes():
     assert f"{number_word(len(changed)).capitalize()} verdicts depend on the rule of testing" in table
     assert all(findings.CLAIM_TOPICS[bare_claim(claim)] in table for claim in changed)
     sentence = findings.rule_sensitivity_sentence(findings.verdict_sensitivity(results))
-    assert sentence.startswith(f"Another rule of testing would change {number_word(len(changed))} verdicts: ")
-    assert "under any less strict rule" in sentence
+    assert sentence.startswith(f"Another rule of testing would change {number_word(len(changed))} verdicts. ")
+    assert "Under any less strict rule" in sentence
     assert "the architecture claim would be supported" in sentence
     assert all(findings.CLAIM_TOPICS[bare_claim(claim)] in sentence for claim in changed)
     assert "Another rule of testing" not in table

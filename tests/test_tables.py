@@ -774,14 +774,14 @@ def test_the_sentences_on_the_rule_of_testing_name_each_verdict_another_rule_cha
     ]
     sentence = findings.rule_sensitivity_sentence(found)
     assert sentence == (
-        "Another rule of testing would change four verdicts: under any less strict rule (without a "
+        "Another rule of testing would change four verdicts. Under any less strict rule (without a "
         "correction, with Holm's correction within each claim or with the test images held fixed), the "
         "architecture claim would be supported; with the test images held fixed, the efficiency claim would "
-        "be supported; "
-        "counting every measure as a test, including the train − test gaps, the validation curves' changes "
-        "from epoch to epoch, the drawings' other preprocessings and the measures added after seeing the "
-        "results (Appendix "
-        f"{ref('post-hoc-choices')}), would make the overfitting and “The CNN sleeps less” claims mixed."
+        "be supported. "
+        "Counting every measure as a test (the train − test gaps, the validation curves' changes from epoch "
+        "to epoch, the drawings' other preprocessings and the measures added after seeing the results; "
+        f"Appendix {ref('post-hoc-choices')}) would make the overfitting and “The CNN sleeps less” claims "
+        "mixed."
     )
     assert (
         findings.rule_sensitivity_sentence(found[-1:])
@@ -796,11 +796,11 @@ def test_the_sentences_on_the_rule_of_testing_name_each_verdict_another_rule_cha
         )
     ]
     assert findings.rule_sensitivity_sentence(split) == (
-        "Another rule of testing would change one verdict: without a correction, the overfitting claim would "
+        "Another rule of testing would change one verdict. Without a correction, the overfitting claim would "
         "be supported; with the test images held fixed, the overfitting claim would be mixed."
     )
     # Without the appendix's name, for the appendix itself.
-    assert "(Appendix" not in findings.rule_sensitivity_sentence(found, where=False)
+    assert "Appendix" not in findings.rule_sensitivity_sentence(found, where=False)
     # The glance page's brief sentence: how many verdicts the rule decides, what a less strict rule would
     # make of them (a claim two rules change differently gets both) and which ones counting every measure
     # changes, pointing to the appendix with each rule.

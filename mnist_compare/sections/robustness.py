@@ -346,12 +346,12 @@ def robustness_markdown(results: dict) -> str:
     return (
         caption(
             results,
-            f"Accuracy (%) averaged over every level of each curve but the unchanged images, after "
-            f"{model_epochs(results, CANDIDATE)} epochs: "
+            f"Accuracy (%) after {model_epochs(results, CANDIDATE)} epochs, averaged over each curve's "
+            "changed levels, "
             + seeds
             + (
-                f"; the {registry.label(next(iter(controls)))} stands for the MLP controls: of the three, it "
-                "has the highest mean on every curve (a choice made on these curves)"
+                f". The {registry.label(next(iter(controls)))} represents the MLP controls: it has the "
+                "highest mean of the three on every curve (chosen on these curves)"
                 if against and same
                 else ""
             ),
