@@ -1202,8 +1202,18 @@ def verdict_terms(results: dict) -> str:
         + "."
         for word in sorted(set(words), key=STRENGTH.index)
     ]
+    # A claim without a test of its own (an exact count, or a measure that cannot decide) gets a dash in the
+    # table's column of confirmed tests.
+    untested = any(claim not in {row[0] for row in found["rows"]} for claim, *_ in checked)
     return (
-        f"- **Confirmed**: {confirmed_meaning(found)}\n"
+        f"- **Confirmed**: {confirmed_meaning(found)}"
+        + (
+            f" In [Table 1](#{VERDICTS_TABLE}), a dash among the confirmed tests marks a verdict read from "
+            "an exact count or a measure, without a test."
+            if untested
+            else ""
+        )
+        + "\n"
         f"- **Verdicts**, strongest first. {' '.join(meanings)}\n"
         "- **pp**: percentage points."
     )
