@@ -89,9 +89,9 @@ def plot_robustness(results: dict, *, models=None) -> plt.Figure:
             ax.plot(
                 levels,
                 means,
-                # Solid for the CNNs (dotted for the small CNN, whose curve lies close to the CNN's), dashed
-                # for the MLPs, and a marker each: told apart in grey print too.
-                linestyle=(":" if name == SMALL_CNN else "-") if convolutional else "--",
+                # Solid for the CNNs (dash-dotted for the small CNN, whose curve lies close to the CNN's),
+                # dashed for the MLPs, and a marker each: told apart in grey print too.
+                linestyle=("-." if name == SMALL_CNN else "-") if convolutional else "--",
                 marker=MARKERS[names.index(name) % len(MARKERS)],
                 markersize=3.5,
                 color=registry.colour(name),
