@@ -735,19 +735,18 @@ def confirmed_meaning(found: dict) -> str:
     groups = found["groups"]
     shared = sorted({name for (_, name, *_), group in zip(found["rows"], groups) if groups.count(group) > 1})
     return (
-        "significant once the test images' sampling error is added, after Holm's correction "
-        f"{cite('holm1979')} over all {found['tests']} tests (section {ref('statistics')})"
+        "significant after adding the test images' sampling error and applying Holm's correction "
+        f"{cite('holm1979')} over all {found['tests']} tests (section {ref('statistics')})."
         + (
             (
-                f"; one test, {shared[0]}, counts"
+                f" One test, {shared[0]}, serves"
                 if len(shared) == 1
-                else f"; the tests {join_words(shared)} count"
+                else f" The tests {join_words(shared)} serve"
             )
-            + " toward two claims"
+            + " two claims."
             if shared
             else ""
         )
-        + "."
         + (
             " A test of no difference counts against its claim when it finds one, and otherwise not at all."
             if zero
@@ -1208,8 +1207,8 @@ def verdict_terms(results: dict) -> str:
     return (
         f"- **Confirmed**: {confirmed_meaning(found)}"
         + (
-            f" In [Table 1](#{VERDICTS_TABLE}), a dash among the confirmed tests marks a verdict read from "
-            "an exact count or a measure, without a test."
+            f" In [Table 1](#{VERDICTS_TABLE}), a dash in the column of confirmed tests marks a verdict from "
+            "an exact count or a measure, not a test."
             if untested
             else ""
         )
@@ -1938,12 +1937,12 @@ def _sampling_source(results: dict) -> str:
     bounded = join_words(["the shuffled pixels"] + ([] if measured_tuned else ["the tuned models"]))
     seeds = results["config"]["seeds"]
     return (
-        f"from the models' answers image by image: seeds {min(seeds)}–{max(seeds)} for the test-set lead; "
-        f"seeds {min(section['seeds'])}–{max(section['seeds'])}, the first the size comparison adds, for the "
-        "other tests (its MLP and CNN were saved there, and the controls trained again with their answers "
-        "kept)"
+        f"from the models' answers image by image. For the test-set lead it uses seeds {min(seeds)}–"
+        f"{max(seeds)}. For the other tests it uses seeds {min(section['seeds'])}–{max(section['seeds'])}, "
+        "the first the size comparison adds: their MLP and CNN were saved, and the controls were trained "
+        "again with their answers kept"
         + (
-            f"; {number_word(len(tuned['seeds']))} of their seeds trained again for the tuned models"
+            f". {number_word(len(tuned['seeds'])).capitalize()} seeds trained again cover the tuned models"
             if measured_tuned
             else ""
         )

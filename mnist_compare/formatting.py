@@ -226,6 +226,7 @@ SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def scientific(value: float, digits: int = 1) -> str:
-    """A small or large number as the report prints it: "1.8 × 10⁻⁹" (no "e" notation)."""
+    """A small or large number as the report prints it: "1.8 × 10⁻⁹" (no "e" notation), with no-break spaces
+    so that a line never ends inside it."""
     mantissa, exponent = f"{value:.{digits}e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPTS)}"
+    return f"{mantissa}\u00a0×\u00a010{str(int(exponent)).translate(SUPERSCRIPTS)}"

@@ -749,8 +749,8 @@ def test_the_verdicts_legend_says_which_test_counts_for_two_claims():
     groups = [("accuracy", 5), ("accuracy", 10), ("small", 0), ("small", 0)]
     sentence = findings.holm_sentence({"rows": rows, "tests": 3, "groups": groups})
     assert "over all 3 tests" in sentence
-    assert "; one test, small CNN − MLP, counts toward two claims." in sentence
-    assert "test accuracy counts" not in sentence
+    assert " One test, small CNN − MLP, serves two claims." in sentence
+    assert "CNN − MLP, test accuracy" not in sentence and " serve two claims" not in sentence
     assert "two claims" not in findings.holm_sentence({"rows": rows[:3], "tests": 3, "groups": groups[:3]})
 
 
