@@ -1203,7 +1203,8 @@ def verdict_terms(results: dict) -> str:
     ]
     # A claim without a test of its own (an exact count, or a measure that cannot decide) gets a dash in the
     # table's column of confirmed tests.
-    untested = any(claim not in {row[0] for row in found["rows"]} for claim, *_ in checked)
+    tested = {row[0] for row in found["rows"]}
+    untested = any(claim not in tested for claim, *_ in checked)
     return (
         f"- **Confirmed**: {confirmed_meaning(found)}"
         + (
@@ -1788,6 +1789,12 @@ CLAIM_TOPICS = {
 }
 
 
+def claim_topic(claim: str) -> str:
+    """How the sentences on the verdicts' firmness name a claim: the question it answers ("architecture"), or
+    the claim itself in quotes when it has no short name."""
+    return CLAIM_TOPICS.get(bare_claim(claim), f"“{bare_claim(claim)}”")
+
+
 def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
     """The verdicts another rule of testing changes, in words (``found``: ``verdict_sensitivity``): how many,
     what each less strict rule would make of them, and what counting the measures added after seeing the
@@ -1797,11 +1804,10 @@ def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
     if not changed:
         return "Every other rule of testing gives every verdict as it is."
 
-    def topic(claim: str) -> str:
-        return CLAIM_TOPICS.get(bare_claim(claim), f"“{bare_claim(claim)}”")
-
     def claims(names: list[str]) -> str:
-        return f"the {join_words([topic(name) for name in names])} claim" + ("s" if len(names) > 1 else "")
+        return f"the {join_words([claim_topic(name) for name in names])} claim" + (
+            "s" if len(names) > 1 else ""
+        )
 
     # The claims a less strict rule changes, by the verdict they then get and the rules that give it.
     looser: dict[tuple, list[str]] = {}
@@ -1854,7 +1860,7 @@ def rule_sensitivity_brief(found: list) -> str:
     looser: dict[tuple, list[str]] = {}
     added: list[str] = []
     for claim, verdict, others in changed:
-        topic = CLAIM_TOPICS.get(bare_claim(claim), f"“{bare_claim(claim)}”")
+        topic = claim_topic(claim)
         given = tuple(
             dict.fromkeys(others[rule] for rule in LESS_STRICT if others.get(rule, verdict) != verdict)
         )
