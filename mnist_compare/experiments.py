@@ -22,7 +22,7 @@ from .errors import ReadOnlyError, ResultsFileError, first_line
 from .metrics import SUMMARY_METRICS
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
 from .sections import RESEARCH_VERSION, SECTIONS, run_research
-from .training import predictions_path, run_spec, train_run, training_device
+from .training import predictions_path, processor, run_spec, train_run, training_device
 
 #: The models the grid trains (every seed, every snapshot): ``in_grid`` in the registry.
 MODEL_NAMES = registry.grid_models()
@@ -63,6 +63,7 @@ def machine_info() -> dict:
         "processor": platform.machine(),
         "cpu_count": os.cpu_count(),
         "device": training_device(),
+        "cpu": processor(),
     }
 
 

@@ -1850,9 +1850,10 @@ def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
 
 
 def rule_sensitivity_brief(found: list) -> str:
-    """``rule_sensitivity_sentence`` in brief, for the glance page (``found``: ``verdict_sensitivity``): how
-    many verdicts another rule changes, what a less strict rule would make of them, and which claims counting
-    every measure would change; Appendix E.2 gives the rules."""
+    """``rule_sensitivity_sentence`` in brief, for the glance page (``found``: ``verdict_sensitivity``): the
+    verdicts that depend on how strict the tests are, with what a less strict rule would make of them, and
+    apart from them the verdicts that counting the measures that decide none would change; Appendix E.2
+    gives the rules."""
     changed = rule_dependent_verdicts(found)
     if not changed:
         return "Every other rule of testing gives every verdict as it is."
@@ -1868,23 +1869,25 @@ def rule_sensitivity_brief(found: list) -> str:
             looser.setdefault(given, []).append(topic)
         if others.get("added", verdict) != verdict:
             added.append(topic)
-    groups = [
-        f"the {join_words(names)} claim{'s' if len(names) > 1 else ''} {' or '.join(given)}"
-        for given, names in looser.items()
-    ]
-    clauses = [f"a less strict rule would make {join_words(groups)}"] if groups else []
-    if added:
-        clauses.append(
-            f"counting every measure as a test would change the {join_words(added)} verdict"
-            + ("s" if len(added) > 1 else "")
+    where = f" (Appendix {ref('post-hoc-choices')})"
+    sentences = []
+    if looser:
+        strict = sum(len(names) for names in looser.values())
+        groups = [
+            f"the {join_words(names)} claim{'s' if len(names) > 1 else ''} {' or '.join(given)}"
+            for given, names in looser.items()
+        ]
+        sentences.append(
+            f"{number_word(strict).capitalize()} verdict{'s depend' if strict > 1 else ' depends'} on how "
+            f"strict the tests are{where}: a less strict rule would make {join_words(groups)}."
         )
-    count = number_word(len(changed)).capitalize() + (" verdict" if len(changed) == 1 else " verdicts")
-    count += " depends" if len(changed) == 1 else " depend"
-    return (
-        f"{count} on the rule of testing (Appendix {ref('post-hoc-choices')}): "
-        + ", and ".join(clauses)
-        + "."
-    )
+        where = ""
+    if added:
+        sentences.append(
+            f"Counting as tests the measures that decide no verdict{where} would change the "
+            f"{join_words(added)} verdict{'s' if len(added) > 1 else ''}."
+        )
+    return " ".join(sentences)
 
 
 def rule_dependent_verdicts(found: list) -> list[tuple[str, str, dict[str, str]]]:

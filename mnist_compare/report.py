@@ -422,11 +422,12 @@ GLANCE_FIGURE = "fig-verdict-differences"
 
 def glance_cells(results: dict, toc: list, written: bool = False) -> list:
     """The page after the abstract: the verdict on each claim of the original report, one line a claim,
-    each pointing to the section with its evidence, after one list of the terms the page uses (the models'
-    and crops' names, then ``findings.verdict_terms``). With ``written`` (a notebook cell labelled
-    ``GLANCE_TABLE`` gives the table with its reasons, and ``combine`` puts it here), only the heading and
-    the terms; else also the table without reasons (``findings.verdicts_brief_markdown``). Nothing when the
-    results hold no research (a run with ``--no-research``)."""
+    each pointing to the section with its evidence, and under it, like a table's notes, one list of the
+    terms the page uses (the models' and crops' names, then ``findings.verdict_terms``). With ``written`` (a
+    notebook cell labelled ``GLANCE_TABLE`` gives the table with its reasons, and ``combine`` puts it second,
+    between the heading and the terms), only the heading and the terms; else the table without reasons
+    (``findings.verdicts_brief_markdown``) between them. Nothing when the results hold no research (a run
+    with ``--no-research``)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
     if not (results.get("summary") and results.get("research")):
@@ -440,16 +441,18 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
             if written
             else ""
         )
-        + ". Terms used throughout:\n\n"
+        + ". The terms it uses are defined below it."
+    )
+    terms = (
+        "**Terms used in Table 1 and throughout.**\n\n"
         "- **MLP controls** ([the models table](#models-table)): a deeper MLP, plus two MLPs of the CNN's "
         "size: the *wide MLP*, matching its parameter count, and the *compute-matched MLP*, matching its "
         "multiply-adds (the products of a weight and an input that a model computes per image). The *small "
         "CNN* has fewer parameters than the MLP.\n"
         "- **The original's crop** and **our crop**: two ways of preparing a drawing for the models "
         f"(section {numbering.ref('preprocessing-a-drawing')}). The first is the original report's code; the "
-        "second, crop + 20% padding + centre of mass, is our demo's default.\n"
+        "second, crop + 20% padding + centre of mass, is our demo's default.\n" + verdict_terms(results)
         # The words of the verdicts table, in the same list (the table's cell leaves them out).
-         + verdict_terms(results)
     )
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
     if not written:
@@ -458,7 +461,7 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
             new_output("display_data", data={"text/markdown": verdicts_brief_markdown(results, terms=False)})
         ]
         cells.append(verdicts)
-    return cells
+    return cells + [new_markdown_cell(terms)]
 
 
 #: The report's appendices, in order: a cell goes to one by its ``appendix`` metadata (its letter); cells
@@ -601,7 +604,9 @@ def combine(
                 cell.outputs = without_plumbing(cell.get("outputs", []))
                 _resolve_outputs(cell, numbers)
                 if cell.metadata.get("label") == GLANCE_TABLE and glance:
-                    glance.append(cell)  # the verdicts table with the reasons written in the first notebook
+                    glance.insert(
+                        1, cell
+                    )  # the verdicts table with the reasons written in the first notebook
                     continue
             (appendices[key] if key else cells).append(cell)
     if not include_code:

@@ -26,6 +26,31 @@ RUN_RECORD = "run.json"
 RECORD_VERSION = 5
 
 
+#: The vector instruction sets XLA compiles a CPU training step for, widest first: the same seed rounds
+#: differently, and so trains a different run, on processors with different ones.
+INSTRUCTION_SETS = ("avx512f", "avx2", "avx", "sse4_2")
+
+
+def processor(cpuinfo: str | None = None) -> dict:
+    """The processor runs are trained on: its model name and the widest of ``INSTRUCTION_SETS`` it has, read
+    from ``cpuinfo`` (the text of Linux's /proc/cpuinfo, read when not given); None for what is not known
+    (another system)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            cpuinfo = ""
+    fields = {}
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    flags = set(fields.get("flags", "").split())
+    return {
+        "model": fields.get("model name") or None,
+        "instruction_set": next((name for name in INSTRUCTION_SETS if name in flags), None),
+    }
+
+
 def training_device() -> str:
     """``"GPU"`` when TensorFlow sees a GPU (a Colab GPU runtime, for instance), else ``"CPU"``."""
     import tensorflow as tf
@@ -522,6 +547,7 @@ def train_run(
         "run_id": spec.run_id,
         "parameters": int(model.count_params()),
         "training_options": dict(options),
+        "processor": processor(),
         "recipe": recipe(spec.model),
         "history": history,
         "epoch_seconds": [float(s) for s in epoch_seconds],

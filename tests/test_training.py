@@ -264,3 +264,19 @@ def test_a_snapshot_trained_after_results_json_gets_a_notice(tmp_path, splits):
     other = {"runs": [{"run_id": "mlp_seed3", "artefacts": {**recorded, "epoch01.keras": "0" * 64}}]}
     notice = training.results_disagreement(run_dir, 1, other)
     assert notice.startswith("Note: ") and "epoch01.keras was trained after results.json" in notice
+
+
+def test_the_processor_is_read_with_its_widest_instruction_set():
+    """Known answers: the model name and the widest vector instruction set of Linux's /proc/cpuinfo (XLA
+    compiles the training step for it, so the same seed trains another run on another one), and None for
+    what a system does not say."""
+    cpuinfo = (
+        "processor\t: 0\nmodel name\t: Example Xeon\nflags\t\t: fpu sse4_2 avx avx2 avx512f\n\n"
+        "processor\t: 1\nmodel name\t: Example Xeon\nflags\t\t: fpu sse4_2 avx avx2 avx512f\n"
+    )
+    assert training.processor(cpuinfo) == {"model": "Example Xeon", "instruction_set": "avx512f"}
+    assert training.processor("model name : Example EPYC\nflags : fpu avx avx2\n") == {
+        "model": "Example EPYC",
+        "instruction_set": "avx2",
+    }
+    assert training.processor("") == {"model": None, "instruction_set": None}

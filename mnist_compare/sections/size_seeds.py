@@ -183,6 +183,48 @@ def error_reduction(results: dict) -> dict | None:
     return summarize(1 - (1 - _values(models, CANDIDATE)) / (1 - _values(models, BASELINE)))
 
 
+def repeats(results: dict) -> dict | None:
+    """How closely the same seed trained twice agrees in test accuracy at the last epoch (None without the
+    section's second training of the grid's seeds): ``twice``, the number of runs trained twice (the grid's
+    runs, trained again by this section); ``differ``, {(model, seed): the two trainings' absolute difference}
+    for those that differ; ``spread``, {model: standard deviation over the section's seeds}; ``lead_shift``,
+    how far the CNN − MLP lead over all the section's seeds would move with the second trainings in place of
+    the first; and for the fresh runs of the over-confidence study, which train the section's first seeds
+    once more, ``fresh_runs``, ``fresh_matches`` ([(model, seed)] of the runs equal to the first training)
+    and ``fresh_largest`` (the largest difference), or None when that study trained other seeds."""
+    section = results["research"].get(KEY, {})
+    models = section.get("models", {})
+    last = str(results["research"]["epochs"])
+    fresh = results["research"].get("overconfidence", {})
+    same_seeds = bool(fresh) and fresh.get("seeds") == section.get("seeds", [])[: len(fresh["seeds"])]
+    out = {"twice": 0, "differ": {}, "spread": {}, "lead_shift": 0.0, "fresh_runs": 0, "fresh_matches": []}
+    out["fresh_largest"] = 0.0 if same_seeds else None
+    signed = {}
+    for name in (BASELINE, CANDIDATE):
+        if "retrained" not in models.get(name, {}):
+            return None
+        first = {
+            r["seed"]: r["snapshots"][last]["test"]["accuracy"] for r in results["runs"] if r["model"] == name
+        }
+        for seed, again in models[name]["retrained"].items():
+            out["twice"] += 1
+            signed[name, int(seed)] = again - first[int(seed)]
+            if again != first[int(seed)]:
+                out["differ"][name, int(seed)] = abs(again - first[int(seed)])
+        out["spread"][name] = models[name]["test_accuracy"]["std"]
+        if same_seeds:
+            gaps = [
+                abs(a - b)
+                for a, b in zip(fresh["models"][name][last]["accuracy"]["values"], _values(models, name))
+            ]
+            out["fresh_runs"] += len(gaps)
+            out["fresh_matches"] += [(name, seed) for seed, gap in zip(fresh["seeds"], gaps) if gap == 0]
+            out["fresh_largest"] = float(max([out["fresh_largest"], *gaps]))
+    seeds = {seed for _, seed in signed}
+    out["lead_shift"] = sum(signed[CANDIDATE, s] - signed[BASELINE, s] for s in seeds) / len(section["seeds"])
+    return out
+
+
 def lead_change(results: dict) -> dict | None:
     """How the CNN − MLP lead changes from the first snapshot to the last, paired by seed over the section's
     seeds (None when it does not record both snapshots)."""
