@@ -165,10 +165,10 @@ def test_the_error_reduction_is_the_mean_of_each_seeds_share_of_fewer_errors():
 
 
 def test_a_seed_trained_twice_is_compared_with_its_first_training_and_so_are_the_fresh_runs():
-    """Known answers: seed 0 trained twice differs by 0.2 pp (MLP) and 0.4 pp (CNN), seed 1 matches; the lead
-    over the section's four seeds would move by (0.4 − 0.2) / 4 = 0.05 pp with the second training; the fresh runs
-    match the first training in 3 of 4 runs and differ by 0.1 pp in the other; no answer without a second
-    training, and no fresh-run comparison when the fresh runs trained other seeds."""
+    """Known answers: seed 0 trained twice differs by 0.2 pp (MLP) and 0.4 pp (CNN), seed 1 matches; the
+    lead over the section's four seeds would move by (0.4 − 0.2) / 4 = 0.05 pp with the second training;
+    the fresh runs match the first training in 3 of 4 runs and differ by 0.1 pp in the other; no answer
+    without a second training, and no fresh-run comparison when the fresh runs trained other seeds."""
     from mnist_compare.sections import size_seeds
 
     def snapshot(accuracy):
