@@ -1947,9 +1947,9 @@ def _sampling_source(results: dict) -> str:
     seeds = results["config"]["seeds"]
     return (
         f"from the models' answers image by image. For the test-set lead it uses seeds {min(seeds)}–"
-        f"{max(seeds)}. For the other tests it uses seeds {min(section['seeds'])}–{max(section['seeds'])}, "
-        "the first the size comparison adds: their MLP and CNN were saved, and the controls were trained "
-        "again with their answers kept"
+        f"{max(seeds)}. For the other tests it uses seeds {min(section['seeds'])}–"
+        f"{max(section['seeds'])}: we kept those seeds' MLP and CNN runs and trained the controls again on "
+        "the same seeds, saving every test image's answer"
         + (
             f". {number_word(len(tuned['seeds'])).capitalize()} seeds trained again cover the tuned models"
             if measured_tuned
