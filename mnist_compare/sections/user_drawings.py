@@ -102,7 +102,7 @@ def user_drawings_markdown(results: dict) -> str:
                     f"{DRAWING_SETS[key].capitalize()} ({research[key]['drawings']:,})" if index == 0 else "",
                     # Three methods, the original report's code for two of them on the row below ours.
                     "" if method in ORIGINAL_LABELS else METHOD_LABELS[method],
-                    "the original's" if method in ORIGINAL_LABELS else "ours",
+                    "original report's" if method in ORIGINAL_LABELS else "this report's",
                     f"{100 * accuracy[key][BASELINE][method]['mean']:.2f}",
                     f"{100 * accuracy[key][CANDIDATE][method]['mean']:.2f}",
                     pp(drawings_difference(results, key, method)),
@@ -114,7 +114,7 @@ def user_drawings_markdown(results: dict) -> str:
         )
         if extra:
             many_seeds = f"{METHOD_LABELS[DEFAULT_METHOD]}, all {len(side['seeds'])} seeds"
-            rows.append(["", many_seeds, "ours", *extra])
+            rows.append(["", many_seeds, "this report's", *extra])
     many = side.get("seeds", [])
     first = len(results["config"]["seeds"])
     counts = {len(accuracy[key][BASELINE][DEFAULT_METHOD]["values"]) for key in sets}
@@ -126,7 +126,7 @@ def user_drawings_markdown(results: dict) -> str:
         else f"{first} seeds"
     )
     sizes = " and ".join(f"{research[key]['drawings']:,} {SET_WORDS[key]}" for key in sets)
-    header = ["Drawings (number)", "Preprocessing", "Code", "MLP", "CNN", "CNN − MLP"]
+    header = ["Drawings (number)", "Preprocessing", "Whose code", "MLP", "CNN", "CNN − MLP"]
     return (
         caption(
             results,
