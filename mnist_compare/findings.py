@@ -1946,8 +1946,9 @@ def _sampling_source(results: dict) -> str:
     bounded = join_words(["the shuffled pixels"] + ([] if measured_tuned else ["the tuned models"]))
     seeds = results["config"]["seeds"]
     return (
-        f"from the models' answers image by image. For the test-set lead it uses seeds {min(seeds)}–"
-        f"{max(seeds)}. For the other tests it uses seeds {min(section['seeds'])}–"
+        f"from the models' answers image by image. For the test-set lead it uses the disagreements that "
+        f"McNemar's test counts on seeds {min(seeds)}–{max(seeds)} (section {ref('paired-tests')}). For the "
+        f"other tests it uses seeds {min(section['seeds'])}–"
         f"{max(section['seeds'])}: we kept those seeds' MLP and CNN runs and trained the controls again on "
         "the same seeds, saving every test image's answer"
         + (
