@@ -93,7 +93,7 @@ def cost_markdown(results: dict) -> str:
         caption(
             results,
             "Cost of the MLP and the CNN on the CPU of our runs; training FLOPs are 6 × multiply-adds, and "
-            f"[the models table](#{MODELS_TABLE}) gives every model's size",
+            f"[the models table](#{MODELS_TABLE}) gives the controls' sizes",
             label=COST_TABLE,
         )
         + "\n\n"
