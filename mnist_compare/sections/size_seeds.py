@@ -504,8 +504,8 @@ def size_markdown(results: dict) -> str:
             + "; recipe: the original report's, or each model's best on validation "
             "([Table](#recipes-table)); A − B with its seed interval"
             + (
-                f"; the {' − '.join(map(registry.label, ADDED_AFTER_TESTS))} row was added after the "
-                f"tests were fixed (Appendix {ref('post-hoc-choices')})"
+                f"; the row of the {' against the '.join(map(registry.label, ADDED_AFTER_TESTS))} was added "
+                f"after the tests were fixed (Appendix {ref('post-hoc-choices')})"
                 if ADDED_AFTER_TESTS in shown
                 else ""
             ),
