@@ -1871,15 +1871,26 @@ def rule_sensitivity_brief(found: list) -> str:
             added.append(topic)
     where = f" (Appendix {ref('post-hoc-choices')})"
     sentences = []
+    if looser and added:
+        # Both kinds: the count of all first, so that no reader takes the two for the whole.
+        sentences.append(
+            f"{number_word(len(changed)).capitalize()} verdicts depend on the rule of testing{where}."
+        )
+        where = ""
     if looser:
         strict = sum(len(names) for names in looser.values())
         groups = [
             f"the {join_words(names)} claim{'s' if len(names) > 1 else ''} {' or '.join(given)}"
             for given, names in looser.items()
         ]
+        subject = (
+            number_word(strict).capitalize()
+            if added
+            else f"{number_word(strict).capitalize()} verdict{'s' if strict > 1 else ''}"
+        )
         sentences.append(
-            f"{number_word(strict).capitalize()} verdict{'s depend' if strict > 1 else ' depends'} on how "
-            f"strict the tests are{where}: a less strict rule would make {join_words(groups)}."
+            f"{subject} {'depend' if strict > 1 else 'depends'} on how strict the tests are{where}: a less "
+            f"strict rule would make {join_words(groups)}."
         )
         where = ""
     if added:

@@ -451,9 +451,10 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         "CNN* has fewer parameters than the MLP.\n"
         "- **The original's crop** and **our crop**: two ways of preparing a drawing for the models "
         f"(section {numbering.ref('preprocessing-a-drawing')}). The first is the original report's code; the "
-        "second, crop + 20% padding + centre of mass, is our demo's default.\n" + verdict_terms(results)
-        # The words of the verdicts table, in the same list (the table's cell leaves them out).
+        "second, crop + 20% padding + centre of mass, is our demo's default.\n"
     )
+    # The words of the verdicts table, in the same list (the table's cell leaves them out).
+    terms += verdict_terms(results)
     cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
     if not written:
         verdicts = new_code_cell("findings.verdicts_brief_markdown(results)")
@@ -604,9 +605,8 @@ def combine(
                 cell.outputs = without_plumbing(cell.get("outputs", []))
                 _resolve_outputs(cell, numbers)
                 if cell.metadata.get("label") == GLANCE_TABLE and glance:
-                    glance.insert(
-                        1, cell
-                    )  # the verdicts table with the reasons written in the first notebook
+                    # The verdicts table with the reasons written in the first notebook, before the terms.
+                    glance.insert(1, cell)
                     continue
             (appendices[key] if key else cells).append(cell)
     if not include_code:

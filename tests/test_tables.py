@@ -801,13 +801,15 @@ def test_the_sentences_on_the_rule_of_testing_name_each_verdict_another_rule_cha
     )
     # Without the appendix's name, for the appendix itself.
     assert "Appendix" not in findings.rule_sensitivity_sentence(found, where=False)
-    # The glance page's brief sentences: the verdicts that depend on how strict the tests are, with what a
-    # less strict rule would make of them (a claim two rules change differently gets both), and apart from
-    # them the ones that counting every measure changes, pointing once to the appendix with each rule.
+    # The glance page's brief sentences: how many verdicts the rule decides when both kinds occur, then the
+    # verdicts that depend on how strict the tests are, with what a less strict rule would make of them (a
+    # claim two rules change differently gets both), and apart from them the ones that counting every
+    # measure changes, pointing once to the appendix with each rule.
     assert findings.rule_sensitivity_brief(found) == (
-        f"Two verdicts depend on how strict the tests are (Appendix {ref('post-hoc-choices')}): a less "
-        "strict rule would make the architecture and efficiency claims supported. Counting as tests the "
-        "measures that decide no verdict would change the overfitting and “The CNN sleeps less” verdicts."
+        f"Four verdicts depend on the rule of testing (Appendix {ref('post-hoc-choices')}). Two depend on "
+        "how strict the tests are: a less strict rule would make the architecture and efficiency claims "
+        "supported. Counting as tests the measures that decide no verdict would change the overfitting and "
+        "“The CNN sleeps less” verdicts."
     )
     assert findings.rule_sensitivity_brief(split) == (
         f"One verdict depends on how strict the tests are (Appendix {ref('post-hoc-choices')}): a less "

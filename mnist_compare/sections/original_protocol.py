@@ -147,7 +147,7 @@ def protocol_markdown(results: dict) -> str:
                 "Trained on",
                 "Train accuracy (%)",
                 "Test accuracy (%)",
-                "Gap, our range (pp)",
+                "Gap, range over seeds (pp)",
                 "Gap, original (pp)",
             ],
             rows,

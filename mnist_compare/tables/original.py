@@ -203,9 +203,15 @@ def parity_markdown(results: dict) -> str:
             f"The original report's single-run numbers beside the range of our "
             f"{plural(parity_seed_count(results), 'seed')}, each marked in or out of it (its MLP's train "
             "accuracy counts all 60,000 training images, ours the 54,000 we train on)"
+            # The corrected number as the original's own train and test accuracies give it.
             + "".join(
-                f"; * as its text gives it and its own accuracies compute it (its table prints "
-                f"{_original(ORIGINAL[e][name][key], *PARITY_FORMATS[key])})"
+                "; * "
+                + " − ".join(
+                    _original(original_value(e, name, part), *PARITY_FORMATS[part])
+                    for part in ("train_accuracy", "test_accuracy")
+                )
+                + ", as its text gives it; its table prints "
+                + _original(ORIGINAL[e][name][key], *PARITY_FORMATS[key])
                 for e, name, key in CORRECTED
             ),
             label=PARITY_TABLE,
