@@ -492,6 +492,13 @@ def contrast_difference(results: dict, name: str) -> dict | None:
     return paired(accuracy[name][CANDIDATE], accuracy[name][BASELINE]) if name in accuracy else None
 
 
+def background_gives_part_of_lead(results: dict) -> bool:
+    """Whether, at the noise level taken apart, a brighter background alone (no noise) gives the CNN part of
+    its lead under clipped noise: a positive CNN − MLP difference smaller than the one under clipped noise."""
+    brighter, noisy = (contrast_difference(results, name) for name in ("constant_background", "clipped"))
+    return bool(brighter and noisy and 0 < brighter["mean"] < noisy["mean"])
+
+
 def contrast_markdown(results: dict) -> str:
     """The MLP's and the CNN's accuracy at noise std ``GAP_NOISE_MAIN`` under each condition of
     ``CONTRAST_ROWS``, over the grid's seeds, with CNN − MLP paired by seed."""

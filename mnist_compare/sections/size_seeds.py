@@ -209,8 +209,6 @@ def repeats(results: dict) -> dict | None:
         for seed, again in models[name]["retrained"].items():
             out["twice"] += 1
             signed[name, int(seed)] = again - first[int(seed)]
-            if again != first[int(seed)]:
-                out["differ"][name, int(seed)] = abs(again - first[int(seed)])
         out["spread"][name] = models[name]["test_accuracy"]["std"]
         if same_seeds:
             gaps = [
@@ -220,6 +218,7 @@ def repeats(results: dict) -> dict | None:
             out["fresh_runs"] += len(gaps)
             out["fresh_matches"] += [(name, seed) for seed, gap in zip(fresh["seeds"], gaps) if gap == 0]
             out["fresh_largest"] = float(max([out["fresh_largest"], *gaps]))
+    out["differ"] = {key: abs(change) for key, change in signed.items() if change}
     seeds = {seed for _, seed in signed}
     out["lead_shift"] = sum(signed[CANDIDATE, s] - signed[BASELINE, s] for s in seeds) / len(section["seeds"])
     return out
