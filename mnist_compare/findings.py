@@ -124,7 +124,7 @@ ARCHITECTURE_CLAIM = "The CNN's advantage is its architecture, not only its size
 #: tests name it}. The plain resize of the original's first demo, which only its first MLP used, is none.
 DRAWINGS_TESTS = {
     "original_bbox": "the original's crop",
-    DEFAULT_METHOD: "our crop",
+    DEFAULT_METHOD: "the centre-of-mass crop",
 }
 
 
@@ -1193,8 +1193,8 @@ def verdict_terms(results: dict) -> str:
     meanings = [
         f"*{word.capitalize()}*: {VERDICTS[word]}"
         + (
-            "; *only against the MLP* means that every confirmed test is against the baseline MLP, none "
-            "against a control"
+            ". *Only against the MLP*: every confirmed test is against the original MLP, none against an MLP "
+            "control"
             if word == "partly supported" and marked
             else ""
         )
@@ -1776,6 +1776,12 @@ RULE_PHRASES = {
     "fixed": "with the test images held fixed",
 }
 LESS_STRICT = tuple(RULE_PHRASES)
+#: The same rules as the subject of a clause, for the glance page's brief sentence.
+RULE_DOERS = {
+    "alone": "leaving out the correction",
+    "within": "correcting within each claim",
+    "fixed": "holding the test images fixed",
+}
 
 
 #: How the sentence on the verdicts' firmness names a claim: the question it answers.
@@ -1851,24 +1857,29 @@ def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
 
 def rule_sensitivity_brief(found: list) -> str:
     """``rule_sensitivity_sentence`` in brief, for the glance page (``found``: ``verdict_sensitivity``): the
-    verdicts that depend on how strict the tests are, with what a less strict rule would make of them, and
-    apart from them the verdicts that counting the measures that decide none would change; Appendix E.2
-    gives the rules."""
+    verdicts that depend on how strict the tests are, with what each less strict rule would make of them,
+    and apart from them what counting the measures that decide none would make of the others; Appendix E.2
+    gives the rules in full."""
     changed = rule_dependent_verdicts(found)
     if not changed:
         return "Every other rule of testing gives every verdict as it is."
-    # The claims a less strict rule changes, grouped by the verdicts those rules would give them.
+    # The claims a less strict rule changes, by the rules that change them and the verdict they would get
+    # (a claim only some rules change names them), and the claims counting every measure changes, by verdict.
     looser: dict[tuple, list[str]] = {}
-    added: list[str] = []
+    added: dict[str, list[str]] = {}
     for claim, verdict, others in changed:
-        topic = claim_topic(claim)
-        given = tuple(
-            dict.fromkeys(others[rule] for rule in LESS_STRICT if others.get(rule, verdict) != verdict)
-        )
-        if given:
-            looser.setdefault(given, []).append(topic)
+        by_verdict: dict[str, list[str]] = {}
+        for rule in LESS_STRICT:
+            if others.get(rule, verdict) != verdict:
+                by_verdict.setdefault(others[rule], []).append(rule)
+        for other, rules in by_verdict.items():
+            looser.setdefault((tuple(rules), other), []).append(claim_topic(claim))
         if others.get("added", verdict) != verdict:
-            added.append(topic)
+            added.setdefault(others["added"], []).append(claim_topic(claim))
+
+    def claims(names: list[str], verdict: str) -> str:
+        return f"the {join_words(names)} claim{'s' if len(names) > 1 else ''} {verdict}"
+
     where = f" (Appendix {ref('post-hoc-choices')})"
     sentences = []
     if looser and added:
@@ -1878,25 +1889,30 @@ def rule_sensitivity_brief(found: list) -> str:
         )
         where = ""
     if looser:
-        strict = sum(len(names) for names in looser.values())
-        groups = [
-            f"the {join_words(names)} claim{'s' if len(names) > 1 else ''} {' or '.join(given)}"
-            for given, names in looser.items()
-        ]
+        strict = len({name for names in looser.values() for name in names})
         subject = (
             number_word(strict).capitalize()
             if added
             else f"{number_word(strict).capitalize()} verdict{'s' if strict > 1 else ''}"
         )
+        clauses = [
+            (
+                "any less strict rule"
+                if rules == LESS_STRICT
+                else " or ".join(RULE_DOERS[rule] for rule in rules)
+            )
+            + f" would make {claims(names, verdict)}"
+            for (rules, verdict), names in looser.items()
+        ]
         sentences.append(
-            f"{subject} {'depend' if strict > 1 else 'depends'} on how strict the tests are{where}: a less "
-            f"strict rule would make {join_words(groups)}."
+            f"{subject} {'depend' if strict > 1 else 'depends'} on how strict the tests are{where}: "
+            f"{'; '.join(clauses)}."
         )
         where = ""
     if added:
         sentences.append(
-            f"Counting as tests the measures that decide no verdict{where} would change the "
-            f"{join_words(added)} verdict{'s' if len(added) > 1 else ''}."
+            f"Counting as tests the measures that decide no verdict{where} would make "
+            f"{join_words([claims(names, verdict) for verdict, names in added.items()])}."
         )
     return " ".join(sentences)
 

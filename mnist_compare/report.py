@@ -449,9 +449,9 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         "size: the *wide MLP*, matching its parameter count, and the *compute-matched MLP*, matching its "
         "multiply-adds (the products of a weight and an input that a model computes per image). The *small "
         "CNN* has fewer parameters than the MLP.\n"
-        "- **The original's crop** and **our crop**: two ways of preparing a drawing for the models "
-        f"(section {numbering.ref('preprocessing-a-drawing')}). The first is the original report's code; the "
-        "second, crop + 20% padding + centre of mass, is our demo's default.\n"
+        "- **The original's crop** and **the centre-of-mass crop** (section "
+        f"{numbering.ref('preprocessing-a-drawing')}): the original report's code crops a drawing's ink and "
+        "pads it by 20%; our demo's default also centres the ink by its centre of mass, as MNIST does.\n"
     )
     # The words of the verdicts table, in the same list (the table's cell leaves them out).
     terms += verdict_terms(results)

@@ -743,10 +743,10 @@ def test_the_side_studies_over_many_seeds_are_checked_against_the_first_ones():
 
 def test_the_crop_of_every_demo_that_compares_the_models_tests_the_drawings_claim():
     """The demos, not the results, fix the drawings claim's tests: the other writers' digits through the
-    original's own crop (the code of both its final demos) and through our crop (our demo's default). Ahead
-    through the original's and level through ours, the claim is partly supported; the original's plain resize
-    (its first demo's, for the MLP alone) and our crop without centring, which no demo uses by default, are
-    shown beside the tests in the figure and are none of them."""
+    original's own crop (the code of both its final demos) and through the centre-of-mass crop (our demo's
+    default). Ahead through the original's and level through ours, the claim is partly supported; the
+    original's plain resize (its first demo's, for the MLP alone) and crop + 20% padding without centring,
+    which no demo uses by default, are shown beside the tests in the figure and are none of them."""
     from mnist_compare.metrics import summarize
 
     results = fake_results()
@@ -785,14 +785,14 @@ def test_the_crop_of_every_demo_that_compares_the_models_tests_the_drawings_clai
     assert "through the demos' crops" in row[0]
     assert [name for name, *_ in row[4]] == [
         "CNN − MLP, other writers, the original's crop",
-        "CNN − MLP, other writers, our crop",
+        "CNN − MLP, other writers, the centre-of-mass crop",
     ], "the plain resize of the original's first demo, which only its first MLP used, is no test"
     assert row[1].startswith("other writers (the original's crop): +6.00")
     assert row[2] == "partly supported", "ahead through the original's crop, level through our demo's"
     labels = [label for label, _ in findings.verdict_differences(results) if "other writers" in label]
     assert labels == [
         "CNN − MLP, other writers' digits, the original's crop",
-        "CNN − MLP, other writers' digits, our crop",
+        "CNN − MLP, other writers' digits, the centre-of-mass crop",
         "CNN − MLP, other writers' digits, the original's plain resize",
     ], labels
     shown = findings.verdict_differences_corrected(results)

@@ -802,22 +802,23 @@ def test_the_sentences_on_the_rule_of_testing_name_each_verdict_another_rule_cha
     # Without the appendix's name, for the appendix itself.
     assert "Appendix" not in findings.rule_sensitivity_sentence(found, where=False)
     # The glance page's brief sentences: how many verdicts the rule decides when both kinds occur, then the
-    # verdicts that depend on how strict the tests are, with what a less strict rule would make of them (a
+    # verdicts that depend on how strict the tests are, with what each less strict rule would make of them (a
     # claim two rules change differently gets both), and apart from them the ones that counting every
     # measure changes, pointing once to the appendix with each rule.
     assert findings.rule_sensitivity_brief(found) == (
         f"Four verdicts depend on the rule of testing (Appendix {ref('post-hoc-choices')}). Two depend on "
-        "how strict the tests are: a less strict rule would make the architecture and efficiency claims "
-        "supported. Counting as tests the measures that decide no verdict would change the overfitting and "
-        "“The CNN sleeps less” verdicts."
+        "how strict the tests are: any less strict rule would make the architecture claim supported; holding "
+        "the test images fixed would make the efficiency claim supported. Counting as tests the measures "
+        "that decide no verdict would make the overfitting and “The CNN sleeps less” claims mixed."
     )
     assert findings.rule_sensitivity_brief(split) == (
-        f"One verdict depends on how strict the tests are (Appendix {ref('post-hoc-choices')}): a less "
-        "strict rule would make the overfitting claim supported or mixed."
+        f"One verdict depends on how strict the tests are (Appendix {ref('post-hoc-choices')}): leaving out "
+        "the correction would make the overfitting claim supported; holding the test images fixed would make "
+        "the overfitting claim mixed."
     )
     assert findings.rule_sensitivity_brief(found[2:3]) == (
         f"Counting as tests the measures that decide no verdict (Appendix {ref('post-hoc-choices')}) would "
-        "change the overfitting verdict."
+        "make the overfitting claim mixed."
     )
     nothing = findings.rule_sensitivity_brief(found[-1:])
     assert nothing == "Every other rule of testing gives every verdict as it is."
