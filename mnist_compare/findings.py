@@ -1801,6 +1801,26 @@ def claim_topic(claim: str) -> str:
     return CLAIM_TOPICS.get(bare_claim(claim), f"“{bare_claim(claim)}”")
 
 
+def rule_changes(changed: list) -> tuple[dict[tuple, list[str]], dict[str, list[str]]]:
+    """What each other rule of testing makes of the verdicts it changes (``changed``:
+    ``rule_dependent_verdicts``), with each claim named by its topic (``claim_topic``): the claims a less
+    strict rule changes, by (the rules that change them, the verdict they would get), so that a claim only
+    some rules change names them; and the claims counting every measure changes, by the verdict they would
+    get."""
+    looser: dict[tuple, list[str]] = {}
+    added: dict[str, list[str]] = {}
+    for claim, verdict, others in changed:
+        by_verdict: dict[str, list[str]] = {}
+        for rule in LESS_STRICT:
+            if others.get(rule, verdict) != verdict:
+                by_verdict.setdefault(others[rule], []).append(rule)
+        for other, rules in by_verdict.items():
+            looser.setdefault((tuple(rules), other), []).append(claim_topic(claim))
+        if others.get("added", verdict) != verdict:
+            added.setdefault(others["added"], []).append(claim_topic(claim))
+    return looser, added
+
+
 def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
     """The verdicts another rule of testing changes, in words (``found``: ``verdict_sensitivity``): how many,
     what each less strict rule would make of them, and what counting the measures added after seeing the
@@ -1811,22 +1831,9 @@ def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
         return "Every other rule of testing gives every verdict as it is."
 
     def claims(names: list[str]) -> str:
-        return f"the {join_words([claim_topic(name) for name in names])} claim" + (
-            "s" if len(names) > 1 else ""
-        )
+        return f"the {join_words(names)} claim" + ("s" if len(names) > 1 else "")
 
-    # The claims a less strict rule changes, by the verdict they then get and the rules that give it.
-    looser: dict[tuple, list[str]] = {}
-    added: dict[str, list[str]] = {}
-    for claim, verdict, others in changed:
-        by_verdict: dict[str, list[str]] = {}
-        for rule in LESS_STRICT:
-            if others.get(rule, verdict) != verdict:
-                by_verdict.setdefault(others[rule], []).append(rule)
-        for other, rules in by_verdict.items():
-            looser.setdefault((tuple(rules), other), []).append(claim)
-        if others.get("added", verdict) != verdict:
-            added.setdefault(others["added"], []).append(claim)
+    looser, added = rule_changes(changed)
     clauses = [
         (
             "under any less strict rule ("
@@ -1863,19 +1870,7 @@ def rule_sensitivity_brief(found: list) -> str:
     changed = rule_dependent_verdicts(found)
     if not changed:
         return "Every other rule of testing gives every verdict as it is."
-    # The claims a less strict rule changes, by the rules that change them and the verdict they would get
-    # (a claim only some rules change names them), and the claims counting every measure changes, by verdict.
-    looser: dict[tuple, list[str]] = {}
-    added: dict[str, list[str]] = {}
-    for claim, verdict, others in changed:
-        by_verdict: dict[str, list[str]] = {}
-        for rule in LESS_STRICT:
-            if others.get(rule, verdict) != verdict:
-                by_verdict.setdefault(others[rule], []).append(rule)
-        for other, rules in by_verdict.items():
-            looser.setdefault((tuple(rules), other), []).append(claim_topic(claim))
-        if others.get("added", verdict) != verdict:
-            added.setdefault(others["added"], []).append(claim_topic(claim))
+    looser, added = rule_changes(changed)
 
     def claims(names: list[str], verdict: str) -> str:
         return f"the {join_words(names)} claim{'s' if len(names) > 1 else ''} {verdict}"
