@@ -124,9 +124,9 @@ def pooling_markdown(results: dict) -> str:
                 "MLP",
                 "CNN, max pooling",
                 "CNN, average pooling",
-                "CNN, stride-2 conv, no pooling",
+                "CNN, no pooling",
                 "Average − max",
-                "Stride-2 − max",
+                "None − max",
             ],
             rows,
         )
