@@ -1208,8 +1208,8 @@ def verdict_terms(results: dict) -> str:
     return (
         f"- **Confirmed**: {confirmed_meaning(found)}"
         + (
-            f" In [Table 1](#{VERDICTS_TABLE}), a dash in the column of confirmed tests marks a verdict from "
-            "an exact count or a measure, not a test."
+            f" In [Table 1](#{VERDICTS_TABLE}), a dash marks a verdict from an exact count or a "
+            "measure, not a test."
             if untested
             else ""
         )
