@@ -1776,12 +1776,6 @@ RULE_PHRASES = {
     "fixed": "with the test images held fixed",
 }
 LESS_STRICT = tuple(RULE_PHRASES)
-#: The same rules as the subject of a clause, for the glance page's brief sentence.
-RULE_DOERS = {
-    "alone": "leaving out the correction",
-    "within": "correcting within each claim",
-    "fixed": "holding the test images fixed",
-}
 
 
 #: How the sentence on the verdicts' firmness names a claim: the question it answers.
@@ -1863,53 +1857,27 @@ def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
 
 
 def rule_sensitivity_brief(found: list) -> str:
-    """``rule_sensitivity_sentence`` in brief, for the glance page (``found``: ``verdict_sensitivity``): the
-    verdicts that depend on how strict the tests are, with what each less strict rule would make of them,
-    and apart from them what counting the measures that decide none would make of the others; Appendix E.2
-    gives the rules in full."""
+    """``rule_sensitivity_sentence`` in brief, for the glance page (``found``: ``verdict_sensitivity``): how
+    many verdicts another rule of testing changes, and which of them depend on how strict the tests are and
+    which on the measures that count as tests; Appendix E.2 says what each rule would make of them."""
     changed = rule_dependent_verdicts(found)
     if not changed:
         return "Every other rule of testing gives every verdict as it is."
     looser, added = rule_changes(changed)
-
-    def claims(names: list[str], verdict: str) -> str:
-        return f"the {join_words(names)} claim{'s' if len(names) > 1 else ''} {verdict}"
-
-    where = f" (Appendix {ref('post-hoc-choices')})"
-    sentences = []
-    if looser and added:
-        # Both kinds: the count of all first, so that no reader takes the two for the whole.
-        sentences.append(
-            f"{number_word(len(changed)).capitalize()} verdicts depend on the rule of testing{where}."
+    kinds = [
+        (list(dict.fromkeys(name for names in grouped.values() for name in names)), why)
+        for grouped, why in (
+            (looser, "on how strict the tests are"),
+            (added, "on which measures count as tests"),
         )
-        where = ""
-    if looser:
-        strict = len({name for names in looser.values() for name in names})
-        subject = (
-            number_word(strict).capitalize()
-            if added
-            else f"{number_word(strict).capitalize()} verdict{'s' if strict > 1 else ''}"
-        )
-        clauses = [
-            (
-                "any less strict rule"
-                if rules == LESS_STRICT
-                else " or ".join(RULE_DOERS[rule] for rule in rules)
-            )
-            + f" would make {claims(names, verdict)}"
-            for (rules, verdict), names in looser.items()
-        ]
-        sentences.append(
-            f"{subject} {'depend' if strict > 1 else 'depends'} on how strict the tests are{where}: "
-            f"{'; '.join(clauses)}."
-        )
-        where = ""
-    if added:
-        sentences.append(
-            f"Counting as tests the measures that decide no verdict{where} would make "
-            f"{join_words([claims(names, verdict) for verdict, names in added.items()])}."
-        )
-    return " ".join(sentences)
+        if grouped
+    ]
+    parts = [f"the {join_words(names)} verdict{'s' if len(names) > 1 else ''} {why}" for names, why in kinds]
+    count = number_word(len(changed)).capitalize()
+    return (
+        f"{count} verdict{'s depend' if len(changed) > 1 else ' depends'} on the rule of testing (Appendix "
+        f"{ref('post-hoc-choices')}): {', and '.join(parts)}."
+    )
 
 
 def rule_dependent_verdicts(found: list) -> list[tuple[str, str, dict[str, str]]]:

@@ -303,9 +303,8 @@ def test_table_1_counts_the_verdicts_another_rule_changes():
     # Said apart: the verdicts that depend on how strict the tests are, then those the measures that decide
     # no verdict would change.
     assert f"{number_word(len(changed)).capitalize()} verdicts depend on the rule of testing" in table
-    assert f"{number_word(len(looser)).capitalize()} depend" in table
-    assert "on how strict the tests are" in table
-    assert "Counting as tests the measures that decide no verdict" in table
+    assert "verdicts on how strict the tests are" in table
+    assert "verdicts on which measures count as tests" in table
     assert all(findings.CLAIM_TOPICS[bare_claim(claim)] in table for claim in changed)
     sentence = findings.rule_sensitivity_sentence(findings.verdict_sensitivity(results))
     assert sentence.startswith(f"Another rule of testing would change {number_word(len(changed))} verdicts. ")

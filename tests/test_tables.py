@@ -801,24 +801,21 @@ def test_the_sentences_on_the_rule_of_testing_name_each_verdict_another_rule_cha
     )
     # Without the appendix's name, for the appendix itself.
     assert "Appendix" not in findings.rule_sensitivity_sentence(found, where=False)
-    # The glance page's brief sentences: how many verdicts the rule decides when both kinds occur, then the
-    # verdicts that depend on how strict the tests are, with what each less strict rule would make of them (a
-    # claim two rules change differently gets both), and apart from them the ones that counting every
-    # measure changes, pointing once to the appendix with each rule.
+    # The glance page's brief sentence: how many verdicts the rule decides, pointing once to the appendix
+    # with each rule, then which depend on how strict the tests are and which on the measures that count as
+    # tests (a claim two rules change differently is named once).
     assert findings.rule_sensitivity_brief(found) == (
-        f"Four verdicts depend on the rule of testing (Appendix {ref('post-hoc-choices')}). Two depend on "
-        "how strict the tests are: any less strict rule would make the architecture claim supported; holding "
-        "the test images fixed would make the efficiency claim supported. Counting as tests the measures "
-        "that decide no verdict would make the overfitting and “The CNN sleeps less” claims mixed."
+        f"Four verdicts depend on the rule of testing (Appendix {ref('post-hoc-choices')}): the architecture "
+        "and efficiency verdicts on how strict the tests are, and the overfitting and “The CNN sleeps less” "
+        "verdicts on which measures count as tests."
     )
     assert findings.rule_sensitivity_brief(split) == (
-        f"One verdict depends on how strict the tests are (Appendix {ref('post-hoc-choices')}): leaving out "
-        "the correction would make the overfitting claim supported; holding the test images fixed would make "
-        "the overfitting claim mixed."
+        f"One verdict depends on the rule of testing (Appendix {ref('post-hoc-choices')}): the overfitting "
+        "verdict on how strict the tests are."
     )
     assert findings.rule_sensitivity_brief(found[2:3]) == (
-        f"Counting as tests the measures that decide no verdict (Appendix {ref('post-hoc-choices')}) would "
-        "make the overfitting claim mixed."
+        f"One verdict depends on the rule of testing (Appendix {ref('post-hoc-choices')}): the overfitting "
+        "verdict on which measures count as tests."
     )
     nothing = findings.rule_sensitivity_brief(found[-1:])
     assert nothing == "Every other rule of testing gives every verdict as it is."
