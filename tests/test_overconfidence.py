@@ -217,3 +217,39 @@ def test_a_seed_trained_twice_is_compared_with_its_first_training_and_so_are_the
     assert size_seeds.repeats(results)["fresh_largest"] is None
     del models["cnn"]["retrained"]
     assert size_seeds.repeats(results) is None
+
+
+def test_single_run_pairings_pair_every_mlp_run_with_every_cnn_run():
+    """Known answer: two MLP runs and three CNN runs give six one-run comparisons, each MLP run against each
+    CNN run. The CNN leads in all six, by 0.005 to 0.015, and its train − test gap (train − test accuracy)
+    is smaller in four; a CNN run below one MLP run leaves it ahead in five."""
+    from mnist_compare.sections import size_seeds
+
+    def snapshot(train, test):
+        return {"10": {"train_accuracy": {"values": train}, "test_accuracy": {"values": test}}}
+
+    results = {
+        "config": {"seeds": [0]},
+        "research": {
+            "size_seeds": {
+                "seeds": [0, 1, 2],
+                "models": {
+                    # Gaps 0.020 and 0.010.
+                    "mlp": {"snapshots": snapshot([0.990, 0.985], [0.970, 0.975])},
+                    # Gaps 0.005, 0.015 and 0.010.
+                    "cnn": {"snapshots": snapshot([0.985, 0.995, 0.995], [0.980, 0.980, 0.985])},
+                },
+            }
+        },
+    }
+    found = size_seeds.single_run_pairings(results, 10)
+    assert found["pairings"] == 6
+    # Leads over the 0.970 run: 0.010, 0.010, 0.015; over the 0.975 run: 0.005, 0.005, 0.010.
+    assert found["ahead"] == pytest.approx(1.0)
+    assert found["low"] == pytest.approx(0.005) and found["high"] == pytest.approx(0.015)
+    # Smaller than the 0.020 gap: all three CNN runs; smaller than the 0.010 gap: only the 0.005 one.
+    assert found["gap_smaller"] == pytest.approx(4 / 6)
+    cnn = results["research"]["size_seeds"]["models"]["cnn"]
+    cnn["snapshots"]["10"]["test_accuracy"]["values"][2] = 0.972
+    assert size_seeds.single_run_pairings(results, 10)["ahead"] == pytest.approx(5 / 6)
+    assert size_seeds.single_run_pairings(results, 5) is None, "no snapshot after 5 epochs"

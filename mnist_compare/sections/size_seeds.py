@@ -287,6 +287,26 @@ def lead_at(results: dict, epochs) -> dict | None:
     return paired({"values": cnn}, {"values": mlp}) if cnn and mlp else None
 
 
+def single_run_pairings(results: dict, epochs) -> dict | None:
+    """What one run per model would show after ``epochs``, as a study with a single run of each does: every
+    MLP run of the section paired with every CNN run (not only the same seed). The number of pairings, the
+    share in which the CNN's test accuracy is higher, the lowest and highest CNN − MLP difference, and the
+    share in which the CNN's train − test gap is smaller; None without that snapshot."""
+    test = {name: snapshot_values(results, name, epochs, "test_accuracy") for name in (BASELINE, CANDIDATE)}
+    gap = {name: snapshot_values(results, name, epochs, "accuracy_gap") for name in (BASELINE, CANDIDATE)}
+    if not all(test.values()) or not all(gap.values()):
+        return None
+    lead = np.subtract.outer(np.asarray(test[CANDIDATE]), np.asarray(test[BASELINE]))
+    smaller = np.subtract.outer(np.asarray(gap[CANDIDATE]), np.asarray(gap[BASELINE])) < 0
+    return {
+        "pairings": int(lead.size),
+        "ahead": float(np.mean(lead > 0)),
+        "low": float(lead.min()),
+        "high": float(lead.max()),
+        "gap_smaller": float(np.mean(smaller)),
+    }
+
+
 def first_and_rest(results: dict) -> dict:
     """{model: its test accuracy over the grid's seeds (the section's first ones) and over the others, with
     Welch's two-sided t test of the two means}: whether the five seeds of the other sections drew high or
