@@ -292,12 +292,12 @@ def single_run_pairings(results: dict, epochs) -> dict | None:
     MLP run of the section paired with every CNN run (not only the same seed). The number of pairings, the
     share in which the CNN's test accuracy is higher, the lowest and highest CNN − MLP difference, and the
     share in which the CNN's train − test gap is smaller; None without that snapshot."""
-    test = {name: snapshot_values(results, name, epochs, "test_accuracy") for name in (BASELINE, CANDIDATE)}
-    gap = {name: snapshot_values(results, name, epochs, "accuracy_gap") for name in (BASELINE, CANDIDATE)}
-    if not all(test.values()) or not all(gap.values()):
+    found = {name: many_seed_snapshot(results, name, epochs) or {} for name in (BASELINE, CANDIDATE)}
+    if not all(v.get("test_accuracy") and v.get("accuracy_gap") for v in found.values()):
         return None
-    lead = np.subtract.outer(np.asarray(test[CANDIDATE]), np.asarray(test[BASELINE]))
-    smaller = np.subtract.outer(np.asarray(gap[CANDIDATE]), np.asarray(gap[BASELINE])) < 0
+    cnn, mlp = found[CANDIDATE], found[BASELINE]
+    lead = np.subtract.outer(np.asarray(cnn["test_accuracy"]), np.asarray(mlp["test_accuracy"]))
+    smaller = np.subtract.outer(np.asarray(cnn["accuracy_gap"]), np.asarray(mlp["accuracy_gap"])) < 0
     return {
         "pairings": int(lead.size),
         "ahead": float(np.mean(lead > 0)),
