@@ -803,6 +803,31 @@ def multiple_tests(results: dict) -> dict:
     return _verdicts(results)[1]
 
 
+def holm_steps(results: dict) -> list[dict]:
+    """Each distinct test behind the verdicts, smallest p-value first: its claim, its name, its p-value alone,
+    the factor Holm's method multiplies that p-value by (the number of tests from it on) and its corrected
+    p-value."""
+    found = multiple_tests(results)
+    first = {}
+    for row, group in zip(found["rows"], found["groups"]):
+        first.setdefault(group, row)
+    tests = sorted(first.values(), key=lambda row: row[4])
+    return [
+        {"claim": row[0], "name": row[1], "p": row[4], "factor": len(tests) - rank, "corrected": row[5]}
+        for rank, row in enumerate(tests)
+    ]
+
+
+def holm_unchanged_without(steps: list[dict], claims: set[str]) -> bool:
+    """Whether Holm's correction over the tests of ``steps`` (``holm_steps``) without those of ``claims``
+    gives each remaining test the corrected p-value it has among all the tests."""
+    kept = [step for step in steps if step["claim"] not in claims]
+    return all(
+        math.isclose(again, step["corrected"], rel_tol=1e-9, abs_tol=1e-12)
+        for again, step in zip(holm_adjusted([step["p"] for step in kept]), kept)
+    )
+
+
 def _corrected(rows: list, sampled: dict | None = None) -> dict:
     """``multiple_tests`` of the verdicts' rows before the correction. ``sampled``: {(claim, test name): its
     difference with the images' sampling error added} (``with_test_images``); such a test's p-value comes from
@@ -1142,6 +1167,14 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: b
     for row in rows:
         if row[1] == "**partly supported**" and against_mlp_only(confirmed.get(row[0], [])):
             row[1] += "<br>only against the MLP"
+    # What another rule of testing would make of a verdict, in brackets under it, so that the verdicts a rule
+    # decides are seen as such in their row (Appendix E.2 gives each rule).
+    others = {
+        claim: other_rules_note(verdict, rules) for claim, verdict, rules in verdict_sensitivity(results)
+    }
+    for row in rows:
+        if others.get(row[0]):
+            row[1] += f"<br>({others[row[0]]})"
     header.insert(2, "Tests confirmed")
     for row in rows:
         found_for = bearings.get(row[0], [])
@@ -1856,27 +1889,33 @@ def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
     )
 
 
+def other_rules_note(verdict: str, others: dict[str, str]) -> str:
+    """What the other rules of testing make of a verdict (``others``: {rule: verdict}, a row of
+    ``verdict_sensitivity``), in brief: "supported under any less strict rule", "supported with the test
+    images held fixed", "mixed counting every measure", parted by semicolons; "" when none changes it."""
+    looser = {rule: others[rule] for rule in LESS_STRICT if others.get(rule, verdict) != verdict}
+    if len(looser) == len(LESS_STRICT) and len(set(looser.values())) == 1:
+        parts = [f"{looser[LESS_STRICT[0]]} under any less strict rule"]
+    else:
+        parts = [f"{other} {RULE_PHRASES[rule]}" for rule, other in looser.items()]
+    if others.get("added", verdict) != verdict:
+        parts.append(f"{others['added']} counting every measure")
+    return "; ".join(parts)
+
+
 def rule_sensitivity_brief(found: list) -> str:
     """``rule_sensitivity_sentence`` in brief, for the glance page (``found``: ``verdict_sensitivity``): how
-    many verdicts another rule of testing changes, and which of them depend on how strict the tests are and
-    which on the measures that count as tests; Appendix E.2 says what each rule would make of them."""
+    many verdicts another rule of testing changes, and that Table 1 gives under each the verdict another
+    rule would give (``other_rules_note``); Appendix E.2 names each rule and the measures that decide no
+    verdict."""
     changed = rule_dependent_verdicts(found)
     if not changed:
         return "Every other rule of testing gives every verdict as it is."
-    looser, added = rule_changes(changed)
-    kinds = [
-        (list(dict.fromkeys(name for names in grouped.values() for name in names)), why)
-        for grouped, why in (
-            (looser, "on how strict the tests are"),
-            (added, "on which measures count as tests"),
-        )
-        if grouped
-    ]
-    parts = [f"the {join_words(names)} verdict{'s' if len(names) > 1 else ''} {why}" for names, why in kinds]
     count = number_word(len(changed)).capitalize()
     return (
-        f"{count} verdict{'s depend' if len(changed) > 1 else ' depends'} on the rule of testing (Appendix "
-        f"{ref('post-hoc-choices')}): {', and '.join(parts)}."
+        f"{count} verdict{'s depend' if len(changed) > 1 else ' depends'} on the rule of testing; in "
+        f"brackets under {'each' if len(changed) > 1 else 'it'}, the verdict another rule would give "
+        f"(Appendix {ref('post-hoc-choices')})."
     )
 
 
@@ -1918,7 +1957,8 @@ def image_sampling_changes(results: dict) -> dict:
 
 
 def _without_seeds(name: str) -> str:
-    """A test's name without the seeds it ends with ("wide MLP − MLP (20 seeds)" -> "wide MLP − MLP")."""
+    """A test's name without the seeds it ends with ("parameter-matched MLP − MLP (20 seeds)" ->
+    "parameter-matched MLP − MLP")."""
     return re.sub(r" \(\d+ seeds\)$", "", name)
 
 
@@ -1942,12 +1982,14 @@ def _sampling_source(results: dict) -> str:
         f"{max(section['seeds'])}: we kept those seeds' MLP and CNN runs and trained the controls again on "
         "the same seeds, saving every test image's answer"
         + (
-            f". {number_word(len(tuned['seeds'])).capitalize()} seeds trained again cover the tuned models"
+            f". For the tuned models we trained each tuned recipe again on seeds {min(tuned['seeds'])}–"
+            f"{max(tuned['seeds'])} and saved their answers the same way"
             if measured_tuned
             else ""
         )
-        + f". For {bounded}, whose answers were not kept, it is bounded by the error rates, since two "
-        "models can disagree only on images that one of them gets wrong"
+        + f". For {bounded}, whose answers were not kept, we bound it from the error rates: two models can "
+        "disagree only on images that one of them gets wrong, so the share they disagree on is at most the "
+        "sum of their error rates"
     )
 
 

@@ -58,6 +58,12 @@ def number_word(count: int) -> str:
     return words[count] if 0 <= count < len(words) else {20: "twenty"}.get(count, str(count))
 
 
+def ordinal(number: int) -> str:
+    """'1st', '2nd', '3rd', '4th', ..., '11th' to '13th', '21st', '25th'."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def join_words(words: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'; items that hold a comma themselves are parted by semicolons ('a, x; b, y;
     and c, z'), so that the list still reads as so many items."""

@@ -491,7 +491,7 @@ def plot_user_drawings(results: dict, *, section: str = "user_drawings", models=
     ax.set_xticklabels([fill(METHOD_LABELS[m], 24) for m in METHODS], fontsize=9)
     ax.set_ylabel("Accuracy (%)")
     ax.set_ylim(0, 110)
-    fig.legend(loc="outside lower center", ncol=min(len(names), 6), frameon=False)
+    fig.legend(loc="outside lower center", ncol=min(len(names), 4), frameon=False)
     ax.grid(True, axis="y", alpha=0.3)
     what = (
         "test digits drawn like a user draws"

@@ -78,9 +78,9 @@ MODELS = {
             "mlp_wide",
             "build_mlp",
             "MLP 784-680-10, the CNN's parameter count (control)",
-            label="wide MLP",
-            table_label="Wide MLP 784-680-10 (CNN's parameters)",
-            text_name="wide MLP (784-680-10)",
+            label="parameter-matched MLP",
+            table_label="Parameter-matched MLP 784-680-10 (CNN's parameters)",
+            text_name="parameter-matched MLP (784-680-10)",
             colour="tab:purple",
             builder_args={"hidden_units": 680},
         ),
@@ -89,9 +89,9 @@ MODELS = {
                 f"mlp_wide_dropout{round(100 * rate)}",
                 "build_mlp",
                 f"MLP 784-680-10 with dropout {rate:g} after the hidden layer (regularised control)",
-                label=f"wide MLP, dropout {rate:g}",
-                table_label=f"Wide MLP 784-680-10, dropout {rate:g}",
-                text_name=f"wide MLP with dropout {rate:g}",
+                label=f"parameter-matched MLP, dropout {rate:g}",
+                table_label=f"Parameter-matched MLP 784-680-10, dropout {rate:g}",
+                text_name=f"parameter-matched MLP with dropout {rate:g}",
                 colour=colour,
                 builder_args={"hidden_units": 680, "dropout": rate},
                 # XLA draws dropout's random masks slowly on a CPU (a wide-MLP epoch 15 s against 4 s).
@@ -225,17 +225,17 @@ def entry(name: str) -> ModelEntry:
 
 
 def label(name: str) -> str:
-    """The short name figures use ("wide MLP"); an unknown name is shown as it is."""
+    """The short name figures use ("parameter-matched MLP"); an unknown name is shown as it is."""
     return MODELS[name].label if name in MODELS else name
 
 
 def table_label(name: str) -> str:
-    """The name a table row uses ("Wide MLP 784-680-10 (CNN's parameters)")."""
+    """The name a table row uses ("Parameter-matched MLP 784-680-10 (CNN's parameters)")."""
     return MODELS[name].table_label if name in MODELS else name
 
 
 def text_name(name: str) -> str:
-    """The name a sentence uses ("the wide MLP (784-680-10)")."""
+    """The name a sentence uses ("the parameter-matched MLP (784-680-10)")."""
     return MODELS[name].text_name if name in MODELS else name.replace("_", " ")
 
 

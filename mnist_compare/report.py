@@ -437,18 +437,18 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         "original report and the section with its evidence"
         + (
             f"; [Figure](#{GLANCE_FIGURE}) (section {numbering.ref('discussion-shows')}) plots the "
-            "differences behind them with their intervals"
+            "differences behind them"
             if written
             else ""
         )
-        + ". The terms it uses are defined below it."
+        + "; the terms of Table 1 are defined below it."
     )
     terms = (
         "**Terms used in Table 1 and throughout.**\n\n"
         "- **MLP controls** ([the models table](#models-table)): a deeper MLP, plus two MLPs of the CNN's "
-        "size: the *wide MLP*, matching its parameter count, and the *compute-matched MLP*, matching its "
-        "multiply-adds (the products of a weight and an input that a model computes per image). The *small "
-        "CNN* has fewer parameters than the MLP.\n"
+        "size: the *parameter-matched MLP* and the *compute-matched MLP*, matching its parameter count and "
+        "its multiply-adds (the products of a weight and an input that a model computes per image). The "
+        "*small CNN* has fewer parameters than the MLP.\n"
         "- **The original's crop** and **the centre-of-mass crop** (section "
         f"{numbering.ref('preprocessing-a-drawing')}): the original report's code crops a drawing's ink and "
         "pads it by 20%; our demo's default also centres the ink by its centre of mass, as MNIST does.\n"

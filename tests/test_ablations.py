@@ -1,8 +1,8 @@
 """The two ablations. The CNN with average pooling is the CNN with one layer swapped (same parameters and
 multiply-adds), its NumPy reading matches Keras, and its section measures every robustness curve and pairs
-its differences by seed. The wide MLP with dropout differs from the wide MLP by one layer that has no weights,
-and its section lets validation choose the rate. Both sections run in fast mode on the shipped MNIST
-subset."""
+its differences by seed. The parameter-matched MLP with dropout differs from the parameter-matched MLP by one
+layer that has no weights, and its section lets validation choose the rate. Both sections run in fast mode on
+the shipped MNIST subset."""
 
 from __future__ import annotations
 
@@ -130,7 +130,8 @@ def test_validation_chooses_the_dropout_rate_and_the_test_set_only_scores_it(dro
     epochs = str(section["epochs"])
     for name, item in comparison.items():
         assert item["dropout"] == section["models"][name]["dropout"]
-        # The grid has the MLP and the CNN; the wide MLP is the size comparison's, which this run lacks.
+        # The grid has the MLP and the CNN; the parameter-matched MLP is the size comparison's, which this run
+        # lacks.
         assert item["minus wide"] is None
         mlp = [r["snapshots"][epochs]["test"]["accuracy"] for r in results["runs"] if r["model"] == BASELINE]
         assert item["minus mlp"]["mean"] == pytest.approx(

@@ -181,8 +181,8 @@ def test_verdicts_follow_the_numbers():
     assert rows["The CNN has fewer parameters than the MLP"] == "false"
     assert rows["The CNN is more accurate on the test set (10 epochs)"] == "supported"
     assert rows["The CNN overfits less (10 epochs)"] == "supported"
-    # The wide MLP (97.5%) closes half of the MLP (97.0%) to CNN (98.0%) gap: size explains part of it, while
-    # the CNN stays ahead of the MLP of its size, which is what the claim says.
+    # The parameter-matched MLP (97.5%) closes half of the MLP (97.0%) to CNN (98.0%) gap: size explains part
+    # of it, while the CNN stays ahead of the MLP of its size, which is what the claim says.
     assert rows["The CNN's advantage is its architecture, not only its size"] == "supported"
     assert rows["The CNN is more robust to shifted, rotated and rescaled digits"] == "supported"
     noise = "The CNN is more robust to noisy digits (inferred from the original's “pooling reduces noise”)"
@@ -201,7 +201,8 @@ def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_cou
     from mnist_compare.metrics import summarize
 
     results = fake_results()
-    # The wide MLP closes under a tenth of the gap; the CNN loses most of its accuracy on permuted pixels.
+    # The parameter-matched MLP closes under a tenth of the gap; the CNN loses most of its accuracy on
+    # permuted pixels.
     results["research"]["capacity_control"]["mlp_wide"]["10"]["test_accuracy"] = {
         **summarize([0.9705, 0.9715, 0.9695]),
         "values": [0.9705, 0.9715, 0.9695],
@@ -228,7 +229,7 @@ def test_a_claim_the_numbers_fully_back_is_supported_and_the_seed_counts_are_cou
     }
     assert rows["The CNN's advantage is its architecture, not only its size"] == "supported"
     assert rows["The CNN uses the spatial layout of the image (the MLP cannot)"] == "supported"
-    assert "| CNN − wide MLP | +" in text and "mlp_deep" not in text
+    assert "| CNN − parameter-matched MLP | +" in text and "mlp_deep" not in text
     # The deep MLP (2 seeds) has no interval in the table: every interval shown is over the same 3 seeds.
     assert "Every interval printed is over 3 seeds. " in text
     # Two seed counts among the tests: the legend names both, with their models.
@@ -490,8 +491,8 @@ def test_the_correction_names_the_rows_it_weakens():
 
 
 def _with_many_seeds(wide_gain: float):
-    """fake_results with the small CNN among the controls and a size section of 6 seeds: the wide MLP gains
-    ``wide_gain`` over the MLP, the compute-matched MLP nothing, the small CNN 0.5 points."""
+    """fake_results with the small CNN among the controls and a size section of 6 seeds: the parameter-matched
+    MLP gains ``wide_gain`` over the MLP, the compute-matched MLP nothing, the small CNN 0.5 points."""
     from mnist_compare.metrics import summarize
 
     def summary(values):
@@ -529,16 +530,16 @@ def _with_many_seeds(wide_gain: float):
 def test_many_seeds_decide_the_size_row():
     rows = {row[0]: row for row in findings.verdicts_rows(_with_many_seeds(0.004))}
     row = rows["The CNN's advantage is its architecture, not only its size"]
-    assert row[1].startswith("CNN − wide MLP: +")
-    assert "size alone, wide MLP − MLP (6 seeds): +0.40" in row[1]
+    assert row[1].startswith("CNN − parameter-matched MLP: +")
+    assert "size alone, parameter-matched MLP − MLP (6 seeds): +0.40" in row[1]
     assert row[2] == "supported", "the architecture holds at matched size; the row says what size adds"
-    assert [name for name, *_ in row[4]] == ["CNN − wide MLP", "small CNN − MLP (6 seeds)"], (
+    assert [name for name, *_ in row[4]] == ["CNN − parameter-matched MLP", "small CNN − MLP (6 seeds)"], (
         "what size alone adds is an estimate beside the tests, not a test of the claim"
     )
     rows = {row[0]: row for row in findings.verdicts_rows(_with_many_seeds(0.0))}
     assert rows["The CNN's advantage is its architecture, not only its size"][2] == "supported"
     assert (
-        "size alone, wide MLP − MLP (6 seeds): 0.00"
+        "size alone, parameter-matched MLP − MLP (6 seeds): 0.00"
         in rows["The CNN's advantage is its architecture, not only its size"][1]
     ), "the estimate is reported whatever it is"
 
@@ -585,8 +586,10 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
     assert size_seeds.share_text(wide) in text and "Share of lead kept" in text
     rows = {r[0]: r for r in findings.verdicts_rows(results)}
     row = rows["The CNN's advantage is its architecture, not only its size"]
-    assert "CNN − wide MLP (6 seeds)" in [name for name, *_ in row[4]], "the many-seed comparison decides"
-    assert f"share kept, wide MLP (6 seeds): {size_seeds.share_text(wide)}" in row[1]
+    assert "CNN − parameter-matched MLP (6 seeds)" in [name for name, *_ in row[4]], (
+        "the many-seed comparison decides"
+    )
+    assert f"share kept, parameter-matched MLP (6 seeds): {size_seeds.share_text(wide)}" in row[1]
     assert "tuned recipes" not in row[1], "no tuned shares before the recipes section has them"
     tuned = {"share": 0.4, "ci_low": 0.33, "ci_high": 0.5, "seeds": 5}
     results["research"]["recipes"] = {
@@ -595,7 +598,7 @@ def test_the_share_of_the_lead_kept_has_a_paired_bootstrap_interval():
     row = {r[0]: r for r in findings.verdicts_rows(results)}[
         "The CNN's advantage is its architecture, not only its size"
     ]
-    assert "share kept, wide MLP, each recipe tuned (5 seeds): 40% [33, 50]" in row[1], row[1]
+    assert "share kept, parameter-matched MLP, each recipe tuned (5 seeds): 40% [33, 50]" in row[1], row[1]
     assert "| tuned |" not in size_seeds.size_markdown(results), "no tuned rows without the tuned scores"
     lead = {**summarize([0.01] * 5), "ci_low": 0.005, "ci_high": 0.015}
     results["research"]["recipes"].update(

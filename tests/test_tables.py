@@ -369,7 +369,7 @@ def _with_controls(wide, deep=None):
 
 
 def test_the_share_of_the_gap_a_control_closes():
-    # MLP 97.1%, CNN 98.1%, wide MLP 97.35%: a quarter of the 1-point gap.
+    # MLP 97.1%, CNN 98.1%, parameter-matched MLP 97.35%: a quarter of the 1-point gap.
     results = _with_controls([0.9735, 0.9735])
     closed = sections.base.gap_closed(results)
     assert closed["share"] == pytest.approx(0.25)
@@ -708,9 +708,13 @@ def test_a_list_whose_items_hold_commas_is_parted_by_semicolons():
     assert join_words(["shift", "rotation", "scale"]) == "shift, rotation and scale"
     assert join_words(["a"]) == "a"
     # Test names with commas in them: a comma between them would make four items read as six.
-    names = ["CNN − MLP, other writers", "small CNN − best-width MLP", "CNN − wide MLP, scale curve"]
+    names = [
+        "CNN − MLP, other writers",
+        "small CNN − best-width MLP",
+        "CNN − parameter-matched MLP, scale curve",
+    ]
     assert join_words(names) == (
-        "CNN − MLP, other writers; small CNN − best-width MLP; and CNN − wide MLP, scale curve"
+        "CNN − MLP, other writers; small CNN − best-width MLP; and CNN − parameter-matched MLP, scale curve"
     )
     assert join_words(names[:2]) == "CNN − MLP, other writers and small CNN − best-width MLP"
 
@@ -801,21 +805,27 @@ def test_the_sentences_on_the_rule_of_testing_name_each_verdict_another_rule_cha
     )
     # Without the appendix's name, for the appendix itself.
     assert "Appendix" not in findings.rule_sensitivity_sentence(found, where=False)
-    # The glance page's brief sentence: how many verdicts the rule decides, pointing once to the appendix
-    # with each rule, then which depend on how strict the tests are and which on the measures that count as
-    # tests (a claim two rules change differently is named once).
+    # The glance page's brief sentence: how many verdicts the rule decides, and that Table 1 gives under each
+    # the verdict another rule would give, pointing once to the appendix with each rule.
     assert findings.rule_sensitivity_brief(found) == (
-        f"Four verdicts depend on the rule of testing (Appendix {ref('post-hoc-choices')}): the architecture "
-        "and efficiency verdicts on how strict the tests are, and the overfitting and “The CNN sleeps less” "
-        "verdicts on which measures count as tests."
+        "Four verdicts depend on the rule of testing; in brackets under each, the verdict another rule would "
+        f"give (Appendix {ref('post-hoc-choices')})."
     )
     assert findings.rule_sensitivity_brief(split) == (
-        f"One verdict depends on the rule of testing (Appendix {ref('post-hoc-choices')}): the overfitting "
-        "verdict on how strict the tests are."
+        "One verdict depends on the rule of testing; in brackets under it, the verdict another rule would "
+        f"give (Appendix {ref('post-hoc-choices')})."
     )
-    assert findings.rule_sensitivity_brief(found[2:3]) == (
-        f"One verdict depends on the rule of testing (Appendix {ref('post-hoc-choices')}): the overfitting "
-        "verdict on which measures count as tests."
+    # Under each verdict: every less strict rule at once, one only some change by its name, then counting
+    # every measure; nothing for a verdict no rule changes.
+    assert [findings.other_rules_note(verdict, others) for _, verdict, others in found] == [
+        "supported under any less strict rule",
+        "supported with the test images held fixed",
+        "mixed counting every measure",
+        "mixed counting every measure",
+        "",
+    ]
+    assert findings.other_rules_note(*split[0][1:]) == (
+        "supported without a correction; mixed with the test images held fixed"
     )
     nothing = findings.rule_sensitivity_brief(found[-1:])
     assert nothing == "Every other rule of testing gives every verdict as it is."
@@ -826,6 +836,8 @@ def test_a_verdict_only_the_mlp_tests_support_is_marked_by_its_test_names():
     nothing after it) are "only against the MLP"; one test against an MLP control, or no test, is not."""
     assert findings.against_mlp_only(["CNN − MLP, clipped noise curve"])
     assert findings.against_mlp_only(["small CNN − MLP (20 seeds)", "CNN − MLP"])
-    assert not findings.against_mlp_only(["small CNN − MLP (20 seeds)", "CNN − wide MLP (20 seeds)"])
+    assert not findings.against_mlp_only(
+        ["small CNN − MLP (20 seeds)", "CNN − parameter-matched MLP (20 seeds)"]
+    )
     assert not findings.against_mlp_only(["tuned CNN − tuned compute-matched MLP"])
     assert not findings.against_mlp_only([])

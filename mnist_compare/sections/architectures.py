@@ -93,7 +93,7 @@ def runs_of(results: dict, name: str) -> tuple[list, int | None, str]:
             max(results["config"]["snapshot_epochs"]),
             ("capacity control"),
         )
-    # The ablations: the CNN with average pooling, the wide MLP with dropout.
+    # The ablations: the CNN with average pooling, the parameter-matched MLP with dropout.
     pooling = research.get("pooling", {})
     if name in pooling.get("models", []):
         return pooling["seeds"], pooling["epochs"], "pooling ablation"

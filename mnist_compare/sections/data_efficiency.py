@@ -1,4 +1,5 @@
-"""Data efficiency: test accuracy against training-set size for the MLP, the wide MLP and the CNN."""
+"""Data efficiency: test accuracy against training-set size for the MLP, the parameter-matched MLP and the
+CNN."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def data_efficiency_epochs(size: int, *, fast: bool) -> int:
 
 
 def compute(ctx: Context, research: dict) -> dict:
-    """Test accuracy against training-set size for the MLP, the wide MLP and the CNN, with seed bands.
+    """Test accuracy against training-set size for the MLP, the parameter-matched MLP and the CNN, with seed
+    bands.
 
     Each seed draws its own stratified subset (the same one for the three models); the
     full training set reuses the grid's and the capacity control's runs. Only the last epoch is

@@ -1,7 +1,8 @@
-"""A regularised MLP control: the wide MLP (the CNN's parameter count) with dropout after its hidden layer, at
-two rates, trained with the original recipe on the size comparison's seeds. The rate with the higher mean
-validation accuracy is the control; its test accuracy is set against the CNN's and the wide MLP's, paired by
-seed. It asks whether the MLP of the CNN's size was held back by the lack of regularisation."""
+"""A regularised MLP control: the parameter-matched MLP (the CNN's parameter count) with dropout after its
+hidden layer, at two rates, trained with the original recipe on the size comparison's seeds. The rate with the
+higher mean validation accuracy is the control; its test accuracy is set against the CNN's and the
+parameter-matched MLP's, paired by seed. It asks whether the MLP of the CNN's size was held back by the lack
+of regularisation."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ KEY = "dropout_control"
 VERSION = 1
 REQUIRES = ("size_seeds",)
 
-#: The wide MLP without dropout, and the same MLP with each dropout rate tried (``registry.MODELS``).
+#: The parameter-matched MLP without dropout, and the same MLP with each dropout rate tried
+#: (``registry.MODELS``).
 WIDE = "mlp_wide"
 DROPOUT_MODELS = ("mlp_wide_dropout20", "mlp_wide_dropout50")
 
@@ -27,7 +29,7 @@ DROPOUT_TABLE = "dropout-table"
 
 
 def dropout_seeds(research: dict, grid_seeds) -> list[int]:
-    """The size comparison's seeds when it has the wide MLP, else the grid's."""
+    """The size comparison's seeds when it has the parameter-matched MLP, else the grid's."""
     size = research.get("size_seeds", {})
     return list(size["seeds"]) if WIDE in size.get("models", {}) else list(grid_seeds)
 
@@ -42,8 +44,8 @@ def compute(ctx: Context, research: dict) -> dict:
     first = seeds[:CHOICE_SEEDS]
     epochs = tuple(ctx.snapshot_epochs)
     ctx.log(
-        f"Research: the wide MLP with dropout ({len(DROPOUT_MODELS)} rates on {len(first)} seeds, the one "
-        f"validation chooses on {len(seeds)})"
+        f"Research: the parameter-matched MLP with dropout ({len(DROPOUT_MODELS)} rates on "
+        f"{len(first)} seeds, the one validation chooses on {len(seeds)})"
     )
     total = (len(DROPOUT_MODELS) * len(first) + len(seeds) - len(first)) * max(epochs)
     with progress_bar(total, ctx.show_progress) as progress:
@@ -67,7 +69,8 @@ def compute(ctx: Context, research: dict) -> dict:
 
 
 def dropout_comparison(results: dict) -> dict:
-    """{dropout model: {"test", "val", "minus wide" (it − the wide MLP), "cnn minus" (the CNN − it),
+    """{dropout model: {"test", "val", "minus wide" (it − the parameter-matched MLP), "cnn minus" (the CNN −
+    it),
     "minus mlp" (it − the MLP)}}, the differences paired by seed (None where a model has no runs to pair)."""
     section = results["research"][KEY]
     epochs = str(section["epochs"])
@@ -96,8 +99,8 @@ def dropout_comparison(results: dict) -> dict:
 
 
 def dropout_markdown(results: dict) -> str:
-    """Each dropout rate's validation and test accuracy, and its test accuracy against the wide MLP without
-    dropout, the CNN and the MLP, paired by seed; the rate validation chose is marked."""
+    """Each dropout rate's validation and test accuracy, and its test accuracy against the parameter-matched
+    MLP without dropout, the CNN and the MLP, paired by seed; the rate validation chose is marked."""
     section = results["research"][KEY]
     rows = []
     for name, item in dropout_comparison(results).items():
@@ -111,7 +114,8 @@ def dropout_markdown(results: dict) -> str:
             ]
         )
     title = (
-        f"The wide MLP (784-680-10) with dropout after its hidden layer, after {section['epochs']} epochs: "
+        "The parameter-matched MLP (784-680-10) with dropout after its hidden layer, after "
+        f"{section['epochs']} epochs: "
         f"validation accuracy over the first {plural(len(section['choice_seeds']), 'seed')}, which chooses "
         "the rate, and test accuracy over every seed the rate is trained with (mean ± std), with "
         "differences in test accuracy paired by seed"
@@ -126,7 +130,7 @@ def dropout_markdown(results: dict) -> str:
                 "Test seeds",
                 "Test (%)",
                 "It − MLP",
-                "It − wide MLP without dropout",
+                "It − parameter-matched MLP without dropout",
                 "CNN − it",
             ],
             rows,

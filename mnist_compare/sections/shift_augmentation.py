@@ -194,6 +194,31 @@ def data_against_architecture(results: dict) -> dict:
     }
 
 
+def over_shifted_levels(results: dict) -> dict:
+    """Each seed's mean over the shifted levels (every level but 0, as the robustness table averages its
+    curves), summarised over seeds: {"plain", "augmented"} (CNN − MLP, both models trained plain or both on
+    shifted digits), "change" (augmented − plain, paired by seed), "augmented MLP" and "plain CNN" (their
+    accuracies) and "data − architecture" (the augmented MLP − the plain CNN)."""
+    section = results["research"][KEY]
+    shifted = [index for index, level in enumerate(section["levels"]) if level > 0]
+
+    def mean(summaries: list) -> list[float]:
+        return [
+            sum(values) / len(values) for values in zip(*(summaries[index]["values"] for index in shifted))
+        ]
+
+    gaps = {kind: mean(section["gap"][kind]["shift"]) for kind in ("plain", "augmented")}
+    mlp = mean(section["models"][BASELINE]["augmented"]["shift"])
+    cnn = mean(section["models"][CANDIDATE]["plain"]["shift"])
+    return {
+        **{kind: metrics.summarize(values) for kind, values in gaps.items()},
+        "change": metrics.summarize([a - p for a, p in zip(gaps["augmented"], gaps["plain"])]),
+        "augmented MLP": metrics.summarize(mlp),
+        "plain CNN": metrics.summarize(cnn),
+        "data − architecture": metrics.summarize([m - c for m, c in zip(mlp, cnn)]),
+    }
+
+
 def closed_shifts(results: dict) -> list:
     """The shifts at which training both models on shifted digits leaves under half of the plain models'
     CNN − MLP gap (a gap the plain CNN leads), in order."""
