@@ -440,6 +440,63 @@ def test_holm_adjusts_the_smallest_p_most_and_keeps_the_order():
     assert findings.holm_adjusted([0.5, 0.001]) == pytest.approx([0.5, 0.002])
 
 
+def test_holm_steps_rank_the_tests_and_leaving_out_the_smallest_p_values_changes_nothing():
+    # Known answers: p 0.001, 0.01, 0.02, 0.04 are multiplied by 4, 3, 2, 1 -> 0.004, 0.03, 0.04, 0.04.
+    steps = [
+        {"claim": claim, "name": claim, "p": p, "factor": 4 - rank, "corrected": q}
+        for rank, (claim, p, q) in enumerate(
+            zip("abcd", (0.001, 0.01, 0.02, 0.04), (0.004, 0.03, 0.04, 0.04))
+        )
+    ]
+    assert findings.holm_adjusted([step["p"] for step in steps]) == pytest.approx(
+        [s["corrected"] for s in steps]
+    )
+    # Without the smallest p-value the others keep theirs (0.01, 0.02, 0.04 times 3, 2, 1); without the third,
+    # the first two are multiplied by 3 and 2 instead of 4 and 3.
+    assert findings.holm_unchanged_without(steps, {"a"})
+    assert not findings.holm_unchanged_without(steps, {"c"})
+
+
+def test_the_holm_steps_of_the_recorded_results_follow_the_corrected_p_values():
+    results = json.loads((config.REPORTS_DIR / "results.json").read_text())
+    steps = findings.holm_steps(results)
+    found = findings.multiple_tests(results)
+    assert len(steps) == found["tests"]
+    assert [step["p"] for step in steps] == sorted(step["p"] for step in steps)
+    assert [step["factor"] for step in steps] == list(range(len(steps), 0, -1))
+    assert findings.holm_adjusted([step["p"] for step in steps]) == pytest.approx(
+        [step["corrected"] for step in steps]
+    )
+
+
+def test_the_shift_gap_averaged_over_the_shifted_levels_leaves_out_the_unshifted_one():
+    # Two seeds, shifts 0, 1 and 2: each seed's mean over shifts 1 and 2, then over seeds.
+    def curve(*levels):
+        return {"shift": [{"values": list(values)} for values in levels]}
+
+    section = {
+        "levels": [0, 1, 2],
+        "gap": {
+            "plain": curve((0.01, 0.01), (0.05, 0.07), (0.10, 0.12)),
+            "augmented": curve((0.02, 0.02), (0.01, 0.01), (0.15, 0.17)),
+        },
+        "models": {
+            "mlp": {"augmented": curve((0.9, 0.9), (0.8, 0.6), (0.6, 0.4))},
+            "cnn": {"plain": curve((0.9, 0.9), (0.5, 0.3), (0.3, 0.1))},
+        },
+    }
+    found = sections.shift_augmentation.over_shifted_levels({"research": {"shift_augmentation": section}})
+    assert found["plain"]["mean"] == pytest.approx((0.075 + 0.095) / 2)
+    assert found["augmented"]["mean"] == pytest.approx((0.08 + 0.09) / 2)
+    # Paired by seed: +0.005 and −0.005.
+    assert found["change"]["mean"] == pytest.approx(0) and found["change"]["std"] == pytest.approx(
+        0.005 * 2**0.5
+    )
+    assert found["augmented MLP"]["mean"] == pytest.approx(0.6) and found["plain CNN"][
+        "mean"
+    ] == pytest.approx(0.3)
+
+
 def test_the_t_test_p_matches_the_interval():
     from mnist_compare.metrics import summarize
 

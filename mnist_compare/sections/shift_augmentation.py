@@ -197,8 +197,8 @@ def data_against_architecture(results: dict) -> dict:
 def over_shifted_levels(results: dict) -> dict:
     """Each seed's mean over the shifted levels (every level but 0, as the robustness table averages its
     curves), summarised over seeds: {"plain", "augmented"} (CNN − MLP, both models trained plain or both on
-    shifted digits), "change" (augmented − plain, paired by seed), "augmented MLP" and "plain CNN" (their
-    accuracies) and "data − architecture" (the augmented MLP − the plain CNN)."""
+    shifted digits), "change" (augmented − plain, paired by seed), and "augmented MLP" and "plain CNN" (their
+    accuracies)."""
     section = results["research"][KEY]
     shifted = [index for index, level in enumerate(section["levels"]) if level > 0]
 
@@ -215,7 +215,6 @@ def over_shifted_levels(results: dict) -> dict:
         "change": metrics.summarize([a - p for a, p in zip(gaps["augmented"], gaps["plain"])]),
         "augmented MLP": metrics.summarize(mlp),
         "plain CNN": metrics.summarize(cnn),
-        "data − architecture": metrics.summarize([m - c for m, c in zip(mlp, cnn)]),
     }
 
 
