@@ -1222,18 +1222,16 @@ def verdict_terms(results: dict) -> str:
         verdict == "partly supported" and against_mlp_only(confirmed.get(claim, []))
         for claim, _, verdict, *_ in checked
     )
-    # From the strongest verdict to the weakest, one sentence each; the mark belongs to "partly supported".
+    # From the strongest verdict to the weakest, one sentence each; then the mark a partly supported verdict
+    # can carry, which is not a verdict of its own.
     meanings = [
-        f"*{word.capitalize()}*: {VERDICTS[word]}"
-        + (
-            ". *Only against the MLP*: every confirmed test is against the original MLP, none against an MLP "
-            "control"
-            if word == "partly supported" and marked
-            else ""
-        )
-        + "."
-        for word in sorted(set(words), key=STRENGTH.index)
+        f"*{word.capitalize()}*: {VERDICTS[word]}." for word in sorted(set(words), key=STRENGTH.index)
     ]
+    if marked:
+        meanings.append(
+            "Under *partly supported*, *only against the MLP* marks a verdict whose confirmed tests are all "
+            "against the original MLP, none against an MLP control."
+        )
     # A claim without a test of its own (an exact count, or a measure that cannot decide) gets a dash in the
     # table's column of confirmed tests.
     tested = {row[0] for row in found["rows"]}
@@ -1984,6 +1982,12 @@ def _sampling_source(results: dict) -> str:
         + (
             f". For the tuned models we trained each tuned recipe again on seeds {min(tuned['seeds'])}–"
             f"{max(tuned['seeds'])} and saved their answers the same way"
+            + (
+                f"; these runs differ from the scored ones by up to {100 * rerun:.2f} pp in accuracy, so "
+                "their disagreements stand in for those of the scored runs"
+                if (rerun := tuned_sampling.rerun_difference(results))
+                else ""
+            )
             if measured_tuned
             else ""
         )

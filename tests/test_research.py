@@ -497,6 +497,21 @@ def test_the_shift_gap_averaged_over_the_shifted_levels_leaves_out_the_unshifted
     ] == pytest.approx(0.3)
 
 
+def test_the_tuned_reruns_are_compared_seed_by_seed_with_the_scored_tuned_runs():
+    results = {
+        "research": {
+            "recipes": {"scored_seeds": [0, 1, 2], "tuned": {"mlp": {"values": [0.970, 0.971, 0.972]}}},
+            "tuned_sampling": {
+                "seeds": [1, 2],
+                "accuracies": {"mlp": [0.971, 0.975], "cnn_small": [0.5, 0.5]},
+            },
+        }
+    }
+    # Seed 1 matches; seed 2 differs by 0.003; the small CNN has no scored tuned run to compare with.
+    assert sections.tuned_sampling.rerun_difference(results) == pytest.approx(0.003)
+    assert sections.tuned_sampling.rerun_difference({"research": {}}) is None
+
+
 def test_the_t_test_p_matches_the_interval():
     from mnist_compare.metrics import summarize
 

@@ -89,6 +89,22 @@ def compute(ctx: Context, research: dict) -> dict:
     return out
 
 
+def rerun_difference(results: dict) -> float | None:
+    """The largest difference in test accuracy between a tuned run trained again here and the same model's
+    scored tuned run with the same seed (the recipes section's); None when the results have neither."""
+    section = results["research"].get(KEY, {})
+    recipes = results["research"].get("recipes", {})
+    scored, seeds = recipes.get("tuned", {}), recipes.get("scored_seeds", [])
+    differences = [
+        abs(accuracy - scored[name]["values"][seeds.index(seed)])
+        for name, accuracies in section.get("accuracies", {}).items()
+        if name in scored
+        for seed, accuracy in zip(section["seeds"], accuracies)
+        if seed in seeds
+    ]
+    return max(differences) if differences else None
+
+
 def standard_error(results: dict, first: str, second: str) -> float | None:
     """The mean over the section's seeds of the standard error, from the test images' sampling, of the tuned
     ``first`` − tuned ``second``; None when the results do not have it."""
