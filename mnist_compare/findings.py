@@ -1169,9 +1169,8 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: b
             row[1] += "<br>only against the MLP"
     # What another rule of testing would make of a verdict, in brackets under it, so that the verdicts a rule
     # decides are seen as such in their row (Appendix E.2 gives each rule).
-    others = {
-        claim: other_rules_note(verdict, rules) for claim, verdict, rules in verdict_sensitivity(results)
-    }
+    sensitivity = verdict_sensitivity(results)
+    others = {claim: other_rules_note(verdict, rules) for claim, verdict, rules in sensitivity}
     for row in rows:
         if others.get(row[0]):
             row[1] += f"<br>({others[row[0]]})"
@@ -1188,7 +1187,7 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: b
     # How firm the verdicts are: the verdicts another rule of testing changes, said in brief under the table
     # (``rule_sensitivity_brief``; Appendix E.2 gives each rule), so that a verdict the rule decides is
     # seen as such; and where the tests are.
-    note = f"{rule_sensitivity_brief(verdict_sensitivity(results))} [Table](#{TESTS_TABLE}) lists every test."
+    note = f"{rule_sensitivity_brief(sensitivity)} [Table](#{TESTS_TABLE}) lists every test."
     parts = [_verdicts_title(results), markdown_table(header, rows), note]
     return "\n\n".join(([verdict_terms(results)] if terms else []) + parts)
 
@@ -1891,14 +1890,15 @@ def other_rules_note(verdict: str, others: dict[str, str]) -> str:
     """What the other rules of testing make of a verdict (``others``: {rule: verdict}, a row of
     ``verdict_sensitivity``), in brief: "supported under any less strict rule", "supported with the test
     images held fixed", "mixed counting every measure", parted by semicolons; "" when none changes it."""
-    looser = {rule: others[rule] for rule in LESS_STRICT if others.get(rule, verdict) != verdict}
-    if len(looser) == len(LESS_STRICT) and len(set(looser.values())) == 1:
-        parts = [f"{looser[LESS_STRICT[0]]} under any less strict rule"]
-    else:
-        parts = [f"{other} {RULE_PHRASES[rule]}" for rule, other in looser.items()]
-    if others.get("added", verdict) != verdict:
-        parts.append(f"{others['added']} counting every measure")
-    return "; ".join(parts)
+    # ``rule_changes`` groups the less strict rules that give the same verdict, as Appendix E.2 says them.
+    looser, added = rule_changes([("", verdict, others)])
+    parts = [
+        f"{other} under any less strict rule"
+        if rules == LESS_STRICT
+        else f"{other} " + " or ".join(RULE_PHRASES[rule] for rule in rules)
+        for rules, other in looser
+    ]
+    return "; ".join(parts + [f"{other} counting every measure" for other in added])
 
 
 def rule_sensitivity_brief(found: list) -> str:
