@@ -999,12 +999,6 @@ def bearing(claimed: str, found: str, q: float) -> str:
     return "for" if claimed == found else "against"
 
 
-def against_mlp_only(names: list[str]) -> bool:
-    """Whether every test of ``names`` (the verdicts' test names, "A − B, measure") compares a model with the
-    baseline MLP, and there is at least one."""
-    return bool(names) and all(re.search(r" − MLP(?:$|,| \()", name) for name in names)
-
-
 def test_loss_rise(results: dict) -> dict | None:
     """How much each model's test loss rises from the first snapshot to the last, and CNN − MLP of it, paired
     by seed (None without recorded losses or with a single snapshot)."""
@@ -1141,13 +1135,12 @@ def _verdicts_title(results: dict, more: str = "") -> str:
 
 
 def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: bool = True) -> str:
-    """The verdicts table as the report opens with it: one line a claim, with its verdict (a partly supported
-    one that only tests against the baseline MLP confirm is marked "only against the MLP"), how many of its
-    tests are confirmed, why (``reasons``: {claim: sentence}, written where the narrative is; a claim without
-    one gets a dash) and the section with the evidence. With ``terms``, a list before it defines the words it
-    uses (``verdict_terms``; the report's glance page gives them itself); a sentence under it says in brief
-    which verdicts another rule of testing changes (``rule_sensitivity_brief``) and which table lists every
-    test."""
+    """The verdicts table as the report opens with it: one line a claim, with its verdict (the word alone),
+    how many of its tests are confirmed, why (``reasons``: {claim: sentence}, written where the narrative is;
+    a claim without one gets a dash) and the section with the evidence. With ``terms``, a list before it
+    defines the words it uses (``verdict_terms``; the report's glance page gives them itself); a sentence
+    under it says in brief which verdicts another rule of testing changes (``rule_sensitivity_brief``;
+    Appendix E.2 gives what each rule makes of them) and which table lists every test."""
     checked, found = _verdicts(results)
     header = ["Claim of the original report", "Verdict", "Section"]
     rows = [[claim, f"**{verdict}**", ref(label)] for claim, _, verdict, label, *_ in checked]
@@ -1161,19 +1154,6 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: b
     bearings: dict[str, list[str]] = {}
     for claim, _, claimed, sign, _, q in found["rows"]:
         bearings.setdefault(claim, []).append(bearing(claimed, sign, q))
-    confirmed = _confirmed_for(found)
-    # A verdict that only the tests against the baseline MLP support says so: the MLP controls did not
-    # confirm it.
-    for row in rows:
-        if row[1] == "**partly supported**" and against_mlp_only(confirmed.get(row[0], [])):
-            row[1] += "<br>only against the MLP"
-    # What another rule of testing would make of a verdict, in brackets under it, so that the verdicts a rule
-    # decides are seen as such in their row (Appendix E.2 gives each rule).
-    sensitivity = verdict_sensitivity(results)
-    others = {claim: other_rules_note(verdict, rules) for claim, verdict, rules in sensitivity}
-    for row in rows:
-        if others.get(row[0]):
-            row[1] += f"<br>({others[row[0]]})"
     header.insert(2, "Tests confirmed")
     for row in rows:
         found_for = bearings.get(row[0], [])
@@ -1187,7 +1167,7 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: b
     # How firm the verdicts are: the verdicts another rule of testing changes, said in brief under the table
     # (``rule_sensitivity_brief``; Appendix E.2 gives each rule), so that a verdict the rule decides is
     # seen as such; and where the tests are.
-    note = f"{rule_sensitivity_brief(sensitivity)} [Table](#{TESTS_TABLE}) lists every test."
+    note = f"{rule_sensitivity_brief(verdict_sensitivity(results))} [Table](#{TESTS_TABLE}) lists every test."
     parts = [_verdicts_title(results), markdown_table(header, rows), note]
     return "\n\n".join(([verdict_terms(results)] if terms else []) + parts)
 
@@ -1207,8 +1187,7 @@ STRENGTH = ("supported", "partly supported", "mixed", "not shown", "contradicted
 
 def verdict_terms(results: dict) -> str:
     """The words Table 1 uses, as Markdown list items: "confirmed", the verdict words it uses and any
-    verdict another rule of testing would give, the "only against the MLP" mark when a verdict carries it,
-    and "pp"."""
+    verdict another rule of testing would give (Appendix E.2), and "pp"."""
     checked, found = _verdicts(results)
     words = [row[2] for row in checked] + [
         other
@@ -1216,21 +1195,10 @@ def verdict_terms(results: dict) -> str:
         for other in rules.values()
         if other != verdict
     ]
-    confirmed = _confirmed_for(found)
-    marked = any(
-        verdict == "partly supported" and against_mlp_only(confirmed.get(claim, []))
-        for claim, _, verdict, *_ in checked
-    )
-    # From the strongest verdict to the weakest, one sentence each; then the mark a partly supported verdict
-    # can carry, which is not a verdict of its own.
+    # From the strongest verdict to the weakest, one sentence each.
     meanings = [
         f"*{word.capitalize()}*: {VERDICTS[word]}." for word in sorted(set(words), key=STRENGTH.index)
     ]
-    if marked:
-        meanings.append(
-            "Under *partly supported*, *only against the MLP* marks a verdict whose confirmed tests are all "
-            "against the original MLP, none against an MLP control."
-        )
     # A claim without a test of its own (an exact count, or a measure that cannot decide) gets a dash in the
     # table's column of confirmed tests.
     tested = {row[0] for row in found["rows"]}
@@ -1886,34 +1854,20 @@ def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
     )
 
 
-def other_rules_note(verdict: str, others: dict[str, str]) -> str:
-    """What the other rules of testing make of a verdict (``others``: {rule: verdict}, a row of
-    ``verdict_sensitivity``), in brief: "supported under any less strict rule", "supported with the test
-    images held fixed", "mixed counting every measure", parted by semicolons; "" when none changes it."""
-    # ``rule_changes`` groups the less strict rules that give the same verdict, as Appendix E.2 says them.
-    looser, added = rule_changes([("", verdict, others)])
-    parts = [
-        f"{other} under any less strict rule"
-        if rules == LESS_STRICT
-        else f"{other} " + " or ".join(RULE_PHRASES[rule] for rule in rules)
-        for rules, other in looser
-    ]
-    return "; ".join(parts + [f"{other} counting every measure" for other in added])
-
-
 def rule_sensitivity_brief(found: list) -> str:
     """``rule_sensitivity_sentence`` in brief, for the glance page (``found``: ``verdict_sensitivity``): how
-    many verdicts another rule of testing changes, and that Table 1 gives under each the verdict another
-    rule would give (``other_rules_note``); Appendix E.2 names each rule and the measures that decide no
-    verdict."""
+    many verdicts another rule of testing changes, and which, by topic (``claim_topic``); Appendix E.2 gives
+    what each rule makes of them."""
     changed = rule_dependent_verdicts(found)
     if not changed:
         return "Every other rule of testing gives every verdict as it is."
-    count = number_word(len(changed)).capitalize()
+    several = len(changed) > 1
     return (
-        f"{count} verdict{'s depend' if len(changed) > 1 else ' depends'} on the rule of testing; in "
-        f"brackets under {'each' if len(changed) > 1 else 'it'}, the verdict another rule would give "
-        f"(Appendix {ref('post-hoc-choices')})."
+        f"{number_word(len(changed)).capitalize()} verdict{'s depend' if several else ' depends'} on the "
+        f"rule of testing: th{'ose' if several else 'at'} on "
+        + join_words([claim_topic(claim) for claim, *_ in changed])
+        + f" (Appendix {ref('post-hoc-choices')} gives what each other rule makes of "
+        + ("them)." if several else "it).")
     )
 
 

@@ -434,20 +434,19 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
-        "original report and the section with its evidence"
+        "original report and the section with its evidence. "
         + (
-            f"; [Figure](#{GLANCE_FIGURE}) (section {numbering.ref('discussion-shows')}) plots the "
-            "differences behind them"
+            f"[Figure](#{GLANCE_FIGURE}) (section {numbering.ref('discussion-shows')}) plots the "
+            "differences behind the verdicts, and the terms of Table 1 are defined below it."
             if written
-            else ""
+            else "The terms of Table 1 are defined below it."
         )
-        + "; the terms of Table 1 are defined below it."
     )
     terms = (
         "**Terms used in Table 1 and throughout.**\n\n"
-        "- **MLP controls** ([the models table](#models-table)): a deeper MLP, plus two MLPs of the CNN's "
-        "size: the *parameter-matched MLP* and the *compute-matched MLP*, matching its parameter count and "
-        "its multiply-adds (the products of a weight and an input that a model computes per image). The "
+        "- **MLP controls** ([the models table](#models-table)): a deeper MLP and two MLPs of the CNN's "
+        "size. The *parameter-matched MLP* matches the CNN's parameter count; the *compute-matched MLP* "
+        "matches its multiply-adds, the products of a weight and an input computed per image. The "
         "*small CNN* has fewer parameters than the MLP.\n"
         "- **The original's crop** and **the centre-of-mass crop** (section "
         f"{numbering.ref('preprocessing-a-drawing')}): the original report's code crops a drawing's ink and "

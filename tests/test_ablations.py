@@ -141,6 +141,22 @@ def test_validation_chooses_the_dropout_rate_and_the_test_set_only_scores_it(dro
     assert table.count("(chosen)") == 1 and table.count("\n|") == 2 + len(names)
 
 
+def test_the_share_of_the_lead_dropout_recovers_splits_the_lead_at_the_chosen_rate(monkeypatch):
+    """Known answers: the chosen rate's gain over the MLP against the CNN's lead over it, which add up to the
+    CNN's lead over the MLP; the rate not chosen plays no part, and a missing difference gives None."""
+    results = {"research": {"dropout_control": {"chosen": "chosen"}}}
+    comparison = {
+        "chosen": {"minus mlp": {"mean": 0.001}, "cnn minus": {"mean": 0.003}},
+        "other": {"minus mlp": {"mean": 0.009}, "cnn minus": {"mean": 0.0}},
+    }
+    monkeypatch.setattr(sections.dropout_control, "dropout_comparison", lambda _: comparison)
+    assert sections.dropout_control.share_of_lead(results) == pytest.approx(0.25)
+    comparison["chosen"]["minus mlp"]["mean"] = 0.003
+    assert sections.dropout_control.share_of_lead(results) == pytest.approx(0.5)
+    comparison["chosen"]["cnn minus"] = None
+    assert sections.dropout_control.share_of_lead(results) is None
+
+
 def test_the_fast_strided_convolution_is_keras_s():
     import keras
 

@@ -129,23 +129,9 @@ def test_the_verdicts_table_says_why_for_every_claim_as_its_verdict_stands(resul
     lines = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     rows = findings.verdicts_rows(results)
     assert [line.split(" | ")[0].strip("| ") for line in lines] == [row[0] for row in rows]
-    # The verdict follows the claim; the reason and the section are the last two columns.
-    # A verdict only the tests against the MLP support says so under the word, and a verdict another rule of
-    # testing would change gives that rule's verdict in brackets under it.
-    qualifier = "<br>only against the MLP"
+    # The verdict follows the claim, the word alone; the reason and the section are the last two columns.
     verdicts = [line.strip("| ").split(" | ")[1] for line in lines]
-    assert [cell.split("<br>")[0] for cell in verdicts] == [f"**{row[2]}**" for row in rows]
-    assert sum(qualifier + "<br>" in cell or cell.endswith(qualifier) for cell in verdicts) == 2, (
-        "the noise and efficiency claims"
-    )
-    notes = {
-        claim: findings.other_rules_note(verdict, others)
-        for claim, verdict, others in findings.verdict_sensitivity(results)
-    }
-    assert all(
-        cell.endswith(f"<br>({notes[row[0]]})") if notes[row[0]] else "(" not in cell
-        for cell, row in zip(verdicts, rows)
-    )
+    assert verdicts == [f"**{row[2]}**" for row in rows]
     reasons = [line.rstrip(" |").rsplit(" | ", 2)[1] for line in lines]
     assert all(len(reason) > 20 for reason in reasons), reasons
     assert "[0." not in text, "the reasons carry no intervals: the sections give them"

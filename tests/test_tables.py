@@ -805,39 +805,16 @@ def test_the_sentences_on_the_rule_of_testing_name_each_verdict_another_rule_cha
     )
     # Without the appendix's name, for the appendix itself.
     assert "Appendix" not in findings.rule_sensitivity_sentence(found, where=False)
-    # The glance page's brief sentence: how many verdicts the rule decides, and that Table 1 gives under each
-    # the verdict another rule would give, pointing once to the appendix with each rule.
+    # The glance page's brief sentence: how many verdicts the rule decides and which, by topic, pointing once
+    # to the appendix with what each rule makes of them (a claim without a topic is quoted).
     assert findings.rule_sensitivity_brief(found) == (
-        "Four verdicts depend on the rule of testing; in brackets under each, the verdict another rule would "
-        f"give (Appendix {ref('post-hoc-choices')})."
+        "Four verdicts depend on the rule of testing: those on architecture, efficiency, overfitting and "
+        f"“The CNN sleeps less” (Appendix {ref('post-hoc-choices')} gives what each other rule makes of "
+        "them)."
     )
     assert findings.rule_sensitivity_brief(split) == (
-        "One verdict depends on the rule of testing; in brackets under it, the verdict another rule would "
-        f"give (Appendix {ref('post-hoc-choices')})."
-    )
-    # Under each verdict: every less strict rule at once, one only some change by its name, then counting
-    # every measure; nothing for a verdict no rule changes.
-    assert [findings.other_rules_note(verdict, others) for _, verdict, others in found] == [
-        "supported under any less strict rule",
-        "supported with the test images held fixed",
-        "mixed counting every measure",
-        "mixed counting every measure",
-        "",
-    ]
-    assert findings.other_rules_note(*split[0][1:]) == (
-        "supported without a correction; mixed with the test images held fixed"
+        "One verdict depends on the rule of testing: that on overfitting (Appendix "
+        f"{ref('post-hoc-choices')} gives what each other rule makes of it)."
     )
     nothing = findings.rule_sensitivity_brief(found[-1:])
     assert nothing == "Every other rule of testing gives every verdict as it is."
-
-
-def test_a_verdict_only_the_mlp_tests_support_is_marked_by_its_test_names():
-    """Known answers: the tests against the baseline MLP alone (a measure after a comma, seeds in brackets, or
-    nothing after it) are "only against the MLP"; one test against an MLP control, or no test, is not."""
-    assert findings.against_mlp_only(["CNN − MLP, clipped noise curve"])
-    assert findings.against_mlp_only(["small CNN − MLP (20 seeds)", "CNN − MLP"])
-    assert not findings.against_mlp_only(
-        ["small CNN − MLP (20 seeds)", "CNN − parameter-matched MLP (20 seeds)"]
-    )
-    assert not findings.against_mlp_only(["tuned CNN − tuned compute-matched MLP"])
-    assert not findings.against_mlp_only([])

@@ -98,6 +98,17 @@ def dropout_comparison(results: dict) -> dict:
     return out
 
 
+def share_of_lead(results: dict) -> float | None:
+    """The share of the CNN's lead over the MLP that the parameter-matched MLP with dropout, at the rate
+    validation chose, recovers: (it − MLP) / (CNN − MLP), the lead split at it into its gain over the MLP
+    and the CNN's lead over it, each a mean paired by seed (None without both)."""
+    chosen = dropout_comparison(results)[results["research"][KEY]["chosen"]]
+    gain, behind = chosen["minus mlp"], chosen["cnn minus"]
+    if not (gain and behind):
+        return None
+    return gain["mean"] / (gain["mean"] + behind["mean"])
+
+
 def dropout_markdown(results: dict) -> str:
     """Each dropout rate's validation and test accuracy, and its test accuracy against the parameter-matched
     MLP without dropout, the CNN and the MLP, paired by seed; the rate validation chose is marked."""

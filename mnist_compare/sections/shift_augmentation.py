@@ -233,8 +233,8 @@ def closed_shifts(results: dict) -> list:
 def shade_trained_shifts(ax, pixels: int) -> None:
     """Shade the shifts the augmentation trains on: darker up to its largest move along each axis, lighter
     up to its largest move overall (that move along both axes at once, the diagonal)."""
-    ax.axvspan(0, pixels, color="grey", alpha=0.16, linewidth=0)
-    ax.axvspan(pixels, pixels * math.sqrt(2), color="grey", alpha=0.07, linewidth=0)
+    ax.axvspan(0, pixels, color="grey", alpha=0.24, linewidth=0)
+    ax.axvspan(pixels, pixels * math.sqrt(2), color="grey", alpha=0.11, linewidth=0)
 
 
 def plot_shift_augmentation(results: dict) -> plt.Figure:
