@@ -1172,15 +1172,6 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: b
     return "\n\n".join(([verdict_terms(results)] if terms else []) + parts)
 
 
-def _confirmed_for(found: dict) -> dict[str, list[str]]:
-    """{claim: the names of its tests confirmed for it} (``found``: ``multiple_tests``)."""
-    confirmed: dict[str, list[str]] = {}
-    for claim, name, claimed, sign, _, q in found["rows"]:
-        if bearing(claimed, sign, q) == "for":
-            confirmed.setdefault(claim, []).append(name)
-    return confirmed
-
-
 #: The verdict words from the strongest for a claim to the strongest against it.
 STRENGTH = ("supported", "partly supported", "mixed", "not shown", "contradicted", "false")
 
