@@ -31,6 +31,7 @@ from .references import cite
 from .registry import BASELINE, CANDIDATE, COMPARISON_KEY
 from .sections import (
     image_sampling,
+    pooling,
     recipes,
     shift_augmentation,
     side_seeds,
@@ -117,6 +118,10 @@ def _verdicts(results: dict) -> tuple[list[list], dict]:
 #: The architecture claim as the verdicts table words it: the CNN's lead holds against MLPs of its size, which
 #: does not deny that size adds some accuracy too (the row gives how much).
 ARCHITECTURE_CLAIM = "The CNN's advantage is its architecture, not only its size"
+
+#: The original report's words on pooling ("pooling layer: dimension reduction and noise reduction") as a
+#: claim of their own, tested on the CNN's max pooling against average pooling and against none.
+POOLING_CLAIM = "The CNN's max pooling reduces noise (the original's words)"
 
 #: The drawings claim's tests when the results have them: the other writers' digits through the preprocessing
 #: with which each demo that compares the two models reads a drawing: the original report's own crop, which
@@ -437,6 +442,22 @@ def _raw_verdicts_rows(results: dict, added: bool = False) -> list[list]:
                 "robustness",
                 tests,
                 "".join(f"; {exception}" for exception in exceptions),
+            ]
+        )
+    if pooling.KEY in research:
+        # The original's words on pooling taken literally, a claim added once the pooling study had run
+        # (Appendix E.2): the CNN's max pooling against the other two downsamplings under the clipped noise.
+        tests = [
+            (f"{name}, {ROW_NAMES.get(NOISE[0], NOISE[0])} curve", diff)
+            for name, diff in pooling.max_against(results, NOISE[0]).items()
+        ]
+        rows.append(
+            [
+                POOLING_CLAIM,
+                "; ".join(f"{name}: {pp(diff)}" for name, diff in tests),
+                verdict_of_tests(tests),
+                "pooling-ablation",
+                tests,
             ]
         )
     drawings = research["user_drawings"]["accuracy"]
@@ -1148,21 +1169,23 @@ def verdicts_brief_markdown(results: dict, reasons: dict | None = None, terms: b
         header.insert(2, "Why")
         for row in rows:
             row.insert(2, reasons.get(row[0]) or "–")
-    # How much evidence each verdict rests on: of the claim's tests, how many are confirmed for it (and
-    # against it, if any); a dash for a claim with no test (the verdict is read from a count or a measure that
-    # cannot decide).
+    # How much evidence each verdict rests on: of the claim's tests, how many are confirmed for it, and
+    # against it if any ("2 of 2 against" when none is for it, "1 of 3 for, 2 against" when both); a dash for
+    # a claim with no test (the verdict is read from a count or a measure that cannot decide).
     bearings: dict[str, list[str]] = {}
     for claim, _, claimed, sign, _, q in found["rows"]:
         bearings.setdefault(claim, []).append(bearing(claimed, sign, q))
     header.insert(2, "Tests confirmed")
     for row in rows:
         found_for = bearings.get(row[0], [])
-        against = found_for.count("against")
+        against, confirmed = found_for.count("against"), found_for.count("for")
         row.insert(
             2,
-            f"{found_for.count('for')} of {len(found_for)}" + (f", {against} against" if against else "")
-            if found_for
-            else "–",
+            "–"
+            if not found_for
+            else f"{against} of {len(found_for)} against"
+            if against and not confirmed
+            else f"{confirmed} of {len(found_for)}" + (f" for, {against} against" if against else ""),
         )
     # How firm the verdicts are: the verdicts another rule of testing changes, said in brief under the table
     # (``rule_sensitivity_brief``; Appendix E.2 gives each rule), so that a verdict the rule decides is
@@ -1573,6 +1596,12 @@ def with_test_images(results: dict, rows: list | None = None) -> dict:
                 found = bounded[base]
                 first, second = (labels[label] for label in base.split(" − "))
                 key = f"test:{first}-{second}"
+            elif base.startswith(tuple(pooling.MAX_AGAINST.values())):
+                # The CNN's max pooling against an ablated CNN (the pooling study's curves).
+                what = base.rsplit(", ", 1)[1].removesuffix(" curve")
+                other = next(name for name, words in pooling.MAX_AGAINST.items() if base.startswith(words))
+                key = f"curve:{transforms[what]}:{CANDIDATE}-{other}"
+                found = widened(test, pooling.image_error(results, transforms[what], other))
             elif base.endswith(" curve"):
                 pair, what = base.split(", ", 1)
                 transform = transforms[what.removesuffix(" curve")]
@@ -1847,18 +1876,40 @@ def rule_sensitivity_sentence(found: list, where: bool = True) -> str:
 
 def rule_sensitivity_brief(found: list) -> str:
     """``rule_sensitivity_sentence`` in brief, for the glance page (``found``: ``verdict_sensitivity``): how
-    many verdicts another rule of testing changes, and which, by topic (``claim_topic``); Appendix E.2 gives
-    what each rule makes of them."""
+    many verdicts another rule of testing changes, and which way, with each claim named by its topic
+    (``claim_topic``): those a less strict rule changes (and to what, when it is one verdict for all), then
+    those only counting every measure changes. Appendix E.2 gives what each rule makes of them."""
     changed = rule_dependent_verdicts(found)
     if not changed:
         return "Every other rule of testing gives every verdict as it is."
-    several = len(changed) > 1
+    looser = [row for row in changed if any(row[2].get(rule, row[1]) != row[1] for rule in LESS_STRICT)]
+    added = [row for row in changed if row not in looser]
+    targets = {row[2][rule] for row in looser for rule in LESS_STRICT if row[2].get(rule, row[1]) != row[1]}
+    parts = []
+    if looser:
+        topics = join_words([claim_topic(claim) for claim, *_ in looser])
+        those = f"th{'ose' if len(looser) > 1 else 'at'} on {topics}"
+        parts.append(
+            f"a less strict rule would make {those} {targets.pop()}"
+            if len(targets) == 1
+            else f"a less strict rule would change {those}"
+        )
+    if added:
+        # By the verdict counting every measure gives them, in the table's order.
+        by_verdict: dict[str, list[str]] = {}
+        for claim, _, others in added:
+            by_verdict.setdefault(others["added"], []).append(claim_topic(claim))
+        parts.append(
+            "counting every measure as a test would make "
+            + ", and ".join(
+                f"th{'ose' if len(topics) > 1 else 'at'} on {join_words(topics)} {verdict}"
+                for verdict, topics in by_verdict.items()
+            )
+        )
+    several, said = len(changed) > 1, "; ".join(parts)
     return (
         f"{number_word(len(changed)).capitalize()} verdict{'s depend' if several else ' depends'} on the "
-        f"rule of testing: th{'ose' if several else 'at'} on "
-        + join_words([claim_topic(claim) for claim, *_ in changed])
-        + f" (Appendix {ref('post-hoc-choices')} gives what each other rule makes of "
-        + ("them)." if several else "it).")
+        f"rule of testing. {said[0].upper()}{said[1:]} (Appendix {ref('post-hoc-choices')})."
     )
 
 

@@ -421,12 +421,12 @@ GLANCE_FIGURE = "fig-verdict-differences"
 
 
 def glance_cells(results: dict, toc: list, written: bool = False) -> list:
-    """The page after the abstract: the verdict on each claim of the original report, one line a claim,
-    each pointing to the section with its evidence, and under it, like a table's notes, one list of the
-    terms the page uses (the models' and crops' names, then ``findings.verdict_terms``). With ``written`` (a
-    notebook cell labelled ``GLANCE_TABLE`` gives the table with its reasons, and ``combine`` puts it second,
-    between the heading and the terms), only the heading and the terms; else the table without reasons
-    (``findings.verdicts_brief_markdown``) between them. Nothing when the results hold no research (a run
+    """The page after the abstract: one list of the terms the page uses (the models' and crops' names, then
+    ``findings.verdict_terms``), then the verdict on each claim of the original report, one line a claim,
+    each pointing to the section with its evidence. With ``written`` (a notebook cell labelled
+    ``GLANCE_TABLE`` gives the table with its reasons, and ``combine`` puts it last, after the terms), only
+    the heading and the terms; else the table without reasons (``findings.verdicts_brief_markdown``) after
+    them. Nothing when the results hold no research (a run
     with ``--no-research``)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
@@ -434,12 +434,12 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
         return []
     heading = (
         f"# {GLANCE_HEADING}\n\n[Table 1](#{VERDICTS_TABLE}) gives our verdict on each claim of the "
-        "original report and the section with its evidence. "
+        "original report and the section with its evidence, after the terms it uses"
         + (
-            f"[Figure](#{GLANCE_FIGURE}) (section {numbering.ref('discussion-shows')}) plots the "
-            "differences behind the verdicts, and the terms of Table 1 are defined below it."
+            f". [Figure](#{GLANCE_FIGURE}) (section {numbering.ref('discussion-shows')}) plots the "
+            "differences behind the verdicts."
             if written
-            else "The terms of Table 1 are defined below it."
+            else "."
         )
     )
     terms = (
@@ -454,14 +454,17 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
     )
     # The words of the verdicts table, in the same list (the table's cell leaves them out).
     terms += verdict_terms(results)
-    cells = [new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True))]
+    cells = [
+        new_markdown_cell(_anchor_headings(heading, "glance", toc, first=True)),
+        new_markdown_cell(terms),
+    ]
     if not written:
         verdicts = new_code_cell("findings.verdicts_brief_markdown(results)")
         verdicts.outputs = [
             new_output("display_data", data={"text/markdown": verdicts_brief_markdown(results, terms=False)})
         ]
         cells.append(verdicts)
-    return cells + [new_markdown_cell(terms)]
+    return cells
 
 
 #: The report's appendices, in order: a cell goes to one by its ``appendix`` metadata (its letter); cells
@@ -604,8 +607,8 @@ def combine(
                 cell.outputs = without_plumbing(cell.get("outputs", []))
                 _resolve_outputs(cell, numbers)
                 if cell.metadata.get("label") == GLANCE_TABLE and glance:
-                    # The verdicts table with the reasons written in the first notebook, before the terms.
-                    glance.insert(1, cell)
+                    # The verdicts table with the reasons written in the first notebook, after the terms.
+                    glance.append(cell)
                     continue
             (appendices[key] if key else cells).append(cell)
     if not include_code:

@@ -92,6 +92,34 @@ def test_the_pooling_section_measures_every_curve_paired_by_seed(pooling_results
     assert table.count("\n|") == 2 + len(comparison)  # header, rule, one row per measure
     assert "test set" in table and "unclipped noise" in table
 
+    # The pooling claim's tests: the CNN's max pooling minus each ablated CNN (the table's differences
+    # negated), with the images' error bounded level by level from the same accuracies.
+    for transform in section["curves"]:
+        against = sections.pooling.max_against(results, transform)
+        assert list(against) == list(sections.pooling.MAX_AGAINST.values())
+        for name, short in ((POOLING, "average"), (sections.pooling.NO_POOLING_MODEL, "none")):
+            difference = against[sections.pooling.MAX_AGAINST[name]]
+            assert difference["mean"] == pytest.approx(
+                -comparison[transform][f"{short} − max"]["mean"], abs=1e-12
+            )
+            assert difference["n"] == len(section["seeds"])
+            levels = sections.robustness.changed_levels(transform, section["curves"][transform]["levels"])
+            cnn = results["research"]["robustness"]["curves"][transform][CANDIDATE]
+            ours = section["curves"][transform][name]
+            images = results["research"]["robustness"]["images"]
+            expected = np.mean(
+                [
+                    np.mean(
+                        [
+                            np.sqrt(max(min(2 - a - b, 1.0) - (a - b) ** 2, 0.0) / images)
+                            for a, b in zip(cnn[index]["values"], ours[index]["values"])
+                        ]
+                    )
+                    for index in levels
+                ]
+            )
+            assert sections.pooling.image_error(results, transform, name) == pytest.approx(expected)
+
 
 def test_dropout_adds_a_layer_without_weights_and_refuses_a_rate_outside_0_1():
     import keras

@@ -1045,3 +1045,29 @@ def test_a_drawing_lead_within_the_drawings_own_sampling_error_is_found_by_its_m
     }
     found = sections.user_drawings.leads_within_image_error(results, "user_drawings", ("a", "b", "c"))
     assert found == ["b"]
+
+
+@pytest.mark.skipif(not (config.REPORTS_DIR / "results.json").exists(), reason="no committed results yet")
+def test_the_original_s_words_on_pooling_are_a_claim_the_pooling_study_contradicts():
+    """The pooling claim, added after the results: the CNN's max pooling against average pooling and against
+    none under the clipped noise, each judged with the images' error bounded from the curves, both confirmed
+    against the claim: contradicted, under every rule of testing."""
+    results = json.loads((config.REPORTS_DIR / "results.json").read_text())
+    (row,) = [row for row in findings.verdicts_rows(results) if row[0] == findings.POOLING_CLAIM]
+    assert row[2] == "contradicted" and row[3] == "pooling-ablation"
+    names = [f"{words}, clipped noise curve" for words in sections.pooling.MAX_AGAINST.values()]
+    assert [name for name, *_ in row[4]] == names
+    against = sections.pooling.max_against(results, "noise")
+    sampled = findings.with_test_images(results)
+    for (name, test), model in zip(row[4], sections.pooling.MAX_AGAINST):
+        assert test == against[name.removesuffix(", clipped noise curve")]
+        assert test["ci_high"] < 0, "the same CNN is more accurate without max pooling"
+        widened = sampled[(findings.POOLING_CLAIM, name)]
+        assert widened["image_se"] == pytest.approx(sections.pooling.image_error(results, "noise", model))
+        assert widened["ci_high"] < 0
+    corrected = {name: q for claim, name, *_, q in findings.multiple_tests(results)["rows"]}
+    assert all(corrected[name] < 0.05 for name in names)
+    (found,) = [
+        found for found in findings.verdict_sensitivity(results) if found[0] == findings.POOLING_CLAIM
+    ]
+    assert set(found[2].values()) == {"contradicted"}

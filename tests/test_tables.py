@@ -642,9 +642,15 @@ def test_every_claim_of_the_verdicts_table_has_its_words_in_the_original():
     assert len(sources) == len(original.CLAIM_SOURCES), "every source is a claim's"
     table = findings.original_claims_markdown(results)
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line][1:]
-    assert len(rows) == len(sources)
+    # Claims read from the same words share a row, which gives each claim and how it is read, in order.
+    quoted = {(section, english) for section, _, english, _ in sources}
+    assert len(rows) == len(quoted) < len(sources)
     for _, _, english, reading in sources:
-        assert f"“{english}”" in table and reading in table
+        assert table.count(f"“{english}”") == 1 and reading in table
+    (pooling,) = [row for row in rows if "max pooling reduces noise" in row]
+    merged = "| The CNN is more robust to noisy digits; the CNN's max pooling reduces noise |"
+    assert pooling.startswith(merged), pooling
+    assert "| inferred: a description of pooling, with no comparison; stated of pooling, tested on" in pooling
     with pytest.raises(KeyError, match="CLAIM_SOURCES"):
         original.claim_source("The CNN draws better pictures")
 
@@ -805,16 +811,26 @@ def test_the_sentences_on_the_rule_of_testing_name_each_verdict_another_rule_cha
     )
     # Without the appendix's name, for the appendix itself.
     assert "Appendix" not in findings.rule_sensitivity_sentence(found, where=False)
-    # The glance page's brief sentence: how many verdicts the rule decides and which, by topic, pointing once
-    # to the appendix with what each rule makes of them (a claim without a topic is quoted).
+    # The glance page's brief sentence: how many verdicts the rule decides and which way, by topic: those a
+    # less strict rule changes (to one verdict, said; to two, not), then those only counting every measure
+    # changes (a claim without a topic is quoted), pointing once to the appendix.
     assert findings.rule_sensitivity_brief(found) == (
-        "Four verdicts depend on the rule of testing: those on architecture, efficiency, overfitting and "
-        f"“The CNN sleeps less” (Appendix {ref('post-hoc-choices')} gives what each other rule makes of "
-        "them)."
+        "Four verdicts depend on the rule of testing. A less strict rule would make those on architecture "
+        "and efficiency supported; counting every measure as a test would make those on overfitting and “The "
+        f"CNN sleeps less” mixed (Appendix {ref('post-hoc-choices')})."
     )
     assert findings.rule_sensitivity_brief(split) == (
-        "One verdict depends on the rule of testing: that on overfitting (Appendix "
-        f"{ref('post-hoc-choices')} gives what each other rule makes of it)."
+        "One verdict depends on the rule of testing. A less strict rule would change that on overfitting "
+        f"(Appendix {ref('post-hoc-choices')})."
+    )
+    # Counting every measure, by the verdict each claim would get.
+    apart = [
+        ("The CNN overfits less (10 epochs)", "not shown", {"added": "mixed"}),
+        ("The CNN trains more stably (read as ...)", "not shown", {"added": "partly supported"}),
+    ]
+    assert findings.rule_sensitivity_brief(apart) == (
+        "Two verdicts depend on the rule of testing. Counting every measure as a test would make that on "
+        f"overfitting mixed, and that on stability partly supported (Appendix {ref('post-hoc-choices')})."
     )
     nothing = findings.rule_sensitivity_brief(found[-1:])
     assert nothing == "Every other rule of testing gives every verdict as it is."

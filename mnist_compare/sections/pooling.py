@@ -6,11 +6,14 @@ under zero-mean (unclipped) noise, and how much of its robustness to moved digit
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..formatting import caption, markdown_table, paired, plural, pp
+from ..metrics import error_rate_se
 from ..registry import BASELINE, CANDIDATE
 from .base import Context, extra_models, extra_runs, extra_summary, progress_bar, seed_summary
 from .permuted_pixels import normal_accuracies
-from .robustness import ROW_NAMES, levels_text, model_curve, robustness, seed_curve_means
+from .robustness import ROW_NAMES, changed_levels, levels_text, model_curve, robustness, seed_curve_means
 
 #: The section's key in results.json, its version (a new version recomputes it; the others are reused)
 #: and the sections it reads (computed before it).
@@ -131,3 +134,46 @@ def pooling_markdown(results: dict) -> str:
             rows,
         )
     )
+
+
+#: The verdicts' tests of the original report's words on pooling, taken literally ("pooling layer: dimension
+#: reduction and noise reduction"): the CNN with its max pooling minus the same CNN with each other
+#: downsampling, on a robustness curve's mean, paired by seed: {ablated model: the test's name}.
+MAX_AGAINST = {POOLING_MODEL: "CNN, max − average pooling", NO_POOLING_MODEL: "CNN, max − no pooling"}
+
+
+def max_against(results: dict, transform: str) -> dict[str, dict]:
+    """{``MAX_AGAINST``'s name: the CNN with max pooling minus that ablated CNN on ``transform``'s curve
+    mean, paired by the section's seeds}."""
+    cnn = seed_summary(curve_values(results, transform, CANDIDATE))
+    return {
+        words: paired(cnn, seed_summary(curve_values(results, transform, name)))
+        for name, words in MAX_AGAINST.items()
+    }
+
+
+def level_values(results: dict, transform: str, name: str) -> list[list[float]]:
+    """For each changed level of ``transform``'s curve, ``name``'s accuracy on each seed of the section (in
+    its order): the ablated CNNs' from the section's own curves, any other model's from its curve over its
+    seeds."""
+    section = results["research"][KEY]
+    own = name in section["models"]
+    curve = section["curves"][transform] if own else model_curve(results, transform, name)
+    levels = changed_levels(transform, curve["levels"])
+    if own:
+        return [curve[name][index]["values"] for index in levels]
+    count = len(curve[name][0]["values"])
+    their_seeds = pooling_seeds(results["research"], results["research"]["seeds"])[:count]
+    return [
+        [dict(zip(their_seeds, curve[name][index]["values"]))[seed] for seed in section["seeds"]]
+        for index in levels
+    ]
+
+
+def image_error(results: dict, transform: str, name: str) -> float:
+    """The bound on the images' standard error of the CNN − ``name`` difference of ``transform``'s curve mean:
+    the mean over the changed levels of each level's bound from error rates (``metrics.error_rate_se``; the
+    levels transform the same images, so the mean of their bounds holds whatever their correlation)."""
+    images = results["research"]["robustness"]["images"]
+    cnn, other = (level_values(results, transform, model) for model in (CANDIDATE, name))
+    return float(np.mean([error_rate_se(a, b, images) for a, b in zip(cnn, other, strict=True)]))

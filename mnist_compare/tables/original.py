@@ -368,6 +368,12 @@ CLAIM_SOURCES = {
         "pooling layer: dimension reduction and noise reduction",
         "inferred: a description of pooling, with no comparison",
     ),
+    "The CNN's max pooling reduces noise": (
+        "4.1, table",
+        "풀링층: 차원 축소 및 노이즈 감소",
+        "pooling layer: dimension reduction and noise reduction",
+        "stated of pooling, tested on the CNN's max pooling",
+    ),
     "The CNN is more accurate on user drawings": (
         "5.2, table",
         "사용자 입력 인식률: 양호 (MLP), 우수 (CNN)",
@@ -419,14 +425,23 @@ def claims_markdown(results: dict, claims: list[str]) -> str:
     """Each claim of the verdicts table (``claims``, in its order; a claim made twice, for two models or two
     snapshots, once) with where the original report makes it, its words in our translation, and how we read
     it."""
-    rows, seen = [], set()
+    rows, seen, quoted = [], set(), {}
     for claim in claims:
         source = claim_source(claim)
         if source in seen:
             continue
         seen.add(source)
         section, korean, english, reading = source
-        rows.append([bare_claim(claim), section, f"“{english}”", reading])
+        if (section, english) in quoted:
+            # Two claims read from the same words (the noise claim and the pooling claim): one row, which
+            # gives each claim with how we read it.
+            row = quoted[(section, english)]
+            words = bare_claim(claim)
+            row[0] += f"; {words[0].lower()}{words[1:]}"
+            row[3] += f"; {reading}"
+            continue
+        quoted[(section, english)] = [bare_claim(claim), section, f"“{english}”", reading]
+        rows.append(quoted[(section, english)])
     return (
         caption(
             results,
