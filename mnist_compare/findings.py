@@ -121,7 +121,9 @@ ARCHITECTURE_CLAIM = "The CNN's advantage is its architecture, not only its size
 
 #: The original report's words on pooling ("pooling layer: dimension reduction and noise reduction") as a
 #: claim of their own, tested on the CNN's max pooling against average pooling and against none.
-POOLING_CLAIM = "The CNN's max pooling reduces noise (the original's words)"
+POOLING_CLAIM = (
+    "The CNN's max pooling reduces noise (the original's words, tested against other downsampling)"
+)
 
 #: The drawings claim's tests when the results have them: the other writers' digits through the preprocessing
 #: with which each demo that compares the two models reads a drawing: the original report's own crop, which
@@ -1509,19 +1511,27 @@ def plot_verdict_differences(results: dict):
             [100 * (test["mean"] - test["ci_low"]) for _, test, _ in group],
             [100 * (test["ci_high"] - test["mean"]) for _, test, _ in group],
         ]
-        # Filled: significant after the correction; open: not significant; a grey diamond: shown beside the
-        # tests, not one of them.
+        # Filled: significant after the correction, blue on the side the claim predicts, red on the other
+        # (every claim predicts a positive difference but the shuffled pixels'); open: not significant; a grey
+        # diamond: shown beside the tests, not one of them.
         kinds = {
             "significant": ("o", "tab:blue", "tab:blue"),
+            "against": ("o", "tab:red", "tab:red"),
             "not significant": ("o", "tab:blue", "white"),
             "no test": ("D", "0.45", "0.45"),
         }
+        found_kinds = [
+            "no test"
+            if q is None
+            else "not significant"
+            if q >= 0.05
+            else "against"
+            if (test["mean"] > 0) == ("predicted < 0" in label)
+            else "significant"
+            for label, test, q in group
+        ]
         for kind, (marker, color, face) in kinds.items():
-            chosen = [
-                i
-                for i, (_, _, q) in enumerate(group)
-                if kind == ("no test" if q is None else "significant" if q < 0.05 else "not significant")
-            ]
+            chosen = [i for i, found_kind in enumerate(found_kinds) if found_kind == kind]
             if chosen:
                 ax.errorbar(
                     [means[i] for i in chosen],
@@ -1531,9 +1541,15 @@ def plot_verdict_differences(results: dict):
                     color=color,
                     markerfacecolor=face,
                     # A confirmed test's interval dark, the others' light: the two read apart in grey print.
-                    ecolor={"significant": "0.2", "not significant": "0.65"}.get(kind, "0.6"),
+                    ecolor={"significant": "0.2", "against": "0.2", "not significant": "0.65"}.get(
+                        kind, "0.6"
+                    ),
                     capsize=2,
-                    markersize=4.5 if kind == "significant" else 4 if kind == "not significant" else 3.5,
+                    markersize=4.5
+                    if kind in ("significant", "against")
+                    else 4
+                    if kind == "not significant"
+                    else 3.5,
                     markeredgewidth=1.2,
                 )
         ax.axvline(0, color="0.5", linestyle="--", linewidth=0.8)
@@ -1967,7 +1983,12 @@ def _sampling_source(results: dict) -> str:
     # The tuned models' error, measured by their own section when the results have it, else bounded.
     tuned = results["research"].get(tuned_sampling.KEY, {})
     measured_tuned = bool(tuned.get("standard_errors"))
-    bounded = join_words(["the shuffled pixels"] + ([] if measured_tuned else ["the tuned models"]))
+    # The shuffled pixels' runs and the pooling study's CNNs kept no answers image by image.
+    bounded = join_words(
+        ["the shuffled pixels"]
+        + (["the pooling study's CNNs"] if pooling.KEY in results["research"] else [])
+        + ([] if measured_tuned else ["the tuned models"])
+    )
     seeds = results["config"]["seeds"]
     return (
         f"from the models' answers image by image. For the test-set lead it uses the disagreements that "

@@ -1071,3 +1071,31 @@ def test_the_original_s_words_on_pooling_are_a_claim_the_pooling_study_contradic
         found for found in findings.verdict_sensitivity(results) if found[0] == findings.POOLING_CLAIM
     ]
     assert set(found[2].values()) == {"contradicted"}
+    # Figure 5 draws a test confirmed against its claim in red: the pooling claim's two, and no other here.
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+
+    figure = findings.plot_verdict_differences(results)
+    red = [
+        point
+        for ax in figure.axes
+        for line in ax.lines
+        if line.get_marker() == "o" and to_rgba(line.get_markerfacecolor()) == to_rgba("tab:red")
+        for point in line.get_xdata()
+    ]
+    plt.close(figure)
+    shown = findings.verdict_differences_corrected(results)
+    pooled = [
+        test for label, test, _ in shown if any(w in label for w in sections.pooling.MAX_AGAINST.values())
+    ]
+    assert len(pooled) == 2 and sorted(red) == sorted(100 * test["mean"] for test in pooled)
+    # Table 1 counts its tests as confirmed against it.
+    table = findings.verdicts_brief_markdown(results, terms=False)
+    assert f"| {findings.POOLING_CLAIM} | **contradicted** | 2 of 2 against |" in table
+    assert "| 4 of 5 |" in table and " for, " not in table
+    # Appendix E.1 says where their images' error comes from: bounded from error rates, as for the shuffled
+    # pixels.
+    assert (
+        "For the shuffled pixels and the pooling study's CNNs, whose answers were not kept, we bound it"
+        in (findings.multiple_tests_markdown(results))
+    )

@@ -127,9 +127,9 @@ def pooling_markdown(results: dict) -> str:
                 "MLP",
                 "CNN, max pooling",
                 "CNN, average pooling",
-                "CNN, no pooling",
+                "CNN, no pooling (stride-2 convolution)",
                 "Average − max",
-                "None − max",
+                "Stride-2 − max",
             ],
             rows,
         )
@@ -139,7 +139,10 @@ def pooling_markdown(results: dict) -> str:
 #: The verdicts' tests of the original report's words on pooling, taken literally ("pooling layer: dimension
 #: reduction and noise reduction"): the CNN with its max pooling minus the same CNN with each other
 #: downsampling, on a robustness curve's mean, paired by seed: {ablated model: the test's name}.
-MAX_AGAINST = {POOLING_MODEL: "CNN, max − average pooling", NO_POOLING_MODEL: "CNN, max − no pooling"}
+MAX_AGAINST = {
+    POOLING_MODEL: "CNN, max − average pooling",
+    NO_POOLING_MODEL: "CNN, max pooling − stride-2 convolution",
+}
 
 
 def max_against(results: dict, transform: str) -> dict[str, dict]:
