@@ -426,8 +426,7 @@ def glance_cells(results: dict, toc: list, written: bool = False) -> list:
     each pointing to the section with its evidence. With ``written`` (a notebook cell labelled
     ``GLANCE_TABLE`` gives the table with its reasons, and ``combine`` puts it last, after the terms), only
     the heading and the terms; else the table without reasons (``findings.verdicts_brief_markdown``) after
-    them. Nothing when the results hold no research (a run
-    with ``--no-research``)."""
+    them. Nothing when the results hold no research (a run with ``--no-research``)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
     if not (results.get("summary") and results.get("research")):
